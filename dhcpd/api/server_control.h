@@ -1,0 +1,56 @@
+#pragma once
+// What command handlers may do to the running server. The daemon (dhcpd/main.cpp wiring)
+// implements it; handler unit tests use a fake. Keeps handlers free of sockets and globals.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/clock.h"
+#include "dhcpd/common/result.h"
+#include "dhcpd/common/stats.h"
+#include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/lease/lease.h"
+#include "dhcpd/lease/lease_store.h"
+
+namespace tandem::api {
+
+class ServerControl {
+ public:
+  virtual ~ServerControl() = default;
+
+  virtual TimePoint now() const = 0;
+  virtual StatsRegistry& stats() = 0;
+
+  // Configuration.
+  virtual const config::Dhcp4Config& config() const = 0;
+  virtual std::string configFile() const = 0;
+  // Validates and applies a whole {"Dhcp4": ...} document without dropping leases; on error
+  // the running configuration is untouched.
+  virtual Result<void> applyConfig(const nlohmann::json& doc) = 0;
+  virtual Result<void> reloadConfig() = 0;  // re-read configFile()
+  virtual TimePoint reloadTime() const = 0;
+  virtual TimePoint startTime() const = 0;
+
+  // Leases: reads go to the store; writes are journaled (on disk before they return OK
+  // when persistence is on) and, once HA lands, replicated unless origin is Partner.
+  virtual const LeaseStore& leases() const = 0;
+  virtual Result<void> putLease(const Lease& lease, Origin origin) = 0;
+  virtual Result<void> deleteLease(Ipv4 address, Origin origin) = 0;
+  virtual std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) = 0;
+  virtual Result<void> writeLeaseFile(const std::string& path) = 0;  // lease4-write
+  virtual std::size_t reclaimLeases(bool removeLeases) = 0;          // leases-reclaim
+
+  // DHCP service switch (dhcp-disable / dhcp-enable with origin and max-period).
+  virtual void disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) = 0;
+  virtual void enableDhcp(const std::string& origin) = 0;
+  virtual bool dhcpEnabled() const = 0;
+
+  virtual void shutdown(int exitCode) = 0;
+
+  // Extra sections for status-get (HA adds "high-availability").
+  virtual nlohmann::json statusExtras() const = 0;
+};
+
+}  // namespace tandem::api

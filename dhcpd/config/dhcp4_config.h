@@ -1,0 +1,134 @@
+#pragma once
+// Typed form of Kea's "Dhcp4" JSON configuration. parseDhcp4Config() fills it; every error
+// and warning names its JSON path ("Dhcp4/subnet4/0/pools/1/pool: ...").
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/hw_addr.h"
+#include "dhcpd/common/ipv4.h"
+#include "dhcpd/common/result.h"
+
+namespace tandem::config {
+
+struct OptionData {
+  std::uint8_t code = 0;
+  std::string name;           // as given, or the standard name for the code
+  std::vector<std::uint8_t> payload;  // encoded option payload (without code/length)
+  bool alwaysSend = false;    // Kea "always-send": send even if not in the PRL
+  bool neverSend = false;     // Kea "never-send"
+};
+
+struct Reservation {
+  std::optional<HwAddr> hwAddr;
+  std::vector<std::uint8_t> clientId;  // empty = not by client-id
+  std::optional<Ipv4> address;
+  std::string hostname;
+  std::vector<OptionData> options;
+  std::vector<std::string> clientClasses;
+  nlohmann::json source;               // the original JSON (for reservation-get)
+};
+
+struct Pool {
+  Ipv4 first, last;                    // inclusive
+  std::vector<OptionData> options;
+  std::string clientClass;             // "" = any; e.g. "HA_server1"
+  std::uint64_t size() const noexcept { return std::uint64_t(last.value) - first.value + 1; }
+};
+
+struct Subnet4 {
+  std::uint32_t id = 0;
+  Prefix4 prefix;
+  std::vector<Pool> pools;
+  std::vector<OptionData> options;
+  std::vector<Reservation> reservations;
+  std::vector<Ipv4> relayAddresses;    // "relay": {"ip-addresses": [...]}
+  std::string interface;               // "interface": bind to an interface (local clients)
+  std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer;
+  std::optional<Ipv4> nextServer;      // siaddr
+};
+
+struct InterfaceSpec {
+  std::string name;                    // "eth0", or "*" for all
+  std::optional<Ipv4> address;         // "eth0/198.18.0.1"
+};
+
+struct LeaseDatabase {
+  std::string type = "memfile";
+  bool persist = true;
+  std::string name;                    // resolved absolute path of the CSV file
+  std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
+};
+
+struct ControlSocket {
+  std::string socketType;              // "unix", "http", "https"
+  std::string socketName;              // unix: resolved path
+  std::string address;                 // http(s): "socket-address"
+  std::uint16_t port = 0;              // http(s): "socket-port"
+  std::string certFile, keyFile, trustAnchor;
+  bool certRequired = true;
+  struct User { std::string user, password; };
+  std::vector<User> users;             // "authentication": {"type": "basic", "clients": [...]}
+  std::string realm;
+};
+
+struct Logger {
+  std::string name;
+  std::string severity = "INFO";
+  int debugLevel = 0;
+  std::vector<std::string> outputs;    // "stdout", "stderr", "syslog", or resolved file path
+};
+
+struct ExpiredLeasesProcessing {
+  std::uint32_t reclaimTimerWaitTime = 10;     // seconds
+  std::uint32_t flushReclaimedTimerWaitTime = 25;
+  std::uint32_t holdReclaimedTime = 3600;
+  std::uint32_t maxReclaimLeases = 100;
+  std::uint32_t maxReclaimTime = 250;          // ms
+};
+
+struct Dhcp4Config {
+  std::vector<InterfaceSpec> interfaces;
+  std::string dhcpSocketType = "raw";  // "raw" or "udp"
+  LeaseDatabase leaseDatabase;
+  std::uint32_t validLifetime = 7200;
+  std::optional<std::uint32_t> renewTimer, rebindTimer;  // default: 50% / 87.5% (RFC 2131 4.4.5)
+  std::uint32_t declineProbationPeriod = 86400;
+  std::uint32_t offerLifetime = 10;    // how long an OFFER holds its address (tandem extension)
+  bool authoritative = false;          // NAK requests for unknown addresses on our subnets
+  bool matchClientId = true;
+  std::optional<Ipv4> nextServer;
+  std::vector<Subnet4> subnets;
+  std::vector<OptionData> options;     // global option-data
+  std::vector<Reservation> reservations;  // global reservations
+  std::vector<ControlSocket> controlSockets;
+  std::vector<Logger> loggers;
+  ExpiredLeasesProcessing expiredLeases;
+  nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
+  std::string serverTag;
+
+  nlohmann::json source;               // the whole parsed document ({"Dhcp4": ...}) for config-get
+  std::vector<std::string> warnings;   // "Dhcp4/foo: unknown key ignored"
+};
+
+struct ParseContext {
+  // Directory that relative paths resolve against. kea-dhcp4 2.2 resolves relative paths
+  // in the config (lease file, control socket, log output) against its working directory.
+  std::string baseDir;
+  // Default lease file when lease-database has no "name" (Kea: <localstatedir>/lib/kea/kea-leases4.csv).
+  std::string defaultLeaseFile = "/var/lib/kea/kea-leases4.csv";
+};
+
+// Accepts the document with comments (//, /* */, #) as Kea does. Returns the typed config
+// or an error whose message starts with the JSON path of the offending element.
+[[nodiscard]] Result<Dhcp4Config> parseDhcp4Config(std::string_view text, const ParseContext& ctx);
+// Same, from an already-parsed JSON document ({"Dhcp4": {...}}), used by config-set.
+[[nodiscard]] Result<Dhcp4Config> parseDhcp4Config(const nlohmann::json& doc, const ParseContext& ctx);
+// Strips comments so nlohmann can parse; errors as Error with line:column.
+[[nodiscard]] Result<nlohmann::json> parseJsonWithComments(std::string_view text);
+
+}  // namespace tandem::config

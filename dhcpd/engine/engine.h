@@ -1,0 +1,90 @@
+#pragma once
+// The DHCPv4 decision engine (RFC 2131 section 4.3): a packet in, a Decision out.
+// Pure: no sockets, no clock reads (now is passed in), no logging (the shell logs).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dhcpd/common/clock.h"
+#include "dhcpd/common/ipv4.h"
+#include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/lease/lease.h"
+#include "dhcpd/lease/lease_store.h"
+#include "dhcpd/proto/packet4.h"
+
+namespace tandem::engine {
+
+// Where and how a packet arrived.
+struct RecvMeta {
+  Ipv4 srcAddr;            // IP source of the datagram
+  std::uint16_t srcPort = 68;
+  Ipv4 dstAddr;            // IP destination (255.255.255.255 for broadcasts)
+  std::string ifName;      // receiving interface
+  int ifIndex = 0;
+  Ipv4 ifAddr;             // the interface's address used as our server identifier
+};
+
+// Why a packet produced no reply; counted by the shell as pkt4-receive-drop etc.
+enum class DropReason : std::uint8_t {
+  None,
+  NotForUs,             // REQUEST with someone else's server id (option 54), or wrong ciaddr
+  NoSubnet,             // no subnet for giaddr / interface / ciaddr
+  NoAddress,            // pool exhausted (v4-allocation-fail)
+  BadRequest,           // missing fields required by RFC 2131 (e.g. DECLINE without option 50)
+  ServiceDisabled,      // dhcp-disable / HA scope says not ours (decided by the caller)
+  UnsupportedMessage,   // OFFER/ACK/NAK sent to a server, BOOTREPLY, BOOTP without 53
+};
+std::string_view toString(DropReason r) noexcept;
+
+// What the engine decided to do with the lease database. Applied by the shell, which
+// persists Upsert/Delete before the reply leaves.
+struct LeaseChange {
+  enum class Kind : std::uint8_t { Upsert, Delete } kind = Kind::Upsert;
+  Lease lease;
+  std::optional<Lease> previous;  // the lease this replaces, if any (stats, HA, forensics)
+};
+
+struct Decision {
+  std::optional<proto::Packet4> reply;  // OFFER, ACK or NAK; destination chosen by net/reply_route
+  std::vector<LeaseChange> changes;
+  DropReason drop = DropReason::None;
+  std::string note;                     // human text for the log ("pool 1 exhausted", ...)
+  std::uint32_t subnetId = 0;           // subnet selected, 0 when none
+};
+
+class Engine {
+ public:
+  // The store is read during decisions; changes are returned, not applied, except that
+  // the engine keeps its own table of tentative offers (RFC 2131 4.3.1: an offered address
+  // is held briefly so the same client gets it back and nobody else does).
+  Engine(const config::Dhcp4Config& cfg, const LeaseStore& store);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Decision handle(const proto::Packet4& query, const RecvMeta& meta, TimePoint now);
+
+  // Expired lease reclamation: returns changes that mark up to `limit` expired leases
+  // ExpiredReclaimed (or delete them), as Kea's reclamation does.
+  std::vector<LeaseChange> reclaimExpired(TimePoint now, std::size_t limit);
+
+  // Replace the configuration (config-reload) keeping offers whose subnet still exists.
+  void reconfigure(const config::Dhcp4Config& cfg);
+
+  // Drops offers older than offer-lifetime; cheap, call from a timer.
+  void expireOffers(TimePoint now);
+
+  // Optional allocation filter (HA pool split): an address may be newly allocated only when
+  // the predicate says so. Renewals of a client's own lease are never filtered.
+  using AllocFilter = std::function<bool(Ipv4)>;
+  void setAllocFilter(AllocFilter f);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tandem::engine

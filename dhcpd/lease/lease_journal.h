@@ -1,0 +1,40 @@
+#pragma once
+// Append-only lease file in Kea's lease4 CSV format, written by a background thread with
+// group commit: many appended leases share one write()+fdatasync(). A reply whose lease
+// has sequence number S may leave only when durableSeq() >= S ("on disk before the ACK").
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "dhcpd/common/result.h"
+#include "dhcpd/lease/lease.h"
+#include "dhcpd/lease/lease_store.h"
+
+namespace tandem {
+
+struct LoadReport {
+  std::size_t linesRead = 0;
+  std::size_t leasesLoaded = 0;     // distinct addresses in the store afterwards
+  std::size_t corruptLines = 0;
+  std::vector<std::string> problems;  // "leases4.csv:17: bad address 'x'", first 100 kept
+};
+
+class LeaseJournal {
+ public:
+  virtual ~LeaseJournal() = default;
+  // Queue a lease write (or a deletion: Kea writes the lease with valid_lifetime 0). Returns
+  // the sequence number that becomes durable once written and synced.
+  virtual std::uint64_t append(const Lease& lease) = 0;
+  virtual std::uint64_t appendDelete(const Lease& lease) = 0;
+  virtual std::uint64_t durableSeq() const noexcept = 0;
+  virtual std::uint64_t lastSeq() const noexcept = 0;
+  // Blocks until everything appended so far is durable (shutdown, tests).
+  virtual Result<void> flush() = 0;
+  // Called on the journal thread each time durableSeq advances (the daemon posts to its
+  // io_context from here). Set before the first append.
+  virtual void setOnDurable(std::function<void(std::uint64_t)> cb) = 0;
+  // Last write error (full disk...). While failing, durableSeq does not advance.
+  virtual std::optional<Error> lastError() const = 0;
+};
+
+}  // namespace tandem

@@ -1,0 +1,48 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "dhcpd/common/result.h"
+#include "dhcpd/lease/lease.h"
+
+namespace tandem {
+
+// Who made a change: a partner's change is applied but never replicated back (no echo).
+enum class Origin : std::uint8_t { Local, Partner, Admin };
+
+// The in-memory lease database, indexed by address, hw-address and client-id.
+// Implementations: MemoryLeaseStore (dhcpd/lease/memory_lease_store.h). Persistence is a
+// separate LeaseJournal, so the store stays a pure data structure.
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
+
+  virtual std::optional<Lease> byAddress(Ipv4 a) const = 0;
+  // One lease per client per subnet, as Kea allows.
+  virtual std::optional<Lease> byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const = 0;
+  virtual std::optional<Lease> byClientId(std::span<const std::uint8_t> id, std::uint32_t subnetId) const = 0;
+  virtual std::vector<Lease> allByHwAddr(const HwAddr& hw) const = 0;
+  virtual std::vector<Lease> allByClientId(std::span<const std::uint8_t> id) const = 0;
+
+  // Insert or replace the lease at lease.address (indexes updated).
+  virtual Result<void> put(const Lease& lease) = 0;
+  // Returns an error when there is no lease at that address.
+  virtual Result<void> erase(Ipv4 a) = 0;
+  virtual void clear() = 0;
+
+  // Leases with address > after, ascending, at most limit (Kea's lease4-get-page order).
+  virtual std::vector<Lease> page(Ipv4 after, std::size_t limit) const = 0;
+  // Visits every lease (address order not guaranteed).
+  virtual void forEach(const std::function<void(const Lease&)>& fn) const = 0;
+  // Up to limit leases in state Default or Declined whose expire() <= now.
+  virtual std::vector<Lease> expired(std::int64_t now, std::size_t limit) const = 0;
+  // Number of leases with address in [first, last] (for pool statistics).
+  virtual std::size_t countInRange(Ipv4 first, Ipv4 last) const = 0;
+  virtual std::size_t size() const = 0;
+};
+
+}  // namespace tandem
