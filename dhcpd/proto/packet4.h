@@ -82,6 +82,15 @@ struct Packet4 {
 
 // Decodes a BOOTP/DHCP message. Never throws; every malformed input is a CodecError.
 // Options in sname/file are honoured when option 52 (overload) asks for it.
+// Leniency (what real clients need) versus strictness (what safety needs):
+//  - tolerated: no End when the last option ends exactly at the end of its area; bytes after
+//    End (Ethernet padding, junk); zero-length options; hlen 0; an option 52 with a value
+//    outside 1..3 or found in sname/file (ignored, RFC 2131 4.1 says it must be in options);
+//  - rejected: an option whose length runs past its area (BadOptionLength), a code byte
+//    without its length byte at the end of an area (MissingEnd), option 52 with length != 1
+//    (BadOptionLength), hlen > 16, op not 1/2, a bad cookie, no or bad option 53.
+// Overloaded areas are consumed: option 52 is not stored and sname/file are zeroed, so the
+// decoded packet re-encodes (without overload) to the same options.
 [[nodiscard]] Result<Packet4> decode(std::span<const std::uint8_t> wire) noexcept;
 
 // Encodes without option overload: options go in the options field only, in the order
@@ -89,11 +98,17 @@ struct Packet4 {
 // (RFC 1542 section 3.3 / RFC 2131). Options longer than 255 bytes are split (RFC 3396).
 // If the result would exceed maxSize (RFC 2132 9.10, at least 576), options are dropped
 // from the end (never 53, 54, 1, 51) until it fits; dropped codes are reported.
+// maxSize is the IP datagram size as ISC dhcpd and the RFC 2131 section 2 arithmetic
+// (576 - 20 IP - 8 UDP = 236 + 4 + 312) read it, so the DHCP payload stays within
+// max(maxSize, 576) - 28 bytes. Option 52 and stored Pad/End codes are never written.
 struct EncodeResult {
   std::vector<std::uint8_t> bytes;
   std::vector<std::uint8_t> droppedOptions;
 };
 EncodeResult encode(const Packet4& p, std::size_t maxSize = 1500);
+
+// One line for logs: "DHCPDISCOVER xid=0x1234abcd hw=aa:bb:.. ciaddr=.. giaddr=..".
+std::string summary(const Packet4& p);
 
 // Helpers to build option payloads.
 std::vector<std::uint8_t> u32Bytes(std::uint32_t v);
