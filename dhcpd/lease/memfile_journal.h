@@ -1,0 +1,101 @@
+#pragma once
+// The memfile lease journal: appends Kea 2.2 lease4 rows to `name` with group commit.
+//
+// append() formats the row and adds it to a shared buffer under a short lock; one writer
+// thread swaps the buffer out, writes it at the file's end and fdatasync()s it, then
+// publishes durableSeq and calls onDurable. However many leases arrive during one sync share
+// the next one, so the sync rate stays bounded while throughput grows with load.
+//
+// Failures (ENOSPC, EIO) are kept in lastError(); durableSeq does not move, so no ACK leaves
+// for a lease that is not on disk, and the writer retries the same batch at the same file
+// offset (pwrite, not O_APPEND) every retryInterval until it succeeds. Rewriting the whole
+// batch also covers a failed fdatasync, after which Linux may have dropped the dirty pages.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <thread>
+
+#include "dhcpd/lease/lease_journal.h"
+
+namespace tandem {
+
+class MemfileJournal final : public LeaseJournal {
+ public:
+  // A seam for failure injection in tests; empty members mean the real system calls.
+  struct FileOps {
+    std::function<ssize_t(int fd, const void* buf, std::size_t n, off_t offset)> pwrite;
+    std::function<int(int fd)> fdatasync;
+  };
+  struct Options {
+    std::string path;     // the lease file (`name`); unused when persist is false
+    bool persist = true;  // Kea's lease-database.persist: false = durable at once, no file
+    std::chrono::milliseconds retryInterval{200};
+    FileOps ops{};
+  };
+
+  // Opens or creates the file. A new file gets the Kea 2.2 header; an existing file whose
+  // header differs (newer Kea's pool_id) is first rewritten in Kea 2.2 form, since rows are
+  // appended in that form; a last row torn by a crash is closed with '\n' so the next row
+  // starts on its own line.
+  static Result<std::unique_ptr<MemfileJournal>> open(Options options);
+  ~MemfileJournal() override;
+  MemfileJournal(const MemfileJournal&) = delete;
+  MemfileJournal& operator=(const MemfileJournal&) = delete;
+
+  std::uint64_t append(const Lease& lease) override;
+  std::uint64_t appendDelete(const Lease& lease) override;
+  std::uint64_t durableSeq() const noexcept override;
+  std::uint64_t lastSeq() const noexcept override;
+  // Returns once every row appended before the call is durable and onDurable has seen it,
+  // or with the error of the first failed attempt after the call (a full disk at shutdown).
+  Result<void> flush() override;
+  void setOnDurable(std::function<void(std::uint64_t)> cb) override;
+  std::optional<Error> lastError() const override;
+
+  // Lease-file cleanup support: once every row appended before the call is durable, moves
+  // the file to `to` and continues in a fresh `path` with the header. Appenders are never
+  // blocked; only the caller waits.
+  Result<void> rotate(const std::string& to);
+
+  const std::string& path() const noexcept { return options_.path; }
+  bool persistent() const noexcept { return options_.persist; }
+  std::uint64_t failedAttempts() const;
+
+ private:
+  explicit MemfileJournal(Options options);
+  std::uint64_t enqueue(const Lease& lease);
+  void run();
+  Result<void> writeAll(const std::string& data, off_t offset);
+  Result<void> sync();
+  Result<void> doRotate(const std::string& to);
+
+  Options options_;
+  int fd_ = -1;
+  off_t fileSize_ = 0;  // writer thread only (and open/rotate before/within it)
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;  // the writer waits here
+  std::condition_variable done_;  // flush() and rotate() wait here
+  std::string pending_;
+  std::uint64_t pendingSeq_ = 0;  // guarded by mu_: highest seq in pending_
+  std::atomic<std::uint64_t> lastSeq_{0};
+  std::atomic<std::uint64_t> durableSeq_{0};
+  std::uint64_t announcedSeq_ = 0;  // guarded by mu_: durable and passed to onDurable
+  std::optional<Error> lastError_;
+  std::uint64_t failures_ = 0;
+  std::function<void(std::uint64_t)> onDurable_;
+  bool stop_ = false;
+  bool writerDone_ = false;
+  std::optional<std::string> rotateTo_;
+  std::uint64_t rotateAfter_ = 0;
+  std::uint64_t rotations_ = 0;
+  std::optional<Error> rotateError_;
+  std::thread writer_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,256 @@
+#include "dhcpd/lease/memfile_journal.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "dhcpd/lease/lease_csv.h"
+#include "dhcpd/lease/memfile_loader.h"
+#include "dhcpd/lease/memory_lease_store.h"
+#include "tests/lease/lease_test_util.h"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::makeLease;
+using testing::readFile;
+using testing::TempDir;
+using testing::writeFile;
+
+std::string header() { return std::string(kKea22Lease4Header) + "\n"; }
+
+std::unique_ptr<MemfileJournal> openJournal(MemfileJournal::Options o) {
+  auto j = MemfileJournal::open(std::move(o));
+  EXPECT_TRUE(j.ok()) << (j.ok() ? "" : j.error().message);
+  return j.ok() ? std::move(j.value()) : nullptr;
+}
+
+TEST(MemfileJournal, AppendsRowsAfterTheHeader) {
+  TempDir dir;
+  auto j = openJournal({.path = dir.file("leases4.csv")});
+  ASSERT_TRUE(j);
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), header());
+  EXPECT_EQ(j->append(makeLease(1)), 1u);
+  EXPECT_EQ(j->appendDelete(makeLease(2)), 2u);
+  EXPECT_EQ(j->lastSeq(), 2u);
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), 2u);
+  Lease deleted = makeLease(2);
+  deleted.validLifetime = 0;
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(deleted));
+}
+
+TEST(MemfileJournal, ReopenAppendsAndRepairsATornLastRow) {
+  TempDir dir;
+  std::string torn = header() + formatLeaseCsvLine(makeLease(1)) + "198.18.0.2,01:02";
+  writeFile(dir.file("leases4.csv"), torn);
+  auto j = openJournal({.path = dir.file("leases4.csv")});
+  ASSERT_TRUE(j);
+  j->append(makeLease(3));
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), torn + "\n" + formatLeaseCsvLine(makeLease(3)));
+  MemoryLeaseStore store;
+  auto r = MemfileLoader::load(MemfilePaths{dir.file("leases4.csv")}, store);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(r->corruptLines, 1u);
+}
+
+TEST(MemfileJournal, ConvertsANewerKeaFileBeforeAppending) {
+  TempDir dir;
+  writeFile(dir.file("leases4.csv"), std::string(kKea22Lease4Header) + ",pool_id\n" +
+                                         "198.18.0.7,01:02:03:04:05:06,,60,160,2,0,0,,0,,5\n");
+  auto j = openJournal({.path = dir.file("leases4.csv")});
+  ASSERT_TRUE(j);
+  j->append(makeLease(3));
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(readFile(dir.file("leases4.csv")),
+            header() + "198.18.0.7,01:02:03:04:05:06,,60,160,2,0,0,,0,\n" + formatLeaseCsvLine(makeLease(3)));
+}
+
+TEST(MemfileJournal, DurableOnlyAfterTheSyncReturns) {
+  TempDir dir;
+  std::atomic<bool> release{false};
+  std::atomic<int> syncs{0};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv")};
+  auto j = openJournal(o);  // header written with the real calls
+  j.reset();
+  o.ops.fdatasync = [&](int fd) {
+    ++syncs;
+    while (!release.load()) std::this_thread::sleep_for(1ms);
+    return ::fdatasync(fd);
+  };
+  j = openJournal(o);
+  std::atomic<std::uint64_t> notified{0};
+  j->setOnDurable([&](std::uint64_t s) { notified = s; });
+  auto seq = j->append(makeLease(1));
+  while (syncs.load() == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(j->durableSeq(), 0u);  // written, not yet synced: no ACK may leave
+  EXPECT_EQ(notified.load(), 0u);
+  release = true;
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), seq);
+  EXPECT_EQ(notified.load(), seq);
+}
+
+TEST(MemfileJournal, GroupCommitFromManyThreads) {
+  TempDir dir;
+  std::atomic<int> syncs{0};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv")};
+  o.ops.fdatasync = [&](int fd) {
+    ++syncs;
+    return ::fdatasync(fd);
+  };
+  auto j = openJournal(o);
+  ASSERT_TRUE(j);
+  syncs = 0;
+  std::vector<std::uint64_t> notified;
+  std::mutex m;
+  j->setOnDurable([&](std::uint64_t s) {
+    std::lock_guard lk(m);
+    notified.push_back(s);
+  });
+  constexpr int kThreads = 8, kPerThread = 2000;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::uint64_t>> seqs(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        seqs[t].push_back(j->append(makeLease(static_cast<std::uint32_t>(t * kPerThread + i))));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), std::uint64_t(kThreads * kPerThread));
+  std::vector<std::uint64_t> all;
+  for (auto& s : seqs) {
+    EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+    all.insert(all.end(), s.begin(), s.end());
+  }
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], i + 1);  // unique, gapless
+  EXPECT_TRUE(std::is_sorted(notified.begin(), notified.end()));
+  EXPECT_LT(syncs.load(), kThreads * kPerThread / 4) << "rows must share syncs";
+  MemoryLeaseStore store;
+  auto r = MemfileLoader::load(MemfilePaths{dir.file("leases4.csv")}, store);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(store.size(), std::size_t(kThreads * kPerThread));
+  EXPECT_EQ(r->corruptLines, 0u);
+}
+
+// A full disk: the kernel's own ENOSPC from /dev/full, then space comes back.
+TEST(MemfileJournal, FullDiskHoldsDurabilityAndRecovers) {
+  TempDir dir;
+  int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  if (full < 0) GTEST_SKIP() << "/dev/full not available";
+  std::atomic<bool> diskFull{true};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 5ms};
+  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) -> ssize_t {
+    if (diskFull.load()) return ::write(full, b, n);
+    return ::pwrite(fd, b, n, off);
+  };
+  diskFull = false;
+  auto j = openJournal(o);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  ASSERT_TRUE(j->flush().ok());
+  diskFull = true;
+  auto seq = j->append(makeLease(2));
+  auto flushed = j->flush();
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_EQ(flushed.error().code, ENOSPC);
+  ASSERT_TRUE(j->lastError());
+  EXPECT_EQ(j->lastError()->code, ENOSPC);
+  EXPECT_EQ(j->durableSeq(), seq - 1);
+  auto seq3 = j->append(makeLease(3));
+  std::this_thread::sleep_for(30ms);  // several retries, all failing
+  EXPECT_EQ(j->durableSeq(), seq - 1);
+  EXPECT_GE(j->failedAttempts(), 2u);
+  diskFull = false;
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), seq3);
+  EXPECT_FALSE(j->lastError());
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)) +
+                                                   formatLeaseCsvLine(makeLease(2)) + formatLeaseCsvLine(makeLease(3)));
+  ::close(full);
+}
+
+// A failed fdatasync is retried by rewriting the batch: Linux may have dropped the pages.
+TEST(MemfileJournal, FailedSyncRewritesTheBatch) {
+  TempDir dir;
+  std::atomic<int> failSyncs{0};
+  std::atomic<int> writes{0};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 1ms};
+  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) {
+    ++writes;
+    return ::pwrite(fd, b, n, off);
+  };
+  o.ops.fdatasync = [&](int fd) {
+    if (failSyncs.load() > 0) {
+      --failSyncs;
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  };
+  auto j = openJournal(o);
+  ASSERT_TRUE(j);
+  writes = 0;
+  failSyncs = 2;
+  auto seq = j->append(makeLease(1));
+  while (j->durableSeq() < seq) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(writes.load(), 3);
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)));
+}
+
+TEST(MemfileJournal, PersistFalseIsDurableAtOnceWithoutAFile) {
+  TempDir dir;
+  auto j = openJournal({.path = dir.file("leases4.csv"), .persist = false});
+  ASSERT_TRUE(j);
+  std::uint64_t notified = 0;
+  j->setOnDurable([&](std::uint64_t s) { notified = s; });
+  EXPECT_EQ(j->append(makeLease(1)), 1u);
+  EXPECT_EQ(j->durableSeq(), 1u);
+  EXPECT_EQ(notified, 1u);
+  EXPECT_TRUE(j->flush().ok());
+  EXPECT_FALSE(fileExists(dir.file("leases4.csv")));
+  EXPECT_FALSE(j->rotate(dir.file("x")).ok());
+}
+
+TEST(MemfileJournal, UnopenableFileIsAnError) {
+  auto j = MemfileJournal::open({.path = "/nonexistent-dir/leases4.csv"});
+  EXPECT_FALSE(j.ok());
+}
+
+TEST(MemfileJournal, RotateSplitsRowsBetweenFiles) {
+  TempDir dir;
+  MemfilePaths p{dir.file("leases4.csv")};
+  auto j = openJournal({.path = p.current()});
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  ASSERT_TRUE(j->rotate(p.input()).ok());
+  j->append(makeLease(2));
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(readFile(p.input()), header() + formatLeaseCsvLine(makeLease(1)));
+  EXPECT_EQ(readFile(p.current()), header() + formatLeaseCsvLine(makeLease(2)));
+}
+
+TEST(MemfileJournal, RotateFailureKeepsAppending) {
+  TempDir dir;
+  MemfilePaths p{dir.file("leases4.csv")};
+  auto j = openJournal({.path = p.current()});
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  EXPECT_FALSE(j->rotate(dir.file("no-such-dir/x")).ok());
+  j->append(makeLease(2));
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(readFile(p.current()), header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(makeLease(2)));
+}
+
+}  // namespace
+}  // namespace tandem

@@ -1,0 +1,231 @@
+#include "dhcpd/lease/memory_lease_store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "tests/lease/lease_test_util.h"
+
+namespace tandem {
+namespace {
+
+using testing::makeLease;
+
+TEST(MemoryLeaseStore, PutAndQueryByEveryIndex) {
+  MemoryLeaseStore s;
+  Lease a = makeLease(1, 1);
+  a.userContext = "{ \"k\": \"a long enough value to go to the heap\" }";
+  a.state = LeaseState::Declined;
+  a.fqdnFwd = true;
+  a.poolId = 9;
+  a.hwAddr.htype = 6;
+  ASSERT_TRUE(s.put(a).ok());
+  ASSERT_TRUE(s.put(makeLease(2, 1)).ok());
+  EXPECT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.byAddress(a.address), a);
+  EXPECT_EQ(s.byHwAddr(a.hwAddr, 1), a);
+  EXPECT_FALSE(s.byHwAddr(a.hwAddr, 2));
+  EXPECT_EQ(s.byClientId(a.clientId, 1), a);
+  EXPECT_FALSE(s.byClientId(a.clientId, 2));
+  EXPECT_FALSE(s.byAddress(Ipv4(198, 18, 0, 3)));
+}
+
+TEST(MemoryLeaseStore, ShortLeaseStaysInline) {
+  MemoryLeaseStore s;
+  Lease l;
+  l.address = Ipv4(198, 18, 0, 1);
+  l.hwAddr = *HwAddr::parse("01:02:03:04:05:06");
+  l.hostname = "ab";
+  ASSERT_TRUE(s.put(l).ok());
+  EXPECT_EQ(s.byAddress(l.address), l);
+  l.hostname = "a-hostname-longer-than-sixteen";
+  ASSERT_TRUE(s.put(l).ok());
+  EXPECT_EQ(s.byAddress(l.address), l);
+  l.hostname.clear();
+  l.hwAddr = HwAddr{};
+  l.state = LeaseState::Declined;
+  ASSERT_TRUE(s.put(l).ok());
+  EXPECT_EQ(s.byAddress(l.address), l);
+  EXPECT_TRUE(s.allByHwAddr(*HwAddr::parse("01:02:03:04:05:06")).empty());
+}
+
+TEST(MemoryLeaseStore, ReplacingALeaseMovesItsIndexEntries) {
+  MemoryLeaseStore s;
+  Lease l = makeLease(1);
+  ASSERT_TRUE(s.put(l).ok());
+  Lease moved = l;
+  moved.hwAddr = *HwAddr::parse("0a:0b:0c:0d:0e:0f");
+  moved.clientId = {1, 2, 3};
+  ASSERT_TRUE(s.put(moved).ok());
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_FALSE(s.byHwAddr(l.hwAddr, 1));
+  EXPECT_FALSE(s.byClientId(l.clientId, 1));
+  EXPECT_EQ(s.byHwAddr(moved.hwAddr, 1), moved);
+  EXPECT_EQ(s.byClientId(moved.clientId, 1), moved);
+}
+
+TEST(MemoryLeaseStore, OneClientInSeveralSubnets) {
+  MemoryLeaseStore s;
+  Lease a = makeLease(1, 1), b = makeLease(2, 2), c = makeLease(3, 3);
+  b.hwAddr = c.hwAddr = a.hwAddr;
+  b.clientId = c.clientId = a.clientId;
+  for (auto& l : {a, b, c}) ASSERT_TRUE(s.put(l).ok());
+  EXPECT_EQ(s.allByHwAddr(a.hwAddr).size(), 3u);
+  EXPECT_EQ(s.allByClientId(a.clientId).size(), 3u);
+  EXPECT_EQ(s.byHwAddr(a.hwAddr, 2), b);
+  EXPECT_EQ(s.byClientId(a.clientId, 3), c);
+  ASSERT_TRUE(s.erase(b.address).ok());  // middle of the chain
+  EXPECT_EQ(s.allByHwAddr(a.hwAddr).size(), 2u);
+  EXPECT_FALSE(s.byHwAddr(a.hwAddr, 2));
+  EXPECT_EQ(s.byHwAddr(a.hwAddr, 1), a);
+  EXPECT_EQ(s.byHwAddr(a.hwAddr, 3), c);
+}
+
+TEST(MemoryLeaseStore, EraseMissingIsAnError) {
+  MemoryLeaseStore s;
+  EXPECT_FALSE(s.erase(Ipv4(198, 18, 0, 1)).ok());
+  ASSERT_TRUE(s.put(makeLease(1)).ok());
+  EXPECT_TRUE(s.erase(makeLease(1).address).ok());
+  EXPECT_FALSE(s.erase(makeLease(1).address).ok());
+  EXPECT_EQ(s.size(), 0u);
+}
+
+TEST(MemoryLeaseStore, RefusesOversizedFieldsWithoutChange) {
+  MemoryLeaseStore s;
+  Lease l = makeLease(1);
+  l.clientId.assign(256, 7);
+  EXPECT_FALSE(s.put(l).ok());
+  EXPECT_EQ(s.size(), 0u);
+}
+
+TEST(MemoryLeaseStore, PageIsAscendingAndStrictlyAfter) {
+  MemoryLeaseStore s;
+  std::vector<std::uint32_t> hosts(3000);
+  for (std::uint32_t i = 0; i < hosts.size(); ++i) hosts[i] = i * 7 + 1;
+  std::shuffle(hosts.begin(), hosts.end(), std::mt19937(1));
+  for (auto h : hosts) ASSERT_TRUE(s.put(makeLease(h)).ok());
+  std::vector<Ipv4> seen;
+  Ipv4 after(0);
+  while (true) {
+    auto page = s.page(after, 100);
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 100u);
+    for (auto& l : page) {
+      EXPECT_GT(l.address, after);
+      seen.push_back(l.address);
+    }
+    after = page.back().address;
+  }
+  ASSERT_EQ(seen.size(), hosts.size());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_TRUE(s.page(Ipv4(0xffffffffu), 10).empty());
+  EXPECT_TRUE(s.page(Ipv4(0), 0).empty());
+}
+
+TEST(MemoryLeaseStore, CountInRange) {
+  MemoryLeaseStore s;
+  for (std::uint32_t h = 10; h < 5010; ++h) ASSERT_TRUE(s.put(makeLease(h)).ok());
+  auto addr = [](std::uint32_t h) { return makeLease(h).address; };
+  EXPECT_EQ(s.countInRange(addr(10), addr(5009)), 5000u);
+  EXPECT_EQ(s.countInRange(addr(0), addr(0xffff)), 5000u);
+  EXPECT_EQ(s.countInRange(addr(100), addr(100)), 1u);
+  EXPECT_EQ(s.countInRange(addr(100), addr(1099)), 1000u);
+  EXPECT_EQ(s.countInRange(addr(5010), addr(6000)), 0u);
+  EXPECT_EQ(s.countInRange(addr(200), addr(100)), 0u);
+  EXPECT_EQ(s.countInRange(Ipv4(0), Ipv4(0xffffffffu)), 5000u);
+}
+
+TEST(MemoryLeaseStore, ExpiredSkipsReclaimedAndHonoursLimit) {
+  MemoryLeaseStore s;
+  Lease live = makeLease(1), gone = makeLease(2), reclaimed = makeLease(3), declined = makeLease(4);
+  live.cltt = 1000;
+  gone.cltt = reclaimed.cltt = declined.cltt = 0;
+  live.validLifetime = gone.validLifetime = reclaimed.validLifetime = declined.validLifetime = 100;
+  reclaimed.state = LeaseState::ExpiredReclaimed;
+  declined.state = LeaseState::Declined;
+  for (auto& l : {live, gone, reclaimed, declined}) ASSERT_TRUE(s.put(l).ok());
+  auto e = s.expired(100, 10);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(s.expired(99, 10).size(), 0u);
+  EXPECT_EQ(s.expired(100, 1).size(), 1u);
+  EXPECT_EQ(s.expired(1100, 10).size(), 3u);
+}
+
+TEST(MemoryLeaseStore, ClearAndReuse) {
+  MemoryLeaseStore s;
+  for (std::uint32_t h = 0; h < 5000; ++h) ASSERT_TRUE(s.put(makeLease(h)).ok());
+  s.clear();
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_FALSE(s.byHwAddr(makeLease(7).hwAddr, 1));
+  ASSERT_TRUE(s.put(makeLease(7)).ok());
+  EXPECT_EQ(s.byHwAddr(makeLease(7).hwAddr, 1), makeLease(7));
+}
+
+// Random operations checked against a plain std::map model, across slot reuse, chunk
+// splits and hash-table growth and backward-shift deletions.
+TEST(MemoryLeaseStore, MatchesAReferenceModel) {
+  MemoryLeaseStore s;
+  std::map<std::uint32_t, Lease> model;
+  std::mt19937 rng(42);
+  auto randomLease = [&] {
+    Lease l = makeLease(rng() % 4000, 1 + rng() % 3);
+    // Few distinct identifiers, so chains get long and shared across subnets.
+    std::uint8_t id = static_cast<std::uint8_t>(rng() % 300);
+    l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{2, 0, 0, 0, 0, id});
+    if (rng() % 4 == 0) l.hwAddr = HwAddr{};
+    l.clientId = {1, id, static_cast<std::uint8_t>(rng() % 2)};
+    if (rng() % 5 == 0) l.clientId.clear();
+    if (l.hwAddr.empty() && l.clientId.empty()) l.state = LeaseState::Declined;
+    l.hostname = std::string(rng() % 40, 'h');
+    return l;
+  };
+  for (int i = 0; i < 60000; ++i) {
+    if (rng() % 3 == 0) {
+      std::uint32_t host = rng() % 4000;
+      Ipv4 a = makeLease(host).address;
+      bool had = model.erase(a.value) > 0;
+      EXPECT_EQ(s.erase(a).ok(), had);
+    } else {
+      Lease l = randomLease();
+      ASSERT_TRUE(s.put(l).ok());
+      model[l.address.value] = l;
+    }
+  }
+  ASSERT_EQ(s.size(), model.size());
+  std::map<std::vector<std::uint8_t>, std::size_t> hwCount, cidCount;
+  for (auto& [addr, l] : model) {
+    EXPECT_EQ(s.byAddress(Ipv4(addr)), l);
+    if (!l.hwAddr.empty()) ++hwCount[std::vector<std::uint8_t>(l.hwAddr.view().begin(), l.hwAddr.view().end())];
+    if (!l.clientId.empty()) ++cidCount[l.clientId];
+  }
+  for (auto& [hw, n] : hwCount) {
+    auto all = s.allByHwAddr(HwAddr::fromBytes(hw));
+    EXPECT_EQ(all.size(), n);
+    for (auto& l : all) {
+      EXPECT_EQ(model.at(l.address.value), l);
+      auto one = s.byHwAddr(l.hwAddr, l.subnetId);
+      ASSERT_TRUE(one);
+      EXPECT_EQ(one->subnetId, l.subnetId);
+      EXPECT_EQ(one->hwAddr, l.hwAddr);
+    }
+  }
+  for (auto& [cid, n] : cidCount) EXPECT_EQ(s.allByClientId(cid).size(), n);
+  std::size_t visited = 0;
+  s.forEach([&](const Lease& l) {
+    ++visited;
+    EXPECT_EQ(model.at(l.address.value), l);
+  });
+  EXPECT_EQ(visited, model.size());
+  auto all = s.page(Ipv4(0), model.size() + 10);
+  ASSERT_EQ(all.size(), model.size());
+  auto it = model.begin();
+  for (auto& l : all) EXPECT_EQ((it++)->second, l);
+  Ipv4 lo = makeLease(1000).address, hi = makeLease(2999).address;
+  std::size_t expect = static_cast<std::size_t>(std::distance(model.lower_bound(lo.value), model.upper_bound(hi.value)));
+  EXPECT_EQ(s.countInRange(lo, hi), expect);
+}
+
+}  // namespace
+}  // namespace tandem
