@@ -21,6 +21,7 @@ struct OptionData {
   std::vector<std::uint8_t> payload;  // encoded option payload (without code/length)
   bool alwaysSend = false;    // Kea "always-send": send even if not in the PRL
   bool neverSend = false;     // Kea "never-send"
+  bool csvFormat = true;      // how "data" was written (kept for config-get style output)
 };
 
 struct Reservation {
@@ -30,6 +31,9 @@ struct Reservation {
   std::string hostname;
   std::vector<OptionData> options;
   std::vector<std::string> clientClasses;
+  std::optional<Ipv4> nextServer;      // siaddr for this host
+  std::string serverHostname;          // sname for this host ("" = not set)
+  std::string bootFileName;            // file for this host ("" = not set)
   nlohmann::json source;               // the original JSON (for reservation-get)
 };
 
@@ -37,19 +41,33 @@ struct Pool {
   Ipv4 first, last;                    // inclusive
   std::vector<OptionData> options;
   std::string clientClass;             // "" = any; e.g. "HA_server1"
+  std::vector<std::string> requireClientClasses;
   std::uint64_t size() const noexcept { return std::uint64_t(last.value) - first.value + 1; }
 };
 
+// Fields marked "effective" already include the value inherited from the global scope, so
+// users of a subnet never need to look at Dhcp4Config for them (Kea's inheritance rules).
 struct Subnet4 {
-  std::uint32_t id = 0;
+  std::uint32_t id = 0;                // given, or assigned 1, 2, ... in order as Kea 2.2 does
   Prefix4 prefix;
   std::vector<Pool> pools;
   std::vector<OptionData> options;
   std::vector<Reservation> reservations;
   std::vector<Ipv4> relayAddresses;    // "relay": {"ip-addresses": [...]}
   std::string interface;               // "interface": bind to an interface (local clients)
-  std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer;
-  std::optional<Ipv4> nextServer;      // siaddr
+  std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer;  // effective
+  std::optional<Ipv4> nextServer;      // siaddr, effective
+  std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;  // effective
+  bool calculateTeeTimes = false;      // effective; see lease_times.h
+  double t1Percent = 0.5, t2Percent = 0.875;  // effective
+  bool matchClientId = true;           // effective
+  bool authoritative = false;          // effective
+  std::string serverHostname, bootFileName;  // sname / file, effective
+  std::string clientClass;             // only members of this class may use the subnet ("" = all)
+  std::vector<std::string> requireClientClasses;
+  // Which host reservations apply (effective; Kea 2.2 defaults: global off, in-subnet on).
+  bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
+  bool storeExtendedInfo = false;      // effective
 };
 
 struct InterfaceSpec {
@@ -62,6 +80,7 @@ struct LeaseDatabase {
   bool persist = true;
   std::string name;                    // resolved absolute path of the CSV file
   std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
+  std::uint32_t maxRowErrors = 0;      // 0 = no limit on corrupt lines when loading
 };
 
 struct ControlSocket {
@@ -74,6 +93,15 @@ struct ControlSocket {
   struct User { std::string user, password; };
   std::vector<User> users;             // "authentication": {"type": "basic", "clients": [...]}
   std::string realm;
+  std::string authDirectory;           // "authentication": {"directory": ...}, resolved
+};
+
+struct LogOutput {
+  std::string output;                  // "stdout", "stderr", "syslog[:name]" or resolved file path
+  std::uint64_t maxsize = 10240000;    // bytes before rotation (Kea default)
+  std::uint32_t maxver = 1;            // rotated files kept (Kea default)
+  bool flush = true;
+  std::string pattern;                 // "" = Kea's default pattern
 };
 
 struct Logger {
@@ -81,6 +109,7 @@ struct Logger {
   std::string severity = "INFO";
   int debugLevel = 0;
   std::vector<std::string> outputs;    // "stdout", "stderr", "syslog", or resolved file path
+  std::vector<LogOutput> outputOptions;  // the same outputs with their options
 };
 
 struct ExpiredLeasesProcessing {
@@ -89,6 +118,7 @@ struct ExpiredLeasesProcessing {
   std::uint32_t holdReclaimedTime = 3600;
   std::uint32_t maxReclaimLeases = 100;
   std::uint32_t maxReclaimTime = 250;          // ms
+  std::uint32_t unwarnedReclaimCycles = 5;
 };
 
 struct Dhcp4Config {
@@ -102,6 +132,19 @@ struct Dhcp4Config {
   bool authoritative = false;          // NAK requests for unknown addresses on our subnets
   bool matchClientId = true;
   std::optional<Ipv4> nextServer;
+  std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;
+  bool calculateTeeTimes = false;      // Kea 2.2 default for DHCPv4
+  double t1Percent = 0.5, t2Percent = 0.875;
+  bool echoClientId = true;            // RFC 6842
+  std::string serverHostname, bootFileName;
+  bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
+  bool ipReservationsUnique = true;
+  bool earlyGlobalReservationsLookup = false;
+  bool storeExtendedInfo = false;
+  std::string leaseChecks = "warn";    // sanity-checks/lease-checks: none, warn, fix, fix-del, del
+  std::string outboundInterface = "same-as-inbound";  // interfaces-config/outbound-interface
+  std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
+  nlohmann::json clientClasses = nlohmann::json::array();  // raw entries; expressions not evaluated
   std::vector<Subnet4> subnets;
   std::vector<OptionData> options;     // global option-data
   std::vector<Reservation> reservations;  // global reservations
@@ -128,7 +171,17 @@ struct ParseContext {
 [[nodiscard]] Result<Dhcp4Config> parseDhcp4Config(std::string_view text, const ParseContext& ctx);
 // Same, from an already-parsed JSON document ({"Dhcp4": {...}}), used by config-set.
 [[nodiscard]] Result<Dhcp4Config> parseDhcp4Config(const nlohmann::json& doc, const ParseContext& ctx);
+// std::string and string literals convert to both string_view and json; these pick the text form.
+[[nodiscard]] inline Result<Dhcp4Config> parseDhcp4Config(const std::string& text, const ParseContext& ctx) {
+  return parseDhcp4Config(std::string_view(text), ctx);
+}
+[[nodiscard]] inline Result<Dhcp4Config> parseDhcp4Config(const char* text, const ParseContext& ctx) {
+  return parseDhcp4Config(std::string_view(text), ctx);
+}
 // Strips comments so nlohmann can parse; errors as Error with line:column.
 [[nodiscard]] Result<nlohmann::json> parseJsonWithComments(std::string_view text);
+// Same; Kea's syntax warnings (a trailing comma before } or ]) are appended to *warnings.
+// Duplicate keys in one object are an error, as in Kea.
+[[nodiscard]] Result<nlohmann::json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings);
 
 }  // namespace tandem::config

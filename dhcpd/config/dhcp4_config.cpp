@@ -1,0 +1,535 @@
+// Kea "Dhcp4" JSON -> Dhcp4Config. Key sets and defaults follow kea-dhcp4 2.2 (checked with
+// `kea-dhcp4 -t`); keys Kea knows but tandemd does not implement are warnings when ignoring
+// them cannot change what clients get, errors otherwise.
+#include "dhcpd/config/dhcp4_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "dhcpd/config/json_reader.h"
+#include "dhcpd/config/parser_parts.h"
+
+namespace tandem::config {
+
+namespace {
+
+using nlohmann::json;
+
+std::optional<Ipv4> parseAddressKey(ObjectReader& r, std::string_view key) {
+  auto s = r.string(key);
+  if (!s) return std::nullopt;
+  auto a = Ipv4::parse(*s);
+  if (!a) r.diag().error(r.pathOf(key), fmt::format("'{}' is not a valid IPv4 address", *s));
+  return a;
+}
+
+void parseInterfaces(const json& obj, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
+  ObjectReader r(obj, path, diag);
+  if (auto list = r.stringList("interfaces")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string& text = (*list)[i];
+      const std::string p = joinPath(r.pathOf("interfaces"), std::to_string(i));
+      InterfaceSpec spec;
+      const auto slash = text.find('/');
+      spec.name = text.substr(0, slash);
+      if (spec.name.empty() || spec.name.find_first_of(" \t") != std::string::npos) {
+        diag.error(p, fmt::format("'{}' is not a valid interface name", text));
+        continue;
+      }
+      if (slash != std::string::npos) {
+        auto a = Ipv4::parse(std::string_view(text).substr(slash + 1));
+        if (!a || spec.name == "*") {
+          diag.error(p, fmt::format("'{}' is not \"name\", \"name/address\" or \"*\"", text));
+          continue;
+        }
+        spec.address = *a;
+      }
+      cfg.interfaces.push_back(std::move(spec));
+    }
+  }
+  if (auto t = r.choice("dhcp-socket-type", {"raw", "udp"})) cfg.dhcpSocketType = *t;
+  if (auto o = r.choice("outbound-interface", {"same-as-inbound", "use-routing"})) cfg.outboundInterface = *o;
+  r.ignore("re-detect");  // interfaces are looked up at each (re)configuration anyway
+  r.boolean("service-sockets-require-all");
+  r.u32("service-sockets-retry-wait-time");
+  r.u32("service-sockets-max-retries");
+  for (auto key : {"service-sockets-require-all", "service-sockets-retry-wait-time", "service-sockets-max-retries"}) {
+    if (r.has(key)) diag.warn(r.pathOf(key), "socket open retries are not implemented; ignored");
+  }
+  r.finish();
+}
+
+void parseLeaseDatabase(const json& obj, const std::string& path, const ParseContext& ctx, Diagnostics& diag,
+                        Dhcp4Config& cfg) {
+  // Kea 2.2 takes neither "comment" nor "user-context" here.
+  ObjectReader r(obj, path, diag, /*allowContext=*/false);
+  LeaseDatabase& db = cfg.leaseDatabase;
+  if (auto type = r.string("type")) {
+    if (*type == "mysql" || *type == "postgresql" || *type == "cql") {
+      diag.error(r.pathOf("type"), fmt::format("lease database type '{}' is not supported yet (only memfile)", *type));
+    } else if (*type != "memfile") {
+      diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile)", *type));
+    }
+    db.type = *type;
+  } else if (!r.has("type")) {
+    diag.error(path, "missing \"type\" (memfile)");
+  }
+  if (auto v = r.boolean("persist")) db.persist = *v;
+  if (auto v = r.u32("lfc-interval")) db.lfcInterval = *v;
+  if (auto v = r.u32("max-row-errors")) db.maxRowErrors = *v;
+  auto name = r.string("name");
+  db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
+  for (auto key : {"user", "password", "host", "port", "connect-timeout", "max-reconnect-tries", "reconnect-wait-time",
+                   "on-fail", "trust-anchor", "cert-file", "key-file", "cipher-list"}) {
+    r.ignoreWithWarning(key, "database connection parameter has no meaning for memfile; ignored");
+  }
+  r.finish();
+}
+
+// Kea's user-file / password-file hold the credential itself; a password-file alone may hold
+// "user:password".
+std::optional<std::string> readCredentialFile(const std::string& file, const std::string& path, Diagnostics& diag) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    diag.error(path, fmt::format("cannot read '{}'", file));
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();  // files written with echo
+  return s;
+}
+
+void parseAuthentication(const json& obj, const std::string& path, const ParseContext& ctx, Diagnostics& diag,
+                         ControlSocket& cs) {
+  ObjectReader r(obj, path, diag);
+  if (auto type = r.string("type")) {
+    if (*type != "basic") diag.error(r.pathOf("type"), fmt::format("authentication type '{}' is not supported (basic)", *type));
+  } else if (!r.has("type")) {
+    diag.error(path, "missing \"type\" (basic)");
+  }
+  if (auto realm = r.string("realm")) cs.realm = *realm;
+  if (auto dir = r.string("directory")) cs.authDirectory = resolvePath(ctx, *dir);
+  const ParseContext fileCtx{cs.authDirectory.empty() ? ctx.baseDir : cs.authDirectory, ctx.defaultLeaseFile};
+  if (const json* clients = r.array("clients")) {
+    forEachObject(*clients, r.pathOf("clients"), diag, [&](const json& entry, const std::string& p, std::size_t) {
+      ObjectReader c(entry, p, diag);
+      ControlSocket::User user;
+      auto name = c.string("user");
+      auto password = c.string("password");
+      auto userFile = c.string("user-file");
+      auto passwordFile = c.string("password-file");
+      c.finish();
+      if (name) user.user = *name;
+      if (password) user.password = *password;
+      if (userFile) {
+        if (auto v = readCredentialFile(resolvePath(fileCtx, *userFile), joinPath(p, "user-file"), diag)) user.user = *v;
+      }
+      if (passwordFile) {
+        if (auto v = readCredentialFile(resolvePath(fileCtx, *passwordFile), joinPath(p, "password-file"), diag)) {
+          if (!name && !userFile) {
+            const auto colon = v->find(':');
+            if (colon == std::string::npos) {
+              diag.error(joinPath(p, "password-file"), "without \"user\" the file must hold \"user:password\"");
+              return;
+            }
+            user.user = v->substr(0, colon);
+            user.password = v->substr(colon + 1);
+          } else {
+            user.password = *v;
+          }
+        }
+      }
+      if (user.user.empty() && !passwordFile) {
+        diag.error(p, "missing \"user\" (or \"user-file\")");
+        return;
+      }
+      if (user.user.find(':') != std::string::npos) {
+        diag.error(p, "user names cannot contain ':' (RFC 7617 section 2)");
+        return;
+      }
+      cs.users.push_back(std::move(user));
+    });
+  }
+  r.finish();
+}
+
+void parseControlSocket(const json& obj, const std::string& path, const ParseContext& ctx, Diagnostics& diag,
+                        Dhcp4Config& cfg) {
+  ObjectReader r(obj, path, diag);
+  ControlSocket cs;
+  const std::size_t errorsBefore = diag.errorCount();
+  if (auto t = r.choice("socket-type", {"unix", "http", "https"})) cs.socketType = *t;
+  else if (!r.has("socket-type")) diag.error(path, "missing \"socket-type\" (unix, http or https)");
+  if (auto name = r.string("socket-name")) cs.socketName = resolvePath(ctx, *name);
+  if (auto a = r.string("socket-address")) cs.address = *a;
+  if (auto port = r.unsignedInt("socket-port", 65535)) cs.port = static_cast<std::uint16_t>(*port);
+  if (auto f = r.string("cert-file")) cs.certFile = resolvePath(ctx, *f);
+  if (auto f = r.string("key-file")) cs.keyFile = resolvePath(ctx, *f);
+  if (auto f = r.string("trust-anchor")) cs.trustAnchor = resolvePath(ctx, *f);
+  if (auto v = r.boolean("cert-required")) cs.certRequired = *v;
+  if (const json* auth = r.object("authentication")) parseAuthentication(*auth, r.pathOf("authentication"), ctx, diag, cs);
+  r.ignoreWithWarning("http-headers", "extra HTTP response headers are not implemented; ignored");
+  r.finish();
+  if (diag.errorCount() != errorsBefore) return;
+
+  if (cs.socketType == "unix") {
+    if (cs.socketName.empty()) diag.error(path, "missing \"socket-name\" for a unix socket");
+  } else {
+    // Defaults of Kea's HTTP control socket (and of kea-ctrl-agent).
+    if (cs.address.empty()) cs.address = "127.0.0.1";
+    if (cs.port == 0) cs.port = 8000;
+    if (cs.socketType == "https" && (cs.certFile.empty() || cs.keyFile.empty())) {
+      diag.error(path, "an https socket needs \"cert-file\" and \"key-file\"");
+    }
+    if (cs.socketType == "https" && cs.certRequired && cs.trustAnchor.empty()) {
+      diag.error(path, "\"cert-required\" needs a \"trust-anchor\" to verify client certificates");
+    }
+  }
+  cfg.controlSockets.push_back(std::move(cs));
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+void parseLoggers(const json& list, const std::string& path, const ParseContext& ctx, Diagnostics& diag,
+                  Dhcp4Config& cfg) {
+  forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
+    ObjectReader r(entry, p, diag);
+    Logger logger;
+    if (auto name = r.string("name")) logger.name = *name;
+    else if (!r.has("name")) diag.error(p, "missing \"name\"");
+    if (auto sev = r.string("severity")) {
+      logger.severity = upper(*sev);
+      static const std::set<std::string> kSeverities{"FATAL", "ERROR", "WARN", "INFO", "DEBUG", "NONE"};
+      if (!kSeverities.contains(logger.severity)) {
+        diag.error(r.pathOf("severity"), fmt::format("'{}' is not one of FATAL, ERROR, WARN, INFO, DEBUG, NONE", *sev));
+      }
+    }
+    if (auto level = r.unsignedInt("debuglevel", 99)) logger.debugLevel = static_cast<int>(*level);
+    // Kea 2.2 writes "output_options", newer Kea "output-options".
+    if (r.has("output_options") && r.has("output-options")) {
+      diag.error(p, "give either \"output_options\" or \"output-options\", not both");
+    }
+    for (auto key : {"output_options", "output-options"}) {
+      const json* outputs = r.array(key);
+      if (!outputs) continue;
+      forEachObject(*outputs, r.pathOf(key), diag, [&](const json& o, const std::string& op, std::size_t) {
+        ObjectReader orr(o, op, diag);
+        LogOutput out;
+        out.output = orr.string("output").value_or("stdout");
+        if (out.output != "stdout" && out.output != "stderr" && out.output != "syslog" &&
+            !out.output.starts_with("syslog:")) {
+          out.output = resolvePath(ctx, out.output);
+        }
+        if (auto v = orr.unsignedInt("maxsize", UINT64_MAX)) out.maxsize = *v;
+        if (auto v = orr.u32("maxver")) out.maxver = *v;
+        if (auto v = orr.boolean("flush")) out.flush = *v;
+        if (auto v = orr.string("pattern")) out.pattern = *v;
+        orr.finish();
+        logger.outputs.push_back(out.output);
+        logger.outputOptions.push_back(std::move(out));
+      });
+    }
+    r.finish();
+    cfg.loggers.push_back(std::move(logger));
+  });
+}
+
+// Names of hook libraries whose function tandemd provides itself.
+bool isBuiltinHook(std::string_view library) {
+  const std::string base = std::filesystem::path(library).filename().string();
+  return base == "libdhcp_ha.so" || base == "libdhcp_lease_cmds.so";
+}
+
+void parseHooks(const json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
+  forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
+    ObjectReader r(entry, p, diag);
+    auto library = r.string("library");
+    if (!library && !r.has("library")) diag.error(p, "missing \"library\"");
+    r.object("parameters");  // interpreted by the feature it configures (HA reads its own)
+    r.finish();
+    if (library && library->empty()) diag.error(joinPath(p, "library"), "empty library path");
+    if (library && !library->empty() && !isBuiltinHook(*library)) {
+      diag.warn(joinPath(p, "library"), fmt::format("hook library '{}' is not built into tandemd; ignored", *library));
+    }
+  });
+  cfg.hooksLibraries = list;
+}
+
+void parseExpiredLeases(const json& obj, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
+  ObjectReader r(obj, path, diag);
+  ExpiredLeasesProcessing& e = cfg.expiredLeases;
+  if (auto v = r.u32("reclaim-timer-wait-time")) e.reclaimTimerWaitTime = *v;
+  if (auto v = r.u32("flush-reclaimed-timer-wait-time")) e.flushReclaimedTimerWaitTime = *v;
+  if (auto v = r.u32("hold-reclaimed-time")) e.holdReclaimedTime = *v;
+  if (auto v = r.u32("max-reclaim-leases")) e.maxReclaimLeases = *v;
+  if (auto v = r.u32("max-reclaim-time")) e.maxReclaimTime = *v;
+  if (auto v = r.u32("unwarned-reclaim-cycles")) e.unwarnedReclaimCycles = *v;
+  r.finish();
+}
+
+void parseClientClasses(const json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
+  std::set<std::string> names;
+  forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
+    ObjectReader r(entry, p, diag);
+    auto name = r.string("name");
+    if (!name && !r.has("name")) diag.error(p, "missing \"name\"");
+    if (name && !names.insert(*name).second) diag.error(r.pathOf("name"), fmt::format("duplicate class '{}'", *name));
+    if (auto test = r.string("test"); test && !test->empty()) {
+      diag.warn(r.pathOf("test"),
+                "client classification expressions are not evaluated; clients join this class only "
+                "through reservations (or HA_<server> classes assigned by HA)");
+    }
+    r.boolean("only-if-required");
+    if (const json* opts = r.array("option-data")) parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    parseAddressKey(r, "next-server");
+    r.string("server-hostname");
+    r.string("boot-file-name");
+    r.u32("valid-lifetime");
+    r.u32("min-valid-lifetime");
+    r.u32("max-valid-lifetime");
+    r.reject("option-def", "custom option definitions are not supported yet");
+    r.finish();
+  });
+  cfg.clientClasses = list;
+}
+
+void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag) {
+  ObjectReader r(obj, path, diag);
+  if (auto enable = r.boolean("enable-updates"); enable && *enable) {
+    diag.error(r.pathOf("enable-updates"), "DDNS not supported (dynamic DNS updates); set it to false");
+  }
+  for (auto key : {"server-ip", "server-port", "sender-ip", "sender-port", "max-queue-size", "ncr-protocol",
+                   "ncr-format", "override-no-update", "override-client-update", "replace-client-name",
+                   "generated-prefix", "qualifying-suffix", "hostname-char-set", "hostname-char-replacement"}) {
+    r.ignore(key);
+  }
+  r.finish();
+}
+
+void parseMultiThreading(const json& obj, const std::string& path, Diagnostics& diag) {
+  ObjectReader r(obj, path, diag);
+  r.boolean("enable-multi-threading");
+  r.u32("thread-pool-size");
+  r.u32("packet-queue-size");
+  r.finish();
+  diag.warn(path, "tandemd has its own threading model; multi-threading settings are ignored");
+}
+
+void parseSanityChecks(const json& obj, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
+  ObjectReader r(obj, path, diag);
+  if (auto v = r.choice("lease-checks", {"none", "warn", "fix", "fix-del", "del"})) cfg.leaseChecks = *v;
+  r.choice("extended-info-checks", {"none", "fix", "strict", "pedantic"});
+  r.finish();
+}
+
+void parseTopLevel(const json& doc, Diagnostics& diag) {
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "Dhcp4") continue;
+    if (key == "Logging") {
+      diag.error(key, "top-level \"Logging\" is not accepted by Kea 2.2; move its \"loggers\" into \"Dhcp4\"");
+    } else if (key == "Dhcp6" || key == "DhcpDdns" || key == "Control-agent" || key == "Netconf") {
+      diag.warn(key, "configuration for another Kea daemon; ignored");
+    } else {
+      diag.error(key, "unknown parameter");
+    }
+  }
+}
+
+void checkGlobalTimers(ObjectReader& r, const Dhcp4Config& cfg, Diagnostics& diag) {
+  if (cfg.renewTimer && cfg.rebindTimer && *cfg.renewTimer > *cfg.rebindTimer) {
+    diag.error(r.pathOf("renew-timer"),
+               fmt::format("renew-timer ({}) is greater than rebind-timer ({})", *cfg.renewTimer, *cfg.rebindTimer));
+  }
+  if (cfg.rebindTimer && *cfg.rebindTimer >= cfg.validLifetime) {
+    diag.warn(r.pathOf("rebind-timer"), fmt::format("rebind-timer ({}) is not below valid-lifetime ({}); T2 will not be sent",
+                                                    *cfg.rebindTimer, cfg.validLifetime));
+  }
+  if (cfg.minValidLifetime && cfg.maxValidLifetime && *cfg.minValidLifetime > *cfg.maxValidLifetime) {
+    diag.error(r.pathOf("min-valid-lifetime"), fmt::format("min-valid-lifetime ({}) is greater than max-valid-lifetime ({})",
+                                                           *cfg.minValidLifetime, *cfg.maxValidLifetime));
+  } else {
+    if (cfg.minValidLifetime && cfg.validLifetime < *cfg.minValidLifetime) {
+      diag.error(r.pathOf("valid-lifetime"), fmt::format("valid-lifetime ({}) is less than min-valid-lifetime ({})",
+                                                         cfg.validLifetime, *cfg.minValidLifetime));
+    }
+    if (cfg.maxValidLifetime && cfg.validLifetime > *cfg.maxValidLifetime) {
+      diag.error(r.pathOf("valid-lifetime"), fmt::format("valid-lifetime ({}) is greater than max-valid-lifetime ({})",
+                                                         cfg.validLifetime, *cfg.maxValidLifetime));
+    }
+  }
+  for (auto [key, v] : {std::pair{"t1-percent", cfg.t1Percent}, std::pair{"t2-percent", cfg.t2Percent}}) {
+    if (!(v > 0.0 && v < 1.0)) diag.error(r.pathOf(key), fmt::format("{} must be greater than 0 and less than 1", v));
+  }
+  if (cfg.calculateTeeTimes && cfg.t1Percent >= cfg.t2Percent) {
+    diag.error(r.pathOf("t1-percent"),
+               fmt::format("t1-percent ({}) must be less than t2-percent ({})", cfg.t1Percent, cfg.t2Percent));
+  }
+}
+
+void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, Dhcp4Config& cfg) {
+  if (auto v = r.u32("valid-lifetime")) cfg.validLifetime = *v;
+  if (auto v = r.u32("min-valid-lifetime")) cfg.minValidLifetime = *v;
+  if (auto v = r.u32("max-valid-lifetime")) cfg.maxValidLifetime = *v;
+  if (auto v = r.u32("renew-timer")) cfg.renewTimer = *v;
+  if (auto v = r.u32("rebind-timer")) cfg.rebindTimer = *v;
+  if (auto v = r.boolean("calculate-tee-times")) cfg.calculateTeeTimes = *v;
+  if (auto v = r.number("t1-percent")) cfg.t1Percent = *v;
+  if (auto v = r.number("t2-percent")) cfg.t2Percent = *v;
+  checkGlobalTimers(r, cfg, diag);
+  if (auto v = r.u32("decline-probation-period")) cfg.declineProbationPeriod = *v;
+  if (auto v = r.boolean("authoritative")) cfg.authoritative = *v;
+  if (auto v = r.boolean("match-client-id")) cfg.matchClientId = *v;
+  if (auto v = r.boolean("echo-client-id")) cfg.echoClientId = *v;
+  if (auto v = parseAddressKey(r, "next-server")) cfg.nextServer = *v;
+  if (auto v = r.string("server-hostname")) cfg.serverHostname = *v;
+  if (auto v = r.string("boot-file-name")) cfg.bootFileName = *v;
+  if (auto v = r.string("server-tag")) cfg.serverTag = *v;
+  if (auto v = r.boolean("store-extended-info")) cfg.storeExtendedInfo = *v;
+  if (auto v = r.boolean("ip-reservations-unique")) cfg.ipReservationsUnique = *v;
+  if (auto v = r.boolean("early-global-reservations-lookup")) cfg.earlyGlobalReservationsLookup = *v;
+  if (auto v = r.string("hostname-char-set")) cfg.hostnameCharSet = *v;
+  if (auto v = r.string("hostname-char-replacement")) cfg.hostnameCharReplacement = *v;
+  if (auto v = r.u32("offer-lifetime")) {
+    // Newer Kea's offer-lifetime 0 means "do not hold offered addresses"; tandemd always
+    // holds them briefly (RFC 2131 4.3.1), so 0 keeps the default.
+    if (*v == 0) diag.warn(r.pathOf("offer-lifetime"), fmt::format("0 keeps the default of {} s", cfg.offerLifetime));
+    else cfg.offerLifetime = *v;
+  }
+  if (auto ids = r.stringList("host-reservation-identifiers")) {
+    static const std::set<std::string> kKnown{"hw-address", "duid", "circuit-id", "client-id", "flex-id"};
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+      if (!kKnown.contains((*ids)[i])) {
+        diag.error(joinPath(r.pathOf("host-reservation-identifiers"), std::to_string(i)),
+                   fmt::format("'{}' is not a host reservation identifier type", (*ids)[i]));
+      }
+    }
+  }
+
+  r.ignore("statistic-default-sample-count");
+  r.ignore("statistic-default-sample-age");
+  r.ignore("parked-packet-limit");
+  r.ignore("reservations-lookup-first");
+  for (auto key : {"ddns-send-updates", "ddns-override-no-update", "ddns-override-client-update",
+                   "ddns-replace-client-name", "ddns-generated-prefix", "ddns-qualifying-suffix",
+                   "ddns-update-on-renew", "ddns-use-conflict-resolution"}) {
+    r.ignore(key);  // inert while dhcp-ddns is disabled, and enabling it is an error
+  }
+  r.ignoreWithWarning("cache-threshold", "lease caching is not implemented; ignored");
+  r.ignoreWithWarning("cache-max-age", "lease caching is not implemented; ignored");
+  if (auto port = r.unsignedInt("dhcp4o6-port", 65535); port && *port != 0) {
+    diag.warn(r.pathOf("dhcp4o6-port"), "DHCPv4-over-DHCPv6 is not supported; ignored");
+  }
+  r.ignoreWithWarning("dhcp-queue-control", "tandemd queues packets its own way; ignored");
+  r.ignoreWithWarning("compatibility", "lenient option parsing settings are ignored");
+  r.reject("config-control", "configuration backends are not supported yet");
+  r.reject("hosts-database", "host reservation databases are not supported yet (use \"reservations\")");
+  r.reject("hosts-databases", "host reservation databases are not supported yet (use \"reservations\")");
+  if (const json* defs = r.array("option-def"); defs && !defs->empty()) {
+    diag.error(r.pathOf("option-def"), "custom option definitions are not supported yet");
+  }
+  if (const json* nets = r.array("shared-networks"); nets && !nets->empty()) {
+    diag.error(r.pathOf("shared-networks"), "shared networks are not supported yet; list their subnets in \"subnet4\"");
+  }
+
+  if (const json* o = r.object("interfaces-config")) parseInterfaces(*o, r.pathOf("interfaces-config"), diag, cfg);
+  if (const json* o = r.object("lease-database")) {
+    parseLeaseDatabase(*o, r.pathOf("lease-database"), ctx, diag, cfg);
+  } else {
+    cfg.leaseDatabase.name = resolvePath(ctx, ctx.defaultLeaseFile);
+  }
+  if (const json* o = r.object("control-socket")) parseControlSocket(*o, r.pathOf("control-socket"), ctx, diag, cfg);
+  if (const json* list = r.array("control-sockets")) {
+    forEachObject(*list, r.pathOf("control-sockets"), diag, [&](const json& e, const std::string& p, std::size_t) {
+      parseControlSocket(e, p, ctx, diag, cfg);
+    });
+  }
+  if (const json* list = r.array("loggers")) parseLoggers(*list, r.pathOf("loggers"), ctx, diag, cfg);
+  if (const json* list = r.array("hooks-libraries")) parseHooks(*list, r.pathOf("hooks-libraries"), diag, cfg);
+  if (const json* o = r.object("expired-leases-processing")) {
+    parseExpiredLeases(*o, r.pathOf("expired-leases-processing"), diag, cfg);
+  }
+  if (const json* list = r.array("client-classes")) parseClientClasses(*list, r.pathOf("client-classes"), diag, cfg);
+  if (const json* o = r.object("dhcp-ddns")) parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag);
+  if (const json* o = r.object("multi-threading")) parseMultiThreading(*o, r.pathOf("multi-threading"), diag);
+  if (const json* o = r.object("sanity-checks")) parseSanityChecks(*o, r.pathOf("sanity-checks"), diag, cfg);
+}
+
+}  // namespace
+
+std::string resolvePath(const ParseContext& ctx, std::string_view path) {
+  if (path.empty()) return {};
+  std::filesystem::path p(path);
+  if (p.is_absolute() || ctx.baseDir.empty()) return p.lexically_normal().string();
+  return (std::filesystem::path(ctx.baseDir) / p).lexically_normal().string();
+}
+
+Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
+  Diagnostics diag;
+  if (!doc.is_object()) {
+    return makeError(fmt::format("(top level): expected a map with \"Dhcp4\", got {}", describeType(doc)));
+  }
+  parseTopLevel(doc, diag);
+  auto it = doc.find("Dhcp4");
+  if (it == doc.end()) return makeError("(top level): missing \"Dhcp4\"");
+  if (!it->is_object()) return makeError(fmt::format("Dhcp4: expected a map, got {}", describeType(*it)));
+
+  Dhcp4Config cfg;
+  ObjectReader r(*it, "Dhcp4", diag);
+  parseGlobals(r, ctx, diag, cfg);
+
+  ReservationFlags flags;
+  parseReservationFlags(r, flags);
+  cfg.reservationsGlobal = flags.global;
+  cfg.reservationsInSubnet = flags.inSubnet;
+  cfg.reservationsOutOfPool = flags.outOfPool;
+
+  if (const json* list = r.array("option-data")) cfg.options = parseOptionDataList(*list, r.pathOf("option-data"), diag);
+  if (const json* list = r.array("reservations")) {
+    parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, diag, cfg.reservations);
+  }
+  if (const json* list = r.array("subnet4")) parseSubnets(*list, r.pathOf("subnet4"), cfg, flags, diag, cfg.subnets);
+  const bool globalReservationsUsed =
+      cfg.reservationsGlobal ||
+      std::any_of(cfg.subnets.begin(), cfg.subnets.end(), [](const Subnet4& s) { return s.reservationsGlobal; });
+  if (!cfg.reservations.empty() && !globalReservationsUsed) {
+    diag.warn(r.pathOf("reservations"),
+              "global reservations are used only with \"reservations-global\": true (Kea 2.2 default is false)");
+  }
+  r.finish();
+
+  if (diag.failed()) {
+    std::string message;
+    for (const auto& e : diag.errors()) {
+      if (!message.empty()) message += '\n';
+      message += e;
+    }
+    return makeError(std::move(message));
+  }
+  cfg.source = doc;
+  cfg.warnings = std::move(diag.warnings());
+  return cfg;
+}
+
+Result<Dhcp4Config> parseDhcp4Config(std::string_view text, const ParseContext& ctx) {
+  std::vector<std::string> syntaxWarnings;
+  auto doc = parseJsonWithComments(text, &syntaxWarnings);
+  if (!doc) return doc.error();
+  auto cfg = parseDhcp4Config(doc.value(), ctx);
+  if (!cfg) return cfg;
+  cfg->warnings.insert(cfg->warnings.begin(), syntaxWarnings.begin(), syntaxWarnings.end());
+  return cfg;
+}
+
+}  // namespace tandem::config

@@ -1,0 +1,309 @@
+// Every error names the JSON path of the offending element; one case per check.
+#include <gtest/gtest.h>
+
+#include "config_test_util.h"
+
+namespace tandem::config {
+namespace {
+
+using testing::dhcp4;
+using testing::parseErr;
+
+struct ErrorCase {
+  const char* body;      // inside {"Dhcp4": {...}}
+  const char* expected;  // the whole error message
+};
+
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.body; }
+
+class ConfigError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ConfigError, MessageNamesThePath) {
+  EXPECT_EQ(parseErr(dhcp4(GetParam().body)), GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Types, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("valid-lifetime": "4000")", "Dhcp4/valid-lifetime: expected an unsigned integer, got string"},
+        ErrorCase{R"("valid-lifetime": -1)", "Dhcp4/valid-lifetime: expected an unsigned integer, got a negative integer"},
+        ErrorCase{R"("valid-lifetime": 1.5)",
+                  "Dhcp4/valid-lifetime: expected an unsigned integer, got a floating point number"},
+        ErrorCase{R"("valid-lifetime": 4294967296)", "Dhcp4/valid-lifetime: 4294967296 is out of range (0..4294967295)"},
+        ErrorCase{R"("authoritative": "true")", "Dhcp4/authoritative: expected a boolean, got string"},
+        ErrorCase{R"("t1-percent": "half")", "Dhcp4/t1-percent: expected a number, got string"},
+        ErrorCase{R"("server-tag": 5)", "Dhcp4/server-tag: expected a string, got integer"},
+        ErrorCase{R"("subnet4": {})", "Dhcp4/subnet4: expected a list, got a map"},
+        ErrorCase{R"("subnet4": [5])", "Dhcp4/subnet4/0: expected a map, got integer"},
+        ErrorCase{R"("interfaces-config": [])", "Dhcp4/interfaces-config: expected a map, got a list"},
+        ErrorCase{R"("interfaces-config": {"interfaces": ["eth0", 1]})",
+                  "Dhcp4/interfaces-config/interfaces/1: expected a string, got integer"},
+        ErrorCase{R"("user-context": "x")", "Dhcp4/user-context: expected a map, got string"},
+        ErrorCase{R"("comment": {})", "Dhcp4/comment: expected a string, got a map"},
+        ErrorCase{R"("option-data": [{"name": "routers", "data": "198.18.0.1", "csv-format": "true"}])",
+                  "Dhcp4/option-data/0/csv-format: expected a boolean, got string"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    UnknownKeys, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("valid-lifetme": 1)", "Dhcp4/valid-lifetme: unknown parameter"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "poolz": []}])", "Dhcp4/subnet4/0/poolz: unknown parameter"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.2", "x": 1}]}])",
+                  "Dhcp4/subnet4/0/pools/0/x: unknown parameter"},
+        ErrorCase{R"("lease-database": {"type": "memfile", "comment": "Kea 2.2 rejects this"})",
+                  "Dhcp4/lease-database/comment: unknown parameter"},
+        ErrorCase{R"("loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "stdout", "rotate": 1}]}])",
+                  "Dhcp4/loggers/0/output_options/0/rotate: unknown parameter"},
+        ErrorCase{R"("option-data": [{"name": "routers", "data": "198.18.0.1", "sapce": "dhcp4"}])",
+                  "Dhcp4/option-data/0/sapce: unknown parameter"},
+        ErrorCase{R"("hooks-libraries": [{"library": "/x.so", "params": {}}])",
+                  "Dhcp4/hooks-libraries/0/params: unknown parameter"},
+        ErrorCase{R"("expired-leases-processing": {"reclaim-timer": 1})",
+                  "Dhcp4/expired-leases-processing/reclaim-timer: unknown parameter"},
+        ErrorCase{R"("control-socket": {"socket-type": "unix", "socket-name": "s", "mode": 1})",
+                  "Dhcp4/control-socket/mode: unknown parameter"},
+        ErrorCase{R"("client-classes": [{"name": "a", "tset": "1"}])", "Dhcp4/client-classes/0/tset: unknown parameter"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Unsupported, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea"})",
+                  "Dhcp4/lease-database/type: lease database type 'postgresql' is not supported yet (only memfile)"},
+        ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea"})",
+                  "Dhcp4/lease-database/type: lease database type 'mysql' is not supported yet (only memfile)"},
+        ErrorCase{R"("lease-database": {"type": "csv"})",
+                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile)"},
+        ErrorCase{R"("lease-database": {"name": "x.csv"})", "Dhcp4/lease-database: missing \"type\" (memfile)"},
+        ErrorCase{R"("shared-networks": [{"name": "net", "subnet4": []}])",
+                  "Dhcp4/shared-networks: shared networks are not supported yet; list their subnets in \"subnet4\""},
+        ErrorCase{R"("option-def": [{"name": "foo", "code": 222, "type": "uint8"}])",
+                  "Dhcp4/option-def: custom option definitions are not supported yet"},
+        ErrorCase{R"("hosts-database": {"type": "mysql"})",
+                  "Dhcp4/hosts-database: host reservation databases are not supported yet (use \"reservations\")"},
+        ErrorCase{R"("config-control": {"config-databases": []})",
+                  "Dhcp4/config-control: configuration backends are not supported yet"},
+        ErrorCase{R"("dhcp-ddns": {"enable-updates": true})",
+                  "Dhcp4/dhcp-ddns/enable-updates: DDNS not supported (dynamic DNS updates); set it to false"},
+        ErrorCase{R"("client-classes": [{"name": "a", "option-def": []}])",
+                  "Dhcp4/client-classes/0/option-def: custom option definitions are not supported yet"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "4o6-subnet": "2001:db8::/64"}])",
+                  "Dhcp4/subnet4/0/4o6-subnet: DHCPv4-over-DHCPv6 (RFC 7341) is not supported"},
+        ErrorCase{R"("option-data": [{"name": "tftp-servers", "space": "vendor-4491", "data": "198.18.0.1"}])",
+                  "Dhcp4/option-data/0/space: option space 'vendor-4491' is not supported yet (only the standard "
+                  "\"dhcp4\" space)"},
+        ErrorCase{R"("reservations": [{"duid": "01:02:03:04:05", "ip-address": "198.18.0.203"}])",
+                  "Dhcp4/reservations/0/duid: identifier type not supported yet (reservations match by hw-address "
+                  "or client-id)"},
+        ErrorCase{R"("reservations": [{"circuit-id": "'port1'"}])",
+                  "Dhcp4/reservations/0/circuit-id: identifier type not supported yet (reservations match by "
+                  "hw-address or client-id)"},
+        ErrorCase{R"("reservations": [{"flex-id": "'s0mEVaLue'"}])",
+                  "Dhcp4/reservations/0/flex-id: identifier type not supported yet (reservations match by hw-address "
+                  "or client-id)"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("interfaces-config": {"interfaces": ["eth0/198.18.0.300"]})",
+                  "Dhcp4/interfaces-config/interfaces/0: 'eth0/198.18.0.300' is not \"name\", \"name/address\" or \"*\""},
+        ErrorCase{R"("interfaces-config": {"interfaces": [""]})",
+                  "Dhcp4/interfaces-config/interfaces/0: '' is not a valid interface name"},
+        ErrorCase{R"("interfaces-config": {"dhcp-socket-type": "packet"})",
+                  "Dhcp4/interfaces-config/dhcp-socket-type: 'packet' is not one of: raw, udp"},
+        ErrorCase{R"("next-server": "198.18.0")", "Dhcp4/next-server: '198.18.0' is not a valid IPv4 address"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/33"}])",
+                  "Dhcp4/subnet4/0/subnet: '198.18.0.0/33' is not a valid IPv4 prefix (\"address/length\")"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0"}])",
+                  "Dhcp4/subnet4/0/subnet: '198.18.0.0' is not a valid IPv4 prefix (\"address/length\")"},
+        ErrorCase{R"("subnet4": [{"id": 1}])", "Dhcp4/subnet4/0: missing \"subnet\""},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.10 - 198.18.0.5"}]}])",
+                  "Dhcp4/subnet4/0/pools/0/pool: '198.18.0.10 - 198.18.0.5' is not a valid pool (\"first - last\" or "
+                  "\"prefix/length\")"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.1.1 - 198.18.1.5"}]}])",
+                  "Dhcp4/subnet4/0/pools/0/pool: pool 198.18.1.1 - 198.18.1.5 is outside its subnet 198.18.0.0/24"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.0/23"}]}])",
+                  "Dhcp4/subnet4/0/pools/0/pool: pool 198.18.0.0 - 198.18.1.255 is outside its subnet 198.18.0.0/24"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.9"},
+                                                                      {"pool": "198.18.0.9-198.18.0.20"}]}])",
+                  "Dhcp4/subnet4/0/pools/1/pool: pool 198.18.0.9 - 198.18.0.20 overlaps pool 198.18.0.1 - 198.18.0.9 "
+                  "at Dhcp4/subnet4/0/pools/0"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"client-class": "a"}]}])",
+                  "Dhcp4/subnet4/0/pools/0: missing \"pool\""},
+        ErrorCase{R"("subnet4": [{"id": 1, "subnet": "198.18.0.0/24"}, {"id": 1, "subnet": "198.18.1.0/24"}])",
+                  "Dhcp4/subnet4/1/id: subnet id 1 is already used by Dhcp4/subnet4/0"},
+        ErrorCase{R"("subnet4": [{"id": 1, "subnet": "198.18.0.0/24"}, {"subnet": "198.18.1.0/24"}])",
+                  "Dhcp4/subnet4/1: subnet id 1 (assigned because \"id\" is missing; Kea numbers such subnets 1, 2, "
+                  "... in order) is already used by Dhcp4/subnet4/0"},
+        ErrorCase{R"("subnet4": [{"id": 4294967295, "subnet": "198.18.0.0/24"}])",
+                  "Dhcp4/subnet4/0/id: 4294967295 is reserved"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24"}, {"subnet": "198.18.0.0/24"}])",
+                  "Dhcp4/subnet4/1/subnet: subnet 198.18.0.0/24 is already defined at Dhcp4/subnet4/0"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "relay": {"ip-addresses": ["198.18.0.1", "x"]}}])",
+                  "Dhcp4/subnet4/0/relay/ip-addresses/1: 'x' is not a valid IPv4 address"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "relay": {"ip-address": "198.18.0.1",
+                                                                      "ip-addresses": ["198.18.0.2"]}}])",
+                  "Dhcp4/subnet4/0/relay: specify either \"ip-address\" or \"ip-addresses\", not both"},
+        ErrorCase{R"("lease-database": {"type": "memfile", "persist": "yes"})",
+                  "Dhcp4/lease-database/persist: expected a boolean, got string"},
+        ErrorCase{R"("sanity-checks": {"lease-checks": "repair"})",
+                  "Dhcp4/sanity-checks/lease-checks: 'repair' is not one of: none, warn, fix, fix-del, del"},
+        ErrorCase{R"("host-reservation-identifiers": ["hw-address", "mac"])",
+                  "Dhcp4/host-reservation-identifiers/1: 'mac' is not a host reservation identifier type"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Timers, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("renew-timer": 2000, "rebind-timer": 1000)",
+                  "Dhcp4/renew-timer: renew-timer (2000) is greater than rebind-timer (1000)"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "renew-timer": 2000, "rebind-timer": 1000}])",
+                  "Dhcp4/subnet4/0/renew-timer: renew-timer (2000) is greater than rebind-timer (1000)"},
+        ErrorCase{R"("rebind-timer": 1000, "subnet4": [{"subnet": "198.18.0.0/24", "renew-timer": 2000}])",
+                  "Dhcp4/subnet4/0/renew-timer: renew-timer (2000) is greater than rebind-timer (1000)"},
+        ErrorCase{R"("min-valid-lifetime": 100, "max-valid-lifetime": 300)",
+                  "Dhcp4/valid-lifetime: valid-lifetime (7200) is greater than max-valid-lifetime (300)"},
+        ErrorCase{R"("min-valid-lifetime": 500, "valid-lifetime": 400)",
+                  "Dhcp4/valid-lifetime: valid-lifetime (400) is less than min-valid-lifetime (500)"},
+        ErrorCase{R"("min-valid-lifetime": 500, "max-valid-lifetime": 100, "valid-lifetime": 300)",
+                  "Dhcp4/min-valid-lifetime: min-valid-lifetime (500) is greater than max-valid-lifetime (100)"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "max-valid-lifetime": 100}])",
+                  "Dhcp4/subnet4/0/valid-lifetime: valid-lifetime (7200) is greater than max-valid-lifetime (100)"},
+        ErrorCase{R"("t1-percent": 1.0)", "Dhcp4/t1-percent: 1 must be greater than 0 and less than 1"},
+        ErrorCase{R"("t2-percent": 0)", "Dhcp4/t2-percent: 0 must be greater than 0 and less than 1"},
+        ErrorCase{R"("calculate-tee-times": true, "t1-percent": 0.9, "t2-percent": 0.5)",
+                  "Dhcp4/t1-percent: t1-percent (0.9) must be less than t2-percent (0.5)"},
+        ErrorCase{R"("reservation-mode": "all", "reservations-global": true)",
+                  "Dhcp4/reservation-mode: invalid use of both 'reservation-mode' and one of 'reservations-global', "
+                  "'reservations-in-subnet' or 'reservations-out-of-pool'"},
+        ErrorCase{R"("reservation-mode": "some")",
+                  "Dhcp4/reservation-mode: 'some' is not one of: disabled, out-of-pool, global, all"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Reservations, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff",
+                                                                              "ip-address": "198.18.1.1"}]}])",
+                  "Dhcp4/subnet4/0/reservations/0/ip-address: reserved address 198.18.1.1 is not within subnet "
+                  "198.18.0.0/24"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [
+                      {"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "198.18.0.1"},
+                      {"hw-address": "AA-BB-CC-DD-EE-FF", "ip-address": "198.18.0.2"}]}])",
+                  "Dhcp4/subnet4/0/reservations/1/hw-address: duplicate reservation for hw-address aa:bb:cc:dd:ee:ff "
+                  "(already reserved at Dhcp4/subnet4/0/reservations/0)"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [
+                      {"client-id": "01:aa", "ip-address": "198.18.0.1"}, {"client-id": "01aa"}]}])",
+                  "Dhcp4/subnet4/0/reservations/1/client-id: duplicate reservation for client-id 01:aa (already "
+                  "reserved at Dhcp4/subnet4/0/reservations/0)"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [
+                      {"hw-address": "aa:bb:cc:dd:ee:01", "ip-address": "198.18.0.1"},
+                      {"hw-address": "aa:bb:cc:dd:ee:02", "ip-address": "198.18.0.1"}]}])",
+                  "Dhcp4/subnet4/0/reservations/1/ip-address: address 198.18.0.1 is already reserved at "
+                  "Dhcp4/subnet4/0/reservations/0"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:zz"}])",
+                  "Dhcp4/reservations/0/hw-address: 'aa:bb:cc:dd:ee:zz' is not a valid hardware address"},
+        ErrorCase{R"("reservations": [{"hw-address": ""}])", "Dhcp4/reservations/0/hw-address: '' is not a valid hardware address"},
+        ErrorCase{R"("reservations": [{"client-id": "0x:1"}])",
+                  "Dhcp4/reservations/0/client-id: '0x:1' is not a valid client identifier (hex or 'text')"},
+        ErrorCase{R"("reservations": [{"ip-address": "198.18.0.1"}])",
+                  "Dhcp4/reservations/0: a reservation needs an identifier: hw-address or client-id"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-id": "01:02"}])",
+                  "Dhcp4/reservations/0: 'hw-address' and 'client-id' are mutually exclusive"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "198.18.0.256"}])",
+                  "Dhcp4/reservations/0/ip-address: '198.18.0.256' is not a valid IPv4 address"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "next-server": "x"}])",
+                  "Dhcp4/reservations/0/next-server: 'x' is not a valid IPv4 address"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    OptionData, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("option-data": [{"name": "no-such-option", "data": "1"}])",
+                  "Dhcp4/option-data/0/name: unknown option name 'no-such-option' in space dhcp4 (custom option-def "
+                  "is not supported yet)"},
+        ErrorCase{R"("option-data": [{"name": "domain-name", "code": 6, "data": "a.b"}])",
+                  "Dhcp4/option-data/0/name: option name 'domain-name' does not match code 6 (its code is 15)"},
+        ErrorCase{R"("option-data": [{"data": "1"}])",
+                  "Dhcp4/option-data/0: option data must specify either \"name\" or \"code\""},
+        ErrorCase{R"("option-data": [{"code": 224, "data": "0102"}])",
+                  "Dhcp4/option-data/0/csv-format: option code 224 has no definition, so its data must be hex "
+                  "(\"csv-format\": false)"},
+        ErrorCase{R"("option-data": [{"code": 0, "data": "00"}])",
+                  "Dhcp4/option-data/0/code: option code 0 is reserved (pad/end) and cannot be configured"},
+        ErrorCase{R"("option-data": [{"code": 256, "data": "00"}])", "Dhcp4/option-data/0/code: 256 is out of range (0..255)"}));
+
+// The option encoder's own wording is its business; the path is ours.
+TEST(ConfigError, OptionDataEncodingErrorsCarryThePathOfData) {
+  auto msg = parseErr(dhcp4(R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.2",
+                                "option-data": [{"name": "routers", "data": "198.18.0"}]}]}])"));
+  EXPECT_EQ(msg.rfind("Dhcp4/subnet4/0/pools/0/option-data/0/data: ", 0), 0u) << msg;
+}
+
+TEST(ConfigError, TopLevel) {
+  EXPECT_EQ(parseErr("[]"), "(top level): expected a map with \"Dhcp4\", got a list");
+  EXPECT_EQ(parseErr("{}"), "(top level): missing \"Dhcp4\"");
+  EXPECT_EQ(parseErr(R"({"Dhcp4": []})"), "Dhcp4: expected a map, got a list");
+  EXPECT_EQ(parseErr(R"({"Dhcp4": {}, "Logging": {"loggers": []}})"),
+            "Logging: top-level \"Logging\" is not accepted by Kea 2.2; move its \"loggers\" into \"Dhcp4\"");
+  EXPECT_EQ(parseErr(R"({"Dhcp4": {}, "Dhcp5": {}})"), "Dhcp5: unknown parameter");
+}
+
+TEST(ConfigError, SyntaxErrorsComeFromTheCommentAwareParser) {
+  auto msg = parseErr("{\"Dhcp4\": {\n  \"valid-lifetime\": 4000\n  \"renew-timer\": 1000\n}}");
+  EXPECT_EQ(msg.rfind("line 3, column 3: ", 0), 0u) << msg;
+}
+
+TEST(ConfigError, AllErrorsAreReportedOnePerLine) {
+  auto msg = parseErr(dhcp4(R"("valid-lifetime": "x", "authoritative": 1, "foo": 2)"));
+  EXPECT_EQ(msg,
+            "Dhcp4/valid-lifetime: expected an unsigned integer, got string\n"
+            "Dhcp4/authoritative: expected a boolean, got integer\n"
+            "Dhcp4/foo: unknown parameter");
+}
+
+TEST(ConfigError, ControlSocketChecks) {
+  EXPECT_EQ(parseErr(dhcp4(R"("control-socket": {"socket-type": "unix"})")),
+            "Dhcp4/control-socket: missing \"socket-name\" for a unix socket");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-socket": {"socket-name": "x"})")),
+            "Dhcp4/control-socket: missing \"socket-type\" (unix, http or https)");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "tcp"}])")),
+            "Dhcp4/control-sockets/0/socket-type: 'tcp' is not one of: unix, http, https");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "https", "socket-port": 8443}])")),
+            "Dhcp4/control-sockets/0: an https socket needs \"cert-file\" and \"key-file\"\n"
+            "Dhcp4/control-sockets/0: \"cert-required\" needs a \"trust-anchor\" to verify client certificates");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "http", "socket-port": 70000}])")),
+            "Dhcp4/control-sockets/0/socket-port: 70000 is out of range (0..65535)");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "http", "authentication": {"type": "digest"}}])")),
+            "Dhcp4/control-sockets/0/authentication/type: authentication type 'digest' is not supported (basic)");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "http", "authentication": {"type": "basic",
+                                "clients": [{"user": "a:b", "password": "x"}]}}])")),
+            "Dhcp4/control-sockets/0/authentication/clients/0: user names cannot contain ':' (RFC 7617 section 2)");
+  EXPECT_EQ(parseErr(dhcp4(R"("control-sockets": [{"socket-type": "http", "authentication": {"type": "basic",
+                                "clients": [{"password-file": "/nonexistent/tcf-pw"}]}}])")),
+            "Dhcp4/control-sockets/0/authentication/clients/0/password-file: cannot read '/nonexistent/tcf-pw'");
+}
+
+TEST(ConfigError, LoggerChecks) {
+  EXPECT_EQ(parseErr(dhcp4(R"("loggers": [{"severity": "INFO"}])")), "Dhcp4/loggers/0: missing \"name\"");
+  EXPECT_EQ(parseErr(dhcp4(R"("loggers": [{"name": "a", "severity": "LOUD"}])")),
+            "Dhcp4/loggers/0/severity: 'LOUD' is not one of FATAL, ERROR, WARN, INFO, DEBUG, NONE");
+  EXPECT_EQ(parseErr(dhcp4(R"("loggers": [{"name": "a", "debuglevel": 100}])")),
+            "Dhcp4/loggers/0/debuglevel: 100 is out of range (0..99)");
+  EXPECT_EQ(parseErr(dhcp4(R"("loggers": [{"name": "a", "output_options": [], "output-options": []}])")),
+            "Dhcp4/loggers/0: give either \"output_options\" or \"output-options\", not both");
+}
+
+TEST(ConfigError, HookChecks) {
+  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"parameters": {}}])")), "Dhcp4/hooks-libraries/0: missing \"library\"");
+  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": 5}])")),
+            "Dhcp4/hooks-libraries/0/library: expected a string, got integer");
+  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": "/x.so", "parameters": []}])")),
+            "Dhcp4/hooks-libraries/0/parameters: expected a map, got a list");
+}
+
+TEST(ConfigError, ClientClassChecks) {
+  EXPECT_EQ(parseErr(dhcp4(R"("client-classes": [{"name": "a"}, {"name": "a"}])")),
+            "Dhcp4/client-classes/1/name: duplicate class 'a'");
+  EXPECT_EQ(parseErr(dhcp4(R"json("client-classes": [{"test": "member('ALL')"}])json")),
+            "Dhcp4/client-classes/0: missing \"name\"");
+}
+
+}  // namespace
+}  // namespace tandem::config

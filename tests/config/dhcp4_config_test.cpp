@@ -1,0 +1,397 @@
+// Every supported key, parsed with its value; defaults as in Kea 2.2.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config_test_util.h"
+
+namespace tandem::config {
+namespace {
+
+using testing::allWarnings;
+using testing::dhcp4;
+using testing::hasWarning;
+using testing::parseErr;
+using testing::parseOk;
+using testing::testContext;
+
+TEST(Dhcp4Config, DefaultsAreKea22s) {
+  auto cfg = parseOk(dhcp4(R"("valid-lifetime": 7200)"));
+  EXPECT_TRUE(cfg.interfaces.empty());
+  EXPECT_EQ(cfg.dhcpSocketType, "raw");
+  EXPECT_EQ(cfg.outboundInterface, "same-as-inbound");
+  EXPECT_EQ(cfg.leaseDatabase.type, "memfile");
+  EXPECT_TRUE(cfg.leaseDatabase.persist);
+  EXPECT_EQ(cfg.leaseDatabase.name, "/var/lib/kea/kea-leases4.csv");
+  EXPECT_EQ(cfg.validLifetime, 7200u);
+  EXPECT_FALSE(cfg.renewTimer);
+  EXPECT_FALSE(cfg.rebindTimer);
+  EXPECT_FALSE(cfg.minValidLifetime);
+  EXPECT_FALSE(cfg.maxValidLifetime);
+  EXPECT_FALSE(cfg.calculateTeeTimes);
+  EXPECT_DOUBLE_EQ(cfg.t1Percent, 0.5);
+  EXPECT_DOUBLE_EQ(cfg.t2Percent, 0.875);
+  EXPECT_EQ(cfg.declineProbationPeriod, 86400u);
+  EXPECT_FALSE(cfg.authoritative);
+  EXPECT_TRUE(cfg.matchClientId);
+  EXPECT_TRUE(cfg.echoClientId);
+  EXPECT_FALSE(cfg.nextServer);
+  EXPECT_EQ(cfg.serverHostname, "");
+  EXPECT_EQ(cfg.bootFileName, "");
+  EXPECT_FALSE(cfg.reservationsGlobal);
+  EXPECT_TRUE(cfg.reservationsInSubnet);
+  EXPECT_FALSE(cfg.reservationsOutOfPool);
+  EXPECT_TRUE(cfg.ipReservationsUnique);
+  EXPECT_EQ(cfg.leaseChecks, "warn");
+  EXPECT_EQ(cfg.expiredLeases.reclaimTimerWaitTime, 10u);
+  EXPECT_EQ(cfg.expiredLeases.flushReclaimedTimerWaitTime, 25u);
+  EXPECT_EQ(cfg.expiredLeases.holdReclaimedTime, 3600u);
+  EXPECT_EQ(cfg.expiredLeases.maxReclaimLeases, 100u);
+  EXPECT_EQ(cfg.expiredLeases.maxReclaimTime, 250u);
+  EXPECT_EQ(cfg.expiredLeases.unwarnedReclaimCycles, 5u);
+  EXPECT_TRUE(cfg.hooksLibraries.is_array());
+  EXPECT_TRUE(cfg.hooksLibraries.empty());
+  EXPECT_TRUE(cfg.controlSockets.empty());
+  EXPECT_TRUE(cfg.loggers.empty());
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, GlobalScalars) {
+  auto cfg = parseOk(dhcp4(R"(
+    "valid-lifetime": 4000, "min-valid-lifetime": 3000, "max-valid-lifetime": 5000,
+    "renew-timer": 1000, "rebind-timer": 2000,
+    "calculate-tee-times": true, "t1-percent": 0.4, "t2-percent": 0.8,
+    "decline-probation-period": 600, "authoritative": true, "match-client-id": false,
+    "echo-client-id": false, "next-server": "198.18.0.9", "server-hostname": "tftp1",
+    "boot-file-name": "pxelinux.0", "server-tag": "left", "store-extended-info": true,
+    "ip-reservations-unique": false, "early-global-reservations-lookup": true,
+    "reservations-lookup-first": true,
+    "hostname-char-set": "[^a-z]", "hostname-char-replacement": "x",
+    "statistic-default-sample-count": 20, "statistic-default-sample-age": 0,
+    "parked-packet-limit": 256, "offer-lifetime": 30,
+    "user-context": {"site": "lab"}, "comment": "global comment")"));
+  EXPECT_EQ(cfg.validLifetime, 4000u);
+  EXPECT_EQ(cfg.minValidLifetime, 3000u);
+  EXPECT_EQ(cfg.maxValidLifetime, 5000u);
+  EXPECT_EQ(cfg.renewTimer, 1000u);
+  EXPECT_EQ(cfg.rebindTimer, 2000u);
+  EXPECT_TRUE(cfg.calculateTeeTimes);
+  EXPECT_DOUBLE_EQ(cfg.t1Percent, 0.4);
+  EXPECT_DOUBLE_EQ(cfg.t2Percent, 0.8);
+  EXPECT_EQ(cfg.declineProbationPeriod, 600u);
+  EXPECT_TRUE(cfg.authoritative);
+  EXPECT_FALSE(cfg.matchClientId);
+  EXPECT_FALSE(cfg.echoClientId);
+  EXPECT_EQ(cfg.nextServer, Ipv4(198, 18, 0, 9));
+  EXPECT_EQ(cfg.serverHostname, "tftp1");
+  EXPECT_EQ(cfg.bootFileName, "pxelinux.0");
+  EXPECT_EQ(cfg.serverTag, "left");
+  EXPECT_TRUE(cfg.storeExtendedInfo);
+  EXPECT_FALSE(cfg.ipReservationsUnique);
+  EXPECT_TRUE(cfg.earlyGlobalReservationsLookup);
+  EXPECT_EQ(cfg.hostnameCharSet, "[^a-z]");
+  EXPECT_EQ(cfg.hostnameCharReplacement, "x");
+  EXPECT_EQ(cfg.offerLifetime, 30u);
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, OfferLifetimeZeroKeepsTheDefault) {
+  auto cfg = parseOk(dhcp4(R"("offer-lifetime": 0)"));
+  EXPECT_EQ(cfg.offerLifetime, 10u);
+  EXPECT_TRUE(hasWarning(cfg, "Dhcp4/offer-lifetime: 0 keeps the default of 10 s")) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, InterfacesConfig) {
+  auto cfg = parseOk(dhcp4(R"("interfaces-config": {
+      "interfaces": ["eth0", "eth1/198.18.0.1", "*"], "dhcp-socket-type": "udp",
+      "outbound-interface": "use-routing", "re-detect": false,
+      "service-sockets-require-all": true, "service-sockets-retry-wait-time": 5000,
+      "service-sockets-max-retries": 5, "comment": "c", "user-context": {}})"));
+  ASSERT_EQ(cfg.interfaces.size(), 3u);
+  EXPECT_EQ(cfg.interfaces[0].name, "eth0");
+  EXPECT_FALSE(cfg.interfaces[0].address);
+  EXPECT_EQ(cfg.interfaces[1].name, "eth1");
+  EXPECT_EQ(cfg.interfaces[1].address, Ipv4(198, 18, 0, 1));
+  EXPECT_EQ(cfg.interfaces[2].name, "*");
+  EXPECT_EQ(cfg.dhcpSocketType, "udp");
+  EXPECT_EQ(cfg.outboundInterface, "use-routing");
+  EXPECT_TRUE(hasWarning(cfg, "Dhcp4/interfaces-config/service-sockets-require-all: socket open retries are not "
+                              "implemented; ignored"))
+      << allWarnings(cfg);
+  EXPECT_EQ(cfg.warnings.size(), 3u) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, LeaseDatabaseMemfile) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "memfile", "name": "leases4.csv", "persist": false,
+                                                  "lfc-interval": 0, "max-row-errors": 100})"));
+  EXPECT_EQ(cfg.leaseDatabase.type, "memfile");
+  EXPECT_EQ(cfg.leaseDatabase.name, "/srv/kea/leases4.csv");
+  EXPECT_FALSE(cfg.leaseDatabase.persist);
+  EXPECT_EQ(cfg.leaseDatabase.lfcInterval, 0u);
+  EXPECT_EQ(cfg.leaseDatabase.maxRowErrors, 100u);
+}
+
+TEST(Dhcp4Config, LeaseDatabaseWithoutNameUsesTheDefaultFile) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "memfile", "lfc-interval": 3600})"));
+  EXPECT_EQ(cfg.leaseDatabase.name, "/var/lib/kea/kea-leases4.csv");
+  EXPECT_EQ(cfg.leaseDatabase.lfcInterval, 3600u);
+}
+
+TEST(Dhcp4Config, LeaseDatabaseConnectionKeysAreIgnoredForMemfile) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "memfile", "host": "db", "user": "kea", "port": 5432})"));
+  EXPECT_TRUE(hasWarning(cfg, "Dhcp4/lease-database/host: database connection parameter has no meaning for memfile; "
+                              "ignored"))
+      << allWarnings(cfg);
+  EXPECT_EQ(cfg.warnings.size(), 3u);
+}
+
+TEST(Dhcp4Config, RelativePathsResolveAgainstBaseDir) {
+  ParseContext ctx = testContext();
+  ctx.baseDir = "/run/tandem/work";
+  auto cfg = parseOk(dhcp4(R"(
+    "lease-database": {"type": "memfile", "name": "../leases/leases4.csv"},
+    "control-socket": {"socket-type": "unix", "socket-name": "kea4.sock"},
+    "control-sockets": [{"socket-type": "https", "socket-address": "198.18.0.1", "socket-port": 8004,
+                         "cert-file": "certs/server.pem", "key-file": "/etc/tandem/server.key",
+                         "trust-anchor": "./certs/ca.pem"}],
+    "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "logs/kea-dhcp4.log"},
+                 {"output": "stdout"}, {"output": "syslog:kea"}, {"output": "/var/log/abs.log"}]}])"),
+                     ctx);
+  EXPECT_EQ(cfg.leaseDatabase.name, "/run/tandem/leases/leases4.csv");
+  ASSERT_EQ(cfg.controlSockets.size(), 2u);
+  EXPECT_EQ(cfg.controlSockets[0].socketName, "/run/tandem/work/kea4.sock");
+  EXPECT_EQ(cfg.controlSockets[1].certFile, "/run/tandem/work/certs/server.pem");
+  EXPECT_EQ(cfg.controlSockets[1].keyFile, "/etc/tandem/server.key");
+  EXPECT_EQ(cfg.controlSockets[1].trustAnchor, "/run/tandem/work/certs/ca.pem");
+  ASSERT_EQ(cfg.loggers.size(), 1u);
+  EXPECT_EQ(cfg.loggers[0].outputs,
+            (std::vector<std::string>{"/run/tandem/work/logs/kea-dhcp4.log", "stdout", "syslog:kea", "/var/log/abs.log"}));
+}
+
+TEST(Dhcp4Config, RelativeDefaultLeaseFileResolvesToo) {
+  ParseContext ctx = testContext();
+  ctx.defaultLeaseFile = "kea-leases4.csv";
+  auto cfg = parseOk(dhcp4(R"("valid-lifetime": 10)"), ctx);
+  EXPECT_EQ(cfg.leaseDatabase.name, "/srv/kea/kea-leases4.csv");
+}
+
+TEST(Dhcp4Config, EmptyBaseDirKeepsRelativePaths) {
+  ParseContext ctx;
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "memfile", "name": "leases4.csv"})"), ctx);
+  EXPECT_EQ(cfg.leaseDatabase.name, "leases4.csv");
+}
+
+TEST(Dhcp4Config, ControlSocketUnixKea22) {
+  auto cfg = parseOk(dhcp4(R"("control-socket": {"socket-type": "unix", "socket-name": "/run/kea/kea4-ctrl-socket",
+                                                  "comment": "x"})"));
+  ASSERT_EQ(cfg.controlSockets.size(), 1u);
+  EXPECT_EQ(cfg.controlSockets[0].socketType, "unix");
+  EXPECT_EQ(cfg.controlSockets[0].socketName, "/run/kea/kea4-ctrl-socket");
+}
+
+TEST(Dhcp4Config, ControlSocketsHttpsWithBasicAuthentication) {
+  auto cfg = parseOk(dhcp4(R"("control-sockets": [
+      {"socket-type": "http", "socket-address": "198.18.0.1", "socket-port": 8000,
+       "authentication": {"type": "basic", "realm": "tandem", "clients": [{"user": "admin", "password": "s3cret"}]}},
+      {"socket-type": "https", "socket-port": 8443, "cert-file": "/c.pem", "key-file": "/k.pem",
+       "trust-anchor": "/ca.pem", "cert-required": false}])"));
+  ASSERT_EQ(cfg.controlSockets.size(), 2u);
+  const auto& http = cfg.controlSockets[0];
+  EXPECT_EQ(http.socketType, "http");
+  EXPECT_EQ(http.address, "198.18.0.1");
+  EXPECT_EQ(http.port, 8000);
+  EXPECT_EQ(http.realm, "tandem");
+  ASSERT_EQ(http.users.size(), 1u);
+  EXPECT_EQ(http.users[0].user, "admin");
+  EXPECT_EQ(http.users[0].password, "s3cret");
+  const auto& https = cfg.controlSockets[1];
+  EXPECT_EQ(https.socketType, "https");
+  EXPECT_EQ(https.address, "127.0.0.1");  // Kea's default
+  EXPECT_EQ(https.port, 8443);
+  EXPECT_FALSE(https.certRequired);
+  EXPECT_EQ(https.trustAnchor, "/ca.pem");
+}
+
+TEST(Dhcp4Config, ControlSocketCredentialFiles) {
+  const auto dir = std::filesystem::temp_directory_path() / ("tcf-auth-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const char* name, const char* content) {
+    std::ofstream(dir / name) << content;
+  };
+  write("user", "operator\n");
+  write("password", "pw1\n");
+  write("both", "robot:pw2");
+  ParseContext ctx = testContext();
+  ctx.baseDir = dir.string();
+  auto cfg = parseOk(dhcp4(R"("control-sockets": [{"socket-type": "http",
+      "authentication": {"type": "basic", "directory": ".", "clients": [
+        {"user-file": "user", "password-file": "password"}, {"password-file": "both"},
+        {"user": "inline", "password-file": "password"}]}}])"),
+                     ctx);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(cfg.controlSockets.size(), 1u);
+  const auto& users = cfg.controlSockets[0].users;
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(users[0].user, "operator");
+  EXPECT_EQ(users[0].password, "pw1");
+  EXPECT_EQ(users[1].user, "robot");
+  EXPECT_EQ(users[1].password, "pw2");
+  EXPECT_EQ(users[2].user, "inline");
+  EXPECT_EQ(users[2].password, "pw1");
+}
+
+TEST(Dhcp4Config, Loggers) {
+  auto cfg = parseOk(dhcp4(R"("loggers": [
+      {"name": "kea-dhcp4", "severity": "debug", "debuglevel": 99,
+       "output_options": [{"output": "/var/log/kea.log", "maxsize": 2048000, "maxver": 4, "flush": false,
+                           "pattern": "%-5p %m\n"}]},
+      {"name": "kea-dhcp4.ha-hooks", "output-options": [{"output": "stderr"}]}])"));
+  ASSERT_EQ(cfg.loggers.size(), 2u);
+  const auto& a = cfg.loggers[0];
+  EXPECT_EQ(a.name, "kea-dhcp4");
+  EXPECT_EQ(a.severity, "DEBUG");
+  EXPECT_EQ(a.debugLevel, 99);
+  ASSERT_EQ(a.outputOptions.size(), 1u);
+  EXPECT_EQ(a.outputOptions[0].output, "/var/log/kea.log");
+  EXPECT_EQ(a.outputOptions[0].maxsize, 2048000u);
+  EXPECT_EQ(a.outputOptions[0].maxver, 4u);
+  EXPECT_FALSE(a.outputOptions[0].flush);
+  EXPECT_EQ(a.outputOptions[0].pattern, "%-5p %m\n");
+  const auto& b = cfg.loggers[1];
+  EXPECT_EQ(b.severity, "INFO");
+  EXPECT_EQ(b.outputs, std::vector<std::string>{"stderr"});
+  EXPECT_TRUE(b.outputOptions[0].flush);
+}
+
+TEST(Dhcp4Config, HooksLibrariesAreKeptRaw) {
+  auto cfg = parseOk(dhcp4(R"("hooks-libraries": [
+      {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"},
+      {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so",
+       "parameters": {"high-availability": [{"this-server-name": "server1", "anything": [1, 2]}]}},
+      {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_legal_log.so", "parameters": {"path": "/var/log"}}])"));
+  ASSERT_EQ(cfg.hooksLibraries.size(), 3u);
+  EXPECT_EQ(cfg.hooksLibraries[1]["parameters"]["high-availability"][0]["anything"][1], 2);
+  EXPECT_EQ(cfg.warnings, std::vector<std::string>{
+                              "Dhcp4/hooks-libraries/2/library: hook library "
+                              "'/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_legal_log.so' is not built into tandemd; "
+                              "ignored"});
+}
+
+TEST(Dhcp4Config, ExpiredLeasesProcessingAllSixKeys) {
+  auto cfg = parseOk(dhcp4(R"("expired-leases-processing": {"reclaim-timer-wait-time": 1,
+      "flush-reclaimed-timer-wait-time": 2, "hold-reclaimed-time": 3, "max-reclaim-leases": 4,
+      "max-reclaim-time": 5, "unwarned-reclaim-cycles": 6})"));
+  EXPECT_EQ(cfg.expiredLeases.reclaimTimerWaitTime, 1u);
+  EXPECT_EQ(cfg.expiredLeases.flushReclaimedTimerWaitTime, 2u);
+  EXPECT_EQ(cfg.expiredLeases.holdReclaimedTime, 3u);
+  EXPECT_EQ(cfg.expiredLeases.maxReclaimLeases, 4u);
+  EXPECT_EQ(cfg.expiredLeases.maxReclaimTime, 5u);
+  EXPECT_EQ(cfg.expiredLeases.unwarnedReclaimCycles, 6u);
+}
+
+TEST(Dhcp4Config, SanityChecks) {
+  auto cfg = parseOk(dhcp4(R"("sanity-checks": {"lease-checks": "fix-del", "extended-info-checks": "fix"})"));
+  EXPECT_EQ(cfg.leaseChecks, "fix-del");
+}
+
+TEST(Dhcp4Config, MultiThreadingIsAcceptedWithAWarning) {
+  auto cfg = parseOk(dhcp4(R"("multi-threading": {"enable-multi-threading": true, "thread-pool-size": 2,
+                                                   "packet-queue-size": 64})"));
+  EXPECT_EQ(cfg.warnings, std::vector<std::string>{"Dhcp4/multi-threading: tandemd has its own threading model; "
+                                                   "multi-threading settings are ignored"});
+}
+
+TEST(Dhcp4Config, DhcpDdnsDisabledAndDdnsKeysAreAccepted) {
+  auto cfg = parseOk(dhcp4(R"("dhcp-ddns": {"enable-updates": false, "server-ip": "127.0.0.1", "server-port": 53001,
+                                            "ncr-protocol": "UDP", "ncr-format": "JSON"},
+      "ddns-send-updates": true, "ddns-override-no-update": false, "ddns-override-client-update": false,
+      "ddns-replace-client-name": "never", "ddns-generated-prefix": "myhost", "ddns-qualifying-suffix": "",
+      "ddns-update-on-renew": false, "ddns-use-conflict-resolution": true)"));
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, HarmlessKeysGiveWarnings) {
+  auto cfg = parseOk(dhcp4(R"("cache-threshold": 0.25, "cache-max-age": 100, "dhcp4o6-port": 6767,
+      "dhcp-queue-control": {"enable-queue": true, "queue-type": "kea-ring4", "capacity": 64},
+      "compatibility": {"lenient-option-parsing": true}, "option-def": [], "shared-networks": [],
+      "host-reservation-identifiers": ["circuit-id", "hw-address", "duid", "client-id"])"));
+  EXPECT_EQ(cfg.warnings,
+            (std::vector<std::string>{"Dhcp4/cache-threshold: lease caching is not implemented; ignored",
+                                      "Dhcp4/cache-max-age: lease caching is not implemented; ignored",
+                                      "Dhcp4/dhcp4o6-port: DHCPv4-over-DHCPv6 is not supported; ignored",
+                                      "Dhcp4/dhcp-queue-control: tandemd queues packets its own way; ignored",
+                                      "Dhcp4/compatibility: lenient option parsing settings are ignored"}));
+}
+
+TEST(Dhcp4Config, ClientClassesAreStoredRawAndTestsWarn) {
+  auto cfg = parseOk(dhcp4(R"("client-classes": [
+      {"name": "HA_server1"},
+      {"name": "voip", "test": "substring(option[60].hex,0,6) == 'Aastra'", "next-server": "198.18.0.254",
+       "server-hostname": "hal9000", "boot-file-name": "/dev/null",
+       "option-data": [{"name": "domain-name-servers", "data": "198.18.0.53"}]}])"));
+  ASSERT_EQ(cfg.clientClasses.size(), 2u);
+  EXPECT_EQ(cfg.clientClasses[1]["server-hostname"], "hal9000");
+  EXPECT_EQ(cfg.warnings, std::vector<std::string>{
+                              "Dhcp4/client-classes/1/test: client classification expressions are not evaluated; "
+                              "clients join this class only through reservations (or HA_<server> classes assigned "
+                              "by HA)"});
+}
+
+TEST(Dhcp4Config, OtherDaemonsSectionsAreIgnoredWithAWarning) {
+  auto cfg = parseOk(R"({"Dhcp4": {"valid-lifetime": 10}, "Dhcp6": {}, "Control-agent": {}})");
+  EXPECT_EQ(cfg.warnings, (std::vector<std::string>{"Control-agent: configuration for another Kea daemon; ignored",
+                                                    "Dhcp6: configuration for another Kea daemon; ignored"}));
+}
+
+TEST(Dhcp4Config, SourceKeepsTheWholeDocument) {
+  auto cfg = parseOk(dhcp4(R"("valid-lifetime": 10, "comment": "kept")"));
+  EXPECT_EQ(cfg.source["Dhcp4"]["comment"], "kept");
+  EXPECT_EQ(cfg.source["Dhcp4"]["valid-lifetime"], 10);
+}
+
+TEST(Dhcp4Config, ParsesAnAlreadyParsedDocument) {
+  auto doc = nlohmann::json::parse(R"({"Dhcp4": {"subnet4": [{"subnet": "198.18.0.0/24"}]}})");
+  auto r = parseDhcp4Config(doc, testContext());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->subnets.size(), 1u);
+}
+
+TEST(Dhcp4Config, GlobalOptionData) {
+  auto cfg = parseOk(dhcp4(R"("option-data": [
+      {"name": "domain-name-servers", "data": "198.18.0.53, 198.18.0.54"},
+      {"code": 15, "data": "example.org"},
+      {"name": "routers", "code": 3, "space": "dhcp4", "csv-format": true, "data": "198.18.0.1",
+       "always-send": true},
+      {"code": 224, "csv-format": false, "data": "01:02:0a"},
+      {"name": "default-ip-ttl", "data": "0xf0", "never-send": true}])"));
+  ASSERT_EQ(cfg.options.size(), 5u);
+  EXPECT_EQ(cfg.options[0].code, 6);
+  EXPECT_EQ(cfg.options[0].name, "domain-name-servers");
+  EXPECT_EQ(cfg.options[0].payload, (std::vector<std::uint8_t>{198, 18, 0, 53, 198, 18, 0, 54}));
+  EXPECT_EQ(cfg.options[1].name, "domain-name");
+  EXPECT_EQ(cfg.options[1].payload, (std::vector<std::uint8_t>{'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g'}));
+  EXPECT_EQ(cfg.options[2].code, 3);
+  EXPECT_TRUE(cfg.options[2].alwaysSend);
+  EXPECT_FALSE(cfg.options[2].neverSend);
+  EXPECT_EQ(cfg.options[3].code, 224);
+  EXPECT_EQ(cfg.options[3].name, "");
+  EXPECT_FALSE(cfg.options[3].csvFormat);
+  EXPECT_EQ(cfg.options[3].payload, (std::vector<std::uint8_t>{1, 2, 10}));
+  EXPECT_EQ(cfg.options[4].payload, std::vector<std::uint8_t>{0xf0});
+  EXPECT_TRUE(cfg.options[4].neverSend);
+}
+
+TEST(Dhcp4Config, DuplicateOptionInOneScopeKeepsTheFirst) {
+  auto cfg = parseOk(dhcp4(R"("option-data": [{"name": "routers", "data": "198.18.0.1"},
+                                              {"code": 3, "data": "198.18.0.2"}])"));
+  ASSERT_EQ(cfg.options.size(), 1u);
+  EXPECT_EQ(cfg.options[0].payload, (std::vector<std::uint8_t>{198, 18, 0, 1}));
+  EXPECT_EQ(cfg.warnings,
+            std::vector<std::string>{"Dhcp4/option-data/1: option 3 is given more than once in this scope; the first "
+                                     "one is used"});
+}
+
+}  // namespace
+}  // namespace tandem::config
