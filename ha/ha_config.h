@@ -1,0 +1,155 @@
+#pragma once
+// Typed form of the `high-availability` parameters of a `libdhcp_ha.so` hooks-libraries entry,
+// validated as Kea's HAConfigParser + HAConfig::validate do (reference/ha-protocol.md sections
+// 1.2, 3.1, 7, 8, 11), plus two tandem extensions: `pool-split` and `takeover-delay`.
+// Every error names its JSON path, e.g.
+//   Dhcp4/hooks-libraries/1/parameters/high-availability/0/peers/1/url: ...
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/result.h"
+#include "ha/ha_state.h"
+
+namespace tandem::ha {
+
+enum class HaMode : std::uint8_t { LoadBalancing, HotStandby, PassiveBackup };
+enum class Role : std::uint8_t { Primary, Secondary, Standby, Backup };
+// state-machine.states[].pause
+enum class PauseMode : std::uint8_t { Never, Once, Always };
+
+std::string_view toString(HaMode m) noexcept;
+std::string_view toString(Role r) noexcept;
+std::string_view toString(PauseMode p) noexcept;
+std::optional<HaMode> parseHaMode(std::string_view text) noexcept;
+std::optional<Role> parseRole(std::string_view text) noexcept;
+
+// A peer URL: scheme://ip-literal[:port][/path]. Kea refuses DNS names here.
+struct PeerUrl {
+  bool https = false;
+  std::string host;        // IPv4 dotted quad, or IPv6 without the brackets
+  bool ipv6 = false;
+  std::uint16_t port = 0;  // as written; effectivePort() applies the scheme default
+  std::string path = "/";
+  std::string text;        // the URL as configured
+
+  std::uint16_t effectivePort() const noexcept { return port != 0 ? port : (https ? 443 : 80); }
+  // "198.18.0.1:8001" / "[2001:db8::1]:8001" for Host headers and bind addresses.
+  std::string hostPort() const;
+};
+// Strict parse; the error text is Kea-like ("bad url '...': ...").
+Result<PeerUrl> parsePeerUrl(std::string_view text);
+
+struct PeerConfig {
+  std::string name;
+  PeerUrl url;
+  Role role = Role::Primary;
+  bool autoFailover = true;
+  // Basic auth sent TO this peer (and accepted by our listener when this is our own entry).
+  // Empty user = no Authorization header, as in Kea.
+  std::string basicAuthUser;
+  std::string basicAuthPassword;
+  // Kea reads these files' first line at configuration time; the daemon does that
+  // (this parser stays free of file I/O).
+  std::string basicAuthUserFile;
+  std::string basicAuthPasswordFile;
+  // TLS material after merging the relationship-level values (section 7): all three set or
+  // none. An explicit "" at peer level disables TLS for that peer.
+  std::string trustAnchor;
+  std::string certFile;
+  std::string keyFile;
+
+  bool tls() const noexcept { return !trustAnchor.empty(); }
+};
+
+struct MultiThreadingConfig {
+  bool enableMultiThreading = true;
+  bool httpDedicatedListener = true;
+  std::uint32_t httpListenerThreads = 0;  // 0 = as many as DHCP worker threads
+  std::uint32_t httpClientThreads = 0;
+};
+
+// One HA relationship (one element of the `high-availability` list).
+struct HaConfig {
+  std::size_t index = 0;  // position in the list; origins are 1000+index / 2000+index
+  std::string thisServerName;
+  HaMode mode = HaMode::LoadBalancing;
+
+  std::chrono::milliseconds heartbeatDelay{10000};
+  std::chrono::milliseconds maxResponseDelay{60000};
+  std::chrono::milliseconds maxAckDelay{10000};
+  std::uint32_t maxUnackedClients = 10;
+  std::uint32_t maxRejectedLeaseUpdates = 10;
+  std::uint32_t delayedUpdatesLimit = 0;  // default 100 in load-balancing, 0 otherwise
+  bool sendLeaseUpdates = true;
+  bool syncLeases = true;
+  std::chrono::milliseconds syncTimeout{60000};
+  std::uint32_t syncPageLimit = 10000;
+  bool waitBackupAck = false;
+
+  bool requireClientCerts = true;
+  // Kea < 3.0 defaulted to false; our listener allows only the HA commands by default.
+  bool restrictCommands = true;
+  std::string trustAnchor, certFile, keyFile;  // relationship level, as configured
+  MultiThreadingConfig multiThreading;
+  std::map<HaState, PauseMode> pauses;  // states absent here never pause
+
+  // Tandem extensions (ignored by Kea's parser, which does not check unknown keys).
+  bool poolSplit = true;                            // split free addresses between LB peers
+  std::chrono::seconds takeoverDelay{3600};         // partner-down time before taking its share
+
+  std::vector<PeerConfig> peers;  // configuration order
+
+  const PeerConfig& thisServer() const;
+  const PeerConfig* find(std::string_view name) const noexcept;
+  // Kea's getFailoverPeerConfig: the first non-backup peer other than this server, in name
+  // order (Kea keeps peers in a std::map). nullptr on a backup-less passive-backup primary.
+  const PeerConfig* partner() const noexcept;
+  // Active servers in Kea's QueryFilter order: primary first, then secondary (load-balancing).
+  // Index i of this list is the RFC 3074 bucket `hash % 2` in load-balancing.
+  std::vector<const PeerConfig*> activeServers() const;
+  const PeerConfig& primary() const;
+  std::vector<const PeerConfig*> otherPeers() const;  // everyone but this server
+
+  HaState normalState() const noexcept {
+    return mode == HaMode::HotStandby ? HaState::HotStandby : HaState::LoadBalancing;
+  }
+  bool allowsCommunicationRecovery() const noexcept {
+    return mode == HaMode::LoadBalancing && delayedUpdatesLimit > 0;
+  }
+  int localOrigin() const noexcept { return 1000 + static_cast<int>(index); }
+  int remoteOrigin() const noexcept { return 2000 + static_cast<int>(index); }
+  PauseMode pauseFor(HaState s) const noexcept;
+};
+
+struct HaConfigSet {
+  std::vector<HaConfig> relationships;   // hub-and-spoke (all hot-standby) when > 1
+  std::vector<std::string> warnings;     // "path: text", for the daemon to log
+};
+
+struct HaParseOptions {
+  // Where the hooks-libraries entry's "parameters" map sits in the whole document.
+  std::string pathPrefix = "Dhcp4/hooks-libraries/0/parameters";
+  // Optional check that a TLS file/dir exists and is readable (Kea loads the material at
+  // configuration time). Empty: not checked here; the TLS adapter reports it at start-up.
+  std::function<bool(const std::string&)> fileReadable;
+};
+
+// Parses the "parameters" map of a libdhcp_ha.so entry.
+[[nodiscard]] Result<HaConfigSet> parseHaConfig(const nlohmann::json& parameters,
+                                                const HaParseOptions& options = {});
+
+// True for "libdhcp_ha.so" with any directory in front (how tandemd recognises the entry).
+bool isHaLibrary(std::string_view library) noexcept;
+// Index of the libdhcp_ha.so entry in a hooks-libraries list, if any.
+std::optional<std::size_t> findHaLibrary(const nlohmann::json& hooksLibraries);
+
+}  // namespace tandem::ha

@@ -1,0 +1,732 @@
+#include "ha/ha_machine.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "dhcpd/common/clock.h"
+#include "tests/ha/ha_test_util.h"
+
+namespace tandem::ha {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace testing;
+using nlohmann::json;
+using S = HaState;
+
+template <class T>
+std::vector<T> all(const std::vector<Action>& actions) {
+  std::vector<T> out;
+  for (const auto& a : actions) {
+    if (const T* t = std::get_if<T>(&a)) out.push_back(*t);
+  }
+  return out;
+}
+template <class T>
+bool has(const std::vector<Action>& actions) {
+  return !all<T>(actions).empty();
+}
+template <class T>
+T one(const std::vector<Action>& actions) {
+  auto v = all<T>(actions);
+  EXPECT_EQ(v.size(), 1u);
+  return v.empty() ? T{} : v.front();
+}
+bool logged(const std::vector<Action>& actions, const std::string& id) {
+  for (const auto& l : all<Log>(actions)) {
+    if (l.id == id) return true;
+  }
+  return false;
+}
+
+// Drives one machine with a fake clock; `partnerTime` defaults to our own time (no skew).
+struct Harness {
+  explicit Harness(HaConfig cfg) : m(std::move(cfg)) {}
+  HaMachine m;
+  FakeClock clock;
+  std::vector<Action> last;
+
+  std::vector<Action>& send(const HaEvent& e) {
+    last = m.handle(e, clock.now());
+    return last;
+  }
+  std::vector<Action>& start() { return send(Start{}); }
+  std::vector<Action>& answered(S partner, std::optional<std::uint64_t> unsent = 0,
+                                std::chrono::seconds skew = 0s) {
+    HeartbeatAnswered a;
+    a.partnerState = partner;
+    a.partnerTime = clock.now() + skew;
+    a.scopes = std::vector<std::string>{};
+    a.unsentUpdateCount = unsent;
+    return send(a);
+  }
+  std::vector<Action>& failed() { return send(HeartbeatFailed{"connection refused"}); }
+  std::vector<Action>& unacked(std::uint8_t id, std::uint16_t secs) {
+    return send(PartnerQuerySeen{{0x52, 0x54, 0, 0, 0, id}, {}, secs});
+  }
+  // Walks the pair's normal start-up as this server, ending in the normal state.
+  void toNormal(S partnerNormal) {
+    start();
+    answered(S::Ready);                 // partner ready: we sync
+    send(SyncFinished{true, "0 leases"});  // -> ready -> (partner ready, primary) normal, or stay
+    answered(partnerNormal);
+    ASSERT_EQ(m.state(), m.config().normalState());
+  }
+};
+
+TEST(HaMachine, StartsWaitingWithServiceDisabledAndArmsHeartbeat) {
+  Harness h(lbConfig());
+  auto& a = h.start();
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  EXPECT_EQ(one<DisableDhcp>(a).origin, 1000);
+  EXPECT_TRUE(one<ServeScopes>(a).scopes.empty());
+  const auto timer = one<ArmTimer>(a);
+  EXPECT_EQ(timer.id, TimerId::Heartbeat);
+  EXPECT_EQ(timer.at, h.clock.now() + 1s);
+  h.clock.advance(1s);
+  EXPECT_EQ(one<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})).peer, "server2");
+  // The next heartbeat is armed only when this one completes.
+  EXPECT_FALSE(has<ArmTimer>(h.last));
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Waiting)).at, h.clock.now() + 1s);
+}
+
+TEST(HaMachine, PrimaryGoesFirstWhenBothWait) {
+  Harness p(lbConfig("server1")), s(lbConfig("server2"));
+  p.start();
+  s.start();
+  s.answered(S::Waiting);
+  EXPECT_EQ(s.m.state(), S::Waiting);  // secondary waits for the primary
+  auto& a = p.answered(S::Waiting);
+  EXPECT_EQ(p.m.state(), S::Syncing);
+  const auto sync = one<StartSync>(a);
+  EXPECT_EQ(sync.peer, "server2");
+  EXPECT_EQ(sync.maxPeriod, 60s);  // sync-timeout 60000 ms
+  EXPECT_EQ(one<CancelTimer>(a).id, TimerId::Heartbeat);  // heartbeats pause during the sync
+  s.answered(S::Syncing);
+  EXPECT_EQ(s.m.state(), S::Waiting);
+  auto& done = p.send(SyncFinished{true, "0 leases"});
+  EXPECT_EQ(p.m.state(), S::Ready);
+  EXPECT_TRUE(has<ArmTimer>(done));
+  // Secondary sees the primary ready: it syncs, then is ready too.
+  s.answered(S::Ready);
+  EXPECT_EQ(s.m.state(), S::Syncing);
+  s.send(SyncFinished{true, "0 leases"});
+  EXPECT_EQ(s.m.state(), S::Ready);  // partner last seen ready; a non-primary waits
+  // Both ready: primary moves first, secondary follows on its next heartbeat.
+  auto& lb = p.answered(S::Ready);
+  EXPECT_EQ(p.m.state(), S::LoadBalancing);
+  EXPECT_EQ(one<EnableDhcp>(lb).origin, 1000);
+  EXPECT_EQ(one<ServeScopes>(lb).scopes, std::vector<std::string>{"server1"});
+  s.answered(S::Ready);
+  EXPECT_EQ(s.m.state(), S::Ready);
+  s.answered(S::LoadBalancing);
+  EXPECT_EQ(s.m.state(), S::LoadBalancing);
+  EXPECT_EQ(s.m.scopeFilter().servedScopes(), std::vector<std::string>{"server2"});
+  EXPECT_EQ(s.m.stateReason(), "partner is serving; joining it");
+}
+
+TEST(HaMachine, SyncLeasesFalseSkipsSyncing) {
+  Harness h(lbConfig("server1", fastTimers({{"sync-leases", false}})));
+  h.start();
+  auto& a = h.answered(S::Waiting);
+  EXPECT_FALSE(has<StartSync>(a));
+  EXPECT_EQ(h.m.state(), S::Ready);
+}
+
+TEST(HaMachine, FailedSyncIsRetriedAfterTheNextHeartbeatOnly) {
+  Harness h(lbConfig("server2"));
+  h.start();
+  h.answered(S::LoadBalancing);
+  ASSERT_EQ(h.m.state(), S::Syncing);
+  auto& f = h.send(SyncFinished{false, "timeout"});
+  EXPECT_EQ(h.m.state(), S::Syncing);
+  EXPECT_FALSE(has<StartSync>(f));
+  EXPECT_TRUE(logged(f, "HA_SYNC_FAILED"));
+  EXPECT_TRUE(has<ArmTimer>(f));  // heartbeats resume
+  EXPECT_FALSE(has<StartSync>(h.send(DhcpServiceState{false})));
+  EXPECT_TRUE(has<StartSync>(h.answered(S::LoadBalancing)));
+}
+
+TEST(HaMachine, StartupWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDelay) {
+  Harness h(lbConfig());
+  const TimePoint t0 = h.clock.now();
+  h.start();
+  h.clock.advance(1s);
+  h.send(TimerFired{TimerId::Heartbeat});
+  auto& f = h.failed();
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  // The machine asks to be woken exactly when max-response-delay (3 s) has passed since start.
+  const auto checks = all<ArmTimer>(f);
+  bool armed = false;
+  for (const auto& t : checks) armed |= t.id == TimerId::CommunicationCheck && t.at == t0 + 3001ms;
+  EXPECT_TRUE(armed);
+  h.clock.advance(2s);  // t0 + 3 s: not yet (strictly greater)
+  h.send(TimerFired{TimerId::CommunicationCheck});
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  h.clock.advance(1ms);
+  auto& pd = h.send(TimerFired{TimerId::CommunicationCheck});
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(one<EnableDhcp>(pd).origin, 1000);
+  EXPECT_EQ(one<ServeScopes>(pd).scopes, (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_EQ(one<StateChanged>(pd).reason, "partner unreachable for longer than max-response-delay");
+}
+
+TEST(HaMachine, LoadBalancingFailedHeartbeatGoesCommunicationRecoveryThenPartnerDownOnUnackedClients) {
+  Harness h(lbConfig("server1"));  // max-unacked-clients 2, max-ack-delay 1000 ms
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(1s);
+  h.failed();
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // delayed-updates-limit defaults to 100
+  EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[1]), UpdatePolicy::Queue);
+  EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[2]), UpdatePolicy::SendNoWait);  // backup still fed
+  // Partner's clients are not analysed before communication is interrupted.
+  h.unacked(1, 30);
+  EXPECT_EQ(h.m.status(h.clock.now()).analyzedPackets, 0u);
+  h.clock.advance(2001ms);  // 3.001 s since the last good heartbeat
+  h.send(TimerFired{TimerId::CommunicationCheck});
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // interrupted, but no failure detected yet
+  h.unacked(1, 1);  // secs 1: 1000 ms is not > max-ack-delay 1000
+  h.unacked(2, 2);
+  h.unacked(2, 5);  // same client again: not counted twice
+  h.unacked(3, 0x0200);  // byte-swapped 2
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // 2 unacked: not more than 2
+  auto st = h.m.status(h.clock.now());
+  EXPECT_EQ(st.unackedClients, 2u);
+  EXPECT_EQ(st.connectingClients, 3u);
+  EXPECT_EQ(st.unackedClientsLeft, 1u);
+  EXPECT_EQ(st.analyzedPackets, 4u);
+  h.unacked(1, 2);  // client 1 upgraded to unacked: 3 > 2
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_TRUE(has<ClearBacklog>(h.last));
+  EXPECT_EQ(one<ServeScopes>(h.last).scopes, (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[1]), UpdatePolicy::SkipCounted);
+}
+
+TEST(HaMachine, MaxUnackedClientsZeroFailsOverAsSoonAsInterrupted) {
+  Harness h(lbConfig("server2", fastTimers({{"max-unacked-clients", 0}, {"delayed-updates-limit", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(1s);
+  h.failed();
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);  // no communication-recovery without a backlog
+  h.clock.advance(3001ms);
+  h.send(TimerFired{TimerId::CommunicationCheck});
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+}
+
+TEST(HaMachine, HotStandbyPrimaryNeedsNoTrafficStandbyDoes) {
+  Harness p(hsConfig("server1")), s(hsConfig("server2"));
+  p.start();
+  p.answered(S::Waiting);
+  p.send(SyncFinished{true, ""});
+  p.answered(S::Ready);
+  ASSERT_EQ(p.m.state(), S::HotStandby);
+  EXPECT_EQ(p.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
+  s.toNormal(S::HotStandby);
+  EXPECT_TRUE(s.m.scopeFilter().servedScopes().empty());  // standby serves nothing
+  EXPECT_FALSE(s.m.localDhcpDisabled());                   // but its service is enabled
+
+  for (Harness* h : {&p, &s}) {
+    h->clock.advance(1s);
+    h->failed();
+    h->clock.advance(3s);
+    h->send(TimerFired{TimerId::CommunicationCheck});
+  }
+  EXPECT_EQ(p.m.state(), S::PartnerDown);
+  EXPECT_EQ(s.m.state(), S::HotStandby);  // waits for unacked clients
+  s.unacked(1, 5);
+  s.unacked(2, 5);
+  EXPECT_EQ(s.m.state(), S::HotStandby);
+  s.unacked(3, 5);
+  EXPECT_EQ(s.m.state(), S::PartnerDown);
+  EXPECT_EQ(s.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
+}
+
+TEST(HaMachine, AutoFailoverOffKeepsDefaultScopesInPartnerDown) {
+  auto rel = relationship("server1", "load-balancing", lbPeers(), fastTimers({{"max-unacked-clients", 0}}));
+  rel["peers"][0]["auto-failover"] = false;
+  Harness h(parseOne(rel));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(h.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
+}
+
+TEST(HaMachine, ServiceDisabledByOthersMeansNoTrafficTest) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 100}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);
+  h.send(DhcpServiceState{true});  // e.g. the partner's dhcp-disable is still in force
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+}
+
+TEST(HaMachine, PartnerDownRecovery) {
+  // Partner comes back ready without new unsent updates: back to normal.
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  auto& down = h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  const auto share = one<SetPartnerShare>(down);
+  ASSERT_TRUE(share.usableFrom.has_value());
+  EXPECT_EQ(*share.usableFrom, h.clock.now() + 3600s);
+  h.answered(S::Waiting, 0);
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  h.answered(S::Syncing, 0);
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  auto& back = h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_FALSE(one<SetPartnerShare>(back).usableFrom.has_value());
+}
+
+TEST(HaMachine, PartnerDownResyncsWhenPartnerHasNewUnsentUpdates) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.answered(S::Waiting, 3);
+  h.answered(S::Ready, 5);  // changed and non-zero: we missed its updates
+  EXPECT_EQ(h.m.state(), S::Syncing);  // waiting, then straight to syncing (partner is ready)
+}
+
+TEST(HaMachine, PartnerDownGoesWaitingWhenPartnerAlsoServedAlone) {
+  for (S partner : {S::CommunicationRecovery, S::PartnerDown, S::PartnerInMaintenance}) {
+    Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+    h.toNormal(S::LoadBalancing);
+    h.clock.advance(5s);
+    h.failed();
+    ASSERT_EQ(h.m.state(), S::PartnerDown);
+    auto& a = h.answered(partner);
+    const auto changes = all<StateChanged>(a);
+    ASSERT_FALSE(changes.empty()) << toString(partner);
+    EXPECT_EQ(changes.front().to, S::Waiting) << toString(partner);
+  }
+}
+
+TEST(HaMachine, NormalStateResyncsWhenPartnerDeclaredUsDown) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  auto& a = h.answered(S::PartnerDown);
+  EXPECT_EQ(all<StateChanged>(a).front().to, S::Waiting);
+  EXPECT_EQ(h.m.state(), S::Syncing);
+}
+
+TEST(HaMachine, CommunicationRecoveryReplaysBacklog) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  // One failed lease update marks the partner unavailable at once (Kea behaviour).
+  h.send(LeaseUpdateResult{"server2", LeaseUpdateResult::Outcome::Failed, {}, "timeout"});
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);
+  auto& r = h.answered(S::LoadBalancing);
+  EXPECT_EQ(one<ReplayBacklog>(r).peer, "server2");
+  EXPECT_FALSE(has<ReplayBacklog>(h.answered(S::LoadBalancing)));  // one replay at a time
+  auto& ok = h.send(BacklogReplayFinished{true, "12 updates"});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_TRUE(has<ClearBacklog>(ok));
+}
+
+TEST(HaMachine, CommunicationRecoveryOverflowAsksPartnerToReset) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::CommunicationRecovery);
+  h.send(BacklogOverflowed{});
+  EXPECT_TRUE(logged(h.last, "HA_LEASES_BACKLOG_OVERFLOWN"));
+  auto& r = h.answered(S::CommunicationRecovery);
+  EXPECT_EQ(one<SendHaReset>(r).peer, "server2");
+  EXPECT_FALSE(has<ReplayBacklog>(r));
+  h.send(HaResetFinished{false, "timeout"});
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // stays, retries on the next run
+  EXPECT_TRUE(has<SendHaReset>(h.answered(S::CommunicationRecovery)));
+  auto& ok = h.send(HaResetFinished{true, ""});
+  EXPECT_EQ(all<StateChanged>(ok).front().to, S::Waiting);
+  EXPECT_TRUE(has<ClearBacklog>(ok));
+}
+
+TEST(HaMachine, FailedReplaySendsHaReset) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.failed();
+  h.answered(S::LoadBalancing);
+  auto& f = h.send(BacklogReplayFinished{false, "partner answered 1"});
+  EXPECT_EQ(one<SendHaReset>(f).peer, "server2");
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);
+}
+
+TEST(HaMachine, CommunicationRecoveryWithOverflowAndPartnerResyncing) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.failed();
+  h.send(BacklogOverflowed{});
+  h.answered(S::Syncing);
+  EXPECT_EQ(h.m.state(), S::Waiting);  // nothing to send; resync ourselves (partner syncing: stay waiting)
+}
+
+TEST(HaMachine, CommunicationRecoveryWithoutOverflowWaitsForPartnerSync) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.failed();
+  h.answered(S::Ready);
+  EXPECT_EQ(h.m.state(), S::CommunicationRecovery);
+}
+
+TEST(HaMachine, ClockSkewWarnsAbove30AndTerminatesAbove60) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  EXPECT_FALSE(logged(h.answered(S::LoadBalancing, 0, 30s), "HA_HIGH_CLOCK_SKEW"));
+  EXPECT_TRUE(logged(h.answered(S::LoadBalancing, 0, 31s), "HA_HIGH_CLOCK_SKEW"));
+  h.clock.advance(30s);
+  EXPECT_FALSE(logged(h.answered(S::LoadBalancing, 0, -45s), "HA_HIGH_CLOCK_SKEW"));  // rate-limited
+  h.clock.advance(31s);
+  EXPECT_TRUE(logged(h.answered(S::LoadBalancing, 0, -45s), "HA_HIGH_CLOCK_SKEW"));
+  h.answered(S::LoadBalancing, 0, 60s);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);  // 60 s is not more than 60 s
+  auto& t = h.answered(S::LoadBalancing, 0, 61s);
+  EXPECT_EQ(h.m.state(), S::Terminated);
+  EXPECT_TRUE(logged(t, "HA_HIGH_CLOCK_SKEW_CAUSED_TERMINATION"));
+  EXPECT_EQ(one<StateChanged>(t).reason, "clock skew with the partner is 61 s (more than 60 s)");
+  // Terminated: own scope served, service on, heartbeats stopped.
+  EXPECT_EQ(h.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
+  EXPECT_FALSE(h.m.localDhcpDisabled());
+  EXPECT_FALSE(has<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})));
+  EXPECT_EQ(h.m.status(h.clock.now()).clockSkew, 61);
+}
+
+TEST(HaMachine, NegativeSkewAlsoTerminatesAndFailedHeartbeatForgetsSkew) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  h.answered(S::LoadBalancing, 0, 40s);
+  h.failed();  // skew reset to 0
+  EXPECT_EQ(h.m.status(h.clock.now()).clockSkew, 0);
+  h.answered(S::LoadBalancing, 0, -61s);
+  EXPECT_EQ(h.m.state(), S::Terminated);
+}
+
+TEST(HaMachine, WaitingForTerminatedPartnerGivesUpAfterTenMinutes) {
+  Harness h(lbConfig("server1"));
+  h.start();
+  h.answered(S::Terminated);
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  h.clock.advance(9min + 59s);
+  h.answered(S::Terminated);
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  h.clock.advance(1s);
+  auto& a = h.answered(S::Terminated);
+  EXPECT_EQ(h.m.state(), S::Terminated);
+  EXPECT_EQ(one<StateChanged>(a).reason, "partner has stayed terminated for 10 minutes and was not restarted");
+}
+
+TEST(HaMachine, TerminatedPartnerTerminatesUsFromOtherStates) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  h.answered(S::Terminated);
+  EXPECT_EQ(h.m.state(), S::Terminated);
+}
+
+TEST(HaMachine, RejectedLeaseUpdatesTerminate) {
+  Harness h(lbConfig("server1", fastTimers({{"max-rejected-lease-updates", 2}})));
+  h.toNormal(S::LoadBalancing);
+  heartbeat::ClientKey a{{1, 2, 3, 4, 5, 6}, {}}, b{{1, 2, 3, 4, 5, 7}, {}};
+  using O = LeaseUpdateResult::Outcome;
+  h.send(LeaseUpdateResult{"server2", O::Conflict, a, "conflict"});
+  h.send(LeaseUpdateResult{"server2", O::Conflict, a, "conflict"});  // same client
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  h.send(LeaseUpdateResult{"server2", O::Ok, a, ""});  // a later success clears it
+  h.send(LeaseUpdateResult{"server2", O::Conflict, b, "conflict"});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  h.send(LeaseUpdateResult{"server3", O::Conflict, a, "conflict"});  // backups never count
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  auto& t = h.send(LeaseUpdateResult{"server2", O::Conflict, a, "conflict"});
+  EXPECT_EQ(h.m.state(), S::Terminated);
+  EXPECT_TRUE(logged(t, "HA_LEASE_UPDATE_REJECTS_CAUSED_TERMINATION"));
+}
+
+TEST(HaMachine, RejectedLeaseUpdatesExpireAfterADay) {
+  Harness h(lbConfig("server1", fastTimers({{"max-rejected-lease-updates", 2}})));
+  h.toNormal(S::LoadBalancing);
+  using O = LeaseUpdateResult::Outcome;
+  h.send(LeaseUpdateResult{"server2", O::Conflict, {{1}, {}}, ""});
+  h.clock.advance(24h);
+  h.send(LeaseUpdateResult{"server2", O::Conflict, {{2}, {}}, ""});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+}
+
+TEST(HaMachine, PartnerStateInvalidForModeSendsUsWaiting) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  auto& a = h.answered(S::HotStandby);
+  EXPECT_EQ(all<StateChanged>(a).front().to, S::Waiting);
+  EXPECT_EQ(h.m.state(), S::Waiting);  // and stays there while the mismatch lasts
+}
+
+TEST(HaMachine, MaintenanceStartAndCancel) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  auto& n = h.send(MaintenanceStartCommand{});
+  const auto notify = one<SendMaintenanceNotify>(n);
+  EXPECT_EQ(notify.peer, "server2");
+  EXPECT_FALSE(notify.cancel);
+  EXPECT_EQ(notify.state, S::LoadBalancing);
+  EXPECT_FALSE(has<CommandAnswer>(n));  // answered when the partner answers
+  auto& ok = h.send(MaintenanceNotifyFinished{false, 0, "Server is in-maintenance state.", {}});
+  EXPECT_EQ(h.m.state(), S::PartnerInMaintenance);
+  EXPECT_EQ(one<CommandAnswer>(ok).result, 0);
+  EXPECT_EQ(h.m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_EQ(one<SetPartnerShare>(ok).usableFrom, h.clock.now());
+  EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[1]), UpdatePolicy::SendAndWait);
+  // Heartbeats continue and the partner in-maintenance changes nothing.
+  h.answered(S::InMaintenance);
+  EXPECT_EQ(h.m.state(), S::PartnerInMaintenance);
+  EXPECT_EQ(one<CommandAnswer>(h.send(MaintenanceStartCommand{})).result, 1);
+
+  auto& c = h.send(MaintenanceCancelCommand{});
+  const auto cancel = one<SendMaintenanceNotify>(c);
+  EXPECT_TRUE(cancel.cancel);
+  EXPECT_EQ(cancel.state, S::LoadBalancing);
+  auto& back = h.send(MaintenanceNotifyFinished{false, 0, "Server maintenance canceled.", S::LoadBalancing});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_EQ(one<CommandAnswer>(back).text, "Server maintenance successfully canceled.");
+  EXPECT_FALSE(one<SetPartnerShare>(back).usableFrom.has_value());
+}
+
+TEST(HaMachine, MaintenanceStartWithUnreachablePartnerGoesPartnerDownWithAllScopes) {
+  auto rel = relationship("server1", "load-balancing", lbPeers(), fastTimers());
+  rel["peers"][0]["auto-failover"] = false;  // maintenance overrides it
+  Harness h(parseOne(rel));
+  h.toNormal(S::LoadBalancing);
+  h.send(MaintenanceStartCommand{});
+  auto& a = h.send(MaintenanceNotifyFinished{true, 0, "connection refused", {}});
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(one<CommandAnswer>(a).result, 0);
+  EXPECT_EQ(h.m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
+}
+
+TEST(HaMachine, MaintenanceRefusedByPartnerChangesNothing) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.send(MaintenanceStartCommand{});
+  auto& a = h.send(MaintenanceNotifyFinished{false, 1001, "Unable to transition the server from the terminated to "
+                                                          "in-maintenance state.", {}});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  const auto answer = one<CommandAnswer>(a);
+  EXPECT_EQ(answer.result, 1);
+  EXPECT_NE(answer.text.find("terminated to in-maintenance"), std::string::npos);
+}
+
+TEST(HaMachine, MaintenanceCancelOnlyFromPartnerInMaintenance) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  EXPECT_EQ(one<CommandAnswer>(h.send(MaintenanceCancelCommand{})).result, 1);
+}
+
+TEST(HaMachine, MaintenanceStartRefusedInTerminalStates) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  h.answered(S::Terminated);
+  const auto a = one<CommandAnswer>(h.send(MaintenanceStartCommand{}));
+  EXPECT_EQ(a.result, 1);
+  EXPECT_EQ(a.text, "Unable to transition the server from the terminated to partner-in-maintenance state.");
+}
+
+TEST(HaMachine, PartnerInMaintenanceLosingPartnerGoesPartnerDownAtOnce) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 100}})));
+  h.toNormal(S::LoadBalancing);
+  h.send(MaintenanceStartCommand{});
+  h.send(MaintenanceNotifyFinished{false, 0, "", {}});
+  auto& a = h.failed();  // not even interrupted yet: no failure detection in this state
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(h.m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_EQ(*one<SetPartnerShare>(a).usableFrom, h.clock.now() + 3600s);
+}
+
+TEST(HaMachine, MaintenanceNotifyReceiver) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  auto& a = h.send(MaintenanceNotifyCommand{false, S::LoadBalancing});
+  EXPECT_EQ(h.m.state(), S::InMaintenance);
+  EXPECT_EQ(one<CommandAnswer>(a).text, "Server is in-maintenance state.");
+  EXPECT_EQ(one<DisableDhcp>(a).origin, 1000);
+  EXPECT_TRUE(h.m.scopeFilter().servedScopes().empty());
+  // Nothing moves it but the cancel (or ha-reset); heartbeats continue.
+  h.failed();
+  h.clock.advance(10s);
+  h.failed();
+  EXPECT_EQ(h.m.state(), S::InMaintenance);
+  auto& c = h.send(MaintenanceNotifyCommand{true, S::LoadBalancing});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  const auto answer = one<CommandAnswer>(c);
+  EXPECT_EQ(answer.text, "Server maintenance canceled.");
+  EXPECT_EQ(answer.arguments["state"], "load-balancing");
+  EXPECT_EQ(one<CommandAnswer>(h.send(MaintenanceNotifyCommand{true, {}})).result, 1);  // not in maintenance
+}
+
+TEST(HaMachine, MaintenanceNotifyRefusedWith1001) {
+  Harness h(lbConfig("server2"));
+  h.toNormal(S::LoadBalancing);
+  h.answered(S::Terminated);
+  const auto a = one<CommandAnswer>(h.send(MaintenanceNotifyCommand{false, S::LoadBalancing}));
+  EXPECT_EQ(a.result, 1001);
+  EXPECT_EQ(a.text, "Unable to transition the server from the terminated to in-maintenance state.");
+}
+
+TEST(HaMachine, HaResetCommand) {
+  Harness h(lbConfig("server1"));
+  h.start();
+  EXPECT_EQ(one<CommandAnswer>(h.send(HaResetCommand{})).text, "HA state machine already in WAITING state.");
+  h.answered(S::LoadBalancing, 0, 90s);
+  ASSERT_EQ(h.m.state(), S::Terminated);
+  h.answered(S::LoadBalancing, 0, 0s);  // heartbeats stopped in terminated; skew still recorded
+  auto& a = h.send(HaResetCommand{});
+  EXPECT_EQ(one<CommandAnswer>(a).text, "HA state machine reset.");
+  EXPECT_EQ(all<StateChanged>(a).front().to, S::Waiting);
+  EXPECT_TRUE(has<ArmTimer>(a));  // heartbeats resume
+}
+
+TEST(HaMachine, PauseAndContinue) {
+  Harness h(lbConfig("server1", fastTimers({{"state-machine",
+                                             {{"states", json::array({{{"state", "waiting"}, {"pause", "once"}}})}}}})));
+  auto& s = h.start();
+  EXPECT_TRUE(h.m.paused());
+  EXPECT_TRUE(logged(s, "HA_STATE_MACHINE_PAUSED"));
+  EXPECT_TRUE(has<ArmTimer>(s));  // heartbeats continue while paused
+  h.answered(S::LoadBalancing);
+  EXPECT_EQ(h.m.state(), S::Waiting);
+  auto& c = h.send(HaContinueCommand{});
+  EXPECT_EQ(one<CommandAnswer>(c).text, "HA state machine continues.");
+  EXPECT_EQ(h.m.state(), S::Syncing);
+  EXPECT_EQ(one<CommandAnswer>(h.send(HaContinueCommand{})).text, "HA state machine is not paused.");
+  // "once": a second entry into waiting does not pause.
+  h.send(HaResetCommand{});
+  EXPECT_FALSE(h.m.paused());
+}
+
+TEST(HaMachine, HaScopesCommand) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  EXPECT_EQ(one<CommandAnswer>(h.send(ScopesCommand{{"bogus"}})).result, 1);
+  auto& a = h.send(ScopesCommand{{"server1", "server2"}});
+  EXPECT_EQ(one<CommandAnswer>(a).text, "New HA scopes configured.");
+  EXPECT_EQ(one<ServeScopes>(a).scopes, (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);  // scopes change, state does not
+  EXPECT_EQ(h.m.heartbeatReply().scopes, (std::vector<std::string>{"server1", "server2"}));
+}
+
+TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  auto& n = h.send(SyncCompleteNotified{2000});
+  EXPECT_EQ(one<DisableDhcp>(n).origin, 1000);
+  EXPECT_EQ(one<EnableDhcp>(n).origin, 2000);
+  EXPECT_EQ(one<CommandAnswer>(n).result, 0);
+  // The synced partner vanished before we saw it ready: serve again.
+  auto& f = h.failed();
+  EXPECT_EQ(one<EnableDhcp>(f).origin, 1000);
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  // Second round: the partner shows up ready: normal state re-enables the service.
+  h.send(SyncCompleteNotified{2000});
+  auto& r = h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_EQ(one<EnableDhcp>(r).origin, 1000);
+}
+
+TEST(HaMachine, SyncCompleteNotifiedOutsidePartnerDownOnlyDropsRemoteOrigin) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  auto& n = h.send(SyncCompleteNotified{2000});
+  EXPECT_FALSE(has<DisableDhcp>(n));
+  EXPECT_EQ(one<EnableDhcp>(n).origin, 2000);
+}
+
+TEST(HaMachine, BackupAndPassiveBackup) {
+  Harness b(lbConfig("server3"));
+  auto& a = b.start();
+  EXPECT_EQ(b.m.state(), S::Backup);
+  EXPECT_FALSE(has<ArmTimer>(a));  // backups never heartbeat
+  EXPECT_TRUE(b.m.localDhcpDisabled());
+  EXPECT_EQ(b.m.updatePolicy(b.m.config().peers[0]), UpdatePolicy::Skip);
+  EXPECT_FALSE(b.m.status(b.clock.now()).hasRemote);
+
+  auto rel = relationship("server1", "passive-backup",
+                          json::array({peer("server1", "http://198.18.0.1:8001/", "primary"),
+                                       peer("server3", "http://198.18.0.3:8001/", "backup")}),
+                          {{"wait-backup-ack", true}});
+  Harness p(parseOne(rel));
+  auto& pa = p.start();
+  EXPECT_EQ(p.m.state(), S::PassiveBackup);
+  EXPECT_FALSE(has<ArmTimer>(pa));
+  EXPECT_FALSE(p.m.localDhcpDisabled());
+  EXPECT_EQ(p.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
+  EXPECT_EQ(p.m.updatePolicy(p.m.config().peers[1]), UpdatePolicy::SendAndWait);
+  EXPECT_FALSE(p.m.status(p.clock.now()).hasRemote);
+}
+
+TEST(HaMachine, UpdatePolicyPerState) {
+  Harness h(lbConfig("server1"));
+  h.start();
+  const PeerConfig& partner = h.m.config().peers[1];
+  const PeerConfig& backup = h.m.config().peers[2];
+  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);  // waiting
+  EXPECT_EQ(h.m.updatePolicy(backup), UpdatePolicy::SendNoWait);
+  h.answered(S::Ready);
+  h.send(SyncFinished{true, ""});
+  h.answered(S::LoadBalancing);
+  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SendAndWait);
+  Harness off(lbConfig("server1", fastTimers({{"send-lease-updates", false}})));
+  EXPECT_EQ(off.m.updatePolicy(off.m.config().peers[2]), UpdatePolicy::Skip);
+}
+
+TEST(HaMachine, UnsentUpdateCountNeverReturnsToZero) {
+  Harness h(lbConfig());
+  EXPECT_EQ(h.m.unsentUpdateCount(), 0u);
+  h.m.noteSkippedUpdate();
+  h.m.noteSkippedUpdate();
+  EXPECT_EQ(h.m.heartbeatReply().unsentUpdateCount, 2u);
+}
+
+TEST(HaMachine, StatusSnapshot) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  HeartbeatAnswered a;
+  a.partnerState = S::LoadBalancing;
+  a.partnerTime = h.clock.now() + 2s;
+  a.scopes = std::vector<std::string>{"server2"};
+  a.unsentUpdateCount = 7;
+  h.send(a);
+  h.clock.advance(4s);
+  const HaStatus s = h.m.status(h.clock.now());
+  EXPECT_EQ(s.localName, "server1");
+  EXPECT_EQ(s.localRole, Role::Primary);
+  EXPECT_EQ(s.state, S::LoadBalancing);
+  EXPECT_EQ(s.scopes, std::vector<std::string>{"server1"});
+  EXPECT_TRUE(s.hasRemote);
+  EXPECT_EQ(s.remoteName, "server2");
+  EXPECT_EQ(s.remoteRole, Role::Secondary);
+  EXPECT_TRUE(s.inTouch);
+  EXPECT_EQ(s.age, 4);
+  EXPECT_EQ(s.lastState, S::LoadBalancing);
+  EXPECT_EQ(s.lastScopes, std::vector<std::string>{"server2"});
+  EXPECT_TRUE(s.communicationInterrupted);  // 4 s > 3 s
+  EXPECT_EQ(s.unackedClientsLeft, 3u);      // max 2 - 0 + 1 while interrupted
+  EXPECT_EQ(s.clockSkew, 2);
+  EXPECT_EQ(s.partnerUnsentUpdateCount, 7u);
+  EXPECT_EQ(s.systemTime, h.clock.now() - 4s);
+}
+
+TEST(HaMachine, FirstHeartbeatBeforeAnyContactIsNotInTouch) {
+  Harness h(lbConfig("server1"));
+  h.start();
+  const HaStatus s = h.m.status(h.clock.now());
+  EXPECT_FALSE(s.inTouch);
+  EXPECT_FALSE(s.systemTime.has_value());
+  EXPECT_FALSE(s.clockSkew.has_value());
+}
+
+}  // namespace
+}  // namespace tandem::ha

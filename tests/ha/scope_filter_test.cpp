@@ -1,0 +1,291 @@
+#include "ha/scope_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/ha/ha_test_util.h"
+
+namespace tandem::ha {
+namespace {
+
+using namespace testing;
+using Bytes = std::vector<std::uint8_t>;
+
+// Minimal FIPS 180-4 SHA-256, only to check the transcribed table against the digest in
+// reference/ha-protocol.md 5.3 without trusting our own copy of the table.
+std::string sha256Hex(const std::uint8_t* data, std::size_t len) {
+  static constexpr std::uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  Bytes msg(data, data + len);
+  msg.push_back(0x80);
+  while (msg.size() % 64 != 56) msg.push_back(0);
+  const std::uint64_t bits = std::uint64_t(len) * 8;
+  for (int i = 7; i >= 0; --i) msg.push_back(static_cast<std::uint8_t>(bits >> (i * 8)));
+  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+  for (std::size_t off = 0; off < msg.size(); off += 64) {
+    std::uint32_t w[64];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = (std::uint32_t(msg[off + 4 * i]) << 24) | (std::uint32_t(msg[off + 4 * i + 1]) << 16) |
+             (std::uint32_t(msg[off + 4 * i + 2]) << 8) | msg[off + 4 * i + 3];
+    }
+    for (int i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      const std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+  std::string out;
+  for (std::uint32_t x : h) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", x);
+    out += buf;
+  }
+  return out;
+}
+
+TEST(Rfc3074, Sha256SelfTest) {
+  EXPECT_EQ(sha256Hex(reinterpret_cast<const std::uint8_t*>("abc"), 3),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Rfc3074, MixTableIsTheRfcTable) {
+  EXPECT_EQ(sha256Hex(kRfc3074MixTable.data(), kRfc3074MixTable.size()),
+            "50015bcb049a75f57f1224b2d303a4d75485a0de3a772a30e06256daa1c873a7");
+  const std::array<int, 8> first = {251, 175, 119, 215, 81, 14, 79, 191};
+  const std::array<int, 8> last = {149, 80, 170, 68, 6, 169, 234, 151};
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(kRfc3074MixTable[i], first[i]);
+    EXPECT_EQ(kRfc3074MixTable[248 + i], last[i]);
+  }
+  // A permutation of 0..255 (every value exactly once), as RFC 3074 requires.
+  std::array<int, 256> seen{};
+  for (auto v : kRfc3074MixTable) ++seen[v];
+  for (int c : seen) EXPECT_EQ(c, 1);
+}
+
+// Each vector is derived by hand from the RFC 3074 section 6 algorithm: start with
+// h = key length, then for each key byte from the LAST to the FIRST: i = h XOR byte,
+// h = T[i]. The steps list (i, T[i]) pairs; the test checks every step against the table,
+// so a wrong table entry or a wrong walk order fails with the step that broke.
+struct Vector {
+  const char* what;
+  Bytes key;
+  std::vector<std::pair<int, int>> steps;  // (index into T, value T[index])
+  int hash;
+};
+
+const std::vector<Vector>& vectors() {
+  static const std::vector<Vector> v = {
+      // h=1; 1^00=1 -> T[1]=175.
+      {"single byte 00", {0x00}, {{1, 175}}, 175},
+      // h=1; 1^ff=254 -> T[254]=234.
+      {"single byte ff", {0xff}, {{254, 234}}, 234},
+      // h=2; last byte 01: 2^01=3 -> T[3]=215; then 00: 215^00=215 -> T[215]=120.
+      {"two bytes 00:01", {0x00, 0x01}, {{3, 215}, {215, 120}}, 120},
+      // h=6; bytes 00 (x6): 6->T[6]=79 -> T[79]=67 -> T[67]=61 -> T[61]=23 -> T[23]=237 -> T[237]=254.
+      {"chaddr 00:00:00:00:00:00", {0, 0, 0, 0, 0, 0}, {{6, 79}, {79, 67}, {67, 61}, {61, 23}, {23, 237}, {237, 254}}, 254},
+      // h=6; 6^05=3 ->215; 215^04=211 ->69; 69^03=70 ->210; 210^02=208 ->33; 33^01=32 ->59; 59^00=59 ->161.
+      {"chaddr 00:01:02:03:04:05", {0, 1, 2, 3, 4, 5}, {{3, 215}, {211, 69}, {70, 210}, {208, 33}, {32, 59}, {59, 161}}, 161},
+      // h=6; 6^cc=202 ->53; 53^bb=142 ->12; 12^aa=166 ->184; 184^27=159 ->239; 239^00=239 ->4; 4^08=12 ->186.
+      {"chaddr 08:00:27:aa:bb:cc", {0x08, 0x00, 0x27, 0xaa, 0xbb, 0xcc},
+       {{202, 53}, {142, 12}, {166, 184}, {159, 239}, {239, 4}, {12, 186}}, 186},
+      // h=6; 6^ff=249 ->80; 80^ff=175 ->253; 253^ff=2 ->119; 119^ff=136 ->168; 168^ff=87 ->249; 249^ff=6 ->79.
+      {"chaddr ff:ff:ff:ff:ff:ff", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+       {{249, 80}, {175, 253}, {2, 119}, {136, 168}, {87, 249}, {6, 79}}, 79},
+      // h=6; 6^56=80 ->207; 207^34=251 ->68; 68^12=86 ->126; 126^00=126 ->88; 88^54=12 ->186; 186^52=232 ->156.
+      {"chaddr 52:54:00:12:34:56", {0x52, 0x54, 0x00, 0x12, 0x34, 0x56},
+       {{80, 207}, {251, 68}, {86, 126}, {126, 88}, {12, 186}, {232, 156}}, 156},
+      // h=7; 7^05=2 ->119; 119^04=115 ->225; 225^03=226 ->136; 136^02=138 ->221; 221^01=220 ->202;
+      // 202^00=202 ->53; 53^01=52 ->107.
+      {"option61 01:00:01:02:03:04:05", {0x01, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05},
+       {{2, 119}, {115, 225}, {226, 136}, {138, 221}, {220, 202}, {202, 53}, {52, 107}}, 107},
+      // h=7; 7^cc=203 ->183; 183^bb=12 ->186; 186^aa=16 ->31; 31^27=56 ->165; 165^00=165 ->112;
+      // 112^08=120 ->212; 212^01=213 ->252.
+      {"option61 01:08:00:27:aa:bb:cc", {0x01, 0x08, 0x00, 0x27, 0xaa, 0xbb, 0xcc},
+       {{203, 183}, {12, 186}, {16, 31}, {56, 165}, {165, 112}, {120, 212}, {213, 252}}, 252},
+      // "client1" = 63 6c 69 65 6e 74 31; h=7; 7^31=54 ->233; 233^74=157 ->64; 64^6e=46 ->197;
+      // 197^65=160 ->195; 195^69=170 ->173; 173^6c=193 ->110; 110^63=13 ->157.
+      {"option61 client1", {0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x31},
+       {{54, 233}, {157, 64}, {46, 197}, {160, 195}, {170, 173}, {193, 110}, {13, 157}}, 157},
+  };
+  return v;
+}
+
+TEST(Rfc3074, HandDerivedVectors) {
+  for (const Vector& v : vectors()) {
+    SCOPED_TRACE(v.what);
+    int h = static_cast<int>(v.key.size());
+    for (std::size_t i = 0; i < v.steps.size(); ++i) {
+      const auto [index, value] = v.steps[i];
+      EXPECT_EQ(index, h ^ v.key[v.key.size() - 1 - i]) << "step " << i;
+      EXPECT_EQ(kRfc3074MixTable[index], value) << "step " << i;
+      h = value;
+    }
+    EXPECT_EQ(h, v.hash);
+    EXPECT_EQ(loadBalanceHash(v.key), v.hash);
+  }
+  EXPECT_EQ(loadBalanceHash({}), 0);  // h = length 0, no steps
+}
+
+TEST(Rfc3074, LengthIsTakenModulo256LikeKea) {
+  // Kea casts the length to uint8_t: a 256-byte key starts from h = 0.
+  Bytes key(256, 0);
+  int h = 0;
+  for (int i = 0; i < 256; ++i) h = kRfc3074MixTable[h ^ 0];
+  EXPECT_EQ(loadBalanceHash(key), h);
+}
+
+TEST(Rfc3074, RoughlyFiftyFifty) {
+  // Deterministic pseudo-random MACs (xorshift): the buckets stay within 1% of even.
+  std::uint64_t x = 88172645463325252ull;
+  int odd = 0;
+  const int n = 100000;
+  for (int i = 0; i < n; ++i) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    Bytes mac(6);
+    for (int b = 0; b < 6; ++b) mac[b] = static_cast<std::uint8_t>(x >> (8 * b));
+    odd += loadBalanceHash(mac) % 2;
+  }
+  EXPECT_NEAR(odd, n / 2, n / 100);
+}
+
+QueryView query(std::uint8_t type, const Bytes& hw, const Bytes& id = {}) { return QueryView{type, id, hw}; }
+
+TEST(ScopeFilter, LoadBalancingBucketsAndClasses) {
+  const HaConfig c1 = lbConfig("server1");
+  ScopeFilter f(c1);
+  f.serveDefaultScopes();
+  EXPECT_EQ(f.servedScopes(), std::vector<std::string>{"server1"});
+
+  // 00:00:00:00:00:00 hashes to 254 (even) -> primary; 00:01:02:03:04:05 to 161 -> secondary.
+  const Bytes evenMac = {0, 0, 0, 0, 0, 0}, oddMac = {0, 1, 2, 3, 4, 5};
+  auto d = f.classify(query(1, evenMac));
+  EXPECT_TRUE(d.inScope);
+  EXPECT_EQ(d.scope, "server1");
+  EXPECT_EQ(d.scopeClass, "HA_server1");
+  EXPECT_EQ(d.hash, 254);
+  d = f.classify(query(3, oddMac));
+  EXPECT_FALSE(d.inScope);
+  EXPECT_EQ(d.scopeClass, "HA_server2");
+  EXPECT_EQ(d.hash, 161);
+
+  // Option 61 wins over chaddr: id 01:08:00:27:aa:bb:cc hashes to 252 -> primary.
+  d = f.classify(query(1, oddMac, {0x01, 0x08, 0x00, 0x27, 0xaa, 0xbb, 0xcc}));
+  EXPECT_TRUE(d.inScope);
+  EXPECT_EQ(d.hash, 252);
+
+  // The secondary sees the mirror image.
+  const HaConfig c2 = lbConfig("server2");
+  ScopeFilter g(c2);
+  g.serveDefaultScopes();
+  EXPECT_FALSE(g.classify(query(1, evenMac)).inScope);
+  EXPECT_TRUE(g.classify(query(1, oddMac)).inScope);
+}
+
+TEST(ScopeFilter, OnlyHaMessageTypesAreBalanced) {
+  const HaConfig c = lbConfig("server2");
+  ScopeFilter f(c);
+  f.serveDefaultScopes();
+  const Bytes evenMac = {0, 0, 0, 0, 0, 0};  // primary's client
+  for (std::uint8_t t : {1, 3, 4, 7, 8}) {
+    EXPECT_TRUE(ScopeFilter::isHaType(t));
+    EXPECT_FALSE(f.classify(query(t, evenMac)).inScope) << int(t);
+  }
+  for (std::uint8_t t : {0, 2, 5, 6, 9, 10, 13}) {
+    EXPECT_FALSE(ScopeFilter::isHaType(t));
+    auto d = f.classify(query(t, evenMac));
+    EXPECT_TRUE(d.inScope) << int(t);
+    EXPECT_EQ(d.scopeClass, "HA_server1") << int(t);
+  }
+}
+
+TEST(ScopeFilter, NoKeyMeansOutOfScopeUntagged) {
+  const HaConfig c = lbConfig();
+  ScopeFilter f(c);
+  f.serveFailoverScopes();
+  auto d = f.classify(query(1, {}));
+  EXPECT_FALSE(d.inScope);
+  EXPECT_EQ(d.scopeClass, "");
+  EXPECT_EQ(d.hash, -1);
+}
+
+TEST(ScopeFilter, HotStandbyNeverHashes) {
+  const HaConfig p = hsConfig("server1");
+  const HaConfig s = hsConfig("server2");
+  ScopeFilter primary(p), standby(s);
+  primary.serveDefaultScopes();
+  standby.serveDefaultScopes();
+  EXPECT_EQ(primary.servedScopes(), std::vector<std::string>{"server1"});
+  EXPECT_TRUE(standby.servedScopes().empty());  // the standby serves nothing (section 12 item 5)
+  const Bytes oddMac = {0, 1, 2, 3, 4, 5};
+  auto d = primary.classify(query(1, oddMac));
+  EXPECT_TRUE(d.inScope);
+  EXPECT_EQ(d.scopeClass, "HA_server1");
+  EXPECT_EQ(d.hash, -1);
+  EXPECT_FALSE(standby.classify(query(1, oddMac)).inScope);
+  standby.serveFailoverScopes();  // standby takes the primary's scope only
+  EXPECT_EQ(standby.servedScopes(), std::vector<std::string>{"server1"});
+  EXPECT_TRUE(standby.classify(query(1, oddMac)).inScope);
+}
+
+TEST(ScopeFilter, FailoverAndNoScopes) {
+  const HaConfig c = lbConfig("server2");
+  ScopeFilter f(c);
+  f.serveFailoverScopes();
+  EXPECT_EQ(f.servedScopes(), (std::vector<std::string>{"server1", "server2"}));
+  f.serveNoScopes();
+  EXPECT_TRUE(f.servedScopes().empty());
+  const HaConfig b = lbConfig("server3");  // backup
+  ScopeFilter bf(b);
+  bf.serveDefaultScopes();
+  EXPECT_TRUE(bf.servedScopes().empty());
+}
+
+TEST(ScopeFilter, HaScopesCommandValidatesAllNamesFirst) {
+  const HaConfig c = lbConfig();
+  ScopeFilter f(c);
+  f.serveDefaultScopes();
+  auto r = f.serveScopes({"server2", "nobody"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "invalid server name specified 'nobody' while enabling/disabling HA scopes");
+  EXPECT_EQ(f.servedScopes(), std::vector<std::string>{"server1"});  // unchanged
+  ASSERT_TRUE(f.serveScopes({"server2"}).ok());
+  EXPECT_EQ(f.servedScopes(), std::vector<std::string>{"server2"});
+  EXPECT_TRUE(f.amServing("server2"));
+  EXPECT_FALSE(f.amServing("server1"));
+  ASSERT_TRUE(f.serveScopes({}).ok());  // empty = serve nothing
+  EXPECT_TRUE(f.servedScopes().empty());
+  ASSERT_TRUE(f.serveScopes({"server3"}).ok());  // any peer name is a valid scope name, as in Kea
+}
+
+TEST(ScopeFilter, ScopeOfLease) {
+  const HaConfig c = lbConfig();
+  ScopeFilter f(c);
+  EXPECT_EQ(f.scopeOf({}, Bytes{0, 0, 0, 0, 0, 0}), "server1");
+  EXPECT_EQ(f.scopeOf({}, Bytes{0, 1, 2, 3, 4, 5}), "server2");
+  EXPECT_EQ(f.scopeOf(Bytes{0x01, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05}, Bytes{0, 0, 0, 0, 0, 0}), "server2");
+  EXPECT_EQ(f.scopeOf({}, {}), "");
+}
+
+}  // namespace
+}  // namespace tandem::ha
