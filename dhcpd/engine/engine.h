@@ -25,6 +25,9 @@ struct RecvMeta {
   std::string ifName;      // receiving interface
   int ifIndex = 0;
   Ipv4 ifAddr;             // the interface's address used as our server identifier
+  // Client classes the packet was tagged with (e.g. "HA_server1" by the HA scope filter).
+  // A pool with a client-class is used only for packets carrying that class.
+  std::vector<std::string> classes;
 };
 
 // Why a packet produced no reply; counted by the shell as pkt4-receive-drop etc.
@@ -81,6 +84,9 @@ class Engine {
   // the predicate says so. Renewals of a client's own lease are never filtered.
   using AllocFilter = std::function<bool(Ipv4)>;
   void setAllocFilter(AllocFilter f);
+
+  // Number of tentative offers held (statistics, tests).
+  std::size_t offerCount() const noexcept;
 
  private:
   struct Impl;

@@ -1,0 +1,814 @@
+#include "dhcpd/engine/engine.h"
+
+#include <algorithm>
+#include <bitset>
+#include <regex>
+#include <unordered_map>
+
+#include "dhcpd/config/lease_times.h"
+
+#include "dhcpd/engine/client_identity.h"
+#include "dhcpd/engine/hint_table.h"
+#include "dhcpd/engine/offer_table.h"
+#include "dhcpd/engine/option_assembly.h"
+#include "dhcpd/engine/pool_cursor.h"
+#include "dhcpd/engine/reservation_index.h"
+
+namespace tandem::engine {
+
+std::string_view toString(DropReason r) noexcept {
+  switch (r) {
+    case DropReason::None: return "none";
+    case DropReason::NotForUs: return "not-for-us";
+    case DropReason::NoSubnet: return "no-subnet";
+    case DropReason::NoAddress: return "no-address";
+    case DropReason::BadRequest: return "bad-request";
+    case DropReason::ServiceDisabled: return "service-disabled";
+    case DropReason::UnsupportedMessage: return "unsupported-message";
+  }
+  return "unknown";
+}
+
+namespace {
+namespace opt = proto::opt;
+using proto::MessageType;
+using proto::Packet4;
+
+constexpr std::size_t kHintCapacity = 65536;
+
+struct SubnetState {
+  const config::Subnet4* subnet = nullptr;
+  ReservationIndex reservations;
+  std::vector<PoolCursor> pools;  // parallel to subnet->pools
+  // The subnet's lease-time settings with unset values taken from the global scope (the
+  // parser already does this; a config built in code may not have).
+  config::Subnet4 times;
+  std::optional<Ipv4> nextServer;
+  std::string serverHostname, bootFileName;
+};
+
+// Whether an address is usable by the client asking.
+enum class Availability : std::uint8_t {
+  Free,   // nobody holds it (no lease, or an expired/reclaimed/past-probation lease)
+  Own,    // the client's own lease or offer
+  Taken,  // leased, offered or reserved to someone else
+};
+
+bool reusable(const Lease& l, std::int64_t now) noexcept {
+  return l.state == LeaseState::ExpiredReclaimed || l.expired(now);
+}
+
+std::optional<Ipv4> ipFromPayload(const std::vector<std::uint8_t>& d) {
+  if (d.size() != 4) return std::nullopt;
+  return Ipv4(d[0], d[1], d[2], d[3]);
+}
+
+// The client's host name (option 12) reduced to what Kea 2.2 keeps by default
+// (hostname-char-set "[^A-Za-z0-9.-]", replacement ""): it is untrusted text that ends up in
+// the lease file and in DNS-facing tools. Trailing NULs, which some clients send despite
+// RFC 2132 3.14, disappear with the rest.
+constexpr std::string_view kDefaultHostnameCharSet = "[^A-Za-z0-9.-]";
+
+std::string keaDefaultSanitize(const proto::Option& o, const std::string& replacement) {
+  std::string s;
+  s.reserve(o.data.size());
+  for (std::uint8_t c : o.data) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-') {
+      s.push_back(char(c));
+    } else if (c != 0) {
+      s += replacement;
+    }
+  }
+  return s;
+}
+
+// Copies text into a fixed BOOTP field (sname, file), NUL-terminated (RFC 2131 section 2).
+template <std::size_t N>
+void setField(std::array<std::uint8_t, N>& field, const std::string& text) {
+  field.fill(0);
+  std::copy_n(text.begin(), std::min(text.size(), N - 1), field.begin());
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  // Everything known about one query while it is decided.
+  struct Query {
+    const Packet4& pkt;
+    const RecvMeta& meta;
+    TimePoint now;
+    std::int64_t nowSec;
+    MessageType type;
+    ClientIdentity client;
+    std::string key;
+    SubnetState* subnet = nullptr;
+    const config::Reservation* reservation = nullptr;
+    std::vector<std::string> classes;
+    Ipv4 serverId;
+    std::bitset<256> requested;  // option 55
+  };
+
+  config::Dhcp4Config cfg;
+  const LeaseStore& store;
+  std::vector<SubnetState> subnets;
+  ReservationIndex globalReservations;
+  OfferTable offers;
+  HintTable hints{kHintCapacity};
+  AllocFilter filter;
+  Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
+  std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
+
+  Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
+
+  // Rebuilds the indexes over cfg; cursors of pools that still exist keep their position so a
+  // reload does not restart allocation from the pool start.
+  void rebuild(const std::vector<SubnetState>& old) {
+    std::unordered_map<std::uint64_t, std::uint32_t> oldNext;
+    for (const auto& s : old) {
+      for (const auto& p : s.pools) oldNext[(std::uint64_t(p.first.value) << 32) | p.last.value] = p.next;
+    }
+    subnets.clear();
+    subnets.reserve(cfg.subnets.size());
+    for (const auto& sn : cfg.subnets) {
+      SubnetState st;
+      st.subnet = &sn;
+      st.reservations = ReservationIndex(sn.reservations);
+      st.times.validLifetime = sn.validLifetime ? sn.validLifetime : cfg.validLifetime;
+      st.times.renewTimer = sn.renewTimer ? sn.renewTimer : cfg.renewTimer;
+      st.times.rebindTimer = sn.rebindTimer ? sn.rebindTimer : cfg.rebindTimer;
+      st.times.minValidLifetime = sn.minValidLifetime ? sn.minValidLifetime : cfg.minValidLifetime;
+      st.times.maxValidLifetime = sn.maxValidLifetime ? sn.maxValidLifetime : cfg.maxValidLifetime;
+      st.times.calculateTeeTimes = sn.calculateTeeTimes;
+      st.times.t1Percent = sn.t1Percent;
+      st.times.t2Percent = sn.t2Percent;
+      st.nextServer = sn.nextServer ? sn.nextServer : cfg.nextServer;
+      st.serverHostname = sn.serverHostname.empty() ? cfg.serverHostname : sn.serverHostname;
+      st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
+      for (const auto& p : sn.pools) {
+        PoolCursor c(p.first, p.last);
+        if (auto it = oldNext.find((std::uint64_t(p.first.value) << 32) | p.last.value); it != oldNext.end()) {
+          c.next = it->second;
+        }
+        st.pools.push_back(c);
+      }
+      subnets.push_back(std::move(st));
+    }
+    globalReservations = ReservationIndex(cfg.reservations);
+    hostnameCharSet.reset();
+    if (!cfg.hostnameCharSet.empty() && cfg.hostnameCharSet != kDefaultHostnameCharSet) {
+      try {
+        hostnameCharSet.emplace(cfg.hostnameCharSet, std::regex::extended);
+      } catch (const std::regex_error&) {
+        // The parser validates the expression; an invalid one here falls back to Kea's default.
+        hostnameCharSet.reset();
+      }
+    }
+  }
+
+  // Kea's hostname-char-set / hostname-char-replacement applied to the client's option 12.
+  std::string sanitizedHostname(const proto::Option& o) const {
+    if (cfg.hostnameCharSet.empty()) {
+      std::string s(o.data.begin(), o.data.end());
+      while (!s.empty() && s.back() == '\0') s.pop_back();
+      return s;
+    }
+    if (!hostnameCharSet) return keaDefaultSanitize(o, cfg.hostnameCharReplacement);
+    std::string s(o.data.begin(), o.data.end());
+    while (!s.empty() && s.back() == '\0') s.pop_back();
+    return std::regex_replace(s, *hostnameCharSet, cfg.hostnameCharReplacement);
+  }
+
+  // ---- lookups --------------------------------------------------------------------------
+
+  // RFC 2131 4.3.1 / Kea's subnet selection: relay address first, then the client's own
+  // address (RENEWING), then the receiving interface.
+  // A subnet with a client-class serves only packets of that class (Kea).
+  static bool subnetAllowed(const SubnetState& s, const RecvMeta& m) {
+    const std::string& c = s.subnet->clientClass;
+    return c.empty() || std::find(m.classes.begin(), m.classes.end(), c) != m.classes.end();
+  }
+
+  template <class Pred>
+  SubnetState* firstSubnet(const RecvMeta& m, Pred pred) {
+    for (auto& s : subnets) {
+      if (subnetAllowed(s, m) && pred(*s.subnet)) return &s;
+    }
+    return nullptr;
+  }
+
+  SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m) {
+    if (!p.giaddr.isZero()) {
+      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.giaddr); })) return s;
+      return firstSubnet(m, [&](const config::Subnet4& sn) {
+        return std::find(sn.relayAddresses.begin(), sn.relayAddresses.end(), p.giaddr) != sn.relayAddresses.end();
+      });
+    }
+    if (!p.ciaddr.isZero()) {
+      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.ciaddr); });
+    }
+    if (!m.ifName.empty()) {
+      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.interface == m.ifName; })) return s;
+    }
+    if (!m.ifAddr.isZero()) {
+      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(m.ifAddr); });
+    }
+    return nullptr;
+  }
+
+  SubnetState* subnetById(std::uint32_t id) {
+    for (auto& s : subnets) {
+      if (s.subnet->id == id) return &s;
+    }
+    return nullptr;
+  }
+
+  // Kea 2.2's reservations-in-subnet (default on) and reservations-global (default off).
+  bool inSubnetReservations(const Query& q) const { return q.subnet && q.subnet->subnet->reservationsInSubnet; }
+  bool globalReservationsOn(const Query& q) const {
+    return q.subnet ? q.subnet->subnet->reservationsGlobal : cfg.reservationsGlobal;
+  }
+
+  // The subnet's reservation wins over a global one.
+  const config::Reservation* reservationFor(const Query& q) const {
+    if (inSubnetReservations(q)) {
+      if (const auto* r = q.subnet->reservations.forClient(q.client)) return r;
+    }
+    return globalReservationsOn(q) ? globalReservations.forClient(q.client) : nullptr;
+  }
+
+  bool reservedForOther(Ipv4 a, const Query& q) const {
+    const config::Reservation* r = inSubnetReservations(q) ? q.subnet->reservations.forAddress(a) : nullptr;
+    if (!r && globalReservationsOn(q)) r = globalReservations.forAddress(a);
+    return r && !reservationMatches(*r, q.client);
+  }
+
+  // The reservation's address when it applies to the selected subnet.
+  std::optional<Ipv4> reservedAddress(const Query& q) const {
+    if (!q.reservation || !q.reservation->address || !q.subnet) return std::nullopt;
+    if (!q.subnet->subnet->prefix.contains(*q.reservation->address)) return std::nullopt;
+    return q.reservation->address;
+  }
+
+  static bool classAllowed(const config::Pool& p, const std::vector<std::string>& classes) {
+    return p.clientClass.empty() || std::find(classes.begin(), classes.end(), p.clientClass) != classes.end();
+  }
+
+  // The pool (usable by the client's classes) holding a, or nullptr.
+  const config::Pool* allowedPool(const Query& q, Ipv4 a) const {
+    if (!q.subnet) return nullptr;
+    for (const auto& p : q.subnet->subnet->pools) {
+      if (a >= p.first && a <= p.last && classAllowed(p, q.classes)) return &p;
+    }
+    return nullptr;
+  }
+
+  bool filterAllows(Ipv4 a) const { return !filter || filter(a); }
+
+  // The client's lease in the selected subnet (by client-id, then hardware address), if the
+  // ownership rules say it is theirs.
+  std::optional<Lease> clientLease(const Query& q) const {
+    if (!q.subnet) return std::nullopt;
+    std::uint32_t id = q.subnet->subnet->id;
+    if (q.client.usesClientId()) {
+      if (auto l = store.byClientId(q.client.clientId, id); l && q.client.owns(*l)) return l;
+    }
+    if (!q.client.hwAddr.empty()) {
+      if (auto l = store.byHwAddr(q.client.hwAddr, id); l && q.client.owns(*l)) return l;
+    }
+    return std::nullopt;
+  }
+
+  // earliestFree, when given, is lowered to the time a Taken address may become free.
+  Availability availability(Ipv4 a, const Query& q, TimePoint* earliestFree = nullptr) const {
+    if (reservedForOther(a, q)) return Availability::Taken;
+    const Offer* offer = offers.byAddress(a, q.now);
+    if (offer && !q.client.owns(offer->hwAddr, offer->clientId)) {
+      if (earliestFree) *earliestFree = std::min(*earliestFree, offer->expires);
+      return Availability::Taken;
+    }
+    auto lease = store.byAddress(a);
+    if (!lease) return offer ? Availability::Own : Availability::Free;
+    if (lease->state != LeaseState::Declined && q.client.owns(*lease)) return Availability::Own;
+    if (reusable(*lease, q.nowSec)) return offer ? Availability::Own : Availability::Free;
+    if (earliestFree) *earliestFree = std::min(*earliestFree, fromEpochSeconds(lease->expire()));
+    return Availability::Taken;
+  }
+
+  static bool isNetworkOrBroadcast(const config::Subnet4& s, Ipv4 a) noexcept {
+    if (s.prefix.length >= 31) return false;
+    std::uint32_t net = s.prefix.network.value & s.prefix.mask();
+    return a.value == net || a.value == (net | ~s.prefix.mask());
+  }
+
+  // A new address from the subnet's pools (Kea's iterative allocator).
+  std::optional<Ipv4> allocate(Query& q) {
+    const config::Subnet4& sn = *q.subnet->subnet;
+    for (std::size_t i = 0; i < sn.pools.size(); ++i) {
+      PoolCursor& c = q.subnet->pools[i];
+      if (c.last < c.first || !classAllowed(sn.pools[i], q.classes)) continue;
+      if (c.exhausted) {
+        if (q.now < c.retryAt && store.countInRange(c.first, c.last) == c.leaseCount) continue;
+        c.exhausted = false;
+      }
+      TimePoint earliest = TimePoint::max();
+      for (std::uint64_t n = c.size(); n > 0; --n) {
+        Ipv4 a = c.take();
+        if (isNetworkOrBroadcast(sn, a) || !filterAllows(a)) continue;
+        if (availability(a, q, &earliest) != Availability::Taken) return a;
+      }
+      c.exhausted = true;
+      c.retryAt = earliest;
+      c.leaseCount = store.countInRange(c.first, c.last);
+    }
+    return std::nullopt;
+  }
+
+  // The engine freed a; an exhausted pool holding it must be scanned again.
+  void freed(Ipv4 a) {
+    for (auto& s : subnets) {
+      for (auto& c : s.pools) {
+        if (c.contains(a)) c.exhausted = false;
+      }
+    }
+  }
+
+  void dropOffer(const Query& q) {
+    if (auto a = offers.removeClient(q.client)) freed(*a);
+  }
+
+  // ---- reply assembly -------------------------------------------------------------------
+
+  Ipv4 serverIdFor(const SubnetState* s, const RecvMeta& m) const {
+    // A configured dhcp-server-identifier (option 54) wins, as in Kea.
+    if (s) {
+      for (const auto& o : s->subnet->options) {
+        if (o.code == opt::kServerId) {
+          if (auto a = ipFromPayload(o.payload)) return *a;
+        }
+      }
+    }
+    for (const auto& o : cfg.options) {
+      if (o.code == opt::kServerId) {
+        if (auto a = ipFromPayload(o.payload)) return *a;
+      }
+    }
+    return m.ifAddr;
+  }
+
+  bool isOurServerId(Ipv4 id, const Query& q) const { return id == q.serverId || id == q.meta.ifAddr; }
+
+  // Lease time and T1/T2 (RFC 2131 4.4.5), with the client's wish (option 51) honoured within
+  // min/max-valid-lifetime as in Kea.
+  config::LeaseTimes leaseTimes(const Query& q) const {
+    std::optional<std::uint32_t> wish;
+    if (const proto::Option* o = q.pkt.find(opt::kLeaseTime); o && o->data.size() == 4) {
+      wish = std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 | o->data[3];
+    }
+    return config::leaseTimes(q.subnet->times, wish);
+  }
+
+  Packet4 replyHeader(const Query& q, MessageType t) const {
+    Packet4 r;
+    r.op = Packet4::kBootReply;
+    r.htype = q.pkt.htype;
+    r.hlen = q.pkt.hlen;
+    r.xid = q.pkt.xid;
+    r.flags = q.pkt.flags;
+    r.giaddr = q.pkt.giaddr;
+    r.chaddr = q.pkt.chaddr;
+    r.options.reserve(16);
+    r.options.push_back(proto::Option{opt::kMessageType, {std::uint8_t(t)}});
+    r.options.push_back(proto::Option{opt::kServerId, proto::ipBytes(q.serverId)});
+    return r;
+  }
+
+  // Appends the options of an OFFER/ACK (withLease) or an INFORM ACK, then the relay agent
+  // information last, as the relay appended it (RFC 3046 2.2: echoed verbatim).
+  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) const {
+    const config::Subnet4& sn = *q.subnet->subnet;
+    if (withLease) {
+      config::LeaseTimes t = leaseTimes(q);
+      r.options.push_back(proto::Option{opt::kLeaseTime, proto::u32Bytes(t.valid)});
+      if (t.t1) r.options.push_back(proto::Option{opt::kRenewalTime, proto::u32Bytes(*t.t1)});
+      if (t.t2) r.options.push_back(proto::Option{opt::kRebindingTime, proto::u32Bytes(*t.t2)});
+    }
+    OptionSources src;
+    src.reservation = q.reservation ? &q.reservation->options : nullptr;
+    if (const config::Pool* p = address.isZero() ? nullptr : allowedPool(q, address)) src.pool = &p->options;
+    src.subnet = &sn.options;
+    src.global = &cfg.options;
+    if (const auto* mask = findConfiguredOption(src, opt::kSubnetMask)) {
+      r.options.push_back(proto::Option{opt::kSubnetMask, mask->payload});
+    } else {
+      r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
+    }
+    std::vector<proto::Option> computed;
+    // Host name (RFC 2132 3.14): sent when the client sent one or asked for it.
+    if (!hostname.empty() && (q.requested.test(opt::kHostName) || q.pkt.find(opt::kHostName))) {
+      computed.push_back(proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())});
+    }
+    appendClientIdEcho(q, computed);
+    appendOptions(src, q.requested, std::move(computed), r.options);
+    appendRelayEcho(q, r);
+    // Boot fields (RFC 2131 section 2): a reservation's values win over the subnet's.
+    const config::Reservation* h = q.reservation;
+    r.siaddr = h && h->nextServer ? *h->nextServer : q.subnet->nextServer.value_or(Ipv4());
+    const std::string& sname = h && !h->serverHostname.empty() ? h->serverHostname : q.subnet->serverHostname;
+    const std::string& file = h && !h->bootFileName.empty() ? h->bootFileName : q.subnet->bootFileName;
+    if (!sname.empty()) setField(r.sname, sname);
+    if (!file.empty()) setField(r.file, file);
+  }
+
+  // RFC 6842: a server MUST echo the client identifier it received (Kea echo-client-id).
+  void appendClientIdEcho(const Query& q, std::vector<proto::Option>& out) const {
+    if (!cfg.echoClientId) return;
+    if (const proto::Option* o = q.pkt.find(opt::kClientId)) out.push_back(*o);
+  }
+
+  static void appendRelayEcho(const Query& q, Packet4& r) {
+    if (const proto::Option* o = q.pkt.find(opt::kRelayAgentInfo)) r.options.push_back(*o);
+  }
+
+  // ---- decisions ------------------------------------------------------------------------
+
+  static Decision drop(DropReason why, std::string note, const Query* q = nullptr) {
+    Decision d;
+    d.drop = why;
+    d.note = std::move(note);
+    if (q && q->subnet) d.subnetId = q->subnet->subnet->id;
+    return d;
+  }
+
+  Decision nak(Query& q, std::string why) {
+    dropOffer(q);
+    Packet4 r = replyHeader(q, MessageType::Nak);
+    r.options.push_back(proto::Option{opt::kMessage, std::vector<std::uint8_t>(why.begin(), why.end())});
+    std::vector<proto::Option> echo;
+    appendClientIdEcho(q, echo);
+    for (auto& o : echo) r.options.push_back(std::move(o));
+    appendRelayEcho(q, r);
+    Decision d;
+    d.reply = std::move(r);
+    d.note = std::move(why);
+    d.subnetId = q.subnet ? q.subnet->subnet->id : 0;
+    return d;
+  }
+
+  std::string leaseHostname(const Query& q) const {
+    if (q.reservation && !q.reservation->hostname.empty()) return q.reservation->hostname;
+    if (const proto::Option* o = q.pkt.find(opt::kHostName)) return sanitizedHostname(*o);
+    return {};
+  }
+
+  Decision handleDiscover(Query& q) {
+    std::optional<Ipv4> chosen;
+    std::string how;
+    auto usable = [&](Ipv4 a, bool filtered) {
+      return allowedPool(q, a) && (!filtered || (filterAllows(a) && !isNetworkOrBroadcast(*q.subnet->subnet, a))) &&
+             availability(a, q) != Availability::Taken;
+    };
+    // RFC 2131 4.3.1 order: reservation (Kea), current binding, previous binding, requested
+    // address, new address.
+    if (auto r = reservedAddress(q); r && availability(*r, q) != Availability::Taken) {
+      chosen = r;
+      how = "reserved";
+    }
+    if (!chosen) {
+      if (auto l = clientLease(q); l && l->state != LeaseState::Declined) {
+        bool current = l->state == LeaseState::Default && !l->expired(q.nowSec);
+        // The client's own unexpired lease is never filtered; an expired one is a new allocation.
+        if (usable(l->address, !current)) {
+          chosen = l->address;
+          how = current ? "current lease" : "previous lease";
+        }
+      }
+    }
+    if (!chosen) {
+      if (const Offer* o = offers.byClient(q.client, q.now);
+          o && o->subnetId == q.subnet->subnet->id && usable(o->address, true)) {
+        chosen = o->address;
+        how = "previous offer";
+      }
+    }
+    if (!chosen) {
+      if (auto h = hints.lookup(q.key, q.subnet->subnet->id); h && usable(*h, true)) {
+        chosen = h;
+        how = "previous address";
+      }
+    }
+    if (!chosen) {
+      if (auto req = q.pkt.requestedAddress(); req && usable(*req, true)) {
+        chosen = req;
+        how = "requested address";
+      }
+    }
+    if (!chosen) {
+      chosen = allocate(q);
+      how = "new address";
+    }
+    if (!chosen) {
+      return drop(DropReason::NoAddress, "no free address in the pools of subnet " + std::to_string(q.subnet->subnet->id), &q);
+    }
+    offers.add(q.client, *chosen, q.subnet->subnet->id, q.now + std::chrono::seconds(cfg.offerLifetime));
+    Packet4 r = replyHeader(q, MessageType::Offer);
+    r.yiaddr = *chosen;
+    appendReplyOptions(q, r, *chosen, true, leaseHostname(q));
+    Decision d;
+    d.reply = std::move(r);
+    d.subnetId = q.subnet->subnet->id;
+    d.note = "offer " + chosen->toString() + " (" + how + ")";
+    return d;
+  }
+
+  enum class Verdict : std::uint8_t { Ack, Nak, Silent };
+  struct Check {
+    Verdict verdict;
+    std::string why;
+  };
+
+  // Whether the client may have address a (SELECTING, INIT-REBOOT after its special rules,
+  // RENEWING/REBINDING).
+  Check checkRequested(const Query& q, Ipv4 a) const {
+    const config::Subnet4& sn = *q.subnet->subnet;
+    if (!sn.prefix.contains(a)) return {Verdict::Nak, "address " + a.toString() + " is not on this network"};
+    auto reserved = reservedAddress(q);
+    if (reserved && *reserved != a && availability(*reserved, q) != Availability::Taken) {
+      // Kea: a client with a reservation is steered to it.
+      return {Verdict::Nak, "client has reserved address " + reserved->toString()};
+    }
+    Availability av = availability(a, q);
+    if (av == Availability::Taken) return {Verdict::Nak, "address " + a.toString() + " is in use"};
+    if (reserved && *reserved == a) return {Verdict::Ack, "reserved"};
+    if (!allowedPool(q, a)) return {Verdict::Nak, "address " + a.toString() + " is outside the pools"};
+    if (av == Availability::Own) return {Verdict::Ack, "own lease"};
+    // A free address the client did not hold: a new allocation (Kea re-allocates it).
+    if (isNetworkOrBroadcast(sn, a)) return {Verdict::Nak, "address " + a.toString() + " is not a host address"};
+    if (!filterAllows(a)) return {Verdict::Silent, "address " + a.toString() + " is not ours to allocate"};
+    return {Verdict::Ack, "free address"};
+  }
+
+  Decision ack(Query& q, Ipv4 a, const std::string& how) {
+    const std::uint32_t sid = q.subnet->subnet->id;
+    Decision d;
+    d.subnetId = sid;
+    // One lease per client per subnet (Kea): a client moving to another address loses the old one.
+    if (auto old = clientLease(q); old && old->address != a) {
+      d.changes.push_back(LeaseChange{LeaseChange::Kind::Delete, *old, *old});
+      freed(old->address);
+    }
+    Lease l;
+    l.address = a;
+    l.hwAddr = q.client.hwAddr;
+    l.clientId = q.client.clientId;
+    l.validLifetime = leaseTimes(q).valid;
+    l.cltt = q.nowSec;
+    l.subnetId = sid;
+    l.hostname = leaseHostname(q);
+    l.state = LeaseState::Default;
+    LeaseChange up{LeaseChange::Kind::Upsert, l, store.byAddress(a)};
+    d.changes.push_back(std::move(up));
+    offers.removeClient(q.client);
+    offers.removeAddress(a);
+    hints.remember(q.key, a, sid);
+    Packet4 r = replyHeader(q, MessageType::Ack);
+    r.ciaddr = q.pkt.ciaddr;
+    r.yiaddr = a;
+    appendReplyOptions(q, r, a, true, l.hostname);
+    d.reply = std::move(r);
+    d.note = "ack " + a.toString() + " (" + how + ")";
+    return d;
+  }
+
+  Decision conclude(Query& q, Ipv4 a, const Check& c) {
+    switch (c.verdict) {
+      case Verdict::Ack: return ack(q, a, c.why);
+      case Verdict::Nak: return nak(q, c.why);
+      case Verdict::Silent: return drop(DropReason::NotForUs, c.why, &q);
+    }
+    return drop(DropReason::BadRequest, "unreachable", &q);
+  }
+
+  Decision handleRequest(Query& q) {
+    const Packet4& p = q.pkt;
+    auto sid = p.serverId();
+    if (sid) {
+      // SELECTING (RFC 2131 4.3.2): option 54 names the server the client chose.
+      if (!isOurServerId(*sid, q)) {
+        dropOffer(q);
+        return drop(DropReason::NotForUs, "client selected server " + sid->toString(), &q);
+      }
+      std::optional<Ipv4> a = p.requestedAddress();
+      if (!a && !p.ciaddr.isZero()) a = p.ciaddr;
+      if (!a) return drop(DropReason::BadRequest, "REQUEST in SELECTING without requested address", &q);
+      return conclude(q, *a, checkRequested(q, *a));
+    }
+    if (p.ciaddr.isZero()) {
+      // INIT-REBOOT: the client asks to keep an address it remembers.
+      auto a = p.requestedAddress();
+      if (!a) return drop(DropReason::BadRequest, "REQUEST without server id, ciaddr or requested address", &q);
+      if (!q.subnet->subnet->prefix.contains(*a)) return nak(q, "address " + a->toString() + " is not on this network");
+      auto lease = store.byAddress(*a);
+      bool theirs = lease && lease->state != LeaseState::Declined && q.client.owns(*lease);
+      if (!theirs && lease && !reusable(*lease, q.nowSec)) return nak(q, "address " + a->toString() + " is in use");
+      bool known = theirs || clientLease(q) || reservedAddress(q);
+      if (!known) {
+        // RFC 2131 4.3.2: a server with no record of the client MUST remain silent, unless
+        // configured authoritative for the network.
+        if (q.subnet->subnet->authoritative) return nak(q, "no record of this client");
+        return drop(DropReason::NotForUs, "INIT-REBOOT from unknown client for " + a->toString(), &q);
+      }
+      return conclude(q, *a, checkRequested(q, *a));
+    }
+    // RENEWING (unicast) or REBINDING (broadcast): the address is in ciaddr, not option 50.
+    return conclude(q, p.ciaddr, checkRequested(q, p.ciaddr));
+  }
+
+  Decision handleDecline(Query& q) {
+    auto a = q.pkt.requestedAddress();
+    if (!a) return drop(DropReason::BadRequest, "DECLINE without requested address (option 50)", &q);
+    auto lease = store.byAddress(*a);
+    if (!lease || lease->state == LeaseState::Declined || !q.client.owns(*lease)) {
+      return drop(DropReason::NotForUs, "DECLINE of " + a->toString() + " not leased to this client", &q);
+    }
+    // RFC 2131 4.3.3: the address is marked unusable; Kea keeps it for decline-probation-period
+    // with the client's identity removed.
+    Lease l = *lease;
+    l.hwAddr = HwAddr{};
+    l.clientId.clear();
+    l.hostname.clear();
+    l.fqdnFwd = l.fqdnRev = false;
+    l.state = LeaseState::Declined;
+    l.validLifetime = cfg.declineProbationPeriod;
+    l.cltt = q.nowSec;
+    Decision d;
+    d.subnetId = lease->subnetId;
+    d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, l, lease});
+    d.note = "declined " + a->toString();
+    offers.removeClient(q.client);
+    hints.forget(q.key);
+    return d;
+  }
+
+  Decision handleRelease(Query& q) {
+    Ipv4 a = q.pkt.ciaddr;
+    if (a.isZero()) return drop(DropReason::BadRequest, "RELEASE without ciaddr", &q);
+    auto lease = store.byAddress(a);
+    if (!lease || lease->state != LeaseState::Default || !q.client.owns(*lease)) {
+      return drop(DropReason::NotForUs, "RELEASE of " + a.toString() + " not leased to this client", &q);
+    }
+    // RFC 2131 4.3.4; Kea 2.2 memfile deletes the released lease. The address is kept as
+    // this client's hint so a returning client gets it back.
+    Decision d;
+    d.subnetId = lease->subnetId;
+    d.changes.push_back(LeaseChange{LeaseChange::Kind::Delete, *lease, lease});
+    d.note = "released " + a.toString();
+    hints.remember(q.key, a, lease->subnetId);
+    freed(a);
+    return d;
+  }
+
+  Decision handleInform(Query& q) {
+    // RFC 2131 4.3.5: configuration only, no lease time, yiaddr 0, ciaddr as sent.
+    Packet4 r = replyHeader(q, MessageType::Ack);
+    r.ciaddr = q.pkt.ciaddr;
+    appendReplyOptions(q, r, q.pkt.ciaddr, false, q.reservation ? q.reservation->hostname : std::string());
+    Decision d;
+    d.reply = std::move(r);
+    d.subnetId = q.subnet->subnet->id;
+    d.note = "inform";
+    return d;
+  }
+
+  Decision handle(const Packet4& p, const RecvMeta& m, TimePoint now) {
+    if (p.op != Packet4::kBootRequest) return drop(DropReason::UnsupportedMessage, "BOOTREPLY sent to server");
+    auto type = p.messageType();
+    if (!type) return drop(DropReason::UnsupportedMessage, "BOOTP (no message type) not supported");
+    switch (*type) {
+      case MessageType::Offer: case MessageType::Ack: case MessageType::Nak:
+        return drop(DropReason::UnsupportedMessage, std::string("server message ") + std::string(proto::toString(*type)));
+      case MessageType::Discover: case MessageType::Request: case MessageType::Decline:
+      case MessageType::Release: case MessageType::Inform:
+        break;
+    }
+    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, m.classes, {}, {}};
+    q.client.hwAddr = p.hwAddr();
+    if (auto id = p.clientId()) q.client.clientId = std::move(*id);
+    if (q.client.hwAddr.empty() && q.client.clientId.empty()) {
+      return drop(DropReason::BadRequest, "neither hardware address nor client identifier");
+    }
+    q.subnet = selectSubnet(p, m);
+    q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
+    q.key = q.client.key();
+    q.reservation = reservationFor(q);
+    if (q.reservation) {
+      q.classes.insert(q.classes.end(), q.reservation->clientClasses.begin(), q.reservation->clientClasses.end());
+    }
+    q.serverId = serverIdFor(q.subnet, m);
+    for (std::uint8_t code : p.parameterRequestList()) q.requested.set(code);
+
+    // RFC 2131 4.3.3/4.3.4: DECLINE and RELEASE name the server they are for.
+    if (*type == MessageType::Decline || *type == MessageType::Release) {
+      if (auto sid = p.serverId(); sid && !isOurServerId(*sid, q)) {
+        return drop(DropReason::NotForUs, "for server " + sid->toString(), &q);
+      }
+      return *type == MessageType::Decline ? handleDecline(q) : handleRelease(q);
+    }
+    if (!q.subnet) return drop(DropReason::NoSubnet, "no subnet for the client");
+    switch (*type) {
+      case MessageType::Discover: return handleDiscover(q);
+      case MessageType::Request: return handleRequest(q);
+      case MessageType::Inform: return handleInform(q);
+      default: break;
+    }
+    return drop(DropReason::UnsupportedMessage, "unexpected message type", &q);
+  }
+
+  // ---- housekeeping -----------------------------------------------------------------------
+
+  std::string keyOf(const Lease& l) {
+    ClientIdentity c;
+    c.hwAddr = l.hwAddr;
+    c.clientId = l.clientId;
+    const SubnetState* s = subnetById(l.subnetId);
+    c.matchClientId = s ? s->subnet->matchClientId : cfg.matchClientId;
+    return c.key();
+  }
+
+  std::vector<LeaseChange> reclaimExpired(TimePoint now, std::size_t limit) {
+    std::vector<LeaseChange> out;
+    const std::int64_t nowSec = toEpochSeconds(now);
+    const std::int64_t hold = cfg.expiredLeases.holdReclaimedTime;
+    const bool flush = cfg.expiredLeases.flushReclaimedTimerWaitTime != 0;
+    for (const Lease& l : store.expired(nowSec, limit)) {
+      if (l.state == LeaseState::Declined || (flush && l.expire() + hold <= nowSec)) {
+        // Probation over (RFC 2131 4.3.3), or expired so long ago that the reclaimed record
+        // would already have been flushed.
+        out.push_back(LeaseChange{LeaseChange::Kind::Delete, l, l});
+        freed(l.address);
+      } else {
+        Lease r = l;
+        r.state = LeaseState::ExpiredReclaimed;
+        r.hostname.clear();
+        r.fqdnFwd = r.fqdnRev = false;
+        out.push_back(LeaseChange{LeaseChange::Kind::Upsert, r, l});
+      }
+      if (!l.hwAddr.empty() || !l.clientId.empty()) hints.remember(keyOf(l), l.address, l.subnetId);
+    }
+    if (!flush || out.size() >= limit) return out;
+    // Kea's flush of reclaimed leases past hold-reclaimed-time: a resumable sweep over the
+    // store in address order, a bounded window per call.
+    const std::size_t window = std::max<std::size_t>(1024, limit * 8);
+    auto page = store.page(flushCursor, window);
+    for (const Lease& l : page) {
+      flushCursor = l.address;
+      if (l.state == LeaseState::ExpiredReclaimed && l.expire() + hold <= nowSec) {
+        out.push_back(LeaseChange{LeaseChange::Kind::Delete, l, l});
+        if (out.size() >= limit) return out;
+      }
+    }
+    if (page.size() < window) flushCursor = Ipv4();
+    return out;
+  }
+
+  void reconfigure(const config::Dhcp4Config& c) {
+    std::vector<SubnetState> old = std::move(subnets);
+    cfg = c;
+    rebuild(old);
+    offers.retain([this](const Offer& o) {
+      SubnetState* s = subnetById(o.subnetId);
+      return s && s->subnet->prefix.contains(o.address);
+    });
+  }
+
+  void expireOffers(TimePoint now) {
+    for (Ipv4 a : offers.expire(now)) freed(a);
+  }
+
+  void setAllocFilter(AllocFilter f) {
+    filter = std::move(f);
+    for (auto& s : subnets) {
+      for (auto& c : s.pools) c.exhausted = false;
+    }
+  }
+};
+
+Engine::Engine(const config::Dhcp4Config& cfg, const LeaseStore& store) : impl_(std::make_unique<Impl>(cfg, store)) {}
+Engine::~Engine() = default;
+
+Decision Engine::handle(const proto::Packet4& query, const RecvMeta& meta, TimePoint now) {
+  return impl_->handle(query, meta, now);
+}
+
+std::vector<LeaseChange> Engine::reclaimExpired(TimePoint now, std::size_t limit) {
+  return impl_->reclaimExpired(now, limit);
+}
+
+void Engine::reconfigure(const config::Dhcp4Config& cfg) { impl_->reconfigure(cfg); }
+
+void Engine::expireOffers(TimePoint now) { impl_->expireOffers(now); }
+
+void Engine::setAllocFilter(AllocFilter f) { impl_->setAllocFilter(std::move(f)); }
+
+std::size_t Engine::offerCount() const noexcept { return impl_->offers.size(); }
+
+}  // namespace tandem::engine
