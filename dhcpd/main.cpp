@@ -1,2 +1,115 @@
-// Placeholder composition root; replaced by the daemon work.
-int main() { return 0; }
+// tandemd: the composition root. Parses the command line (kea-dhcp4's flags), builds the
+// Server on one io_context and runs it until SIGTERM/SIGINT or a shutdown command.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/version.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <openssl/opensslv.h>
+
+#include "dhcpd/common/logger.h"
+#include "dhcpd/daemon/server.h"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] | -v | -V\n"
+    "  -c FILE  run with this Kea Dhcp4 configuration\n"
+    "  -t FILE  check the configuration and exit (0 = valid, 1 = invalid)\n"
+    "  -d       debug logging\n"
+    "  -p PORT  server UDP port (default 67)\n"
+    "  -P PORT  client UDP port (default 68)\n"
+    "  -v       print the version\n"
+    "  -V       print the extended version\n";
+
+int usage(std::string_view problem) {
+  if (!problem.empty()) fmt::print(stderr, "tandemd: {}\n", problem);
+  fmt::print(stderr, "{}", kUsage);
+  return 1;
+}
+
+std::optional<std::uint16_t> parsePort(const char* text) {
+  char* end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (!end || *end != '\0' || v < 1 || v > 65535) return std::nullopt;
+  return std::uint16_t(v);
+}
+
+std::string extendedVersion() {
+  return fmt::format(
+      "{}\ntandem DHCPv4 server (Kea Dhcp4 configuration compatible)\n"
+      "compiler: g++ {}.{}.{}\nBoost {}.{}.{}\n{}\nnlohmann_json {}.{}.{}\nfmt {}\n"
+      "lease database: memfile (Kea 2.2 lease4 CSV)\n",
+      TANDEM_VERSION, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__, BOOST_VERSION / 100000,
+      BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, OPENSSL_VERSION_TEXT, NLOHMANN_JSON_VERSION_MAJOR,
+      NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH, FMT_VERSION);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using tandem::daemon::ServerOptions;
+  ServerOptions opts;
+  std::string testFile;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    if (a == "-v") {
+      fmt::print("{}\n", TANDEM_VERSION);
+      return 0;
+    } else if (a == "-V") {
+      fmt::print("{}", extendedVersion());
+      return 0;
+    } else if (a == "-W") {
+      // kea-dhcp4 -W prints its configuration report; ours is the extended version.
+      fmt::print("{}", extendedVersion());
+      return 0;
+    } else if (a == "-d") {
+      opts.debug = true;
+    } else if (a == "-c" || a == "-t" || a == "-T") {
+      const char* f = next();
+      if (!f) return usage(fmt::format("{} needs a file name", a));
+      (a == "-c" ? opts.configFile : testFile) = f;
+    } else if (a == "-p" || a == "-P") {
+      const char* v = next();
+      auto port = v ? parsePort(v) : std::nullopt;
+      if (!port) return usage(fmt::format("{} needs a port number 1-65535", a));
+      (a == "-p" ? opts.serverPort : opts.clientPort) = *port;
+    } else {
+      return usage(fmt::format("unknown argument '{}'", a));
+    }
+  }
+
+  std::error_code ec;
+  // kea-dhcp4 2.2 resolves relative paths in its configuration against the working directory.
+  opts.baseDir = std::filesystem::current_path(ec).string();
+  if (ec) opts.baseDir = ".";
+
+  if (!testFile.empty()) {
+    auto cfg = tandem::daemon::loadConfigFile(testFile, opts.baseDir);
+    if (!cfg) {
+      fmt::print(stderr, "tandemd: configuration {} is invalid: {}\n", testFile, cfg.error().message);
+      return 1;
+    }
+    for (const auto& w : cfg->warnings) fmt::print(stderr, "tandemd: warning: {}\n", w);
+    fmt::print("tandemd: configuration {} is valid ({} subnets)\n", testFile, cfg->subnets.size());
+    return 0;
+  }
+  if (opts.configFile.empty()) return usage("no configuration file (-c FILE)");
+
+  tandem::Logger log;
+  boost::asio::io_context io(1);
+  tandem::daemon::Server server(io, log, opts);
+  if (auto r = server.start(); !r) {
+    log.error("DHCP4_INIT_FAIL", "cannot start: {}", r.error().message);
+    return 1;
+  }
+  io.run();
+  return server.exitCode();
+}

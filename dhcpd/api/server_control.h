@@ -29,6 +29,18 @@ class ServerControl {
   // Validates and applies a whole {"Dhcp4": ...} document without dropping leases; on error
   // the running configuration is untouched.
   virtual Result<void> applyConfig(const nlohmann::json& doc) = 0;
+  // config-test: validates a whole {"Dhcp4": ...} document without applying anything.
+  // The default parses it with paths relative to the config file's directory; the daemon
+  // may override it to use exactly the ParseContext it uses for applyConfig().
+  virtual Result<void> testConfig(const nlohmann::json& doc) const {
+    config::ParseContext ctx;
+    const std::string file = configFile();
+    const auto slash = file.rfind('/');
+    ctx.baseDir = slash == std::string::npos ? std::string(".") : file.substr(0, slash == 0 ? 1 : slash);
+    auto parsed = config::parseDhcp4Config(doc, ctx);
+    if (!parsed) return parsed.error();
+    return {};
+  }
   virtual Result<void> reloadConfig() = 0;  // re-read configFile()
   virtual TimePoint reloadTime() const = 0;
   virtual TimePoint startTime() const = 0;

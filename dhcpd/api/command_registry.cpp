@@ -1,0 +1,210 @@
+#include "dhcpd/api/command_registry.h"
+
+#include <exception>
+#include <utility>
+
+namespace tandem::api {
+namespace {
+
+// Kea prefixes framing errors this way (command_interpreter.cc, BaseCommandMgr).
+constexpr std::string_view kFramingPrefix = "Error during command processing: ";
+// The only server type a tandemd serves; Control Agent requests name it in "service".
+constexpr std::string_view kOwnService = "dhcp4";
+
+Error framingError(std::string_view what) {
+  return makeError(std::string(kFramingPrefix) + std::string(what));
+}
+
+// Collects the parser's message (with byte position) without throwing: untrusted input
+// errors are values here, and the SAX interface hands the error over as an object.
+class ErrorOnlySax : public nlohmann::json_sax<json> {
+ public:
+  std::string message = "invalid JSON";
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    message = ex.what();
+    return false;
+  }
+};
+
+std::string describeJsonError(std::string_view body) {
+  ErrorOnlySax sax;
+  json::sax_parse(body.begin(), body.end(), &sax, nlohmann::detail::input_format_t::json, true);
+  return sax.message;
+}
+
+}  // namespace
+
+namespace {
+
+void appendKeaText(const json& v, std::string& out) {
+  switch (v.type()) {
+    case json::value_t::object: {
+      out += "{ ";
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ", ";
+        first = false;
+        out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace);
+        out += ": ";
+        appendKeaText(it.value(), out);
+      }
+      out += " }";
+      return;
+    }
+    case json::value_t::array: {
+      out += "[ ";
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out += ", ";
+        first = false;
+        appendKeaText(e, out);
+      }
+      out += " ]";
+      return;
+    }
+    default:
+      out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
+std::string toKeaText(const json& value) {
+  std::string out;
+  appendKeaText(value, out);
+  return out;
+}
+
+json makeAnswer(int code, std::string_view text, json args) {
+  json a = json::object();
+  a["result"] = code;
+  a["text"] = std::string(text);
+  if (!args.is_null()) a["arguments"] = std::move(args);
+  return a;
+}
+
+json makeAnswerNoText(int code, json args) {
+  json a = json::object();
+  a["result"] = code;
+  if (!args.is_null()) a["arguments"] = std::move(args);
+  return a;
+}
+
+Result<ParsedCommand> parseCommand(const json& request) {
+  if (!request.is_object()) return framingError("Invalid command Element specified, expected map");
+  auto cmd = request.find("command");
+  if (cmd == request.end()) {
+    // Kea's own wording, kept so scripts matching on it keep working.
+    return framingError("Invalid answer specified, does not contain mandatory 'command'");
+  }
+  if (!cmd->is_string()) return framingError("'command' element in command message is not a string");
+  ParsedCommand out;
+  out.name = cmd->get<std::string>();
+  if (out.name.empty()) return framingError("'command' element in command message is empty");
+  for (auto it = request.begin(); it != request.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "command") continue;
+    if (key == "arguments") {
+      if (!it->is_object() && !it->is_null()) {
+        return framingError("'arguments' must be a map");
+      }
+      out.arguments = *it;
+    } else if (key == "service") {
+      if (!it->is_array()) return framingError("'service' must be a list");
+      std::vector<std::string> services;
+      for (const auto& s : *it) {
+        if (!s.is_string()) return framingError("'service' list must contain strings");
+        services.push_back(s.get<std::string>());
+      }
+      out.services = std::move(services);
+    } else if (key == "remote-address") {
+      // Added by Kea's Control Agent when it forwards a request; informational only.
+    } else {
+      return framingError("Received command contains unsupported parameter '" + key + "'");
+    }
+  }
+  return out;
+}
+
+void CommandRegistry::add(std::string name, CommandHandler handler) {
+  handlers_[std::move(name)] = std::move(handler);
+}
+
+bool CommandRegistry::remove(std::string_view name) {
+  auto it = handlers_.find(name);
+  if (it == handlers_.end()) return false;
+  handlers_.erase(it);
+  return true;
+}
+
+bool CommandRegistry::has(std::string_view name) const { return handlers_.find(name) != handlers_.end(); }
+
+std::vector<std::string> CommandRegistry::names() const {
+  std::vector<std::string> out;
+  out.reserve(handlers_.size());
+  for (const auto& [name, handler] : handlers_) out.push_back(name);
+  return out;
+}
+
+json CommandRegistry::execute(const std::string& name, const json& args, const CommandContext& ctx) const {
+  auto it = handlers_.find(name);
+  if (it == handlers_.end()) return makeAnswer(kResultUnsupported, "'" + name + "' command not supported.");
+  try {
+    return it->second(args, ctx);
+  } catch (const std::exception& e) {
+    return makeAnswer(kResultError, std::string(kFramingPrefix) + e.what());
+  }
+}
+
+json CommandRegistry::process(const json& request, CommandContext ctx) const {
+  auto parsed = parseCommand(request);
+  if (!parsed) {
+    json answer = makeAnswer(kResultError, parsed.error().message);
+    // A malformed request that still said "service" came from a CA-style client that
+    // expects a list; anything else gets the bare map, as Kea's daemons answer.
+    bool listStyle = request.is_object() && request.contains("service") && request["service"].is_array();
+    return listStyle ? json::array({std::move(answer)}) : answer;
+  }
+  if (!parsed->services) return execute(parsed->name, parsed->arguments, ctx);
+
+  ctx.services = *parsed->services;
+  json list = json::array();
+  if (parsed->services->empty()) {
+    list.push_back(execute(parsed->name, parsed->arguments, ctx));
+    return list;
+  }
+  // One answer per named service, in order, as the Control Agent does; tandemd is only
+  // ever the dhcp4 server, so other server types get the CA's "not configured" error.
+  for (const auto& service : *parsed->services) {
+    if (service == kOwnService) {
+      list.push_back(execute(parsed->name, parsed->arguments, ctx));
+    } else {
+      list.push_back(makeAnswer(kResultError,
+                                "forwarding socket is not configured for the server type " + service));
+    }
+  }
+  return list;
+}
+
+std::string CommandRegistry::processText(std::string_view body, CommandContext ctx) const {
+  json request = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) {
+    return toKeaText(makeAnswer(kResultError, describeJsonError(body)));
+  }
+  // Invalid UTF-8 in strings is replaced rather than making the dump throw.
+  return toKeaText(process(request, std::move(ctx)));
+}
+
+}  // namespace tandem::api

@@ -1,0 +1,95 @@
+#pragma once
+// Kea-style command channel core: a name -> handler table plus the request/answer framing
+// shared by every transport (UNIX socket, HTTP, HTTPS).
+//
+// Wiring in the composition root (dhcpd/main.cpp), all on the daemon's io_context thread:
+//
+//   api::CommandRegistry registry;
+//   api::registerDaemonCommands(registry, control);       // daemon_commands.h
+//   api::registerLeaseCommands(registry, control);        // lease_commands.h
+//   api::registerReservationCommands(registry, control);  // reservation_commands.h
+//   api::registerStatCommands(registry, control);         // stat_commands.h
+//   net::ControlServer server(ioContext, registry, logger);  // dhcpd/net/control_server.h
+//   server.listen(cfg.controlSockets);                    // throws on bind/TLS errors
+//
+// Handlers are not thread-safe: they must all run on one thread (or one strand).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/result.h"
+
+namespace tandem::api {
+
+using json = nlohmann::json;
+
+// Kea's control-channel result codes (src/lib/cc/command_interpreter.h).
+enum ResultCode : int {
+  kResultSuccess = 0,
+  kResultError = 1,
+  kResultUnsupported = 2,
+  kResultEmpty = 3,
+  kResultConflict = 4,
+};
+
+// Who is asking, for logging and for handlers that behave differently by transport
+// (e.g. peer HA commands arriving over HTTP).
+struct CommandContext {
+  std::string transport;              // "unix", "http", "https", "test"
+  std::string remote;                 // peer address or socket path
+  std::string user;                   // basic-auth user, "" when none
+  std::vector<std::string> services;  // the request's "service" list, empty when absent
+};
+
+// `args` is null when the request had no "arguments" (Kea distinguishes "missing" from "{}").
+using CommandHandler = std::function<json(const json& args, const CommandContext& ctx)>;
+
+// {"result": code, "text": text} and, when args is not null, "arguments": args.
+json makeAnswer(int code, std::string_view text, json args = nullptr);
+// Kea answers some commands without a text ({"arguments": ..., "result": 0}).
+json makeAnswerNoText(int code, json args);
+
+// JSON text in Kea's layout ({ "key": value, ... }, [ 1, 2 ], empty map "{  }"), so scripts
+// that grep Kea's socket output ('"result": 0') work unchanged against tandemd.
+std::string toKeaText(const json& value);
+
+struct ParsedCommand {
+  std::string name;
+  json arguments;                     // null when absent
+  std::optional<std::vector<std::string>> services;  // present only when "service" was given
+};
+
+// Validates a request document: a map with a string "command", optional map "arguments",
+// optional list-of-strings "service", nothing else. Errors carry the text for a result-1 answer.
+[[nodiscard]] Result<ParsedCommand> parseCommand(const json& request);
+
+class CommandRegistry {
+ public:
+  // Replaces an existing handler of the same name (HA re-registers on reconfiguration).
+  void add(std::string name, CommandHandler handler);
+  bool remove(std::string_view name);
+  bool has(std::string_view name) const;
+  // Sorted, like Kea's list-commands.
+  std::vector<std::string> names() const;
+
+  // Runs one command; unknown names answer result 2 as Kea does. A handler that throws
+  // (a bug, or nlohmann type errors on odd input) yields result 1, never a dead connection.
+  json execute(const std::string& name, const json& args, const CommandContext& ctx) const;
+
+  // Full request processing on a document: validation, dispatch, and the Control Agent
+  // framing (a request carrying "service" is answered with a one-element list).
+  json process(const json& request, CommandContext ctx) const;
+  // Same from raw bytes; malformed JSON answers result 1 with the parser's message.
+  std::string processText(std::string_view body, CommandContext ctx) const;
+
+ private:
+  std::map<std::string, CommandHandler, std::less<>> handlers_;
+};
+
+}  // namespace tandem::api

@@ -1,0 +1,411 @@
+#include "dhcpd/api/reservation_commands.h"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "dhcpd/api/command_args.h"
+#include "dhcpd/api/lease_json.h"
+
+namespace tandem::api {
+namespace {
+
+// Kea's DHCPv4 host identifier types, in the order Kea lists them.
+constexpr std::string_view kIdentifierTypes[] = {"hw-address", "duid", "circuit-id", "client-id", "flex-id"};
+
+struct Identifier {
+  std::string type;
+  std::vector<std::uint8_t> bytes;
+  bool operator==(const Identifier&) const = default;
+};
+
+bool isIdentifierType(std::string_view t) {
+  return std::find(std::begin(kIdentifierTypes), std::end(kIdentifierTypes), t) != std::end(kIdentifierTypes);
+}
+
+// Hex ("01:02:03", "010203") or, as Kea allows for circuit-id/flex-id, a quoted string ('abc').
+std::optional<std::vector<std::uint8_t>> identifierBytes(const std::string& text) {
+  if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+    return std::vector<std::uint8_t>(text.begin() + 1, text.end() - 1);
+  }
+  auto bytes = parseHexBytes(text);
+  if (!bytes || bytes->empty()) return std::nullopt;
+  return bytes;
+}
+
+std::optional<Identifier> identifierOf(const json& host) {
+  for (auto type : kIdentifierTypes) {
+    auto it = host.find(type);
+    if (it == host.end() || !it->is_string()) continue;
+    auto bytes = identifierBytes(it->get<std::string>());
+    if (!bytes) return std::nullopt;
+    return Identifier{std::string(type), std::move(*bytes)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Ipv4> addressOf(const json& host) {
+  auto it = host.find("ip-address");
+  if (it == host.end() || !it->is_string()) return std::nullopt;
+  return Ipv4::parse(it->get<std::string>());
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Where a subnet's reservations live in the config document; subnet-id 0 means the global
+// reservations, as in Kea.
+json* reservationsIn(json& doc, const config::Dhcp4Config& cfg, std::uint32_t subnetId) {
+  auto& dhcp4 = doc["Dhcp4"];
+  if (!dhcp4.is_object()) return nullptr;
+  if (subnetId == 0) {
+    if (!dhcp4.contains("reservations")) dhcp4["reservations"] = json::array();
+    return &dhcp4["reservations"];
+  }
+  auto& subnets = dhcp4["subnet4"];
+  if (!subnets.is_array()) return nullptr;
+  json* entry = nullptr;
+  for (auto& s : subnets) {
+    if (s.is_object() && s.contains("id") && s["id"].is_number_integer() && s["id"].get<std::int64_t>() == subnetId) {
+      entry = &s;
+      break;
+    }
+  }
+  // Subnets without an explicit "id" are numbered by position (Kea 2.2 auto-assignment),
+  // so the typed config's order maps back onto the document's list.
+  if (!entry && subnets.size() == cfg.subnets.size()) {
+    for (std::size_t i = 0; i < cfg.subnets.size(); ++i) {
+      if (cfg.subnets[i].id == subnetId && !subnets[i].contains("id")) entry = &subnets[i];
+    }
+  }
+  if (!entry) return nullptr;
+  if (!entry->contains("reservations")) (*entry)["reservations"] = json::array();
+  return &(*entry)["reservations"];
+}
+
+// A reservation in Kea's host_cmds answer form: defaults filled in, plus its subnet-id.
+json hostJson(const json& source, std::uint32_t subnetId) {
+  json h = source.is_object() ? source : json::object();
+  if (auto it = h.find("hw-address"); it != h.end() && it->is_string()) {
+    if (auto hw = HwAddr::parse(it->get<std::string>())) *it = hw->toString();
+  }
+  if (!h.contains("boot-file-name")) h["boot-file-name"] = "";
+  if (!h.contains("client-classes")) h["client-classes"] = json::array();
+  if (!h.contains("hostname")) h["hostname"] = "";
+  if (!h.contains("next-server")) h["next-server"] = "0.0.0.0";
+  if (!h.contains("option-data")) h["option-data"] = json::array();
+  if (!h.contains("server-hostname")) h["server-hostname"] = "";
+  h["subnet-id"] = subnetId;
+  return h;
+}
+
+struct HostRef {
+  std::uint32_t subnetId;
+  const json* host;
+};
+
+// Every reservation in document order: global first, then each subnet's.
+std::vector<HostRef> allHosts(ServerControl& control) {
+  std::vector<HostRef> out;
+  const auto& cfg = control.config();
+  static const json kEmpty = json::object();
+  // A reference into the running config: HostRef points at its elements.
+  const json& dhcp4 = cfg.source.contains("Dhcp4") ? cfg.source["Dhcp4"] : kEmpty;
+  if (auto g = dhcp4.find("reservations"); g != dhcp4.end() && g->is_array()) {
+    for (const auto& h : *g) out.push_back({0, &h});
+  }
+  auto subnets = dhcp4.find("subnet4");
+  if (subnets == dhcp4.end() || !subnets->is_array()) return out;
+  for (std::size_t i = 0; i < subnets->size(); ++i) {
+    const auto& s = (*subnets)[i];
+    std::uint32_t id = 0;
+    if (s.contains("id") && s["id"].is_number_integer()) {
+      id = s["id"].get<std::uint32_t>();
+    } else if (i < cfg.subnets.size()) {
+      id = cfg.subnets[i].id;
+    }
+    if (auto r = s.find("reservations"); r != s.end() && r->is_array()) {
+      for (const auto& h : *r) out.push_back({id, &h});
+    }
+  }
+  return out;
+}
+
+json hostListAnswer(const std::vector<HostRef>& hosts) {
+  json list = json::array();
+  for (const auto& h : hosts) list.push_back(hostJson(*h.host, h.subnetId));
+  return makeAnswer(hosts.empty() ? kResultEmpty : kResultSuccess,
+                    std::to_string(hosts.size()) + " IPv4 host(s) found.", json{{"hosts", std::move(list)}});
+}
+
+Result<std::uint32_t> requiredSubnetId(const json& args) {
+  auto sid = optInt(args, "subnet-id", 0, std::numeric_limits<std::uint32_t>::max());
+  if (!sid) return sid.error();
+  if (!*sid) return makeError("Mandatory 'subnet-id' parameter missing.");
+  return static_cast<std::uint32_t>(**sid);
+}
+
+Result<std::optional<std::uint32_t>> optionalSubnetId(const json& args) {
+  auto sid = optInt(args, "subnet-id", 0, std::numeric_limits<std::uint32_t>::max());
+  if (!sid) return sid.error();
+  if (!*sid) return std::optional<std::uint32_t>{};
+  return std::optional<std::uint32_t>{static_cast<std::uint32_t>(**sid)};
+}
+
+// The selector of reservation-get and reservation-del: subnet-id plus either ip-address or
+// identifier-type/identifier.
+struct Selector {
+  std::uint32_t subnetId = 0;
+  std::optional<Ipv4> address;
+  std::optional<Identifier> identifier;
+  bool matches(const HostRef& h) const {
+    if (h.subnetId != subnetId) return false;
+    if (address) return addressOf(*h.host) == address;
+    return identifierOf(*h.host) == identifier;
+  }
+};
+
+Result<Selector> selectorOf(const json& args) {
+  if (!args.is_object()) return makeError("Parameters missing or are not a map.");
+  Selector sel;
+  auto sid = requiredSubnetId(args);
+  if (!sid) return sid.error();
+  sel.subnetId = *sid;
+  auto ip = optString(args, "ip-address");
+  if (!ip) return ip.error();
+  if (*ip) {
+    auto a = Ipv4::parse(**ip);
+    if (!a) return makeError("Failed to convert '" + **ip + "' to address");
+    sel.address = *a;
+    return sel;
+  }
+  auto type = args.find("identifier-type");
+  if (type == args.end() || !type->is_string()) {
+    return makeError("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
+  }
+  auto ident = args.find("identifier");
+  if (ident == args.end() || !ident->is_string()) {
+    return makeError("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  }
+  const std::string t = type->get<std::string>();
+  if (!isIdentifierType(t)) {
+    return makeError("Invalid identifier type: " + t +
+                     ", the supported values are: hw-address, duid, circuit-id, client-id, flex-id");
+  }
+  auto bytes = identifierBytes(ident->get<std::string>());
+  if (!bytes) return makeError("'" + ident->get<std::string>() + "' is not a valid " + t);
+  sel.identifier = Identifier{t, std::move(*bytes)};
+  return sel;
+}
+
+std::string identifierText(const Identifier& id) { return id.type + " '" + toHexColon(id.bytes) + "'"; }
+
+// Whether the lease holder is the reserved client (same identifier), for the conflict report.
+bool leaseBelongsTo(const Lease& lease, const Identifier& id) {
+  if (id.type == "hw-address") return std::equal(id.bytes.begin(), id.bytes.end(), lease.hwAddr.view().begin(),
+                                                 lease.hwAddr.view().end());
+  if (id.type == "client-id") return lease.clientId == id.bytes;
+  return false;
+}
+
+json reservationAdd(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+  auto target = optString(args, "operation-target");
+  if (!target) return makeAnswer(kResultError, target.error().message);
+  if (*target && **target == "database") {
+    return makeAnswer(kResultError, "Unable to add new host because there is no hosts-database configured.");
+  }
+  auto r = args.find("reservation");
+  if (r == args.end()) return makeAnswer(kResultError, "missing parameter 'reservation'");
+  if (!r->is_object()) return makeAnswer(kResultError, "'reservation' parameter must be a map");
+  json host = *r;
+  auto sid = requiredSubnetId(host);
+  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  host.erase("subnet-id");
+
+  int identifiers = 0;
+  for (auto type : kIdentifierTypes) identifiers += host.contains(type) ? 1 : 0;
+  if (identifiers != 1) {
+    return makeAnswer(kResultError,
+                      "exactly one of the host identifiers must be specified: hw-address, duid, circuit-id, "
+                      "client-id, flex-id");
+  }
+  auto id = identifierOf(host);
+  if (!id) return makeAnswer(kResultError, "invalid host identifier in reservation");
+  std::optional<Ipv4> address;
+  if (host.contains("ip-address")) {
+    address = addressOf(host);
+    if (!address) return makeAnswer(kResultError, "invalid 'ip-address' in reservation");
+  }
+
+  const auto& cfg = control.config();
+  if (*sid != 0) {
+    const auto* subnet = findSubnet(cfg, *sid);
+    if (!subnet) return makeAnswer(kResultError, "IPv4 subnet with id " + std::to_string(*sid) + " does not exist");
+    if (address && !subnet->prefix.contains(*address)) {
+      return makeAnswer(kResultError, "specified reservation address " + address->toString() +
+                                          " is not within the IPv4 subnet " + subnet->prefix.toString() +
+                                          ", subnet-id=" + std::to_string(*sid));
+    }
+  }
+  for (const auto& h : allHosts(control)) {
+    if (h.subnetId != *sid) continue;
+    if (identifierOf(*h.host) == id) {
+      return makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
+                                             " to the IPv4 subnet id '" + std::to_string(*sid) +
+                                             "' as this host has already been added");
+    }
+    if (address && addressOf(*h.host) == address) {
+      return makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
+                                             " to the IPv4 subnet id '" + std::to_string(*sid) +
+                                             "' for the address " + address->toString() +
+                                             ": There's already a reservation for this address");
+    }
+  }
+
+  json doc = cfg.source;
+  json* list = reservationsIn(doc, cfg, *sid);
+  if (!list || !list->is_array()) {
+    return makeAnswer(kResultError, "cannot locate reservations of subnet " + std::to_string(*sid) +
+                                        " in the running configuration");
+  }
+  list->push_back(host);
+  auto applied = control.applyConfig(doc);
+  if (!applied) return makeAnswer(kResultError, applied.error().message);
+
+  // The reservation is in force, but a lease another client holds on the address stays
+  // valid until it ends (Kea logs the same conflict when the client returns).
+  if (address) {
+    if (auto lease = control.leases().byAddress(*address); lease && !leaseBelongsTo(*lease, *id)) {
+      std::string holder = "hw-address " + lease->hwAddr.toString();
+      if (!lease->clientId.empty()) holder += ", client-id " + toHexColon(lease->clientId);
+      json warn = json::array({"address " + address->toString() + " is currently leased to another client (" +
+                               holder + "); the reservation takes effect when that lease ends"});
+      return makeAnswer(kResultSuccess, "Host added.", json{{"warnings", std::move(warn)}});
+    }
+  }
+  return makeAnswer(kResultSuccess, "Host added.");
+}
+
+json reservationGet(ServerControl& control, const json& args) {
+  auto sel = selectorOf(args);
+  if (!sel) return makeAnswer(kResultError, sel.error().message);
+  for (const auto& h : allHosts(control)) {
+    if (sel->matches(h)) return makeAnswer(kResultSuccess, "Host found.", hostJson(*h.host, h.subnetId));
+  }
+  return makeAnswer(kResultEmpty, "Host not found.");
+}
+
+json reservationDel(ServerControl& control, const json& args) {
+  auto sel = selectorOf(args);
+  if (!sel) return makeAnswer(kResultError, sel.error().message);
+  const auto& cfg = control.config();
+  json doc = cfg.source;
+  json* list = reservationsIn(doc, cfg, sel->subnetId);
+  if (!list || !list->is_array()) return makeAnswer(kResultEmpty, "Host not deleted (not found).");
+  auto it = std::find_if(list->begin(), list->end(),
+                         [&](const json& h) { return sel->matches(HostRef{sel->subnetId, &h}); });
+  if (it == list->end()) return makeAnswer(kResultEmpty, "Host not deleted (not found).");
+  list->erase(it);
+  auto applied = control.applyConfig(doc);
+  if (!applied) return makeAnswer(kResultError, applied.error().message);
+  return makeAnswer(kResultSuccess, "Host deleted.");
+}
+
+json reservationGetAll(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+  auto sid = requiredSubnetId(args);
+  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  auto hosts = allHosts(control);
+  std::erase_if(hosts, [&](const HostRef& h) { return h.subnetId != *sid; });
+  return hostListAnswer(hosts);
+}
+
+// Host "ids" for paging are 1-based positions in allHosts() order; "from" is the last id of
+// the previous page, as with Kea's next.from.
+json reservationGetPage(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+  auto sid = optionalSubnetId(args);
+  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  auto limit = optInt(args, "limit", 0, std::numeric_limits<std::uint32_t>::max());
+  if (!limit) return makeAnswer(kResultError, limit.error().message);
+  if (!*limit) return makeAnswer(kResultError, "'limit' parameter not specified");
+  if (**limit == 0) return makeAnswer(kResultError, "page size of retrieved hosts must not be 0");
+  auto from = optInt(args, "from", 0, std::numeric_limits<std::int64_t>::max());
+  if (!from) return makeAnswer(kResultError, from.error().message);
+  auto sourceIndex = optInt(args, "source-index", 0, std::numeric_limits<std::int64_t>::max());
+  if (!sourceIndex) return makeAnswer(kResultError, sourceIndex.error().message);
+  if (*sourceIndex && **sourceIndex > 0) {
+    // Index 0 is the configuration; there is no hosts database behind it.
+    return makeAnswer(kResultEmpty, "0 IPv4 host(s) found.", json{{"count", 0}, {"hosts", json::array()}});
+  }
+  auto hosts = allHosts(control);
+  json list = json::array();
+  std::int64_t lastId = from->value_or(0);
+  for (std::size_t i = static_cast<std::size_t>(from->value_or(0)); i < hosts.size(); ++i) {
+    if (*sid && hosts[i].subnetId != **sid) continue;
+    if (list.size() >= static_cast<std::size_t>(**limit)) break;
+    list.push_back(hostJson(*hosts[i].host, hosts[i].subnetId));
+    lastId = static_cast<std::int64_t>(i + 1);
+  }
+  const std::size_t count = list.size();
+  json out = {{"count", count}, {"hosts", std::move(list)}};
+  if (count) out["next"] = {{"from", lastId}, {"source-index", 0}};
+  return makeAnswer(count ? kResultSuccess : kResultEmpty, std::to_string(count) + " IPv4 host(s) found.",
+                    std::move(out));
+}
+
+json reservationGetByHostname(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+  auto name = optString(args, "hostname");
+  if (!name) return makeAnswer(kResultError, name.error().message);
+  if (!*name) return makeAnswer(kResultError, "'hostname' parameter not specified");
+  if ((*name)->empty()) return makeAnswer(kResultError, "'hostname' parameter is empty");
+  auto sid = optionalSubnetId(args);
+  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  const std::string wanted = lower(**name);
+  auto hosts = allHosts(control);
+  std::erase_if(hosts, [&](const HostRef& h) {
+    if (*sid && h.subnetId != **sid) return true;
+    auto it = h.host->find("hostname");
+    return it == h.host->end() || !it->is_string() || lower(it->get<std::string>()) != wanted;
+  });
+  return hostListAnswer(hosts);
+}
+
+json reservationGetByAddress(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+  auto ip = optString(args, "ip-address");
+  if (!ip) return makeAnswer(kResultError, ip.error().message);
+  if (!*ip) return makeAnswer(kResultError, "'ip-address' parameter not specified");
+  auto address = Ipv4::parse(**ip);
+  if (!address) return makeAnswer(kResultError, "Failed to convert '" + **ip + "' to address");
+  auto sid = optionalSubnetId(args);
+  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  auto hosts = allHosts(control);
+  std::erase_if(hosts, [&](const HostRef& h) {
+    return (*sid && h.subnetId != **sid) || addressOf(*h.host) != address;
+  });
+  return hostListAnswer(hosts);
+}
+
+}  // namespace
+
+void registerReservationCommands(CommandRegistry& registry, ServerControl& control) {
+  auto bind = [&control](json (*fn)(ServerControl&, const json&)) {
+    return [&control, fn](const json& args, const CommandContext&) { return fn(control, args); };
+  };
+  registry.add("reservation-add", bind(reservationAdd));
+  registry.add("reservation-get", bind(reservationGet));
+  registry.add("reservation-del", bind(reservationDel));
+  registry.add("reservation-get-all", bind(reservationGetAll));
+  registry.add("reservation-get-page", bind(reservationGetPage));
+  registry.add("reservation-get-by-hostname", bind(reservationGetByHostname));
+  registry.add("reservation-get-by-address", bind(reservationGetByAddress));
+}
+
+}  // namespace tandem::api

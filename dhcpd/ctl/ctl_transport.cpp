@@ -1,0 +1,188 @@
+#include "dhcpd/ctl/ctl_transport.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace tandem::ctl {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+std::string base64(std::string_view in) {
+  static constexpr char kA[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    std::uint32_t n = std::uint32_t(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= std::uint32_t(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += kA[(n >> 18) & 63];
+    out += kA[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kA[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kA[n & 63] : '=';
+  }
+  return out;
+}
+
+Result<json> parseAnswer(const std::string& text) {
+  json answer = json::parse(text, nullptr, false);
+  if (answer.is_discarded()) return makeError("unparsable answer from tandemd: " + text.substr(0, 200));
+  if (answer.is_array()) {
+    if (answer.empty()) return makeError("empty answer list from tandemd");
+    answer = answer[0];
+  }
+  if (!answer.is_object()) return makeError("unexpected answer from tandemd: " + text.substr(0, 200));
+  return answer;
+}
+
+Result<json> viaUnix(const Endpoint& ep, const json& command) {
+  asio::io_context io;
+  asio::local::stream_protocol::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(asio::local::stream_protocol::endpoint(ep.socketPath), ec);
+  if (ec) {
+    return makeError("tandemd is not running? cannot connect to " + ep.socketPath + ": " + ec.message(), kCannotConnect);
+  }
+  std::string out;
+  const std::string request = command.dump();
+  // Bounded in time: the exchange runs asynchronously and the io_context stops at the deadline.
+  asio::async_write(socket, asio::buffer(request), [&](const boost::system::error_code& wec, std::size_t) {
+    if (wec) {
+      ec = wec;
+      return;
+    }
+    asio::async_read(socket, asio::dynamic_buffer(out), [&](const boost::system::error_code& rec, std::size_t) {
+      if (rec != asio::error::eof) ec = rec;
+    });
+  });
+  io.run_for(ep.timeout);
+  if (!io.stopped()) return makeError("no answer from tandemd on " + ep.socketPath + " within " +
+                                      std::to_string(ep.timeout.count()) + " s");
+  if (ec) return makeError("control socket " + ep.socketPath + ": " + ec.message());
+  return parseAnswer(out);
+}
+
+struct Url {
+  bool tls = false;
+  std::string host, port, target = "/";
+};
+
+Result<Url> parseUrl(const std::string& url) {
+  Url u;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(8);
+  } else {
+    return makeError("URL must start with http:// or https://: " + url);
+  }
+  auto slash = rest.find('/');
+  if (slash != std::string::npos) {
+    u.target = rest.substr(slash);
+    rest = rest.substr(0, slash);
+  }
+  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
+    auto close = rest.find(']');
+    if (close == std::string::npos) return makeError("bad URL host: " + url);
+    u.host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    if (!rest.empty() && rest.front() == ':') u.port = rest.substr(1);
+  } else {
+    auto colon = rest.rfind(':');
+    u.host = rest.substr(0, colon);
+    if (colon != std::string::npos) u.port = rest.substr(colon + 1);
+  }
+  if (u.port.empty()) u.port = u.tls ? "443" : "80";
+  if (u.host.empty()) return makeError("bad URL host: " + url);
+  return u;
+}
+
+template <class Stream>
+Result<json> exchange(Stream& stream, const Url& u, const Endpoint& ep, const json& command) {
+  json body = command;
+  body["service"] = json::array({"dhcp4"});  // understood by tandemd and by a Kea Control Agent
+  http::request<http::string_body> req(http::verb::post, u.target, 11);
+  req.set(http::field::host, u.host);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::user_agent, "tandemctl");
+  if (!ep.user.empty()) req.set(http::field::authorization, "Basic " + base64(ep.user + ":" + ep.password));
+  req.keep_alive(false);
+  req.body() = body.dump();
+  req.prepare_payload();
+  beast::error_code ec;
+  http::write(stream, req, ec);
+  if (ec) return makeError("sending to " + ep.url + ": " + ec.message());
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1u << 30);
+  http::read(stream, buffer, parser, ec);
+  if (ec) return makeError("reading from " + ep.url + ": " + ec.message());
+  auto& res = parser.get();
+  if (res.result() == http::status::unauthorized) return makeError("401 Unauthorized: wrong or missing --user/--password");
+  if (res.result() != http::status::ok) {
+    return makeError("HTTP " + std::to_string(res.result_int()) + " " + std::string(res.reason()) + ": " + res.body());
+  }
+  return parseAnswer(res.body());
+}
+
+Result<json> viaHttp(const Endpoint& ep, const json& command) {
+  auto u = parseUrl(ep.url);
+  if (!u) return u.error();
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(u->host, u->port, ec);
+  if (ec) return makeError("tandemd is not running? cannot resolve " + u->host + ": " + ec.message(), kCannotConnect);
+  beast::tcp_stream tcpStream(io);
+  tcpStream.expires_after(ep.timeout);
+  tcpStream.connect(results, ec);
+  if (ec) return makeError("tandemd is not running? cannot connect to " + ep.url + ": " + ec.message(), kCannotConnect);
+  if (!u->tls) return exchange(tcpStream, *u, ep, command);
+
+  ssl::context ctx(ssl::context::tls_client);
+  if (!ep.caFile.empty()) {
+    ctx.load_verify_file(ep.caFile, ec);
+    if (ec) return makeError("cannot load --ca " + ep.caFile + ": " + ec.message());
+  } else {
+    ctx.set_default_verify_paths();
+  }
+  ctx.set_verify_mode(ssl::verify_peer);
+  if (!ep.certFile.empty()) {
+    ctx.use_certificate_chain_file(ep.certFile, ec);
+    if (ec) return makeError("cannot load --cert " + ep.certFile + ": " + ec.message());
+    ctx.use_private_key_file(ep.keyFile.empty() ? ep.certFile : ep.keyFile, ssl::context::pem, ec);
+    if (ec) return makeError("cannot load --key " + ep.keyFile + ": " + ec.message());
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(tcpStream), ctx);
+  // SNI and host name verification, unless the host is an IP literal (then the IP SAN is checked).
+  boost::system::error_code addrEc;
+  asio::ip::make_address(u->host, addrEc);
+  if (addrEc) SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
+  stream.set_verify_callback(ssl::host_name_verification(u->host));
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return makeError("TLS handshake with " + ep.url + " failed: " + ec.message());
+  auto answer = exchange(stream, *u, ep, command);
+  stream.shutdown(ec);  // stream_truncated is normal here
+  return answer;
+}
+
+}  // namespace
+
+Result<json> sendCommand(const Endpoint& endpoint, const json& command) {
+  return endpoint.url.empty() ? viaUnix(endpoint, command) : viaHttp(endpoint, command);
+}
+
+}  // namespace tandem::ctl

@@ -1,0 +1,406 @@
+// tandemctl: operator CLI for tandemd's control channel.
+// Exit codes scripts can rely on: 0 ok, 1 command error, 2 usage, 3 not found/empty,
+// 4 cannot reach the daemon.
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/ctl/ctl_table.h"
+#include "dhcpd/ctl/ctl_transport.h"
+
+namespace {
+
+using nlohmann::json;
+using tandem::ctl::Endpoint;
+using tandem::ctl::Table;
+
+constexpr int kExitOk = 0, kExitError = 1, kExitUsage = 2, kExitEmpty = 3, kExitConnect = 4;
+// Kea's common default control socket path.
+constexpr const char* kDefaultSocket = "/tmp/kea4-ctrl-socket";
+
+constexpr const char* kUsage = R"(usage: tandemctl [-s SOCKET | -u URL [--cert F --key F --ca F] [--user U --password P]]
+                 [--timeout SECONDS] [--json] COMMAND
+
+commands:
+  status                                  daemon status (pid, uptime, DHCP service, HA)
+  ha status                               HA state of this server and its partner
+  leases [--subnet N] [--hw MAC]          list leases
+  lease get IP
+  lease add --ip IP --hw MAC [--subnet N] [--hostname H] [--client-id ID] [--valid-lft S]
+  lease del IP
+  reservations [--subnet N]               list host reservations
+  reservation add --subnet N (--hw MAC | --client-id ID) [--ip IP] [--hostname H]
+  reservation del --subnet N (--ip IP | --hw MAC | --client-id ID)
+  stats                                   all statistics
+  config test FILE | config reload | config get | config write [FILE]
+  raw '<json>'                            send a command document as is
+
+The socket defaults to $TANDEM_SOCKET, else /tmp/kea4-ctrl-socket.
+exit codes: 0 ok, 1 command error, 2 usage, 3 not found/empty, 4 cannot connect
+)";
+
+struct Args {
+  Endpoint endpoint;
+  bool json = false;
+  std::vector<std::string> words;            // positional
+  std::map<std::string, std::string> flags;  // --subnet 1 ...
+};
+
+struct UsageError {
+  std::string message;
+};
+
+// Options that take a value, wherever they appear after the command.
+bool takesValue(const std::string& flag) {
+  static const char* kFlags[] = {"--subnet", "--hw", "--ip", "--hostname", "--client-id", "--valid-lft"};
+  for (auto f : kFlags) {
+    if (flag == f) return true;
+  }
+  return false;
+}
+
+Args parseArgs(int argc, char** argv) {
+  Args a;
+  if (const char* env = std::getenv("TANDEM_SOCKET"); env && *env) a.endpoint.socketPath = env;
+  if (a.endpoint.socketPath.empty()) a.endpoint.socketPath = kDefaultSocket;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError{arg + " needs a value"};
+      return argv[++i];
+    };
+    if (arg == "-s" || arg == "--socket") {
+      a.endpoint.socketPath = value();
+    } else if (arg == "-u" || arg == "--url") {
+      a.endpoint.url = value();
+    } else if (arg == "--cert") {
+      a.endpoint.certFile = value();
+    } else if (arg == "--key") {
+      a.endpoint.keyFile = value();
+    } else if (arg == "--ca") {
+      a.endpoint.caFile = value();
+    } else if (arg == "--user") {
+      a.endpoint.user = value();
+    } else if (arg == "--password") {
+      a.endpoint.password = value();
+    } else if (arg == "--timeout") {
+      a.endpoint.timeout = std::chrono::seconds(std::atoi(value().c_str()));
+      if (a.endpoint.timeout.count() <= 0) throw UsageError{"--timeout must be a positive number of seconds"};
+    } else if (arg == "--json") {
+      a.json = true;
+    } else if (arg == "-h" || arg == "--help") {
+      throw UsageError{""};
+    } else if (takesValue(arg)) {
+      a.flags[arg] = value();
+    } else if (arg.rfind("--", 0) == 0) {
+      throw UsageError{"unknown option " + arg};
+    } else {
+      a.words.push_back(arg);
+    }
+  }
+  if (a.words.empty()) throw UsageError{"missing command"};
+  return a;
+}
+
+std::uint32_t subnetFlag(const Args& a, bool required) {
+  auto it = a.flags.find("--subnet");
+  if (it == a.flags.end()) {
+    if (required) throw UsageError{"--subnet N is required"};
+    return 0;
+  }
+  char* end = nullptr;
+  unsigned long v = std::strtoul(it->second.c_str(), &end, 10);
+  if (!end || *end || it->second.empty()) throw UsageError{"--subnet needs a number"};
+  return static_cast<std::uint32_t>(v);
+}
+
+std::string flag(const Args& a, const std::string& name) {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? "" : it->second;
+}
+
+json command(const std::string& name, json args = nullptr) {
+  json c = {{"command", name}};
+  if (!args.is_null()) c["arguments"] = std::move(args);
+  return c;
+}
+
+// What to send for the command line, and how to print a successful answer.
+struct Plan {
+  json request;
+  void (*print)(const json& answer) = nullptr;
+};
+
+std::string durationText(std::int64_t s) {
+  std::ostringstream o;
+  if (s >= 86400) o << s / 86400 << "d ";
+  if (s >= 3600) o << (s % 86400) / 3600 << "h ";
+  if (s >= 60) o << (s % 3600) / 60 << "m ";
+  o << s % 60 << "s";
+  return o.str();
+}
+
+std::string timeText(std::int64_t epoch) {
+  std::time_t t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+void printHa(const json& args) {
+  auto ha = args.find("high-availability");
+  if (ha == args.end() || !ha->is_array() || ha->empty()) {
+    std::cout << "HA not configured\n";
+    return;
+  }
+  for (const auto& rel : *ha) {
+    std::cout << "HA mode:          " << str(rel, "ha-mode") << "\n";
+    const auto& servers = rel.value("ha-servers", json::object());
+    if (servers.contains("local")) {
+      const auto& l = servers["local"];
+      std::cout << "local:            " << str(l, "role") << ", state " << str(l, "state") << ", scopes "
+                << l.value("scopes", json::array()).dump() << "\n";
+    }
+    if (servers.contains("remote")) {
+      const auto& r = servers["remote"];
+      std::cout << "partner:          " << str(r, "role") << ", last state " << str(r, "last-state")
+                << ", in touch " << str(r, "in-touch") << ", age " << str(r, "age") << " s, unacked clients "
+                << str(r, "unacked-clients") << "\n";
+    }
+  }
+}
+
+void printStatus(const json& answer) {
+  const auto& a = answer.value("arguments", json::object());
+  std::cout << "pid:              " << str(a, "pid") << "\n";
+  std::cout << "uptime:           " << durationText(a.value("uptime", 0)) << "\n";
+  std::cout << "last reload:      " << durationText(a.value("reload", 0)) << " ago\n";
+  if (a.contains("dhcp-state")) {
+    bool disabled = a["dhcp-state"].value("globally-disabled", false);
+    std::cout << "DHCP service:     " << (disabled ? "disabled" : "enabled") << "\n";
+  }
+  printHa(a);
+}
+
+void printHaStatus(const json& answer) { printHa(answer.value("arguments", json::object())); }
+
+const char* stateName(int s) {
+  switch (s) {
+    case 0: return "active";
+    case 1: return "declined";
+    case 2: return "reclaimed";
+    default: return "?";
+  }
+}
+
+void printLeaseRows(const json& leases) {
+  Table t({"IP ADDRESS", "HW ADDRESS", "CLIENT-ID", "SUBNET", "STATE", "EXPIRES", "HOSTNAME"});
+  for (const auto& l : leases) {
+    std::int64_t expire = l.value("cltt", std::int64_t{0}) + l.value("valid-lft", std::int64_t{0});
+    t.add({str(l, "ip-address"), str(l, "hw-address"), str(l, "client-id"), str(l, "subnet-id"),
+           stateName(l.value("state", 0)), timeText(expire), str(l, "hostname")});
+  }
+  t.print(std::cout);
+}
+
+void printLeases(const json& answer) {
+  const auto& a = answer.value("arguments", json::object());
+  if (a.contains("leases")) {
+    printLeaseRows(a["leases"]);
+  } else {
+    printLeaseRows(json::array({a}));  // lease4-get answers with the lease itself
+  }
+}
+
+void printHosts(const json& answer) {
+  const auto& a = answer.value("arguments", json::object());
+  json hosts = a.contains("hosts") ? a["hosts"] : json::array({a});
+  Table t({"SUBNET", "IDENTIFIER", "IP ADDRESS", "HOSTNAME"});
+  for (const auto& h : hosts) {
+    std::string id;
+    for (auto k : {"hw-address", "client-id", "duid", "circuit-id", "flex-id"}) {
+      if (h.contains(k)) id = std::string(k) + "=" + str(h, k);
+    }
+    t.add({str(h, "subnet-id"), id, str(h, "ip-address"), str(h, "hostname")});
+  }
+  t.print(std::cout);
+}
+
+void printStats(const json& answer) {
+  Table t({"STATISTIC", "VALUE"});
+  const json stats = answer.value("arguments", json::object());
+  for (const auto& [name, samples] : stats.items()) {
+    std::string v = samples.is_array() && !samples.empty() && samples[0].is_array() ? samples[0][0].dump() : samples.dump();
+    t.add({name, v});
+  }
+  t.print(std::cout);
+}
+
+void printText(const json& answer) {
+  std::cout << str(answer, "text") << "\n";
+  if (answer.contains("arguments") && answer["arguments"].contains("warnings")) {
+    for (const auto& w : answer["arguments"]["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
+  }
+}
+
+void printArgumentsJson(const json& answer) { std::cout << answer.value("arguments", json::object()).dump(2) << "\n"; }
+void printWhole(const json& answer) { std::cout << answer.dump(2) << "\n"; }
+
+json readJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError{"cannot read " + path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  // Kea configs may carry comments.
+  json doc = json::parse(ss.str(), nullptr, false, /*ignore_comments=*/true);
+  if (doc.is_discarded()) throw UsageError{path + " is not valid JSON"};
+  return doc;
+}
+
+Plan plan(const Args& a) {
+  const auto& w = a.words;
+  const std::string& verb = w[0];
+  auto need = [&](std::size_t n) {
+    if (w.size() < n) throw UsageError{"missing argument for " + verb};
+  };
+  if (verb == "status") return {command("status-get"), printStatus};
+  if (verb == "ha") {
+    if (w.size() < 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status"};
+    return {command("status-get"), printHaStatus};
+  }
+  if (verb == "leases") {
+    if (auto hw = flag(a, "--hw"); !hw.empty()) return {command("lease4-get-by-hw-address", {{"hw-address", hw}}), printLeases};
+    if (auto sid = subnetFlag(a, false)) return {command("lease4-get-all", {{"subnets", {sid}}}), printLeases};
+    return {command("lease4-get-all"), printLeases};
+  }
+  if (verb == "lease") {
+    need(2);
+    if (w[1] == "get") {
+      need(3);
+      return {command("lease4-get", {{"ip-address", w[2]}}), printLeases};
+    }
+    if (w[1] == "del") {
+      need(3);
+      return {command("lease4-del", {{"ip-address", w[2]}}), printText};
+    }
+    if (w[1] == "add") {
+      json args = {{"ip-address", flag(a, "--ip")}, {"hw-address", flag(a, "--hw")}};
+      if (flag(a, "--ip").empty() || flag(a, "--hw").empty()) throw UsageError{"lease add needs --ip and --hw"};
+      if (auto sid = subnetFlag(a, false)) args["subnet-id"] = sid;
+      if (auto h = flag(a, "--hostname"); !h.empty()) args["hostname"] = h;
+      if (auto c = flag(a, "--client-id"); !c.empty()) args["client-id"] = c;
+      if (auto v = flag(a, "--valid-lft"); !v.empty()) args["valid-lft"] = std::stoul(v);
+      return {command("lease4-add", args), printText};
+    }
+    throw UsageError{"unknown lease subcommand " + w[1]};
+  }
+  if (verb == "reservations") {
+    if (a.flags.count("--subnet")) return {command("reservation-get-all", {{"subnet-id", subnetFlag(a, true)}}), printHosts};
+    return {command("reservation-get-page", {{"limit", 100000}}), printHosts};
+  }
+  if (verb == "reservation") {
+    need(2);
+    json sel = {{"subnet-id", subnetFlag(a, true)}};
+    if (w[1] == "add") {
+      json r = sel;
+      if (auto hw = flag(a, "--hw"); !hw.empty()) r["hw-address"] = hw;
+      if (auto c = flag(a, "--client-id"); !c.empty()) r["client-id"] = c;
+      if (auto ip = flag(a, "--ip"); !ip.empty()) r["ip-address"] = ip;
+      if (auto h = flag(a, "--hostname"); !h.empty()) r["hostname"] = h;
+      return {command("reservation-add", {{"reservation", r}}), printText};
+    }
+    if (w[1] == "del") {
+      if (auto ip = flag(a, "--ip"); !ip.empty()) {
+        sel["ip-address"] = ip;
+      } else if (auto hw = flag(a, "--hw"); !hw.empty()) {
+        sel["identifier-type"] = "hw-address";
+        sel["identifier"] = hw;
+      } else if (auto c = flag(a, "--client-id"); !c.empty()) {
+        sel["identifier-type"] = "client-id";
+        sel["identifier"] = c;
+      } else {
+        throw UsageError{"reservation del needs --ip, --hw or --client-id"};
+      }
+      return {command("reservation-del", sel), printText};
+    }
+    throw UsageError{"unknown reservation subcommand " + w[1]};
+  }
+  if (verb == "stats") return {command("statistic-get-all"), printStats};
+  if (verb == "config") {
+    need(2);
+    if (w[1] == "test") {
+      need(3);
+      return {command("config-test", readJsonFile(w[2])), printText};
+    }
+    if (w[1] == "reload") return {command("config-reload"), printText};
+    if (w[1] == "get") return {command("config-get"), printArgumentsJson};
+    if (w[1] == "write") {
+      json args = json::object();
+      if (w.size() > 2) args["filename"] = w[2];
+      return {command("config-write", args), printText};
+    }
+    throw UsageError{"unknown config subcommand " + w[1]};
+  }
+  if (verb == "raw") {
+    need(2);
+    json doc = json::parse(w[1], nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) throw UsageError{"raw needs a JSON object"};
+    return {doc, printWhole};
+  }
+  throw UsageError{"unknown command " + verb};
+}
+
+int exitCodeFor(int result) {
+  switch (result) {
+    case 0: return kExitOk;
+    case 3: return kExitEmpty;
+    default: return kExitError;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  Plan p;
+  try {
+    args = parseArgs(argc, argv);
+    p = plan(args);
+  } catch (const UsageError& e) {
+    if (!e.message.empty()) std::cerr << "tandemctl: " << e.message << "\n";
+    std::cerr << kUsage;
+    return e.message.empty() ? kExitOk : kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "tandemctl: " << e.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+  auto answer = tandem::ctl::sendCommand(args.endpoint, p.request);
+  if (!answer) {
+    std::cerr << "tandemctl: " << answer.error().message << "\n";
+    return answer.error().code == tandem::ctl::kCannotConnect ? kExitConnect : kExitError;
+  }
+  const int result = answer->value("result", 1);
+  if (args.json) {
+    std::cout << answer->dump(2) << "\n";
+  } else if (result == 0) {
+    p.print(*answer);
+  } else {
+    (result == 3 ? std::cout : std::cerr) << str(*answer, "text") << "\n";
+  }
+  return exitCodeFor(result);
+}

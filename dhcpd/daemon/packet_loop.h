@@ -1,0 +1,67 @@
+#pragma once
+// The DHCP socket shell: waits for readability on each served interface's UDP socket,
+// drains batches with recvmmsg, feeds the pipeline, and sends what is ready with sendmmsg
+// (UDP) or the packet socket (link-layer unicast to clients without an address). All on the
+// daemon's io_context thread; the journal thread only calls notifyDurable().
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "dhcpd/common/logger.h"
+#include "dhcpd/net/dhcp_pipeline.h"
+#include "dhcpd/net/dhcp_socket.h"
+#include "dhcpd/net/interface_table.h"
+#include "dhcpd/net/packet_socket.h"
+
+namespace tandem::daemon {
+
+class PacketLoop {
+ public:
+  using NowFn = std::function<TimePoint()>;
+  PacketLoop(boost::asio::io_context& io, net::DhcpPipeline& pipeline, Logger& log, NowFn now);
+  ~PacketLoop();
+  PacketLoop(const PacketLoop&) = delete;
+  PacketLoop& operator=(const PacketLoop&) = delete;
+
+  // (Re)opens one socket per interface on the server port; the previous sockets close.
+  // Interfaces whose socket fails are logged and skipped; an error only when none opened.
+  Result<void> open(const std::vector<net::ServedInterface>& interfaces, net::ReplyPorts ports);
+  void close();
+  std::size_t socketCount() const noexcept { return sockets_.size(); }
+
+  // Thread-safe: the journal made progress; parked replies may now leave.
+  void notifyDurable();
+  // Sends every parked reply whose lease is durable now (shutdown after the final flush).
+  void flushParked();
+
+ private:
+  struct Socket {
+    net::DhcpSocket udp;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> waiter;
+  };
+  void arm(Socket& s);
+  void onReadable(Socket& s);
+  void sendReady();
+  Socket* socketFor(int ifIndex) noexcept;
+
+  boost::asio::io_context& io_;
+  net::DhcpPipeline& pipeline_;
+  Logger& log_;
+  NowFn now_;
+  net::ReplyPorts ports_;
+  std::vector<std::unique_ptr<Socket>> sockets_;
+  net::PacketSocket l2_;
+  net::RxBatch batch_;
+  std::vector<net::Outgoing> ready_;
+  std::vector<net::UdpOut> udpOut_;
+  std::vector<net::PacketSocket::Frame> frames_;
+  std::atomic<bool> durablePosted_{false};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tandem::daemon

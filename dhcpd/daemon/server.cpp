@@ -1,0 +1,424 @@
+#include "dhcpd/daemon/server.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <boost/asio/post.hpp>
+
+#include "dhcpd/lease/lease_csv.h"
+#include "dhcpd/net/interface_table.h"
+#include "dhcpd/api/daemon_commands.h"
+#include "dhcpd/api/lease_commands.h"
+#include "dhcpd/api/reservation_commands.h"
+#include "dhcpd/api/stat_commands.h"
+#include "dhcpd/lease/memfile_loader.h"
+
+namespace tandem::daemon {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::string& baseDir) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return makeError("cannot read configuration file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  config::ParseContext ctx;
+  ctx.baseDir = baseDir;
+  return config::parseDhcp4Config(std::string_view(text), ctx);
+}
+
+Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
+    : io_(io),
+      log_(log),
+      opts_(std::move(opts)),
+      signals_(io, SIGHUP, SIGTERM, SIGINT),
+      houseTimer_(io),
+      reclaimTimer_(io) {}
+
+Server::~Server() {
+  control_.reset();
+  loop_.reset();
+  compactor_.reset();  // waits for a running compaction
+  if (journal_) (void)journal_->flush();
+}
+
+TimePoint Server::now() const { return Clock::now(); }
+
+void Server::applyLoggers(const config::Dhcp4Config& cfg) {
+  // Kea configures loggers by name; tandemd has one logger and takes the kea-dhcp4 entry
+  // (or the first) for severity and output.
+  const config::Logger* chosen = nullptr;
+  for (const auto& l : cfg.loggers) {
+    if (l.name == "kea-dhcp4" || l.name == "tandemd") {
+      chosen = &l;
+      break;
+    }
+  }
+  if (!chosen && !cfg.loggers.empty()) chosen = &cfg.loggers.front();
+  Severity sev = Severity::Info;
+  if (chosen) {
+    if (!parseSeverity(chosen->severity, sev)) sev = Severity::Info;
+    if (!chosen->outputs.empty() && !log_.setOutput(chosen->outputs.front())) {
+      log_.error("DHCP4_LOG_OUTPUT_FAIL", "cannot open log output {}", chosen->outputs.front());
+    }
+  }
+  if (opts_.debug) sev = Severity::Debug;
+  log_.setSeverity(sev);
+}
+
+Result<void> Server::start() {
+  startTime_ = now();
+  reloadTime_ = startTime_;
+  auto cfg = loadConfigFile(opts_.configFile, opts_.baseDir);
+  if (!cfg) return cfg.error();
+  applyLoggers(*cfg);
+  for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
+  cfg_ = std::move(*cfg);
+
+  if (auto r = openLeaseDatabase(); !r) return r;
+  engine_ = std::make_unique<engine::Engine>(cfg_, store_);
+  writer_ = std::make_unique<net::LeaseWriter>(store_, journal_.get(), stats_);
+  net::DhcpPipeline::Options popts;
+  pipeline_ = std::make_unique<net::DhcpPipeline>(*engine_, *writer_, stats_, log_, popts);
+  loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
+  if (journal_) {
+    PacketLoop* loop = loop_.get();
+    journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
+  }
+  if (auto r = install(cfg_, true); !r) return r;
+  armSignals();
+  armHousekeeping();
+  log_.info("DHCP4_STARTED", "tandemd {} started: {} subnets, {} leases, {} sockets", TANDEM_VERSION,
+            cfg_.subnets.size(), store_.size(), loop_->socketCount());
+  return {};
+}
+
+// Applies a validated configuration to the running parts. On the initial call errors are
+// fatal; on reload the caller has already validated, and socket failures are logged.
+Result<void> Server::install(config::Dhcp4Config cfg, bool initial) {
+  if (!initial) {
+    applyLoggers(cfg);
+    cfg_ = std::move(cfg);
+    engine_->reconfigure(cfg_);
+  }
+  auto selection = net::selectInterfaces(cfg_.interfaces, net::listSystemInterfaces());
+  for (const auto& w : selection.warnings) log_.warn("DHCP4_INTERFACE_SKIPPED", "{}", w);
+  net::ReplyPorts ports;
+  ports.server = opts_.serverPort.value_or(67);
+  ports.client = opts_.clientPort.value_or(68);
+  // Reopening drops what waits in the socket queues, so only do it when something changed.
+  if (initial || selection.served != served_ || ports.server != ports_.server || ports.client != ports_.client) {
+    if (auto r = loop_->open(selection.served, ports); !r && initial) return r;
+    served_ = selection.served;
+    ports_ = ports;
+  }
+  if (selection.served.empty()) {
+    log_.warn("DHCP4_NO_INTERFACES", "no interface selected by interfaces-config: not serving DHCP");
+  }
+  writer_->recount(cfg_, now());
+  if (auto r = openControl(); !r && initial) return r;
+  armReclaim();
+  configureLfc();
+  return {};
+}
+
+Result<void> Server::applyConfig(const nlohmann::json& doc) {
+  config::ParseContext ctx;
+  ctx.baseDir = opts_.baseDir;
+  auto cfg = config::parseDhcp4Config(doc, ctx);
+  if (!cfg) return cfg.error();
+  if (cfg->leaseDatabase.name != cfg_.leaseDatabase.name || cfg->leaseDatabase.persist != cfg_.leaseDatabase.persist) {
+    log_.warn("DHCP4_RECONFIGURE_LEASE_DB", "lease-database changes take effect after a restart");
+  }
+  for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
+  if (auto r = install(std::move(*cfg), false); !r) return r;
+  reloadTime_ = now();
+  log_.info("DHCP4_RECONFIGURED", "configuration applied: {} subnets", cfg_.subnets.size());
+  return {};
+}
+
+Result<void> Server::reloadConfig() {
+  auto cfg = loadConfigFile(opts_.configFile, opts_.baseDir);
+  if (!cfg) return cfg.error();
+  return applyConfig(cfg->source);
+}
+
+void Server::armSignals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      log_.info("DHCP4_RELOAD", "SIGHUP: reloading {}", opts_.configFile);
+      if (auto r = reloadConfig(); !r) {
+        log_.error("DHCP4_RELOAD_FAIL", "configuration not reloaded, keeping the running one: {}",
+                   r.error().message);
+      }
+      armSignals();
+      return;
+    }
+    log_.info("DHCP4_SHUTDOWN_REQUEST", "signal {} received, shutting down", sig);
+    shutdown(0);
+  });
+}
+
+void Server::armHousekeeping() {
+  houseTimer_.expires_after(250ms);
+  houseTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    const TimePoint t = now();
+    engine_->expireOffers(t);
+    pipeline_->expireParked(t);
+    if (reenableAt_ && t >= *reenableAt_) {
+      reenableAt_.reset();
+      disabledBy_.clear();
+      pipeline_->setEnabled(true);
+      log_.info("DHCP4_SERVICE_ENABLED", "DHCP service re-enabled after max-period");
+    }
+    if (journal_) {
+      if (auto e = journal_->lastError()) {
+        log_.limited(Severity::Error, "DHCP4_LEASE_FILE_WRITE_FAIL",
+                     "lease file write failing, no new lease is acknowledged until it recovers: {}",
+                     e->message);
+      }
+    }
+    if (compactor_) {
+      if (compactor_->tick(toEpochSeconds(t))) log_.info("DHCP4_LFC_START", "lease file cleanup started");
+      if (auto e = compactor_->lastError(); e && !lfcErrorLogged_) {
+        log_.error("DHCP4_LFC_FAIL", "lease file cleanup failed: {}", e->message);
+      }
+      lfcErrorLogged_ = compactor_->lastError().has_value();
+    }
+    pipeline_->publish(t);
+    armHousekeeping();
+  });
+}
+
+void Server::armReclaim() {
+  reclaimTimer_.cancel();
+  const auto wait = cfg_.expiredLeases.reclaimTimerWaitTime;
+  if (wait == 0) return;
+  reclaimTimer_.expires_after(std::chrono::seconds(wait));
+  reclaimTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    std::size_t limit = cfg_.expiredLeases.maxReclaimLeases;
+    if (limit == 0) limit = std::numeric_limits<std::size_t>::max();
+    reclaim(limit, false);
+    armReclaim();
+  });
+}
+
+std::size_t Server::reclaim(std::size_t limit, bool remove) {
+  const TimePoint t = now();
+  auto changes = engine_->reclaimExpired(t, limit);
+  std::size_t done = 0;
+  for (auto& c : changes) {
+    if (remove && c.kind == engine::LeaseChange::Kind::Upsert) {
+      c.kind = engine::LeaseChange::Kind::Delete;
+    }
+    auto r = writer_->apply(c);
+    if (!r) {
+      log_.error("DHCP4_RECLAIM_FAIL", "reclaiming {} failed: {}", c.lease.address.toString(), r.error().message);
+      continue;
+    }
+    ++done;
+    stats_.add(fmt::format("subnet[{}].reclaimed-leases", c.lease.subnetId), 1, t);
+    if (c.previous && c.previous->state == LeaseState::Declined) {
+      stats_.add("reclaimed-declined-addresses", 1, t);
+      stats_.add(fmt::format("subnet[{}].reclaimed-declined-addresses", c.lease.subnetId), 1, t);
+    }
+  }
+  if (done) {
+    stats_.add("reclaimed-leases", std::int64_t(done), t);
+    log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);
+  }
+  writer_->publish(t);
+  return done;
+}
+
+std::size_t Server::reclaimLeases(bool removeLeases) {
+  return reclaim(std::numeric_limits<std::size_t>::max(), removeLeases);
+}
+
+void Server::configureLfc() {
+  if (!journal_) return;
+  // The compactor counts lfc-interval from its first tick; a reload only replaces it when
+  // the interval changed (the destructor waits for a compaction in progress).
+  if (compactor_ && lfcInterval_ == cfg_.leaseDatabase.lfcInterval) return;
+  compactor_.reset();
+  lfcInterval_ = cfg_.leaseDatabase.lfcInterval;
+  compactor_ = std::make_unique<LeaseCompactor>(*journal_, lfcInterval_);
+}
+
+Result<void> Server::waitDurable(std::uint64_t seq) {
+  if (!journal_ || seq == 0) return {};
+  if (auto r = journal_->flush(); !r) return r;
+  if (journal_->durableSeq() < seq) return makeError("lease not written to the lease file");
+  return {};
+}
+
+Result<void> Server::putLease(const Lease& lease, Origin) {
+  auto seq = writer_->putLease(lease);
+  if (!seq) return seq.error();
+  writer_->publish(now());
+  return waitDurable(*seq);
+}
+
+Result<void> Server::deleteLease(Ipv4 address, Origin) {
+  auto seq = writer_->deleteLease(address);
+  if (!seq) return seq.error();
+  writer_->publish(now());
+  return waitDurable(*seq);
+}
+
+std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin) {
+  std::vector<Ipv4> victims;
+  store_.forEach([&](const Lease& l) {
+    if (!subnetId || l.subnetId == *subnetId) victims.push_back(l.address);
+  });
+  std::uint64_t last = 0;
+  std::size_t n = 0;
+  for (Ipv4 a : victims) {
+    auto seq = writer_->deleteLease(a);
+    if (seq) {
+      ++n;
+      last = std::max(last, *seq);
+    }
+  }
+  writer_->publish(now());
+  if (auto r = waitDurable(last); !r) log_.error("DHCP4_LEASE_WIPE_FAIL", "{}", r.error().message);
+  return n;
+}
+
+Result<void> Server::writeLeaseFile(const std::string& path) {
+  // Written beside the target and renamed, so a reader never sees half a file.
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return makeError("cannot write " + path);
+  std::string buf(kKea22Lease4Header);
+  buf += '\n';
+  store_.forEach([&](const Lease& l) {
+    appendLeaseCsvLine(buf, l);
+    buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      std::fwrite(buf.data(), 1, buf.size(), f);
+      buf.clear();
+    }
+  });
+  bool ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return makeError("cannot write " + path);
+  }
+  return {};
+}
+
+void Server::disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) {
+  disabledBy_.insert(origin.empty() ? "user" : origin);
+  pipeline_->setEnabled(false);
+  if (maxPeriodSeconds && *maxPeriodSeconds > 0) {
+    reenableAt_ = now() + std::chrono::seconds(*maxPeriodSeconds);
+  }
+  log_.info("DHCP4_SERVICE_DISABLED", "DHCP service disabled by {}", origin);
+}
+
+void Server::enableDhcp(const std::string& origin) {
+  disabledBy_.erase(origin.empty() ? "user" : origin);
+  if (disabledBy_.empty()) {
+    reenableAt_.reset();
+    pipeline_->setEnabled(true);
+    log_.info("DHCP4_SERVICE_ENABLED", "DHCP service enabled by {}", origin);
+  }
+}
+
+void Server::shutdown(int exitCode) {
+  if (stopping_) return;
+  stopping_ = true;
+  exitCode_ = exitCode;
+  // Posted: a command handler calling shutdown() still gets to send its answer first.
+  asio::post(io_, [this] {
+    signals_.cancel();
+    houseTimer_.cancel();
+    reclaimTimer_.cancel();
+    if (control_) control_->stop();
+    compactor_.reset();  // lets a running cleanup finish its renames
+    if (journal_) {
+      if (auto r = journal_->flush(); !r) {
+        log_.error("DHCP4_SHUTDOWN_FLUSH_FAIL", "lease file not fully written: {}", r.error().message);
+      }
+    }
+      // Everything appended is durable now: parked ACKs may still go out.
+    loop_->flushParked();
+    loop_.reset();
+    pipeline_->publish(now());
+    log_.info("DHCP4_SHUTDOWN", "tandemd stopped: pkt4-received {}, pkt4-receive-drop {}, pkt4-parse-failed {}, "
+              "pkt4-offer-sent {}, pkt4-ack-sent {}, pkt4-nak-sent {}, assigned-addresses {}",
+              stats_.value("pkt4-received"), stats_.value("pkt4-receive-drop"), stats_.value("pkt4-parse-failed"),
+              stats_.value("pkt4-offer-sent"), stats_.value("pkt4-ack-sent"), stats_.value("pkt4-nak-sent"),
+              stats_.value("assigned-addresses"));
+    // Give a shutdown command's answer (and other in-flight control replies) a moment to
+    // be written; run() also returns earlier if nothing is left to do.
+    houseTimer_.expires_after(300ms);
+    houseTimer_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
+  });
+}
+
+nlohmann::json Server::statusExtras() const { return nlohmann::json::object(); }
+
+}  // namespace tandem::daemon
+
+namespace tandem::daemon {
+
+Result<void> Server::openJournal() {
+  MemfileJournal::Options o;
+  o.path = cfg_.leaseDatabase.name;
+  o.persist = true;
+  auto j = MemfileJournal::open(std::move(o));
+  if (!j) return makeError("opening lease file " + cfg_.leaseDatabase.name + ": " + j.error().message);
+  journal_ = std::move(*j);
+  return {};
+}
+
+Result<void> Server::openLeaseDatabase() {
+  const auto& db = cfg_.leaseDatabase;
+  if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile is supported");
+  if (!db.persist) {
+    log_.warn("DHCP4_LEASE_PERSIST_OFF", "lease-database persist is false: leases live in memory only");
+    return {};
+  }
+  MemfilePaths paths{db.name};
+  auto report = MemfileLoader::load(paths, store_);
+  if (!report) return makeError("loading leases from " + db.name + ": " + report.error().message);
+  for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_FILE_CORRUPT_LINE", "{}", p);
+  if (db.maxRowErrors && report->corruptLines > db.maxRowErrors) {
+    return makeError(fmt::format("{}: {} corrupt lines, more than max-row-errors {}", db.name,
+                                 report->corruptLines, db.maxRowErrors));
+  }
+  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from {} ({} lines, {} corrupt)", report->leasesLoaded, db.name,
+            report->linesRead, report->corruptLines);
+  return openJournal();
+}
+
+Result<void> Server::openControl() {
+  if (commands_.names().empty()) {
+    api::registerDaemonCommands(commands_, *this);
+    api::registerLeaseCommands(commands_, *this);
+    api::registerReservationCommands(commands_, *this);
+    api::registerStatCommands(commands_, *this);
+  }
+  if (!control_) control_ = std::make_unique<net::ControlServer>(io_, commands_, log_);
+  try {
+    control_->listen(cfg_.controlSockets);
+  } catch (const std::exception& e) {
+    // At start-up this is fatal (as in Kea); on reload the sockets that did open keep running.
+    log_.error("DHCP4_CONTROL_SOCKET_FAIL", "{}", e.what());
+    return makeError(e.what());
+  }
+  return {};
+}
+
+}  // namespace tandem::daemon

@@ -1,0 +1,118 @@
+#pragma once
+// The running DHCPv4 server: owns the configuration, lease store, journal, engine, packet
+// loop, timers and signal handling, and implements api::ServerControl for the command
+// handlers. Everything runs on one io_context thread (no locks in the core); only the
+// journal's writer thread runs elsewhere and talks back through PacketLoop::notifyDurable.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "dhcpd/api/command_registry.h"
+#include "dhcpd/api/server_control.h"
+#include "dhcpd/common/logger.h"
+#include "dhcpd/common/stats.h"
+#include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/daemon/packet_loop.h"
+#include "dhcpd/engine/engine.h"
+#include "dhcpd/lease/lease_compactor.h"
+#include "dhcpd/lease/memfile_journal.h"
+#include "dhcpd/lease/memory_lease_store.h"
+#include "dhcpd/net/dhcp_lease_writer.h"
+#include "dhcpd/net/control_server.h"
+#include "dhcpd/net/dhcp_pipeline.h"
+
+namespace tandem::daemon {
+
+struct ServerOptions {
+  std::string configFile;
+  std::string baseDir;                        // relative config paths resolve here (cwd)
+  std::optional<std::uint16_t> serverPort;    // -p
+  std::optional<std::uint16_t> clientPort;    // -P
+  bool debug = false;                         // -d
+};
+
+// Reads, parses and validates a config file; errors carry the JSON path.
+Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::string& baseDir);
+
+class Server final : public api::ServerControl {
+ public:
+  Server(boost::asio::io_context& io, Logger& log, ServerOptions opts);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads config and leases, opens the journal, sockets and control channels, arms timers
+  // and signal handlers. On error nothing keeps running.
+  Result<void> start();
+  int exitCode() const noexcept { return exitCode_; }
+
+  // api::ServerControl
+  TimePoint now() const override;
+  StatsRegistry& stats() override { return stats_; }
+  const config::Dhcp4Config& config() const override { return cfg_; }
+  std::string configFile() const override { return opts_.configFile; }
+  Result<void> applyConfig(const nlohmann::json& doc) override;
+  Result<void> reloadConfig() override;
+  TimePoint reloadTime() const override { return reloadTime_; }
+  TimePoint startTime() const override { return startTime_; }
+  const LeaseStore& leases() const override { return store_; }
+  Result<void> putLease(const Lease& lease, Origin origin) override;
+  Result<void> deleteLease(Ipv4 address, Origin origin) override;
+  std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;
+  Result<void> writeLeaseFile(const std::string& path) override;
+  std::size_t reclaimLeases(bool removeLeases) override;
+  void disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) override;
+  void enableDhcp(const std::string& origin) override;
+  bool dhcpEnabled() const override { return disabledBy_.empty(); }
+  void shutdown(int exitCode) override;
+  nlohmann::json statusExtras() const override;
+
+ private:
+  Result<void> install(config::Dhcp4Config cfg, bool initial);
+  void applyLoggers(const config::Dhcp4Config& cfg);
+  Result<void> openLeaseDatabase();
+  Result<void> openControl();
+  Result<void> openJournal();
+  Result<void> waitDurable(std::uint64_t seq);
+  void armSignals();
+  void armHousekeeping();
+  void armReclaim();
+  void configureLfc();
+  std::size_t reclaim(std::size_t limit, bool remove);
+
+  boost::asio::io_context& io_;
+  Logger& log_;
+  ServerOptions opts_;
+  StatsRegistry stats_;
+  config::Dhcp4Config cfg_;
+  MemoryLeaseStore store_;
+  std::unique_ptr<MemfileJournal> journal_;
+  std::unique_ptr<LeaseCompactor> compactor_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<net::LeaseWriter> writer_;
+  std::unique_ptr<net::DhcpPipeline> pipeline_;
+  std::unique_ptr<PacketLoop> loop_;
+  api::CommandRegistry commands_;
+  std::unique_ptr<net::ControlServer> control_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer houseTimer_;
+  boost::asio::steady_timer reclaimTimer_;
+  std::vector<net::ServedInterface> served_;
+  net::ReplyPorts ports_;
+  std::set<std::string> disabledBy_;
+  std::optional<TimePoint> reenableAt_;
+  TimePoint startTime_{};
+  TimePoint reloadTime_{};
+  int exitCode_ = 0;
+  bool stopping_ = false;
+  std::uint32_t lfcInterval_ = 0;
+  bool lfcErrorLogged_ = false;
+};
+
+}  // namespace tandem::daemon

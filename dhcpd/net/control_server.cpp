@@ -1,0 +1,92 @@
+#include "dhcpd/net/control_server.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+
+#include "dhcpd/net/control_listener.h"
+
+namespace tandem::net {
+namespace {
+
+std::string settingsKey(const config::ControlSocket& s) {
+  nlohmann::json users = nlohmann::json::array();
+  for (const auto& u : s.users) users.push_back({u.user, u.password});
+  return nlohmann::json{{"type", s.socketType}, {"name", s.socketName}, {"address", s.address}, {"port", s.port},
+                        {"cert", s.certFile}, {"key", s.keyFile}, {"ca", s.trustAnchor},
+                        {"required", s.certRequired}, {"users", users}, {"realm", s.realm}}
+      .dump();
+}
+
+}  // namespace
+
+void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api::CommandContext ctx,
+                          boost::asio::any_io_executor replyExecutor, std::function<void(std::string)> done) {
+  auto executor = env->commandExecutor;
+  boost::asio::post(executor, [env = std::move(env), body = std::move(body), ctx = std::move(ctx), replyExecutor,
+                               done = std::move(done)]() mutable {
+    std::string answer = env->registry.processText(body, ctx);
+    boost::asio::post(replyExecutor, [answer = std::move(answer), done = std::move(done)]() mutable {
+      done(std::move(answer));
+    });
+  });
+}
+
+ControlServer::ControlServer(boost::asio::io_context& io, const api::CommandRegistry& registry, Logger& logger,
+                             ControlServerOptions options)
+    : ControlServer(io, registry, logger, options, io.get_executor()) {}
+
+ControlServer::ControlServer(boost::asio::io_context& io, const api::CommandRegistry& registry, Logger& logger,
+                             ControlServerOptions options, boost::asio::any_io_executor commandExecutor)
+    : io_(io), registry_(registry), logger_(logger), options_(options), commandExecutor_(std::move(commandExecutor)) {}
+
+ControlServer::~ControlServer() { stop(); }
+
+void ControlServer::listen(const std::vector<config::ControlSocket>& sockets) {
+  std::vector<std::string> wanted;
+  for (const auto& s : sockets) wanted.push_back(settingsKey(s));
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (std::find(wanted.begin(), wanted.end(), it->first) == wanted.end()) {
+      it->second->close();
+      it = listeners_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  order_.clear();
+  for (std::size_t i = 0; i < sockets.size(); ++i) {
+    const auto& s = sockets[i];
+    const std::string& key = wanted[i];
+    order_.push_back(key);
+    if (listeners_.count(key)) continue;
+    // Each listener gets its own environment so its options and lifetime are independent.
+    auto env = std::make_shared<ControlEnv>(registry_, logger_, options_, commandExecutor_);
+    std::shared_ptr<ControlListener> listener;
+    if (s.socketType == "unix") {
+      listener = makeUnixListener(io_, env, s);
+    } else if (s.socketType == "http" || s.socketType == "https") {
+      listener = makeHttpListener(io_, env, s);
+    } else {
+      throw std::runtime_error("control socket: unsupported socket-type '" + s.socketType + "'");
+    }
+    listeners_.emplace(key, std::move(listener));
+  }
+}
+
+void ControlServer::stop() {
+  for (auto& [key, l] : listeners_) l->close();
+  listeners_.clear();
+  order_.clear();
+}
+
+std::vector<std::uint16_t> ControlServer::boundPorts() const {
+  std::vector<std::uint16_t> out;
+  for (const auto& key : order_) {
+    auto it = listeners_.find(key);
+    if (it != listeners_.end() && it->second->port() != 0) out.push_back(it->second->port());
+  }
+  return out;
+}
+
+}  // namespace tandem::net

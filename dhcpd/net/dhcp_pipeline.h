@@ -1,0 +1,89 @@
+#pragma once
+// The DHCP packet path without sockets: bytes in -> decode -> engine -> lease changes
+// applied (store + journal) -> reply routed (RFC 2131 4.1) -> sent now, or parked until its
+// lease is durable (group commit: the ACK never leaves before its lease is on disk).
+// Counts everything with Kea's statistic names; logs bad input rate-limited.
+// Single-threaded: called from the packet loop only.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dhcpd/common/clock.h"
+#include "dhcpd/common/logger.h"
+#include "dhcpd/common/stats.h"
+#include "dhcpd/engine/engine.h"
+#include "dhcpd/net/dhcp_lease_writer.h"
+#include "dhcpd/net/reply_parking.h"
+#include "dhcpd/net/reply_route.h"
+#include "dhcpd/proto/packet4.h"
+
+namespace tandem::net {
+
+struct Outgoing {
+  Destination dest;
+  int ifIndex = 0;        // interface the query came in on (and the reply leaves by)
+  Ipv4 srcAddr;           // our address there (IP source for link-layer unicast)
+  proto::MessageType type = proto::MessageType::Ack;
+  std::vector<std::uint8_t> bytes;  // encoded DHCP message (UDP payload)
+};
+
+class DhcpPipeline {
+ public:
+  struct Options {
+    ReplyPorts ports;
+    std::chrono::milliseconds parkTimeout{5000};  // an ACK not durable by then is dropped
+    std::size_t parkCapacity = 32768;
+  };
+
+  DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts);
+
+  // One datagram. Replies that may leave now are appended to `ready`.
+  void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
+               std::vector<Outgoing>& ready);
+  // Journal progress: moves parked replies whose leases are durable to `ready`.
+  void releaseDurable(std::vector<Outgoing>& ready);
+  // Drops parked replies older than parkTimeout (journal failing); returns how many.
+  std::size_t expireParked(TimePoint now);
+
+  // Packets dropped before they reached the pipeline (kernel queue full, overload shedding).
+  void countReceiveDrops(std::uint64_t n) noexcept { counts_[kReceiveDrop] += n; }
+  // Packets that left (the loop calls this after the socket accepted them).
+  void countSent(proto::MessageType t) noexcept;
+  // Adds the counters accumulated since the last call to the registry.
+  void publish(TimePoint now);
+
+  void setEnabled(bool on) noexcept { enabled_ = on; }
+  bool enabled() const noexcept { return enabled_; }
+  void setPorts(ReplyPorts p) noexcept { opts_.ports = p; }
+  std::size_t parked() const noexcept { return parking_.size(); }
+  // Past this many parked replies, new queries are shed before any work is done on them.
+  bool congested() const noexcept { return parking_.size() >= opts_.parkCapacity * 3 / 4; }
+
+ private:
+  enum Counter : std::size_t {
+    kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
+    kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
+    kAllocFail, kAckNotDurable, kCount
+  };
+  static constexpr std::array<const char*, kCount> kNames = {
+      "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
+      "pkt4-request-received", "pkt4-release-received", "pkt4-decline-received",
+      "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
+      "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
+      "v4-allocation-fail", "pkt4-ack-not-durable-drop"};
+
+  void countReceived(const proto::Packet4& p) noexcept;
+
+  engine::Engine& engine_;
+  LeaseWriter& writer_;
+  StatsRegistry& stats_;
+  Logger& log_;
+  Options opts_;
+  ReplyParking<Outgoing> parking_;
+  std::array<std::uint64_t, kCount> counts_{};
+  bool enabled_ = true;
+};
+
+}  // namespace tandem::net

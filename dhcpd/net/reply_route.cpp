@@ -1,0 +1,34 @@
+#include "dhcpd/net/reply_route.h"
+
+#include <span>
+
+namespace tandem::net {
+
+std::string_view toString(Destination::Kind k) noexcept {
+  switch (k) {
+    case Destination::Kind::Udp: return "udp";
+    case Destination::Kind::Broadcast: return "broadcast";
+    case Destination::Kind::L2Unicast: return "l2-unicast";
+  }
+  return "?";
+}
+
+Destination replyDestination(const proto::Packet4& query, const proto::Packet4& reply,
+                             ReplyPorts ports) noexcept {
+  if (!query.giaddr.isZero()) {
+    return Destination{Destination::Kind::Udp, query.giaddr, ports.server, {}};
+  }
+  const Destination broadcast{Destination::Kind::Broadcast, Ipv4::broadcast(), ports.client, {}};
+  if (reply.messageType() == proto::MessageType::Nak) return broadcast;
+  if (!query.ciaddr.isZero()) {
+    return Destination{Destination::Kind::Udp, query.ciaddr, ports.client, {}};
+  }
+  if (query.broadcastFlag()) return broadcast;
+  // Ethernet framing needs a 6-byte MAC; anything else (htype != 1, hlen != 6) falls back
+  // to broadcast rather than guessing a link-layer address.
+  if (reply.yiaddr.isZero() || query.htype != 1 || query.hlen != 6) return broadcast;
+  return Destination{Destination::Kind::L2Unicast, reply.yiaddr, ports.client,
+                     HwAddr::fromBytes(std::span<const std::uint8_t>(query.chaddr.data(), 6))};
+}
+
+}  // namespace tandem::net

@@ -1,0 +1,121 @@
+#include "dhcpd/api/command_registry.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem::api {
+namespace {
+
+CommandRegistry echoRegistry() {
+  CommandRegistry r;
+  r.add("echo", [](const json& args, const CommandContext& ctx) {
+    return makeAnswer(kResultSuccess, ctx.transport, args);
+  });
+  r.add("boom", [](const json&, const CommandContext&) -> json { throw std::runtime_error("kaput"); });
+  return r;
+}
+
+TEST(CommandRegistry, AnswerShapes) {
+  EXPECT_EQ(makeAnswer(0, "ok"), json::parse(R"({"result":0,"text":"ok"})"));
+  EXPECT_EQ(makeAnswer(3, "none", json{{"a", 1}}), json::parse(R"({"result":3,"text":"none","arguments":{"a":1}})"));
+  EXPECT_EQ(makeAnswerNoText(0, json::array()), json::parse(R"({"result":0,"arguments":[]})"));
+}
+
+TEST(CommandRegistry, DispatchesWithArgumentsAndContext) {
+  auto r = echoRegistry();
+  auto a = r.process(json::parse(R"({"command":"echo","arguments":{"x":1}})"), CommandContext{"unix", "", "", {}});
+  EXPECT_EQ(a, json::parse(R"({"result":0,"text":"unix","arguments":{"x":1}})"));
+}
+
+TEST(CommandRegistry, MissingArgumentsArriveAsNull) {
+  CommandRegistry r;
+  bool sawNull = false;
+  r.add("x", [&](const json& args, const CommandContext&) {
+    sawNull = args.is_null();
+    return makeAnswer(0, "");
+  });
+  (void)r.process(json::parse(R"({"command":"x"})"), {});
+  EXPECT_TRUE(sawNull);
+}
+
+TEST(CommandRegistry, UnknownCommandIsUnsupported) {
+  auto r = echoRegistry();
+  auto a = r.process(json::parse(R"({"command":"foo-bar"})"), {});
+  EXPECT_EQ(a, json::parse(R"({"result":2,"text":"'foo-bar' command not supported."})"));
+}
+
+TEST(CommandRegistry, ServiceRequestIsAnsweredWithAList) {
+  auto r = echoRegistry();
+  auto a = r.process(json::parse(R"({"command":"echo","service":["dhcp4"]})"), {});
+  ASSERT_TRUE(a.is_array());
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0]["result"], 0);
+  auto empty = r.process(json::parse(R"({"command":"echo","service":[]})"), {});
+  ASSERT_TRUE(empty.is_array());
+  EXPECT_EQ(empty.size(), 1u);
+}
+
+TEST(CommandRegistry, OtherServiceGetsForwardingError) {
+  auto r = echoRegistry();
+  auto a = r.process(json::parse(R"({"command":"echo","service":["dhcp4","dhcp6"]})"), {});
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0]["result"], 0);
+  EXPECT_EQ(a[1], makeAnswer(1, "forwarding socket is not configured for the server type dhcp6"));
+}
+
+TEST(CommandRegistry, FramingErrors) {
+  auto r = echoRegistry();
+  auto text = [&](const char* req) { return r.process(json::parse(req), {})["text"].get<std::string>(); };
+  EXPECT_EQ(text("[1]"), "Error during command processing: Invalid command Element specified, expected map");
+  EXPECT_EQ(text(R"({"arguments":{}})"),
+            "Error during command processing: Invalid answer specified, does not contain mandatory 'command'");
+  EXPECT_EQ(text(R"({"command":5})"),
+            "Error during command processing: 'command' element in command message is not a string");
+  EXPECT_EQ(text(R"({"command":"echo","arguments":[1]})"), "Error during command processing: 'arguments' must be a map");
+  EXPECT_EQ(text(R"({"command":"echo","extra":1})"),
+            "Error during command processing: Received command contains unsupported parameter 'extra'");
+  EXPECT_EQ(r.process(json::parse(R"({"command":"echo","service":"dhcp4"})"), {})["result"], 1);
+  EXPECT_EQ(r.process(json::parse(R"({"command":"echo","service":[5]})"), {})[0]["result"], 1);
+}
+
+TEST(CommandRegistry, MalformedJsonText) {
+  auto r = echoRegistry();
+  auto a = json::parse(r.processText("{\"command\": ", {}));
+  EXPECT_EQ(a["result"], 1);
+  EXPECT_NE(a["text"].get<std::string>().find("parse error"), std::string::npos);
+  auto ok = json::parse(r.processText(R"({"command":"echo"})", {"http", "", "", {}}));
+  EXPECT_EQ(ok["text"], "http");
+}
+
+TEST(CommandRegistry, HandlerExceptionBecomesError) {
+  auto r = echoRegistry();
+  auto a = r.process(json::parse(R"({"command":"boom"})"), {});
+  EXPECT_EQ(a["result"], 1);
+  EXPECT_NE(a["text"].get<std::string>().find("kaput"), std::string::npos);
+}
+
+TEST(CommandRegistry, NamesSortedAndRemovable) {
+  auto r = echoRegistry();
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"boom", "echo"}));
+  EXPECT_TRUE(r.remove("boom"));
+  EXPECT_FALSE(r.remove("boom"));
+  EXPECT_FALSE(r.has("boom"));
+  EXPECT_TRUE(r.has("echo"));
+}
+
+}  // namespace
+}  // namespace tandem::api
+
+namespace tandem::api {
+namespace {
+
+// Layout copied from kea-dhcp4 2.2's socket answers.
+TEST(KeaText, MatchesKeaLayout) {
+  EXPECT_EQ(toKeaText(json::parse(R"({"arguments":{"leases":[]},"result":3,"text":"0 IPv4 lease(s) found."})")),
+            R"({ "arguments": { "leases": [  ] }, "result": 3, "text": "0 IPv4 lease(s) found." })");
+  EXPECT_EQ(toKeaText(json::parse(R"({"arguments":{},"result":0})")), R"({ "arguments": {  }, "result": 0 })");
+  EXPECT_EQ(toKeaText(json::parse(R"([{"result":0,"text":"a\"b\n"}])")), R"([ { "result": 0, "text": "a\"b\n" } ])");
+  EXPECT_EQ(toKeaText(json::parse(R"({"x":[1,2.5,true,null]})")), R"({ "x": [ 1, 2.5, true, null ] })");
+}
+
+}  // namespace
+}  // namespace tandem::api

@@ -1,0 +1,162 @@
+#include "dhcpd/api/daemon_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "dhcpd/common/sha256.h"
+#include "tests/api/fake_server_control.h"
+
+namespace tandem::api {
+namespace {
+
+class DaemonCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::setUpTwoSubnets(control_);
+    registerDaemonCommands(registry_, control_);
+  }
+  json run(const std::string& name, const char* args = nullptr) {
+    return registry_.execute(name, args ? json::parse(args) : json(), CommandContext{"test", "", "", {}});
+  }
+  testing::FakeServerControl control_;
+  CommandRegistry registry_;
+};
+
+TEST_F(DaemonCommandsTest, ListCommandsSeesLaterRegistrations) {
+  registry_.add("ha-heartbeat", [](const json&, const CommandContext&) { return makeAnswer(0, ""); });
+  auto a = run("list-commands");
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_FALSE(a.contains("text"));
+  auto names = a["arguments"].get<std::vector<std::string>>();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_NE(std::find(names.begin(), names.end(), "ha-heartbeat"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "config-hash-get"), names.end());
+}
+
+TEST_F(DaemonCommandsTest, VersionAndBuildReport) {
+  auto v = run("version-get");
+  EXPECT_EQ(v["result"], 0);
+  EXPECT_EQ(v["text"], TANDEM_VERSION);
+  EXPECT_TRUE(v["arguments"]["extended"].is_string());
+  auto b = run("build-report");
+  EXPECT_NE(b["text"].get<std::string>().find(TANDEM_VERSION), std::string::npos);
+}
+
+TEST_F(DaemonCommandsTest, StatusGetCarriesUptimeReloadAndExtras) {
+  control_.clock.advance(std::chrono::seconds(30));
+  control_.reloaded = control_.clock.now();
+  control_.clock.advance(std::chrono::seconds(5));
+  control_.extras = {{"high-availability", json::array({{{"ha-mode", "hot-standby"}}})}};
+  auto a = run("status-get");
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(a["arguments"]["uptime"], 35);
+  EXPECT_EQ(a["arguments"]["reload"], 5);
+  EXPECT_EQ(a["arguments"]["pid"], static_cast<std::int64_t>(::getpid()));
+  EXPECT_EQ(a["arguments"]["multi-threading-enabled"], false);
+  EXPECT_EQ(a["arguments"]["sockets"]["status"], "ready");
+  EXPECT_EQ(a["arguments"]["high-availability"][0]["ha-mode"], "hot-standby");
+}
+
+TEST_F(DaemonCommandsTest, Shutdown) {
+  EXPECT_EQ(run("shutdown"), makeAnswer(0, "Shutting down."));
+  EXPECT_EQ(control_.shutdownCode, 0);
+  EXPECT_EQ(run("shutdown", R"({"exit-value":3})")["result"], 0);
+  EXPECT_EQ(control_.shutdownCode, 3);
+  EXPECT_EQ(run("shutdown", R"({"exit-value":"x"})"), makeAnswer(1, "parameter 'exit-value' is not an integer"));
+}
+
+TEST_F(DaemonCommandsTest, ConfigGetAndHash) {
+  auto g = run("config-get");
+  EXPECT_EQ(g["arguments"], control_.cfg.source);
+  auto h = run("config-hash-get");
+  EXPECT_EQ(h["arguments"]["hash"], sha256Hex(control_.cfg.source.dump()));
+  EXPECT_EQ(h["arguments"]["hash"].get<std::string>().size(), 64u);
+}
+
+TEST_F(DaemonCommandsTest, ConfigTest) {
+  EXPECT_EQ(run("config-test", R"({"Dhcp4":{}})")["text"],
+            "Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were sanity checked, "
+            "but not applied.");
+  EXPECT_EQ(run("config-test"), makeAnswer(1, "Missing mandatory 'arguments' parameter."));
+  EXPECT_EQ(run("config-test", R"({"Foo":{}})"), makeAnswer(1, "Missing mandatory 'Dhcp4' parameter."));
+  EXPECT_EQ(run("config-test", R"({"Dhcp4":5})"), makeAnswer(1, "'Dhcp4' parameter expected to be a map."));
+  control_.testError = makeError("Dhcp4/subnet4/0/subnet: bad prefix");
+  EXPECT_EQ(run("config-test", R"({"Dhcp4":{}})"), makeAnswer(1, "Dhcp4/subnet4/0/subnet: bad prefix"));
+  EXPECT_TRUE(control_.applied.empty());
+}
+
+TEST_F(DaemonCommandsTest, ConfigSetAppliesOrKeepsRunning) {
+  EXPECT_EQ(run("config-set", R"({"Dhcp4":{"valid-lifetime":5}})"), makeAnswer(0, "Configuration successful."));
+  ASSERT_EQ(control_.applied.size(), 1u);
+  EXPECT_EQ(control_.applied[0], json::parse(R"({"Dhcp4":{"valid-lifetime":5}})"));
+  control_.applyError = makeError("Dhcp4/subnet4/0/subnet: bad prefix");
+  EXPECT_EQ(run("config-set", R"({"Dhcp4":{}})"), makeAnswer(1, "Dhcp4/subnet4/0/subnet: bad prefix"));
+  EXPECT_EQ(run("config-set")["result"], 1);
+  EXPECT_EQ(control_.applied.size(), 1u);
+}
+
+TEST_F(DaemonCommandsTest, ConfigReload) {
+  EXPECT_EQ(run("config-reload"), makeAnswer(0, "Configuration successful."));
+  EXPECT_EQ(control_.reloads, 1);
+  control_.reloadError = makeError("cannot read /etc/tandem/tandem.conf");
+  EXPECT_EQ(run("config-reload"), makeAnswer(1, "Config reload failed: cannot read /etc/tandem/tandem.conf"));
+}
+
+TEST_F(DaemonCommandsTest, ConfigWrite) {
+  char dir[] = "/tmp/tap-cfgwrite-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/out.json";
+  auto a = run("config-write", (R"({"filename":")" + path + R"("})").c_str());
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(a["text"], "Configuration written to " + path + " successful");
+  EXPECT_EQ(a["arguments"]["filename"], path);
+  std::ifstream in(path);
+  json written = json::parse(in);
+  EXPECT_EQ(written, control_.cfg.source);
+  EXPECT_EQ(a["arguments"]["size"], control_.cfg.source.dump(2).size() + 1);
+  std::remove(path.c_str());
+  ::rmdir(dir);
+
+  control_.file = std::string(dir) + "/missing-dir/default.json";
+  auto d = run("config-write");
+  EXPECT_EQ(d["result"], 1);
+  EXPECT_NE(d["text"].get<std::string>().find("Error during write-config:"), std::string::npos);
+  EXPECT_EQ(run("config-write", R"({"filename":5})"), makeAnswer(1, "passed parameter 'filename' is not a string"));
+}
+
+TEST_F(DaemonCommandsTest, DhcpDisableEnable) {
+  EXPECT_EQ(run("dhcp-disable", R"({"max-period":60,"origin":"ha-partner"})"),
+            makeAnswer(0, "DHCPv4 service disabled for 60 seconds"));
+  EXPECT_EQ(control_.lastDisable->first, "ha-partner");
+  EXPECT_EQ(control_.lastDisable->second, 60u);
+  EXPECT_EQ(run("status-get")["arguments"]["dhcp-state"]["globally-disabled"], true);
+  EXPECT_EQ(run("dhcp-disable"), makeAnswer(0, "DHCPv4 service disabled"));
+  EXPECT_EQ(control_.lastDisable->first, "user");
+  EXPECT_FALSE(control_.lastDisable->second);
+  EXPECT_EQ(run("dhcp-disable", R"({"origin-id":2000,"origin":"ha-partner","max-period":60})")["result"], 0);
+  EXPECT_EQ(control_.lastDisable->first, "ha-partner");
+  EXPECT_EQ(run("dhcp-disable", R"({"max-period":0})"), makeAnswer(1, "'max-period' must be positive integer"));
+  EXPECT_EQ(run("dhcp-disable", R"({"max-period":"x"})"), makeAnswer(1, "'max-period' argument must be a number"));
+  EXPECT_EQ(run("dhcp-disable", R"({"origin":"foo"})"), makeAnswer(1, "invalid value used for 'origin' parameter: foo"));
+  EXPECT_EQ(run("dhcp-disable", R"({"origin":5})"), makeAnswer(1, "'origin' argument must be a string"));
+  EXPECT_EQ(run("dhcp-disable", R"({"origin-id":7})")["result"], 1);
+  EXPECT_EQ(run("dhcp-enable", R"({"origin":"ha-partner"})"), makeAnswer(0, "DHCP service successfully enabled"));
+  EXPECT_EQ(control_.lastEnable, "ha-partner");
+  EXPECT_TRUE(control_.enabled);
+  EXPECT_EQ(run("dhcp-enable", R"({"origin":"x"})")["result"], 1);
+}
+
+TEST_F(DaemonCommandsTest, LeasesReclaim) {
+  EXPECT_EQ(run("leases-reclaim", R"({"remove":true})"), makeAnswer(0, "Reclamation of expired leases is complete."));
+  EXPECT_EQ(control_.reclaimRemove, true);
+  EXPECT_EQ(run("leases-reclaim"), makeAnswer(1, "Missing mandatory 'remove' parameter."));
+  EXPECT_EQ(run("leases-reclaim", "{}"), makeAnswer(1, "Missing mandatory 'remove' parameter."));
+  EXPECT_EQ(run("leases-reclaim", R"({"remove":"x"})"), makeAnswer(1, "'remove' parameter expected to be a boolean."));
+}
+
+}  // namespace
+}  // namespace tandem::api

@@ -1,0 +1,218 @@
+#include "dhcpd/net/dhcp_pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include "dhcpd/lease/memory_lease_store.h"
+#include "tests/net/fake_journal.h"
+
+namespace tandem::net {
+namespace {
+
+using namespace std::chrono_literals;
+using proto::MessageType;
+using proto::Packet4;
+
+config::Dhcp4Config testConfig() {
+  auto cfg = config::parseDhcp4Config(std::string_view(R"({"Dhcp4": {
+      "interfaces-config": {"interfaces": ["eth0"]},
+      "lease-database": {"type": "memfile", "persist": false},
+      "valid-lifetime": 4000,
+      "subnet4": [{"id": 7, "subnet": "198.18.0.0/15",
+                   "pools": [{"pool": "198.18.16.0 - 198.18.16.9"}]}]}})"),
+                                      config::ParseContext{"/tmp", "/tmp/leases.csv"});
+  EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().message);
+  return std::move(cfg).value();
+}
+
+Packet4 query(MessageType t, std::uint8_t macLast) {
+  Packet4 q;
+  q.op = Packet4::kBootRequest;
+  q.xid = 0x1000 + macLast;
+  q.chaddr = {0x02, 0, 0, 0, 0, macLast};
+  q.giaddr = Ipv4(198, 18, 0, 100);  // relayed, as perfdhcp does
+  q.hops = 1;
+  q.set(proto::opt::kMessageType, {std::uint8_t(t)});
+  return q;
+}
+
+std::vector<std::uint8_t> wire(const Packet4& p) { return proto::encode(p).bytes; }
+
+struct DhcpPipelineTest : ::testing::Test {
+  config::Dhcp4Config cfg = testConfig();
+  MemoryLeaseStore store;
+  testing::FakeJournal journal;
+  StatsRegistry stats;
+  Logger log;
+  FakeClock clock;
+  engine::Engine engine{cfg, store};
+  LeaseWriter writer{store, &journal, stats};
+  DhcpPipeline pipeline{engine, writer, stats, log, DhcpPipeline::Options{{6767, 6868}, 5000ms, 4}};
+  engine::RecvMeta meta;
+
+  DhcpPipelineTest() {
+    log.setSeverity(Severity::Fatal);
+    meta.srcAddr = Ipv4(198, 18, 0, 100);
+    meta.srcPort = 6767;
+    meta.dstAddr = Ipv4(198, 18, 0, 1);
+    meta.ifName = "eth0";
+    meta.ifIndex = 2;
+    meta.ifAddr = Ipv4(198, 18, 0, 1);
+  }
+
+  std::vector<Outgoing> send(const Packet4& p) {
+    std::vector<Outgoing> ready;
+    auto bytes = wire(p);
+    pipeline.process(bytes, meta, clock.now(), ready);
+    return ready;
+  }
+
+  // DISCOVER -> OFFER, then a REQUEST for the offered address (SELECTING state).
+  Packet4 requestFor(std::uint8_t mac) {
+    auto offers = send(query(MessageType::Discover, mac));
+    EXPECT_EQ(offers.size(), 1u);
+    auto offer = proto::decode(offers.at(0).bytes);
+    EXPECT_TRUE(offer.ok());
+    auto req = query(MessageType::Request, mac);
+    req.set(proto::opt::kRequestedAddress, proto::ipBytes(offer->yiaddr));
+    req.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+    return req;
+  }
+};
+
+TEST_F(DhcpPipelineTest, OfferLeavesAtOnceWithoutLeaseWrite) {
+  auto out = send(query(MessageType::Discover, 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::Offer);
+  EXPECT_EQ(out[0].dest.kind, Destination::Kind::Udp);
+  EXPECT_EQ(out[0].dest.addr, Ipv4(198, 18, 0, 100));
+  EXPECT_EQ(out[0].dest.port, 6767);
+  EXPECT_EQ(out[0].ifIndex, 2);
+  EXPECT_TRUE(journal.rows.empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-received"), 1);
+  EXPECT_EQ(stats.value("pkt4-discover-received"), 1);
+}
+
+TEST_F(DhcpPipelineTest, AckIsParkedUntilTheLeaseIsDurable) {
+  auto req = requestFor(2);
+  auto out = send(req);
+  EXPECT_TRUE(out.empty());  // parked: the lease is not on disk yet
+  EXPECT_EQ(pipeline.parked(), 1u);
+  ASSERT_EQ(journal.rows.size(), 1u);
+  EXPECT_EQ(journal.rows[0].lease.subnetId, 7u);
+  // The store already has it, so the next packet sees the binding.
+  EXPECT_TRUE(store.byAddress(journal.rows[0].lease.address).has_value());
+
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_TRUE(ready.empty());
+  journal.makeDurable();
+  pipeline.releaseDurable(ready);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].type, MessageType::Ack);
+  auto ack = proto::decode(ready[0].bytes);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->yiaddr, journal.rows[0].lease.address);
+  EXPECT_EQ(pipeline.parked(), 0u);
+
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-request-received"), 1);
+  EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 1);
+  EXPECT_EQ(stats.value("assigned-addresses"), 1);
+}
+
+TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {
+  LeaseWriter memoryOnly(store, nullptr, stats);
+  DhcpPipeline p(engine, memoryOnly, stats, log, DhcpPipeline::Options{});
+  auto req = requestFor(3);
+  std::vector<Outgoing> ready;
+  auto bytes = wire(req);
+  p.process(bytes, meta, clock.now(), ready);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].type, MessageType::Ack);
+  EXPECT_EQ(ready[0].dest.port, 67);  // default server port: relay
+}
+
+TEST_F(DhcpPipelineTest, FailingJournalNeverAcksAndExpiresParkedReplies) {
+  journal.error = makeError("No space left on device", 28);
+  auto out = send(requestFor(4));
+  EXPECT_TRUE(out.empty());
+  clock.advance(4s);
+  EXPECT_EQ(pipeline.expireParked(clock.now()), 0u);
+  clock.advance(2s);
+  EXPECT_EQ(pipeline.expireParked(clock.now()), 1u);
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_TRUE(ready.empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-ack-not-durable-drop"), 1);
+  EXPECT_EQ(stats.value("pkt4-ack-sent"), 0);
+}
+
+TEST_F(DhcpPipelineTest, ParkingCapacityBoundsWaitingReplies) {
+  for (std::uint8_t mac = 10; mac < 16; ++mac) send(requestFor(mac));
+  EXPECT_EQ(pipeline.parked(), 4u);  // capacity 4
+  EXPECT_TRUE(pipeline.congested());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 2);
+}
+
+TEST_F(DhcpPipelineTest, MalformedPacketIsCountedAndDropped) {
+  std::vector<std::uint8_t> junk(100, 0xab);
+  std::vector<Outgoing> ready;
+  pipeline.process(junk, meta, clock.now(), ready);
+  auto bad = wire(query(MessageType::Discover, 5));
+  bad[236] = 0;  // magic cookie
+  pipeline.process(bad, meta, clock.now(), ready);
+  EXPECT_TRUE(ready.empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-received"), 2);
+  EXPECT_EQ(stats.value("pkt4-parse-failed"), 2);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 2);
+}
+
+TEST_F(DhcpPipelineTest, BootReplyIsDropped) {
+  auto p = query(MessageType::Offer, 6);
+  p.op = Packet4::kBootReply;
+  EXPECT_TRUE(send(p).empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-offer-received"), 1);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 1);
+}
+
+TEST_F(DhcpPipelineTest, DisabledServiceDropsQueries) {
+  pipeline.setEnabled(false);
+  EXPECT_TRUE(send(query(MessageType::Discover, 7)).empty());
+  pipeline.setEnabled(true);
+  EXPECT_EQ(send(query(MessageType::Discover, 7)).size(), 1u);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 1);
+}
+
+TEST_F(DhcpPipelineTest, PoolExhaustionCountsAllocationFailure) {
+  // Ten addresses in the pool: the eleventh client gets nothing.
+  for (std::uint8_t mac = 20; mac < 30; ++mac) {
+    send(requestFor(mac));
+    journal.makeDurable();
+  }
+  EXPECT_TRUE(send(query(MessageType::Discover, 99)).empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("v4-allocation-fail"), 1);
+  EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 10);
+}
+
+TEST_F(DhcpPipelineTest, SentCountersFollowCountSent) {
+  pipeline.countSent(MessageType::Offer);
+  pipeline.countSent(MessageType::Ack);
+  pipeline.countSent(MessageType::Nak);
+  pipeline.countReceiveDrops(5);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-sent"), 3);
+  EXPECT_EQ(stats.value("pkt4-offer-sent"), 1);
+  EXPECT_EQ(stats.value("pkt4-ack-sent"), 1);
+  EXPECT_EQ(stats.value("pkt4-nak-sent"), 1);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 5);
+}
+
+}  // namespace
+}  // namespace tandem::net
