@@ -15,6 +15,7 @@
 #include "dhcpd/api/reservation_commands.h"
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
+#include "dhcpd/daemon/ha_setup.h"
 
 namespace tandem::daemon {
 
@@ -29,7 +30,11 @@ Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::s
   const std::string text = ss.str();
   config::ParseContext ctx;
   ctx.baseDir = baseDir;
-  return config::parseDhcp4Config(std::string_view(text), ctx);
+  auto cfg = config::parseDhcp4Config(std::string_view(text), ctx);
+  if (!cfg) return cfg;
+  // The HA hook's parameters are part of the configuration (tandemd -t checks them too).
+  if (auto ha = haConfigFrom(*cfg); !ha) return ha.error();
+  return cfg;
 }
 
 Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
@@ -41,6 +46,8 @@ Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
       reclaimTimer_(io) {}
 
 Server::~Server() {
+  haListener_.reset();
+  ha_.reset();
   control_.reset();
   loop_.reset();
   compactor_.reset();  // waits for a running compaction
@@ -91,6 +98,7 @@ Result<void> Server::start() {
     journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
   }
   if (auto r = install(cfg_, true); !r) return r;
+  if (auto r = setupHa(); !r) return r;
   armSignals();
   armHousekeeping();
   log_.info("DHCP4_STARTED", "tandemd {} started: {} subnets, {} leases, {} sockets", TANDEM_VERSION,
@@ -236,6 +244,8 @@ std::size_t Server::reclaim(std::size_t limit, bool remove) {
     log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);
   }
   writer_->publish(t);
+  // Reclaimed leases reach the partner and backups too (no reply waits for them).
+  if (ha_ && !changes.empty()) ha_->onLeasesCommitted(changes, [](bool) {});
   return done;
 }
 
@@ -342,6 +352,8 @@ void Server::shutdown(int exitCode) {
   // Posted: a command handler calling shutdown() still gets to send its answer first.
   asio::post(io_, [this] {
     signals_.cancel();
+    if (ha_) ha_->stop();
+    if (haListener_) haListener_->stop();
     houseTimer_.cancel();
     reclaimTimer_.cancel();
     if (control_) control_->stop();
@@ -367,7 +379,48 @@ void Server::shutdown(int exitCode) {
   });
 }
 
-nlohmann::json Server::statusExtras() const { return nlohmann::json::object(); }
+nlohmann::json Server::statusExtras() const {
+  nlohmann::json extras = nlohmann::json::object();
+  if (ha_) extras["high-availability"] = ha_->statusSection();
+  return extras;
+}
+
+Result<void> Server::setupHa() {
+  auto found = haConfigFrom(cfg_);
+  if (!found) return found.error();
+  if (!*found) return {};
+  const ha::HaConfig& hc = **found;
+  haTimers_ = std::make_unique<AsioHaTimers>(io_, [this] { return now(); });
+  HaService::Peers peers;
+  try {
+    peers = makePeerTransports(io_, hc, log_);
+  } catch (const std::exception& e) {
+    return makeError(std::string("HA peer client: ") + e.what());
+  }
+  ha_ = std::make_unique<HaService>(hc, cfg_, *this, std::move(peers), *haTimers_, log_);
+  ha_->registerCommands(commands_);
+  engine_->setAllocFilter(ha_->allocFilter());
+  HaService* ha = ha_.get();
+  PacketLoop* loop = loop_.get();
+  net::DhcpPipeline::HaHooks hooks;
+  hooks.shouldServe = [ha](const proto::Packet4& q, engine::RecvMeta& m) { return ha->shouldServe(q, m); };
+  hooks.leasesCommitted = [ha](const std::vector<engine::LeaseChange>& c, std::function<void(bool)> done) {
+    ha->onLeasesCommitted(c, std::move(done));
+  };
+  hooks.wake = [loop] { loop->notifyDurable(); };
+  pipeline_->setHaHooks(std::move(hooks));
+  // Kea's http-dedicated-listener: the peers' commands arrive on this server's own URL.
+  haListener_ = std::make_unique<net::ControlServer>(io_, commands_, log_);
+  try {
+    haListener_->listen({peerListenerSocket(hc)});
+  } catch (const std::exception& e) {
+    return makeError(std::string("HA peer listener: ") + e.what());
+  }
+  ha_->start();
+  log_.info("HA_SERVICE_READY", "HA {} as {} ({}), listening for peers on {}", ha::toString(hc.mode),
+            hc.thisServerName, ha::toString(hc.thisServer().role), hc.thisServer().url.text);
+  return {};
+}
 
 }  // namespace tandem::daemon
 

@@ -18,6 +18,8 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/daemon/ha_service.h"
+#include "dhcpd/daemon/ha_timers.h"
 #include "dhcpd/daemon/packet_loop.h"
 #include "dhcpd/engine/engine.h"
 #include "dhcpd/lease/lease_compactor.h"
@@ -84,6 +86,8 @@ class Server final : public api::ServerControl {
   void armHousekeeping();
   void armReclaim();
   void configureLfc();
+  // HA hook (libdhcp_ha.so entry): service, pipeline hooks, allocation filter, peer listener.
+  Result<void> setupHa();
   std::size_t reclaim(std::size_t limit, bool remove);
 
   boost::asio::io_context& io_;
@@ -113,6 +117,10 @@ class Server final : public api::ServerControl {
   bool stopping_ = false;
   std::uint32_t lfcInterval_ = 0;
   bool lfcErrorLogged_ = false;
+  // Declared last so they go first: their callbacks reach the pipeline and the loop.
+  std::unique_ptr<AsioHaTimers> haTimers_;
+  std::unique_ptr<HaService> ha_;
+  std::unique_ptr<net::ControlServer> haListener_;
 };
 
 }  // namespace tandem::daemon

@@ -62,7 +62,18 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     return;
   }
 
-  engine::Decision d = engine_.handle(query, meta, now);
+  engine::RecvMeta haMeta;
+  const engine::RecvMeta* m = &meta;
+  if (ha_.shouldServe) {
+    haMeta = meta;
+    if (!ha_.shouldServe(query, haMeta)) {
+      ++counts_[kNotForUs];
+      ++counts_[kReceiveDrop];
+      return;
+    }
+    m = &haMeta;
+  }
+  engine::Decision d = engine_.handle(query, *m, now);
   if (d.drop == engine::DropReason::NoAddress) ++counts_[kAllocFail];
 
   std::uint64_t waitFor = 0;
@@ -77,6 +88,11 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     }
     waitFor = std::max(waitFor, *seq);
   }
+
+  // Lease changes without a DHCPACK to hold (RELEASE, DECLINE, NAK): replicated, not waited for.
+  const bool haAck = ha_.leasesCommitted && !d.changes.empty() && !writeFailed && d.reply &&
+                     d.reply->messageType() == MessageType::Ack;
+  if (ha_.leasesCommitted && !d.changes.empty() && !writeFailed && !haAck) ha_.leasesCommitted(d.changes, [](bool) {});
 
   if (!d.reply) {
     if (d.drop != engine::DropReason::None) {
@@ -105,6 +121,12 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   out.type = type;
   out.bytes = proto::encode(reply, maxSize).bytes;
 
+  if (haAck) {
+    parkForHa(waitFor, std::move(out), d.changes, now);
+    for (auto& o : haReady_) ready.push_back(std::move(o));
+    haReady_.clear();
+    return;
+  }
   if (waitFor == 0 || waitFor <= writer_.durableSeq()) {
     ready.push_back(std::move(out));
     return;
@@ -116,7 +138,42 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   }
 }
 
+void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes,
+                             TimePoint now) {
+  if (parked() >= opts_.parkCapacity) {
+    ++counts_[kReceiveDrop];
+    log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting, dropping a DHCPACK", parked());
+    return;
+  }
+  const std::uint64_t id = ++haNextId_;
+  haParked_.emplace(id, HaParked{seq, now + opts_.parkTimeout, std::move(out)});
+  // May call back at once (nothing to wait for in this HA state).
+  ha_.leasesCommitted(changes, [this, id](bool ok) { onHaAck(id, ok); });
+}
+
+void DhcpPipeline::onHaAck(std::uint64_t id, bool ok) {
+  auto it = haParked_.find(id);
+  if (it == haParked_.end()) return;  // expired meanwhile
+  HaParked p = std::move(it->second);
+  haParked_.erase(it);
+  if (!ok) {
+    // Kea's rule: a required lease update failed, so the client hears nothing and retries.
+    ++counts_[kHaUpdateFailed];
+    ++counts_[kReceiveDrop];
+    return;
+  }
+  if (p.seq == 0 || p.seq <= writer_.durableSeq()) {
+    haReady_.push_back(std::move(p.out));
+    if (ha_.wake) ha_.wake();
+    return;
+  }
+  // Second stage: the journal; releaseDurable() lets it go.
+  if (!parking_.park(p.seq, std::move(p.out), p.deadline)) ++counts_[kReceiveDrop];
+}
+
 void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
+  for (auto& o : haReady_) ready.push_back(std::move(o));
+  haReady_.clear();
   if (parking_.empty()) return;
   auto seq = writer_.durableSeq();
   if (parking_.lowestSeq() > seq) return;
@@ -124,6 +181,20 @@ void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
 }
 
 std::size_t DhcpPipeline::expireParked(TimePoint now) {
+  std::size_t haExpired = 0;
+  for (auto it = haParked_.begin(); it != haParked_.end();) {
+    if (it->second.deadline <= now) {
+      it = haParked_.erase(it);
+      ++haExpired;
+    } else {
+      ++it;
+    }
+  }
+  if (haExpired) {
+    counts_[kHaUpdateFailed] += haExpired;
+    log_.limited(Severity::Warn, "HA_LEASE_UPDATE_ACK_TIMEOUT",
+                 "dropped {} replies whose lease updates the partner did not acknowledge in time", haExpired);
+  }
   auto dropped = parking_.expire(now);
   if (!dropped.empty()) {
     counts_[kAckNotDurable] += dropped.size();
@@ -134,7 +205,7 @@ std::size_t DhcpPipeline::expireParked(TimePoint now) {
     log_.limited(Severity::Error, "DHCP4_ACK_NOT_DURABLE",
                  "dropped {} replies whose leases did not reach the lease file in time: {}", dropped.size(), why);
   }
-  return dropped.size();
+  return dropped.size() + haExpired;
 }
 
 void DhcpPipeline::publish(TimePoint now) {

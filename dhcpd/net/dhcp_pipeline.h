@@ -7,7 +7,9 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "dhcpd/common/clock.h"
@@ -37,7 +39,20 @@ class DhcpPipeline {
     std::size_t parkCapacity = 32768;
   };
 
+  // High availability (issue 5), attached only when the HA hook is configured: the scope
+  // filter runs before the engine, committed lease changes go to the HA peers, and a DHCPACK
+  // waits for BOTH the journal (durable) and the partner's acknowledgement (a second
+  // parking stage, reference/ha-protocol.md 6.2). A failed acknowledgement drops the reply.
+  struct HaHooks {
+    std::function<bool(const proto::Packet4&, engine::RecvMeta&)> shouldServe;
+    // Must call `done` exactly once, possibly before returning.
+    std::function<void(const std::vector<engine::LeaseChange>&, std::function<void(bool ok)> done)> leasesCommitted;
+    // An acknowledgement arrived outside process(): ask the loop to call releaseDurable().
+    std::function<void()> wake;
+  };
+
   DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts);
+  void setHaHooks(HaHooks hooks) { ha_ = std::move(hooks); }
 
   // One datagram. Replies that may leave now are appended to `ready`.
   void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
@@ -57,24 +72,32 @@ class DhcpPipeline {
   void setEnabled(bool on) noexcept { enabled_ = on; }
   bool enabled() const noexcept { return enabled_; }
   void setPorts(ReplyPorts p) noexcept { opts_.ports = p; }
-  std::size_t parked() const noexcept { return parking_.size(); }
+  std::size_t parked() const noexcept { return parking_.size() + haParked_.size(); }
   // Past this many parked replies, new queries are shed before any work is done on them.
-  bool congested() const noexcept { return parking_.size() >= opts_.parkCapacity * 3 / 4; }
+  bool congested() const noexcept { return parked() >= opts_.parkCapacity * 3 / 4; }
 
  private:
   enum Counter : std::size_t {
     kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
     kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAllocFail, kAckNotDurable, kCount
+    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {
       "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
       "pkt4-request-received", "pkt4-release-received", "pkt4-decline-received",
       "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
       "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
-      "v4-allocation-fail", "pkt4-ack-not-durable-drop"};
+      "v4-allocation-fail", "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop"};
 
   void countReceived(const proto::Packet4& p) noexcept;
+  void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes, TimePoint now);
+  void onHaAck(std::uint64_t id, bool ok);
+
+  struct HaParked {
+    std::uint64_t seq = 0;  // journal sequence the reply also waits for
+    TimePoint deadline{};
+    Outgoing out;
+  };
 
   engine::Engine& engine_;
   LeaseWriter& writer_;
@@ -84,6 +107,10 @@ class DhcpPipeline {
   ReplyParking<Outgoing> parking_;
   std::array<std::uint64_t, kCount> counts_{};
   bool enabled_ = true;
+  HaHooks ha_;
+  std::unordered_map<std::uint64_t, HaParked> haParked_;  // by id, awaiting the partner's ack
+  std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out
+  std::uint64_t haNextId_ = 0;
 };
 
 }  // namespace tandem::net

@@ -1,0 +1,50 @@
+#pragma once
+// What HaService needs to talk to one HA peer, as a small interface so the service's unit
+// tests inject a fake peer instead of running HTTP listeners (design.md: fakes over mocks).
+// Production: PeerClientTransport, over net::PeerClient (persistent HTTP(S) connections,
+// mutual TLS, basic auth, a deadline on every request).
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/logger.h"
+#include "dhcpd/common/result.h"
+#include "dhcpd/net/peer_client.h"
+
+namespace tandem::daemon {
+
+class PeerTransport {
+ public:
+  // The answer map (the first element of Kea's one-element answer list), or a transport
+  // error (connect, TLS, timeout, HTTP status, unparsable body).
+  using Callback = std::function<void(Result<nlohmann::json>)>;
+
+  virtual ~PeerTransport() = default;
+  // Asynchronous: `cb` runs later on the daemon thread, never inside send().
+  virtual void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) = 0;
+  // Blocking, for the operator commands Kea also runs synchronously (ha-maintenance-start,
+  // ha-maintenance-cancel, ha-sync): the command handler needs the peer's answer to answer.
+  virtual Result<nlohmann::json> sendBlocking(nlohmann::json command, std::chrono::milliseconds timeout) = 0;
+  // Fails every pending request (their callbacks run with an error).
+  virtual void cancelAll() = 0;
+};
+
+class PeerClientTransport final : public PeerTransport {
+ public:
+  // Throws std::invalid_argument on a bad URL or unreadable TLS material (start-up error).
+  PeerClientTransport(boost::asio::io_context& io, net::PeerClientConfig config, Logger& log);
+
+  void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) override;
+  Result<nlohmann::json> sendBlocking(nlohmann::json command, std::chrono::milliseconds timeout) override;
+  void cancelAll() override { client_.cancelAll(); }
+
+ private:
+  net::PeerClientConfig config_;
+  Logger& log_;
+  net::PeerClient client_;
+};
+
+}  // namespace tandem::daemon

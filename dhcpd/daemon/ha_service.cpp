@@ -1,0 +1,558 @@
+#include "dhcpd/daemon/ha_service.h"
+
+#include <algorithm>
+#include <span>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "heartbeat/client_key.h"
+#include "sync/lease_merge.h"
+
+namespace tandem::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+// Kea's HA client uses 10 s for every peer command but the page fetch (reference 3.1).
+constexpr std::chrono::milliseconds kRequestTimeout{10000};
+
+Result<sync::PeerAnswer> toPeerAnswer(const Result<json>& r) {
+  if (!r) return r.error();
+  // The transport hands over the answer map; the HA rules are written for Kea's list.
+  return sync::parsePeerAnswer(json::array({*r}));
+}
+
+heartbeat::ClientKey keyOf(const Lease& l) { return heartbeat::ClientKey::of(l.hwAddr.view(), l.clientId); }
+
+std::string originName(int origin) {
+  // The daemon's dhcp-disable origins: 1000+ HA local (state machine), 2000+ HA remote.
+  return origin >= 2000 ? "ha-partner" : "ha-local";
+}
+
+}  // namespace
+
+struct HaService::SyncRun {
+  std::string peer;
+  std::chrono::seconds maxPeriod{60};
+  std::optional<Ipv4> after;
+  std::size_t pages = 0;
+  std::size_t received = 0;
+  std::size_t written = 0;
+};
+
+HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::ServerControl& control, Peers peers,
+                     HaTimers& timers, Logger& log)
+    : cfg_(cfg),
+      control_(control),
+      peers_(std::move(peers)),
+      timers_(timers),
+      log_(log),
+      machine_(std::move(cfg)),
+      split_(std::make_unique<ha::PoolSplit>(cfg_, dhcp)),
+      backlog_(cfg_.delayedUpdatesLimit),
+      alive_(std::make_shared<bool>(true)) {}
+
+HaService::~HaService() { stop(); }
+
+void HaService::start() {
+  if (started_) return;
+  started_ = true;
+  if (split_->enabled()) {
+    log_.info("HA_POOL_SPLIT", "{}: allocating new addresses only from the {} addresses of {} split pool range(s)",
+              cfg_.thisServerName, split_->ownShare() == ha::PoolSplit::Share::Even ? "even" : "odd",
+              split_->splitPools().size());
+  }
+  dispatch(ha::Start{});
+}
+
+void HaService::stop() {
+  if (!started_) return;
+  started_ = false;
+  timers_.cancel(ha::TimerId::Heartbeat);
+  timers_.cancel(ha::TimerId::CommunicationCheck);
+  // Callbacks of cancelled requests run now; they must not drive the machine any more.
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
+  for (auto& [name, t] : peers_) t->cancelAll();
+}
+
+PeerTransport* HaService::transport(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+// ---- machine plumbing -------------------------------------------------------------------
+
+std::optional<ha::CommandAnswer> HaService::dispatch(const ha::HaEvent& event) {
+  std::optional<ha::CommandAnswer> answer;
+  const std::vector<ha::Action> actions = machine_.handle(event, control_.now());
+  for (const ha::Action& a : actions) perform(a, answer);
+  return answer;
+}
+
+void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswer>& answer) {
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, ha::SendHeartbeat>) {
+          sendHeartbeat(a.peer);
+        } else if constexpr (std::is_same_v<A, ha::ArmTimer>) {
+          std::weak_ptr<bool> guard = alive_;
+          const ha::TimerId id = a.id;
+          timers_.arm(id, a.at, [this, guard, id] {
+            if (auto g = guard.lock(); g && *g) dispatch(ha::TimerFired{id});
+          });
+        } else if constexpr (std::is_same_v<A, ha::CancelTimer>) {
+          timers_.cancel(a.id);
+        } else if constexpr (std::is_same_v<A, ha::StartSync>) {
+          startSync(a.peer, a.maxPeriod);
+        } else if constexpr (std::is_same_v<A, ha::ServeScopes>) {
+          log_.info("HA_LOCAL_SCOPES", "{}: serving scopes [{}]", cfg_.thisServerName, fmt::join(a.scopes, ", "));
+        } else if constexpr (std::is_same_v<A, ha::DisableDhcp>) {
+          setDhcp(a.origin, false);
+        } else if constexpr (std::is_same_v<A, ha::EnableDhcp>) {
+          setDhcp(a.origin, true);
+        } else if constexpr (std::is_same_v<A, ha::SendHaReset>) {
+          sendHaReset(a.peer);
+        } else if constexpr (std::is_same_v<A, ha::ReplayBacklog>) {
+          replayBacklog(a.peer);
+        } else if constexpr (std::is_same_v<A, ha::ClearBacklog>) {
+          backlog_.clear();
+        } else if constexpr (std::is_same_v<A, ha::SendMaintenanceNotify>) {
+          if (auto nested = maintenanceNotify(a)) answer = std::move(nested);
+        } else if constexpr (std::is_same_v<A, ha::SetPartnerShare>) {
+          split_->setPartnerShareUsableFrom(a.usableFrom);
+        } else if constexpr (std::is_same_v<A, ha::StateChanged>) {
+          if (stateObserver_) stateObserver_(a);
+        } else if constexpr (std::is_same_v<A, ha::Log>) {
+          if (log_.enabled(a.severity)) log_.write(a.severity, a.id, a.text);
+        } else if constexpr (std::is_same_v<A, ha::CommandAnswer>) {
+          answer = a;
+        }
+      },
+      action);
+}
+
+void HaService::setDhcp(int origin, bool enable) {
+  if (enable) {
+    control_.enableDhcp(originName(origin));
+  } else {
+    control_.disableDhcp(originName(origin), std::nullopt);
+  }
+}
+
+// ---- heartbeats, reset, backlog, maintenance -----------------------------------------------
+
+void HaService::sendHeartbeat(const std::string& peer) {
+  PeerTransport* t = transport(peer);
+  if (!t) return;
+  // Never wait longer than max-response-delay for one answer: a partner that hangs (rather
+  // than refusing connections) is then detected on time instead of after Kea's fixed 10 s.
+  const auto timeout = std::min(kRequestTimeout, std::max(cfg_.maxResponseDelay, std::chrono::milliseconds(1000)));
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), timeout,
+          [this, guard](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = toPeerAnswer(r);
+            if (!answer) {
+              dispatch(ha::HeartbeatFailed{answer.error().message});
+              return;
+            }
+            if (answer->result != sync::kResultSuccess) {
+              dispatch(ha::HeartbeatFailed{fmt::format("result {}: {}", answer->result, answer->text)});
+              return;
+            }
+            auto hb = sync::parseHeartbeatAnswer(*answer);
+            if (!hb) {
+              dispatch(ha::HeartbeatFailed{hb.error().message});
+              return;
+            }
+            dispatch(*hb);
+          });
+}
+
+void HaService::sendHaReset(const std::string& peer) {
+  PeerTransport* t = transport(peer);
+  if (!t) return;
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("ha-reset", sync::haResetArgs(cfg_.thisServerName)), kRequestTimeout,
+          [this, guard](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = toPeerAnswer(r);
+            const bool ok = answer && answer->result == sync::kResultSuccess;
+            dispatch(ha::HaResetFinished{ok, answer ? answer->text : answer.error().message});
+          });
+}
+
+void HaService::replayBacklog(const std::string& peer) {
+  log_.info("HA_LEASES_BACKLOG_START", "sending {} queued lease update(s) to {}", backlog_.size(), peer);
+  replayNext(peer);
+}
+
+void HaService::replayNext(const std::string& peer) {
+  // In order, one at a time, stopping at the first failure (reference 6.3).
+  PeerTransport* t = transport(peer);
+  const sync::LeaseUpdateBacklog::Entry* e = backlog_.front();
+  if (!e || !t) {
+    dispatch(ha::BacklogReplayFinished{t != nullptr, t ? "" : "no transport"});
+    return;
+  }
+  const bool add = e->op == sync::LeaseUpdateBacklog::Op::Add;
+  json cmd = sync::makeCommand(add ? "lease4-update" : "lease4-del",
+                               add ? sync::leaseUpdateArgs(e->lease) : sync::leaseDelArgs(e->lease));
+  std::weak_ptr<bool> guard = alive_;
+  t->send(std::move(cmd), kRequestTimeout, [this, guard, peer](Result<json> r) {
+    if (auto g = guard.lock(); !g || !*g) return;
+    const auto outcome = sync::classifyLeaseUpdateAnswer(toPeerAnswer(r));
+    if (outcome != ha::LeaseUpdateResult::Outcome::Ok) {
+      dispatch(ha::BacklogReplayFinished{false, r ? r->dump() : r.error().message});
+      return;
+    }
+    (void)backlog_.pop();
+    replayNext(peer);
+  });
+}
+
+std::optional<ha::CommandAnswer> HaService::maintenanceNotify(const ha::SendMaintenanceNotify& a) {
+  PeerTransport* t = transport(a.peer);
+  Result<json> r = t ? t->sendBlocking(sync::makeCommand("ha-maintenance-notify",
+                                                         sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel,
+                                                                                     a.state)),
+                                      kRequestTimeout)
+                     : Result<json>(makeError("no transport to " + a.peer));
+  return dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(r)));
+}
+
+// ---- scopes and lease updates ---------------------------------------------------------------
+
+bool HaService::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta) {
+  const auto type = query.messageType();
+  const auto clientId = query.clientId();
+  ha::QueryView view;
+  view.messageType = type ? static_cast<std::uint8_t>(*type) : 0;
+  if (clientId) view.clientId = *clientId;
+  view.hwAddr = std::span<const std::uint8_t>(query.chaddr.data(), std::min<std::size_t>(query.hlen, 16));
+  const ha::ScopeDecision d = machine_.scopeFilter().classify(view);
+  if (!d.scopeClass.empty()) meta.classes.push_back(d.scopeClass);
+  if (d.inScope) return true;
+  // Kea analyses only the partner's clients, and only while communication is interrupted
+  // (reference 3.3); the detector ignores the rest, so skip building the event.
+  if (ha::ScopeFilter::isHaType(view.messageType) && !d.scope.empty() &&
+      machine_.communicationInterrupted(control_.now())) {
+    ha::PartnerQuerySeen seen;
+    seen.hwAddr.assign(view.hwAddr.begin(), view.hwAddr.end());
+    if (clientId) seen.clientId = *clientId;
+    seen.secs = query.secs;
+    dispatch(seen);
+  }
+  return false;
+}
+
+void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done) {
+  struct Pending {
+    std::size_t outstanding = 1;  // this call's own reference, released at the end
+    bool ok = true;
+    Done done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  auto release = [](const std::shared_ptr<Pending>& p, bool ok) {
+    if (!ok) p->ok = false;
+    if (--p->outstanding == 0 && p->done) {
+      Done d = std::move(p->done);
+      d(p->ok);
+    }
+  };
+
+  bool skipped = false, overflow = false;
+  if (!changes.empty()) {
+    for (const ha::PeerConfig* peer : cfg_.otherPeers()) {
+      const ha::UpdatePolicy policy = machine_.updatePolicy(*peer);
+      switch (policy) {
+        case ha::UpdatePolicy::Skip: continue;
+        case ha::UpdatePolicy::SkipCounted: skipped = true; continue;
+        case ha::UpdatePolicy::Queue:
+          for (const auto& c : changes) {
+            const auto op = c.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
+                                                                         : sync::LeaseUpdateBacklog::Op::Delete;
+            if (!backlog_.push(op, c.lease)) overflow = true;
+          }
+          continue;
+        case ha::UpdatePolicy::SendAndWait:
+        case ha::UpdatePolicy::SendNoWait: break;
+      }
+      PeerTransport* t = transport(peer->name);
+      const bool wait = policy == ha::UpdatePolicy::SendAndWait;
+      if (!t) {
+        if (wait) pending->ok = false;
+        continue;
+      }
+      for (const auto& c : changes) {
+        const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
+        json cmd = sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
+                                     upsert ? sync::leaseUpdateArgs(c.lease) : sync::leaseDelArgs(c.lease));
+        if (wait) ++pending->outstanding;
+        std::weak_ptr<bool> guard = alive_;
+        t->send(std::move(cmd), kRequestTimeout,
+                [this, guard, pending, wait, release, name = peer->name, key = keyOf(c.lease)](Result<json> r) {
+                  auto answer = toPeerAnswer(r);
+                  const auto outcome = sync::classifyLeaseUpdateAnswer(answer);
+                  if (auto g = guard.lock(); g && *g) {
+                    ha::LeaseUpdateResult ev;
+                    ev.peer = name;
+                    ev.outcome = outcome;
+                    ev.client = key;
+                    ev.text = answer ? answer->text : answer.error().message;
+                    dispatch(ev);
+                  }
+                  // Kea drops the reply on any failed required update, conflicts included.
+                  if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
+                });
+      }
+    }
+  }
+  if (skipped) machine_.noteSkippedUpdate();
+  if (overflow) dispatch(ha::BacklogOverflowed{});
+  release(pending, true);
+}
+
+// ---- lease synchronisation -------------------------------------------------------------------
+
+std::size_t HaService::mergePage(const std::vector<Lease>& leases) {
+  std::size_t written = 0;
+  for (const Lease& l : leases) {
+    const auto action = sync::mergeForSync(control_.leases().byAddress(l.address), l);
+    if (action == sync::MergeAction::KeepLocal) continue;
+    if (auto r = control_.putLease(l, Origin::Partner); !r) {
+      // Kea logs per-lease errors and goes on (reference 4.6 step 3).
+      log_.warn("HA_LEASE_SYNC_STALE_LEASE4_SKIP", "lease {} from the partner not stored: {}", l.address.toString(),
+                r.error().message);
+      continue;
+    }
+    ++written;
+  }
+  return written;
+}
+
+void HaService::startSync(const std::string& peer, std::chrono::seconds maxPeriod) {
+  auto run = std::make_shared<SyncRun>();
+  run->peer = peer;
+  run->maxPeriod = maxPeriod;
+  syncStep(std::move(run));
+}
+
+void HaService::syncStep(std::shared_ptr<SyncRun> run) {
+  PeerTransport* t = transport(run->peer);
+  if (!t) {
+    syncFinish(run, false, "no transport to " + run->peer);
+    return;
+  }
+  std::weak_ptr<bool> guard = alive_;
+  // dhcp-disable before every page re-arms the partner's max-period timer (reference 4.6).
+  t->send(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(cfg_.remoteOrigin(),
+                                                                  static_cast<std::uint32_t>(run->maxPeriod.count()))),
+          kRequestTimeout, [this, guard, run, t](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = toPeerAnswer(r);
+            if (!answer || answer->result != sync::kResultSuccess) {
+              syncFinish(run, false, "dhcp-disable: " + (answer ? answer->text : answer.error().message));
+              return;
+            }
+            t->send(sync::makeCommand("lease4-get-page", sync::pageRequestArgs(run->after, cfg_.syncPageLimit)),
+                    cfg_.syncTimeout, [this, guard, run](Result<json> r2) {
+                      if (auto g = guard.lock(); !g || !*g) return;
+                      auto a2 = toPeerAnswer(r2);
+                      if (!a2) {
+                        syncFinish(run, false, "lease4-get-page: " + a2.error().message);
+                        return;
+                      }
+                      auto page = sync::parsePageAnswer(*a2, cfg_.syncPageLimit);
+                      if (!page) {
+                        syncFinish(run, false, "lease4-get-page: " + page.error().message);
+                        return;
+                      }
+                      for (const auto& e : page->errors) log_.warn("HA_LEASE_SYNC_BAD_LEASE", "{}", e);
+                      ++run->pages;
+                      run->received += page->leases.size();
+                      run->written += mergePage(page->leases);
+                      log_.info("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {}",
+                                page->leases.size(), run->peer);
+                      if (page->last) {
+                        syncFinish(run, true, "");
+                        return;
+                      }
+                      run->after = page->next;
+                      syncStep(run);
+                    });
+          });
+}
+
+void HaService::syncFinish(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
+  PeerTransport* t = transport(run->peer);
+  const std::string summary =
+      ok ? fmt::format("{} lease(s) in {} page(s) from {}, {} written", run->received, run->pages, run->peer, run->written)
+         : text;
+  std::weak_ptr<bool> guard = alive_;
+  auto finished = [this, guard, ok, summary] {
+    if (auto g = guard.lock(); g && *g) dispatch(ha::SyncFinished{ok, summary});
+  };
+  if (!t) {
+    finished();
+    return;
+  }
+  if (!ok) {
+    // Give the partner its service back now instead of after max-period.
+    t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
+            [finished](Result<json>) { finished(); });
+    return;
+  }
+  t->send(sync::makeCommand("ha-sync-complete-notify",
+                            sync::syncCompleteNotifyArgs(cfg_.thisServerName, cfg_.remoteOrigin())),
+          kRequestTimeout, [this, guard, t, finished](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = toPeerAnswer(r);
+            if (answer && answer->result == sync::kResultUnsupported) {
+              // An older peer: re-enable it the old way (reference 4.6 step 5).
+              t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
+                      [finished](Result<json>) { finished(); });
+              return;
+            }
+            finished();
+          });
+}
+
+api::json HaService::syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod) {
+  PeerTransport* t = transport(peer);
+  if (!t) return api::makeAnswer(api::kResultError, "unknown peer " + peer);
+  const int origin = cfg_.remoteOrigin();
+  std::optional<Ipv4> after;
+  std::size_t received = 0, written = 0;
+  std::string failure;
+  for (;;) {
+    auto dis = toPeerAnswer(
+        t->sendBlocking(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(origin, maxPeriod.value_or(0))),
+                        kRequestTimeout));
+    if (!dis || dis->result != sync::kResultSuccess) {
+      failure = "dhcp-disable failed: " + (dis ? dis->text : dis.error().message);
+      break;
+    }
+    auto ans = toPeerAnswer(t->sendBlocking(
+        sync::makeCommand("lease4-get-page", sync::pageRequestArgs(after, cfg_.syncPageLimit)), cfg_.syncTimeout));
+    if (!ans) {
+      failure = "lease4-get-page failed: " + ans.error().message;
+      break;
+    }
+    auto page = sync::parsePageAnswer(*ans, cfg_.syncPageLimit);
+    if (!page) {
+      failure = "lease4-get-page failed: " + page.error().message;
+      break;
+    }
+    received += page->leases.size();
+    written += mergePage(page->leases);
+    if (page->last) break;
+    after = page->next;
+  }
+  if (!failure.empty()) {
+    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
+    log_.error("HA_SYNC_FAILED", "ha-sync from {} failed: {}", peer, failure);
+    return api::makeAnswer(api::kResultError, failure);
+  }
+  auto notify = toPeerAnswer(t->sendBlocking(
+      sync::makeCommand("ha-sync-complete-notify", sync::syncCompleteNotifyArgs(cfg_.thisServerName, origin)),
+      kRequestTimeout));
+  if (!notify || notify->result == sync::kResultUnsupported) {
+    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
+  }
+  log_.info("HA_SYNC_SUCCESSFUL", "ha-sync from {}: {} lease(s) received, {} written", peer, received, written);
+  return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.");
+}
+
+// ---- commands and status --------------------------------------------------------------------
+
+api::json HaService::answerOf(const std::optional<ha::CommandAnswer>& a) const {
+  if (!a) return api::makeAnswer(api::kResultError, "internal error: the HA state machine gave no answer");
+  return api::makeAnswer(a->result, a->text, a->arguments);
+}
+
+std::optional<api::json> HaService::checkServerName(const api::json& args) const {
+  if (!args.is_object()) return std::nullopt;
+  auto it = args.find("server-name");
+  if (it == args.end()) return std::nullopt;
+  if (!it->is_string()) return api::makeAnswer(api::kResultError, "'server-name' must be a string");
+  if (!cfg_.find(it->get<std::string>())) {
+    return api::makeAnswer(api::kResultError, "server name '" + it->get<std::string>() + "' not found in the HA configuration");
+  }
+  return std::nullopt;
+}
+
+void HaService::registerCommands(api::CommandRegistry& registry) {
+  using api::CommandContext;
+  registry.add("ha-heartbeat", [this](const api::json& args, const CommandContext&) {
+    if (auto err = checkServerName(args)) return *err;
+    return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText,
+                           sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now()));
+  });
+  registry.add("ha-scopes", [this](const api::json& args, const CommandContext&) {
+    auto scopes = sync::parseScopesArgs(args);
+    if (!scopes) return api::makeAnswer(api::kResultError, scopes.error().message);
+    return answerOf(dispatch(*scopes));
+  });
+  registry.add("ha-continue", [this](const api::json&, const CommandContext&) {
+    return answerOf(dispatch(ha::HaContinueCommand{}));
+  });
+  registry.add("ha-reset", [this](const api::json& args, const CommandContext&) {
+    if (auto err = checkServerName(args)) return *err;
+    return answerOf(dispatch(ha::HaResetCommand{}));
+  });
+  registry.add("ha-maintenance-start", [this](const api::json&, const CommandContext&) {
+    return answerOf(dispatch(ha::MaintenanceStartCommand{}));
+  });
+  registry.add("ha-maintenance-cancel", [this](const api::json&, const CommandContext&) {
+    return answerOf(dispatch(ha::MaintenanceCancelCommand{}));
+  });
+  registry.add("ha-maintenance-notify", [this](const api::json& args, const CommandContext&) {
+    if (auto err = checkServerName(args)) return *err;
+    auto cmd = sync::parseMaintenanceNotify(args);
+    if (!cmd) return api::makeAnswer(api::kResultError, cmd.error().message);
+    return answerOf(dispatch(*cmd));
+  });
+  registry.add("ha-sync-complete-notify", [this](const api::json& args, const CommandContext&) {
+    if (auto err = checkServerName(args)) return *err;
+    auto origin = sync::parseOrigin(args, cfg_.remoteOrigin());
+    if (!origin) return api::makeAnswer(api::kResultError, origin.error().message);
+    return answerOf(dispatch(ha::SyncCompleteNotified{*origin}));
+  });
+  registry.add("ha-sync", [this](const api::json& args, const CommandContext&) {
+    if (!args.is_object()) return api::makeAnswer(api::kResultError, "arguments missing or not a map");
+    auto name = args.find("server-name");
+    if (name == args.end() || !name->is_string()) {
+      return api::makeAnswer(api::kResultError, "'server-name' is mandatory for the 'ha-sync' command");
+    }
+    const std::string peer = name->get<std::string>();
+    if (peer == cfg_.thisServerName) {
+      return api::makeAnswer(api::kResultError, "'server-name' must name another server than this one");
+    }
+    if (!cfg_.find(peer)) return api::makeAnswer(api::kResultError, "server name '" + peer + "' not found");
+    std::optional<std::uint32_t> maxPeriod;
+    if (auto mp = args.find("max-period"); mp != args.end()) {
+      if (!mp->is_number_integer() || mp->get<std::int64_t>() <= 0 || mp->get<std::int64_t>() > INT64_C(0xffffffff)) {
+        return api::makeAnswer(api::kResultError, "'max-period' must be a positive integer");
+      }
+      maxPeriod = mp->get<std::uint32_t>();
+    }
+    return syncBlocking(peer, maxPeriod);
+  });
+}
+
+nlohmann::json HaService::statusSection() const {
+  const TimePoint now = control_.now();
+  return json::array({sync::statusHaSection(machine_.status(now), now)});
+}
+
+engine::Engine::AllocFilter HaService::allocFilter() const {
+  return split_->allocFilter([this] { return control_.now(); });
+}
+
+}  // namespace tandem::daemon

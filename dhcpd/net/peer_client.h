@@ -1,0 +1,93 @@
+#pragma once
+// HTTP(S) client that carries HA commands to one partner, Kea 2.2 or tandemd
+// (reference/ha-protocol.md section 4.1): POST / with a JSON command, answer = a one-element
+// JSON list. Lease updates go out for every DHCPACK and the ACK waits for the answer, so the
+// client keeps a small pool of persistent connections, each doing one request/response at a
+// time (Kea's listener does not support HTTP pipelining), and queues the rest.
+//
+// Threading: callback style; every call and every callback runs on the io_context's single
+// thread (the daemon's). Callbacks are never invoked from inside send().
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/logger.h"
+#include "dhcpd/common/result.h"
+
+namespace tandem::net {
+
+// Error::code values of a failed send(). Every one of them is a "communication failure" in
+// Kea's terms (the partner becomes unavailable); the answer's own "result" is the caller's.
+enum class PeerError : int {
+  Connect = 1,   // TCP connect failed (refused, unreachable)
+  Tls,           // handshake or TLS record failure, certificate rejected either way
+  Timeout,       // no complete answer before the request's deadline
+  Transport,     // connection lost mid-exchange
+  HttpStatus,    // HTTP status other than 200 (401 bad credentials, 403 restricted command)
+  BadBody,       // not JSON, not an object or non-empty list of objects, or too large
+  BadRequest,    // the command given to send() is not a JSON object with a "command"
+  Cancelled,     // cancelAll() or shutdown
+  QueueFull,     // more than maxPending requests waiting
+};
+std::string_view toString(PeerError e) noexcept;
+
+struct PeerClientConfig {
+  std::string url;  // "http://198.18.0.2:8001/" or "https://..." (IP literal, as Kea)
+  // Empty user = no Authorization header, as in Kea.
+  std::string basicAuthUser;
+  std::string basicAuthPassword;
+  // https only. trustAnchor: CA file or (c_rehash'ed) directory; empty = system defaults.
+  // certFile + keyFile: our certificate for mutual TLS; both or neither.
+  std::string trustAnchor;
+  std::string certFile;
+  std::string keyFile;
+  std::size_t connections = 4;
+  // Kea's HA client uses a fixed 10 s for heartbeats and lease updates (section 3.1).
+  std::chrono::milliseconds requestTimeout{10000};
+  std::size_t maxResponseBytes = 64 * 1024 * 1024;  // a lease4-get-page of 10,000 leases is ~3 MB
+  std::size_t maxPending = 65536;                   // queued + in flight
+};
+
+class PeerClient {
+ public:
+  using Callback = std::function<void(Result<nlohmann::json>)>;
+
+  // Validates the URL and loads the TLS material; the error names the problem.
+  static Result<std::unique_ptr<PeerClient>> create(boost::asio::io_context& io, PeerClientConfig config,
+                                                    Logger& logger);
+  // Same, for start-up code: throws std::invalid_argument on a bad URL or bad TLS files.
+  PeerClient(boost::asio::io_context& io, PeerClientConfig config, Logger& logger);
+  // Pending callbacks are dropped without being called.
+  ~PeerClient();
+  PeerClient(const PeerClient&) = delete;
+  PeerClient& operator=(const PeerClient&) = delete;
+
+  // `command` is {"command": ..., "arguments": ...}; "service": ["dhcp4"] is added when
+  // absent (Kea 2.2 sends it with every peer command). `cb` gets the first element of the
+  // answer list (a bare object is accepted too) or an Error with a PeerError code.
+  void send(nlohmann::json command, Callback cb);
+  // With its own deadline, e.g. sync-timeout for lease4-get-page.
+  void send(nlohmann::json command, Callback cb, std::chrono::milliseconds timeout);
+
+  // Requests queued or on the wire.
+  std::size_t inFlight() const noexcept;
+  // Connections currently open (for status and tests).
+  std::size_t openConnections() const noexcept;
+  // Fails every pending request with PeerError::Cancelled (callbacks run before this
+  // returns) and closes the connections. The client stays usable: the next send reconnects.
+  void cancelAll();
+
+  const std::string& url() const noexcept;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace tandem::net

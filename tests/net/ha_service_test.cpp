@@ -1,0 +1,484 @@
+// HaService, the Asio shell around the HA core, driven with a fake clock, fake timers and
+// fake peers: every exchange is visible as JSON and nothing sleeps.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dhcpd/daemon/ha_service.h"
+#include "heartbeat/http_date.h"
+#include "tests/api/fake_server_control.h"
+#include "tests/ha/ha_test_util.h"
+
+namespace tandem::daemon {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json ok(std::string text = "ok", json args = nullptr) {
+  json a = {{"result", 0}, {"text", std::move(text)}};
+  if (!args.is_null()) a["arguments"] = std::move(args);
+  return a;
+}
+
+// A peer that queues requests; the test answers them with `respond` (or a responder).
+class FakePeer final : public PeerTransport {
+ public:
+  struct Request {
+    json command;
+    Callback cb;
+  };
+  std::deque<Request> queue;
+  std::vector<json> sent;  // every command, in order
+  std::function<Result<json>(const json&)> responder;
+
+  void send(json command, std::chrono::milliseconds, Callback cb) override {
+    sent.push_back(command);
+    queue.push_back({std::move(command), std::move(cb)});
+  }
+  Result<json> sendBlocking(json command, std::chrono::milliseconds) override {
+    sent.push_back(command);
+    if (!responder) return makeError("no responder");
+    return responder(command);
+  }
+  void cancelAll() override {
+    auto q = std::move(queue);
+    queue.clear();
+    for (auto& r : q) r.cb(makeError("cancelled"));
+  }
+  // Answers the oldest pending request.
+  void answerNext(Result<json> answer) {
+    ASSERT_FALSE(queue.empty());
+    auto r = std::move(queue.front());
+    queue.pop_front();
+    r.cb(std::move(answer));
+  }
+  // Answers everything pending (and what those answers trigger) with the responder.
+  void drain() {
+    for (int guard = 0; !queue.empty() && guard < 1000; ++guard) {
+      auto r = std::move(queue.front());
+      queue.pop_front();
+      r.cb(responder(r.command));
+    }
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> n;
+    for (const auto& c : sent) n.push_back(c.at("command").get<std::string>());
+    return n;
+  }
+};
+
+class FakeTimers final : public HaTimers {
+ public:
+  struct Armed {
+    TimePoint at;
+    std::function<void()> fire;
+  };
+  std::map<ha::TimerId, Armed> armed;
+  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  void cancel(ha::TimerId id) override { armed.erase(id); }
+  bool has(ha::TimerId id) const { return armed.count(id) != 0; }
+  // Fires a timer; the test advances the clock to its deadline first.
+  void fire(ha::TimerId id, FakeClock& clock) {
+    auto it = armed.find(id);
+    ASSERT_NE(it, armed.end());
+    auto a = std::move(it->second);
+    armed.erase(it);
+    if (a.at > clock.now()) clock.advance(a.at - clock.now());
+    a.fire();
+  }
+};
+
+// What a healthy partner answers, in the given state.
+struct PartnerSim {
+  std::string state = "waiting";
+  std::vector<Lease> leases;
+  Result<json> operator()(const json& cmd) const {
+    const std::string name = cmd.at("command");
+    if (name == "ha-heartbeat") {
+      return ok("HA peer status returned.", {{"state", state},
+                                             {"date-time", heartbeat::formatRfc1123(now)},
+                                             {"scopes", json::array()},
+                                             {"unsent-update-count", 0}});
+    }
+    if (name == "lease4-get-page") {
+      std::vector<Lease> page = leases;
+      return sync::pageAnswer(page).at(0);
+    }
+    return ok();
+  }
+  TimePoint now;
+};
+
+Lease makeLease(Ipv4 a, std::uint8_t mac) {
+  Lease l;
+  l.address = a;
+  l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x52, 0x54, 0, 0, 0, mac});
+  l.validLifetime = 3600;
+  l.cltt = 1'750'000'000;
+  l.subnetId = 1;
+  return l;
+}
+
+proto::Packet4 discoverFrom(std::vector<std::uint8_t> mac, std::uint16_t secs = 0) {
+  proto::Packet4 p;
+  p.hlen = static_cast<std::uint8_t>(mac.size());
+  std::copy(mac.begin(), mac.end(), p.chaddr.begin());
+  p.secs = secs;
+  p.set(proto::opt::kMessageType, {1});
+  return p;
+}
+
+class HaServiceTest : public ::testing::Test {
+ protected:
+  void build(ha::HaConfig cfg) {
+    log.setSeverity(Severity::Error);
+    api::testing::setUpTwoSubnets(control);
+    HaService::Peers peers;
+    for (const ha::PeerConfig* p : cfg.otherPeers()) {
+      auto fake = std::make_unique<FakePeer>();
+      fakes[p->name] = fake.get();
+      peers[p->name] = std::move(fake);
+    }
+    partner().responder = [this](const json& c) {
+      sim.now = control.clock.now();
+      return sim(c);
+    };
+    if (fakes.count("server3")) fakes["server3"]->responder = [](const json&) -> Result<json> { return ok(); };
+    service = std::make_unique<HaService>(cfg, control.cfg, control, std::move(peers), timers, log);
+    service->onStateChange([this](const ha::StateChanged& s) { changes.push_back(s.to); });
+    service->registerCommands(registry);
+  }
+  FakePeer& partner() { return *fakes.at(self == "server1" ? "server2" : "server1"); }
+  void heartbeat() {
+    timers.fire(ha::TimerId::Heartbeat, control.clock);
+    partner().drain();
+  }
+  // Startup sequence of the primary against a partner that follows it (reference 2.5).
+  void reachLoadBalancing() {
+    service->start();
+    sim.state = "waiting";
+    heartbeat();  // waiting + partner waiting -> primary syncs -> ready
+    ASSERT_EQ(service->state(), ha::HaState::Ready);
+    sim.state = "ready";
+    heartbeat();  // both ready: the primary goes first
+    ASSERT_EQ(service->state(), ha::HaState::LoadBalancing);
+    sim.state = "load-balancing";
+    heartbeat();
+  }
+  json run(const std::string& name, json args = nullptr) {
+    return registry.execute(name, args, api::CommandContext{"test", "", "", {}});
+  }
+
+  std::string self = "server1";
+  api::testing::FakeServerControl control;
+  FakeTimers timers;
+  Logger log;
+  api::CommandRegistry registry;
+  std::map<std::string, FakePeer*> fakes;
+  PartnerSim sim;
+  std::unique_ptr<HaService> service;
+  std::vector<ha::HaState> changes;
+};
+
+TEST_F(HaServiceTest, StartsWaitingWithDhcpDisabledAndAHeartbeatArmed) {
+  build(ha::testing::lbConfig());
+  service->start();
+  EXPECT_EQ(service->state(), ha::HaState::Waiting);
+  ASSERT_TRUE(control.lastDisable);
+  EXPECT_EQ(control.lastDisable->first, "ha-local");
+  ASSERT_TRUE(timers.has(ha::TimerId::Heartbeat));
+  EXPECT_EQ(timers.armed[ha::TimerId::Heartbeat].at, control.clock.now() + 1s);
+  timers.fire(ha::TimerId::Heartbeat, control.clock);
+  ASSERT_EQ(partner().queue.size(), 1u);
+  const json& hb = partner().queue.front().command;
+  EXPECT_EQ(hb["command"], "ha-heartbeat");
+  EXPECT_EQ(hb["arguments"]["server-name"], "server1");
+  EXPECT_EQ(hb["service"], json::array({"dhcp4"}));
+}
+
+TEST_F(HaServiceTest, PrimarySyncsFromWaitingPartnerThenReachesLoadBalancing) {
+  build(ha::testing::lbConfig());
+  sim.leases = {makeLease(Ipv4(198, 18, 16, 20), 1), makeLease(Ipv4(198, 18, 16, 21), 2)};
+  reachLoadBalancing();
+  // The sync used Kea's protocol: dhcp-disable (origin ha-partner, max-period), a page,
+  // then ha-sync-complete-notify.
+  const auto& sent = partner().sent;
+  auto find = [&](const std::string& n) {
+    return std::find_if(sent.begin(), sent.end(), [&](const json& c) { return c["command"] == n; });
+  };
+  auto dis = find("dhcp-disable");
+  ASSERT_NE(dis, sent.end());
+  EXPECT_EQ((*dis)["arguments"]["origin"], "ha-partner");
+  EXPECT_EQ((*dis)["arguments"]["origin-id"], 2000);
+  EXPECT_EQ((*dis)["arguments"]["max-period"], 60);
+  auto page = find("lease4-get-page");
+  ASSERT_NE(page, sent.end());
+  EXPECT_EQ((*page)["arguments"]["from"], "start");
+  ASSERT_NE(find("ha-sync-complete-notify"), sent.end());
+  EXPECT_LT(dis - sent.begin(), page - sent.begin());
+  // Both leases merged into the store as partner changes (never echoed back).
+  ASSERT_EQ(control.puts.size(), 2u);
+  EXPECT_EQ(control.puts[0].second, Origin::Partner);
+  EXPECT_TRUE(control.store.byAddress(Ipv4(198, 18, 16, 21)));
+  EXPECT_EQ(changes, (std::vector<ha::HaState>{ha::HaState::Syncing, ha::HaState::Ready, ha::HaState::LoadBalancing}));
+  EXPECT_TRUE(control.enabled);
+  EXPECT_EQ(control.lastEnable, "ha-local");
+}
+
+TEST_F(HaServiceTest, SyncFailureReenablesThePartnerAndStaysSyncing) {
+  build(ha::testing::lbConfig());
+  service->start();
+  sim.state = "waiting";
+  timers.fire(ha::TimerId::Heartbeat, control.clock);
+  partner().answerNext(partner().responder(partner().queue.front().command));  // heartbeat
+  ASSERT_EQ(service->state(), ha::HaState::Syncing);
+  partner().answerNext(ok());  // dhcp-disable
+  partner().answerNext(makeError("connection reset"));  // lease4-get-page
+  ASSERT_EQ(partner().queue.size(), 1u);
+  EXPECT_EQ(partner().queue.front().command["command"], "dhcp-enable");
+  partner().answerNext(ok());
+  EXPECT_EQ(service->state(), ha::HaState::Syncing);
+}
+
+TEST_F(HaServiceTest, LeaseUpdateWaitsForThePartnerButNotForTheBackup) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  partner().sent.clear();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 30), 7);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  EXPECT_FALSE(result);
+  ASSERT_EQ(partner().queue.size(), 1u);
+  const json& upd = partner().queue.front().command;
+  EXPECT_EQ(upd["command"], "lease4-update");
+  EXPECT_EQ(upd["arguments"]["ip-address"], "198.18.16.30");
+  EXPECT_EQ(upd["arguments"]["origin"], "ha-partner");
+  EXPECT_EQ(upd["arguments"]["force-create"], true);
+  ASSERT_EQ(fakes["server3"]->queue.size(), 1u);  // backup fed, not waited for
+  partner().answerNext(ok("IPv4 lease added."));
+  EXPECT_EQ(result, true);
+}
+
+TEST_F(HaServiceTest, DeleteGoesAsLease4Del) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange c;
+  c.kind = engine::LeaseChange::Kind::Delete;
+  c.lease = makeLease(Ipv4(198, 18, 16, 31), 8);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  ASSERT_EQ(partner().queue.size(), 1u);
+  EXPECT_EQ(partner().queue.front().command["command"], "lease4-del");
+  partner().answerNext(json{{"result", 3}, {"text", "IPv4 lease not found."}});
+  EXPECT_EQ(result, true);  // not found counts as success (reference 4.3)
+}
+
+TEST_F(HaServiceTest, FailedUpdateDropsTheReplyAndEntersCommunicationRecovery) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 32), 9);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  partner().answerNext(makeError("connect: connection refused"));
+  EXPECT_EQ(result, false);
+  EXPECT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  // Now updates are queued for the partner and the reply goes out at once.
+  std::optional<bool> second;
+  partner().sent.clear();
+  service->onLeasesCommitted({c}, [&](bool okay) { second = okay; });
+  EXPECT_EQ(second, true);
+  EXPECT_EQ(service->backlogSize(), 1u);
+  EXPECT_TRUE(partner().sent.empty());
+  // The partner answers heartbeats again: the backlog is replayed, back to load-balancing.
+  heartbeat();
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+  EXPECT_EQ(service->backlogSize(), 0u);
+  const auto n = partner().names();
+  EXPECT_NE(std::find(n.begin(), n.end(), "lease4-update"), n.end());
+}
+
+TEST_F(HaServiceTest, ConflictAlsoDropsTheReply) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 33), 10);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  partner().answerNext(json{{"result", 4}, {"text", "conflict"}});
+  EXPECT_EQ(result, false);
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+}
+
+TEST_F(HaServiceTest, UpdatesNotSentInWaitingAreCountedAndDoneAtOnce) {
+  build(ha::testing::lbConfig());
+  service->start();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 34), 11);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  EXPECT_EQ(result, true);
+  EXPECT_TRUE(partner().queue.empty());
+  auto hb = run("ha-heartbeat");
+  EXPECT_EQ(hb["arguments"]["unsent-update-count"], 1);
+  EXPECT_EQ(hb["arguments"]["state"], "waiting");
+}
+
+TEST_F(HaServiceTest, ShouldServeTagsClassesAndServesOwnScopeOnly) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::RecvMeta own, other;
+  // RFC 3074 vectors (reference 5.3): hash 254 -> primary, 161 -> secondary.
+  EXPECT_TRUE(service->shouldServe(discoverFrom({0, 0, 0, 0, 0, 0}), own));
+  EXPECT_EQ(own.classes, std::vector<std::string>{"HA_server1"});
+  EXPECT_FALSE(service->shouldServe(discoverFrom({0, 1, 2, 3, 4, 5}), other));
+  EXPECT_EQ(other.classes, std::vector<std::string>{"HA_server2"});
+}
+
+TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  // The partner dies: heartbeats fail at once (connection refused).
+  partner().responder = [](const json&) -> Result<json> { return makeError("connect: connection refused"); };
+  heartbeat();
+  EXPECT_NE(service->state(), ha::HaState::PartnerDown);
+  // max-response-delay (3 s) runs out: communication interrupted.
+  ASSERT_TRUE(timers.has(ha::TimerId::CommunicationCheck));
+  timers.fire(ha::TimerId::CommunicationCheck, control.clock);
+  EXPECT_TRUE(service->machine().communicationInterrupted(control.clock.now()));
+  // More than max-unacked-clients (2) of the partner's clients retrying for > 1 s.
+  const std::vector<std::vector<std::uint8_t>> partnerClients = {
+      {0, 1, 2, 3, 4, 5}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+  engine::RecvMeta m;
+  for (const auto& mac : partnerClients) EXPECT_FALSE(service->shouldServe(discoverFrom(mac, 5), m));
+  EXPECT_NE(service->state(), ha::HaState::PartnerDown);
+  // A third distinct partner client (option 61 "client1" hashes to the secondary's scope).
+  auto third = discoverFrom({1, 2, 3, 4, 5, 6}, 5);
+  third.set(proto::opt::kClientId, {'c', 'l', 'i', 'e', 'n', 't', '1'});
+  (void)service->shouldServe(third, m);
+  EXPECT_EQ(service->state(), ha::HaState::PartnerDown);
+  engine::RecvMeta later;
+  EXPECT_TRUE(service->shouldServe(discoverFrom({0, 1, 2, 3, 4, 5}), later));
+  // The partner's free share stays off limits until takeover-delay (default 1 h).
+  ASSERT_TRUE(service->poolSplit().partnerShareUsableFrom());
+  EXPECT_EQ(*service->poolSplit().partnerShareUsableFrom(), control.clock.now() + 3600s);
+}
+
+TEST_F(HaServiceTest, AllocFilterGivesThePrimaryTheEvenAddresses) {
+  build(ha::testing::lbConfig());
+  auto filter = service->allocFilter();
+  EXPECT_TRUE(filter(Ipv4(198, 18, 16, 20)));
+  EXPECT_FALSE(filter(Ipv4(198, 18, 16, 21)));
+}
+
+TEST_F(HaServiceTest, HeartbeatCommandAnswersInKeasShape) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto a = run("ha-heartbeat", {{"server-name", "server2"}});
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(a["text"], "HA peer status returned.");
+  EXPECT_EQ(a["arguments"]["state"], "load-balancing");
+  EXPECT_EQ(a["arguments"]["scopes"], json::array({"server1"}));
+  EXPECT_TRUE(heartbeat::parseRfc1123(a["arguments"]["date-time"].get<std::string>()));
+  EXPECT_EQ(run("ha-heartbeat", {{"server-name", "nobody"}})["result"], 1);
+}
+
+TEST_F(HaServiceTest, StatusSectionShowsLocalAndRemote) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto s = service->statusSection();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0]["ha-mode"], "load-balancing");
+  EXPECT_EQ(s[0]["ha-servers"]["local"]["state"], "load-balancing");
+  EXPECT_EQ(s[0]["ha-servers"]["remote"]["last-state"], "load-balancing");
+  EXPECT_EQ(s[0]["ha-servers"]["remote"]["in-touch"], true);
+}
+
+TEST_F(HaServiceTest, ScopesContinueAndResetCommands) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  EXPECT_EQ(run("ha-scopes", {{"scopes", {"server1", "server2"}}})["result"], 0);
+  engine::RecvMeta m;
+  EXPECT_TRUE(service->shouldServe(discoverFrom({0, 1, 2, 3, 4, 5}), m));
+  EXPECT_EQ(run("ha-scopes", {{"scopes", {"nobody"}}})["result"], 1);
+  EXPECT_EQ(run("ha-continue")["text"], "HA state machine is not paused.");
+  changes.clear();
+  EXPECT_EQ(run("ha-reset")["text"], "HA state machine reset.");
+  // Through waiting straight to syncing: the partner is in a normal state (reference 2.4).
+  EXPECT_EQ(changes, (std::vector<ha::HaState>{ha::HaState::Waiting, ha::HaState::Syncing}));
+  EXPECT_EQ(partner().queue.back().command["command"], "dhcp-disable");
+}
+
+TEST_F(HaServiceTest, MaintenanceStartPutsThePartnerInMaintenance) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto a = run("ha-maintenance-start");
+  EXPECT_EQ(a["result"], 0) << a.dump();
+  EXPECT_EQ(service->state(), ha::HaState::PartnerInMaintenance);
+  const json& notify = partner().sent.back();
+  EXPECT_EQ(notify["command"], "ha-maintenance-notify");
+  EXPECT_EQ(notify["arguments"]["cancel"], false);
+  EXPECT_EQ(notify["arguments"]["state"], "load-balancing");
+  EXPECT_EQ(run("ha-maintenance-cancel")["result"], 0);
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+}
+
+TEST_F(HaServiceTest, MaintenanceNotifyFromThePartner) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto a = run("ha-maintenance-notify", {{"server-name", "server2"}, {"cancel", false}, {"state", "load-balancing"}});
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(service->state(), ha::HaState::InMaintenance);
+  EXPECT_FALSE(control.enabled);
+  a = run("ha-maintenance-notify", {{"server-name", "server2"}, {"cancel", true}, {"state", "partner-in-maintenance"}});
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(a["arguments"]["state"], "load-balancing");
+}
+
+TEST_F(HaServiceTest, SyncCompleteNotifyReenablesThePartnerOrigin) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto a = run("ha-sync-complete-notify", {{"server-name", "server2"}, {"origin-id", 2000}, {"origin", 2000}});
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(control.lastEnable, "ha-partner");
+}
+
+TEST_F(HaServiceTest, HaSyncPullsEveryPageBlocking) {
+  auto cfg = ha::testing::lbConfig("server1", ha::testing::fastTimers({{"sync-page-limit", 2}}));
+  build(cfg);
+  sim.leases = {makeLease(Ipv4(198, 18, 16, 40), 1), makeLease(Ipv4(198, 18, 16, 41), 2)};
+  // Page 1 is full (2 = limit), page 2 is empty: two fetches.
+  int pages = 0;
+  partner().responder = [&](const json& c) -> Result<json> {
+    if (c["command"] == "lease4-get-page") {
+      return ++pages == 1 ? sync::pageAnswer(sim.leases).at(0) : sync::pageAnswer({}).at(0);
+    }
+    return ok();
+  };
+  auto a = run("ha-sync", {{"server-name", "server2"}, {"max-period", 30}});
+  EXPECT_EQ(a["result"], 0) << a.dump();
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(partner().sent[3]["arguments"]["from"], "198.18.16.41");
+  EXPECT_EQ(control.store.size(), 2u);
+  EXPECT_EQ(run("ha-sync", {{"server-name", "server1"}})["result"], 1);
+}
+
+TEST_F(HaServiceTest, StopCancelsWithoutDrivingTheMachine) {
+  build(ha::testing::lbConfig());
+  service->start();
+  timers.fire(ha::TimerId::Heartbeat, control.clock);
+  service->stop();
+  EXPECT_TRUE(partner().queue.empty());
+  EXPECT_FALSE(timers.has(ha::TimerId::Heartbeat));
+  EXPECT_EQ(service->state(), ha::HaState::Waiting);
+}
+
+}  // namespace
+}  // namespace tandem::daemon
