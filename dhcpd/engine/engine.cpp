@@ -1,7 +1,10 @@
 #include "dhcpd/engine/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <bitset>
+#include <charconv>
+#include <span>
 #include <regex>
 #include <unordered_map>
 
@@ -45,6 +48,10 @@ struct SubnetState {
   config::Subnet4 times;
   std::optional<Ipv4> nextServer;
   std::string serverHostname, bootFileName;
+  // Configured options resolved per scope chain at (re)configuration time: subnet + global,
+  // and per pool (parallel to subnet->pools) pool + subnet + global.
+  OptionSet options;
+  std::vector<OptionSet> poolOptions;
 };
 
 // Whether an address is usable by the client asking.
@@ -79,6 +86,21 @@ std::string keaDefaultSanitize(const proto::Option& o, const std::string& replac
       s += replacement;
     }
   }
+  return s;
+}
+
+// "<what> <address> (<how>)" for Decision::note, built with one allocation: it is made for
+// every reply.
+std::string addressNote(std::string_view what, Ipv4 a, std::string_view how) {
+  char addr[16];  // "255.255.255.255"
+  char* p = addr;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    p = std::to_chars(p, addr + sizeof addr, (a.value >> shift) & 0xffu).ptr;
+    if (shift) *p++ = '.';
+  }
+  std::string s;
+  s.reserve(what.size() + how.size() + sizeof addr + 4);
+  s.append(what).append(" ").append(addr, p).append(" (").append(how).append(")");
   return s;
 }
 
@@ -144,7 +166,10 @@ struct Engine::Impl {
       st.nextServer = sn.nextServer ? sn.nextServer : cfg.nextServer;
       st.serverHostname = sn.serverHostname.empty() ? cfg.serverHostname : sn.serverHostname;
       st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
+      st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, &cfg.options});
+      st.poolOptions.reserve(sn.pools.size());
       for (const auto& p : sn.pools) {
+        st.poolOptions.emplace_back(OptionSources{nullptr, &p.options, &sn.options, &cfg.options});
         PoolCursor c(p.first, p.last);
         if (auto it = oldNext.find((std::uint64_t(p.first.value) << 32) | p.last.value); it != oldNext.end()) {
           c.next = it->second;
@@ -392,23 +417,31 @@ struct Engine::Impl {
       if (t.t1) r.options.push_back(proto::Option{opt::kRenewalTime, proto::u32Bytes(*t.t1)});
       if (t.t2) r.options.push_back(proto::Option{opt::kRebindingTime, proto::u32Bytes(*t.t2)});
     }
-    OptionSources src;
-    src.reservation = q.reservation ? &q.reservation->options : nullptr;
-    if (const config::Pool* p = address.isZero() ? nullptr : allowedPool(q, address)) src.pool = &p->options;
-    src.subnet = &sn.options;
-    src.global = &cfg.options;
-    if (const auto* mask = findConfiguredOption(src, opt::kSubnetMask)) {
+    const config::Pool* pool = address.isZero() ? nullptr : allowedPool(q, address);
+    // The subnet's and pools' option sets are resolved at configuration time; only a
+    // reservation with options of its own (rare) is resolved here.
+    OptionSet reserved;
+    const OptionSet* configured = nullptr;
+    if (q.reservation && !q.reservation->options.empty()) {
+      reserved = OptionSet(OptionSources{&q.reservation->options, pool ? &pool->options : nullptr, &sn.options,
+                                         &cfg.options});
+      configured = &reserved;
+    } else {
+      configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
+    }
+    if (const auto* mask = configured->subnetMask()) {
       r.options.push_back(proto::Option{opt::kSubnetMask, mask->payload});
     } else {
       r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
     }
-    std::vector<proto::Option> computed;
+    std::array<proto::Option, 2> computed;
+    std::size_t n = 0;
     // Host name (RFC 2132 3.14): sent when the client sent one or asked for it.
     if (!hostname.empty() && (q.requested.test(opt::kHostName) || q.pkt.find(opt::kHostName))) {
-      computed.push_back(proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())});
+      computed[n++] = proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())};
     }
-    appendClientIdEcho(q, computed);
-    appendOptions(src, q.requested, std::move(computed), r.options);
+    if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
+    appendOptions(*configured, q.requested, std::span<proto::Option>(computed.data(), n), r.options);
     appendRelayEcho(q, r);
     // Boot fields (RFC 2131 section 2): a reservation's values win over the subnet's.
     const config::Reservation* h = q.reservation;
@@ -420,9 +453,8 @@ struct Engine::Impl {
   }
 
   // RFC 6842: a server MUST echo the client identifier it received (Kea echo-client-id).
-  void appendClientIdEcho(const Query& q, std::vector<proto::Option>& out) const {
-    if (!cfg.echoClientId) return;
-    if (const proto::Option* o = q.pkt.find(opt::kClientId)) out.push_back(*o);
+  const proto::Option* clientIdEcho(const Query& q) const {
+    return cfg.echoClientId ? q.pkt.find(opt::kClientId) : nullptr;
   }
 
   static void appendRelayEcho(const Query& q, Packet4& r) {
@@ -443,9 +475,7 @@ struct Engine::Impl {
     dropOffer(q);
     Packet4 r = replyHeader(q, MessageType::Nak);
     r.options.push_back(proto::Option{opt::kMessage, std::vector<std::uint8_t>(why.begin(), why.end())});
-    std::vector<proto::Option> echo;
-    appendClientIdEcho(q, echo);
-    for (auto& o : echo) r.options.push_back(std::move(o));
+    if (const proto::Option* id = clientIdEcho(q)) r.options.push_back(*id);
     appendRelayEcho(q, r);
     Decision d;
     d.reply = std::move(r);
@@ -462,7 +492,7 @@ struct Engine::Impl {
 
   Decision handleDiscover(Query& q) {
     std::optional<Ipv4> chosen;
-    std::string how;
+    std::string_view how;
     auto usable = [&](Ipv4 a, bool filtered) {
       return allowedPool(q, a) && (!filtered || (filterAllows(a) && !isNetworkOrBroadcast(*q.subnet->subnet, a))) &&
              availability(a, q) != Availability::Taken;
@@ -516,7 +546,7 @@ struct Engine::Impl {
     Decision d;
     d.reply = std::move(r);
     d.subnetId = q.subnet->subnet->id;
-    d.note = "offer " + chosen->toString() + " (" + how + ")";
+    d.note = addressNote("offer", *chosen, how);
     return d;
   }
 
@@ -565,17 +595,16 @@ struct Engine::Impl {
     l.subnetId = sid;
     l.hostname = leaseHostname(q);
     l.state = LeaseState::Default;
-    LeaseChange up{LeaseChange::Kind::Upsert, l, store.byAddress(a)};
-    d.changes.push_back(std::move(up));
-    offers.removeClient(q.client);
-    offers.removeAddress(a);
-    hints.remember(q.key, a, sid);
     Packet4 r = replyHeader(q, MessageType::Ack);
     r.ciaddr = q.pkt.ciaddr;
     r.yiaddr = a;
     appendReplyOptions(q, r, a, true, l.hostname);
+    d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, std::move(l), store.byAddress(a)});
+    offers.removeClient(q.client);
+    offers.removeAddress(a);
+    hints.remember(q.key, a, sid);
     d.reply = std::move(r);
-    d.note = "ack " + a.toString() + " (" + how + ")";
+    d.note = addressNote("ack", a, how);
     return d;
   }
 
@@ -704,7 +733,9 @@ struct Engine::Impl {
       q.classes.insert(q.classes.end(), q.reservation->clientClasses.begin(), q.reservation->clientClasses.end());
     }
     q.serverId = serverIdFor(q.subnet, m);
-    for (std::uint8_t code : p.parameterRequestList()) q.requested.set(code);
+    if (const proto::Option* prl = p.find(opt::kParameterRequestList)) {
+      for (std::uint8_t code : prl->data) q.requested.set(code);
+    }
 
     // RFC 2131 4.3.3/4.3.4: DECLINE and RELEASE name the server they are for.
     if (*type == MessageType::Decline || *type == MessageType::Release) {

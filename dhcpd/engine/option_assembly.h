@@ -2,6 +2,7 @@
 // Which configured options go into a reply, in which order (RFC 2131 4.3.1, RFC 2132 9.8).
 #include <bitset>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "dhcpd/config/dhcp4_config.h"
@@ -25,12 +26,42 @@ const config::OptionData* findConfiguredOption(const OptionSources& src, std::ui
 // relay-agent echo, ...): configured values for these are ignored in replies.
 bool isEngineManagedOption(std::uint8_t code) noexcept;
 
+// The configured options one scope chain can put into a reply, resolved once (at
+// (re)configuration time for subnets and pools) so that a reply only filters this short list
+// by the client's parameter request list instead of resolving precedence over 254 codes per
+// packet. Points into the OptionData of the sources: valid while they are.
+class OptionSet {
+ public:
+  struct Entry {
+    std::uint8_t code = 0;
+    bool unconditional = false;  // always-send, or one of Kea's basic options
+    const std::vector<std::uint8_t>* payload = nullptr;
+  };
+
+  OptionSet() = default;
+  explicit OptionSet(const OptionSources& src);
+
+  // Sendable options (never-send and engine-managed codes removed), ascending by code.
+  std::span<const Entry> entries() const noexcept { return entries_; }
+  // The most specific subnet-mask definition (option 1), never-send or not: the engine
+  // sends a mask in every OFFER/ACK and takes a configured one over the prefix's.
+  const config::OptionData* subnetMask() const noexcept { return subnetMask_; }
+
+ private:
+  std::vector<Entry> entries_;
+  const config::OptionData* subnetMask_ = nullptr;
+};
+
 // Appends, ascending by code (a stable order keeps replies byte-identical across runs and
 // servers), the options computed by the engine (`computed`: always sent, they win over a
 // configured value of the same code) merged with the configured options the client should
 // get: those in the parameter request list (option 55), those marked always-send, and those
 // Kea sends whenever configured (routers, domain-name-servers, domain-name). never-send
-// options and codes already present in `out` are skipped.
+// options and codes already present in `out` are skipped. `computed` is consumed (moved from).
+void appendOptions(const OptionSet& configured, const std::bitset<256>& requested,
+                   std::span<proto::Option> computed, std::vector<proto::Option>& out);
+
+// Same, resolving the sources on the spot (a reservation's options, rare).
 void appendOptions(const OptionSources& src, const std::bitset<256>& requested,
                    std::vector<proto::Option> computed, std::vector<proto::Option>& out);
 

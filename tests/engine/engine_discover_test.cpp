@@ -34,6 +34,20 @@ TEST_F(EngineTest, DiscoverOffersPoolAddressWithBasicOptions) {
   EXPECT_EQ(codes(r), (std::vector<std::uint8_t>{53, 54, 51, 58, 59, 1, 3, 6, 15}));
 }
 
+// The engine's own options (host name, client-id echo) are merged into the configured ones
+// by code, not appended after them.
+TEST_F(EngineTest, ComputedOptionsAreMergedInCodeOrder) {
+  Packet4 p = discover(mac(1));
+  p.set(opt::kHostName, bytes("host1"));
+  p.set(opt::kClientId, {1, 2, 0, 0, 0, 0, 1});
+  p.set(opt::kParameterRequestList, {1, 3, 42, 12});
+  Decision d = send(p);
+  ASSERT_TRUE(d.reply);
+  const Packet4& r = *d.reply;
+  EXPECT_EQ(codes(r), (std::vector<std::uint8_t>{53, 54, 51, 58, 59, 1, 3, 6, 12, 15, 42, 61}));
+  EXPECT_EQ(findOpt(r, opt::kHostName)->data, bytes("host1"));
+}
+
 TEST_F(EngineTest, OfferIsTentativeNotALeaseChange) {
   Decision d = send(discover(mac(1)));
   ASSERT_TRUE(d.reply);

@@ -224,6 +224,20 @@ TEST_F(EngineTest, ReconfigureAppliesNewPools) {
   EXPECT_EQ(send(discover(mac(1))).reply->yiaddr, ip("198.18.0.100"));
 }
 
+// The engine resolves option sets per subnet and pool at configuration time: a reload must
+// replace them (and not keep pointers into the old configuration).
+TEST_F(EngineTest, ReconfigureAppliesNewOptions) {
+  EXPECT_EQ(ipOpt(*send(discover(mac(1))).reply, opt::kRouters), ip("198.18.0.1"));
+  config::Dhcp4Config next = baseConfig();
+  next.subnets[0].options[0].payload = proto::ipBytes(ip("198.18.0.7"));
+  next.options.push_back(optionData(44, proto::ipBytes(ip("198.18.0.4")), /*always=*/true));
+  eng().reconfigure(next);
+  next = config::Dhcp4Config{};  // the engine keeps its own copy
+  Decision d = send(discover(mac(2)));
+  EXPECT_EQ(ipOpt(*d.reply, opt::kRouters), ip("198.18.0.7"));
+  EXPECT_EQ(ipOpt(*d.reply, 44), ip("198.18.0.4"));
+}
+
 TEST_F(EngineTest, DropReasonNames) {
   EXPECT_EQ(engine::toString(DropReason::NotForUs), "not-for-us");
   EXPECT_EQ(engine::toString(DropReason::NoAddress), "no-address");
