@@ -1,5 +1,8 @@
 #include "dhcpd/ctl/ctl_transport.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -46,30 +49,62 @@ Result<json> parseAnswer(const std::string& text) {
   return answer;
 }
 
+// Runs one asynchronous operation on io until it completes or the deadline passes. Keeps the
+// exchange code linear while every step stays bounded in time: Asio's and Beast's synchronous
+// calls ignore timeouts, so a daemon that accepts but never answers would hang the CLI.
+using Deadline = std::chrono::steady_clock::time_point;
+
+template <class Initiate>
+boost::system::error_code complete(asio::io_context& io, Deadline deadline, Initiate initiate) {
+  bool done = false;
+  boost::system::error_code result;
+  initiate([&](const boost::system::error_code& ec, auto&&...) {
+    result = ec;
+    done = true;
+  });
+  io.restart();
+  while (!done && io.run_one_until(deadline) > 0) {
+  }
+  return done ? result : boost::system::error_code(asio::error::timed_out);
+}
+
+// Why the daemon could not be reached, in words an operator can act on.
+std::string unreachable(const std::string& where, const boost::system::error_code& ec) {
+  if (ec == asio::error::connection_refused) {
+    return "tandemd is not running (connection refused at " + where + ")";
+  }
+  if (ec == boost::system::errc::no_such_file_or_directory) {
+    return "tandemd is not running, or its control-socket is elsewhere (no socket " + where +
+           "; use -s PATH or $TANDEM_SOCKET)";
+  }
+  if (ec == boost::system::errc::permission_denied) {
+    return "permission denied on " + where + " (run as a user that may open tandemd's control socket)";
+  }
+  if (ec == asio::error::timed_out) return "cannot reach tandemd at " + where + ": connection timed out";
+  return "cannot reach tandemd at " + where + ": " + ec.message();
+}
+
+std::string timedOut(const std::string& where, const Endpoint& ep) {
+  return "no answer from tandemd at " + where + " within " + std::to_string(ep.timeout.count()) + " s";
+}
+
 Result<json> viaUnix(const Endpoint& ep, const json& command) {
   asio::io_context io;
   asio::local::stream_protocol::socket socket(io);
-  boost::system::error_code ec;
-  socket.connect(asio::local::stream_protocol::endpoint(ep.socketPath), ec);
-  if (ec) {
-    return makeError("tandemd is not running? cannot connect to " + ep.socketPath + ": " + ec.message(), kCannotConnect);
-  }
-  std::string out;
-  const std::string request = command.dump();
-  // Bounded in time: the exchange runs asynchronously and the io_context stops at the deadline.
-  asio::async_write(socket, asio::buffer(request), [&](const boost::system::error_code& wec, std::size_t) {
-    if (wec) {
-      ec = wec;
-      return;
-    }
-    asio::async_read(socket, asio::dynamic_buffer(out), [&](const boost::system::error_code& rec, std::size_t) {
-      if (rec != asio::error::eof) ec = rec;
-    });
+  const Deadline deadline = std::chrono::steady_clock::now() + ep.timeout;
+  auto ec = complete(io, deadline, [&](auto handler) {
+    socket.async_connect(asio::local::stream_protocol::endpoint(ep.socketPath), handler);
   });
-  io.run_for(ep.timeout);
-  if (!io.stopped()) return makeError("no answer from tandemd on " + ep.socketPath + " within " +
-                                      std::to_string(ep.timeout.count()) + " s");
+  if (ec) return makeError(unreachable(ep.socketPath, ec), kCannotConnect);
+  const std::string request = command.dump();
+  ec = complete(io, deadline, [&](auto handler) { asio::async_write(socket, asio::buffer(request), handler); });
+  if (ec == asio::error::timed_out) return makeError(timedOut(ep.socketPath, ep));
   if (ec) return makeError("control socket " + ep.socketPath + ": " + ec.message());
+  // One command in, one answer out; the daemon closes the connection after answering.
+  std::string out;
+  ec = complete(io, deadline, [&](auto handler) { asio::async_read(socket, asio::dynamic_buffer(out), handler); });
+  if (ec == asio::error::timed_out) return makeError(timedOut(ep.socketPath, ep));
+  if (ec && ec != asio::error::eof) return makeError("control socket " + ep.socketPath + ": " + ec.message());
   return parseAnswer(out);
 }
 
@@ -111,7 +146,8 @@ Result<Url> parseUrl(const std::string& url) {
 }
 
 template <class Stream>
-Result<json> exchange(Stream& stream, const Url& u, const Endpoint& ep, const json& command) {
+Result<json> exchange(asio::io_context& io, Deadline deadline, Stream& stream, const Url& u, const Endpoint& ep,
+                      const json& command) {
   json body = command;
   body["service"] = json::array({"dhcp4"});  // understood by tandemd and by a Kea Control Agent
   http::request<http::string_body> req(http::verb::post, u.target, 11);
@@ -122,13 +158,14 @@ Result<json> exchange(Stream& stream, const Url& u, const Endpoint& ep, const js
   req.keep_alive(false);
   req.body() = body.dump();
   req.prepare_payload();
-  beast::error_code ec;
-  http::write(stream, req, ec);
+  auto ec = complete(io, deadline, [&](auto handler) { http::async_write(stream, req, handler); });
+  if (ec == asio::error::timed_out) return makeError(timedOut(ep.url, ep));
   if (ec) return makeError("sending to " + ep.url + ": " + ec.message());
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(1u << 30);
-  http::read(stream, buffer, parser, ec);
+  ec = complete(io, deadline, [&](auto handler) { http::async_read(stream, buffer, parser, handler); });
+  if (ec == asio::error::timed_out) return makeError(timedOut(ep.url, ep));
   if (ec) return makeError("reading from " + ep.url + ": " + ec.message());
   auto& res = parser.get();
   if (res.result() == http::status::unauthorized) return makeError("401 Unauthorized: wrong or missing --user/--password");
@@ -142,15 +179,21 @@ Result<json> viaHttp(const Endpoint& ep, const json& command) {
   auto u = parseUrl(ep.url);
   if (!u) return u.error();
   asio::io_context io;
+  const Deadline deadline = std::chrono::steady_clock::now() + ep.timeout;
   tcp::resolver resolver(io);
-  boost::system::error_code ec;
-  auto results = resolver.resolve(u->host, u->port, ec);
-  if (ec) return makeError("tandemd is not running? cannot resolve " + u->host + ": " + ec.message(), kCannotConnect);
+  tcp::resolver::results_type results;
+  auto ec = complete(io, deadline, [&](auto handler) {
+    resolver.async_resolve(u->host, u->port, [&results, handler](const boost::system::error_code& rec,
+                                                                tcp::resolver::results_type r) mutable {
+      results = std::move(r);
+      handler(rec);
+    });
+  });
+  if (ec) return makeError("cannot resolve " + u->host + ": " + ec.message(), kCannotConnect);
   beast::tcp_stream tcpStream(io);
-  tcpStream.expires_after(ep.timeout);
-  tcpStream.connect(results, ec);
-  if (ec) return makeError("tandemd is not running? cannot connect to " + ep.url + ": " + ec.message(), kCannotConnect);
-  if (!u->tls) return exchange(tcpStream, *u, ep, command);
+  ec = complete(io, deadline, [&](auto handler) { tcpStream.async_connect(results, handler); });
+  if (ec) return makeError(unreachable(ep.url, ec), kCannotConnect);
+  if (!u->tls) return exchange(io, deadline, tcpStream, *u, ep, command);
 
   ssl::context ctx(ssl::context::tls_client);
   if (!ep.caFile.empty()) {
@@ -172,10 +215,13 @@ Result<json> viaHttp(const Endpoint& ep, const json& command) {
   asio::ip::make_address(u->host, addrEc);
   if (addrEc) SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
   stream.set_verify_callback(ssl::host_name_verification(u->host));
-  stream.handshake(ssl::stream_base::client, ec);
+  ec = complete(io, deadline, [&](auto handler) { stream.async_handshake(ssl::stream_base::client, handler); });
+  if (ec == asio::error::timed_out) return makeError(timedOut(ep.url, ep));
   if (ec) return makeError("TLS handshake with " + ep.url + " failed: " + ec.message());
-  auto answer = exchange(stream, *u, ep, command);
-  stream.shutdown(ec);  // stream_truncated is normal here
+  auto answer = exchange(io, deadline, stream, *u, ep, command);
+  // close_notify; stream_truncated or a timeout here changes nothing about the answer.
+  (void)complete(io, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)),
+              [&](auto handler) { stream.async_shutdown(handler); });
   return answer;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -26,24 +27,44 @@ constexpr int kExitOk = 0, kExitError = 1, kExitUsage = 2, kExitEmpty = 3, kExit
 constexpr const char* kDefaultSocket = "/tmp/kea4-ctrl-socket";
 
 constexpr const char* kUsage = R"(usage: tandemctl [-s SOCKET | -u URL [--cert F --key F --ca F] [--user U --password P]]
-                 [--timeout SECONDS] [--json] COMMAND
+                 [--timeout SECONDS] [--json] COMMAND [ARGS]
+
+connection:
+  -s, --socket PATH   tandemd's UNIX control socket (default $TANDEM_SOCKET, else
+                      /tmp/kea4-ctrl-socket)
+  -u, --url URL       http://HOST:PORT/ or https://HOST:PORT/ (tandemd's listener or a Kea
+                      Control Agent); --ca CA.pem to verify the server, --cert/--key for a
+                      client certificate, --user/--password for basic authentication
+  --timeout SECONDS   give up after this long (default 30)
+  --json              print the daemon's whole JSON answer (for scripts) instead of tables
+  -h, --help          this text
 
 commands:
-  status                                  daemon status (pid, uptime, DHCP service, HA)
+  status                                  daemon status (pid, uptime, reload, DHCP service, HA)
   ha status                               HA state of this server and its partner
-  leases [--subnet N] [--hw MAC]          list leases
-  lease get IP
+  leases [--subnet N] [--hw MAC]          list leases (all, of one subnet, of one hardware address)
+  lease get IP                            one lease
   lease add --ip IP --hw MAC [--subnet N] [--hostname H] [--client-id ID] [--valid-lft S]
   lease del IP
   reservations [--subnet N]               list host reservations
+  reservation get --subnet N (--ip IP | --hw MAC | --client-id ID)
   reservation add --subnet N (--hw MAC | --client-id ID) [--ip IP] [--hostname H]
   reservation del --subnet N (--ip IP | --hw MAC | --client-id ID)
-  stats                                   all statistics
-  config test FILE | config reload | config get | config write [FILE]
-  raw '<json>'                            send a command document as is
+  stats [NAME]                            all statistics, or one (e.g. pkt4-received)
+  config test FILE                        validate a config file with the daemon's parser
+  config set FILE                         apply a config file now (kept running if invalid)
+  config reload                           re-read the daemon's own config file
+  config get                              print the running config
+  config write [FILE]                     save the running config (default: its own file)
+  raw '<json>' | raw -                    send a command document as is (- reads stdin)
 
-The socket defaults to $TANDEM_SOCKET, else /tmp/kea4-ctrl-socket.
-exit codes: 0 ok, 1 command error, 2 usage, 3 not found/empty, 4 cannot connect
+exit codes:
+  0  success
+  1  the daemon answered with an error (Kea result 1, 2 unsupported or 4 conflict), or the
+     exchange failed (HTTP error, wrong credentials, TLS, timeout)
+  2  usage error (nothing was sent)
+  3  not found / empty (Kea result 3), e.g. no such lease
+  4  cannot reach the daemon (not running, wrong socket path or URL, permission denied)
 )";
 
 struct Args {
@@ -54,7 +75,8 @@ struct Args {
 };
 
 struct UsageError {
-  std::string message;
+  std::string message;  // empty: --help was asked for
+  bool showUsage = false;
 };
 
 // Options that take a value, wherever they appear after the command.
@@ -64,6 +86,29 @@ bool takesValue(const std::string& flag) {
     if (flag == f) return true;
   }
   return false;
+}
+
+// A decimal number in [min, max]; anything else (sign, junk, overflow) is a usage error.
+std::uint32_t number(const std::string& what, const std::string& text, std::uint32_t min) {
+  std::uint64_t v = 0;
+  bool ok = !text.empty() && text.size() <= 10;
+  for (char c : text) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (!ok || v < min || v > 0xffffffffu) {
+    throw UsageError{what + " needs a number from " + std::to_string(min) + " to 4294967295, not '" + text + "'"};
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+std::uint32_t subnetFlag(const Args& a, bool required) {
+  auto it = a.flags.find("--subnet");
+  if (it == a.flags.end()) {
+    if (required) throw UsageError{"--subnet N is required"};
+    return 0;
+  }
+  return number("--subnet", it->second, 1);
 }
 
 Args parseArgs(int argc, char** argv) {
@@ -91,8 +136,7 @@ Args parseArgs(int argc, char** argv) {
     } else if (arg == "--password") {
       a.endpoint.password = value();
     } else if (arg == "--timeout") {
-      a.endpoint.timeout = std::chrono::seconds(std::atoi(value().c_str()));
-      if (a.endpoint.timeout.count() <= 0) throw UsageError{"--timeout must be a positive number of seconds"};
+      a.endpoint.timeout = std::chrono::seconds(number("--timeout", value(), 1));
     } else if (arg == "--json") {
       a.json = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -105,20 +149,8 @@ Args parseArgs(int argc, char** argv) {
       a.words.push_back(arg);
     }
   }
-  if (a.words.empty()) throw UsageError{"missing command"};
+  if (a.words.empty()) throw UsageError{"missing command", true};
   return a;
-}
-
-std::uint32_t subnetFlag(const Args& a, bool required) {
-  auto it = a.flags.find("--subnet");
-  if (it == a.flags.end()) {
-    if (required) throw UsageError{"--subnet N is required"};
-    return 0;
-  }
-  char* end = nullptr;
-  unsigned long v = std::strtoul(it->second.c_str(), &end, 10);
-  if (!end || *end || it->second.empty()) throw UsageError{"--subnet needs a number"};
-  return static_cast<std::uint32_t>(v);
 }
 
 std::string flag(const Args& a, const std::string& name) {
@@ -134,8 +166,17 @@ json command(const std::string& name, json args = nullptr) {
 
 // What to send for the command line, and how to print a successful answer.
 struct Plan {
+  using Printer = void (*)(const json& answer);
+  // Rewrites the answer before it is printed and mapped to an exit code (client-side filters).
+  using Adjuster = std::function<json(json answer)>;
+
+  Plan() = default;
+  Plan(json req, Printer printer, Adjuster adjuster = {})
+      : request(std::move(req)), print(printer), adjust(std::move(adjuster)) {}
+
   json request;
-  void (*print)(const json& answer) = nullptr;
+  Printer print = nullptr;
+  Adjuster adjust;
 };
 
 std::string durationText(std::int64_t s) {
@@ -261,70 +302,103 @@ void printText(const json& answer) {
 void printArgumentsJson(const json& answer) { std::cout << answer.value("arguments", json::object()).dump(2) << "\n"; }
 void printWhole(const json& answer) { std::cout << answer.dump(2) << "\n"; }
 
+// Reads a JSON document from a file, or from stdin for "-".
 json readJsonFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError{"cannot read " + path};
   std::stringstream ss;
-  ss << in.rdbuf();
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) throw UsageError{"cannot read " + path};
+    ss << in.rdbuf();
+  }
   // Kea configs may carry comments.
   json doc = json::parse(ss.str(), nullptr, false, /*ignore_comments=*/true);
-  if (doc.is_discarded()) throw UsageError{path + " is not valid JSON"};
+  if (doc.is_discarded()) throw UsageError{(path == "-" ? std::string("stdin") : path) + " is not valid JSON"};
+  return doc;
+}
+
+// config test/set take a whole {"Dhcp4": ...} file, as kea-dhcp4 -t does.
+json configDocument(const std::string& path) {
+  json doc = readJsonFile(path);
+  if (!doc.is_object() || !doc.contains("Dhcp4")) throw UsageError{path + " has no \"Dhcp4\" map"};
   return doc;
 }
 
 Plan plan(const Args& a) {
   const auto& w = a.words;
   const std::string& verb = w[0];
+  // need(n): at least n words; exactly(n): no stray words that would be silently ignored.
   auto need = [&](std::size_t n) {
     if (w.size() < n) throw UsageError{"missing argument for " + verb};
   };
-  if (verb == "status") return {command("status-get"), printStatus};
+  auto exactly = [&](std::size_t n) {
+    need(n);
+    if (w.size() > n) throw UsageError{"unexpected argument '" + w[n] + "' for " + verb};
+  };
+  if (verb == "status") {
+    exactly(1);
+    return {command("status-get"), printStatus};
+  }
   if (verb == "ha") {
-    if (w.size() < 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status"};
+    if (w.size() != 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status"};
     return {command("status-get"), printHaStatus};
   }
   if (verb == "leases") {
-    if (auto hw = flag(a, "--hw"); !hw.empty()) return {command("lease4-get-by-hw-address", {{"hw-address", hw}}), printLeases};
-    if (auto sid = subnetFlag(a, false)) return {command("lease4-get-all", {{"subnets", {sid}}}), printLeases};
+    exactly(1);
+    const std::uint32_t sid = subnetFlag(a, false);
+    if (auto hw = flag(a, "--hw"); !hw.empty()) {
+      json args = {{"hw-address", hw}};
+      if (!sid) return {command("lease4-get-by-hw-address", args), printLeases};
+      // Kea's lease4-get-by-hw-address has no subnet filter: narrow the answer here, with
+      // Kea's "empty" result when nothing is left so the exit code stays meaningful.
+      return {command("lease4-get-by-hw-address", args), printLeases, [sid](json answer) {
+                if (answer.value("result", 1) != 0) return answer;
+                json kept = json::array();
+                for (const auto& l : answer["arguments"].value("leases", json::array())) {
+                  if (l.value("subnet-id", std::uint32_t{0}) == sid) kept.push_back(l);
+                }
+                answer["text"] = std::to_string(kept.size()) + " IPv4 lease(s) found.";
+                if (kept.empty()) answer["result"] = 3;
+                answer["arguments"]["leases"] = std::move(kept);
+                return answer;
+              }};
+    }
+    if (sid) return {command("lease4-get-all", {{"subnets", {sid}}}), printLeases};
     return {command("lease4-get-all"), printLeases};
   }
   if (verb == "lease") {
     need(2);
     if (w[1] == "get") {
-      need(3);
+      exactly(3);
       return {command("lease4-get", {{"ip-address", w[2]}}), printLeases};
     }
     if (w[1] == "del") {
-      need(3);
+      exactly(3);
       return {command("lease4-del", {{"ip-address", w[2]}}), printText};
     }
     if (w[1] == "add") {
+      exactly(2);
       json args = {{"ip-address", flag(a, "--ip")}, {"hw-address", flag(a, "--hw")}};
       if (flag(a, "--ip").empty() || flag(a, "--hw").empty()) throw UsageError{"lease add needs --ip and --hw"};
       if (auto sid = subnetFlag(a, false)) args["subnet-id"] = sid;
       if (auto h = flag(a, "--hostname"); !h.empty()) args["hostname"] = h;
       if (auto c = flag(a, "--client-id"); !c.empty()) args["client-id"] = c;
-      if (auto v = flag(a, "--valid-lft"); !v.empty()) args["valid-lft"] = std::stoul(v);
+      if (auto v = flag(a, "--valid-lft"); !v.empty()) args["valid-lft"] = number("--valid-lft", v, 0);
       return {command("lease4-add", args), printText};
     }
     throw UsageError{"unknown lease subcommand " + w[1]};
   }
   if (verb == "reservations") {
+    exactly(1);
     if (a.flags.count("--subnet")) return {command("reservation-get-all", {{"subnet-id", subnetFlag(a, true)}}), printHosts};
     return {command("reservation-get-page", {{"limit", 100000}}), printHosts};
   }
   if (verb == "reservation") {
-    need(2);
+    exactly(2);
     json sel = {{"subnet-id", subnetFlag(a, true)}};
-    if (w[1] == "add") {
-      json r = sel;
-      if (auto hw = flag(a, "--hw"); !hw.empty()) r["hw-address"] = hw;
-      if (auto c = flag(a, "--client-id"); !c.empty()) r["client-id"] = c;
-      if (auto ip = flag(a, "--ip"); !ip.empty()) r["ip-address"] = ip;
-      if (auto h = flag(a, "--hostname"); !h.empty()) r["hostname"] = h;
-      return {command("reservation-add", {{"reservation", r}}), printText};
-    }
-    if (w[1] == "del") {
+    // Kea's reservation-get / reservation-del select by address or by identifier.
+    auto select = [&]() {
       if (auto ip = flag(a, "--ip"); !ip.empty()) {
         sel["ip-address"] = ip;
       } else if (auto hw = flag(a, "--hw"); !hw.empty()) {
@@ -334,22 +408,55 @@ Plan plan(const Args& a) {
         sel["identifier-type"] = "client-id";
         sel["identifier"] = c;
       } else {
-        throw UsageError{"reservation del needs --ip, --hw or --client-id"};
+        throw UsageError{"reservation " + w[1] + " needs --ip, --hw or --client-id"};
       }
+    };
+    if (w[1] == "get") {
+      select();
+      return {command("reservation-get", sel), printHosts};
+    }
+    if (w[1] == "add") {
+      if (flag(a, "--hw").empty() && flag(a, "--client-id").empty()) {
+        throw UsageError{"reservation add needs --hw or --client-id"};
+      }
+      json r = sel;
+      if (auto hw = flag(a, "--hw"); !hw.empty()) r["hw-address"] = hw;
+      if (auto c = flag(a, "--client-id"); !c.empty()) r["client-id"] = c;
+      if (auto ip = flag(a, "--ip"); !ip.empty()) r["ip-address"] = ip;
+      if (auto h = flag(a, "--hostname"); !h.empty()) r["hostname"] = h;
+      return {command("reservation-add", {{"reservation", r}}), printText};
+    }
+    if (w[1] == "del") {
+      select();
       return {command("reservation-del", sel), printText};
     }
     throw UsageError{"unknown reservation subcommand " + w[1]};
   }
-  if (verb == "stats") return {command("statistic-get-all"), printStats};
+  if (verb == "stats") {
+    if (w.size() > 2) throw UsageError{"unexpected argument '" + w[2] + "' for stats"};
+    if (w.size() == 2) return {command("statistic-get", {{"name", w[1]}}), printStats};
+    return {command("statistic-get-all"), printStats};
+  }
   if (verb == "config") {
     need(2);
     if (w[1] == "test") {
-      need(3);
-      return {command("config-test", readJsonFile(w[2])), printText};
+      exactly(3);
+      return {command("config-test", configDocument(w[2])), printText};
     }
-    if (w[1] == "reload") return {command("config-reload"), printText};
-    if (w[1] == "get") return {command("config-get"), printArgumentsJson};
+    if (w[1] == "set") {
+      exactly(3);
+      return {command("config-set", configDocument(w[2])), printText};
+    }
+    if (w[1] == "reload") {
+      exactly(2);
+      return {command("config-reload"), printText};
+    }
+    if (w[1] == "get") {
+      exactly(2);
+      return {command("config-get"), printArgumentsJson};
+    }
     if (w[1] == "write") {
+      if (w.size() > 3) throw UsageError{"unexpected argument '" + w[3] + "' for config write"};
       json args = json::object();
       if (w.size() > 2) args["filename"] = w[2];
       return {command("config-write", args), printText};
@@ -357,9 +464,11 @@ Plan plan(const Args& a) {
     throw UsageError{"unknown config subcommand " + w[1]};
   }
   if (verb == "raw") {
-    need(2);
-    json doc = json::parse(w[1], nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) throw UsageError{"raw needs a JSON object"};
+    exactly(2);
+    json doc = w[1] == "-" ? readJsonFile("-") : json::parse(w[1], nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("command")) {
+      throw UsageError{"raw needs a JSON object with a \"command\""};
+    }
     return {doc, printWhole};
   }
   throw UsageError{"unknown command " + verb};
@@ -382,11 +491,15 @@ int main(int argc, char** argv) {
     args = parseArgs(argc, argv);
     p = plan(args);
   } catch (const UsageError& e) {
-    if (!e.message.empty()) std::cerr << "tandemctl: " << e.message << "\n";
-    std::cerr << kUsage;
-    return e.message.empty() ? kExitOk : kExitUsage;
+    if (e.message.empty()) {  // --help
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    std::cerr << "tandemctl: " << e.message << "\n";
+    std::cerr << (e.showUsage ? kUsage : "(tandemctl --help for usage)\n");
+    return kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "tandemctl: " << e.what() << "\n" << kUsage;
+    std::cerr << "tandemctl: " << e.what() << "\n(tandemctl --help for usage)\n";
     return kExitUsage;
   }
   auto answer = tandem::ctl::sendCommand(args.endpoint, p.request);
@@ -394,13 +507,27 @@ int main(int argc, char** argv) {
     std::cerr << "tandemctl: " << answer.error().message << "\n";
     return answer.error().code == tandem::ctl::kCannotConnect ? kExitConnect : kExitError;
   }
-  const int result = answer->value("result", 1);
-  if (args.json) {
-    std::cout << answer->dump(2) << "\n";
-  } else if (result == 0) {
-    p.print(*answer);
-  } else {
-    (result == 3 ? std::cout : std::cerr) << str(*answer, "text") << "\n";
+  const auto res = answer->find("result");
+  if (res == answer->end() || !res->is_number_integer()) {
+    std::cerr << "tandemctl: answer without an integer \"result\": " << answer->dump() << "\n";
+    return kExitError;
   }
-  return exitCodeFor(result);
+  try {
+    if (p.adjust) *answer = p.adjust(std::move(*answer));
+    const int result = answer->value("result", 1);
+    // raw prints the answer as is whatever its result: the caller asked for the document.
+    if (args.json || p.print == printWhole) {
+      std::cout << answer->dump(2) << "\n";
+    } else if (result == 0) {
+      p.print(*answer);
+    } else {
+      (result == 3 ? std::cout : std::cerr) << str(*answer, "text") << "\n";
+    }
+    return exitCodeFor(result);
+  } catch (const json::exception& e) {
+    // An answer whose shape this tandemctl does not know (e.g. a newer daemon): say so, and
+    // point at --json, which prints any answer.
+    std::cerr << "tandemctl: cannot format the answer (" << e.what() << "); try --json\n";
+    return kExitError;
+  }
 }
