@@ -4,7 +4,9 @@
 // has sequence number S may leave only when durableSeq() >= S ("on disk before the ACK").
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
@@ -35,6 +37,8 @@ class LeaseJournal {
   virtual void setOnDurable(std::function<void(std::uint64_t)> cb) = 0;
   // Last write error (full disk...). While failing, durableSeq does not advance.
   virtual std::optional<Error> lastError() const = 0;
+  // Cheap per-packet check: writes are failing right now (lastError() is set).
+  virtual bool failing() const noexcept { return lastError().has_value(); }
 };
 
 }  // namespace tandem

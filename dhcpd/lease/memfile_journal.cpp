@@ -1,5 +1,7 @@
 #include "dhcpd/lease/memfile_journal.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -201,14 +203,16 @@ Result<void> MemfileJournal::rotate(const std::string& to) {
   return {};
 }
 
-Result<void> MemfileJournal::writeAll(const std::string& data, off_t offset) {
+Result<void> MemfileJournal::writeAll(const std::string& data, off_t offset, std::size_t* written) {
   std::size_t off = 0;
+  if (written) *written = 0;
   while (off < data.size()) {
     ssize_t n = options_.ops.pwrite(fd_, data.data() + off, data.size() - off, offset + static_cast<off_t>(off));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return sysError("cannot write", options_.path, errno);
     if (n == 0) return makeError("cannot write " + options_.path + ": no progress", EIO);
     off += static_cast<std::size_t>(n);
+    if (written) *written = off;
   }
   return {};
 }
@@ -283,15 +287,44 @@ void MemfileJournal::run() {
       batchSeq = pendingSeq_;
     }
     lk.unlock();
-    auto r = writeAll(batch, fileSize_);
+    std::size_t landed = 0;
+    auto r = writeAll(batch, fileSize_, &landed);
     if (r) r = sync();
     lk.lock();
+    // Only a short write qualifies: after a failed fdatasync the pages may be gone, so that
+    // batch is rewritten whole (see the header).
+    if (!r && landed > 0 && landed < batch.size()) {
+      // A full disk accepted part of the batch. Keep the complete rows that landed (one row
+      // per sequence number, in order) and make them durable, so their ACKs leave and the
+      // retry only carries the rest: otherwise a batch that grows while the disk is full
+      // could never fit again, even after space is freed.
+      const std::size_t rowsEnd = batch.rfind('\n', landed - 1);
+      if (rowsEnd != std::string::npos) {
+        lk.unlock();
+        auto s = sync();
+        lk.lock();
+        if (s) {
+          const std::size_t keep = rowsEnd + 1;
+          const auto rows = static_cast<std::uint64_t>(std::count(batch.begin(), batch.begin() + keep, '\n'));
+          const std::uint64_t seq = durableSeq_.load() + rows;
+          fileSize_ += static_cast<off_t>(keep);
+          batch.erase(0, keep);
+          durableSeq_.store(seq);
+          auto cb = onDurable_;
+          lk.unlock();
+          if (cb) cb(seq);
+          lk.lock();
+          announcedSeq_ = seq;
+        }
+      }
+    }
     if (r) {
       fileSize_ += static_cast<off_t>(batch.size());
       batch.clear();
       haveBatch = false;
       durableSeq_.store(batchSeq);
       lastError_.reset();
+      failing_.store(false, std::memory_order_relaxed);
       auto cb = onDurable_;
       lk.unlock();
       if (cb) cb(batchSeq);
@@ -302,6 +335,7 @@ void MemfileJournal::run() {
       continue;
     }
     lastError_ = r.error();
+    failing_.store(true, std::memory_order_relaxed);
     ++failures_;
     done_.notify_all();
     if (stop_) break;

@@ -56,6 +56,7 @@ class MemfileJournal final : public LeaseJournal {
   Result<void> flush() override;
   void setOnDurable(std::function<void(std::uint64_t)> cb) override;
   std::optional<Error> lastError() const override;
+  bool failing() const noexcept override { return failing_.load(std::memory_order_relaxed); }
 
   // Lease-file cleanup support: once every row appended before the call is durable, moves
   // the file to `to` and continues in a fresh `path` with the header. Appenders are never
@@ -70,7 +71,8 @@ class MemfileJournal final : public LeaseJournal {
   explicit MemfileJournal(Options options);
   std::uint64_t enqueue(const Lease& lease);
   void run();
-  Result<void> writeAll(const std::string& data, off_t offset);
+  // `written` reports how many bytes landed, also when the write fails part-way (full disk).
+  Result<void> writeAll(const std::string& data, off_t offset, std::size_t* written = nullptr);
   Result<void> sync();
   Result<void> doRotate(const std::string& to);
 
@@ -87,6 +89,7 @@ class MemfileJournal final : public LeaseJournal {
   std::atomic<std::uint64_t> durableSeq_{0};
   std::uint64_t announcedSeq_ = 0;  // guarded by mu_: durable and passed to onDurable
   std::optional<Error> lastError_;
+  std::atomic<bool> failing_{false};
   std::uint64_t failures_ = 0;
   std::function<void(std::uint64_t)> onDurable_;
   bool stop_ = false;

@@ -62,6 +62,19 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     return;
   }
 
+  // While the lease file cannot be written (full disk), no lease can be confirmed: queries
+  // that would bind, renew or free a lease are shed before the engine, so leases nobody was
+  // told about do not pile up in memory and in the write queue and fill the disk again the
+  // moment space comes back. INFORM needs no lease and is still answered.
+  if (auto* j = writer_.journal(); j && j->failing()) {
+    auto type = query.messageType();
+    if (type && *type != MessageType::Inform) {
+      ++counts_[kLeaseFileFailDrop];
+      ++counts_[kReceiveDrop];
+      return;
+    }
+  }
+
   engine::RecvMeta haMeta;
   const engine::RecvMeta* m = &meta;
   if (ha_.shouldServe) {
@@ -209,12 +222,15 @@ std::size_t DhcpPipeline::expireParked(TimePoint now) {
 }
 
 void DhcpPipeline::publish(TimePoint now) {
+  // Kea lists every packet statistic from start-up (value 0), so monitoring that polls a
+  // counter before the first packet finds it; the first publish creates them all.
   for (std::size_t i = 0; i < kCount; ++i) {
-    if (counts_[i]) {
+    if (counts_[i] || !published_) {
       stats_.add(kNames[i], std::int64_t(counts_[i]), now);
       counts_[i] = 0;
     }
   }
+  published_ = true;
   writer_.publish(now);
 }
 

@@ -80,14 +80,15 @@ class DhcpPipeline {
   enum Counter : std::size_t {
     kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
     kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kCount
+    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {
       "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
       "pkt4-request-received", "pkt4-release-received", "pkt4-decline-received",
       "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
       "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
-      "v4-allocation-fail", "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop"};
+      "v4-allocation-fail", "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
+      "pkt4-lease-file-fail-drop"};
 
   void countReceived(const proto::Packet4& p) noexcept;
   void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes, TimePoint now);
@@ -106,6 +107,7 @@ class DhcpPipeline {
   Options opts_;
   ReplyParking<Outgoing> parking_;
   std::array<std::uint64_t, kCount> counts_{};
+  bool published_ = false;
   bool enabled_ = true;
   HaHooks ha_;
   std::unordered_map<std::uint64_t, HaParked> haParked_;  // by id, awaiting the partner's ack

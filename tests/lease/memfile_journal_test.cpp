@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include <mutex>
 #include <unistd.h>
 
 #include <atomic>
@@ -178,6 +180,49 @@ TEST(MemfileJournal, FullDiskHoldsDurabilityAndRecovers) {
   EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)) +
                                                    formatLeaseCsvLine(makeLease(2)) + formatLeaseCsvLine(makeLease(3)));
   ::close(full);
+}
+
+// A disk with little room left takes part of a batch: the complete rows that landed become
+// durable at once, and the rest fits once space is freed, however much queued meanwhile.
+TEST(MemfileJournal, PartialWriteOnFullDiskKeepsCompleteRowsAndRecovers) {
+  TempDir dir;
+  std::mutex m;
+  off_t limit = 0;  // file size the "disk" allows; 0 = unlimited
+  MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 2ms};
+  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) -> ssize_t {
+    std::lock_guard lk(m);
+    if (limit > 0 && off + off_t(n) > limit) {
+      if (off >= limit) {
+        errno = ENOSPC;
+        return -1;
+      }
+      n = std::size_t(limit - off);
+    }
+    return ::pwrite(fd, b, n, off);
+  };
+  auto j = openJournal(o);
+  ASSERT_TRUE(j);
+  const std::string row1 = formatLeaseCsvLine(makeLease(1)), row2 = formatLeaseCsvLine(makeLease(2));
+  {
+    std::lock_guard lk(m);
+    limit = off_t(header().size() + row1.size() + row2.size() + row2.size() / 2);
+  }
+  std::uint64_t last = 0;
+  for (int i = 1; i <= 50; ++i) last = j->append(makeLease(i));
+  // Rows 1 and 2 fit; the third lands only half and must not count.
+  for (int i = 0; i < 2000 && j->durableSeq() < 2; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(j->durableSeq(), 2u);
+  ASSERT_TRUE(j->lastError());
+  EXPECT_EQ(j->lastError()->code, ENOSPC);
+  {
+    std::lock_guard lk(m);
+    limit = 0;  // space freed
+  }
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), last);
+  std::string expected = header();
+  for (int i = 1; i <= 50; ++i) expected += formatLeaseCsvLine(makeLease(i));
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), expected);
 }
 
 // A failed fdatasync is retried by rewriting the batch: Linux may have dropped the pages.

@@ -134,9 +134,9 @@ TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {
 }
 
 TEST_F(DhcpPipelineTest, FailingJournalNeverAcksAndExpiresParkedReplies) {
-  journal.error = makeError("No space left on device", 28);
   auto out = send(requestFor(4));
   EXPECT_TRUE(out.empty());
+  journal.error = makeError("No space left on device", 28);  // the disk fills after the row queued
   clock.advance(4s);
   EXPECT_EQ(pipeline.expireParked(clock.now()), 0u);
   clock.advance(2s);
@@ -147,6 +147,24 @@ TEST_F(DhcpPipelineTest, FailingJournalNeverAcksAndExpiresParkedReplies) {
   pipeline.publish(clock.now());
   EXPECT_EQ(stats.value("pkt4-ack-not-durable-drop"), 1);
   EXPECT_EQ(stats.value("pkt4-ack-sent"), 0);
+}
+
+TEST_F(DhcpPipelineTest, WhileTheLeaseFileFailsBindingQueriesAreShedButInformIsAnswered) {
+  auto req = requestFor(20);
+  journal.error = makeError("No space left on device", 28);
+  EXPECT_TRUE(send(req).empty());
+  EXPECT_TRUE(send(query(MessageType::Discover, 21)).empty());
+  EXPECT_TRUE(journal.rows.empty());  // nothing queued for a lease nobody would be told about
+  EXPECT_EQ(pipeline.parked(), 0u);
+  auto inform = query(MessageType::Inform, 22);
+  inform.ciaddr = Ipv4(198, 18, 0, 100);
+  auto out = send(inform);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::Ack);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-lease-file-fail-drop"), 2);
+  journal.error.reset();  // space is back
+  EXPECT_EQ(send(query(MessageType::Discover, 21)).size(), 1u);
 }
 
 TEST_F(DhcpPipelineTest, ParkingCapacityBoundsWaitingReplies) {
@@ -212,6 +230,17 @@ TEST_F(DhcpPipelineTest, SentCountersFollowCountSent) {
   EXPECT_EQ(stats.value("pkt4-ack-sent"), 1);
   EXPECT_EQ(stats.value("pkt4-nak-sent"), 1);
   EXPECT_EQ(stats.value("pkt4-receive-drop"), 5);
+}
+
+TEST_F(DhcpPipelineTest, EveryPacketStatisticExistsFromStartUpAsKeaLists) {
+  StatsRegistry::Sample s;
+  EXPECT_FALSE(stats.get("pkt4-nak-sent", s));
+  pipeline.publish(clock.now());
+  for (const char* name : {"pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-offer-sent",
+                           "pkt4-ack-sent", "pkt4-nak-sent", "v4-allocation-fail"}) {
+    ASSERT_TRUE(stats.get(name, s)) << name;
+    EXPECT_EQ(s.value, 0) << name;
+  }
 }
 
 }  // namespace
