@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/ctl/ctl_ha.h"
 #include "dhcpd/ctl/ctl_table.h"
 #include "dhcpd/ctl/ctl_transport.h"
 
@@ -41,7 +42,9 @@ connection:
 
 commands:
   status                                  daemon status (pid, uptime, reload, DHCP service, HA)
-  ha status                               HA state of this server and its partner
+  ha status                               this server and its HA partner at a glance (--json:
+                                          the raw high-availability section); exit 5 when
+                                          the pair is degraded, 6 when HA is not configured
   leases [--subnet N] [--hw MAC]          list leases (all, of one subnet, of one hardware address)
   lease get IP                            one lease
   lease add --ip IP --hw MAC [--subnet N] [--hostname H] [--client-id ID] [--valid-lft S]
@@ -65,6 +68,9 @@ exit codes:
   2  usage error (nothing was sent)
   3  not found / empty (Kea result 3), e.g. no such lease
   4  cannot reach the daemon (not running, wrong socket path or URL, permission denied)
+  5  ha status: the HA pair is degraded (not in load-balancing/hot-standby/backup, or the
+     partner is unreachable)
+  6  ha status: HA is not configured on this server
 )";
 
 struct Args {
@@ -502,6 +508,8 @@ int main(int argc, char** argv) {
     std::cerr << "tandemctl: " << e.what() << "\n(tandemctl --help for usage)\n";
     return kExitUsage;
   }
+  // `ha status` asks several questions and has its own exit codes (ctl_ha.h).
+  if (args.words[0] == "ha") return tandem::ctl::runHaStatus(args.endpoint, args.json, std::cout, std::cerr);
   auto answer = tandem::ctl::sendCommand(args.endpoint, p.request);
   if (!answer) {
     std::cerr << "tandemctl: " << answer.error().message << "\n";

@@ -29,15 +29,24 @@ using Clock = std::chrono::steady_clock;
 
 std::string_view toString(PeerError e) noexcept {
   switch (e) {
-    case PeerError::Connect: return "connect";
-    case PeerError::Tls: return "tls";
-    case PeerError::Timeout: return "timeout";
-    case PeerError::Transport: return "transport";
-    case PeerError::HttpStatus: return "http-status";
-    case PeerError::BadBody: return "bad-body";
-    case PeerError::BadRequest: return "bad-request";
-    case PeerError::Cancelled: return "cancelled";
-    case PeerError::QueueFull: return "queue-full";
+    case PeerError::Connect:
+      return "connect";
+    case PeerError::Tls:
+      return "tls";
+    case PeerError::Timeout:
+      return "timeout";
+    case PeerError::Transport:
+      return "transport";
+    case PeerError::HttpStatus:
+      return "http-status";
+    case PeerError::BadBody:
+      return "bad-body";
+    case PeerError::BadRequest:
+      return "bad-request";
+    case PeerError::Cancelled:
+      return "cancelled";
+    case PeerError::QueueFull:
+      return "queue-full";
   }
   return "unknown";
 }
@@ -49,9 +58,8 @@ Error peerError(PeerError code, std::string message) { return makeError(std::mov
 // The peer closed an idle keep-alive connection (Kea and tandemd both time idle ones out);
 // we only learn it when the next request on it fails.
 bool closedByPeer(const boost::system::error_code& ec) {
-  if (ec == boost::beast::http::error::end_of_stream || ec == asio::error::eof ||
-      ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-      ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated) {
+  if (ec == boost::beast::http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::broken_pipe || ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated) {
     return true;
   }
   // OpenSSL 3 reports a TCP FIN without close_notify as an error of its own, which Boost
@@ -71,7 +79,8 @@ std::string snippet(std::string_view body) {
 // socket answers with a bare object. Both carry "result".
 Result<json> interpretAnswer(const PeerExchange& x, const std::string& url) {
   if (x.status != 200) {
-    return peerError(PeerError::HttpStatus, fmt::format("peer {} answered HTTP {}: {}", url, x.status, snippet(x.body)));
+    return peerError(PeerError::HttpStatus,
+                     fmt::format("peer {} answered HTTP {}: {}", url, x.status, snippet(x.body)));
   }
   json answer = json::parse(x.body, nullptr, false);
   if (answer.is_discarded()) {
@@ -96,7 +105,8 @@ Result<std::shared_ptr<ssl::context>> makeTlsContext(const PeerClientConfig& cfg
     return makeError(fmt::format("peer {}: cannot load {} '{}': {}", cfg.url, what, path, ec.message()));
   };
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1, ec);
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                   ec);
   if (cfg.trustAnchor.empty()) {
     ctx->set_default_verify_paths(ec);
     if (ec) return fail("system trust store", "");
@@ -141,12 +151,14 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
 
   void send(json command, Callback cb, std::optional<std::chrono::milliseconds> timeout) {
     if (!command.is_object() || !command.contains("command") || !command["command"].is_string()) {
-      return deferFailure(std::move(cb), peerError(PeerError::BadRequest, "peer command must be an object with a \"command\" string"));
+      return deferFailure(std::move(cb),
+                          peerError(PeerError::BadRequest, "peer command must be an object with a \"command\" string"));
     }
     if (inFlight() >= config_.maxPending) {
       logger_.limited(Severity::Warn, "PEER_CLIENT_QUEUE_FULL", "peer {}: {} requests pending, refusing more",
                       config_.url, inFlight());
-      return deferFailure(std::move(cb), peerError(PeerError::QueueFull, fmt::format("peer {}: too many pending requests", config_.url)));
+      return deferFailure(std::move(cb), peerError(PeerError::QueueFull,
+                                                   fmt::format("peer {}: too many pending requests", config_.url)));
     }
     if (!command.contains("service")) command["service"] = json::array({"dhcp4"});
     // Lease JSON can carry client-supplied bytes (hostname); never let them throw here.
@@ -160,8 +172,8 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t inFlight() const noexcept { return queue_.size() + busy_; }
 
   std::size_t openConnections() const noexcept {
-    return static_cast<std::size_t>(
-        std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.conn && (s.conn->reusable() || s.req); }));
+    return static_cast<std::size_t>(std::count_if(
+        slots_.begin(), slots_.end(), [](const Slot& s) { return s.conn && (s.conn->reusable() || s.req); }));
   }
 
   void cancelAll() {
@@ -246,7 +258,8 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
 
   void onExchange(std::size_t i, const PeerConnection* conn, PeerExchange x) {
     Slot& s = slots_[i];
-    if (s.conn.get() != conn || !s.req) return;  // replaced by cancelAll(); cannot happen, closed conns stay silent
+    // Defensive: a connection closed by cancelAll() never reports, so this is its slot's.
+    if (s.conn.get() != conn || !s.req) return;
     Request r = std::move(*s.req);
     s.req.reset();
     --busy_;

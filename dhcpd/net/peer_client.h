@@ -25,15 +25,15 @@ namespace tandem::net {
 // Error::code values of a failed send(). Every one of them is a "communication failure" in
 // Kea's terms (the partner becomes unavailable); the answer's own "result" is the caller's.
 enum class PeerError : int {
-  Connect = 1,   // TCP connect failed (refused, unreachable)
-  Tls,           // handshake or TLS record failure, certificate rejected either way
-  Timeout,       // no complete answer before the request's deadline
-  Transport,     // connection lost mid-exchange
-  HttpStatus,    // HTTP status other than 200 (401 bad credentials, 403 restricted command)
-  BadBody,       // not JSON, not an object or non-empty list of objects, or too large
-  BadRequest,    // the command given to send() is not a JSON object with a "command"
-  Cancelled,     // cancelAll() or shutdown
-  QueueFull,     // more than maxPending requests waiting
+  Connect = 1,  // TCP connect failed (refused, unreachable)
+  Tls,          // handshake or TLS record failure, certificate rejected either way
+  Timeout,      // no complete answer before the request's deadline
+  Transport,    // connection lost mid-exchange
+  HttpStatus,   // HTTP status other than 200 (401 bad credentials, 403 restricted command)
+  BadBody,      // not JSON, not an object or non-empty list of objects, or too large
+  BadRequest,   // the command given to send() is not a JSON object with a "command"
+  Cancelled,    // cancelAll() or shutdown
+  QueueFull,    // more than maxPending requests waiting
 };
 std::string_view toString(PeerError e) noexcept;
 

@@ -123,20 +123,21 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
     parser_.emplace();
     parser_->body_limit(target_->maxResponseBytes);
     lowest().expires_at(deadline_);
-    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
-      if (self->closed_) return;
-      if (ec) {
-        self->result_.gotResponseBytes = self->parser_->got_some();
-        return self->finish(PeerExchange::Stage::Read, ec);
-      }
-      auto response = self->parser_->release();
-      self->result_.status = response.result_int();
-      self->result_.keepAlive = response.keep_alive();
-      self->result_.body = std::move(response.body());
-      // An idle keep-alive connection has no deadline; the next exchange sets one.
-      self->lowest().expires_never();
-      self->finish(PeerExchange::Stage::Done, {});
-    });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](const beast::error_code& ec, std::size_t) {
+                       if (self->closed_) return;
+                       if (ec) {
+                         self->result_.gotResponseBytes = self->parser_->got_some();
+                         return self->finish(PeerExchange::Stage::Read, ec);
+                       }
+                       auto response = self->parser_->release();
+                       self->result_.status = response.result_int();
+                       self->result_.keepAlive = response.keep_alive();
+                       self->result_.body = std::move(response.body());
+                       // An idle keep-alive connection has no deadline; the next exchange sets one.
+                       self->lowest().expires_never();
+                       self->finish(PeerExchange::Stage::Done, {});
+                     });
   }
 
   void finish(PeerExchange::Stage stage, const beast::error_code& ec) {

@@ -26,11 +26,11 @@ struct PeerTarget {
 
 struct PeerExchange {
   enum class Stage : std::uint8_t { Connect, Handshake, Write, Read, Done };
-  Stage stage = Stage::Connect;     // where it stopped (Done = a full response was read)
+  Stage stage = Stage::Connect;  // where it stopped (Done = a full response was read)
   boost::system::error_code ec;
-  std::string detail;               // e.g. the certificate verification failure reason
-  bool reusedConnection = false;    // the connection had completed an exchange before
-  bool gotResponseBytes = false;    // some of the response was parsed before the error
+  std::string detail;             // e.g. the certificate verification failure reason
+  bool reusedConnection = false;  // the connection had completed an exchange before
+  bool gotResponseBytes = false;  // some of the response was parsed before the error
   unsigned status = 0;
   bool keepAlive = false;
   std::string body;

@@ -13,9 +13,9 @@
 namespace tandem::net {
 
 struct PeerEndpoint {
-  bool tls = false;                // "https://"
+  bool tls = false;  // "https://"
   boost::asio::ip::address address;
-  std::uint16_t port = 0;          // the scheme default (80/443) when the URL has none
+  std::uint16_t port = 0;  // the scheme default (80/443) when the URL has none
   // The Host header value: the address as written in the URL, without the port, exactly as
   // Kea 2.2 sends it (IPv6 in brackets, RFC 7230 section 5.4).
   std::string hostHeader;

@@ -25,10 +25,17 @@ json keaLeaseUpdate(unsigned n) {
   return {{"command", "lease4-update"},
           {"service", json::array({"dhcp4"})},
           {"arguments",
-           {{"client-id", "01:00:0c:01:02:03:04"}, {"expire", 1795338859}, {"force-create", true},
-            {"fqdn-fwd", false}, {"fqdn-rev", false}, {"hostname", ""}, {"hw-address", "00:0c:01:02:03:04"},
-            {"ip-address", fmt::format("198.18.{}.{}", 16 + (n >> 8) % 200, n & 0xff)}, {"state", 0},
-            {"subnet-id", 1}, {"valid-lft", 4000}}}};
+           {{"client-id", "01:00:0c:01:02:03:04"},
+            {"expire", 1795338859},
+            {"force-create", true},
+            {"fqdn-fwd", false},
+            {"fqdn-rev", false},
+            {"hostname", ""},
+            {"hw-address", "00:0c:01:02:03:04"},
+            {"ip-address", fmt::format("198.18.{}.{}", 16 + (n >> 8) % 200, n & 0xff)},
+            {"state", 0},
+            {"subnet-id", 1},
+            {"valid-lft", 4000}}}};
 }
 
 struct BenchResult {

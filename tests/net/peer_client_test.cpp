@@ -45,9 +45,18 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds lim
 json leaseUpdate(int id) {
   return {{"command", "lease4-update"},
           {"arguments",
-           {{"client-id", "01:00:0c:01:02:03:04"}, {"expire", 1795338859}, {"force-create", true},
-            {"fqdn-fwd", false}, {"fqdn-rev", false}, {"hostname", ""}, {"hw-address", "00:0c:01:02:03:04"},
-            {"ip-address", "198.18.16.0"}, {"state", 0}, {"subnet-id", 1}, {"valid-lft", 4000}, {"id", id}}}};
+           {{"client-id", "01:00:0c:01:02:03:04"},
+            {"expire", 1795338859},
+            {"force-create", true},
+            {"fqdn-fwd", false},
+            {"fqdn-rev", false},
+            {"hostname", ""},
+            {"hw-address", "00:0c:01:02:03:04"},
+            {"ip-address", "198.18.16.0"},
+            {"state", 0},
+            {"subnet-id", 1},
+            {"valid-lft", 4000},
+            {"id", id}}}};
 }
 
 PeerClientConfig cfg(std::string url, std::size_t connections = 4, std::chrono::milliseconds timeout = 10s,
@@ -85,7 +94,9 @@ class PeerClientTest : public ::testing::Test {
   Result<json> roundTrip(PeerClient& client, json command, std::chrono::milliseconds limit = 5s) {
     std::optional<Result<json>> out;
     client.send(std::move(command), [&](Result<json> r) { out.emplace(std::move(r)); });
-    EXPECT_TRUE(runUntil(io_, [&] { return out.has_value(); }, limit)) << "no callback in time";
+    EXPECT_TRUE(runUntil(
+        io_, [&] { return out.has_value(); }, limit))
+        << "no callback in time";
     if (!out) return makeError("no callback");
     return std::move(*out);
   }
@@ -178,10 +189,13 @@ TEST_F(PeerClientTest, ThousandConcurrentRequestsAllAnsweredOverFourConnections)
     });
   }
   EXPECT_EQ(client->inFlight(), static_cast<std::size_t>(kCount));
-  ASSERT_TRUE(runUntil(io_, [&] {
-    maxOpen = std::max(maxOpen, client->openConnections());
-    return answered == kCount;
-  }, 10s));
+  ASSERT_TRUE(runUntil(
+      io_,
+      [&] {
+        maxOpen = std::max(maxOpen, client->openConnections());
+        return answered == kCount;
+      },
+      10s));
   EXPECT_EQ(mismatched, 0);
   EXPECT_EQ(client->inFlight(), 0u);
   EXPECT_LE(maxOpen, 4u);
@@ -244,9 +258,12 @@ TEST_F(PeerClientTest, SilentServerTimesOutWithinConfiguredTime) {
       o.at = Clock::now();
     });
   }
-  ASSERT_TRUE(runUntil(io_, [&] {
-    return std::all_of(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.result.has_value(); });
-  }, 3s));
+  ASSERT_TRUE(runUntil(
+      io_,
+      [&] {
+        return std::all_of(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.result.has_value(); });
+      },
+      3s));
   for (const auto& o : outcomes) {
     ASSERT_FALSE(o.result->ok());
     EXPECT_EQ(o.result->error().code, static_cast<int>(PeerError::Timeout)) << o.result->error().message;
@@ -261,10 +278,32 @@ TEST_F(PeerClientTest, PerRequestTimeoutOverridesDefault) {
   auto client = makeClient(cfg(server.url(), 4, 10s));
   std::optional<Result<json>> out;
   const auto start = Clock::now();
-  client->send({{"command", "lease4-get-page"}}, [&](Result<json> r) { out.emplace(std::move(r)); }, 200ms);
-  ASSERT_TRUE(runUntil(io_, [&] { return out.has_value(); }, 2s));
+  client->send(
+      {{"command", "lease4-get-page"}}, [&](Result<json> r) { out.emplace(std::move(r)); }, 200ms);
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return out.has_value(); }, 2s));
   EXPECT_EQ(code(*out), static_cast<int>(PeerError::Timeout));
   EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST_F(PeerClientTest, QueuedRequestFailsByItsOwnDeadlineWhileConnectionIsBusy) {
+  PeerTestServer server(ServerMode::NeverAnswer);
+  auto client = makeClient(cfg(server.url(), 1, 5s));
+  std::optional<Result<json>> slow, quick;
+  client->send({{"command", "ha-sync"}}, [&](Result<json> r) { slow.emplace(std::move(r)); });
+  const auto start = Clock::now();
+  client->send(
+      {{"command", "ha-heartbeat"}}, [&](Result<json> r) { quick.emplace(std::move(r)); }, 200ms);
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return quick.has_value(); }, 2s));
+  EXPECT_EQ(code(*quick), static_cast<int>(PeerError::Timeout));
+  EXPECT_LT(Clock::now() - start, 1s);
+  EXPECT_FALSE(slow.has_value());
+  EXPECT_EQ(client->inFlight(), 1u);
+  EXPECT_EQ(server.requests().size(), 1u);  // the quick one never reached the wire
+  client->cancelAll();
+  ASSERT_TRUE(slow.has_value());
+  EXPECT_EQ(code(*slow), static_cast<int>(PeerError::Cancelled));
 }
 
 TEST_F(PeerClientTest, TimeoutResetsConnectionAndNextSendReconnects) {
@@ -302,7 +341,8 @@ TEST_F(PeerClientTest, BadCommandFailsLaterNotInsideSend) {
   std::optional<Result<json>> out;
   client->send(json::array({1, 2}), [&](Result<json> r) { out.emplace(std::move(r)); });
   EXPECT_FALSE(out.has_value());
-  ASSERT_TRUE(runUntil(io_, [&] { return out.has_value(); }, 1s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return out.has_value(); }, 1s));
   EXPECT_EQ(code(*out), static_cast<int>(PeerError::BadRequest));
   EXPECT_TRUE(server.requests().empty());
 }
@@ -312,7 +352,8 @@ TEST_F(PeerClientTest, QueueLimitRefusesExcess) {
   auto client = makeClient(cfg(server.url(), 1, 10s, 2));
   std::vector<int> codes;
   for (int i = 0; i < 3; ++i) client->send(leaseUpdate(i), [&](Result<json> r) { codes.push_back(code(r)); });
-  ASSERT_TRUE(runUntil(io_, [&] { return codes.size() == 3; }, 3s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return codes.size() == 3; }, 3s));
   EXPECT_EQ(std::count(codes.begin(), codes.end(), static_cast<int>(PeerError::QueueFull)), 1);
   EXPECT_EQ(std::count(codes.begin(), codes.end(), 0), 2);
 }
@@ -320,7 +361,10 @@ TEST_F(PeerClientTest, QueueLimitRefusesExcess) {
 TEST_F(PeerClientTest, InvalidUtf8InArgumentsIsReplacedNotThrown) {
   PeerTestServer server(ServerMode::AnswerList);
   auto client = makeClient(cfg(server.url()));
-  auto r = roundTrip(*client, {{"command", "lease4-update"}, {"arguments", {{"hostname", std::string("a\xff" "b")}}}});
+  auto r = roundTrip(*client, {{"command", "lease4-update"},
+                               {"arguments",
+                                {{"hostname", std::string("a\xff"
+                                                          "b")}}}});
   ASSERT_TRUE(r.ok()) << r.error().message;
 }
 
@@ -329,7 +373,8 @@ TEST_F(PeerClientTest, CancelAllFailsEverythingAndClientStaysUsable) {
   auto client = makeClient(cfg(silent.url(), 2));
   std::vector<int> codes;
   for (int i = 0; i < 5; ++i) client->send(leaseUpdate(i), [&](Result<json> r) { codes.push_back(code(r)); });
-  ASSERT_TRUE(runUntil(io_, [&] { return silent.requests().size() == 2; }, 2s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return silent.requests().size() == 2; }, 2s));
   client->cancelAll();
   EXPECT_EQ(codes, std::vector<int>(5, static_cast<int>(PeerError::Cancelled)));
   EXPECT_EQ(client->inFlight(), 0u);
@@ -340,7 +385,8 @@ TEST_F(PeerClientTest, CancelAllFailsEverythingAndClientStaysUsable) {
   EXPECT_EQ(codes.size(), 5u);
   // Usable again: a new request goes out on a new connection.
   client->send(leaseUpdate(9), [&](Result<json> r) { codes.push_back(code(r)); });
-  ASSERT_TRUE(runUntil(io_, [&] { return silent.requests().size() == 3; }, 2s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return silent.requests().size() == 3; }, 2s));
   EXPECT_EQ(client->inFlight(), 1u);
 }
 
@@ -351,7 +397,8 @@ TEST_F(PeerClientTest, DestructionDropsCallbacks) {
     auto client = makeClient(cfg(silent.url()));
     client->send(leaseUpdate(1), [&](Result<json>) { ++called; });
     client->send(json(5), [&](Result<json>) { ++called; });  // deferred failure, posted
-    ASSERT_TRUE(runUntil(io_, [&] { return silent.requests().size() == 1; }, 2s));
+    ASSERT_TRUE(runUntil(
+        io_, [&] { return silent.requests().size() == 1; }, 2s));
     client->send(json(6), [&](Result<json>) { ++called; });
   }
   io_.restart();
@@ -370,8 +417,7 @@ TEST_F(PeerClientTest, CreateRejectsBadConfiguration) {
   EXPECT_NE(bad(cfg("http://peer.example.com:8000/")).find("IP address"), std::string::npos);
   EXPECT_NE(bad(cfg("http://127.0.0.1:0/")).find("port"), std::string::npos);
   EXPECT_NE(bad(tlsCfg("http://127.0.0.1:8000/", c.ca)).find("https"), std::string::npos);
-  EXPECT_NE(bad(tlsCfg("https://127.0.0.1:8000/", c.ca, c.clientCert)).find("together"),
-            std::string::npos);
+  EXPECT_NE(bad(tlsCfg("https://127.0.0.1:8000/", c.ca, c.clientCert)).find("together"), std::string::npos);
   EXPECT_NE(bad(tlsCfg("https://127.0.0.1:8000/", "/nonexistent/ca.pem")).find("/nonexistent/ca.pem"),
             std::string::npos);
   EXPECT_NE(bad(tlsCfg("https://127.0.0.1:8000/", c.ca, c.clientCert, c.serverKey)).find("key-file"),
@@ -489,7 +535,8 @@ TEST_F(PeerClientTest, TlsThousandConcurrentRequests) {
       if (r.ok() && (*r)["arguments"]["echo"]["arguments"]["id"] == i) ++ok;
     });
   }
-  ASSERT_TRUE(runUntil(io_, [&] { return answered == kCount; }, 10s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return answered == kCount; }, 10s));
   EXPECT_EQ(ok, kCount);
   EXPECT_LE(server.connections(), 4u);
 }

@@ -32,11 +32,11 @@ namespace ssl = asio::ssl;
 // Throw-away PKI made with the openssl CLI once per test process.
 struct TestCerts {
   std::filesystem::path dir;
-  std::string ca, ca2;                     // two unrelated CAs
-  std::string serverCert, serverKey;       // CA 1, SAN IP:127.0.0.1
-  std::string otherCaCert, otherCaKey;     // CA 2, SAN IP:127.0.0.1
-  std::string wrongIpCert, wrongIpKey;     // CA 1, SAN IP:127.0.0.2
-  std::string clientCert, clientKey;       // CA 1, clientAuth
+  std::string ca, ca2;                  // two unrelated CAs
+  std::string serverCert, serverKey;    // CA 1, SAN IP:127.0.0.1
+  std::string otherCaCert, otherCaKey;  // CA 2, SAN IP:127.0.0.1
+  std::string wrongIpCert, wrongIpKey;  // CA 1, SAN IP:127.0.0.2
+  std::string clientCert, clientKey;    // CA 1, clientAuth
 };
 
 inline const TestCerts& testCerts() {
@@ -48,14 +48,16 @@ inline const TestCerts& testCerts() {
       certs.dir = tmpl;
       const std::string d = certs.dir.string();
       const std::string script =
-          "set -e; cd '" + d + "'\n"
+          "set -e; cd '" + d +
+          "'\n"
           "ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
           "openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj /CN=tandem-test-ca\n"
           "openssl req -x509 $ec -keyout ca2.key -out ca2.pem -days 2 -subj /CN=tandem-other-ca\n"
           "leaf() { # name ca san eku\n"
           "  openssl req -new $ec -keyout $1.key -out $1.csr -subj /CN=$1\n"
           "  printf 'subjectAltName=%s\\nextendedKeyUsage=%s\\n' \"$3\" \"$4\" > $1.ext\n"
-          "  openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -out $1.pem -days 2 -extfile $1.ext\n"
+          "  openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -out $1.pem -days 2 -extfile "
+          "$1.ext\n"
           "}\n"
           "leaf server ca IP:127.0.0.1 serverAuth,clientAuth\n"
           "leaf other ca2 IP:127.0.0.1 serverAuth,clientAuth\n"
@@ -102,7 +104,7 @@ enum class ServerMode {
 
 struct ServerTls {
   std::string certFile, keyFile;
-  std::string clientCa;            // verifies client certificates when set
+  std::string clientCa;  // verifies client certificates when set
   bool requireClientCert = false;
 };
 
@@ -141,7 +143,9 @@ class PeerTestServer {
   }
 
   std::uint16_t port() const { return port_; }
-  std::string url() const { return std::string(ctx_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/"; }
+  std::string url() const {
+    return std::string(ctx_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/";
+  }
   std::size_t connections() const { return connections_.load(); }
   std::size_t handshakeFailures() const { return handshakeFailures_.load(); }
   std::vector<RecordedRequest> requests() const {
@@ -172,9 +176,10 @@ class PeerTestServer {
    private:
     void read() {
       request_ = {};
-      http::async_read(stream_, buffer_, request_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-        if (!ec) self->onRequest();
-      });
+      http::async_read(stream_, buffer_, request_,
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (!ec) self->onRequest();
+                       });
     }
 
     void onRequest() {
@@ -191,8 +196,10 @@ class PeerTestServer {
       nlohmann::json echo = nlohmann::json::parse(request_.body(), nullptr, false);
       nlohmann::json answer = {{"result", 0}, {"text", "ok"}, {"arguments", {{"echo", echo}}}};
       switch (server_.mode_) {
-        case ServerMode::AnswerList: return respond(http::status::ok, nlohmann::json::array({answer}).dump(), true, false);
-        case ServerMode::AnswerObject: return respond(http::status::ok, answer.dump(), true, false);
+        case ServerMode::AnswerList:
+          return respond(http::status::ok, nlohmann::json::array({answer}).dump(), true, false);
+        case ServerMode::AnswerObject:
+          return respond(http::status::ok, answer.dump(), true, false);
         case ServerMode::AnswerLeaseUpdated:
           return respond(http::status::ok, R"([ { "result": 0, "text": "IPv4 lease updated." } ])", true, false);
         case ServerMode::CloseAfterAnswer:
@@ -204,7 +211,8 @@ class PeerTestServer {
           server_.silent_.push_back(this->shared_from_this());
           return;
         }
-        case ServerMode::BadJson: return respond(http::status::ok, "[ { \"result\": 0, ", true, false);
+        case ServerMode::BadJson:
+          return respond(http::status::ok, "[ { \"result\": 0, ", true, false);
         case ServerMode::Status500:
           return respond(http::status::internal_server_error, R"({ "result": 500, "text": "oops" })", true, false);
       }
@@ -216,14 +224,15 @@ class PeerTestServer {
       response_.keep_alive(keepAlive);
       response_.body() = std::move(body);
       response_.prepare_payload();
-      http::async_write(stream_, response_, [self = this->shared_from_this(), closeAfter](beast::error_code ec, std::size_t) {
-        if (ec) return;
-        if (closeAfter) {
-          beast::get_lowest_layer(self->stream_).close();
-          return;
-        }
-        self->read();
-      });
+      http::async_write(stream_, response_,
+                        [self = this->shared_from_this(), closeAfter](beast::error_code ec, std::size_t) {
+                          if (ec) return;
+                          if (closeAfter) {
+                            beast::get_lowest_layer(self->stream_).close();
+                            return;
+                          }
+                          self->read();
+                        });
     }
 
     PeerTestServer& server_;
