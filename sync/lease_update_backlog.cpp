@@ -18,6 +18,13 @@ std::optional<LeaseUpdateBacklog::Entry> LeaseUpdateBacklog::pop() {
   return e;
 }
 
+bool LeaseUpdateBacklog::holds(Ipv4 address) const noexcept {
+  for (const Entry& e : entries_) {
+    if (e.lease.address == address) return true;
+  }
+  return false;
+}
+
 void LeaseUpdateBacklog::clear() noexcept {
   entries_.clear();
   overflown_ = false;

@@ -26,6 +26,8 @@ class LeaseUpdateBacklog {
   // Oldest first, as Kea replays them.
   std::optional<Entry> pop();
   const Entry* front() const noexcept { return entries_.empty() ? nullptr : &entries_.front(); }
+  // Whether an entry for `address` is queued (linear: only used on the failure path).
+  bool holds(Ipv4 address) const noexcept;
   // Clears entries and the overflow mark (on leaving communication-recovery).
   void clear() noexcept;
 

@@ -289,14 +289,18 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         if (wait) pending->ok = false;
         continue;
       }
-      for (const auto& c : changes) {
+      // Shared by this peer's callbacks: a failed update may have to be queued (below).
+      const bool partner = peer->role != ha::Role::Backup;
+      auto sent = partner ? std::make_shared<const std::vector<engine::LeaseChange>>(changes) : nullptr;
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        const auto& c = changes[i];
         const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
         json cmd = sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
                                      upsert ? sync::leaseUpdateArgs(c.lease) : sync::leaseDelArgs(c.lease));
         if (wait) ++pending->outstanding;
         std::weak_ptr<bool> guard = alive_;
         t->send(std::move(cmd), kRequestTimeout,
-                [this, guard, pending, wait, release, name = peer->name, key = keyOf(c.lease)](Result<json> r) {
+                [this, guard, pending, wait, release, sent, i, name = peer->name, key = keyOf(c.lease)](Result<json> r) {
                   auto answer = toPeerAnswer(r);
                   const auto outcome = sync::classifyLeaseUpdateAnswer(answer);
                   if (auto g = guard.lock(); g && *g) {
@@ -306,6 +310,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
                     ev.client = key;
                     ev.text = answer ? answer->text : answer.error().message;
                     dispatch(ev);
+                    if (sent && outcome == ha::LeaseUpdateResult::Outcome::Failed) queueFailedUpdate(name, (*sent)[i]);
                   }
                   // Kea drops the reply on any failed required update, conflicts included.
                   if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
@@ -316,6 +321,22 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
   if (skipped) machine_.noteSkippedUpdate();
   if (overflow) dispatch(ha::BacklogOverflowed{});
   release(pending, true);
+}
+
+void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change) {
+  // Kea forgets an update whose sending failed: the reply is dropped, but the lease stays
+  // committed here, and when communication-recovery ends with a successful backlog replay the
+  // pair returns to load-balancing WITHOUT a resync, so the partner would never learn it
+  // (seen with a Kea 2.2 partner: each side missed its first lease after a partition). The
+  // failure just moved the machine to communication-recovery, so the change joins the backlog.
+  // Only if nothing newer for the address is queued already (a late failure must not replay
+  // an older lease over a newer one), and only while the machine queues (if it went anywhere
+  // else, the partner resynchronises from us before serving again).
+  const ha::PeerConfig* p = cfg_.find(peer);
+  if (!p || machine_.updatePolicy(*p) != ha::UpdatePolicy::Queue || backlog_.holds(change.lease.address)) return;
+  const auto op = change.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
+                                                                      : sync::LeaseUpdateBacklog::Op::Delete;
+  if (!backlog_.push(op, change.lease)) dispatch(ha::BacklogOverflowed{});
 }
 
 // ---- lease synchronisation -------------------------------------------------------------------

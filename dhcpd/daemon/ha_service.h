@@ -92,6 +92,8 @@ class HaService {
   void sendHaReset(const std::string& peer);
   void replayBacklog(const std::string& peer);
   void replayNext(const std::string& peer);
+  // A lease update to the active partner failed: keep it for the communication-recovery replay.
+  void queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change);
   std::optional<ha::CommandAnswer> maintenanceNotify(const ha::SendMaintenanceNotify& a);
   void setDhcp(int origin, bool enable);
 

@@ -290,12 +290,16 @@ TEST_F(HaServiceTest, FailedUpdateDropsTheReplyAndEntersCommunicationRecovery) {
   partner().answerNext(makeError("connect: connection refused"));
   EXPECT_EQ(result, false);
   EXPECT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  // The failed update itself waits in the backlog (the lease is committed here).
+  EXPECT_EQ(service->backlogSize(), 1u);
   // Now updates are queued for the partner and the reply goes out at once.
   std::optional<bool> second;
   partner().sent.clear();
-  service->onLeasesCommitted({c}, [&](bool okay) { second = okay; });
+  engine::LeaseChange c2;
+  c2.lease = makeLease(Ipv4(198, 18, 16, 34), 11);
+  service->onLeasesCommitted({c2}, [&](bool okay) { second = okay; });
   EXPECT_EQ(second, true);
-  EXPECT_EQ(service->backlogSize(), 1u);
+  EXPECT_EQ(service->backlogSize(), 2u);
   EXPECT_TRUE(partner().sent.empty());
   // The partner answers heartbeats again: the backlog is replayed, back to load-balancing.
   heartbeat();
@@ -303,6 +307,88 @@ TEST_F(HaServiceTest, FailedUpdateDropsTheReplyAndEntersCommunicationRecovery) {
   EXPECT_EQ(service->backlogSize(), 0u);
   const auto n = partner().names();
   EXPECT_NE(std::find(n.begin(), n.end(), "lease4-update"), n.end());
+}
+
+// Found with a Kea 2.2 partner (ha_kea_mixed_test, partition of the HA link): the lease whose
+// update failed was committed locally but, like in Kea, never queued, so after the backlog
+// replay the pair was back in load-balancing with that lease missing on the partner.
+TEST_F(HaServiceTest, FailedUpdateIsReplayedInOrderAfterCommunicationRecovery) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange first, gone;
+  first.lease = makeLease(Ipv4(198, 18, 16, 40), 20);
+  gone.kind = engine::LeaseChange::Kind::Delete;
+  gone.lease = makeLease(Ipv4(198, 18, 16, 41), 21);
+  std::optional<bool> r1;
+  service->onLeasesCommitted({first, gone}, [&](bool okay) { r1 = okay; });
+  ASSERT_EQ(partner().queue.size(), 2u);
+  partner().answerNext(makeError("connect: Network is unreachable"));
+  partner().answerNext(makeError("connect: Network is unreachable"));
+  EXPECT_EQ(r1, false);  // Kea's rule stands: the reply is dropped
+  ASSERT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  EXPECT_EQ(service->backlogSize(), 2u);
+  engine::LeaseChange later;
+  later.lease = makeLease(Ipv4(198, 18, 16, 42), 22);
+  service->onLeasesCommitted({later}, [](bool) {});
+  partner().sent.clear();
+  heartbeat();
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+  EXPECT_EQ(service->backlogSize(), 0u);
+  std::vector<std::pair<std::string, std::string>> replayed;
+  for (const json& c : partner().sent) {
+    const std::string n = c["command"];
+    if (n == "lease4-update" || n == "lease4-del") replayed.emplace_back(n, c["arguments"]["ip-address"]);
+  }
+  EXPECT_EQ(replayed, (std::vector<std::pair<std::string, std::string>>{{"lease4-update", "198.18.16.40"},
+                                                                         {"lease4-del", "198.18.16.41"},
+                                                                         {"lease4-update", "198.18.16.42"}}));
+}
+
+TEST_F(HaServiceTest, LateFailureNeverQueuesOverANewerChange) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange a, b, newer;
+  a.lease = makeLease(Ipv4(198, 18, 16, 50), 30);
+  b.lease = makeLease(Ipv4(198, 18, 16, 51), 31);
+  service->onLeasesCommitted({a}, [](bool) {});
+  service->onLeasesCommitted({b}, [](bool) {});
+  ASSERT_EQ(partner().queue.size(), 2u);
+  partner().answerNext(makeError("timeout"));  // a fails: communication-recovery, a queued
+  ASSERT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  newer.lease = makeLease(Ipv4(198, 18, 16, 51), 32);  // b's address changes meanwhile
+  service->onLeasesCommitted({newer}, [](bool) {});
+  EXPECT_EQ(service->backlogSize(), 2u);
+  partner().answerNext(makeError("timeout"));  // b's late failure: the newer entry wins
+  EXPECT_EQ(service->backlogSize(), 2u);
+}
+
+TEST_F(HaServiceTest, FailedUpdateNotQueuedWithoutABacklog) {
+  // Hot-standby has no communication-recovery: a failure is not queued; the partner resyncs
+  // from us when it comes back.
+  build(ha::testing::hsConfig());
+  service->start();
+  sim.state = "waiting";
+  heartbeat();
+  sim.state = "ready";
+  heartbeat();
+  ASSERT_EQ(service->state(), ha::HaState::HotStandby);
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 60), 40);
+  std::optional<bool> r;
+  service->onLeasesCommitted({c}, [&](bool okay) { r = okay; });
+  partner().answerNext(makeError("connect: connection refused"));
+  EXPECT_EQ(r, false);
+  EXPECT_EQ(service->backlogSize(), 0u);
+}
+
+TEST_F(HaServiceTest, ConflictIsNotQueued) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 61), 41);
+  service->onLeasesCommitted({c}, [](bool) {});
+  partner().answerNext(json{{"result", 4}, {"text", "conflict"}});
+  EXPECT_EQ(service->backlogSize(), 0u);
 }
 
 TEST_F(HaServiceTest, ConflictAlsoDropsTheReply) {

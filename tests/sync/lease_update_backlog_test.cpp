@@ -41,6 +41,20 @@ TEST(LeaseUpdateBacklog, FifoUpToTheLimitThenOverflows) {
   EXPECT_EQ(b.front(), nullptr);
 }
 
+TEST(LeaseUpdateBacklog, HoldsFindsQueuedAddressesOnly) {
+  LeaseUpdateBacklog b(4);
+  EXPECT_FALSE(b.holds(Ipv4(198, 18, 16, 1)));
+  b.push(LeaseUpdateBacklog::Op::Add, lease(1));
+  b.push(LeaseUpdateBacklog::Op::Delete, lease(2));
+  EXPECT_TRUE(b.holds(Ipv4(198, 18, 16, 1)));
+  EXPECT_TRUE(b.holds(Ipv4(198, 18, 16, 2)));  // deletions count too
+  EXPECT_FALSE(b.holds(Ipv4(198, 18, 16, 3)));
+  b.pop();
+  EXPECT_FALSE(b.holds(Ipv4(198, 18, 16, 1)));
+  b.clear();
+  EXPECT_FALSE(b.holds(Ipv4(198, 18, 16, 2)));
+}
+
 TEST(LeaseUpdateBacklog, ZeroLimitOverflowsAtOnce) {
   LeaseUpdateBacklog b(0);
   EXPECT_FALSE(b.push(LeaseUpdateBacklog::Op::Add, lease(1)));
