@@ -50,6 +50,13 @@ struct CommandContext {
 // `args` is null when the request had no "arguments" (Kea distinguishes "missing" from "{}").
 using CommandHandler = std::function<json(const json& args, const CommandContext& ctx)>;
 
+// Adapts a handler that needs only the object it acts on (e.g. the ServerControl) and the
+// arguments, so command groups register plain functions.
+template <class Target>
+CommandHandler bindTarget(Target& target, json (*fn)(Target&, const json&)) {
+  return [&target, fn](const json& args, const CommandContext&) { return fn(target, args); };
+}
+
 // {"result": code, "text": text} and, when args is not null, "arguments": args.
 json makeAnswer(int code, std::string_view text, json args = nullptr);
 // Kea answers some commands without a text ({"arguments": ..., "result": 0}).

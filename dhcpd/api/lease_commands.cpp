@@ -325,9 +325,7 @@ json statLease4Get(ServerControl& control, const json& args) {
 }  // namespace
 
 void registerLeaseCommands(CommandRegistry& registry, ServerControl& control) {
-  auto bind = [&control](json (*fn)(ServerControl&, const json&)) {
-    return [&control, fn](const json& args, const CommandContext&) { return fn(control, args); };
-  };
+  auto bind = [&control](json (*fn)(ServerControl&, const json&)) { return bindTarget(control, fn); };
   registry.add("lease4-add", bind(lease4Add));
   registry.add("lease4-update", bind(lease4Update));
   registry.add("lease4-get", bind(lease4Get));

@@ -396,9 +396,7 @@ json reservationGetByAddress(ServerControl& control, const json& args) {
 }  // namespace
 
 void registerReservationCommands(CommandRegistry& registry, ServerControl& control) {
-  auto bind = [&control](json (*fn)(ServerControl&, const json&)) {
-    return [&control, fn](const json& args, const CommandContext&) { return fn(control, args); };
-  };
+  auto bind = [&control](json (*fn)(ServerControl&, const json&)) { return bindTarget(control, fn); };
   registry.add("reservation-add", bind(reservationAdd));
   registry.add("reservation-get", bind(reservationGet));
   registry.add("reservation-del", bind(reservationDel));
