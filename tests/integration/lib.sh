@@ -339,3 +339,381 @@ wait_event() {
   _has_events() { [ "$(event_count "$d/events" "$r")" -ge "$n" ]; }
   wait_for "$t" "$r event #$n in $d" _has_events
 }
+
+# ---- HA peers (ha_*) ---------------------------------------------------------------------------
+# Helpers for the HA integration tests (ha_backup, ha_wrong_cert, ha_pool_split). Each server
+# lives in $TIT_TMP/<name>: config.json, ctrl.sock, leases4.csv, server.log (tandemd's HA log).
+
+declare -A HA_PID=()
+
+# ha_certs <dir> <name=ip...>: a fresh CA (ca.pem/ca.key) and one certificate per peer, signed
+# by it (config-examples/mkcerts.sh, so the tests use the certificates operators are told to).
+ha_certs() {
+  local d=$1; shift
+  bash "${TANDEM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/config-examples/mkcerts.sh" "$d" "$@" \
+    >/dev/null || fail "mkcerts.sh $d $*"
+}
+
+# ha_conf <name> <mode> <certdir|-> <peer...>: writes $TIT_TMP/<name>/config.json for server
+# <name>, one Kea-format config as the config-examples write it; each peer is name=ip=role
+# (url http(s)://ip:8001/); certdir "-" means plain HTTP, else mutual TLS with <certdir>/ca.pem
+# and <certdir>/<peer>.pem/.key. Environment: HA_SUBNET (198.18.0.0/24), HA_POOL
+# ("198.18.0.10 - 198.18.0.250"), HA_EXTRA (JSON object merged into the relationship, e.g.
+# '{"pool-split": false}'), HA_VALID (valid-lifetime, 4000).
+ha_conf() {
+  local name=$1 mode=$2 certs=$3; shift 3
+  mkdir -p "$TIT_TMP/$name"
+  python3 - "$TIT_TMP/$name" "$name" "$mode" "$certs" "${HA_SUBNET:-198.18.0.0/24}" \
+    "${HA_POOL:-198.18.0.10 - 198.18.0.250}" "${HA_EXTRA:-{\}}" "${HA_VALID:-4000}" "$@" <<'PY' || fail "ha_conf $name"
+import json, sys
+d, me, mode, certs, subnet, pool, extra, valid = sys.argv[1:9]
+tls = certs != "-"
+peers = []
+for spec in sys.argv[9:]:
+    n, ip, role = spec.split("=")
+    p = {"name": n, "url": f"{'https' if tls else 'http'}://{ip}:8001/", "role": role,
+         "auto-failover": role != "backup"}
+    if tls:
+        p.update({"cert-file": f"{certs}/{n}.pem", "key-file": f"{certs}/{n}.key"})
+    peers.append(p)
+ha = {"this-server-name": me, "mode": mode,
+      "heartbeat-delay": 1000, "max-response-delay": 3000, "max-ack-delay": 1000,
+      "max-unacked-clients": 0, "peers": peers}
+if mode == "load-balancing":
+    ha["delayed-updates-limit"] = 100
+if tls:
+    ha.update({"trust-anchor": f"{certs}/ca.pem", "require-client-certs": True})
+ha.update(json.loads(extra))
+cfg = {"Dhcp4": {
+    "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
+    "control-socket": {"socket-type": "unix", "socket-name": f"{d}/ctrl.sock"},
+    "lease-database": {"type": "memfile", "persist": True, "name": f"{d}/leases4.csv", "lfc-interval": 0},
+    "valid-lifetime": int(valid), "renew-timer": int(valid) // 4, "rebind-timer": int(valid) // 2,
+    "hooks-libraries": [
+        {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"},
+        {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so",
+         "parameters": {"high-availability": [ha]}}],
+    "subnet4": [{"id": 1, "subnet": subnet, "pools": [{"pool": pool}],
+                 "option-data": [{"name": "routers", "data": subnet.split("/")[0].rsplit(".", 1)[0] + ".254"}]}],
+    "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": f"{d}/server.log"}], "severity": "INFO"}]}}
+json.dump(cfg, open(f"{d}/config.json", "w"), indent=1)
+PY
+}
+
+# ha_ctl <name> <json>: one command over <name>'s control socket; prints the answer.
+ha_ctl() { echo "$2" | timeout 5 socat -t 5 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
+
+# ha_state <name>: the local HA state from status-get ("none" if it does not answer).
+ha_state() {
+  ha_ctl "$1" '{"command":"status-get"}' |
+    jq -r '.arguments."high-availability"[0]."ha-servers".local.state // "none"' 2>/dev/null || echo none
+}
+
+# ha_wait_state <name> <state> <timeout_s>: poll every 0.2 s.
+ha_wait_state() {
+  local end=$((SECONDS + $3))
+  while [ $SECONDS -lt $end ]; do
+    [ "$(ha_state "$1")" = "$2" ] && return 0
+    sleep 0.2
+  done
+  log "$1 is '$(ha_state "$1")', expected $2"
+  return 1
+}
+
+# ha_start <name> <ns>: runs tandemd (TANDEMD, else TANDEM_BUILD's; HA_BIN overrides, e.g.
+# /usr/sbin/kea-dhcp4, which takes the same config) with $TIT_TMP/<name>/config.json in
+# namespace <ns>, from that directory; waits until its control socket answers. PID in
+# HA_PID[<name>].
+ha_start() {
+  local name=$1 ns=$2 d="$TIT_TMP/$1" bin=${HA_BIN:-${TANDEMD:-${TANDEM_BUILD:-}/dhcpd/tandemd}}
+  [ -x "$bin" ] || skip "no server binary at $bin"
+  TIT_DIAG+=("$d/server.log" "$d/stdout.log")
+  # Kea 2.2 puts its PID and lock files in these directories; tandemd ignores them.
+  ( cd "$d" && KEA_PIDFILE_DIR="$d" KEA_LOCKFILE_DIR="$d" \
+      exec ip netns exec "$ns" "$bin" -c "$d/config.json" >>"$d/stdout.log" 2>&1 ) &
+  HA_PID[$name]=$!
+  TIT_PIDS+=("$!")
+  _ha_answers() { ha_ctl "$name" '{"command":"version-get"}' | grep -q '"result": *0'; }
+  wait_for 15 "$name control socket" _ha_answers || {
+    kill -0 "${HA_PID[$name]}" 2>/dev/null || fail "$name exited at start-up"
+    fail "$name does not answer on its control socket"
+  }
+}
+
+# ha_leases <name>: the store's leases as "ip hw-address client-id expire state" lines
+# (expire = cltt + valid-lft), sorted by address.
+ha_leases() {
+  ha_ctl "$1" '{"command":"lease4-get-all"}' |
+    jq -r '(if type == "array" then .[0] else . end) | (.arguments.leases // [])[] |
+           "\(."ip-address") \(."hw-address") \(."client-id" // "-") \(.cltt + ."valid-lft") \(.state)"' |
+    sort -t. -k1,1n -k2,2n -k3,3n -k4,4n
+}
+
+# ha_stat <name> <statistic>: the current value of a statistic (-1 if unknown).
+ha_stat() {
+  ha_ctl "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" |
+    jq -r --arg s "$2" '(if type == "array" then .[0] else . end) | .arguments[$s][0][0] // -1' 2>/dev/null || echo -1
+}
+
+# ---- HA lease sync (sync_*) --------------------------------------------------------------------
+# Helpers for the lease-sync tests (ha_sync_*_test.sh) and scripts/bench-sync.sh. A server
+# <name> lives in $TIT_TMP/<name>: config.json, ctrl.sock, leases4.csv, server.log (the HA log of
+# tandemd or kea-dhcp4 2.2), stdout.log. Peers are server1 198.18.0.1 (primary), server2
+# 198.18.0.2 (secondary/standby), server3 198.18.0.3 (backup), reached over mutual TLS on :8001.
+# Clients are in subnet 1 (198.18.0.0/15). Big synthetic lease sets live in subnet 2
+# (10.0.0.0/8): those are records only, no packet is ever sent to them.
+
+SYNC_KEA=${KEA_DHCP4:-/usr/sbin/kea-dhcp4}
+SYNC_HOOKS=${KEA_HOOKS:-/usr/lib/x86_64-linux-gnu/kea/hooks}
+declare -A SYNC_PID=() SYNC_KIND=()
+
+# sync_bins: sets SYNC_TANDEMD and SYNC_LEASETOOL (skip when missing).
+sync_bins() {
+  SYNC_TANDEMD=${TANDEMD:-${TANDEM_BUILD:-}/dhcpd/tandemd}
+  SYNC_LEASETOOL=${TANDEM_LEASETOOL:-$(dirname "$(dirname "$SYNC_TANDEMD")")/tests/tandem-leasetool}
+  [ -x "$SYNC_TANDEMD" ] || skip "no tandemd at $SYNC_TANDEMD"
+  [ -x "$SYNC_LEASETOOL" ] || skip "no tandem-leasetool at $SYNC_LEASETOOL (build target tandem-leasetool)"
+  tit_require jq socat python3
+}
+
+# sync_need_kea: skip unless kea-dhcp4 2.2 with the HA and lease_cmds hooks is installed.
+sync_need_kea() {
+  [ -x "$SYNC_KEA" ] && [ -f "$SYNC_HOOKS/libdhcp_ha.so" ] && [ -f "$SYNC_HOOKS/libdhcp_lease_cmds.so" ] ||
+    skip "needs kea-dhcp4 2.2 with libdhcp_ha.so and libdhcp_lease_cmds.so"
+}
+
+# sync_topology <hosts...>: switch + one namespace per host; s1/s2/s3 are the servers
+# (198.18.0.1-3), c and p client namespaces (198.18.0.100/.101). Makes the certificates too.
+sync_topology() {
+  local h ip i=0
+  tit_switch
+  for h in "$@"; do
+    i=$((i + 1))
+    case $h in
+      s1) ip=198.18.0.1 ;; s2) ip=198.18.0.2 ;; s3) ip=198.18.0.3 ;;
+      c) ip=198.18.0.100 ;; p) ip=198.18.0.101 ;; *) fail "sync_topology: unknown host $h" ;;
+    esac
+    tit_host "$h" "02:00:00:00:99:$(printf %02x $i)" "$ip/15"
+  done
+  bash "${TANDEM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/config-examples/mkcerts.sh" \
+    "$TIT_TMP/certs" server1=198.18.0.1 server2=198.18.0.2 server3=198.18.0.3 >/dev/null || fail mkcerts
+}
+
+# sync_conf <name> <mode> [key=value...]: writes $TIT_TMP/<name>/config.json, one config both
+# daemons accept (absolute hook paths, MT with Kea's dedicated HA listener). Keys: peers
+# (default "server1:primary server2:secondary"; standby in hot-standby), page (sync-page-limit,
+# 10000), timeout (sync-timeout ms, 60000), hb (heartbeat-delay ms, 1000), mrd
+# (max-response-delay ms, 3000), extra (JSON merged into the relationship).
+sync_conf() {
+  local name=$1 mode=$2; shift 2
+  mkdir -p "$TIT_TMP/$name"
+  python3 - "$TIT_TMP/$name" "$name" "$mode" "$TIT_TMP/certs" "$SYNC_HOOKS" "$@" <<'PY' || fail "sync_conf $name"
+import json, sys
+d, me, mode, certs, hooks = sys.argv[1:6]
+kv = dict(a.split("=", 1) for a in sys.argv[6:])
+ips = {"server1": "198.18.0.1", "server2": "198.18.0.2", "server3": "198.18.0.3"}
+default_peers = "server1:primary server2:" + ("standby" if mode == "hot-standby" else "secondary")
+peers = []
+for spec in kv.get("peers", default_peers).split():
+    n, role = spec.split(":")
+    peers.append({"name": n, "url": f"https://{ips[n]}:8001/", "role": role,
+                  "auto-failover": role != "backup",
+                  "cert-file": f"{certs}/{n}.pem", "key-file": f"{certs}/{n}.key"})
+ha = {"this-server-name": me, "mode": mode,
+      "heartbeat-delay": int(kv.get("hb", 1000)), "max-response-delay": int(kv.get("mrd", 3000)),
+      "max-ack-delay": 1000, "max-unacked-clients": 0,
+      "sync-timeout": int(kv.get("timeout", 60000)), "sync-page-limit": int(kv.get("page", 10000)),
+      "delayed-updates-limit": 0 if mode == "hot-standby" else 100,
+      "trust-anchor": f"{certs}/ca.pem", "require-client-certs": True,
+      "multi-threading": {"enable-multi-threading": True, "http-dedicated-listener": True,
+                          "http-listener-threads": 2, "http-client-threads": 2},
+      "peers": peers}
+ha.update(json.loads(kv.get("extra", "{}")))
+if mode == "load-balancing":
+    # Kea has no pool split: one pool per scope (tandemd leaves class-bound pools alone).
+    pools = [{"pool": "198.18.1.0 - 198.18.127.255", "client-class": "HA_server1"},
+             {"pool": "198.18.128.0 - 198.18.255.250", "client-class": "HA_server2"}]
+else:
+    pools = [{"pool": "198.18.1.0 - 198.18.255.250"}]
+cfg = {"Dhcp4": {
+    "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
+    "control-socket": {"socket-type": "unix", "socket-name": f"{d}/ctrl.sock"},
+    "lease-database": {"type": "memfile", "persist": True, "name": f"{d}/leases4.csv", "lfc-interval": 0},
+    "multi-threading": {"enable-multi-threading": True, "thread-pool-size": 2, "packet-queue-size": 64},
+    "valid-lifetime": 4000, "renew-timer": 1000, "rebind-timer": 2000,
+    "hooks-libraries": [
+        {"library": f"{hooks}/libdhcp_lease_cmds.so"},
+        {"library": f"{hooks}/libdhcp_ha.so", "parameters": {"high-availability": [ha]}}],
+    "subnet4": [{"id": 1, "subnet": "198.18.0.0/15", "pools": pools},
+                # Bulk lease records only (tandem-leasetool generate-range): never on the wire.
+                {"id": 2, "subnet": "10.0.0.0/8", "pools": [{"pool": "10.255.255.1 - 10.255.255.250"}]}],
+    "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": f"{d}/server.log"}], "severity": "INFO"}]}}
+json.dump(cfg, open(f"{d}/config.json", "w"), indent=1)
+PY
+}
+
+# sync_leases <name> <first-address> <count> <tag>: pre-made lease file for <name> (subnet 2).
+sync_leases() {
+  mkdir -p "$TIT_TMP/$1"
+  "$SYNC_LEASETOOL" generate-range "$TIT_TMP/$1/leases4.csv" "$2" "$3" 2 "$4" || fail "generate-range $*"
+}
+
+# sync_launch <name> <ns-short> <tandem|kea>: runs the daemon in $TIT_TMP/<name> (no wait).
+# PID in SYNC_PID[<name>].
+sync_launch() {
+  local name=$1 ns="$TIT_ID-$2" kind=$3 d="$TIT_TMP/$1"
+  TIT_DIAG+=("$d/server.log")
+  if [ "$kind" = kea ]; then
+    ( cd "$d" && KEA_PIDFILE_DIR="$d" KEA_LOCKFILE_DIR="$d" exec ip netns exec "$ns" "$SYNC_KEA" -c "$d/config.json" \
+        >>"$d/stdout.log" 2>&1 ) &
+  else
+    ( cd "$d" && exec ip netns exec "$ns" "$SYNC_TANDEMD" -c "$d/config.json" >>"$d/stdout.log" 2>&1 ) &
+  fi
+  SYNC_PID[$name]=$!
+  SYNC_KIND[$name]=$kind
+  TIT_PIDS+=("$!")
+}
+
+# sync_up <name> [timeout_s]: waits until <name>'s control socket answers (default 30 s).
+sync_up() {
+  local name=$1 t=${2:-30}
+  local end=$((SECONDS + t))
+  until sync_ctl "$name" '{"command":"version-get"}' | grep -q '"result": *0'; do
+    kill -0 "${SYNC_PID[$name]}" 2>/dev/null ||
+      fail "$name (${SYNC_KIND[$name]}) exited at start-up: $(tail -n 3 "$TIT_TMP/$name/stdout.log")"
+    [ $SECONDS -lt $end ] || fail "$name (${SYNC_KIND[$name]}) does not answer on its control socket after ${t}s"
+    sleep 0.1
+  done
+  log "$name (${SYNC_KIND[$name]}) up, pid ${SYNC_PID[$name]}"
+}
+
+# sync_start <name> <ns-short> <tandem|kea> [timeout_s]: sync_launch, then sync_up.
+sync_start() { sync_launch "$1" "$2" "$3"; sync_up "$1" "${4:-30}"; }
+
+# sync_kill <name> [signal]: stops a daemon this test started (default SIGKILL; SIGKILL after
+# 10 s if it ignores another signal) and reaps it.
+sync_kill() {
+  local p=${SYNC_PID[$1]:-}
+  [ -n "$p" ] || return 0
+  tit_stop "$p" "${2:-KILL}" 10 >/dev/null 2>&1
+  unset "SYNC_PID[$1]"
+}
+
+# sync_ctl <name> <json> [timeout_s]: one command over <name>'s control socket.
+sync_ctl() {
+  echo "$2" | timeout "${3:-5}" socat -t "${3:-5}" - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null
+}
+
+# sync_state <name>: local HA state ("none" when it does not answer).
+sync_state() {
+  sync_ctl "$1" '{"command":"status-get"}' 2 |
+    jq -r '(if type == "array" then .[0] else . end) | .arguments."high-availability"[0]."ha-servers".local.state // "none"' \
+      2>/dev/null || echo none
+}
+
+# sync_dhcp_enabled <name>: 0 when the server's DHCP service is enabled (status-get dhcp-state).
+sync_dhcp_enabled() {
+  sync_ctl "$1" '{"command":"status-get"}' 2 |
+    jq -e '(if type == "array" then .[0] else . end) | .arguments."dhcp-state"."globally-disabled" == false' \
+      >/dev/null 2>&1
+}
+
+# sync_wait_state <name> <ERE of states> <timeout_s>: poll every 0.1 s.
+sync_wait_state() {
+  local end=$((SECONDS + $3)) s
+  while :; do
+    s=$(sync_state "$1")
+    [[ $s =~ ^($2)$ ]] && return 0
+    [ $SECONDS -lt $end ] || break
+    sleep 0.1
+  done
+  log "$1 is '$s' after $3 s, expected $2"
+  return 1
+}
+
+# sync_same <name1> <name2> [timeout_s]: the two lease files hold the same leases (address,
+# MAC, client-id, lifetime, cltt, subnet, state, hostname); retried until the timeout because
+# both daemons write their journal asynchronously. Prints tandem-leasetool's verdict.
+sync_same() {
+  local end=$((SECONDS + ${3:-10})) out
+  while :; do
+    out=$("$SYNC_LEASETOOL" same "$TIT_TMP/$1/leases4.csv" "$TIT_TMP/$2/leases4.csv" 2>"$TIT_TMP/same.err") &&
+      { log "$1 vs $2: $out"; return 0; }
+    [ $SECONDS -lt $end ] || break
+    sleep 1
+  done
+  log "$1 vs $2: $out"
+  head -n 12 "$TIT_TMP/same.err" >&2
+  return 1
+}
+
+# sync_count <name>: leases in <name>'s lease file (journal rules, deleted ones excluded).
+sync_count() {
+  "$SYNC_LEASETOOL" dump "$TIT_TMP/$1/leases4.csv" 2>/dev/null | grep -c . || true
+}
+
+# sync_probe_start <ns-short> <name> [rate]: sync-probe.py in the client namespace; result
+# later in $TIT_TMP/probe-<name>.json (sync_probe_stop).
+sync_probe_start() {
+  local src=${TANDEM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+  tit_bg "$TIT_TMP/probe-$2.log" ip netns exec "$TIT_ID-$1" python3 "$src/scripts/sync-probe.py" \
+    --rate "${3:-20}" --duration 600 --out "$TIT_TMP/probe-$2.json"
+  declare -g "SYNC_PROBE_${2//[^A-Za-z0-9_]/_}=$TIT_LAST_PID"
+}
+
+# sync_probe_stop <name>: stops the probe; prints its JSON result.
+sync_probe_stop() {
+  local v="SYNC_PROBE_${1//[^A-Za-z0-9_]/_}"
+  tit_stop "${!v}" TERM 5 >/dev/null
+  cat "$TIT_TMP/probe-$1.json" 2>/dev/null || echo '{}'
+}
+
+# sync_log_time <logfile> <ERE>: epoch seconds of the first matching line (both daemons start
+# lines with "YYYY-MM-DD HH:MM:SS.mmm"); fails when there is none.
+sync_log_time() {
+  local line
+  line=$(grep -m1 -E "$2" "$1" 2>/dev/null) || return 1
+  date -d "$(echo "$line" | cut -c1-23)" +%s.%N
+}
+
+# sync_secs <from> <to>: to - from, rounded to 0.01 s.
+sync_secs() { python3 -c "print(round($2 - $1, 2))"; }
+
+# sync_problem <text>: a failed check that does not stop the test (so one run shows every
+# failing property); sync_verdict fails the test if there was any, else prints PASS.
+SYNC_PROBLEMS=()
+sync_problem() { SYNC_PROBLEMS+=("$*"); log "NOT OK: $*"; }
+sync_verdict() {
+  [ ${#SYNC_PROBLEMS[@]} -eq 0 ] || fail "${#SYNC_PROBLEMS[@]} check(s) failed: $(printf '%s; ' "${SYNC_PROBLEMS[@]}")"
+  log "PASS"
+}
+
+# sync_subset <name1> <name2> <mac-prefix>: every lease of <name1> whose MAC starts with the
+# prefix is in <name2>'s lease file, the same; prints how many and fails otherwise.
+sync_subset() {
+  local pick='select(."hw-address" | startswith($p)) |
+    "\(."ip-address") \(."hw-address") \(."client-id" // "-") \(."valid-lft") \(.cltt) \(.state)"'
+  local a b miss
+  a=$("$SYNC_LEASETOOL" dump "$TIT_TMP/$1/leases4.csv" 2>/dev/null | jq -r --arg p "$3" "$pick" | sort)
+  b=$("$SYNC_LEASETOOL" dump "$TIT_TMP/$2/leases4.csv" 2>/dev/null | jq -r --arg p "$3" "$pick" | sort)
+  miss=$(comm -23 <(echo "$a") <(echo "$b") | grep -c .)
+  log "$3* leases: $(echo "$a" | grep -c .) on $1, $miss of them missing or different on $2"
+  [ -n "$a" ] && [ "$miss" -eq 0 ]
+}
+
+# sync_status_watch <name> <file>: appends the "sync" object of <name>'s status-get local HA
+# section (issue 4 "Progress is visible") to <file>, one compact JSON a line, every 0.3 s, until
+# killed. PID in TIT_LAST_PID.
+sync_status_watch() {
+  local name=$1 out=$2
+  (
+    while :; do
+      sync_ctl "$name" '{"command":"status-get"}' 2 |
+        jq -c '(if type == "array" then .[0] else . end) | .arguments."high-availability"[0]."ha-servers".local.sync // empty' \
+          >>"$out" 2>/dev/null
+      sleep 0.3
+    done
+  ) &
+  TIT_LAST_PID=$!
+  TIT_PIDS+=("$!")
+}
