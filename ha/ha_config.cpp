@@ -191,6 +191,92 @@ std::optional<std::size_t> findHaLibrary(const json& hooksLibraries) {
   return std::nullopt;
 }
 
+std::vector<std::string> describeHaChanges(const HaConfig& before, const HaConfig& after) {
+  std::vector<std::string> out;
+  auto value = [&](std::string_view key, const auto& a, const auto& b, std::string_view unit = "") {
+    if (a != b) out.push_back(fmt::format("{} {}{} -> {}{}", key, a, unit, b, unit));
+  };
+  auto flag = [&](std::string_view key, bool a, bool b) { value(key, a, b); };
+  auto ms = [&](std::string_view key, std::chrono::milliseconds a, std::chrono::milliseconds b) {
+    value(key, a.count(), b.count(), " ms");
+  };
+  auto file = [&](std::string_view key, const std::string& a, const std::string& b) {
+    if (a != b) out.push_back(fmt::format("{} '{}' -> '{}'", key, a, b));
+  };
+  file("this-server-name", before.thisServerName, after.thisServerName);
+  if (before.mode != after.mode) out.push_back(fmt::format("mode {} -> {}", toString(before.mode), toString(after.mode)));
+  ms("heartbeat-delay", before.heartbeatDelay, after.heartbeatDelay);
+  ms("max-response-delay", before.maxResponseDelay, after.maxResponseDelay);
+  ms("max-ack-delay", before.maxAckDelay, after.maxAckDelay);
+  value("max-unacked-clients", before.maxUnackedClients, after.maxUnackedClients);
+  value("max-rejected-lease-updates", before.maxRejectedLeaseUpdates, after.maxRejectedLeaseUpdates);
+  value("delayed-updates-limit", before.delayedUpdatesLimit, after.delayedUpdatesLimit);
+  flag("send-lease-updates", before.sendLeaseUpdates, after.sendLeaseUpdates);
+  flag("sync-leases", before.syncLeases, after.syncLeases);
+  ms("sync-timeout", before.syncTimeout, after.syncTimeout);
+  value("sync-page-limit", before.syncPageLimit, after.syncPageLimit);
+  flag("wait-backup-ack", before.waitBackupAck, after.waitBackupAck);
+  flag("require-client-certs", before.requireClientCerts, after.requireClientCerts);
+  flag("restrict-commands", before.restrictCommands, after.restrictCommands);
+  file("trust-anchor", before.trustAnchor, after.trustAnchor);
+  file("cert-file", before.certFile, after.certFile);
+  file("key-file", before.keyFile, after.keyFile);
+  if (before.multiThreading != after.multiThreading) out.emplace_back("multi-threading");
+  if (before.pauses != after.pauses) out.emplace_back("state-machine pauses");
+  flag("pool-split", before.poolSplit, after.poolSplit);
+  value("takeover-delay", before.takeoverDelay.count(), after.takeoverDelay.count(), " s");
+
+  for (const auto& p : before.peers) {
+    if (!after.find(p.name)) out.push_back(fmt::format("peer '{}' removed", p.name));
+  }
+  for (const auto& p : after.peers) {
+    const PeerConfig* old = before.find(p.name);
+    if (!old) {
+      out.push_back(fmt::format("peer '{}' added ({}, {})", p.name, toString(p.role), p.url.text));
+      continue;
+    }
+    if (old->role != p.role) {
+      out.push_back(fmt::format("peer '{}' role {} -> {}", p.name, toString(old->role), toString(p.role)));
+    }
+    if (old->url != p.url) out.push_back(fmt::format("peer '{}' url {} -> {}", p.name, old->url.text, p.url.text));
+    if (old->autoFailover != p.autoFailover) {
+      out.push_back(fmt::format("peer '{}' auto-failover {} -> {}", p.name, old->autoFailover, p.autoFailover));
+    }
+    // Secrets are never logged, only that they changed.
+    if (old->basicAuthUser != p.basicAuthUser || old->basicAuthPassword != p.basicAuthPassword ||
+        old->basicAuthUserFile != p.basicAuthUserFile || old->basicAuthPasswordFile != p.basicAuthPasswordFile) {
+      out.push_back(fmt::format("peer '{}' basic-auth credentials", p.name));
+    }
+    if (old->trustAnchor != p.trustAnchor || old->certFile != p.certFile || old->keyFile != p.keyFile) {
+      out.push_back(fmt::format("peer '{}' TLS material", p.name));
+    }
+  }
+  // Whatever the list above does not name (peer order, the relationship index) still counts.
+  if (out.empty() && before != after) out.emplace_back("peer order or relationship position");
+  return out;
+}
+
+bool listenerChanged(const HaConfig& before, const HaConfig& after) {
+  const PeerConfig* a = before.find(before.thisServerName);
+  const PeerConfig* b = after.find(after.thisServerName);
+  if (!a || !b) return a != b;
+  return a->url != b->url || a->trustAnchor != b->trustAnchor || a->certFile != b->certFile ||
+         a->keyFile != b->keyFile || a->basicAuthUser != b->basicAuthUser ||
+         a->basicAuthPassword != b->basicAuthPassword || before.requireClientCerts != after.requireClientCerts;
+}
+
+bool peerListenerAllows(std::string_view command) noexcept {
+  // Kea's restrict-commands list (reference 4.2) plus what tandem peers also send.
+  static constexpr std::string_view kAllowed[] = {
+      "ha-heartbeat",  "ha-scopes",       "ha-continue",    "ha-maintenance-notify", "ha-reset",
+      "lease4-update", "lease4-del",      "lease4-bulk-apply", "lease4-get-page",   "lease4-get-all",
+      "dhcp-disable",  "dhcp-enable",     "status-get",     "list-commands",         "ha-sync-complete-notify"};
+  for (std::string_view a : kAllowed) {
+    if (command == a) return true;
+  }
+  return command.starts_with("tandem-") || command.starts_with("ha-sync");
+}
+
 namespace {
 
 std::string trim(std::string_view s) {
@@ -400,7 +486,7 @@ Result<HaConfig> parseRelationship(const json& c, const std::string& path, std::
   if (cfg.syncPageLimit == 0) return Walker::err(path + "/sync-page-limit", "must be greater than 0");
   TRY_ASSIGN(cfg.waitBackupAck, Walker::boolean(c, path, "wait-backup-ack", false));
   TRY_ASSIGN(cfg.requireClientCerts, Walker::boolean(c, path, "require-client-certs", true));
-  TRY_ASSIGN(cfg.restrictCommands, Walker::boolean(c, path, "restrict-commands", true));
+  TRY_ASSIGN(cfg.restrictCommands, Walker::boolean(c, path, "restrict-commands", false));
   TRY_ASSIGN(cfg.poolSplit, Walker::boolean(c, path, "pool-split", true));
   TRY_ASSIGN(v, Walker::u32(c, path, "takeover-delay", 3600));
   cfg.takeoverDelay = std::chrono::seconds(v);

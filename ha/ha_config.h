@@ -41,6 +41,8 @@ struct PeerUrl {
   std::string path = "/";
   std::string text;        // the URL as configured
 
+  bool operator==(const PeerUrl&) const = default;
+
   std::uint16_t effectivePort() const noexcept { return port != 0 ? port : (https ? 443 : 80); }
   // "198.18.0.1:8001" / "[2001:db8::1]:8001" for Host headers and bind addresses.
   std::string hostPort() const;
@@ -68,6 +70,7 @@ struct PeerConfig {
   std::string keyFile;
 
   bool tls() const noexcept { return !trustAnchor.empty(); }
+  bool operator==(const PeerConfig&) const = default;
 };
 
 struct MultiThreadingConfig {
@@ -75,6 +78,8 @@ struct MultiThreadingConfig {
   bool httpDedicatedListener = true;
   std::uint32_t httpListenerThreads = 0;  // 0 = as many as DHCP worker threads
   std::uint32_t httpClientThreads = 0;
+
+  bool operator==(const MultiThreadingConfig&) const = default;
 };
 
 // One HA relationship (one element of the `high-availability` list).
@@ -96,8 +101,11 @@ struct HaConfig {
   bool waitBackupAck = false;
 
   bool requireClientCerts = true;
-  // Kea < 3.0 defaulted to false; our listener allows only the HA commands by default.
-  bool restrictCommands = true;
+  // Kea 2.1.7-2.6 default (false): the peer listener runs every command. When true it runs only
+  // what a peer sends (peerListenerAllows). Not on by default because operators point
+  // tandemctl at the peer URL (tandemctl ha status reads config-get there) and Kea 2.x pairs
+  // share configs that omit the key.
+  bool restrictCommands = false;
   std::string trustAnchor, certFile, keyFile;  // relationship level, as configured
   MultiThreadingConfig multiThreading;
   std::map<HaState, PauseMode> pauses;  // states absent here never pause
@@ -128,7 +136,25 @@ struct HaConfig {
   int localOrigin() const noexcept { return 1000 + static_cast<int>(index); }
   int remoteOrigin() const noexcept { return 2000 + static_cast<int>(index); }
   PauseMode pauseFor(HaState s) const noexcept;
+
+  // Everything, including the file contents read into basicAuthUser/-Password: two configs
+  // that compare equal run the same HA service (config-reload keeps it untouched).
+  bool operator==(const HaConfig&) const = default;
 };
+
+// What differs between a running relationship and a reloaded one, one short phrase per
+// change ("peer 'server3' added (backup, https://198.18.0.3:8001/)", "heartbeat-delay
+// 10000 -> 1000 ms"), for the reload's log line. Empty exactly when the two compare equal.
+std::vector<std::string> describeHaChanges(const HaConfig& before, const HaConfig& after);
+
+// True when the peer listener's socket settings differ: this server's URL, its TLS material,
+// require-client-certs or its basic-auth credentials. Other changes keep the socket open.
+bool listenerChanged(const HaConfig& before, const HaConfig& after);
+
+// restrict-commands: the commands an HA peer sends to this server's listener (reference
+// section 4.2 plus what tandem peers use: ha-scopes/ha-continue for operators going through the
+// peer URL, lease4-bulk-apply, and tandem's own sync commands "tandem-*" / "ha-sync*").
+bool peerListenerAllows(std::string_view command) noexcept;
 
 struct HaConfigSet {
   std::vector<HaConfig> relationships;   // hub-and-spoke (all hot-standby) when > 1

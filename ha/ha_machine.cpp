@@ -95,7 +95,11 @@ void HaMachine::scheduleHeartbeat(TimePoint now, Out& out) {
   }
   if (heartbeatArmed_ || heartbeatInFlight_) return;
   // One-shot, re-armed after each exchange completes (reference 2.5 step 1).
-  out.push_back(ArmTimer{TimerId::Heartbeat, now + cfg_.heartbeatDelay});
+  auto delay = cfg_.heartbeatDelay;
+  if (syncCompleteNotified_ && state_ == HaState::PartnerDown && handoverPollUntil_ && now < *handoverPollUntil_) {
+    delay = std::min<std::chrono::milliseconds>(delay, kHandoverPoll);
+  }
+  out.push_back(ArmTimer{TimerId::Heartbeat, now + delay});
   heartbeatArmed_ = true;
 }
 
@@ -200,6 +204,9 @@ void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& o
   }
   if (from == HaState::PartnerDown) syncCompleteNotified_ = false;
 
+  if (to == HaState::PartnerDown && from != HaState::PartnerDown) {
+    partnerUnsentAtPartnerDown_ = partnerUnsentKnown_ ? std::optional<std::uint64_t>(partnerUnsentLast_) : std::nullopt;
+  }
   prevState_ = from;
   state_ = to;
   stateSince_ = now;
@@ -249,7 +256,14 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
   in.commRecoveryAllowed = cfg_.allowsCommunicationRecovery();
   in.commInterrupted = detector_.interrupted(now);
   in.backlogOverflowed = backlogOverflowed_;
-  in.partnerHasNewUnsent = partnerUnsentKnown_ && partnerUnsentLast_ > 0 && partnerUnsentPrev_ != partnerUnsentLast_;
+  // Kea compares the partner's last two reported counts only. When both sides went
+  // partner-down in a partition, the partner's first heartbeats after it comes back show it
+  // waiting/syncing with the count it reached serving alone, and by the time it is ready two
+  // equal values have hidden the change: we went back to normal without its leases. So we
+  // also compare with the count it had when we declared it down.
+  const bool changedSinceDown = partnerUnsentAtPartnerDown_ && *partnerUnsentAtPartnerDown_ != partnerUnsentLast_;
+  in.partnerHasNewUnsent =
+      partnerUnsentKnown_ && partnerUnsentLast_ > 0 && (partnerUnsentPrev_ != partnerUnsentLast_ || changedSinceDown);
   in.partnerTerminatedLong =
       partnerState_ == HaState::Terminated && now - partnerStateSince_ >= kTerminatedPartnerWait;
   return in;
@@ -292,7 +306,7 @@ void HaMachine::run(TimePoint now, Out& out) {
         }
         break;
       case Outcome::StartSync:
-        if (!syncInFlight_ && !syncRetryBlocked_ && partner()) {
+        if (!syncInFlight_ && !syncRetryAt_ && partner()) {
           syncInFlight_ = true;
           // Heartbeats pause while a sync runs (Kea stops them so they do not interfere).
           scheduleHeartbeat(now, out);
@@ -349,7 +363,6 @@ void HaMachine::on(const HeartbeatAnswered& e, TimePoint now, Out& out) {
   }
   detector_.poke(now);
   commCheckArmedAt_.reset();
-  syncRetryBlocked_ = false;
   scheduleHeartbeat(now, out);
   run(now, out);
 }
@@ -388,6 +401,11 @@ void HaMachine::on(const TimerFired& e, TimePoint now, Out& out) {
       commCheckArmedAt_.reset();
       run(now, out);
       break;
+    case TimerId::SyncRetry:
+      if (!syncRetryAt_) break;
+      syncRetryAt_.reset();
+      run(now, out);
+      break;
   }
 }
 
@@ -399,14 +417,24 @@ void HaMachine::on(const SyncFinished& e, TimePoint now, Out& out) {
     return;
   }
   if (e.ok) {
+    backoff_.succeeded();
     log(out, Severity::Info, "HA_SYNC_SUCCESSFUL", fmt::format("lease database synchronised: {}", e.text));
     transition(HaState::Ready, "lease database synchronised with the partner", now, out);
     scheduleHeartbeat(now, out);
     run(now, out);
   } else {
-    log(out, Severity::Error, "HA_SYNC_FAILED", fmt::format("lease database synchronisation failed: {}", e.text));
-    reason_ = fmt::format("lease synchronisation failed ({}); retrying after the next heartbeat", e.text);
-    syncRetryBlocked_ = true;
+    // The shell already gave the partner its service back (dhcp-enable); its max-period
+    // bounds the disable even if that did not arrive. Retry after a growing pause, not at
+    // every heartbeat (sync/sync_backoff.h).
+    const auto wait = backoff_.failed();
+    syncRetryAt_ = now + wait;
+    out.push_back(ArmTimer{TimerId::SyncRetry, *syncRetryAt_});
+    const double secs = std::chrono::duration<double>(wait).count();
+    log(out, Severity::Error, "HA_SYNC_FAILED",
+        fmt::format("lease database synchronisation failed (attempt {}): {}; retrying in {:g} s", backoff_.failures(),
+                    e.text, secs));
+    reason_ =
+        fmt::format("lease synchronisation failed ({}); retry {} in {:g} s", e.text, backoff_.failures() + 1, secs);
     scheduleHeartbeat(now, out);
   }
 }
@@ -534,14 +562,19 @@ void HaMachine::on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out) 
   }
 }
 
-void HaMachine::on(const SyncCompleteNotified& e, TimePoint, Out& out) {
+void HaMachine::on(const SyncCompleteNotified& e, TimePoint now, Out& out) {
   // In partner-down, keep serving only once the next heartbeat shows the partner ready
-  // (reference 4.6 step 6): hold a local disable until then.
+  // (reference 4.6 step 6): hold a local disable until then, and ask soon.
   if (state_ == HaState::PartnerDown) {
     syncCompleteNotified_ = true;
     if (!localDisabled_) {
       localDisabled_ = true;
       out.push_back(DisableDhcp{cfg_.localOrigin()});
+    }
+    handoverPollUntil_ = now + kHandoverPollFor;
+    if (heartbeatsWanted() && !heartbeatInFlight_) {
+      heartbeatArmed_ = false;
+      scheduleHeartbeat(now, out);
     }
   }
   out.push_back(EnableDhcp{e.originId});
@@ -697,6 +730,8 @@ HaStatus HaMachine::status(TimePoint now) const {
   s.scopes = filter_.servedScopes();
   s.unsentUpdateCount = unsentUpdateCount_;
   s.paused = paused_;
+  s.syncFailures = backoff_.failures();
+  s.syncRetryAt = syncRetryAt_;
   const PeerConfig* p = partner();
   s.hasRemote = p && cfg_.mode != HaMode::PassiveBackup && cfg_.thisServer().role != Role::Backup;
   if (!s.hasRemote) return s;

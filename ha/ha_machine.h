@@ -27,12 +27,14 @@
 #include "heartbeat/clock_skew.h"
 #include "heartbeat/failure_detector.h"
 #include "heartbeat/rejected_lease_updates.h"
+#include "sync/sync_backoff.h"
 
 namespace tandem::ha {
 
 enum class TimerId : std::uint8_t {
   Heartbeat,           // time to send the next ha-heartbeat
   CommunicationCheck,  // max-response-delay elapses since the last good heartbeat
+  SyncRetry,           // the back-off after a failed lease synchronisation is over
 };
 
 // ---- Events -----------------------------------------------------------------------------
@@ -209,12 +211,21 @@ struct HaStatus {
   std::optional<TimePoint> systemTime;
   std::optional<std::int64_t> clockSkew;
   std::optional<std::uint64_t> partnerUnsentUpdateCount;
+
+  // Lease synchronisation retries (the shell adds the progress of a sync in flight).
+  std::uint32_t syncFailures = 0;          // consecutive failed syncs since the last success
+  std::optional<TimePoint> syncRetryAt;    // when the next attempt may start, after a failure
 };
 
 class HaMachine {
  public:
   // Kea: a partner seen `terminated` this long while we wait is assumed not restarting.
   static constexpr std::chrono::minutes kTerminatedPartnerWait{10};
+  // After ha-sync-complete-notify in partner-down we serve nobody until a heartbeat sees the
+  // partner ready (reference 4.6 step 6); poll at this pace for a while instead of waiting
+  // a whole heartbeat-delay (10 s by default) with the service off.
+  static constexpr std::chrono::milliseconds kHandoverPoll{100};
+  static constexpr std::chrono::seconds kHandoverPollFor{5};
 
   explicit HaMachine(HaConfig cfg);
   HaMachine(const HaMachine&) = delete;
@@ -232,6 +243,9 @@ class HaMachine {
   const ScopeFilter& scopeFilter() const noexcept { return filter_; }
   bool communicationInterrupted(TimePoint now) const noexcept { return detector_.interrupted(now); }
   bool localDhcpDisabled() const noexcept { return localDisabled_; }
+  // After a failed sync: when the back-off ends (nullopt: no retry pending).
+  std::optional<TimePoint> syncRetryAt() const noexcept { return syncRetryAt_; }
+  std::uint32_t syncFailures() const noexcept { return backoff_.failures(); }
 
   // Lease updates (call on the HA strand, per peer, per committed query).
   UpdatePolicy updatePolicy(const PeerConfig& peer) const noexcept;
@@ -297,6 +311,8 @@ class HaMachine {
   std::vector<std::string> partnerScopes_;
   std::uint64_t partnerUnsentPrev_ = 0, partnerUnsentLast_ = 0;
   bool partnerUnsentKnown_ = false;
+  // The partner's unsent-update-count when we entered partner-down (see inputs()).
+  std::optional<std::uint64_t> partnerUnsentAtPartnerDown_;
   std::uint64_t unsentUpdateCount_ = 0;
 
   bool paused_ = false;
@@ -305,7 +321,8 @@ class HaMachine {
   bool heartbeatInFlight_ = false;
   std::optional<TimePoint> commCheckArmedAt_;
   bool syncInFlight_ = false;
-  bool syncRetryBlocked_ = false;   // a failed sync is retried after the next heartbeat
+  sync::SyncBackoff backoff_;
+  std::optional<TimePoint> syncRetryAt_;  // a failed sync waits for the SyncRetry timer
   bool replayInFlight_ = false;
   bool resetInFlight_ = false;
   bool backlogOverflowed_ = false;
@@ -314,6 +331,7 @@ class HaMachine {
   bool localDisabled_ = false;      // we hold the local HA origin disable
   bool othersDisabled_ = false;     // user / partner / DB origins disable service
   bool syncCompleteNotified_ = false;
+  std::optional<TimePoint> handoverPollUntil_;
   std::vector<std::string> publishedScopes_;
   bool scopesPublished_ = false;
 };

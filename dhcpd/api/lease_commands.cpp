@@ -119,7 +119,12 @@ json lease4Del(ServerControl& control, const json& args) {
   if (!args.is_object()) return makeAnswer(kResultError, "no parameters specified for the command");
   auto found = locateLease(args, control.leases());
   if (!found) return makeAnswer(kResultError, found.error().message);
-  if (!*found) return makeAnswer(kResultEmpty, "IPv4 lease not found.");
+  if (!*found) {
+    if (auto ip = args.find("ip-address"); ip != args.end() && ip->is_string()) {
+      if (auto a = Ipv4::parse(ip->get<std::string>())) control.leaseDeleteMissed(*a, originOf(args));
+    }
+    return makeAnswer(kResultEmpty, "IPv4 lease not found.");
+  }
   auto del = control.deleteLease((*found)->address, originOf(args));
   if (!del) return makeAnswer(kResultError, del.error().message);
   return makeAnswer(kResultSuccess, "IPv4 lease deleted.");

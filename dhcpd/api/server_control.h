@@ -3,6 +3,7 @@
 // implements it; handler unit tests use a fake. Keeps handlers free of sockets and globals.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,18 @@ class ServerControl {
   virtual const LeaseStore& leases() const = 0;
   virtual Result<void> putLease(const Lease& lease, Origin origin) = 0;
   virtual Result<void> deleteLease(Ipv4 address, Origin origin) = 0;
+  // lease4-del found no lease at `address`. The HA layer still notes it: a bulk sync in flight
+  // may deliver an older copy of that lease afterwards. Default: nothing.
+  virtual void leaseDeleteMissed(Ipv4 /*address*/, Origin /*origin*/) {}
+  // Bulk lease synchronisation: stores every lease as putLease() would, but waits for the
+  // journal once at the end instead of once per lease. Stops at the first error. The default
+  // stores them one by one.
+  virtual Result<void> putLeases(std::span<const Lease> leases, Origin origin) {
+    for (const Lease& l : leases) {
+      if (auto r = putLease(l, origin); !r) return r;
+    }
+    return {};
+  }
   virtual std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) = 0;
   virtual Result<void> writeLeaseFile(const std::string& path) = 0;  // lease4-write
   virtual std::size_t reclaimLeases(bool removeLeases) = 0;          // leases-reclaim

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dhcpd/api/ha_status_view.h"
+#include "sync/sync_status.h"
 
 namespace tandem::ctl {
 namespace {
@@ -45,6 +46,13 @@ int runHaStatus(const Endpoint& endpoint, bool asJson, std::ostream& out, std::o
     if (auto stats = argumentsOf(endpoint, "stat-lease4-get")) extras.leasesHeld = api::assignedAddresses(*stats);
     if (auto config = argumentsOf(endpoint, "config-get")) extras.backups = api::haBackupPeers(*config);
     out << api::formatHaStatus(args, extras, verdict);
+    // Lease synchronisation: in progress, or how the last one ended (sync/sync_status.h).
+    const json ha = args.value("high-availability", json::array());
+    for (const json& rel : ha.is_array() ? ha : json::array()) {
+      const json local = rel.value("ha-servers", json::object()).value("local", json::object());
+      const std::string line = sync::formatSyncLine(local.value("sync", json(nullptr)));
+      if (!line.empty()) out << line << "\n";
+    }
   }
   switch (verdict.health) {
     case api::HaHealth::Healthy: return 0;

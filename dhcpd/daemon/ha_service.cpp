@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/daemon/ha_sync_run.h"
 #include "heartbeat/client_key.h"
 #include "sync/lease_merge.h"
+#include "sync/tandem_sync_json.h"
 
 namespace tandem::daemon {
 
@@ -33,15 +35,6 @@ std::string originName(int origin) {
 
 }  // namespace
 
-struct HaService::SyncRun {
-  std::string peer;
-  std::chrono::seconds maxPeriod{60};
-  std::optional<Ipv4> after;
-  std::size_t pages = 0;
-  std::size_t received = 0;
-  std::size_t written = 0;
-};
-
 HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::ServerControl& control, Peers peers,
                      HaTimers& timers, Logger& log)
     : cfg_(cfg),
@@ -52,7 +45,15 @@ HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::Ser
       machine_(std::move(cfg)),
       split_(std::make_unique<ha::PoolSplit>(cfg_, dhcp)),
       backlog_(cfg_.delayedUpdatesLimit),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)),
+      // A puller that went silent for twice the page timeout is gone: drop its change log.
+      pullSessions_(2 * cfg_.syncTimeout + std::chrono::seconds(10)) {
+  for (const ha::PeerConfig& p : cfg_.peers) {
+    if (p.name == cfg_.thisServerName) continue;
+    if (p.role == ha::Role::Primary) backupSources_.insert(backupSources_.begin(), p.name);
+    if (p.role == ha::Role::Secondary || p.role == ha::Role::Standby) backupSources_.push_back(p.name);
+  }
+}
 
 HaService::~HaService() { stop(); }
 
@@ -65,6 +66,13 @@ void HaService::start() {
               split_->splitPools().size());
   }
   dispatch(ha::Start{});
+  // Kea's backups never catch up; ours pull the database once at start (issue 4).
+  if (cfg_.thisServer().role == ha::Role::Backup && cfg_.syncLeases && !backupSources_.empty()) {
+    std::weak_ptr<bool> guard = alive_;
+    timers_.arm(ha::TimerId::SyncRetry, control_.now(), [this, guard] {
+      if (auto g = guard.lock(); g && *g) backupCatchUp(0);
+    });
+  }
 }
 
 void HaService::stop() {
@@ -72,10 +80,13 @@ void HaService::stop() {
   started_ = false;
   timers_.cancel(ha::TimerId::Heartbeat);
   timers_.cancel(ha::TimerId::CommunicationCheck);
+  timers_.cancel(ha::TimerId::SyncRetry);
   // Callbacks of cancelled requests run now; they must not drive the machine any more.
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   for (auto& [name, t] : peers_) t->cancelAll();
+  run_.reset();
+  incoming_.reset();
 }
 
 PeerTransport* HaService::transport(const std::string& peer) const {
@@ -107,7 +118,12 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
         } else if constexpr (std::is_same_v<A, ha::CancelTimer>) {
           timers_.cancel(a.id);
         } else if constexpr (std::is_same_v<A, ha::StartSync>) {
-          startSync(a.peer, a.maxPeriod);
+          std::weak_ptr<bool> guard = alive_;
+          SyncOptions options{a.maxPeriod, "HA state machine in syncing: " + machine_.stateReason(), true, true};
+          startSync(a.peer, std::move(options),
+                    [this, guard](bool ok, const std::string& summary) {
+                      if (auto g = guard.lock(); g && *g) dispatch(ha::SyncFinished{ok, summary});
+                    });
         } else if constexpr (std::is_same_v<A, ha::ServeScopes>) {
           log_.info("HA_LOCAL_SCOPES", "{}: serving scopes [{}]", cfg_.thisServerName, fmt::join(a.scopes, ", "));
         } else if constexpr (std::is_same_v<A, ha::DisableDhcp>) {
@@ -153,9 +169,10 @@ void HaService::sendHeartbeat(const std::string& peer) {
   const auto timeout = std::min(kRequestTimeout, std::max(cfg_.maxResponseDelay, std::chrono::milliseconds(1000)));
   std::weak_ptr<bool> guard = alive_;
   t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), timeout,
-          [this, guard](Result<json> r) {
+          [this, guard, peer](Result<json> r) {
             if (auto g = guard.lock(); !g || !*g) return;
             auto answer = toPeerAnswer(r);
+            if (answer && answer->result == sync::kResultSuccess) recordCapability(peer, answer->arguments);
             if (!answer) {
               dispatch(ha::HeartbeatFailed{answer.error().message});
               return;
@@ -251,6 +268,17 @@ bool HaService::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta)
 }
 
 void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done) {
+  // Peers pulling our database while we keep serving get these with their next page.
+  if (!pullSessions_.empty()) {
+    const TimePoint now = control_.now();
+    for (const auto& c : changes) {
+      if (c.kind == engine::LeaseChange::Kind::Upsert) {
+        pullSessions_.recordUpsert(c.lease, now);
+      } else {
+        pullSessions_.recordDelete(c.lease, now);
+      }
+    }
+  }
   struct Pending {
     std::size_t outstanding = 1;  // this call's own reference, released at the end
     bool ok = true;
@@ -323,6 +351,30 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
   release(pending, true);
 }
 
+void HaService::onLeaseWrittenByCommand(const Lease& stored) {
+  if (applyingSync_) return;
+  if (incoming_) incoming_->upsert(stored);
+  pullSessions_.recordUpsert(stored, control_.now());
+}
+
+void HaService::onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>& existing) {
+  if (applyingSync_) return;
+  const TimePoint now = control_.now();
+  if (existing) {
+    if (incoming_) incoming_->erase(*existing);
+    pullSessions_.recordDelete(*existing, now);
+    return;
+  }
+  // Not here (yet): remember "deleted now", so a page copy older than this instant is
+  // removed again after the pages. (Only a re-allocation within the same second would be
+  // taken for the deleted lease; the partner's next update for it restores it.)
+  if (!incoming_) return;
+  Lease tombstone;
+  tombstone.address = address;
+  tombstone.cltt = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  incoming_->erase(tombstone);
+}
+
 void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change) {
   // Kea forgets an update whose sending failed: the reply is dropped, but the lease stays
   // committed here, and when communication-recovery ends with a successful backlog replay the
@@ -337,157 +389,6 @@ void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseCh
   const auto op = change.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
                                                                       : sync::LeaseUpdateBacklog::Op::Delete;
   if (!backlog_.push(op, change.lease)) dispatch(ha::BacklogOverflowed{});
-}
-
-// ---- lease synchronisation -------------------------------------------------------------------
-
-std::size_t HaService::mergePage(const std::vector<Lease>& leases) {
-  std::size_t written = 0;
-  for (const Lease& l : leases) {
-    const auto action = sync::mergeForSync(control_.leases().byAddress(l.address), l);
-    if (action == sync::MergeAction::KeepLocal) continue;
-    if (auto r = control_.putLease(l, Origin::Partner); !r) {
-      // Kea logs per-lease errors and goes on (reference 4.6 step 3).
-      log_.warn("HA_LEASE_SYNC_STALE_LEASE4_SKIP", "lease {} from the partner not stored: {}", l.address.toString(),
-                r.error().message);
-      continue;
-    }
-    ++written;
-  }
-  return written;
-}
-
-void HaService::startSync(const std::string& peer, std::chrono::seconds maxPeriod) {
-  auto run = std::make_shared<SyncRun>();
-  run->peer = peer;
-  run->maxPeriod = maxPeriod;
-  syncStep(std::move(run));
-}
-
-void HaService::syncStep(std::shared_ptr<SyncRun> run) {
-  PeerTransport* t = transport(run->peer);
-  if (!t) {
-    syncFinish(run, false, "no transport to " + run->peer);
-    return;
-  }
-  std::weak_ptr<bool> guard = alive_;
-  // dhcp-disable before every page re-arms the partner's max-period timer (reference 4.6).
-  t->send(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(cfg_.remoteOrigin(),
-                                                                  static_cast<std::uint32_t>(run->maxPeriod.count()))),
-          kRequestTimeout, [this, guard, run, t](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            auto answer = toPeerAnswer(r);
-            if (!answer || answer->result != sync::kResultSuccess) {
-              syncFinish(run, false, "dhcp-disable: " + (answer ? answer->text : answer.error().message));
-              return;
-            }
-            t->send(sync::makeCommand("lease4-get-page", sync::pageRequestArgs(run->after, cfg_.syncPageLimit)),
-                    cfg_.syncTimeout, [this, guard, run](Result<json> r2) {
-                      if (auto g = guard.lock(); !g || !*g) return;
-                      auto a2 = toPeerAnswer(r2);
-                      if (!a2) {
-                        syncFinish(run, false, "lease4-get-page: " + a2.error().message);
-                        return;
-                      }
-                      auto page = sync::parsePageAnswer(*a2, cfg_.syncPageLimit);
-                      if (!page) {
-                        syncFinish(run, false, "lease4-get-page: " + page.error().message);
-                        return;
-                      }
-                      for (const auto& e : page->errors) log_.warn("HA_LEASE_SYNC_BAD_LEASE", "{}", e);
-                      ++run->pages;
-                      run->received += page->leases.size();
-                      run->written += mergePage(page->leases);
-                      log_.info("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {}",
-                                page->leases.size(), run->peer);
-                      if (page->last) {
-                        syncFinish(run, true, "");
-                        return;
-                      }
-                      run->after = page->next;
-                      syncStep(run);
-                    });
-          });
-}
-
-void HaService::syncFinish(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
-  PeerTransport* t = transport(run->peer);
-  const std::string summary =
-      ok ? fmt::format("{} lease(s) in {} page(s) from {}, {} written", run->received, run->pages, run->peer, run->written)
-         : text;
-  std::weak_ptr<bool> guard = alive_;
-  auto finished = [this, guard, ok, summary] {
-    if (auto g = guard.lock(); g && *g) dispatch(ha::SyncFinished{ok, summary});
-  };
-  if (!t) {
-    finished();
-    return;
-  }
-  if (!ok) {
-    // Give the partner its service back now instead of after max-period.
-    t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
-            [finished](Result<json>) { finished(); });
-    return;
-  }
-  t->send(sync::makeCommand("ha-sync-complete-notify",
-                            sync::syncCompleteNotifyArgs(cfg_.thisServerName, cfg_.remoteOrigin())),
-          kRequestTimeout, [this, guard, t, finished](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            auto answer = toPeerAnswer(r);
-            if (answer && answer->result == sync::kResultUnsupported) {
-              // An older peer: re-enable it the old way (reference 4.6 step 5).
-              t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
-                      [finished](Result<json>) { finished(); });
-              return;
-            }
-            finished();
-          });
-}
-
-api::json HaService::syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod) {
-  PeerTransport* t = transport(peer);
-  if (!t) return api::makeAnswer(api::kResultError, "unknown peer " + peer);
-  const int origin = cfg_.remoteOrigin();
-  std::optional<Ipv4> after;
-  std::size_t received = 0, written = 0;
-  std::string failure;
-  for (;;) {
-    auto dis = toPeerAnswer(
-        t->sendBlocking(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(origin, maxPeriod.value_or(0))),
-                        kRequestTimeout));
-    if (!dis || dis->result != sync::kResultSuccess) {
-      failure = "dhcp-disable failed: " + (dis ? dis->text : dis.error().message);
-      break;
-    }
-    auto ans = toPeerAnswer(t->sendBlocking(
-        sync::makeCommand("lease4-get-page", sync::pageRequestArgs(after, cfg_.syncPageLimit)), cfg_.syncTimeout));
-    if (!ans) {
-      failure = "lease4-get-page failed: " + ans.error().message;
-      break;
-    }
-    auto page = sync::parsePageAnswer(*ans, cfg_.syncPageLimit);
-    if (!page) {
-      failure = "lease4-get-page failed: " + page.error().message;
-      break;
-    }
-    received += page->leases.size();
-    written += mergePage(page->leases);
-    if (page->last) break;
-    after = page->next;
-  }
-  if (!failure.empty()) {
-    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
-    log_.error("HA_SYNC_FAILED", "ha-sync from {} failed: {}", peer, failure);
-    return api::makeAnswer(api::kResultError, failure);
-  }
-  auto notify = toPeerAnswer(t->sendBlocking(
-      sync::makeCommand("ha-sync-complete-notify", sync::syncCompleteNotifyArgs(cfg_.thisServerName, origin)),
-      kRequestTimeout));
-  if (!notify || notify->result == sync::kResultUnsupported) {
-    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
-  }
-  log_.info("HA_SYNC_SUCCESSFUL", "ha-sync from {}: {} lease(s) received, {} written", peer, received, written);
-  return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.");
 }
 
 // ---- commands and status --------------------------------------------------------------------
@@ -512,8 +413,10 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   using api::CommandContext;
   registry.add("ha-heartbeat", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
-    return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText,
-                           sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now()));
+    json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
+    // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
+    answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;
+    return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText, std::move(answer));
   });
   registry.add("ha-scopes", [this](const api::json& args, const CommandContext&) {
     auto scopes = sync::parseScopesArgs(args);
@@ -565,11 +468,23 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     }
     return syncBlocking(peer, maxPeriod);
   });
+  registry.add(std::string(sync::kSyncPageCommand),
+               [this](const api::json& args, const CommandContext&) { return servePage(args); });
+  registry.add(std::string(sync::kSyncDoneCommand),
+               [this](const api::json& args, const CommandContext&) { return serveDone(args); });
 }
 
 nlohmann::json HaService::statusSection() const {
   const TimePoint now = control_.now();
-  return json::array({sync::statusHaSection(machine_.status(now), now)});
+  const ha::HaStatus st = machine_.status(now);
+  json section = sync::statusHaSection(st, now);
+  const bool backup = cfg_.thisServer().role == ha::Role::Backup;
+  std::optional<sync::SyncProgress> running;
+  if (run_) running = run_->progress;
+  section["ha-servers"]["local"]["sync"] =
+      sync::syncStatusJson(running, syncLast_, backup ? backupBackoff_.failures() : st.syncFailures,
+                           backup ? backupRetryAt_ : st.syncRetryAt, now);
+  return json::array({std::move(section)});
 }
 
 engine::Engine::AllocFilter HaService::allocFilter() const {

@@ -33,6 +33,9 @@
 #include "ha/pool_split.h"
 #include "sync/ha_json.h"
 #include "sync/lease_update_backlog.h"
+#include "sync/pull_session.h"
+#include "sync/sync_backoff.h"
+#include "sync/sync_status.h"
 
 namespace tandem::daemon {
 
@@ -64,10 +67,19 @@ class HaService {
   // waited for; `done(false)` when a required update failed: the reply must be dropped.
   void onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done);
 
+  // A lease written or deleted by a lease command (a peer's lease4-update / lease4-del, or
+  // an operator's): recorded for a pull in flight here (so an older page copy cannot undo
+  // it, sync/pull_session.h) and for the peers pulling from us.
+  void onLeaseWrittenByCommand(const Lease& stored);
+  // Called BEFORE the delete is attempted: a lease4-del for an address we do not hold yet
+  // (its page has not arrived) must still beat that page. `existing`: what we hold, if any.
+  void onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>& existing);
+
   // HA commands: ha-heartbeat, ha-scopes, ha-continue, ha-maintenance-start/-cancel/-notify,
   // ha-reset, ha-sync-complete-notify, ha-sync.
   void registerCommands(api::CommandRegistry& registry);
-  // status-get's "high-availability" list (one element: tandemd runs one relationship).
+  // status-get's "high-availability" list (one element: tandemd runs one relationship); the
+  // local section carries a "sync" object (sync/sync_status.h).
   nlohmann::json statusSection() const;
 
   // Pool split for Engine::setAllocFilter.
@@ -77,6 +89,15 @@ class HaService {
   const ha::HaMachine& machine() const noexcept { return machine_; }
   const ha::PoolSplit& poolSplit() const noexcept { return *split_; }
   std::size_t backlogSize() const noexcept { return backlog_.size(); }
+  // Whether the named peer announced the tandem bulk sync in its last heartbeat answer.
+  bool peerHasTandemSync(const std::string& peer) const;
+  const std::optional<sync::SyncOutcome>& lastSync() const noexcept { return syncLast_; }
+  // Leases per tandem-stream page this server asks for (default kStreamPageLimit).
+  void setStreamPageLimit(std::uint32_t n) noexcept { streamPageLimit_ = n == 0 ? 1 : n; }
+  // ~5 MB of CSV and ~100 ms of the partner's time per page (its clients wait that long at
+  // most); 40 round trips for 2 million leases.
+  static constexpr std::uint32_t kStreamPageLimit = 50'000;
+  bool syncRunning() const noexcept { return run_ != nullptr; }
   // Every state change, for the daemon's logs/metrics and for tests.
   void onStateChange(std::function<void(const ha::StateChanged&)> fn) { stateObserver_ = std::move(fn); }
 
@@ -97,14 +118,35 @@ class HaService {
   std::optional<ha::CommandAnswer> maintenanceNotify(const ha::SendMaintenanceNotify& a);
   void setDhcp(int origin, bool enable);
 
-  // Lease synchronisation (reference 4.6), asynchronous for the `syncing` state.
-  void startSync(const std::string& peer, std::chrono::seconds maxPeriod);
-  void syncStep(std::shared_ptr<SyncRun> run);
-  void syncFinish(std::shared_ptr<SyncRun> run, bool ok, std::string text);
-  // ha-sync: the same protocol, blocking (Kea runs it synchronously too).
+  // Lease synchronisation (reference 4.6 and sync/pull_session.h), asynchronous, in
+  // dhcpd/daemon/ha_sync_run.cpp. One pull at a time; `done` gets the outcome and a summary.
+  using SyncDone = std::function<void(bool ok, const std::string& summary)>;
+  struct SyncOptions {
+    std::chrono::seconds maxPeriod{60};
+    std::string why;
+    bool disablePartner = true;  // Kea protocol: dhcp-disable before every page (not for backups)
+    bool notifyPartner = true;   // ha-sync-complete-notify at the end (not for backups)
+  };
+  void startSync(const std::string& peer, SyncOptions options, SyncDone done);
+  void keaStep(std::shared_ptr<SyncRun> run);
+  void keaPage(std::shared_ptr<SyncRun> run);
+  void keaFinish(std::shared_ptr<SyncRun> run, bool ok, std::string text);
+  void streamStep(std::shared_ptr<SyncRun> run);
+  void streamDone(std::shared_ptr<SyncRun> run);
+  void finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text);
+  // ha-sync: Kea's protocol, blocking (Kea runs it synchronously too).
   api::json syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod);
-  // Applies one page with the bulk-sync merge rule; returns how many leases were written.
-  std::size_t mergePage(const std::vector<Lease>& leases);
+  // Page data with the bulk-sync rule; returns how many leases were written.
+  Result<std::size_t> mergePage(const std::vector<Lease>& leases);
+  // Changes made meanwhile, after page data (sync/pull_session.h rules).
+  Result<std::size_t> applyChanges(const sync::ChangeLog::Changes& changes);
+  // Serving side of the tandem bulk sync.
+  api::json servePage(const api::json& args);
+  api::json serveDone(const api::json& args);
+  // Backups: pull the whole database from an active peer at start, then follow its updates.
+  void backupCatchUp(std::size_t candidate);
+  void backupFinished(bool ok, const std::string& summary);
+  void recordCapability(const std::string& peer, const nlohmann::json& heartbeatArgs);
 
   PeerTransport* transport(const std::string& peer) const;
   api::json answerOf(const std::optional<ha::CommandAnswer>& a) const;
@@ -121,6 +163,18 @@ class HaService {
   sync::LeaseUpdateBacklog backlog_;
   std::function<void(const ha::StateChanged&)> stateObserver_;
   std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
+
+  // Lease synchronisation.
+  std::map<std::string, bool> tandemSyncPeers_;  // capability from the last heartbeat answer
+  std::shared_ptr<SyncRun> run_;                 // the pull in flight
+  std::optional<sync::ChangeLog> incoming_;      // lease commands received during it
+  std::optional<sync::SyncOutcome> syncLast_;
+  sync::PullSessions pullSessions_;              // peers pulling from us (tandem-stream)
+  bool applyingSync_ = false;                    // our own sync writes are not "incoming"
+  std::vector<std::string> backupSources_;       // backups: active peers, primary first
+  sync::SyncBackoff backupBackoff_;
+  std::optional<TimePoint> backupRetryAt_;
+  std::uint32_t streamPageLimit_ = kStreamPageLimit;
   bool started_ = false;
 };
 

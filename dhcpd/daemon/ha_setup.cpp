@@ -1,8 +1,11 @@
 #include "dhcpd/daemon/ha_setup.h"
 
-#include <fstream>
-#include <string>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -88,6 +91,48 @@ config::ControlSocket peerListenerSocket(const ha::HaConfig& cfg) {
     s.realm = "tandem-ha";
   }
   return s;
+}
+
+std::string haMaterialStamp(const ha::HaConfig& cfg) {
+  std::set<std::string> files;
+  for (const auto& p : cfg.peers) {
+    for (const std::string* f : {&p.trustAnchor, &p.certFile, &p.keyFile}) {
+      if (!f->empty()) files.insert(*f);
+    }
+  }
+  std::string stamp;
+  for (const auto& f : files) {
+    struct stat st{};
+    if (::stat(f.c_str(), &st) != 0) {
+      stamp += fmt::format("{}:missing;", f);
+      continue;
+    }
+    stamp += fmt::format("{}:{}:{}.{};", f, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  }
+  return stamp;
+}
+
+void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegistry& all, const bool& restricted) {
+  for (const std::string& name : all.names()) {
+    if (listener.has(name)) continue;
+    listener.add(name, [&all, &restricted, name](const api::json& args, const api::CommandContext& ctx) {
+      if (restricted && !ha::peerListenerAllows(name)) {
+        return api::makeAnswer(api::kResultUnsupported,
+                               "'" + name + "' is not accepted on the HA peer listener (restrict-commands is "
+                               "true); use the control socket");
+      }
+      return all.execute(name, args, ctx);
+    });
+  }
+}
+
+engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,
+                                          std::function<TimePoint()> now) {
+  return [&service, pools = std::move(pools), now = std::move(now)](Ipv4 a) {
+    if (!pools->enabled() || pools->inOwnShare(a) || !pools->inSplitPool(a)) return true;
+    const auto from = service.poolSplit().partnerShareUsableFrom();
+    return from && now() >= *from;
+  };
 }
 
 }  // namespace tandem::daemon

@@ -2,16 +2,22 @@
 // Composition helpers for the HA hook: finds the libdhcp_ha.so entry of hooks-libraries,
 // validates its parameters (so `tandemd -t` checks them too), and builds the peer
 // transports and the peer listener's socket settings from the HA configuration.
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 
+#include "dhcpd/api/command_registry.h"
+#include "dhcpd/common/clock.h"
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/daemon/ha_service.h"
+#include "dhcpd/engine/engine.h"
 #include "ha/ha_config.h"
+#include "ha/pool_split.h"
 
 namespace tandem::daemon {
 
@@ -26,5 +32,25 @@ HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaCon
 // The peer listener (Kea's http-dedicated-listener) on this server's own URL, with its TLS
 // material, client-certificate requirement and basic-auth credentials.
 config::ControlSocket peerListenerSocket(const ha::HaConfig& cfg);
+
+// The on-disk identity (path, size, mtime) of the TLS files and directories the HA config
+// names. Paths alone do not show a certificate renewed in place; a reload compares this too,
+// so rotating certificates takes effect by config-reload.
+std::string haMaterialStamp(const ha::HaConfig& cfg);
+
+// Fills the peer listener's registry from the daemon's: one entry per command of `all` that
+// `listener` lacks. Entries look the command up in `all` when called (never a handler copy,
+// so a rebuilt HaService's commands are the ones that run), and while `restricted` is true
+// (restrict-commands) a command outside ha::peerListenerAllows answers result 2 instead.
+// Entries are only added, never replaced: one of them may be running (a config-reload sent
+// over the peer URL) while this is called.
+void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegistry& all, const bool& restricted);
+
+// The pool-split allocation filter over `pools` (the ranges of the running DHCP config, rebuilt
+// on every reload) with the partner-share timing the HA service's state machine sets
+// (HaService::poolSplit()). The service keeps the ranges of the config it was built with, so
+// a reload that only changes pools would otherwise leave new pools unsplit.
+engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,
+                                          std::function<TimePoint()> now);
 
 }  // namespace tandem::daemon

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "dhcpd/lease/lease_csv.h"
 #include "dhcpd/net/interface_table.h"
@@ -98,7 +100,9 @@ Result<void> Server::start() {
     journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
   }
   if (auto r = install(cfg_, true); !r) return r;
-  if (auto r = setupHa(); !r) return r;
+  auto ha = planHa(cfg_);
+  if (!ha) return ha.error();
+  if (auto r = applyHa(std::move(*ha), true); !r) return r;
   armSignals();
   armHousekeeping();
   log_.info("DHCP4_STARTED", "tandemd {} started: {} subnets, {} leases, {} sockets", TANDEM_VERSION,
@@ -140,11 +144,16 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
   ctx.baseDir = opts_.baseDir;
   auto cfg = config::parseDhcp4Config(doc, ctx);
   if (!cfg) return cfg.error();
+  // Validated (and its peer clients built) before anything changes: a bad HA section refuses
+  // the whole reload and the running configuration stays, as with any other error.
+  auto ha = planHa(*cfg);
+  if (!ha) return ha.error();
   if (cfg->leaseDatabase.name != cfg_.leaseDatabase.name || cfg->leaseDatabase.persist != cfg_.leaseDatabase.persist) {
     log_.warn("DHCP4_RECONFIGURE_LEASE_DB", "lease-database changes take effect after a restart");
   }
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
   if (auto r = install(std::move(*cfg), false); !r) return r;
+  (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
   reloadTime_ = now();
   log_.info("DHCP4_RECONFIGURED", "configuration applied: {} subnets", cfg_.subnets.size());
   return {};
@@ -274,14 +283,34 @@ Result<void> Server::putLease(const Lease& lease, Origin) {
   auto seq = writer_->putLease(lease);
   if (!seq) return seq.error();
   writer_->publish(now());
+  // HA: a lease command's write must not be undone by an older page of a sync in flight,
+  // and peers pulling from us get it in their change log (ha_service.h).
+  if (ha_) ha_->onLeaseWrittenByCommand(lease);
   return waitDurable(*seq);
 }
 
 Result<void> Server::deleteLease(Ipv4 address, Origin) {
+  if (ha_) ha_->onLeaseDeletedByCommand(address, store_.byAddress(address));
   auto seq = writer_->deleteLease(address);
   if (!seq) return seq.error();
   writer_->publish(now());
   return waitDurable(*seq);
+}
+
+void Server::leaseDeleteMissed(Ipv4 address, Origin) {
+  if (ha_) ha_->onLeaseDeletedByCommand(address, std::nullopt);
+}
+
+Result<void> Server::putLeases(std::span<const Lease> leases, Origin) {
+  // One journal wait for the whole batch (a sync page), not one per lease.
+  std::uint64_t last = 0;
+  for (const Lease& l : leases) {
+    auto seq = writer_->putLease(l);
+    if (!seq) return seq.error();
+    last = std::max(last, *seq);
+  }
+  writer_->publish(now());
+  return waitDurable(last);
 }
 
 std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin) {
@@ -385,41 +414,130 @@ nlohmann::json Server::statusExtras() const {
   return extras;
 }
 
-Result<void> Server::setupHa() {
-  auto found = haConfigFrom(cfg_);
+Result<Server::HaPlan> Server::planHa(const config::Dhcp4Config& cfg) {
+  auto found = haConfigFrom(cfg);
   if (!found) return found.error();
-  if (!*found) return {};
-  const ha::HaConfig& hc = **found;
-  haTimers_ = std::make_unique<AsioHaTimers>(io_, [this] { return now(); });
-  HaService::Peers peers;
-  try {
-    peers = makePeerTransports(io_, hc, log_);
-  } catch (const std::exception& e) {
-    return makeError(std::string("HA peer client: ") + e.what());
+  HaPlan plan;
+  plan.config = std::move(*found);
+  if (plan.config) plan.stamp = haMaterialStamp(*plan.config);
+  plan.changed = plan.config != haConfig_ || plan.stamp != haStamp_;
+  if (plan.changed && plan.config) {
+    try {
+      plan.peers = makePeerTransports(io_, *plan.config, log_);
+    } catch (const std::exception& e) {
+      const auto index = ha::findHaLibrary(cfg.hooksLibraries);
+      return makeError(fmt::format("Dhcp4/hooks-libraries/{}/parameters/high-availability/0/peers: HA peer client: {}",
+                                   index.value_or(0), e.what()));
+    }
   }
-  ha_ = std::make_unique<HaService>(hc, cfg_, *this, std::move(peers), *haTimers_, log_);
+  return plan;
+}
+
+Result<void> Server::applyHa(HaPlan plan, bool initial) {
+  if (!plan.changed) {
+    if (!ha_) return {};
+    refreshHaAllocFilter();  // the DHCP pools may have changed
+    if (!haListening_) return openHaListener(false);
+    return {};
+  }
+  if (!initial) {
+    if (haConfig_ && plan.config) {
+      auto changes = ha::describeHaChanges(*haConfig_, *plan.config);
+      // The running config's own files, re-read: a new peer's files alone are no rotation.
+      if (haMaterialStamp(*haConfig_) != haStamp_) changes.emplace_back("TLS files changed on disk");
+      log_.info("HA_RECONFIGURE", "HA configuration changed ({}): restarting the HA service, which syncs with "
+                "its partner again", fmt::join(changes, "; "));
+    } else if (plan.config) {
+      log_.info("HA_RECONFIGURE", "HA hook added: starting the HA service as {}", plan.config->thisServerName);
+    } else {
+      log_.info("HA_RECONFIGURE", "HA hook removed: stopping the HA service, this server now serves every client");
+    }
+  }
+  stopHa(!plan.config);
+  const bool listenerMoved = !haConfig_ || !plan.config || ha::listenerChanged(*haConfig_, *plan.config);
+  haConfig_ = std::move(plan.config);
+  haStamp_ = std::move(plan.stamp);
+  if (!haConfig_) {
+    if (haListener_) haListener_->stop();
+    haListener_.reset();
+    haListening_ = false;
+    haRestrict_ = false;
+    return {};
+  }
+  const ha::HaConfig& hc = *haConfig_;
+  haRestrict_ = hc.restrictCommands;
+  haTimers_ = std::make_unique<AsioHaTimers>(io_, [this] { return now(); });
+  ha_ = std::make_unique<HaService>(hc, cfg_, *this, std::move(plan.peers), *haTimers_, log_);
+  // The names the service registers, so a reload that turns HA off can take them away again.
+  api::CommandRegistry names;
+  ha_->registerCommands(names);
+  haCommandNames_ = names.names();
   ha_->registerCommands(commands_);
-  engine_->setAllocFilter(ha_->allocFilter());
-  HaService* ha = ha_.get();
+  exposePeerCommands(peerCommands_, commands_, haRestrict_);
+  refreshHaAllocFilter();
+  HaService* service = ha_.get();
   PacketLoop* loop = loop_.get();
   net::DhcpPipeline::HaHooks hooks;
-  hooks.shouldServe = [ha](const proto::Packet4& q, engine::RecvMeta& m) { return ha->shouldServe(q, m); };
-  hooks.leasesCommitted = [ha](const std::vector<engine::LeaseChange>& c, std::function<void(bool)> done) {
-    ha->onLeasesCommitted(c, std::move(done));
+  hooks.shouldServe = [service](const proto::Packet4& q, engine::RecvMeta& m) { return service->shouldServe(q, m); };
+  hooks.leasesCommitted = [service](const std::vector<engine::LeaseChange>& c, std::function<void(bool)> done) {
+    service->onLeasesCommitted(c, std::move(done));
   };
   hooks.wake = [loop] { loop->notifyDurable(); };
   pipeline_->setHaHooks(std::move(hooks));
-  // Kea's http-dedicated-listener: the peers' commands arrive on this server's own URL.
-  haListener_ = std::make_unique<net::ControlServer>(io_, commands_, log_);
-  try {
-    haListener_->listen({peerListenerSocket(hc)});
-  } catch (const std::exception& e) {
-    return makeError(std::string("HA peer listener: ") + e.what());
+  if (listenerMoved || !haListening_) {
+    if (auto r = openHaListener(initial); !r && initial) return r;
   }
   ha_->start();
-  log_.info("HA_SERVICE_READY", "HA {} as {} ({}), listening for peers on {}", ha::toString(hc.mode),
-            hc.thisServerName, ha::toString(hc.thisServer().role), hc.thisServer().url.text);
+  log_.info("HA_SERVICE_READY", "HA {} as {} ({}), listening for peers on {}{}", ha::toString(hc.mode),
+            hc.thisServerName, ha::toString(hc.thisServer().role), hc.thisServer().url.text,
+            hc.restrictCommands ? " (restrict-commands: peer commands only)" : "");
   return {};
+}
+
+Result<void> Server::openHaListener(bool initial) {
+  // Kea's http-dedicated-listener: the peers' commands arrive on this server's own URL.
+  // listen() closes a socket whose settings changed before opening the new one, so the same
+  // port with new TLS material rebinds cleanly.
+  if (!haListener_) haListener_ = std::make_unique<net::ControlServer>(io_, peerCommands_, log_);
+  try {
+    haListener_->listen({peerListenerSocket(*haConfig_)});
+    haListening_ = true;
+  } catch (const std::exception& e) {
+    haListening_ = false;
+    if (initial) return makeError(std::string("HA peer listener: ") + e.what());
+    log_.error("HA_LISTENER_FAIL", "HA peer listener on {} not opened, peers cannot reach this server (DHCP is "
+               "still served; a reload retries): {}", haConfig_->thisServer().url.text, e.what());
+    return makeError(e.what());
+  }
+  return {};
+}
+
+void Server::stopHa(bool haOff) {
+  if (!ha_) return;
+  // Nothing may point at the old service when it goes: the engine's filter and the pipeline's
+  // hooks hold raw pointers to it. Replies parked for its acknowledgements expire unsent
+  // (parkTimeout) and the clients retry, as after a failed lease update.
+  engine_->setAllocFilter({});
+  pipeline_->setHaHooks({});
+  ha_->stop();
+  for (const auto& name : haCommandNames_) commands_.remove(name);
+  haCommandNames_.clear();
+  ha_.reset();
+  haTimers_.reset();
+  // The old state machine's dhcp-disable ("ha-local") dies with it; the new one disables again
+  // where its state requires. A partner's sync disable ("ha-partner", bounded by max-period)
+  // stays unless HA is gone altogether.
+  auto lift = [this](const std::string& origin) {
+    if (disabledBy_.count(origin)) enableDhcp(origin);
+  };
+  lift("ha-local");
+  if (haOff) lift("ha-partner");
+}
+
+void Server::refreshHaAllocFilter() {
+  if (!ha_ || !haConfig_) return;
+  auto pools = std::make_shared<const ha::PoolSplit>(*haConfig_, cfg_);
+  engine_->setAllocFilter(haAllocFilter(*ha_, std::move(pools), [this] { return now(); }));
 }
 
 }  // namespace tandem::daemon

@@ -28,6 +28,7 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
+#include "ha/ha_config.h"
 
 namespace tandem::daemon {
 
@@ -66,6 +67,8 @@ class Server final : public api::ServerControl {
   const LeaseStore& leases() const override { return store_; }
   Result<void> putLease(const Lease& lease, Origin origin) override;
   Result<void> deleteLease(Ipv4 address, Origin origin) override;
+  Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync
+  void leaseDeleteMissed(Ipv4 address, Origin origin) override;                   // HA bulk sync
   std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;
   Result<void> writeLeaseFile(const std::string& path) override;
   std::size_t reclaimLeases(bool removeLeases) override;
@@ -86,8 +89,26 @@ class Server final : public api::ServerControl {
   void armHousekeeping();
   void armReclaim();
   void configureLfc();
-  // HA hook (libdhcp_ha.so entry): service, pipeline hooks, allocation filter, peer listener.
-  Result<void> setupHa();
+  // HA hook (libdhcp_ha.so entry). A configuration's HA part is planned first (validated, peer
+  // clients built: everything that can fail), before anything of the running server changes,
+  // so a bad HA section refuses the whole reload; applying the plan cannot fail afterwards.
+  struct HaPlan {
+    std::optional<ha::HaConfig> config;  // nullopt: no HA hook
+    std::string stamp;                   // haMaterialStamp of config
+    bool changed = false;                // differs from the running one: rebuild the service
+    HaService::Peers peers;              // built only when changed
+  };
+  Result<HaPlan> planHa(const config::Dhcp4Config& cfg);
+  // Runs the plan: identical config = nothing happens (no state reset); otherwise the old
+  // service goes (hooks and filter first) and a new one starts in waiting. At start-up an
+  // error (peer listener) is fatal; on reload it is logged and DHCP keeps being served.
+  Result<void> applyHa(HaPlan plan, bool initial);
+  // Detaches the pipeline hooks, allocation filter and commands of the running HaService,
+  // then destroys it. `haOff`: no HA follows, so its dhcp-disable origins are lifted too.
+  void stopHa(bool haOff);
+  // The pool-split filter over the current cfg_ pools (after every reload).
+  void refreshHaAllocFilter();
+  Result<void> openHaListener(bool initial);
   std::size_t reclaim(std::size_t limit, bool remove);
 
   boost::asio::io_context& io_;
@@ -118,6 +139,13 @@ class Server final : public api::ServerControl {
   std::uint32_t lfcInterval_ = 0;
   bool lfcErrorLogged_ = false;
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
+  std::optional<ha::HaConfig> haConfig_;  // the running HA relationship
+  std::string haStamp_;
+  std::vector<std::string> haCommandNames_;  // registered in commands_ by the running service
+  bool haRestrict_ = false;                  // restrict-commands of the running config
+  bool haListening_ = false;
+  // The peer listener's own registry: forwards to commands_, filtered by haRestrict_.
+  api::CommandRegistry peerCommands_;
   std::unique_ptr<AsioHaTimers> haTimers_;
   std::unique_ptr<HaService> ha_;
   std::unique_ptr<net::ControlServer> haListener_;

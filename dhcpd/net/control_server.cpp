@@ -19,6 +19,15 @@ std::string settingsKey(const config::ControlSocket& s) {
       .dump();
 }
 
+// The handler's answer said OK, but its writes never reached the disk: the requester must
+// not count them as stored (an HA partner then drops its DHCPACK, as for any failed update).
+// Same framing as the handler's answer: a list when the request carried "service".
+std::string notDurableAnswer(const std::string& answer, const std::string& why) {
+  const bool list = !answer.empty() && answer.front() == '[';
+  nlohmann::json a = api::makeAnswer(api::kResultError, "lease changes not written to the lease file: " + why);
+  return api::toKeaText(list ? nlohmann::json::array({std::move(a)}) : a);
+}
+
 }  // namespace
 
 void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api::CommandContext ctx,
@@ -26,9 +35,19 @@ void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api
   auto executor = env->commandExecutor;
   boost::asio::post(executor, [env = std::move(env), body = std::move(body), ctx = std::move(ctx), replyExecutor,
                                done = std::move(done)]() mutable {
+    auto reply = [replyExecutor, done = std::move(done)](std::string answer) mutable {
+      boost::asio::post(replyExecutor, [answer = std::move(answer), done = std::move(done)]() mutable {
+        done(std::move(answer));
+      });
+    };
+    const auto& opts = env->options;
+    if (!opts.deferWrites || !opts.whenDurable) return reply(env->registry.processText(body, ctx));
+    opts.deferWrites(true);
     std::string answer = env->registry.processText(body, ctx);
-    boost::asio::post(replyExecutor, [answer = std::move(answer), done = std::move(done)]() mutable {
-      done(std::move(answer));
+    opts.deferWrites(false);
+    opts.whenDurable([answer = std::move(answer), reply = std::move(reply)](Result<void> durable) mutable {
+      if (!durable) answer = notDurableAnswer(answer, durable.error().message);
+      reply(std::move(answer));
     });
   });
 }

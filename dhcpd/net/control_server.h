@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,7 @@
 
 #include "dhcpd/api/command_registry.h"
 #include "dhcpd/common/logger.h"
+#include "dhcpd/common/result.h"
 #include "dhcpd/config/dhcp4_config.h"
 
 namespace tandem::net {
@@ -47,6 +49,19 @@ struct ControlServerOptions {
   std::chrono::milliseconds idleTimeout{30'000};
   std::chrono::milliseconds writeTimeout{10'000};
   std::size_t maxConnections = 256;  // per listener; further clients are closed at accept
+
+  // Group commit for commands that write leases. An HA partner sends one lease4-update per
+  // DHCPACK and waits for the answer (reference/ha-protocol.md 6.2); if each handler waited for
+  // its own fdatasync it would also stall the daemon's only thread for it. When both hooks are
+  // set, every command runs between deferWrites(true) and deferWrites(false): the server then
+  // journals the command's writes without waiting for the disk, and the answer leaves only
+  // when whenDurable() reports those writes on disk (an error there replaces the answer with a
+  // result-1 one). Concurrent requests thus share one fdatasync. Both empty: answers leave as
+  // soon as the handler returns (handlers wait for the disk themselves).
+  std::function<void(bool on)> deferWrites;
+  // Calls `done` (possibly before returning) once every write of the command that just ran
+  // inside deferWrites is durable, or with the error when it cannot become durable.
+  std::function<void(std::function<void(Result<void>)> done)> whenDurable;
 };
 
 class ControlListener;

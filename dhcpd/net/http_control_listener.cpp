@@ -229,6 +229,9 @@ class HttpListener : public ControlListener, public std::enable_shared_from_this
       return;  // socket closes when it goes out of scope
     }
     ++env_->connections;
+    // HA peers wait for each answer before the DHCPACK leaves (reference/ha-protocol.md 6.2):
+    // never let Nagle hold a response back for the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
     if (tls_) {
       std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
           beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), env_, settings_, remote)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -161,10 +162,20 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
                                                    fmt::format("peer {}: too many pending requests", config_.url)));
     }
     if (!command.contains("service")) command["service"] = json::array({"dhcp4"});
+    const bool urgent = !isLeaseUpdate(command["command"].get_ref<const std::string&>());
     // Lease JSON can carry client-supplied bytes (hostname); never let them throw here.
     std::string body = command.dump(-1, ' ', false, json::error_handler_t::replace);
     const auto deadline = Clock::now() + timeout.value_or(config_.requestTimeout);
-    queue_.push_back(Request{std::move(body), std::move(cb), deadline, false});
+    Request req{std::move(body), std::move(cb), deadline, false, urgent, urgent ? std::string() : orderKey(command)};
+    if (urgent) {
+      // Heartbeats and the other state-machine commands overtake queued lease updates: under
+      // overload thousands of updates may wait, and a heartbeat stuck behind them would time
+      // out and make a healthy partner look dead (communication-recovery, partner-down).
+      auto pos = std::find_if(queue_.begin(), queue_.end(), [](const Request& q) { return !q.urgent; });
+      queue_.insert(pos, std::move(req));
+    } else {
+      queue_.push_back(std::move(req));
+    }
     pump(true);
     if (!queue_.empty()) noteQueued(deadline);
   }
@@ -196,7 +207,24 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     Callback cb;
     Clock::time_point deadline;
     bool retried = false;
+    bool urgent = false;  // not a lease update: queued ahead of them
+    // Lease updates for one address must reach the partner in commit order: an update and a
+    // later lease4-del for the same address on two connections could be applied the other way
+    // round (Kea's listener is multi-threaded too) and leave the partner a released lease.
+    // Requests with the same key are never on the wire at once.
+    std::string key;
   };
+
+  static std::string orderKey(const json& command) {
+    auto args = command.find("arguments");
+    if (args == command.end() || !args->is_object()) return {};
+    auto ip = args->find("ip-address");
+    return ip != args->end() && ip->is_string() ? ip->get<std::string>() : std::string();
+  }
+
+  static bool isLeaseUpdate(const std::string& command) {
+    return command == "lease4-update" || command == "lease4-del" || command == "lease4-bulk-apply";
+  }
   struct Slot {
     std::shared_ptr<PeerConnection> conn;
     std::optional<Request> req;  // set while an exchange is on this connection
@@ -207,25 +235,36 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   void pump(bool fromSend) {
     if (pumping_ || shutdown_) return;
     pumping_ = true;
-    while (!queue_.empty()) {
-      if (queue_.front().deadline <= Clock::now()) {
-        Request r = std::move(queue_.front());
-        queue_.pop_front();
-        Error e = timeoutError();
-        if (fromSend) {
-          deferFailure(std::move(r.cb), std::move(e));
-        } else {
-          complete(r, std::move(e));
-        }
+    // Callbacks may send() again (which changes queue_): run them after the scan.
+    std::vector<Request> expired;
+    const auto now = Clock::now();
+    std::size_t blocked = 0;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      if (it->deadline <= now) {
+        expired.push_back(std::move(*it));
+        it = queue_.erase(it);
+        continue;
+      }
+      if (!it->key.empty() && keysInFlight_.count(it->key) != 0) {
+        // Bounded look-ahead past requests waiting for their address's earlier update.
+        if (++blocked >= kMaxBlockedScan) break;
+        ++it;
         continue;
       }
       const auto slot = idleSlot();
       if (!slot) break;
-      Request r = std::move(queue_.front());
-      queue_.pop_front();
+      Request r = std::move(*it);
+      it = queue_.erase(it);
       start(*slot, std::move(r));
     }
     pumping_ = false;
+    for (auto& r : expired) {
+      if (fromSend) {
+        deferFailure(std::move(r.cb), timeoutError());
+      } else {
+        complete(r, timeoutError());
+      }
+    }
   }
 
   // An idle slot, preferring one whose connection is open, so a light load keeps reusing
@@ -248,6 +287,7 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     }
     std::string body = r.body;  // kept in the request too, for the one retry below
     const auto deadline = r.deadline;
+    if (!r.key.empty()) ++keysInFlight_[r.key];
     s.req = std::move(r);
     ++busy_;
     PeerConnection* conn = s.conn.get();
@@ -263,6 +303,7 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     Request r = std::move(*s.req);
     s.req.reset();
     --busy_;
+    releaseKey(r.key);
     if (!s.conn->reusable()) s.conn.reset();
     const auto now = Clock::now();
 
@@ -368,11 +409,18 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
       }
     }
     busy_ = 0;
+    keysInFlight_.clear();
     for (auto& r : queue_) out.push_back(std::move(r));
     queue_.clear();
     queueTimer_.cancel();
     queueTimerAt_.reset();
     return out;
+  }
+
+  void releaseKey(const std::string& key) {
+    if (key.empty()) return;
+    auto it = keysInFlight_.find(key);
+    if (it != keysInFlight_.end() && --it->second == 0) keysInFlight_.erase(it);
   }
 
   void complete(Request& r, Result<json> result) {
@@ -395,7 +443,9 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   Logger& logger_;
   std::shared_ptr<const PeerTarget> target_;
   std::shared_ptr<ssl::context> tls_;
+  static constexpr std::size_t kMaxBlockedScan = 256;
   std::deque<Request> queue_;
+  std::unordered_map<std::string, unsigned> keysInFlight_;  // ordering keys on the wire
   std::vector<Slot> slots_;
   std::size_t busy_ = 0;
   asio::steady_timer queueTimer_;

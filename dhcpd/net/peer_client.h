@@ -47,7 +47,12 @@ struct PeerClientConfig {
   std::string trustAnchor;
   std::string certFile;
   std::string keyFile;
-  std::size_t connections = 4;
+  // Lease updates in flight at once (one per connection: no pipelining). Each DHCPACK waits
+  // for its update, and an update's answer waits for the partner's group-committed fdatasync
+  // (5-15 ms on a busy VM disk), so 4,000 updates/s need ~60 on the wire (scripts/bench-ha.sh:
+  // 32 capped a load-balancing pair near 4,000 DORA/s; 128 cost more in TLS handshakes than it
+  // gained). Opened only as the load needs them: a quiet pair keeps one.
+  std::size_t connections = 64;
   // Kea's HA client uses a fixed 10 s for heartbeats and lease updates (section 3.1).
   std::chrono::milliseconds requestTimeout{10000};
   std::size_t maxResponseBytes = 64 * 1024 * 1024;  // a lease4-get-page of 10,000 leases is ~3 MB

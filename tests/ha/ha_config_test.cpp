@@ -1,5 +1,6 @@
 #include "ha/ha_config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +13,10 @@ namespace {
 
 using nlohmann::json;
 using namespace testing;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr const char* kPrefix = "Dhcp4/hooks-libraries/1/parameters";
 
@@ -41,7 +46,7 @@ TEST(HaConfig, DefaultsMatchKeaAndTandemExtensions) {
   EXPECT_EQ(c.syncPageLimit, 10000u);
   EXPECT_FALSE(c.waitBackupAck);
   EXPECT_TRUE(c.requireClientCerts);
-  EXPECT_TRUE(c.restrictCommands);
+  EXPECT_FALSE(c.restrictCommands);  // Kea 2.4's default
   EXPECT_TRUE(c.multiThreading.enableMultiThreading);
   EXPECT_TRUE(c.multiThreading.httpDedicatedListener);
   EXPECT_EQ(c.multiThreading.httpListenerThreads, 0u);
@@ -68,7 +73,7 @@ TEST(HaConfig, ExplicitValuesAndExtensions) {
       {{"heartbeat-delay", 1000}, {"max-response-delay", 3000}, {"max-ack-delay", 1500},
        {"max-unacked-clients", 0}, {"max-rejected-lease-updates", 0}, {"delayed-updates-limit", 7},
        {"send-lease-updates", false}, {"sync-leases", false}, {"sync-timeout", 5000}, {"sync-page-limit", 50},
-       {"require-client-certs", false}, {"restrict-commands", false}, {"pool-split", false},
+       {"require-client-certs", false}, {"restrict-commands", true}, {"pool-split", false},
        {"takeover-delay", 120},
        {"multi-threading", {{"enable-multi-threading", false}, {"http-dedicated-listener", false},
                             {"http-listener-threads", 4}, {"http-client-threads", 3}}},
@@ -87,7 +92,7 @@ TEST(HaConfig, ExplicitValuesAndExtensions) {
   EXPECT_EQ(c.syncTimeout.count(), 5000);
   EXPECT_EQ(c.syncPageLimit, 50u);
   EXPECT_FALSE(c.requireClientCerts);
-  EXPECT_FALSE(c.restrictCommands);
+  EXPECT_TRUE(c.restrictCommands);
   EXPECT_FALSE(c.poolSplit);
   EXPECT_EQ(c.takeoverDelay.count(), 120);
   EXPECT_FALSE(c.multiThreading.enableMultiThreading);
@@ -452,6 +457,114 @@ TEST(HaConfig, AcceptsEveryTestbedConfig) {
     ++checked;
   }
   EXPECT_GE(checked, 20);
+}
+
+// ---- reload: what changed, restrict-commands -----------------------------------------------
+
+TEST(HaConfig, RestrictCommandsMustBeABoolean) {
+  EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", lbPeers(), {{"restrict-commands", "yes"}})),
+            kRel + "/restrict-commands: must be a boolean");
+}
+
+TEST(HaConfigChanges, IdenticalConfigsDescribeNothing) {
+  HaConfig a = lbConfig();
+  HaConfig b = lbConfig();
+  EXPECT_TRUE(a == b);
+  EXPECT_THAT(describeHaChanges(a, b), IsEmpty());
+  EXPECT_FALSE(listenerChanged(a, b));
+}
+
+TEST(HaConfigChanges, AddedBackupPeerIsNamedWithRoleAndUrl) {
+  HaConfig before = parseOne(relationship("server1", "load-balancing", lbPeers(false)));
+  HaConfig after = parseOne(relationship("server1", "load-balancing", lbPeers(true)));
+  EXPECT_FALSE(before == after);
+  EXPECT_THAT(describeHaChanges(before, after),
+              ElementsAre("peer 'server3' added (backup, http://198.18.0.3:8001/)"));
+  EXPECT_THAT(describeHaChanges(after, before), ElementsAre("peer 'server3' removed"));
+  // Another peer's entry does not touch this server's listener.
+  EXPECT_FALSE(listenerChanged(before, after));
+}
+
+TEST(HaConfigChanges, RelationshipParametersWithOldAndNewValues) {
+  HaConfig before = lbConfig();
+  HaConfig after = lbConfig("server1", fastTimers({{"heartbeat-delay", 2000}, {"restrict-commands", true},
+                                                   {"pool-split", false}, {"takeover-delay", 60}}));
+  EXPECT_THAT(describeHaChanges(before, after),
+              ElementsAre("heartbeat-delay 1000 ms -> 2000 ms", "restrict-commands false -> true",
+                          "pool-split true -> false", "takeover-delay 3600 s -> 60 s"));
+  EXPECT_FALSE(listenerChanged(before, after));
+}
+
+TEST(HaConfigChanges, PeerChangesNeverPrintSecrets) {
+  auto peers = lbPeers();
+  HaConfig before = parseOne(relationship("server1", "load-balancing", peers));
+  peers[1]["basic-auth-user"] = "tandem";
+  peers[1]["basic-auth-password"] = "s3cret";
+  peers[1]["url"] = "http://198.18.0.20:8001/";
+  peers[1]["auto-failover"] = false;
+  HaConfig after = parseOne(relationship("server1", "load-balancing", peers));
+  const auto changes = describeHaChanges(before, after);
+  EXPECT_THAT(changes, ElementsAre("peer 'server2' url http://198.18.0.2:8001/ -> http://198.18.0.20:8001/",
+                                   "peer 'server2' auto-failover true -> false",
+                                   "peer 'server2' basic-auth credentials"));
+  for (const auto& c : changes) EXPECT_THAT(c, Not(HasSubstr("s3cret")));
+}
+
+TEST(HaConfigChanges, ModeRoleAndThisServerName) {
+  HaConfig lb = parseOne(relationship("server1", "load-balancing", lbPeers()));
+  HaConfig hs = parseOne(relationship("server1", "hot-standby", hsPeers()));
+  EXPECT_THAT(describeHaChanges(lb, hs), ElementsAre("mode load-balancing -> hot-standby", "delayed-updates-limit 100 -> 0",
+                                                     "peer 'server2' role secondary -> standby"));
+  HaConfig other = parseOne(relationship("server2", "load-balancing", lbPeers()));
+  EXPECT_THAT(describeHaChanges(lb, other), ElementsAre("this-server-name 'server1' -> 'server2'"));
+  // Our own entry moved to another server's URL: the listener must re-open.
+  EXPECT_TRUE(listenerChanged(lb, other));
+}
+
+TEST(HaConfigChanges, PeerOrderAloneStillCountsAsAChange) {
+  auto peers = lbPeers();
+  HaConfig before = parseOne(relationship("server1", "load-balancing", peers));
+  HaConfig after = parseOne(relationship("server1", "load-balancing", json::array({peers[1], peers[0]})));
+  EXPECT_THAT(describeHaChanges(before, after), ElementsAre("peer order or relationship position"));
+}
+
+TEST(HaConfigChanges, ListenerFollowsOwnUrlTlsAuthAndClientCerts) {
+  auto tlsPeers = [](const std::string& ca, const std::string& user) {
+    auto p = lbPeers();
+    for (auto& e : p) {
+      e["url"] = std::string(e["url"].get<std::string>()).replace(0, 4, "https");
+      e["cert-file"] = "/c/" + e["name"].get<std::string>() + ".pem";
+      e["key-file"] = "/c/" + e["name"].get<std::string>() + ".key";
+    }
+    if (!user.empty()) p[0]["basic-auth-user"] = user;
+    return relationship("server1", "load-balancing", p, {{"trust-anchor", ca}});
+  };
+  HaConfig base = parseOne(tlsPeers("/c/ca.pem", ""));
+  EXPECT_TRUE(listenerChanged(base, parseOne(tlsPeers("/c/ca2.pem", ""))));
+  EXPECT_TRUE(listenerChanged(base, parseOne(tlsPeers("/c/ca.pem", "peer"))));
+  auto noClientCerts = tlsPeers("/c/ca.pem", "");
+  noClientCerts["require-client-certs"] = false;
+  EXPECT_TRUE(listenerChanged(base, parseOne(noClientCerts)));
+  auto port = tlsPeers("/c/ca.pem", "");
+  port["peers"][0]["url"] = "https://198.18.0.1:8002/";
+  EXPECT_TRUE(listenerChanged(base, parseOne(port)));
+}
+
+TEST(PeerListenerAllows, WhatPeersSend) {
+  for (const char* c : {"ha-heartbeat", "ha-scopes", "ha-continue", "ha-maintenance-notify", "ha-reset",
+                        "ha-sync-complete-notify", "lease4-update", "lease4-del", "lease4-bulk-apply",
+                        "lease4-get-page", "lease4-get-all", "dhcp-disable", "dhcp-enable", "status-get",
+                        "list-commands", "ha-sync", "tandem-sync-stream"}) {
+    EXPECT_TRUE(peerListenerAllows(c)) << c;
+  }
+}
+
+TEST(PeerListenerAllows, OperatorCommandsAreRefused) {
+  for (const char* c : {"config-set", "config-reload", "config-get", "config-write", "shutdown", "lease4-wipe",
+                        "lease4-add", "lease4-get", "ha-maintenance-start", "ha-maintenance-cancel",
+                        "statistic-reset-all", "leases-reclaim", "", "tandem", "ha-syn", "HA-HEARTBEAT"}) {
+    EXPECT_FALSE(peerListenerAllows(c)) << c;
+  }
 }
 
 }  // namespace

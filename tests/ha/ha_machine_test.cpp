@@ -134,7 +134,7 @@ TEST(HaMachine, SyncLeasesFalseSkipsSyncing) {
   EXPECT_EQ(h.m.state(), S::Ready);
 }
 
-TEST(HaMachine, FailedSyncIsRetriedAfterTheNextHeartbeatOnly) {
+TEST(HaMachine, FailedSyncIsRetriedWithBackOffNotAtEveryHeartbeat) {
   Harness h(lbConfig("server2"));
   h.start();
   h.answered(S::LoadBalancing);
@@ -143,9 +143,68 @@ TEST(HaMachine, FailedSyncIsRetriedAfterTheNextHeartbeatOnly) {
   EXPECT_EQ(h.m.state(), S::Syncing);
   EXPECT_FALSE(has<StartSync>(f));
   EXPECT_TRUE(logged(f, "HA_SYNC_FAILED"));
-  EXPECT_TRUE(has<ArmTimer>(f));  // heartbeats resume
+  // Heartbeats resume, and the retry timer is armed 1 s out.
+  bool heartbeat = false, retry = false;
+  for (const auto& t : all<ArmTimer>(f)) {
+    heartbeat |= t.id == TimerId::Heartbeat;
+    retry |= t.id == TimerId::SyncRetry && t.at == h.clock.now() + 1s;
+  }
+  EXPECT_TRUE(heartbeat);
+  EXPECT_TRUE(retry);
+  EXPECT_EQ(h.m.syncRetryAt(), h.clock.now() + 1s);
+  EXPECT_EQ(h.m.syncFailures(), 1u);
+  // Neither other events nor heartbeats restart it before the back-off is over.
   EXPECT_FALSE(has<StartSync>(h.send(DhcpServiceState{false})));
-  EXPECT_TRUE(has<StartSync>(h.answered(S::LoadBalancing)));
+  EXPECT_FALSE(has<StartSync>(h.answered(S::LoadBalancing)));
+  h.clock.advance(1s);
+  EXPECT_TRUE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
+  EXPECT_FALSE(h.m.syncRetryAt());
+}
+
+TEST(HaMachine, SyncBackOffDoublesToACapAndResetsOnSuccess) {
+  Harness h(lbConfig("server2"));
+  h.start();
+  h.answered(S::LoadBalancing);
+  std::vector<std::chrono::milliseconds> waits;
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_EQ(h.m.state(), S::Syncing);
+    auto& f = h.send(SyncFinished{false, "partner restarted"});
+    std::optional<TimePoint> at;
+    for (const auto& t : all<ArmTimer>(f)) {
+      if (t.id == TimerId::SyncRetry) at = t.at;
+    }
+    ASSERT_TRUE(at);
+    waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*at - h.clock.now()));
+    EXPECT_NE(h.m.stateReason().find("partner restarted"), std::string::npos);
+    // The timer fires at its deadline; a sync starts again.
+    h.clock.advance(*at - h.clock.now());
+    ASSERT_TRUE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
+  }
+  using ms = std::chrono::milliseconds;
+  EXPECT_EQ(waits, (std::vector<ms>{ms(1000), ms(2000), ms(4000), ms(8000), ms(16000), ms(32000), ms(60000),
+                                    ms(60000), ms(60000)}));
+  const HaStatus st = h.m.status(h.clock.now());
+  EXPECT_EQ(st.syncFailures, 9u);
+  h.send(SyncFinished{true, "100 leases"});
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);  // through ready: the partner serves
+  EXPECT_EQ(h.m.syncFailures(), 0u);
+  EXPECT_FALSE(h.m.syncRetryAt());
+  // A later failure starts over at 1 s.
+  h.send(HaResetCommand{});  // waiting, and at once syncing again (the partner serves)
+  ASSERT_EQ(h.m.state(), S::Syncing);
+  h.send(SyncFinished{false, "x"});
+  EXPECT_EQ(h.m.syncRetryAt(), h.clock.now() + 1s);
+}
+
+TEST(HaMachine, StaleSyncRetryTimerIsHarmless) {
+  Harness h(lbConfig("server2"));
+  h.start();
+  h.answered(S::LoadBalancing);
+  h.send(SyncFinished{false, "x"});
+  h.clock.advance(1s);
+  ASSERT_TRUE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
+  // A second firing (e.g. a timer the shell could not cancel) starts nothing while one runs.
+  EXPECT_FALSE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
 }
 
 TEST(HaMachine, StartupWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDelay) {
@@ -634,6 +693,31 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   auto& r = h.answered(S::Ready, 0);
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
   EXPECT_EQ(one<EnableDhcp>(r).origin, 1000);
+}
+
+TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}, {"heartbeat-delay", 10000},
+                                            {"max-response-delay", 30000}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(31s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  // Our service is off until a heartbeat sees the partner ready: ask in 100 ms, not 10 s.
+  auto& n = h.send(SyncCompleteNotified{2000});
+  const auto armed = one<ArmTimer>(n);
+  EXPECT_EQ(armed.id, TimerId::Heartbeat);
+  EXPECT_EQ(armed.at, h.clock.now() + 100ms);
+  h.clock.advance(100ms);
+  EXPECT_TRUE(has<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})));
+  // Still finishing its sync: poll again shortly.
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.clock.now() + 100ms);
+  // Not forever: after 5 s the normal heartbeat-delay applies again.
+  h.clock.advance(5s);
+  h.send(TimerFired{TimerId::Heartbeat});
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.clock.now() + 10s);
+  h.send(TimerFired{TimerId::Heartbeat});
+  h.answered(S::Ready);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
 }
 
 TEST(HaMachine, SyncCompleteNotifiedOutsidePartnerDownOnlyDropsRemoteOrigin) {

@@ -285,6 +285,104 @@ TEST_F(ServerFixture, ReListenKeepsUnchangedSocketsAndDropsOthers) {
   EXPECT_TRUE(ec);
 }
 
+// Group commit hooks: a fake "server" that records when writes are deferred and holds each
+// command's durability callback until the test releases it. All state lives on io_'s thread.
+class DurableFixture : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    registry_.add("write", [this](const json&, const api::CommandContext&) {
+      handlerSawDeferred_ = deferred_;
+      return api::makeAnswer(0, "IPv4 lease updated.");
+    });
+  }
+  ControlServerOptions hooks() {
+    ControlServerOptions o;
+    o.deferWrites = [this](bool on) {
+      deferred_ = on;
+      calls_.push_back(on);
+    };
+    o.whenDurable = [this](std::function<void(Result<void>)> done) {
+      EXPECT_FALSE(deferred_);  // the command finished before its answer is held
+      waiters_.push_back(std::move(done));
+      waiting_.set_value();
+    };
+    return o;
+  }
+  // Runs `fn` on the server's thread and waits for it.
+  void onServer(std::function<void()> fn) {
+    std::promise<void> done;
+    asio::post(io_, [&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  std::future<HttpReply> postAsync(std::uint16_t port, std::string body) {
+    return std::async(std::launch::async, [port, body] {
+      asio::io_context io;
+      beast::tcp_stream s(io);
+      s.expires_after(std::chrono::seconds(10));
+      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+      beast::flat_buffer buf;
+      return httpPost(s, buf, body);
+    });
+  }
+
+  bool deferred_ = false;
+  bool handlerSawDeferred_ = false;
+  std::vector<bool> calls_;
+  std::vector<std::function<void(Result<void>)>> waiters_;
+  std::promise<void> waiting_;
+};
+
+TEST_F(DurableFixture, AnswerWaitsUntilWritesAreDurable) {
+  start({httpSocket()}, hooks());
+  auto reply = postAsync(server_->boundPorts().at(0), R"({"command":"write","service":["dhcp4"]})");
+  waiting_.get_future().wait();  // the handler ran; its answer is now held
+  EXPECT_EQ(reply.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  onServer([this] {
+    EXPECT_TRUE(handlerSawDeferred_);
+    EXPECT_EQ(calls_, (std::vector<bool>{true, false}));
+    ASSERT_EQ(waiters_.size(), 1u);
+    waiters_.front()({});
+  });
+  auto r = reply.get();
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(json::parse(r.body), json::parse(R"([{"result":0,"text":"IPv4 lease updated."}])"));
+}
+
+TEST_F(DurableFixture, WritesThatFailToBecomeDurableAnswerAnError) {
+  start({httpSocket()}, hooks());
+  auto listReply = postAsync(server_->boundPorts().at(0), R"({"command":"write","service":["dhcp4"]})");
+  waiting_.get_future().wait();
+  onServer([this] { waiters_.front()(makeError("No space left on device")); });
+  auto r = listReply.get();
+  EXPECT_EQ(r.status, 200u);
+  auto a = json::parse(r.body);
+  ASSERT_TRUE(a.is_array()) << r.body;  // framed like the handler's answer
+  EXPECT_EQ(a[0]["result"], 1);
+  EXPECT_NE(a[0]["text"].get<std::string>().find("No space left on device"), std::string::npos);
+
+  waiting_ = {};
+  auto plainReply = postAsync(server_->boundPorts().at(0), R"({"command":"write"})");
+  waiting_.get_future().wait();
+  onServer([this] { waiters_.back()(makeError("Input/output error")); });
+  auto p = json::parse(plainReply.get().body);
+  ASSERT_TRUE(p.is_object());
+  EXPECT_EQ(p["result"], 1);
+}
+
+TEST_F(DurableFixture, WithoutHooksAnswersAtOnceAndNeverDefers) {
+  start({httpSocket()});
+  auto r = postAsync(server_->boundPorts().at(0), R"({"command":"write"})").get();
+  EXPECT_EQ(json::parse(r.body)["result"], 0);
+  onServer([this] {
+    EXPECT_FALSE(handlerSawDeferred_);
+    EXPECT_TRUE(calls_.empty());
+  });
+}
+
 // Throwaway PKI made with the openssl CLI: a CA, a server cert for 127.0.0.1, a client cert.
 class TlsFixture : public ServerFixture {
  protected:

@@ -1,0 +1,502 @@
+// HaService's lease synchronisation (reference/ha-protocol.md 4.6; sync/pull_session.h for
+// the tandemd-to-tandemd stream). Two protocols, chosen per pull from what the partner
+// announced in its last heartbeat answer:
+//  - kea-paged: dhcp-disable (max-period) before every lease4-get-page, then
+//    ha-sync-complete-notify; unchanged from Kea so a Kea 2.2 partner works both ways;
+//  - tandem-stream: big CSV pages plus the partner's change log; the partner keeps serving.
+// Both also replay, after the last page, the lease commands this server received during the
+// pull (a Kea active's updates to a backup, the partner's updates in load-balancing).
+#include "dhcpd/daemon/ha_sync_run.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sync/lease_merge.h"
+#include "sync/tandem_sync_json.h"
+
+namespace tandem::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kRequestTimeout{10000};
+
+Result<sync::PeerAnswer> peerAnswerOf(const Result<json>& r) {
+  if (!r) return r.error();
+  return sync::parsePeerAnswer(json::array({*r}));
+}
+
+std::int64_t elapsedMs(TimePoint from, TimePoint to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+}  // namespace
+
+bool HaService::peerHasTandemSync(const std::string& peer) const {
+  auto it = tandemSyncPeers_.find(peer);
+  return it != tandemSyncPeers_.end() && it->second;
+}
+
+void HaService::recordCapability(const std::string& peer, const json& heartbeatArgs) {
+  tandemSyncPeers_[peer] = sync::tandemSyncVersion(heartbeatArgs) >= sync::kTandemSyncVersion;
+}
+
+// ---- applying data ---------------------------------------------------------------------------
+
+Result<std::size_t> HaService::mergePage(const std::vector<Lease>& leases) {
+  std::vector<Lease> write;
+  write.reserve(leases.size());
+  for (const Lease& l : leases) {
+    if (sync::mergeForSync(control_.leases().byAddress(l.address), l) != sync::MergeAction::KeepLocal) {
+      write.push_back(l);
+    }
+  }
+  applyingSync_ = true;
+  // One durability wait per page, not per lease (a page of 50,000 leases would otherwise
+  // wait for 50,000 journal flushes).
+  auto r = control_.putLeases(write, Origin::Partner);
+  applyingSync_ = false;
+  if (!r) return r.error();
+  return write.size();
+}
+
+Result<std::size_t> HaService::applyChanges(const sync::ChangeLog::Changes& changes) {
+  std::vector<Lease> write;
+  for (const Lease& l : changes.upserts) {
+    if (sync::mergeChange(control_.leases().byAddress(l.address), l) != sync::MergeAction::KeepLocal) {
+      write.push_back(l);
+    }
+  }
+  applyingSync_ = true;
+  auto r = control_.putLeases(write, Origin::Partner);
+  std::size_t n = write.size();
+  for (const Lease& d : changes.deletes) {
+    if (!r) break;
+    if (!sync::shouldErase(control_.leases().byAddress(d.address), d)) continue;
+    r = control_.deleteLease(d.address, Origin::Partner);
+    ++n;
+  }
+  applyingSync_ = false;
+  if (!r) return r.error();
+  return n;
+}
+
+// ---- pulling ---------------------------------------------------------------------------------
+
+void HaService::startSync(const std::string& peer, SyncOptions options, SyncDone done) {
+  auto run = std::make_shared<SyncRun>();
+  run->options = std::move(options);
+  run->done = std::move(done);
+  run->progress.peer = peer;
+  run->progress.why = run->options.why;
+  run->progress.startedAt = control_.now();
+  run->progress.mode = peerHasTandemSync(peer) ? sync::SyncMode::TandemStream : sync::SyncMode::KeaPaged;
+  run_ = run;
+  incoming_.emplace();
+  log_.info("HA_SYNC_START", "{}: fetching the lease database of {} ({}{}), because: {}", cfg_.thisServerName, peer,
+            sync::toString(run->progress.mode),
+            run->progress.mode == sync::SyncMode::KeaPaged && run->options.disablePartner
+                ? fmt::format(", partner's DHCP service disabled for up to {} s per page",
+                              run->options.maxPeriod.count())
+                : std::string(", partner keeps serving"),
+            run->options.why);
+  if (run->progress.mode == sync::SyncMode::TandemStream) {
+    streamStep(std::move(run));
+  } else {
+    keaStep(std::move(run));
+  }
+}
+
+void HaService::keaStep(std::shared_ptr<SyncRun> run) {
+  PeerTransport* t = transport(run->progress.peer);
+  if (!t) {
+    keaFinish(run, false, "no transport to " + run->progress.peer);
+    return;
+  }
+  if (!run->options.disablePartner) {
+    keaPage(std::move(run));
+    return;
+  }
+  std::weak_ptr<bool> guard = alive_;
+  // dhcp-disable before every page re-arms the partner's max-period timer (reference 4.6).
+  t->send(sync::makeCommand("dhcp-disable",
+                            sync::dhcpDisableArgs(cfg_.remoteOrigin(),
+                                                  static_cast<std::uint32_t>(run->options.maxPeriod.count()))),
+          kRequestTimeout, [this, guard, run](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+            auto answer = peerAnswerOf(r);
+            if (!answer || answer->result != sync::kResultSuccess) {
+              keaFinish(run, false, "dhcp-disable: " + (answer ? answer->text : answer.error().message));
+              return;
+            }
+            keaPage(run);
+          });
+}
+
+void HaService::keaPage(std::shared_ptr<SyncRun> run) {
+  PeerTransport* t = transport(run->progress.peer);
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("lease4-get-page", sync::pageRequestArgs(run->after, cfg_.syncPageLimit)), cfg_.syncTimeout,
+          [this, guard, run](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+            auto answer = peerAnswerOf(r);
+            if (!answer) {
+              keaFinish(run, false, "lease4-get-page: " + answer.error().message);
+              return;
+            }
+            auto page = sync::parsePageAnswer(*answer, cfg_.syncPageLimit);
+            if (!page) {
+              keaFinish(run, false, "lease4-get-page: " + page.error().message);
+              return;
+            }
+            for (const auto& e : page->errors) log_.warn("HA_LEASE_SYNC_BAD_LEASE", "{}", e);
+            auto written = mergePage(page->leases);
+            if (!written) {
+              keaFinish(run, false, "storing leases: " + written.error().message);
+              return;
+            }
+            ++run->progress.pages;
+            run->progress.received += page->leases.size();
+            run->progress.written += *written;
+            log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {} ({} so far)",
+                       page->leases.size(), run->progress.peer, run->progress.received);
+            if (page->last) {
+              keaFinish(run, true, "");
+              return;
+            }
+            run->after = page->next;
+            keaStep(run);
+          });
+}
+
+void HaService::keaFinish(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
+  PeerTransport* t = transport(run->progress.peer);
+  std::weak_ptr<bool> guard = alive_;
+  auto finished = [this, guard, run, ok, text] {
+    if (auto g = guard.lock(); g && *g && run_ == run) finishRun(run, ok, text);
+  };
+  if (!t || !run->options.disablePartner) {
+    finished();
+    return;
+  }
+  if (!ok) {
+    // Give the partner its service back now instead of after max-period.
+    t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
+            [finished](Result<json>) { finished(); });
+    return;
+  }
+  if (!run->options.notifyPartner) {
+    t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
+            [finished](Result<json>) { finished(); });
+    return;
+  }
+  t->send(sync::makeCommand("ha-sync-complete-notify",
+                            sync::syncCompleteNotifyArgs(cfg_.thisServerName, cfg_.remoteOrigin())),
+          kRequestTimeout, [this, guard, t, finished](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = peerAnswerOf(r);
+            if (answer && answer->result == sync::kResultUnsupported) {
+              // An older peer: re-enable it the old way (reference 4.6 step 5).
+              t->send(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(cfg_.remoteOrigin())), kRequestTimeout,
+                      [finished](Result<json>) { finished(); });
+              return;
+            }
+            finished();
+          });
+}
+
+void HaService::streamStep(std::shared_ptr<SyncRun> run) {
+  PeerTransport* t = transport(run->progress.peer);
+  if (!t) {
+    finishRun(run, false, "no transport to " + run->progress.peer);
+    return;
+  }
+  sync::SyncPageRequest req;
+  req.serverName = cfg_.thisServerName;
+  if (!run->session.empty()) req.session = run->session;
+  req.after = run->after;
+  req.limit = streamPageLimit_;
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
+          [this, guard, run](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+            auto answer = peerAnswerOf(r);
+            if (answer && answer->result == sync::kResultUnsupported) {
+              // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
+              tandemSyncPeers_[run->progress.peer] = false;
+            }
+            if (!answer) {
+              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + answer.error().message);
+              return;
+            }
+            auto page = sync::parseSyncPageAnswer(*answer);
+            if (!page) {
+              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
+              return;
+            }
+            run->session = page->session;
+            // The page first, then what changed at the partner up to the page's snapshot.
+            auto written = mergePage(page->leases);
+            auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
+            if (!changed) {
+              finishRun(run, false, "storing leases: " + changed.error().message);
+              return;
+            }
+            ++run->progress.pages;
+            run->progress.received += page->leases.size();
+            run->progress.written += *written;
+            run->progress.changes += page->changes.size();
+            log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED",
+                       "received {} lease(s) and {} change(s) from {} ({} so far)", page->leases.size(), page->changes.size(), run->progress.peer, run->progress.received);
+            if (page->last || page->leases.empty()) {
+              streamDone(run);
+              return;
+            }
+            run->after = page->leases.back().address;
+            streamStep(run);
+          });
+}
+
+void HaService::streamDone(std::shared_ptr<SyncRun> run) {
+  PeerTransport* t = transport(run->progress.peer);
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
+          kRequestTimeout, [this, guard, run](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+            auto answer = peerAnswerOf(r);
+            if (!answer) {
+              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + answer.error().message);
+              return;
+            }
+            auto changes = sync::parseSyncDoneAnswer(*answer);
+            if (!changes) {
+              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + changes.error().message);
+              return;
+            }
+            auto applied = applyChanges(*changes);
+            if (!applied) {
+              finishRun(run, false, "storing leases: " + applied.error().message);
+              return;
+            }
+            run->progress.changes += changes->size();
+            finishRun(run, true, "");
+          });
+}
+
+void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
+  if (run_ != run) return;
+  if (ok && incoming_) {
+    // Lease commands received during the pull were applied when they came; an older page
+    // copy may have overwritten or resurrected their leases since: apply them once more.
+    if (incoming_->overflowed()) {
+      ok = false;
+      text = "too many lease updates arrived during the pull to reconcile them";
+    } else {
+      auto changes = incoming_->take();
+      auto applied = applyChanges(changes);
+      if (!applied) {
+        ok = false;
+        text = "storing leases: " + applied.error().message;
+      } else {
+        run->progress.changes += changes.size();
+      }
+    }
+  }
+  const TimePoint now = control_.now();
+  sync::SyncOutcome outcome;
+  outcome.ok = ok;
+  outcome.run = run->progress;
+  outcome.finishedAt = now;
+  outcome.error = ok ? std::string() : text;
+  syncLast_ = outcome;
+  run_.reset();
+  incoming_.reset();
+  const std::string summary =
+      ok ? fmt::format("{} lease(s) in {} page(s) from {} ({}), {} written, {} change(s) applied after the pages, "
+                       "{} ms",
+                       outcome.run.received, outcome.run.pages, outcome.run.peer, sync::toString(outcome.run.mode),
+                       outcome.run.written, outcome.run.changes, elapsedMs(outcome.run.startedAt, now))
+         : fmt::format("{} ({}, after {} lease(s) in {} ms)", text, sync::toString(outcome.run.mode),
+                       outcome.run.received, elapsedMs(outcome.run.startedAt, now));
+  if (run->done) run->done(ok, summary);
+}
+
+// ---- serving a tandem puller ----------------------------------------------------------------
+
+api::json HaService::servePage(const api::json& args) {
+  auto req = sync::parseSyncPageRequest(args);
+  if (!req) return api::makeAnswer(api::kResultError, req.error().message);
+  const ha::PeerConfig* peer = cfg_.find(req->serverName);
+  if (!peer || peer->name == cfg_.thisServerName) {
+    return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' is not a peer of this server");
+  }
+  const TimePoint now = control_.now();
+  std::string id;
+  if (req->session) {
+    id = *req->session;
+  } else {
+    id = pullSessions_.open(peer->name, now);
+    log_.info("HA_SYNC_SESSION_OPENED", "{} is fetching our lease database (tandem-stream); we keep serving and "
+              "record our lease changes for it", peer->name);
+  }
+  sync::ChangeLog* changes = pullSessions_.find(id, now);
+  if (!changes) return api::makeAnswer(api::kResultError, "unknown or expired sync session '" + id + "'");
+  if (changes->overflowed()) {
+    (void)pullSessions_.close(id, now);
+    return api::makeAnswer(api::kResultError, "sync session '" + id + "' recorded too many changes; start over");
+  }
+  const std::uint32_t limit = std::min(req->limit, sync::kMaxTandemPage);
+  const auto leases = control_.leases().page(req->after.value_or(Ipv4(0)), limit);
+  // Page and change log at the same instant (one thread): see sync/pull_session.h.
+  const auto taken = changes->take();
+  return api::makeAnswer(api::kResultSuccess, fmt::format("{} IPv4 lease(s) found.", leases.size()),
+                         sync::syncPageAnswerArgs(id, leases, taken, leases.size() < limit));
+}
+
+api::json HaService::serveDone(const api::json& args) {
+  auto req = sync::parseSyncDoneRequest(args);
+  if (!req) return api::makeAnswer(api::kResultError, req.error().message);
+  const ha::PeerConfig* peer = cfg_.find(req->serverName);
+  if (!peer || peer->name == cfg_.thisServerName) {
+    return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' is not a peer of this server");
+  }
+  auto rest = pullSessions_.close(req->session, control_.now());
+  if (!rest) {
+    return api::makeAnswer(api::kResultError, "unknown, expired or overflowed sync session '" + req->session + "'");
+  }
+  log_.info("HA_SYNC_SESSION_DONE", "{} fetched our lease database; {} last change(s) handed over", peer->name,
+            rest->size());
+  // The active partner is now synchronised: what Kea's ha-sync-complete-notify means, handled
+  // in the same instant as the last changes are taken, so nothing falls in between (a
+  // partner-down server stops serving until its next heartbeat sees the puller ready).
+  if (peer->role != ha::Role::Backup) (void)dispatch(ha::SyncCompleteNotified{cfg_.remoteOrigin()});
+  return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.",
+                         sync::syncDoneAnswerArgs(*rest));
+}
+
+// ---- ha-sync (operator) ------------------------------------------------------------------
+
+api::json HaService::syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod) {
+  PeerTransport* t = transport(peer);
+  if (!t) return api::makeAnswer(api::kResultError, "unknown peer " + peer);
+  if (run_) return api::makeAnswer(api::kResultError, "a lease database synchronisation is already running");
+  const int origin = cfg_.remoteOrigin();
+  sync::SyncOutcome outcome;
+  outcome.run.peer = peer;
+  outcome.run.mode = sync::SyncMode::KeaPaged;
+  outcome.run.why = "ha-sync command";
+  outcome.run.startedAt = control_.now();
+  log_.info("HA_SYNC_START", "{}: ha-sync: fetching the lease database of {} (kea-paged)", cfg_.thisServerName, peer);
+  std::optional<Ipv4> after;
+  std::string failure;
+  for (;;) {
+    auto dis = peerAnswerOf(
+        t->sendBlocking(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(origin, maxPeriod.value_or(0))),
+                        kRequestTimeout));
+    if (!dis || dis->result != sync::kResultSuccess) {
+      failure = "dhcp-disable failed: " + (dis ? dis->text : dis.error().message);
+      break;
+    }
+    auto ans = peerAnswerOf(t->sendBlocking(
+        sync::makeCommand("lease4-get-page", sync::pageRequestArgs(after, cfg_.syncPageLimit)), cfg_.syncTimeout));
+    if (!ans) {
+      failure = "lease4-get-page failed: " + ans.error().message;
+      break;
+    }
+    auto page = sync::parsePageAnswer(*ans, cfg_.syncPageLimit);
+    if (!page) {
+      failure = "lease4-get-page failed: " + page.error().message;
+      break;
+    }
+    auto written = mergePage(page->leases);
+    if (!written) {
+      failure = "storing leases: " + written.error().message;
+      break;
+    }
+    ++outcome.run.pages;
+    outcome.run.received += page->leases.size();
+    outcome.run.written += *written;
+    if (page->last) break;
+    after = page->next;
+  }
+  outcome.finishedAt = control_.now();
+  outcome.ok = failure.empty();
+  outcome.error = failure;
+  syncLast_ = outcome;
+  if (!failure.empty()) {
+    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
+    log_.error("HA_SYNC_FAILED", "ha-sync from {} failed: {}", peer, failure);
+    return api::makeAnswer(api::kResultError, failure);
+  }
+  auto notify = peerAnswerOf(t->sendBlocking(
+      sync::makeCommand("ha-sync-complete-notify", sync::syncCompleteNotifyArgs(cfg_.thisServerName, origin)),
+      kRequestTimeout));
+  if (!notify || notify->result == sync::kResultUnsupported) {
+    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
+  }
+  log_.info("HA_SYNC_SUCCESSFUL", "ha-sync from {}: {} lease(s) received, {} written in {} ms", peer,
+            outcome.run.received, outcome.run.written, elapsedMs(outcome.run.startedAt, outcome.finishedAt));
+  return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.");
+}
+
+// ---- backups ---------------------------------------------------------------------------------
+
+void HaService::backupCatchUp(std::size_t candidate) {
+  if (run_) return;
+  if (candidate >= backupSources_.size()) {
+    backupFinished(false, "no active peer answered");
+    return;
+  }
+  const std::string peer = backupSources_[candidate];
+  PeerTransport* t = transport(peer);
+  if (!t) {
+    backupCatchUp(candidate + 1);
+    return;
+  }
+  // A backup never heartbeats (reference 1.1); one ha-heartbeat tells whether the peer is up
+  // and whether it streams (tandemd) or pages (Kea).
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), kRequestTimeout,
+          [this, guard, peer, candidate](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = peerAnswerOf(r);
+            if (!answer || answer->result != sync::kResultSuccess) {
+              log_.warn("HA_BACKUP_SYNC_PEER_UNAVAILABLE", "backup catch-up: {} did not answer ({}), trying the next "
+                        "active peer", peer, answer ? answer->text : answer.error().message);
+              backupCatchUp(candidate + 1);
+              return;
+            }
+            recordCapability(peer, answer->arguments);
+            // The active keeps serving: no dhcp-disable, no sync-complete notification.
+            startSync(peer, SyncOptions{std::chrono::seconds(0), "backup catch-up at start", false, false},
+                      [this, guard](bool ok, const std::string& summary) {
+                        if (auto g = guard.lock(); g && *g) backupFinished(ok, summary);
+                      });
+          });
+}
+
+void HaService::backupFinished(bool ok, const std::string& summary) {
+  const TimePoint now = control_.now();
+  if (ok) {
+    backupBackoff_.succeeded();
+    backupRetryAt_.reset();
+    log_.info("HA_SYNC_SUCCESSFUL", "backup {} caught up: {}; following the active servers' updates",
+              cfg_.thisServerName, summary);
+    return;
+  }
+  const auto wait = backupBackoff_.failed();
+  backupRetryAt_ = now + wait;
+  log_.error("HA_SYNC_FAILED", "backup catch-up failed (attempt {}): {}; retrying in {} ms", backupBackoff_.failures(),
+             summary, wait.count());
+  std::weak_ptr<bool> guard = alive_;
+  timers_.arm(ha::TimerId::SyncRetry, *backupRetryAt_, [this, guard] {
+    if (auto g = guard.lock(); g && *g) {
+      backupRetryAt_.reset();
+      backupCatchUp(0);
+    }
+  });
+}
+
+}  // namespace tandem::daemon

@@ -1,0 +1,76 @@
+#pragma once
+// Wire form of the tandemd-to-tandemd bulk sync (sync/pull_session.h explains the protocol).
+// Two peer commands, sent to the HA listener like Kea's own:
+//
+//   tandem-lease4-sync-page {"server-name": <puller>, "session": <id, absent on the first
+//       page>, "from": "start" | "<last address of the previous page>", "limit": N}
+//   -> 0 {"session": id, "count": n, "last": bool,
+//         "leases": "<Kea 2.2 lease4 CSV rows>",            (the page, ascending)
+//         "changes": "<rows>", "deleted": "<rows>"}          (the change log since the last answer)
+//   tandem-lease4-sync-done {"server-name": <puller>, "session": id}
+//   -> 0 {"changes": "<rows>", "deleted": "<rows>"}          (the rest of the log; session closed)
+//
+// Leases travel as Kea lease4 memfile rows (dhcpd/lease/lease_csv.h) inside one JSON string:
+// about a third of the bytes of lease4-get-page's objects and a fraction of the parse time,
+// which is what makes 50,000-lease pages cheap for both sides. The capability is announced
+// by an extra "tandem-sync": <version> key in the ha-heartbeat answer, which Kea ignores.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/result.h"
+#include "dhcpd/lease/lease.h"
+#include "sync/ha_json.h"
+#include "sync/pull_session.h"
+
+namespace tandem::sync {
+
+inline constexpr std::string_view kTandemSyncKey = "tandem-sync";
+inline constexpr int kTandemSyncVersion = 1;
+inline constexpr std::string_view kSyncPageCommand = "tandem-lease4-sync-page";
+inline constexpr std::string_view kSyncDoneCommand = "tandem-lease4-sync-done";
+// Server-side cap on one page (bounds the answer to ~25 MB and the partner's pause per page).
+inline constexpr std::uint32_t kMaxTandemPage = 200'000;
+
+// The version a heartbeat answer's arguments announce (0: a Kea peer or an older tandemd).
+int tandemSyncVersion(const json& heartbeatArgs) noexcept;
+
+// Rows, each ending in '\n'.
+std::string leasesToCsv(const std::vector<Lease>& leases);
+// Parses rows written by leasesToCsv; a bad row fails the whole text (a peer that sends
+// garbage is not a source to sync from).
+[[nodiscard]] Result<std::vector<Lease>> leasesFromCsv(std::string_view rows);
+
+struct SyncPageRequest {
+  std::string serverName;
+  std::optional<std::string> session;
+  std::optional<Ipv4> after;
+  std::uint32_t limit = 0;
+};
+json syncPageRequestArgs(const SyncPageRequest& r);
+[[nodiscard]] Result<SyncPageRequest> parseSyncPageRequest(const json& args);
+
+struct SyncPage {
+  std::string session;
+  std::vector<Lease> leases;
+  ChangeLog::Changes changes;
+  bool last = true;
+};
+json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
+                        bool last);
+[[nodiscard]] Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer);
+
+json syncDoneRequestArgs(const std::string& serverName, const std::string& session);
+struct SyncDoneRequest {
+  std::string serverName;
+  std::string session;
+};
+[[nodiscard]] Result<SyncDoneRequest> parseSyncDoneRequest(const json& args);
+json syncDoneAnswerArgs(const ChangeLog::Changes& c);
+[[nodiscard]] Result<ChangeLog::Changes> parseSyncDoneAnswer(const PeerAnswer& answer);
+
+}  // namespace tandem::sync

@@ -1,0 +1,523 @@
+// Lease synchronisation between two (or three) real HaServices whose peer transports are
+// wired to each other's command registries. Every request is first SERVED (the answer is
+// computed at the remote: its snapshot) and later DELIVERED, so tests interleave page
+// fetches with lease changes at the partner exactly where a race would hurt: after a page's
+// snapshot and before the puller stores it. Fake clock and timers, no sleeps.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dhcpd/api/lease_commands.h"
+#include "dhcpd/daemon/ha_service.h"
+#include "sync/tandem_sync_json.h"
+#include "tests/api/fake_server_control.h"
+#include "tests/ha/ha_test_util.h"
+
+namespace tandem::daemon {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using ha::HaState;
+
+// Calls the HA hook on lease-command writes, as the daemon's Server does.
+class HookedControl final : public api::testing::FakeServerControl {
+ public:
+  HaService* ha = nullptr;
+  int batches = 0;
+  Result<void> putLease(const Lease& lease, Origin origin) override {
+    auto r = FakeServerControl::putLease(lease, origin);
+    if (r && ha) ha->onLeaseWrittenByCommand(lease);
+    return r;
+  }
+  Result<void> deleteLease(Ipv4 address, Origin origin) override {
+    if (ha) ha->onLeaseDeletedByCommand(address, store.byAddress(address));
+    return FakeServerControl::deleteLease(address, origin);
+  }
+  void leaseDeleteMissed(Ipv4 address, Origin) override {
+    if (ha) ha->onLeaseDeletedByCommand(address, std::nullopt);
+  }
+  Result<void> putLeases(std::span<const Lease> leases, Origin origin) override {
+    ++batches;
+    for (const Lease& l : leases) {
+      puts.emplace_back(l, origin);
+      if (auto r = store.put(l); !r) return r;
+    }
+    return {};
+  }
+  // Service is on while no origin disables it (reference 4.7), unlike the plain fake.
+  void disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriod) override {
+    disables.push_back(origin);
+    disabledBy.insert(origin);
+    FakeServerControl::disableDhcp(origin, maxPeriod);
+  }
+  void enableDhcp(const std::string& origin) override {
+    disabledBy.erase(origin);
+    FakeServerControl::enableDhcp(origin);
+    enabled = disabledBy.empty();
+  }
+  std::vector<std::string> disables;
+  std::set<std::string> disabledBy;
+};
+
+class Loopback final : public PeerTransport {
+ public:
+  struct Req {
+    json command;
+    Callback cb;
+    std::optional<Result<json>> answer;
+  };
+  api::CommandRegistry* remote = nullptr;  // nullptr or down: connection refused
+  bool down = false;
+  std::deque<Req> queue;
+  std::vector<std::string> names;
+
+  void send(json command, std::chrono::milliseconds, Callback cb) override {
+    names.push_back(command["command"]);
+    queue.push_back({std::move(command), std::move(cb), std::nullopt});
+  }
+  Result<json> sendBlocking(json command, std::chrono::milliseconds) override {
+    names.push_back(command["command"]);
+    return execute(command);
+  }
+  void cancelAll() override {
+    auto q = std::move(queue);
+    queue.clear();
+    for (auto& r : q) r.cb(makeError("cancelled"));
+  }
+  Result<json> execute(const json& c) {
+    if (down || !remote) return makeError("connect: connection refused");
+    return remote->execute(c["command"], c.value("arguments", json(nullptr)), api::CommandContext{"test", "", "", {}});
+  }
+  // Computes the answer of the oldest unserved request at the remote now.
+  bool serveOne() {
+    for (auto& r : queue) {
+      if (!r.answer) {
+        r.answer = execute(r.command);
+        return true;
+      }
+    }
+    return false;
+  }
+  // Hands the oldest request's answer to its callback (serving it first if needed).
+  bool deliverOne() {
+    if (queue.empty()) return false;
+    if (!queue.front().answer) queue.front().answer = execute(queue.front().command);
+    auto r = std::move(queue.front());
+    queue.pop_front();
+    r.cb(std::move(*r.answer));
+    return true;
+  }
+  const json* front() const { return queue.empty() ? nullptr : &queue.front().command; }
+};
+
+class FakeTimers final : public HaTimers {
+ public:
+  std::map<ha::TimerId, std::pair<TimePoint, std::function<void()>>> armed;
+  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  void cancel(ha::TimerId id) override { armed.erase(id); }
+  bool fire(ha::TimerId id, FakeClock& clock) {
+    auto it = armed.find(id);
+    if (it == armed.end()) return false;
+    auto a = std::move(it->second);
+    armed.erase(it);
+    if (a.first > clock.now()) clock.advance(a.first - clock.now());
+    a.second();
+    return true;
+  }
+};
+
+struct Side {
+  std::string name;
+  HookedControl control;
+  FakeTimers timers;
+  Logger log;
+  api::CommandRegistry registry;
+  std::map<std::string, Loopback*> peers;
+  std::unique_ptr<HaService> service;
+};
+
+Lease lease(std::uint8_t host, std::int64_t cltt, std::uint8_t mac = 0) {
+  Lease l;
+  l.address = Ipv4(198, 18, 16, host);
+  l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x52, 0x54, 0, 0, 1, mac ? mac : host});
+  l.validLifetime = 3600;
+  l.cltt = cltt;
+  l.subnetId = 1;
+  return l;
+}
+
+class HaSyncStreamTest : public ::testing::Test {
+ protected:
+  // server1 primary, server2 secondary, server3 backup (load-balancing).
+  Side& add(const std::string& name) {
+    auto side = std::make_unique<Side>();
+    side->name = name;
+    side->log.setSeverity(Severity::Error);
+    api::testing::setUpTwoSubnets(side->control);
+    api::registerLeaseCommands(side->registry, side->control);
+    auto cfg = ha::testing::lbConfig(name);
+    HaService::Peers peers;
+    for (const ha::PeerConfig* p : cfg.otherPeers()) {
+      auto t = std::make_unique<Loopback>();
+      side->peers[p->name] = t.get();
+      peers[p->name] = std::move(t);
+    }
+    side->service = std::make_unique<HaService>(cfg, side->control.cfg, side->control, std::move(peers), side->timers,
+                                                side->log);
+    side->service->registerCommands(side->registry);
+    side->service->setStreamPageLimit(3);
+    side->control.ha = side->service.get();
+    Side& ref = *side;
+    sides[name] = std::move(side);
+    return ref;
+  }
+  // Connects every side's transports to the sides that exist (others stay unreachable).
+  void wire() {
+    for (auto& [n, s] : sides) {
+      for (auto& [peer, t] : s->peers) t->remote = sides.count(peer) ? &sides[peer]->registry : nullptr;
+    }
+  }
+  // Serves and delivers everything queued anywhere, including what that triggers.
+  void pump() {
+    for (int guard = 0; guard < 10000; ++guard) {
+      bool any = false;
+      for (auto& [n, s] : sides) {
+        for (auto& [peer, t] : s->peers) any |= t->deliverOne();
+      }
+      if (!any) return;
+    }
+    FAIL() << "pump did not settle";
+  }
+  void heartbeat(Side& s) {
+    s.timers.fire(ha::TimerId::Heartbeat, s.control.clock);
+    pump();
+  }
+  // Starts server1 alone: it goes partner-down after max-response-delay (3 s).
+  Side& partnerDownPrimary() {
+    Side& p = add("server1");
+    wire();
+    p.service->start();
+    heartbeat(p);
+    ASSERT_TRUE_OR(p.timers.fire(ha::TimerId::CommunicationCheck, p.control.clock));
+    pump();
+    return p;
+  }
+  // Brings server2 up, its clock aligned, and lets it heartbeat once: it starts syncing.
+  Side& startPuller() {
+    Side& s = add("server2");
+    s.control.clock = sides["server1"]->control.clock;
+    wire();
+    s.service->start();
+    s.timers.fire(ha::TimerId::Heartbeat, s.control.clock);
+    // Deliver only the heartbeat: the sync requests it triggers stay queued for the test.
+    s.peers["server1"]->deliverOne();
+    return s;
+  }
+  static void ASSERT_TRUE_OR(bool b) { ASSERT_TRUE(b); }
+  // A lease committed by the partner's DHCP engine.
+  void commit(Side& p, const Lease& l) {
+    ASSERT_TRUE(p.control.store.put(l));
+    engine::LeaseChange c;
+    c.lease = l;
+    p.service->onLeasesCommitted({c}, [](bool) {});
+  }
+  void release(Side& p, Ipv4 a) {
+    auto old = p.control.store.byAddress(a);
+    ASSERT_TRUE(old);
+    ASSERT_TRUE(p.control.store.erase(a));
+    engine::LeaseChange c;
+    c.kind = engine::LeaseChange::Kind::Delete;
+    c.lease = *old;
+    p.service->onLeasesCommitted({c}, [](bool) {});
+  }
+  static std::map<std::uint32_t, std::int64_t> contents(const Side& s) {
+    std::map<std::uint32_t, std::int64_t> m;
+    s.control.store.forEach([&](const Lease& l) { m[l.address.value] = l.cltt; });
+    return m;
+  }
+
+  std::map<std::string, std::unique_ptr<Side>> sides;
+};
+
+TEST_F(HaSyncStreamTest, HeartbeatAnnouncesTheCapability) {
+  Side& p = add("server1");
+  auto a = p.registry.execute("ha-heartbeat", {{"server-name", "server2"}}, {});
+  EXPECT_EQ(a["arguments"]["tandem-sync"], 1);
+  EXPECT_EQ(sync::tandemSyncVersion(a["arguments"]), 1);
+  EXPECT_EQ(sync::tandemSyncVersion(json{{"state", "waiting"}}), 0);
+}
+
+TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMeanwhile) {
+  Side& p = partnerDownPrimary();
+  ASSERT_EQ(p.service->state(), HaState::PartnerDown);
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  ASSERT_TRUE(s.service->peerHasTandemSync("server1"));
+  Loopback& toP = *s.peers["server1"];
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_EQ((*toP.front())["command"], "tandem-lease4-sync-page");
+  EXPECT_FALSE(toP.front()->at("arguments").contains("session"));
+
+  // Page 1 (.10 .11 .12) is snapshotted; then the partner renews .11 and releases .12 before
+  // the puller stores the page: the stale copies must not win.
+  toP.serveOne();
+  commit(p, lease(11, 5000));
+  release(p, Ipv4(198, 18, 16, 12));
+  toP.deliverOne();
+  // The puller holds the stale page for now; the next page carries the changes.
+  EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 11))->cltt, 1011);
+  // Page 2 (.13 .14 .15): a lease ahead of the pull is deleted before its page is taken,
+  // and one behind it is re-allocated after having been deleted.
+  release(p, Ipv4(198, 18, 16, 14));
+  toP.deliverOne();
+  EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 11))->cltt, 5000);
+  EXPECT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 12)));
+  EXPECT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 14)));
+  commit(p, lease(12, 6000, 99));
+  // The rest, with a change between the last page and "done".
+  toP.deliverOne();  // page 3 (.17 .18 .19)
+  toP.serveOne();    // page 4: empty, last
+  commit(p, lease(10, 7000));
+  toP.deliverOne();
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_EQ((*toP.front())["command"], "tandem-lease4-sync-done");
+  commit(p, lease(30, 7100));  // still before "done" is served: in its final changes
+  toP.deliverOne();
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 12))->hwAddr, lease(12, 0, 99).hwAddr);
+  // The partner never stopped serving during the pull.
+  for (const auto& n : toP.names) EXPECT_NE(n, "dhcp-disable");
+  EXPECT_EQ(std::count(p.control.disables.begin(), p.control.disables.end(), "ha-partner"), 0);
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  EXPECT_EQ(s.service->lastSync()->run.pages, 4u);
+  // Page writes are batched (one durability wait per page), not one per lease.
+  EXPECT_GE(s.control.batches, 4);
+  // "done" acted as ha-sync-complete-notify: the partner-down primary holds its service
+  // until it sees the puller ready, and polls soon; then both serve.
+  EXPECT_EQ(s.service->state(), HaState::Ready);
+  EXPECT_FALSE(p.control.enabled);
+  ASSERT_TRUE(p.timers.armed.count(ha::TimerId::Heartbeat));
+  EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].first, p.control.clock.now() + 100ms);
+  heartbeat(p);
+  EXPECT_EQ(p.service->state(), HaState::LoadBalancing);
+  EXPECT_TRUE(p.control.enabled);
+  heartbeat(s);
+  EXPECT_EQ(s.service->state(), HaState::LoadBalancing);
+}
+
+TEST_F(HaSyncStreamTest, DirectUpdatesDuringThePullAreNotUndoneByAnOlderPage) {
+  // Both serving; then server2 is reset and resyncs while server1 stays in load-balancing and
+  // keeps sending it lease updates (lease4-update / lease4-del) during the pull.
+  Side& p = add("server1");
+  Side& s = add("server2");
+  wire();
+  for (std::uint8_t h = 10; h < 17; ++h) commit(p, lease(h, 1000 + h));
+  p.service->start();
+  s.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  EXPECT_EQ(contents(s), contents(p));
+  s.registry.execute("ha-reset", nullptr, {});
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  Loopback& toP = *s.peers["server1"];
+  Loopback& toS = *p.peers["server2"];
+  // Page 1 (.10 .11 .12) snapshotted; the partner then releases .11 and renews .12, and its
+  // lease4-del / lease4-update reach the puller BEFORE the stale page does.
+  toP.serveOne();
+  release(p, Ipv4(198, 18, 16, 11));
+  commit(p, lease(12, 9000));
+  while (toS.deliverOne()) {
+  }
+  EXPECT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 11)));
+  toP.deliverOne();  // the stale page: .11 comes back for a moment
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 11)));
+  EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 12))->cltt, 9000);
+  EXPECT_TRUE(p.control.enabled);
+  EXPECT_EQ(p.service->state(), HaState::LoadBalancing);
+}
+
+TEST_F(HaSyncStreamTest, PartnerRestartHalfWayFailsTheSyncAndItIsRetriedWithBackOff) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  Loopback& toP = *s.peers["server1"];
+  toP.deliverOne();  // page 1
+  // The partner restarts: its sessions are gone.
+  sides["server1"]->service->stop();
+  auto cfg = ha::testing::lbConfig("server1");
+  p.service.reset();
+  HaService::Peers peers;
+  for (const ha::PeerConfig* peer : cfg.otherPeers()) {
+    auto t = std::make_unique<Loopback>();
+    p.peers[peer->name] = t.get();
+    peers[peer->name] = std::move(t);
+  }
+  p.registry = api::CommandRegistry();
+  api::registerLeaseCommands(p.registry, p.control);
+  p.service = std::make_unique<HaService>(cfg, p.control.cfg, p.control, std::move(peers), p.timers, p.log);
+  p.service->registerCommands(p.registry);
+  p.control.ha = p.service.get();
+  wire();
+  toP.deliverOne();  // page 2 with the old session: refused
+  pump();
+  EXPECT_EQ(s.service->state(), HaState::Syncing);
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_FALSE(s.service->lastSync()->ok);
+  EXPECT_NE(s.service->lastSync()->error.find("session"), std::string::npos);
+  // Visible in status: failed, retry due in 1 s.
+  auto st = s.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  EXPECT_EQ(st["last"]["result"], "failed");
+  EXPECT_EQ(st["retry-in-ms"], 1000);
+  EXPECT_EQ(st["consecutive-failures"], 1);
+  // The retry starts a new session from the start and completes.
+  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_TRUE(s.service->lastSync()->ok);
+}
+
+TEST_F(HaSyncStreamTest, ProgressIsVisibleWhileSyncing) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  s.peers["server1"]->deliverOne();
+  s.control.clock.advance(250ms);
+  auto st = s.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  ASSERT_TRUE(st["in-progress"].is_object()) << st.dump();
+  EXPECT_EQ(st["in-progress"]["peer"], "server1");
+  EXPECT_EQ(st["in-progress"]["mode"], "tandem-stream");
+  EXPECT_EQ(st["in-progress"]["pages"], 1);
+  EXPECT_EQ(st["in-progress"]["leases-received"], 3);
+  EXPECT_EQ(st["in-progress"]["elapsed-ms"], 250);
+  pump();
+  st = s.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  EXPECT_TRUE(st["in-progress"].is_null());
+  EXPECT_EQ(st["last"]["result"], "success");
+  EXPECT_EQ(st["last"]["leases"], 10);
+  EXPECT_EQ(sync::formatSyncLine(st).rfind("sync: last from server1 (tandem-stream) succeeded, 10 lease(s)", 0), 0u)
+      << sync::formatSyncLine(st);
+}
+
+TEST_F(HaSyncStreamTest, BackupCatchesUpFromThePrimaryWithoutDisablingIt) {
+  Side& p = add("server1");
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& b = add("server3");
+  wire();
+  b.service->start();
+  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));  // catch-up at start
+  Loopback& toP = *b.peers["server1"];
+  toP.deliverOne();  // heartbeat
+  ASSERT_TRUE(b.service->syncRunning());
+  toP.serveOne();    // page 1 snapshot
+  release(p, Ipv4(198, 18, 16, 10));
+  commit(p, lease(11, 8000));
+  pump();
+  EXPECT_EQ(contents(b), contents(p));
+  for (const auto& n : toP.names) EXPECT_NE(n, "dhcp-disable");
+  EXPECT_EQ(b.service->state(), HaState::Backup);
+  auto st = b.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  EXPECT_EQ(st["last"]["result"], "success");
+  EXPECT_EQ(st["last"]["mode"], "tandem-stream");
+  // Nothing of the primary's service was touched.
+  EXPECT_TRUE(p.control.disables.empty());
+}
+
+TEST_F(HaSyncStreamTest, BackupFallsBackToTheSecondaryThenBacksOff) {
+  Side& sec = add("server2");
+  for (std::uint8_t h = 10; h < 14; ++h) commit(sec, lease(h, 1000 + h));
+  Side& b = add("server3");
+  wire();  // server1 does not exist: unreachable
+  b.service->start();
+  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));
+  pump();
+  EXPECT_EQ(contents(b), contents(sec));
+  EXPECT_EQ(b.service->lastSync()->run.peer, "server2");
+  // Nobody reachable: back-off 1 s, 2 s.
+  Side& b2 = add("server3");  // replaces the old backup
+  sides.erase("server2");
+  wire();
+  b2.service->start();
+  ASSERT_TRUE(b2.timers.fire(ha::TimerId::SyncRetry, b2.control.clock));
+  pump();
+  auto st = b2.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  EXPECT_EQ(st["retry-in-ms"], 1000);
+  ASSERT_TRUE(b2.timers.fire(ha::TimerId::SyncRetry, b2.control.clock));
+  pump();
+  st = b2.service->statusSection()[0]["ha-servers"]["local"]["sync"];
+  EXPECT_EQ(st["retry-in-ms"], 2000);
+  EXPECT_EQ(st["consecutive-failures"], 2);
+}
+
+
+TEST_F(HaSyncStreamTest, BackupWithAKeaActivePagesWithoutDisablingAndReconcilesItsUpdates) {
+  // A Kea 2.2 active: lease_cmds' lease4-get-page and an ha-heartbeat without "tandem-sync".
+  api::testing::FakeServerControl kea;
+  api::testing::setUpTwoSubnets(kea);
+  api::CommandRegistry keaRegistry;
+  api::registerLeaseCommands(keaRegistry, kea);
+  std::vector<std::string> keaSeen;
+  keaRegistry.add("ha-heartbeat", [&](const json&, const api::CommandContext&) {
+    return api::makeAnswer(0, "HA peer status returned.",
+                           {{"state", "load-balancing"}, {"date-time", "Tue, 04 Aug 2026 10:15:07 GMT"}});
+  });
+  keaRegistry.add("dhcp-disable", [&](const json&, const api::CommandContext&) {
+    keaSeen.push_back("dhcp-disable");
+    return api::makeAnswer(0, "disabled");
+  });
+  for (std::uint8_t h = 10; h < 20; ++h) ASSERT_TRUE(kea.store.put(lease(h, 1000 + h)));
+  Side& b = add("server3");
+  wire();
+  b.peers["server1"]->remote = &keaRegistry;
+  // sync-page-limit is 10000 by default; make Kea's pages small through the config's limit.
+  b.service->start();
+  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));
+  Loopback& toKea = *b.peers["server1"];
+  toKea.deliverOne();  // heartbeat: a Kea peer
+  ASSERT_TRUE(b.service->syncRunning());
+  EXPECT_FALSE(b.service->peerHasTandemSync("server1"));
+  toKea.serveOne();  // the (only) page is snapshotted
+  // Meanwhile the active releases .12 and renews .13 and tells the backup (Kea 2.2 sends no
+  // "origin"), before the stale page arrives.
+  ASSERT_TRUE(kea.store.erase(Ipv4(198, 18, 16, 12)));
+  Lease renewed = lease(13, 9000);
+  ASSERT_TRUE(kea.store.put(renewed));
+  json del = sync::leaseDelArgs(lease(12, 1012));
+  del.erase("origin");
+  json upd = sync::leaseUpdateArgs(renewed);
+  upd.erase("origin");
+  // Not found: the backup does not hold .12 yet (its page is in flight).
+  EXPECT_EQ(b.registry.execute("lease4-del", del, {})["result"], 3);
+  EXPECT_EQ(b.registry.execute("lease4-update", upd, {})["result"], 0);
+  pump();
+  std::map<std::uint32_t, std::int64_t> want;
+  kea.store.forEach([&](const Lease& l) { want[l.address.value] = l.cltt; });
+  EXPECT_EQ(contents(b), want);
+  EXPECT_TRUE(keaSeen.empty());  // the active was never disabled
+  ASSERT_TRUE(b.service->lastSync());
+  EXPECT_TRUE(b.service->lastSync()->ok);
+  EXPECT_EQ(b.service->lastSync()->run.mode, sync::SyncMode::KeaPaged);
+  for (const auto& n : toKea.names) {
+    EXPECT_NE(n, "ha-sync-complete-notify");
+    EXPECT_NE(n, "dhcp-enable");
+  }
+}
+
+}  // namespace
+}  // namespace tandem::daemon
