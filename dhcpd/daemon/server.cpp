@@ -48,6 +48,8 @@ Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
       reclaimTimer_(io) {}
 
 Server::~Server() {
+  // The journal thread must not reach the loop (or this object) once they are gone.
+  if (journal_) journal_->setOnDurable(nullptr);
   haListener_.reset();
   ha_.reset();
   control_.reset();
@@ -97,7 +99,10 @@ Result<void> Server::start() {
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   if (journal_) {
     PacketLoop* loop = loop_.get();
-    journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
+    journal_->setOnDurable([this, loop](std::uint64_t) {
+      loop->notifyDurable();
+      postReleaseDurableWaiters();
+    });
   }
   if (auto r = install(cfg_, true); !r) return r;
   auto ha = planHa(cfg_);
@@ -189,6 +194,7 @@ void Server::armHousekeeping() {
     const TimePoint t = now();
     engine_->expireOffers(t);
     pipeline_->expireParked(t);
+    releaseDurableWaiters();
     if (reenableAt_ && t >= *reenableAt_) {
       reenableAt_.reset();
       disabledBy_.clear();
@@ -274,9 +280,57 @@ void Server::configureLfc() {
 
 Result<void> Server::waitDurable(std::uint64_t seq) {
   if (!journal_ || seq == 0) return {};
+  if (deferWrites_) {
+    deferredSeq_ = std::max(deferredSeq_, seq);
+    return {};
+  }
   if (auto r = journal_->flush(); !r) return r;
   if (journal_->durableSeq() < seq) return makeError("lease not written to the lease file");
   return {};
+}
+
+void Server::deferWrites(bool on) {
+  deferWrites_ = on;
+  if (on) deferredSeq_ = 0;
+}
+
+void Server::whenDurable(std::function<void(Result<void>)> done) {
+  const std::uint64_t seq = std::exchange(deferredSeq_, 0);
+  if (!journal_ || seq == 0 || journal_->durableSeq() >= seq) return done({});
+  durableWaiters_.push_back(DurableWaiter{seq, now(), std::move(done)});
+}
+
+void Server::postReleaseDurableWaiters() {
+  // Runs on the journal thread: one post per burst of syncs is enough.
+  if (waitersPosted_.exchange(true)) return;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    waitersPosted_ = false;
+    releaseDurableWaiters();
+  });
+}
+
+void Server::releaseDurableWaiters() {
+  // As long as a parked DHCPACK (DhcpPipeline::Options::parkTimeout): the partner's own
+  // request timeout is longer, so it hears of the failure instead of timing out.
+  constexpr auto kDurableWaitLimit = std::chrono::seconds(5);
+  const std::uint64_t durable = journal_ ? journal_->durableSeq() : std::numeric_limits<std::uint64_t>::max();
+  const TimePoint t = now();
+  while (!durableWaiters_.empty()) {
+    DurableWaiter& w = durableWaiters_.front();
+    Result<void> r;
+    if (w.seq <= durable) {
+      r = {};
+    } else if (t - w.since >= kDurableWaitLimit) {
+      const auto e = journal_ ? journal_->lastError() : std::nullopt;
+      r = makeError(e ? e->message : "lease file sync too slow");
+    } else {
+      break;
+    }
+    auto done = std::move(w.done);
+    durableWaiters_.pop_front();
+    done(std::move(r));
+  }
 }
 
 Result<void> Server::putLease(const Lease& lease, Origin) {
@@ -393,7 +447,11 @@ void Server::shutdown(int exitCode) {
       }
     }
       // Everything appended is durable now: parked ACKs may still go out.
+    releaseDurableWaiters();
     loop_->flushParked();
+    // Peer connections may still deliver lease updates until io stops: their syncs must not
+    // reach the loop about to go.
+    if (journal_) journal_->setOnDurable(nullptr);
     loop_.reset();
     pipeline_->publish(now());
     log_.info("DHCP4_SHUTDOWN", "tandemd stopped: pkt4-received {}, pkt4-receive-drop {}, pkt4-parse-failed {}, "
@@ -498,7 +556,14 @@ Result<void> Server::openHaListener(bool initial) {
   // Kea's http-dedicated-listener: the peers' commands arrive on this server's own URL.
   // listen() closes a socket whose settings changed before opening the new one, so the same
   // port with new TLS material rebinds cleanly.
-  if (!haListener_) haListener_ = std::make_unique<net::ControlServer>(io_, peerCommands_, log_);
+  if (!haListener_) {
+    // A partner sends one lease4-update per DHCPACK: let concurrent ones share an fdatasync
+    // instead of each blocking this thread for its own (the answers still wait for the disk).
+    net::ControlServerOptions o;
+    o.deferWrites = [this](bool on) { deferWrites(on); };
+    o.whenDurable = [this](std::function<void(Result<void>)> done) { whenDurable(std::move(done)); };
+    haListener_ = std::make_unique<net::ControlServer>(io_, peerCommands_, log_, o);
+  }
   try {
     haListener_->listen({peerListenerSocket(*haConfig_)});
     haListening_ = true;

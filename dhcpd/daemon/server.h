@@ -3,7 +3,10 @@
 // loop, timers and signal handling, and implements api::ServerControl for the command
 // handlers. Everything runs on one io_context thread (no locks in the core); only the
 // journal's writer thread runs elsewhere and talks back through PacketLoop::notifyDurable.
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -85,6 +88,15 @@ class Server final : public api::ServerControl {
   Result<void> openControl();
   Result<void> openJournal();
   Result<void> waitDurable(std::uint64_t seq);
+  // Group commit for the HA peer listener (net::ControlServerOptions::deferWrites/whenDurable):
+  // while deferred, putLease/deleteLease journal without waiting for the disk; whenDurable()
+  // answers once the command's writes are durable, from releaseDurableWaiters().
+  void deferWrites(bool on);
+  void whenDurable(std::function<void(Result<void>)> done);
+  // Called on the io thread after every journal sync (posted) and by housekeeping, which
+  // also fails waiters whose writes did not become durable within kDurableWaitLimit.
+  void releaseDurableWaiters();
+  void postReleaseDurableWaiters();
   void armSignals();
   void armHousekeeping();
   void armReclaim();
@@ -138,6 +150,16 @@ class Server final : public api::ServerControl {
   bool stopping_ = false;
   std::uint32_t lfcInterval_ = 0;
   bool lfcErrorLogged_ = false;
+  struct DurableWaiter {
+    std::uint64_t seq = 0;
+    TimePoint since{};
+    std::function<void(Result<void>)> done;
+  };
+  bool deferWrites_ = false;
+  std::uint64_t deferredSeq_ = 0;             // highest journal seq written while deferred
+  std::deque<DurableWaiter> durableWaiters_;  // in seq order (the journal's seq only grows)
+  std::atomic<bool> waitersPosted_{false};    // set by the journal thread, cleared on io
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posts from that thread
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
   std::optional<ha::HaConfig> haConfig_;  // the running HA relationship
   std::string haStamp_;
