@@ -8,6 +8,8 @@
 
 #include "dhcpd/daemon/ha_sync_run.h"
 #include "heartbeat/client_key.h"
+#include "dhcpd/api/lease_json.h"
+#include "sync/bulk_apply_json.h"
 #include "sync/lease_merge.h"
 #include "sync/tandem_sync_json.h"
 
@@ -85,6 +87,12 @@ void HaService::stop() {
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   for (auto& [name, t] : peers_) t->cancelAll();
+  // Batched changes not sent yet: their parked replies are released (and dropped).
+  for (auto& [name, b] : batchers_) {
+    for (auto& item : b.takePending()) {
+      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, "HA service stopped");
+    }
+  }
   run_.reset();
   incoming_.reset();
 }
@@ -320,30 +328,39 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
       // Shared by this peer's callbacks: a failed update may have to be queued (below).
       const bool partner = peer->role != ha::Role::Backup;
       auto sent = partner ? std::make_shared<const std::vector<engine::LeaseChange>>(changes) : nullptr;
+      const bool bulk = peerHasBulkApply(peer->name);
       for (std::size_t i = 0; i < changes.size(); ++i) {
         const auto& c = changes[i];
         const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
-        json cmd = sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
-                                     upsert ? sync::leaseUpdateArgs(c.lease) : sync::leaseDelArgs(c.lease));
         if (wait) ++pending->outstanding;
         std::weak_ptr<bool> guard = alive_;
-        t->send(std::move(cmd), kRequestTimeout,
-                [this, guard, pending, wait, release, sent, i, name = peer->name, key = keyOf(c.lease)](Result<json> r) {
-                  auto answer = toPeerAnswer(r);
-                  const auto outcome = sync::classifyLeaseUpdateAnswer(answer);
-                  if (auto g = guard.lock(); g && *g) {
-                    ha::LeaseUpdateResult ev;
-                    ev.peer = name;
-                    ev.outcome = outcome;
-                    ev.client = key;
-                    ev.text = answer ? answer->text : answer.error().message;
-                    dispatch(ev);
-                    if (sent && outcome == ha::LeaseUpdateResult::Outcome::Failed) queueFailedUpdate(name, (*sent)[i]);
-                  }
-                  // Kea drops the reply on any failed required update, conflicts included.
-                  if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
-                });
+        sync::UpdateBatcher::Callback onOutcome =
+            [this, guard, pending, wait, release, sent, i, name = peer->name, key = keyOf(c.lease)](
+                ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
+              if (auto g = guard.lock(); g && *g) {
+                ha::LeaseUpdateResult ev;
+                ev.peer = name;
+                ev.outcome = outcome;
+                ev.client = key;
+                ev.text = text;
+                dispatch(ev);
+                if (sent && outcome == ha::LeaseUpdateResult::Outcome::Failed) queueFailedUpdate(name, (*sent)[i]);
+              }
+              // Kea drops the reply on any failed required update, conflicts included.
+              if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
+            };
+        if (bulk) {
+          batcher(peer->name).add(c.lease, upsert, std::move(onOutcome));
+          continue;
+        }
+        json cmd = sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
+                                     upsert ? sync::leaseUpdateArgs(c.lease) : sync::leaseDelArgs(c.lease));
+        t->send(std::move(cmd), kRequestTimeout, [onOutcome = std::move(onOutcome)](Result<json> r) {
+          auto answer = toPeerAnswer(r);
+          onOutcome(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message);
+        });
       }
+      if (bulk) flushBatches(peer->name);
     }
   }
   if (skipped) machine_.noteSkippedUpdate();
@@ -391,6 +408,121 @@ void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseCh
   if (!backlog_.push(op, change.lease)) dispatch(ha::BacklogOverflowed{});
 }
 
+// ---- batched lease updates (tandemd peers) ------------------------------------------------
+
+bool HaService::peerHasBulkApply(const std::string& peer) const {
+  auto it = bulkApplyPeers_.find(peer);
+  return it != bulkApplyPeers_.end() && it->second;
+}
+
+sync::UpdateBatcher& HaService::batcher(const std::string& peer) {
+  auto it = batchers_.find(peer);
+  if (it == batchers_.end()) it = batchers_.emplace(peer, sync::UpdateBatcher(batchOptions_)).first;
+  return it->second;
+}
+
+void HaService::flushBatches(const std::string& peer) {
+  PeerTransport* t = transport(peer);
+  sync::UpdateBatcher& b = batcher(peer);
+  while (auto next = b.next()) {
+    auto batch = std::make_shared<sync::UpdateBatcher::Batch>(std::move(*next));
+    ++bulkRequests_;
+    bulkLeases_ += batch->items.size();
+    if (!t) {
+      finishBatch(peer, batch, Result<json>(makeError("no transport to " + peer)));
+      continue;
+    }
+    std::weak_ptr<bool> guard = alive_;
+    t->send(sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs(cfg_.thisServerName, batch->items)),
+            kRequestTimeout, [this, guard, peer, batch](Result<json> r) {
+              // Runs for cancelled requests too (stop()): the items' waiters must hear.
+              finishBatch(peer, batch, r);
+              if (auto g = guard.lock(); g && *g) flushBatches(peer);
+            });
+  }
+}
+
+void HaService::finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
+                            const Result<json>& r) {
+  batcher(peer).finished(*batch);
+  auto answer = toPeerAnswer(r);
+  if (answer && answer->result == sync::kResultUnsupported) {
+    // A partner that stopped knowing the command (downgraded to Kea or an older tandemd since
+    // its last heartbeat): send these one by one, and everything after them too.
+    log_.warn("HA_BULK_APPLY_UNSUPPORTED", "{} does not support {}: sending lease updates one by one", peer,
+              sync::kBulkApplyCommand);
+    bulkApplyPeers_[peer] = false;
+    PeerTransport* t = transport(peer);
+    std::vector<sync::UpdateBatcher::Item> items = std::move(batch->items);
+    for (auto& p : batcher(peer).takePending()) items.push_back(std::move(p));
+    for (auto& item : items) {
+      if (!t) {
+        item.done(ha::LeaseUpdateResult::Outcome::Failed, "no transport to " + peer);
+        continue;
+      }
+      json cmd = sync::makeCommand(item.upsert ? "lease4-update" : "lease4-del",
+                                   item.upsert ? sync::leaseUpdateArgs(item.lease) : sync::leaseDelArgs(item.lease));
+      t->send(std::move(cmd), kRequestTimeout, [done = std::move(item.done)](Result<json> one) {
+        auto a = toPeerAnswer(one);
+        done(sync::classifyLeaseUpdateAnswer(a), a ? a->text : a.error().message);
+      });
+    }
+    return;
+  }
+  const auto outcomes = sync::bulkApplyOutcomes(answer, batch->items);
+  for (std::size_t i = 0; i < batch->items.size(); ++i) {
+    if (batch->items[i].done) batch->items[i].done(outcomes[i].outcome, outcomes[i].text);
+  }
+  if (!r) {
+    // The partner is unreachable: what waits behind this request fails with it (the state
+    // machine has just been told, and queues or resyncs as the reference says) instead of
+    // waiting for its own timeout.
+    for (auto& item : batcher(peer).takePending()) {
+      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, r.error().message);
+    }
+  }
+}
+
+api::json HaService::serveBulkApply(const api::json& args) {
+  auto req = sync::parseBulkApplyRequest(args);
+  if (!req) {
+    log_.limited(Severity::Warn, "HA_BULK_APPLY_REFUSED", "{} refused: {}", sync::kBulkApplyCommand,
+                 req.error().message);
+    return api::makeAnswer(api::kResultError, req.error().message);
+  }
+  if (!req->serverName.empty() && !cfg_.find(req->serverName)) {
+    return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' not found in the HA configuration");
+  }
+  // Each lease as lease4-del / lease4-update (force-create) would handle it.
+  std::vector<sync::BulkFailure> failed;
+  for (const Lease& l : req->deleted) {
+    if (!control_.leases().byAddress(l.address)) {
+      control_.leaseDeleteMissed(l.address, Origin::Partner);
+      failed.push_back({l.address, api::kResultEmpty, "IPv4 lease not found."});
+      continue;
+    }
+    if (auto d = control_.deleteLease(l.address, Origin::Partner); !d) {
+      failed.push_back({l.address, api::kResultError, d.error().message});
+    }
+  }
+  const config::Dhcp4Config& dhcp = control_.config();
+  for (Lease l : req->leases) {
+    const config::Subnet4* subnet =
+        l.subnetId != 0 ? api::findSubnet(dhcp, l.subnetId) : api::subnetForAddress(dhcp, l.address);
+    if (!subnet || !subnet->prefix.contains(l.address)) {
+      failed.push_back({l.address, api::kResultConflict,
+                        fmt::format("no configured subnet holds {} (subnet-id {})", l.address.toString(), l.subnetId)});
+      continue;
+    }
+    l.subnetId = subnet->id;
+    if (auto p = control_.putLease(l, Origin::Partner); !p) {
+      failed.push_back({l.address, api::kResultError, p.error().message});
+    }
+  }
+  const std::size_t applied = req->leases.size() + req->deleted.size() - failed.size();
+  return api::makeAnswer(api::kResultSuccess, sync::bulkApplyText(applied), sync::bulkApplyAnswerArgs(failed));
+}
+
 // ---- commands and status --------------------------------------------------------------------
 
 api::json HaService::answerOf(const std::optional<ha::CommandAnswer>& a) const {
@@ -416,6 +548,7 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
     // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
     answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;
+    answer[std::string(sync::kBulkApplyKey)] = sync::kBulkApplyVersion;
     return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText, std::move(answer));
   });
   registry.add("ha-scopes", [this](const api::json& args, const CommandContext&) {
@@ -470,6 +603,8 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   });
   registry.add(std::string(sync::kSyncPageCommand),
                [this](const api::json& args, const CommandContext&) { return servePage(args); });
+  registry.add(std::string(sync::kBulkApplyCommand),
+               [this](const api::json& args, const CommandContext&) { return serveBulkApply(args); });
   registry.add(std::string(sync::kSyncDoneCommand),
                [this](const api::json& args, const CommandContext&) { return serveDone(args); });
 }

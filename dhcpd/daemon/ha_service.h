@@ -36,6 +36,7 @@
 #include "sync/pull_session.h"
 #include "sync/sync_backoff.h"
 #include "sync/sync_status.h"
+#include "sync/update_batcher.h"
 
 namespace tandem::daemon {
 
@@ -91,6 +92,14 @@ class HaService {
   std::size_t backlogSize() const noexcept { return backlog_.size(); }
   // Whether the named peer announced the tandem bulk sync in its last heartbeat answer.
   bool peerHasTandemSync(const std::string& peer) const;
+  // Whether lease updates to the named peer travel batched (tandem-lease4-bulk-apply): it
+  // announced the command in its last heartbeat answer.
+  bool peerHasBulkApply(const std::string& peer) const;
+  // Batching limits (tests use small ones); applies to batchers created afterwards.
+  void setBatchOptions(sync::UpdateBatcher::Options o) noexcept { batchOptions_ = o; }
+  // Batched requests sent and the lease changes they carried (status, benchmarks).
+  std::uint64_t bulkRequests() const noexcept { return bulkRequests_; }
+  std::uint64_t bulkLeases() const noexcept { return bulkLeases_; }
   const std::optional<sync::SyncOutcome>& lastSync() const noexcept { return syncLast_; }
   // Leases per tandem-stream page this server asks for (default kStreamPageLimit).
   void setStreamPageLimit(std::uint32_t n) noexcept { streamPageLimit_ = n == 0 ? 1 : n; }
@@ -148,6 +157,13 @@ class HaService {
   void backupFinished(bool ok, const std::string& summary);
   void recordCapability(const std::string& peer, const nlohmann::json& heartbeatArgs);
 
+  // Batched lease updates to tandemd peers (sync/update_batcher.h, sync/bulk_apply_json.h).
+  sync::UpdateBatcher& batcher(const std::string& peer);
+  void flushBatches(const std::string& peer);
+  void finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
+                   const Result<nlohmann::json>& answer);
+  api::json serveBulkApply(const api::json& args);
+
   PeerTransport* transport(const std::string& peer) const;
   api::json answerOf(const std::optional<ha::CommandAnswer>& a) const;
   // Checks a peer command's optional "server-name" (Kea: an unknown name is an error).
@@ -166,6 +182,11 @@ class HaService {
 
   // Lease synchronisation.
   std::map<std::string, bool> tandemSyncPeers_;  // capability from the last heartbeat answer
+  std::map<std::string, bool> bulkApplyPeers_;   // likewise, tandem-lease4-bulk-apply
+  std::map<std::string, sync::UpdateBatcher> batchers_;
+  sync::UpdateBatcher::Options batchOptions_;
+  std::uint64_t bulkRequests_ = 0;
+  std::uint64_t bulkLeases_ = 0;
   std::shared_ptr<SyncRun> run_;                 // the pull in flight
   std::optional<sync::ChangeLog> incoming_;      // lease commands received during it
   std::optional<sync::SyncOutcome> syncLast_;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "sync/lease_merge.h"
+#include "sync/bulk_apply_json.h"
 #include "sync/tandem_sync_json.h"
 
 namespace tandem::daemon {
@@ -41,6 +42,7 @@ bool HaService::peerHasTandemSync(const std::string& peer) const {
 
 void HaService::recordCapability(const std::string& peer, const json& heartbeatArgs) {
   tandemSyncPeers_[peer] = sync::tandemSyncVersion(heartbeatArgs) >= sync::kTandemSyncVersion;
+  bulkApplyPeers_[peer] = sync::bulkApplyVersion(heartbeatArgs) >= sync::kBulkApplyVersion;
 }
 
 // ---- applying data ---------------------------------------------------------------------------

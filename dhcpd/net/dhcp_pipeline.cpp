@@ -85,6 +85,17 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
       return;
     }
     m = &haMeta;
+    // After the scope test: the partner's clients still feed its failure detection.
+    if (opts_.haBackpressure.count() > 0 && !haParked_.empty() &&
+        now - haParked_.begin()->second.parkedAt > opts_.haBackpressure &&
+        query.messageType() == MessageType::Discover) {
+      ++counts_[kHaBackpressureDrop];
+      ++counts_[kReceiveDrop];
+      log_.limited(Severity::Warn, "HA_BACKPRESSURE",
+                   "the partner acknowledges lease updates too slowly ({} replies waiting): dropping new DISCOVERs",
+                   haParked_.size());
+      return;
+    }
   }
   engine::Decision d = engine_.handle(query, *m, now);
   if (d.drop == engine::DropReason::NoAddress) ++counts_[kAllocFail];
@@ -159,7 +170,7 @@ void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<
     return;
   }
   const std::uint64_t id = ++haNextId_;
-  haParked_.emplace(id, HaParked{seq, now + opts_.parkTimeout, std::move(out)});
+  haParked_.emplace(id, HaParked{seq, now, now + opts_.parkTimeout, std::move(out)});
   // May call back at once (nothing to wait for in this HA state).
   ha_.leasesCommitted(changes, [this, id](bool ok) { onHaAck(id, ok); });
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +38,12 @@ class DhcpPipeline {
     ReplyPorts ports;
     std::chrono::milliseconds parkTimeout{5000};  // an ACK not durable by then is dropped
     std::size_t parkCapacity = 32768;
+    // HA back-pressure: while the oldest DHCPACK waiting for the partner's acknowledgement has
+    // waited longer than this, DISCOVERs of this server's scope are dropped (counted in
+    // pkt4-ha-backpressure-drop) so that no new exchange starts that could not finish in time.
+    // Without it an overloaded pair keeps offering more than it can replicate, the ACK queue
+    // grows to seconds and nearly every exchange is lost (Kea 2.2's collapse). 0 = off.
+    std::chrono::milliseconds haBackpressure{250};
   };
 
   // High availability (issue 5), attached only when the HA hook is configured: the scope
@@ -80,7 +87,7 @@ class DhcpPipeline {
   enum Counter : std::size_t {
     kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
     kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kCount
+    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {
       "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
@@ -88,7 +95,7 @@ class DhcpPipeline {
       "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
       "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
       "v4-allocation-fail", "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
-      "pkt4-lease-file-fail-drop"};
+      "pkt4-lease-file-fail-drop", "pkt4-ha-backpressure-drop"};
 
   void countReceived(const proto::Packet4& p) noexcept;
   void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes, TimePoint now);
@@ -96,6 +103,7 @@ class DhcpPipeline {
 
   struct HaParked {
     std::uint64_t seq = 0;  // journal sequence the reply also waits for
+    TimePoint parkedAt{};
     TimePoint deadline{};
     Outgoing out;
   };
@@ -110,7 +118,8 @@ class DhcpPipeline {
   bool published_ = false;
   bool enabled_ = true;
   HaHooks ha_;
-  std::unordered_map<std::uint64_t, HaParked> haParked_;  // by id, awaiting the partner's ack
+  // By id, awaiting the partner's ack; ids grow with time, so the first is the oldest.
+  std::map<std::uint64_t, HaParked> haParked_;
   std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out
   std::uint64_t haNextId_ = 0;
 };

@@ -243,5 +243,37 @@ TEST_F(DhcpPipelineTest, EveryPacketStatisticExistsFromStartUpAsKeaLists) {
   }
 }
 
+TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
+  std::vector<std::function<void(bool)>> acks;
+  DhcpPipeline::HaHooks hooks;
+  hooks.shouldServe = [](const Packet4&, engine::RecvMeta&) { return true; };
+  hooks.leasesCommitted = [&](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
+    acks.push_back(std::move(done));
+  };
+  pipeline.setHaHooks(hooks);
+  auto req = requestFor(20);
+  EXPECT_TRUE(send(req).empty());  // parked for the partner
+  ASSERT_EQ(acks.size(), 1u);
+  // Within the allowance new exchanges still start.
+  clock.advance(200ms);
+  auto req2 = requestFor(21);  // offered: this exchange has started
+  // The partner lags: new DISCOVERs are dropped, REQUESTs of started exchanges are not.
+  clock.advance(100ms);
+  EXPECT_TRUE(send(query(MessageType::Discover, 22)).empty());
+  EXPECT_TRUE(send(query(MessageType::Discover, 23)).empty());
+  EXPECT_TRUE(send(req2).empty());
+  EXPECT_EQ(acks.size(), 2u);  // the REQUEST was processed (parked, replicated)
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-ha-backpressure-drop"), 2);
+  // The partner catches up: offers again.
+  acks[0](true);
+  acks[1](true);
+  journal.makeDurable();
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_EQ(ready.size(), 2u);
+  EXPECT_EQ(send(query(MessageType::Discover, 24)).size(), 1u);
+}
+
 }  // namespace
 }  // namespace tandem::net

@@ -11,6 +11,7 @@
 
 #include "dhcpd/daemon/ha_service.h"
 #include "heartbeat/http_date.h"
+#include "sync/bulk_apply_json.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"
 
@@ -98,13 +99,16 @@ class FakeTimers final : public HaTimers {
 struct PartnerSim {
   std::string state = "waiting";
   std::vector<Lease> leases;
+  bool bulkApply = false;  // a tandemd partner announcing tandem-lease4-bulk-apply
   Result<json> operator()(const json& cmd) const {
     const std::string name = cmd.at("command");
     if (name == "ha-heartbeat") {
-      return ok("HA peer status returned.", {{"state", state},
-                                             {"date-time", heartbeat::formatRfc1123(now)},
-                                             {"scopes", json::array()},
-                                             {"unsent-update-count", 0}});
+      json args = {{"state", state},
+                   {"date-time", heartbeat::formatRfc1123(now)},
+                   {"scopes", json::array()},
+                   {"unsent-update-count", 0}};
+      if (bulkApply) args[std::string(sync::kBulkApplyKey)] = sync::kBulkApplyVersion;
+      return ok("HA peer status returned.", std::move(args));
     }
     if (name == "lease4-get-page") {
       std::vector<Lease> page = leases;
@@ -564,6 +568,158 @@ TEST_F(HaServiceTest, StopCancelsWithoutDrivingTheMachine) {
   EXPECT_TRUE(partner().queue.empty());
   EXPECT_FALSE(timers.has(ha::TimerId::Heartbeat));
   EXPECT_EQ(service->state(), ha::HaState::Waiting);
+}
+
+// ---- batched lease updates to a tandemd partner ----------------------------------------------
+
+std::vector<Lease> rowsOf(const json& cmd, const char* key) {
+  auto r = sync::parseBulkApplyRequest(cmd.at("arguments"));
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  if (!r) return {};
+  return std::string(key) == "leases" ? r->leases : r->deleted;
+}
+
+TEST_F(HaServiceTest, TandemPartnerGetsBatchedUpdatesKeaPartnerDoesNot) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();  // the simulated partner announced nothing: a Kea partner
+  EXPECT_FALSE(service->peerHasBulkApply("server2"));
+  sim.bulkApply = true;
+  heartbeat();
+  EXPECT_TRUE(service->peerHasBulkApply("server2"));
+  partner().sent.clear();
+  engine::LeaseChange a, b, gone;
+  a.lease = makeLease(Ipv4(198, 18, 16, 30), 7);
+  b.lease = makeLease(Ipv4(198, 18, 16, 31), 8);
+  gone.kind = engine::LeaseChange::Kind::Delete;
+  gone.lease = makeLease(Ipv4(198, 18, 16, 32), 9);
+  std::optional<bool> result;
+  service->onLeasesCommitted({a, b, gone}, [&](bool okay) { result = okay; });
+  ASSERT_EQ(partner().queue.size(), 1u);  // one request for three changes
+  const json& cmd = partner().queue.front().command;
+  EXPECT_EQ(cmd["command"], sync::kBulkApplyCommand);
+  EXPECT_EQ(cmd["arguments"]["server-name"], "server1");
+  EXPECT_EQ(rowsOf(cmd, "leases").size(), 2u);
+  ASSERT_EQ(rowsOf(cmd, "deleted").size(), 1u);
+  EXPECT_EQ(rowsOf(cmd, "deleted")[0].address, Ipv4(198, 18, 16, 32));
+  // The backup (no heartbeats, capability unknown) still gets Kea's commands.
+  EXPECT_EQ(fakes["server3"]->queue.front().command["command"], "lease4-update");
+  EXPECT_FALSE(result);
+  partner().answerNext(ok(sync::bulkApplyText(3), sync::bulkApplyAnswerArgs({})));
+  EXPECT_EQ(result, true);
+  EXPECT_EQ(service->bulkRequests(), 1u);
+  EXPECT_EQ(service->bulkLeases(), 3u);
+}
+
+TEST_F(HaServiceTest, UpdatesCommittedWhileTheWireIsFullTravelTogether) {
+  build(ha::testing::lbConfig());
+  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
+  sim.bulkApply = true;
+  reachLoadBalancing();
+  partner().sent.clear();
+  std::vector<std::optional<bool>> results(4);
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    engine::LeaseChange c;
+    c.lease = makeLease(Ipv4(198, 18, 16, static_cast<std::uint8_t>(40 + i)), static_cast<std::uint8_t>(40 + i));
+    service->onLeasesCommitted({c}, [&results, i](bool okay) { results[i] = okay; });
+  }
+  ASSERT_EQ(partner().queue.size(), 1u);  // the first went at once, the rest wait
+  partner().answerNext(ok(sync::bulkApplyText(1), sync::bulkApplyAnswerArgs({})));
+  EXPECT_EQ(results[0], true);
+  EXPECT_FALSE(results[1]);
+  ASSERT_EQ(partner().queue.size(), 1u);
+  EXPECT_EQ(rowsOf(partner().queue.front().command, "leases").size(), 3u);
+  // One of the three conflicts with the partner's config: only that reply is dropped.
+  partner().answerNext(ok(sync::bulkApplyText(2),
+                          sync::bulkApplyAnswerArgs({{Ipv4(198, 18, 16, 42), api::kResultConflict, "no subnet"}})));
+  EXPECT_EQ(results[1], true);
+  EXPECT_EQ(results[2], false);
+  EXPECT_EQ(results[3], true);
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+}
+
+TEST_F(HaServiceTest, BatchTransportFailureFailsWaitingChangesIntoTheBacklog) {
+  build(ha::testing::lbConfig());
+  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
+  sim.bulkApply = true;
+  reachLoadBalancing();
+  std::optional<bool> r1, r2;
+  engine::LeaseChange c1, c2;
+  c1.lease = makeLease(Ipv4(198, 18, 16, 50), 50);
+  c2.lease = makeLease(Ipv4(198, 18, 16, 51), 51);
+  service->onLeasesCommitted({c1}, [&](bool okay) { r1 = okay; });
+  service->onLeasesCommitted({c2}, [&](bool okay) { r2 = okay; });
+  partner().answerNext(makeError("connect: connection refused"));
+  EXPECT_EQ(r1, false);
+  EXPECT_EQ(r2, false);  // failed with it instead of waiting for its own timeout
+  EXPECT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  EXPECT_EQ(service->backlogSize(), 2u);  // both committed here: the partner gets them later
+  EXPECT_TRUE(partner().queue.empty());
+}
+
+TEST_F(HaServiceTest, PartnerThatForgotBulkApplyGetsSingleUpdates) {
+  build(ha::testing::lbConfig());
+  sim.bulkApply = true;
+  reachLoadBalancing();
+  partner().sent.clear();
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 60), 60);
+  std::optional<bool> result;
+  service->onLeasesCommitted({c}, [&](bool okay) { result = okay; });
+  partner().answerNext(json{{"result", 2}, {"text", "'tandem-lease4-bulk-apply' command not supported."}});
+  EXPECT_FALSE(result);
+  ASSERT_EQ(partner().queue.size(), 1u);
+  EXPECT_EQ(partner().queue.front().command["command"], "lease4-update");
+  partner().answerNext(ok("IPv4 lease added."));
+  EXPECT_EQ(result, true);
+  EXPECT_FALSE(service->peerHasBulkApply("server2"));
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
+}
+
+TEST_F(HaServiceTest, StopReleasesBatchedChangesNotSentYet) {
+  build(ha::testing::lbConfig());
+  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
+  sim.bulkApply = true;
+  reachLoadBalancing();
+  std::optional<bool> r1, r2;
+  engine::LeaseChange c1, c2;
+  c1.lease = makeLease(Ipv4(198, 18, 16, 70), 70);
+  c2.lease = makeLease(Ipv4(198, 18, 16, 71), 71);
+  service->onLeasesCommitted({c1}, [&](bool okay) { r1 = okay; });
+  service->onLeasesCommitted({c2}, [&](bool okay) { r2 = okay; });
+  service->stop();
+  EXPECT_EQ(r1, false);
+  EXPECT_EQ(r2, false);
+}
+
+TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  control.store.put(makeLease(Ipv4(198, 18, 16, 80), 80));
+  std::vector<sync::UpdateBatcher::Item> items;
+  items.push_back({makeLease(Ipv4(198, 18, 16, 81), 81), true, nullptr});
+  Lease wrongSubnet = makeLease(Ipv4(198, 18, 99, 1), 82);  // no local subnet holds it
+  wrongSubnet.subnetId = 0;
+  items.push_back({wrongSubnet, true, nullptr});
+  items.push_back({makeLease(Ipv4(198, 18, 16, 80), 80), false, nullptr});
+  items.push_back({makeLease(Ipv4(198, 18, 16, 83), 83), false, nullptr});  // not here
+  json answer = run(std::string(sync::kBulkApplyCommand), sync::bulkApplyArgs("server2", items));
+  ASSERT_EQ(answer["result"], 0) << answer.dump();
+  EXPECT_EQ(answer["text"], "Bulk apply of 2 IPv4 lease(s) completed.");
+  const json& failed = answer["arguments"]["failed"];
+  ASSERT_EQ(failed.size(), 2u);
+  std::map<std::string, int> byAddress;
+  for (const auto& f : failed) byAddress[f["ip-address"]] = f["result"];
+  EXPECT_EQ(byAddress["198.18.99.1"], api::kResultConflict);
+  EXPECT_EQ(byAddress["198.18.16.83"], api::kResultEmpty);
+  EXPECT_TRUE(control.store.byAddress(Ipv4(198, 18, 16, 81)));
+  EXPECT_FALSE(control.store.byAddress(Ipv4(198, 18, 16, 80)));
+  ASSERT_FALSE(control.puts.empty());
+  EXPECT_EQ(control.puts.back().second, Origin::Partner);  // never replicated back
+  // A broken request is refused whole, and an unknown sender too.
+  EXPECT_EQ(run(std::string(sync::kBulkApplyCommand), json{{"leases", "garbage"}})["result"], 1);
+  EXPECT_EQ(run(std::string(sync::kBulkApplyCommand), json{{"server-name", "intruder"}})["result"], 1);
+  // The heartbeat answer announces the command.
+  EXPECT_EQ(run("ha-heartbeat")["arguments"][std::string(sync::kBulkApplyKey)], sync::kBulkApplyVersion);
 }
 
 }  // namespace
