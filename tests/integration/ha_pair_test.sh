@@ -156,6 +156,15 @@ odd=$(echo "$all1" | awk '{split($1, o, "."); if (o[4] % 2 == 1) n++} END {print
 dup=$(echo "$all1" | awk '{print $1}' | uniq -d | head -3)
 [ -z "$dup" ] || fail "addresses held twice: $dup"
 log "ok: load balanced: DHCPACKs server1 $d1, server2 $d2; $even even + $odd odd leases, identical on both peers"
+# Two tandemd peers replicate with batched updates (tandem-lease4-bulk-apply), not one
+# lease4-update per lease: both announced it, and the leases above travelled that way.
+for s in server1 server2; do
+  b=$(ctl "$s" '{"command":"status-get"}' | jq -c '(if type == "array" then .[0] else . end) |
+      .arguments."high-availability"[0]."ha-servers".local."bulk-apply"')
+  echo "$b" | jq -e '.requests > 0 and .leases > 0 and ([.peers[]] | all)' >/dev/null ||
+    fail "$s did not send batched lease updates: $b"
+  log "ok: $s batched lease updates: $b"
+done
 
 kill -KILL "$PID_s1"
 t0=$(date +%s.%N)
