@@ -165,6 +165,10 @@ for d in "$OUT"/conf/*/; do
   esac || { cat "$d/check.log" >&2; fail "config $d rejected"; }
 done
 
+udp_rcvbuf_errors() {
+  ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RcvbufErrors"] }' \
+    /proc/net/snmp 2>/dev/null || echo 0
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # perf_stats <file>: "rate disc_sent drops ack_recv" (drops = DISCOVERs and REQUESTs perfdhcp
@@ -264,6 +268,10 @@ point() {
       TIT_PIDS+=($!)
     done
   fi
+  # UDP receive-buffer overflows in every namespace (/proc/net/snmp is per namespace): where
+  # packets were lost in the kernel, before any program saw them.
+  local -A rb0=()
+  for ns in s1 s2 cl; do rb0[$ns]=$(udp_rcvbuf_errors "$TIT_ID-$ns"); done
   s0=$(date +%s.%N)
   (
     TIMEFORMAT='%U %S'
@@ -287,6 +295,17 @@ point() {
     [ "$states" = "$want/$want" ] || ok=left-normal-state
   fi
   [ $alive = 1 ] || { ok=server-died; log "WARNING: a server of $setup died during '$label'"; }
+  local rbuf=""
+  for ns in s1 s2 cl; do rbuf+="$ns=$(( $(udp_rcvbuf_errors "$TIT_ID-$ns") - ${rb0[$ns]} )) "; done
+  echo "udp-rcvbuf-errors ${rbuf% }" >"$OUT/$tag.kernel"
+  # Each server's statistics (where its drops went: pkt4-ha-update-failed-drop,
+  # pkt4-ha-backpressure-drop, pkt4-receive-drop, ...), as name value lines.
+  for d in "${SRV_DIRS[@]}"; do
+    ctl "$d" '{"command":"statistic-get-all"}' |
+      jq -r '(if type == "array" then .[0] else . end) | .arguments // {} | to_entries[] |
+             select(.key | startswith("pkt4-") or startswith("v4-")) | "\(.key) \(.value[0][0])"' \
+        >"$OUT/$tag.${d##*-}.stats" 2>/dev/null || true
+  done
   take_down
   for d in "${SRV_DIRS[@]}"; do cp "$d/server.log" "$OUT/$tag.${d##*-}.log" 2>/dev/null; done
   rm -rf "${SRV_DIRS[@]}"
