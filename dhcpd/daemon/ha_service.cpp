@@ -619,6 +619,11 @@ nlohmann::json HaService::statusSection() const {
   section["ha-servers"]["local"]["sync"] =
       sync::syncStatusJson(running, syncLast_, backup ? backupBackoff_.failures() : st.syncFailures,
                            backup ? backupRetryAt_ : st.syncRetryAt, now);
+  // Tandem's batched lease updates (only to tandemd peers that announced them).
+  json batched = json::object();
+  for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;
+  section["ha-servers"]["local"]["bulk-apply"] = {
+      {"peers", std::move(batched)}, {"requests", bulkRequests_}, {"leases", bulkLeases_}};
   return json::array({std::move(section)});
 }
 

@@ -86,7 +86,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     }
     m = &haMeta;
     // After the scope test: the partner's clients still feed its failure detection.
-    if (opts_.haBackpressure.count() > 0 && !haParked_.empty() &&
+    if (opts_.haBackpressure.count() > 0 && haParked_.size() >= std::max<std::size_t>(opts_.haBackpressureMinParked, 1) &&
         now - haParked_.begin()->second.parkedAt > opts_.haBackpressure &&
         query.messageType() == MessageType::Discover) {
       ++counts_[kHaBackpressureDrop];

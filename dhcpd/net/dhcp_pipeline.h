@@ -43,7 +43,12 @@ class DhcpPipeline {
     // pkt4-ha-backpressure-drop) so that no new exchange starts that could not finish in time.
     // Without it an overloaded pair keeps offering more than it can replicate, the ACK queue
     // grows to seconds and nearly every exchange is lost (Kea 2.2's collapse). 0 = off.
+    // Only with at least haBackpressureMinParked replies waiting: a few updates stuck on a
+    // connection that just died are a failure for the state machine to detect (the next
+    // update fails fast on a new connection), not an overload, and shedding the DISCOVERs
+    // would also shed the exchanges whose updates reveal it.
     std::chrono::milliseconds haBackpressure{250};
+    std::size_t haBackpressureMinParked = 128;
   };
 
   // High availability (issue 5), attached only when the HA hook is configured: the scope

@@ -162,7 +162,7 @@ for s in server1 server2; do
   b=$(ctl "$s" '{"command":"status-get"}' | jq -c '(if type == "array" then .[0] else . end) |
       .arguments."high-availability"[0]."ha-servers".local."bulk-apply"')
   echo "$b" | jq -e '.requests > 0 and .leases > 0 and ([.peers[]] | all)' >/dev/null ||
-    fail "$s did not send batched lease updates: $b"
+    fail "$s did not send batched lease updates: $b; status: $(ctl "$s" '{"command":"status-get"}' | head -c 3000)"
   log "ok: $s batched lease updates: $b"
 done
 
