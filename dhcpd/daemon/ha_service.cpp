@@ -28,6 +28,20 @@ Result<sync::PeerAnswer> toPeerAnswer(const Result<json>& r) {
   return sync::parsePeerAnswer(json::array({*r}));
 }
 
+// Kea's form of one lease change: lease4-update (upsert) or lease4-del (reference 6.1).
+json singleUpdateCommand(const Lease& lease, bool upsert) {
+  return sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
+                           upsert ? sync::leaseUpdateArgs(lease) : sync::leaseDelArgs(lease));
+}
+
+// Sends one change as Kea does; `done` gets its outcome.
+void sendSingleUpdate(PeerTransport& t, const Lease& lease, bool upsert, sync::UpdateBatcher::Callback done) {
+  t.send(singleUpdateCommand(lease, upsert), kRequestTimeout, [done = std::move(done)](Result<json> r) {
+    auto answer = toPeerAnswer(r);
+    done(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message);
+  });
+}
+
 heartbeat::ClientKey keyOf(const Lease& l) { return heartbeat::ClientKey::of(l.hwAddr.view(), l.clientId); }
 
 std::string originName(int origin) {
@@ -225,10 +239,8 @@ void HaService::replayNext(const std::string& peer) {
     return;
   }
   const bool add = e->op == sync::LeaseUpdateBacklog::Op::Add;
-  json cmd = sync::makeCommand(add ? "lease4-update" : "lease4-del",
-                               add ? sync::leaseUpdateArgs(e->lease) : sync::leaseDelArgs(e->lease));
   std::weak_ptr<bool> guard = alive_;
-  t->send(std::move(cmd), kRequestTimeout, [this, guard, peer](Result<json> r) {
+  t->send(singleUpdateCommand(e->lease, add), kRequestTimeout, [this, guard, peer](Result<json> r) {
     if (auto g = guard.lock(); !g || !*g) return;
     const auto outcome = sync::classifyLeaseUpdateAnswer(toPeerAnswer(r));
     if (outcome != ha::LeaseUpdateResult::Outcome::Ok) {
@@ -353,12 +365,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
           batcher(peer->name).add(c.lease, upsert, std::move(onOutcome));
           continue;
         }
-        json cmd = sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
-                                     upsert ? sync::leaseUpdateArgs(c.lease) : sync::leaseDelArgs(c.lease));
-        t->send(std::move(cmd), kRequestTimeout, [onOutcome = std::move(onOutcome)](Result<json> r) {
-          auto answer = toPeerAnswer(r);
-          onOutcome(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message);
-        });
+        sendSingleUpdate(*t, c.lease, upsert, std::move(onOutcome));
       }
       if (bulk) flushBatches(peer->name);
     }
@@ -460,12 +467,7 @@ void HaService::finishBatch(const std::string& peer, const std::shared_ptr<sync:
         item.done(ha::LeaseUpdateResult::Outcome::Failed, "no transport to " + peer);
         continue;
       }
-      json cmd = sync::makeCommand(item.upsert ? "lease4-update" : "lease4-del",
-                                   item.upsert ? sync::leaseUpdateArgs(item.lease) : sync::leaseDelArgs(item.lease));
-      t->send(std::move(cmd), kRequestTimeout, [done = std::move(item.done)](Result<json> one) {
-        auto a = toPeerAnswer(one);
-        done(sync::classifyLeaseUpdateAnswer(a), a ? a->text : a.error().message);
-      });
+      sendSingleUpdate(*t, item.lease, item.upsert, std::move(item.done));
     }
     return;
   }
