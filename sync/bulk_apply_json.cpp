@@ -10,13 +10,7 @@
 
 namespace tandem::sync {
 
-int bulkApplyVersion(const json& args) noexcept {
-  if (!args.is_object()) return 0;
-  auto it = args.find(kBulkApplyKey);
-  if (it == args.end() || !it->is_number_integer()) return 0;
-  const auto v = it->get<std::int64_t>();
-  return v > 0 && v < 1000 ? static_cast<int>(v) : 0;
-}
+int bulkApplyVersion(const json& args) noexcept { return announcedVersion(args, kBulkApplyKey); }
 
 json bulkApplyArgs(std::string_view serverName, const std::vector<UpdateBatcher::Item>& items) {
   std::string upserts, deletes;

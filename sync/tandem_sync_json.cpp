@@ -33,9 +33,11 @@ Result<ChangeLog::Changes> changesFrom(const json& args) {
 
 }  // namespace
 
-int tandemSyncVersion(const json& args) noexcept {
+int tandemSyncVersion(const json& args) noexcept { return announcedVersion(args, kTandemSyncKey); }
+
+int announcedVersion(const json& args, std::string_view key) noexcept {
   if (!args.is_object()) return 0;
-  auto it = args.find(kTandemSyncKey);
+  auto it = args.find(key);
   if (it == args.end() || !it->is_number_integer()) return 0;
   const auto v = it->get<std::int64_t>();
   return v > 0 && v < 1000 ? static_cast<int>(v) : 0;

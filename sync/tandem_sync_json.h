@@ -36,7 +36,10 @@ inline constexpr std::string_view kSyncDoneCommand = "tandem-lease4-sync-done";
 // Server-side cap on one page (bounds the answer to ~25 MB and the partner's pause per page).
 inline constexpr std::uint32_t kMaxTandemPage = 200'000;
 
-// The version a heartbeat answer's arguments announce (0: a Kea peer or an older tandemd).
+// The version a heartbeat answer's arguments announce under `key` (0: absent, as from a Kea
+// peer or an older tandemd, or not a small positive integer).
+int announcedVersion(const json& heartbeatArgs, std::string_view key) noexcept;
+// The same for the tandem bulk sync.
 int tandemSyncVersion(const json& heartbeatArgs) noexcept;
 
 // Rows, each ending in '\n'.

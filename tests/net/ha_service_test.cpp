@@ -175,6 +175,28 @@ class HaServiceTest : public ::testing::Test {
     sim.state = "load-balancing";
     heartbeat();
   }
+  // A pair of tandemd peers: the partner announces batched updates; one request on the wire.
+  void reachLoadBalancingBatched() {
+    build(ha::testing::lbConfig());
+    service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
+    sim.bulkApply = true;
+    reachLoadBalancing();
+  }
+  // Commits one allocation per host (198.18.16.<host>), each with its own reply to release.
+  void commitEach(std::initializer_list<std::uint8_t> hosts) {
+    auto results = std::make_shared<std::vector<std::optional<bool>>>(hosts.size());
+    std::size_t i = 0;
+    for (std::uint8_t h : hosts) {
+      engine::LeaseChange c;
+      c.lease = makeLease(Ipv4(198, 18, 16, h), h);
+      service->onLeasesCommitted({c}, [results, i](bool okay) { (*results)[i] = okay; });
+      ++i;
+    }
+    pendingResults = results;
+  }
+  std::vector<std::optional<bool>> results() const { return *pendingResults; }
+  std::shared_ptr<std::vector<std::optional<bool>>> pendingResults;
+
   json run(const std::string& name, json args = nullptr) {
     return registry.execute(name, args, api::CommandContext{"test", "", "", {}});
   }
@@ -611,46 +633,30 @@ TEST_F(HaServiceTest, TandemPartnerGetsBatchedUpdatesKeaPartnerDoesNot) {
 }
 
 TEST_F(HaServiceTest, UpdatesCommittedWhileTheWireIsFullTravelTogether) {
-  build(ha::testing::lbConfig());
-  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
-  sim.bulkApply = true;
-  reachLoadBalancing();
+  reachLoadBalancingBatched();
   partner().sent.clear();
-  std::vector<std::optional<bool>> results(4);
-  for (std::uint8_t i = 0; i < 4; ++i) {
-    engine::LeaseChange c;
-    c.lease = makeLease(Ipv4(198, 18, 16, static_cast<std::uint8_t>(40 + i)), static_cast<std::uint8_t>(40 + i));
-    service->onLeasesCommitted({c}, [&results, i](bool okay) { results[i] = okay; });
-  }
+  commitEach({40, 41, 42, 43});
   ASSERT_EQ(partner().queue.size(), 1u);  // the first went at once, the rest wait
   partner().answerNext(ok(sync::bulkApplyText(1), sync::bulkApplyAnswerArgs({})));
-  EXPECT_EQ(results[0], true);
-  EXPECT_FALSE(results[1]);
+  EXPECT_EQ(results()[0], true);
+  EXPECT_FALSE(results()[1]);
   ASSERT_EQ(partner().queue.size(), 1u);
   EXPECT_EQ(rowsOf(partner().queue.front().command, "leases").size(), 3u);
   // One of the three conflicts with the partner's config: only that reply is dropped.
   partner().answerNext(ok(sync::bulkApplyText(2),
                           sync::bulkApplyAnswerArgs({{Ipv4(198, 18, 16, 42), api::kResultConflict, "no subnet"}})));
-  EXPECT_EQ(results[1], true);
-  EXPECT_EQ(results[2], false);
-  EXPECT_EQ(results[3], true);
+  EXPECT_EQ(results()[1], true);
+  EXPECT_EQ(results()[2], false);
+  EXPECT_EQ(results()[3], true);
   EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
 }
 
 TEST_F(HaServiceTest, BatchTransportFailureFailsWaitingChangesIntoTheBacklog) {
-  build(ha::testing::lbConfig());
-  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
-  sim.bulkApply = true;
-  reachLoadBalancing();
-  std::optional<bool> r1, r2;
-  engine::LeaseChange c1, c2;
-  c1.lease = makeLease(Ipv4(198, 18, 16, 50), 50);
-  c2.lease = makeLease(Ipv4(198, 18, 16, 51), 51);
-  service->onLeasesCommitted({c1}, [&](bool okay) { r1 = okay; });
-  service->onLeasesCommitted({c2}, [&](bool okay) { r2 = okay; });
+  reachLoadBalancingBatched();
+  commitEach({50, 51});
   partner().answerNext(makeError("connect: connection refused"));
-  EXPECT_EQ(r1, false);
-  EXPECT_EQ(r2, false);  // failed with it instead of waiting for its own timeout
+  EXPECT_EQ(results()[0], false);
+  EXPECT_EQ(results()[1], false);  // failed with it instead of waiting for its own timeout
   EXPECT_EQ(service->state(), ha::HaState::CommunicationRecovery);
   EXPECT_EQ(service->backlogSize(), 2u);  // both committed here: the partner gets them later
   EXPECT_TRUE(partner().queue.empty());
@@ -676,19 +682,11 @@ TEST_F(HaServiceTest, PartnerThatForgotBulkApplyGetsSingleUpdates) {
 }
 
 TEST_F(HaServiceTest, StopReleasesBatchedChangesNotSentYet) {
-  build(ha::testing::lbConfig());
-  service->setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
-  sim.bulkApply = true;
-  reachLoadBalancing();
-  std::optional<bool> r1, r2;
-  engine::LeaseChange c1, c2;
-  c1.lease = makeLease(Ipv4(198, 18, 16, 70), 70);
-  c2.lease = makeLease(Ipv4(198, 18, 16, 71), 71);
-  service->onLeasesCommitted({c1}, [&](bool okay) { r1 = okay; });
-  service->onLeasesCommitted({c2}, [&](bool okay) { r2 = okay; });
+  reachLoadBalancingBatched();
+  commitEach({70, 71});  // the first on the wire, the second waiting behind it
   service->stop();
-  EXPECT_EQ(r1, false);
-  EXPECT_EQ(r2, false);
+  EXPECT_EQ(results()[0], false);
+  EXPECT_EQ(results()[1], false);
 }
 
 TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
