@@ -101,6 +101,7 @@ void HaService::stop() {
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   for (auto& [name, t] : peers_) t->cancelAll();
+  probes_.clear();
   // Batched changes not sent yet: their parked replies are released (and dropped).
   for (auto& [name, b] : batchers_) {
     for (auto& item : b.takePending()) {
@@ -341,6 +342,8 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
       const bool partner = peer->role != ha::Role::Backup;
       auto sent = partner ? std::make_shared<const std::vector<engine::LeaseChange>>(changes) : nullptr;
       const bool bulk = peerHasBulkApply(peer->name);
+      // Backups get no heartbeats (Kea sends none), so ask them now and then what they take.
+      if (!bulk && !partner) probeCapability(peer->name);
       for (std::size_t i = 0; i < changes.size(); ++i) {
         const auto& c = changes[i];
         const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
@@ -420,6 +423,27 @@ void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseCh
 bool HaService::peerHasBulkApply(const std::string& peer) const {
   auto it = bulkApplyPeers_.find(peer);
   return it != bulkApplyPeers_.end() && it->second;
+}
+
+void HaService::probeCapability(const std::string& peer) {
+  // Kea's backups answer ha-heartbeat too (their answer has no tandem keys); a tandemd backup
+  // announces tandem-lease4-bulk-apply in it. One probe at a time per backup, at most one per
+  // kCapabilityProbeInterval, so a backup that starts after the active is found.
+  const TimePoint now = control_.now();
+  CapabilityProbe& p = probes_[peer];
+  if (p.inFlight || (p.last && now - *p.last < kCapabilityProbeInterval)) return;
+  PeerTransport* t = transport(peer);
+  if (!t) return;
+  p.inFlight = true;
+  p.last = now;
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), kRequestTimeout,
+          [this, guard, peer](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            probes_[peer].inFlight = false;
+            auto answer = toPeerAnswer(r);
+            if (answer && answer->result == sync::kResultSuccess) recordCapability(peer, answer->arguments);
+          });
 }
 
 sync::UpdateBatcher& HaService::batcher(const std::string& peer) {

@@ -159,6 +159,8 @@ class HaService {
 
   // Batched lease updates to tandemd peers (sync/update_batcher.h, sync/bulk_apply_json.h).
   sync::UpdateBatcher& batcher(const std::string& peer);
+  // Asks a backup (by ha-heartbeat) whether it takes batched updates.
+  void probeCapability(const std::string& peer);
   void flushBatches(const std::string& peer);
   void finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
                    const Result<nlohmann::json>& answer);
@@ -185,6 +187,12 @@ class HaService {
   std::map<std::string, bool> bulkApplyPeers_;   // likewise, tandem-lease4-bulk-apply
   std::map<std::string, sync::UpdateBatcher> batchers_;
   sync::UpdateBatcher::Options batchOptions_;
+  struct CapabilityProbe {
+    bool inFlight = false;
+    std::optional<TimePoint> last;
+  };
+  std::map<std::string, CapabilityProbe> probes_;  // backups, by name
+  static constexpr std::chrono::seconds kCapabilityProbeInterval{30};
   std::uint64_t bulkRequests_ = 0;
   std::uint64_t bulkLeases_ = 0;
   std::shared_ptr<SyncRun> run_;                 // the pull in flight

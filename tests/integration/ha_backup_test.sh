@@ -113,6 +113,16 @@ for V in $VARIANTS; do
   done
   [ "$(ha_state server3)" = backup ] || fail "[$V] server3 left backup: '$(ha_state server3)'"
   log "[$V] ok: the release of $ip reached server1, server2 and server3"
+  # The active that fed the backup asked it (ha-heartbeat) what it takes: a tandemd backup
+  # announces batched updates, so what follows the first update travels batched.
+  probed=""
+  for s in server1 server2; do
+    b=$(ha_ctl $s '{"command":"status-get"}' | jq -c '(if type == "array" then .[0] else . end) |
+        .arguments."high-availability"[0]."ha-servers".local."bulk-apply".peers.server3 // false')
+    [ "$b" = true ] && probed+="$s "
+  done
+  [ -n "$probed" ] || fail "[$V] no active peer learnt that the tandemd backup takes batched updates"
+  log "[$V] ok: batched updates to the backup from: $probed"
 
   for s in server3 server2 server1; do tit_stop "${HA_PID[$s]}" TERM 10; done
 done

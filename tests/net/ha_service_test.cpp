@@ -287,7 +287,8 @@ TEST_F(HaServiceTest, LeaseUpdateWaitsForThePartnerButNotForTheBackup) {
   EXPECT_EQ(upd["arguments"]["ip-address"], "198.18.16.30");
   EXPECT_EQ(upd["arguments"]["origin"], "ha-partner");
   EXPECT_EQ(upd["arguments"]["force-create"], true);
-  ASSERT_EQ(fakes["server3"]->queue.size(), 1u);  // backup fed, not waited for
+  // Backup fed, not waited for (plus one ha-heartbeat asking what it takes).
+  EXPECT_EQ(fakes["server3"]->names(), (std::vector<std::string>{"ha-heartbeat", "lease4-update"}));
   partner().answerNext(ok("IPv4 lease added."));
   EXPECT_EQ(result, true);
 }
@@ -624,7 +625,9 @@ TEST_F(HaServiceTest, TandemPartnerGetsBatchedUpdatesKeaPartnerDoesNot) {
   ASSERT_EQ(rowsOf(cmd, "deleted").size(), 1u);
   EXPECT_EQ(rowsOf(cmd, "deleted")[0].address, Ipv4(198, 18, 16, 32));
   // The backup (no heartbeats, capability unknown) still gets Kea's commands.
-  EXPECT_EQ(fakes["server3"]->queue.front().command["command"], "lease4-update");
+  const auto toBackup = fakes["server3"]->names();
+  EXPECT_EQ(std::count(toBackup.begin(), toBackup.end(), "lease4-update"), 2);
+  EXPECT_EQ(std::count(toBackup.begin(), toBackup.end(), "lease4-del"), 1);
   EXPECT_FALSE(result);
   partner().answerNext(ok(sync::bulkApplyText(3), sync::bulkApplyAnswerArgs({})));
   EXPECT_EQ(result, true);
@@ -718,6 +721,32 @@ TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
   EXPECT_EQ(run(std::string(sync::kBulkApplyCommand), json{{"server-name", "intruder"}})["result"], 1);
   // The heartbeat answer announces the command.
   EXPECT_EQ(run("ha-heartbeat")["arguments"][std::string(sync::kBulkApplyKey)], sync::kBulkApplyVersion);
+}
+
+TEST_F(HaServiceTest, BackupThatAnnouncesBulkApplyGetsBatchesAfterTheProbe) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  FakePeer& backup = *fakes["server3"];
+  commitEach({90});
+  ASSERT_EQ(backup.names(), (std::vector<std::string>{"ha-heartbeat", "lease4-update"}));
+  EXPECT_EQ(backup.sent[0]["arguments"]["server-name"], "server1");
+  // A Kea backup: its answer carries no tandem key; no new probe within 30 s.
+  backup.answerNext(ok("HA peer status returned.", {{"state", "backup"}}));
+  commitEach({91});
+  EXPECT_EQ(backup.names().size(), 3u);
+  EXPECT_EQ(backup.names().back(), "lease4-update");
+  // Later the backup is (re)started as tandemd: the next probe finds out.
+  control.clock.advance(31s);
+  backup.queue.clear();
+  commitEach({92});
+  ASSERT_EQ(backup.names().size(), 5u);
+  EXPECT_EQ(backup.names()[3], "ha-heartbeat");
+  backup.answerNext(ok("HA peer status returned.",
+                       {{"state", "backup"}, {std::string(sync::kBulkApplyKey), sync::kBulkApplyVersion}}));
+  EXPECT_TRUE(service->peerHasBulkApply("server3"));
+  commitEach({93});
+  EXPECT_EQ(backup.names().back(), sync::kBulkApplyCommand);
+  EXPECT_EQ(backup.names().size(), 6u);  // no more probes once it takes batches
 }
 
 }  // namespace
