@@ -426,8 +426,8 @@ bool HaService::peerHasBulkApply(const std::string& peer) const {
 }
 
 void HaService::probeCapability(const std::string& peer) {
-  // Kea's backups answer ha-heartbeat too (their answer has no tandem keys); a tandemd backup
-  // announces tandem-lease4-bulk-apply in it. One probe at a time per backup, at most one per
+  // A tandemd backup announces tandem-lease4-bulk-apply in its ha-heartbeat answer; a Kea
+  // backup's answer (or error) carries no tandem key, so it keeps getting single updates. One probe at a time per backup, at most one per
   // kCapabilityProbeInterval, so a backup that starts after the active is found.
   const TimePoint now = control_.now();
   CapabilityProbe& p = probes_[peer];
