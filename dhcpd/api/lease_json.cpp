@@ -43,6 +43,29 @@ const config::Subnet4* subnetForAddress(const config::Dhcp4Config& cfg, Ipv4 add
   return nullptr;
 }
 
+Result<const config::Subnet4*> subnetOfLease(const config::Dhcp4Config& cfg, Ipv4 address, std::uint32_t subnetId) {
+  if (subnetId != 0) {
+    const config::Subnet4* subnet = findSubnet(cfg, subnetId);
+    if (!subnet) {
+      return makeError("Invalid subnet-id: No IPv4 subnet with subnet-id=" + std::to_string(subnetId) +
+                           " currently configured.",
+                       kLeaseConfigConflict);
+    }
+    if (!subnet->prefix.contains(address)) {
+      return makeError("The address " + address.toString() + " does not belong to subnet " +
+                           subnet->prefix.toString() + ", subnet-id=" + std::to_string(subnet->id),
+                       kLeaseConfigConflict);
+    }
+    return subnet;
+  }
+  const config::Subnet4* subnet = subnetForAddress(cfg, address);
+  if (!subnet) {
+    return makeError("subnet-id not specified and failed to find a subnet for address " + address.toString(),
+                     kLeaseConfigConflict);
+  }
+  return subnet;
+}
+
 Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, std::int64_t now) {
   if (!args.is_object()) return makeError("no parameters specified for the command");
   Lease lease;
@@ -63,26 +86,9 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
 
   auto subnetId = optInt(args, "subnet-id", 0, std::numeric_limits<std::uint32_t>::max());
   if (!subnetId) return subnetId.error();
-  const config::Subnet4* subnet = nullptr;
-  if (*subnetId && **subnetId != 0) {
-    subnet = findSubnet(cfg, static_cast<std::uint32_t>(**subnetId));
-    if (!subnet) {
-      return makeError("Invalid subnet-id: No IPv4 subnet with subnet-id=" + std::to_string(**subnetId) +
-                           " currently configured.",
-                       kLeaseConfigConflict);
-    }
-    if (!subnet->prefix.contains(lease.address)) {
-      return makeError("The address " + lease.address.toString() + " does not belong to subnet " +
-                           subnet->prefix.toString() + ", subnet-id=" + std::to_string(subnet->id),
-                       kLeaseConfigConflict);
-    }
-  } else {
-    subnet = subnetForAddress(cfg, lease.address);
-    if (!subnet) {
-      return makeError("subnet-id not specified and failed to find a subnet for address " + lease.address.toString(),
-                       kLeaseConfigConflict);
-    }
-  }
+  auto placed = subnetOfLease(cfg, lease.address, static_cast<std::uint32_t>(subnetId->value_or(0)));
+  if (!placed) return placed.error();
+  const config::Subnet4* subnet = *placed;
   lease.subnetId = subnet->id;
 
   auto clientId = optString(args, "client-id");

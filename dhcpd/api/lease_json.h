@@ -30,5 +30,10 @@ inline constexpr int kLeaseConfigConflict = 4;
 
 const config::Subnet4* findSubnet(const config::Dhcp4Config& cfg, std::uint32_t id);
 const config::Subnet4* subnetForAddress(const config::Dhcp4Config& cfg, Ipv4 address);
+// The subnet a lease belongs to, as lease4-add/lease4-update check it: `subnetId` must exist
+// and hold the address, or (0) the subnet is selected by address. Errors carry
+// kLeaseConfigConflict.
+[[nodiscard]] Result<const config::Subnet4*> subnetOfLease(const config::Dhcp4Config& cfg, Ipv4 address,
+                                                           std::uint32_t subnetId);
 
 }  // namespace tandem::api

@@ -427,8 +427,9 @@ bool HaService::peerHasBulkApply(const std::string& peer) const {
 
 void HaService::probeCapability(const std::string& peer) {
   // A tandemd backup announces tandem-lease4-bulk-apply in its ha-heartbeat answer; a Kea
-  // backup's answer (or error) carries no tandem key, so it keeps getting single updates. One probe at a time per backup, at most one per
-  // kCapabilityProbeInterval, so a backup that starts after the active is found.
+  // backup's answer (or error) carries no tandem key, so it keeps getting single updates.
+  // One probe at a time per backup, at most one per kCapabilityProbeInterval, so a backup
+  // that starts after the active is found.
   const TimePoint now = control_.now();
   CapabilityProbe& p = probes_[peer];
   if (p.inFlight || (p.last && now - *p.last < kCapabilityProbeInterval)) return;
@@ -531,16 +532,13 @@ api::json HaService::serveBulkApply(const api::json& args) {
       failed.push_back({l.address, api::kResultError, d.error().message});
     }
   }
-  const config::Dhcp4Config& dhcp = control_.config();
   for (Lease l : req->leases) {
-    const config::Subnet4* subnet =
-        l.subnetId != 0 ? api::findSubnet(dhcp, l.subnetId) : api::subnetForAddress(dhcp, l.address);
-    if (!subnet || !subnet->prefix.contains(l.address)) {
-      failed.push_back({l.address, api::kResultConflict,
-                        fmt::format("no configured subnet holds {} (subnet-id {})", l.address.toString(), l.subnetId)});
+    auto subnet = api::subnetOfLease(control_.config(), l.address, l.subnetId);
+    if (!subnet) {
+      failed.push_back({l.address, api::kResultConflict, subnet.error().message});
       continue;
     }
-    l.subnetId = subnet->id;
+    l.subnetId = (*subnet)->id;
     if (auto p = control_.putLease(l, Origin::Partner); !p) {
       failed.push_back({l.address, api::kResultError, p.error().message});
     }

@@ -701,16 +701,26 @@ TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
   Lease wrongSubnet = makeLease(Ipv4(198, 18, 99, 1), 82);  // no local subnet holds it
   wrongSubnet.subnetId = 0;
   items.push_back({wrongSubnet, true, nullptr});
+  Lease otherSubnet = makeLease(Ipv4(198, 18, 16, 84), 84);  // subnet 2 does not hold it
+  otherSubnet.subnetId = 2;
+  items.push_back({otherSubnet, true, nullptr});
   items.push_back({makeLease(Ipv4(198, 18, 16, 80), 80), false, nullptr});
   items.push_back({makeLease(Ipv4(198, 18, 16, 83), 83), false, nullptr});  // not here
   json answer = run(std::string(sync::kBulkApplyCommand), sync::bulkApplyArgs("server2", items));
   ASSERT_EQ(answer["result"], 0) << answer.dump();
   EXPECT_EQ(answer["text"], "Bulk apply of 2 IPv4 lease(s) completed.");
   const json& failed = answer["arguments"]["failed"];
-  ASSERT_EQ(failed.size(), 2u);
+  ASSERT_EQ(failed.size(), 3u);
   std::map<std::string, int> byAddress;
-  for (const auto& f : failed) byAddress[f["ip-address"]] = f["result"];
+  std::map<std::string, std::string> why;
+  for (const auto& f : failed) {
+    byAddress[f["ip-address"]] = f["result"];
+    why[f["ip-address"]] = f["error-message"];
+  }
   EXPECT_EQ(byAddress["198.18.99.1"], api::kResultConflict);
+  EXPECT_EQ(byAddress["198.18.16.84"], api::kResultConflict);
+  // The same checks and words as lease4-update.
+  EXPECT_EQ(why["198.18.16.84"], "The address 198.18.16.84 does not belong to subnet 198.18.17.0/24, subnet-id=2");
   EXPECT_EQ(byAddress["198.18.16.83"], api::kResultEmpty);
   EXPECT_TRUE(control.store.byAddress(Ipv4(198, 18, 16, 81)));
   EXPECT_FALSE(control.store.byAddress(Ipv4(198, 18, 16, 80)));
