@@ -8,6 +8,8 @@
 #        DHCP_SERVER_BIN=/usr/sbin/kea-dhcp4 scripts/demo.sh   runs the same demo with Kea
 set -u -o pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+# A machine with only Debian 12 and the clone: install the packages first (needs root).
+"$SRC/scripts/install-deps.sh" --if-missing || exit 1
 BUILD=${BUILD_DIR:-$SRC/build}
 TIT_BUDGET=120
 # shellcheck source=../tests/integration/lib.sh

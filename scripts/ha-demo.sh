@@ -14,6 +14,8 @@
 # exit:  0 the demo ran as described; 1 a step failed (its diagnostics are printed)
 set -u -o pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+# A machine with only Debian 12 and the clone: install the packages first (needs root).
+"$SRC/scripts/install-deps.sh" --if-missing || exit 1
 BUILD=${BUILD_DIR:-$SRC/build}
 TIT_BUDGET=${HA_DEMO_BUDGET:-150}
 TIT_KEEP=${HA_DEMO_KEEP:-0}

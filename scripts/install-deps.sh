@@ -1,0 +1,69 @@
+#!/bin/bash
+# The one list of Debian 12 packages Tandem needs to build, run its demos and pass its tests,
+# and the one way to install them. Used by .ci/run, scripts/test.sh and the demo scripts.
+#
+# usage: sudo scripts/install-deps.sh              install (apt-get update + install)
+#        scripts/install-deps.sh --if-missing      install only when a needed tool is missing
+#        scripts/install-deps.sh --list            print the package list
+# exit:  0 everything is there; 1 a tool is still missing (or not root when it must install)
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain and libraries
+  g++ cmake make pkg-config
+  libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # ISC Kea 2.2: the reference server (differential tester, lease-file interop, HA partner,
+  # benchmarks), perfdhcp, kea-shell
+  kea-dhcp4-server kea-admin kea-common kea-ctrl-agent
+  # DHCP clients and tools the integration tests drive; scapy for the differential tester
+  isc-dhcp-client busybox socat iproute2 procps python3 python3-scapy openssl curl jq
+  iputils-ping bc tcpdump ca-certificates
+)
+# What must be on PATH afterwards (a package's maintainer script may fail in a container
+# without an init system; what counts is that these exist).
+TOOLS=(g++ cmake pkg-config kea-dhcp4 perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
+
+missing() {
+  local t out=()
+  for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null || out+=("$t"); done
+  # scapy is imported by Debian's interpreter, not by whatever python3 comes first on PATH.
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null || out+=(python3-scapy)
+  [ -e /usr/include/boost/beast.hpp ] || out+=(libboost-dev)
+  [ -e /usr/include/nlohmann/json.hpp ] || out+=(nlohmann-json3-dev)
+  [ -e /usr/include/gtest/gtest.h ] || out+=(libgtest-dev)
+  echo "${out[*]}"
+}
+
+case "${1:-}" in
+  --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
+  --if-missing) [ -z "$(missing)" ] && exit 0 ;;
+  "") ;;
+  *) echo "usage: $0 [--if-missing|--list]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing: $(missing); run as root (sudo $0) to install them" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# kea-dhcp4-server's postinst tries to start the service; a container has no init system.
+# policy-rc.d exit 101 ("action forbidden") makes invoke-rc.d skip it; removed again on exit.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$POLICY"
+  chmod +x "$POLICY"
+  trap 'rm -f "$POLICY"' EXIT
+fi
+echo "install-deps: apt-get install ${#PACKAGES[@]} packages" >&2
+apt-get update
+if ! apt-get install -y --no-install-recommends "${PACKAGES[@]}"; then
+  echo "install-deps: apt-get install reported an error, finishing configuration" >&2
+  dpkg --configure -a || true
+fi
+left=$(missing)
+if [ -n "$left" ]; then
+  echo "install-deps: still missing after install: $left" >&2
+  exit 1
+fi
+echo "install-deps: all dependencies present" >&2
