@@ -1,0 +1,43 @@
+"""BOOTP (no option 53) and malformed or odd packets: truncated, no magic cookie, option
+overruns, missing end, bad op/message types, duplicate options, server messages from clients."""
+from _dsl import *
+
+mal_s = [
+    scn("bootp-request", bootp()),
+    scn("bootp-request-broadcast", bootp(broadcast=True)),
+    scn("truncated-header", discover(truncate=200)),
+    scn("truncated-before-cookie", discover(truncate=236)),
+    scn("cookie-only", discover(truncate=240)),
+    scn("truncated-mid-option", discover(pad=False, no_end=True, truncate=250)),
+    scn("no-magic-cookie", dict(raw="01010600" + "00000001" + "00" * 20 + "02ab00000001" + "00" * 202 + "00" * 64)),
+    scn("bad-magic-cookie", discover(cookie="63825364")),
+    scn("no-end-option", discover(no_end=True, pad=False)),
+    scn("no-end-option-padded", discover(no_end=True)),
+    scn("option-overrun", discover(pad=False, no_end=True, append="0c20414243")),
+    scn("op-bootreply", discover(op=2)),
+    scn("op-3", discover(op=3)),
+    scn("msg-type-offer", dict(type="OFFER")),
+    scn("msg-type-ack", dict(type="ACK")),
+    scn("msg-type-nak", dict(type="NAK")),
+    scn("msg-type-0", dict(type=0)),
+    scn("msg-type-9", dict(type=9)),
+    scn("msg-type-18", dict(type=18)),
+    scn("msg-type-len-2", discover(type=None, options=[[53, "0101"]])),
+    scn("msg-type-len-0", discover(type=None, options=[[53, ""]])),
+    scn("msg-type-twice", discover(options=[[53, "03"]])),
+    scn("xid-zero", discover(xid=0)),
+    scn("hops-17", discover(hops=17)),
+    scn("request-option50-short", discover(), request(server_id=SERVER, options=[[50, "c61200"]])),
+    scn("request-server-id-short", discover(), request(requested=offered(1), options=[[54, "c6120001ff"]])),
+    scn("pad-options", discover(options=[[0, ""]])),
+    scn("option-overload-52", discover(options=[[52, "03"]])),
+    scn("max-size-small", dora(max_size=300)),
+    scn("max-size-tiny", dora(max_size=100)),
+    scn("dst-port-68", discover(dport=68)),
+    scn("unicast-discover", discover(via="unicast", src_ip="198.18.0.99")),
+    scn("vendor-class", dora(options=[[60, b"PXEClient:Arch:00000".hex()]])),
+    scn("fqdn-option", dora(options=[[81, "00000004686f7374"]])),
+    scn("user-class-77", dora(options=[[77, "0461626364"]])),
+    scn("long-hostname", dora(hostname="h" * 200, prl=[12])),
+]
+GROUPS = [{"id": "malformed", "scenarios": mal_s}]
