@@ -9,6 +9,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -56,12 +57,11 @@ void parseInterfaces(const json& obj, const std::string& path, Diagnostics& diag
   if (auto t = r.choice("dhcp-socket-type", {"raw", "udp"})) cfg.dhcpSocketType = *t;
   if (auto o = r.choice("outbound-interface", {"same-as-inbound", "use-routing"})) cfg.outboundInterface = *o;
   r.ignore("re-detect");  // interfaces are looked up at each (re)configuration anyway
+  // How often Kea retries opening a socket that failed at start-up: they decide whether the
+  // server starts, never what a client is answered.
   r.boolean("service-sockets-require-all");
   r.u32("service-sockets-retry-wait-time");
   r.u32("service-sockets-max-retries");
-  for (auto key : {"service-sockets-require-all", "service-sockets-retry-wait-time", "service-sockets-max-retries"}) {
-    if (r.has(key)) diag.warn(r.pathOf(key), "socket open retries are not implemented; ignored");
-  }
   r.finish();
 }
 
@@ -72,7 +72,8 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   LeaseDatabase& db = cfg.leaseDatabase;
   if (auto type = r.string("type")) {
     if (*type == "mysql" || *type == "postgresql" || *type == "cql") {
-      diag.error(r.pathOf("type"), fmt::format("lease database type '{}' is not supported yet (only memfile)", *type));
+      diag.error(r.pathOf("type"),
+                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile", *type));
     } else if (*type != "memfile") {
       diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile)", *type));
     }
@@ -85,10 +86,17 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   if (auto v = r.u32("max-row-errors")) db.maxRowErrors = *v;
   auto name = r.string("name");
   db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
-  for (auto key : {"user", "password", "host", "port", "connect-timeout", "max-reconnect-tries", "reconnect-wait-time",
-                   "on-fail", "trust-anchor", "cert-file", "key-file", "cipher-list"}) {
-    r.ignoreWithWarning(key, "database connection parameter has no meaning for memfile; ignored");
-  }
+  // SQL connection parameters: Kea 2.2 accepts them next to memfile and memfile never reads
+  // them (checked with kea-dhcp4 -t); with an SQL type the "type" error above applies.
+  r.string("user");
+  r.string("password");
+  r.string("host");
+  r.unsignedInt("port", 65535);
+  r.u32("connect-timeout");
+  r.u32("max-reconnect-tries");
+  r.u32("reconnect-wait-time");
+  r.choice("on-fail", {"stop-retry-exit", "serve-retry-exit", "serve-retry-continue"});
+  for (auto key : {"trust-anchor", "cert-file", "key-file", "cipher-list"}) r.string(key);
   r.finish();
 }
 
@@ -245,10 +253,56 @@ void parseLoggers(const json& list, const std::string& path, const ParseContext&
   });
 }
 
-// Names of hook libraries whose function tandemd provides itself.
-bool isBuiltinHook(std::string_view library) {
-  const std::string base = std::filesystem::path(library).filename().string();
-  return base == "libdhcp_ha.so" || base == "libdhcp_lease_cmds.so";
+// What tandemd does with a Kea hook library named in "hooks-libraries". tandemd loads no
+// shared objects: a library is either built in (its commands and, for HA, its parameters are
+// served by tandemd itself), harmless to leave out (it only adds control commands or
+// statistics: a warning), or a feature that would change answers or side effects, which is
+// an error so that no configuration runs without what it asks for.
+struct HookVerdict {
+  enum Kind { kBuiltin, kWarn, kError } kind;
+  std::string_view why;
+};
+
+HookVerdict hookVerdict(std::string_view library) {
+  std::string base = std::filesystem::path(library).filename().string();
+  static const std::map<std::string, HookVerdict, std::less<>> kKnown{
+      {"libdhcp_ha.so", {HookVerdict::kBuiltin, ""}},
+      {"libdhcp_lease_cmds.so", {HookVerdict::kBuiltin, ""}},
+      {"libdhcp_stat_cmds.so", {HookVerdict::kBuiltin, ""}},
+      {"libdhcp_host_cmds.so", {HookVerdict::kBuiltin, ""}},  // reservation-* commands
+      {"libdhcp_subnet_cmds.so",
+       {HookVerdict::kWarn, "its subnet4-*/network4-* commands are not implemented; the library is ignored "
+                            "(answers are unaffected)"}},
+      {"libdhcp_class_cmds.so",
+       {HookVerdict::kWarn, "its class-* commands are not implemented; the library is ignored (answers are unaffected)"}},
+      {"libdhcp_perfmon.so",
+       {HookVerdict::kWarn, "performance monitoring is not implemented; the library is ignored (answers are unaffected)"}},
+      {"libdhcp_mysql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
+      {"libdhcp_pgsql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
+      {"libdhcp_cb_cmds.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
+      {"libdhcp_mysql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
+      {"libdhcp_pgsql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
+      {"libdhcp_flex_id.so",
+       {HookVerdict::kError, "flexible identifiers (flex_id) are not supported; they select reservations"}},
+      {"libdhcp_flex_option.so",
+       {HookVerdict::kError, "flex_option is not supported; it adds, removes or replaces options in answers"}},
+      {"libdhcp_bootp.so", {HookVerdict::kError, "BOOTP (the bootp hook) is not supported; it answers BOOTP clients"}},
+      {"libdhcp_run_script.so",
+       {HookVerdict::kError, "run_script is not supported; it runs an external script on every lease event"}},
+      {"libdhcp_legal_log.so",
+       {HookVerdict::kError, "forensic logging (legal_log) is not supported; it writes a lease audit trail"}},
+      {"libdhcp_limits.so", {HookVerdict::kError, "rate and lease limits (limits) are not supported; they drop answers"}},
+      {"libdhcp_lease_query.so", {HookVerdict::kError, "lease query (RFC 4388) is not supported"}},
+      {"libdhcp_ping_check.so",
+       {HookVerdict::kError, "ping check is not supported; it makes the server skip addresses that answer a ping"}},
+      {"libdhcp_host_cache.so", {HookVerdict::kError, "host cache is not supported; it serves reservations"}},
+      {"libdhcp_radius.so", {HookVerdict::kError, "RADIUS is not supported; it authorizes clients and assigns addresses"}},
+      {"libdhcp_ddns_gss_tsig.so", {HookVerdict::kError, "GSS-TSIG is a kea-dhcp-ddns library; DDNS is issue 14"}},
+  };
+  if (auto it = kKnown.find(base); it != kKnown.end()) return it->second;
+  return {HookVerdict::kError,
+          "not a library tandemd has built in, and tandemd cannot load Kea hook libraries; a hook can change "
+          "answers, so it is refused (remove the entry if the library is not needed)"};
 }
 
 void parseHooks(const json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
@@ -259,9 +313,11 @@ void parseHooks(const json& list, const std::string& path, Diagnostics& diag, Dh
     r.object("parameters");  // interpreted by the feature it configures (HA reads its own)
     r.finish();
     if (library && library->empty()) diag.error(joinPath(p, "library"), "empty library path");
-    if (library && !library->empty() && !isBuiltinHook(*library)) {
-      diag.warn(joinPath(p, "library"), fmt::format("hook library '{}' is not built into tandemd; ignored", *library));
-    }
+    if (!library || library->empty()) return;
+    const HookVerdict v = hookVerdict(*library);
+    const std::string where = joinPath(p, "library");
+    if (v.kind == HookVerdict::kWarn) diag.warn(where, fmt::format("hook library '{}': {}", *library, v.why));
+    if (v.kind == HookVerdict::kError) diag.error(where, fmt::format("hook library '{}': {}", *library, v.why));
   });
   cfg.hooksLibraries = list;
 }
@@ -304,31 +360,104 @@ void parseClientClasses(const json& list, const std::string& path, Diagnostics& 
   cfg.clientClasses = list;
 }
 
-void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag) {
+// "dhcp-ddns". Kea 2.2 still takes five of the old per-server DNS settings here and moves
+// them to the global ddns-* / hostname-char-* parameters when those are not given; they are
+// handled the same way (the host-name ones apply even with updates off, see checkDdnsKeys).
+void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag, bool globalCharSet,
+                   bool globalCharReplacement, Dhcp4Config& cfg) {
   ObjectReader r(obj, path, diag);
   if (auto enable = r.boolean("enable-updates"); enable && *enable) {
-    diag.error(r.pathOf("enable-updates"), "DDNS not supported (dynamic DNS updates); set it to false");
+    diag.error(r.pathOf("enable-updates"),
+               "DDNS (dynamic DNS updates) is not supported yet (issue 14); set it to false");
   }
-  for (auto key : {"server-ip", "server-port", "sender-ip", "sender-port", "max-queue-size", "ncr-protocol",
-                   "ncr-format", "override-no-update", "override-client-update", "replace-client-name",
-                   "generated-prefix", "qualifying-suffix", "hostname-char-set", "hostname-char-replacement"}) {
-    r.ignore(key);
+  r.string("server-ip");
+  r.unsignedInt("server-port", 65535);
+  r.string("sender-ip");
+  r.unsignedInt("sender-port", 65535);
+  r.u32("max-queue-size");
+  r.string("ncr-protocol");  // Kea takes "UDP"/"udp", "TCP"/"tcp"
+  r.string("ncr-format");
+  r.boolean("override-no-update");
+  r.boolean("override-client-update");
+  r.string("generated-prefix");
+  if (auto v = r.string("qualifying-suffix"); v && !v->empty()) {
+    diag.error(r.pathOf("qualifying-suffix"),
+               "not supported yet: Kea appends it to the client's host name in answers even with DNS updates off; "
+               "remove it or set \"\"");
   }
+  if (auto v = r.choice("replace-client-name", {"never", "always", "when-present", "when-not-present"});
+      v && *v != "never") {
+    diag.error(r.pathOf("replace-client-name"),
+               "not supported yet: Kea replaces the client's host name in answers even with DNS updates off; "
+               "remove it or set \"never\"");
+  }
+  if (auto v = r.string("hostname-char-set"); v && !globalCharSet) cfg.hostnameCharSet = *v;
+  if (auto v = r.string("hostname-char-replacement"); v && !globalCharReplacement) cfg.hostnameCharReplacement = *v;
   r.finish();
 }
 
+// Kea's packet-processing threads. tandemd's threading is its own (packet loop, lease writer,
+// HA client); these settings size Kea's thread pool and cannot change an answer, so they are
+// checked as Kea 2.2 checks them and otherwise have no effect.
 void parseMultiThreading(const json& obj, const std::string& path, Diagnostics& diag) {
   ObjectReader r(obj, path, diag);
+  if (!r.has("enable-multi-threading")) diag.error(path, "missing parameter 'enable-multi-threading' (Kea 2.2 requires it)");
   r.boolean("enable-multi-threading");
   r.u32("thread-pool-size");
   r.u32("packet-queue-size");
   r.finish();
-  diag.warn(path, "tandemd has its own threading model; multi-threading settings are ignored");
 }
 
+// Kea's optional queue between the socket and the worker threads: it only decides which
+// packets are dropped under overload, which tandemd decides its own way. The map takes any
+// further entries (parameters of custom queue implementations), as in Kea.
+void parseDhcpQueueControl(const json& obj, const std::string& path, Diagnostics& diag) {
+  ObjectReader r(obj, path, diag);
+  if (!r.has("enable-queue")) diag.error(path, "missing parameter 'enable-queue' (Kea 2.2 requires it)");
+  r.boolean("enable-queue");
+  r.string("queue-type");
+  r.u32("capacity");
+  for (auto it = obj.begin(); it != obj.end(); ++it) r.ignore(it.key());
+  r.finish();
+}
+
+// Kea 2.2's "compatibility" map has one flag, lenient-option-parsing: with it Kea accepts
+// some malformed options in queries instead of dropping the packet. tandemd parses strictly,
+// so the flag set to true would change which clients are answered: refused.
+void parseCompatibility(const json& obj, const std::string& path, Diagnostics& diag) {
+  ObjectReader r(obj, path, diag);
+  if (auto v = r.boolean("lenient-option-parsing"); v && *v) {
+    diag.error(r.pathOf("lenient-option-parsing"), "lenient option parsing is not supported yet; set it to false");
+  }
+  r.finish();
+}
+
+// Configuration backends (issue 13). Without "config-databases" (or with an empty list) Kea
+// fetches nothing, so the map has no effect.
+void parseConfigControl(const json& obj, const std::string& path, Diagnostics& diag) {
+  ObjectReader r(obj, path, diag);
+  if (const json* dbs = r.array("config-databases"); dbs && !dbs->empty()) {
+    diag.error(r.pathOf("config-databases"), "configuration backends are not supported yet (issue 13)");
+  }
+  r.u32("config-fetch-wait-time");
+  r.finish();
+}
+
+// Kea checks each lease it loads against the subnet its subnet-id names: "none" and "warn"
+// (the default: a log message) keep every lease as tandemd does; "fix", "fix-del" and "del"
+// rewrite or drop mismatched leases, which changes which addresses are free, and tandemd's
+// lease loader does not do that yet.
 void parseSanityChecks(const json& obj, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
   ObjectReader r(obj, path, diag);
-  if (auto v = r.choice("lease-checks", {"none", "warn", "fix", "fix-del", "del"})) cfg.leaseChecks = *v;
+  if (auto v = r.choice("lease-checks", {"none", "warn", "fix", "fix-del", "del"})) {
+    cfg.leaseChecks = *v;
+    if (*v != "none" && *v != "warn") {
+      diag.error(r.pathOf("lease-checks"),
+                 fmt::format("'{}' is not supported yet (it rewrites or drops leases whose subnet-id does not match); "
+                             "use \"warn\"",
+                             *v));
+    }
+  }
   r.choice("extended-info-checks", {"none", "fix", "strict", "pedantic"});
   r.finish();
 }
@@ -399,6 +528,12 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   if (auto v = r.boolean("store-extended-info")) cfg.storeExtendedInfo = *v;
   if (auto v = r.boolean("ip-reservations-unique")) cfg.ipReservationsUnique = *v;
   if (auto v = r.boolean("early-global-reservations-lookup")) cfg.earlyGlobalReservationsLookup = *v;
+  // Kea then looks global reservations up before choosing the subnet, so that classes they
+  // assign can select subnets and pools; tandemd looks them up after.
+  if (cfg.earlyGlobalReservationsLookup) {
+    diag.error(r.pathOf("early-global-reservations-lookup"),
+               "not supported yet (global reservations are looked up after subnet selection)");
+  }
   if (auto v = r.string("hostname-char-set")) cfg.hostnameCharSet = *v;
   if (auto v = r.string("hostname-char-replacement")) cfg.hostnameCharReplacement = *v;
   if (auto v = r.u32("offer-lifetime")) {
@@ -419,23 +554,24 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
 
   r.ignore("statistic-default-sample-count");
   r.ignore("statistic-default-sample-age");
-  r.ignore("parked-packet-limit");
-  r.ignore("reservations-lookup-first");
-  for (auto key : {"ddns-send-updates", "ddns-override-no-update", "ddns-override-client-update",
-                   "ddns-replace-client-name", "ddns-generated-prefix", "ddns-qualifying-suffix",
-                   "ddns-update-on-renew", "ddns-use-conflict-resolution"}) {
-    r.ignore(key);  // inert while dhcp-ddns is disabled, and enabling it is an error
-  }
-  r.ignoreWithWarning("cache-threshold", "lease caching is not implemented; ignored");
-  r.ignoreWithWarning("cache-max-age", "lease caching is not implemented; ignored");
-  if (auto port = r.unsignedInt("dhcp4o6-port", 65535); port && *port != 0) {
-    diag.warn(r.pathOf("dhcp4o6-port"), "DHCPv4-over-DHCPv6 is not supported; ignored");
-  }
-  r.ignoreWithWarning("dhcp-queue-control", "tandemd queues packets its own way; ignored");
-  r.ignoreWithWarning("compatibility", "lenient option parsing settings are ignored");
-  r.reject("config-control", "configuration backends are not supported yet");
-  r.reject("hosts-database", "host reservation databases are not supported yet (use \"reservations\")");
-  r.reject("hosts-databases", "host reservation databases are not supported yet (use \"reservations\")");
+  // Kea parks a query while a hook (HA's lease update) works on it; the limit only drops
+  // queries beyond it under overload (tandemd sheds load its own way, see README).
+  r.u32("parked-packet-limit");
+  // Whether Kea looks up reservations before or after the lease database for a
+  // multi-threaded renewal: an order of lookups, not a different answer.
+  r.boolean("reservations-lookup-first");
+  checkDdnsKeys(r, nullptr);
+  checkLeaseCaching(r);
+  // The port of the DHCPv4-over-DHCPv6 channel to kea-dhcp6. Only subnets with 4o6-* keys
+  // serve such queries, and those are refused in subnet4, so the port alone changes nothing.
+  r.unsignedInt("dhcp4o6-port", 65535);
+  if (const json* o = r.object("dhcp-queue-control")) parseDhcpQueueControl(*o, r.pathOf("dhcp-queue-control"), diag);
+  if (const json* o = r.object("compatibility")) parseCompatibility(*o, r.pathOf("compatibility"), diag);
+  if (const json* o = r.object("config-control")) parseConfigControl(*o, r.pathOf("config-control"), diag);
+  r.reject("hosts-database",
+           "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
+  r.reject("hosts-databases",
+           "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
   if (const json* defs = r.array("option-def"); defs && !defs->empty()) {
     diag.error(r.pathOf("option-def"), "custom option definitions are not supported yet");
   }
@@ -461,7 +597,9 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     parseExpiredLeases(*o, r.pathOf("expired-leases-processing"), diag, cfg);
   }
   if (const json* list = r.array("client-classes")) parseClientClasses(*list, r.pathOf("client-classes"), diag, cfg);
-  if (const json* o = r.object("dhcp-ddns")) parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag);
+  if (const json* o = r.object("dhcp-ddns")) {
+    parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag, r.has("hostname-char-set"), r.has("hostname-char-replacement"), cfg);
+  }
   if (const json* o = r.object("multi-threading")) parseMultiThreading(*o, r.pathOf("multi-threading"), diag);
   if (const json* o = r.object("sanity-checks")) parseSanityChecks(*o, r.pathOf("sanity-checks"), diag, cfg);
 }

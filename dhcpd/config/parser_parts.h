@@ -31,6 +31,22 @@ void parseReservationFlags(ObjectReader& r, ReservationFlags& flags);
 void parseSubnets(const nlohmann::json& list, const std::string& path, const Dhcp4Config& globals,
                   const ReservationFlags& flags, Diagnostics& diag, std::vector<Subnet4>& out);
 
+// Kea's lease caching ("cache-threshold", "cache-max-age" at global or subnet scope): a
+// renewal of a young enough lease is answered with the lease's remaining lifetime instead of
+// a new one. tandemd always extends the lease, so values that enable caching are refused;
+// the values with which Kea caches nothing (threshold <= 0 or > 1, max-age 0) are accepted.
+void checkLeaseCaching(ObjectReader& r);
+
+// The ddns-* keys of a global, shared-network or subnet scope. Measured with kea-dhcp4 2.2
+// and "enable-updates": false: a client's host name (option 12) still comes back qualified
+// with ddns-qualifying-suffix ("my_laptop" -> "myxlaptop.example.org"), and
+// ddns-replace-client-name replaces it with a generated one, in the answer and the lease.
+// tandemd does not rewrite host names that way yet, so a non-empty suffix or a replace mode
+// other than "never" is refused; the other ddns-* keys only matter for DNS updates (issue 14).
+// Subnet scope (globals given): hostname-char-set / -replacement other than the global
+// ones are refused too (tandemd applies the global ones).
+void checkDdnsKeys(ObjectReader& r, const Dhcp4Config* globals);
+
 // Calls fn(reader) for each element of a list that must contain maps.
 template <class Fn>
 void forEachObject(const nlohmann::json& list, const std::string& path, Diagnostics& diag, Fn&& fn) {

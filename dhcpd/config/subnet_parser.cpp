@@ -246,6 +246,46 @@ void checkTimers(const std::string& path, const TimerValues& t, Diagnostics& dia
 
 }  // namespace
 
+void checkDdnsKeys(ObjectReader& r, const Dhcp4Config* globals) {
+  r.boolean("ddns-send-updates");
+  r.boolean("ddns-override-no-update");
+  r.boolean("ddns-override-client-update");
+  r.string("ddns-generated-prefix");
+  r.boolean("ddns-update-on-renew");
+  r.boolean("ddns-use-conflict-resolution");
+  if (auto v = r.string("ddns-qualifying-suffix"); v && !v->empty()) {
+    r.diag().error(r.pathOf("ddns-qualifying-suffix"),
+                   "not supported yet: Kea appends it to the client's host name in answers even with DNS updates "
+                   "off; remove it or set \"\"");
+  }
+  if (auto v = r.choice("ddns-replace-client-name", {"never", "always", "when-present", "when-not-present"});
+      v && *v != "never") {
+    r.diag().error(r.pathOf("ddns-replace-client-name"),
+                   "not supported yet: Kea replaces the client's host name in answers even with DNS updates off; "
+                   "remove it or set \"never\"");
+  }
+  if (!globals) return;
+  if (auto v = r.string("hostname-char-set"); v && *v != globals->hostnameCharSet) {
+    r.diag().error(r.pathOf("hostname-char-set"), "a per-subnet value is not supported yet; set it globally");
+  }
+  if (auto v = r.string("hostname-char-replacement"); v && *v != globals->hostnameCharReplacement) {
+    r.diag().error(r.pathOf("hostname-char-replacement"), "a per-subnet value is not supported yet; set it globally");
+  }
+}
+
+void checkLeaseCaching(ObjectReader& r) {
+  if (auto t = r.number("cache-threshold"); t && *t > 0.0 && *t <= 1.0) {
+    r.diag().error(r.pathOf("cache-threshold"),
+                   "lease caching is not supported yet: it changes the lease time of renewals' answers; "
+                   "remove it (or set 0)");
+  }
+  if (auto a = r.u32("cache-max-age"); a && *a != 0) {
+    r.diag().error(r.pathOf("cache-max-age"),
+                   "lease caching is not supported yet: it changes the lease time of renewals' answers; "
+                   "remove it (or set 0)");
+  }
+}
+
 void parseReservationFlags(ObjectReader& r, ReservationFlags& flags) {
   const bool anyFlag = r.has("reservations-global") || r.has("reservations-in-subnet") || r.has("reservations-out-of-pool");
   if (r.has("reservation-mode")) {
@@ -371,19 +411,15 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
                         s.reservations);
     }
 
+    // Kea writes these keys empty in config-get/config-write output of every subnet; empty
+    // means "no DHCPv4-over-DHCPv6 for this subnet".
     for (auto key : {"4o6-interface", "4o6-interface-id", "4o6-subnet"}) {
-      r.reject(key, "DHCPv4-over-DHCPv6 (RFC 7341) is not supported");
+      if (auto v = r.string(key); v && !v->empty()) {
+        diag.error(r.pathOf(key), "DHCPv4-over-DHCPv6 (RFC 7341) is not supported");
+      }
     }
-    // DNS update settings: inert while dhcp-ddns is disabled (enabling it is an error).
-    for (auto key : {"ddns-send-updates", "ddns-override-no-update", "ddns-override-client-update",
-                     "ddns-replace-client-name", "ddns-generated-prefix", "ddns-qualifying-suffix",
-                     "ddns-update-on-renew", "ddns-use-conflict-resolution", "hostname-char-set",
-                     "hostname-char-replacement"}) {
-      r.ignore(key);
-    }
-    // Lease caching only shortens lease database writes on renewals; leases stay valid.
-    r.ignoreWithWarning("cache-threshold", "lease caching is not implemented; ignored");
-    r.ignoreWithWarning("cache-max-age", "lease caching is not implemented; ignored");
+    checkDdnsKeys(r, &g);
+    checkLeaseCaching(r);
     r.finish();
 
     if (timersOverridden) {

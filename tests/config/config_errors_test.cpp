@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/loggers/0/output_options/0/rotate: unknown parameter"},
         ErrorCase{R"("option-data": [{"name": "routers", "data": "198.18.0.1", "sapce": "dhcp4"}])",
                   "Dhcp4/option-data/0/sapce: unknown parameter"},
-        ErrorCase{R"("hooks-libraries": [{"library": "/x.so", "params": {}}])",
+        ErrorCase{R"("hooks-libraries": [{"library": "/x/libdhcp_lease_cmds.so", "params": {}}])",
                   "Dhcp4/hooks-libraries/0/params: unknown parameter"},
         ErrorCase{R"("expired-leases-processing": {"reclaim-timer": 1})",
                   "Dhcp4/expired-leases-processing/reclaim-timer: unknown parameter"},
@@ -68,9 +68,11 @@ INSTANTIATE_TEST_SUITE_P(
     Unsupported, ConfigError,
     ::testing::Values(
         ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea"})",
-                  "Dhcp4/lease-database/type: lease database type 'postgresql' is not supported yet (only memfile)"},
+                  "Dhcp4/lease-database/type: lease database type 'postgresql' is not supported yet (issue 13: SQL "
+                  "backends); use memfile"},
         ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea"})",
-                  "Dhcp4/lease-database/type: lease database type 'mysql' is not supported yet (only memfile)"},
+                  "Dhcp4/lease-database/type: lease database type 'mysql' is not supported yet (issue 13: SQL backends); "
+                  "use memfile"},
         ErrorCase{R"("lease-database": {"type": "csv"})",
                   "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile)"},
         ErrorCase{R"("lease-database": {"name": "x.csv"})", "Dhcp4/lease-database: missing \"type\" (memfile)"},
@@ -79,11 +81,62 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("option-def": [{"name": "foo", "code": 222, "type": "uint8"}])",
                   "Dhcp4/option-def: custom option definitions are not supported yet"},
         ErrorCase{R"("hosts-database": {"type": "mysql"})",
-                  "Dhcp4/hosts-database: host reservation databases are not supported yet (use \"reservations\")"},
-        ErrorCase{R"("config-control": {"config-databases": []})",
-                  "Dhcp4/config-control: configuration backends are not supported yet"},
+                  "Dhcp4/hosts-database: host reservation databases are not supported yet (issue 13: SQL backends); "
+                  "use \"reservations\""},
+        ErrorCase{R"("hosts-databases": [{"type": "postgresql", "name": "kea"}])",
+                  "Dhcp4/hosts-databases: host reservation databases are not supported yet (issue 13: SQL backends); "
+                  "use \"reservations\""},
+        ErrorCase{R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})",
+                  "Dhcp4/config-control/config-databases: configuration backends are not supported yet (issue 13)"},
         ErrorCase{R"("dhcp-ddns": {"enable-updates": true})",
-                  "Dhcp4/dhcp-ddns/enable-updates: DDNS not supported (dynamic DNS updates); set it to false"},
+                  "Dhcp4/dhcp-ddns/enable-updates: DDNS (dynamic DNS updates) is not supported yet (issue 14); set "
+                  "it to false"},
+        ErrorCase{R"("ddns-qualifying-suffix": "example.org")",
+                  "Dhcp4/ddns-qualifying-suffix: not supported yet: Kea appends it to the client's host name in "
+                  "answers even with DNS updates off; remove it or set \"\""},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "ddns-replace-client-name": "always"}])",
+                  "Dhcp4/subnet4/0/ddns-replace-client-name: not supported yet: Kea replaces the client's host name "
+                  "in answers even with DNS updates off; remove it or set \"never\""},
+        ErrorCase{R"("dhcp-ddns": {"enable-updates": false, "qualifying-suffix": "example.org"})",
+                  "Dhcp4/dhcp-ddns/qualifying-suffix: not supported yet: Kea appends it to the client's host name in "
+                  "answers even with DNS updates off; remove it or set \"\""},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "hostname-char-set": "[^a-z]"}])",
+                  "Dhcp4/subnet4/0/hostname-char-set: a per-subnet value is not supported yet; set it globally"},
+        ErrorCase{R"("early-global-reservations-lookup": true)",
+                  "Dhcp4/early-global-reservations-lookup: not supported yet (global reservations are looked up after "
+                  "subnet selection)"},
+        ErrorCase{R"("compatibility": {"lenient-option-parsing": true})",
+                  "Dhcp4/compatibility/lenient-option-parsing: lenient option parsing is not supported yet; set it "
+                  "to false"},
+        ErrorCase{R"("compatibility": {"ignore-rai-link-selection": true})",
+                  "Dhcp4/compatibility/ignore-rai-link-selection: unknown parameter"},
+        ErrorCase{R"("cache-threshold": 0.25)",
+                  "Dhcp4/cache-threshold: lease caching is not supported yet: it changes the lease time of renewals' "
+                  "answers; remove it (or set 0)"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "cache-max-age": 600}])",
+                  "Dhcp4/subnet4/0/cache-max-age: lease caching is not supported yet: it changes the lease time of "
+                  "renewals' answers; remove it (or set 0)"},
+        ErrorCase{R"("multi-threading": {"thread-pool-size": 4})",
+                  "Dhcp4/multi-threading: missing parameter 'enable-multi-threading' (Kea 2.2 requires it)"},
+        ErrorCase{R"("dhcp-queue-control": {"capacity": 10})",
+                  "Dhcp4/dhcp-queue-control: missing parameter 'enable-queue' (Kea 2.2 requires it)"},
+        ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_run_script.so",
+                                          "parameters": {"name": "/x.sh"}}])",
+                  "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/kea/hooks/libdhcp_run_script.so': "
+                  "run_script is not supported; it runs an external script on every lease event"},
+        ErrorCase{R"("hooks-libraries": [{"library": "libdhcp_flex_id.so"}])",
+                  "Dhcp4/hooks-libraries/0/library: hook library 'libdhcp_flex_id.so': flexible identifiers "
+                  "(flex_id) are not supported; they select reservations"},
+        ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_legal_log.so"}])",
+                  "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/kea/hooks/libdhcp_legal_log.so': "
+                  "forensic logging (legal_log) is not supported; it writes a lease audit trail"},
+        ErrorCase{R"("hooks-libraries": [{"library": "libdhcp_mysql_cb.so"}])",
+                  "Dhcp4/hooks-libraries/0/library: hook library 'libdhcp_mysql_cb.so': configuration backends are "
+                  "not supported yet (issue 13)"},
+        ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/hooks/kea-hook-runscript.so"}])",
+                  "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/hooks/kea-hook-runscript.so': not a "
+                  "library tandemd has built in, and tandemd cannot load Kea hook libraries; a hook can change "
+                  "answers, so it is refused (remove the entry if the library is not needed)"},
         ErrorCase{R"("client-classes": [{"name": "a", "option-def": []}])",
                   "Dhcp4/client-classes/0/option-def: custom option definitions are not supported yet"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "4o6-subnet": "2001:db8::/64"}])",
@@ -294,7 +347,7 @@ TEST(ConfigError, HookChecks) {
   EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"parameters": {}}])")), "Dhcp4/hooks-libraries/0: missing \"library\"");
   EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": 5}])")),
             "Dhcp4/hooks-libraries/0/library: expected a string, got integer");
-  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": "/x.so", "parameters": []}])")),
+  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": "/x/libdhcp_lease_cmds.so", "parameters": []}])")),
             "Dhcp4/hooks-libraries/0/parameters: expected a map, got a list");
 }
 

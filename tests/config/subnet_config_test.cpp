@@ -26,7 +26,7 @@ TEST(SubnetConfig, EveryKeyWithItsValue) {
       "match-client-id": false, "authoritative": true, "store-extended-info": true,
       "client-class": "lab", "require-client-classes": ["x"],
       "reservations-global": true, "reservations-in-subnet": false, "reservations-out-of-pool": true,
-      "ddns-send-updates": false, "hostname-char-set": "", "user-context": {"a": 1}, "comment": "s"}])"));
+      "ddns-send-updates": false, "hostname-char-set": "[^A-Za-z0-9.-]", "user-context": {"a": 1}, "comment": "s"}])"));
   ASSERT_EQ(cfg.subnets.size(), 1u);
   const Subnet4& s = cfg.subnets[0];
   EXPECT_EQ(s.id, 7u);
