@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -73,7 +74,8 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   if (auto type = r.string("type")) {
     if (*type == "mysql" || *type == "postgresql" || *type == "cql") {
       diag.error(r.pathOf("type"),
-                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile", *type));
+                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile",
+                             *type));
     } else if (*type != "memfile") {
       diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile)", *type));
     }
@@ -274,9 +276,11 @@ HookVerdict hookVerdict(std::string_view library) {
        {HookVerdict::kWarn, "its subnet4-*/network4-* commands are not implemented; the library is ignored "
                             "(answers are unaffected)"}},
       {"libdhcp_class_cmds.so",
-       {HookVerdict::kWarn, "its class-* commands are not implemented; the library is ignored (answers are unaffected)"}},
+       {HookVerdict::kWarn,
+        "its class-* commands are not implemented; the library is ignored (answers are unaffected)"}},
       {"libdhcp_perfmon.so",
-       {HookVerdict::kWarn, "performance monitoring is not implemented; the library is ignored (answers are unaffected)"}},
+       {HookVerdict::kWarn,
+        "performance monitoring is not implemented; the library is ignored (answers are unaffected)"}},
       {"libdhcp_mysql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
       {"libdhcp_pgsql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
       {"libdhcp_cb_cmds.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
@@ -291,12 +295,14 @@ HookVerdict hookVerdict(std::string_view library) {
        {HookVerdict::kError, "run_script is not supported; it runs an external script on every lease event"}},
       {"libdhcp_legal_log.so",
        {HookVerdict::kError, "forensic logging (legal_log) is not supported; it writes a lease audit trail"}},
-      {"libdhcp_limits.so", {HookVerdict::kError, "rate and lease limits (limits) are not supported; they drop answers"}},
+      {"libdhcp_limits.so",
+       {HookVerdict::kError, "rate and lease limits (limits) are not supported; they drop answers"}},
       {"libdhcp_lease_query.so", {HookVerdict::kError, "lease query (RFC 4388) is not supported"}},
       {"libdhcp_ping_check.so",
        {HookVerdict::kError, "ping check is not supported; it makes the server skip addresses that answer a ping"}},
       {"libdhcp_host_cache.so", {HookVerdict::kError, "host cache is not supported; it serves reservations"}},
-      {"libdhcp_radius.so", {HookVerdict::kError, "RADIUS is not supported; it authorizes clients and assigns addresses"}},
+      {"libdhcp_radius.so",
+       {HookVerdict::kError, "RADIUS is not supported; it authorizes clients and assigns addresses"}},
       {"libdhcp_ddns_gss_tsig.so", {HookVerdict::kError, "GSS-TSIG is a kea-dhcp-ddns library; DDNS is issue 14"}},
   };
   if (auto it = kKnown.find(base); it != kKnown.end()) return it->second;
@@ -401,7 +407,9 @@ void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag, 
 // checked as Kea 2.2 checks them and otherwise have no effect.
 void parseMultiThreading(const json& obj, const std::string& path, Diagnostics& diag) {
   ObjectReader r(obj, path, diag);
-  if (!r.has("enable-multi-threading")) diag.error(path, "missing parameter 'enable-multi-threading' (Kea 2.2 requires it)");
+  if (!r.has("enable-multi-threading")) {
+    diag.error(path, "missing parameter 'enable-multi-threading' (Kea 2.2 requires it)");
+  }
   r.boolean("enable-multi-threading");
   r.u32("thread-pool-size");
   r.u32("packet-queue-size");
@@ -534,7 +542,19 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     diag.error(r.pathOf("early-global-reservations-lookup"),
                "not supported yet (global reservations are looked up after subnet selection)");
   }
-  if (auto v = r.string("hostname-char-set")) cfg.hostnameCharSet = *v;
+  if (auto v = r.string("hostname-char-set")) {
+    // Kea compiles it (POSIX extended) when it first sanitizes a name; an invalid one makes
+    // that throw for every such query. Refused here: the engine relies on a valid one.
+    try {
+      std::regex check(*v, std::regex::extended);
+      cfg.hostnameCharSet = *v;
+    } catch (const std::regex_error&) {
+      diag.error(r.pathOf("hostname-char-set"),
+                 fmt::format("'{}' is not a valid regular expression (Kea 2.2 accepts it, then fails on every "
+                             "query that carries a host name)",
+                             *v));
+    }
+  }
   if (auto v = r.string("hostname-char-replacement")) cfg.hostnameCharReplacement = *v;
   if (auto v = r.u32("offer-lifetime")) {
     // Newer Kea's offer-lifetime 0 means "do not hold offered addresses"; tandemd always
