@@ -62,6 +62,34 @@ std::string PeerUrl::hostPort() const {
   return ipv6 ? fmt::format("[{}]:{}", host, effectivePort()) : fmt::format("{}:{}", host, effectivePort());
 }
 
+std::string PeerUrl::addressText() const {
+  return fmt::format("{}://{}{}", https ? "https" : "http", hostPort(), path);
+}
+
+namespace {
+// Letters, digits and hyphens in dot-separated labels of 1..63 characters, not starting or
+// ending with a hyphen, 253 characters at most (RFC 1123 2.1); the last label is not all
+// digits (RFC 3696 2), so a mistyped address such as 198.18.0.256 is no name.
+bool isDnsName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  if (name.back() == '.') name.remove_suffix(1);
+  const std::string_view last = name.substr(name.rfind('.') == std::string_view::npos ? 0 : name.rfind('.') + 1);
+  if (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string_view::npos) dot = name.size();
+    const std::string_view label = name.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+}  // namespace
+
 Result<PeerUrl> parsePeerUrl(std::string_view text) {
   PeerUrl u;
   u.text = std::string(text);
@@ -90,14 +118,16 @@ Result<PeerUrl> parsePeerUrl(std::string_view text) {
   }
   if (hostPart.empty()) return bad("hostname is empty");
   u.host = std::string(hostPart);
-  // Kea resolves nothing: the host must be an address literal (ha_config.cc validate()).
+  // Kea 2.2 wants an address literal; tandemd also accepts a DNS name (RFC 1123 2.1 syntax),
+  // resolved by the daemon at start-up.
   if (u.ipv6) {
     in6_addr a6{};
     if (inet_pton(AF_INET6, u.host.c_str(), &a6) != 1) {
       return bad(fmt::format("'{}' is not an IPv6 address", u.host));
     }
   } else if (!Ipv4::parse(u.host)) {
-    return bad(fmt::format("host '{}' is not an IP address (DNS names are not allowed)", u.host));
+    if (!isDnsName(u.host)) return bad(fmt::format("host '{}' is neither an IP address nor a DNS name", u.host));
+    u.hostname = u.host;
   }
   if (!rest.empty() && rest.front() == ':') {
     rest.remove_prefix(1);

@@ -32,11 +32,15 @@ std::string_view toString(PauseMode p) noexcept;
 std::optional<HaMode> parseHaMode(std::string_view text) noexcept;
 std::optional<Role> parseRole(std::string_view text) noexcept;
 
-// A peer URL: scheme://ip-literal[:port][/path]. Kea refuses DNS names here.
+// A peer URL: scheme://host[:port][/path]. Kea 2.2 accepts only address literals; tandemd
+// also takes a DNS name, which the daemon resolves at start-up (pure code resolves nothing).
 struct PeerUrl {
   bool https = false;
-  std::string host;        // IPv4 dotted quad, or IPv6 without the brackets
+  std::string host;        // IPv4 dotted quad, or IPv6 without the brackets (once resolved)
   bool ipv6 = false;
+  // The DNS name as written when the URL has one ("" for an address literal). Until the
+  // daemon resolves it, host holds the name too.
+  std::string hostname;
   std::uint16_t port = 0;  // as written; effectivePort() applies the scheme default
   std::string path = "/";
   std::string text;        // the URL as configured
@@ -44,6 +48,9 @@ struct PeerUrl {
   bool operator==(const PeerUrl&) const = default;
 
   std::uint16_t effectivePort() const noexcept { return port != 0 ? port : (https ? 443 : 80); }
+  bool resolved() const noexcept { return hostname.empty() || host != hostname; }
+  // The URL with the host replaced by its address ("http://198.18.0.2:8001/").
+  std::string addressText() const;
   // "198.18.0.1:8001" / "[2001:db8::1]:8001" for Host headers and bind addresses.
   std::string hostPort() const;
 };

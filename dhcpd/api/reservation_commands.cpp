@@ -66,20 +66,19 @@ json* reservationsIn(json& doc, const config::Dhcp4Config& cfg, std::uint32_t su
     if (!dhcp4.contains("reservations")) dhcp4["reservations"] = json::array();
     return &dhcp4["reservations"];
   }
-  auto& subnets = dhcp4["subnet4"];
-  if (!subnets.is_array()) return nullptr;
   json* entry = nullptr;
-  for (auto& s : subnets) {
-    if (s.is_object() && s.contains("id") && s["id"].is_number_integer() && s["id"].get<std::int64_t>() == subnetId) {
-      entry = &s;
-      break;
-    }
+  // The parser records where each subnet is (top-level "subnet4" or a shared network's).
+  for (const auto& sn : cfg.subnets) {
+    if (sn.id != subnetId || sn.sourcePointer.empty()) continue;
+    const json::json_pointer ptr(sn.sourcePointer);
+    if (doc.contains(ptr) && doc[ptr].is_object()) entry = &doc[ptr];
   }
-  // Subnets without an explicit "id" are numbered by position (Kea 2.2 auto-assignment),
-  // so the typed config's order maps back onto the document's list.
-  if (!entry && subnets.size() == cfg.subnets.size()) {
-    for (std::size_t i = 0; i < cfg.subnets.size(); ++i) {
-      if (cfg.subnets[i].id == subnetId && !subnets[i].contains("id")) entry = &subnets[i];
+  if (auto subnets = dhcp4.find("subnet4"); !entry && subnets != dhcp4.end() && subnets->is_array()) {
+    for (auto& s : *subnets) {
+      if (s.is_object() && s.contains("id") && s["id"].is_number_integer() && s["id"].get<std::int64_t>() == subnetId) {
+        entry = &s;
+        break;
+      }
     }
   }
   if (!entry) return nullptr;
@@ -118,18 +117,24 @@ std::vector<HostRef> allHosts(ServerControl& control) {
   if (auto g = dhcp4.find("reservations"); g != dhcp4.end() && g->is_array()) {
     for (const auto& h : *g) out.push_back({0, &h});
   }
-  auto subnets = dhcp4.find("subnet4");
-  if (subnets == dhcp4.end() || !subnets->is_array()) return out;
-  for (std::size_t i = 0; i < subnets->size(); ++i) {
-    const auto& s = (*subnets)[i];
-    std::uint32_t id = 0;
-    if (s.contains("id") && s["id"].is_number_integer()) {
-      id = s["id"].get<std::uint32_t>();
-    } else if (i < cfg.subnets.size()) {
-      id = cfg.subnets[i].id;
+  // Each subnet where the parser found it: shared networks' subnets, then "subnet4".
+  auto top = dhcp4.find("subnet4");
+  for (const auto& sn : cfg.subnets) {
+    const json* s = nullptr;
+    if (!sn.sourcePointer.empty()) {
+      const json::json_pointer ptr(sn.sourcePointer);
+      if (cfg.source.contains(ptr)) s = &cfg.source[ptr];
+    } else if (top != dhcp4.end() && top->is_array()) {
+      // A configuration built in code: find the subnet by its "id".
+      for (const auto& e : *top) {
+        if (e.is_object() && e.contains("id") && e["id"].is_number_integer() && e["id"].get<std::int64_t>() == sn.id) {
+          s = &e;
+        }
+      }
     }
-    if (auto r = s.find("reservations"); r != s.end() && r->is_array()) {
-      for (const auto& h : *r) out.push_back({id, &h});
+    if (!s || !s->is_object()) continue;
+    if (auto r = s->find("reservations"); r != s->end() && r->is_array()) {
+      for (const auto& h : *r) out.push_back({sn.id, &h});
     }
   }
   return out;
@@ -209,7 +214,12 @@ bool leaseBelongsTo(const Lease& lease, const Identifier& id) {
   if (id.type == "hw-address") return std::equal(id.bytes.begin(), id.bytes.end(), lease.hwAddr.view().begin(),
                                                  lease.hwAddr.view().end());
   if (id.type == "client-id") return lease.clientId == id.bytes;
-  return false;
+  // RFC 4361: a client-id of type 255 carries the DUID after a 4-byte IAID.
+  if (id.type == "duid") {
+    return lease.clientId.size() > 5 && lease.clientId[0] == 255 &&
+           std::equal(id.bytes.begin(), id.bytes.end(), lease.clientId.begin() + 5, lease.clientId.end());
+  }
+  return false;  // circuit-id and flex-id are not recorded in leases
 }
 
 json reservationAdd(ServerControl& control, const json& args) {
@@ -259,7 +269,8 @@ json reservationAdd(ServerControl& control, const json& args) {
                                              " to the IPv4 subnet id '" + std::to_string(*sid) +
                                              "' as this host has already been added");
     }
-    if (address && addressOf(*h.host) == address) {
+    // With ip-reservations-unique false Kea lets several hosts reserve one address.
+    if (address && cfg.ipReservationsUnique && addressOf(*h.host) == address) {
       return makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
                                              " to the IPv4 subnet id '" + std::to_string(*sid) +
                                              "' for the address " + address->toString() +

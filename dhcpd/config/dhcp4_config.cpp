@@ -563,13 +563,21 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     else cfg.offerLifetime = *v;
   }
   if (auto ids = r.stringList("host-reservation-identifiers")) {
-    static const std::set<std::string> kKnown{"hw-address", "duid", "circuit-id", "client-id", "flex-id"};
+    const std::string listPath = r.pathOf("host-reservation-identifiers");
+    if (ids->empty()) diag.error(listPath, "the list must name at least one identifier type");
+    std::vector<HostIdType> order;
     for (std::size_t i = 0; i < ids->size(); ++i) {
-      if (!kKnown.contains((*ids)[i])) {
-        diag.error(joinPath(r.pathOf("host-reservation-identifiers"), std::to_string(i)),
-                   fmt::format("'{}' is not a host reservation identifier type", (*ids)[i]));
+      const std::string p = joinPath(listPath, std::to_string(i));
+      auto t = hostIdTypeFromString((*ids)[i]);
+      if (!t) {
+        diag.error(p, fmt::format("'{}' is not a host reservation identifier type", (*ids)[i]));
+      } else if (std::find(order.begin(), order.end(), *t) != order.end()) {
+        diag.error(p, fmt::format("duplicate host identifier '{}'", (*ids)[i]));
+      } else {
+        order.push_back(*t);
       }
     }
+    if (!order.empty()) cfg.hostReservationIdentifiers = std::move(order);
   }
 
   r.ignore("statistic-default-sample-count");
@@ -594,9 +602,6 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
   if (const json* defs = r.array("option-def"); defs && !defs->empty()) {
     diag.error(r.pathOf("option-def"), "custom option definitions are not supported yet");
-  }
-  if (const json* nets = r.array("shared-networks"); nets && !nets->empty()) {
-    diag.error(r.pathOf("shared-networks"), "shared networks are not supported yet; list their subnets in \"subnet4\"");
   }
 
   if (const json* o = r.object("interfaces-config")) parseInterfaces(*o, r.pathOf("interfaces-config"), diag, cfg);
@@ -625,6 +630,43 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
 }
 
 }  // namespace
+
+std::string_view toString(HostIdType t) noexcept {
+  switch (t) {
+    case HostIdType::HwAddress: return "hw-address";
+    case HostIdType::Duid: return "duid";
+    case HostIdType::CircuitId: return "circuit-id";
+    case HostIdType::ClientId: return "client-id";
+    case HostIdType::FlexId: return "flex-id";
+  }
+  return "unknown";
+}
+
+std::optional<HostIdType> hostIdTypeFromString(std::string_view s) noexcept {
+  for (auto t : {HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId, HostIdType::ClientId,
+                 HostIdType::FlexId}) {
+    if (toString(t) == s) return t;
+  }
+  return std::nullopt;
+}
+
+HostIdType Reservation::identifierType() const noexcept {
+  if (hwAddr) return HostIdType::HwAddress;
+  if (!duid.empty()) return HostIdType::Duid;
+  if (!circuitId.empty()) return HostIdType::CircuitId;
+  if (!flexId.empty()) return HostIdType::FlexId;
+  return HostIdType::ClientId;
+}
+
+std::vector<std::uint8_t> Reservation::identifier() const {
+  switch (identifierType()) {
+    case HostIdType::HwAddress: return {hwAddr->bytes.begin(), hwAddr->bytes.begin() + hwAddr->length};
+    case HostIdType::Duid: return duid;
+    case HostIdType::CircuitId: return circuitId;
+    case HostIdType::FlexId: return flexId;
+    default: return clientId;
+  }
+}
 
 std::string resolvePath(const ParseContext& ctx, std::string_view path) {
   if (path.empty()) return {};
@@ -657,7 +699,15 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
   if (const json* list = r.array("reservations")) {
     parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, diag, cfg.reservations);
   }
-  if (const json* list = r.array("subnet4")) parseSubnets(*list, r.pathOf("subnet4"), cfg, flags, diag, cfg.subnets);
+  // Kea parses "shared-networks" before "subnet4": their subnets take the first auto-ids.
+  const SubnetDefaults defaults = globalSubnetDefaults(cfg, flags);
+  SubnetRegistry registry;
+  if (const json* list = r.array("shared-networks")) {
+    parseSharedNetworks(*list, r.pathOf("shared-networks"), defaults, registry, diag, cfg);
+  }
+  if (const json* list = r.array("subnet4")) {
+    parseSubnets(*list, r.pathOf("subnet4"), defaults, cfg.ipReservationsUnique, registry, diag, cfg.subnets);
+  }
   const bool globalReservationsUsed =
       cfg.reservationsGlobal ||
       std::any_of(cfg.subnets.begin(), cfg.subnets.end(), [](const Subnet4& s) { return s.reservationsGlobal; });
@@ -682,7 +732,7 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
 
 Result<Dhcp4Config> parseDhcp4Config(std::string_view text, const ParseContext& ctx) {
   std::vector<std::string> syntaxWarnings;
-  auto doc = parseJsonWithComments(text, &syntaxWarnings);
+  auto doc = parseJsonWithComments(text, &syntaxWarnings, ctx.readInclude ? &ctx.readInclude : nullptr);
   if (!doc) return doc.error();
   auto cfg = parseDhcp4Config(doc.value(), ctx);
   if (!cfg) return cfg;

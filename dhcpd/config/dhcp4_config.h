@@ -2,6 +2,7 @@
 // Typed form of Kea's "Dhcp4" JSON configuration. parseDhcp4Config() fills it; every error
 // and warning names its JSON path ("Dhcp4/subnet4/0/pools/1/pool: ...").
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,9 +25,18 @@ struct OptionData {
   bool csvFormat = true;      // how "data" was written (kept for config-get style output)
 };
 
+// Kea's DHCPv4 host identifier types (host-reservation-identifiers).
+enum class HostIdType : std::uint8_t { HwAddress, Duid, CircuitId, ClientId, FlexId };
+std::string_view toString(HostIdType t) noexcept;
+std::optional<HostIdType> hostIdTypeFromString(std::string_view s) noexcept;
+
 struct Reservation {
-  std::optional<HwAddr> hwAddr;
-  std::vector<std::uint8_t> clientId;  // empty = not by client-id
+  // Exactly one identifier is set (Kea: one per host).
+  std::optional<HwAddr> hwAddr;        // matched on the address bytes only, as Kea does
+  std::vector<std::uint8_t> clientId;  // option 61 as sent (type byte included); empty = not by client-id
+  std::vector<std::uint8_t> duid;      // RFC 4361 DUID: option 61 of type 255 after its IAID
+  std::vector<std::uint8_t> circuitId; // option 82 sub-option 1 (RFC 3046)
+  std::vector<std::uint8_t> flexId;    // flex_id hook identifier; never matches without that hook
   std::optional<Ipv4> address;
   std::string hostname;
   std::vector<OptionData> options;
@@ -35,6 +45,9 @@ struct Reservation {
   std::string serverHostname;          // sname for this host ("" = not set)
   std::string bootFileName;            // file for this host ("" = not set)
   nlohmann::json source;               // the original JSON (for reservation-get)
+
+  HostIdType identifierType() const noexcept;
+  std::vector<std::uint8_t> identifier() const;  // bytes of the set identifier (hw-address: the address bytes)
 };
 
 struct Pool {
@@ -50,9 +63,16 @@ struct Pool {
 struct Subnet4 {
   std::uint32_t id = 0;                // given, or assigned 1, 2, ... in order as Kea 2.2 does
   Prefix4 prefix;
+  // Name of the shared network holding this subnet ("" = none); see SharedNetwork4.
+  std::string sharedNetwork;
+  // Where the subnet is in the source document (JSON pointer, e.g. "/Dhcp4/subnet4/0" or
+  // "/Dhcp4/shared-networks/1/subnet4/0"); used by the reservation commands.
+  std::string sourcePointer;
   std::vector<Pool> pools;
   std::vector<OptionData> options;
   std::vector<Reservation> reservations;
+  // The subnet's own "relay" and "interface" (not inherited: Kea falls back to the shared
+  // network's values only when the subnet sets none, at subnet selection).
   std::vector<Ipv4> relayAddresses;    // "relay": {"ip-addresses": [...]}
   std::string interface;               // "interface": bind to an interface (local clients)
   std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer;  // effective
@@ -68,6 +88,19 @@ struct Subnet4 {
   // Which host reservations apply (effective; Kea 2.2 defaults: global off, in-subnet on).
   bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
   bool storeExtendedInfo = false;      // effective
+};
+
+// Kea "shared-networks" entry: several subnets on one link. Its scalar settings are already
+// folded into its subnets' effective values (global > shared network > subnet); what stays
+// here is what Kea looks up at the network level itself.
+struct SharedNetwork4 {
+  std::string name;
+  std::vector<OptionData> options;     // between subnet and global in option precedence
+  std::vector<Ipv4> relayAddresses;    // used for subnets without their own relay
+  std::string interface;               // used for subnets without their own interface
+  std::string clientClass;             // only members may use any subnet of the network
+  std::vector<std::string> requireClientClasses;
+  std::vector<std::uint32_t> subnetIds;  // ascending (Kea iterates a network's subnets by id)
 };
 
 struct InterfaceSpec {
@@ -145,7 +178,13 @@ struct Dhcp4Config {
   std::string outboundInterface = "same-as-inbound";  // interfaces-config/outbound-interface
   std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
   nlohmann::json clientClasses = nlohmann::json::array();  // raw entries; expressions not evaluated
+  // Every subnet, those of shared networks included (they come first, as Kea parses
+  // "shared-networks" before "subnet4" and numbers auto-ids in that order).
   std::vector<Subnet4> subnets;
+  std::vector<SharedNetwork4> sharedNetworks;
+  // host-reservation-identifiers: the order identifiers are tried in (Kea 2.2 default).
+  std::vector<HostIdType> hostReservationIdentifiers{HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId,
+                                                     HostIdType::ClientId};
   std::vector<OptionData> options;     // global option-data
   std::vector<Reservation> reservations;  // global reservations
   std::vector<ControlSocket> controlSockets;
@@ -158,12 +197,18 @@ struct Dhcp4Config {
   std::vector<std::string> warnings;   // "Dhcp4/foo: unknown key ignored"
 };
 
+// Reads an included file (<?include "path"?>); the daemon resolves path as kea-dhcp4 2.2 does
+// (relative to the working directory). Pure code never opens files itself.
+using IncludeReader = std::function<Result<std::string>(const std::string& path)>;
+
 struct ParseContext {
   // Directory that relative paths resolve against. kea-dhcp4 2.2 resolves relative paths
   // in the config (lease file, control socket, log output) against its working directory.
   std::string baseDir;
   // Default lease file when lease-database has no "name" (Kea: <localstatedir>/lib/kea/kea-leases4.csv).
   std::string defaultLeaseFile = "/var/lib/kea/kea-leases4.csv";
+  // Reader for <?include?> directives; without one an include is an error.
+  IncludeReader readInclude;
 };
 
 // Accepts the document with comments (//, /* */, #) as Kea does. Returns the typed config
@@ -183,5 +228,8 @@ struct ParseContext {
 // Same; Kea's syntax warnings (a trailing comma before } or ]) are appended to *warnings.
 // Duplicate keys in one object are an error, as in Kea.
 [[nodiscard]] Result<nlohmann::json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings);
+// Same, expanding <?include "path"?> directives (nested up to Kea's limit) with includes.
+[[nodiscard]] Result<nlohmann::json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings,
+                                                           const IncludeReader* includes);
 
 }  // namespace tandem::config

@@ -1,8 +1,10 @@
 // Kea's configuration syntax is JSON plus comments (`//`, `/* */`, `#`), tolerated trailing
-// commas (a warning) and `<?include "file"?>` directives. Comments are blanked in place so
-// byte offsets, and therefore line:column in errors, stay those of the operator's file.
+// commas (a warning) and `<?include "file"?>` directives (the file's text replaces the
+// directive, as Kea's lexer does). Comments are blanked so line:column in errors stay those of
+// the operator's file; positions inside an included file are reported with its name.
 #include <fmt/format.h>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,54 +38,133 @@ std::string where(std::string_view text, std::size_t offset) {
   return fmt::format("line {}, column {}", lc.line, lc.column);
 }
 
+// The expanded text is made of pieces of the main file and of included files; positions in
+// it map back to the file they came from, so errors name the operator's file and line.
+class SourceMap {
+ public:
+  struct Piece {
+    std::size_t outStart;      // where the piece starts in the expanded text
+    const std::string* text;   // the file's original text
+    std::string file;          // "" for the main document
+    std::size_t srcStart;      // where the piece starts in that text
+  };
+
+  const std::string* keep(std::string text) {
+    texts_.push_back(std::make_unique<std::string>(std::move(text)));
+    return texts_.back().get();
+  }
+  void begin(std::size_t outStart, const std::string* text, std::string file, std::size_t srcStart) {
+    pieces_.push_back(Piece{outStart, text, std::move(file), srcStart});
+  }
+  // "line L, column C" in the main document, "FILE line L, column C" in an included one.
+  std::string where(std::size_t outPos) const {
+    const Piece* p = nullptr;
+    for (const auto& q : pieces_) {
+      if (q.outStart <= outPos) p = &q;
+    }
+    if (!p) return tandem::config::where("", 0);
+    const std::string at = tandem::config::where(*p->text, p->srcStart + (outPos - p->outStart));
+    return p->file.empty() ? at : p->file + " " + at;
+  }
+
+ private:
+  std::vector<std::unique_ptr<std::string>> texts_;
+  std::vector<Piece> pieces_;
+};
+
 void blank(std::string& s, std::size_t from, std::size_t to) {
   for (std::size_t i = from; i < to; ++i) {
     if (s[i] != '\n') s[i] = ' ';
   }
 }
 
-// Blanks comments outside strings; reports unterminated comments and include directives.
-Result<std::string> stripComments(std::string_view text) {
-  std::string out(text);
-  std::size_t i = 0;
-  const std::size_t n = out.size();
-  while (i < n) {
-    const char c = out[i];
-    if (c == '"') {
-      // Skip the string, honouring escapes, so "http://x" and "#1" stay intact.
-      ++i;
-      while (i < n && out[i] != '"') i += (out[i] == '\\') ? 2 : 1;
-      ++i;
-      continue;
-    }
-    if (c == '#' || (c == '/' && i + 1 < n && out[i + 1] == '/')) {
-      std::size_t end = out.find('\n', i);
-      if (end == std::string::npos) end = n;
-      blank(out, i, end);
-      i = end;
-      continue;
-    }
-    if (c == '/' && i + 1 < n && out[i + 1] == '*') {
-      std::size_t end = out.find("*/", i + 2);
-      if (end == std::string::npos) {
-        return makeError(fmt::format("{}: comment not closed", where(text, i)));
+// Kea's lexer allows at most this many files open at once (the main one included).
+constexpr int kMaxIncludeDepth = 10;
+
+struct Expander {
+  const IncludeReader* reader;
+  SourceMap& map;
+  std::string out;
+
+  // Appends text (the file `file`, "" for the main document) to out with its comments
+  // blanked, splicing in <?include "path"?> directives found outside strings and comments.
+  Result<void> expand(const std::string* text, const std::string& file, int depth) {
+    const std::string& t = *text;
+    const std::size_t n = t.size();
+    std::size_t i = 0;
+    map.begin(out.size(), text, file, 0);
+    auto at = [&](std::size_t pos) {
+      const std::string w = where(t, pos);
+      return file.empty() ? w : file + " " + w;
+    };
+    while (i < n) {
+      const char c = t[i];
+      if (c == '"') {
+        // Copy the string, honouring escapes, so "http://x" and "#1" stay intact.
+        std::size_t j = i + 1;
+        while (j < n && t[j] != '"') j += (t[j] == '\\') ? 2 : 1;
+        j = std::min(j + 1, n);
+        out.append(t, i, j - i);
+        i = j;
+        continue;
       }
-      blank(out, i, end + 2);
-      i = end + 2;
-      continue;
+      if (c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
+        std::size_t end = t.find('\n', i);
+        if (end == std::string::npos) end = n;
+        out.append(end - i, ' ');
+        i = end;
+        continue;
+      }
+      if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+        std::size_t end = t.find("*/", i + 2);
+        if (end == std::string::npos) return makeError(fmt::format("{}: comment not closed", at(i)));
+        const std::size_t from = out.size();
+        out.append(t, i, end + 2 - i);
+        blank(out, from, out.size());
+        i = end + 2;
+        continue;
+      }
+      if (c == '<' && i + 1 < n && t[i + 1] == '?') {
+        // Kea's lexer: "<?", blanks, "include", blanks, a quoted file name, blanks, "?>".
+        auto skipBlanks = [&](std::size_t k) {
+          while (k < n && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r' || t[k] == '\n')) ++k;
+          return k;
+        };
+        std::size_t k = skipBlanks(i + 2);
+        if (t.compare(k, 7, "include") != 0) return makeError(fmt::format("{}: unknown directive", at(i)));
+        k = skipBlanks(k + 7);
+        if (k >= n || t[k] != '"') return makeError(fmt::format("{}: include directive without a quoted file name", at(i)));
+        const std::size_t close = t.find_first_of("\"\n", k + 1);
+        if (close == std::string::npos || t[close] != '"' || close == k + 1) {
+          return makeError(fmt::format("{}: include directive without a quoted file name", at(i)));
+        }
+        const std::string path = t.substr(k + 1, close - k - 1);
+        k = skipBlanks(close + 1);
+        if (t.compare(k, 2, "?>") != 0) return makeError(fmt::format("{}: Directive not closed.", at(i)));
+        const std::size_t after = k + 2;
+        if (depth + 1 >= kMaxIncludeDepth) return makeError(fmt::format("{}: Too many nested include.", at(i)));
+        if (!reader || !*reader) {
+          return makeError(fmt::format("{}: Can't open include file {} (includes are read only from files)", at(i), path));
+        }
+        auto included = (*reader)(path);
+        if (!included) {
+          return makeError(fmt::format("{}: Can't open include file {}: {}", at(i), path, included.error().message));
+        }
+        const std::string* kept = map.keep(std::move(included.value()));
+        if (auto r = expand(kept, path, depth + 1); !r) return r;
+        map.begin(out.size(), text, file, after);
+        i = after;
+        continue;
+      }
+      out.push_back(c);
+      ++i;
     }
-    if (c == '<' && i + 1 < n && out[i + 1] == '?') {
-      return makeError(fmt::format(
-          "{}: <?include ...?> directives are not supported yet; merge the included file into the configuration",
-          where(text, i)));
-    }
-    ++i;
+    return {};
   }
-  return out;
-}
+};
 
 // Kea accepts a comma before } or ] with a syntax warning; JSON does not, so blank it.
-void blankTrailingCommas(std::string& s, std::string_view original, std::vector<std::string>* warnings) {
+void blankTrailingCommas(std::string& s, const SourceMap& map, std::vector<std::string>* warnings) {
   const std::size_t n = s.size();
   std::size_t i = 0;
   while (i < n) {
@@ -102,7 +183,7 @@ void blankTrailingCommas(std::string& s, std::string_view original, std::vector<
       if (afterValue && j != std::string::npos && (s[j] == '}' || s[j] == ']')) {
         if (warnings) {
           warnings->push_back(fmt::format("{}: extraneous comma; a piece of configuration may have been omitted",
-                                          where(original, i)));
+                                          map.where(i)));
         }
         s[i] = ' ';
       }
@@ -227,21 +308,28 @@ std::string explanation(const std::string& what) {
 
 }  // namespace
 
-Result<json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings) {
-  auto stripped = stripComments(text);
-  if (!stripped) return stripped.error();
-  std::string& s = stripped.value();
-  blankTrailingCommas(s, text, warnings);
+Result<json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings,
+                                   const IncludeReader* includes) {
+  SourceMap map;
+  Expander expander{includes, map, {}};
+  expander.out.reserve(text.size());
+  if (auto r = expander.expand(map.keep(std::string(text)), "", 0); !r) return r.error();
+  std::string& s = expander.out;
+  blankTrailingCommas(s, map, warnings);
 
   StrictDomBuilder builder;
   const bool ok = json::sax_parse(s, &builder, json::input_format_t::json, /*strict=*/true);
   if (!ok) {
     if (!builder.duplicate().empty()) return makeError(builder.duplicate());
-    return makeError(fmt::format("{}: {}", where(text, builder.syntaxPosition()), explanation(builder.syntaxMessage())));
+    return makeError(fmt::format("{}: {}", map.where(builder.syntaxPosition()), explanation(builder.syntaxMessage())));
   }
   return std::move(builder.root());
 }
 
-Result<json> parseJsonWithComments(std::string_view text) { return parseJsonWithComments(text, nullptr); }
+Result<json> parseJsonWithComments(std::string_view text, std::vector<std::string>* warnings) {
+  return parseJsonWithComments(text, warnings, nullptr);
+}
+
+Result<json> parseJsonWithComments(std::string_view text) { return parseJsonWithComments(text, nullptr, nullptr); }
 
 }  // namespace tandem::config

@@ -1,6 +1,9 @@
 #pragma once
 // Pieces of the Dhcp4 parser shared between its translation units (not a public API).
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -27,9 +30,40 @@ struct ReservationFlags {
 };
 void parseReservationFlags(ObjectReader& r, ReservationFlags& flags);
 
-// The whole "subnet4" list, with Kea's inheritance of global values already applied.
-void parseSubnets(const nlohmann::json& list, const std::string& path, const Dhcp4Config& globals,
-                  const ReservationFlags& flags, Diagnostics& diag, std::vector<Subnet4>& out);
+// The values a subnet inherits when it does not set them: the global ones, or the global ones
+// overridden by its shared network's (Kea: global > shared network > subnet).
+struct SubnetDefaults {
+  std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer, minValidLifetime, maxValidLifetime;
+  bool calculateTeeTimes = false;
+  double t1Percent = 0.5, t2Percent = 0.875;
+  bool matchClientId = true, authoritative = false, storeExtendedInfo = false;
+  std::optional<Ipv4> nextServer;
+  std::string serverHostname, bootFileName;
+  ReservationFlags flags;
+  const Dhcp4Config* globals = nullptr;  // for checks against global values (hostname-char-set)
+};
+SubnetDefaults globalSubnetDefaults(const Dhcp4Config& g, const ReservationFlags& flags);
+
+// Subnet ids and prefixes are unique across "subnet4" and every shared network's list; Kea's
+// auto-numbering of subnets without "id" runs across all of them in parse order.
+struct SubnetRegistry {
+  std::uint32_t nextAutoId = 1;
+  std::map<std::uint32_t, std::string> idOwners;
+  std::map<std::pair<std::uint32_t, std::uint8_t>, std::string> prefixOwners;
+};
+
+// A "subnet4" list (top level, or a shared network's when network is given), with Kea's
+// inheritance already applied.
+void parseSubnets(const nlohmann::json& list, const std::string& path, const SubnetDefaults& defaults, bool ipUnique,
+                  SubnetRegistry& registry, Diagnostics& diag, std::vector<Subnet4>& out,
+                  const SharedNetwork4* network = nullptr);
+
+// "shared-networks": appends the networks to cfg.sharedNetworks and their subnets to cfg.subnets.
+void parseSharedNetworks(const nlohmann::json& list, const std::string& path, const SubnetDefaults& globals,
+                         SubnetRegistry& registry, Diagnostics& diag, Dhcp4Config& cfg);
+
+// JSON path "Dhcp4/subnet4/0" -> JSON pointer "/Dhcp4/subnet4/0".
+std::string jsonPointerOf(const std::string& path);
 
 // Kea's lease caching ("cache-threshold", "cache-max-age" at global or subnet scope): a
 // renewal of a young enough lease is answered with the lease's remaining lifetime instead of

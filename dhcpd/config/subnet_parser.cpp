@@ -60,17 +60,16 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
   Reservation res;
   res.source = entry;
 
-  static constexpr std::string_view kIdentifiers[] = {"hw-address", "client-id", "duid", "circuit-id", "flex-id"};
+  static constexpr std::string_view kIdentifiers[] = {"hw-address", "duid", "circuit-id", "client-id", "flex-id"};
   std::vector<std::string_view> given;
   for (auto id : kIdentifiers) {
     if (r.has(id)) given.push_back(id);
   }
   if (given.empty()) {
-    diag.error(path, "a reservation needs an identifier: hw-address or client-id");
+    diag.error(path, "a reservation needs an identifier: hw-address, duid, circuit-id, client-id or flex-id");
   } else if (given.size() > 1) {
-    r.ignore(given[0]);
-    r.ignore(given[1]);
-    diag.error(path, fmt::format("'{}' and '{}' are mutually exclusive", given[0], given[1]));
+    for (auto id : given) r.ignore(id);
+    diag.error(path, fmt::format("'{}' and '{}' are mutually exclusive (one identifier per host)", given[0], given[1]));
   }
   std::string identifierKey, identifierPath;
   if (auto hw = r.string("hw-address")) {
@@ -83,25 +82,33 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
       identifierKey = "hw-address " + parsed->toString();
     }
   }
-  if (auto cid = r.string("client-id")) {
-    identifierPath = r.pathOf("client-id");
-    auto parsed = parseIdentifier(*cid);
-    if (!parsed) {
-      diag.error(identifierPath, fmt::format("'{}' is not a valid client identifier (hex or 'text')", *cid));
-    } else {
-      res.clientId = std::move(*parsed);
-      identifierKey = "client-id " + toHexColon(res.clientId);
+  // The other identifiers: hex or 'quoted text', as Kea's Host accepts them.
+  const std::pair<std::string_view, std::vector<std::uint8_t>*> byteIds[] = {
+      {"duid", &res.duid}, {"circuit-id", &res.circuitId}, {"client-id", &res.clientId}, {"flex-id", &res.flexId}};
+  for (auto [key, target] : byteIds) {
+    auto text = r.string(key);
+    if (!text) continue;
+    identifierPath = r.pathOf(key);
+    if (text->empty()) {
+      diag.error(identifierPath, "empty host identifier used");
+      continue;
     }
-  }
-  for (auto unsupported : {"duid", "circuit-id", "flex-id"}) {
-    r.reject(unsupported, "identifier type not supported yet (reservations match by hw-address or client-id)");
+    auto parsed = parseIdentifier(*text);
+    if (!parsed) {
+      diag.error(identifierPath, fmt::format("invalid host identifier value '{}' (hex or 'text')", *text));
+      continue;
+    }
+    *target = std::move(*parsed);
+    identifierKey = fmt::format("{} {}", key, toHexColon(*target));
   }
 
   if (auto ip = r.string("ip-address")) {
     auto a = Ipv4::parse(*ip);
     if (!a) {
       diag.error(r.pathOf("ip-address"), fmt::format("'{}' is not a valid IPv4 address", *ip));
-    } else if (!a->isZero()) {  // Kea: 0.0.0.0 means "no address reserved"
+    } else if (a->isZero()) {
+      diag.error(r.pathOf("ip-address"), "must not make reservation for the '0.0.0.0' address");
+    } else {
       res.address = *a;
       if (subnet && !subnet->prefix.contains(*a)) {
         diag.error(r.pathOf("ip-address"),
@@ -121,6 +128,13 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
   if (auto s = r.string("boot-file-name")) res.bootFileName = *s;
   r.finish();
   if (diag.errorCount() != errorsBefore) return std::nullopt;
+  // Kea 2.2 refuses a host that reserves nothing at all.
+  if (!res.address && res.hostname.empty() && res.options.empty() && res.clientClasses.empty() && !res.nextServer &&
+      res.serverHostname.empty() && res.bootFileName.empty()) {
+    diag.error(path, "the reservation must include at least one resource, i.e. hostname, IPv4 address, options, "
+                     "client-classes, next-server, server-hostname or boot-file-name");
+    return std::nullopt;
+  }
 
   // Kea refuses two hosts with the same identifier, and (ip-reservations-unique) two
   // hosts with the same address, in one subnet (or among the global reservations).
@@ -146,12 +160,13 @@ std::optional<Ipv4> parseAddress(ObjectReader& r, std::string_view key) {
   return a;
 }
 
-void parseRelay(const json& relay, const std::string& path, Diagnostics& diag, Subnet4& s) {
+void parseRelay(const json& relay, const std::string& path, Diagnostics& diag, std::vector<Ipv4>& out) {
   ObjectReader r(relay, path, diag);
   if (r.has("ip-address") && r.has("ip-addresses")) {
     diag.error(path, "specify either \"ip-address\" or \"ip-addresses\", not both");
   }
-  if (auto a = parseAddress(r, "ip-address")) s.relayAddresses.push_back(*a);
+  // "ip-address" is Kea's deprecated single-address form.
+  if (auto a = parseAddress(r, "ip-address")) out.push_back(*a);
   if (auto list = r.stringList("ip-addresses")) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       auto a = Ipv4::parse((*list)[i]);
@@ -159,7 +174,7 @@ void parseRelay(const json& relay, const std::string& path, Diagnostics& diag, S
         diag.error(joinPath(r.pathOf("ip-addresses"), std::to_string(i)),
                    fmt::format("'{}' is not a valid IPv4 address", (*list)[i]));
       } else {
-        s.relayAddresses.push_back(*a);
+        out.push_back(*a);
       }
     }
   }
@@ -318,18 +333,98 @@ void parseReservations(const json& list, const std::string& path, const Subnet4*
   });
 }
 
-void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& g, const ReservationFlags& flags,
-                  Diagnostics& diag, std::vector<Subnet4>& out) {
+SubnetDefaults globalSubnetDefaults(const Dhcp4Config& g, const ReservationFlags& flags) {
+  SubnetDefaults d;
+  d.validLifetime = g.validLifetime;
+  d.renewTimer = g.renewTimer;
+  d.rebindTimer = g.rebindTimer;
+  d.minValidLifetime = g.minValidLifetime;
+  d.maxValidLifetime = g.maxValidLifetime;
+  d.calculateTeeTimes = g.calculateTeeTimes;
+  d.t1Percent = g.t1Percent;
+  d.t2Percent = g.t2Percent;
+  d.matchClientId = g.matchClientId;
+  d.authoritative = g.authoritative;
+  d.storeExtendedInfo = g.storeExtendedInfo;
+  d.nextServer = g.nextServer;
+  d.serverHostname = g.serverHostname;
+  d.bootFileName = g.bootFileName;
+  d.flags = flags;
+  d.globals = &g;
+  return d;
+}
+
+std::string jsonPointerOf(const std::string& path) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    out += '/';
+    for (char c : std::string_view(path).substr(start, slash - start)) {
+      if (c == '~') out += "~0";
+      else out += c;
+    }
+    start = slash + 1;
+  }
+  return out;
+}
+
+namespace {
+
+// The settings a subnet and a shared network both take, read into d (which starts with the
+// inherited values). Returns whether any lifetime/timer key was given (to check them).
+bool readInheritable(ObjectReader& r, SubnetDefaults& d) {
+  bool timersOverridden = false;
+  for (auto key : {"valid-lifetime", "renew-timer", "rebind-timer", "min-valid-lifetime", "max-valid-lifetime",
+                   "calculate-tee-times", "t1-percent", "t2-percent"}) {
+    timersOverridden = timersOverridden || r.has(key);
+  }
+  if (auto v = r.u32("valid-lifetime")) d.validLifetime = *v;
+  if (auto v = r.u32("renew-timer")) d.renewTimer = *v;
+  if (auto v = r.u32("rebind-timer")) d.rebindTimer = *v;
+  if (auto v = r.u32("min-valid-lifetime")) d.minValidLifetime = *v;
+  if (auto v = r.u32("max-valid-lifetime")) d.maxValidLifetime = *v;
+  if (auto v = r.boolean("calculate-tee-times")) d.calculateTeeTimes = *v;
+  if (auto v = r.number("t1-percent")) d.t1Percent = *v;
+  if (auto v = r.number("t2-percent")) d.t2Percent = *v;
+  if (auto v = r.boolean("match-client-id")) d.matchClientId = *v;
+  if (auto v = r.boolean("authoritative")) d.authoritative = *v;
+  if (auto v = parseAddress(r, "next-server")) d.nextServer = *v;
+  if (auto v = r.string("server-hostname")) d.serverHostname = *v;
+  if (auto v = r.string("boot-file-name")) d.bootFileName = *v;
+  if (auto v = r.boolean("store-extended-info")) d.storeExtendedInfo = *v;
+  parseReservationFlags(r, d.flags);
+  // DNS update and lease caching settings, checked as at the global scope.
+  checkDdnsKeys(r, d.globals);
+  checkLeaseCaching(r);
+  return timersOverridden;
+}
+
+void checkDefaults(const std::string& path, const SubnetDefaults& d, Diagnostics& diag) {
+  checkTimers(path, TimerValues{d.validLifetime, d.renewTimer, d.rebindTimer, d.minValidLifetime, d.maxValidLifetime,
+                                d.calculateTeeTimes, d.t1Percent, d.t2Percent},
+              diag);
+}
+
+}  // namespace
+
+void parseSubnets(const json& list, const std::string& path, const SubnetDefaults& defaults, bool ipUnique,
+                  SubnetRegistry& registry, Diagnostics& diag, std::vector<Subnet4>& out,
+                  const SharedNetwork4* network) {
   // Kea 2.2 numbers subnets without an "id" 1, 2, 3... in order, independently of the ids
   // given explicitly; a collision is an error. Doing the same keeps lease files compatible.
-  std::uint32_t nextAutoId = 1;
-  std::map<std::uint32_t, std::string> idOwners;
-  std::map<std::pair<std::uint32_t, std::uint8_t>, std::string> prefixOwners;
+  // Kea refuses subnets of one shared network naming different interfaces (the network's own
+  // included); the first one given is the reference.
+  std::string networkInterface = network ? network->interface : std::string();
+  std::string networkInterfaceOwner = network ? "the shared network" : std::string();
 
   forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
     ObjectReader r(entry, p, diag);
     Subnet4 s;
     const std::size_t errorsBefore = diag.errorCount();
+    s.sourcePointer = jsonPointerOf(p);
+    if (network) s.sharedNetwork = network->name;
 
     // 0 means "not given" in Kea too; 4294967295 is Kea's "unused" marker.
     const bool idGiven = r.has("id");
@@ -342,7 +437,7 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
     } else if (givenId != 0) {
       s.id = givenId;
     } else if (!idGiven || idTypeOk) {
-      s.id = nextAutoId++;
+      s.id = registry.nextAutoId++;
       autoId = true;
     }
 
@@ -358,57 +453,47 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
       diag.error(p, "missing \"subnet\"");
     }
 
-    // Values that inherit from the global scope.
-    s.validLifetime = g.validLifetime;
-    s.renewTimer = g.renewTimer;
-    s.rebindTimer = g.rebindTimer;
-    s.minValidLifetime = g.minValidLifetime;
-    s.maxValidLifetime = g.maxValidLifetime;
-    s.calculateTeeTimes = g.calculateTeeTimes;
-    s.t1Percent = g.t1Percent;
-    s.t2Percent = g.t2Percent;
-    s.matchClientId = g.matchClientId;
-    s.authoritative = g.authoritative;
-    s.nextServer = g.nextServer;
-    s.serverHostname = g.serverHostname;
-    s.bootFileName = g.bootFileName;
-    s.storeExtendedInfo = g.storeExtendedInfo;
+    SubnetDefaults d = defaults;
+    const bool timersOverridden = readInheritable(r, d);
+    s.validLifetime = d.validLifetime;
+    s.renewTimer = d.renewTimer;
+    s.rebindTimer = d.rebindTimer;
+    s.minValidLifetime = d.minValidLifetime;
+    s.maxValidLifetime = d.maxValidLifetime;
+    s.calculateTeeTimes = d.calculateTeeTimes;
+    s.t1Percent = d.t1Percent;
+    s.t2Percent = d.t2Percent;
+    s.matchClientId = d.matchClientId;
+    s.authoritative = d.authoritative;
+    s.nextServer = d.nextServer;
+    s.serverHostname = d.serverHostname;
+    s.bootFileName = d.bootFileName;
+    s.storeExtendedInfo = d.storeExtendedInfo;
+    s.reservationsGlobal = d.flags.global;
+    s.reservationsInSubnet = d.flags.inSubnet;
+    s.reservationsOutOfPool = d.flags.outOfPool;
 
-    bool timersOverridden = false;
-    for (auto key : {"valid-lifetime", "renew-timer", "rebind-timer", "min-valid-lifetime", "max-valid-lifetime",
-                     "calculate-tee-times", "t1-percent", "t2-percent"}) {
-      timersOverridden = timersOverridden || r.has(key);
+    if (auto v = r.string("interface")) {
+      s.interface = *v;
+      if (network && !v->empty()) {
+        if (networkInterface.empty()) {
+          networkInterface = *v;
+          networkInterfaceOwner = p;
+        } else if (networkInterface != *v) {
+          diag.error(r.pathOf("interface"),
+                     fmt::format("subnet has interface '{}', but {} in the same shared network uses '{}'", *v,
+                                 networkInterfaceOwner, networkInterface));
+        }
+      }
     }
-    if (auto v = r.u32("valid-lifetime")) s.validLifetime = *v;
-    if (auto v = r.u32("renew-timer")) s.renewTimer = *v;
-    if (auto v = r.u32("rebind-timer")) s.rebindTimer = *v;
-    if (auto v = r.u32("min-valid-lifetime")) s.minValidLifetime = *v;
-    if (auto v = r.u32("max-valid-lifetime")) s.maxValidLifetime = *v;
-    if (auto v = r.boolean("calculate-tee-times")) s.calculateTeeTimes = *v;
-    if (auto v = r.number("t1-percent")) s.t1Percent = *v;
-    if (auto v = r.number("t2-percent")) s.t2Percent = *v;
-    if (auto v = r.boolean("match-client-id")) s.matchClientId = *v;
-    if (auto v = r.boolean("authoritative")) s.authoritative = *v;
-    if (auto v = parseAddress(r, "next-server")) s.nextServer = *v;
-    if (auto v = r.string("server-hostname")) s.serverHostname = *v;
-    if (auto v = r.string("boot-file-name")) s.bootFileName = *v;
-    if (auto v = r.boolean("store-extended-info")) s.storeExtendedInfo = *v;
-    if (auto v = r.string("interface")) s.interface = *v;
     if (auto v = r.string("client-class")) s.clientClass = *v;
     if (auto v = r.stringList("require-client-classes")) s.requireClientClasses = std::move(*v);
 
-    ReservationFlags subnetFlags = flags;
-    parseReservationFlags(r, subnetFlags);
-    s.reservationsGlobal = subnetFlags.global;
-    s.reservationsInSubnet = subnetFlags.inSubnet;
-    s.reservationsOutOfPool = subnetFlags.outOfPool;
-
-    if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s);
+    if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s.relayAddresses);
     if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), diag, s, prefixValid);
     if (const json* opts = r.array("option-data")) s.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
     if (const json* res = r.array("reservations")) {
-      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, g.ipReservationsUnique, diag,
-                        s.reservations);
+      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, ipUnique, diag, s.reservations);
     }
 
     // Kea writes these keys empty in config-get/config-write output of every subnet; empty
@@ -418,31 +503,61 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
         diag.error(r.pathOf(key), "DHCPv4-over-DHCPv6 (RFC 7341) is not supported");
       }
     }
-    checkDdnsKeys(r, &g);
-    checkLeaseCaching(r);
     r.finish();
 
-    if (timersOverridden) {
-      checkTimers(p, TimerValues{s.validLifetime, s.renewTimer, s.rebindTimer, s.minValidLifetime, s.maxValidLifetime,
-                                 s.calculateTeeTimes, s.t1Percent, s.t2Percent},
-                  diag);
-    }
+    if (timersOverridden) checkDefaults(p, d, diag);
     if (s.id != 0) {
-      if (auto [it, inserted] = idOwners.emplace(s.id, p); !inserted) {
+      if (auto [it, inserted] = registry.idOwners.emplace(s.id, p); !inserted) {
         diag.error(autoId ? p : r.pathOf("id"),
                    autoId ? fmt::format("subnet id {} (assigned because \"id\" is missing; Kea numbers such subnets "
-                                        "1, 2, ... in order) is already used by {}",
+                                        "1, 2, ... in order, shared networks' subnets first) is already used by {}",
                                         s.id, it->second)
                           : fmt::format("subnet id {} is already used by {}", s.id, it->second));
       }
     }
     if (prefixValid) {
-      if (auto [it, inserted] = prefixOwners.emplace(std::pair{s.prefix.network.value, s.prefix.length}, p);
+      if (auto [it, inserted] = registry.prefixOwners.emplace(std::pair{s.prefix.network.value, s.prefix.length}, p);
           !inserted) {
         diag.error(r.pathOf("subnet"), fmt::format("subnet {} is already defined at {}", s.prefix.toString(), it->second));
       }
     }
     if (diag.errorCount() == errorsBefore) out.push_back(std::move(s));
+  });
+}
+
+void parseSharedNetworks(const json& list, const std::string& path, const SubnetDefaults& globals,
+                         SubnetRegistry& registry, Diagnostics& diag, Dhcp4Config& cfg) {
+  std::map<std::string, std::string> names;
+  forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
+    ObjectReader r(entry, p, diag);
+    SharedNetwork4 net;
+    if (auto name = r.string("name")) {
+      net.name = *name;
+      if (name->empty()) {
+        diag.error(r.pathOf("name"), "a shared network needs a non-empty name");
+      } else if (auto [it, inserted] = names.emplace(*name, p); !inserted) {
+        diag.error(r.pathOf("name"), fmt::format("duplicate network '{}' found in the configuration (first at {})",
+                                                 *name, it->second));
+      }
+    } else if (!r.has("name")) {
+      diag.error(p, "missing parameter 'name'");
+    }
+    SubnetDefaults d = globals;
+    const bool timersOverridden = readInheritable(r, d);
+    if (timersOverridden) checkDefaults(p, d, diag);
+    if (auto v = r.string("interface")) net.interface = *v;
+    if (auto v = r.string("client-class")) net.clientClass = *v;
+    if (auto v = r.stringList("require-client-classes")) net.requireClientClasses = std::move(*v);
+    if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, net.relayAddresses);
+    if (const json* opts = r.array("option-data")) net.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    const std::size_t firstSubnet = cfg.subnets.size();
+    if (const json* subnets = r.array("subnet4")) {
+      parseSubnets(*subnets, r.pathOf("subnet4"), d, cfg.ipReservationsUnique, registry, diag, cfg.subnets, &net);
+    }
+    r.finish();
+    for (std::size_t i = firstSubnet; i < cfg.subnets.size(); ++i) net.subnetIds.push_back(cfg.subnets[i].id);
+    std::sort(net.subnetIds.begin(), net.subnetIds.end());
+    cfg.sharedNetworks.push_back(std::move(net));
   });
 }
 

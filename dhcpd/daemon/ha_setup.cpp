@@ -1,5 +1,9 @@
 #include "dhcpd/daemon/ha_setup.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +27,55 @@ Result<std::string> firstLine(const std::string& path, const std::string& where)
 
 }  // namespace
 
+Result<ResolvedHost> resolveHostName(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &found);
+  if (rc != 0 || !found) return makeError(rc != 0 ? ::gai_strerror(rc) : "no address");
+  const addrinfo* pick = found;
+  for (const addrinfo* a = found; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* raw = pick->ai_family == AF_INET
+                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(pick->ai_addr)->sin_addr)
+                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(pick->ai_addr)->sin6_addr);
+  const bool ok = ::inet_ntop(pick->ai_family, raw, text, sizeof text) != nullptr;
+  const bool v6 = pick->ai_family == AF_INET6;
+  ::freeaddrinfo(found);
+  if (!ok) return makeError("no printable address");
+  return ResolvedHost{text, v6};
+}
+
+namespace {
+
+// A peer URL with a DNS name (tandemd extension; Kea 2.2 takes addresses only) is resolved
+// once, here at (re)configuration.
+Result<void> resolvePeerHost(ha::PeerUrl& url, const std::string& where, const std::string& peer,
+                             const HostResolver& resolve) {
+  if (url.resolved()) return {};
+  auto r = resolve(url.hostname);
+  if (!r) {
+    return makeError(fmt::format("{}: cannot resolve host name '{}' of peer '{}': {}", where, url.hostname, peer,
+                                 r.error().message));
+  }
+  url.host = r->address;
+  url.ipv6 = r->ipv6;
+  return {};
+}
+
+}  // namespace
+
 Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg) {
+  return haConfigFrom(cfg, resolveHostName);
+}
+
+Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg, const HostResolver& resolve) {
   const auto index = ha::findHaLibrary(cfg.hooksLibraries);
   if (!index) return std::optional<ha::HaConfig>();
   const std::string prefix = fmt::format("Dhcp4/hooks-libraries/{}/parameters", *index);
@@ -42,6 +94,7 @@ Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg)
   for (std::size_t i = 0; i < ha.peers.size(); ++i) {
     auto& p = ha.peers[i];
     const std::string where = fmt::format("{}/high-availability/0/peers/{}", prefix, i);
+    if (auto r = resolvePeerHost(p.url, where + "/url", p.name, resolve); !r) return r.error();
     if (!p.basicAuthUserFile.empty()) {
       auto u = firstLine(p.basicAuthUserFile, where + "/basic-auth-user-file");
       if (!u) return u.error();
@@ -60,7 +113,7 @@ HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaCon
   HaService::Peers peers;
   for (const ha::PeerConfig* p : cfg.otherPeers()) {
     net::PeerClientConfig c;
-    c.url = p->url.text;
+    c.url = p->url.addressText();  // a host name is already resolved (haConfigFrom)
     c.basicAuthUser = p->basicAuthUser;
     c.basicAuthPassword = p->basicAuthPassword;
     // The peer's entry supplies the client-side TLS material (reference 7).

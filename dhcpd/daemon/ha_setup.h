@@ -24,7 +24,21 @@ namespace tandem::daemon {
 // nullopt when no libdhcp_ha.so entry is configured. Errors carry the JSON path. Reads the
 // basic-auth user/password files (first line, as Kea) and checks the TLS files are readable.
 // tandemd runs one relationship; hub-and-spoke lists are refused.
+// Peer URLs naming a host (a tandemd extension: Kea 2.2 wants addresses) are resolved here
+// with getaddrinfo (the first IPv4 address, else the first one); a name that does not resolve
+// is an error naming the peer and the URL's JSON path.
 [[nodiscard]] Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg);
+
+struct ResolvedHost {
+  std::string address;  // numeric
+  bool ipv6 = false;
+};
+using HostResolver = std::function<Result<ResolvedHost>(const std::string& name)>;
+// getaddrinfo(): the first IPv4 address of name, else its first address.
+[[nodiscard]] Result<ResolvedHost> resolveHostName(const std::string& name);
+// Same as haConfigFrom(cfg), with another resolver (tests).
+[[nodiscard]] Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg,
+                                                                const HostResolver& resolve);
 
 // One PeerClientTransport per other peer. Throws std::invalid_argument on bad TLS material.
 HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaConfig& cfg, Logger& log);

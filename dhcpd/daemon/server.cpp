@@ -1,6 +1,8 @@
 #include "dhcpd/daemon/server.h"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -32,6 +34,17 @@ Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::s
   const std::string text = ss.str();
   config::ParseContext ctx;
   ctx.baseDir = baseDir;
+  // <?include "file"?>: kea-dhcp4 2.2's lexer opens the file with fopen(), so a relative path
+  // is relative to the working directory (baseDir), not to the including file.
+  ctx.readInclude = [baseDir](const std::string& name) -> Result<std::string> {
+    const std::string file =
+        name.empty() || name.front() == '/' || baseDir.empty() ? name : baseDir + "/" + name;
+    std::ifstream f(file, std::ios::binary);
+    if (!f) return makeError(std::string(std::strerror(errno)));
+    std::stringstream content;
+    content << f.rdbuf();
+    return content.str();
+  };
   auto cfg = config::parseDhcp4Config(std::string_view(text), ctx);
   if (!cfg) return cfg;
   // The HA hook's parameters are part of the configuration (tandemd -t checks them too).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <cctype>
 #include <charconv>
 #include <span>
 #include <regex>
@@ -39,8 +40,22 @@ using proto::Packet4;
 
 constexpr std::size_t kHintCapacity = 65536;
 
+struct NetworkState;
+
 struct SubnetState {
   const config::Subnet4* subnet = nullptr;
+  // The shared network holding the subnet (nullptr: a plain subnet). Its members are tried in
+  // Kea's order when this subnet is selected (see Engine::Impl::nextInNetwork).
+  NetworkState* network = nullptr;
+  // Kea's subnet selection uses the subnet's own relay addresses / interface, else the
+  // shared network's.
+  const std::vector<Ipv4>* relayAddresses = nullptr;
+  const std::string* interface = nullptr;
+  // When the allocator last took a candidate from this subnet (a sequence number standing
+  // for Kea's last-allocated timestamp): a shared network starts new allocations in its most
+  // recently used subnet (Kea's SharedNetwork4::getPreferredSubnet).
+  std::uint64_t lastAllocated = 0;
+  std::uint32_t id = 0;  // subnet->id, readable after a reconfiguration freed *subnet
   ReservationIndex reservations;
   std::vector<PoolCursor> pools;  // parallel to subnet->pools
   // The subnet's lease-time settings with unset values taken from the global scope (the
@@ -52,6 +67,11 @@ struct SubnetState {
   // and per pool (parallel to subnet->pools) pool + subnet + global.
   OptionSet options;
   std::vector<OptionSet> poolOptions;
+};
+
+struct NetworkState {
+  const config::SharedNetwork4* network = nullptr;
+  std::vector<SubnetState*> members;  // ascending subnet id, as Kea iterates them
 };
 
 // Whether an address is usable by the client asking.
@@ -121,19 +141,31 @@ struct Engine::Impl {
     TimePoint now;
     std::int64_t nowSec;
     MessageType type;
-    ClientIdentity client;
-    std::string key;
+    ClientIdentity client{};
+    std::string key{};
+    // The subnet the query is being served from. Selection sets it; in a shared network it
+    // moves to the member holding the client's lease, reservation or new address (Kea's
+    // ctx.subnet_), so lease, options and lifetimes come from that subnet.
     SubnetState* subnet = nullptr;
+    SubnetState* selected = nullptr;   // as selected, before any move within its network
+    // The host reservation for the current subnet (Kea's currentHost()); follows subnet.
     const config::Reservation* reservation = nullptr;
-    std::vector<std::string> classes;
-    Ipv4 serverId;
-    std::bitset<256> requested;  // option 55
+    std::vector<std::string> classes{};
+    HostIds hostIds{};                   // the client's identifiers, host-reservation-identifiers order
+    // Hosts found for the client: per subnet of the selected subnet's network, and global.
+    std::vector<std::pair<const SubnetState*, const config::Reservation*>> hosts{};
+    const config::Reservation* globalHost = nullptr;
+    Ipv4 serverId{};
+    std::bitset<256> requested{};  // option 55
   };
 
   config::Dhcp4Config cfg;
   const LeaseStore& store;
-  std::vector<SubnetState> subnets;
+  std::vector<SubnetState> subnets;    // ascending subnet id: Kea's selection order
+  std::vector<NetworkState> networks;
+  std::uint64_t allocSeq = 0;          // clock of SubnetState::lastAllocated
   ReservationIndex globalReservations;
+  bool anyReservations = false;        // any host reservation at all (else skip identifiers)
   OfferTable offers;
   HintTable hints{kHintCapacity};
   AllocFilter filter;
@@ -146,14 +178,33 @@ struct Engine::Impl {
   // reload does not restart allocation from the pool start.
   void rebuild(const std::vector<SubnetState>& old) {
     std::unordered_map<std::uint64_t, std::uint32_t> oldNext;
+    std::unordered_map<std::uint32_t, std::uint64_t> oldLast;
     for (const auto& s : old) {
+      oldLast[s.id] = s.lastAllocated;
       for (const auto& p : s.pools) oldNext[(std::uint64_t(p.first.value) << 32) | p.last.value] = p.next;
     }
     subnets.clear();
+    networks.clear();
     subnets.reserve(cfg.subnets.size());
-    for (const auto& sn : cfg.subnets) {
+    std::vector<const config::Subnet4*> byId;
+    for (const auto& sn : cfg.subnets) byId.push_back(&sn);
+    std::stable_sort(byId.begin(), byId.end(), [](auto* a, auto* b) { return a->id < b->id; });
+    networks.reserve(cfg.sharedNetworks.size());
+    for (const auto& n : cfg.sharedNetworks) networks.push_back(NetworkState{&n, {}});
+    for (const config::Subnet4* snp : byId) {
+      const config::Subnet4& sn = *snp;
       SubnetState st;
       st.subnet = &sn;
+      st.id = sn.id;
+      if (!sn.sharedNetwork.empty()) {
+        for (auto& n : networks) {
+          if (n.network->name == sn.sharedNetwork) st.network = &n;
+        }
+      }
+      const config::SharedNetwork4* net = st.network ? st.network->network : nullptr;
+      st.relayAddresses = !sn.relayAddresses.empty() || !net ? &sn.relayAddresses : &net->relayAddresses;
+      st.interface = !sn.interface.empty() || !net ? &sn.interface : &net->interface;
+      const std::vector<config::OptionData>* netOptions = net ? &net->options : nullptr;
       st.reservations = ReservationIndex(sn.reservations);
       st.times.validLifetime = sn.validLifetime ? sn.validLifetime : cfg.validLifetime;
       st.times.renewTimer = sn.renewTimer ? sn.renewTimer : cfg.renewTimer;
@@ -166,19 +217,26 @@ struct Engine::Impl {
       st.nextServer = sn.nextServer ? sn.nextServer : cfg.nextServer;
       st.serverHostname = sn.serverHostname.empty() ? cfg.serverHostname : sn.serverHostname;
       st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
-      st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, &cfg.options});
+      st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, netOptions, &cfg.options});
       st.poolOptions.reserve(sn.pools.size());
       for (const auto& p : sn.pools) {
-        st.poolOptions.emplace_back(OptionSources{nullptr, &p.options, &sn.options, &cfg.options});
+        st.poolOptions.emplace_back(OptionSources{nullptr, &p.options, &sn.options, netOptions, &cfg.options});
         PoolCursor c(p.first, p.last);
         if (auto it = oldNext.find((std::uint64_t(p.first.value) << 32) | p.last.value); it != oldNext.end()) {
           c.next = it->second;
         }
         st.pools.push_back(c);
       }
+      if (auto it = oldLast.find(sn.id); it != oldLast.end()) st.lastAllocated = it->second;
       subnets.push_back(std::move(st));
     }
+    for (auto& st : subnets) {
+      if (st.network) st.network->members.push_back(&st);
+    }
     globalReservations = ReservationIndex(cfg.reservations);
+    anyReservations = !cfg.reservations.empty() ||
+                      std::any_of(cfg.subnets.begin(), cfg.subnets.end(),
+                                  [](const config::Subnet4& s) { return !s.reservations.empty(); });
     hostnameCharSet.reset();
     if (!cfg.hostnameCharSet.empty() && cfg.hostnameCharSet != kDefaultHostnameCharSet) {
       try {
@@ -203,109 +261,297 @@ struct Engine::Impl {
     return std::regex_replace(s, *hostnameCharSet, cfg.hostnameCharReplacement);
   }
 
-  // ---- lookups --------------------------------------------------------------------------
+  // ---- subnet selection (Kea 2.2 CfgSubnets4::selectSubnet) ------------------------------
 
-  // RFC 2131 4.3.1 / Kea's subnet selection: relay address first, then the client's own
-  // address (RENEWING), then the receiving interface.
-  // A subnet with a client-class serves only packets of that class (Kea).
-  static bool subnetAllowed(const SubnetState& s, const RecvMeta& m) {
-    const std::string& c = s.subnet->clientClass;
-    return c.empty() || std::find(m.classes.begin(), m.classes.end(), c) != m.classes.end();
+  static bool classAllowed(const std::string& cls, const std::vector<std::string>& classes) {
+    return cls.empty() || std::find(classes.begin(), classes.end(), cls) != classes.end();
   }
 
+  // Kea's Subnet4::clientSupported: a subnet with a client-class (or in a shared network with
+  // one) serves only packets of that class.
+  static bool subnetAllowed(const SubnetState& s, const std::vector<std::string>& classes) {
+    if (s.network && !classAllowed(s.network->network->clientClass, classes)) return false;
+    return classAllowed(s.subnet->clientClass, classes);
+  }
+
+  // The first subnet in id order (Kea's order) matching pred that the packet may use.
   template <class Pred>
   SubnetState* firstSubnet(const RecvMeta& m, Pred pred) {
     for (auto& s : subnets) {
-      if (subnetAllowed(s, m) && pred(*s.subnet)) return &s;
+      if (pred(s) && subnetAllowed(s, m.classes)) return &s;
     }
     return nullptr;
   }
 
+  SubnetState* subnetByAddress(Ipv4 a, const RecvMeta& m) {
+    return firstSubnet(m, [&](const SubnetState& s) { return s.subnet->prefix.contains(a); });
+  }
+
+  // Relayed: a subnet's relay addresses (its shared network's when it has none) match giaddr
+  // first, then the subnet holding giaddr. Not relayed: a unicast packet by ciaddr, else by
+  // its source address; a broadcast one by the receiving interface (the subnet's or its
+  // network's "interface"), else by that interface's address.
   SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m) {
     if (!p.giaddr.isZero()) {
-      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.giaddr); })) return s;
-      return firstSubnet(m, [&](const config::Subnet4& sn) {
-        return std::find(sn.relayAddresses.begin(), sn.relayAddresses.end(), p.giaddr) != sn.relayAddresses.end();
-      });
+      if (auto* s = firstSubnet(m, [&](const SubnetState& s) {
+            return std::find(s.relayAddresses->begin(), s.relayAddresses->end(), p.giaddr) != s.relayAddresses->end();
+          })) {
+        return s;
+      }
+      return subnetByAddress(p.giaddr, m);
     }
-    if (!p.ciaddr.isZero()) {
-      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.ciaddr); });
-    }
+    const bool broadcast = m.dstAddr == Ipv4::broadcast();
+    if (!p.ciaddr.isZero() && !broadcast) return subnetByAddress(p.ciaddr, m);
+    if (!m.srcAddr.isZero() && !broadcast) return subnetByAddress(m.srcAddr, m);
     if (!m.ifName.empty()) {
-      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.interface == m.ifName; })) return s;
+      if (auto* s = firstSubnet(m, [&](const SubnetState& s) { return *s.interface == m.ifName; })) return s;
     }
-    if (!m.ifAddr.isZero()) {
-      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(m.ifAddr); });
-    }
+    if (!m.ifAddr.isZero()) return subnetByAddress(m.ifAddr, m);
     return nullptr;
   }
 
   SubnetState* subnetById(std::uint32_t id) {
     for (auto& s : subnets) {
-      if (s.subnet->id == id) return &s;
+      if (s.id == id) return &s;
     }
     return nullptr;
   }
 
-  // Kea 2.2's reservations-in-subnet (default on) and reservations-global (default off).
-  bool inSubnetReservations(const Query& q) const { return q.subnet && q.subnet->subnet->reservationsInSubnet; }
-  bool globalReservationsOn(const Query& q) const {
-    return q.subnet ? q.subnet->subnet->reservationsGlobal : cfg.reservationsGlobal;
-  }
+  // ---- shared networks ---------------------------------------------------------------------
 
-  // The subnet's reservation wins over a global one.
-  const config::Reservation* reservationFor(const Query& q) const {
-    if (inSubnetReservations(q)) {
-      if (const auto* r = q.subnet->reservations.forClient(q.client)) return r;
+  // Calls fn(subnet) for first, then (when first is in a shared network) for the network's
+  // other subnets the client's classes allow, in Kea's getNextSubnet order: ascending id from
+  // first, wrapping around. Stops when fn returns true.
+  template <class Fn>
+  void forEachInNetwork(SubnetState* first, const std::vector<std::string>& classes, Fn&& fn) const {
+    if (fn(first) || !first->network) return;
+    const auto& m = first->network->members;
+    const std::size_t start = std::size_t(std::find(m.begin(), m.end(), first) - m.begin());
+    for (std::size_t n = 1; n < m.size(); ++n) {
+      SubnetState* s = m[(start + n) % m.size()];
+      if (subnetAllowed(*s, classes) && fn(s)) return;
     }
-    return globalReservationsOn(q) ? globalReservations.forClient(q.client) : nullptr;
   }
 
-  bool reservedForOther(Ipv4 a, const Query& q) const {
-    const config::Reservation* r = inSubnetReservations(q) ? q.subnet->reservations.forAddress(a) : nullptr;
-    if (!r && globalReservationsOn(q)) r = globalReservations.forAddress(a);
-    return r && !reservationMatches(*r, q.client);
+  static bool sameNetwork(const SubnetState* a, const SubnetState* b) {
+    return a == b || (a && b && a->network && a->network == b->network);
   }
 
-  // The reservation's address when it applies to the selected subnet.
-  std::optional<Ipv4> reservedAddress(const Query& q) const {
-    if (!q.reservation || !q.reservation->address || !q.subnet) return std::nullopt;
-    if (!q.subnet->subnet->prefix.contains(*q.reservation->address)) return std::nullopt;
-    return q.reservation->address;
+  // Kea's SharedNetwork4::getPreferredSubnet: among the subnets with the selected one's
+  // client-class, the last (by id) that allocated more recently than the selected one.
+  static SubnetState* preferredSubnet(SubnetState* selected) {
+    SubnetState* preferred = selected;
+    for (SubnetState* s : selected->network->members) {
+      if (s == preferred || s->subnet->clientClass != preferred->subnet->clientClass) continue;
+      if (s->lastAllocated > selected->lastAllocated) preferred = s;
+    }
+    return preferred;
   }
 
-  static bool classAllowed(const config::Pool& p, const std::vector<std::string>& classes) {
-    return p.clientClass.empty() || std::find(classes.begin(), classes.end(), p.clientClass) != classes.end();
+  // Moves the query to subnet s of its network; the current host follows (Kea's ctx.subnet_
+  // and currentHost()).
+  void setSubnet(Query& q, SubnetState* s) const {
+    q.subnet = s;
+    q.reservation = currentHost(q);
   }
 
-  // The pool (usable by the client's classes) holding a, or nullptr.
+  // ---- host reservations ---------------------------------------------------------------------
+
+  // The client's identifiers in host-reservation-identifiers order (Kea's setHostIdentifiers).
+  HostIds hostIdsOf(const Packet4& p, const ClientIdentity& c) const {
+    HostIds ids;
+    for (config::HostIdType t : cfg.hostReservationIdentifiers) {
+      switch (t) {
+        case config::HostIdType::HwAddress:
+          if (!c.hwAddr.empty()) ids.push_back({t, {c.hwAddr.bytes.begin(), c.hwAddr.bytes.begin() + c.hwAddr.length}});
+          break;
+        case config::HostIdType::Duid:
+          // RFC 4361 6.1: a client-id of type 255 holds an IAID (4 bytes) and a DUID.
+          if (c.clientId.size() > 5 && c.clientId[0] == 255) ids.push_back({t, {c.clientId.begin() + 5, c.clientId.end()}});
+          break;
+        case config::HostIdType::CircuitId:
+          if (auto id = circuitId(p); !id.empty()) ids.push_back({t, std::move(id)});
+          break;
+        case config::HostIdType::ClientId:
+          if (!c.clientId.empty()) ids.push_back({t, c.clientId});
+          break;
+        case config::HostIdType::FlexId:
+          // Only the flex_id hook computes this identifier; without it Kea adds none.
+          break;
+      }
+    }
+    return ids;
+  }
+
+  // Option 82 sub-option 1 (RFC 3046 2.0), empty when absent or malformed.
+  static std::vector<std::uint8_t> circuitId(const Packet4& p) {
+    const proto::Option* rai = p.find(opt::kRelayAgentInfo);
+    if (!rai) return {};
+    const auto& d = rai->data;
+    for (std::size_t i = 0; i + 2 <= d.size();) {
+      const std::size_t len = d[i + 1];
+      if (i + 2 + len > d.size()) break;
+      if (d[i] == 1) return {d.begin() + std::ptrdiff_t(i + 2), d.begin() + std::ptrdiff_t(i + 2 + len)};
+      i += 2 + len;
+    }
+    return {};
+  }
+
+  // Kea's AllocEngine::findReservation: the global host (when the selected subnet uses
+  // global reservations) and the host of each subnet of its shared network. Kea looks hosts
+  // of a network up with one query per identifier when the network has more subnets than
+  // the client has identifiers, and then the last identifier with a host wins.
+  void findReservations(Query& q) const {
+    q.hosts.clear();
+    q.globalHost = nullptr;
+    if (!q.subnet || !anyReservations) return;
+    if (q.subnet->subnet->reservationsGlobal) q.globalHost = globalReservations.forClient(q.hostIds);
+    const bool singleQuery = q.subnet->network && q.subnet->network->members.size() > q.hostIds.size();
+    forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+      if (s->subnet->reservationsInSubnet) {
+        if (const auto* r = s->reservations.forClient(q.hostIds, singleQuery)) q.hosts.emplace_back(s, r);
+      }
+      return false;
+    });
+  }
+
+  static const config::Reservation* hostIn(const Query& q, const SubnetState* s) {
+    for (const auto& [hs, r] : q.hosts) {
+      if (hs == s) return r;
+    }
+    return nullptr;
+  }
+
+  // Kea's currentHost(): the current subnet's host, else the global one.
+  const config::Reservation* currentHost(const Query& q) const {
+    if (!q.subnet) return nullptr;
+    if (q.subnet->subnet->reservationsInSubnet) {
+      if (const auto* r = hostIn(q, q.subnet)) return r;
+    }
+    return q.subnet->subnet->reservationsGlobal ? q.globalHost : nullptr;
+  }
+
+  static bool inAnyPool(const config::Subnet4& s, Ipv4 a) {
+    return std::any_of(s.pools.begin(), s.pools.end(), [&](const config::Pool& p) { return a >= p.first && a <= p.last; });
+  }
+
+  // Kea's hasAddressReservation: the client's reserved address in the first subnet of the
+  // network (from the current one) where it applies: a global reservation inside the subnet
+  // (reservations-global), or the subnet's own (reservations-in-subnet; with
+  // reservations-out-of-pool only one outside the pools). Moves the query to that subnet.
+  std::optional<Ipv4> reservedAddress(Query& q) const {
+    if (!q.subnet || (q.hosts.empty() && !q.globalHost)) return std::nullopt;
+    const std::optional<Ipv4> global = q.globalHost ? q.globalHost->address : std::nullopt;
+    std::optional<Ipv4> found;
+    SubnetState* where = nullptr;
+    forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+      const config::Subnet4& sn = *s->subnet;
+      if (sn.reservationsGlobal && global && sn.prefix.contains(*global)) {
+        found = global;
+      } else if (const config::Reservation* r = sn.reservationsInSubnet ? hostIn(q, s) : nullptr;
+                 r && r->address && (!sn.reservationsOutOfPool || !inAnyPool(sn, *r->address))) {
+        found = r->address;
+      }
+      if (found) where = s;
+      return found.has_value();
+    });
+    if (!where) return std::nullopt;
+    setSubnet(q, where);
+    // Kea then takes the current host's address: the subnet's own reservation when the
+    // client has one there, even if a global one brought us here.
+    if (q.reservation && q.reservation->address) return q.reservation->address;
+    return found;
+  }
+
+  // Kea's addressReserved: a is reserved in subnet s for another client. Several hosts may
+  // reserve one address (ip-reservations-unique false): it is ours when one of them is. Kea
+  // 2.2 checks only the subnet's own reservations (global ones do not hold addresses back),
+  // and with reservations-out-of-pool it assumes none lie inside the pools.
+  bool reservedForOther(Ipv4 a, const Query& q, const SubnetState* s) const {
+    if (!s || !s->subnet->reservationsInSubnet) return false;
+    const auto* hosts = s->reservations.forAddress(a);
+    if (!hosts) return false;
+    if (s->subnet->reservationsOutOfPool && inAnyPool(*s->subnet, a)) return false;
+    return std::none_of(hosts->begin(), hosts->end(), [&](const config::Reservation* r) {
+      return reservationMatches(*r, q.hostIds);
+    });
+  }
+
+  // The pool of the current subnet (usable by the client's classes) holding a, or nullptr.
   const config::Pool* allowedPool(const Query& q, Ipv4 a) const {
     if (!q.subnet) return nullptr;
     for (const auto& p : q.subnet->subnet->pools) {
-      if (a >= p.first && a <= p.last && classAllowed(p, q.classes)) return &p;
+      if (a >= p.first && a <= p.last && classAllowed(p.clientClass, q.classes)) return &p;
     }
     return nullptr;
+  }
+
+  // Kea's inAllowedPool: a pool of any subnet of the network (from the current one) holds a;
+  // moves the query to that subnet.
+  const config::Pool* inAllowedPool(Query& q, Ipv4 a) const {
+    if (!q.subnet) return nullptr;
+    const config::Pool* pool = nullptr;
+    SubnetState* where = nullptr;
+    forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+      for (const auto& p : s->subnet->pools) {
+        if (a >= p.first && a <= p.last && classAllowed(p.clientClass, q.classes)) {
+          pool = &p;
+          where = s;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (where) setSubnet(q, where);
+    return pool;
+  }
+
+  // The subnet of q's network (from the current one) whose prefix holds a.
+  SubnetState* networkSubnetOf(const Query& q, Ipv4 a) const {
+    SubnetState* where = nullptr;
+    if (!q.subnet) return nullptr;
+    forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+      if (s->subnet->prefix.contains(a)) where = s;
+      return where != nullptr;
+    });
+    return where;
   }
 
   bool filterAllows(Ipv4 a) const { return !filter || filter(a); }
 
-  // The client's lease in the selected subnet (by client-id, then hardware address), if the
-  // ownership rules say it is theirs.
-  std::optional<Lease> clientLease(const Query& q) const {
-    if (!q.subnet) return std::nullopt;
-    std::uint32_t id = q.subnet->subnet->id;
+  // Kea's findClientLease: the client's lease in the current subnet or another subnet of its
+  // network, by client-id first (subnets with match-client-id), then by hardware address,
+  // when the ownership rules say it is theirs. Returns the lease and its subnet.
+  std::pair<std::optional<Lease>, SubnetState*> findClientLease(const Query& q) const {
+    std::pair<std::optional<Lease>, SubnetState*> out{std::nullopt, nullptr};
+    if (!q.subnet) return out;
     if (q.client.usesClientId()) {
-      if (auto l = store.byClientId(q.client.clientId, id); l && q.client.owns(*l)) return l;
+      forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+        if (!s->subnet->matchClientId) return false;
+        if (auto l = store.byClientId(q.client.clientId, s->id); l && q.client.owns(*l)) out = {std::move(l), s};
+        return out.second != nullptr;
+      });
+      if (out.second) return out;
     }
     if (!q.client.hwAddr.empty()) {
-      if (auto l = store.byHwAddr(q.client.hwAddr, id); l && q.client.owns(*l)) return l;
+      forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+        if (auto l = store.byHwAddr(q.client.hwAddr, s->id); l && q.client.owns(*l)) out = {std::move(l), s};
+        return out.second != nullptr;
+      });
     }
-    return std::nullopt;
+    return out;
+  }
+
+  // The client's lease (see findClientLease), moving the query to its subnet.
+  std::optional<Lease> clientLease(Query& q) const {
+    auto [lease, where] = findClientLease(q);
+    if (where) setSubnet(q, where);
+    return lease;
   }
 
   // earliestFree, when given, is lowered to the time a Taken address may become free.
   Availability availability(Ipv4 a, const Query& q, TimePoint* earliestFree = nullptr) const {
-    if (reservedForOther(a, q)) return Availability::Taken;
+    if (reservedForOther(a, q, q.subnet)) return Availability::Taken;
     const Offer* offer = offers.byAddress(a, q.now);
     if (offer && !q.client.owns(offer->hwAddr, offer->clientId)) {
       if (earliestFree) *earliestFree = std::min(*earliestFree, offer->expires);
@@ -325,16 +571,17 @@ struct Engine::Impl {
     return a.value == net || a.value == (net | ~s.prefix.mask());
   }
 
-  // A new address from the subnet's pools (Kea's iterative allocator).
-  std::optional<Ipv4> allocate(Query& q) {
+  // A new address from the current subnet's pools (Kea's iterative allocator).
+  std::optional<Ipv4> allocateInSubnet(Query& q) {
     const config::Subnet4& sn = *q.subnet->subnet;
     for (std::size_t i = 0; i < sn.pools.size(); ++i) {
       PoolCursor& c = q.subnet->pools[i];
-      if (c.last < c.first || !classAllowed(sn.pools[i], q.classes)) continue;
+      if (c.last < c.first || !classAllowed(sn.pools[i].clientClass, q.classes)) continue;
       if (c.exhausted) {
         if (q.now < c.retryAt && store.countInRange(c.first, c.last) == c.leaseCount) continue;
         c.exhausted = false;
       }
+      q.subnet->lastAllocated = ++allocSeq;
       TimePoint earliest = TimePoint::max();
       for (std::uint64_t n = c.size(); n > 0; --n) {
         Ipv4 a = c.take();
@@ -346,6 +593,20 @@ struct Engine::Impl {
       c.leaseCount = store.countInRange(c.first, c.last);
     }
     return std::nullopt;
+  }
+
+  // Kea's allocateUnreservedLease4: in a shared network, start in the preferred subnet and
+  // move on to the network's other subnets (those the client's classes allow) when its
+  // pools are full; the query ends in the subnet that allocated.
+  std::optional<Ipv4> allocate(Query& q) {
+    SubnetState* start = q.subnet->network ? preferredSubnet(q.subnet) : q.subnet;
+    std::optional<Ipv4> found;
+    forEachInNetwork(start, q.classes, [&](SubnetState* s) {
+      setSubnet(q, s);
+      found = allocateInSubnet(q);
+      return found.has_value();
+    });
+    return found;
   }
 
   // The engine freed a; an exhausted pool holding it must be scanned again.
@@ -366,9 +627,12 @@ struct Engine::Impl {
   Ipv4 serverIdFor(const SubnetState* s, const RecvMeta& m) const {
     // A configured dhcp-server-identifier (option 54) wins, as in Kea.
     if (s) {
-      for (const auto& o : s->subnet->options) {
-        if (o.code == opt::kServerId) {
-          if (auto a = ipFromPayload(o.payload)) return *a;
+      for (const auto* list : {&s->subnet->options, s->network ? &s->network->network->options : nullptr}) {
+        if (!list) continue;
+        for (const auto& o : *list) {
+          if (o.code == opt::kServerId) {
+            if (auto a = ipFromPayload(o.payload)) return *a;
+          }
         }
       }
     }
@@ -424,6 +688,7 @@ struct Engine::Impl {
     const OptionSet* configured = nullptr;
     if (q.reservation && !q.reservation->options.empty()) {
       reserved = OptionSet(OptionSources{&q.reservation->options, pool ? &pool->options : nullptr, &sn.options,
+                                         q.subnet->network ? &q.subnet->network->network->options : nullptr,
                                          &cfg.options});
       configured = &reserved;
     } else {
@@ -436,8 +701,10 @@ struct Engine::Impl {
     }
     std::array<proto::Option, 2> computed;
     std::size_t n = 0;
-    // Host name (RFC 2132 3.14): sent when the client sent one or asked for it.
-    if (!hostname.empty() && (q.requested.test(opt::kHostName) || q.pkt.find(opt::kHostName))) {
+    // Host name (RFC 2132 3.14): sent when the client sent one or asked for it, and (Kea's
+    // processHostnameOption) always with a lease when it comes from the client's reservation.
+    const bool reservedName = withLease && q.reservation && !q.reservation->hostname.empty();
+    if (!hostname.empty() && (reservedName || q.requested.test(opt::kHostName) || q.pkt.find(opt::kHostName))) {
       computed[n++] = proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())};
     }
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
@@ -485,7 +752,12 @@ struct Engine::Impl {
   }
 
   std::string leaseHostname(const Query& q) const {
-    if (q.reservation && !q.reservation->hostname.empty()) return q.reservation->hostname;
+    // Kea lower-cases a reserved host name (processHostnameOption).
+    if (q.reservation && !q.reservation->hostname.empty()) {
+      std::string h = q.reservation->hostname;
+      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      return h;
+    }
     if (const proto::Option* o = q.pkt.find(opt::kHostName)) return sanitizedHostname(*o);
     return {};
   }
@@ -493,18 +765,29 @@ struct Engine::Impl {
   Decision handleDiscover(Query& q) {
     std::optional<Ipv4> chosen;
     std::string_view how;
+    // Whether a is usable: in an allowed pool of the network (the query moves to its subnet)
+    // and free for this client; the query stays where it was when not.
     auto usable = [&](Ipv4 a, bool filtered) {
-      return allowedPool(q, a) && (!filtered || (filterAllows(a) && !isNetworkOrBroadcast(*q.subnet->subnet, a))) &&
-             availability(a, q) != Availability::Taken;
+      SubnetState* before = q.subnet;
+      bool ok = inAllowedPool(q, a) &&
+                (!filtered || (filterAllows(a) && !isNetworkOrBroadcast(*q.subnet->subnet, a))) &&
+                availability(a, q) != Availability::Taken;
+      if (!ok) setSubnet(q, before);
+      return ok;
     };
     // RFC 2131 4.3.1 order: reservation (Kea), current binding, previous binding, requested
     // address, new address.
-    if (auto r = reservedAddress(q); r && availability(*r, q) != Availability::Taken) {
-      chosen = r;
-      how = "reserved";
+    {
+      SubnetState* before = q.subnet;
+      if (auto r = reservedAddress(q); r && availability(*r, q) != Availability::Taken) {
+        chosen = r;
+        how = "reserved";
+      } else {
+        setSubnet(q, before);
+      }
     }
     if (!chosen) {
-      if (auto l = clientLease(q); l && l->state != LeaseState::Declined) {
+      if (auto [l, where] = findClientLease(q); l && l->state != LeaseState::Declined) {
         bool current = l->state == LeaseState::Default && !l->expired(q.nowSec);
         // The client's own unexpired lease is never filtered; an expired one is a new allocation.
         if (usable(l->address, !current)) {
@@ -515,16 +798,19 @@ struct Engine::Impl {
     }
     if (!chosen) {
       if (const Offer* o = offers.byClient(q.client, q.now);
-          o && o->subnetId == q.subnet->subnet->id && usable(o->address, true)) {
+          o && sameNetwork(subnetById(o->subnetId), q.subnet) && usable(o->address, true)) {
         chosen = o->address;
         how = "previous offer";
       }
     }
     if (!chosen) {
-      if (auto h = hints.lookup(q.key, q.subnet->subnet->id); h && usable(*h, true)) {
-        chosen = h;
-        how = "previous address";
-      }
+      forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+        if (auto h = hints.lookup(q.key, s->id); h && usable(*h, true)) {
+          chosen = h;
+          how = "previous address";
+        }
+        return chosen.has_value();
+      });
     }
     if (!chosen) {
       if (auto req = q.pkt.requestedAddress(); req && usable(*req, true)) {
@@ -537,15 +823,20 @@ struct Engine::Impl {
       how = "new address";
     }
     if (!chosen) {
-      return drop(DropReason::NoAddress, "no free address in the pools of subnet " + std::to_string(q.subnet->subnet->id), &q);
+      setSubnet(q, q.selected);
+      const SubnetState& s = *q.selected;
+      return drop(DropReason::NoAddress,
+                  s.network ? "no free address in the pools of shared network " + s.network->network->name
+                            : "no free address in the pools of subnet " + std::to_string(s.id),
+                  &q);
     }
-    offers.add(q.client, *chosen, q.subnet->subnet->id, q.now + std::chrono::seconds(cfg.offerLifetime));
+    offers.add(q.client, *chosen, q.subnet->id, q.now + std::chrono::seconds(cfg.offerLifetime));
     Packet4 r = replyHeader(q, MessageType::Offer);
     r.yiaddr = *chosen;
     appendReplyOptions(q, r, *chosen, true, leaseHostname(q));
     Decision d;
     d.reply = std::move(r);
-    d.subnetId = q.subnet->subnet->id;
+    d.subnetId = q.subnet->id;
     d.note = addressNote("offer", *chosen, how);
     return d;
   }
@@ -557,15 +848,18 @@ struct Engine::Impl {
   };
 
   // Whether the client may have address a (SELECTING, INIT-REBOOT after its special rules,
-  // RENEWING/REBINDING).
-  Check checkRequested(const Query& q, Ipv4 a) const {
-    const config::Subnet4& sn = *q.subnet->subnet;
-    if (!sn.prefix.contains(a)) return {Verdict::Nak, "address " + a.toString() + " is not on this network"};
+  // RENEWING/REBINDING). a may lie in any subnet of the selected subnet's shared network;
+  // the query moves to that subnet.
+  Check checkRequested(Query& q, Ipv4 a) {
+    SubnetState* home = networkSubnetOf(q, a);
+    if (!home) return {Verdict::Nak, "address " + a.toString() + " is not on this network"};
     auto reserved = reservedAddress(q);
     if (reserved && *reserved != a && availability(*reserved, q) != Availability::Taken) {
       // Kea: a client with a reservation is steered to it.
       return {Verdict::Nak, "client has reserved address " + reserved->toString()};
     }
+    setSubnet(q, home);
+    const config::Subnet4& sn = *home->subnet;
     Availability av = availability(a, q);
     if (av == Availability::Taken) return {Verdict::Nak, "address " + a.toString() + " is in use"};
     if (reserved && *reserved == a) return {Verdict::Ack, "reserved"};
@@ -578,11 +872,12 @@ struct Engine::Impl {
   }
 
   Decision ack(Query& q, Ipv4 a, const std::string& how) {
-    const std::uint32_t sid = q.subnet->subnet->id;
+    const std::uint32_t sid = q.subnet->id;
     Decision d;
     d.subnetId = sid;
-    // One lease per client per subnet (Kea): a client moving to another address loses the old one.
-    if (auto old = clientLease(q); old && old->address != a) {
+    // One lease per client per subnet, or shared network (Kea): a client moving to another
+    // address loses the old one.
+    if (auto [old, where] = findClientLease(q); old && old->address != a) {
       d.changes.push_back(LeaseChange{LeaseChange::Kind::Delete, *old, *old});
       freed(old->address);
     }
@@ -635,16 +930,18 @@ struct Engine::Impl {
       // INIT-REBOOT: the client asks to keep an address it remembers.
       auto a = p.requestedAddress();
       if (!a) return drop(DropReason::BadRequest, "REQUEST without server id, ciaddr or requested address", &q);
-      if (!q.subnet->subnet->prefix.contains(*a)) return nak(q, "address " + a->toString() + " is not on this network");
-      auto lease = store.byAddress(*a);
-      bool theirs = lease && lease->state != LeaseState::Declined && q.client.owns(*lease);
-      if (!theirs && lease && !reusable(*lease, q.nowSec)) return nak(q, "address " + a->toString() + " is in use");
-      bool known = theirs || clientLease(q) || reservedAddress(q);
-      if (!known) {
-        // RFC 2131 4.3.2: a server with no record of the client MUST remain silent, unless
-        // configured authoritative for the network.
-        if (q.subnet->subnet->authoritative) return nak(q, "no record of this client");
+      // Kea 2.2: the client is known when it has a lease in the subnet or its shared network
+      // (a reservation alone does not count). RFC 2131 4.3.2: a server with no record of the
+      // client MUST remain silent unless authoritative, which NAKs it; a known client asking
+      // for another address than its lease's is NAKed.
+      auto [lease, where] = findClientLease(q);
+      const bool authoritative = q.selected->subnet->authoritative;
+      if (!lease) {
+        if (authoritative) return nak(q, "no record of this client");
         return drop(DropReason::NotForUs, "INIT-REBOOT from unknown client for " + a->toString(), &q);
+      }
+      if (lease->address != *a) {
+        return nak(q, "client's lease is " + lease->address.toString() + ", not " + a->toString());
       }
       return conclude(q, *a, checkRequested(q, *a));
     }
@@ -703,7 +1000,7 @@ struct Engine::Impl {
     appendReplyOptions(q, r, q.pkt.ciaddr, false, q.reservation ? q.reservation->hostname : std::string());
     Decision d;
     d.reply = std::move(r);
-    d.subnetId = q.subnet->subnet->id;
+    d.subnetId = q.subnet->id;
     d.note = "inform";
     return d;
   }
@@ -719,18 +1016,24 @@ struct Engine::Impl {
       case MessageType::Release: case MessageType::Inform:
         break;
     }
-    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, m.classes, {}, {}};
+    Query q{p, m, now, toEpochSeconds(now), *type};
+    q.classes = m.classes;
     q.client.hwAddr = p.hwAddr();
     if (auto id = p.clientId()) q.client.clientId = std::move(*id);
     if (q.client.hwAddr.empty() && q.client.clientId.empty()) {
       return drop(DropReason::BadRequest, "neither hardware address nor client identifier");
     }
-    q.subnet = selectSubnet(p, m);
+    q.subnet = q.selected = selectSubnet(p, m);
     q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
     q.key = q.client.key();
-    q.reservation = reservationFor(q);
-    if (q.reservation) {
-      q.classes.insert(q.classes.end(), q.reservation->clientClasses.begin(), q.reservation->clientClasses.end());
+    if (anyReservations && q.subnet) {
+      q.hostIds = hostIdsOf(p, q.client);
+      findReservations(q);
+      q.reservation = currentHost(q);
+      // Kea evaluates reserved classes here for a global host, or a subnet's when the subnet
+      // cannot change (no shared network).
+      const config::Reservation* early = q.globalHost ? q.globalHost : (q.subnet->network ? nullptr : q.reservation);
+      if (early) q.classes.insert(q.classes.end(), early->clientClasses.begin(), early->clientClasses.end());
     }
     q.serverId = serverIdFor(q.subnet, m);
     if (const proto::Option* prl = p.find(opt::kParameterRequestList)) {

@@ -22,7 +22,7 @@ void sortByCode(std::span<proto::Option> list) {
 }  // namespace
 
 const config::OptionData* findConfiguredOption(const OptionSources& src, std::uint8_t code) {
-  for (const auto* list : {src.reservation, src.pool, src.subnet, src.global}) {
+  for (const auto* list : {src.reservation, src.pool, src.subnet, src.network, src.global}) {
     if (!list) continue;
     for (const auto& o : *list) {
       if (o.code == code) return &o;
@@ -45,7 +45,7 @@ bool isEngineManagedOption(std::uint8_t code) noexcept {
 
 OptionSet::OptionSet(const OptionSources& src) {
   std::array<const config::OptionData*, 256> chosen{};
-  for (const auto* list : {src.reservation, src.pool, src.subnet, src.global}) {
+  for (const auto* list : {src.reservation, src.pool, src.subnet, src.network, src.global}) {
     if (!list) continue;
     for (const auto& o : *list) {
       if (!chosen[o.code]) chosen[o.code] = &o;

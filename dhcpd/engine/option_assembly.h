@@ -11,11 +11,12 @@
 namespace tandem::engine {
 
 // Option data sources, most specific first. Kea's precedence: reservation, pool, subnet,
-// global; the first source defining a code wins.
+// shared network, global; the first source defining a code wins.
 struct OptionSources {
   const std::vector<config::OptionData>* reservation = nullptr;
   const std::vector<config::OptionData>* pool = nullptr;
   const std::vector<config::OptionData>* subnet = nullptr;
+  const std::vector<config::OptionData>* network = nullptr;  // the subnet's shared network
   const std::vector<config::OptionData>* global = nullptr;
 };
 

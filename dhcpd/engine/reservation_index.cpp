@@ -3,39 +3,49 @@
 #include <algorithm>
 
 namespace tandem::engine {
+namespace {
+
+std::string keyOf(config::HostIdType t, const std::vector<std::uint8_t>& v) {
+  std::string k;
+  k.reserve(v.size() + 1);
+  k.push_back(char(t));
+  k.append(v.begin(), v.end());
+  return k;
+}
+
+}  // namespace
 
 ReservationIndex::ReservationIndex(const std::vector<config::Reservation>& reservations) {
   for (const auto& r : reservations) {
+    auto id = r.identifier();
     // First definition wins, as duplicates are a config error Kea reports at load time.
-    if (r.hwAddr && !r.hwAddr->empty()) byHw_.emplace(*r.hwAddr, &r);
-    if (!r.clientId.empty()) byClientId_.emplace(std::string(r.clientId.begin(), r.clientId.end()), &r);
-    if (r.address) byAddress_.emplace(*r.address, &r);
+    if (!id.empty()) byId_.emplace(keyOf(r.identifierType(), id), &r);
+    if (r.address) byAddress_[*r.address].push_back(&r);
   }
 }
 
-const config::Reservation* ReservationIndex::forClient(const ClientIdentity& client) const {
-  if (!client.hwAddr.empty()) {
-    if (auto it = byHw_.find(client.hwAddr); it != byHw_.end()) return it->second;
+const config::Reservation* ReservationIndex::forClient(const HostIds& ids, bool lastMatch) const {
+  if (byId_.empty()) return nullptr;
+  const config::Reservation* found = nullptr;
+  for (const auto& id : ids) {
+    if (auto it = byId_.find(keyOf(id.type, id.value)); it != byId_.end()) {
+      found = it->second;
+      if (!lastMatch) break;
+    }
   }
-  // Reservations by client-id apply whenever the client sends one; match-client-id only
-  // concerns lease ownership (Kea looks hosts up by every identifier it has).
-  if (!client.clientId.empty() && !byClientId_.empty()) {
-    auto it = byClientId_.find(std::string(client.clientId.begin(), client.clientId.end()));
-    if (it != byClientId_.end()) return it->second;
-  }
-  return nullptr;
+  return found;
 }
 
-const config::Reservation* ReservationIndex::forAddress(Ipv4 address) const {
+const std::vector<const config::Reservation*>* ReservationIndex::forAddress(Ipv4 address) const {
   if (byAddress_.empty()) return nullptr;
   auto it = byAddress_.find(address);
-  return it == byAddress_.end() ? nullptr : it->second;
+  return it == byAddress_.end() ? nullptr : &it->second;
 }
 
-bool reservationMatches(const config::Reservation& r, const ClientIdentity& client) {
-  if (r.hwAddr && !r.hwAddr->empty() && !client.hwAddr.empty() && *r.hwAddr == client.hwAddr) return true;
-  return !r.clientId.empty() && !client.clientId.empty() &&
-         std::equal(r.clientId.begin(), r.clientId.end(), client.clientId.begin(), client.clientId.end());
+bool reservationMatches(const config::Reservation& r, const HostIds& ids) {
+  const config::HostIdType t = r.identifierType();
+  const auto value = r.identifier();
+  return std::any_of(ids.begin(), ids.end(), [&](const HostId& id) { return id.type == t && id.value == value; });
 }
 
 }  // namespace tandem::engine

@@ -1,17 +1,24 @@
 #pragma once
-// Host reservations of one scope (a subnet, or the global list) indexed by the identifiers
-// Kea matches on, in Kea's default host-reservation-identifiers order (hw-address first,
-// then client-id), and by reserved address so nobody else is given it.
+// Host reservations of one scope (a subnet, or the global list) indexed by identifier type and
+// value, as Kea's host manager looks them up, and by reserved address.
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/config/dhcp4_config.h"
-#include "dhcpd/engine/client_identity.h"
 
 namespace tandem::engine {
+
+// One identifier of the client asking: its type and the bytes Kea matches on.
+struct HostId {
+  config::HostIdType type;
+  std::vector<std::uint8_t> value;
+};
+// The client's identifiers in host-reservation-identifiers order (only those it has).
+using HostIds = std::vector<HostId>;
 
 class ReservationIndex {
  public:
@@ -19,19 +26,19 @@ class ReservationIndex {
   // The reservations must outlive the index (they live in the engine's config copy).
   explicit ReservationIndex(const std::vector<config::Reservation>& reservations);
 
-  // The client's reservation, by hw-address then client-id; nullptr when none.
-  const config::Reservation* forClient(const ClientIdentity& client) const;
-  // The reservation holding address, nullptr when none.
-  const config::Reservation* forAddress(Ipv4 address) const;
-  bool empty() const noexcept { return byHw_.empty() && byClientId_.empty(); }
+  // The client's reservation: the first identifier (in ids' order) with a host. With
+  // lastMatch the last one wins instead (Kea's single-query lookup in shared networks).
+  const config::Reservation* forClient(const HostIds& ids, bool lastMatch = false) const;
+  // The reservations holding address (several when ip-reservations-unique is false).
+  const std::vector<const config::Reservation*>* forAddress(Ipv4 address) const;
+  bool empty() const noexcept { return byId_.empty(); }
 
  private:
-  std::unordered_map<HwAddr, const config::Reservation*> byHw_;
-  std::unordered_map<std::string, const config::Reservation*> byClientId_;
-  std::unordered_map<Ipv4, const config::Reservation*> byAddress_;
+  std::unordered_map<std::string, const config::Reservation*> byId_;  // type byte + identifier
+  std::unordered_map<Ipv4, std::vector<const config::Reservation*>> byAddress_;
 };
 
-// Whether reservation r is the client's (same identifiers ReservationIndex::forClient uses).
-bool reservationMatches(const config::Reservation& r, const ClientIdentity& client);
+// Whether reservation r is the client's (one of its identifiers is r's).
+bool reservationMatches(const config::Reservation& r, const HostIds& ids);
 
 }  // namespace tandem::engine

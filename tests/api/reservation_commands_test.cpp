@@ -145,5 +145,37 @@ TEST_F(ReservationCommandsTest, Delete) {
   EXPECT_EQ(run("reservation-del", R"({"ip-address":"198.18.16.5"})")["result"], 1);
 }
 
+// Subnets of shared networks hold reservations too; every identifier type is accepted.
+TEST(ReservationCommandsSharedNetwork, AddGetDelInASharedNetworksSubnet) {
+  testing::FakeServerControl control;
+  auto parsed = config::parseDhcp4Config(std::string(R"({"Dhcp4": {"ip-reservations-unique": false,
+      "shared-networks": [{"name": "n", "subnet4": [
+        {"id": 5, "subnet": "198.18.20.0/24", "reservations": [{"circuit-id": "'port1'", "ip-address": "198.18.20.9"}]},
+        {"id": 6, "subnet": "198.18.21.0/24"}]}],
+      "subnet4": [{"id": 1, "subnet": "198.18.16.0/24"}]}})"),
+                                         config::ParseContext{});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  control.cfg = std::move(parsed).value();
+  CommandRegistry registry;
+  registerReservationCommands(registry, control);
+  auto run = [&](const std::string& name, const char* args) {
+    return registry.execute(name, json::parse(args), CommandContext{"test", "", "", {}});
+  };
+  EXPECT_EQ(run("reservation-get-all", R"({"subnet-id":5})")["text"], "1 IPv4 host(s) found.");
+  EXPECT_EQ(run("reservation-get", R"({"subnet-id":5,"identifier-type":"circuit-id","identifier":"'port1'"})")["result"], 0);
+  auto add = run("reservation-add", R"({"reservation":{"subnet-id":6,"duid":"00:03:00:01:aa:bb","ip-address":"198.18.21.7"}})");
+  EXPECT_EQ(add, makeAnswer(0, "Host added."));
+  ASSERT_EQ(control.applied.size(), 1u);
+  const json& sn = control.cfg.source["Dhcp4"]["shared-networks"][0]["subnet4"][1];
+  ASSERT_EQ(sn["reservations"].size(), 1u);
+  EXPECT_EQ(sn["reservations"][0]["duid"], "00:03:00:01:aa:bb");
+  EXPECT_FALSE(control.cfg.source["Dhcp4"]["subnet4"][0].contains("reservations"));
+  // ip-reservations-unique false: a second host may reserve the same address.
+  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":6,"flex-id":"'x'","ip-address":"198.18.21.7"}})")["result"], 0);
+  EXPECT_EQ(run("reservation-del", R"({"subnet-id":5,"identifier-type":"circuit-id","identifier":"'port1'"})"),
+            makeAnswer(0, "Host deleted."));
+  EXPECT_TRUE(control.cfg.source["Dhcp4"]["shared-networks"][0]["subnet4"][0]["reservations"].empty());
+}
+
 }  // namespace
 }  // namespace tandem::api

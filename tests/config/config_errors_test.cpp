@@ -76,8 +76,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("lease-database": {"type": "csv"})",
                   "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile)"},
         ErrorCase{R"("lease-database": {"name": "x.csv"})", "Dhcp4/lease-database: missing \"type\" (memfile)"},
-        ErrorCase{R"("shared-networks": [{"name": "net", "subnet4": []}])",
-                  "Dhcp4/shared-networks: shared networks are not supported yet; list their subnets in \"subnet4\""},
         ErrorCase{R"("option-def": [{"name": "foo", "code": 222, "type": "uint8"}])",
                   "Dhcp4/option-def: custom option definitions are not supported yet"},
         ErrorCase{R"("hosts-database": {"type": "mysql"})",
@@ -146,16 +144,78 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/subnet4/0/4o6-subnet: DHCPv4-over-DHCPv6 (RFC 7341) is not supported"},
         ErrorCase{R"("option-data": [{"name": "tftp-servers", "space": "vendor-4491", "data": "198.18.0.1"}])",
                   "Dhcp4/option-data/0/space: option space 'vendor-4491' is not supported yet (only the standard "
-                  "\"dhcp4\" space)"},
-        ErrorCase{R"("reservations": [{"duid": "01:02:03:04:05", "ip-address": "198.18.0.203"}])",
-                  "Dhcp4/reservations/0/duid: identifier type not supported yet (reservations match by hw-address "
-                  "or client-id)"},
-        ErrorCase{R"("reservations": [{"circuit-id": "'port1'"}])",
-                  "Dhcp4/reservations/0/circuit-id: identifier type not supported yet (reservations match by "
-                  "hw-address or client-id)"},
-        ErrorCase{R"("reservations": [{"flex-id": "'s0mEVaLue'"}])",
-                  "Dhcp4/reservations/0/flex-id: identifier type not supported yet (reservations match by hw-address "
-                  "or client-id)"}));
+                  "\"dhcp4\" space)"}));
+
+// Shared networks, as kea-dhcp4 -t 2.2 judges them (its messages, with our JSON paths).
+INSTANTIATE_TEST_SUITE_P(
+    SharedNetworks, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("shared-networks": [{"subnet4": []}])", "Dhcp4/shared-networks/0: missing parameter 'name'"},
+        ErrorCase{R"("shared-networks": [{"name": "", "subnet4": []}])",
+                  "Dhcp4/shared-networks/0/name: a shared network needs a non-empty name"},
+        ErrorCase{R"("shared-networks": [{"name": "a"}, {"name": "a"}])",
+                  "Dhcp4/shared-networks/1/name: duplicate network 'a' found in the configuration (first at "
+                  "Dhcp4/shared-networks/0)"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "pools": []}])", "Dhcp4/shared-networks/0/pools: unknown parameter"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "id": 5}])", "Dhcp4/shared-networks/0/id: unknown parameter"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "reservations": []}])",
+                  "Dhcp4/shared-networks/0/reservations: unknown parameter"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"id": 1, "subnet": "198.18.0.0/24"}]}],
+                     "subnet4": [{"id": 1, "subnet": "198.18.1.0/24"}])",
+                  "Dhcp4/subnet4/0/id: subnet id 1 is already used by Dhcp4/shared-networks/0/subnet4/0"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"subnet": "198.18.0.0/24"}]}],
+                     "subnet4": [{"id": 1, "subnet": "198.18.1.0/24"}])",
+                  "Dhcp4/subnet4/0/id: subnet id 1 is already used by Dhcp4/shared-networks/0/subnet4/0"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"id": 2, "subnet": "198.18.0.0/24"}]},
+                                         {"name": "b", "subnet4": [{"id": 3, "subnet": "198.18.0.0/24"}]}])",
+                  "Dhcp4/shared-networks/1/subnet4/0/subnet: subnet 198.18.0.0/24 is already defined at "
+                  "Dhcp4/shared-networks/0/subnet4/0"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "interface": "eth0",
+                                          "subnet4": [{"id": 2, "subnet": "198.18.0.0/24", "interface": "eth1"}]}])",
+                  "Dhcp4/shared-networks/0/subnet4/0/interface: subnet has interface 'eth1', but the shared network "
+                  "in the same shared network uses 'eth0'"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"id": 2, "subnet": "198.18.0.0/24", "interface": "eth1"},
+                                                                  {"id": 3, "subnet": "198.18.1.0/24", "interface": "eth2"}]}])",
+                  "Dhcp4/shared-networks/0/subnet4/1/interface: subnet has interface 'eth2', but "
+                  "Dhcp4/shared-networks/0/subnet4/0 in the same shared network uses 'eth1'"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "valid-lifetime": 100, "min-valid-lifetime": 200}])",
+                  "Dhcp4/shared-networks/0/valid-lifetime: valid-lifetime (100) is less than min-valid-lifetime (200)"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "renew-timer": 300, "rebind-timer": 200}])",
+                  "Dhcp4/shared-networks/0/renew-timer: renew-timer (300) is greater than rebind-timer (200)"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "relay": {"ip-addresses": ["x"]}}])",
+                  "Dhcp4/shared-networks/0/relay/ip-addresses/0: 'x' is not a valid IPv4 address"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"subnet": "198.18.0.0/24", "4o6-subnet": "x"}]}])",
+                  "Dhcp4/shared-networks/0/subnet4/0/4o6-subnet: DHCPv4-over-DHCPv6 (RFC 7341) is not supported"}));
+
+// Host reservations, as kea-dhcp4 -t 2.2 judges them.
+INSTANTIATE_TEST_SUITE_P(
+    HostIdentifiers, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("reservations": [{"duid": "", "ip-address": "198.18.0.203"}])",
+                  "Dhcp4/reservations/0/duid: empty host identifier used"},
+        ErrorCase{R"("reservations": [{"circuit-id": "zz", "ip-address": "198.18.0.203"}])",
+                  "Dhcp4/reservations/0/circuit-id: invalid host identifier value 'zz' (hex or 'text')"},
+        ErrorCase{R"("reservations": [{"duid": "01:02", "flex-id": "'x'", "ip-address": "198.18.0.203"}])",
+                  "Dhcp4/reservations/0: 'duid' and 'flex-id' are mutually exclusive (one identifier per host)"},
+        ErrorCase{R"("reservations": [{"ip-address": "198.18.0.203"}])",
+                  "Dhcp4/reservations/0: a reservation needs an identifier: hw-address, duid, circuit-id, client-id "
+                  "or flex-id"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "0.0.0.0"}])",
+                  "Dhcp4/reservations/0/ip-address: must not make reservation for the '0.0.0.0' address"},
+        ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "option-data": []}])",
+                  "Dhcp4/reservations/0: the reservation must include at least one resource, i.e. hostname, IPv4 "
+                  "address, options, client-classes, next-server, server-hostname or boot-file-name"},
+        ErrorCase{R"("reservations": [{"duid": "01:02:03", "hostname": "a"}, {"duid": "01:02:03", "hostname": "b"}])",
+                  "Dhcp4/reservations/1/duid: duplicate reservation for duid 01:02:03 (already reserved at "
+                  "Dhcp4/reservations/0)"},
+        ErrorCase{R"("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [
+                       {"circuit-id": "'a'", "ip-address": "198.18.0.5"}, {"flex-id": "'b'", "ip-address": "198.18.0.5"}]}])",
+                  "Dhcp4/subnet4/0/reservations/1/ip-address: address 198.18.0.5 is already reserved at "
+                  "Dhcp4/subnet4/0/reservations/0"},
+        ErrorCase{R"("host-reservation-identifiers": ["circuit-id", "hw-address", "circuit-id"])",
+                  "Dhcp4/host-reservation-identifiers/2: duplicate host identifier 'circuit-id'"},
+        ErrorCase{R"("host-reservation-identifiers": [])",
+                  "Dhcp4/host-reservation-identifiers: the list must name at least one identifier type"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Values, ConfigError,
@@ -189,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/subnet4/1/id: subnet id 1 is already used by Dhcp4/subnet4/0"},
         ErrorCase{R"("subnet4": [{"id": 1, "subnet": "198.18.0.0/24"}, {"subnet": "198.18.1.0/24"}])",
                   "Dhcp4/subnet4/1: subnet id 1 (assigned because \"id\" is missing; Kea numbers such subnets 1, 2, "
-                  "... in order) is already used by Dhcp4/subnet4/0"},
+                  "... in order, shared networks' subnets first) is already used by Dhcp4/subnet4/0"},
         ErrorCase{R"("subnet4": [{"id": 4294967295, "subnet": "198.18.0.0/24"}])",
                   "Dhcp4/subnet4/0/id: 4294967295 is reserved"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24"}, {"subnet": "198.18.0.0/24"}])",
@@ -246,7 +306,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/subnet4/0/reservations/1/hw-address: duplicate reservation for hw-address aa:bb:cc:dd:ee:ff "
                   "(already reserved at Dhcp4/subnet4/0/reservations/0)"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [
-                      {"client-id": "01:aa", "ip-address": "198.18.0.1"}, {"client-id": "01aa"}]}])",
+                      {"client-id": "01:aa", "ip-address": "198.18.0.1"}, {"client-id": "01aa", "hostname": "b"}]}])",
                   "Dhcp4/subnet4/0/reservations/1/client-id: duplicate reservation for client-id 01:aa (already "
                   "reserved at Dhcp4/subnet4/0/reservations/0)"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "reservations": [
@@ -258,11 +318,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/reservations/0/hw-address: 'aa:bb:cc:dd:ee:zz' is not a valid hardware address"},
         ErrorCase{R"("reservations": [{"hw-address": ""}])", "Dhcp4/reservations/0/hw-address: '' is not a valid hardware address"},
         ErrorCase{R"("reservations": [{"client-id": "0x:1"}])",
-                  "Dhcp4/reservations/0/client-id: '0x:1' is not a valid client identifier (hex or 'text')"},
+                  "Dhcp4/reservations/0/client-id: invalid host identifier value '0x:1' (hex or 'text')"},
         ErrorCase{R"("reservations": [{"ip-address": "198.18.0.1"}])",
-                  "Dhcp4/reservations/0: a reservation needs an identifier: hw-address or client-id"},
+                  "Dhcp4/reservations/0: a reservation needs an identifier: hw-address, duid, circuit-id, client-id or "
+                  "flex-id"},
         ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-id": "01:02"}])",
-                  "Dhcp4/reservations/0: 'hw-address' and 'client-id' are mutually exclusive"},
+                  "Dhcp4/reservations/0: 'hw-address' and 'client-id' are mutually exclusive (one identifier per host)"},
         ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "198.18.0.256"}])",
                   "Dhcp4/reservations/0/ip-address: '198.18.0.256' is not a valid IPv4 address"},
         ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "next-server": "x"}])",

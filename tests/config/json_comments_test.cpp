@@ -1,6 +1,8 @@
 // Kea's JSON dialect: comments of three kinds, tolerated trailing commas, no duplicate keys.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "dhcpd/config/dhcp4_config.h"
 
 namespace tandem::config {
@@ -71,10 +73,101 @@ TEST(JsonComments, UnclosedBlockComment) {
   EXPECT_EQ(parseErr("{\"a\": 1 /* never closed\n}"), "line 1, column 9: comment not closed");
 }
 
-TEST(JsonComments, IncludeDirectiveIsReportedAsUnsupported) {
+TEST(JsonComments, IncludeWithoutAReaderNamesTheFile) {
   EXPECT_EQ(parseErr("{\n\"Dhcp4\": <?include \"/etc/kea/subnets.json\"?>\n}"),
-            "line 2, column 10: <?include ...?> directives are not supported yet; merge the included file into the "
-            "configuration");
+            "line 2, column 10: Can't open include file /etc/kea/subnets.json (includes are read only from files)");
+}
+
+// <?include "path"?> as Kea's lexer handles it: the file's text replaces the directive,
+// includes nest, comments and directives inside strings or comments are left alone.
+class IncludeTest : public ::testing::Test {
+ protected:
+  std::map<std::string, std::string> files;
+  std::vector<std::string> opened;
+  IncludeReader reader = [this](const std::string& path) -> Result<std::string> {
+    opened.push_back(path);
+    auto it = files.find(path);
+    if (it == files.end()) return makeError("No such file or directory");
+    return it->second;
+  };
+  Result<nlohmann::json> parse(std::string_view text, std::vector<std::string>* warnings = nullptr) {
+    return parseJsonWithComments(text, warnings, &reader);
+  }
+};
+
+TEST_F(IncludeTest, NestedIncludesAreSplicedInPlace) {
+  files["subnets.json"] = "\"subnet4\": [ <?include \"inc/subnet1.json\"?> ], // comment\n\"valid-lifetime\": 600";
+  files["inc/subnet1.json"] = "# one subnet\n{\"id\": 1, \"subnet\": \"198.18.0.0/24\"}";
+  auto r = parse("{\"Dhcp4\": {<?include \"subnets.json\"?>, \"renew-timer\": 100}}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value(), nlohmann::json::parse(R"({"Dhcp4": {"subnet4": [{"id": 1, "subnet": "198.18.0.0/24"}],
+                                                 "valid-lifetime": 600, "renew-timer": 100}})"));
+  // Paths go to the reader as written: Kea 2.2 opens them relative to its working directory,
+  // not to the including file.
+  EXPECT_EQ(opened, (std::vector<std::string>{"subnets.json", "inc/subnet1.json"}));
+}
+
+TEST_F(IncludeTest, BlanksAroundTheDirectiveAreAllowed) {
+  files["x.json"] = "1";
+  auto r = parse("{\"a\": <?  include   \"x.json\"  ?>}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value()["a"], 1);
+}
+
+TEST_F(IncludeTest, DirectivesInStringsAndCommentsAreText) {
+  auto r = parse("{\"a\": \"<?include \\\"x\\\"?>\" // <?include \"y\"?>\n}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value()["a"], "<?include \"x\"?>");
+  EXPECT_TRUE(opened.empty());
+}
+
+TEST_F(IncludeTest, MissingFileIsAnErrorNamingIt) {
+  auto r = parse("{\n  \"Dhcp4\": <?include \"nope.json\"?>\n}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "line 2, column 12: Can't open include file nope.json: No such file or directory");
+  files["a.json"] = "{\n<?include \"b.json\"?>}";
+  auto nested = parse("<?include \"a.json\"?>");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().message, "a.json line 2, column 1: Can't open include file b.json: No such file or directory");
+}
+
+TEST_F(IncludeTest, ErrorsInsideAnIncludedFileNameItsLine) {
+  files["part.json"] = "\"a\": 1,\n\"b\": tru";
+  auto r = parse("{\n<?include \"part.json\"?>\n}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("part.json line 2, column 6: ", 0), 0u) << r.error().message;
+  // Positions after the directive are the main file's again.
+  files["ok.json"] = "\"a\": 1";
+  auto after = parse("{\n<?include \"ok.json\"?>,\n\"b\": tru}");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().message.rfind("line 3, column 6: ", 0), 0u) << after.error().message;
+}
+
+TEST_F(IncludeTest, MalformedDirectives) {
+  EXPECT_EQ(parse("{\"a\": <?include \"x.json\" }").error().message, "line 1, column 7: Directive not closed.");
+  EXPECT_EQ(parse("{\"a\": <?import \"x.json\"?>}").error().message, "line 1, column 7: unknown directive");
+  EXPECT_EQ(parse("{\"a\": <?include x.json?>}").error().message,
+            "line 1, column 7: include directive without a quoted file name");
+}
+
+TEST_F(IncludeTest, IncludeLoopsStopAtKeasNestingLimit) {
+  files["self.json"] = "<?include \"self.json\"?>";
+  auto r = parse("<?include \"self.json\"?>");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("Too many nested include."), std::string::npos) << r.error().message;
+  EXPECT_EQ(opened.size(), 9u);
+}
+
+TEST_F(IncludeTest, WholeConfigThroughParseDhcp4Config) {
+  files["/etc/kea/subnets.json"] = R"([{"id": 3, "subnet": "198.18.3.0/24", "pools": [{"pool": "198.18.3.10-198.18.3.20"}]}])";
+  ParseContext ctx;
+  ctx.readInclude = reader;
+  auto cfg = parseDhcp4Config(std::string("{\"Dhcp4\": {\"subnet4\": <?include \"/etc/kea/subnets.json\"?>}}"), ctx);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  ASSERT_EQ(cfg->subnets.size(), 1u);
+  EXPECT_EQ(cfg->subnets[0].id, 3u);
+  // config-get shows the expanded configuration, as Kea's does.
+  EXPECT_EQ(cfg->source["Dhcp4"]["subnet4"][0]["subnet"], "198.18.3.0/24");
 }
 
 TEST(JsonComments, DuplicateKeysAreRejectedWithTheirPath) {

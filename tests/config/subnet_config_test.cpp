@@ -171,7 +171,7 @@ TEST(SubnetConfig, Reservations) {
         {"client-id": "'text-id'", "next-server": "198.18.0.1", "server-hostname": "hal9000",
          "boot-file-name": "/dev/null", "client-classes": ["a", "b"],
          "option-data": [{"name": "domain-name-servers", "data": "198.18.1.202, 198.18.1.203"}]},
-        {"hw-address": "aabbccddee01", "ip-address": "0.0.0.0", "comment": "no address"}]}])"));
+        {"hw-address": "aabbccddee01", "hostname": "no-address", "comment": "no address"}]}])"));
   const auto& r = cfg.subnets[0].reservations;
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].hwAddr->toString(), "1a:1b:1c:1d:1e:1f");
@@ -206,7 +206,7 @@ TEST(SubnetConfig, GlobalReservationsWithoutReservationsGlobalWarn) {
   auto cfg = parseOk(dhcp4(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "hostname": "printer"}])"));
   EXPECT_EQ(cfg.warnings, std::vector<std::string>{"Dhcp4/reservations: global reservations are used only with "
                                                    "\"reservations-global\": true (Kea 2.2 default is false)"});
-  auto enabledInSubnet = parseOk(dhcp4(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff"}],
+  auto enabledInSubnet = parseOk(dhcp4(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "hostname": "p"}],
       "subnet4": [{"subnet": "198.18.0.0/24", "reservations-global": true}])"));
   EXPECT_TRUE(enabledInSubnet.warnings.empty()) << allWarnings(enabledInSubnet);
 }
@@ -220,8 +220,8 @@ TEST(SubnetConfig, SameAddressTwiceIsAllowedWhenIpReservationsAreNotUnique) {
 
 TEST(SubnetConfig, SameIdentifierInDifferentSubnetsIsFine) {
   auto cfg = parseOk(dhcp4(R"("subnet4": [
-      {"subnet": "198.18.0.0/24", "reservations": [{"hw-address": "aa:bb:cc:dd:ee:01"}]},
-      {"subnet": "198.18.1.0/24", "reservations": [{"hw-address": "aa:bb:cc:dd:ee:01"}]}])"));
+      {"subnet": "198.18.0.0/24", "reservations": [{"hw-address": "aa:bb:cc:dd:ee:01", "hostname": "a"}]},
+      {"subnet": "198.18.1.0/24", "reservations": [{"hw-address": "aa:bb:cc:dd:ee:01", "hostname": "a"}]}])"));
   EXPECT_EQ(cfg.subnets.size(), 2u);
 }
 

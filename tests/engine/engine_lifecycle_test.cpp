@@ -126,7 +126,11 @@ TEST_F(EngineTest, InformGetsOptionsWithoutLease) {
 TEST_F(EngineTest, InformFromUnknownNetworkIsDropped) {
   Packet4 p = packet(MessageType::Inform, mac(1));
   p.ciaddr = ip("10.9.9.9");
-  EXPECT_EQ(send(p).drop, DropReason::NoSubnet);
+  // Unicast: Kea selects by ciaddr (a broadcast one would be served by the interface's subnet).
+  engine::RecvMeta m = meta;
+  m.dstAddr = ip("198.18.0.1");
+  m.srcAddr = ip("10.9.9.9");
+  EXPECT_EQ(sendVia(p, m).drop, DropReason::NoSubnet);
 }
 
 // ---- reclamation --------------------------------------------------------------------------

@@ -142,8 +142,12 @@ TEST_F(EngineTest, InitRebootOnWrongNetworkIsNaked) {
   expectNak(send(initReboot(mac(1), ip("10.0.0.5"))));
 }
 
-TEST_F(EngineTest, InitRebootWrongNetworkIsNakedEvenForUnknownClient) {
-  expectNak(send(initReboot(mac(1), ip("198.18.2.15"))));
+// Kea 2.2 (checked against kea-dhcp4): a non-authoritative server stays silent for a client
+// it has no lease of, whatever address it asks for (RFC 2131 4.3.2).
+TEST_F(EngineTest, InitRebootWrongNetworkFromUnknownClientIsSilent) {
+  Decision d = send(initReboot(mac(1), ip("198.18.2.15")));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::NotForUs);
 }
 
 TEST_F(EngineTest, InitRebootFromUnknownClientIsSilent) {
@@ -158,17 +162,20 @@ TEST_F(EngineTest, InitRebootFromUnknownClientIsNakedWhenAuthoritative) {
   expectNak(send(initReboot(mac(1), ip("198.18.0.20"))));
 }
 
-TEST_F(EngineTest, InitRebootForAddressLeasedToAnotherClientIsNaked) {
+TEST_F(EngineTest, InitRebootForAddressLeasedToAnotherClient) {
   ASSERT_TRUE(store.put(leaseFor(mac(9), ip("198.18.0.20"))).ok());
+  EXPECT_EQ(send(initReboot(mac(1), ip("198.18.0.20"))).drop, DropReason::NotForUs);  // unknown client
+  dora(mac(1));
   expectNak(send(initReboot(mac(1), ip("198.18.0.20"))));
 }
 
-TEST_F(EngineTest, InitRebootKnownClientAskingFreeAddressMovesThere) {
+// Kea 2.2 (checked against kea-dhcp4): a known client whose lease is another address is
+// NAKed even when the address it asks for is free, so it restarts with DISCOVER.
+TEST_F(EngineTest, InitRebootKnownClientAskingAnotherAddressIsNaked) {
   Ipv4 a = dora(mac(1));
   Ipv4 other = a == ip("198.18.0.45") ? ip("198.18.0.46") : ip("198.18.0.45");
-  Decision d = send(initReboot(mac(1), other));
-  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
-  EXPECT_EQ(d.reply->yiaddr, other);
+  expectNak(send(initReboot(mac(1), other)));
+  EXPECT_EQ(store.byAddress(a)->hwAddr, mac(1));
 }
 
 // ---- RENEWING / REBINDING -----------------------------------------------------------------
@@ -223,7 +230,11 @@ TEST_F(EngineTest, RenewingAddressOutsidePoolWithoutLeaseIsNaked) {
 }
 
 TEST_F(EngineTest, RenewingAddressNotOnAnySubnetIsDropped) {
-  EXPECT_EQ(send(renewing(mac(1), ip("10.1.1.1"))).drop, DropReason::NoSubnet);
+  // RENEWING is unicast (RFC 2131 4.4.5): Kea selects the subnet by ciaddr.
+  engine::RecvMeta m = meta;
+  m.dstAddr = ip("198.18.0.1");
+  m.srcAddr = ip("10.1.1.1");
+  EXPECT_EQ(sendVia(renewing(mac(1), ip("10.1.1.1")), m).drop, DropReason::NoSubnet);
 }
 
 TEST_F(EngineTest, RenewingFreeAddressRefusedByAllocFilterIsSilent) {

@@ -33,8 +33,21 @@ TEST_F(EngineTest, SubnetReservationByHwAddressOutsidePool) {
   Decision ack = send(req);
   ASSERT_EQ(typeOf(ack), MessageType::Ack) << ack.note;
   EXPECT_EQ(ack.changes.at(0).lease.hostname, "printer");
-  // Not requested in this REQUEST's PRL and not sent by the client: no option 12.
-  EXPECT_EQ(findOpt(*ack.reply, opt::kHostName), nullptr);
+  // Kea 2.2 (checked against kea-dhcp4) sends a reserved host name whether or not it was
+  // asked for.
+  ASSERT_NE(findOpt(*ack.reply, opt::kHostName), nullptr);
+  EXPECT_EQ(findOpt(*ack.reply, opt::kHostName)->data, bytes("printer"));
+}
+
+TEST_F(EngineTest, ReservedHostnameIsSentLowerCased) {
+  cfg.subnets[0].reservations.push_back(byHw(mac(1), ip("198.18.0.5"), "Printer-1.Example"));
+  Packet4 p = discover(mac(1));
+  Decision d = send(p);  // no parameter request list at all
+  ASSERT_EQ(typeOf(d), MessageType::Offer) << d.note;
+  ASSERT_NE(findOpt(*d.reply, opt::kHostName), nullptr);
+  EXPECT_EQ(findOpt(*d.reply, opt::kHostName)->data, bytes("printer-1.example"));
+  Decision ack = send(selecting(mac(1), ip("198.18.0.5")));
+  EXPECT_EQ(ack.changes.at(0).lease.hostname, "printer-1.example");
 }
 
 TEST_F(EngineTest, ReservedClientGetsReservationEvenWhenAskingForAnother) {
@@ -131,8 +144,13 @@ TEST_F(EngineTest, ReservedAddressLeasedToAnotherFallsBackToDynamic) {
   EXPECT_EQ(typeOf(send(selecting(mac(1), d.reply->yiaddr))), MessageType::Ack);
 }
 
-TEST_F(EngineTest, InitRebootForReservedAddressIsAcked) {
+// Kea 2.2 (checked against kea-dhcp4): a reservation does not make an INIT-REBOOT client
+// known; without a lease it gets no answer (an authoritative server NAKs), and with its lease
+// on the reserved address it is ACKed.
+TEST_F(EngineTest, InitRebootForReservedAddressNeedsTheLease) {
   cfg.subnets[0].reservations.push_back(byHw(mac(1), ip("198.18.0.5")));
+  EXPECT_EQ(send(initReboot(mac(1), ip("198.18.0.5"))).drop, DropReason::NotForUs);
+  EXPECT_EQ(dora(mac(1)), ip("198.18.0.5"));
   EXPECT_EQ(typeOf(send(initReboot(mac(1), ip("198.18.0.5")))), MessageType::Ack);
 }
 

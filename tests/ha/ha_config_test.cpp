@@ -139,8 +139,19 @@ TEST(HaConfig, PeerUrlParsing) {
   EXPECT_EQ(v->effectivePort(), 80);
   EXPECT_EQ(v->path, "/");
   EXPECT_EQ(parsePeerUrl("https://198.18.0.1/")->effectivePort(), 443);
+  EXPECT_TRUE(v->hostname.empty());
+  EXPECT_TRUE(v->resolved());
+  // A DNS name (a tandemd extension: Kea 2.2 wants an address) waits for the daemon's resolver.
+  auto n = parsePeerUrl("http://Server1.example.org:8001/");
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->hostname, "Server1.example.org");
+  EXPECT_FALSE(n->resolved());
+  n->host = "198.18.0.7";
+  EXPECT_TRUE(n->resolved());
+  EXPECT_EQ(n->addressText(), "http://198.18.0.7:8001/");
+  EXPECT_TRUE(parsePeerUrl("http://localhost/").ok());
   for (const char* bad : {"198.18.0.1:8001", "ftp://198.18.0.1/", "http://", "http://:80/",
-                          "http://server1.example.org:8001/", "http://198.18.0.1:0/", "http://198.18.0.1:65536/",
+                          "http://-server1.example.org:8001/", "http://a..b/", "http://server_1/", "http://198.18.0.1:0/", "http://198.18.0.1:65536/",
                           "http://198.18.0.1:80x/", "http://[2001:db8::1/", "http://[zz::1]:80/",
                           "http://198.18.0.1?x", "http://198.18.0.256/"}) {
     EXPECT_FALSE(parsePeerUrl(bad).ok()) << bad;
@@ -251,10 +262,10 @@ TEST(HaConfig, PeerNamesAndUrls) {
   p[1].erase("url");
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)), kRel + "/peers/1: 'url' parameter is required");
   p = lbPeers();
-  p[1]["url"] = "http://dhcp-b.example.org:8001/";
+  p[1]["url"] = "http://dhcp_b!:8001/";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
-            kRel + "/peers/1/url: bad url 'http://dhcp-b.example.org:8001/': host 'dhcp-b.example.org' is not an IP "
-                   "address (DNS names are not allowed) for server server2");
+            kRel + "/peers/1/url: bad url 'http://dhcp_b!:8001/': host 'dhcp_b!' is neither an IP address nor a DNS "
+                   "name for server server2");
   p = lbPeers();
   p[0]["url"] = "https://198.18.0.1:8001/";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
