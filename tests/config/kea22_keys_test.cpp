@@ -2,7 +2,8 @@
 // accepted, or refused with an error that names the key's JSON path; never "unknown
 // parameter". The cases were checked with kea-dhcp4 2.2 itself: each body passes its
 // syntax check (tests/config/data/corpus has real configurations; this is the grammar's
-// full key list, scope by scope).
+// full key list, scope by scope). Kea refuses a host reserving nothing at all, so each
+// reservation case reserves a hostname besides the key under test.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -244,7 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
         KeyCase{"Dhcp4/subnet4/0/reservations/0/hostname",
                 R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/option-data",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "option-data": []}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "option-data": [], "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/client-classes",
                 R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "client-classes": ["c"]}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/next-server",
@@ -254,17 +255,17 @@ INSTANTIATE_TEST_SUITE_P(
         KeyCase{"Dhcp4/subnet4/0/reservations/0/boot-file-name",
                 R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "boot-file-name": "b"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/user-context",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "user-context": {}}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "user-context": {}, "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/comment",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "comment": "x"}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"hw-address": "02:00:00:00:00:01", "comment": "x", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/duid",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"duid": "01:02:03:04:05"}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"duid": "01:02:03:04:05", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/client-id",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"client-id": "01:02:03:04:05:06:07"}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"client-id": "01:02:03:04:05:06:07", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/circuit-id",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"circuit-id": "'port1'"}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"circuit-id": "'port1'", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/subnet4/0/reservations/0/flex-id",
-                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"flex-id": "'x'"}]}])k"},
+                R"k("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "reservations": [{"flex-id": "'x'", "hostname": "h"}]}])k"},
         KeyCase{"Dhcp4/option-data/0/code",
                 R"k("option-data": [{"name": "domain-name", "data": "example.org", "code": 15}])k"},
         KeyCase{"Dhcp4/option-data/0/space",
