@@ -22,7 +22,7 @@ TEST(SharedNetworkConfig, SubnetsInheritGlobalThenNetworkValues) {
         "relay": {"ip-addresses": ["198.18.100.1"]}, "interface": "eth1", "client-class": "floor",
         "require-client-classes": ["late"],
         "option-data": [{"name": "domain-name", "data": "floor1.example"}],
-        "ddns-send-updates": false, "hostname-char-set": "", "cache-threshold": 0.25,
+        "ddns-send-updates": false, "cache-threshold": 0,
         "subnet4": [
           {"id": 10, "subnet": "198.18.10.0/24", "valid-lifetime": 3000, "next-server": "198.18.0.7",
            "relay": {"ip-address": "198.18.100.2"}},
