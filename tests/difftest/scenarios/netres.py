@@ -76,10 +76,13 @@ ID_SUBNETS = [subnet(reservations=HOSTS),
 
 M_A, M_B = "02:dd:00:00:00:01", "02:dd:00:00:00:02"
 SHARED_IP = [{"hw-address": M_A, "ip-address": "198.18.0.40"}, {"hw-address": M_B, "ip-address": "198.18.0.40"}]
+# Both hosts reserve .40: the first to ask gets it; the second, asking after the first's
+# ACK, falls back to a dynamic address; a stranger is refused it.
 unique_s = [
-    scn("first-host-gets-shared-address", dora(), mac=M_A),
-    scn("second-host-falls-back", discover(), request(server_id=SERVER, requested=offered(1)), mac=M_B),
-    scn("stranger-asks-shared-address", discover(requested="198.18.0.40"),
+    scn("shared-address", dora(chaddr=M_A.replace(":", "")),
+        discover(chaddr=M_B.replace(":", "")),
+        request(chaddr=M_B.replace(":", ""), server_id=SERVER, requested=offered(3)),
+        discover(requested="198.18.0.40"),
         request(server_id=SERVER, requested="198.18.0.40")),
 ]
 
