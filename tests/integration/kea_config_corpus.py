@@ -186,6 +186,13 @@ def main():
         print(f"now clean, remove from {os.path.basename(args.expected)}: {f}")
     for u in sorted(unknown):
         failures.append(f"{os.path.basename(args.expected)} lists {u}, which is not in the corpus")
+    tally = {}
+    for e in expected_hits:
+        feature = e.split(": ", 1)[1].split(" (", 1)[0]
+        tally[feature] = tally.get(feature, 0) + 1
+    if tally:
+        print("missing features (configs waiting): " +
+              ", ".join(f"{k} {v}" for k, v in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))))
     for msg in failures:
         print(f"FAIL: {msg}")
     print(f"SUMMARY: {len(files)} configs, Kea 2.2 accepts {kea_ok}, tandemd loads {clean} of them cleanly "
