@@ -174,8 +174,7 @@ void parsePools(const json& list, const std::string& path, Diagnostics& diag, Su
     auto text = r.string("pool");
     if (!text && !r.has("pool")) diag.error(p, "missing \"pool\"");
     if (const json* opts = r.array("option-data")) pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
-    if (auto c = r.string("client-class")) pool.clientClass = *c;
-    if (auto c = r.stringList("require-client-classes")) pool.requireClientClasses = std::move(*c);
+    parseClassKeys(r, pool.clientClass, pool.clientClasses, pool.requireClientClasses);
     r.ignore("pool-id");  // newer Kea: only labels statistics
     r.finish();
     if (!text) return;
@@ -394,8 +393,7 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
     if (auto v = r.string("boot-file-name")) s.bootFileName = *v;
     if (auto v = r.boolean("store-extended-info")) s.storeExtendedInfo = *v;
     if (auto v = r.string("interface")) s.interface = *v;
-    if (auto v = r.string("client-class")) s.clientClass = *v;
-    if (auto v = r.stringList("require-client-classes")) s.requireClientClasses = std::move(*v);
+    parseClassKeys(r, s.clientClass, s.clientClasses, s.requireClientClasses);
 
     ReservationFlags subnetFlags = flags;
     parseReservationFlags(r, subnetFlags);

@@ -14,6 +14,7 @@
 #include "dhcpd/engine/hint_table.h"
 #include "dhcpd/engine/offer_table.h"
 #include "dhcpd/engine/option_assembly.h"
+#include "dhcpd/engine/packet_classifier.h"
 #include "dhcpd/engine/pool_cursor.h"
 #include "dhcpd/engine/reservation_index.h"
 
@@ -28,6 +29,7 @@ std::string_view toString(DropReason r) noexcept {
     case DropReason::BadRequest: return "bad-request";
     case DropReason::ServiceDisabled: return "service-disabled";
     case DropReason::UnsupportedMessage: return "unsupported-message";
+    case DropReason::DropClass: return "drop-class";
   }
   return "unknown";
 }
@@ -52,6 +54,12 @@ struct SubnetState {
   // and per pool (parallel to subnet->pools) pool + subnet + global.
   OptionSet options;
   std::vector<OptionSet> poolOptions;
+  // Who may use the subnet and each pool (parallel to subnet->pools), and the classes each
+  // requires evaluated once an address is chosen (Kea's require-client-classes).
+  ClassGate gate;
+  std::vector<ClassGate> poolGates;
+  std::vector<classify::ClassId> required;
+  std::vector<std::vector<classify::ClassId>> poolRequired;
 };
 
 // Whether an address is usable by the client asking.
@@ -125,7 +133,7 @@ struct Engine::Impl {
     std::string key;
     SubnetState* subnet = nullptr;
     const config::Reservation* reservation = nullptr;
-    std::vector<std::string> classes;
+    PacketClasses& classes;
     Ipv4 serverId;
     std::bitset<256> requested;  // option 55
   };
@@ -139,6 +147,8 @@ struct Engine::Impl {
   AllocFilter filter;
   Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
   std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
+  PacketClassifier classifier;
+  PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
 
   Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
 
@@ -151,6 +161,7 @@ struct Engine::Impl {
     }
     subnets.clear();
     subnets.reserve(cfg.subnets.size());
+    classifier = PacketClassifier(cfg);
     for (const auto& sn : cfg.subnets) {
       SubnetState st;
       st.subnet = &sn;
@@ -168,7 +179,11 @@ struct Engine::Impl {
       st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
       st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, &cfg.options});
       st.poolOptions.reserve(sn.pools.size());
+      st.gate = classifier.gate(sn.clientClass, sn.clientClasses);
+      st.required = classifier.ids(sn.requireClientClasses);
       for (const auto& p : sn.pools) {
+        st.poolGates.push_back(classifier.gate(p.clientClass, p.clientClasses));
+        st.poolRequired.push_back(classifier.ids(p.requireClientClasses));
         st.poolOptions.emplace_back(OptionSources{nullptr, &p.options, &sn.options, &cfg.options});
         PoolCursor c(p.first, p.last);
         if (auto it = oldNext.find((std::uint64_t(p.first.value) << 32) | p.last.value); it != oldNext.end()) {
@@ -179,6 +194,7 @@ struct Engine::Impl {
       subnets.push_back(std::move(st));
     }
     globalReservations = ReservationIndex(cfg.reservations);
+    classifier.finalize();
     hostnameCharSet.reset();
     if (!cfg.hostnameCharSet.empty() && cfg.hostnameCharSet != kDefaultHostnameCharSet) {
       try {
@@ -207,35 +223,31 @@ struct Engine::Impl {
 
   // RFC 2131 4.3.1 / Kea's subnet selection: relay address first, then the client's own
   // address (RENEWING), then the receiving interface.
-  // A subnet with a client-class serves only packets of that class (Kea).
-  static bool subnetAllowed(const SubnetState& s, const RecvMeta& m) {
-    const std::string& c = s.subnet->clientClass;
-    return c.empty() || std::find(m.classes.begin(), m.classes.end(), c) != m.classes.end();
-  }
-
+  // A subnet with a client-class serves only packets of that class (Kea); subnets are
+  // selected with the classes of the first classification pass, before host lookup.
   template <class Pred>
-  SubnetState* firstSubnet(const RecvMeta& m, Pred pred) {
+  SubnetState* firstSubnet(const PacketClasses& c, Pred pred) {
     for (auto& s : subnets) {
-      if (subnetAllowed(s, m) && pred(*s.subnet)) return &s;
+      if (PacketClassifier::allows(s.gate, c) && pred(*s.subnet)) return &s;
     }
     return nullptr;
   }
 
-  SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m) {
+  SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m, const PacketClasses& c) {
     if (!p.giaddr.isZero()) {
-      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.giaddr); })) return s;
-      return firstSubnet(m, [&](const config::Subnet4& sn) {
+      if (auto* s = firstSubnet(c, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.giaddr); })) return s;
+      return firstSubnet(c, [&](const config::Subnet4& sn) {
         return std::find(sn.relayAddresses.begin(), sn.relayAddresses.end(), p.giaddr) != sn.relayAddresses.end();
       });
     }
     if (!p.ciaddr.isZero()) {
-      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.ciaddr); });
+      return firstSubnet(c, [&](const config::Subnet4& sn) { return sn.prefix.contains(p.ciaddr); });
     }
     if (!m.ifName.empty()) {
-      if (auto* s = firstSubnet(m, [&](const config::Subnet4& sn) { return sn.interface == m.ifName; })) return s;
+      if (auto* s = firstSubnet(c, [&](const config::Subnet4& sn) { return sn.interface == m.ifName; })) return s;
     }
     if (!m.ifAddr.isZero()) {
-      return firstSubnet(m, [&](const config::Subnet4& sn) { return sn.prefix.contains(m.ifAddr); });
+      return firstSubnet(c, [&](const config::Subnet4& sn) { return sn.prefix.contains(m.ifAddr); });
     }
     return nullptr;
   }
@@ -274,15 +286,17 @@ struct Engine::Impl {
     return q.reservation->address;
   }
 
-  static bool classAllowed(const config::Pool& p, const std::vector<std::string>& classes) {
-    return p.clientClass.empty() || std::find(classes.begin(), classes.end(), p.clientClass) != classes.end();
+  static bool classAllowed(const SubnetState& s, std::size_t pool, const PacketClasses& classes) {
+    return PacketClassifier::allows(s.poolGates[pool], classes);
   }
 
   // The pool (usable by the client's classes) holding a, or nullptr.
   const config::Pool* allowedPool(const Query& q, Ipv4 a) const {
     if (!q.subnet) return nullptr;
-    for (const auto& p : q.subnet->subnet->pools) {
-      if (a >= p.first && a <= p.last && classAllowed(p, q.classes)) return &p;
+    const auto& pools = q.subnet->subnet->pools;
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      const auto& p = pools[i];
+      if (a >= p.first && a <= p.last && classAllowed(*q.subnet, i, q.classes)) return &p;
     }
     return nullptr;
   }
@@ -330,7 +344,7 @@ struct Engine::Impl {
     const config::Subnet4& sn = *q.subnet->subnet;
     for (std::size_t i = 0; i < sn.pools.size(); ++i) {
       PoolCursor& c = q.subnet->pools[i];
-      if (c.last < c.first || !classAllowed(sn.pools[i], q.classes)) continue;
+      if (c.last < c.first || !classAllowed(*q.subnet, i, q.classes)) continue;
       if (c.exhausted) {
         if (q.now < c.retryAt && store.countInRange(c.first, c.last) == c.leaseCount) continue;
         c.exhausted = false;
@@ -389,7 +403,22 @@ struct Engine::Impl {
     if (const proto::Option* o = q.pkt.find(opt::kLeaseTime); o && o->data.size() == 4) {
       wish = std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 | o->data[3];
     }
+    // Kea's AllocEngine::getValidLft: the lifetime of the first class of the client that
+    // defines one, else the subnet's.
+    for (classify::ClassId id : q.classes.order) {
+      const config::ClientClassDef* d = classifier.def(id);
+      if (!d || !d->validLifetime) continue;
+      config::Subnet4 times = q.subnet->times;
+      times.validLifetime = d->validLifetime->value;
+      times.minValidLifetime = d->validLifetime->min;
+      times.maxValidLifetime = d->validLifetime->max;
+      return config::leaseTimes(times, wish);
+    }
     return config::leaseTimes(q.subnet->times, wish);
+  }
+
+  PacketClassifier::Input classifierInput(const Query& q) const {
+    return PacketClassifier::Input{&q.pkt, q.meta.ifName, q.meta.srcAddr, q.meta.dstAddr};
   }
 
   Packet4 replyHeader(const Query& q, MessageType t) const {
@@ -409,7 +438,7 @@ struct Engine::Impl {
 
   // Appends the options of an OFFER/ACK (withLease) or an INFORM ACK, then the relay agent
   // information last, as the relay appended it (RFC 3046 2.2: echoed verbatim).
-  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) const {
+  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) {
     const config::Subnet4& sn = *q.subnet->subnet;
     if (withLease) {
       config::LeaseTimes t = leaseTimes(q);
@@ -418,13 +447,30 @@ struct Engine::Impl {
       if (t.t2) r.options.push_back(proto::Option{opt::kRebindingTime, proto::u32Bytes(*t.t2)});
     }
     const config::Pool* pool = address.isZero() ? nullptr : allowedPool(q, address);
+    // Kea's requiredClassify, after the lease (and so its lifetime) is decided and before
+    // the options are: the subnet's, then the pool's require-client-classes.
+    const std::size_t poolIndex = pool ? std::size_t(pool - sn.pools.data()) : 0;
+    const std::vector<classify::ClassId>* required[] = {&q.subnet->required,
+                                                        pool ? &q.subnet->poolRequired[poolIndex] : nullptr};
+    classifier.required(q.classes, classifierInput(q), required);
+    // The classes' option-data, in the order the client joined them.
+    std::array<const std::vector<config::OptionData>*, 32> classOptions{};
+    std::size_t nClassOptions = 0;
+    if (classifier.anyClassOptions()) {
+      for (classify::ClassId id : q.classes.order) {
+        const config::ClientClassDef* d = classifier.def(id);
+        if (d && !d->options.empty() && nClassOptions < classOptions.size()) classOptions[nClassOptions++] = &d->options;
+      }
+    }
     // The subnet's and pools' option sets are resolved at configuration time; only a
-    // reservation with options of its own (rare) is resolved here.
+    // reservation or classes with options of their own are resolved here.
     OptionSet reserved;
     const OptionSet* configured = nullptr;
-    if (q.reservation && !q.reservation->options.empty()) {
-      reserved = OptionSet(OptionSources{&q.reservation->options, pool ? &pool->options : nullptr, &sn.options,
-                                         &cfg.options});
+    if ((q.reservation && !q.reservation->options.empty()) || nClassOptions > 0) {
+      OptionSources src{q.reservation ? &q.reservation->options : nullptr, pool ? &pool->options : nullptr,
+                        &sn.options, &cfg.options};
+      src.classes = std::span<const std::vector<config::OptionData>* const>(classOptions.data(), nClassOptions);
+      reserved = OptionSet(src);
       configured = &reserved;
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
@@ -443,13 +489,35 @@ struct Engine::Impl {
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
     appendOptions(*configured, q.requested, std::span<proto::Option>(computed.data(), n), r.options);
     appendRelayEcho(q, r);
-    // Boot fields (RFC 2131 section 2): a reservation's values win over the subnet's.
+    // Boot fields (RFC 2131 section 2), Kea's setFixedFields: the subnet's, overridden by
+    // the first of the client's classes setting each, overridden by the reservation's.
+    std::optional<Ipv4> next = q.subnet->nextServer;
+    const std::string* sname = &q.subnet->serverHostname;
+    const std::string* file = &q.subnet->bootFileName;
+    bool classNext = false, classSname = false, classFile = false;
+    for (classify::ClassId id : q.classes.order) {
+      const config::ClientClassDef* d = classifier.def(id);
+      if (!d) continue;
+      if (!classNext && d->nextServer && !d->nextServer->isZero()) {
+        next = d->nextServer;
+        classNext = true;
+      }
+      if (!classSname && !d->serverHostname.empty()) {
+        sname = &d->serverHostname;
+        classSname = true;
+      }
+      if (!classFile && !d->bootFileName.empty()) {
+        file = &d->bootFileName;
+        classFile = true;
+      }
+    }
     const config::Reservation* h = q.reservation;
-    r.siaddr = h && h->nextServer ? *h->nextServer : q.subnet->nextServer.value_or(Ipv4());
-    const std::string& sname = h && !h->serverHostname.empty() ? h->serverHostname : q.subnet->serverHostname;
-    const std::string& file = h && !h->bootFileName.empty() ? h->bootFileName : q.subnet->bootFileName;
-    if (!sname.empty()) setField(r.sname, sname);
-    if (!file.empty()) setField(r.file, file);
+    if (h && h->nextServer) next = h->nextServer;
+    if (h && !h->serverHostname.empty()) sname = &h->serverHostname;
+    if (h && !h->bootFileName.empty()) file = &h->bootFileName;
+    r.siaddr = next.value_or(Ipv4());
+    if (!sname->empty()) setField(r.sname, *sname);
+    if (!file->empty()) setField(r.file, *file);
   }
 
   // RFC 6842: a server MUST echo the client identifier it received (Kea echo-client-id).
@@ -719,18 +787,22 @@ struct Engine::Impl {
       case MessageType::Release: case MessageType::Inform:
         break;
     }
-    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, m.classes, {}, {}};
+    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, classes, {}, {}};
     q.client.hwAddr = p.hwAddr();
     if (auto id = p.clientId()) q.client.clientId = std::move(*id);
     if (q.client.hwAddr.empty() && q.client.clientId.empty()) {
       return drop(DropReason::BadRequest, "neither hardware address nor client identifier");
     }
-    q.subnet = selectSubnet(p, m);
+    const PacketClassifier::Input in = classifierInput(q);
+    if (!classifier.early(q.classes, in, m.classes)) return drop(DropReason::DropClass, "client class DROP");
+    q.subnet = selectSubnet(p, m, q.classes);
     q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
     q.key = q.client.key();
     q.reservation = reservationFor(q);
-    if (q.reservation) {
-      q.classes.insert(q.classes.end(), q.reservation->clientClasses.begin(), q.reservation->clientClasses.end());
+    if (!classifier.afterHostLookup(q.classes, in, q.reservation != nullptr,
+                                    q.reservation ? std::span<const std::string>(q.reservation->clientClasses)
+                                                  : std::span<const std::string>())) {
+      return drop(DropReason::DropClass, "client class DROP", &q);
     }
     q.serverId = serverIdFor(q.subnet, m);
     if (const proto::Option* prl = p.find(opt::kParameterRequestList)) {

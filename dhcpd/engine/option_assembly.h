@@ -10,13 +10,15 @@
 
 namespace tandem::engine {
 
-// Option data sources, most specific first. Kea's precedence: reservation, pool, subnet,
-// global; the first source defining a code wins.
+// Option data sources, most specific first. Kea 2.2's precedence (buildCfgOptionList):
+// reservation, pool, subnet, the client's classes in the order it joined them, global; the
+// first source defining a code wins.
 struct OptionSources {
   const std::vector<config::OptionData>* reservation = nullptr;
   const std::vector<config::OptionData>* pool = nullptr;
   const std::vector<config::OptionData>* subnet = nullptr;
   const std::vector<config::OptionData>* global = nullptr;
+  std::span<const std::vector<config::OptionData>* const> classes{};  // between subnet and global
 };
 
 // The most specific definition of code, or nullptr.
