@@ -30,8 +30,12 @@ bool vendorClassTuple(Bytes data, std::size_t index, Bytes& tuple) noexcept;
 
 // Kea's Option::toString() for an option of the dhcp4 space (`space` 0) or of the relay
 // agent sub-option space (`space` 82): the text itself for string options (trailing NULs
-// dropped, as OptionString does), "type=NNN, len=NNN: a.b.c.d" for one address, and
-// Option::toText's generic "type=NNN, len=NNN: 01:02:03" otherwise. Appends to out.
+// dropped, as OptionString does), "type=NNN, len=NNN: a.b.c.d (ipv4-address)" for one
+// address (OptionCustom), "... a.b.c.d a.b.c.d" for address lists (Option4AddrLst),
+// "... 3600 (uint32)" for integers (OptionInt), "... 1(uint8) 3(uint8)" for integer arrays
+// (OptionIntArray), and Option::toText's generic "type=NNN, len=NNN: 01:02:03" otherwise
+// (the forms checked against kea-dhcp4 2.2 by tests/difftest/scenarios/classify.py).
+// Appends to out.
 void optionText(int space, std::uint8_t code, Bytes data, std::string& out);
 
 // The payload Kea re-packs for .hex: string options without trailing NULs, else the data.

@@ -35,7 +35,7 @@ std::optional<LifetimeTriplet> parseLifetimeTriplet(ObjectReader& r, const std::
     t.min = min.value_or(*value);
     t.max = max.value_or(*value);
   } else if (min && max) {
-    diag.error(path, "have min-valid-lifetime and max-valid-lifetime but no default valid-lifetime");
+    diag.error(path, "have min-valid-lifetime and max-valid-lifetime but no valid-lifetime (default)");
     return std::nullopt;
   } else if (min) {
     t.min = t.value = t.max = *min;
@@ -83,7 +83,7 @@ void parseClientClasses(const json& list, const std::string& path, Diagnostics& 
       diag.error(r.pathOf("name"), fmt::format("Can't add class: Client Class: {} has already been defined", def.name));
     }
     if (auto test = r.string("test"); test && name) {
-      if (!test->empty() && (def.name == "ALL" || def.name == "KNOWN" || def.name == "UNKNOWN")) {
+      if (!test->empty() && (def.name == "ALL" || def.name == "KNOWN" || def.name == "UNKNOWN" || def.name == "BOOTP")) {
         diag.error(r.pathOf("test"), fmt::format("built-in class '{}' test expression must be empty", def.name));
       } else {
         classify::CompileContext cc;

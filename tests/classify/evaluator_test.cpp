@@ -39,8 +39,18 @@ TEST(ClassifyEval, BinaryOptionTextIsKeaGenericForm) {
   EXPECT_TRUE(env.isTrue("option[61].hex == 0x01020000aabbcc"));
   EXPECT_TRUE(env.isTrue("option[61].text == 'type=061, len=007: 01:02:00:00:aa:bb:cc'"));
   env.setOpt(50, std::vector<std::uint8_t>{198, 18, 0, 9});
-  EXPECT_TRUE(env.isTrue("option[50].text == 'type=050, len=004: 198.18.0.9'"));
+  EXPECT_TRUE(env.isTrue("option[50].text == 'type=050, len=004: 198.18.0.9 (ipv4-address)'"));
   EXPECT_TRUE(env.isTrue("option[50].hex == 198.18.0.9"));
+  env.setOpt(51, std::vector<std::uint8_t>{0, 0, 0x0e, 0x10});
+  EXPECT_TRUE(env.isTrue("option[51].text == 'type=051, len=004: 3600 (uint32)'"));
+  env.setOpt(57, std::vector<std::uint8_t>{0x05, 0xdc});
+  EXPECT_TRUE(env.isTrue("option[57].text == 'type=057, len=002: 1500 (uint16)'"));
+  env.setOpt(19, std::vector<std::uint8_t>{1});
+  EXPECT_TRUE(env.isTrue("option[19].text == 'type=019, len=001: true (boolean)'"));
+  env.setOpt(55, std::vector<std::uint8_t>{1, 3, 15});
+  EXPECT_TRUE(env.isTrue("option[55].text == 'type=055, len=003: 1(uint8) 3(uint8) 15(uint8)'"));
+  env.setOpt(3, std::vector<std::uint8_t>{198, 18, 0, 1, 198, 18, 0, 2});
+  EXPECT_TRUE(env.isTrue("option[3].text == 'type=003, len=008: 198.18.0.1 198.18.0.2'"));
 }
 
 TEST(ClassifyEval, RelayAgentSubOptions) {

@@ -71,10 +71,13 @@ TEST(ClientClassConfig, LifetimeTripletsAsKea) {
             "Dhcp4/client-classes/0/min-valid-lifetime: the value of min-valid-lifetime (50) is not less than "
             "(default) valid-lifetime (10)");
   EXPECT_EQ(parseErr(classes(R"({"name": "x", "min-valid-lifetime": 5, "max-valid-lifetime": 50})")),
-            "Dhcp4/client-classes/0: have min-valid-lifetime and max-valid-lifetime but no default valid-lifetime");
+            "Dhcp4/client-classes/0: have min-valid-lifetime and max-valid-lifetime but no valid-lifetime (default)");
   EXPECT_EQ(parseErr(classes(R"({"name": "x", "valid-lifetime": 500, "min-valid-lifetime": 5, "max-valid-lifetime": 50})")),
             "Dhcp4/client-classes/0/valid-lifetime: the value of (default) valid-lifetime (500) is not between "
             "min-valid-lifetime (5) and max-valid-lifetime (50)");
+  EXPECT_EQ(parseErr(classes(R"({"name": "x", "valid-lifetime": 10, "max-valid-lifetime": 5})")),
+            "Dhcp4/client-classes/0/max-valid-lifetime: the value of (default) valid-lifetime (10) is not less than "
+            "max-valid-lifetime (5)");
 }
 
 TEST(ClientClassConfig, ExpressionErrorsCarryPathAndPosition) {
@@ -104,7 +107,7 @@ TEST(ClientClassConfig, MemberNeedsEarlierOrBuiltInClass) {
 }
 
 TEST(ClientClassConfig, BuiltInNamesCannotHaveTests) {
-  for (const char* name : {"ALL", "KNOWN", "UNKNOWN"}) {
+  for (const char* name : {"ALL", "KNOWN", "UNKNOWN", "BOOTP"}) {
     EXPECT_EQ(parseErr(classes(std::string(R"({"name": ")") + name + R"(", "test": "1 == 1"})")),
               std::string("Dhcp4/client-classes/0/test: built-in class '") + name + "' test expression must be empty");
   }

@@ -24,11 +24,11 @@ config::Dhcp4Config twoSubnets() {
   config::Dhcp4Config cfg;
   config::Subnet4 a;
   a.id = 1;
-  a.pools.push_back(config::Pool{Ipv4(10, 0, 0, 10), Ipv4(10, 0, 0, 19), {}, {}, {}});
+  a.pools.push_back(config::Pool{Ipv4(10, 0, 0, 10), Ipv4(10, 0, 0, 19), {}, {}, {}, {}});
   config::Subnet4 b;
   b.id = 2;
-  b.pools.push_back(config::Pool{Ipv4(10, 1, 0, 1), Ipv4(10, 1, 0, 4), {}, {}, {}});
-  b.pools.push_back(config::Pool{Ipv4(10, 1, 0, 9), Ipv4(10, 1, 0, 9), {}, {}, {}});
+  b.pools.push_back(config::Pool{Ipv4(10, 1, 0, 1), Ipv4(10, 1, 0, 4), {}, {}, {}, {}});
+  b.pools.push_back(config::Pool{Ipv4(10, 1, 0, 9), Ipv4(10, 1, 0, 9), {}, {}, {}, {}});
   cfg.subnets = {a, b};
   return cfg;
 }
