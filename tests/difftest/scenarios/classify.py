@@ -96,6 +96,7 @@ GROUPS = [
         "client-classes": CLASSES,
         "subnet4": [subnet(pool=[], pools=[{"pool": "198.18.0.100 - 198.18.0.110", "client-class": "known"},
                                              {"pool": "198.18.0.120 - 198.18.0.130", "client-class": "UNKNOWN"}],
-                           reservations=[{"hw-address": "02:00:00:00:00:0c", "hostname": "known"}])]},
+                           reservations=[{"hw-address": "02:00:00:00:00:0c",
+                                         "option-data": [{"name": "ntp-servers", "data": "198.18.0.99"}]}])]},
      "scenarios": known_s},
 ]
