@@ -546,8 +546,8 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     }
   }
 
-  r.ignore("statistic-default-sample-count");
-  r.ignore("statistic-default-sample-age");
+  if (auto v = r.u32("statistic-default-sample-count")) cfg.statisticDefaultSampleCount = *v;
+  if (auto v = r.u32("statistic-default-sample-age")) cfg.statisticDefaultSampleAge = *v;
   // Kea parks a query while a hook (HA's lease update) works on it; the limit only drops
   // queries beyond it under overload (tandemd sheds load its own way, see README).
   r.u32("parked-packet-limit");

@@ -184,6 +184,8 @@ struct Dhcp4Config {
   ExpiredLeasesProcessing expiredLeases;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
   std::string serverTag;
+  // statistic-default-sample-count / -age (Kea's SrvConfig::updateStatistics applies them).
+  std::optional<std::uint32_t> statisticDefaultSampleCount, statisticDefaultSampleAge;
 
   nlohmann::json source;               // the whole parsed document ({"Dhcp4": ...}) for config-get
   std::vector<std::string> warnings;   // "Dhcp4/foo: unknown key ignored"
