@@ -483,10 +483,12 @@ void DhcpPipeline::publish(TimePoint now) {
   // Kea lists every packet statistic from start-up (value 0), so monitoring that polls a
   // counter before the first packet finds it; the first publish creates them all.
   if (!published_) {
-    for (std::size_t i = 0; i < kFirstExtension; ++i) stats_.set(kNames[i], 0, now);
+    for (std::size_t i = 0; i < kFirstExtension; ++i) {
+      if (!stats_.exists(kNames[i])) stats_.set(kNames[i], 0, now);
+    }
     for (const char* n : {"v4-allocation-fail", "v4-allocation-fail-classes", "v4-allocation-fail-no-pools",
                           "v4-allocation-fail-shared-network", "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
-      stats_.set(n, 0, now);
+      if (!stats_.exists(n)) stats_.set(n, 0, now);
     }
     published_ = true;
   }
