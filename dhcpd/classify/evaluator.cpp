@@ -38,14 +38,17 @@ Evaluator::Val Evaluator::copy(std::string_view s) {
 }
 
 EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
-  stack_.clear();
+  // The stack is sized once per expression depth (known at compile time) and used through
+  // an index: no capacity checks per push.
+  if (stack_.size() < e.maxStack + 1) stack_.resize(e.maxStack + 1);
+  top_ = 0;
   arena_.clear();
   last_ = {};
   for (const Instr& i : e.code) {
     if (!step(i, e, in)) return EvalResult::Error;
   }
-  if (stack_.size() != 1) return EvalResult::Error;
-  last_ = view(stack_.back());
+  if (top_ != 1) return EvalResult::Error;
+  last_ = view(stack_[0]);
   // evaluateBool: the result must be exactly "true" or "false".
   if (last_ == kTrue) return EvalResult::True;
   if (last_ == kFalse) return EvalResult::False;
@@ -54,11 +57,10 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
 
 bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in) {
   const proto::Packet4& p = *in.pkt;
-  auto push = [&](Val v) { stack_.push_back(v); };
-  auto pushBool = [&](bool b) { stack_.push_back(external(b ? kTrue : kFalse)); };
+  auto push = [&](Val v) { stack_[top_++] = v; };
+  auto pushBool = [&](bool b) { stack_[top_++] = external(b ? kTrue : kFalse); };
   auto pop = [&]() {
-    Val v = stack_.back();
-    stack_.pop_back();
+    Val v = stack_[--top_];
     return v;
   };
   auto pushU32 = [&](std::uint32_t x) {
@@ -93,12 +95,12 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
   auto pushMissing = [&]() { push(external(i.repr == Repr::Exists ? kFalse : std::string_view())); };
   // The *totext conversions leave an empty operand in place and refuse a wrong size.
   auto toText = [&](std::size_t size, auto&& format) {
-    const std::string_view v = view(stack_.back());
+    const std::string_view v = view(stack_[top_ - 1]);
     if (v.empty()) return true;
     if (v.size() != size) return false;
     char buf[48];
     const std::size_t n = format(reinterpret_cast<const std::uint8_t*>(v.data()), buf);
-    stack_.pop_back();
+    --top_;
     pushText(std::string_view(buf, n));
     return true;
   };
@@ -321,7 +323,7 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       return true;
     }
     case Op::AddrToText: {
-      const std::string_view v = view(stack_.back());
+      const std::string_view v = view(stack_[top_ - 1]);
       if (v.empty()) return true;
       char buf[INET6_ADDRSTRLEN];
       if (v.size() == 4) {
@@ -331,7 +333,7 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       } else {
         return false;
       }
-      stack_.pop_back();
+      --top_;
       pushText(buf);
       return true;
     }

@@ -64,6 +64,7 @@ class Evaluator {
   bool step(const Instr& i, const Expression& e, const PacketInput& in);
 
   std::vector<Val> stack_;
+  std::size_t top_ = 0;
   std::vector<std::uint8_t> arena_;
   std::string text_;  // scratch for option .text
   std::string_view last_;

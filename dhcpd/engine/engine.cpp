@@ -149,6 +149,7 @@ struct Engine::Impl {
   std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
   PacketClassifier classifier;
   PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
+  OptionSet packetOptions;  // a query's own option set (reservation or class options), reused
 
   Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
 
@@ -464,14 +465,13 @@ struct Engine::Impl {
     }
     // The subnet's and pools' option sets are resolved at configuration time; only a
     // reservation or classes with options of their own are resolved here.
-    OptionSet reserved;
     const OptionSet* configured = nullptr;
     if ((q.reservation && !q.reservation->options.empty()) || nClassOptions > 0) {
       OptionSources src{q.reservation ? &q.reservation->options : nullptr, pool ? &pool->options : nullptr,
                         &sn.options, &cfg.options};
       src.classes = std::span<const std::vector<config::OptionData>* const>(classOptions.data(), nClassOptions);
-      reserved = OptionSet(src);
-      configured = &reserved;
+      packetOptions.assign(src);
+      configured = &packetOptions;
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
     }

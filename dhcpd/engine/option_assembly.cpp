@@ -57,7 +57,10 @@ bool isEngineManagedOption(std::uint8_t code) noexcept {
   }
 }
 
-OptionSet::OptionSet(const OptionSources& src) {
+OptionSet::OptionSet(const OptionSources& src) { assign(src); }
+
+void OptionSet::assign(const OptionSources& src) {
+  entries_.clear();
   std::array<const config::OptionData*, 256> chosen{};
   forEachSource(src, [&](const std::vector<config::OptionData>& list) {
     for (const auto& o : list) {

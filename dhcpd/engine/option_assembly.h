@@ -42,6 +42,8 @@ class OptionSet {
 
   OptionSet() = default;
   explicit OptionSet(const OptionSources& src);
+  // Re-resolves in place, keeping the capacity (per-packet sets allocate nothing).
+  void assign(const OptionSources& src);
 
   // Sendable options (never-send and engine-managed codes removed), ascending by code.
   std::span<const Entry> entries() const noexcept { return entries_; }

@@ -149,8 +149,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
+    // One figure per benchmark: the run itself, or the mean of its repetitions.
     for (const auto& r : runs) {
-      if (!r.error_occurred && r.run_type == Run::RT_Iteration) cpu[r.benchmark_name()] = r.GetAdjustedCPUTime();
+      if (r.error_occurred) continue;
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "mean") continue;
+      cpu[r.run_name.function_name] = r.GetAdjustedCPUTime();
     }
   }
   std::map<std::string, double> cpu;
