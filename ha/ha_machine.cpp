@@ -1,6 +1,7 @@
 #include "ha/ha_machine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <fmt/format.h>
@@ -211,9 +212,17 @@ void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& o
   state_ = to;
   stateSince_ = now;
   reason_ = std::move(reason);
+  // Kea 2.2's text (ha_messages.mes), states in upper case as Kea prints them; the reason
+  // follows in a tandemd message of its own.
+  auto upper = [](std::string_view v) {
+    std::string u(v);
+    for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  };
   log(out, Severity::Info, "HA_STATE_TRANSITION",
-      fmt::format("{}: {} -> {} (partner {}): {}", cfg_.thisServerName, toString(from), toString(to),
-                  partnerState_ ? toString(*partnerState_) : std::string_view("unknown"), reason_));
+      fmt::format("server transitions from {} to {} state, partner state is {}", upper(toString(from)),
+                  upper(toString(to)), partnerState_ ? upper(toString(*partnerState_)) : std::string("UNAVAILABLE")));
+  log(out, Severity::Info, "HA_STATE_TRANSITION_REASON", fmt::format("{}: {}", cfg_.thisServerName, reason_));
   out.push_back(StateChanged{from, to, reason_});
   enter(now, out);
 }

@@ -1,6 +1,7 @@
 #include "dhcpd/api/lease_commands.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <limits>
 #include <map>
@@ -11,6 +12,7 @@
 #include "dhcpd/api/command_args.h"
 #include "dhcpd/api/lease_json.h"
 #include "dhcpd/api/time_text.h"
+#include "dhcpd/lease/memfile_paths.h"
 
 namespace tandem::api {
 namespace {
@@ -249,6 +251,22 @@ json lease4Write(ServerControl& control, const json& args) {
   if (!it->is_string()) return makeAnswer(kResultError, "'filename' parameter must be a string");
   const std::string file = it->get<std::string>();
   if (file.empty()) return makeAnswer(kResultError, "'filename' parameter is empty");
+  // Kea 2.2 has no lease4-write (lease_cmds answers "'lease4-write' command not supported.");
+  // tandemd has the command of later Kea versions. Writing over the file the journal appends
+  // to, or over one of its cleanup (LFC) files, would lose rows appended meanwhile or be
+  // undone by the next cleanup, so those names are refused.
+  if (const auto& db = control.config().leaseDatabase; db.persist && !db.name.empty()) {
+    std::error_code ec;
+    const auto target = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec);
+    const MemfilePaths paths{db.name};
+    for (const std::string& own : {paths.current(), paths.input(), paths.previous(), paths.output(), paths.completed()}) {
+      std::error_code ec2;
+      if (target == std::filesystem::weakly_canonical(own, ec2)) {
+        return makeAnswer(kResultError, "'filename' parameter must not name the lease file in use or its cleanup files: '" +
+                                            own + "'");
+      }
+    }
+  }
   auto written = control.writeLeaseFile(file);
   if (!written) return makeAnswer(kResultError, written.error().message);
   return makeAnswer(kResultSuccess, "IPv4 lease database into '" + file + "'.");

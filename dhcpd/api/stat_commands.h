@@ -1,7 +1,7 @@
 #pragma once
 // Kea's statistics commands (statistic-get, -get-all, -reset, -reset-all, -remove,
-// -remove-all) over the daemon's StatsRegistry. Each statistic holds one sample, so the
-// answers carry one [value, timestamp] pair per name where Kea may keep a history.
+// -remove-all, -sample-count-set[-all], -sample-age-set[-all]) over the daemon's
+// StatsRegistry, with Kea 2.2's arguments, answer texts and sample lists (newest first).
 #include "dhcpd/api/command_registry.h"
 #include "dhcpd/api/server_control.h"
 

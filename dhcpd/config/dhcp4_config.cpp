@@ -340,32 +340,6 @@ void parseExpiredLeases(const json& obj, const std::string& path, Diagnostics& d
   r.finish();
 }
 
-void parseClientClasses(const json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
-  std::set<std::string> names;
-  forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
-    ObjectReader r(entry, p, diag);
-    auto name = r.string("name");
-    if (!name && !r.has("name")) diag.error(p, "missing \"name\"");
-    if (name && !names.insert(*name).second) diag.error(r.pathOf("name"), fmt::format("duplicate class '{}'", *name));
-    if (auto test = r.string("test"); test && !test->empty()) {
-      diag.warn(r.pathOf("test"),
-                "client classification expressions are not evaluated; clients join this class only "
-                "through reservations (or HA_<server> classes assigned by HA)");
-    }
-    r.boolean("only-if-required");
-    if (const json* opts = r.array("option-data")) parseOptionDataList(*opts, r.pathOf("option-data"), diag);
-    parseAddressKey(r, "next-server");
-    r.string("server-hostname");
-    r.string("boot-file-name");
-    r.u32("valid-lifetime");
-    r.u32("min-valid-lifetime");
-    r.u32("max-valid-lifetime");
-    r.reject("option-def", "custom option definitions are not supported yet");
-    r.finish();
-  });
-  cfg.clientClasses = list;
-}
-
 // "dhcp-ddns". Kea 2.2 still takes five of the old per-server DNS settings here and moves
 // them to the global ddns-* / hostname-char-* parameters when those are not given; they are
 // handled the same way (the host-name ones apply even with updates off, see checkDdnsKeys).
@@ -580,8 +554,8 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     if (!order.empty()) cfg.hostReservationIdentifiers = std::move(order);
   }
 
-  r.ignore("statistic-default-sample-count");
-  r.ignore("statistic-default-sample-age");
+  if (auto v = r.u32("statistic-default-sample-count")) cfg.statisticDefaultSampleCount = *v;
+  if (auto v = r.u32("statistic-default-sample-age")) cfg.statisticDefaultSampleAge = *v;
   // Kea parks a query while a hook (HA's lease update) works on it; the limit only drops
   // queries beyond it under overload (tandemd sheds load its own way, see README).
   r.u32("parked-packet-limit");

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/classify/class_set.h"
+#include "dhcpd/classify/expression.h"
 #include "dhcpd/common/hw_addr.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/common/result.h"
@@ -54,7 +56,8 @@ struct Pool {
   Ipv4 first, last;                    // inclusive
   std::vector<OptionData> options;
   std::string clientClass;             // "" = any; e.g. "HA_server1"
-  std::vector<std::string> requireClientClasses;
+  std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
+  std::vector<std::string> requireClientClasses;  // also Kea 3.x "evaluate-additional-classes"
   std::uint64_t size() const noexcept { return std::uint64_t(last.value) - first.value + 1; }
 };
 
@@ -84,7 +87,8 @@ struct Subnet4 {
   bool authoritative = false;          // effective
   std::string serverHostname, bootFileName;  // sname / file, effective
   std::string clientClass;             // only members of this class may use the subnet ("" = all)
-  std::vector<std::string> requireClientClasses;
+  std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
+  std::vector<std::string> requireClientClasses;  // also Kea 3.x "evaluate-additional-classes"
   // Which host reservations apply (effective; Kea 2.2 defaults: global off, in-subnet on).
   bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
   bool storeExtendedInfo = false;      // effective
@@ -99,8 +103,32 @@ struct SharedNetwork4 {
   std::vector<Ipv4> relayAddresses;    // used for subnets without their own relay
   std::string interface;               // used for subnets without their own interface
   std::string clientClass;             // only members may use any subnet of the network
+  std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
   std::vector<std::string> requireClientClasses;
   std::vector<std::uint32_t> subnetIds;  // ascending (Kea iterates a network's subnets by id)
+};
+
+// Kea's lifetime triplet of a class (SimpleParser::parseIntTriplet): the value and the
+// bounds a client's requested lease time (option 51) is clamped to.
+struct LifetimeTriplet {
+  std::uint32_t min = 0, value = 0, max = 0;
+};
+
+// One entry of "client-classes" (Kea 2.2's ClientClassDef).
+struct ClientClassDef {
+  std::string name;
+  classify::ClassId id = 0;            // in Dhcp4Config::classTable
+  std::optional<classify::Expression> test;  // compiled "test"; none: assigned only by name
+  bool onlyIfRequired = false;         // also Kea 3.x "only-in-additional-list"
+  // The test names KNOWN or UNKNOWN, directly or through member() of such a class: it is
+  // evaluated after the host reservation lookup (Kea's depend_on_known).
+  bool dependsOnKnown = false;
+  std::vector<OptionData> options;
+  std::optional<Ipv4> nextServer;      // siaddr
+  std::string serverHostname, bootFileName;  // sname / file ("" = not set)
+  std::optional<LifetimeTriplet> validLifetime;
+  nlohmann::json userContext;          // "user-context", kept for config-get
+  // Hook for class "option-def" (options helper): definitions local to this class.
 };
 
 struct InterfaceSpec {
@@ -177,7 +205,11 @@ struct Dhcp4Config {
   std::string leaseChecks = "warn";    // sanity-checks/lease-checks: none, warn, fix, fix-del, del
   std::string outboundInterface = "same-as-inbound";  // interfaces-config/outbound-interface
   std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
-  nlohmann::json clientClasses = nlohmann::json::array();  // raw entries; expressions not evaluated
+  nlohmann::json clientClasses = nlohmann::json::array();  // raw entries, as configured
+  std::vector<ClientClassDef> classes;  // typed, in configuration order (Kea's evaluation order)
+  // Ids of every class name the configuration's expressions refer to (defined classes and
+  // built-ins); the engine interns the names of pools, subnets and reservations on top.
+  classify::ClassTable classTable;
   // Every subnet, those of shared networks included (they come first, as Kea parses
   // "shared-networks" before "subnet4" and numbers auto-ids in that order).
   std::vector<Subnet4> subnets;
@@ -192,6 +224,8 @@ struct Dhcp4Config {
   ExpiredLeasesProcessing expiredLeases;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
   std::string serverTag;
+  // statistic-default-sample-count / -age (Kea's SrvConfig::updateStatistics applies them).
+  std::optional<std::uint32_t> statisticDefaultSampleCount, statisticDefaultSampleAge;
 
   nlohmann::json source;               // the whole parsed document ({"Dhcp4": ...}) for config-get
   std::vector<std::string> warnings;   // "Dhcp4/foo: unknown key ignored"

@@ -81,6 +81,15 @@ void checkLeaseCaching(ObjectReader& r);
 // ones are refused too (tandemd applies the global ones).
 void checkDdnsKeys(ObjectReader& r, const Dhcp4Config* globals);
 
+// "client-classes" (the list of class definitions), into cfg.classes / cfg.classTable.
+void parseClientClasses(const nlohmann::json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg);
+
+// The class keys of a pool, subnet or shared network: "client-class" (Kea 2.2) or
+// "client-classes" (Kea 3.x list), and "require-client-classes" (Kea 2.2) or
+// "evaluate-additional-classes" (Kea 3.x); each pair is exclusive.
+void parseClassKeys(ObjectReader& r, std::string& clientClass, std::vector<std::string>& clientClasses,
+                    std::vector<std::string>& requireClientClasses);
+
 // Calls fn(reader) for each element of a list that must contain maps.
 template <class Fn>
 void forEachObject(const nlohmann::json& list, const std::string& path, Diagnostics& diag, Fn&& fn) {

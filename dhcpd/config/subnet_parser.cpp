@@ -189,8 +189,7 @@ void parsePools(const json& list, const std::string& path, Diagnostics& diag, Su
     auto text = r.string("pool");
     if (!text && !r.has("pool")) diag.error(p, "missing \"pool\"");
     if (const json* opts = r.array("option-data")) pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
-    if (auto c = r.string("client-class")) pool.clientClass = *c;
-    if (auto c = r.stringList("require-client-classes")) pool.requireClientClasses = std::move(*c);
+    parseClassKeys(r, pool.clientClass, pool.clientClasses, pool.requireClientClasses);
     r.ignore("pool-id");  // newer Kea: only labels statistics
     r.finish();
     if (!text) return;
@@ -486,8 +485,7 @@ void parseSubnets(const json& list, const std::string& path, const SubnetDefault
         }
       }
     }
-    if (auto v = r.string("client-class")) s.clientClass = *v;
-    if (auto v = r.stringList("require-client-classes")) s.requireClientClasses = std::move(*v);
+    parseClassKeys(r, s.clientClass, s.clientClasses, s.requireClientClasses);
 
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s.relayAddresses);
     if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), diag, s, prefixValid);
@@ -546,8 +544,7 @@ void parseSharedNetworks(const json& list, const std::string& path, const Subnet
     const bool timersOverridden = readInheritable(r, d);
     if (timersOverridden) checkDefaults(p, d, diag);
     if (auto v = r.string("interface")) net.interface = *v;
-    if (auto v = r.string("client-class")) net.clientClass = *v;
-    if (auto v = r.stringList("require-client-classes")) net.requireClientClasses = std::move(*v);
+    parseClassKeys(r, net.clientClass, net.clientClasses, net.requireClientClasses);
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, net.relayAddresses);
     if (const json* opts = r.array("option-data")) net.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
     const std::size_t firstSubnet = cfg.subnets.size();

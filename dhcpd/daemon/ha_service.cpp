@@ -166,7 +166,7 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
         } else if constexpr (std::is_same_v<A, ha::StateChanged>) {
           if (stateObserver_) stateObserver_(a);
         } else if constexpr (std::is_same_v<A, ha::Log>) {
-          if (log_.enabled(a.severity)) log_.write(a.severity, a.id, a.text);
+          if (log_.enabled(LogSource::HaHooks, a.severity, kDbgTraceBasic)) log_.write(LogSource::HaHooks, a.severity, a.id, a.text);
         } else if constexpr (std::is_same_v<A, ha::CommandAnswer>) {
           answer = a;
         }

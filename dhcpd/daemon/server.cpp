@@ -74,25 +74,23 @@ Server::~Server() {
 TimePoint Server::now() const { return Clock::now(); }
 
 void Server::applyLoggers(const config::Dhcp4Config& cfg) {
-  // Kea configures loggers by name; tandemd has one logger and takes the kea-dhcp4 entry
-  // (or the first) for severity and output.
-  const config::Logger* chosen = nullptr;
+  // Kea's "loggers": each entry names one of Kea's loggers ("kea-dhcp4", "kea-dhcp4.packets",
+  // ...) with its severity, debug level and outputs; common/logger.h routes each message.
+  std::vector<LoggerSpec> specs;
   for (const auto& l : cfg.loggers) {
-    if (l.name == "kea-dhcp4" || l.name == "tandemd") {
-      chosen = &l;
-      break;
+    LoggerSpec s;
+    s.name = l.name;
+    if (!parseSeverity(l.severity, s.severity)) s.severity = Severity::Info;
+    s.debugLevel = l.debugLevel;
+    for (const auto& o : l.outputOptions) {
+      s.outputs.push_back(LogOutputSpec{o.output, o.maxsize, o.maxver, o.flush, o.pattern});
     }
+    specs.push_back(std::move(s));
   }
-  if (!chosen && !cfg.loggers.empty()) chosen = &cfg.loggers.front();
-  Severity sev = Severity::Info;
-  if (chosen) {
-    if (!parseSeverity(chosen->severity, sev)) sev = Severity::Info;
-    if (!chosen->outputs.empty() && !log_.setOutput(chosen->outputs.front())) {
-      log_.error("DHCP4_LOG_OUTPUT_FAIL", "cannot open log output {}", chosen->outputs.front());
-    }
-  }
-  if (opts_.debug) sev = Severity::Debug;
-  log_.setSeverity(sev);
+  const auto failed = log_.configure(specs);
+  // Kea's -d: everything at DEBUG with the highest debug level.
+  if (opts_.debug) log_.setSeverity(Severity::Debug, 99);
+  for (const auto& f : failed) log_.error("DHCP4_LOG_OUTPUT_FAIL", "cannot open log output {}", f);
 }
 
 Result<void> Server::start() {
@@ -106,9 +104,10 @@ Result<void> Server::start() {
 
   if (auto r = openLeaseDatabase(); !r) return r;
   engine_ = std::make_unique<engine::Engine>(cfg_, store_);
-  writer_ = std::make_unique<net::LeaseWriter>(store_, journal_.get(), stats_);
+  writer_ = std::make_unique<net::LeaseWriter>(store_, journal_.get(), stats_, [this] { return now(); });
   net::DhcpPipeline::Options popts;
   pipeline_ = std::make_unique<net::DhcpPipeline>(*engine_, *writer_, stats_, log_, popts);
+  pipeline_->publish(now());  // Kea's packet statistics exist (at 0) from start-up
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   if (journal_) {
     PacketLoop* loop = loop_.get();
@@ -123,9 +122,27 @@ Result<void> Server::start() {
   if (auto r = applyHa(std::move(*ha), true); !r) return r;
   armSignals();
   armHousekeeping();
-  log_.info("DHCP4_STARTED", "tandemd {} started: {} subnets, {} leases, {} sockets", TANDEM_VERSION,
-            cfg_.subnets.size(), store_.size(), loop_->socketCount());
+  log_.info("DHCP4_STARTED", "Kea DHCPv4 server version {} started", TANDEM_VERSION " (tandemd)");
+  log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_STARTED_DETAIL", "{} subnets, {} leases, {} sockets",
+           cfg_.subnets.size(), store_.size(), loop_->socketCount());
   return {};
+}
+
+// Kea's SrvConfig::updateStatistics: statistic-default-sample-count sets the default limit
+// and, unless 0 (which switches the default to the age limit), every statistic's; the age
+// default is applied to every statistic only when no count is configured.
+void Server::applyStatisticDefaults(const config::Dhcp4Config& cfg) {
+  std::uint32_t count = 0;
+  if (cfg.statisticDefaultSampleCount) {
+    count = *cfg.statisticDefaultSampleCount;
+    stats_.setMaxSampleCountDefault(count);
+    if (count != 0) stats_.setMaxSampleCountAll(count);
+  }
+  if (cfg.statisticDefaultSampleAge) {
+    const StatsRegistry::Duration age(*cfg.statisticDefaultSampleAge);
+    stats_.setMaxSampleAgeDefault(age);
+    if (count == 0) stats_.setMaxSampleAgeAll(age);
+  }
 }
 
 // Applies a validated configuration to the running parts. On the initial call errors are
@@ -150,6 +167,7 @@ Result<void> Server::install(config::Dhcp4Config cfg, bool initial) {
   if (selection.served.empty()) {
     log_.warn("DHCP4_NO_INTERFACES", "no interface selected by interfaces-config: not serving DHCP");
   }
+  applyStatisticDefaults(cfg_);
   writer_->recount(cfg_, now());
   if (auto r = openControl(); !r && initial) return r;
   armReclaim();
@@ -255,23 +273,14 @@ std::size_t Server::reclaim(std::size_t limit, bool remove) {
     if (remove && c.kind == engine::LeaseChange::Kind::Upsert) {
       c.kind = engine::LeaseChange::Kind::Delete;
     }
-    auto r = writer_->apply(c);
+    auto r = writer_->reclaim(c);
     if (!r) {
       log_.error("DHCP4_RECLAIM_FAIL", "reclaiming {} failed: {}", c.lease.address.toString(), r.error().message);
       continue;
     }
     ++done;
-    stats_.add(fmt::format("subnet[{}].reclaimed-leases", c.lease.subnetId), 1, t);
-    if (c.previous && c.previous->state == LeaseState::Declined) {
-      stats_.add("reclaimed-declined-addresses", 1, t);
-      stats_.add(fmt::format("subnet[{}].reclaimed-declined-addresses", c.lease.subnetId), 1, t);
-    }
   }
-  if (done) {
-    stats_.add("reclaimed-leases", std::int64_t(done), t);
-    log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);
-  }
-  writer_->publish(t);
+  if (done) log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);
   // Reclaimed leases reach the partner and backups too (no reply waits for them).
   if (ha_ && !changes.empty()) ha_->onLeasesCommitted(changes, [](bool) {});
   return done;
@@ -349,7 +358,6 @@ void Server::releaseDurableWaiters() {
 Result<void> Server::putLease(const Lease& lease, Origin) {
   auto seq = writer_->putLease(lease);
   if (!seq) return seq.error();
-  writer_->publish(now());
   // HA: a lease command's write must not be undone by an older page of a sync in flight,
   // and peers pulling from us get it in their change log (ha_service.h).
   if (ha_) ha_->onLeaseWrittenByCommand(lease);
@@ -360,7 +368,6 @@ Result<void> Server::deleteLease(Ipv4 address, Origin) {
   if (ha_) ha_->onLeaseDeletedByCommand(address, store_.byAddress(address));
   auto seq = writer_->deleteLease(address);
   if (!seq) return seq.error();
-  writer_->publish(now());
   return waitDurable(*seq);
 }
 
@@ -376,7 +383,6 @@ Result<void> Server::putLeases(std::span<const Lease> leases, Origin) {
     if (!seq) return seq.error();
     last = std::max(last, *seq);
   }
-  writer_->publish(now());
   return waitDurable(last);
 }
 
@@ -394,7 +400,6 @@ std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin) {
       last = std::max(last, *seq);
     }
   }
-  writer_->publish(now());
   if (auto r = waitDurable(last); !r) log_.error("DHCP4_LEASE_WIPE_FAIL", "{}", r.error().message);
   return n;
 }
@@ -467,11 +472,12 @@ void Server::shutdown(int exitCode) {
     if (journal_) journal_->setOnDurable(nullptr);
     loop_.reset();
     pipeline_->publish(now());
-    log_.info("DHCP4_SHUTDOWN", "tandemd stopped: pkt4-received {}, pkt4-receive-drop {}, pkt4-parse-failed {}, "
-              "pkt4-offer-sent {}, pkt4-ack-sent {}, pkt4-nak-sent {}, assigned-addresses {}",
-              stats_.value("pkt4-received"), stats_.value("pkt4-receive-drop"), stats_.value("pkt4-parse-failed"),
-              stats_.value("pkt4-offer-sent"), stats_.value("pkt4-ack-sent"), stats_.value("pkt4-nak-sent"),
-              stats_.value("assigned-addresses"));
+    log_.info("DHCP4_SHUTDOWN", "server shutdown");
+    log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_SHUTDOWN_DETAIL",
+             "pkt4-received {}, pkt4-receive-drop {}, pkt4-parse-failed {}, pkt4-offer-sent {}, pkt4-ack-sent {}, "
+             "pkt4-nak-sent {}",
+             stats_.value("pkt4-received"), stats_.value("pkt4-receive-drop"), stats_.value("pkt4-parse-failed"),
+             stats_.value("pkt4-offer-sent"), stats_.value("pkt4-ack-sent"), stats_.value("pkt4-nak-sent"));
     // Give a shutdown command's answer (and other in-flight control replies) a moment to
     // be written; run() also returns earlier if nothing is left to do.
     houseTimer_.expires_after(300ms);
@@ -635,11 +641,16 @@ Result<void> Server::openJournal() {
 Result<void> Server::openLeaseDatabase() {
   const auto& db = cfg_.leaseDatabase;
   if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile is supported");
+  // Kea's start-up messages of the memfile backend (dhcpsrv_messages.mes).
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_DB",
+            "opening memory file lease database: lfc-interval={} name={} persist={} type=memfile universe=4",
+            db.lfcInterval, db.name, db.persist ? "true" : "false");
   if (!db.persist) {
     log_.warn("DHCP4_LEASE_PERSIST_OFF", "lease-database persist is false: leases live in memory only");
     return {};
   }
   MemfilePaths paths{db.name};
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_LEASE_FILE_LOAD", "loading leases from file {}", db.name);
   auto report = MemfileLoader::load(paths, store_);
   if (!report) return makeError("loading leases from " + db.name + ": " + report.error().message);
   for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_FILE_CORRUPT_LINE", "{}", p);

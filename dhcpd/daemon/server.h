@@ -82,6 +82,7 @@ class Server final : public api::ServerControl {
   nlohmann::json statusExtras() const override;
 
  private:
+  void applyStatisticDefaults(const config::Dhcp4Config& cfg);
   Result<void> install(config::Dhcp4Config cfg, bool initial);
   void applyLoggers(const config::Dhcp4Config& cfg);
   Result<void> openLeaseDatabase();

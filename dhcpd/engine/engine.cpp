@@ -15,6 +15,7 @@
 #include "dhcpd/engine/hint_table.h"
 #include "dhcpd/engine/offer_table.h"
 #include "dhcpd/engine/option_assembly.h"
+#include "dhcpd/engine/packet_classifier.h"
 #include "dhcpd/engine/pool_cursor.h"
 #include "dhcpd/engine/reservation_index.h"
 
@@ -29,6 +30,7 @@ std::string_view toString(DropReason r) noexcept {
     case DropReason::BadRequest: return "bad-request";
     case DropReason::ServiceDisabled: return "service-disabled";
     case DropReason::UnsupportedMessage: return "unsupported-message";
+    case DropReason::DropClass: return "drop-class";
   }
   return "unknown";
 }
@@ -67,11 +69,19 @@ struct SubnetState {
   // and per pool (parallel to subnet->pools) pool + subnet + global.
   OptionSet options;
   std::vector<OptionSet> poolOptions;
+  // Who may use the subnet and each pool (parallel to subnet->pools), and the classes each
+  // requires evaluated once an address is chosen (Kea's require-client-classes).
+  ClassGate gate;
+  std::vector<ClassGate> poolGates;
+  std::vector<classify::ClassId> required;
+  std::vector<std::vector<classify::ClassId>> poolRequired;
 };
 
 struct NetworkState {
   const config::SharedNetwork4* network = nullptr;
   std::vector<SubnetState*> members;  // ascending subnet id, as Kea iterates them
+  ClassGate gate;                     // the network's client-class(es)
+  std::vector<classify::ClassId> required;  // its require-client-classes
 };
 
 // Whether an address is usable by the client asking.
@@ -150,7 +160,7 @@ struct Engine::Impl {
     SubnetState* selected = nullptr;   // as selected, before any move within its network
     // The host reservation for the current subnet (Kea's currentHost()); follows subnet.
     const config::Reservation* reservation = nullptr;
-    std::vector<std::string> classes{};
+    PacketClasses& classes;
     HostIds hostIds{};                   // the client's identifiers, host-reservation-identifiers order
     // Hosts found for the client: per subnet of the selected subnet's network, and global.
     std::vector<std::pair<const SubnetState*, const config::Reservation*>> hosts{};
@@ -171,6 +181,9 @@ struct Engine::Impl {
   AllocFilter filter;
   Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
   std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
+  PacketClassifier classifier;
+  PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
+  OptionSet packetOptions;  // a query's own option set (reservation or class options), reused
 
   Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
 
@@ -186,11 +199,17 @@ struct Engine::Impl {
     subnets.clear();
     networks.clear();
     subnets.reserve(cfg.subnets.size());
+    classifier = PacketClassifier(cfg);
     std::vector<const config::Subnet4*> byId;
     for (const auto& sn : cfg.subnets) byId.push_back(&sn);
     std::stable_sort(byId.begin(), byId.end(), [](auto* a, auto* b) { return a->id < b->id; });
     networks.reserve(cfg.sharedNetworks.size());
-    for (const auto& n : cfg.sharedNetworks) networks.push_back(NetworkState{&n, {}});
+    for (const auto& n : cfg.sharedNetworks) {
+      NetworkState ns{&n, {}};
+      ns.gate = classifier.gate(n.clientClass, n.clientClasses);
+      ns.required = classifier.ids(n.requireClientClasses);
+      networks.push_back(std::move(ns));
+    }
     for (const config::Subnet4* snp : byId) {
       const config::Subnet4& sn = *snp;
       SubnetState st;
@@ -219,7 +238,11 @@ struct Engine::Impl {
       st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
       st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, netOptions, &cfg.options});
       st.poolOptions.reserve(sn.pools.size());
+      st.gate = classifier.gate(sn.clientClass, sn.clientClasses);
+      st.required = classifier.ids(sn.requireClientClasses);
       for (const auto& p : sn.pools) {
+        st.poolGates.push_back(classifier.gate(p.clientClass, p.clientClasses));
+        st.poolRequired.push_back(classifier.ids(p.requireClientClasses));
         st.poolOptions.emplace_back(OptionSources{nullptr, &p.options, &sn.options, netOptions, &cfg.options});
         PoolCursor c(p.first, p.last);
         if (auto it = oldNext.find((std::uint64_t(p.first.value) << 32) | p.last.value); it != oldNext.end()) {
@@ -237,6 +260,7 @@ struct Engine::Impl {
     anyReservations = !cfg.reservations.empty() ||
                       std::any_of(cfg.subnets.begin(), cfg.subnets.end(),
                                   [](const config::Subnet4& s) { return !s.reservations.empty(); });
+    classifier.finalize();
     hostnameCharSet.reset();
     if (!cfg.hostnameCharSet.empty() && cfg.hostnameCharSet != kDefaultHostnameCharSet) {
       try {
@@ -263,50 +287,47 @@ struct Engine::Impl {
 
   // ---- subnet selection (Kea 2.2 CfgSubnets4::selectSubnet) ------------------------------
 
-  static bool classAllowed(const std::string& cls, const std::vector<std::string>& classes) {
-    return cls.empty() || std::find(classes.begin(), classes.end(), cls) != classes.end();
-  }
-
   // Kea's Subnet4::clientSupported: a subnet with a client-class (or in a shared network with
-  // one) serves only packets of that class.
-  static bool subnetAllowed(const SubnetState& s, const std::vector<std::string>& classes) {
-    if (s.network && !classAllowed(s.network->network->clientClass, classes)) return false;
-    return classAllowed(s.subnet->clientClass, classes);
+  // one) serves only packets of that class. Subnets are selected with the classes of the
+  // first classification pass, before host lookup.
+  static bool subnetAllowed(const SubnetState& s, const PacketClasses& c) {
+    if (s.network && !PacketClassifier::allows(s.network->gate, c)) return false;
+    return PacketClassifier::allows(s.gate, c);
   }
 
   // The first subnet in id order (Kea's order) matching pred that the packet may use.
   template <class Pred>
-  SubnetState* firstSubnet(const RecvMeta& m, Pred pred) {
+  SubnetState* firstSubnet(const PacketClasses& c, Pred pred) {
     for (auto& s : subnets) {
-      if (pred(s) && subnetAllowed(s, m.classes)) return &s;
+      if (pred(s) && subnetAllowed(s, c)) return &s;
     }
     return nullptr;
   }
 
-  SubnetState* subnetByAddress(Ipv4 a, const RecvMeta& m) {
-    return firstSubnet(m, [&](const SubnetState& s) { return s.subnet->prefix.contains(a); });
+  SubnetState* subnetByAddress(Ipv4 a, const PacketClasses& c) {
+    return firstSubnet(c, [&](const SubnetState& s) { return s.subnet->prefix.contains(a); });
   }
 
   // Relayed: a subnet's relay addresses (its shared network's when it has none) match giaddr
   // first, then the subnet holding giaddr. Not relayed: a unicast packet by ciaddr, else by
   // its source address; a broadcast one by the receiving interface (the subnet's or its
   // network's "interface"), else by that interface's address.
-  SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m) {
+  SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m, const PacketClasses& c) {
     if (!p.giaddr.isZero()) {
-      if (auto* s = firstSubnet(m, [&](const SubnetState& s) {
+      if (auto* s = firstSubnet(c, [&](const SubnetState& s) {
             return std::find(s.relayAddresses->begin(), s.relayAddresses->end(), p.giaddr) != s.relayAddresses->end();
           })) {
         return s;
       }
-      return subnetByAddress(p.giaddr, m);
+      return subnetByAddress(p.giaddr, c);
     }
     const bool broadcast = m.dstAddr == Ipv4::broadcast();
-    if (!p.ciaddr.isZero() && !broadcast) return subnetByAddress(p.ciaddr, m);
-    if (!m.srcAddr.isZero() && !broadcast) return subnetByAddress(m.srcAddr, m);
+    if (!p.ciaddr.isZero() && !broadcast) return subnetByAddress(p.ciaddr, c);
+    if (!m.srcAddr.isZero() && !broadcast) return subnetByAddress(m.srcAddr, c);
     if (!m.ifName.empty()) {
-      if (auto* s = firstSubnet(m, [&](const SubnetState& s) { return *s.interface == m.ifName; })) return s;
+      if (auto* s = firstSubnet(c, [&](const SubnetState& s) { return *s.interface == m.ifName; })) return s;
     }
-    if (!m.ifAddr.isZero()) return subnetByAddress(m.ifAddr, m);
+    if (!m.ifAddr.isZero()) return subnetByAddress(m.ifAddr, c);
     return nullptr;
   }
 
@@ -323,7 +344,7 @@ struct Engine::Impl {
   // other subnets the client's classes allow, in Kea's getNextSubnet order: ascending id from
   // first, wrapping around. Stops when fn returns true.
   template <class Fn>
-  void forEachInNetwork(SubnetState* first, const std::vector<std::string>& classes, Fn&& fn) const {
+  void forEachInNetwork(SubnetState* first, const PacketClasses& classes, Fn&& fn) const {
     if (fn(first) || !first->network) return;
     const auto& m = first->network->members;
     const std::size_t start = std::size_t(std::find(m.begin(), m.end(), first) - m.begin());
@@ -353,6 +374,10 @@ struct Engine::Impl {
   void setSubnet(Query& q, SubnetState* s) const {
     q.subnet = s;
     q.reservation = currentHost(q);
+  }
+
+  static bool classAllowed(const SubnetState& s, std::size_t pool, const PacketClasses& classes) {
+    return PacketClassifier::allows(s.poolGates[pool], classes);
   }
 
   // ---- host reservations ---------------------------------------------------------------------
@@ -480,8 +505,10 @@ struct Engine::Impl {
   // The pool of the current subnet (usable by the client's classes) holding a, or nullptr.
   const config::Pool* allowedPool(const Query& q, Ipv4 a) const {
     if (!q.subnet) return nullptr;
-    for (const auto& p : q.subnet->subnet->pools) {
-      if (a >= p.first && a <= p.last && classAllowed(p.clientClass, q.classes)) return &p;
+    const auto& pools = q.subnet->subnet->pools;
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      const auto& p = pools[i];
+      if (a >= p.first && a <= p.last && classAllowed(*q.subnet, i, q.classes)) return &p;
     }
     return nullptr;
   }
@@ -493,8 +520,10 @@ struct Engine::Impl {
     const config::Pool* pool = nullptr;
     SubnetState* where = nullptr;
     forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
-      for (const auto& p : s->subnet->pools) {
-        if (a >= p.first && a <= p.last && classAllowed(p.clientClass, q.classes)) {
+      const auto& pools = s->subnet->pools;
+      for (std::size_t i = 0; i < pools.size(); ++i) {
+        const auto& p = pools[i];
+        if (a >= p.first && a <= p.last && classAllowed(*s, i, q.classes)) {
           pool = &p;
           where = s;
           return true;
@@ -576,7 +605,7 @@ struct Engine::Impl {
     const config::Subnet4& sn = *q.subnet->subnet;
     for (std::size_t i = 0; i < sn.pools.size(); ++i) {
       PoolCursor& c = q.subnet->pools[i];
-      if (c.last < c.first || !classAllowed(sn.pools[i].clientClass, q.classes)) continue;
+      if (c.last < c.first || !classAllowed(*q.subnet, i, q.classes)) continue;
       if (c.exhausted) {
         if (q.now < c.retryAt && store.countInRange(c.first, c.last) == c.leaseCount) continue;
         c.exhausted = false;
@@ -653,7 +682,22 @@ struct Engine::Impl {
     if (const proto::Option* o = q.pkt.find(opt::kLeaseTime); o && o->data.size() == 4) {
       wish = std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 | o->data[3];
     }
+    // Kea's AllocEngine::getValidLft: the lifetime of the first class of the client that
+    // defines one, else the subnet's.
+    for (classify::ClassId id : q.classes.order) {
+      const config::ClientClassDef* d = classifier.def(id);
+      if (!d || !d->validLifetime) continue;
+      config::Subnet4 times = q.subnet->times;
+      times.validLifetime = d->validLifetime->value;
+      times.minValidLifetime = d->validLifetime->min;
+      times.maxValidLifetime = d->validLifetime->max;
+      return config::leaseTimes(times, wish);
+    }
     return config::leaseTimes(q.subnet->times, wish);
+  }
+
+  PacketClassifier::Input classifierInput(const Query& q) const {
+    return PacketClassifier::Input{&q.pkt, q.meta.ifName, q.meta.srcAddr, q.meta.dstAddr};
   }
 
   Packet4 replyHeader(const Query& q, MessageType t) const {
@@ -673,7 +717,7 @@ struct Engine::Impl {
 
   // Appends the options of an OFFER/ACK (withLease) or an INFORM ACK, then the relay agent
   // information last, as the relay appended it (RFC 3046 2.2: echoed verbatim).
-  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) const {
+  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) {
     const config::Subnet4& sn = *q.subnet->subnet;
     if (withLease) {
       config::LeaseTimes t = leaseTimes(q);
@@ -682,15 +726,33 @@ struct Engine::Impl {
       if (t.t2) r.options.push_back(proto::Option{opt::kRebindingTime, proto::u32Bytes(*t.t2)});
     }
     const config::Pool* pool = address.isZero() ? nullptr : allowedPool(q, address);
+    // Kea's requiredClassify, after the lease (and so its lifetime) is decided and before
+    // the options are: the shared network's, the subnet's, then the pool's
+    // require-client-classes.
+    const std::size_t poolIndex = pool ? std::size_t(pool - sn.pools.data()) : 0;
+    const std::vector<classify::ClassId>* required[] = {q.subnet->network ? &q.subnet->network->required : nullptr,
+                                                        &q.subnet->required,
+                                                        pool ? &q.subnet->poolRequired[poolIndex] : nullptr};
+    classifier.required(q.classes, classifierInput(q), required);
+    // The classes' option-data, in the order the client joined them.
+    std::array<const std::vector<config::OptionData>*, 32> classOptions{};
+    std::size_t nClassOptions = 0;
+    if (classifier.anyClassOptions()) {
+      for (classify::ClassId id : q.classes.order) {
+        const config::ClientClassDef* d = classifier.def(id);
+        if (d && !d->options.empty() && nClassOptions < classOptions.size()) classOptions[nClassOptions++] = &d->options;
+      }
+    }
     // The subnet's and pools' option sets are resolved at configuration time; only a
-    // reservation with options of its own (rare) is resolved here.
-    OptionSet reserved;
+    // reservation or classes with options of their own are resolved here.
     const OptionSet* configured = nullptr;
-    if (q.reservation && !q.reservation->options.empty()) {
-      reserved = OptionSet(OptionSources{&q.reservation->options, pool ? &pool->options : nullptr, &sn.options,
-                                         q.subnet->network ? &q.subnet->network->network->options : nullptr,
-                                         &cfg.options});
-      configured = &reserved;
+    if ((q.reservation && !q.reservation->options.empty()) || nClassOptions > 0) {
+      OptionSources src{q.reservation ? &q.reservation->options : nullptr, pool ? &pool->options : nullptr,
+                        &sn.options,
+                        q.subnet->network ? &q.subnet->network->network->options : nullptr, &cfg.options};
+      src.classes = std::span<const std::vector<config::OptionData>* const>(classOptions.data(), nClassOptions);
+      packetOptions.assign(src);
+      configured = &packetOptions;
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
     }
@@ -710,13 +772,35 @@ struct Engine::Impl {
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
     appendOptions(*configured, q.requested, std::span<proto::Option>(computed.data(), n), r.options);
     appendRelayEcho(q, r);
-    // Boot fields (RFC 2131 section 2): a reservation's values win over the subnet's.
+    // Boot fields (RFC 2131 section 2), Kea's setFixedFields: the subnet's, overridden by
+    // the first of the client's classes setting each, overridden by the reservation's.
+    std::optional<Ipv4> next = q.subnet->nextServer;
+    const std::string* sname = &q.subnet->serverHostname;
+    const std::string* file = &q.subnet->bootFileName;
+    bool classNext = false, classSname = false, classFile = false;
+    for (classify::ClassId id : q.classes.order) {
+      const config::ClientClassDef* d = classifier.def(id);
+      if (!d) continue;
+      if (!classNext && d->nextServer && !d->nextServer->isZero()) {
+        next = d->nextServer;
+        classNext = true;
+      }
+      if (!classSname && !d->serverHostname.empty()) {
+        sname = &d->serverHostname;
+        classSname = true;
+      }
+      if (!classFile && !d->bootFileName.empty()) {
+        file = &d->bootFileName;
+        classFile = true;
+      }
+    }
     const config::Reservation* h = q.reservation;
-    r.siaddr = h && h->nextServer ? *h->nextServer : q.subnet->nextServer.value_or(Ipv4());
-    const std::string& sname = h && !h->serverHostname.empty() ? h->serverHostname : q.subnet->serverHostname;
-    const std::string& file = h && !h->bootFileName.empty() ? h->bootFileName : q.subnet->bootFileName;
-    if (!sname.empty()) setField(r.sname, sname);
-    if (!file.empty()) setField(r.file, file);
+    if (h && h->nextServer) next = h->nextServer;
+    if (h && !h->serverHostname.empty()) sname = &h->serverHostname;
+    if (h && !h->bootFileName.empty()) file = &h->bootFileName;
+    r.siaddr = next.value_or(Ipv4());
+    if (!sname->empty()) setField(r.sname, *sname);
+    if (!file->empty()) setField(r.file, *file);
   }
 
   // RFC 6842: a server MUST echo the client identifier it received (Kea echo-client-id).
@@ -1016,24 +1100,30 @@ struct Engine::Impl {
       case MessageType::Release: case MessageType::Inform:
         break;
     }
-    Query q{p, m, now, toEpochSeconds(now), *type};
-    q.classes = m.classes;
+    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, nullptr, classes};
     q.client.hwAddr = p.hwAddr();
     if (auto id = p.clientId()) q.client.clientId = std::move(*id);
     if (q.client.hwAddr.empty() && q.client.clientId.empty()) {
       return drop(DropReason::BadRequest, "neither hardware address nor client identifier");
     }
-    q.subnet = q.selected = selectSubnet(p, m);
+    const PacketClassifier::Input in = classifierInput(q);
+    if (!classifier.early(q.classes, in, m.classes)) return drop(DropReason::DropClass, "client class DROP");
+    q.subnet = q.selected = selectSubnet(p, m, q.classes);
     q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
     q.key = q.client.key();
     if (anyReservations && q.subnet) {
       q.hostIds = hostIdsOf(p, q.client);
       findReservations(q);
       q.reservation = currentHost(q);
-      // Kea evaluates reserved classes here for a global host, or a subnet's when the subnet
-      // cannot change (no shared network).
-      const config::Reservation* early = q.globalHost ? q.globalHost : (q.subnet->network ? nullptr : q.reservation);
-      if (early) q.classes.insert(q.classes.end(), early->clientClasses.begin(), early->clientClasses.end());
+    }
+    // Kea adds the reserved classes here for a global host, or a subnet's when the subnet
+    // cannot change (no shared network); then KNOWN/UNKNOWN and the tests depending on them.
+    const config::Reservation* early =
+        q.globalHost ? q.globalHost : (q.subnet && q.subnet->network ? nullptr : q.reservation);
+    if (!classifier.afterHostLookup(q.classes, in, q.reservation != nullptr || q.globalHost != nullptr,
+                                    early ? std::span<const std::string>(early->clientClasses)
+                                          : std::span<const std::string>())) {
+      return drop(DropReason::DropClass, "client class DROP", &q);
     }
     q.serverId = serverIdFor(q.subnet, m);
     if (const proto::Option* prl = p.find(opt::kParameterRequestList)) {

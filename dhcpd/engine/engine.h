@@ -39,6 +39,7 @@ enum class DropReason : std::uint8_t {
   BadRequest,           // missing fields required by RFC 2131 (e.g. DECLINE without option 50)
   ServiceDisabled,      // dhcp-disable / HA scope says not ours (decided by the caller)
   UnsupportedMessage,   // OFFER/ACK/NAK sent to a server, BOOTREPLY, BOOTP without 53
+  DropClass,            // the query is in the client class DROP (Kea)
 };
 std::string_view toString(DropReason r) noexcept;
 

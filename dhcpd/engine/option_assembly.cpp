@@ -21,14 +21,28 @@ void sortByCode(std::span<proto::Option> list) {
 }
 }  // namespace
 
-const config::OptionData* findConfiguredOption(const OptionSources& src, std::uint8_t code) {
-  for (const auto* list : {src.reservation, src.pool, src.subnet, src.network, src.global}) {
-    if (!list) continue;
-    for (const auto& o : *list) {
-      if (o.code == code) return &o;
-    }
+namespace {
+// Calls fn(list) for each source in precedence order.
+template <class Fn>
+void forEachSource(const OptionSources& src, Fn&& fn) {
+  for (const auto* list : {src.reservation, src.pool, src.subnet, src.network}) {
+    if (list) fn(*list);
   }
-  return nullptr;
+  for (const auto* list : src.classes) {
+    if (list) fn(*list);
+  }
+  if (src.global) fn(*src.global);
+}
+}  // namespace
+
+const config::OptionData* findConfiguredOption(const OptionSources& src, std::uint8_t code) {
+  const config::OptionData* found = nullptr;
+  forEachSource(src, [&](const std::vector<config::OptionData>& list) {
+    for (const auto& o : list) {
+      if (!found && o.code == code) found = &o;
+    }
+  });
+  return found;
 }
 
 bool isEngineManagedOption(std::uint8_t code) noexcept {
@@ -43,14 +57,16 @@ bool isEngineManagedOption(std::uint8_t code) noexcept {
   }
 }
 
-OptionSet::OptionSet(const OptionSources& src) {
+OptionSet::OptionSet(const OptionSources& src) { assign(src); }
+
+void OptionSet::assign(const OptionSources& src) {
+  entries_.clear();
   std::array<const config::OptionData*, 256> chosen{};
-  for (const auto* list : {src.reservation, src.pool, src.subnet, src.network, src.global}) {
-    if (!list) continue;
-    for (const auto& o : *list) {
+  forEachSource(src, [&](const std::vector<config::OptionData>& list) {
+    for (const auto& o : list) {
       if (!chosen[o.code]) chosen[o.code] = &o;
     }
-  }
+  });
   subnetMask_ = chosen[opt::kSubnetMask];
   for (unsigned code = 1; code < 255; ++code) {
     const config::OptionData* o = chosen[code];

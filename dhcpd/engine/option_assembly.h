@@ -10,14 +10,17 @@
 
 namespace tandem::engine {
 
-// Option data sources, most specific first. Kea's precedence: reservation, pool, subnet,
-// shared network, global; the first source defining a code wins.
+// Option data sources, most specific first. Kea 2.2's precedence (buildCfgOptionList):
+// reservation, pool, subnet, shared network, the client's classes in the order it joined them,
+// global; the
+// first source defining a code wins.
 struct OptionSources {
   const std::vector<config::OptionData>* reservation = nullptr;
   const std::vector<config::OptionData>* pool = nullptr;
   const std::vector<config::OptionData>* subnet = nullptr;
   const std::vector<config::OptionData>* network = nullptr;  // the subnet's shared network
   const std::vector<config::OptionData>* global = nullptr;
+  std::span<const std::vector<config::OptionData>* const> classes{};  // between subnet and global
 };
 
 // The most specific definition of code, or nullptr.
@@ -41,6 +44,8 @@ class OptionSet {
 
   OptionSet() = default;
   explicit OptionSet(const OptionSources& src);
+  // Re-resolves in place, keeping the capacity (per-packet sets allocate nothing).
+  void assign(const OptionSources& src);
 
   // Sendable options (never-send and engine-managed codes removed), ascending by code.
   std::span<const Entry> entries() const noexcept { return entries_; }

@@ -68,7 +68,7 @@ Result<void> convertToKea22(const std::string& path) {
 }  // namespace
 
 MemfileJournal::MemfileJournal(Options options) : options_(std::move(options)) {
-  if (!options_.ops.pwrite) options_.ops.pwrite = [](int fd, const void* b, std::size_t n, off_t o) { return ::pwrite(fd, b, n, o); };
+  if (!options_.ops.write) options_.ops.write = [](int fd, const void* b, std::size_t n) { return ::write(fd, b, n); };
   if (!options_.ops.fdatasync) options_.ops.fdatasync = [](int fd) { return ::fdatasync(fd); };
 }
 
@@ -77,7 +77,7 @@ Result<std::unique_ptr<MemfileJournal>> MemfileJournal::open(Options options) {
   if (!j->options_.persist) return j;
 
   const std::string& path = j->options_.path;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return sysError("cannot open lease file", path, errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -88,7 +88,7 @@ Result<std::unique_ptr<MemfileJournal>> MemfileJournal::open(Options options) {
   if (st.st_size > 0 && readFirstLine(fd) != kKea22Lease4Header) {
     ::close(fd);
     if (auto r = convertToKea22(path); !r) return r.error();
-    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0 || ::fstat(fd, &st) != 0) return sysError("cannot reopen lease file", path, errno);
   }
   j->fd_ = fd;
@@ -102,7 +102,7 @@ Result<std::unique_ptr<MemfileJournal>> MemfileJournal::open(Options options) {
     if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') prefix = "\n";
   }
   if (!prefix.empty()) {
-    if (auto r = j->writeAll(prefix, j->fileSize_); !r) return r.error();
+    if (auto r = j->writeAll(prefix); !r) return r.error();
     if (auto r = j->sync(); !r) return r.error();
     j->fileSize_ += static_cast<off_t>(prefix.size());
   }
@@ -203,11 +203,11 @@ Result<void> MemfileJournal::rotate(const std::string& to) {
   return {};
 }
 
-Result<void> MemfileJournal::writeAll(const std::string& data, off_t offset, std::size_t* written) {
+Result<void> MemfileJournal::writeAll(const std::string& data, std::size_t* written) {
   std::size_t off = 0;
   if (written) *written = 0;
   while (off < data.size()) {
-    ssize_t n = options_.ops.pwrite(fd_, data.data() + off, data.size() - off, offset + static_cast<off_t>(off));
+    ssize_t n = options_.ops.write(fd_, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return sysError("cannot write", options_.path, errno);
     if (n == 0) return makeError("cannot write " + options_.path + ": no progress", EIO);
@@ -215,6 +215,37 @@ Result<void> MemfileJournal::writeAll(const std::string& data, off_t offset, std
     if (written) *written = off;
   }
   return {};
+}
+
+Result<void> MemfileJournal::repairIfTruncated() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return sysError("cannot stat", options_.path, errno);
+  if (st.st_size >= fileSize_) {
+    fileSize_ = st.st_size;
+    return {};
+  }
+  fileSize_ = st.st_size;
+  std::string prefix;
+  if (st.st_size == 0) {
+    prefix = headerLine();
+  } else {
+    char last = 0;
+    if (::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') prefix = "\n";
+  }
+  if (prefix.empty()) return {};
+  if (auto r = writeAll(prefix); !r) {
+    cutBackTo(fileSize_);
+    return r;
+  }
+  fileSize_ += static_cast<off_t>(prefix.size());
+  return {};
+}
+
+void MemfileJournal::cutBackTo(off_t size) {
+  // Best effort: if even this fails the retry appends after the partial row, which the
+  // loader then reports as one corrupt line.
+  while (::ftruncate(fd_, size) != 0 && errno == EINTR) {
+  }
 }
 
 Result<void> MemfileJournal::sync() {
@@ -225,7 +256,7 @@ Result<void> MemfileJournal::sync() {
 Result<void> MemfileJournal::doRotate(const std::string& to) {
   const std::string& path = options_.path;
   if (::rename(path.c_str(), to.c_str()) != 0) return sysError("cannot rename " + path + " to", to, errno);
-  int nfd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int nfd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (nfd < 0) {
     int e = errno;
     // Put the file back so appends keep going to a file that loads at start-up.
@@ -237,7 +268,7 @@ Result<void> MemfileJournal::doRotate(const std::string& to) {
   fd_ = nfd;
   fileSize_ = 0;
   const std::string header = headerLine();
-  auto r = writeAll(header, 0);
+  auto r = writeAll(header);
   if (r) r = sync();
   if (!r) {
     ::close(nfd);
@@ -288,34 +319,37 @@ void MemfileJournal::run() {
     }
     lk.unlock();
     std::size_t landed = 0;
-    auto r = writeAll(batch, fileSize_, &landed);
+    auto r = repairIfTruncated();
+    const off_t batchStart = fileSize_;
+    if (r) r = writeAll(batch, &landed);
     if (r) r = sync();
     lk.lock();
     // Only a short write qualifies: after a failed fdatasync the pages may be gone, so that
     // batch is rewritten whole (see the header).
-    if (!r && landed > 0 && landed < batch.size()) {
+    if (!r && landed > 0) {
+      std::size_t keep = 0;
       // A full disk accepted part of the batch. Keep the complete rows that landed (one row
       // per sequence number, in order) and make them durable, so their ACKs leave and the
       // retry only carries the rest: otherwise a batch that grows while the disk is full
-      // could never fit again, even after space is freed.
-      const std::size_t rowsEnd = batch.rfind('\n', landed - 1);
-      if (rowsEnd != std::string::npos) {
+      // could never fit again, even after space is freed. The partial row after them goes.
+      const std::size_t rowsEnd = landed < batch.size() ? batch.rfind('\n', landed - 1) : std::string::npos;
+      if (rowsEnd != std::string::npos) keep = rowsEnd + 1;
+      lk.unlock();
+      cutBackTo(batchStart + static_cast<off_t>(keep));
+      const bool kept = keep > 0 && sync().ok();
+      if (!kept) cutBackTo(batchStart);
+      lk.lock();
+      if (kept) {
+        const auto rows = static_cast<std::uint64_t>(std::count(batch.begin(), batch.begin() + keep, '\n'));
+        const std::uint64_t seq = durableSeq_.load() + rows;
+        fileSize_ += static_cast<off_t>(keep);
+        batch.erase(0, keep);
+        durableSeq_.store(seq);
+        auto cb = onDurable_;
         lk.unlock();
-        auto s = sync();
+        if (cb) cb(seq);
         lk.lock();
-        if (s) {
-          const std::size_t keep = rowsEnd + 1;
-          const auto rows = static_cast<std::uint64_t>(std::count(batch.begin(), batch.begin() + keep, '\n'));
-          const std::uint64_t seq = durableSeq_.load() + rows;
-          fileSize_ += static_cast<off_t>(keep);
-          batch.erase(0, keep);
-          durableSeq_.store(seq);
-          auto cb = onDurable_;
-          lk.unlock();
-          if (cb) cb(seq);
-          lk.lock();
-          announcedSeq_ = seq;
-        }
+        announcedSeq_ = seq;
       }
     }
     if (r) {

@@ -6,10 +6,17 @@
 // publishes durableSeq and calls onDurable. However many leases arrive during one sync share
 // the next one, so the sync rate stays bounded while throughput grows with load.
 //
+// The file is opened with O_APPEND, as Kea's CSV lease file is: every write lands at the
+// file's current end, so an operator who truncates the file while the server runs
+// (`: > leases4.csv`) gets the new rows at the start of the file, not after a hole of NUL
+// bytes up to the old offset. The writer notices the truncation and first writes the CSV
+// header (or ends a cut row), so the file still loads.
+//
 // Failures (ENOSPC, EIO) are kept in lastError(); durableSeq does not move, so no ACK leaves
-// for a lease that is not on disk, and the writer retries the same batch at the same file
-// offset (pwrite, not O_APPEND) every retryInterval until it succeeds. Rewriting the whole
-// batch also covers a failed fdatasync, after which Linux may have dropped the dirty pages.
+// for a lease that is not on disk, and the writer retries the batch every retryInterval
+// until it succeeds. Whatever part of a failed batch landed is cut off again (ftruncate)
+// before the retry, except whole rows that could be made durable: rewriting the batch also
+// covers a failed fdatasync, after which Linux may have dropped the dirty pages.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,7 +35,7 @@ class MemfileJournal final : public LeaseJournal {
  public:
   // A seam for failure injection in tests; empty members mean the real system calls.
   struct FileOps {
-    std::function<ssize_t(int fd, const void* buf, std::size_t n, off_t offset)> pwrite;
+    std::function<ssize_t(int fd, const void* buf, std::size_t n)> write;  // appends (O_APPEND)
     std::function<int(int fd)> fdatasync;
   };
   struct Options {
@@ -72,7 +79,12 @@ class MemfileJournal final : public LeaseJournal {
   std::uint64_t enqueue(const Lease& lease);
   void run();
   // `written` reports how many bytes landed, also when the write fails part-way (full disk).
-  Result<void> writeAll(const std::string& data, off_t offset, std::size_t* written = nullptr);
+  Result<void> writeAll(const std::string& data, std::size_t* written = nullptr);
+  // Before each batch: if someone truncated the file, continue at its new end with a header
+  // (empty file) or a line break (cut row). Sets fileSize_ to the file's real end.
+  Result<void> repairIfTruncated();
+  // Cuts the file back to `size` (removing rows of a failed attempt).
+  void cutBackTo(off_t size);
   Result<void> sync();
   Result<void> doRotate(const std::string& to);
 

@@ -1,47 +1,122 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
 namespace tandem::net {
 
-LeaseWriter::LeaseWriter(LeaseStore& store, LeaseJournal* journal, StatsRegistry& stats)
-    : store_(store), journal_(journal), stats_(stats) {}
+LeaseWriter::LeaseWriter(LeaseStore& store, LeaseJournal* journal, StatsRegistry& stats, NowFn now)
+    : store_(store),
+      journal_(journal),
+      stats_(stats),
+      now_(std::move(now)),
+      cumulative_(stats.handle("cumulative-assigned-addresses")),
+      declined_(stats.handle("declined-addresses")),
+      reclaimed_(stats.handle("reclaimed-leases")),
+      reclaimedDeclined_(stats.handle("reclaimed-declined-addresses")) {}
 
-void LeaseWriter::account(const Lease& lease, int sign, bool fresh) {
-  if (!countsAsAssigned(lease)) return;
-  auto& c = subnets_[lease.subnetId];
-  c.assigned += sign;
-  global_.assigned += sign;
-  if (lease.state == LeaseState::Declined) {
-    c.declined += sign;
-    global_.declined += sign;
-  }
-  if (sign > 0 && fresh && lease.state == LeaseState::Default) {
-    ++c.cumulativeAssigned;
-    ++global_.cumulativeAssigned;
-  }
-  dirty_.insert(lease.subnetId);
-  globalDirty_ = true;
+LeaseWriter::Scope LeaseWriter::makeScope(const std::string& prefix) {
+  Scope s;
+  s.total = stats_.handle(prefix + ".total-addresses");
+  s.assigned = stats_.handle(prefix + ".assigned-addresses");
+  s.cumulative = stats_.handle(prefix + ".cumulative-assigned-addresses");
+  s.declined = stats_.handle(prefix + ".declined-addresses");
+  s.reclaimedDeclined = stats_.handle(prefix + ".reclaimed-declined-addresses");
+  s.reclaimed = stats_.handle(prefix + ".reclaimed-leases");
+  return s;
 }
 
-Result<std::uint64_t> LeaseWriter::apply(const engine::LeaseChange& change) {
+void LeaseWriter::scopesOf(const Lease& l, std::vector<Scope*>& out) {
+  auto it = subnets_.find(l.subnetId);
+  if (it == subnets_.end()) return;  // a subnet no longer configured: Kea has no statistics for it
+  out.push_back(&it->second.stats);
+  for (auto& p : it->second.pools) {
+    if (p.first.value <= l.address.value && l.address.value <= p.last.value) {
+      out.push_back(&p.stats);
+      break;
+    }
+  }
+}
+
+void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
+  const TimePoint now = now_();
+  const Lease* before = change.previous ? &*change.previous : nullptr;
+  const Lease* after = &change.lease;
+  if (change.kind == engine::LeaseChange::Kind::Delete) {
+    if (!before) before = &change.lease;
+    after = nullptr;
+  }
+  // Net change per scope, so a renewal (same subnet, same state) touches no statistic and a
+  // decline moves only declined-addresses, as in Kea.
+  struct Delta {
+    std::int64_t assigned = 0, declined = 0;
+  };
+  std::map<Scope*, Delta> deltas;
+  std::int64_t globalDeclined = 0;
+  std::vector<Scope*> scopes;
+  auto count = [&](const Lease& l, int sign) {
+    if (!countsAsAssigned(l)) return;
+    const bool declined = l.state == LeaseState::Declined;
+    if (declined) globalDeclined += sign;
+    scopes.clear();
+    scopesOf(l, scopes);
+    for (Scope* s : scopes) {
+      deltas[s].assigned += sign;
+      if (declined) deltas[s].declined += sign;
+    }
+  };
+  if (before) count(*before, -1);
+  if (after) count(*after, +1);
+  for (auto& [s, d] : deltas) {
+    if (d.assigned) stats_.add(s->assigned, d.assigned, now);
+    if (d.declined) stats_.add(s->declined, d.declined, now);
+  }
+  if (globalDeclined) stats_.add(declined_, globalDeclined, now);
+
+  // Kea's allocation engine counts a lease handed to a client that did not hold it
+  // (new, or an expired/declined address coming back), never a renewal.
+  if (kind == Kind::Allocation && after && after->state == LeaseState::Default) {
+    const bool fresh = !before || before->state != LeaseState::Default ||
+                       !(before->hwAddr == after->hwAddr && before->clientId == after->clientId);
+    if (fresh) {
+      scopes.clear();
+      scopesOf(*after, scopes);
+      for (Scope* s : scopes) stats_.add(s->cumulative, 1, now);
+      stats_.add(cumulative_, 1, now);
+    }
+  }
+  if (kind == Kind::Reclaim && before) {
+    scopes.clear();
+    scopesOf(*before, scopes);
+    for (Scope* s : scopes) stats_.add(s->reclaimed, 1, now);
+    stats_.add(reclaimed_, 1, now);
+    if (before->state == LeaseState::Declined) {
+      for (Scope* s : scopes) stats_.add(s->reclaimedDeclined, 1, now);
+      stats_.add(reclaimedDeclined_, 1, now);
+    }
+  }
+}
+
+Result<std::uint64_t> LeaseWriter::applyAs(const engine::LeaseChange& change, Kind kind) {
   const Lease& lease = change.lease;
   if (change.kind == engine::LeaseChange::Kind::Delete) {
     if (auto r = store_.erase(lease.address); !r) return r.error();
-    account(change.previous ? *change.previous : lease, -1, false);
+    account(change, kind);
     return journal_ ? journal_->appendDelete(lease) : 0;
   }
   if (auto r = store_.put(lease); !r) return r.error();
-  // A renewal is not a new assignment; a new client on the address, or an address coming
-  // back from reclaimed/declined, is (Kea's cumulative-assigned-addresses).
-  bool fresh = !change.previous || !countsAsAssigned(*change.previous) ||
-               change.previous->state != LeaseState::Default ||
-               !(change.previous->hwAddr == lease.hwAddr && change.previous->clientId == lease.clientId);
-  if (change.previous) account(*change.previous, -1, false);
-  account(lease, +1, fresh);
+  account(change, kind);
   return journal_ ? journal_->append(lease) : 0;
+}
+
+Result<std::uint64_t> LeaseWriter::apply(const engine::LeaseChange& change) {
+  return applyAs(change, Kind::Allocation);
+}
+
+Result<std::uint64_t> LeaseWriter::reclaim(const engine::LeaseChange& change) {
+  return applyAs(change, Kind::Reclaim);
 }
 
 Result<std::uint64_t> LeaseWriter::putLease(const Lease& lease) {
@@ -49,7 +124,7 @@ Result<std::uint64_t> LeaseWriter::putLease(const Lease& lease) {
   c.kind = engine::LeaseChange::Kind::Upsert;
   c.lease = lease;
   c.previous = store_.byAddress(lease.address);
-  return apply(c);
+  return applyAs(c, Kind::Command);
 }
 
 Result<std::uint64_t> LeaseWriter::deleteLease(Ipv4 address) {
@@ -59,58 +134,102 @@ Result<std::uint64_t> LeaseWriter::deleteLease(Ipv4 address) {
   c.kind = engine::LeaseChange::Kind::Delete;
   c.lease = *prev;
   c.previous = prev;
-  return apply(c);
+  return applyAs(c, Kind::Command);
 }
 
 std::uint64_t LeaseWriter::durableSeq() const noexcept {
   return journal_ ? journal_->durableSeq() : std::numeric_limits<std::uint64_t>::max();
 }
 
-void LeaseWriter::recount(const config::Dhcp4Config& cfg, TimePoint now) {
-  // Keep cumulative counters across reconfiguration; they are never recounted.
-  for (auto& [id, c] : subnets_) {
-    c.assigned = 0;
-    c.declined = 0;
-  }
-  global_.assigned = 0;
-  global_.declined = 0;
-  store_.forEach([&](const Lease& l) {
-    if (!countsAsAssigned(l)) return;
-    auto& c = subnets_[l.subnetId];
-    ++c.assigned;
-    ++global_.assigned;
-    if (l.state == LeaseState::Declined) {
-      ++c.declined;
-      ++global_.declined;
-    }
-  });
-  std::int64_t total = 0;
-  for (const auto& s : cfg.subnets) {
-    std::int64_t size = 0;
-    for (const auto& p : s.pools) size += std::int64_t(p.size());
-    total += size;
-    stats_.set(fmt::format("subnet[{}].total-addresses", s.id), size, now);
-    subnets_[s.id];  // publish zeros for subnets without leases
-  }
-  stats_.set("total-addresses", total, now);
-  for (const auto& [id, c] : subnets_) dirty_.insert(id);
-  globalDirty_ = true;
-  publish(now);
+std::string LeaseWriter::subnetText(std::uint32_t id) const {
+  auto it = subnets_.find(id);
+  return it == subnets_.end() ? std::string() : it->second.text;
 }
 
-void LeaseWriter::publish(TimePoint now) {
-  for (std::uint32_t id : dirty_) {
-    const auto& c = subnets_[id];
-    stats_.set(fmt::format("subnet[{}].assigned-addresses", id), c.assigned, now);
-    stats_.set(fmt::format("subnet[{}].declined-addresses", id), c.declined, now);
-    stats_.set(fmt::format("subnet[{}].cumulative-assigned-addresses", id), c.cumulativeAssigned, now);
+void LeaseWriter::forgetScopes(TimePoint) {
+  // Kea's CfgSubnets4::removeStatistics: the old configuration's subnet statistics go (the
+  // v4-allocation-fail* ones stay), so a removed subnet leaves nothing behind and the kept
+  // ones start afresh (cumulative-assigned-addresses included).
+  for (auto& [id, sub] : subnets_) {
+    auto drop = [this](const Scope& s) {
+      for (const Handle* h : {&s.total, &s.assigned, &s.cumulative, &s.declined, &s.reclaimedDeclined, &s.reclaimed}) {
+        stats_.remove(h->name());
+      }
+    };
+    drop(sub.stats);
+    stats_.remove(sub.reservationConflicts.name());
+    for (auto& p : sub.pools) drop(p.stats);
   }
-  dirty_.clear();
-  if (globalDirty_) {
-    stats_.set("assigned-addresses", global_.assigned, now);
-    stats_.set("declined-addresses", global_.declined, now);
-    stats_.set("cumulative-assigned-addresses", global_.cumulativeAssigned, now);
-    globalDirty_ = false;
+  subnets_.clear();
+}
+
+void LeaseWriter::recount(const config::Dhcp4Config& cfg, TimePoint now) {
+  forgetScopes(now);
+  for (const auto& s : cfg.subnets) {
+    SubnetScope sub;
+    sub.text = s.prefix.toString();
+    const std::string prefix = fmt::format("subnet[{}]", s.id);
+    sub.stats = makeScope(prefix);
+    sub.reservationConflicts = stats_.handle(prefix + ".v4-reservation-conflicts");
+    std::int64_t size = 0;
+    for (std::size_t i = 0; i < s.pools.size(); ++i) {
+      const auto& p = s.pools[i];
+      PoolScope ps{p.first, p.last, makeScope(fmt::format("{}.pool[{}]", prefix, i))};
+      stats_.set(ps.stats.total, std::int64_t(p.size()), now);
+      size += std::int64_t(p.size());
+      sub.pools.push_back(std::move(ps));
+    }
+    stats_.set(sub.stats.total, size, now);
+    stats_.set(sub.reservationConflicts, 0, now);
+    for (Scope* sc : [&] {
+           std::vector<Scope*> v{&sub.stats};
+           for (auto& p : sub.pools) v.push_back(&p.stats);
+           return v;
+         }()) {
+      stats_.set(sc->cumulative, 0, now);
+      stats_.set(sc->reclaimed, 0, now);
+      stats_.set(sc->reclaimedDeclined, 0, now);
+    }
+    subnets_.emplace(s.id, std::move(sub));
+  }
+  // The global forms live as long as the process (Kea creates them once).
+  for (const Handle* h : {&cumulative_, &reclaimed_, &reclaimedDeclined_}) {
+    if (!stats_.exists(h->name())) stats_.set(*h, 0, now);
+  }
+
+  // Kea's recountLeaseStats4: every address statistic to 0, then one addValue per
+  // (scope, lease state) row with its count.
+  struct Counts {
+    std::int64_t assigned = 0, declined = 0;
+  };
+  std::map<Scope*, Counts> counts;
+  std::vector<Scope*> scopes;
+  store_.forEach([&](const Lease& l) {
+    if (!countsAsAssigned(l)) return;
+    scopes.clear();
+    scopesOf(l, scopes);
+    for (Scope* s : scopes) {
+      if (l.state == LeaseState::Declined) ++counts[s].declined;
+      else ++counts[s].assigned;
+    }
+  });
+  stats_.set(declined_, 0, now);
+  for (const auto& s : cfg.subnets) {
+    auto& sub = subnets_.at(s.id);
+    std::vector<Scope*> all{&sub.stats};
+    for (auto& p : sub.pools) all.push_back(&p.stats);
+    for (Scope* sc : all) {
+      const Counts c = counts.count(sc) ? counts[sc] : Counts{};
+      stats_.set(sc->assigned, 0, now);
+      stats_.set(sc->declined, 0, now);
+      if (c.assigned) stats_.add(sc->assigned, c.assigned, now);
+      if (c.declined) {
+        stats_.add(sc->assigned, c.declined, now);
+        stats_.add(sc->declined, c.declined, now);
+      }
+    }
+    const std::int64_t d = counts.count(&sub.stats) ? counts[&sub.stats].declined : 0;
+    if (d) stats_.add(declined_, d, now);
   }
 }
 

@@ -1,12 +1,17 @@
 #pragma once
 // The one path by which leases change while serving: DHCP decisions, reclamation and the
-// control API all go through apply(), which updates the memory store first (the very next
+// control API all go through it, which updates the memory store first (the very next
 // packet must see the change), then queues it on the journal (group commit), and keeps
-// Kea's address statistics (subnet[N].assigned-addresses, declined-addresses...) current.
+// Kea's address statistics current as Kea 2.2 moves them: subnet[N].assigned-addresses,
+// declined-addresses, cumulative-assigned-addresses, reclaimed-leases,
+// reclaimed-declined-addresses, their global forms where Kea has one, and the per-pool
+// subnet[N].pool[M].* statistics of later Kea versions. Each change adds its net delta to
+// the statistic at once (one sample per change, as Kea's StatsMgr::addValue).
 // Pure: no sockets; single-threaded (the packet loop's thread).
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "dhcpd/common/clock.h"
 #include "dhcpd/common/result.h"
@@ -20,13 +25,21 @@ namespace tandem::net {
 
 class LeaseWriter {
  public:
+  using NowFn = std::function<TimePoint()>;
   // journal == nullptr: persistence off (lease-database persist=false); nothing waits.
-  LeaseWriter(LeaseStore& store, LeaseJournal* journal, StatsRegistry& stats);
+  // `now` stamps the statistics' samples.
+  LeaseWriter(LeaseStore& store, LeaseJournal* journal, StatsRegistry& stats, NowFn now);
 
-  // Applies one change; returns the journal sequence that must be durable before a reply
-  // depending on it may leave (0 = nothing to wait for). `change.previous` must be what the
-  // store held at that address (the engine reports it); putLease()/deleteLease() look it up.
+  // Applies one change decided by the engine; returns the journal sequence that must be
+  // durable before a reply depending on it may leave (0 = nothing to wait for).
+  // `change.previous` must be what the store held at that address (the engine reports it).
+  // A new assignment counts in cumulative-assigned-addresses (Kea's allocation engine).
   Result<std::uint64_t> apply(const engine::LeaseChange& change);
+  // Reclamation of an expired lease (the change the engine's reclaimExpired() made):
+  // also counts reclaimed-leases and, for a declined address, reclaimed-declined-addresses.
+  Result<std::uint64_t> reclaim(const engine::LeaseChange& change);
+  // Lease commands and HA updates (Kea's lease_cmds): assigned/declined move, cumulative
+  // does not. putLease()/deleteLease() look the previous lease up.
   Result<std::uint64_t> putLease(const Lease& lease);
   Result<std::uint64_t> deleteLease(Ipv4 address);
 
@@ -35,28 +48,44 @@ class LeaseWriter {
   bool persistent() const noexcept { return journal_ != nullptr; }
   LeaseJournal* journal() const noexcept { return journal_; }
 
-  // Recounts every address statistic from the store and sets subnet[N].total-addresses from
-  // the pools (start-up and reconfiguration).
+  // Start-up and reconfiguration, as Kea's SrvConfig::updateStatistics and
+  // LeaseMgr::recountLeaseStats4: the per-subnet statistics of the previous configuration
+  // are removed, total-addresses set from the pools, and the address statistics recounted
+  // from the store (0, then the count of each lease state in one step).
   void recount(const config::Dhcp4Config& cfg, TimePoint now);
-  // Publishes counters changed since the last call to the registry (called once per batch so
-  // the per-packet cost is a hash-map increment, not a locked map update).
-  void publish(TimePoint now);
+  // "198.18.0.0/24" for a configured subnet id (Kea's DHCP4_SUBNET_DATA), "" otherwise.
+  std::string subnetText(std::uint32_t id) const;
 
  private:
-  struct Counts {
-    std::int64_t assigned = 0;
-    std::int64_t declined = 0;
-    std::int64_t cumulativeAssigned = 0;
+  using Handle = StatsRegistry::Handle;
+  struct Scope {  // one subnet, or one pool of it
+    Handle total, assigned, cumulative, declined, reclaimedDeclined, reclaimed;
   };
-  void account(const Lease& lease, int sign, bool fresh);
+  struct PoolScope {
+    Ipv4 first, last;
+    Scope stats;
+  };
+  struct SubnetScope {
+    std::string text;
+    Scope stats;
+    Handle reservationConflicts;
+    std::vector<PoolScope> pools;
+  };
+  enum class Kind { Allocation, Command, Reclaim };
+
+  Result<std::uint64_t> applyAs(const engine::LeaseChange& change, Kind kind);
+  void account(const engine::LeaseChange& change, Kind kind);
+  // The scopes a lease counts in: its subnet's and its pool's (each may be absent).
+  void scopesOf(const Lease& l, std::vector<Scope*>& out);
+  Scope makeScope(const std::string& prefix);
+  void forgetScopes(TimePoint now);
 
   LeaseStore& store_;
   LeaseJournal* journal_;
   StatsRegistry& stats_;
-  std::unordered_map<std::uint32_t, Counts> subnets_;
-  Counts global_;
-  std::unordered_set<std::uint32_t> dirty_;
-  bool globalDirty_ = false;
+  NowFn now_;
+  std::unordered_map<std::uint32_t, SubnetScope> subnets_;
+  Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;  // Kea's global forms
 };
 
 // Kea counts a declined address as assigned too (it is unavailable to clients); reclaimed

@@ -2,9 +2,219 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace tandem::net {
 
 using proto::MessageType;
+
+namespace {
+
+// Kea 2.2 counts pkt4-receive-drop for a query its accept() refuses (another server's
+// identifier, a message type a server does not take, a malformed query) but not for one it
+// processes and answers with silence: no subnet, no free address (v4-allocation-fail), an
+// INIT-REBOOT or RELEASE/DECLINE of a lease it does not know.
+bool countsAsReceiveDrop(engine::DropReason r, const proto::Packet4& q) {
+  switch (r) {
+    case engine::DropReason::None:
+    case engine::DropReason::NoSubnet:
+    case engine::DropReason::NoAddress: return false;
+    case engine::DropReason::NotForUs: return q.serverId().has_value();
+    default: return true;
+  }
+}
+
+// Kea's Pkt4::getLabel(): "[hwtype=1 02:00:00:5c:00:01], cid=[no info], tid=0x5c000010".
+std::string packetLabel(const proto::Packet4& p) {
+  std::string out = p.hlen == 0 ? std::string("[no hwaddr info]")
+                                : fmt::format("[hwtype={} {}]", p.htype, p.hwAddr().toString());
+  out += ", cid=[";
+  auto cid = p.clientId();
+  if (cid && !cid->empty()) {
+    for (std::size_t i = 0; i < cid->size(); ++i) {
+      if (i) out += ':';
+      out += fmt::format("{:02x}", (*cid)[i]);
+    }
+  } else {
+    out += "no info";
+  }
+  out += fmt::format("], tid=0x{:x}", p.xid);
+  return out;
+}
+
+std::string typeText(const proto::Packet4& p) {
+  auto t = p.messageType();
+  return t ? std::string(proto::toString(*t)) : std::string("BOOTP");
+}
+int typeCode(const proto::Packet4& p) {
+  auto t = p.messageType();
+  return t ? static_cast<int>(*t) : 0;
+}
+
+// Kea's Pkt4::toText() (DHCP4_QUERY_DATA, DHCP4_RESPONSE_DATA). Options are printed as
+// "type=NNN, len=NNN: " and their bytes in hex, where Kea prints typed values.
+std::string packetDetails(const proto::Packet4& p, Ipv4 local, std::uint16_t localPort, Ipv4 remote,
+                          std::uint16_t remotePort) {
+  std::string out = fmt::format("local_address={}:{}, remote_address={}:{}, msg_type={} ({}), transid=0x{:x},",
+                                local.toString(), localPort, remote.toString(), remotePort, typeText(p), typeCode(p),
+                                p.xid);
+  if (!p.options.empty()) {
+    out += "\noptions:";
+    std::vector<const proto::Option*> sorted;
+    for (const auto& o : p.options) sorted.push_back(&o);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->code < b->code; });
+    for (const auto* o : sorted) {
+      out += fmt::format("\n  type={:03d}, len={:03d}:", o->code, o->data.size());
+      for (std::size_t i = 0; i < o->data.size(); ++i) {
+        out += i ? ':' : ' ';
+        out += fmt::format("{:02x}", o->data[i]);
+      }
+    }
+  }
+  return out;
+}
+
+// RFC 2131 4.3.2: a REQUEST without server identifier and ciaddr, with a requested address.
+bool isInitReboot(const proto::Packet4& q) {
+  return q.messageType() == MessageType::Request && !q.serverId() && q.ciaddr.isZero() && q.requestedAddress();
+}
+
+}  // namespace
+
+void DhcpPipeline::logDecision(const proto::Packet4& q, const engine::RecvMeta& meta, const engine::Decision& d,
+                               const std::function<const std::string&()>& label) {
+  const auto type = q.messageType();
+  if (!type) return;
+  const bool byLease = *type == MessageType::Release || *type == MessageType::Decline;
+  // Kea selects a subnet for DISCOVER, REQUEST and INFORM; RELEASE and DECLINE go by the lease.
+  if (!byLease) {
+    if (d.subnetId) {
+      if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasicData)) {
+        log_.write(LogSource::Packets, Severity::Debug, "DHCP4_SUBNET_SELECTED",
+                   fmt::format("{}: the subnet with ID {} was selected for client assignments", label(), d.subnetId));
+      }
+      if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceDetailData)) {
+        log_.write(LogSource::Packets, Severity::Debug, "DHCP4_SUBNET_DATA",
+                   fmt::format("{}: the selected subnet details: {}", label(), writer_.subnetText(d.subnetId)));
+      }
+    } else if (d.drop == engine::DropReason::NoSubnet && log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceBasic)) {
+      log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_SUBNET_SELECTION_FAILED",
+                 fmt::format("{}: failed to select subnet for the client", label()));
+    }
+  }
+  const bool initReboot = isInitReboot(q);
+  auto requested = [&q] {
+    auto a = q.requestedAddress();
+    return a ? a->toString() : std::string("(no address)");
+  };
+  if (initReboot && d.subnetId && log_.enabled(LogSource::Leases, Severity::Info)) {
+    log_.write(LogSource::Leases, Severity::Info, "DHCP4_INIT_REBOOT",
+               fmt::format("{}: client is in INIT-REBOOT state and requests address {}", label(), requested()));
+  }
+  if (d.drop == engine::DropReason::NoAddress && log_.enabled(LogSource::AllocEngine, Severity::Warn)) {
+    // Kea's allocation engine warns (visible at the default INFO) by scope, in total, by class.
+    log_.write(LogSource::AllocEngine, Severity::Warn, "ALLOC_ENGINE_V4_ALLOC_FAIL_SUBNET",
+               fmt::format("{}: failed to allocate an IPv4 lease in the subnet {}, subnet-id {}, shared network (none)",
+                           label(), writer_.subnetText(d.subnetId), d.subnetId));
+    log_.write(LogSource::AllocEngine, Severity::Warn, "ALLOC_ENGINE_V4_ALLOC_FAIL",
+               fmt::format("{}: failed to allocate an IPv4 address after {} attempt(s)", label(),
+                           stats_.value(fmt::format("subnet[{}].total-addresses", d.subnetId))));
+    std::string classes = "ALL";
+    for (const auto& c : meta.classes) classes += ", " + c;
+    classes += ", UNKNOWN";
+    log_.write(LogSource::AllocEngine, Severity::Warn, "ALLOC_ENGINE_V4_ALLOC_FAIL_CLASSES",
+               fmt::format("{}: Failed to allocate an IPv4 address for client with classes: {}", label(), classes));
+  }
+  const auto replyType = d.reply ? d.reply->messageType() : std::nullopt;
+  const Lease* upsert = nullptr;
+  for (const auto& c : d.changes) {
+    if (c.kind == engine::LeaseChange::Kind::Upsert) upsert = &c.lease;
+  }
+  switch (*type) {
+    case MessageType::Discover:
+      if (replyType == MessageType::Offer && log_.enabled(LogSource::Leases, Severity::Info)) {
+        log_.write(LogSource::Leases, Severity::Info, "DHCP4_LEASE_ADVERT",
+                   fmt::format("{}: lease {} will be advertised", label(), d.reply->yiaddr.toString()));
+      } else if (!d.reply && d.drop == engine::DropReason::NoAddress &&
+                 log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+        log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_NAK_0003",
+                   fmt::format("{}: failed to advertise a lease, client sent ciaddr {}, requested-ip-address {}",
+                               label(), q.ciaddr.toString(), requested()));
+      }
+      break;
+    case MessageType::Request:
+      if (replyType == MessageType::Ack && log_.enabled(LogSource::Leases, Severity::Info)) {
+        log_.write(LogSource::Leases, Severity::Info, "DHCP4_LEASE_ALLOC",
+                   fmt::format("{}: lease {} has been allocated for {} seconds", label(), d.reply->yiaddr.toString(),
+                               upsert ? upsert->validLifetime : 0));
+      } else if (replyType == MessageType::Nak && log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+        if (initReboot) {
+          log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_NAK_0002",
+                     fmt::format("{}: invalid address {} requested by INIT-REBOOT", label(), requested()));
+        } else {
+          log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_NAK_0004",
+                     fmt::format("{}: failed to grant a lease, client sent ciaddr {}, requested-ip-address {}", label(),
+                                 q.ciaddr.toString(), requested()));
+        }
+      } else if (!d.reply && initReboot && d.drop == engine::DropReason::NotForUs &&
+                 log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+        log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_NO_LEASE_INIT_REBOOT",
+                   fmt::format("{}: no lease for address {} requested by INIT-REBOOT client", label(), requested()));
+      }
+      break;
+    case MessageType::Release:
+      if (!d.changes.empty() && log_.enabled(LogSource::Leases, Severity::Info)) {
+        log_.write(LogSource::Leases, Severity::Info, "DHCP4_RELEASE",
+                   fmt::format("{}: address {} was released properly.", label(), d.changes.front().lease.address.toString()));
+      }
+      break;
+    case MessageType::Decline:
+      if (upsert && log_.enabled(LogSource::Leases, Severity::Info)) {
+        log_.write(LogSource::Leases, Severity::Info, "DHCP4_DECLINE_LEASE",
+                   fmt::format("Received DHCPDECLINE for addr {} from client {}. The lease will be unavailable for {} seconds.",
+                               upsert->address.toString(), label(), upsert->validLifetime));
+      }
+      break;
+    default: break;
+  }
+}
+
+void DhcpPipeline::logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
+                            const Outgoing& out, const std::function<const std::string&()>& label) {
+  if (query.messageType() == MessageType::Inform && out.dest.kind == Destination::Kind::Udp &&
+      out.dest.addr == query.ciaddr && log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceDetail)) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_INFORM_DIRECT_REPLY",
+               fmt::format("{}: DHCPACK in reply to the DHCPINFORM will be sent directly to {} over {}", label(),
+                           out.dest.addr.toString(), meta.ifName));
+  }
+  if (log_.enabled(LogSource::Options, Severity::Debug, kDbgTraceDetail)) {
+    log_.write(LogSource::Options, Severity::Debug, "DHCP4_PACKET_PACK",
+               fmt::format("{}: preparing on-wire format of the packet to be sent", label()));
+  }
+  if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasic)) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_PACKET_SEND",
+               fmt::format("{}: trying to send packet {} (type {}) from {}:{} to {}:{} on interface {}", label(),
+                           typeText(reply), typeCode(reply), meta.ifAddr.toString(), opts_.ports.server,
+                           out.dest.addr.toString(), out.dest.port, meta.ifName));
+  }
+  if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceDetailData)) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_RESPONSE_DATA",
+               fmt::format("{}: responding with packet {} (type {}), packet details: {}", label(), typeText(reply),
+                           typeCode(reply),
+                           packetDetails(reply, meta.ifAddr, opts_.ports.server, out.dest.addr, out.dest.port)));
+  }
+}
+
+void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now) {
+  // Kea's allocation engine (ALLOC_ENGINE_V4_ALLOC_FAIL_SUBNET, _FAIL, _FAIL_CLASSES): the
+  // failure counts by scope (a plain subnet: tandemd has no shared networks), in total, and
+  // by client classes (every query is in class ALL), each globally and for the subnet,
+  // whose statistics appear with the first failure.
+  for (const char* n : {"v4-allocation-fail-subnet", "v4-allocation-fail", "v4-allocation-fail-classes"}) {
+    stats_.add(n, 1, now);
+    if (subnetId) stats_.add(fmt::format("subnet[{}].{}", subnetId, n), 1, now);
+  }
+}
 
 DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log,
                            Options opts)
@@ -41,20 +251,54 @@ void DhcpPipeline::countSent(MessageType t) noexcept {
 void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
                            std::vector<Outgoing>& ready) {
   ++counts_[kReceived];
+  // Kea's per-packet messages, each behind its logger's check, so that nothing is
+  // formatted while they are off (the default: they are DEBUG).
+  const std::uint16_t serverPort = opts_.ports.server;
+  if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasic)) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_BUFFER_RECEIVED",
+               fmt::format("received buffer from {}:{} to {}:{} over interface {}", meta.srcAddr.toString(),
+                           meta.srcPort, meta.dstAddr.toString(), serverPort, meta.ifName));
+  }
+  if (log_.enabled(LogSource::Options, Severity::Debug, kDbgTraceDetail)) {
+    log_.write(LogSource::Options, Severity::Debug, "DHCP4_BUFFER_UNPACK",
+               fmt::format("parsing buffer received from {} to {} over interface {}", meta.srcAddr.toString(),
+                           meta.dstAddr.toString(), meta.ifName));
+  }
   auto decoded = proto::decode(bytes);
   if (!decoded) {
     ++counts_[kParseFailed];
     ++counts_[kReceiveDrop];
-    log_.limited(Severity::Debug, "DHCP4_PACKET_DROP_0001", "failed to parse packet from {}:{} on {}: {}",
-                 meta.srcAddr.toString(), meta.srcPort, meta.ifName, decoded.error().message);
+    if (log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+      log_.limited(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_DROP_0001",
+                   "failed to parse packet from {} to {}, received over interface {}, reason: {}",
+                   meta.srcAddr.toString(), meta.dstAddr.toString(), meta.ifName, decoded.error().message);
+    }
     return;
   }
   const proto::Packet4& query = *decoded;
   countReceived(query);
+  const bool traceBasicData = log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasicData);
+  std::string label;  // formatted only when some message of this packet is on
+  auto labelOf = [&]() -> const std::string& {
+    if (label.empty()) label = packetLabel(query);
+    return label;
+  };
+  if (traceBasicData) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_PACKET_RECEIVED",
+               fmt::format("{}: {} (type {}) received from {} to {} on interface {}", labelOf(), typeText(query),
+                           typeCode(query), meta.srcAddr.toString(), meta.dstAddr.toString(), meta.ifName));
+  }
+  if (log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceDetailData)) {
+    log_.write(LogSource::Packets, Severity::Debug, "DHCP4_QUERY_DATA",
+               fmt::format("{}, packet details: {}", labelOf(),
+                           packetDetails(query, meta.dstAddr, serverPort, meta.srcAddr, meta.srcPort)));
+  }
   if (query.op != proto::Packet4::kBootRequest) {
     ++counts_[kReceiveDrop];
-    log_.limited(Severity::Debug, "DHCP4_PACKET_DROP_0002", "dropping BOOTREPLY (op {}) from {} on {}",
-                 query.op, meta.srcAddr.toString(), meta.ifName);
+    if (log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+      log_.limited(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_DROP_0002",
+                   "dropping BOOTREPLY (op {}) from {} on {}", query.op, meta.srcAddr.toString(), meta.ifName);
+    }
     return;
   }
   if (!enabled_) {
@@ -98,7 +342,8 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     }
   }
   engine::Decision d = engine_.handle(query, *m, now);
-  if (d.drop == engine::DropReason::NoAddress) ++counts_[kAllocFail];
+  if (d.drop == engine::DropReason::NoAddress) countAllocationFailure(d.subnetId, now);
+  logDecision(query, *m, d, labelOf);
 
   std::uint64_t waitFor = 0;
   bool writeFailed = false;
@@ -119,8 +364,9 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   if (ha_.leasesCommitted && !d.changes.empty() && !writeFailed && !haAck) ha_.leasesCommitted(d.changes, [](bool) {});
 
   if (!d.reply) {
-    if (d.drop != engine::DropReason::None) {
-      ++counts_[kReceiveDrop];
+    if (countsAsReceiveDrop(d.drop, query)) ++counts_[kReceiveDrop];
+    // tandemd's own summary of why (kea-dhcp4.dhcp4; Kea's specific messages went above).
+    if (d.drop != engine::DropReason::None && log_.enabled(LogSource::Dhcp4, Severity::Debug, kDbgTraceDetail)) {
       log_.limited(Severity::Debug, "DHCP4_PACKET_DROP_0003", "{} from {} xid 0x{:08x} dropped: {} {}",
                    query.messageType() ? proto::toString(*query.messageType()) : "BOOTP",
                    query.hwAddr().toString(), query.xid, engine::toString(d.drop), d.note);
@@ -144,6 +390,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   out.srcAddr = meta.ifAddr;
   out.type = type;
   out.bytes = proto::encode(reply, maxSize).bytes;
+  logReply(query, reply, meta, out, labelOf);
 
   if (haAck) {
     parkForHa(waitFor, std::move(out), d.changes, now);
@@ -235,14 +482,23 @@ std::size_t DhcpPipeline::expireParked(TimePoint now) {
 void DhcpPipeline::publish(TimePoint now) {
   // Kea lists every packet statistic from start-up (value 0), so monitoring that polls a
   // counter before the first packet finds it; the first publish creates them all.
+  if (!published_) {
+    for (std::size_t i = 0; i < kFirstExtension; ++i) {
+      if (!stats_.exists(kNames[i])) stats_.set(kNames[i], 0, now);
+    }
+    for (const char* n : {"v4-allocation-fail", "v4-allocation-fail-classes", "v4-allocation-fail-no-pools",
+                          "v4-allocation-fail-shared-network", "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
+      if (!stats_.exists(n)) stats_.set(n, 0, now);
+    }
+    published_ = true;
+  }
+  // One sample per packet, as Kea's per-packet addValue leaves them.
   for (std::size_t i = 0; i < kCount; ++i) {
-    if (counts_[i] || !published_) {
-      stats_.add(kNames[i], std::int64_t(counts_[i]), now);
+    if (counts_[i]) {
+      stats_.addEach(kNames[i], counts_[i], now);
       counts_[i] = 0;
     }
   }
-  published_ = true;
-  writer_.publish(now);
 }
 
 }  // namespace tandem::net

@@ -92,16 +92,25 @@ class DhcpPipeline {
   enum Counter : std::size_t {
     kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
     kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAllocFail, kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kCount
+    kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {
       "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
       "pkt4-request-received", "pkt4-release-received", "pkt4-decline-received",
       "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
       "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
-      "v4-allocation-fail", "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
+      "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
       "pkt4-lease-file-fail-drop", "pkt4-ha-backpressure-drop"};
+  // Kea 2.2 creates these (at 0) when it starts; the rest are tandemd's own drop counters,
+  // which appear with their first count, as statistics of a hook library would.
+  static constexpr std::size_t kFirstExtension = kAckNotDurable;
 
+  void countAllocationFailure(std::uint32_t subnetId, TimePoint now);
+  // Kea's messages about what was decided for a query (subnet, lease, NAK, reply).
+  void logDecision(const proto::Packet4& query, const engine::RecvMeta& meta, const engine::Decision& d,
+                   const std::function<const std::string&()>& label);
+  void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
+                const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
   void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes, TimePoint now);
   void onHaAck(std::uint64_t id, bool ok);

@@ -232,6 +232,22 @@ TEST_F(LeaseCommandsTest, Write) {
   EXPECT_EQ(run("lease4-write", R"({"filename":"/tmp/x.csv"})"), makeAnswer(1, "cannot open /tmp/x.csv"));
 }
 
+TEST_F(LeaseCommandsTest, WriteRefusesTheLeaseFileInUse) {
+  control_.cfg.leaseDatabase.name = "/var/lib/kea/kea-leases4.csv";
+  control_.leaseFileWritten.clear();
+  for (const char* f : {"/var/lib/kea/kea-leases4.csv", "/var/lib/kea/../kea/kea-leases4.csv",
+                        "/var/lib/kea/kea-leases4.csv.2", "/var/lib/kea/kea-leases4.csv.completed"}) {
+    auto a = run("lease4-write", json{{"filename", f}}.dump().c_str());
+    EXPECT_EQ(a["result"], 1) << f;
+    EXPECT_NE(a["text"].get<std::string>().find("lease file in use"), std::string::npos) << a.dump();
+  }
+  EXPECT_TRUE(control_.leaseFileWritten.empty());
+  EXPECT_EQ(run("lease4-write", R"({"filename":"/var/lib/kea/backup.csv"})")["result"], 0);
+  // Without a lease file (persist false) any name may be written.
+  control_.cfg.leaseDatabase.persist = false;
+  EXPECT_EQ(run("lease4-write", R"({"filename":"/var/lib/kea/kea-leases4.csv"})")["result"], 0);
+}
+
 TEST_F(LeaseCommandsTest, StatLease4Get) {
   addSample();
   ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.31","hw-address":"1a:1b:1c:1d:1e:31","state":2})")["result"], 0);

@@ -417,9 +417,9 @@ TEST(ConfigError, HookChecks) {
 
 TEST(ConfigError, ClientClassChecks) {
   EXPECT_EQ(parseErr(dhcp4(R"("client-classes": [{"name": "a"}, {"name": "a"}])")),
-            "Dhcp4/client-classes/1/name: duplicate class 'a'");
+            "Dhcp4/client-classes/1/name: Can't add class: Client Class: a has already been defined");
   EXPECT_EQ(parseErr(dhcp4(R"json("client-classes": [{"test": "member('ALL')"}])json")),
-            "Dhcp4/client-classes/0: missing \"name\"");
+            "Dhcp4/client-classes/0: missing parameter 'name'");
 }
 
 }  // namespace

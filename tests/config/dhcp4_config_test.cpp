@@ -364,7 +364,7 @@ TEST(Dhcp4Config, EmptyDhcp4o6SubnetKeysAreAccepted) {
   EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
 }
 
-TEST(Dhcp4Config, ClientClassesAreStoredRawAndTestsWarn) {
+TEST(Dhcp4Config, ClientClassesAreTypedAndKeptRaw) {
   auto cfg = parseOk(dhcp4(R"("client-classes": [
       {"name": "HA_server1"},
       {"name": "voip", "test": "substring(option[60].hex,0,6) == 'Aastra'", "next-server": "198.18.0.254",
@@ -372,10 +372,12 @@ TEST(Dhcp4Config, ClientClassesAreStoredRawAndTestsWarn) {
        "option-data": [{"name": "domain-name-servers", "data": "198.18.0.53"}]}])"));
   ASSERT_EQ(cfg.clientClasses.size(), 2u);
   EXPECT_EQ(cfg.clientClasses[1]["server-hostname"], "hal9000");
-  EXPECT_EQ(cfg.warnings, std::vector<std::string>{
-                              "Dhcp4/client-classes/1/test: client classification expressions are not evaluated; "
-                              "clients join this class only through reservations (or HA_<server> classes assigned "
-                              "by HA)"});
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+  ASSERT_EQ(cfg.classes.size(), 2u);
+  EXPECT_FALSE(cfg.classes[0].test);
+  ASSERT_TRUE(cfg.classes[1].test);
+  EXPECT_EQ(cfg.classes[1].serverHostname, "hal9000");
+  EXPECT_EQ(cfg.classes[1].nextServer, Ipv4(198, 18, 0, 254));
 }
 
 TEST(Dhcp4Config, OtherDaemonsSectionsAreIgnoredWithAWarning) {

@@ -36,10 +36,9 @@ bash mkcerts.sh certs >mkcerts.log 2>&1 || { cat mkcerts.log >&2; fail "mkcerts.
 # Examples that wait for a feature: "<token> <who>"; tandemd's output must name <token>.
 # Remove an entry as soon as its example loads cleanly (the test says so).
 declare -A MISSING=(
-  [soho-router.json]="client-classes classify (class tests), then options (option-def, vendor-4491)"
+  [soho-router.json]="ubnt options (custom option space ubnt, vendor-4491 in class option-data)"
   [pxe-boot.json]="option-def options (option-def, encapsulated space), then classify"
   [isp-shared-networks.json]="shared-networks netres (shared networks, circuit-id reservations)"
-  [kea3-style-classes.json]="client-classes classify (Kea 3.x class lists)"
 )
 # Kea 3.x-only files: Kea 2.2 must refuse them.
 KEA3_ONLY=" kea3-style-classes.json "

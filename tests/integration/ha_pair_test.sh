@@ -171,7 +171,7 @@ t0=$(date +%s.%N)
 wait_state server2 partner-down 10 || fail "server2 did not reach partner-down"
 t1=$(date +%s.%N)
 # The survivor's log dates the transition; the polling above only bounds it.
-line=$(grep -m1 'HA_STATE_TRANSITION.*-> partner-down' "$TMP/server2/tandemd.log") &&
+line=$(grep -m1 'HA_STATE_TRANSITION.*to PARTNER-DOWN' "$TMP/server2/tandemd.log") &&
   t1=$(date -d "$(echo "$line" | cut -c1-23)" +%s.%N)
 log "ok: server2 in partner-down $(python3 -c "print(round($t1-$t0,2))") s after kill -9"
 # A new client served by the survivor (any scope).

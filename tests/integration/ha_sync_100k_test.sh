@@ -57,8 +57,8 @@ probe=$(sync_probe_stop main)
 log "probe: $probe"
 
 s2log=$TIT_TMP/server2/server.log
-ts=$(sync_log_time "$s2log" 'HA_STATE_TRANSITION.*-> syncing') || fail "server2 never entered syncing"
-tr=$(sync_log_time "$s2log" 'HA_STATE_TRANSITION.*syncing -> ready') || fail "server2 never went syncing -> ready"
+ts=$(sync_log_time "$s2log" 'HA_STATE_TRANSITION.*to SYNCING') || fail "server2 never entered syncing"
+tr=$(sync_log_time "$s2log" 'HA_STATE_TRANSITION.*from SYNCING to READY') || fail "server2 never went syncing -> ready"
 log "figure: server2 synced $N leases in $(sync_secs "$ts" "$tr") s (syncing -> ready, server2's log)"
 
 sync_same server1 server2 15 || fail "lease stores differ after the sync"

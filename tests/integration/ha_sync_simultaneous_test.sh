@@ -30,10 +30,10 @@ sync_wait_state server2 load-balancing 20 || fail "server2 did not reach load-ba
 log "ok: both in load-balancing $(sync_secs "$t0" "$(date +%s.%N)") s after the common start"
 
 l1=$TIT_TMP/server1/server.log l2=$TIT_TMP/server2/server.log
-s1s=$(sync_log_time "$l1" 'HA_STATE_TRANSITION.*-> syncing') || fail "server1 never entered syncing"
-s1r=$(sync_log_time "$l1" 'HA_STATE_TRANSITION.*syncing -> ready') || fail "server1 never went syncing -> ready"
-s2s=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*-> syncing') || fail "server2 never entered syncing"
-s2r=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*syncing -> ready') || fail "server2 never went syncing -> ready"
+s1s=$(sync_log_time "$l1" 'HA_STATE_TRANSITION.*to SYNCING') || fail "server1 never entered syncing"
+s1r=$(sync_log_time "$l1" 'HA_STATE_TRANSITION.*from SYNCING to READY') || fail "server1 never went syncing -> ready"
+s2s=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*to SYNCING') || fail "server2 never entered syncing"
+s2r=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*from SYNCING to READY') || fail "server2 never went syncing -> ready"
 log "figures: server1 syncing +$(sync_secs "$t0" "$s1s") s -> ready +$(sync_secs "$t0" "$s1r") s;" \
   "server2 syncing +$(sync_secs "$t0" "$s2s") s -> ready +$(sync_secs "$t0" "$s2r") s"
 python3 -c "import sys; sys.exit(0 if $s1s < $s2s else 1)" ||

@@ -92,7 +92,7 @@ for s in server1 server2; do
   bad=$(grep -vxE 'waiting|partner-down' "$TIT_TMP/$s.states" | sort -u | tr '\n' ' ')
   [ -z "$bad" ] || fail "$s reached [$bad] with a partner whose certificate it cannot verify"
   [ "$(tail -n 1 "$TIT_TMP/$s.states")" = partner-down ] || fail "$s is '$(tail -n 1 "$TIT_TMP/$s.states")', expected partner-down"
-  trans=$(grep -E 'HA_STATE_TRANSITION' "$TIT_TMP/$s/server.log" | grep -E -- '-> *(syncing|ready|load-balancing)')
+  trans=$(grep -E 'HA_STATE_TRANSITION' "$TIT_TMP/$s/server.log" | grep -E -- 'to (SYNCING|READY|LOAD-BALANCING) state')
   [ -z "$trans" ] || fail "$s logged a transition it must not make: $trans"
   ci=$(ha_ctl $s '{"command":"status-get"}' |
     jq -r '.arguments."high-availability"[0]."ha-servers".remote."communication-interrupted"')

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -152,9 +153,9 @@ TEST(MemfileJournal, FullDiskHoldsDurabilityAndRecovers) {
   if (full < 0) GTEST_SKIP() << "/dev/full not available";
   std::atomic<bool> diskFull{true};
   MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 5ms};
-  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) -> ssize_t {
+  o.ops.write = [&](int fd, const void* b, std::size_t n) -> ssize_t {
     if (diskFull.load()) return ::write(full, b, n);
-    return ::pwrite(fd, b, n, off);
+    return ::write(fd, b, n);
   };
   diskFull = false;
   auto j = openJournal(o);
@@ -189,8 +190,11 @@ TEST(MemfileJournal, PartialWriteOnFullDiskKeepsCompleteRowsAndRecovers) {
   std::mutex m;
   off_t limit = 0;  // file size the "disk" allows; 0 = unlimited
   MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 2ms};
-  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) -> ssize_t {
+  o.ops.write = [&](int fd, const void* b, std::size_t n) -> ssize_t {
     std::lock_guard lk(m);
+    struct stat st {};
+    ::fstat(fd, &st);
+    const off_t off = st.st_size;  // O_APPEND: the write lands at the end
     if (limit > 0 && off + off_t(n) > limit) {
       if (off >= limit) {
         errno = ENOSPC;
@@ -198,7 +202,7 @@ TEST(MemfileJournal, PartialWriteOnFullDiskKeepsCompleteRowsAndRecovers) {
       }
       n = std::size_t(limit - off);
     }
-    return ::pwrite(fd, b, n, off);
+    return ::write(fd, b, n);
   };
   auto j = openJournal(o);
   ASSERT_TRUE(j);
@@ -231,9 +235,9 @@ TEST(MemfileJournal, FailedSyncRewritesTheBatch) {
   std::atomic<int> failSyncs{0};
   std::atomic<int> writes{0};
   MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 1ms};
-  o.ops.pwrite = [&](int fd, const void* b, std::size_t n, off_t off) {
+  o.ops.write = [&](int fd, const void* b, std::size_t n) {
     ++writes;
-    return ::pwrite(fd, b, n, off);
+    return ::write(fd, b, n);
   };
   o.ops.fdatasync = [&](int fd) {
     if (failSyncs.load() > 0) {
@@ -251,6 +255,70 @@ TEST(MemfileJournal, FailedSyncRewritesTheBatch) {
   while (j->durableSeq() < seq) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(writes.load(), 3);
   EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)));
+}
+
+// An operator empties the lease file while the server runs (`: > leases4.csv`). The file is
+// open with O_APPEND, as Kea's is: the next rows go to the start of the emptied file, not
+// after a hole of NUL bytes up to the old offset, and the header comes back first, so the
+// file still loads.
+TEST(MemfileJournal, TruncatedWhileRunningGetsNoHoleAndStillLoads) {
+  TempDir dir;
+  const std::string path = dir.file("leases4.csv");
+  auto j = openJournal({.path = path});
+  ASSERT_TRUE(j);
+  for (int i = 1; i <= 20; ++i) j->append(makeLease(i));
+  ASSERT_TRUE(j->flush().ok());
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  j->append(makeLease(21));
+  j->append(makeLease(22));
+  ASSERT_TRUE(j->flush().ok());
+  const std::string text = readFile(path);
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+  EXPECT_EQ(text, header() + formatLeaseCsvLine(makeLease(21)) + formatLeaseCsvLine(makeLease(22)));
+  MemoryLeaseStore store;
+  auto r = MemfileLoader::load(MemfilePaths{path}, store);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(r->corruptLines, 0u);
+
+  // Cut in the middle of a row: the cut row ends there and the next row starts on a line of
+  // its own (the loader reports the cut one as corrupt and keeps the rest).
+  const auto size = static_cast<off_t>(text.size());
+  ASSERT_EQ(::truncate(path.c_str(), size - 10), 0);
+  j->append(makeLease(23));
+  ASSERT_TRUE(j->flush().ok());
+  const std::string after = readFile(path);
+  EXPECT_EQ(after.find('\0'), std::string::npos);
+  EXPECT_EQ(after, text.substr(0, text.size() - 10) + "\n" + formatLeaseCsvLine(makeLease(23)));
+  MemoryLeaseStore store2;
+  auto r2 = MemfileLoader::load(MemfilePaths{path}, store2);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(store2.size(), 2u);  // 21 and 23
+  EXPECT_EQ(r2->corruptLines, 1u);
+}
+
+// A failed sync leaves no duplicate rows behind with O_APPEND: the failed attempt's bytes
+// are cut off before the batch is written again.
+TEST(MemfileJournal, FailedAttemptsLeaveNothingBehind) {
+  TempDir dir;
+  std::atomic<int> failSyncs{0};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv"), .retryInterval = 1ms};
+  o.ops.fdatasync = [&](int fd) {
+    if (failSyncs.load() > 0) {
+      --failSyncs;
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  };
+  auto j = openJournal(o);
+  ASSERT_TRUE(j);
+  failSyncs = 3;
+  for (int i = 1; i <= 5; ++i) j->append(makeLease(i));
+  ASSERT_TRUE(j->flush().ok() || j->flush().ok() || j->flush().ok() || j->flush().ok());
+  std::string expected = header();
+  for (int i = 1; i <= 5; ++i) expected += formatLeaseCsvLine(makeLease(i));
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), expected);
 }
 
 TEST(MemfileJournal, PersistFalseIsDurableAtOnceWithoutAFile) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
 #include "dhcpd/lease/memory_lease_store.h"
 #include "tests/net/fake_journal.h"
 
@@ -45,7 +49,7 @@ struct DhcpPipelineTest : ::testing::Test {
   Logger log;
   FakeClock clock;
   engine::Engine engine{cfg, store};
-  LeaseWriter writer{store, &journal, stats};
+  LeaseWriter writer{store, &journal, stats, [this] { return clock.now(); }};
   DhcpPipeline pipeline{engine, writer, stats, log, DhcpPipeline::Options{{6767, 6868}, 5000ms, 4}};
   engine::RecvMeta meta;
 
@@ -57,6 +61,7 @@ struct DhcpPipelineTest : ::testing::Test {
     meta.ifName = "eth0";
     meta.ifIndex = 2;
     meta.ifAddr = Ipv4(198, 18, 0, 1);
+    writer.recount(cfg, clock.now());
   }
 
   std::vector<Outgoing> send(const Packet4& p) {
@@ -118,11 +123,11 @@ TEST_F(DhcpPipelineTest, AckIsParkedUntilTheLeaseIsDurable) {
   pipeline.publish(clock.now());
   EXPECT_EQ(stats.value("pkt4-request-received"), 1);
   EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 1);
-  EXPECT_EQ(stats.value("assigned-addresses"), 1);
+  EXPECT_EQ(stats.value("cumulative-assigned-addresses"), 1);
 }
 
 TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {
-  LeaseWriter memoryOnly(store, nullptr, stats);
+  LeaseWriter memoryOnly(store, nullptr, stats, [this] { return clock.now(); });
   DhcpPipeline p(engine, memoryOnly, stats, log, DhcpPipeline::Options{});
   auto req = requestFor(3);
   std::vector<Outgoing> ready;
@@ -213,10 +218,29 @@ TEST_F(DhcpPipelineTest, PoolExhaustionCountsAllocationFailure) {
     send(requestFor(mac));
     journal.makeDurable();
   }
+  pipeline.publish(clock.now());
+  const auto dropsBefore = stats.value("pkt4-receive-drop");
   EXPECT_TRUE(send(query(MessageType::Discover, 99)).empty());
   pipeline.publish(clock.now());
-  EXPECT_EQ(stats.value("v4-allocation-fail"), 1);
   EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 10);
+  // Kea 2.2's counts for a subnet without room: by scope, in total and by class, globally
+  // and for the subnet; the query is answered with silence, not counted as dropped.
+  for (const char* n : {"v4-allocation-fail", "v4-allocation-fail-subnet", "v4-allocation-fail-classes",
+                        "subnet[7].v4-allocation-fail", "subnet[7].v4-allocation-fail-subnet",
+                        "subnet[7].v4-allocation-fail-classes"}) {
+    EXPECT_EQ(stats.value(n), 1) << n;
+  }
+  EXPECT_EQ(stats.value("v4-allocation-fail-no-pools"), 0);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), dropsBefore);
+}
+
+TEST_F(DhcpPipelineTest, CountersKeepOneSamplePerPacket) {
+  pipeline.publish(clock.now());
+  for (std::uint8_t mac = 40; mac < 43; ++mac) send(query(MessageType::Discover, mac));
+  pipeline.publish(clock.now());
+  std::vector<std::int64_t> values;
+  for (const auto& s : stats.samples("pkt4-discover-received")) values.push_back(s.value);
+  EXPECT_EQ(values, (std::vector<std::int64_t>{3, 2, 1, 0}));
 }
 
 TEST_F(DhcpPipelineTest, SentCountersFollowCountSent) {
@@ -237,10 +261,14 @@ TEST_F(DhcpPipelineTest, EveryPacketStatisticExistsFromStartUpAsKeaLists) {
   EXPECT_FALSE(stats.get("pkt4-nak-sent", s));
   pipeline.publish(clock.now());
   for (const char* name : {"pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-offer-sent",
-                           "pkt4-ack-sent", "pkt4-nak-sent", "v4-allocation-fail"}) {
+                           "pkt4-ack-sent", "pkt4-nak-sent", "v4-allocation-fail", "v4-allocation-fail-classes",
+                           "v4-allocation-fail-no-pools", "v4-allocation-fail-shared-network",
+                           "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
     ASSERT_TRUE(stats.get(name, s)) << name;
     EXPECT_EQ(s.value, 0) << name;
   }
+  // tandemd's own drop counters appear with their first count.
+  EXPECT_FALSE(stats.exists("pkt4-ack-not-durable-drop"));
 }
 
 TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
@@ -294,6 +322,108 @@ TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
   lagging.releaseDurable(ready);
   EXPECT_EQ(ready.size(), 3u);
   EXPECT_EQ(sendTo(query(MessageType::Discover, 24)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace tandem::net
+
+namespace tandem::net {
+namespace {
+
+// Kea's per-packet messages, on Kea's loggers and at Kea's debug levels (what kea-dhcp4 2.2
+// logs for the same exchange: tests/data/kea-stats/kea-dhcp4-debug.log).
+struct PipelineLogTest : DhcpPipelineTest {
+  std::string path = ::testing::TempDir() + "/pipeline_log_test.log";
+  std::vector<std::string> ids(const std::string& logger) {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+      auto at = line.find("[" + logger + "/");
+      if (at == std::string::npos) continue;
+      auto id = line.find("] ", at);
+      out.push_back(line.substr(id + 2, line.find(' ', id + 2) - id - 2));
+    }
+    return out;
+  }
+  void logAt(int debugLevel) {
+    std::remove(path.c_str());
+    LoggerSpec s;
+    s.name = "kea-dhcp4";
+    s.severity = Severity::Debug;
+    s.debugLevel = debugLevel;
+    LogOutputSpec o;
+    o.output = path;
+    s.outputs.push_back(o);
+    ASSERT_TRUE(log.configure({s}).empty());
+  }
+};
+
+TEST_F(PipelineLogTest, DoraLogsKeasIdsInKeasOrder) {
+  logAt(99);
+  auto req = requestFor(1);
+  send(req);
+  EXPECT_EQ(ids("kea-dhcp4.packets"),
+            (std::vector<std::string>{"DHCP4_BUFFER_RECEIVED", "DHCP4_PACKET_RECEIVED", "DHCP4_QUERY_DATA",
+                                      "DHCP4_SUBNET_SELECTED", "DHCP4_SUBNET_DATA", "DHCP4_PACKET_SEND",
+                                      "DHCP4_RESPONSE_DATA", "DHCP4_BUFFER_RECEIVED", "DHCP4_PACKET_RECEIVED",
+                                      "DHCP4_QUERY_DATA", "DHCP4_SUBNET_SELECTED", "DHCP4_SUBNET_DATA",
+                                      "DHCP4_PACKET_SEND", "DHCP4_RESPONSE_DATA"}));
+  EXPECT_EQ(ids("kea-dhcp4.leases"), (std::vector<std::string>{"DHCP4_LEASE_ADVERT", "DHCP4_LEASE_ALLOC"}));
+  EXPECT_EQ(ids("kea-dhcp4.options"), (std::vector<std::string>{"DHCP4_BUFFER_UNPACK", "DHCP4_PACKET_PACK",
+                                                                 "DHCP4_BUFFER_UNPACK", "DHCP4_PACKET_PACK"}));
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("DHCP4_LEASE_ALLOC [hwtype=1 02:00:00:00:00:01], cid=[no info], tid=0x1001: lease 198.18.16."),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("has been allocated for 4000 seconds"), std::string::npos);
+  EXPECT_NE(all.find("DHCP4_SUBNET_DATA [hwtype=1 02:00:00:00:00:01], cid=[no info], tid=0x1001: the selected "
+                     "subnet details: 198.18.0.0/15"),
+            std::string::npos);
+}
+
+TEST_F(PipelineLogTest, DebugLevelsSelectAsInKea) {
+  logAt(40);  // DBG_DHCP4_BASIC: buffer received and packet sent only
+  send(query(MessageType::Discover, 2));
+  EXPECT_EQ(ids("kea-dhcp4.packets"), (std::vector<std::string>{"DHCP4_BUFFER_RECEIVED", "DHCP4_PACKET_SEND"}));
+  EXPECT_EQ(ids("kea-dhcp4.leases"), std::vector<std::string>{"DHCP4_LEASE_ADVERT"});
+  EXPECT_TRUE(ids("kea-dhcp4.options").empty());
+}
+
+TEST_F(PipelineLogTest, ExhaustedPoolWarnsAsKeasAllocationEngine) {
+  for (std::uint8_t mac = 20; mac < 30; ++mac) {
+    send(requestFor(mac));
+    journal.makeDurable();
+  }
+  logAt(0);  // INFO and above, DEBUG at level 0: nothing per packet
+  send(query(MessageType::Discover, 99));
+  EXPECT_EQ(ids("kea-dhcp4.alloc-engine"),
+            (std::vector<std::string>{"ALLOC_ENGINE_V4_ALLOC_FAIL_SUBNET", "ALLOC_ENGINE_V4_ALLOC_FAIL",
+                                      "ALLOC_ENGINE_V4_ALLOC_FAIL_CLASSES"}));
+  EXPECT_TRUE(ids("kea-dhcp4.packets").empty());
+  EXPECT_TRUE(ids("kea-dhcp4.bad-packets").empty());
+}
+
+TEST_F(PipelineLogTest, ReleaseAndDeclineAreLoggedOnTheLeasesLogger) {
+  send(requestFor(3));
+  journal.makeDurable();
+  auto leased = store.byHwAddr(*HwAddr::parse("02:00:00:00:00:03"), 7);
+  ASSERT_TRUE(leased);
+  logAt(99);
+  auto rel = query(MessageType::Release, 3);
+  rel.ciaddr = leased->address;
+  rel.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+  send(rel);
+  send(requestFor(4));
+  journal.makeDurable();
+  auto l4 = store.byHwAddr(*HwAddr::parse("02:00:00:00:00:04"), 7);
+  ASSERT_TRUE(l4);
+  auto dec = query(MessageType::Decline, 4);
+  dec.set(proto::opt::kRequestedAddress, proto::ipBytes(l4->address));
+  dec.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+  send(dec);
+  EXPECT_EQ(ids("kea-dhcp4.leases"), (std::vector<std::string>{"DHCP4_RELEASE", "DHCP4_LEASE_ADVERT",
+                                                                "DHCP4_LEASE_ALLOC", "DHCP4_DECLINE_LEASE"}));
 }
 
 }  // namespace

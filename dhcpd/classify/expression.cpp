@@ -1,0 +1,561 @@
+// Recursive-descent form of Kea 2.2's LALR grammar (src/lib/eval/parser.yy). The one place
+// where the grammar needs Bison's lookahead, "(" starting either a boolean or a string
+// group, is decided by the token after the matching ")": only a string group can be followed
+// by "==" or "+".
+#include "dhcpd/classify/expression.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "dhcpd/classify/lexer.h"
+#include "dhcpd/proto/option_defs.h"
+
+namespace tandem::classify {
+namespace {
+
+struct ParseFailure {
+  std::string message;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, const CompileContext& ctx) : ctx_(ctx), toks_(tokenize(text)) {
+    expr_.text = std::string(text);
+  }
+
+  Result<Expression> run() {
+    try {
+      parseBool();
+      expect({Tok::End});
+    } catch (const ParseFailure& f) {
+      return makeError(f.message);
+    }
+    computeMaxStack();
+    return std::move(expr_);
+  }
+
+ private:
+  const Token& peek(std::size_t ahead = 0) const {
+    return toks_[std::min(pos_ + ahead, toks_.size() - 1)];
+  }
+  Tok kind() const { return peek().kind; }
+  const Token& next() {
+    const Token& t = peek();
+    if (t.kind == Tok::Error) fail(t, "Invalid character: " + t.text);
+    if (pos_ + 1 < toks_.size()) ++pos_;
+    return t;
+  }
+
+  [[noreturn]] static void fail(const Token& t, const std::string& msg) {
+    throw ParseFailure{formatLocation(t) + ": " + msg};
+  }
+
+  [[noreturn]] void unexpected(std::initializer_list<Tok> expected) const {
+    const Token& t = peek();
+    if (t.kind == Tok::Error) fail(t, "Invalid character: " + t.text);
+    std::string msg = "syntax error, unexpected " + std::string(tokenName(t.kind));
+    if (expected.size() > 0 && expected.size() <= 4) {
+      msg += ", expecting ";
+      bool first = true;
+      for (Tok e : expected) {
+        if (!first) msg += " or ";
+        first = false;
+        msg += tokenName(e);
+      }
+    }
+    fail(t, msg);
+  }
+
+  const Token& expect(std::initializer_list<Tok> kinds) {
+    for (Tok k : kinds) {
+      if (kind() == k) return next();
+    }
+    unexpected(kinds);
+  }
+
+  void emit(Instr i) { expr_.code.push_back(i); }
+  void emitOp(Op op) {
+    Instr i;
+    i.op = op;
+    emit(i);
+  }
+  void emitConst(std::string_view bytes) {
+    Instr i;
+    i.op = Op::Const;
+    i.a = std::uint32_t(expr_.constants.size());
+    i.b = std::uint32_t(bytes.size());
+    expr_.constants.append(bytes);
+    emit(i);
+  }
+
+  // ---- value conversions (EvalContext::convert*) -------------------------------------------
+
+  static bool parseInt64(const std::string& s, std::int64_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size();
+  }
+
+  std::uint8_t optionCodeOf(const Token& t) {
+    std::int64_t v = 0;
+    if (!parseInt64(t.text, v) || v < 0 || v > 255) {
+      fail(t, "Option code has invalid value in " + t.text + ". Allowed range: 0..255");
+    }
+    return std::uint8_t(v);
+  }
+
+  std::uint8_t optionCode() {
+    const Token& t = expect({Tok::Integer, Tok::OptionName});
+    if (t.kind == Tok::Integer) return optionCodeOf(t);
+    std::optional<std::uint8_t> code;
+    if (ctx_.optionCode) {
+      code = ctx_.optionCode(t.text);
+    } else if (const auto* def = proto::findOptionDef(std::string_view(t.text))) {
+      code = def->code;
+    }
+    if (!code) fail(t, "option '" + t.text + "' is not defined");
+    return *code;
+  }
+
+  std::uint8_t subOptionCode() { return optionCodeOf(expect({Tok::Integer})); }
+
+  std::uint32_t uint32Of(const Token& t) {
+    std::int64_t v = 0;
+    if (!parseInt64(t.text, v) || v < 0 || v > 4294967295LL) {
+      fail(t, "Invalid value in " + t.text + ". Allowed range: 0..4294967295");
+    }
+    return std::uint32_t(v);
+  }
+
+  std::uint32_t enterpriseId() {
+    const Token& t = expect({Tok::Integer, Tok::Any});
+    return t.kind == Tok::Any ? 0 : uint32Of(t);
+  }
+
+  Repr reprType() {
+    const Token& t = expect({Tok::Text, Tok::Hex});
+    return t.kind == Tok::Text ? Repr::Text : Repr::Hex;
+  }
+
+  // ---- boolean expressions ------------------------------------------------------------------
+
+  void parseBool() { parseOr(); }
+
+  void parseOr() {
+    parseAnd();
+    while (kind() == Tok::Or) {
+      next();
+      parseAnd();
+      emitOp(Op::Or);
+    }
+  }
+
+  void parseAnd() {
+    parseNot();
+    while (kind() == Tok::And) {
+      next();
+      parseNot();
+      emitOp(Op::And);
+    }
+  }
+
+  void parseNot() {
+    if (kind() == Tok::Not) {
+      next();
+      parseNot();
+      emitOp(Op::Not);
+      return;
+    }
+    parseBoolPrimary();
+  }
+
+  // Whether the "(" at the current position opens a string group: the token after its
+  // matching ")" is "==" or "+", which can only follow a string_expr.
+  bool parenIsString() const {
+    int depth = 0;
+    for (std::size_t i = pos_; i < toks_.size(); ++i) {
+      const Tok k = toks_[i].kind;
+      if (k == Tok::End || k == Tok::Error) return false;
+      if (k == Tok::LParen) ++depth;
+      if (k == Tok::RParen && --depth == 0) {
+        const Tok after = i + 1 < toks_.size() ? toks_[i + 1].kind : Tok::End;
+        return after == Tok::Equal || after == Tok::Plus;
+      }
+    }
+    return false;
+  }
+
+  void parseBoolPrimary() {
+    switch (kind()) {
+      case Tok::LParen:
+        if (!parenIsString()) {
+          next();
+          parseBool();
+          expect({Tok::RParen});
+          return;
+        }
+        break;
+      case Tok::Member: {
+        next();
+        expect({Tok::LParen});
+        const Token& name = expect({Tok::String});
+        std::optional<ClassId> id = ctx_.classId ? ctx_.classId(name.text) : std::nullopt;
+        if (!id) fail(name, "Not defined client class '" + name.text + "'");
+        expect({Tok::RParen});
+        Instr i;
+        i.op = Op::Member;
+        i.a = *id;
+        emit(i);
+        expr_.members.push_back(*id);
+        return;
+      }
+      case Tok::Option: case Tok::Relay4: case Tok::Vendor: case Tok::VendorClass:
+        if (parseAccessor(true)) return;  // an .exists form: a boolean on its own
+        parseConcatTail();
+        expectEqualTail();
+        return;
+      case Tok::Relay6:
+        fail(peek(), "relay6 can only be used in DHCPv6.");
+      default:
+        break;
+    }
+    parseString();
+    expectEqualTail();
+  }
+
+  void expectEqualTail() {
+    expect({Tok::Equal, Tok::Plus});
+    parseString();
+    emitOp(Op::Equal);
+  }
+
+  // ---- string expressions -------------------------------------------------------------------
+
+  void parseString() {
+    parseStringPrimary();
+    parseConcatTail();
+  }
+
+  // string_expr "+" string_expr: left-associative concatenation.
+  void parseConcatTail() {
+    while (kind() == Tok::Plus) {
+      next();
+      parseStringPrimary();
+      emitOp(Op::Concat);
+    }
+  }
+
+  // option / relay4 / vendor / vendor-class accessors. Returns true when the form was an
+  // ".exists" (a boolean), which only a bool_expr may use.
+  bool parseAccessor(bool allowExists) {
+    const Token& head = next();
+    Instr i;
+    switch (head.kind) {
+      case Tok::Option: {
+        expect({Tok::LBracket});
+        i.code = optionCode();
+        expect({Tok::RBracket});
+        expect({Tok::Dot});
+        i.op = Op::Option;
+        if (kind() == Tok::Option) {
+          next();
+          expect({Tok::LBracket});
+          i.sub = subOptionCode();
+          expect({Tok::RBracket});
+          expect({Tok::Dot});
+          i.op = Op::SubOption;
+        }
+        break;
+      }
+      case Tok::Relay4: {
+        expect({Tok::LBracket});
+        i.sub = subOptionCode();
+        expect({Tok::RBracket});
+        expect({Tok::Dot});
+        i.op = Op::Relay4;
+        break;
+      }
+      case Tok::Vendor: {
+        if (kind() == Tok::Dot) {
+          next();
+          expect({Tok::Enterprise});
+          i.op = Op::VendorEnterprise;
+          emit(i);
+          return false;
+        }
+        expect({Tok::LBracket, Tok::Dot});
+        i.a = enterpriseId();
+        expect({Tok::RBracket});
+        expect({Tok::Dot});
+        if (kind() == Tok::Exists) {
+          if (!allowExists) unexpected({Tok::Option});
+          next();
+          i.op = Op::VendorExists;
+          i.repr = Repr::Exists;
+          emit(i);
+          return true;
+        }
+        expect({Tok::Option, Tok::Exists});
+        expect({Tok::LBracket});
+        i.sub = subOptionCode();
+        expect({Tok::RBracket});
+        expect({Tok::Dot});
+        i.op = Op::VendorSubOption;
+        break;
+      }
+      case Tok::VendorClass: {
+        if (kind() == Tok::Dot) {
+          next();
+          expect({Tok::Enterprise});
+          i.op = Op::VendorClassEnterprise;
+          emit(i);
+          return false;
+        }
+        expect({Tok::LBracket, Tok::Dot});
+        i.a = enterpriseId();
+        expect({Tok::RBracket});
+        expect({Tok::Dot});
+        if (kind() == Tok::Exists && allowExists) {
+          next();
+          i.op = Op::VendorClassExists;
+          i.repr = Repr::Exists;
+          emit(i);
+          return true;
+        }
+        expect({Tok::Data});
+        i.op = Op::VendorClassData;
+        if (kind() == Tok::LBracket) {
+          next();
+          const Token& idx = expect({Tok::Integer});
+          std::int64_t v = 0;
+          if (!parseInt64(idx.text, v) || v < 0 || v > 255) {
+            fail(idx, "Invalid value in " + idx.text + ". Allowed range: 0..255");
+          }
+          i.b = std::uint32_t(v);
+          expect({Tok::RBracket});
+        }
+        emit(i);
+        return false;
+      }
+      default:
+        unexpected({});
+    }
+    // option / sub-option / relay4 / vendor sub-option: the representation.
+    if (kind() == Tok::Exists && allowExists) {
+      next();
+      i.repr = Repr::Exists;
+      emit(i);
+      return true;
+    }
+    i.repr = reprType();
+    emit(i);
+    return false;
+  }
+
+  void pushIntegerText(const Token& t, std::int32_t& value, bool& bad) {
+    std::int64_t v = 0;
+    if (!parseInt64(t.text, v) || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+      bad = true;
+    } else {
+      value = std::int32_t(v);
+    }
+  }
+
+  void unary(Op op) {
+    next();
+    expect({Tok::LParen});
+    parseString();
+    expect({Tok::RParen});
+    emitOp(op);
+  }
+
+  void parseStringPrimary() {
+    const Token& t = peek();
+    switch (t.kind) {
+      case Tok::String:
+        next();
+        emitConst(t.text);
+        return;
+      case Tok::HexString: {
+        next();
+        // TokenHexString: an odd number of digits gets a leading 0.
+        std::string digits = t.text.substr(2);
+        if (digits.size() % 2) digits.insert(digits.begin(), '0');
+        std::string bytes;
+        for (std::size_t k = 0; k < digits.size(); k += 2) {
+          bytes.push_back(char(std::stoi(digits.substr(k, 2), nullptr, 16)));
+        }
+        emitConst(bytes);
+        return;
+      }
+      case Tok::IpAddress: {
+        next();
+        // TokenIpAddress: 4 or 16 bytes; a malformed address is the empty string.
+        unsigned char buf[16];
+        if (t.text.find(':') == std::string::npos) {
+          emitConst(inet_pton(AF_INET, t.text.c_str(), buf) == 1 ? std::string_view(reinterpret_cast<char*>(buf), 4)
+                                                                 : std::string_view());
+        } else {
+          emitConst(inet_pton(AF_INET6, t.text.c_str(), buf) == 1
+                        ? std::string_view(reinterpret_cast<char*>(buf), 16)
+                        : std::string_view());
+        }
+        return;
+      }
+      case Tok::Integer: {
+        next();
+        const std::uint32_t v = uint32Of(t);
+        const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+        emitConst(std::string_view(b, 4));
+        return;
+      }
+      case Tok::Option: case Tok::Relay4: case Tok::Vendor: case Tok::VendorClass:
+        parseAccessor(false);
+        return;
+      case Tok::Relay6:
+        fail(t, "relay6 can only be used in DHCPv6.");
+      case Tok::Pkt6:
+        fail(t, "pkt6 can only be used in DHCPv6.");
+      case Tok::Pkt: {
+        next();
+        expect({Tok::Dot});
+        const Token& f = expect({Tok::Iface, Tok::Src, Tok::Dst, Tok::Len});
+        emitOp(f.kind == Tok::Iface ? Op::PktIface : f.kind == Tok::Src ? Op::PktSrc
+                                                   : f.kind == Tok::Dst ? Op::PktDst : Op::PktLen);
+        return;
+      }
+      case Tok::Pkt4: {
+        next();
+        expect({Tok::Dot});
+        const Token& f = peek();
+        Op op;
+        switch (f.kind) {
+          case Tok::Mac: op = Op::Pkt4Mac; break;
+          case Tok::Hlen: op = Op::Pkt4Hlen; break;
+          case Tok::Htype: op = Op::Pkt4Htype; break;
+          case Tok::Ciaddr: op = Op::Pkt4Ciaddr; break;
+          case Tok::Giaddr: op = Op::Pkt4Giaddr; break;
+          case Tok::Yiaddr: op = Op::Pkt4Yiaddr; break;
+          case Tok::Siaddr: op = Op::Pkt4Siaddr; break;
+          case Tok::Msgtype: op = Op::Pkt4Msgtype; break;
+          case Tok::Transid: op = Op::Pkt4Transid; break;
+          default: unexpected({});
+        }
+        next();
+        emitOp(op);
+        return;
+      }
+      case Tok::Substring: {
+        next();
+        expect({Tok::LParen});
+        parseString();
+        expect({Tok::Comma});
+        Instr i;
+        i.op = Op::Substring;
+        pushIntegerText(expect({Tok::Integer}), i.start, i.bad);
+        expect({Tok::Comma});
+        const Token& len = expect({Tok::Integer, Tok::All});
+        if (len.kind == Tok::All) {
+          i.lengthAll = true;
+        } else {
+          pushIntegerText(len, i.length, i.bad);
+        }
+        expect({Tok::RParen});
+        emit(i);
+        return;
+      }
+      case Tok::Split: {
+        next();
+        expect({Tok::LParen});
+        parseString();
+        expect({Tok::Comma});
+        parseString();
+        expect({Tok::Comma});
+        Instr i;
+        i.op = Op::Split;
+        pushIntegerText(expect({Tok::Integer}), i.start, i.bad);
+        expect({Tok::RParen});
+        emit(i);
+        return;
+      }
+      case Tok::Concat: case Tok::ToHexString: {
+        const Op op = t.kind == Tok::Concat ? Op::Concat : Op::ToHexString;
+        next();
+        expect({Tok::LParen});
+        parseString();
+        expect({Tok::Comma});
+        parseString();
+        expect({Tok::RParen});
+        emitOp(op);
+        return;
+      }
+      case Tok::IfElse: {
+        next();
+        expect({Tok::LParen});
+        parseBool();
+        expect({Tok::Comma});
+        parseString();
+        expect({Tok::Comma});
+        parseString();
+        expect({Tok::RParen});
+        emitOp(Op::IfElse);
+        return;
+      }
+      case Tok::AddrToText: unary(Op::AddrToText); return;
+      case Tok::Int8ToText: unary(Op::Int8ToText); return;
+      case Tok::Int16ToText: unary(Op::Int16ToText); return;
+      case Tok::Int32ToText: unary(Op::Int32ToText); return;
+      case Tok::UInt8ToText: unary(Op::UInt8ToText); return;
+      case Tok::UInt16ToText: unary(Op::UInt16ToText); return;
+      case Tok::UInt32ToText: unary(Op::UInt32ToText); return;
+      case Tok::LParen:
+        next();
+        parseString();
+        expect({Tok::RParen});
+        return;
+      default:
+        unexpected({});
+    }
+  }
+
+  void computeMaxStack() {
+    std::size_t depth = 0, maxDepth = 0;
+    for (const Instr& i : expr_.code) {
+      switch (i.op) {
+        case Op::Equal: case Op::Concat: case Op::ToHexString: case Op::And: case Op::Or:
+          --depth;
+          break;
+        case Op::Split:
+          depth -= 1;
+          break;
+        case Op::IfElse:
+          depth -= 2;
+          break;
+        case Op::Substring: case Op::Not: case Op::AddrToText: case Op::Int8ToText: case Op::Int16ToText:
+        case Op::Int32ToText: case Op::UInt8ToText: case Op::UInt16ToText: case Op::UInt32ToText:
+          break;
+        default:
+          ++depth;
+          break;
+      }
+      maxDepth = std::max(maxDepth, depth);
+    }
+    expr_.maxStack = maxDepth;
+  }
+
+  const CompileContext& ctx_;
+  std::vector<Token> toks_;
+  std::size_t pos_ = 0;
+  Expression expr_;
+};
+
+}  // namespace
+
+Result<Expression> compileExpression(std::string_view text, const CompileContext& ctx) {
+  Parser p(text, ctx);
+  return p.run();
+}
+
+}  // namespace tandem::classify
