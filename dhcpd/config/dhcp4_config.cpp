@@ -490,6 +490,8 @@ void checkGlobalTimers(ObjectReader& r, const Dhcp4Config& cfg, Diagnostics& dia
 }
 
 void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, Dhcp4Config& cfg) {
+  // Definitions first: option-data anywhere (classes, subnets, pools, reservations) uses them.
+  if (const json* defs = r.array("option-def")) parseOptionDefList(*defs, r.pathOf("option-def"), diag, cfg.optionDefs);
   if (auto v = r.u32("valid-lifetime")) cfg.validLifetime = *v;
   if (auto v = r.u32("min-valid-lifetime")) cfg.minValidLifetime = *v;
   if (auto v = r.u32("max-valid-lifetime")) cfg.maxValidLifetime = *v;
@@ -566,9 +568,6 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
   r.reject("hosts-databases",
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
-  if (const json* defs = r.array("option-def"); defs && !defs->empty()) {
-    diag.error(r.pathOf("option-def"), "custom option definitions are not supported yet");
-  }
   if (const json* nets = r.array("shared-networks"); nets && !nets->empty()) {
     diag.error(r.pathOf("shared-networks"), "shared networks are not supported yet; list their subnets in \"subnet4\"");
   }
@@ -627,9 +626,12 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
   cfg.reservationsInSubnet = flags.inSubnet;
   cfg.reservationsOutOfPool = flags.outOfPool;
 
-  if (const json* list = r.array("option-data")) cfg.options = parseOptionDataList(*list, r.pathOf("option-data"), diag);
+  if (const json* list = r.array("option-data")) {
+    cfg.options = parseOptionDataList(*list, r.pathOf("option-data"), cfg.optionDefs, diag);
+  }
   if (const json* list = r.array("reservations")) {
-    parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, diag, cfg.reservations);
+    parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, cfg.optionDefs, diag,
+                      cfg.reservations);
   }
   if (const json* list = r.array("subnet4")) parseSubnets(*list, r.pathOf("subnet4"), cfg, flags, diag, cfg.subnets);
   const bool globalReservationsUsed =

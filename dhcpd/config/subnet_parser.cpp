@@ -54,7 +54,8 @@ struct ReservationIndex {
 };
 
 std::optional<Reservation> parseReservation(const json& entry, const std::string& path, const Subnet4* subnet,
-                                            bool ipUnique, Diagnostics& diag, ReservationIndex& index) {
+                                            bool ipUnique, const proto::OptionDefSet& defs, Diagnostics& diag,
+                                            ReservationIndex& index) {
   ObjectReader r(entry, path, diag);
   const std::size_t errorsBefore = diag.errorCount();
   Reservation res;
@@ -110,7 +111,9 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
     }
   }
   if (auto h = r.string("hostname")) res.hostname = *h;
-  if (const json* opts = r.array("option-data")) res.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+  if (const json* opts = r.array("option-data")) {
+    res.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
+  }
   if (auto classes = r.stringList("client-classes")) res.clientClasses = std::move(*classes);
   if (auto ns = r.string("next-server")) {
     auto a = Ipv4::parse(*ns);
@@ -166,14 +169,17 @@ void parseRelay(const json& relay, const std::string& path, Diagnostics& diag, S
   r.finish();
 }
 
-void parsePools(const json& list, const std::string& path, Diagnostics& diag, Subnet4& s, bool prefixValid) {
+void parsePools(const json& list, const std::string& path, const proto::OptionDefSet& defs, Diagnostics& diag,
+                Subnet4& s, bool prefixValid) {
   std::vector<std::string> poolPaths;
   forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
     ObjectReader r(entry, p, diag);
     Pool pool;
     auto text = r.string("pool");
     if (!text && !r.has("pool")) diag.error(p, "missing \"pool\"");
-    if (const json* opts = r.array("option-data")) pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    if (const json* opts = r.array("option-data")) {
+      pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
+    }
     parseClassKeys(r, pool.clientClass, pool.clientClasses, pool.requireClientClasses);
     r.ignore("pool-id");  // newer Kea: only labels statistics
     r.finish();
@@ -310,10 +316,10 @@ void parseReservationFlags(ObjectReader& r, ReservationFlags& flags) {
 }
 
 void parseReservations(const json& list, const std::string& path, const Subnet4* subnet, bool ipUnique,
-                       Diagnostics& diag, std::vector<Reservation>& out) {
+                       const proto::OptionDefSet& defs, Diagnostics& diag, std::vector<Reservation>& out) {
   ReservationIndex index;
   forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
-    if (auto res = parseReservation(entry, p, subnet, ipUnique, diag, index)) out.push_back(std::move(*res));
+    if (auto res = parseReservation(entry, p, subnet, ipUnique, defs, diag, index)) out.push_back(std::move(*res));
   });
 }
 
@@ -402,11 +408,13 @@ void parseSubnets(const json& list, const std::string& path, const Dhcp4Config& 
     s.reservationsOutOfPool = subnetFlags.outOfPool;
 
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s);
-    if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), diag, s, prefixValid);
-    if (const json* opts = r.array("option-data")) s.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), g.optionDefs, diag, s, prefixValid);
+    if (const json* opts = r.array("option-data")) {
+      s.options = parseOptionDataList(*opts, r.pathOf("option-data"), g.optionDefs, diag);
+    }
     if (const json* res = r.array("reservations")) {
-      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, g.ipReservationsUnique, diag,
-                        s.reservations);
+      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, g.ipReservationsUnique,
+                        g.optionDefs, diag, s.reservations);
     }
 
     // Kea writes these keys empty in config-get/config-write output of every subnet; empty

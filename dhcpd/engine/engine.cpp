@@ -39,6 +39,7 @@ namespace opt = proto::opt;
 using proto::MessageType;
 using proto::Packet4;
 
+constexpr std::uint8_t kVivsoOption = 125;  // RFC 3925 section 4 (V-I vendor-specific information)
 constexpr std::size_t kHintCapacity = 65536;
 
 struct SubnetState {
@@ -487,8 +488,11 @@ struct Engine::Impl {
       computed[n++] = proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())};
     }
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
-    appendOptions(*configured, q.requested, std::span<proto::Option>(computed.data(), n), r.options);
+    appendOptions(*configured, q.requested, q.pkt.find(kVivsoOption), std::span<proto::Option>(computed.data(), n),
+                  r.options);
     appendRelayEcho(q, r);
+    // Kea's wire order: 53 first, then by code, 82 last (LibDHCP::packOptions4).
+    sortReplyOptions(r.options);
     // Boot fields (RFC 2131 section 2), Kea's setFixedFields: the subnet's, overridden by
     // the first of the client's classes setting each, overridden by the reservation's.
     std::optional<Ipv4> next = q.subnet->nextServer;
