@@ -476,11 +476,10 @@ struct Engine::Impl {
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
     }
-    if (const auto* mask = configured->subnetMask()) {
-      r.options.push_back(proto::Option{opt::kSubnetMask, mask->payload});
-    } else {
-      r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
-    }
+    // Kea 2.2 adds the subnet's own mask with the lease (OFFER/ACK), before and over any
+    // configured subnet-mask option-data; an INFORM's ACK carries option 1 only as configured
+    // option-data, like any other option (both checked against kea-dhcp4 by difftest).
+    if (withLease) r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
     std::array<proto::Option, 2> computed;
     std::size_t n = 0;
     // Host name (RFC 2132 3.14): sent when the client sent one or asked for it.

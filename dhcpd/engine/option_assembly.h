@@ -63,8 +63,8 @@ class OptionSet {
   // Vendor options, ascending by enterprise then code.
   std::span<const VendorEntry> vendorEntries() const noexcept { return vendor_; }
   const VendorEntry* findVendor(std::uint32_t enterprise, std::uint8_t code) const noexcept;
-  // The most specific subnet-mask definition (option 1), never-send or not: the engine
-  // sends a mask in every OFFER/ACK and takes a configured one over the prefix's.
+  // The most specific subnet-mask definition (option 1), never-send or not. The engine's
+  // OFFER/ACK carry the subnet prefix's mask instead, as Kea 2.2's do.
   const config::OptionData* subnetMask() const noexcept { return subnetMask_; }
 
  private:
