@@ -113,6 +113,7 @@ OptionSet::OptionSet(const OptionSources& src) { assign(src); }
 
 void OptionSet::assign(const OptionSources& src) {
   entries_.clear();
+  vendor_.clear();  // assign() reuses the set: no vendor entry of the previous sources may stay
   std::array<const config::OptionData*, 256> chosen{};
   std::bitset<256> persistent;
   forEachSource(src, [&](const std::vector<config::OptionData>& list) {
