@@ -25,13 +25,13 @@ Kind kindOf(int space, std::uint8_t code) noexcept {
   }
   const proto::OptionDef* def = proto::findOptionDef(code);
   if (!def) return Kind::Binary;
-  if (def->type == proto::OptionType::Ipv4List || (def->type == proto::OptionType::Ipv4Address && def->array)) {
+  if (def->type == proto::OptionType::Ipv4Address && def->array) {
     return Kind::AddressList;
   }
-  if (def->type == proto::OptionType::Uint8List || (def->type == proto::OptionType::Uint8 && def->array)) {
+  if (def->type == proto::OptionType::Uint8 && def->array) {
     return Kind::Uint8List;
   }
-  if (def->type == proto::OptionType::Uint16List || (def->type == proto::OptionType::Uint16 && def->array)) {
+  if (def->type == proto::OptionType::Uint16 && def->array) {
     return Kind::Uint16List;
   }
   if (def->array) return Kind::Binary;

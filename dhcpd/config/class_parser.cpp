@@ -107,7 +107,15 @@ void parseClientClasses(const json& list, const std::string& path, Diagnostics& 
                  "only one of \"only-if-required\" (Kea 2.2) and \"only-in-additional-list\" (Kea 3.x) may be given");
     }
     def.onlyIfRequired = required.value_or(false) || additional.value_or(false);
-    if (const json* opts = r.array("option-data")) def.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    // Kea 2.2: a class may define option 43 for its own option-data (e.g. one vendor's
+    // sub-option layout, chosen by a test on option 60); other codes are refused.
+    proto::OptionDefSet classDefs = cfg.optionDefs;
+    if (const json* defs = r.array("option-def")) {
+      for (auto& d : parseClassOptionDefs(*defs, r.pathOf("option-def"), diag)) classDefs.addOverride(std::move(d));
+    }
+    if (const json* opts = r.array("option-data")) {
+      def.options = parseOptionDataList(*opts, r.pathOf("option-data"), classDefs, diag);
+    }
     if (auto v = r.string("next-server")) {
       if (auto a = Ipv4::parse(*v)) {
         def.nextServer = *a;
@@ -119,9 +127,6 @@ void parseClientClasses(const json& list, const std::string& path, Diagnostics& 
     if (auto v = r.string("boot-file-name")) def.bootFileName = *v;
     def.validLifetime = parseLifetimeTriplet(r, p, diag);
     if (const json* ctx = entry.contains("user-context") ? &entry["user-context"] : nullptr) def.userContext = *ctx;
-    // Class-local option definitions: the options helper's slice (parse them here into the
-    // class, then drop this rejection).
-    r.reject("option-def", "custom option definitions are not supported yet");
     r.finish();
     if (def.name.empty()) return;
     defined.insert(def.name);

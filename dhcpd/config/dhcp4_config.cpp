@@ -490,6 +490,8 @@ void checkGlobalTimers(ObjectReader& r, const Dhcp4Config& cfg, Diagnostics& dia
 }
 
 void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, Dhcp4Config& cfg) {
+  // Definitions first: option-data anywhere (classes, subnets, pools, reservations) uses them.
+  if (const json* defs = r.array("option-def")) parseOptionDefList(*defs, r.pathOf("option-def"), diag, cfg.optionDefs);
   if (auto v = r.u32("valid-lifetime")) cfg.validLifetime = *v;
   if (auto v = r.u32("min-valid-lifetime")) cfg.minValidLifetime = *v;
   if (auto v = r.u32("max-valid-lifetime")) cfg.maxValidLifetime = *v;
@@ -574,8 +576,6 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
   r.reject("hosts-databases",
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
-  if (const json* defs = r.array("option-def"); defs && !defs->empty()) {
-    diag.error(r.pathOf("option-def"), "custom option definitions are not supported yet");
   }
 
   if (const json* o = r.object("interfaces-config")) parseInterfaces(*o, r.pathOf("interfaces-config"), diag, cfg);
@@ -669,9 +669,12 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
   cfg.reservationsInSubnet = flags.inSubnet;
   cfg.reservationsOutOfPool = flags.outOfPool;
 
-  if (const json* list = r.array("option-data")) cfg.options = parseOptionDataList(*list, r.pathOf("option-data"), diag);
+  if (const json* list = r.array("option-data")) {
+    cfg.options = parseOptionDataList(*list, r.pathOf("option-data"), cfg.optionDefs, diag);
+  }
   if (const json* list = r.array("reservations")) {
-    parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, diag, cfg.reservations);
+    parseReservations(*list, r.pathOf("reservations"), nullptr, cfg.ipReservationsUnique, cfg.optionDefs, diag,
+                      cfg.reservations);
   }
   // Kea parses "shared-networks" before "subnet4": their subnets take the first auto-ids.
   const SubnetDefaults defaults = globalSubnetDefaults(cfg, flags);

@@ -15,16 +15,24 @@
 #include "dhcpd/common/hw_addr.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/common/result.h"
+#include "dhcpd/proto/option_def_set.h"
 
 namespace tandem::config {
 
 struct OptionData {
   std::uint8_t code = 0;
-  std::string name;           // as given, or the standard name for the code
-  std::vector<std::uint8_t> payload;  // encoded option payload (without code/length)
+  std::string name;           // as given, or the definition's name for the code
+  std::string space = "dhcp4";  // "dhcp4", a vendor space "vendor-<enterprise>", or a custom one
+  // Encoded option payload (without code/length). For a carrier of an encapsulated space
+  // (option 43, a custom option-def with "encapsulate"), the sub-options configured in the
+  // same scope are already appended; option 125 is one vendor block (enterprise, data-len,
+  // sub-options given as hex); the "vendor-<id>" options are added per reply by the engine.
+  std::vector<std::uint8_t> payload;
   bool alwaysSend = false;    // Kea "always-send": send even if not in the PRL
-  bool neverSend = false;     // Kea "never-send"
+  bool neverSend = false;     // Kea 2.4's "never-send" (not a Kea 2.2 keyword)
   bool csvFormat = true;      // how "data" was written (kept for config-get style output)
+  std::string encapsulate;    // the definition's encapsulated space ("" = none)
+  bool emptyType = false;     // the definition's type is "empty" (a pure container)
 };
 
 // Kea's DHCPv4 host identifier types (host-reservation-identifiers).
@@ -218,6 +226,7 @@ struct Dhcp4Config {
   std::vector<HostIdType> hostReservationIdentifiers{HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId,
                                                      HostIdType::ClientId};
   std::vector<OptionData> options;     // global option-data
+  proto::OptionDefSet optionDefs;      // global "option-def" entries over Kea's standard ones
   std::vector<Reservation> reservations;  // global reservations
   std::vector<ControlSocket> controlSockets;
   std::vector<Logger> loggers;

@@ -17,12 +17,22 @@ namespace tandem::config {
 // kea-dhcp4 2.2 opens relative paths from its working directory; the daemon passes it as baseDir.
 std::string resolvePath(const ParseContext& ctx, std::string_view path);
 
-// "option-data": [...] at any scope.
+// "option-data": [...] at any scope, resolved against the config's option definitions.
+std::vector<OptionData> parseOptionDataList(const nlohmann::json& list, const std::string& path,
+                                            const proto::OptionDefSet& defs, Diagnostics& diag);
+// Same with Kea's standard definitions only.
 std::vector<OptionData> parseOptionDataList(const nlohmann::json& list, const std::string& path, Diagnostics& diag);
+
+// "option-def": [...] (global); adds each valid definition to defs.
+void parseOptionDefList(const nlohmann::json& list, const std::string& path, Diagnostics& diag,
+                        proto::OptionDefSet& defs);
+// "option-def" inside a client class: Kea 2.2 allows only option 43 there.
+std::vector<proto::OptionDef> parseClassOptionDefs(const nlohmann::json& list, const std::string& path,
+                                                   Diagnostics& diag);
 
 // One entry of "reservations" (global when subnet is null); appends to out.
 void parseReservations(const nlohmann::json& list, const std::string& path, const Subnet4* subnet, bool ipUnique,
-                       Diagnostics& diag, std::vector<Reservation>& out);
+                       const proto::OptionDefSet& defs, Diagnostics& diag, std::vector<Reservation>& out);
 
 // Kea's reservation flags: "reservation-mode" (deprecated) or the three booleans, not both.
 struct ReservationFlags {

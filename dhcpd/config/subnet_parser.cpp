@@ -54,7 +54,8 @@ struct ReservationIndex {
 };
 
 std::optional<Reservation> parseReservation(const json& entry, const std::string& path, const Subnet4* subnet,
-                                            bool ipUnique, Diagnostics& diag, ReservationIndex& index) {
+                                            bool ipUnique, const proto::OptionDefSet& defs, Diagnostics& diag,
+                                            ReservationIndex& index) {
   ObjectReader r(entry, path, diag);
   const std::size_t errorsBefore = diag.errorCount();
   Reservation res;
@@ -117,7 +118,9 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
     }
   }
   if (auto h = r.string("hostname")) res.hostname = *h;
-  if (const json* opts = r.array("option-data")) res.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+  if (const json* opts = r.array("option-data")) {
+    res.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
+  }
   if (auto classes = r.stringList("client-classes")) res.clientClasses = std::move(*classes);
   if (auto ns = r.string("next-server")) {
     auto a = Ipv4::parse(*ns);
@@ -181,14 +184,17 @@ void parseRelay(const json& relay, const std::string& path, Diagnostics& diag, s
   r.finish();
 }
 
-void parsePools(const json& list, const std::string& path, Diagnostics& diag, Subnet4& s, bool prefixValid) {
+void parsePools(const json& list, const std::string& path, const proto::OptionDefSet& defs, Diagnostics& diag,
+                Subnet4& s, bool prefixValid) {
   std::vector<std::string> poolPaths;
   forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
     ObjectReader r(entry, p, diag);
     Pool pool;
     auto text = r.string("pool");
     if (!text && !r.has("pool")) diag.error(p, "missing \"pool\"");
-    if (const json* opts = r.array("option-data")) pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    if (const json* opts = r.array("option-data")) {
+      pool.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
+    }
     parseClassKeys(r, pool.clientClass, pool.clientClasses, pool.requireClientClasses);
     r.ignore("pool-id");  // newer Kea: only labels statistics
     r.finish();
@@ -325,10 +331,10 @@ void parseReservationFlags(ObjectReader& r, ReservationFlags& flags) {
 }
 
 void parseReservations(const json& list, const std::string& path, const Subnet4* subnet, bool ipUnique,
-                       Diagnostics& diag, std::vector<Reservation>& out) {
+                       const proto::OptionDefSet& defs, Diagnostics& diag, std::vector<Reservation>& out) {
   ReservationIndex index;
   forEachObject(list, path, diag, [&](const json& entry, const std::string& p, std::size_t) {
-    if (auto res = parseReservation(entry, p, subnet, ipUnique, diag, index)) out.push_back(std::move(*res));
+    if (auto res = parseReservation(entry, p, subnet, ipUnique, defs, diag, index)) out.push_back(std::move(*res));
   });
 }
 
@@ -411,6 +417,8 @@ void checkDefaults(const std::string& path, const SubnetDefaults& d, Diagnostics
 void parseSubnets(const json& list, const std::string& path, const SubnetDefaults& defaults, bool ipUnique,
                   SubnetRegistry& registry, Diagnostics& diag, std::vector<Subnet4>& out,
                   const SharedNetwork4* network) {
+  static const proto::OptionDefSet kStandardOnly{};
+  const proto::OptionDefSet& defs = defaults.globals ? defaults.globals->optionDefs : kStandardOnly;
   // Kea 2.2 numbers subnets without an "id" 1, 2, 3... in order, independently of the ids
   // given explicitly; a collision is an error. Doing the same keeps lease files compatible.
   // Kea refuses subnets of one shared network naming different interfaces (the network's own
@@ -488,10 +496,10 @@ void parseSubnets(const json& list, const std::string& path, const SubnetDefault
     parseClassKeys(r, s.clientClass, s.clientClasses, s.requireClientClasses);
 
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s.relayAddresses);
-    if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), diag, s, prefixValid);
-    if (const json* opts = r.array("option-data")) s.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), defs, diag, s, prefixValid);
+    if (const json* opts = r.array("option-data")) s.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
     if (const json* res = r.array("reservations")) {
-      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, ipUnique, diag, s.reservations);
+      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, ipUnique, defs, diag, s.reservations);
     }
 
     // Kea writes these keys empty in config-get/config-write output of every subnet; empty
@@ -546,7 +554,9 @@ void parseSharedNetworks(const json& list, const std::string& path, const Subnet
     if (auto v = r.string("interface")) net.interface = *v;
     parseClassKeys(r, net.clientClass, net.clientClasses, net.requireClientClasses);
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, net.relayAddresses);
-    if (const json* opts = r.array("option-data")) net.options = parseOptionDataList(*opts, r.pathOf("option-data"), diag);
+    if (const json* opts = r.array("option-data")) {
+      net.options = parseOptionDataList(*opts, r.pathOf("option-data"), cfg.optionDefs, diag);
+    }
     const std::size_t firstSubnet = cfg.subnets.size();
     if (const json* subnets = r.array("subnet4")) {
       parseSubnets(*subnets, r.pathOf("subnet4"), d, cfg.ipReservationsUnique, registry, diag, cfg.subnets, &net);

@@ -40,6 +40,7 @@ namespace opt = proto::opt;
 using proto::MessageType;
 using proto::Packet4;
 
+constexpr std::uint8_t kVivsoOption = 125;  // RFC 3925 section 4 (V-I vendor-specific information)
 constexpr std::size_t kHintCapacity = 65536;
 
 struct NetworkState;
@@ -756,11 +757,10 @@ struct Engine::Impl {
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
     }
-    if (const auto* mask = configured->subnetMask()) {
-      r.options.push_back(proto::Option{opt::kSubnetMask, mask->payload});
-    } else {
-      r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
-    }
+    // Kea 2.2 adds the subnet's own mask with the lease (OFFER/ACK), before and over any
+    // configured subnet-mask option-data; an INFORM's ACK carries option 1 only as configured
+    // option-data, like any other option (both checked against kea-dhcp4 by difftest).
+    if (withLease) r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
     std::array<proto::Option, 2> computed;
     std::size_t n = 0;
     // Host name (RFC 2132 3.14): sent when the client sent one or asked for it, and (Kea's
@@ -770,8 +770,11 @@ struct Engine::Impl {
       computed[n++] = proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())};
     }
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
-    appendOptions(*configured, q.requested, std::span<proto::Option>(computed.data(), n), r.options);
+    appendOptions(*configured, q.requested, q.pkt.find(kVivsoOption), std::span<proto::Option>(computed.data(), n),
+                  r.options);
     appendRelayEcho(q, r);
+    // Kea's wire order: 53 first, then by code, 82 last (LibDHCP::packOptions4).
+    sortReplyOptions(r.options);
     // Boot fields (RFC 2131 section 2), Kea's setFixedFields: the subnet's, overridden by
     // the first of the client's classes setting each, overridden by the reservation's.
     std::optional<Ipv4> next = q.subnet->nextServer;

@@ -1,16 +1,24 @@
 #include "dhcpd/engine/option_assembly.h"
 
-#include <array>
+#include <algorithm>
 #include <utility>
+
+#include "dhcpd/proto/option_defs.h"
+#include "dhcpd/proto/sub_options.h"
 
 namespace tandem::engine {
 namespace {
 namespace opt = proto::opt;
 
+constexpr std::uint8_t kVivso = 125;  // RFC 3925 section 4
+constexpr std::uint8_t kDocsisOro = 1;  // vendor-4491 option 1: the client's vendor ORO
+
 // Kea's appendBasicOptions: sent when configured even if the client did not ask.
 bool isBasicOption(std::uint8_t code) noexcept {
   return code == opt::kRouters || code == opt::kDomainNameServers || code == opt::kDomainName;
 }
+
+bool isDhcp4(const config::OptionData& o) noexcept { return o.space == proto::kDhcp4Space; }
 
 // Sorts the engine's options by code in place. Insertion sort: the list has a handful of
 // entries at most, and it is stable, so of repeated codes the last one stays last.
@@ -19,6 +27,50 @@ void sortByCode(std::span<proto::Option> list) {
     for (std::size_t j = i; j > 0 && list[j - 1].code > list[j].code; --j) std::swap(list[j - 1], list[j]);
   }
 }
+
+// Kea's appendRequestedVendorOptions (see appendOptions in the header).
+void appendVendorOptions(const OptionSet& configured, const proto::Option* clientVivso,
+                         std::vector<proto::Option>& out) {
+  std::optional<proto::VendorBlock> request;
+  if (clientVivso) request = proto::parseVendorBlock(clientVivso->data);
+  auto reply = std::find_if(out.begin(), out.end(), [](const proto::Option& o) { return o.code == kVivso; });
+  std::optional<proto::VendorBlock> block;
+  if (reply != out.end()) block = proto::parseVendorBlock(reply->data);
+  if (!request && !block) return;
+  const std::uint32_t enterprise = block ? block->enterprise : request->enterprise;
+
+  std::vector<std::uint8_t> wanted;
+  if (enterprise == proto::kCableLabsEnterprise && request && request->enterprise == proto::kCableLabsEnterprise) {
+    for (const auto& sub : request->subs) {
+      if (sub.code == kDocsisOro) {
+        wanted.insert(wanted.end(), sub.data.begin(), sub.data.end());
+        break;
+      }
+    }
+  }
+  for (const auto& e : configured.vendorEntries()) {
+    if (e.enterprise == enterprise && e.persistent) wanted.push_back(e.code);
+  }
+  if (wanted.empty()) return;
+  if (!block) block = proto::VendorBlock{enterprise, {}};
+  bool added = false;
+  for (std::uint8_t code : wanted) {
+    const bool present =
+        std::any_of(block->subs.begin(), block->subs.end(), [&](const proto::Option& s) { return s.code == code; });
+    if (present) continue;
+    if (const auto* e = configured.findVendor(enterprise, code)) {
+      block->subs.push_back(proto::Option{code, *e->payload});
+      added = true;
+    }
+  }
+  if (!added) return;
+  if (reply != out.end()) {
+    reply->data = proto::packVendorBlock(*block);
+  } else {
+    out.push_back(proto::Option{kVivso, proto::packVendorBlock(*block)});
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -39,7 +91,7 @@ const config::OptionData* findConfiguredOption(const OptionSources& src, std::ui
   const config::OptionData* found = nullptr;
   forEachSource(src, [&](const std::vector<config::OptionData>& list) {
     for (const auto& o : list) {
-      if (!found && o.code == code) found = &o;
+      if (!found && o.code == code && isDhcp4(o)) found = &o;
     }
   });
   return found;
@@ -61,21 +113,45 @@ OptionSet::OptionSet(const OptionSources& src) { assign(src); }
 
 void OptionSet::assign(const OptionSources& src) {
   entries_.clear();
+  vendor_.clear();  // assign() reuses the set: no vendor entry of the previous sources may stay
   std::array<const config::OptionData*, 256> chosen{};
+  std::bitset<256> persistent;
   forEachSource(src, [&](const std::vector<config::OptionData>& list) {
     for (const auto& o : list) {
-      if (!chosen[o.code]) chosen[o.code] = &o;
+      if (isDhcp4(o)) {
+        if (!chosen[o.code]) chosen[o.code] = &o;
+        if (o.alwaysSend) persistent.set(o.code);
+      } else if (auto enterprise = proto::vendorSpaceId(o.space)) {
+        auto it = std::find_if(vendor_.begin(), vendor_.end(), [&](const VendorEntry& e) {
+          return e.enterprise == *enterprise && e.code == o.code;
+        });
+        if (it == vendor_.end()) {
+          vendor_.push_back(VendorEntry{*enterprise, o.code, o.alwaysSend, &o.payload});
+        } else {
+          it->persistent = it->persistent || o.alwaysSend;
+        }
+      }
     }
+  });
+  std::sort(vendor_.begin(), vendor_.end(), [](const VendorEntry& a, const VendorEntry& b) {
+    return a.enterprise != b.enterprise ? a.enterprise < b.enterprise : a.code < b.code;
   });
   subnetMask_ = chosen[opt::kSubnetMask];
   for (unsigned code = 1; code < 255; ++code) {
     const config::OptionData* o = chosen[code];
     if (!o || o->neverSend || isEngineManagedOption(std::uint8_t(code))) continue;
-    entries_.push_back(Entry{std::uint8_t(code), o->alwaysSend || isBasicOption(std::uint8_t(code)), &o->payload});
+    entries_.push_back(Entry{std::uint8_t(code), persistent.test(code) || isBasicOption(std::uint8_t(code)), &o->payload});
   }
 }
 
-void appendOptions(const OptionSet& configured, const std::bitset<256>& requested,
+const OptionSet::VendorEntry* OptionSet::findVendor(std::uint32_t enterprise, std::uint8_t code) const noexcept {
+  for (const auto& e : vendor_) {
+    if (e.enterprise == enterprise && e.code == code) return &e;
+  }
+  return nullptr;
+}
+
+void appendOptions(const OptionSet& configured, const std::bitset<256>& requested, const proto::Option* clientVivso,
                    std::span<proto::Option> computed, std::vector<proto::Option>& out) {
   std::bitset<256> present;
   for (const auto& o : out) present.set(o.code);
@@ -97,11 +173,27 @@ void appendOptions(const OptionSet& configured, const std::bitset<256>& requeste
     if (present.test(e.code)) continue;
     if (e.unconditional || requested.test(e.code)) out.push_back(proto::Option{e.code, *e.payload});
   }
+  if (clientVivso || !configured.vendorEntries().empty()) appendVendorOptions(configured, clientVivso, out);
+}
+
+void appendOptions(const OptionSet& configured, const std::bitset<256>& requested,
+                   std::span<proto::Option> computed, std::vector<proto::Option>& out) {
+  appendOptions(configured, requested, nullptr, computed, out);
 }
 
 void appendOptions(const OptionSources& src, const std::bitset<256>& requested,
                    std::vector<proto::Option> computed, std::vector<proto::Option>& out) {
-  appendOptions(OptionSet(src), requested, computed, out);
+  appendOptions(OptionSet(src), requested, nullptr, computed, out);
+}
+
+void sortReplyOptions(std::vector<proto::Option>& options) {
+  auto rank = [](std::uint8_t code) {
+    if (code == opt::kMessageType) return -1;
+    if (code == opt::kRelayAgentInfo) return 256;
+    return int(code);
+  };
+  std::stable_sort(options.begin(), options.end(),
+                   [&](const proto::Option& a, const proto::Option& b) { return rank(a.code) < rank(b.code); });
 }
 
 }  // namespace tandem::engine

@@ -76,8 +76,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("lease-database": {"type": "csv"})",
                   "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile)"},
         ErrorCase{R"("lease-database": {"name": "x.csv"})", "Dhcp4/lease-database: missing \"type\" (memfile)"},
-        ErrorCase{R"("option-def": [{"name": "foo", "code": 222, "type": "uint8"}])",
-                  "Dhcp4/option-def: custom option definitions are not supported yet"},
         ErrorCase{R"("hosts-database": {"type": "mysql"})",
                   "Dhcp4/hosts-database: host reservation databases are not supported yet (issue 13: SQL backends); "
                   "use \"reservations\""},
@@ -138,13 +136,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/hooks/kea-hook-runscript.so': not a "
                   "library tandemd has built in, and tandemd cannot load Kea hook libraries; a hook can change "
                   "answers, so it is refused (remove the entry if the library is not needed)"},
-        ErrorCase{R"("client-classes": [{"name": "a", "option-def": []}])",
-                  "Dhcp4/client-classes/0/option-def: custom option definitions are not supported yet"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "4o6-subnet": "2001:db8::/64"}])",
-                  "Dhcp4/subnet4/0/4o6-subnet: DHCPv4-over-DHCPv6 (RFC 7341) is not supported"},
-        ErrorCase{R"("option-data": [{"name": "tftp-servers", "space": "vendor-4491", "data": "198.18.0.1"}])",
-                  "Dhcp4/option-data/0/space: option space 'vendor-4491' is not supported yet (only the standard "
-                  "\"dhcp4\" space)"}));
+                  "Dhcp4/subnet4/0/4o6-subnet: DHCPv4-over-DHCPv6 (RFC 7341) is not supported"}));
 
 // Shared networks, as kea-dhcp4 -t 2.2 judges them (its messages, with our JSON paths).
 INSTANTIATE_TEST_SUITE_P(
@@ -329,22 +322,75 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "next-server": "x"}])",
                   "Dhcp4/reservations/0/next-server: 'x' is not a valid IPv4 address"}));
 
+// Kea 2.2's messages (kea-dhcp4 2.2.0 -t), after our JSON path.
 INSTANTIATE_TEST_SUITE_P(
     OptionData, ConfigError,
     ::testing::Values(
         ErrorCase{R"("option-data": [{"name": "no-such-option", "data": "1"}])",
-                  "Dhcp4/option-data/0/name: unknown option name 'no-such-option' in space dhcp4 (custom option-def "
-                  "is not supported yet)"},
+                  "Dhcp4/option-data/0/name: definition for the option 'dhcp4.no-such-option' having code '0' does "
+                  "not exist"},
         ErrorCase{R"("option-data": [{"name": "domain-name", "code": 6, "data": "a.b"}])",
-                  "Dhcp4/option-data/0/name: option name 'domain-name' does not match code 6 (its code is 15)"},
+                  "Dhcp4/option-data/0/name: specified option name 'domain-name' does not match the option "
+                  "definition: 'dhcp4.domain-name-servers'"},
         ErrorCase{R"("option-data": [{"data": "1"}])",
                   "Dhcp4/option-data/0: option data must specify either \"name\" or \"code\""},
         ErrorCase{R"("option-data": [{"code": 224, "data": "0102"}])",
-                  "Dhcp4/option-data/0/csv-format: option code 224 has no definition, so its data must be hex "
-                  "(\"csv-format\": false)"},
+                  "Dhcp4/option-data/0: definition for the option 'dhcp4.' having code '224' does not exist"},
         ErrorCase{R"("option-data": [{"code": 0, "data": "00"}])",
-                  "Dhcp4/option-data/0/code: option code 0 is reserved (pad/end) and cannot be configured"},
-        ErrorCase{R"("option-data": [{"code": 256, "data": "00"}])", "Dhcp4/option-data/0/code: 256 is out of range (0..255)"}));
+                  "Dhcp4/option-data/0: invalid option code '0': reserved for PAD"},
+        ErrorCase{R"("option-data": [{"code": 255, "csv-format": false, "data": "00"}])",
+                  "Dhcp4/option-data/0: invalid option code '255': reserved for END"},
+        ErrorCase{R"("option-data": [{"code": 256, "data": "00"}])",
+                  "Dhcp4/option-data/0/code: invalid option code '256', it must not be greater than '255'"},
+        ErrorCase{R"("option-data": [{"name": "default-ip-ttl", "data": "256"}])",
+                  "Dhcp4/option-data/0/data: option data does not match option definition (space: dhcp4, code: 23): "
+                  "unable to convert '256' to numeric type. This value is expected to be in the range of 0..255"},
+        ErrorCase{R"("option-data": [{"name": "default-ip-ttl"}])",
+                  "Dhcp4/option-data/0: option data does not match option definition (space: dhcp4, code: 23): "
+                  "no option value specified"},
+        ErrorCase{R"("option-data": [{"code": 222, "csv-format": false, "data": "01:02 03"}])",
+                  "Dhcp4/option-data/0/data: option data is not a valid string of hexadecimal digits: 01:02 03"},
+        ErrorCase{R"("option-data": [{"name": "x", "space": "bad space", "data": "1"}])",
+                  "Dhcp4/option-data/0/space: invalid option space name 'bad space'"},
+        ErrorCase{R"("option-data": [{"code": 9, "space": "vendor-4491", "data": "1"}])",
+                  "Dhcp4/option-data/0: definition for the option 'vendor-4491.' having code '9' does not exist"},
+        ErrorCase{R"("option-data": [{"name": "vivso-suboptions", "csv-format": false, "data": "0000118b0301"}])",
+                  "Dhcp4/option-data/0/data: option data does not match option definition (space: dhcp4, code: "
+                  "125): Attempt to parse truncated vendor option"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    OptionDef, ConfigError,
+    ::testing::Values(
+        ErrorCase{R"("option-def": [{"name": "x", "code": 0, "type": "uint8"}])",
+                  "Dhcp4/option-def/0/code: invalid option code '0': reserved for PAD"},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 256, "type": "uint8"}])",
+                  "Dhcp4/option-def/0/code: invalid option code '256', it must not be greater than '255'"},
+        ErrorCase{R"("option-def": [{"name": "my-routers", "code": 3, "type": "ipv4-address"}])",
+                  "Dhcp4/option-def/0: unable to override definition of option '3' in standard option space 'dhcp4'"},
+        ErrorCase{R"("option-def": [{"name": "routers", "code": 222, "type": "ipv4-address"}])",
+                  "Dhcp4/option-def/0: unable to override definition of option 'routers' in standard option space "
+                  "'dhcp4'"},
+        ErrorCase{R"("option-def": [{"name": "x", "type": "uint8"}])", "Dhcp4/option-def/0: missing parameter 'code'"},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "uint64"}])",
+                  "Dhcp4/option-def/0/type: option type 18 not supported. ('uint64' is not one of Kea's option data "
+                  "types)"},
+        ErrorCase{R"("option-def": [{"name": "x y", "code": 222, "type": "uint8"}])",
+                  "Dhcp4/option-def/0: invalid option name 'x y'"},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "uint8"}, {"name": "y", "code": 222, "type": "uint8"}])",
+                  "Dhcp4/option-def/1: option definition with code '222' already exists in option space 'dhcp4'"},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "record", "record-types": "uint8, foo"}])",
+                  "Dhcp4/option-def/0/record-types: invalid record type values specified for the option definition: "
+                  "attempted to add invalid data type 'unknown' to the record."},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "record", "record-types": "string, uint8"}])",
+                  "Dhcp4/option-def/0: string data field can't be laid before data fields of other types."},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "string", "array": true}])",
+                  "Dhcp4/option-def/0: array of strings is not a valid option definition."},
+        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "uint8", "array": true, "encapsulate": "sp"}])",
+                  "Dhcp4/option-def/0: option 'dhcp4.x', comprising an array of data fields may not encapsulate any "
+                  "option space"},
+        ErrorCase{R"("client-classes": [{"name": "c", "option-def": [{"name": "x", "code": 222, "type": "uint8"}]}])",
+                  "Dhcp4/client-classes/0/option-def/0: Not allowed option definition for code '222' in space "
+                  "'dhcp4'"}));
 
 // The option encoder's own wording is its business; the path is ours.
 TEST(ConfigError, OptionDataEncodingErrorsCarryThePathOfData) {

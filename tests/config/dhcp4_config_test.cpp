@@ -424,14 +424,61 @@ TEST(Dhcp4Config, GlobalOptionData) {
   EXPECT_TRUE(cfg.options[4].neverSend);
 }
 
-TEST(Dhcp4Config, DuplicateOptionInOneScopeKeepsTheFirst) {
+// Kea 2.2 keeps both copies and answers with the later one (kea-dhcp4 2.2.0 sent 198.18.0.2).
+TEST(Dhcp4Config, DuplicateOptionInOneScopeKeepsTheLast) {
   auto cfg = parseOk(dhcp4(R"("option-data": [{"name": "routers", "data": "198.18.0.1"},
                                               {"code": 3, "data": "198.18.0.2"}])"));
   ASSERT_EQ(cfg.options.size(), 1u);
-  EXPECT_EQ(cfg.options[0].payload, (std::vector<std::uint8_t>{198, 18, 0, 1}));
-  EXPECT_EQ(cfg.warnings,
-            std::vector<std::string>{"Dhcp4/option-data/1: option 3 is given more than once in this scope; the first "
-                                     "one is used"});
+  EXPECT_EQ(cfg.options[0].payload, (std::vector<std::uint8_t>{198, 18, 0, 2}));
+  EXPECT_EQ(cfg.warnings, std::vector<std::string>{"Dhcp4/option-data/1: option 3 of space dhcp4 is given more than "
+                                                   "once in this scope; the last one is used"});
+}
+
+TEST(Dhcp4Config, OptionDefsAndCustomSpaces) {
+  auto cfg = parseOk(dhcp4(R"(
+    "option-def": [
+      {"name": "container", "code": 222, "type": "empty", "encapsulate": "my-space"},
+      {"name": "sub-a", "code": 1, "space": "my-space", "type": "ipv4-address"},
+      {"name": "sub-b", "code": 2, "space": "my-space", "type": "record", "record-types": "uint8, string"},
+      {"name": "vendor-a", "code": 1, "space": "vendor-encapsulated-options-space", "type": "uint16", "array": true}],
+    "option-data": [
+      {"name": "container"},
+      {"name": "sub-b", "space": "my-space", "data": "7, text"},
+      {"name": "sub-a", "space": "my-space", "data": "198.18.0.10"},
+      {"name": "vendor-encapsulated-options"},
+      {"name": "vendor-a", "space": "vendor-encapsulated-options-space", "data": "1, 2"},
+      {"name": "vivso-suboptions", "data": "4491"},
+      {"name": "tftp-servers", "space": "vendor-4491", "data": "198.18.0.69"}])"));
+  ASSERT_EQ(cfg.optionDefs.custom().size(), 4u);
+  EXPECT_EQ(cfg.optionDefs.custom()[2].recordFields,
+            (std::vector<proto::OptionType>{proto::OptionType::Uint8, proto::OptionType::String}));
+  ASSERT_EQ(cfg.options.size(), 7u);
+  // The carrier holds the scope's sub-options in code order (Kea's CfgOption::encapsulate).
+  EXPECT_EQ(cfg.options[0].code, 222);
+  EXPECT_EQ(cfg.options[0].payload,
+            (std::vector<std::uint8_t>{1, 4, 198, 18, 0, 10, 2, 5, 7, 't', 'e', 'x', 't'}));
+  EXPECT_EQ(cfg.options[1].space, "my-space");
+  EXPECT_EQ(cfg.options[3].code, 43);
+  EXPECT_EQ(cfg.options[3].payload, (std::vector<std::uint8_t>{1, 4, 0, 1, 0, 2}));
+  // 125: one vendor block, enterprise 4491, no sub-options of its own.
+  EXPECT_EQ(cfg.options[5].payload, (std::vector<std::uint8_t>{0, 0, 0x11, 0x8b, 0}));
+  EXPECT_EQ(cfg.options[6].space, "vendor-4491");
+  EXPECT_EQ(cfg.options[6].payload, (std::vector<std::uint8_t>{198, 18, 0, 69}));
+}
+
+TEST(Dhcp4Config, OptionDefsServeEveryScope) {
+  auto cfg = parseOk(dhcp4(R"(
+    "option-def": [{"name": "x", "code": 200, "type": "uint16"}],
+    "reservations-global": true,
+    "reservations": [{"hw-address": "02:00:00:00:00:01", "option-data": [{"name": "x", "data": "1"}]}],
+    "subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "option-data": [{"name": "x", "data": "2"}],
+                 "pools": [{"pool": "198.18.0.10 - 198.18.0.20", "option-data": [{"name": "x", "data": "3"}]}],
+                 "reservations": [{"hw-address": "02:00:00:00:00:02", "option-data": [{"code": 200, "data": "4"}]}]}],
+    "client-classes": [{"name": "c", "option-data": [{"name": "x", "data": "5"}]}])"));
+  EXPECT_EQ(cfg.reservations[0].options[0].payload, (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(cfg.subnets[0].options[0].payload, (std::vector<std::uint8_t>{0, 2}));
+  EXPECT_EQ(cfg.subnets[0].pools[0].options[0].payload, (std::vector<std::uint8_t>{0, 3}));
+  EXPECT_EQ(cfg.subnets[0].reservations[0].options[0].payload, (std::vector<std::uint8_t>{0, 4}));
 }
 
 }  // namespace

@@ -123,6 +123,26 @@ TEST_F(EngineTest, InformGetsOptionsWithoutLease) {
   EXPECT_EQ(store.size(), 0u);
 }
 
+// Kea 2.2 (difftest options-defs/inform-mask-requested, options-precedence/*): the mask comes
+// with a lease; an INFORM gets option 1 only from option-data, and an OFFER the prefix's mask
+// even when option-data configures another one.
+TEST_F(EngineTest, SubnetMaskAsKeaSendsIt) {
+  Packet4 p = packet(MessageType::Inform, mac(1));
+  p.ciaddr = ip("198.18.0.200");
+  p.set(opt::kParameterRequestList, {1, 3});
+  Decision d = send(p);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(findOpt(*d.reply, opt::kSubnetMask), nullptr);
+  cfg.options.push_back(optionData(opt::kSubnetMask, proto::ipBytes(ip("255.255.254.0"))));
+  engine::Engine withMask(cfg, store);
+  d = withMask.handle(p, meta, clock.now());
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(ipOpt(*d.reply, opt::kSubnetMask), ip("255.255.254.0"));
+  d = withMask.handle(discover(mac(2)), meta, clock.now());
+  ASSERT_EQ(typeOf(d), MessageType::Offer) << d.note;
+  EXPECT_EQ(ipOpt(*d.reply, opt::kSubnetMask), ip("255.255.255.0"));
+}
+
 TEST_F(EngineTest, InformFromUnknownNetworkIsDropped) {
   Packet4 p = packet(MessageType::Inform, mac(1));
   p.ciaddr = ip("10.9.9.9");
