@@ -576,7 +576,6 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
   r.reject("hosts-databases",
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
-  }
 
   if (const json* o = r.object("interfaces-config")) parseInterfaces(*o, r.pathOf("interfaces-config"), diag, cfg);
   if (const json* o = r.object("lease-database")) {
