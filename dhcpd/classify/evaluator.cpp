@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -29,12 +30,137 @@ std::uint32_t keaPacketLength(const proto::Packet4& p) noexcept {
   return n;
 }
 
+// Kea's TokenSubstring on a string of n bytes with the literal start and length: the range
+// it keeps. An empty string stays empty whatever the literals; otherwise a literal that is
+// not an int is an evaluation error (false).
+bool substringRange(std::uint32_t size, const Instr& i, std::uint32_t& from, std::uint32_t& take) noexcept {
+  from = take = 0;
+  if (size == 0) return true;
+  if (i.bad) return false;  // boost::lexical_cast<int> fails: EvalTypeError
+  const int n = int(size);
+  int start = i.start;
+  int length = i.lengthAll ? n : i.length;
+  if (start < -n || start >= n) return true;  // ""
+  if (start < 0) start += n;
+  if (length < 0) {
+    length = -length;
+    if (length <= start) {
+      start -= length;
+    } else {
+      length = start;
+      start = 0;
+    }
+  }
+  // std::string::substr(start, length): length is clamped to what remains.
+  from = std::uint32_t(start);
+  take = std::uint32_t(std::min(length, n - start));
+  return true;
+}
+
+std::string_view chars(const std::uint8_t* p, std::size_t n) noexcept {
+  return {reinterpret_cast<const char*>(p), n};
+}
+
+// A fused comparison's operand: the payload of an option as .hex shows it ("" when absent).
+std::string_view payload(const proto::Option* o, bool trim) noexcept {
+  if (!o) return {};
+  std::size_t n = o->data.size();
+  if (trim) {
+    while (n > 0 && o->data[n - 1] == 0) --n;
+  }
+  return chars(o->data.data(), n);
+}
+
+// relay4[sub]'s payload, "" when there is no option 82 or no such sub-option.
+std::string_view relayPayload(const proto::Packet4& p, std::uint8_t sub, bool trim) noexcept {
+  const proto::Option* o = p.find(opt::kRelayAgentInfo);
+  Bytes found;
+  if (!o || !findSubOption(bytesOf(o->data), sub, found)) return {};
+  std::size_t n = found.size();
+  if (trim) {
+    while (n > 0 && found[n - 1] == 0) --n;
+  }
+  return chars(found.data(), n);
+}
+
+// substring(v, start, length) == c; false on an evaluation error.
+bool substringEquals(std::string_view v, const Instr& i, std::string_view c, bool& equal) noexcept {
+  std::uint32_t from = 0, take = 0;
+  if (!substringRange(std::uint32_t(v.size()), i, from, take)) return false;
+  equal = v.substr(from, take) == c;
+  return true;
+}
+
 }  // namespace
+
+
+std::string_view Evaluator::view(const Val& v) const noexcept {
+  switch (v.where) {
+    case Where::External: return chars(v.ptr, v.len);
+    case Where::Arena: return std::string_view(arena_.data() + v.off, v.len);
+    case Where::True: return kTrue;
+    case Where::False: return kFalse;
+  }
+  return {};
+}
 
 Evaluator::Val Evaluator::copy(std::string_view s) {
   Val v = alloc(s.size());
-  if (!s.empty()) std::memcpy(arena_.data() + v.off, s.data(), s.size());
+  if (!s.empty()) std::memcpy(at(v.off), s.data(), s.size());
   return v;
+}
+
+void Evaluator::grow(std::size_t need) { arena_.resize(std::max<std::size_t>({need, arena_.size() * 2, 256})); }
+
+Evaluator::Val Evaluator::u32(std::uint32_t x) {
+  Val v = alloc(4);
+  std::uint8_t* d = at(v.off);
+  d[0] = std::uint8_t(x >> 24);
+  d[1] = std::uint8_t(x >> 16);
+  d[2] = std::uint8_t(x >> 8);
+  d[3] = std::uint8_t(x);
+  return v;
+}
+
+bool Evaluator::truth(const Val& v, bool& out) const noexcept {
+  if (v.where == Where::True || v.where == Where::False) {
+    out = v.where == Where::True;
+    return true;
+  }
+  const std::string_view s = view(v);
+  if (s == kTrue) {
+    out = true;
+    return true;
+  }
+  if (s == kFalse) {
+    out = false;
+    return true;
+  }
+  return false;
+}
+
+// An option (or sub-option) found: its value in the instruction's representation.
+Evaluator::Val Evaluator::optionValue(const Instr& i, int space, std::uint8_t code, const std::uint8_t* data,
+                                      std::size_t n) {
+  switch (i.repr) {
+    case Repr::Exists: return boolean(true);
+    case Repr::Hex: {
+      const Bytes h = optionHex(space, code, Bytes(data, n));
+      return external(h.data(), h.size());
+    }
+    case Repr::Text: {
+      // Formatted straight into the arena: cut it to its fill (keeping the capacity), append.
+      Val v;
+      v.where = Where::Arena;
+      v.off = std::uint32_t(used_);
+      arena_.resize(used_);
+      optionText(space, code, Bytes(data, n), arena_);
+      used_ = arena_.size();
+      v.len = std::uint32_t(used_ - v.off);
+      return v;
+    }
+  }
+  return {};
 }
 
 EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
@@ -42,57 +168,114 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
   // an index: no capacity checks per push.
   if (stack_.size() < e.maxStack + 1) stack_.resize(e.maxStack + 1);
   top_ = 0;
-  arena_.clear();
+  used_ = 0;
   last_ = {};
+  const proto::Packet4& p = *in.pkt;
+  Val* const st = stack_.data();
+  const std::string_view constants = e.constants;
+  // The common instructions are run here; the rest (text conversions, vendor options, packet
+  // fields) by slow().
   for (const Instr& i : e.code) {
-    if (!step(i, e, in)) return EvalResult::Error;
+    switch (i.op) {
+      case Op::Const:
+        st[top_++] = external(constants.substr(i.a, i.b));
+        break;
+      case Op::Member:
+        st[top_++] = boolean(in.classes && in.classes->has(ClassId(i.a)));
+        break;
+      case Op::Option: {
+        const proto::Option* o = p.find(i.code);
+        if (!o) {
+          // TokenOption::pushFailure: "" or "false" for .exists.
+          st[top_++] = i.repr == Repr::Exists ? boolean(false) : Val{};
+        } else {
+          const Val v = optionValue(i, 0, i.code, o->data.data(), o->data.size());
+          st[top_++] = v;
+        }
+        break;
+      }
+      case Op::Relay4: {
+        const proto::Option* o = p.find(opt::kRelayAgentInfo);
+        Bytes sub;
+        if (o && findSubOption(bytesOf(o->data), i.sub, sub)) {
+          const Val v = optionValue(i, 82, i.sub, sub.data(), sub.size());
+          st[top_++] = v;
+        } else {
+          st[top_++] = i.repr == Repr::Exists ? boolean(false) : Val{};
+        }
+        break;
+      }
+      case Op::Equal: {
+        const Val b = st[--top_], a = st[top_ - 1];
+        const bool aBool = a.where == Where::True || a.where == Where::False;
+        const bool bBool = b.where == Where::True || b.where == Where::False;
+        st[top_ - 1] = boolean(aBool && bBool ? a.where == b.where : view(a) == view(b));
+        break;
+      }
+      case Op::EqualConst:
+        st[top_ - 1] = boolean(view(st[top_ - 1]) == constants.substr(i.a, i.b));
+        break;
+      case Op::OptionEq:
+        st[top_++] = boolean(payload(p.find(i.code), i.trim) == constants.substr(i.a, i.b));
+        break;
+      case Op::Relay4Eq:
+        st[top_++] = boolean(relayPayload(p, i.sub, i.trim) == constants.substr(i.a, i.b));
+        break;
+      case Op::OptionSubstrEq: case Op::Relay4SubstrEq: {
+        const std::string_view v =
+            i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim) : relayPayload(p, i.sub, i.trim);
+        bool equal = false;
+        if (!substringEquals(v, i, constants.substr(i.a, i.b), equal)) return EvalResult::Error;
+        st[top_++] = boolean(equal);
+        break;
+      }
+      case Op::Not: {
+        bool v = false;
+        if (!truth(st[top_ - 1], v)) return EvalResult::Error;
+        st[top_ - 1] = boolean(!v);
+        break;
+      }
+      case Op::And: case Op::Or: {
+        bool a = false, b = false;
+        if (!truth(st[top_ - 1], b) || !truth(st[top_ - 2], a)) return EvalResult::Error;
+        --top_;
+        st[top_ - 1] = boolean(i.op == Op::And ? (a && b) : (a || b));
+        break;
+      }
+      case Op::Substring: {
+        const Val s = sliceable(st[top_ - 1]);
+        std::uint32_t from = 0, take = 0;
+        if (!substringRange(s.len, i, from, take)) return EvalResult::Error;
+        Val r = s;
+        if (r.where == Where::Arena) {
+          r.off += from;
+        } else {
+          r.ptr += from;
+        }
+        r.len = take;
+        st[top_ - 1] = r;
+        break;
+      }
+      default:
+        if (!slow(i, in)) return EvalResult::Error;
+        break;
+    }
   }
   if (top_ != 1) return EvalResult::Error;
-  last_ = view(stack_[0]);
+  const Val& result = st[0];
+  last_ = view(result);
   // evaluateBool: the result must be exactly "true" or "false".
-  if (last_ == kTrue) return EvalResult::True;
-  if (last_ == kFalse) return EvalResult::False;
-  return EvalResult::Error;
+  bool b = false;
+  if (!truth(result, b)) return EvalResult::Error;
+  return b ? EvalResult::True : EvalResult::False;
 }
 
-bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in) {
+bool Evaluator::slow(const Instr& i, const PacketInput& in) {
   const proto::Packet4& p = *in.pkt;
   auto push = [&](Val v) { stack_[top_++] = v; };
-  auto pushBool = [&](bool b) { stack_[top_++] = external(b ? kTrue : kFalse); };
-  auto pop = [&]() {
-    Val v = stack_[--top_];
-    return v;
-  };
-  auto pushU32 = [&](std::uint32_t x) {
-    Val v = alloc(4);
-    std::uint8_t* d = arena_.data() + v.off;
-    d[0] = std::uint8_t(x >> 24);
-    d[1] = std::uint8_t(x >> 16);
-    d[2] = std::uint8_t(x >> 8);
-    d[3] = std::uint8_t(x);
-    push(v);
-  };
-  auto pushAddr = [&](Ipv4 a) { pushU32(a.value); };
-  auto pushText = [&](std::string_view s) { push(copy(s)); };
-  // An option (or sub-option) found: push it in the wanted representation.
-  auto pushOption = [&](int space, std::uint8_t code, Bytes data) {
-    switch (i.repr) {
-      case Repr::Exists: pushBool(true); return;
-      case Repr::Hex: {
-        const Bytes h = optionHex(space, code, data);
-        push(external(h.data(), h.size()));
-        return;
-      }
-      case Repr::Text: {
-        text_.clear();
-        optionText(space, code, data, text_);
-        pushText(text_);
-        return;
-      }
-    }
-  };
-  // TokenOption::pushFailure: "" or "false" for .exists.
-  auto pushMissing = [&]() { push(external(i.repr == Repr::Exists ? kFalse : std::string_view())); };
+  auto pop = [&]() { return stack_[--top_]; };
+  auto pushAddr = [&](Ipv4 a) { push(u32(a.value)); };
+  auto pushMissing = [&]() { push(i.repr == Repr::Exists ? boolean(false) : Val{}); };
   // The *totext conversions leave an empty operand in place and refuse a wrong size.
   auto toText = [&](std::size_t size, auto&& format) {
     const std::string_view v = view(stack_[top_ - 1]);
@@ -101,7 +284,7 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
     char buf[48];
     const std::size_t n = format(reinterpret_cast<const std::uint8_t*>(v.data()), buf);
     --top_;
-    pushText(std::string_view(buf, n));
+    push(copy(std::string_view(buf, n)));
     return true;
   };
   auto decimal = [](std::int64_t x, char* buf) {
@@ -109,18 +292,6 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
   };
 
   switch (i.op) {
-    case Op::Const:
-      push(external(std::string_view(e.constants).substr(i.a, i.b)));
-      return true;
-    case Op::Option: {
-      const proto::Option* o = p.find(i.code);
-      if (!o) {
-        pushMissing();
-      } else {
-        pushOption(0, i.code, bytesOf(o->data));
-      }
-      return true;
-    }
     case Op::SubOption: {
       const proto::Option* o = p.find(i.code);
       Bytes sub;
@@ -133,39 +304,29 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
         found = vendorOption(bytesOf(o->data), ent, area) && findSubOption(area, i.sub, sub);
       }
       if (found) {
-        pushOption(i.code == opt::kRelayAgentInfo ? 82 : -1, i.sub, sub);
+        push(optionValue(i, i.code == opt::kRelayAgentInfo ? 82 : -1, i.sub, sub.data(), sub.size()));
       } else {
         pushMissing();
       }
       return true;
     }
-    case Op::Relay4: {
-      const proto::Option* o = p.find(opt::kRelayAgentInfo);
-      Bytes sub;
-      if (o && findSubOption(bytesOf(o->data), i.sub, sub)) {
-        pushOption(82, i.sub, sub);
-      } else {
-        pushMissing();
-      }
-      return true;
-    }
-    case Op::PktIface: pushText(in.iface); return true;
+    case Op::PktIface: push(copy(in.iface)); return true;
     case Op::PktSrc: pushAddr(in.src); return true;
     case Op::PktDst: pushAddr(in.dst); return true;
-    case Op::PktLen: pushU32(keaPacketLength(p)); return true;
+    case Op::PktLen: push(u32(keaPacketLength(p))); return true;
     case Op::Pkt4Mac: push(external(p.chaddr.data(), std::min<std::size_t>(p.hlen, p.chaddr.size()))); return true;
-    case Op::Pkt4Hlen: pushU32(p.hlen); return true;
-    case Op::Pkt4Htype: pushU32(p.htype); return true;
+    case Op::Pkt4Hlen: push(u32(p.hlen)); return true;
+    case Op::Pkt4Htype: push(u32(p.htype)); return true;
     case Op::Pkt4Ciaddr: pushAddr(p.ciaddr); return true;
     case Op::Pkt4Giaddr: pushAddr(p.giaddr); return true;
     case Op::Pkt4Yiaddr: pushAddr(p.yiaddr); return true;
     case Op::Pkt4Siaddr: pushAddr(p.siaddr); return true;
     case Op::Pkt4Msgtype: {
       auto t = p.messageType();
-      pushU32(t ? std::uint32_t(*t) : 0);
+      push(u32(t ? std::uint32_t(*t) : 0));
       return true;
     }
-    case Op::Pkt4Transid: pushU32(p.xid); return true;
+    case Op::Pkt4Transid: push(u32(p.xid)); return true;
     case Op::VendorExists: case Op::VendorEnterprise: case Op::VendorSubOption: {
       const proto::Option* o = p.find(kVivso);
       std::uint32_t ent = 0;
@@ -175,13 +336,13 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
         return true;
       }
       if (i.op == Op::VendorExists) {
-        pushBool(true);
+        push(boolean(true));
       } else if (i.op == Op::VendorEnterprise) {
-        pushU32(ent);
+        push(u32(ent));
       } else {
         Bytes sub;
         if (findSubOption(area, i.sub, sub)) {
-          pushOption(-1, i.sub, sub);
+          push(optionValue(i, -1, i.sub, sub.data(), sub.size()));
         } else {
           pushMissing();
         }
@@ -196,65 +357,24 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
         return true;
       }
       if (i.op == Op::VendorClassExists) {
-        pushBool(true);
+        push(boolean(true));
       } else if (i.op == Op::VendorClassEnterprise) {
-        pushU32(ent);
+        push(u32(ent));
       } else {
         Bytes t;
         if (vendorClassTuple(bytesOf(o->data), i.b, t)) {
           push(external(t.data(), t.size()));
         } else {
-          push(external(std::string_view()));
+          push(Val{});
         }
       }
-      return true;
-    }
-    case Op::Equal: {
-      const std::string_view b = view(pop()), a = view(pop());
-      pushBool(a == b);
-      return true;
-    }
-    case Op::Substring: {
-      Val s = pop();
-      if (s.len == 0) {
-        push(s);
-        return true;
-      }
-      if (i.bad) return false;  // boost::lexical_cast<int> fails: EvalTypeError
-      const int n = int(s.len);
-      int start = i.start;
-      int length = i.lengthAll ? n : i.length;
-      if (start < -n || start >= n) {
-        push(external(std::string_view()));
-        return true;
-      }
-      if (start < 0) start += n;
-      if (length < 0) {
-        length = -length;
-        if (length <= start) {
-          start -= length;
-        } else {
-          length = start;
-          start = 0;
-        }
-      }
-      // std::string::substr(start, length): length is clamped to what remains.
-      const std::uint32_t take = std::uint32_t(std::min(length, n - start));
-      Val r = s;
-      if (r.inArena) {
-        r.off += std::uint32_t(start);
-      } else {
-        r.ptr += start;
-      }
-      r.len = take;
-      push(r);
       return true;
     }
     case Op::Split: {
-      Val delims = pop();
-      Val s = pop();
+      const Val delims = pop();
+      const Val s = sliceable(pop());
       if (s.len == 0) {
-        push(external(std::string_view()));
+        push(Val{});
         return true;
       }
       if (i.bad) return false;
@@ -266,11 +386,12 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       const std::string_view str = view(s), d = view(delims);
       int field = 1;
       std::size_t begin = 0;
+      const bool one = d.size() == 1;
       for (std::size_t k = 0; k <= str.size(); ++k) {
-        if (k == str.size() || d.find(str[k]) != std::string_view::npos) {
+        if (k == str.size() || (one ? str[k] == d[0] : d.find(str[k]) != std::string_view::npos)) {
           if (field == i.start) {
             Val r = s;
-            if (r.inArena) {
+            if (r.where == Where::Arena) {
               r.off += std::uint32_t(begin);
             } else {
               r.ptr += begin;
@@ -283,7 +404,7 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
           begin = k + 1;
         }
       }
-      push(external(std::string_view()));
+      push(Val{});
       return true;
     }
     case Op::Concat: {
@@ -291,16 +412,16 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       Val r = alloc(a.len + b.len);
       // alloc may move the arena: read the operands after it.
       const std::string_view av = view(a), bv = view(b);
-      if (!av.empty()) std::memcpy(arena_.data() + r.off, av.data(), av.size());
-      if (!bv.empty()) std::memcpy(arena_.data() + r.off + av.size(), bv.data(), bv.size());
+      if (!av.empty()) std::memcpy(at(r.off), av.data(), av.size());
+      if (!bv.empty()) std::memcpy(at(r.off) + av.size(), bv.data(), bv.size());
       push(r);
       return true;
     }
     case Op::IfElse: {
       const Val no = pop(), yes = pop();
-      const std::string_view cond = view(pop());
-      if (cond != kTrue && cond != kFalse) return false;
-      push(cond == kTrue ? yes : no);
+      bool cond = false;
+      if (!truth(pop(), cond)) return false;
+      push(cond ? yes : no);
       return true;
     }
     case Op::ToHexString: {
@@ -308,10 +429,12 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       const std::size_t n = bin.len, sl = sep.len;
       Val r = alloc(n == 0 ? 0 : n * 2 + (n - 1) * sl);
       const std::string_view b = view(bin), s = view(sep);
-      std::uint8_t* out = arena_.data() + r.off;
+      std::uint8_t* out = at(r.off);
       static constexpr char kDigits[] = "0123456789abcdef";
       for (std::size_t k = 0; k < n; ++k) {
-        if (k) {
+        if (k && sl == 1) {
+          *out++ = std::uint8_t(s[0]);
+        } else if (k) {
           std::memcpy(out, s.data(), sl);
           out += sl;
         }
@@ -334,7 +457,7 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
         return false;
       }
       --top_;
-      pushText(buf);
+      push(copy(buf));
       return true;
     }
     case Op::Int8ToText:
@@ -353,23 +476,9 @@ bool Evaluator::step(const Instr& i, const Expression& e, const PacketInput& in)
       return toText(4, [&](const std::uint8_t* d, char* b) {
         return decimal(be32(std::string_view(reinterpret_cast<const char*>(d), 4)), b);
       });
-    case Op::Not: {
-      const std::string_view v = view(pop());
-      if (v != kTrue && v != kFalse) return false;
-      pushBool(v == kFalse);
-      return true;
-    }
-    case Op::And: case Op::Or: {
-      const std::string_view b = view(pop()), a = view(pop());
-      if ((a != kTrue && a != kFalse) || (b != kTrue && b != kFalse)) return false;
-      pushBool(i.op == Op::And ? (a == kTrue && b == kTrue) : (a == kTrue || b == kTrue));
-      return true;
-    }
-    case Op::Member:
-      pushBool(in.classes && in.classes->has(ClassId(i.a)));
-      return true;
+    default:
+      return false;  // the common instructions are run by evaluate()
   }
-  return false;
 }
 
 }  // namespace tandem::classify

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "dhcpd/classify/lexer.h"
+#include "dhcpd/classify/option_view.h"
 #include "dhcpd/proto/option_defs.h"
 
 namespace tandem::classify {
@@ -33,7 +34,8 @@ class Parser {
     } catch (const ParseFailure& f) {
       return makeError(f.message);
     }
-    computeMaxStack();
+    computeMaxStack();  // of the unfused program: fusing only lowers the depth
+    if (ctx_.fuse) fuseProgram(expr_);
     return std::move(expr_);
   }
 
@@ -551,7 +553,79 @@ class Parser {
   Expression expr_;
 };
 
+// Instructions that push one value and pop none.
+bool isLeaf(Op op) noexcept {
+  switch (op) {
+    case Op::Const: case Op::Option: case Op::SubOption: case Op::Relay4: case Op::PktIface: case Op::PktSrc:
+    case Op::PktDst: case Op::PktLen: case Op::Pkt4Mac: case Op::Pkt4Hlen: case Op::Pkt4Htype: case Op::Pkt4Ciaddr:
+    case Op::Pkt4Giaddr: case Op::Pkt4Yiaddr: case Op::Pkt4Siaddr: case Op::Pkt4Msgtype: case Op::Pkt4Transid:
+    case Op::VendorExists: case Op::VendorEnterprise: case Op::VendorSubOption: case Op::VendorClassExists:
+    case Op::VendorClassEnterprise: case Op::VendorClassData: case Op::Member:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// An option accessor whose value is the option's payload as .hex shows it: .hex, or .text
+// of an option Kea shows as a string (the same bytes). The space of relay4 sub-options is 82.
+bool payloadAccessor(const Instr& i) noexcept {
+  if (i.op != Op::Option && i.op != Op::Relay4) return false;
+  const int space = i.op == Op::Relay4 ? 82 : 0;
+  const std::uint8_t code = i.op == Op::Relay4 ? i.sub : i.code;
+  return i.repr == Repr::Hex || (i.repr == Repr::Text && isStringOption(space, code));
+}
+
 }  // namespace
+
+void fuseProgram(Expression& e) {
+  std::vector<Instr> out;
+  out.reserve(e.code.size());
+  for (const Instr& in : e.code) {
+    out.push_back(in);
+    if (in.op != Op::Equal) continue;
+    const std::size_t n = out.size();
+    Instr eq;
+    eq.op = Op::EqualConst;
+    if (n >= 2 && out[n - 2].op == Op::Const) {
+      // [..][Const][Equal]: the constant is the right operand.
+      eq.a = out[n - 2].a;
+      eq.b = out[n - 2].b;
+      out.resize(n - 2);
+    } else if (n >= 3 && out[n - 3].op == Op::Const && isLeaf(out[n - 2].op)) {
+      // [Const][leaf][Equal]: the leaf's value is compared with the constant below it.
+      eq.a = out[n - 3].a;
+      eq.b = out[n - 3].b;
+      out[n - 3] = out[n - 2];
+      out.resize(n - 2);
+    } else {
+      continue;
+    }
+    const std::size_t m = out.size();
+    if (m >= 1 && payloadAccessor(out[m - 1])) {
+      Instr f = out[m - 1];
+      f.op = f.op == Op::Relay4 ? Op::Relay4Eq : Op::OptionEq;
+      f.trim = f.op == Op::Relay4Eq ? isStringOption(82, f.sub) : isStringOption(0, f.code);
+      f.a = eq.a;
+      f.b = eq.b;
+      out[m - 1] = f;
+    } else if (m >= 2 && out[m - 1].op == Op::Substring && payloadAccessor(out[m - 2])) {
+      Instr f = out[m - 1];  // keeps start, length, lengthAll, bad
+      const Instr& acc = out[m - 2];
+      f.op = acc.op == Op::Relay4 ? Op::Relay4SubstrEq : Op::OptionSubstrEq;
+      f.code = acc.code;
+      f.sub = acc.sub;
+      f.trim = acc.op == Op::Relay4 ? isStringOption(82, acc.sub) : isStringOption(0, acc.code);
+      f.a = eq.a;
+      f.b = eq.b;
+      out.resize(m - 2);
+      out.push_back(f);
+    } else {
+      out.push_back(eq);
+    }
+  }
+  e.code = std::move(out);
+}
 
 Result<Expression> compileExpression(std::string_view text, const CompileContext& ctx) {
   Parser p(text, ctx);

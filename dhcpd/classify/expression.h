@@ -38,6 +38,13 @@ enum class Op : std::uint8_t {
   Int8ToText, Int16ToText, Int32ToText, UInt8ToText, UInt16ToText, UInt32ToText,
   Not, And, Or,
   Member,       // member(classes[a])
+  // Fused instructions (see fuseProgram): the common shapes of class tests as one step
+  // each, with the same result as the instructions they replace.
+  EqualConst,      // top == constants[a .. a+b)   ([Const][Equal])
+  OptionEq,        // option[code].hex == constants[a .. a+b)
+  OptionSubstrEq,  // substring(option[code].hex, start, length) == constants[a .. a+b)
+  Relay4Eq,        // relay4[sub].hex == constants[a .. a+b)
+  Relay4SubstrEq,  // substring(relay4[sub].hex, start, length) == constants[a .. a+b)
 };
 
 struct Instr {
@@ -52,6 +59,9 @@ struct Instr {
   // reports as an evaluation error.
   std::int32_t start = 0, length = 0;
   bool lengthAll = false, bad = false;
+  // Fused option instructions: the option is a string option (its .hex and .text are the
+  // data without trailing NULs), decided at compile time.
+  bool trim = false;
 };
 
 struct Expression {
@@ -69,10 +79,19 @@ struct CompileContext {
   // The code of an option name in the dhcp4 space (standard or option-def); nullopt when
   // unknown. Unset: the standard definitions only.
   std::function<std::optional<std::uint8_t>(std::string_view)> optionCode;
+  // Replace common instruction sequences by fused instructions (fuseProgram). Off only in
+  // tests comparing both programs.
+  bool fuse = true;
 };
 
 // Compiles a boolean expression (a class "test"). Errors read as Kea's parser's: the
 // position as line.column[-end] then the message, e.g. "1.8-13: Not defined client class 'X'".
 [[nodiscard]] Result<Expression> compileExpression(std::string_view text, const CompileContext& ctx);
+
+// Rewrites a postfix program with fused instructions where a sequence has one (compileExpression
+// does it unless told not to): [Const][Equal] -> EqualConst, [Const][leaf][Equal] ->
+// [leaf][EqualConst] (== is symmetric), option[N].hex / relay4[N].hex (or .text of a string
+// option), optionally through substring(), compared with a constant -> one instruction.
+void fuseProgram(Expression& e);
 
 }  // namespace tandem::classify

@@ -1,5 +1,6 @@
 #include "dhcpd/classify/option_view.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "dhcpd/proto/option_defs.h"
@@ -66,6 +67,14 @@ bool intText(Kind k, Bytes d, std::string& out) {
   std::snprintf(buf, sizeof buf, " %lld (%s)", static_cast<long long>(v), name);
   out += buf;
   return true;
+}
+
+// printf's %03u: at least three digits, zero-padded.
+void appendPadded3(std::string& out, std::size_t v) {
+  char buf[24];
+  char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  for (std::ptrdiff_t n = end - buf; n < 3; ++n) out += '0';
+  out.append(buf, end);
 }
 
 Bytes trimNuls(Bytes b) noexcept {
@@ -140,9 +149,12 @@ void optionText(int space, std::uint8_t code, Bytes data, std::string& out) {
     out.append(reinterpret_cast<const char*>(t.data()), t.size());
     return;
   }
-  char head[32];
-  std::snprintf(head, sizeof head, "type=%03u, len=%03zu:", unsigned(code), data.size());
-  out += head;
+  // "type=%03u, len=%03zu:" without printf (this runs per packet for such tests).
+  out += "type=";
+  appendPadded3(out, code);
+  out += ", len=";
+  appendPadded3(out, data.size());
+  out += ':';
   if (k == Kind::Address && data.size() == 4) {
     // OptionCustom::toText: each field after a space, with its type (checked against
     // kea-dhcp4 2.2: "type=050, len=004: 198.18.0.150 (ipv4-address)").
@@ -176,14 +188,19 @@ void optionText(int space, std::uint8_t code, Bytes data, std::string& out) {
     return;
   }
   if (intText(k, data, out)) return;
-  out += ' ';
   static constexpr char kDigits[] = "0123456789abcdef";
+  const std::size_t at = out.size();
+  out.resize(at + 1 + (data.empty() ? 0 : data.size() * 3 - 1));
+  char* o = out.data() + at;
+  *o++ = ' ';
   for (std::size_t i = 0; i < data.size(); ++i) {
-    if (i) out += ':';
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
+    if (i) *o++ = ':';
+    *o++ = kDigits[data[i] >> 4];
+    *o++ = kDigits[data[i] & 15];
   }
 }
+
+bool isStringOption(int space, std::uint8_t code) noexcept { return kindOf(space, code) == Kind::String; }
 
 Bytes optionHex(int space, std::uint8_t code, Bytes data) noexcept {
   return kindOf(space, code) == Kind::String ? trimNuls(data) : data;

@@ -38,6 +38,10 @@ bool vendorClassTuple(Bytes data, std::size_t index, Bytes& tuple) noexcept;
 // Appends to out.
 void optionText(int space, std::uint8_t code, Bytes data, std::string& out);
 
+// Whether Kea shows the option as a string (OptionString): .text and .hex are then both the
+// data without trailing NULs.
+bool isStringOption(int space, std::uint8_t code) noexcept;
+
 // The payload Kea re-packs for .hex: string options without trailing NULs, else the data.
 Bytes optionHex(int space, std::uint8_t code, Bytes data) noexcept;
 

@@ -12,6 +12,7 @@
 
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/engine/engine.h"
+#include "dhcpd/engine/packet_classifier.h"
 #include "dhcpd/lease/memory_lease_store.h"
 
 namespace tandem {
@@ -138,6 +139,52 @@ void runDora(benchmark::State& state, bool withClasses) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+// The classification alone (every pass the engine runs for one query: early, after the host
+// lookup, the subnet's required class) on the same mix of queries: the evaluator's cost
+// without the rest of the engine, per query.
+void BM_ClassifyQuery(benchmark::State& state) {
+  config::Dhcp4Config cfg = makeConfig(true);
+  engine::PacketClassifier classifier(cfg);
+  const std::vector<classify::ClassId> late = classifier.ids(cfg.subnets[0].requireClientClasses);
+  classifier.finalize();
+  std::vector<Packet4> queries;
+  for (std::uint32_t n = 0; n < 24; ++n) queries.push_back(clientPacket(MessageType::Discover, n));
+  engine::PacketClasses classes;
+  const std::vector<classify::ClassId>* required[] = {&late};
+  std::size_t k = 0, matched = 0;
+  for (auto _ : state) {
+    const engine::PacketClassifier::Input in{&queries[k], "eth0", Ipv4(10, 0, 0, 1), Ipv4(10, 0, 0, 1)};
+    if (++k == queries.size()) k = 0;
+    classifier.early(classes, in, {});
+    classifier.afterHostLookup(classes, in, false, {});
+    classifier.required(classes, in, required);
+    matched += classes.order.size();
+  }
+  benchmark::DoNotOptimize(matched);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClassifyQuery);
+
+// One class test at a time (argument: its index in the configuration) on the same queries.
+void BM_ClassTest(benchmark::State& state) {
+  config::Dhcp4Config cfg = makeConfig(true);
+  const config::ClientClassDef& d = cfg.classes.at(std::size_t(state.range(0)));
+  state.SetLabel(d.name);
+  std::vector<Packet4> queries;
+  for (std::uint32_t n = 0; n < 24; ++n) queries.push_back(clientPacket(MessageType::Discover, n));
+  classify::ClassSet member;
+  member.reset(cfg.classTable.size());
+  classify::Evaluator ev;
+  std::size_t k = 0, matched = 0;
+  for (auto _ : state) {
+    const classify::PacketInput in{&queries[k], "eth0", Ipv4(10, 0, 0, 1), Ipv4(10, 0, 0, 1), &member};
+    if (++k == queries.size()) k = 0;
+    matched += ev.evaluate(*d.test, in) == classify::EvalResult::True;
+  }
+  benchmark::DoNotOptimize(matched);
+}
+BENCHMARK(BM_ClassTest)->DenseRange(0, 19);
 
 void BM_DoraWithoutClasses(benchmark::State& state) { runDora(state, false); }
 void BM_DoraWith20Classes(benchmark::State& state) { runDora(state, true); }
