@@ -406,11 +406,14 @@ void parseDhcpQueueControl(const json& obj, const std::string& path, Diagnostics
 // Kea 2.2's "compatibility" map has one flag, lenient-option-parsing: with it Kea accepts
 // some malformed options in queries instead of dropping the packet. tandemd parses strictly,
 // so the flag set to true would change which clients are answered: refused.
-void parseCompatibility(const json& obj, const std::string& path, Diagnostics& diag) {
+// ignore-dhcp-server-identifier is newer Kea's (Kea 2.2 refuses it): a message is accepted
+// whatever server identifier (option 54) it carries; implemented as Kea 2.4 does it.
+void parseCompatibility(const json& obj, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg) {
   ObjectReader r(obj, path, diag);
   if (auto v = r.boolean("lenient-option-parsing"); v && *v) {
     diag.error(r.pathOf("lenient-option-parsing"), "lenient option parsing is not supported yet; set it to false");
   }
+  if (auto v = r.boolean("ignore-dhcp-server-identifier")) cfg.ignoreServerId = *v;
   r.finish();
 }
 
@@ -570,7 +573,7 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   // serve such queries, and those are refused in subnet4, so the port alone changes nothing.
   r.unsignedInt("dhcp4o6-port", 65535);
   if (const json* o = r.object("dhcp-queue-control")) parseDhcpQueueControl(*o, r.pathOf("dhcp-queue-control"), diag);
-  if (const json* o = r.object("compatibility")) parseCompatibility(*o, r.pathOf("compatibility"), diag);
+  if (const json* o = r.object("compatibility")) parseCompatibility(*o, r.pathOf("compatibility"), diag, cfg);
   if (const json* o = r.object("config-control")) parseConfigControl(*o, r.pathOf("config-control"), diag);
   r.reject("hosts-database",
            "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");

@@ -200,6 +200,7 @@ struct Dhcp4Config {
   std::uint32_t offerLifetime = 10;    // how long an OFFER holds its address (tandem extension)
   bool authoritative = false;          // NAK requests for unknown addresses on our subnets
   bool matchClientId = true;
+  bool ignoreServerId = false;         // compatibility/ignore-dhcp-server-identifier (newer Kea)
   std::optional<Ipv4> nextServer;
   std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;
   bool calculateTeeTimes = false;      // Kea 2.2 default for DHCPv4

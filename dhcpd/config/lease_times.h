@@ -16,10 +16,10 @@ struct LeaseTimes {
 
 // requested: the lease time the client asked for (option 51), if any. As in Kea, it is
 // honoured only within [min-valid-lifetime, max-valid-lifetime]; without those bounds
-// the configured valid-lifetime is used.
-// T1/T2: an explicit renew-timer / rebind-timer wins; otherwise the configured percents
-// (calculate-tee-times) or RFC 2131's defaults (0.5 and 0.875 of the lease time). Like Kea,
-// T2 is sent only when below the lease time and T1 only when below T2 (or the lease time).
+// the configured valid-lifetime is used; 0 counts as no request.
+// T1/T2: an explicit renew-timer / rebind-timer wins; otherwise the configured percents when
+// calculate-tee-times is on; otherwise none is sent (Kea 2.2). Like Kea, T2 is sent only when
+// below the lease time and T1 only when below T2 (or the lease time).
 [[nodiscard]] LeaseTimes leaseTimes(const Subnet4& subnet, std::optional<std::uint32_t> requested) noexcept;
 
 }  // namespace tandem::config

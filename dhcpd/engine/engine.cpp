@@ -42,6 +42,8 @@ using proto::Packet4;
 
 constexpr std::uint8_t kVivsoOption = 125;  // RFC 3925 section 4 (V-I vendor-specific information)
 constexpr std::size_t kHintCapacity = 65536;
+constexpr std::uint8_t kSubnetSelection = 118;  // RFC 3011
+constexpr std::uint8_t kRaiLinkSelection = 5;   // RFC 3527 sub-option of option 82
 
 struct NetworkState;
 
@@ -309,11 +311,38 @@ struct Engine::Impl {
     return firstSubnet(c, [&](const SubnetState& s) { return s.subnet->prefix.contains(a); });
   }
 
-  // Relayed: a subnet's relay addresses (its shared network's when it has none) match giaddr
-  // first, then the subnet holding giaddr. Not relayed: a unicast packet by ciaddr, else by
-  // its source address; a broadcast one by the receiving interface (the subnet's or its
-  // network's "interface"), else by that interface's address.
+  // The address that chooses the subnet before anything else (Kea 2.2's selectSubnet4): the
+  // link-selection sub-option (5) of the relay agent information when option 82 is present,
+  // else the client's subnet selection option (118).
+  static std::optional<Ipv4> selectionAddress(const Packet4& p) {
+    if (const proto::Option* rai = p.find(opt::kRelayAgentInfo)) {
+      const auto& d = rai->data;
+      for (std::size_t i = 0; i + 1 < d.size();) {
+        const std::size_t len = d[i + 1];
+        if (i + 2 + len > d.size()) break;
+        if (d[i] == kRaiLinkSelection && len == 4) return Ipv4(d[i + 2], d[i + 3], d[i + 4], d[i + 5]);
+        i += 2 + len;
+      }
+      return std::nullopt;
+    }
+    if (const proto::Option* sel = p.find(kSubnetSelection); sel && sel->data.size() == 4) {
+      return Ipv4(sel->data[0], sel->data[1], sel->data[2], sel->data[3]);
+    }
+    return std::nullopt;
+  }
+
+  // Kea 2.2 (CfgSubnets4::selectSubnet), after the selection address: relayed, a subnet's
+  // relay addresses (its shared network's when it has none) match giaddr first, then the
+  // subnet holding giaddr. Not relayed: a unicast packet by ciaddr, else by its source
+  // address; a broadcast one by the receiving interface (the subnet's or its network's
+  // "interface"), else by that interface's address, whatever ciaddr says (a REBINDING
+  // client's ciaddr does not choose the subnet).
   SubnetState* selectSubnet(const Packet4& p, const RecvMeta& m, const PacketClasses& c) {
+    if (auto sel = selectionAddress(p)) {
+      // RFC 3527 / RFC 3011: the relay or the client names the link; only a subnet holding
+      // that address will do.
+      return subnetByAddress(*sel, c);
+    }
     if (!p.giaddr.isZero()) {
       if (auto* s = firstSubnet(c, [&](const SubnetState& s) {
             return std::find(s.relayAddresses->begin(), s.relayAddresses->end(), p.giaddr) != s.relayAddresses->end();
@@ -615,7 +644,9 @@ struct Engine::Impl {
       TimePoint earliest = TimePoint::max();
       for (std::uint64_t n = c.size(); n > 0; --n) {
         Ipv4 a = c.take();
-        if (isNetworkOrBroadcast(sn, a) || !filterAllows(a)) continue;
+        // Kea 2.2 hands out every address of a pool, a subnet's network or broadcast address
+        // included: the pool says which addresses are for clients.
+        if (!filterAllows(a)) continue;
         if (availability(a, q, &earliest) != Availability::Taken) return a;
       }
       c.exhausted = true;
@@ -707,6 +738,7 @@ struct Engine::Impl {
     r.htype = q.pkt.htype;
     r.hlen = q.pkt.hlen;
     r.xid = q.pkt.xid;
+    r.hops = q.pkt.hops;  // Kea copies hops into every reply
     r.flags = q.pkt.flags;
     r.giaddr = q.pkt.giaddr;
     r.chaddr = q.pkt.chaddr;
@@ -812,6 +844,8 @@ struct Engine::Impl {
   }
 
   static void appendRelayEcho(const Query& q, Packet4& r) {
+    // RFC 3011 3: the subnet selection option is returned as sent (Kea: in every reply).
+    if (const proto::Option* o = q.pkt.find(kSubnetSelection)) r.options.push_back(*o);
     if (const proto::Option* o = q.pkt.find(opt::kRelayAgentInfo)) r.options.push_back(*o);
   }
 
@@ -827,8 +861,8 @@ struct Engine::Impl {
 
   Decision nak(Query& q, std::string why) {
     dropOffer(q);
+    // Kea 2.2 sends no message (option 56) with a NAK; the reason goes to the log only.
     Packet4 r = replyHeader(q, MessageType::Nak);
-    r.options.push_back(proto::Option{opt::kMessage, std::vector<std::uint8_t>(why.begin(), why.end())});
     if (const proto::Option* id = clientIdEcho(q)) r.options.push_back(*id);
     appendRelayEcho(q, r);
     Decision d;
@@ -845,8 +879,23 @@ struct Engine::Impl {
       std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return char(std::tolower(c)); });
       return h;
     }
-    if (const proto::Option* o = q.pkt.find(opt::kHostName)) return sanitizedHostname(*o);
+    if (const proto::Option* o = q.pkt.find(opt::kHostName); o && isDnsName(o->data)) return sanitizedHostname(*o);
     return {};
+  }
+
+  // Kea ignores a host name that is no valid DNS name (a label over 63 octets, or over 255 in
+  // all; RFC 1035 2.3.4): it neither stores nor echoes it (difftest malformed/long-hostname).
+  static bool isDnsName(const std::vector<std::uint8_t>& name) {
+    if (name.size() > 255) return false;
+    std::size_t label = 0;
+    for (std::uint8_t c : name) {
+      if (c == '.') {
+        label = 0;
+      } else if (++label > 63) {
+        return false;
+      }
+    }
+    return true;
   }
 
   Decision handleDiscover(Query& q) {
@@ -928,36 +977,6 @@ struct Engine::Impl {
     return d;
   }
 
-  enum class Verdict : std::uint8_t { Ack, Nak, Silent };
-  struct Check {
-    Verdict verdict;
-    std::string why;
-  };
-
-  // Whether the client may have address a (SELECTING, INIT-REBOOT after its special rules,
-  // RENEWING/REBINDING). a may lie in any subnet of the selected subnet's shared network;
-  // the query moves to that subnet.
-  Check checkRequested(Query& q, Ipv4 a) {
-    SubnetState* home = networkSubnetOf(q, a);
-    if (!home) return {Verdict::Nak, "address " + a.toString() + " is not on this network"};
-    auto reserved = reservedAddress(q);
-    if (reserved && *reserved != a && availability(*reserved, q) != Availability::Taken) {
-      // Kea: a client with a reservation is steered to it.
-      return {Verdict::Nak, "client has reserved address " + reserved->toString()};
-    }
-    setSubnet(q, home);
-    const config::Subnet4& sn = *home->subnet;
-    Availability av = availability(a, q);
-    if (av == Availability::Taken) return {Verdict::Nak, "address " + a.toString() + " is in use"};
-    if (reserved && *reserved == a) return {Verdict::Ack, "reserved"};
-    if (!allowedPool(q, a)) return {Verdict::Nak, "address " + a.toString() + " is outside the pools"};
-    if (av == Availability::Own) return {Verdict::Ack, "own lease"};
-    // A free address the client did not hold: a new allocation (Kea re-allocates it).
-    if (isNetworkOrBroadcast(sn, a)) return {Verdict::Nak, "address " + a.toString() + " is not a host address"};
-    if (!filterAllows(a)) return {Verdict::Silent, "address " + a.toString() + " is not ours to allocate"};
-    return {Verdict::Ack, "free address"};
-  }
-
   Decision ack(Query& q, Ipv4 a, const std::string& how) {
     const std::uint32_t sid = q.subnet->id;
     Decision d;
@@ -990,50 +1009,79 @@ struct Engine::Impl {
     return d;
   }
 
-  Decision conclude(Query& q, Ipv4 a, const Check& c) {
-    switch (c.verdict) {
-      case Verdict::Ack: return ack(q, a, c.why);
-      case Verdict::Nak: return nak(q, c.why);
-      case Verdict::Silent: return drop(DropReason::NotForUs, c.why, &q);
-    }
-    return drop(DropReason::BadRequest, "unreachable", &q);
-  }
-
+  // DHCPREQUEST in every client state, as Kea 2.2 decides it (Dhcpv4Srv::assignLease and
+  // AllocEngine::requestLease4). The address asked for ("hint") is option 50, else ciaddr. In
+  // a shared network the hint, the client's lease and its reservation may each lie in any
+  // subnet of the network; the query moves to the subnet that answers.
   Decision handleRequest(Query& q) {
     const Packet4& p = q.pkt;
-    auto sid = p.serverId();
-    if (sid) {
-      // SELECTING (RFC 2131 4.3.2): option 54 names the server the client chose.
-      if (!isOurServerId(*sid, q)) {
-        dropOffer(q);
-        return drop(DropReason::NotForUs, "client selected server " + sid->toString(), &q);
-      }
-      std::optional<Ipv4> a = p.requestedAddress();
-      if (!a && !p.ciaddr.isZero()) a = p.ciaddr;
-      if (!a) return drop(DropReason::BadRequest, "REQUEST in SELECTING without requested address", &q);
-      return conclude(q, *a, checkRequested(q, *a));
+    const auto requested = p.requestedAddress();
+    // RFC 2131 4.3.2; Kea 2.2 takes any REQUEST with option 50 and no option 54 as INIT-REBOOT,
+    // whatever ciaddr says.
+    const bool initReboot = !p.serverId() && requested;
+    std::optional<Ipv4> hint = requested;
+    if (!hint && !p.ciaddr.isZero()) hint = p.ciaddr;
+    if (!q.subnet) {
+      // Only a unicast or relayed REQUEST gets here (a broadcast one without a subnet is
+      // dropped earlier). Kea NAKs it, except an INIT-REBOOT one when not authoritative.
+      if (initReboot && !cfg.authoritative) return drop(DropReason::NoSubnet, "INIT-REBOOT on no known network");
+      return nak(q, "no subnet for the client");
     }
-    if (p.ciaddr.isZero()) {
-      // INIT-REBOOT: the client asks to keep an address it remembers.
-      auto a = p.requestedAddress();
-      if (!a) return drop(DropReason::BadRequest, "REQUEST without server id, ciaddr or requested address", &q);
-      // Kea 2.2: the client is known when it has a lease in the subnet or its shared network
-      // (a reservation alone does not count). RFC 2131 4.3.2: a server with no record of the
-      // client MUST remain silent unless authoritative, which NAKs it; a known client asking
-      // for another address than its lease's is NAKed.
-      auto [lease, where] = findClientLease(q);
-      const bool authoritative = q.selected->subnet->authoritative;
-      if (!lease) {
-        if (authoritative) return nak(q, "no record of this client");
-        return drop(DropReason::NotForUs, "INIT-REBOOT from unknown client for " + a->toString(), &q);
+    const bool authoritative = q.selected->subnet->authoritative;
+    auto [own, ownWhere] = findClientLease(q);
+    if (initReboot) {
+      // RFC 2131 4.3.2: the server checks the client's notion of its address only when it
+      // knows the client (has its lease in the subnet or its shared network; a reservation
+      // alone does not count); otherwise it stays silent, unless authoritative, when it NAKs.
+      if (!own) {
+        if (!authoritative) return drop(DropReason::NotForUs, "INIT-REBOOT from a client without a lease here", &q);
+        return nak(q, "no record of this client");
       }
-      if (lease->address != *a) {
-        return nak(q, "client's lease is " + lease->address.toString() + ", not " + a->toString());
-      }
-      return conclude(q, *a, checkRequested(q, *a));
+      if (own->address != *hint) return nak(q, "client's lease is " + own->address.toString() + ", not " + hint->toString());
     }
-    // RENEWING (unicast) or REBINDING (broadcast): the address is in ciaddr, not option 50.
-    return conclude(q, p.ciaddr, checkRequested(q, p.ciaddr));
+    auto reserved = reservedAddress(q);
+    SubnetState* home = hint ? networkSubnetOf(q, *hint) : nullptr;
+    if (hint && reservedForOther(*hint, q, home)) {
+      return nak(q, "address " + hint->toString() + " is reserved for another client");
+    }
+    if (!hint && reserved) {
+      hint = reserved;
+      home = q.subnet;
+    }
+    const bool hintReserved = hint && reserved && *reserved == *hint;
+    if (hint) {
+      if (home) setSubnet(q, home);
+      if (availability(*hint, q) == Availability::Taken) return nak(q, "address " + hint->toString() + " is in use");
+      if (reserved && !hintReserved) {
+        // Kea: a client whose reserved address is free must go back to DISCOVER to get it.
+        auto r = store.byAddress(*reserved);
+        if (!r || reusable(*r, q.nowSec)) return nak(q, "client has reserved address " + reserved->toString());
+      }
+      if (!hintReserved && (!home || !inAnyPool(*home->subnet, *hint))) {
+        // Kea stays silent about an address in none of the network's pools (another server's).
+        return drop(DropReason::NotForUs, "address " + hint->toString() + " is in no pool of subnet " +
+                                              std::to_string(q.subnet->id), &q);
+      }
+    }
+    if (own && (!hint || own->address == *hint)) {
+      setSubnet(q, ownWhere);
+      return ack(q, own->address, "own lease");
+    }
+    if (hint) {
+      if (!hintReserved && !inAllowedPool(q, *hint)) {
+        return nak(q, "address " + hint->toString() + " is in a pool of another client class");
+      }
+      // Deliberately unlike Kea 2.2: a subnet's network and broadcast addresses are never
+      // given, even when a pool spans them (RFC 1122 3.2.1.3); see the README.
+      if (isNetworkOrBroadcast(*q.subnet->subnet, *hint)) {
+        return nak(q, "address " + hint->toString() + " is not a host address");
+      }
+      if (!filterAllows(*hint)) return drop(DropReason::NotForUs, "address " + hint->toString() + " is not ours to allocate", &q);
+      return ack(q, *hint, hintReserved ? "reserved" : "requested address");
+    }
+    // Neither option 50 nor ciaddr: Kea picks an address as for a DISCOVER.
+    if (auto a = allocate(q)) return ack(q, *a, "new address");
+    return nak(q, "no free address in the pools of subnet " + std::to_string(q.subnet->subnet->id));
   }
 
   Decision handleDecline(Query& q) {
@@ -1081,19 +1129,36 @@ struct Engine::Impl {
   }
 
   Decision handleInform(Query& q) {
-    // RFC 2131 4.3.5: configuration only, no lease time, yiaddr 0, ciaddr as sent.
+    // RFC 2131 4.3.5: configuration only, no lease time, yiaddr 0, ciaddr as sent. As Kea 2.2:
+    // no host name and no computed subnet mask, and a unicast INFORM from a network we do not
+    // serve still gets its server identifier.
     Packet4 r = replyHeader(q, MessageType::Ack);
     r.ciaddr = q.pkt.ciaddr;
-    appendReplyOptions(q, r, q.pkt.ciaddr, false, q.reservation ? q.reservation->hostname : std::string());
+    if (q.subnet) {
+      appendReplyOptions(q, r, q.pkt.ciaddr, false, std::string());
+    } else {
+      if (const proto::Option* id = clientIdEcho(q)) r.options.push_back(*id);
+      appendRelayEcho(q, r);
+    }
+    if (!q.pkt.ciaddr.isZero()) {
+      // The answer goes straight to ciaddr (net/reply_route), not through the relay: Kea
+      // clears giaddr and hops and drops the relay agent information.
+      r.giaddr = Ipv4();
+      r.hops = 0;
+      r.remove(opt::kRelayAgentInfo);
+    } else if (!q.pkt.giaddr.isZero()) {
+      // Through the relay to a client whose address nobody knows: the relay must broadcast.
+      r.flags |= Packet4::kBroadcastFlag;
+    }
     Decision d;
     d.reply = std::move(r);
-    d.subnetId = q.subnet->id;
+    d.subnetId = q.subnet ? q.subnet->id : 0;
     d.note = "inform";
     return d;
   }
 
   Decision handle(const Packet4& p, const RecvMeta& m, TimePoint now) {
-    if (p.op != Packet4::kBootRequest) return drop(DropReason::UnsupportedMessage, "BOOTREPLY sent to server");
+    // Kea 2.2 goes by the message type alone: the op field is not checked.
     auto type = p.messageType();
     if (!type) return drop(DropReason::UnsupportedMessage, "BOOTP (no message type) not supported");
     switch (*type) {
@@ -1107,6 +1172,7 @@ struct Engine::Impl {
     q.client.hwAddr = p.hwAddr();
     if (auto id = p.clientId()) q.client.clientId = std::move(*id);
     if (q.client.hwAddr.empty() && q.client.clientId.empty()) {
+      // Kea's sanityCheck: nothing identifies the client.
       return drop(DropReason::BadRequest, "neither hardware address nor client identifier");
     }
     const PacketClassifier::Input in = classifierInput(q);
@@ -1133,13 +1199,25 @@ struct Engine::Impl {
       for (std::uint8_t code : prl->data) q.requested.set(code);
     }
 
-    // RFC 2131 4.3.3/4.3.4: DECLINE and RELEASE name the server they are for.
+    // Kea's accept(): a packet from a directly connected client that was broadcast is served
+    // only on a network we have a subnet for; a unicast one always gets an answer. An INFORM
+    // that gives no address to answer to (ciaddr and source both 0) is dropped.
+    const bool relayed = !p.giaddr.isZero();
+    if (!relayed && !q.subnet && m.dstAddr == Ipv4::broadcast()) return drop(DropReason::NoSubnet, "no subnet for the client");
+    if (!relayed && *type == MessageType::Inform && p.ciaddr.isZero() && m.srcAddr.isZero()) {
+      return drop(DropReason::BadRequest, "INFORM from 0.0.0.0 without ciaddr: nowhere to answer");
+    }
+    // RFC 2131 4.3.2-4.3.4: option 54 names the server a message is for; another server's
+    // is ignored (Kea: in every message type), unless ignore-dhcp-server-identifier is set.
+    if (auto sid = p.serverId(); sid && !cfg.ignoreServerId && !isOurServerId(*sid, q)) {
+      if (*type == MessageType::Request) dropOffer(q);
+      return drop(DropReason::NotForUs, "for server " + sid->toString(), &q);
+    }
     if (*type == MessageType::Decline || *type == MessageType::Release) {
-      if (auto sid = p.serverId(); sid && !isOurServerId(*sid, q)) {
-        return drop(DropReason::NotForUs, "for server " + sid->toString(), &q);
-      }
       return *type == MessageType::Decline ? handleDecline(q) : handleRelease(q);
     }
+    if (*type == MessageType::Request) return handleRequest(q);
+    if (*type == MessageType::Inform) return handleInform(q);
     if (!q.subnet) return drop(DropReason::NoSubnet, "no subnet for the client");
     switch (*type) {
       case MessageType::Discover: return handleDiscover(q);

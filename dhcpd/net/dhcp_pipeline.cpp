@@ -385,7 +385,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   std::size_t maxSize = 1500;
   if (auto m = query.maxMessageSize()) maxSize = std::clamp<std::size_t>(*m, 576, 1500);
   Outgoing out;
-  out.dest = replyDestination(query, reply, opts_.ports);
+  out.dest = replyDestination(query, reply, opts_.ports, meta.srcAddr);
   out.ifIndex = meta.ifIndex;
   out.srcAddr = meta.ifAddr;
   out.type = type;

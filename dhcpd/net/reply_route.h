@@ -31,16 +31,20 @@ struct ReplyPorts {
   std::uint16_t client = 68;
 };
 
-// The rules, first match wins:
+// The rules (Kea 2.2's Dhcpv4Srv::adjustRemoteAddr), first match wins:
+//  DHCPINFORM: ciaddr != 0: unicast to ciaddr, client port (even when relayed; the engine
+//     clears giaddr then); giaddr != 0: the relay, server port; else the query's source
+//     address (querySource), client port.
 //  1. giaddr != 0: unicast to the relay at giaddr, server port (NAKs too: the relay
 //     broadcasts them on the client's segment, RFC 2131 4.3.2).
-//  2. DHCPNAK: broadcast to the client port.
-//  3. ciaddr != 0: unicast to ciaddr (RENEWING/REBINDING, INFORM).
+//  2. ciaddr != 0: unicast to ciaddr (RENEWING/REBINDING, and a NAK to such a client).
+//  3. DHCPNAK: broadcast to the client port.
 //  4. broadcast flag set by the client: broadcast.
 //  5. otherwise unicast to yiaddr at chaddr; when that cannot be framed (no yiaddr, or a
 //     hardware address that is not 6-byte Ethernet) broadcast instead, which every
 //     client accepts.
+// A client address of 255.255.255.255 (ciaddr or source) is a broadcast.
 [[nodiscard]] Destination replyDestination(const proto::Packet4& query, const proto::Packet4& reply,
-                                           ReplyPorts ports = {}) noexcept;
+                                           ReplyPorts ports = {}, Ipv4 querySource = {}) noexcept;
 
 }  // namespace tandem::net

@@ -365,6 +365,18 @@ TEST(Dhcp4Config, EmptyDhcp4o6SubnetKeysAreAccepted) {
 }
 
 TEST(Dhcp4Config, ClientClassesAreTypedAndKeptRaw) {
+// Newer Kea's compatibility flag is implemented (the engine accepts any server identifier);
+// the other newer flags change answers and are refused, as Kea 2.2 refuses all of them.
+TEST(Dhcp4Config, CompatibilityIgnoreServerIdentifier) {
+  EXPECT_FALSE(parseOk(dhcp4(R"("valid-lifetime": 7200)")).ignoreServerId);
+  auto cfg = parseOk(dhcp4(R"("compatibility": {"ignore-dhcp-server-identifier": true})"));
+  EXPECT_TRUE(cfg.ignoreServerId);
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+  const std::string err = parseErr(dhcp4(R"("compatibility": {"exclude-first-last-24": true})"));
+  EXPECT_NE(err.find("Dhcp4/compatibility/exclude-first-last-24: unknown parameter"), std::string::npos) << err;
+}
+
+TEST(Dhcp4Config, ClientClassesAreStoredRawAndTestsWarn) {
   auto cfg = parseOk(dhcp4(R"("client-classes": [
       {"name": "HA_server1"},
       {"name": "voip", "test": "substring(option[60].hex,0,6) == 'Aastra'", "next-server": "198.18.0.254",

@@ -1,4 +1,4 @@
-// T1/T2 and lease time as Kea computes them (RFC 2131 section 4.4.5 defaults).
+// T1/T2 and lease time as Kea 2.2 computes them.
 #include <gtest/gtest.h>
 
 #include "dhcpd/config/lease_times.h"
@@ -23,10 +23,19 @@ TEST(LeaseTimes, ExplicitTimersWin) {
   EXPECT_EQ(t.t2, 2000u);
 }
 
-TEST(LeaseTimes, UnsetTimersUseRfc2131Defaults) {
+TEST(LeaseTimes, UnsetTimersAreNotSentWithoutCalculateTeeTimes) {
+  // Kea 2.2 sends no option 58/59 then (difftest tee-times-none).
   auto t = leaseTimes(subnet(4000), std::nullopt);
-  EXPECT_EQ(t.t1, 2000u);  // 0.5
-  EXPECT_EQ(t.t2, 3500u);  // 0.875
+  EXPECT_FALSE(t.t1);
+  EXPECT_FALSE(t.t2);
+}
+
+TEST(LeaseTimes, OnlyTheConfiguredTimerIsSent) {
+  Subnet4 s = subnet(3000);
+  s.renewTimer = 1000;  // difftest tee-times-t1-only: Kea sends T1 alone
+  auto t = leaseTimes(s, std::nullopt);
+  EXPECT_EQ(t.t1, 1000u);
+  EXPECT_FALSE(t.t2);
 }
 
 TEST(LeaseTimes, CalculateTeeTimesUsesConfiguredPercents) {
@@ -44,12 +53,14 @@ TEST(LeaseTimes, PercentsWithoutCalculateTeeTimesAreNotUsed) {
   s.t1Percent = 0.25;
   s.t2Percent = 0.6;
   auto t = leaseTimes(s, std::nullopt);
-  EXPECT_EQ(t.t1, 500u);
-  EXPECT_EQ(t.t2, 875u);
+  EXPECT_FALSE(t.t1);
+  EXPECT_FALSE(t.t2);
 }
 
 TEST(LeaseTimes, CalculatedValuesAreRounded) {
-  auto t = leaseTimes(subnet(7), std::nullopt);
+  Subnet4 s = subnet(7);
+  s.calculateTeeTimes = true;
+  auto t = leaseTimes(s, std::nullopt);
   EXPECT_EQ(t.t1, 4u);  // 3.5 rounds up
   EXPECT_EQ(t.t2, 6u);  // 6.125
 }
@@ -94,6 +105,7 @@ TEST(LeaseTimes, RequestedLifetimeIsClampedToMinMax) {
   EXPECT_EQ(leaseTimes(s, 1000u).valid, 1000u);
   EXPECT_EQ(leaseTimes(s, 100000u).valid, 7200u);
   EXPECT_EQ(leaseTimes(s, std::nullopt).valid, 3600u);
+  s.calculateTeeTimes = true;
   auto t = leaseTimes(s, 1000u);
   EXPECT_EQ(t.t1, 500u);  // computed from the granted lifetime
   EXPECT_EQ(t.t2, 875u);
@@ -106,8 +118,19 @@ TEST(LeaseTimes, OnlyMinBoundLetsClientsAskForLonger) {
   EXPECT_EQ(leaseTimes(s, 1000u).valid, 1000u);
 }
 
+TEST(LeaseTimes, RequestedZeroIsNoRequest) {
+  // difftest lifetime-min-max/lease-time-0: Kea grants valid-lifetime, not the minimum.
+  Subnet4 s = subnet(4000);
+  s.minValidLifetime = 2000;
+  s.maxValidLifetime = 6000;
+  EXPECT_EQ(leaseTimes(s, 0u).valid, 4000u);
+  EXPECT_EQ(leaseTimes(s, 1u).valid, 2000u);
+}
+
 TEST(LeaseTimes, InfiniteLease) {
-  auto t = leaseTimes(subnet(0xffffffffu), std::nullopt);
+  Subnet4 s = subnet(0xffffffffu);
+  s.calculateTeeTimes = true;
+  auto t = leaseTimes(s, std::nullopt);
   EXPECT_EQ(t.valid, 0xffffffffu);
   EXPECT_EQ(t.t1, 2147483648u);
   EXPECT_EQ(t.t2, 3758096383u);

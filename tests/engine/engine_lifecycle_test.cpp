@@ -143,14 +143,69 @@ TEST_F(EngineTest, SubnetMaskAsKeaSendsIt) {
   EXPECT_EQ(ipOpt(*d.reply, opt::kSubnetMask), ip("255.255.255.0"));
 }
 
-TEST_F(EngineTest, InformFromUnknownNetworkIsDropped) {
+// Kea 2.2: an INFORM sent to us by unicast from a network we do not serve still gets an ACK,
+// with the server identifier only (difftest inform/inform-foreign-ciaddr).
+TEST_F(EngineTest, UnicastInformFromUnknownNetworkGetsServerIdOnly) {
   Packet4 p = packet(MessageType::Inform, mac(1));
   p.ciaddr = ip("10.9.9.9");
-  // Unicast: Kea selects by ciaddr (a broadcast one would be served by the interface's subnet).
-  engine::RecvMeta m = meta;
-  m.dstAddr = ip("198.18.0.1");
-  m.srcAddr = ip("10.9.9.9");
-  EXPECT_EQ(sendVia(p, m).drop, DropReason::NoSubnet);
+  p.set(opt::kParameterRequestList, {1, 3, 6});
+  engine::RecvMeta unicast = meta;
+  unicast.srcAddr = ip("10.9.9.9");
+  unicast.dstAddr = ip("198.18.0.1");
+  Decision d = sendVia(p, unicast);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(codes(*d.reply), (std::vector<std::uint8_t>{opt::kMessageType, opt::kServerId}));
+}
+
+// Without ciaddr and from 0.0.0.0 there is nowhere to answer (difftest inform/inform-ciaddr-zero).
+TEST_F(EngineTest, InformWithoutAnyAddressIsDropped) {
+  Decision d = send(packet(MessageType::Inform, mac(1)));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::BadRequest);
+}
+
+// Kea's INFORM ACK: no computed subnet mask and no host name (difftest inform/*,
+// reservations/host-no-address-inform).
+TEST_F(EngineTest, InformAckHasNoSubnetMaskNorHostname) {
+  cfg.subnets[0].reservations.push_back([] {
+    config::Reservation r;
+    r.hwAddr = mac(1);
+    r.hostname = "host-1";
+    return r;
+  }());
+  Packet4 p = packet(MessageType::Inform, mac(1));
+  p.ciaddr = ip("198.18.0.200");
+  p.set(opt::kParameterRequestList, {1, 3, 12});
+  Decision d = send(p);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(findOpt(*d.reply, opt::kSubnetMask), nullptr);
+  EXPECT_EQ(findOpt(*d.reply, opt::kHostName), nullptr);
+  EXPECT_NE(findOpt(*d.reply, opt::kRouters), nullptr);
+}
+
+// A relayed INFORM with ciaddr is answered at ciaddr: giaddr, hops and option 82 go (Kea;
+// difftest inform/inform-relayed). Without ciaddr it goes through the relay with the
+// broadcast flag set (difftest inform/inform-relayed-ciaddr-zero).
+TEST_F(EngineTest, RelayedInformRepliesLikeKea) {
+  Packet4 p = packet(MessageType::Inform, mac(1));
+  p.giaddr = ip("198.18.2.1");
+  p.hops = 1;
+  p.ciaddr = ip("198.18.2.30");
+  p.set(opt::kRelayAgentInfo, {1, 1, 'x'});
+  Decision d = send(p);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_TRUE(d.reply->giaddr.isZero());
+  EXPECT_EQ(d.reply->hops, 0);
+  EXPECT_EQ(findOpt(*d.reply, opt::kRelayAgentInfo), nullptr);
+  EXPECT_EQ(d.reply->flags, 0);
+
+  p.ciaddr = Ipv4();
+  d = send(p);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(d.reply->giaddr, ip("198.18.2.1"));
+  EXPECT_EQ(d.reply->hops, 1);
+  EXPECT_EQ(d.reply->flags, Packet4::kBroadcastFlag);
+  EXPECT_NE(findOpt(*d.reply, opt::kRelayAgentInfo), nullptr);
 }
 
 // ---- reclamation --------------------------------------------------------------------------

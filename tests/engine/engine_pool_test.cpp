@@ -9,12 +9,12 @@ namespace {
 class SmallPoolTest : public EngineTest {
  protected:
   SmallPoolTest() {
-    // A /30: network .0, hosts .1 and .2, broadcast .3; the pool spans all four.
+    // A /30 whose pool holds its two host addresses .1 and .2.
     config::Subnet4 s;
     s.id = 7;
     s.prefix = Prefix4::parse("198.18.4.0/30").value();
     s.interface = "eth4";
-    s.pools.push_back(pool("198.18.4.0", "198.18.4.3"));
+    s.pools.push_back(pool("198.18.4.1", "198.18.4.2"));
     cfg.subnets = {s};
     meta.ifName = "eth4";
     meta.ifAddr = ip("198.18.4.1");
@@ -24,7 +24,6 @@ class SmallPoolTest : public EngineTest {
 TEST_F(SmallPoolTest, PoolExhaustionAndRecovery) {
   Ipv4 a = dora(mac(1));
   Ipv4 b = dora(mac(2));
-  // Network and broadcast addresses are never handed out.
   EXPECT_EQ(std::set<Ipv4>({a, b}), std::set<Ipv4>({ip("198.18.4.1"), ip("198.18.4.2")}));
   Decision d = send(discover(mac(3)));
   EXPECT_FALSE(d.reply);
@@ -142,12 +141,21 @@ TEST_F(EngineTest, ExhaustedPoolIsNotRescannedForEveryDiscover) {
   EXPECT_EQ(d.reply->yiaddr, ip("198.18.1.77"));
 }
 
-TEST_F(SmallPoolTest, NetworkAndBroadcastAddressesAreNeverGiven) {
-  Packet4 p = discover(mac(1));
+// Kea 2.2 hands out every address of a pool: the pool, not the prefix, says what is for
+// clients (difftest pool-at-network-address: 198.18.1.0 of a /23; pool-whole-subnet).
+TEST_F(SmallPoolTest, NetworkAndBroadcastAddressesInAPoolAreGiven) {
+  cfg.subnets[0].pools = {pool("198.18.4.0", "198.18.4.3")};
+  EXPECT_EQ(send(discover(mac(1))).reply->yiaddr, ip("198.18.4.0"));
+  Packet4 p = discover(mac(2));
   p.set(opt::kRequestedAddress, proto::ipBytes(ip("198.18.4.3")));
-  EXPECT_EQ(send(p).reply->yiaddr, ip("198.18.4.1"));
-  EXPECT_EQ(typeOf(send(selecting(mac(2), ip("198.18.4.0"), ip("198.18.4.1")))), MessageType::Nak);
-  EXPECT_EQ(typeOf(send(renewing(mac(2), ip("198.18.4.3")))), MessageType::Nak);
+  EXPECT_EQ(send(p).reply->yiaddr, ip("198.18.4.3"));
+  EXPECT_EQ(typeOf(send(selecting(mac(2), ip("198.18.4.3"), ip("198.18.4.1")))), MessageType::Ack);
+}
+
+TEST_F(EngineTest, PoolStartingAtANetworkAddressInsideALargerSubnet) {
+  cfg.subnets[0].prefix = Prefix4::parse("198.18.0.0/23").value();
+  cfg.subnets[0].pools = {pool("198.18.1.0", "198.18.1.3")};
+  EXPECT_EQ(dora(mac(1)), ip("198.18.1.0"));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@ void expectNak(const Decision& d) {
   EXPECT_TRUE(r.yiaddr.isZero());
   EXPECT_TRUE(r.ciaddr.isZero());
   EXPECT_EQ(ipOpt(r, opt::kServerId), ip("198.18.0.1"));
-  ASSERT_NE(findOpt(r, opt::kMessage), nullptr);
-  EXPECT_FALSE(findOpt(r, opt::kMessage)->data.empty());
+  EXPECT_EQ(findOpt(r, opt::kMessage), nullptr);  // Kea 2.2 sends no message option
+  EXPECT_FALSE(d.note.empty());
   EXPECT_EQ(findOpt(r, opt::kLeaseTime), nullptr);
   EXPECT_TRUE(d.changes.empty());
 }
@@ -81,18 +81,28 @@ TEST_F(EngineTest, SelectingFreeAddressWithoutOfferIsAcked) {
   EXPECT_EQ(d.reply->yiaddr, ip("198.18.0.30"));
 }
 
-TEST_F(EngineTest, SelectingAddressOutsidePoolIsNaked) {
-  expectNak(send(selecting(mac(1), ip("198.18.0.200"))));
+// Kea 2.2 ignores a REQUEST for an address in no pool of the subnet (difftest
+// rfc2131-*/selecting-out-of-pool, selecting-foreign).
+TEST_F(EngineTest, SelectingAddressOutsidePoolIsIgnored) {
+  Decision d = send(selecting(mac(1), ip("198.18.0.200")));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::NotForUs);
 }
 
-TEST_F(EngineTest, SelectingAddressOnAnotherNetworkIsNaked) {
-  expectNak(send(selecting(mac(1), ip("198.18.2.15"))));
+TEST_F(EngineTest, SelectingAddressOnAnotherNetworkIsIgnored) {
+  Decision d = send(selecting(mac(1), ip("198.18.2.15")));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::NotForUs);
 }
 
-TEST_F(EngineTest, SelectingWithoutRequestedAddressIsBadRequest) {
+// Kea answers a REQUEST naming no address as if it were a DISCOVER + REQUEST (difftest
+// rfc2131-*/selecting-no-option50, request-bare).
+TEST_F(EngineTest, SelectingWithoutRequestedAddressGetsAnAddress) {
   Packet4 p = packet(MessageType::Request, mac(1));
   p.set(opt::kServerId, proto::ipBytes(ip("198.18.0.1")));
-  EXPECT_EQ(send(p).drop, DropReason::BadRequest);
+  Decision d = send(p);
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(store.byAddress(d.reply->yiaddr)->hwAddr, mac(1));
 }
 
 TEST_F(EngineTest, NakEchoesClientIdAndRelayInfo) {
@@ -142,12 +152,17 @@ TEST_F(EngineTest, InitRebootOnWrongNetworkIsNaked) {
   expectNak(send(initReboot(mac(1), ip("10.0.0.5"))));
 }
 
-// Kea 2.2 (checked against kea-dhcp4): a non-authoritative server stays silent for a client
-// it has no lease of, whatever address it asks for (RFC 2131 4.3.2).
+// RFC 2131 4.3.2 as Kea reads it: without a lease of the client the server cannot judge
+// its address at all, so it stays silent (difftest init-reboot-unknown-client-foreign).
 TEST_F(EngineTest, InitRebootWrongNetworkFromUnknownClientIsSilent) {
   Decision d = send(initReboot(mac(1), ip("198.18.2.15")));
   EXPECT_FALSE(d.reply);
   EXPECT_EQ(d.drop, DropReason::NotForUs);
+}
+
+TEST_F(EngineTest, InitRebootWrongNetworkFromUnknownClientIsNakedWhenAuthoritative) {
+  cfg.subnets[0].authoritative = true;
+  expectNak(send(initReboot(mac(1), ip("198.18.2.15"))));
 }
 
 TEST_F(EngineTest, InitRebootFromUnknownClientIsSilent) {
@@ -162,20 +177,27 @@ TEST_F(EngineTest, InitRebootFromUnknownClientIsNakedWhenAuthoritative) {
   expectNak(send(initReboot(mac(1), ip("198.18.0.20"))));
 }
 
-TEST_F(EngineTest, InitRebootForAddressLeasedToAnotherClient) {
+TEST_F(EngineTest, InitRebootForAddressLeasedToAnotherClientIsNaked) {
+  dora(mac(1));
   ASSERT_TRUE(store.put(leaseFor(mac(9), ip("198.18.0.20"))).ok());
   EXPECT_EQ(send(initReboot(mac(1), ip("198.18.0.20"))).drop, DropReason::NotForUs);  // unknown client
   dora(mac(1));
   expectNak(send(initReboot(mac(1), ip("198.18.0.20"))));
 }
 
-// Kea 2.2 (checked against kea-dhcp4): a known client whose lease is another address is
-// NAKed even when the address it asks for is free, so it restarts with DISCOVER.
-TEST_F(EngineTest, InitRebootKnownClientAskingAnotherAddressIsNaked) {
+TEST_F(EngineTest, InitRebootUnknownClientForAddressLeasedToAnotherIsSilent) {
+  ASSERT_TRUE(store.put(leaseFor(mac(9), ip("198.18.0.20"))).ok());
+  EXPECT_FALSE(send(initReboot(mac(1), ip("198.18.0.20"))).reply);
+}
+
+// The client's notion of its address is wrong: its lease is elsewhere. Kea NAKs even when the
+// address asked for is free (difftest rfc2131-*/init-reboot-free-not-own).
+TEST_F(EngineTest, InitRebootKnownClientAskingAnotherFreeAddressIsNaked) {
   Ipv4 a = dora(mac(1));
   Ipv4 other = a == ip("198.18.0.45") ? ip("198.18.0.46") : ip("198.18.0.45");
   expectNak(send(initReboot(mac(1), other)));
-  EXPECT_EQ(store.byAddress(a)->hwAddr, mac(1));
+  EXPECT_EQ(store.byAddress(a)->hwAddr, mac(1));  // the lease stays
+  EXPECT_FALSE(store.byAddress(other));
 }
 
 // ---- RENEWING / REBINDING -----------------------------------------------------------------
@@ -225,16 +247,29 @@ TEST_F(EngineTest, RenewingAddressOfAnotherClientIsNaked) {
   EXPECT_EQ(store.byAddress(ip("198.18.0.25"))->hwAddr, mac(9));
 }
 
-TEST_F(EngineTest, RenewingAddressOutsidePoolWithoutLeaseIsNaked) {
-  expectNak(send(renewing(mac(1), ip("198.18.0.200"))));
+// difftest rfc2131-*/renewing-out-of-pool, rebinding-out-of-pool: Kea stays silent.
+TEST_F(EngineTest, RenewingAddressOutsidePoolWithoutLeaseIsIgnored) {
+  Decision d = send(renewing(mac(1), ip("198.18.0.200")));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::NotForUs);
 }
 
-TEST_F(EngineTest, RenewingAddressNotOnAnySubnetIsDropped) {
-  // RENEWING is unicast (RFC 2131 4.4.5): Kea selects the subnet by ciaddr.
-  engine::RecvMeta m = meta;
-  m.dstAddr = ip("198.18.0.1");
-  m.srcAddr = ip("10.1.1.1");
-  EXPECT_EQ(sendVia(renewing(mac(1), ip("10.1.1.1")), m).drop, DropReason::NoSubnet);
+// A broadcast REQUEST (REBINDING) is placed on the receiving interface's subnet whatever its
+// ciaddr (Kea's subnet selection), so a foreign ciaddr is an address in no pool: ignored.
+TEST_F(EngineTest, RebindingAddressNotOnAnySubnetIsIgnored) {
+  Decision d = send(renewing(mac(1), ip("10.1.1.1")));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::NotForUs);
+  EXPECT_EQ(d.subnetId, 1u);
+}
+
+// Unicast to us with a ciaddr of no subnet: Kea NAKs (difftest rfc2131-*/renewing-foreign).
+TEST_F(EngineTest, RenewingAddressNotOnAnySubnetIsNaked) {
+  engine::RecvMeta unicast = meta;
+  unicast.srcAddr = ip("10.1.1.1");
+  unicast.dstAddr = ip("198.18.0.1");
+  Decision d = sendVia(renewing(mac(1), ip("10.1.1.1")), unicast);
+  ASSERT_EQ(typeOf(d), MessageType::Nak) << d.note;
 }
 
 TEST_F(EngineTest, RenewingFreeAddressRefusedByAllocFilterIsSilent) {
@@ -279,6 +314,7 @@ TEST_F(EngineTest, CustomHostnameCharSetAndReplacement) {
 TEST_F(EngineTest, RequestedLeaseTimeHonouredWithinBounds) {
   cfg.subnets[0].minValidLifetime = 1000;
   cfg.subnets[0].maxValidLifetime = 8000;
+  cfg.subnets[0].calculateTeeTimes = true;  // T1 follows the granted lifetime
   Packet4 req = selecting(mac(1), ip("198.18.0.30"));
   req.set(opt::kLeaseTime, proto::u32Bytes(100000));
   Decision d = send(req);

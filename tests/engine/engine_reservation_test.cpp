@@ -144,14 +144,29 @@ TEST_F(EngineTest, ReservedAddressLeasedToAnotherFallsBackToDynamic) {
   EXPECT_EQ(typeOf(send(selecting(mac(1), d.reply->yiaddr))), MessageType::Ack);
 }
 
-// Kea 2.2 (checked against kea-dhcp4): a reservation does not make an INIT-REBOOT client
-// known; without a lease it gets no answer (an authoritative server NAKs), and with its lease
-// on the reserved address it is ACKed.
-TEST_F(EngineTest, InitRebootForReservedAddressNeedsTheLease) {
+// A reservation is not a lease: Kea knows an INIT-REBOOT client only by its lease (difftest
+// reservations/hw-out-of-pool-init-reboot; NAK when authoritative).
+TEST_F(EngineTest, InitRebootForReservedAddressWithoutLeaseIsSilent) {
   cfg.subnets[0].reservations.push_back(byHw(mac(1), ip("198.18.0.5")));
-  EXPECT_EQ(send(initReboot(mac(1), ip("198.18.0.5"))).drop, DropReason::NotForUs);
+  EXPECT_FALSE(send(initReboot(mac(1), ip("198.18.0.5"))).reply);
+}
+
+TEST_F(EngineTest, InitRebootForReservedAddressWithLeaseIsAcked) {
+  cfg.subnets[0].reservations.push_back(byHw(mac(1), ip("198.18.0.5")));
   EXPECT_EQ(dora(mac(1)), ip("198.18.0.5"));
   EXPECT_EQ(typeOf(send(initReboot(mac(1), ip("198.18.0.5")))), MessageType::Ack);
+}
+
+// reservations-out-of-pool: a reservation for a pool address is not honoured (Kea 2.2;
+// difftest reservations-out-of-pool/hw-in-pool, other-client-requests-reserved-in).
+TEST_F(EngineTest, OutOfPoolModeIgnoresReservationsInsideThePool) {
+  cfg.subnets[0].reservationsOutOfPool = true;
+  cfg.subnets[0].reservations.push_back(byHw(mac(1), ip("198.18.0.30")));
+  cfg.subnets[0].reservations.push_back(byHw(mac(3), ip("198.18.0.5")));  // out of the pool: honoured
+  EXPECT_NE(send(discover(mac(1))).reply->yiaddr, ip("198.18.0.30"));
+  Decision d = send(selecting(mac(2), ip("198.18.0.30")));
+  ASSERT_EQ(typeOf(d), MessageType::Ack) << d.note;
+  EXPECT_EQ(send(discover(mac(3))).reply->yiaddr, ip("198.18.0.5"));
 }
 
 TEST_F(EngineTest, ReservationClientClassesOpenClassPools) {

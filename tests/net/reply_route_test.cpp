@@ -48,12 +48,65 @@ TEST(ReplyRoute, RelayedNakAlsoGoesToRelay) {
   EXPECT_EQ(d.port, 6767);
 }
 
-TEST(ReplyRoute, LocalNakIsBroadcastEvenWithCiaddr) {
+TEST(ReplyRoute, LocalNakGoesToCiaddrLikeKea) {
+  // difftest rfc2131-*/renewing-other-clients-address: Kea 2.2 unicasts the NAK to ciaddr.
   auto q = query();
   q.ciaddr = Ipv4(198, 18, 0, 7);
   auto d = replyDestination(q, reply(MessageType::Nak), kPorts);
+  EXPECT_EQ(d.kind, Destination::Kind::Udp);
+  EXPECT_EQ(d.addr, Ipv4(198, 18, 0, 7));
+  EXPECT_EQ(d.port, 6868);
+}
+
+TEST(ReplyRoute, LocalNakWithoutCiaddrIsBroadcast) {
+  auto q = query();
+  auto d = replyDestination(q, reply(MessageType::Nak), kPorts);
   EXPECT_EQ(d.kind, Destination::Kind::Broadcast);
   EXPECT_EQ(d.addr, Ipv4::broadcast());
+  EXPECT_EQ(d.port, 6868);
+}
+
+TEST(ReplyRoute, CiaddrAllOnesIsBroadcast) {
+  // difftest rfc2131-*/selecting-ciaddr-broadcast-address: Kea answers at ciaddr, i.e. broadcast.
+  auto q = query();
+  q.ciaddr = Ipv4::broadcast();
+  auto d = replyDestination(q, reply(MessageType::Ack), kPorts);
+  EXPECT_EQ(d.kind, Destination::Kind::Broadcast);
+  EXPECT_EQ(d.port, 6868);
+}
+
+Packet4 inform() {
+  auto q = query();
+  q.set(proto::opt::kMessageType, {std::uint8_t(MessageType::Inform)});
+  return q;
+}
+
+TEST(ReplyRoute, RelayedInformWithCiaddrGoesToTheClient) {
+  // difftest inform/inform-relayed: Kea answers at ciaddr, not through the relay.
+  auto q = inform();
+  q.giaddr = Ipv4(198, 18, 0, 100);
+  q.ciaddr = Ipv4(198, 18, 0, 45);
+  auto d = replyDestination(q, reply(MessageType::Ack), kPorts, Ipv4(198, 18, 0, 100));
+  EXPECT_EQ(d.kind, Destination::Kind::Udp);
+  EXPECT_EQ(d.addr, Ipv4(198, 18, 0, 45));
+  EXPECT_EQ(d.port, 6868);
+}
+
+TEST(ReplyRoute, RelayedInformWithoutCiaddrGoesToTheRelay) {
+  auto q = inform();
+  q.giaddr = Ipv4(198, 18, 0, 100);
+  auto d = replyDestination(q, reply(MessageType::Ack), kPorts, Ipv4(198, 18, 0, 100));
+  EXPECT_EQ(d.kind, Destination::Kind::Udp);
+  EXPECT_EQ(d.addr, Ipv4(198, 18, 0, 100));
+  EXPECT_EQ(d.port, 6767);
+}
+
+TEST(ReplyRoute, InformWithoutCiaddrGoesToItsSource) {
+  // difftest inform/inform-ciaddr-zero-src-ip.
+  auto q = inform();
+  auto d = replyDestination(q, reply(MessageType::Ack), kPorts, Ipv4(198, 18, 0, 43));
+  EXPECT_EQ(d.kind, Destination::Kind::Udp);
+  EXPECT_EQ(d.addr, Ipv4(198, 18, 0, 43));
   EXPECT_EQ(d.port, 6868);
 }
 

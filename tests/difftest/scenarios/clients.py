@@ -3,45 +3,73 @@ identifier present/absent/changed, match-client-id false, echo-client-id, parame
 list variations."""
 from _dsl import *
 
-M_OUT = "02:aa:00:00:00:01"    # reserved 198.18.0.20 (out of pool)
-M_IN = "02:aa:00:00:00:02"     # reserved 198.18.0.120 (in pool)
-M_CID = "02:aa:00:00:00:03"    # reserved by client-id 01:02:aa:00:00:00:03 -> 198.18.0.30
-M_HOST = "02:aa:00:00:00:04"   # reservation without address: hostname, options, boot fields
-M_TAKEN = "02:aa:00:00:00:05"  # reserved 198.18.0.130, which another client leases first
-CID = "0102aa00000003"
+# Each reservation scenario has its own reserved client (MAC 02:aa:00:00:NN:01, NN = its
+# number) and its own reserved address, so that the scenarios of a group, which run
+# interleaved, never share a client.
 
-RESERVATIONS = [
-    {"hw-address": M_OUT, "ip-address": "198.18.0.20"},
-    {"hw-address": M_IN, "ip-address": "198.18.0.120"},
-    {"client-id": "01:02:aa:00:00:00:03", "ip-address": "198.18.0.30"},
-    {"hw-address": M_HOST, "hostname": "reserved-host", "next-server": "198.18.0.5",
-     "server-hostname": "boot-srv", "boot-file-name": "/pxe/boot.img",
-     "option-data": [{"name": "domain-name-servers", "data": "198.18.0.54"}]},
-    {"hw-address": M_TAKEN, "ip-address": "198.18.0.130"},
-]
 
-res_s = [
-    scn("hw-out-of-pool", dora(), renewing(2), mac=M_OUT),
-    scn("hw-in-pool", dora(), renewing(2), mac=M_IN),
-    scn("hw-out-of-pool-init-reboot", init_reboot("198.18.0.20"), mac=M_OUT),
-    scn("hw-in-pool-init-reboot", init_reboot("198.18.0.120"), mac=M_IN),
-    scn("hw-requests-other-address", discover(requested="198.18.0.170"), request(server_id=SERVER, requested="198.18.0.170"),
-        mac=M_OUT),
-    scn("hw-init-reboot-other-address", init_reboot("198.18.0.171"), mac=M_IN),
-    scn("hw-renew-other-address", request(ciaddr="198.18.0.172", via="unicast"), mac=M_OUT),
-    scn("cid-dora", dora(client_id=CID), renewing(2, client_id=CID), mac=M_CID),
-    scn("cid-without-client-id", dora(), mac=M_CID),
-    scn("cid-other-mac-same-cid", dora(client_id=CID), mac="02:aa:00:00:00:33"),
-    scn("host-no-address", dora(prl=[1, 3, 6, 12, 15]), mac=M_HOST),
-    scn("host-no-address-inform", inform(ciaddr="198.18.0.60", via="unicast", prl=[1, 3, 6, 12]), mac=M_HOST),
-    scn("other-client-requests-reserved-out", discover(), request(server_id=SERVER, requested="198.18.0.20")),
-    scn("other-client-requests-reserved-in", discover(), request(server_id=SERVER, requested="198.18.0.120")),
-    scn("other-client-init-reboot-reserved", init_reboot("198.18.0.120", client=1)),
-    scn("other-client-discover-requested-reserved", discover(requested="198.18.0.120", client=2)),
-    scn("reserved-address-leased-to-other", request(server_id=SERVER, requested="198.18.0.130", client=3),
-        discover(chaddr=M_TAKEN.replace(":", "")),
-        request(chaddr=M_TAKEN.replace(":", ""), server_id=SERVER, requested="$2.yiaddr")),
+def rmac(n, last=1):
+    return f"02:aa:00:00:{n:02x}:{last:02x}"
+
+
+def rcid(n):
+    return "01" + rmac(n).replace(":", "")
+
+
+def res(n, **kw):
+    """A reservation for scenario n: hw-address by default, client-id with by="client-id"."""
+    by = kw.pop("by", "hw-address")
+    r = {"client-id": ":".join(rcid(n)[i:i + 2] for i in range(0, len(rcid(n)), 2))} if by == "client-id" \
+        else {"hw-address": rmac(n)}
+    r.update(kw)
+    return r
+
+
+RES_SCENARIOS = [
+    # (scenario, reservation)
+    (scn("hw-out-of-pool", dora(), renewing(2), mac=rmac(1)), res(1, **{"ip-address": "198.18.0.21"})),
+    (scn("hw-in-pool", dora(), renewing(2), mac=rmac(2)), res(2, **{"ip-address": "198.18.0.121"})),
+    (scn("hw-out-of-pool-init-reboot", init_reboot("198.18.0.22"), mac=rmac(3)), res(3, **{"ip-address": "198.18.0.22"})),
+    (scn("hw-in-pool-init-reboot", init_reboot("198.18.0.122"), mac=rmac(4)), res(4, **{"ip-address": "198.18.0.122"})),
+    (scn("hw-requests-other-address", discover(requested="198.18.0.170"),
+         request(server_id=SERVER, requested="198.18.0.170"), mac=rmac(5)), res(5, **{"ip-address": "198.18.0.23"})),
+    (scn("hw-init-reboot-other-address", init_reboot("198.18.0.171"), mac=rmac(6)), res(6, **{"ip-address": "198.18.0.123"})),
+    (scn("hw-renew-other-address", request(ciaddr="198.18.0.172", via="unicast"), mac=rmac(7)),
+     res(7, **{"ip-address": "198.18.0.24"})),
+    (scn("cid-dora", dora(client_id=rcid(8)), renewing(2, client_id=rcid(8)), mac=rmac(8)),
+     res(8, by="client-id", **{"ip-address": "198.18.0.30"})),
+    (scn("cid-without-client-id", dora(), mac=rmac(9)), res(9, by="client-id", **{"ip-address": "198.18.0.31"})),
+    (scn("cid-other-mac-same-cid", dora(client_id=rcid(10)), mac=rmac(10, 0x33)),
+     res(10, by="client-id", **{"ip-address": "198.18.0.32"})),
+    (scn("host-no-address", dora(prl=[1, 3, 6, 12, 15]), mac=rmac(11)),
+     res(11, hostname="reserved-host", **{"next-server": "198.18.0.5", "server-hostname": "boot-srv",
+                                          "boot-file-name": "/pxe/boot.img",
+                                          "option-data": [{"name": "domain-name-servers", "data": "198.18.0.54"}]})),
+    (scn("host-no-address-inform", inform(ciaddr="198.18.0.60", via="unicast", prl=[1, 3, 6, 12]), mac=rmac(12)),
+     res(12, hostname="reserved-host", **{"next-server": "198.18.0.5",
+                                          "option-data": [{"name": "domain-name-servers", "data": "198.18.0.54"}]})),
+    (scn("other-client-requests-reserved-out", discover(), request(server_id=SERVER, requested="198.18.0.25")),
+     res(13, **{"ip-address": "198.18.0.25"})),
+    (scn("other-client-requests-reserved-in", discover(), request(server_id=SERVER, requested="198.18.0.125")),
+     res(14, **{"ip-address": "198.18.0.125"})),
+    (scn("other-client-init-reboot-reserved", init_reboot("198.18.0.126")), res(15, **{"ip-address": "198.18.0.126"})),
+    (scn("other-client-discover-requested-reserved", discover(requested="198.18.0.127")),
+     res(16, **{"ip-address": "198.18.0.127"})),
+    (scn("reserved-address-leased-to-other", request(server_id=SERVER, requested="198.18.0.130", client=3),
+         discover(chaddr=rmac(17).replace(":", "")),
+         request(chaddr=rmac(17).replace(":", ""), server_id=SERVER, requested="$2.yiaddr")),
+     res(17, **{"ip-address": "198.18.0.130"})),
+    (scn("hw-dora-then-select-other", dora(), request(server_id=SERVER, requested="198.18.0.173"), mac=rmac(18)),
+     res(18, **{"ip-address": "198.18.0.26"})),
+    (scn("hw-dora-then-init-reboot-other", dora(), init_reboot("198.18.0.174"), mac=rmac(19)),
+     res(19, **{"ip-address": "198.18.0.27"})),
+    (scn("hw-in-pool-reserved-address-leased", request(server_id=SERVER, requested="198.18.0.131", client=3),
+         discover(chaddr=rmac(20).replace(":", ""))), res(20, **{"ip-address": "198.18.0.131"})),
 ]
+res_s = [s for s, _ in RES_SCENARIOS]
+RESERVATIONS = [r for _, r in RES_SCENARIOS]
+AUTH_ONLY = ("hw-init-reboot-other-address", "other-client-init-reboot-reserved", "hw-out-of-pool-init-reboot",
+             "hw-renew-other-address", "hw-in-pool-init-reboot", "hw-dora-then-init-reboot-other")
 
 cid_s = [
     scn("cid-dora-renew-without-cid", dora(client_id="auto"), renewing(2)),
@@ -78,8 +106,7 @@ prl_s = [
 GROUPS = [
     {"id": "reservations", "config": {"subnet4": [subnet(reservations=RESERVATIONS)]}, "scenarios": res_s},
     {"id": "reservations-auth", "config": {"authoritative": True, "subnet4": [subnet(reservations=RESERVATIONS)]},
-     "scenarios": [s for s in res_s if s["id"] in ("hw-init-reboot-other-address", "other-client-init-reboot-reserved",
-                                                   "hw-out-of-pool-init-reboot", "hw-renew-other-address")]},
+     "scenarios": [s for s in res_s if s["id"] in AUTH_ONLY]},
     {"id": "reservations-out-of-pool", "config": {"subnet4": [subnet(reservations=RESERVATIONS,
                                                                     reservations_out_of_pool=True)]},
      "scenarios": res_s},
