@@ -644,9 +644,10 @@ struct Engine::Impl {
       TimePoint earliest = TimePoint::max();
       for (std::uint64_t n = c.size(); n > 0; --n) {
         Ipv4 a = c.take();
-        // Kea 2.2 hands out every address of a pool, a subnet's network or broadcast address
-        // included: the pool says which addresses are for clients.
-        if (!filterAllows(a)) continue;
+        // Deliberately unlike Kea 2.2, which hands out every address of a pool: a subnet's
+        // own network and broadcast addresses are no host addresses (RFC 1122 3.2.1.3), so a
+        // pool written as the whole prefix ("10.0.0.0/24") never gives them.
+        if (isNetworkOrBroadcast(sn, a) || !filterAllows(a)) continue;
         if (availability(a, q, &earliest) != Availability::Taken) return a;
       }
       c.exhausted = true;

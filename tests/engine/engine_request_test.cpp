@@ -178,7 +178,6 @@ TEST_F(EngineTest, InitRebootFromUnknownClientIsNakedWhenAuthoritative) {
 }
 
 TEST_F(EngineTest, InitRebootForAddressLeasedToAnotherClientIsNaked) {
-  dora(mac(1));
   ASSERT_TRUE(store.put(leaseFor(mac(9), ip("198.18.0.20"))).ok());
   EXPECT_EQ(send(initReboot(mac(1), ip("198.18.0.20"))).drop, DropReason::NotForUs);  // unknown client
   dora(mac(1));
