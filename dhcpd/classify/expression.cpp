@@ -29,7 +29,11 @@ class Parser {
 
   Result<Expression> run() {
     try {
-      parseBool();
+      if (ctx_.stringResult) {
+        parseString();
+      } else {
+        parseBool();
+      }
       expect({Tok::End});
     } catch (const ParseFailure& f) {
       return makeError(f.message);

@@ -82,6 +82,9 @@ struct CompileContext {
   // Replace common instruction sequences by fused instructions (fuseProgram). Off only in
   // tests comparing both programs.
   bool fuse = true;
+  // Compile a string expression (Kea's PARSER_STRING, e.g. the flex_option hook's "add")
+  // instead of a boolean one; Evaluator::lastValue() then holds its value.
+  bool stringResult = false;
 };
 
 // Compiles a boolean expression (a class "test"). Errors read as Kea's parser's: the

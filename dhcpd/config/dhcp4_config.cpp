@@ -288,8 +288,7 @@ HookVerdict hookVerdict(std::string_view library) {
       {"libdhcp_pgsql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
       {"libdhcp_flex_id.so",
        {HookVerdict::kError, "flexible identifiers (flex_id) are not supported; they select reservations"}},
-      {"libdhcp_flex_option.so",
-       {HookVerdict::kError, "flex_option is not supported; it adds, removes or replaces options in answers"}},
+      {"libdhcp_flex_option.so", {HookVerdict::kBuiltin, ""}},  // parseFlexOptionHook
       {"libdhcp_bootp.so", {HookVerdict::kError, "BOOTP (the bootp hook) is not supported; it answers BOOTP clients"}},
       {"libdhcp_run_script.so",
        {HookVerdict::kError, "run_script is not supported; it runs an external script on every lease event"}},
@@ -687,6 +686,7 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
   if (const json* list = r.array("subnet4")) {
     parseSubnets(*list, r.pathOf("subnet4"), defaults, cfg.ipReservationsUnique, registry, diag, cfg.subnets);
   }
+  parseFlexOptionHook(cfg.hooksLibraries, "Dhcp4/hooks-libraries", diag, cfg);
   const bool globalReservationsUsed =
       cfg.reservationsGlobal ||
       std::any_of(cfg.subnets.begin(), cfg.subnets.end(), [](const Subnet4& s) { return s.reservationsGlobal; });

@@ -12,6 +12,7 @@
 
 #include "dhcpd/classify/class_set.h"
 #include "dhcpd/classify/expression.h"
+#include "dhcpd/config/flex_option_config.h"
 #include "dhcpd/common/hw_addr.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/common/result.h"
@@ -233,6 +234,7 @@ struct Dhcp4Config {
   std::vector<Logger> loggers;
   ExpiredLeasesProcessing expiredLeases;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
+  std::vector<FlexOptionRule> flexOptions;  // libdhcp_flex_option.so parameters, in Kea's order
   std::string serverTag;
   // statistic-default-sample-count / -age (Kea's SrvConfig::updateStatistics applies them).
   std::optional<std::uint32_t> statisticDefaultSampleCount, statisticDefaultSampleAge;

@@ -23,6 +23,10 @@ std::vector<OptionData> parseOptionDataList(const nlohmann::json& list, const st
 // Same with Kea's standard definitions only.
 std::vector<OptionData> parseOptionDataList(const nlohmann::json& list, const std::string& path, Diagnostics& diag);
 
+// The parameters of every libdhcp_flex_option.so entry of "hooks-libraries" (path is that
+// list's) into cfg.flexOptions; after option-def and client-classes are parsed.
+void parseFlexOptionHook(const nlohmann::json& hooks, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg);
+
 // "option-def": [...] (global); adds each valid definition to defs.
 void parseOptionDefList(const nlohmann::json& list, const std::string& path, Diagnostics& diag,
                         proto::OptionDefSet& defs);

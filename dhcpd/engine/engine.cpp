@@ -12,6 +12,7 @@
 #include "dhcpd/config/lease_times.h"
 
 #include "dhcpd/engine/client_identity.h"
+#include "dhcpd/engine/flex_option_applier.h"
 #include "dhcpd/engine/hint_table.h"
 #include "dhcpd/engine/offer_table.h"
 #include "dhcpd/engine/option_assembly.h"
@@ -185,6 +186,7 @@ struct Engine::Impl {
   Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
   std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
   PacketClassifier classifier;
+  FlexOptionApplier flex;  // the flex_option hook's rules, run on every answer
   PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
   OptionSet packetOptions;  // a query's own option set (reservation or class options), reused
 
@@ -203,6 +205,7 @@ struct Engine::Impl {
     networks.clear();
     subnets.reserve(cfg.subnets.size());
     classifier = PacketClassifier(cfg);
+    flex = FlexOptionApplier(cfg.flexOptions);
     std::vector<const config::Subnet4*> byId;
     for (const auto& sn : cfg.subnets) byId.push_back(&sn);
     std::stable_sort(byId.begin(), byId.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -1302,7 +1305,14 @@ Engine::Engine(const config::Dhcp4Config& cfg, const LeaseStore& store) : impl_(
 Engine::~Engine() = default;
 
 Decision Engine::handle(const proto::Packet4& query, const RecvMeta& meta, TimePoint now) {
-  return impl_->handle(query, meta, now);
+  Decision d = impl_->handle(query, meta, now);
+  if (d.reply && !impl_->flex.empty()) {
+    // Kea runs the flex_option hook at pkt4_send, on the finished answer, with the query's
+    // classes (those of the query the engine just classified).
+    const classify::PacketInput in{&query, meta.ifName, meta.srcAddr, meta.dstAddr, &impl_->classes.set};
+    impl_->flex.apply(in, *d.reply);
+  }
+  return d;
 }
 
 std::vector<LeaseChange> Engine::reclaimExpired(TimePoint now, std::size_t limit) {
