@@ -157,6 +157,45 @@ leases_of() {  # s1|s2 -> "ip=mac cid subnet valid cltt state" lines, sorted
     jq -r '(if type == "array" then .[0] else . end) | (.arguments.leases // [])[] |
            "\(."ip-address")=\(."hw-address") \(."client-id" // "-") \(."subnet-id") \(."valid-lft") \(.cltt) \(.state)"' | sort
 }
+# stores_agree <deadline_s>: polls both stores (into l1, l2; reads counted in looks) until they
+# hold the same leases: 0 as soon as they do, 1 when the deadline passes first. Why a poll: the
+# HA protocol (reference/ha-protocol.md 6.2) only makes the DHCPACK wait for the partner's
+# acknowledgement, perfdhcp gives up on an exchange after its 1 s exit-wait (-W), and nothing
+# waits for the lease4-del of a RELEASE. A partner that is slow for a moment (scheduling or a
+# slow fdatasync on a loaded machine; tandemd answers an update once it is on disk and reads the
+# connection's next request only then) still has updates queued, on the wire or in the sender's
+# queue when perfdhcp exits; they land within the sender's 10 s request timeout (or fail, and
+# then the stores never agree). Seen once in hs-kea-tls (198.18.0.13 not yet on the standby);
+# stopping the standby for 2.5 s at the end of perfdhcp's run reproduces it every time. The
+# deadline exceeds that timeout.
+stores_agree() {
+  local end=$((SECONDS + $1))
+  looks=0
+  while :; do
+    l1=$(leases_of s1); l2=$(leases_of s2)
+    looks=$((looks + 1))
+    [ "$l1" = "$l2" ] && return 0
+    [ $SECONDS -ge $end ] && return 1
+    sleep 0.2
+  done
+}
+# explain_diff: why the stores differ, per address: each store's copy, both lease files'
+# history and both logs' lines for it, and the HA state changes and warnings of both peers.
+explain_diff() {
+  local a f
+  diff <(echo "$l1") <(echo "$l2") | grep '^[<>]' | head -20 | sed 's/^/  /' >&2
+  for a in $(diff <(echo "$l1") <(echo "$l2") | grep '^[<>]' | sed 's/^[<>] \([0-9.]*\)=.*/\1/' | sort -u | head -5); do
+    for f in "$TMP"/cur/s1/leases4.csv "$TMP"/cur/s2/leases4.csv "$TMP"/cur/s1/server.log "$TMP"/cur/s2/server.log; do
+      echo "  $a in $f:" >&2
+      grep -F "$a" "$f" | grep -E "^$a,| $a( |$)" | tail -8 | cut -c1-220 | sed 's/^/    /' >&2
+    done
+  done
+  for f in "$TMP"/cur/s1/server.log "$TMP"/cur/s2/server.log; do
+    echo "  HA events in $f:" >&2
+    grep -E "HA_STATE_TRANSITION |HA_LEASE_UPDATE|HA_COMMUNICATION_INTERRUPTED|HA_SYNC_(FAILED|SUCCESSFUL)| ERROR " "$f" |
+      tail -12 | cut -c1-220 | sed 's/^/    /' >&2
+  done
+}
 # Epoch seconds of the first line of log $1 matching $2 (both daemons log "YYYY-MM-DD HH:MM:SS.mmm").
 log_time() {
   local line
@@ -204,11 +243,21 @@ for COMBO in $COMBOS; do
   # releases cross between the implementations as well.
   ip netns exec "$ID-c" timeout 20 perfdhcp -4 -l eth0 -r 20 -f 5 -F 5 -R 24 -b "mac=02:00:00:$n:00:00" -p 3 \
     -W 1000000 >>"$TMP/cur/perfdhcp.log" 2>&1
-  l1=$(leases_of s1); l2=$(leases_of s2)
+  t1=$(date +%s.%N)
+  if ! stores_agree 15; then
+    explain_diff
+    fail "stores still differ 15 s after the clients stopped: server1 [$(echo $l1)] server2 [$(echo $l2)]"
+  fi
+  t2=$(date +%s.%N)
   c1=$(echo "$l1" | grep -c .); c2=$(echo "$l2" | grep -c .)
   [ "$c1" -ge 10 ] || fail "only $c1 leases on server1 after 24 clients"
   grep -q "REQUEST-ACK (renewal)" "$TMP/cur/perfdhcp.log" || fail "perfdhcp sent no renewals"
-  [ "$l1" = "$l2" ] || fail "stores differ: server1 [$(echo $l1)] server2 [$(echo $l2)]"
+  # The pair must still be in its normal state: the failover below starts from it.
+  wait_state s1 "$normal" 10 || fail "server1 ($k1) left $normal during the clients' run"
+  wait_state s2 "$normal" 10 || fail "server2 ($k2) left $normal during the clients' run"
+  # Normally they agree at the first look; a later agreement is worth a line in the log.
+  [ "$looks" -gt 1 ] &&
+    log "[$COMBO] note: the stores agreed only at look $looks, $(python3 -c "print(round($t2-$t1,2))") s after the clients stopped (updates still on their way)"
   if [ "$mode" = load-balancing ]; then
     # Pools are bound per scope: .10-.49 server1's, .50-.90 server2's.
     low=$(echo "$l1" | awk -F'[.=]' '$4 < 50' | grep -c .)
@@ -265,8 +314,10 @@ for COMBO in $COMBOS; do
   start s1 $k1
   wait_state s1 "$normal" 40 || fail "restarted server1 ($k1) did not return to $normal"
   wait_state s2 "$normal" 20 || fail "server2 ($k2) did not return to $normal"
-  l1=$(leases_of s1); l2=$(leases_of s2)
-  [ "$l1" = "$l2" ] || fail "stores differ after recovery: $(diff <(echo "$l1") <(echo "$l2") | head -6 | tr '\n' ' ')"
+  if ! stores_agree 15; then
+    explain_diff
+    fail "stores differ after recovery: $(diff <(echo "$l1") <(echo "$l2") | head -6 | tr '\n' ' ')"
+  fi
   log "[$COMBO] ok: $k1 back, pair in $normal, $(echo "$l1" | grep -c .) leases identical on both"
   stop_all
   mv "$TMP/cur" "$TMP/done-$COMBO"
