@@ -10,15 +10,19 @@ Kinds (RFC 2131 section 2 fixed header, RFC 2132 options):
   truncated       a valid DISCOVER cut anywhere inside the 236-byte header or the cookie
   bad_cookie      a DISCOVER whose magic cookie (RFC 2131 3) is wrong
   random          random bytes, 1..1500 long, cookie forced wrong
-  opt_overrun     an option whose length runs past the end of the datagram
-  opt_no_end      options without the END (255) option, last one truncated
-  op_reply        a well-formed DHCPDISCOVER with op = BOOTREPLY (2)
-  op_bogus        op codes 0, 3, 255
+  opt_overrun     an option whose length runs past the end of the datagram, before any
+                  option 53 (Kea 2.2 ignores an overrunning option and all after it)
+  opt_no_end      a DISCOVER with an option too short for its definition (50, 51, 54 of
+                  3 octets, an empty 55: Kea 2.2 fails the packet), no END, last one truncated
+  op_reply        a server message (OFFER/ACK/NAK) with op = BOOTREPLY (2)
+  op_bogus        op codes 0, 3, 255 on server messages (Kea goes by the message type)
   no_msg_type     op = BOOTREQUEST with options but no option 53 (BOOTP; not served)
-  bad_msg_type    option 53 with length 0, length 2, or value 0 / 9..255
-  huge_hlen       hlen 17..255 (RFC 2131: at most 16 bytes of chaddr)
-  overload_bad    option 52 (RFC 2132 9.3) pointing at sname/file holding garbage
-  giant           a 4 KB datagram (IP-fragmented) of site options, the last one cut short
+  bad_msg_type    option 53 with length 0, or value 0 / 9..255 (also as first of 2 octets)
+  huge_hlen       hlen 17..255 (RFC 2131: at most 16 bytes of chaddr) on a server message
+  overload_bad    option 52 (RFC 2132 9.3) pointing at sname/file holding an option too
+                  short for its definition among garbage
+  giant           a 4 KB datagram (IP-fragmented) of site options, the last one cut short,
+                  carrying a server message type
 
 "must_fail_parse" counts the kinds no conforming codec can decode (empty, truncated,
 bad_cookie, random, opt_overrun, opt_no_end, overload_bad): the caller compares it
@@ -49,6 +53,14 @@ def header(op=1, htype=1, hlen=6, xid=None, flags=0x8000, chaddr=None, rng=None)
                        b"\0" * 64, b"\0" * 128)
 
 
+SERVER_TYPES = [2, 5, 6]  # OFFER, ACK, NAK: a server drops them whatever the op
+BAD_LENGTH = [b"\x32\x03\xc6\x12\x00", b"\x33\x02\x00\x01", b"\x36\x03\xc6\x12\x00", b"\x37\x00"]
+
+
+def server_msg(rng):
+    return bytes([0x35, 1, rng.choice(SERVER_TYPES)])
+
+
 def discover(rng, op=1, hlen=6, msg_type=b"\x35\x01\x01"):
     return header(op=op, hlen=hlen, rng=rng) + MAGIC + msg_type + b"\x37\x03\x01\x03\x06" + b"\xff"
 
@@ -70,31 +82,32 @@ def make(kind, rng):
         return bytes(p)
     if kind == "opt_overrun":
         code = rng.choice([12, 50, 55, 61, 81, 82, 53, 54])
-        return header(rng=rng) + MAGIC + b"\x35\x01\x01" + bytes([code, rng.randrange(20, 256)]) + rng.randbytes(rng.randrange(0, 10))
+        return header(rng=rng) + MAGIC + bytes([code, rng.randrange(20, 256)]) + rng.randbytes(rng.randrange(0, 10))
     if kind == "opt_no_end":
-        return header(rng=rng) + MAGIC + b"\x35\x01\x01" + b"\x0c\x08abc"
+        return header(rng=rng) + MAGIC + b"\x35\x01\x01" + rng.choice(BAD_LENGTH) + b"\x0c\x08abc"
     if kind == "op_reply":
-        return discover(rng, op=2)
+        return discover(rng, op=2, msg_type=server_msg(rng))
     if kind == "op_bogus":
-        return discover(rng, op=rng.choice([0, 3, 255]))
+        return discover(rng, op=rng.choice([0, 3, 255]), msg_type=server_msg(rng))
     if kind == "no_msg_type":
         return header(rng=rng) + MAGIC + b"\x37\x02\x01\x03\xff"
     if kind == "bad_msg_type":
-        mt = rng.choice([b"\x35\x00", b"\x35\x02\x01\x01", b"\x35\x01\x00",
+        mt = rng.choice([b"\x35\x00", b"\x35\x02\x00\x01", b"\x35\x01\x00",
                          b"\x35\x01" + bytes([rng.randrange(19, 256)])])
         return header(rng=rng) + MAGIC + mt + b"\xff"
     if kind == "huge_hlen":
-        return discover(rng, hlen=rng.randrange(17, 256))
+        return discover(rng, hlen=rng.randrange(17, 256), msg_type=server_msg(rng))
     if kind == "overload_bad":
         p = bytearray(header(rng=rng) + MAGIC + b"\x35\x01\x01\x34\x01\x03\xff")
-        # file and sname each start with an option that runs past the field's end
-        # (RFC 2131 4.1: options in an overloaded field must fit in it).
+        # sname starts with an option that runs past the field's end (ignored, as Kea
+        # ignores an overrunning option), file with one too short for its definition.
         p[44:44 + 64] = b"\x0c\xff" + rng.randbytes(62)
-        p[108:108 + 128] = b"\x0f\xf0" + rng.randbytes(126)
+        bad = rng.choice(BAD_LENGTH)
+        p[108:108 + 128] = bad + rng.randbytes(128 - len(bad))
         return bytes(p)
     if kind == "giant":
         # Site options (224..254) filling 4 KB, the last one cut short.
-        return header(rng=rng) + MAGIC + b"\x35\x01\x01" + b"".join(
+        return header(rng=rng) + MAGIC + server_msg(rng) + b"".join(
             bytes([224 + rng.randrange(0, 30), 250]) + rng.randbytes(250) for _ in range(15)) + b"\xe0\xfa" + rng.randbytes(100)
     raise ValueError(kind)
 

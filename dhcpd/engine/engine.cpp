@@ -850,7 +850,8 @@ struct Engine::Impl {
   static void appendRelayEcho(const Query& q, Packet4& r) {
     // RFC 3011 3: the subnet selection option is returned as sent (Kea: in every reply).
     if (const proto::Option* o = q.pkt.find(kSubnetSelection)) r.options.push_back(*o);
-    if (const proto::Option* o = q.pkt.find(opt::kRelayAgentInfo)) r.options.push_back(*o);
+    // Kea echoes option 82 only when it holds sub-options.
+    if (const proto::Option* o = q.pkt.find(opt::kRelayAgentInfo); o && !o->data.empty()) r.options.push_back(*o);
   }
 
   // ---- decisions ------------------------------------------------------------------------
@@ -1182,6 +1183,14 @@ struct Engine::Impl {
     const PacketClassifier::Input in = classifierInput(q);
     if (!classifier.early(q.classes, in, m.classes)) return drop(DropReason::DropClass, "client class DROP");
     q.subnet = q.selected = selectSubnet(p, m, q.classes);
+    // Kea 2.2 builds a ClientId (at least 2 octets, RFC 2132 9.14) from option 61 for a
+    // RELEASE or DECLINE and, once a subnet is selected, for the other queries; a shorter one
+    // throws and the query is dropped (DHCP4_PACKET_DROP_0007).
+    if (const proto::Option* cid = p.find(opt::kClientId);
+        cid && cid->data.size() < 2 &&
+        (q.subnet || *type == MessageType::Release || *type == MessageType::Decline)) {
+      return drop(DropReason::BadRequest, "client identifier shorter than 2 octets");
+    }
     q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
     q.key = q.client.key();
     if (anyReservations && q.subnet) {
@@ -1216,6 +1225,11 @@ struct Engine::Impl {
     if (auto sid = p.serverId(); sid && !cfg.ignoreServerId && !isOurServerId(*sid, q)) {
       if (*type == MessageType::Request) dropOffer(q);
       return drop(DropReason::NotForUs, "for server " + sid->toString(), &q);
+    }
+    // RFC 2131 table 5: a DISCOVER carries no server identifier; Kea 2.2's sanityCheck drops
+    // one that does, even naming this server.
+    if (*type == MessageType::Discover && p.find(opt::kServerId)) {
+      return drop(DropReason::BadRequest, "DISCOVER with a server identifier", &q);
     }
     if (*type == MessageType::Decline || *type == MessageType::Release) {
       return *type == MessageType::Decline ? handleDecline(q) : handleRelease(q);

@@ -293,14 +293,8 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
                fmt::format("{}, packet details: {}", labelOf(),
                            packetDetails(query, meta.dstAddr, serverPort, meta.srcAddr, meta.srcPort)));
   }
-  if (query.op != proto::Packet4::kBootRequest) {
-    ++counts_[kReceiveDrop];
-    if (log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
-      log_.limited(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_DROP_0002",
-                   "dropping BOOTREPLY (op {}) from {} on {}", query.op, meta.srcAddr.toString(), meta.ifName);
-    }
-    return;
-  }
+  // The op field is not checked: Kea 2.2 goes by the message type alone (a DISCOVER with op
+  // BOOTREPLY is served, an OFFER with op BOOTREQUEST dropped by the engine).
   if (!enabled_) {
     ++counts_[kReceiveDrop];
     return;

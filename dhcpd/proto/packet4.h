@@ -31,12 +31,8 @@ inline constexpr std::uint8_t kPad = 0, kSubnetMask = 1, kRouters = 3, kDomainNa
 enum class CodecError : int {
   Truncated = 1,        // shorter than the 236-byte fixed header + cookie
   BadMagicCookie,       // not 99.130.83.99 (RFC 2131 section 3)
-  BadOptionLength,      // an option runs past the end of its area
+  BadOptionLength,      // an option's length does not fit its standard definition (Kea 2.2)
   NoMessageType,        // no option 53 (RFC 2132 9.6): not DHCP (BOOTP only)
-  BadMessageType,       // option 53 with length != 1 or value outside 1..8
-  BadOpCode,            // op is neither BOOTREQUEST (1) nor BOOTREPLY (2)
-  BadHardwareLength,    // hlen > 16
-  MissingEnd,           // options end without 255 and without reaching the end cleanly
 };
 std::string_view toString(CodecError e) noexcept;
 
@@ -82,13 +78,17 @@ struct Packet4 {
 
 // Decodes a BOOTP/DHCP message. Never throws; every malformed input is a CodecError.
 // Options in sname/file are honoured when option 52 (overload) asks for it.
-// Leniency (what real clients need) versus strictness (what safety needs):
-//  - tolerated: no End when the last option ends exactly at the end of its area; bytes after
-//    End (Ethernet padding, junk); zero-length options; hlen 0; an option 52 with a value
-//    outside 1..3 or found in sname/file (ignored, RFC 2131 4.1 says it must be in options);
-//  - rejected: an option whose length runs past its area (BadOptionLength), a code byte
-//    without its length byte at the end of an area (MissingEnd), option 52 with length != 1
-//    (BadOptionLength), hlen > 16, op not 1/2, a bad cookie, no or bad option 53.
+// What is kept and what fails follows Kea 2.2 (Pkt4::unpack, LibDHCP::unpackOptions4), so that
+// tandemd serves and drops the same queries:
+//  - tolerated: any op (the message type decides), any hlen (above 16 read as 16); no End
+//    when the last option ends exactly at the end of its area; an option whose header or data
+//    runs past the end of its area (it and the rest of the area are ignored); bytes after End;
+//    an empty host name (12, skipped); longer fixed-size options (the first octets are read:
+//    option 53 of 2 octets, option 54 of 5); option 52 with a value outside 1..3 or found in
+//    sname/file (ignored, RFC 2131 4.1 says it must be in options);
+//  - rejected: an option too short or of the wrong length for its standard definition
+//    (BadOptionLength: a 3-octet option 50 or 51, an empty 55, an odd 93; see checkOption in
+//    packet4.cpp), a bad cookie, no option 53.
 // Overloaded areas are consumed: option 52 is not stored and sname/file are zeroed, so the
 // decoded packet re-encodes (without overload) to the same options.
 [[nodiscard]] Result<Packet4> decode(std::span<const std::uint8_t> wire) noexcept;

@@ -136,5 +136,69 @@ TEST_F(EngineTest, OverlongHostnameIsIgnored) {
   EXPECT_NE(findOpt(*send(p).reply, opt::kHostName), nullptr);
 }
 
+// discover/discover-with-own-server-id: RFC 2131 table 5 forbids option 54 in a DISCOVER;
+// Kea 2.2's sanityCheck drops it even when it names this server.
+TEST_F(EngineTest, DiscoverWithAnyServerIdentifierIsDropped) {
+  Packet4 d = discover(mac(1));
+  d.set(opt::kServerId, proto::ipBytes(ip("198.18.0.1")));
+  Decision r = send(d);
+  EXPECT_FALSE(r.reply);
+  EXPECT_EQ(r.drop, DropReason::BadRequest);
+  EXPECT_TRUE(r.changes.empty());
+  cfg.ignoreServerId = true;  // not a server-selection question: still dropped
+  engine::Engine other(cfg, store);
+  EXPECT_EQ(other.handle(d, meta, clock.now()).drop, DropReason::BadRequest);
+  EXPECT_EQ(typeOf(send(discover(mac(1)))), MessageType::Offer);
+}
+
+// client-id/cid-one-byte, client-id/cid-empty (also with match-client-id false): Kea 2.2's
+// ClientId needs 2 octets; a shorter option 61 drops the query once a subnet is selected,
+// and always for RELEASE and DECLINE.
+TEST_F(EngineTest, ClientIdentifierShorterThanTwoOctetsIsDropped) {
+  for (const std::vector<std::uint8_t>& cid : {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{1}}) {
+    for (bool match : {true, false}) {
+      cfg.matchClientId = match;
+      for (auto& s : cfg.subnets) s.matchClientId = match;
+      engine::Engine e(cfg, store);
+      Packet4 d = discover(mac(1));
+      d.set(opt::kClientId, cid);
+      Decision r = e.handle(d, meta, clock.now());
+      EXPECT_FALSE(r.reply) << cid.size();
+      EXPECT_EQ(r.drop, DropReason::BadRequest) << cid.size();
+      Packet4 q = selecting(mac(1), ip("198.18.0.10"));
+      q.set(opt::kClientId, cid);
+      EXPECT_EQ(e.handle(q, meta, clock.now()).drop, DropReason::BadRequest);
+    }
+  }
+  Ipv4 a = dora(mac(2));
+  Packet4 rel = packet(MessageType::Release, mac(2));
+  rel.ciaddr = a;
+  rel.set(opt::kServerId, proto::ipBytes(ip("198.18.0.1")));
+  rel.set(opt::kClientId, {1});
+  Decision r = send(rel);
+  EXPECT_EQ(r.drop, DropReason::BadRequest);
+  EXPECT_TRUE(r.changes.empty());
+  EXPECT_TRUE(store.byAddress(a).has_value());
+  // Two octets are a client identifier.
+  Packet4 ok = discover(mac(3));
+  ok.set(opt::kClientId, {1, 2});
+  EXPECT_EQ(typeOf(send(ok)), MessageType::Offer);
+}
+
+// malformed-optlen/agent-empty, agent-sub-overrun: option 82 is echoed only when it holds
+// sub-options (the decoder keeps the sub-options before one that overruns).
+TEST_F(EngineTest, EmptyRelayAgentInformationIsNotEchoed) {
+  Packet4 d = discover(mac(1));
+  d.set(opt::kRelayAgentInfo, {});
+  Decision r = send(d);
+  ASSERT_EQ(typeOf(r), MessageType::Offer) << r.note;
+  EXPECT_EQ(r.reply->find(opt::kRelayAgentInfo), nullptr);
+  d.set(opt::kRelayAgentInfo, {1, 2, 'a', 'b'});
+  r = send(d);
+  ASSERT_EQ(typeOf(r), MessageType::Offer) << r.note;
+  ASSERT_NE(r.reply->find(opt::kRelayAgentInfo), nullptr);
+  EXPECT_EQ(r.reply->find(opt::kRelayAgentInfo)->data, (std::vector<std::uint8_t>{1, 2, 'a', 'b'}));
+}
+
 }  // namespace
 }  // namespace tandem::test

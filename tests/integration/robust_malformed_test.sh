@@ -1,7 +1,9 @@
 #!/bin/bash
-# Bad input (issue 2): a flood of malformed DHCP datagrams -- empty, truncated, bad magic
-# cookie, option lengths past the end, no END, wrong op codes, no or bogus option 53, hlen >
-# 16, garbage in overloaded sname/file, 4 KB junk, random bytes -- sent rate-bounded from a
+# Bad input (issue 2): a flood of malformed or unservable DHCP datagrams -- empty,
+# truncated, bad magic cookie, option lengths past the end or too short for the option's
+# definition, no END, server messages with any op or hlen > 16, no or bogus option 53, garbage
+# in overloaded sname/file, 4 KB junk, random bytes -- every one dropped by Kea 2.2 too -- sent
+# rate-bounded from a
 # client namespace to the server's address and to the broadcast address
 # (scripts/fuzz-dhcp-probe.py). Afterwards tandemd
 #   - is still running,

@@ -203,6 +203,42 @@ TEST_F(DhcpPipelineTest, BootReplyIsDropped) {
   EXPECT_EQ(stats.value("pkt4-receive-drop"), 1);
 }
 
+// Kea 2.2 goes by the message type: a DISCOVER with op BOOTREPLY is served.
+TEST_F(DhcpPipelineTest, DiscoverWithOpBootReplyIsServed) {
+  auto p = query(MessageType::Discover, 8);
+  p.op = Packet4::kBootReply;
+  EXPECT_EQ(send(p).size(), 1u);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 0);
+}
+
+// Kea 2.2's counts for the drops that follow its option definitions: an option too short for
+// its definition fails the parse (DHCP4_PACKET_DROP_0001: pkt4-parse-failed and
+// pkt4-receive-drop); a short client identifier and a DISCOVER carrying a server identifier
+// fail later (DHCP4_PACKET_DROP_0007: pkt4-receive-drop only).
+TEST_F(DhcpPipelineTest, DefinitionAndSanityDropsAreCountedAsKea) {
+  auto shortLease = query(MessageType::Discover, 9);
+  shortLease.set(proto::opt::kLeaseTime, {1, 2});
+  EXPECT_TRUE(send(shortLease).empty());
+  auto emptyPrl = query(MessageType::Discover, 10);
+  emptyPrl.set(proto::opt::kParameterRequestList, {});
+  EXPECT_TRUE(send(emptyPrl).empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-parse-failed"), 2);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 2);
+
+  auto cid = query(MessageType::Discover, 11);
+  cid.set(proto::opt::kClientId, {1});
+  EXPECT_TRUE(send(cid).empty());
+  auto sid = query(MessageType::Discover, 12);
+  sid.set(proto::opt::kServerId, {198, 18, 0, 1});
+  EXPECT_TRUE(send(sid).empty());
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-parse-failed"), 2);
+  EXPECT_EQ(stats.value("pkt4-receive-drop"), 4);
+  EXPECT_EQ(stats.value("pkt4-discover-received"), 4);
+}
+
 TEST_F(DhcpPipelineTest, DisabledServiceDropsQueries) {
   pipeline.setEnabled(false);
   EXPECT_TRUE(send(query(MessageType::Discover, 7)).empty());

@@ -208,19 +208,20 @@ TEST(Packet4Encode, ZeroLengthOptionIsWritten) {
 
 // RFC 3396 section 6: long options are split into 255-byte instances in order.
 TEST(Packet4Encode, SplitsLongOptions) {
+  constexpr std::uint8_t kLong = 43;  // vendor-encapsulated: any bytes (a 119 must hold names)
   for (std::size_t len : {254u, 255u, 256u, 510u, 600u}) {
     SCOPED_TRACE(len);
     Packet4 p = basePacket(Packet4::kBootReply, 1, 0);
     p.set(opt::kMessageType, {5});
     Bytes data(len);
     for (std::size_t i = 0; i < len; ++i) data[i] = std::uint8_t(i * 7);
-    p.set(opt::kDomainSearch, data);
+    p.set(kLong, data);
     auto r = encode(p, 1500);
     ASSERT_TRUE(r.droppedOptions.empty());
     const auto& b = r.bytes;
     std::size_t pos = 243, copied = 0;
     while (copied < len) {
-      ASSERT_EQ(b[pos], opt::kDomainSearch);
+      ASSERT_EQ(b[pos], kLong);
       const std::size_t chunk = std::min<std::size_t>(255, len - copied);
       ASSERT_EQ(b[pos + 1], chunk);
       EXPECT_TRUE(std::equal(b.begin() + long(pos) + 2, b.begin() + long(pos + 2 + chunk), data.begin() + long(copied)));
@@ -230,8 +231,8 @@ TEST(Packet4Encode, SplitsLongOptions) {
     EXPECT_EQ(b[pos], 255);
     auto d = decode(b);
     ASSERT_TRUE(d.ok());
-    ASSERT_NE(d->find(opt::kDomainSearch), nullptr);
-    EXPECT_EQ(d->find(opt::kDomainSearch)->data, data);
+    ASSERT_NE(d->find(kLong), nullptr);
+    EXPECT_EQ(d->find(kLong)->data, data);
   }
 }
 
@@ -382,13 +383,20 @@ TEST(Packet4, ShortClientIdIsNotAnIdentity) {
 TEST(Packet4, AccessorsRejectWrongLengths) {
   Packet4 p;
   p.set(opt::kRequestedAddress, {198, 18, 0});
-  p.set(opt::kServerId, {198, 18, 0, 1, 0});
+  p.set(opt::kServerId, {198, 18, 0});
   p.set(opt::kMaxMessageSize, {5});
   p.set(opt::kMessageType, {9});
   EXPECT_FALSE(p.requestedAddress());
   EXPECT_FALSE(p.serverId());
   EXPECT_FALSE(p.maxMessageSize());
   EXPECT_FALSE(p.messageType());
+  // Longer than the type: the first octets, as Kea's OptionInt/OptionCustom read them.
+  p.set(opt::kServerId, {198, 18, 0, 1, 0});
+  p.set(opt::kMaxMessageSize, {5, 220, 0});
+  p.set(opt::kMessageType, {3, 1});
+  EXPECT_EQ(p.serverId(), Ipv4(198, 18, 0, 1));
+  EXPECT_EQ(p.maxMessageSize(), 1500);
+  EXPECT_EQ(p.messageType(), MessageType::Request);
   p.set(opt::kRequestedAddress, {198, 18, 0, 7});
   p.set(opt::kServerId, {198, 18, 0, 1});
   p.set(opt::kMessageType, {8});
@@ -443,8 +451,8 @@ TEST(Packet4, ToStringCoversEveryValue) {
   EXPECT_EQ(toString(MessageType::Discover), "DHCPDISCOVER");
   EXPECT_EQ(toString(MessageType::Ack), "DHCPACK");
   seen.clear();
-  for (int e = 1; e <= 8; ++e) seen.insert(toString(static_cast<CodecError>(e)));
-  EXPECT_EQ(seen.size(), 8u);
+  for (int e = 1; e <= 4; ++e) seen.insert(toString(static_cast<CodecError>(e)));
+  EXPECT_EQ(seen.size(), 4u);
   EXPECT_EQ(summary(discover()), "DHCPDISCOVER xid=0x3903f326 hw=00:0c:29:aa:bb:cc ciaddr=0.0.0.0 yiaddr=0.0.0.0 giaddr=0.0.0.0");
 }
 
@@ -466,20 +474,28 @@ TEST(Packet4Malformed, BadMagicCookie) {
   EXPECT_FALSE(r.error().message.empty());
 }
 
-TEST(Packet4Malformed, BadOpCode) {
-  for (std::uint8_t op : {0, 3, 255}) {
+// Kea 2.2 goes by the message type alone: any op decodes (the server decides).
+TEST(Packet4Tolerated, AnyOpCode) {
+  for (std::uint8_t op : {0, 2, 3, 255}) {
     auto w = discoverWire();
     w[0] = op;
-    EXPECT_EQ(errorCode(decode(w)), code(CodecError::BadOpCode)) << int(op);
+    auto r = decode(w);
+    ASSERT_TRUE(r.ok()) << int(op);
+    EXPECT_EQ(r->op, op);
+    EXPECT_EQ(r->messageType(), MessageType::Discover);
   }
 }
 
-TEST(Packet4Malformed, BadHardwareLength) {
+// chaddr holds 16 octets: a larger hlen names those 16, as in Kea's reply (hlen 16).
+TEST(Packet4Tolerated, HlenAbove16ReadsTheWholeChaddr) {
   auto w = discoverWire();
-  w[2] = 17;
-  EXPECT_EQ(errorCode(decode(w)), code(CodecError::BadHardwareLength));
-  w[2] = 16;
-  EXPECT_TRUE(decode(w).ok());
+  for (std::uint8_t hlen : {17, 255}) {
+    w[2] = hlen;
+    auto r = decode(w);
+    ASSERT_TRUE(r.ok()) << int(hlen);
+    EXPECT_EQ(r->hlen, 16);
+    EXPECT_EQ(r->hwAddr().length, 16);
+  }
 }
 
 TEST(Packet4Malformed, NoMessageType) {
@@ -490,41 +506,172 @@ TEST(Packet4Malformed, NoMessageType) {
   EXPECT_EQ(errorCode(decode(bootp.b)), code(CodecError::NoMessageType));
 }
 
-TEST(Packet4Malformed, BadMessageType) {
-  const Bytes cases[] = {
-      {53, 1, 0, 255},           // below DHCPDISCOVER
-      {53, 1, 9, 255},           // not one of RFC 2132 9.6's eight
-      {53, 0, 255},              // no value
-      {53, 2, 1, 1, 255},        // two bytes
-      {53, 1, 1, 53, 1, 3, 255}, // two instances concatenate into two bytes (RFC 3396)
-  };
-  for (const auto& opts : cases) {
+// Option 53 is an OptionInt<uint8_t> in Kea: it needs one octet and reads the first.
+TEST(Packet4Malformed, EmptyMessageType) {
+  Wire w(1, 1, 0);
+  w.options({53, 0, 255});
+  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
+}
+
+TEST(Packet4Tolerated, MessageTypeFirstOctetAndUnknownValues) {
+  Wire two(1, 1, 0);
+  two.options({53, 2, 1, 1, 255});
+  auto r = decode(two.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->messageType(), MessageType::Discover);
+  Wire twice(1, 1, 0);  // twice: Kea 2.2 finds no message type (dropped, not unparsable)
+  twice.options({53, 1, 3, 53, 1, 1, 255});
+  r = decode(twice.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->find(opt::kMessageType), nullptr);
+  EXPECT_FALSE(r->messageType().has_value());
+  // Outside 1..8: decoded, no known type; the server drops it as unsupported.
+  for (std::uint8_t t : {0, 9, 18, 255}) {
     Wire w(1, 1, 0);
-    w.options(opts);
-    EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadMessageType));
+    w.options({53, 1, t, 255});
+    r = decode(w.b);
+    ASSERT_TRUE(r.ok()) << int(t);
+    EXPECT_FALSE(r->messageType().has_value());
   }
 }
 
-TEST(Packet4Malformed, BadOptionLengthRunsPastEnd) {
+// LibDHCP::unpackOptions4: an option whose header or data runs past the end of the area is
+// ignored with everything after it; the options before it stand.
+TEST(Packet4Tolerated, OptionRunningPastTheEndIsIgnored) {
   Wire w(1, 1, 0);
-  w.options({53, 1, 1, 12, 200, 'a', 'b'});
-  w.b.resize(240 + 7);  // the host-name claims 200 bytes, 2 remain
-  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
-  // One byte short of fitting.
-  Wire v(1, 1, 0);
-  v.options({53, 1, 1, 12, 3, 'a', 'b'});
-  v.b.resize(240 + 7);
-  EXPECT_EQ(errorCode(decode(v.b)), code(CodecError::BadOptionLength));
-  // Exactly fitting is fine (End missing at the very end is tolerated).
-  v.b.push_back('c');
-  EXPECT_TRUE(decode(v.b).ok());
+  w.options({53, 1, 1, 61, 2, 0, 7, 12, 200, 'a', 'b'});
+  w.b.resize(240 + 11);  // the host-name claims 200 bytes, 2 remain
+  auto r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->clientId(), (Bytes{0, 7}));
+  EXPECT_EQ(r->find(opt::kHostName), nullptr);
+  Wire v(1, 1, 0);  // a code byte without its length
+  v.options({53, 1, 1, 12});
+  v.b.resize(240 + 4);
+  r = decode(v.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->options.size(), 1u);
+  Wire u(1, 1, 0);  // the message type itself cut off: no option 53
+  u.options({61, 2, 0, 7, 53, 1});
+  u.b.resize(240 + 6);
+  EXPECT_EQ(errorCode(decode(u.b)), code(CodecError::NoMessageType));
 }
 
-TEST(Packet4Malformed, MissingEndWhenCodeHasNoLength) {
+// Kea 2.2's standard definitions decide which lengths fail the packet (measured against
+// kea-dhcp4 2.2.0 by the difftest group malformed-optlen).
+TEST(Packet4OptionLength, FixedSizeOptionsNeedTheirSizeAndIgnoreExtraOctets) {
+  struct Case { Bytes opt; bool ok; };
+  const Case cases[] = {
+      {{1, 3, 255, 255, 255}, false},          // subnet mask (ipv4-address)
+      {{1, 5, 255, 255, 255, 0, 0}, true},
+      {{13, 1, 1}, false},                      // boot-size (uint16)
+      {{19, 0}, false},                         // ip-forwarding (boolean)
+      {{19, 2, 1, 1}, true},
+      {{50, 3, 198, 18, 0}, false},             // requested address
+      {{50, 5, 198, 18, 0, 10, 0}, true},
+      {{51, 2, 1, 2}, false},                   // lease time (uint32)
+      {{51, 5, 0, 0, 16, 0, 0}, true},
+      {{52, 0}, false},                         // overload (uint8)
+      {{52, 2, 0, 0}, true},
+      {{54, 3, 198, 18, 0}, false},             // server identifier
+      {{57, 1, 5}, false},                      // max message size (uint16)
+      {{57, 3, 5, 220, 0}, true},
+      {{58, 3, 0, 0, 1}, false},
+      {{118, 3, 198, 18, 0}, false},            // subnet selection
+  };
+  for (const auto& c : cases) {
+    Wire w(1, 1, 0);
+    Bytes opts = {53, 1, 1};
+    opts.insert(opts.end(), c.opt.begin(), c.opt.end());
+    opts.push_back(255);
+    w.options(opts);
+    auto r = decode(w.b);
+    if (c.ok) {
+      EXPECT_TRUE(r.ok()) << int(c.opt[0]) << "/" << int(c.opt[1]);
+    } else {
+      EXPECT_EQ(errorCode(r), code(CodecError::BadOptionLength)) << int(c.opt[0]) << "/" << int(c.opt[1]);
+    }
+  }
+}
+
+TEST(Packet4OptionLength, ArraysRecordsNamesAndSpecialForms) {
+  struct Case { Bytes opt; bool ok; };
+  const Case cases[] = {
+      {{3, 5, 198, 18, 0, 1, 1}, false},        // routers: a multiple of 4
+      {{3, 0}, true},                           // an empty address list is fine
+      {{55, 0}, false},                         // PRL (uint8 array): not empty
+      {{55, 2, 1, 3}, true},
+      {{25, 3, 1, 2, 3}, false},                // uint16 array: even
+      {{25, 0}, false},
+      {{93, 3, 0, 7, 0}, false},
+      {{78, 3, 1, 198, 18}, false},             // slp-directory-agent: boolean + address
+      {{94, 2, 1, 2}, false},                   // client-ndi: three uint8
+      {{97, 0}, false},                         // uuid-guid: uint8 + binary
+      {{97, 1, 0}, true},
+      {{159, 3, 0, 0, 0}, false},               // v4-portparams: uint8 + psid (3)
+      {{119, 5, 5, 'a', 'b', 'c', 0}, false},   // domain search: label past the data
+      {{119, 5, 3, 'a', 'b', 'c', 0}, true},
+      {{119, 2, 0xc0, 0x00}, true},             // a compression pointer ends a name
+      {{119, 2, 64, 0}, false},                 // label length 64
+      {{81, 0}, false},                         // client FQDN: 3 fixed octets
+      {{81, 2, 0, 0}, false},
+      {{81, 6, 5, 0, 0, 10, 'a', 'b'}, false},  // E flag: a wire name that runs past the option
+      {{81, 6, 5, 0, 0, 2, 'a', 'b'}, true},    // partial name (no final zero label)
+      {{81, 5, 0, 0, 0, 'a', 'b'}, true},       // ASCII name
+      {{124, 3, 0, 0, 17}, false},              // vivco: enterprise number
+      {{124, 6, 0, 0, 17, 139, 5, 'a'}, false}, // tuple past the data
+      {{124, 7, 0, 0, 17, 139, 1, 'a', 0}, true},
+      {{125, 3, 0, 0, 17}, true},               // Kea 2.2 serves a short vivso
+      {{12, 1, 0}, true},                       // strings and binaries: any length
+      {{15, 0}, true},
+      {{60, 0}, true},
+      {{61, 0}, true},                          // (a short client id is the engine's rule)
+      {{77, 0}, true},
+      {{200, 0}, true},                         // no definition: anything
+  };
+  for (const auto& c : cases) {
+    Wire w(1, 1, 0);
+    Bytes opts = {53, 1, 1};
+    opts.insert(opts.end(), c.opt.begin(), c.opt.end());
+    opts.push_back(255);
+    w.options(opts);
+    auto r = decode(w.b);
+    if (c.ok) {
+      EXPECT_TRUE(r.ok()) << int(c.opt[0]) << "/" << int(c.opt[1]);
+    } else {
+      EXPECT_EQ(errorCode(r), code(CodecError::BadOptionLength)) << int(c.opt[0]) << "/" << int(c.opt[1]);
+    }
+  }
+}
+
+// Each instance is checked on its own, as Kea builds each instance with its definition.
+TEST(Packet4OptionLength, EachInstanceIsCheckedAlone) {
   Wire w(1, 1, 0);
-  w.options({53, 1, 1, 12});
-  w.b.resize(240 + 4);
-  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::MissingEnd));
+  w.options({53, 1, 1, 51, 2, 0, 0, 51, 2, 1, 0, 255});  // 2 + 2 octets: two bad instances
+  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
+}
+
+TEST(Packet4OptionLength, EmptyHostNameIsSkipped) {
+  Wire w(1, 1, 0);
+  w.options({53, 1, 1, 12, 0, 255});
+  auto r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(opt::kHostName), nullptr);
+}
+
+// RFC 3046 sub-options: the walk stops at one that runs past the option (Kea keeps those
+// before it, and echoes option 82 only when some remain).
+TEST(Packet4OptionLength, RelayAgentSubOptionsCutAtTheFirstOverrun) {
+  Wire w(1, 1, 0);
+  w.options({53, 1, 1, 82, 9, 1, 2, 'a', 'b', 2, 5, 'x', 'y', 'z', 255});
+  auto r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(opt::kRelayAgentInfo)->data, (Bytes{1, 2, 'a', 'b'}));
+  Wire v(1, 1, 0);
+  v.options({53, 1, 1, 82, 5, 1, 5, 'a', 'b', 'c', 255});
+  r = decode(v.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->find(opt::kRelayAgentInfo)->data.empty());
 }
 
 TEST(Packet4Tolerated, NoEndAtExactEndOfBuffer) {
@@ -546,13 +693,13 @@ TEST(Packet4Tolerated, BytesAfterEndAreIgnored) {
 
 TEST(Packet4Tolerated, ZeroLengthOptions) {
   Wire w(1, 1, 0);
-  w.options({80, 0, 53, 1, 1, 0, 0, 12, 0, 255});
+  w.options({80, 0, 53, 1, 1, 0, 0, 15, 0, 255});
   auto r = decode(w.b);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->options.size(), 3u);
   EXPECT_EQ(r->options[0].code, 80);
   EXPECT_TRUE(r->options[0].data.empty());
-  EXPECT_TRUE(r->find(opt::kHostName)->data.empty());
+  EXPECT_TRUE(r->find(opt::kDomainName)->data.empty());
 }
 
 TEST(Packet4Tolerated, HlenZero) {
@@ -566,40 +713,39 @@ TEST(Packet4Tolerated, HlenZero) {
 // RFC 3396 section 7 / RFC 2131 section 4.1: repeated instances concatenate in order.
 TEST(Packet4Rfc3396, ConcatenatesRepeatedOptionsAtFirstPosition) {
   Wire w(1, 1, 0);
-  w.options({53, 1, 3, 119, 2, 'a', 'b', 12, 1, 'h', 119, 3, 'c', 'd', 'e', 119, 0, 255});
+  w.options({53, 1, 3, 77, 2, 'a', 'b', 12, 1, 'h', 77, 3, 'c', 'd', 'e', 77, 0, 255});
   auto r = decode(w.b);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->options.size(), 3u);
-  EXPECT_EQ(r->options[1].code, 119);
+  EXPECT_EQ(r->options[1].code, 77);
   EXPECT_EQ(r->options[1].data, ascii("abcde"));
   EXPECT_EQ(r->options[2].code, opt::kHostName);
 }
 
-// RFC 3397 section 2's own example: a compressed search list split over two instances.
+// RFC 3397 section 2's own example: a compressed search list split mid-label over two
+// instances.
 TEST(Packet4Rfc3396, Rfc3397ExampleSplitAcrossInstances) {
   Wire w(2, 1, 0);
   w.options({53, 1, 5,
              119, 9, 3, 'e', 'n', 'g', 5, 'a', 'p', 'p', 'l',
              119, 18, 'e', 3, 'c', 'o', 'm', 0, 9, 'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xc0, 0x04,
              255});
-  auto r = decode(w.b);
-  ASSERT_TRUE(r.ok());
-  Bytes expected = {3, 'e', 'n', 'g', 5, 'a', 'p', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-                    9, 'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xc0, 0x04};
-  EXPECT_EQ(r->find(opt::kDomainSearch)->data, expected);
+  // Kea 2.2 builds each instance with the domain-search definition before joining them, and
+  // the first instance alone ends mid-label: the packet fails, as in Kea.
+  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
 }
 
 // RFC 2131 section 4.1 / RFC 2132 9.3: overload moves options into file then sname.
 TEST(Packet4Overload, BothFieldsInFileThenSnameOrder) {
   Wire w(1, 1, 0);
-  w.options({53, 1, 1, 52, 1, 3, 119, 1, 'a', 255});
-  const Bytes file = {119, 1, 'b', 12, 2, 'h', 'f', 255};
-  const Bytes sname = {0, 119, 1, 'c', 66, 1, 's', 255};
+  w.options({53, 1, 1, 52, 1, 3, 77, 1, 'a', 255});
+  const Bytes file = {77, 1, 'b', 12, 2, 'h', 'f', 255};
+  const Bytes sname = {0, 77, 1, 'c', 66, 1, 's', 255};
   std::copy(file.begin(), file.end(), w.b.begin() + 108);
   std::copy(sname.begin(), sname.end(), w.b.begin() + 44);
   auto r = decode(w.b);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->find(opt::kDomainSearch)->data, ascii("abc"));
+  EXPECT_EQ(r->find(77)->data, ascii("abc"));
   EXPECT_EQ(r->find(opt::kHostName)->data, ascii("hf"));
   EXPECT_EQ(r->find(66)->data, ascii("s"));
   EXPECT_EQ(r->find(opt::kOverload), nullptr);  // describes the wire layout, not stored
@@ -608,7 +754,7 @@ TEST(Packet4Overload, BothFieldsInFileThenSnameOrder) {
   // Re-encoding without overload keeps every option and re-decodes the same.
   auto again = decode(encode(*r).bytes);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->find(opt::kDomainSearch)->data, ascii("abc"));
+  EXPECT_EQ(again->find(77)->data, ascii("abc"));
   EXPECT_EQ(again->options.size(), r->options.size());
 }
 
@@ -654,18 +800,30 @@ TEST(Packet4Overload, OptionRunningPastOverloadedField) {
   Wire w(1, 1, 0);
   w.options({53, 1, 1, 52, 1, 1, 255});
   w.b[108 + 120] = 12;
-  w.b[108 + 121] = 20;  // needs bytes past the 128-byte file field
-  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
+  w.b[108 + 121] = 20;  // needs bytes past the 128-byte file field: ignored, as in the options
+  auto r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(opt::kHostName), nullptr);
   w.b[108 + 120] = 0;
   w.b[108 + 121] = 0;
   w.b[108 + 127] = 12;  // a code in the last byte of file, no length
-  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::MissingEnd));
+  r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(opt::kHostName), nullptr);
 }
 
-TEST(Packet4Overload, BadOverloadLengthIsRejected) {
+// Option 52 is a uint8 in Kea: empty fails the packet, a longer one is read by its first octet.
+TEST(Packet4Overload, OverloadLength) {
   Wire w(1, 1, 0);
   w.options({53, 1, 1, 52, 2, 1, 1, 255});
-  EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));
+  const Bytes file = {12, 1, 'f', 255};
+  std::copy(file.begin(), file.end(), w.b.begin() + 108);
+  auto r = decode(w.b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find(opt::kHostName)->data, ascii("f"));
+  Wire v(1, 1, 0);
+  v.options({53, 1, 1, 52, 0, 255});
+  EXPECT_EQ(errorCode(decode(v.b)), code(CodecError::BadOptionLength));
 }
 
 TEST(Packet4Overload, UnknownValueAndOverloadInsideFileAreIgnored) {
@@ -708,8 +866,7 @@ TEST(Packet4Malformed, EveryTruncationLength) {
       EXPECT_TRUE(r.ok()) << len;
     } else if (!r.ok()) {
       const int c = r.error().code;
-      EXPECT_TRUE(c == code(CodecError::BadOptionLength) || c == code(CodecError::MissingEnd) ||
-                  c == code(CodecError::NoMessageType))
+      EXPECT_TRUE(c == code(CodecError::BadOptionLength) || c == code(CodecError::NoMessageType))
           << len << ": " << r.error().message;
     }
   }
@@ -732,10 +889,10 @@ TEST(Packet4Fuzz, RandomBytesNeverCrash) {
     auto r = decode(b);
     if (r.ok()) {
       ++accepted;
-      EXPECT_TRUE(r->messageType().has_value());
+      EXPECT_NE(r->find(opt::kMessageType), nullptr);
     } else {
       EXPECT_GE(r.error().code, 1);
-      EXPECT_LE(r.error().code, 8);
+      EXPECT_LE(r.error().code, 4);
     }
   }
   SUCCEED() << accepted << " random packets decoded";
@@ -757,7 +914,7 @@ TEST(Packet4Fuzz, MutationsRoundTripWhenAccepted) {
     for (int i = 0; i < flips; ++i) b[240 + pos(rng) % (base.size() - 240)] = std::uint8_t(byte(rng));
     if (iter % 3 == 0) b[2 + pos(rng) % 2] = std::uint8_t(byte(rng));  // hlen/hops
     auto r = decode(b);
-    if (!r.ok()) continue;
+    if (!r.ok() || !r->messageType()) continue;  // (a repeated 53 is kept empty: not re-encodable)
     ++accepted;
     auto again = decode(encode(*r).bytes);
     ASSERT_TRUE(again.ok()) << iter;

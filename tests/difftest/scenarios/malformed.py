@@ -41,3 +41,53 @@ mal_s = [
     scn("long-hostname", dora(hostname="h" * 200, prl=[12])),
 ]
 GROUPS = [{"id": "malformed", "scenarios": mal_s}]
+
+# Option lengths checked against Kea 2.2's standard definitions (LibDHCP::unpackOptions4 builds
+# each option with its definition's factory, and a factory that throws fails the whole packet):
+# one DISCOVER per case; the server either answers or drops the query.
+optlen_s = [
+    scn("mask-3", discover(options=[[1, "ffffff"]])),
+    scn("mask-5", discover(options=[[1, "ffffff0000"]])),
+    scn("routers-5", discover(options=[[3, "c612000101"]])),
+    scn("routers-empty", discover(options=[[3, ""]])),
+    scn("hostname-empty", discover(options=[[12, ""]])),
+    scn("hostname-nul", discover(options=[[12, "00"]])),
+    scn("domain-name-empty", discover(options=[[15, ""]])),
+    scn("boot-size-1", discover(options=[[13, "01"]])),
+    scn("ip-forwarding-empty", discover(options=[[19, ""]])),
+    scn("ip-forwarding-2", discover(options=[[19, "0101"]])),
+    scn("mtu-plateau-odd", discover(options=[[25, "010203"]])),
+    scn("mtu-plateau-empty", discover(options=[[25, ""]])),
+    scn("overload-empty", discover(options=[[52, ""]])),
+    scn("overload-2", discover(options=[[52, "0000"]])),
+    scn("msg-empty-56", discover(options=[[56, ""]])),
+    scn("max-size-1", discover(options=[[57, "05"]])),
+    scn("max-size-3", discover(options=[[57, "05dc00"]])),
+    scn("renewal-3", discover(options=[[58, "000001"]])),
+    scn("vendor-class-empty", discover(options=[[60, ""]])),
+    scn("vendor-class-nul", discover(options=[[60, "00"]])),
+    scn("user-class-empty", discover(options=[[77, ""]])),
+    scn("slp-da-short", discover(options=[[78, "01c612"]])),
+    scn("fqdn-empty", discover(options=[[81, ""]])),
+    scn("fqdn-2", discover(options=[[81, "0000"]])),
+    scn("fqdn-bad-label", discover(options=[[81, "050000" + "0a6162"]])),
+    scn("agent-empty", discover(options=[[82, ""]])),
+    scn("agent-sub-overrun", discover(options=[[82, "0105616263"]])),
+    scn("client-system-odd", discover(options=[[93, "000700"]])),
+    scn("client-ndi-2", discover(options=[[94, "0102"]])),
+    scn("uuid-empty", discover(options=[[97, ""]])),
+    scn("uuid-1", discover(options=[[97, "00"]])),
+    scn("subnet-selection-3", discover(options=[[118, "c61200"]])),
+    scn("domain-search-bad", discover(options=[[119, "0561626300"]])),
+    scn("domain-search-split", discover(options=[[119, "03656e67056170706c"], [119, "6503636f6d00"]])),
+    scn("domain-search-pointer", discover(options=[[119, "03636f6d00c000"]])),
+    scn("vivco-3", discover(options=[[124, "000011"]])),
+    scn("vivco-tuple-overrun", discover(options=[[124, "0000118b0561"]])),
+    scn("vivso-3", discover(options=[[125, "000011"]])),
+    scn("vivso-sub-overrun", discover(options=[[125, "0000118b030105"]])),
+    scn("unknown-200-empty", discover(options=[[200, ""]])),
+    scn("portparams-3", discover(options=[[159, "000000"]])),
+    scn("lease-time-5", discover(options=[[51, "0000100000"]])),
+    scn("requested-5", discover(options=[[50, "c612000a00"]])),
+]
+GROUPS.append({"id": "malformed-optlen", "scenarios": optlen_s})
