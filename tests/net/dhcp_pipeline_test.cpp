@@ -236,7 +236,7 @@ TEST_F(DhcpPipelineTest, DefinitionAndSanityDropsAreCountedAsKea) {
   pipeline.publish(clock.now());
   EXPECT_EQ(stats.value("pkt4-parse-failed"), 2);
   EXPECT_EQ(stats.value("pkt4-receive-drop"), 4);
-  EXPECT_EQ(stats.value("pkt4-discover-received"), 4);
+  EXPECT_EQ(stats.value("pkt4-discover-received"), 2);  // the unparsable two are not typed (as in Kea)
 }
 
 TEST_F(DhcpPipelineTest, DisabledServiceDropsQueries) {
