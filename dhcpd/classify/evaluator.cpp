@@ -91,8 +91,72 @@ bool substringEquals(std::string_view v, const Instr& i, std::string_view c, boo
   return true;
 }
 
+// The value of a 4-byte packet field (FieldEq's code holds the accessor's Op).
+std::uint32_t fieldValue(Op field, const proto::Packet4& p, const PacketInput& in) noexcept {
+  switch (field) {
+    case Op::PktSrc: return in.src.value;
+    case Op::PktDst: return in.dst.value;
+    case Op::PktLen: return keaPacketLength(p);
+    case Op::Pkt4Hlen: return p.hlen;
+    case Op::Pkt4Htype: return p.htype;
+    case Op::Pkt4Ciaddr: return p.ciaddr.value;
+    case Op::Pkt4Giaddr: return p.giaddr.value;
+    case Op::Pkt4Yiaddr: return p.yiaddr.value;
+    case Op::Pkt4Siaddr: return p.siaddr.value;
+    case Op::Pkt4Msgtype: {
+      auto t = p.messageType();
+      return t ? std::uint32_t(*t) : 0;
+    }
+    case Op::Pkt4Transid: return p.xid;
+    default: return 0;
+  }
+}
+
+// The field as the 4 bytes it is in string context, compared with a constant.
+bool fieldEquals(const Instr& i, std::string_view constants, const proto::Packet4& p, const PacketInput& in) noexcept {
+  return i.b == 4 && be32(constants.substr(i.a, 4)) == fieldValue(Op(i.code), p, in);
+}
+
+bool relayHas(const proto::Packet4& p, std::uint8_t sub) noexcept {
+  const proto::Option* o = p.find(opt::kRelayAgentInfo);
+  Bytes found;
+  return o && findSubOption(bytesOf(o->data), sub, found);
+}
+
 }  // namespace
 
+EvalResult Evaluator::evaluatePredicate(const Expression& e, const PacketInput& in) {
+  const proto::Packet4& p = *in.pkt;
+  const std::string_view constants = e.constants;
+  bool st[64];
+  std::size_t top = 0;
+  last_ = {};
+  for (const Instr& i : e.code) {
+    bool v = false;
+    switch (i.op) {
+      case Op::Member: v = in.classes && in.classes->has(ClassId(i.a)); break;
+      case Op::Option: v = p.find(i.code) != nullptr; break;  // .exists
+      case Op::Relay4: v = relayHas(p, i.sub); break;         // .exists
+      case Op::OptionEq: v = payload(p.find(i.code), i.trim) == constants.substr(i.a, i.b); break;
+      case Op::Relay4Eq: v = relayPayload(p, i.sub, i.trim) == constants.substr(i.a, i.b); break;
+      case Op::OptionSubstrEq: case Op::Relay4SubstrEq: {
+        const std::string_view s =
+            i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim) : relayPayload(p, i.sub, i.trim);
+        if (!substringEquals(s, i, constants.substr(i.a, i.b), v)) return EvalResult::Error;
+        break;
+      }
+      case Op::FieldEq: v = fieldEquals(i, constants, p, in); break;
+      case Op::Not: st[top - 1] = !st[top - 1]; continue;
+      case Op::And: --top; st[top - 1] = st[top - 1] && st[top]; continue;
+      case Op::Or: --top; st[top - 1] = st[top - 1] || st[top]; continue;
+      default: return EvalResult::Error;  // not a predicate program (fuseProgram decides)
+    }
+    st[top++] = v;
+  }
+  if (top != 1) return EvalResult::Error;
+  last_ = st[0] ? kTrue : kFalse;
+  return st[0] ? EvalResult::True : EvalResult::False;
+}
 
 std::string_view Evaluator::view(const Val& v) const noexcept {
   switch (v.where) {
@@ -164,6 +228,7 @@ Evaluator::Val Evaluator::optionValue(const Instr& i, int space, std::uint8_t co
 }
 
 EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
+  if (e.predicate && e.maxStack <= 64) return evaluatePredicate(e, in);
   // The stack is sized once per expression depth (known at compile time) and used through
   // an index: no capacity checks per push.
   if (stack_.size() < e.maxStack + 1) stack_.resize(e.maxStack + 1);
@@ -212,6 +277,9 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
         st[top_ - 1] = boolean(aBool && bBool ? a.where == b.where : view(a) == view(b));
         break;
       }
+      case Op::FieldEq:
+        st[top_++] = boolean(fieldEquals(i, constants, p, in));
+        break;
       case Op::EqualConst:
         st[top_ - 1] = boolean(view(st[top_ - 1]) == constants.substr(i.a, i.b));
         break;

@@ -76,6 +76,8 @@ class Evaluator {
   bool truth(const Val& v, bool& out) const noexcept;
 
   bool slow(const Instr& i, const PacketInput& in);
+  // Expression::predicate programs: every value a boolean, kept as bits.
+  EvalResult evaluatePredicate(const Expression& e, const PacketInput& in);
   Val optionValue(const Instr& i, int space, std::uint8_t code, const std::uint8_t* data, std::size_t n);
 
   std::vector<Val> stack_;

@@ -580,6 +580,30 @@ bool payloadAccessor(const Instr& i) noexcept {
   return i.repr == Repr::Hex || (i.repr == Repr::Text && isStringOption(space, code));
 }
 
+// The packet fields whose value is 4 bytes in network order (u32 in the evaluator).
+bool isFixedField(Op op) noexcept {
+  switch (op) {
+    case Op::PktSrc: case Op::PktDst: case Op::PktLen: case Op::Pkt4Hlen: case Op::Pkt4Htype: case Op::Pkt4Ciaddr:
+    case Op::Pkt4Giaddr: case Op::Pkt4Yiaddr: case Op::Pkt4Siaddr: case Op::Pkt4Msgtype: case Op::Pkt4Transid:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Instructions the bit-stack evaluator runs (Expression::predicate).
+bool isPredicateOp(const Instr& i) noexcept {
+  switch (i.op) {
+    case Op::Member: case Op::OptionEq: case Op::OptionSubstrEq: case Op::Relay4Eq: case Op::Relay4SubstrEq:
+    case Op::FieldEq: case Op::And: case Op::Or: case Op::Not:
+      return true;
+    case Op::Option: case Op::Relay4:
+      return i.repr == Repr::Exists;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void fuseProgram(Expression& e) {
@@ -624,11 +648,17 @@ void fuseProgram(Expression& e) {
       f.b = eq.b;
       out.resize(m - 2);
       out.push_back(f);
+    } else if (m >= 1 && isFixedField(out[m - 1].op)) {
+      Instr f = eq;
+      f.op = Op::FieldEq;
+      f.code = std::uint8_t(out[m - 1].op);
+      out[m - 1] = f;
     } else {
       out.push_back(eq);
     }
   }
   e.code = std::move(out);
+  e.predicate = !e.code.empty() && std::all_of(e.code.begin(), e.code.end(), isPredicateOp);
 }
 
 Result<Expression> compileExpression(std::string_view text, const CompileContext& ctx) {

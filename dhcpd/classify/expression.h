@@ -45,6 +45,7 @@ enum class Op : std::uint8_t {
   OptionSubstrEq,  // substring(option[code].hex, start, length) == constants[a .. a+b)
   Relay4Eq,        // relay4[sub].hex == constants[a .. a+b)
   Relay4SubstrEq,  // substring(relay4[sub].hex, start, length) == constants[a .. a+b)
+  FieldEq,         // a 4-byte packet field (the Op in code: Pkt4Giaddr, PktSrc, ...) == constants[a .. a+b)
 };
 
 struct Instr {
@@ -70,6 +71,9 @@ struct Expression {
   std::string constants;           // literal bytes, referenced by Const
   std::vector<ClassId> members;    // classes named in member(), in order
   std::size_t maxStack = 0;        // deepest stack the program reaches
+  // Every instruction yields a boolean from the packet or the booleans below it (fused
+  // compares, .exists, member(), and/or/not): run on a stack of bits (fuseProgram sets it).
+  bool predicate = false;
 };
 
 struct CompileContext {

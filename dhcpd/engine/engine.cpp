@@ -16,6 +16,7 @@
 #include "dhcpd/engine/hint_table.h"
 #include "dhcpd/engine/offer_table.h"
 #include "dhcpd/engine/option_assembly.h"
+#include "dhcpd/engine/option_set_cache.h"
 #include "dhcpd/engine/packet_classifier.h"
 #include "dhcpd/engine/pool_cursor.h"
 #include "dhcpd/engine/reservation_index.h"
@@ -189,6 +190,7 @@ struct Engine::Impl {
   FlexOptionApplier flex;  // the flex_option hook's rules, run on every answer
   PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
   OptionSet packetOptions;  // a query's own option set (reservation or class options), reused
+  OptionSetCache classOptionSets;  // the sets of class option chains, resolved once each
 
   Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
 
@@ -206,6 +208,7 @@ struct Engine::Impl {
     subnets.reserve(cfg.subnets.size());
     classifier = PacketClassifier(cfg);
     flex = FlexOptionApplier(cfg.flexOptions);
+    classOptionSets.clear();  // its sets point into the previous configuration
     std::vector<const config::Subnet4*> byId;
     for (const auto& sn : cfg.subnets) byId.push_back(&sn);
     std::stable_sort(byId.begin(), byId.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -788,8 +791,11 @@ struct Engine::Impl {
                         &sn.options,
                         q.subnet->network ? &q.subnet->network->network->options : nullptr, &cfg.options};
       src.classes = std::span<const std::vector<config::OptionData>* const>(classOptions.data(), nClassOptions);
-      packetOptions.assign(src);
-      configured = &packetOptions;
+      configured = classOptionSets.find(src);
+      if (!configured) {
+        packetOptions.assign(src);
+        configured = &packetOptions;
+      }
     } else {
       configured = pool ? &q.subnet->poolOptions[std::size_t(pool - sn.pools.data())] : &q.subnet->options;
     }

@@ -57,9 +57,10 @@ void PacketClassifier::evaluate(PacketClasses& c, const Input& in, const config:
 }
 
 void PacketClassifier::evaluatePass(PacketClasses& c, const Input& in, bool dependsOnKnown) {
-  for (const auto& d : cfg_->classes) {
-    if (!d.test || d.onlyIfRequired || d.dependsOnKnown != dependsOnKnown) continue;
-    evaluate(c, in, d);
+  const classify::PacketInput pi{in.pkt, in.iface, in.src, in.dst, &c.set};
+  for (const Test& t : passes_[dependsOnKnown ? 1 : 0]) {
+    // An evaluation error leaves the class out (Kea logs EVAL_RESULT ... error).
+    if (evaluator_.evaluate(*t.test, pi) == classify::EvalResult::True) add(c, t.id);
   }
 }
 
@@ -67,6 +68,10 @@ void PacketClassifier::finalize() {
   const std::size_t n = cfg_->classTable.size();
   defs_.assign(n, nullptr);
   for (const auto& d : cfg_->classes) defs_[d.id] = &d;
+  for (auto& p : passes_) p.clear();
+  for (const auto& d : cfg_->classes) {
+    if (d.test && !d.onlyIfRequired) passes_[d.dependsOnKnown ? 1 : 0].push_back(Test{&*d.test, d.id});
+  }
   vendorClasses_.clear();
   for (classify::ClassId id = 0; id < n; ++id) {
     const std::string& name = cfg_->classTable.name(id);

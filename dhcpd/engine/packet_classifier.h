@@ -92,6 +92,14 @@ class PacketClassifier {
   void evaluate(PacketClasses& c, const Input& in, const config::ClientClassDef& d);
   bool addNamed(PacketClasses& c, std::string_view name) const;
 
+  // The tests evaluated in steps 3 and 4 (classes with a test, not only-if-required), in
+  // configuration order, split by whether they depend on KNOWN/UNKNOWN (finalize()).
+  struct Test {
+    const classify::Expression* test = nullptr;
+    classify::ClassId id = 0;
+  };
+  std::vector<Test> passes_[2];
+
   config::Dhcp4Config* cfg_ = nullptr;
   std::vector<const config::ClientClassDef*> defs_;  // by class id
   std::vector<std::pair<std::string, classify::ClassId>> vendorClasses_;  // "VENDOR_CLASS_x" suffixes

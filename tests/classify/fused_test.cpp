@@ -46,13 +46,26 @@ TEST(ClassifyFused, CommonTestsBecomeOneInstruction) {
            // Not fused into an option compare: .text of a binary option is formatted text.
            Case{"option[61].text == 'x'", {Op::Option, Op::EqualConst}},
            Case{"relay4[1].text == 'x'", {Op::Relay4, Op::EqualConst}},
-           Case{"pkt4.giaddr == 10.0.0.1", {Op::Pkt4Giaddr, Op::EqualConst}},
-           Case{"10.0.0.1 == pkt4.giaddr", {Op::Pkt4Giaddr, Op::EqualConst}},
+           Case{"pkt4.giaddr == 10.0.0.1", {Op::FieldEq}},
+           Case{"10.0.0.1 == pkt4.giaddr", {Op::FieldEq}},
+           Case{"pkt.src == 10.0.0.1", {Op::FieldEq}},
+           Case{"pkt4.mac == 0x020000aabbcc", {Op::Pkt4Mac, Op::EqualConst}},
            Case{"hexstring(pkt4.mac, '') == '02'", {Op::Pkt4Mac, Op::Const, Op::ToHexString, Op::EqualConst}},
            Case{"relay4[2].exists and option[60].hex == 'a'", {Op::Relay4, Op::OptionEq, Op::And}},
            Case{"option[60].hex == option[61].hex", {Op::Option, Op::Option, Op::Equal}},
        }) {
     EXPECT_EQ(ops(compile(env, c.text, true)), c.code) << c.text;
+  }
+  // Programs of booleans only run on the bit stack; any string value rules it out.
+  for (const char* text : {"option[77].hex == 'iPXE'", "member('gold') and not member('silver')",
+                           "relay4[2].exists and pkt4.giaddr == 10.0.0.1",
+                           "option[12].exists and substring(option[12].hex, 0, 3) == 'lab' or option[61].exists"}) {
+    EXPECT_TRUE(compile(env, text, true).predicate) << text;
+    EXPECT_FALSE(compile(env, text, false).predicate) << text;
+  }
+  for (const char* text : {"option[61].text == 'x'", "member('gold') and hexstring(pkt4.mac, '') == '02'",
+                           "ifelse(option[60].exists, 'a', 'b') == 'a'", "vendor[*].exists"}) {
+    EXPECT_FALSE(compile(env, text, true).predicate) << text;
   }
   // Unfused, the plain postfix form.
   EXPECT_EQ(ops(compile(env, "option[77].hex == 'iPXE'", false)), (std::vector<Op>{Op::Option, Op::Const, Op::Equal}));
@@ -130,6 +143,18 @@ std::vector<std::string> expressions() {
               "substring(concat(option[60].hex, relay4[1].hex), 2, 4) == 'ofoo'",
               "substring(option[60].hex, 1, all) == substring(option[12].text, 1, all)",
               "pkt4.giaddr == 198.18.0.1",
+              "198.18.0.0 == pkt4.giaddr",
+              "pkt4.giaddr == 0x00",
+              "pkt4.giaddr == 0xc6120001ff",
+              "pkt4.giaddr == ''",
+              "pkt4.hlen == 6 and pkt4.htype == 1",
+              "pkt4.msgtype == 1 or pkt4.transid == 0x01020304",
+              "pkt4.ciaddr == 0.0.0.0 and pkt4.yiaddr == 0.0.0.0 and pkt4.siaddr == 0.0.0.0",
+              "pkt.src == 198.18.0.2 and not (pkt.dst == 255.255.255.255)",
+              "pkt.len == 239 or pkt.len == 250",
+              "not option[60].exists or option[61].exists and member('gold')",
+              "relay4[1].exists and not relay4[9].exists or not member('silver')",
+              "not (member('gold') and (option[12].exists or substring(option[12].hex, 9, 2) == 'x'))",
               "'' == ''"});
   return out;
 }

@@ -52,6 +52,37 @@ TEST_F(EngineTest, ClassOptionsReachTheReply) {
   EXPECT_EQ(findOpt(*other.reply, 42), nullptr);  // the global one is sent only when asked for
 }
 
+// The option set of a class combination is resolved once and reused (OptionSetCache): later
+// queries with the same classes, and with other combinations, still get their own options,
+// and a reconfiguration brings the new values.
+TEST_F(EngineTest, ClassOptionSetsReusedAcrossQueriesAndReloads) {
+  setClasses(cfg, R"json({"name": "phone", "test": "substring(option[60].hex, 0, 5) == 'phone'",
+                          "option-data": [{"name": "tftp-server-name", "data": "phones.example"}]},
+                         {"name": "polycom", "test": "option[60].hex == 'phone-polycom'",
+                          "option-data": [{"name": "tftp-server-name", "data": "polycom.example"},
+                                          {"name": "ntp-servers", "data": "198.18.0.123", "always-send": true}]})json");
+  eng().reconfigure(cfg);
+  auto tftp = [&](std::uint8_t n, std::string_view vc) {
+    Packet4 p = withVendorClass(discover(mac(n)), vc);
+    p.set(opt::kParameterRequestList, {1, 3, 66});
+    Decision d = send(p);
+    EXPECT_TRUE(d.reply) << d.note;
+    const auto* o = d.reply ? findOpt(*d.reply, 66) : nullptr;
+    const bool ntp = d.reply && findOpt(*d.reply, 42) != nullptr;
+    return (o ? std::string(o->data.begin(), o->data.end()) : std::string("-")) + (ntp ? "+ntp" : "");
+  };
+  for (std::uint8_t n = 1; n <= 6; n += 3) {
+    EXPECT_EQ(tftp(n, "phone-aastra"), "phones.example");
+    EXPECT_EQ(tftp(n + 1, "phone-polycom"), "phones.example+ntp");  // phone joined first
+    EXPECT_EQ(tftp(n + 2, "laptop"), "-");
+  }
+  setClasses(cfg, R"json({"name": "phone", "test": "substring(option[60].hex, 0, 5) == 'phone'",
+                          "option-data": [{"name": "tftp-server-name", "data": "new-phones.example"}]})json");
+  eng().reconfigure(cfg);
+  EXPECT_EQ(tftp(10, "phone-aastra"), "new-phones.example");
+  EXPECT_EQ(tftp(11, "phone-polycom"), "new-phones.example");
+}
+
 TEST_F(EngineTest, ClassOptionsBeatGlobalInClassOrder) {
   setClasses(cfg, R"json({"name": "first", "test": "option[60].exists",
                           "option-data": [{"name": "domain-name-servers", "data": "198.18.0.201"}]},
