@@ -7,8 +7,8 @@
 # usage: scripts/check-layering.sh [source-dir]     exit 0 = clean, 1 = violations listed
 set -u -o pipefail
 SRC=$(cd "${1:-$(dirname "$0")/..}" && pwd)
-PURE_DIRS="dhcpd/common dhcpd/proto dhcpd/classify dhcpd/lease dhcpd/engine dhcpd/config dhcpd/api ha heartbeat sync"
-PURE_TARGETS="tandem_common tandem_proto tandem_classify tandem_lease tandem_engine tandem_config tandem_api tandem_ha tandem_heartbeat tandem_sync"
+PURE_DIRS="dhcpd/common dhcpd/proto dhcpd/classify dhcpd/lease dhcpd/engine dhcpd/ddns dhcpd/config dhcpd/api ha heartbeat sync"
+PURE_TARGETS="tandem_common tandem_proto tandem_classify tandem_lease tandem_engine tandem_ddns tandem_config tandem_api tandem_ha tandem_heartbeat tandem_sync"
 # <boost/asio...>, <boost/beast...>, <asio...> (standalone), <openssl/...>
 FORBIDDEN='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(boost/(asio|beast)|asio|openssl/)'
 # Project headers that are adapters themselves: including one drags Asio in.

@@ -339,39 +339,72 @@ void parseExpiredLeases(const json& obj, const std::string& path, Diagnostics& d
   r.finish();
 }
 
-// "dhcp-ddns". Kea 2.2 still takes five of the old per-server DNS settings here and moves
-// them to the global ddns-* / hostname-char-* parameters when those are not given; they are
-// handled the same way (the host-name ones apply even with updates off, see checkDdnsKeys).
-void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag, bool globalCharSet,
-                   bool globalCharReplacement, Dhcp4Config& cfg) {
+// "dhcp-ddns" (Kea's D2ClientConfig). Kea 2.2 still takes seven of the old per-server
+// client-name settings here and moves each to the global ddns-* / hostname-char-* parameter
+// when that is not given (checked with kea-dhcp4 2.2: they change the answers).
+void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag, const ObjectReader& globals,
+                   Dhcp4Config& cfg) {
   ObjectReader r(obj, path, diag);
-  if (auto enable = r.boolean("enable-updates"); enable && *enable) {
-    diag.error(r.pathOf("enable-updates"),
-               "DDNS (dynamic DNS updates) is not supported yet (issue 14); set it to false");
+  DhcpDdnsConfig& d = cfg.dhcpDdns;
+  if (auto enable = r.boolean("enable-updates")) {
+    d.enableUpdates = *enable;
+  } else if (!r.has("enable-updates")) {
+    diag.error(path, "missing parameter 'enable-updates' (Kea requires it in dhcp-ddns)");
   }
-  r.string("server-ip");
-  r.unsignedInt("server-port", 65535);
-  r.string("sender-ip");
-  r.unsignedInt("sender-port", 65535);
-  r.u32("max-queue-size");
-  r.string("ncr-protocol");  // Kea takes "UDP"/"udp", "TCP"/"tcp"
-  r.string("ncr-format");
-  r.boolean("override-no-update");
-  r.boolean("override-client-update");
-  r.string("generated-prefix");
-  if (auto v = r.string("qualifying-suffix"); v && !v->empty()) {
-    diag.error(r.pathOf("qualifying-suffix"),
-               "not supported yet: Kea appends it to the client's host name in answers even with DNS updates off; "
-               "remove it or set \"\"");
+  auto address = [&](const char* key, Ipv4& out) {
+    auto v = r.string(key);
+    if (!v) return;
+    if (v->empty()) return;  // Kea: "" is the default (0.0.0.0 for sender-ip)
+    if (auto a = Ipv4::parse(*v)) {
+      out = *a;
+    } else if (v->find(':') != std::string::npos) {
+      diag.error(r.pathOf(key), fmt::format("'{}': IPv6 towards kea-dhcp-ddns is not supported yet; use IPv4", *v));
+    } else {
+      diag.error(r.pathOf(key), fmt::format("Failed to convert '{}' to address", *v));
+    }
+  };
+  address("server-ip", d.serverIp);
+  address("sender-ip", d.senderIp);
+  if (auto v = r.unsignedInt("server-port", 65535)) d.serverPort = std::uint16_t(*v);
+  if (auto v = r.unsignedInt("sender-port", 65535)) d.senderPort = std::uint16_t(*v);
+  if (auto v = r.u32("max-queue-size")) d.maxQueueSize = *v;
+  if (auto v = r.string("ncr-protocol")) {
+    std::string upper = *v;
+    for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "UDP") {
+      d.ncrProtocol = "UDP";
+    } else if (upper == "TCP") {
+      diag.error(r.pathOf("ncr-protocol"), "D2ClientConfig error: NCR Protocol: TCP is not supported.");
+    } else {
+      diag.error(r.pathOf("ncr-protocol"), fmt::format("'{}' is not a NCR protocol (UDP)", *v));
+    }
   }
-  if (auto v = r.choice("replace-client-name", {"never", "always", "when-present", "when-not-present"});
-      v && *v != "never") {
-    diag.error(r.pathOf("replace-client-name"),
-               "not supported yet: Kea replaces the client's host name in answers even with DNS updates off; "
-               "remove it or set \"never\"");
+  if (auto v = r.string("ncr-format")) {
+    std::string upper = *v;
+    for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+    if (upper != "JSON") diag.error(r.pathOf("ncr-format"), fmt::format("'{}' is not a NCR format (JSON)", *v));
   }
-  if (auto v = r.string("hostname-char-set"); v && !globalCharSet) cfg.hostnameCharSet = *v;
-  if (auto v = r.string("hostname-char-replacement"); v && !globalCharReplacement) cfg.hostnameCharReplacement = *v;
+  if (d.serverIp == d.senderIp && d.serverPort == d.senderPort) {
+    diag.error(path, fmt::format("D2ClientConfig error: server and sender cannot share the exact same IP "
+                                 "address/port: {}/{}",
+                                 d.serverIp.toString(), d.serverPort));
+  }
+  DdnsSettings& g = cfg.ddns;
+  if (auto v = r.boolean("override-no-update"); v && !globals.has("ddns-override-no-update")) g.overrideNoUpdate = *v;
+  if (auto v = r.boolean("override-client-update"); v && !globals.has("ddns-override-client-update")) {
+    g.overrideClientUpdate = *v;
+  }
+  if (auto v = parseReplaceClientName(r, "replace-client-name"); v && !globals.has("ddns-replace-client-name")) {
+    g.replaceClientName = *v;
+  }
+  if (auto v = r.string("generated-prefix"); v && !globals.has("ddns-generated-prefix")) g.generatedPrefix = *v;
+  if (auto v = r.string("qualifying-suffix"); v && !globals.has("ddns-qualifying-suffix")) g.qualifyingSuffix = *v;
+  if (auto v = parseHostnameCharSet(r, "hostname-char-set"); v && !globals.has("hostname-char-set")) {
+    g.hostnameCharSet = *v;
+  }
+  if (auto v = r.string("hostname-char-replacement"); v && !globals.has("hostname-char-replacement")) {
+    g.hostnameCharReplacement = *v;
+  }
   r.finish();
 }
 
@@ -520,20 +553,6 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
     diag.error(r.pathOf("early-global-reservations-lookup"),
                "not supported yet (global reservations are looked up after subnet selection)");
   }
-  if (auto v = r.string("hostname-char-set")) {
-    // Kea compiles it (POSIX extended) when it first sanitizes a name; an invalid one makes
-    // that throw for every such query. Refused here: the engine relies on a valid one.
-    try {
-      std::regex check(*v, std::regex::extended);
-      cfg.hostnameCharSet = *v;
-    } catch (const std::regex_error&) {
-      diag.error(r.pathOf("hostname-char-set"),
-                 fmt::format("'{}' is not a valid regular expression (Kea 2.2 accepts it, then fails on every "
-                             "query that carries a host name)",
-                             *v));
-    }
-  }
-  if (auto v = r.string("hostname-char-replacement")) cfg.hostnameCharReplacement = *v;
   if (auto v = r.u32("offer-lifetime")) {
     // Newer Kea's offer-lifetime 0 means "do not hold offered addresses"; tandemd always
     // holds them briefly (RFC 2131 4.3.1), so 0 keeps the default.
@@ -566,7 +585,7 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   // Whether Kea looks up reservations before or after the lease database for a
   // multi-threaded renewal: an order of lookups, not a different answer.
   r.boolean("reservations-lookup-first");
-  checkDdnsKeys(r, nullptr);
+  parseDdnsKeys(r, cfg.ddns);
   checkLeaseCaching(r);
   // The port of the DHCPv4-over-DHCPv6 channel to kea-dhcp6. Only subnets with 4o6-* keys
   // serve such queries, and those are refused in subnet4, so the port alone changes nothing.
@@ -598,13 +617,33 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   }
   if (const json* list = r.array("client-classes")) parseClientClasses(*list, r.pathOf("client-classes"), diag, cfg);
   if (const json* o = r.object("dhcp-ddns")) {
-    parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag, r.has("hostname-char-set"), r.has("hostname-char-replacement"), cfg);
+    parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag, r, cfg);
   }
   if (const json* o = r.object("multi-threading")) parseMultiThreading(*o, r.pathOf("multi-threading"), diag);
   if (const json* o = r.object("sanity-checks")) parseSanityChecks(*o, r.pathOf("sanity-checks"), diag, cfg);
 }
 
 }  // namespace
+
+std::string_view toString(ReplaceClientName m) noexcept {
+  switch (m) {
+    case ReplaceClientName::Never: return "never";
+    case ReplaceClientName::Always: return "always";
+    case ReplaceClientName::WhenPresent: return "when-present";
+    case ReplaceClientName::WhenNotPresent: return "when-not-present";
+  }
+  return "never";
+}
+
+std::optional<ReplaceClientName> replaceClientNameFromString(std::string_view s) noexcept {
+  std::string lower(s);
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "never" || lower == "false") return ReplaceClientName::Never;
+  if (lower == "always") return ReplaceClientName::Always;
+  if (lower == "when-present" || lower == "true") return ReplaceClientName::WhenPresent;
+  if (lower == "when-not-present") return ReplaceClientName::WhenNotPresent;
+  return std::nullopt;
+}
 
 std::string_view toString(HostIdType t) noexcept {
   switch (t) {

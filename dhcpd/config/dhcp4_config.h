@@ -36,6 +36,40 @@ struct OptionData {
   bool emptyType = false;     // the definition's type is "empty" (a pure container)
 };
 
+// Kea 2.2's ddns-replace-client-name (D2ClientConfig::ReplaceClientNameMode).
+enum class ReplaceClientName : std::uint8_t { Never, Always, WhenPresent, WhenNotPresent };
+std::string_view toString(ReplaceClientName m) noexcept;
+// Kea's names, case-insensitively, and the old boolean spellings "true" (when-present) and
+// "false" (never) that Kea 2.2 still maps.
+std::optional<ReplaceClientName> replaceClientNameFromString(std::string_view s) noexcept;
+
+// The client-name and DNS update behaviour of a scope (Kea 2.2's DdnsParams): global keys,
+// overridden by a shared network's, overridden by a subnet's. Kea applies the name rules
+// even with DNS updates off (dhcp-ddns enable-updates false).
+struct DdnsSettings {
+  bool sendUpdates = true;             // ddns-send-updates
+  bool overrideNoUpdate = false;       // ddns-override-no-update
+  bool overrideClientUpdate = false;   // ddns-override-client-update
+  ReplaceClientName replaceClientName = ReplaceClientName::Never;  // ddns-replace-client-name
+  std::string generatedPrefix = "myhost";  // ddns-generated-prefix
+  std::string qualifyingSuffix;        // ddns-qualifying-suffix
+  std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
+  bool updateOnRenew = false;          // ddns-update-on-renew
+  bool useConflictResolution = true;   // ddns-use-conflict-resolution
+  bool operator==(const DdnsSettings&) const = default;
+};
+
+// "dhcp-ddns": the connection to kea-dhcp-ddns (Kea's D2ClientConfig), Kea 2.2 defaults.
+struct DhcpDdnsConfig {
+  bool enableUpdates = false;
+  Ipv4 serverIp{127, 0, 0, 1};
+  std::uint16_t serverPort = 53001;
+  Ipv4 senderIp{};
+  std::uint16_t senderPort = 0;
+  std::uint32_t maxQueueSize = 1024;
+  std::string ncrProtocol = "UDP", ncrFormat = "JSON";
+};
+
 // Kea's DHCPv4 host identifier types (host-reservation-identifiers).
 enum class HostIdType : std::uint8_t { HwAddress, Duid, CircuitId, ClientId, FlexId };
 std::string_view toString(HostIdType t) noexcept;
@@ -101,6 +135,7 @@ struct Subnet4 {
   // Which host reservations apply (effective; Kea 2.2 defaults: global off, in-subnet on).
   bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
   bool storeExtendedInfo = false;      // effective
+  DdnsSettings ddns;                   // effective
 };
 
 // Kea "shared-networks" entry: several subnets on one link. Its scalar settings are already
@@ -214,7 +249,8 @@ struct Dhcp4Config {
   bool storeExtendedInfo = false;
   std::string leaseChecks = "warn";    // sanity-checks/lease-checks: none, warn, fix, fix-del, del
   std::string outboundInterface = "same-as-inbound";  // interfaces-config/outbound-interface
-  std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
+  DdnsSettings ddns;                   // the global ddns-* and hostname-char-* values
+  DhcpDdnsConfig dhcpDdns;
   nlohmann::json clientClasses = nlohmann::json::array();  // raw entries, as configured
   std::vector<ClientClassDef> classes;  // typed, in configuration order (Kea's evaluation order)
   // Ids of every class name the configuration's expressions refer to (defined classes and

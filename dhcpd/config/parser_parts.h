@@ -54,7 +54,8 @@ struct SubnetDefaults {
   std::optional<Ipv4> nextServer;
   std::string serverHostname, bootFileName;
   ReservationFlags flags;
-  const Dhcp4Config* globals = nullptr;  // for checks against global values (hostname-char-set)
+  DdnsSettings ddns;
+  const Dhcp4Config* globals = nullptr;  // the global scope (option definitions)
 };
 SubnetDefaults globalSubnetDefaults(const Dhcp4Config& g, const ReservationFlags& flags);
 
@@ -85,15 +86,13 @@ std::string jsonPointerOf(const std::string& path);
 // the values with which Kea caches nothing (threshold <= 0 or > 1, max-age 0) are accepted.
 void checkLeaseCaching(ObjectReader& r);
 
-// The ddns-* keys of a global, shared-network or subnet scope. Measured with kea-dhcp4 2.2
-// and "enable-updates": false: a client's host name (option 12) still comes back qualified
-// with ddns-qualifying-suffix ("my_laptop" -> "myxlaptop.example.org"), and
-// ddns-replace-client-name replaces it with a generated one, in the answer and the lease.
-// tandemd does not rewrite host names that way yet, so a non-empty suffix or a replace mode
-// other than "never" is refused; the other ddns-* keys only matter for DNS updates (issue 14).
-// Subnet scope (globals given): hostname-char-set / -replacement other than the global
-// ones are refused too (tandemd applies the global ones).
-void checkDdnsKeys(ObjectReader& r, const Dhcp4Config* globals);
+// The ddns-* and hostname-char-* keys of a global, shared-network or subnet scope (Kea
+// 2.2's DdnsParams), read over the inherited values in d.
+void parseDdnsKeys(ObjectReader& r, DdnsSettings& d);
+// ddns-replace-client-name / dhcp-ddns replace-client-name; nullopt (with an error) when invalid.
+std::optional<ReplaceClientName> parseReplaceClientName(ObjectReader& r, const char* key);
+// hostname-char-set: a POSIX extended regular expression; nullopt (with an error) when invalid.
+std::optional<std::string> parseHostnameCharSet(ObjectReader& r, const char* key);
 
 // "client-classes" (the list of class definitions), into cfg.classes / cfg.classTable.
 void parseClientClasses(const nlohmann::json& list, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <utility>
 
 #include "dhcpd/config/parser_parts.h"
@@ -266,31 +267,42 @@ void checkTimers(const std::string& path, const TimerValues& t, Diagnostics& dia
 
 }  // namespace
 
-void checkDdnsKeys(ObjectReader& r, const Dhcp4Config* globals) {
-  r.boolean("ddns-send-updates");
-  r.boolean("ddns-override-no-update");
-  r.boolean("ddns-override-client-update");
-  r.string("ddns-generated-prefix");
-  r.boolean("ddns-update-on-renew");
-  r.boolean("ddns-use-conflict-resolution");
-  if (auto v = r.string("ddns-qualifying-suffix"); v && !v->empty()) {
-    r.diag().error(r.pathOf("ddns-qualifying-suffix"),
-                   "not supported yet: Kea appends it to the client's host name in answers even with DNS updates "
-                   "off; remove it or set \"\"");
+void parseDdnsKeys(ObjectReader& r, DdnsSettings& d) {
+  if (auto v = r.boolean("ddns-send-updates")) d.sendUpdates = *v;
+  if (auto v = r.boolean("ddns-override-no-update")) d.overrideNoUpdate = *v;
+  if (auto v = r.boolean("ddns-override-client-update")) d.overrideClientUpdate = *v;
+  if (auto v = r.string("ddns-generated-prefix")) d.generatedPrefix = *v;
+  if (auto v = r.string("ddns-qualifying-suffix")) d.qualifyingSuffix = *v;
+  if (auto v = r.boolean("ddns-update-on-renew")) d.updateOnRenew = *v;
+  if (auto v = r.boolean("ddns-use-conflict-resolution")) d.useConflictResolution = *v;
+  if (auto v = parseReplaceClientName(r, "ddns-replace-client-name")) d.replaceClientName = *v;
+  if (auto v = parseHostnameCharSet(r, "hostname-char-set")) d.hostnameCharSet = *v;
+  if (auto v = r.string("hostname-char-replacement")) d.hostnameCharReplacement = *v;
+}
+
+std::optional<ReplaceClientName> parseReplaceClientName(ObjectReader& r, const char* key) {
+  auto v = r.string(key);
+  if (!v) return std::nullopt;
+  auto mode = replaceClientNameFromString(*v);
+  if (!mode) {
+    r.diag().error(r.pathOf(key), fmt::format("'{}' is not one of never, always, when-present, when-not-present", *v));
   }
-  if (auto v = r.choice("ddns-replace-client-name", {"never", "always", "when-present", "when-not-present"});
-      v && *v != "never") {
-    r.diag().error(r.pathOf("ddns-replace-client-name"),
-                   "not supported yet: Kea replaces the client's host name in answers even with DNS updates off; "
-                   "remove it or set \"never\"");
+  return mode;
+}
+
+std::optional<std::string> parseHostnameCharSet(ObjectReader& r, const char* key) {
+  auto v = r.string(key);
+  if (!v) return std::nullopt;
+  // Kea 2.2 compiles it (POSIX extended): a subnet's when parsed, the global one only when it
+  // first sanitizes a name, after which every query carrying a name fails. Refused at every
+  // scope: the engine relies on a valid expression.
+  try {
+    std::regex check(*v, std::regex::extended);
+  } catch (const std::regex_error&) {
+    r.diag().error(r.pathOf(key), fmt::format("'{}' is not a valid regular expression", *v));
+    return std::nullopt;
   }
-  if (!globals) return;
-  if (auto v = r.string("hostname-char-set"); v && *v != globals->hostnameCharSet) {
-    r.diag().error(r.pathOf("hostname-char-set"), "a per-subnet value is not supported yet; set it globally");
-  }
-  if (auto v = r.string("hostname-char-replacement"); v && *v != globals->hostnameCharReplacement) {
-    r.diag().error(r.pathOf("hostname-char-replacement"), "a per-subnet value is not supported yet; set it globally");
-  }
+  return v;
 }
 
 void checkLeaseCaching(ObjectReader& r) {
@@ -355,6 +367,7 @@ SubnetDefaults globalSubnetDefaults(const Dhcp4Config& g, const ReservationFlags
   d.serverHostname = g.serverHostname;
   d.bootFileName = g.bootFileName;
   d.flags = flags;
+  d.ddns = g.ddns;
   d.globals = &g;
   return d;
 }
@@ -400,8 +413,8 @@ bool readInheritable(ObjectReader& r, SubnetDefaults& d) {
   if (auto v = r.string("boot-file-name")) d.bootFileName = *v;
   if (auto v = r.boolean("store-extended-info")) d.storeExtendedInfo = *v;
   parseReservationFlags(r, d.flags);
-  // DNS update and lease caching settings, checked as at the global scope.
-  checkDdnsKeys(r, d.globals);
+  // Client name / DNS update settings (Kea's DdnsParams) and lease caching.
+  parseDdnsKeys(r, d.ddns);
   checkLeaseCaching(r);
   return timersOverridden;
 }
@@ -476,6 +489,7 @@ void parseSubnets(const json& list, const std::string& path, const SubnetDefault
     s.serverHostname = d.serverHostname;
     s.bootFileName = d.bootFileName;
     s.storeExtendedInfo = d.storeExtendedInfo;
+    s.ddns = d.ddns;
     s.reservationsGlobal = d.flags.global;
     s.reservationsInSubnet = d.flags.inSubnet;
     s.reservationsOutOfPool = d.flags.outOfPool;

@@ -1,5 +1,7 @@
 #include "dhcpd/daemon/server.h"
 
+#include <unordered_map>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -108,6 +110,8 @@ Result<void> Server::start() {
   net::DhcpPipeline::Options popts;
   pipeline_ = std::make_unique<net::DhcpPipeline>(*engine_, *writer_, stats_, log_, popts);
   pipeline_->publish(now());  // Kea's packet statistics exist (at 0) from start-up
+  ncr_ = std::make_unique<net::NcrSender>(io_, log_);
+  pipeline_->setLeaseObserver([this](const std::vector<engine::LeaseChange>& changes) { queueNameChanges(changes); });
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   if (journal_) {
     PacketLoop* loop = loop_.get();
@@ -168,6 +172,11 @@ Result<void> Server::install(config::Dhcp4Config cfg, bool initial) {
     log_.warn("DHCP4_NO_INTERFACES", "no interface selected by interfaces-config: not serving DHCP");
   }
   applyStatisticDefaults(cfg_);
+  if (auto r = ncr_->configure(cfg_.dhcpDdns); !r) {
+    if (initial) return r;
+    log_.error("DHCP4_DDNS_SENDER_FAIL", "{}", r.error().message);
+  }
+  configureDdns();
   writer_->recount(cfg_, now());
   if (auto r = openControl(); !r && initial) return r;
   armReclaim();
@@ -265,6 +274,32 @@ void Server::armReclaim() {
   });
 }
 
+void Server::configureDdns() {
+  std::unordered_map<std::uint32_t, ddns::DdnsRules> rules;
+  for (const auto& sn : cfg_.subnets) {
+    rules[sn.id] = ddns::DdnsRules{sn.ddns.sendUpdates, sn.ddns.updateOnRenew, sn.ddns.useConflictResolution};
+  }
+  // Kea uses conflict resolution for a lease whose subnet is gone.
+  ncrPlanner_ = std::make_unique<ddns::NcrPlanner>(
+      cfg_.dhcpDdns.enableUpdates, [rules = std::move(rules)](std::uint32_t id) {
+        auto it = rules.find(id);
+        return it == rules.end() ? ddns::DdnsRules{} : it->second;
+      });
+}
+
+void Server::queueNameChanges(const std::vector<engine::LeaseChange>& changes) {
+  if (!ncrPlanner_ || !ncrPlanner_->enabled()) return;
+  std::vector<ddns::NameChangeRequest> out;
+  for (const auto& c : changes) {
+    if (c.kind == engine::LeaseChange::Kind::Delete) {
+      ncrPlanner_->removed(c.previous ? *c.previous : c.lease, out);
+    } else {
+      ncrPlanner_->upserted(c.lease, c.previous, out);
+    }
+  }
+  for (const auto& r : out) ncr_->send(r);
+}
+
 std::size_t Server::reclaim(std::size_t limit, bool remove) {
   const TimePoint t = now();
   auto changes = engine_->reclaimExpired(t, limit);
@@ -278,6 +313,7 @@ std::size_t Server::reclaim(std::size_t limit, bool remove) {
       log_.error("DHCP4_RECLAIM_FAIL", "reclaiming {} failed: {}", c.lease.address.toString(), r.error().message);
       continue;
     }
+    queueNameChanges({c});
     ++done;
   }
   if (done) log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);

@@ -22,6 +22,7 @@
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/daemon/ha_service.h"
+#include "dhcpd/ddns/ncr_planner.h"
 #include "dhcpd/daemon/ha_timers.h"
 #include "dhcpd/daemon/packet_loop.h"
 #include "dhcpd/engine/engine.h"
@@ -31,6 +32,7 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
+#include "dhcpd/net/ncr_sender.h"
 #include "ha/ha_config.h"
 
 namespace tandem::daemon {
@@ -123,6 +125,10 @@ class Server final : public api::ServerControl {
   void refreshHaAllocFilter();
   Result<void> openHaListener(bool initial);
   std::size_t reclaim(std::size_t limit, bool remove);
+  // DDNS: the planner for the current configuration, and the NameChangeRequests of committed
+  // lease changes (DHCPACK, RELEASE, DECLINE, expiry) handed to the sender.
+  void configureDdns();
+  void queueNameChanges(const std::vector<engine::LeaseChange>& changes);
 
   boost::asio::io_context& io_;
   Logger& log_;
@@ -135,6 +141,8 @@ class Server final : public api::ServerControl {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<net::LeaseWriter> writer_;
   std::unique_ptr<net::DhcpPipeline> pipeline_;
+  std::unique_ptr<net::NcrSender> ncr_;
+  std::unique_ptr<ddns::NcrPlanner> ncrPlanner_;
   std::unique_ptr<PacketLoop> loop_;
   api::CommandRegistry commands_;
   std::unique_ptr<net::ControlServer> control_;

@@ -6,12 +6,12 @@
 #include <cctype>
 #include <charconv>
 #include <span>
-#include <regex>
 #include <unordered_map>
 
 #include "dhcpd/config/lease_times.h"
 
 #include "dhcpd/engine/client_identity.h"
+#include "dhcpd/engine/client_name.h"
 #include "dhcpd/engine/flex_option_applier.h"
 #include "dhcpd/engine/hint_table.h"
 #include "dhcpd/engine/offer_table.h"
@@ -70,6 +70,7 @@ struct SubnetState {
   config::Subnet4 times;
   std::optional<Ipv4> nextServer;
   std::string serverHostname, bootFileName;
+  ClientNameRules names;  // the subnet's ddns-* / hostname-char-* rules (Kea's DdnsParams)
   // Configured options resolved per scope chain at (re)configuration time: subnet + global,
   // and per pool (parallel to subnet->pools) pool + subnet + global.
   OptionSet options;
@@ -103,25 +104,6 @@ bool reusable(const Lease& l, std::int64_t now) noexcept {
 std::optional<Ipv4> ipFromPayload(const std::vector<std::uint8_t>& d) {
   if (d.size() != 4) return std::nullopt;
   return Ipv4(d[0], d[1], d[2], d[3]);
-}
-
-// The client's host name (option 12) reduced to what Kea 2.2 keeps by default
-// (hostname-char-set "[^A-Za-z0-9.-]", replacement ""): it is untrusted text that ends up in
-// the lease file and in DNS-facing tools. Trailing NULs, which some clients send despite
-// RFC 2132 3.14, disappear with the rest.
-constexpr std::string_view kDefaultHostnameCharSet = "[^A-Za-z0-9.-]";
-
-std::string keaDefaultSanitize(const proto::Option& o, const std::string& replacement) {
-  std::string s;
-  s.reserve(o.data.size());
-  for (std::uint8_t c : o.data) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-') {
-      s.push_back(char(c));
-    } else if (c != 0) {
-      s += replacement;
-    }
-  }
-  return s;
 }
 
 // "<what> <address> (<how>)" for Decision::note, built with one allocation: it is made for
@@ -185,7 +167,6 @@ struct Engine::Impl {
   HintTable hints{kHintCapacity};
   AllocFilter filter;
   Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
-  std::optional<std::regex> hostnameCharSet;  // a non-default hostname-char-set
   PacketClassifier classifier;
   FlexOptionApplier flex;  // the flex_option hook's rules, run on every answer
   PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
@@ -245,6 +226,7 @@ struct Engine::Impl {
       st.nextServer = sn.nextServer ? sn.nextServer : cfg.nextServer;
       st.serverHostname = sn.serverHostname.empty() ? cfg.serverHostname : sn.serverHostname;
       st.bootFileName = sn.bootFileName.empty() ? cfg.bootFileName : sn.bootFileName;
+      st.names = ClientNameRules(sn.ddns, cfg.dhcpDdns.enableUpdates);
       st.options = OptionSet(OptionSources{nullptr, nullptr, &sn.options, netOptions, &cfg.options});
       st.poolOptions.reserve(sn.pools.size());
       st.gate = classifier.gate(sn.clientClass, sn.clientClasses);
@@ -270,28 +252,6 @@ struct Engine::Impl {
                       std::any_of(cfg.subnets.begin(), cfg.subnets.end(),
                                   [](const config::Subnet4& s) { return !s.reservations.empty(); });
     classifier.finalize();
-    hostnameCharSet.reset();
-    if (!cfg.hostnameCharSet.empty() && cfg.hostnameCharSet != kDefaultHostnameCharSet) {
-      try {
-        hostnameCharSet.emplace(cfg.hostnameCharSet, std::regex::extended);
-      } catch (const std::regex_error&) {
-        // The parser validates the expression; an invalid one here falls back to Kea's default.
-        hostnameCharSet.reset();
-      }
-    }
-  }
-
-  // Kea's hostname-char-set / hostname-char-replacement applied to the client's option 12.
-  std::string sanitizedHostname(const proto::Option& o) const {
-    if (cfg.hostnameCharSet.empty()) {
-      std::string s(o.data.begin(), o.data.end());
-      while (!s.empty() && s.back() == '\0') s.pop_back();
-      return s;
-    }
-    if (!hostnameCharSet) return keaDefaultSanitize(o, cfg.hostnameCharReplacement);
-    std::string s(o.data.begin(), o.data.end());
-    while (!s.empty() && s.back() == '\0') s.pop_back();
-    return std::regex_replace(s, *hostnameCharSet, cfg.hostnameCharReplacement);
   }
 
   // ---- subnet selection (Kea 2.2 CfgSubnets4::selectSubnet) ------------------------------
@@ -757,7 +717,7 @@ struct Engine::Impl {
 
   // Appends the options of an OFFER/ACK (withLease) or an INFORM ACK, then the relay agent
   // information last, as the relay appended it (RFC 3046 2.2: echoed verbatim).
-  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const std::string& hostname) {
+  void appendReplyOptions(const Query& q, Packet4& r, Ipv4 address, bool withLease, const ClientName* name) {
     const config::Subnet4& sn = *q.subnet->subnet;
     if (withLease) {
       config::LeaseTimes t = leaseTimes(q);
@@ -805,12 +765,9 @@ struct Engine::Impl {
     if (withLease) r.options.push_back(proto::Option{opt::kSubnetMask, proto::ipBytes(Ipv4(sn.prefix.mask()))});
     std::array<proto::Option, 2> computed;
     std::size_t n = 0;
-    // Host name (RFC 2132 3.14): sent when the client sent one or asked for it, and (Kea's
-    // processHostnameOption) always with a lease when it comes from the client's reservation.
-    const bool reservedName = withLease && q.reservation && !q.reservation->hostname.empty();
-    if (!hostname.empty() && (reservedName || q.requested.test(opt::kHostName) || q.pkt.find(opt::kHostName))) {
-      computed[n++] = proto::Option{opt::kHostName, std::vector<std::uint8_t>(hostname.begin(), hostname.end())};
-    }
+    // The client's name (option 12 or 81, see client_name.h), with a lease only: Kea's
+    // INFORM answer carries neither.
+    if (name && name->option) computed[n++] = *name->option;
     if (const proto::Option* id = clientIdEcho(q)) computed[n++] = *id;
     appendOptions(*configured, q.requested, q.pkt.find(kVivsoOption), std::span<proto::Option>(computed.data(), n),
                   r.options);
@@ -881,32 +838,6 @@ struct Engine::Impl {
     d.note = std::move(why);
     d.subnetId = q.subnet ? q.subnet->subnet->id : 0;
     return d;
-  }
-
-  std::string leaseHostname(const Query& q) const {
-    // Kea lower-cases a reserved host name (processHostnameOption).
-    if (q.reservation && !q.reservation->hostname.empty()) {
-      std::string h = q.reservation->hostname;
-      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-      return h;
-    }
-    if (const proto::Option* o = q.pkt.find(opt::kHostName); o && isDnsName(o->data)) return sanitizedHostname(*o);
-    return {};
-  }
-
-  // Kea ignores a host name that is no valid DNS name (a label over 63 octets, or over 255 in
-  // all; RFC 1035 2.3.4): it neither stores nor echoes it (difftest malformed/long-hostname).
-  static bool isDnsName(const std::vector<std::uint8_t>& name) {
-    if (name.size() > 255) return false;
-    std::size_t label = 0;
-    for (std::uint8_t c : name) {
-      if (c == '.') {
-        label = 0;
-      } else if (++label > 63) {
-        return false;
-      }
-    }
-    return true;
   }
 
   Decision handleDiscover(Query& q) {
@@ -980,7 +911,8 @@ struct Engine::Impl {
     offers.add(q.client, *chosen, q.subnet->id, q.now + std::chrono::seconds(cfg.offerLifetime));
     Packet4 r = replyHeader(q, MessageType::Offer);
     r.yiaddr = *chosen;
-    appendReplyOptions(q, r, *chosen, true, leaseHostname(q));
+    const ClientName name = q.subnet->names.resolve(q.pkt, q.reservation, *chosen);
+    appendReplyOptions(q, r, *chosen, true, &name);
     Decision d;
     d.reply = std::move(r);
     d.subnetId = q.subnet->id;
@@ -1005,12 +937,15 @@ struct Engine::Impl {
     l.validLifetime = leaseTimes(q).valid;
     l.cltt = q.nowSec;
     l.subnetId = sid;
-    l.hostname = leaseHostname(q);
+    const ClientName name = q.subnet->names.resolve(q.pkt, q.reservation, a);
+    l.hostname = name.hostname;
+    l.fqdnFwd = name.fqdnFwd;
+    l.fqdnRev = name.fqdnRev;
     l.state = LeaseState::Default;
     Packet4 r = replyHeader(q, MessageType::Ack);
     r.ciaddr = q.pkt.ciaddr;
     r.yiaddr = a;
-    appendReplyOptions(q, r, a, true, l.hostname);
+    appendReplyOptions(q, r, a, true, &name);
     d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, std::move(l), store.byAddress(a)});
     offers.removeClient(q.client);
     offers.removeAddress(a);
@@ -1146,7 +1081,7 @@ struct Engine::Impl {
     Packet4 r = replyHeader(q, MessageType::Ack);
     r.ciaddr = q.pkt.ciaddr;
     if (q.subnet) {
-      appendReplyOptions(q, r, q.pkt.ciaddr, false, std::string());
+      appendReplyOptions(q, r, q.pkt.ciaddr, false, nullptr);
     } else {
       if (const proto::Option* id = clientIdEcho(q)) r.options.push_back(*id);
       appendRelayEcho(q, r);

@@ -352,6 +352,8 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     waitFor = std::max(waitFor, *seq);
   }
 
+  if (observer_ && !d.changes.empty() && !writeFailed) observer_(d.changes);
+
   // Lease changes without a DHCPACK to hold (RELEASE, DECLINE, NAK): replicated, not waited for.
   const bool haAck = ha_.leasesCommitted && !d.changes.empty() && !writeFailed && d.reply &&
                      d.reply->messageType() == MessageType::Ack;

@@ -65,6 +65,10 @@ class DhcpPipeline {
 
   DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts);
   void setHaHooks(HaHooks hooks) { ha_ = std::move(hooks); }
+  // Called with a query's lease changes once the store took them all (DDNS: the server
+  // turns them into NameChangeRequests, dhcpd/ddns/ncr_planner.h).
+  using LeaseObserver = std::function<void(const std::vector<engine::LeaseChange>&)>;
+  void setLeaseObserver(LeaseObserver f) { observer_ = std::move(f); }
 
   // One datagram. Replies that may leave now are appended to `ready`.
   void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
@@ -132,6 +136,7 @@ class DhcpPipeline {
   bool published_ = false;
   bool enabled_ = true;
   HaHooks ha_;
+  LeaseObserver observer_;
   // By id, awaiting the partner's ack; ids grow with time, so the first is the oldest.
   std::map<std::uint64_t, HaParked> haParked_;
   std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out

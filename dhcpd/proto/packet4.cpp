@@ -1,5 +1,7 @@
 #include "dhcpd/proto/packet4.h"
 
+#include "dhcpd/proto/client_fqdn.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -277,6 +279,7 @@ std::string_view toString(CodecError e) noexcept {
     case CodecError::BadMagicCookie: return "bad magic cookie";
     case CodecError::BadOptionLength: return "option length does not fit its definition";
     case CodecError::NoMessageType: return "no DHCP message type option (53)";
+    case CodecError::BadClientFqdn: return "malformed Client FQDN option (81)";
   }
   return "unknown codec error";
 }
@@ -398,6 +401,11 @@ Result<Packet4> decode(std::span<const std::uint8_t> wire) noexcept {
   // measured: difftest malformed/msg-type-twice): kept empty, so messageType() has none and
   // the query is dropped as unsupported (pkt4-receive-drop), not as unparsable.
   if (collector.repeatedMessageType()) mt->data.clear();
+  // Kea 2.2 unpacks option 81 with the packet and drops the packet when that fails (checked
+  // against kea-dhcp4: truncated, N and S both set, a bad label).
+  if (const Option* f = p.find(opt::kClientFqdn); f && !ClientFqdn::parse(f->data)) {
+    return codecError(CodecError::BadClientFqdn);
+  }
   return p;
 }
 

@@ -33,6 +33,7 @@ enum class CodecError : int {
   BadMagicCookie,       // not 99.130.83.99 (RFC 2131 section 3)
   BadOptionLength,      // an option's length does not fit its standard definition (Kea 2.2)
   NoMessageType,        // no option 53 (RFC 2132 9.6): not DHCP (BOOTP only)
+  BadClientFqdn,        // option 81 Kea cannot parse (RFC 4702: truncated, N and S set, bad name)
 };
 std::string_view toString(CodecError e) noexcept;
 

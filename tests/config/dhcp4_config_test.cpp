@@ -91,8 +91,8 @@ TEST(Dhcp4Config, GlobalScalars) {
   EXPECT_TRUE(cfg.storeExtendedInfo);
   EXPECT_FALSE(cfg.ipReservationsUnique);
   EXPECT_FALSE(cfg.earlyGlobalReservationsLookup);
-  EXPECT_EQ(cfg.hostnameCharSet, "[^a-z]");
-  EXPECT_EQ(cfg.hostnameCharReplacement, "x");
+  EXPECT_EQ(cfg.ddns.hostnameCharSet, "[^a-z]");
+  EXPECT_EQ(cfg.ddns.hostnameCharReplacement, "x");
   EXPECT_EQ(cfg.offerLifetime, 30u);
   EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
 }
@@ -347,14 +347,14 @@ TEST(Dhcp4Config, DhcpDdnsHostnameCharSetMovesToGlobal) {
   auto moved = parseOk(dhcp4(R"("dhcp-ddns": {"enable-updates": false, "hostname-char-set": "[^a-z]",
                                               "hostname-char-replacement": "x", "ncr-protocol": "udp",
                                               "sender-ip": "", "qualifying-suffix": "", "replace-client-name": "never"})"));
-  EXPECT_EQ(moved.hostnameCharSet, "[^a-z]");
-  EXPECT_EQ(moved.hostnameCharReplacement, "x");
+  EXPECT_EQ(moved.ddns.hostnameCharSet, "[^a-z]");
+  EXPECT_EQ(moved.ddns.hostnameCharReplacement, "x");
   EXPECT_TRUE(moved.warnings.empty()) << allWarnings(moved);
-  auto global = parseOk(dhcp4(R"("hostname-char-set": "[^0-9]", "dhcp-ddns": {"hostname-char-set": "[^a-z]"},
+  auto global = parseOk(dhcp4(R"("hostname-char-set": "[^0-9]", "dhcp-ddns": {"enable-updates": false, "hostname-char-set": "[^a-z]"},
       "subnet4": [{"subnet": "198.18.0.0/24", "hostname-char-set": "[^0-9]", "ddns-send-updates": false,
                    "ddns-qualifying-suffix": "", "ddns-replace-client-name": "never"}])"));
-  EXPECT_EQ(global.hostnameCharSet, "[^0-9]");
-  EXPECT_EQ(global.hostnameCharReplacement, "");
+  EXPECT_EQ(global.ddns.hostnameCharSet, "[^0-9]");
+  EXPECT_EQ(global.ddns.hostnameCharReplacement, "");
 }
 
 TEST(Dhcp4Config, EmptyDhcp4o6SubnetKeysAreAccepted) {

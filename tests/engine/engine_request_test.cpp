@@ -303,8 +303,8 @@ TEST_F(EngineTest, HostnameOfOnlyInvalidCharactersIsDropped) {
 }
 
 TEST_F(EngineTest, CustomHostnameCharSetAndReplacement) {
-  cfg.hostnameCharSet = "[^a-z]";
-  cfg.hostnameCharReplacement = "x";
+  cfg.subnets[0].ddns.hostnameCharSet = "[^a-z]";
+  cfg.subnets[0].ddns.hostnameCharReplacement = "x";
   Packet4 req = selecting(mac(1), ip("198.18.0.30"));
   req.set(opt::kHostName, bytes("ab-C1"));
   EXPECT_EQ(send(req).changes.at(0).lease.hostname, "abxxx");
