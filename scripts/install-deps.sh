@@ -16,13 +16,15 @@ PACKAGES=(
   # ISC Kea 2.2: the reference server (differential tester, lease-file interop, HA partner,
   # benchmarks), perfdhcp, kea-shell
   kea-dhcp4-server kea-admin kea-common kea-ctrl-agent
+  # DDNS end to end: kea-dhcp-ddns (Kea's D2) updating a BIND 9 server; dig checks the records
+  kea-dhcp-ddns-server bind9 bind9-dnsutils
   # DHCP clients and tools the integration tests drive; scapy for the differential tester
   isc-dhcp-client busybox socat iproute2 procps python3 python3-scapy openssl curl jq
   iputils-ping bc tcpdump ca-certificates
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config kea-dhcp4 perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
+TOOLS=(g++ cmake pkg-config kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
 
 missing() {
   local t out=()
