@@ -127,7 +127,9 @@ Verdict checkOption(std::uint8_t code, std::span<const std::uint8_t> d) noexcept
       if (!(d[0] & 0x04)) return Verdict::Keep;
       for (std::size_t i = 3; i < n;) {
         const std::uint8_t l = d[i];
-        if (l == 0) return i + 1 == n ? Verdict::Keep : Verdict::Malformed;
+        // The root label ends the name; octets after it are ignored, as Kea reads the name
+        // (measured: difftest names-*/fqdn-e-trailing-junk is served).
+        if (l == 0) return Verdict::Keep;
         if (l > 63 || i + 1 + l > n) return Verdict::Malformed;
         i += 1 + std::size_t(l);
       }

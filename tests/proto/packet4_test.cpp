@@ -618,6 +618,8 @@ TEST(Packet4OptionLength, ArraysRecordsNamesAndSpecialForms) {
       {{81, 6, 5, 0, 0, 10, 'a', 'b'}, false},  // E flag: a wire name that runs past the option
       {{81, 6, 5, 0, 0, 2, 'a', 'b'}, true},    // partial name (no final zero label)
       {{81, 5, 0, 0, 0, 'a', 'b'}, true},       // ASCII name
+      {{81, 9, 4, 0, 0, 1, 'a', 0, 3, 'a', 'b', 'c'}, true},  // E flag: junk after the root label
+
       {{124, 3, 0, 0, 17}, false},              // vivco: enterprise number
       {{124, 6, 0, 0, 17, 139, 5, 'a'}, false}, // tuple past the data
       {{124, 7, 0, 0, 17, 139, 1, 'a', 0}, true},
