@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -369,7 +371,11 @@ namespace {
 // Kea's per-packet messages, on Kea's loggers and at Kea's debug levels (what kea-dhcp4 2.2
 // logs for the same exchange: tests/data/kea-stats/kea-dhcp4-debug.log).
 struct PipelineLogTest : DhcpPipelineTest {
-  std::string path = ::testing::TempDir() + "/pipeline_log_test.log";
+  // One file per test and process: ctest runs these tests in parallel processes, and a shared
+  // file mixes one test's lines into another's.
+  std::string path = ::testing::TempDir() + "/pipeline_log_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                     std::to_string(::getpid()) + ".log";
   std::vector<std::string> ids(const std::string& logger) {
     std::ifstream in(path);
     std::vector<std::string> out;
