@@ -706,7 +706,11 @@ Result<void> Server::openControl() {
     api::registerReservationCommands(commands_, *this);
     api::registerStatCommands(commands_, *this);
   }
-  if (!control_) control_ = std::make_unique<net::ControlServer>(io_, commands_, log_);
+  if (!control_) {
+    net::ControlServerOptions options;
+    addGetRoutes(options.getRoutes);
+    control_ = std::make_unique<net::ControlServer>(io_, commands_, log_, options);
+  }
   try {
     control_->listen(cfg_.controlSockets);
   } catch (const std::exception& e) {
@@ -715,6 +719,12 @@ Result<void> Server::openControl() {
     return makeError(e.what());
   }
   return {};
+}
+
+// GET routes on the HTTP(S) control sockets, behind the same auth as the commands. Each
+// feature adds its own here (one line each): /metrics (Prometheus), the dashboard.
+void Server::addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes) {
+  (void)routes;
 }
 
 }  // namespace tandem::daemon

@@ -84,6 +84,7 @@ class Server final : public api::ServerControl {
   nlohmann::json statusExtras() const override;
 
  private:
+  void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
   void applyStatisticDefaults(const config::Dhcp4Config& cfg);
   Result<void> install(config::Dhcp4Config cfg, bool initial);
   void applyLoggers(const config::Dhcp4Config& cfg);

@@ -25,6 +25,13 @@ struct ControlEnv {
 
   // Runs one request body on the command executor, then hands the answer text to `done`
   // on `replyExecutor` (the connection's strand).
+  // Runs the GET route for `target` (path and query) on the command executor and hands the
+  // reply to `done` on `replyExecutor`; nullopt-like 404 reply when no route matches.
+  static void dispatchGet(std::shared_ptr<ControlEnv> env, std::string target,
+                          boost::asio::any_io_executor replyExecutor, std::function<void(HttpGetReply)> done);
+  // True when some GET route would answer `target`'s path.
+  bool hasGetRoute(std::string_view target) const;
+
   static void dispatch(std::shared_ptr<ControlEnv> env, std::string body, api::CommandContext ctx,
                        boost::asio::any_io_executor replyExecutor, std::function<void(std::string)> done);
 };

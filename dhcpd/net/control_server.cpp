@@ -52,6 +52,51 @@ void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api
   });
 }
 
+namespace {
+// The route for `path`: an exact key, else the longest key ending in '/' that prefixes it.
+const HttpGetHandler* findGetRoute(const std::map<std::string, HttpGetHandler>& routes, std::string_view path) {
+  if (auto it = routes.find(std::string(path)); it != routes.end()) return &it->second;
+  const HttpGetHandler* best = nullptr;
+  std::size_t bestLen = 0;
+  for (const auto& [key, handler] : routes) {
+    if (!key.empty() && key.back() == '/' && path.substr(0, key.size()) == key && key.size() > bestLen) {
+      best = &handler;
+      bestLen = key.size();
+    }
+  }
+  return best;
+}
+
+std::pair<std::string_view, std::string_view> splitTarget(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+}  // namespace
+
+bool ControlEnv::hasGetRoute(std::string_view target) const {
+  return findGetRoute(options.getRoutes, splitTarget(target).first) != nullptr;
+}
+
+void ControlEnv::dispatchGet(std::shared_ptr<ControlEnv> env, std::string target,
+                             boost::asio::any_io_executor replyExecutor, std::function<void(HttpGetReply)> done) {
+  auto executor = env->commandExecutor;
+  boost::asio::post(executor, [env = std::move(env), target = std::move(target), replyExecutor,
+                               done = std::move(done)]() mutable {
+    auto [path, query] = splitTarget(target);
+    HttpGetReply reply;
+    if (const auto* route = findGetRoute(env->options.getRoutes, path)) {
+      reply = (*route)(path, query);
+    } else {
+      reply.status = 404;
+      reply.body = "not found\n";
+    }
+    boost::asio::post(replyExecutor, [reply = std::move(reply), done = std::move(done)]() mutable {
+      done(std::move(reply));
+    });
+  });
+}
+
 ControlServer::ControlServer(boost::asio::io_context& io, const api::CommandRegistry& registry, Logger& logger,
                              ControlServerOptions options)
     : ControlServer(io, registry, logger, options, io.get_executor()) {}

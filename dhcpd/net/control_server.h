@@ -26,6 +26,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -37,6 +39,17 @@
 #include "dhcpd/config/dhcp4_config.h"
 
 namespace tandem::net {
+
+// What a GET route answers (the metrics endpoint, the dashboard's pages).
+struct HttpGetReply {
+  int status = 200;
+  std::string contentType = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra fields (Cache-Control...)
+};
+// Called with the request target's path (no query string) and the query string (may be
+// empty); runs on the command executor like a command, so it may read server state.
+using HttpGetHandler = std::function<HttpGetReply(std::string_view path, std::string_view query)>;
 
 struct ControlServerOptions {
   // Largest request accepted (HTTP 413 / UNIX error answer beyond it). config-set documents
@@ -62,6 +75,12 @@ struct ControlServerOptions {
   // Calls `done` (possibly before returning) once every write of the command that just ran
   // inside deferWrites is durable, or with the error when it cannot become durable.
   std::function<void(std::function<void(Result<void>)> done)> whenDurable;
+
+  // GET (and HEAD) routes served by HTTP(S) listeners beside the POSTed commands, behind the
+  // same basic auth and TLS. Key: an exact path ("/metrics"), or a prefix ending in '/'
+  // ("/dashboard/") that matches every path under it; the longest match wins. Paths with no
+  // route answer 404; other methods 405 as before.
+  std::map<std::string, HttpGetHandler> getRoutes;
 };
 
 class ControlListener;

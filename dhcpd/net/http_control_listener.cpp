@@ -1,5 +1,6 @@
-// HTTP/1.1 and HTTPS control listener (Kea Control Agent compatible): POST only, JSON
-// body, keep-alive, body limit (413), optional basic auth (401) and mutual TLS.
+// HTTP/1.1 and HTTPS control listener (Kea Control Agent compatible): POSTed JSON commands,
+// keep-alive, body limit (413), optional basic auth (401) and mutual TLS; GET routes
+// (metrics, dashboard) when the server registers some, behind the same auth.
 #include <stdexcept>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -85,7 +86,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     auto& req = parser_->get();
     const bool keepAlive = req.keep_alive();
-    if (req.method() != http::verb::post) {
+    const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (!get && req.method() != http::verb::post) {
+      return respond(http::status::method_not_allowed, jsonError(405, "Method Not Allowed"), keepAlive);
+    }
+    if (get && env_->options.getRoutes.empty()) {
+      // No GET route configured: answer as Kea's Control Agent, which takes POST only.
       return respond(http::status::method_not_allowed, jsonError(405, "Method Not Allowed"), keepAlive);
     }
     std::string user;
@@ -99,11 +105,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       }
       user = *who;
     }
+    if (get) {
+      const bool head = req.method() == http::verb::head;
+      return ControlEnv::dispatchGet(env_, std::string(req.target()), stream_.get_executor(),
+                                     [self = this->shared_from_this(), keepAlive, head](HttpGetReply reply) {
+                                       self->respondGet(std::move(reply), keepAlive, head);
+                                     });
+    }
     api::CommandContext ctx{settings_->transport, remote_, user, {}};
     ControlEnv::dispatch(env_, std::move(req.body()), std::move(ctx), stream_.get_executor(),
                          [self = this->shared_from_this(), keepAlive](std::string answer) {
                            self->respond(http::status::ok, std::move(answer), keepAlive);
                          });
+  }
+
+  void respondGet(HttpGetReply reply, bool keepAlive, bool head) {
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<unsigned>(reply.status));
+    res_.set(http::field::content_type, reply.contentType);
+    for (const auto& [name, value] : reply.headers) res_.set(name, value);
+    res_.keep_alive(keepAlive);
+    res_.body() = std::move(reply.body);
+    res_.prepare_payload();  // HEAD: Content-Length of the GET body, and no body sent
+    if (head) res_.body().clear();
+    write(keepAlive);
   }
 
   void respond(http::status status, std::string body, bool keepAlive) {
@@ -114,10 +140,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (status == http::status::unauthorized) {
       res_.set(http::field::www_authenticate, "Basic realm=\"" + settings_->realm + "\"");
     }
-    if (status == http::status::method_not_allowed) res_.set(http::field::allow, "POST");
+    if (status == http::status::method_not_allowed) {
+      res_.set(http::field::allow, env_->options.getRoutes.empty() ? "POST" : "GET, HEAD, POST");
+    }
     res_.keep_alive(keepAlive);
     res_.body() = std::move(body);
     res_.prepare_payload();
+    write(keepAlive);
+  }
+
+  void write(bool keepAlive) {
     beast::get_lowest_layer(stream_).expires_after(env_->options.writeTimeout);
     http::async_write(stream_, res_, [self = this->shared_from_this(), keepAlive](const beast::error_code& ec, std::size_t) {
       if (ec) return;

@@ -199,6 +199,51 @@ TEST_F(ServerFixture, HttpKeepAliveAndShapes) {
   EXPECT_EQ(get.status, 405u);
 }
 
+HttpReply httpGet(beast::tcp_stream& stream, beast::flat_buffer& buffer, const std::string& target,
+                  const std::string& auth = "", std::string* contentType = nullptr) {
+  http::request<http::string_body> req(http::verb::get, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (!auth.empty()) req.set(http::field::authorization, "Basic " + encodeBase64(auth));
+  http::write(stream, req);
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  if (contentType) *contentType = std::string(res[http::field::content_type]);
+  return {res.result_int(), res.body(), std::string(res[http::field::www_authenticate])};
+}
+
+TEST_F(ServerFixture, HttpGetRoutesExactPrefixAuthAndNotFound) {
+  auto sock = httpSocket();
+  sock.users = {{"alice", "a-secret"}};
+  ControlServerOptions o;
+  std::thread::id routeThread;
+  o.getRoutes["/metrics"] = [&](std::string_view path, std::string_view query) {
+    routeThread = std::this_thread::get_id();
+    return HttpGetReply{200, "text/plain; version=0.0.4", "m " + std::string(path) + " q=" + std::string(query), {}};
+  };
+  o.getRoutes["/ui/"] = [](std::string_view path, std::string_view) {
+    return HttpGetReply{200, "text/html", "page " + std::string(path), {{"Cache-Control", "no-store"}}};
+  };
+  start({sock}, o);
+  asio::io_context io;
+  beast::tcp_stream s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->boundPorts().at(0)));
+  beast::flat_buffer buf;
+  EXPECT_EQ(httpGet(s, buf, "/metrics").status, 401u);  // same auth as the commands
+  std::string type;
+  auto m = httpGet(s, buf, "/metrics?name=x", "alice:a-secret", &type);
+  EXPECT_EQ(m.status, 200u);
+  EXPECT_EQ(m.body, "m /metrics q=name=x");
+  EXPECT_EQ(type, "text/plain; version=0.0.4");
+  EXPECT_EQ(routeThread, thread_.get_id());  // on the command executor
+  EXPECT_EQ(httpGet(s, buf, "/ui/app.js", "alice:a-secret").body, "page /ui/app.js");
+  EXPECT_EQ(httpGet(s, buf, "/metricsx", "alice:a-secret").status, 404u);
+  EXPECT_EQ(httpGet(s, buf, "/ui", "alice:a-secret").status, 404u);  // prefix keys match below the '/'
+  // Commands still work on the same connection.
+  auto cmd = httpPost(s, buf, R"({"command":"echo"})", http::verb::post, "alice:a-secret");
+  EXPECT_EQ(json::parse(cmd.body)["text"], "http:alice");
+  EXPECT_EQ(httpPost(s, buf, "", http::verb::put, "alice:a-secret").status, 405u);
+}
+
 TEST_F(ServerFixture, HttpBodyLimit413) {
   ControlServerOptions o;
   o.maxRequestBytes = 1000;
