@@ -127,9 +127,45 @@ json lease4Del(ServerControl& control, const json& args) {
     }
     return makeAnswer(kResultEmpty, "IPv4 lease not found.");
   }
-  auto del = control.deleteLease((*found)->address, originOf(args));
+  // Kea 2.2: "update-ddns": true also removes the lease's DNS entries (queueNCR CHG_REMOVE).
+  bool updateDdns = false;
+  if (auto u = args.find("update-ddns"); u != args.end()) {
+    if (!u->is_boolean()) return makeAnswer(kResultError, "'update-ddns' is not a boolean");
+    updateDdns = u->get<bool>();
+  }
+  const Lease deleted = **found;
+  auto del = control.deleteLease(deleted.address, originOf(args));
   if (!del) return makeAnswer(kResultError, del.error().message);
+  if (updateDdns && control.ddnsEnabled()) control.sendNameChange(false, deleted);
   return makeAnswer(kResultSuccess, "IPv4 lease deleted.");
+}
+
+// lease4-resend-ddns (Kea 2.2 lease_cmds): queue an add NCR for the lease's hostname. Texts
+// and result codes as kea-dhcp4 2.2 answers them (tests/api: captured from the real hook).
+json lease4ResendDdns(ServerControl& control, const json& args) {
+  if (!args.is_object()) return makeAnswer(kResultError, "no parameters specified for the command");
+  auto ip = args.find("ip-address");
+  if (ip == args.end()) return makeAnswer(kResultError, "'ip-address' parameter is missing.");
+  if (!ip->is_string()) return makeAnswer(kResultError, "'ip-address' is not a string.");
+  const std::string text = ip->get<std::string>();
+  auto address = Ipv4::parse(text);
+  if (!address) {
+    if (text.find(':') != std::string::npos) {
+      return makeAnswer(kResultError, "Invalid IPv4 address specified: " + text);
+    }
+    return makeAnswer(kResultError, "'" + text + "' is not a valid IP address.");
+  }
+  if (!control.ddnsEnabled()) return makeAnswer(kResultError, "DDNS updating is not enabled");
+  const std::optional<Lease> lease = control.leases().byAddress(*address);
+  if (!lease) return makeAnswer(kResultEmpty, "No lease found for: " + text);
+  if (lease->hostname.empty()) {
+    return makeAnswer(kResultError, "Lease for: " + text + ", has no hostname, nothing to update");
+  }
+  if (!lease->fqdnFwd && !lease->fqdnRev) {
+    return makeAnswer(kResultError, "Neither forward nor reverse updates enabled for lease for: " + text);
+  }
+  control.sendNameChange(true, *lease);
+  return makeAnswer(kResultSuccess, "NCR generated for: " + text + ", hostname: " + lease->hostname);
 }
 
 json lease4GetAll(ServerControl& control, const json& args) {
@@ -358,6 +394,7 @@ void registerLeaseCommands(CommandRegistry& registry, ServerControl& control) {
   registry.add("lease4-get-by-hw-address", bind(lease4GetByHw));
   registry.add("lease4-get-by-client-id", bind(lease4GetByClientId));
   registry.add("lease4-get-by-hostname", bind(lease4GetByHostname));
+  registry.add("lease4-resend-ddns", bind(lease4ResendDdns));
   registry.add("lease4-wipe", bind(lease4Wipe));
   registry.add("lease4-write", bind(lease4Write));
   registry.add("stat-lease4-get", bind(statLease4Get));

@@ -67,6 +67,13 @@ class ServerControl {
   virtual Result<void> writeLeaseFile(const std::string& path) = 0;  // lease4-write
   virtual std::size_t reclaimLeases(bool removeLeases) = 0;          // leases-reclaim
 
+  // DNS updates asked for by lease commands (lease4-resend-ddns, lease4-del with
+  // update-ddns), as Kea's lease_cmds queueNCR: false when dhcp-ddns enable-updates is off.
+  virtual bool ddnsEnabled() const { return false; }
+  // Queues a NameChangeRequest adding (add) or removing the lease's name; nothing when the
+  // lease has no hostname or neither direction. Never waits for kea-dhcp-ddns.
+  virtual void sendNameChange(bool /*add*/, const Lease& /*lease*/) {}
+
   // DHCP service switch (dhcp-disable / dhcp-enable with origin and max-period).
   virtual void disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) = 0;
   virtual void enableDhcp(const std::string& origin) = 0;

@@ -300,6 +300,13 @@ void Server::queueNameChanges(const std::vector<engine::LeaseChange>& changes) {
   for (const auto& r : out) ncr_->send(r);
 }
 
+void Server::sendNameChange(bool add, const Lease& lease) {
+  if (!ncrPlanner_) return;
+  std::vector<ddns::NameChangeRequest> out;
+  ncrPlanner_->requested(add ? ddns::ChangeType::Add : ddns::ChangeType::Remove, lease, out);
+  for (const auto& r : out) ncr_->send(r);
+}
+
 std::size_t Server::reclaim(std::size_t limit, bool remove) {
   const TimePoint t = now();
   auto changes = engine_->reclaimExpired(t, limit);

@@ -70,6 +70,8 @@ class Server final : public api::ServerControl {
   TimePoint reloadTime() const override { return reloadTime_; }
   TimePoint startTime() const override { return startTime_; }
   const LeaseStore& leases() const override { return store_; }
+  bool ddnsEnabled() const override { return ncrPlanner_ && ncrPlanner_->enabled(); }
+  void sendNameChange(bool add, const Lease& lease) override;
   Result<void> putLease(const Lease& lease, Origin origin) override;
   Result<void> deleteLease(Ipv4 address, Origin origin) override;
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync

@@ -33,6 +33,12 @@ class NcrPlanner {
   void upserted(const Lease& lease, const std::optional<Lease>& previous, std::vector<NameChangeRequest>& out) const;
   void removed(const Lease& lease, std::vector<NameChangeRequest>& out) const;
 
+  // An operator's request (lease4-resend-ddns, lease4-del with update-ddns): the lease's
+  // name added or removed as Kea's queueNCR does, whatever the subnet's ddns-send-updates.
+  void requested(ChangeType type, const Lease& lease, std::vector<NameChangeRequest>& out) const {
+    if (enabled_) add(type, lease, out);
+  }
+
   bool enabled() const noexcept { return enabled_; }
 
  private:

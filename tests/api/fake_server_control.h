@@ -93,6 +93,8 @@ class FakeServerControl : public ServerControl {
   // Recorded effects.
   std::vector<std::pair<Lease, Origin>> puts;
   std::vector<std::pair<Ipv4, Origin>> deletes;
+  bool ddns = false;
+  std::vector<std::pair<bool, Lease>> nameChanges;  // (add, lease) asked for by commands
   std::vector<nlohmann::json> applied;
   std::optional<Error> applyError, reloadError, testError, writeLeaseError, putError;
   std::optional<std::pair<std::string, std::optional<std::uint32_t>>> lastDisable;
@@ -167,6 +169,8 @@ class FakeServerControl : public ServerControl {
     enabled = true;
   }
   bool dhcpEnabled() const override { return enabled; }
+  bool ddnsEnabled() const override { return ddns; }
+  void sendNameChange(bool add, const Lease& lease) override { nameChanges.emplace_back(add, lease); }
   void shutdown(int exitCode) override { shutdownCode = exitCode; }
   nlohmann::json statusExtras() const override { return extras; }
 };

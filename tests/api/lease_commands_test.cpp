@@ -276,5 +276,48 @@ TEST_F(LeaseCommandsTest, StatLease4Get) {
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-id":"x"})")["text"], "'subnet-id' parameter is not integer");
 }
 
+// Answers captured from kea-dhcp4 2.2 with libdhcp_lease_cmds.so (lease4-resend-ddns, and
+// lease4-del's update-ddns), texts and result codes.
+TEST_F(LeaseCommandsTest, ResendDdnsAsKea) {
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.99"})"),
+            json::parse(R"({"result":1,"text":"DDNS updating is not enabled"})"));
+  control_.ddns = true;
+  ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.21","hw-address":"02:00:00:00:00:01",
+                                  "hostname":"host1.example.com.","fqdn-fwd":true,"fqdn-rev":true})")["result"], 0);
+  ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.22","hw-address":"02:00:00:00:00:02"})")["result"], 0);
+  ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.23","hw-address":"02:00:00:00:00:03",
+                                  "hostname":"h3.example.com."})")["result"], 0);
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.21","extra":1})"),
+            json::parse(R"({"result":0,"text":"NCR generated for: 198.18.16.21, hostname: host1.example.com."})"));
+  ASSERT_EQ(control_.nameChanges.size(), 1u);
+  EXPECT_TRUE(control_.nameChanges[0].first);
+  EXPECT_EQ(control_.nameChanges[0].second.hostname, "host1.example.com.");
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.99"})"),
+            json::parse(R"({"result":3,"text":"No lease found for: 198.18.16.99"})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.22"})"),
+            json::parse(R"({"result":1,"text":"Lease for: 198.18.16.22, has no hostname, nothing to update"})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.23"})"),
+            json::parse(R"({"result":1,"text":"Neither forward nor reverse updates enabled for lease for: 198.18.16.23"})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"bogus"})"),
+            json::parse(R"({"result":1,"text":"'bogus' is not a valid IP address."})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"2001:db8::1"})"),
+            json::parse(R"({"result":1,"text":"Invalid IPv4 address specified: 2001:db8::1"})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":5})"),
+            json::parse(R"({"result":1,"text":"'ip-address' is not a string."})"));
+  EXPECT_EQ(run("lease4-resend-ddns", R"({})"),
+            json::parse(R"({"result":1,"text":"'ip-address' parameter is missing."})"));
+  EXPECT_EQ(control_.nameChanges.size(), 1u);  // none of the failures queued anything
+
+  EXPECT_EQ(run("lease4-del", R"({"ip-address":"198.18.16.22","update-ddns":"yes"})"),
+            json::parse(R"({"result":1,"text":"'update-ddns' is not a boolean"})"));
+  EXPECT_EQ(run("lease4-del", R"({"ip-address":"198.18.16.22"})")["result"], 0);
+  EXPECT_EQ(control_.nameChanges.size(), 1u);  // without update-ddns: DNS untouched
+  EXPECT_EQ(run("lease4-del", R"({"ip-address":"198.18.16.21","update-ddns":true})"),
+            json::parse(R"({"result":0,"text":"IPv4 lease deleted."})"));
+  ASSERT_EQ(control_.nameChanges.size(), 2u);
+  EXPECT_FALSE(control_.nameChanges[1].first);
+  EXPECT_EQ(control_.nameChanges[1].second.address.toString(), "198.18.16.21");
+}
+
 }  // namespace
 }  // namespace tandem::api

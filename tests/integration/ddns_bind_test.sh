@@ -7,7 +7,7 @@
 # namespace on 127.0.0.1 only. Packages: kea-dhcp-ddns-server, bind9, bind9-dnsutils.
 . "$(dirname "$0")/lib.sh"
 tit_init
-tit_require dhclient
+tit_require dhclient socat
 command -v named >/dev/null || skip "named not installed (Debian package bind9)"
 command -v dig >/dev/null || skip "dig not installed (Debian package bind9-dnsutils)"
 command -v kea-dhcp-ddns >/dev/null || skip "kea-dhcp-ddns not installed (Debian package kea-dhcp-ddns-server)"
@@ -78,12 +78,15 @@ cat >"$TIT_TMP/dhcp4.json" <<'EOF'
     "valid-lifetime": 600,
     "dhcp-ddns": { "enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001 },
     "ddns-qualifying-suffix": "example.org",
+    "control-socket": { "socket-type": "unix", "socket-name": "CTRL_SOCK" },
     "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.100 - 198.18.0.150" } ] } ],
     "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
   }
 }
 EOF
+sed -i "s|CTRL_SOCK|$TIT_TMP/ctrl.sock|" "$TIT_TMP/dhcp4.json"
 tit_server_start srv "$SRV" "$TIT_TMP/dhcp4.json"
+ctl() { printf '%s' "$1" | timeout 10 socat -t 8 - "UNIX-CONNECT:$TIT_TMP/ctrl.sock"; }
 CSV="$TIT_SERVER_DIR/leases4.csv"
 
 dig_a() { ip netns exec "$SRV" dig +short +time=1 +tries=1 @127.0.0.1 "$1" A; }
@@ -142,5 +145,21 @@ gone() { [ -z "$(dig_a "$1")" ] && [ -z "$(dig_ptr "$2")" ]; }
 wait_for 15 "records of client 1 removed" gone tit-one.example.org "$IP1" || fail "client 1's records stayed"
 wait_for 15 "records of client 2 removed" gone tit-two.example.org "$IP2" || fail "client 2's records stayed"
 log "ok: both clients' A and PTR records removed on release"
+# Operator commands (Kea's lease_cmds): lease4-add leaves DNS alone, lease4-resend-ddns adds
+# the lease's records, lease4-del with update-ddns removes them.
+IP3=198.18.0.149
+ANS=$(ctl '{"command":"lease4-add","arguments":{"ip-address":"'$IP3'","hw-address":"02:00:00:00:00:33","hostname":"tit-three.example.org.","fqdn-fwd":true,"fqdn-rev":true}}')
+check "lease4-add of a named lease: $ANS" sh -c "echo '$ANS' | grep -q '\"result\": *0'"
+sleep 1
+check "lease4-add sends no update" [ -z "$(dig_a tit-three.example.org)" ]
+ANS=$(ctl '{"command":"lease4-resend-ddns","arguments":{"ip-address":"'$IP3'"}}')
+check "lease4-resend-ddns answers as Kea: $ANS" \
+  sh -c "echo '$ANS' | grep -q 'NCR generated for: $IP3, hostname: tit-three.example.org.'"
+wait_for 15 "A tit-three.example.org -> $IP3" a_is tit-three.example.org "$IP3" || fail "lease4-resend-ddns added no A record"
+wait_for 15 "PTR $IP3 -> tit-three.example.org." ptr_is "$IP3" tit-three.example.org. || fail "lease4-resend-ddns added no PTR record"
+ANS=$(ctl '{"command":"lease4-del","arguments":{"ip-address":"'$IP3'","update-ddns":true}}')
+check "lease4-del with update-ddns: $ANS" sh -c "echo '$ANS' | grep -q 'IPv4 lease deleted.'"
+wait_for 15 "records of the deleted lease removed" gone tit-three.example.org "$IP3" || fail "lease4-del update-ddns left the records"
+log "ok: lease4-resend-ddns and lease4-del update-ddns drive kea-dhcp-ddns"
 check "kea-dhcp-ddns saw no error" sh -c "! grep -E 'ERROR' '$D2/d2.log'"
 log "PASS"
