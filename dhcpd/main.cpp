@@ -15,18 +15,22 @@
 
 #include "dhcpd/common/logger.h"
 #include "dhcpd/daemon/server.h"
+#include "dhcpd/daemon/systemd_notifier.h"
 
 namespace {
 
 constexpr std::string_view kUsage =
-    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] | -v | -V\n"
-    "  -c FILE  run with this Kea Dhcp4 configuration\n"
-    "  -t FILE  check the configuration and exit (0 = valid, 1 = invalid)\n"
-    "  -d       debug logging\n"
-    "  -p PORT  server UDP port (default 67)\n"
-    "  -P PORT  client UDP port (default 68)\n"
-    "  -v       print the version\n"
-    "  -V       print the extended version\n";
+    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] | -v | -V | -h\n"
+    "  -c FILE        run with this Kea Dhcp4 configuration\n"
+    "  -t FILE        check the configuration and exit (0 = valid, 1 = invalid)\n"
+    "  -d             debug logging\n"
+    "  -p PORT        server UDP port (default 67)\n"
+    "  -P PORT        client UDP port (default 68)\n"
+    "  -v, --version  print the version\n"
+    "  -V             print the extended version (libraries, build)\n"
+    "  -h, --help     this text\n"
+    "Signals: SIGHUP reloads the configuration file, SIGTERM/SIGINT stop the server.\n"
+    "Started by systemd (Type=notify), it reports readiness on $NOTIFY_SOCKET.\n";
 
 int usage(std::string_view problem) {
   if (!problem.empty()) fmt::print(stderr, "tandemd: {}\n", problem);
@@ -60,7 +64,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (a == "-v") {
+    if (a == "-v" || a == "--version") {
       fmt::print("{}\n", TANDEM_VERSION);
       return 0;
     } else if (a == "-V") {
@@ -69,6 +73,9 @@ int main(int argc, char** argv) {
     } else if (a == "-W") {
       // kea-dhcp4 -W prints its configuration report; ours is the extended version.
       fmt::print("{}", extendedVersion());
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      fmt::print("{}", kUsage);
       return 0;
     } else if (a == "-d") {
       opts.debug = true;
@@ -104,6 +111,21 @@ int main(int argc, char** argv) {
   if (opts.configFile.empty()) return usage("no configuration file (-c FILE)");
 
   tandem::Logger log;
+  // Read (and removed from the environment) before any thread starts.
+  const auto notifier = tandem::daemon::SystemdNotifier::fromEnvironment();
+  if (notifier.enabled()) {
+    opts.notify = [&notifier, &log, failed = false](tandem::daemon::ServiceEvent e, std::string_view status) mutable {
+      using tandem::daemon::ServiceEvent;
+      using tandem::daemon::SystemdNotifier;
+      const std::string msg = e == ServiceEvent::Ready       ? SystemdNotifier::readyMessage(status)
+                              : e == ServiceEvent::Reloading ? SystemdNotifier::reloadingMessage(status)
+                                                             : SystemdNotifier::stoppingMessage(status);
+      auto r = notifier.notify(msg);
+      // Said once: a service manager that went away does not need a line per reload.
+      if (!r && !failed) log.warn("DHCP4_NOTIFY_FAIL", "cannot notify the service manager: {}", r.error().message);
+      if (!r) failed = true;
+    };
+  }
   boost::asio::io_context io(1);
   tandem::daemon::Server server(io, log, opts);
   if (auto r = server.start(); !r) {

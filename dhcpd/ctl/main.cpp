@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 
 #include "dhcpd/ctl/ctl_ha.h"
@@ -26,19 +28,24 @@ using tandem::ctl::Table;
 constexpr int kExitOk = 0, kExitError = 1, kExitUsage = 2, kExitEmpty = 3, kExitConnect = 4;
 // Kea's common default control socket path.
 constexpr const char* kDefaultSocket = "/tmp/kea4-ctrl-socket";
+// Where the Debian package's /etc/tandem/tandemd.conf puts it (the unit has PrivateTmp, so
+// a socket in /tmp would not be visible here); used when it exists.
+constexpr const char* kPackageSocket = "/run/tandem/tandem4-ctrl-socket";
 
 constexpr const char* kUsage = R"(usage: tandemctl [-s SOCKET | -u URL [--cert F --key F --ca F] [--user U --password P]]
                  [--timeout SECONDS] [--json] COMMAND [ARGS]
 
 connection:
   -s, --socket PATH   tandemd's UNIX control socket (default $TANDEM_SOCKET, else
-                      /tmp/kea4-ctrl-socket)
+                      /run/tandem/tandem4-ctrl-socket if it exists (the Debian package's),
+                      else /tmp/kea4-ctrl-socket)
   -u, --url URL       http://HOST:PORT/ or https://HOST:PORT/ (tandemd's listener or a Kea
                       Control Agent); --ca CA.pem to verify the server, --cert/--key for a
                       client certificate, --user/--password for basic authentication
   --timeout SECONDS   give up after this long (default 30)
   --json              print the daemon's whole JSON answer (for scripts) instead of tables
   -h, --help          this text
+  -v, --version       print tandemctl's version
 
 commands:
   status                                  daemon status (pid, uptime, reload, DHCP service, HA)
@@ -81,8 +88,9 @@ struct Args {
 };
 
 struct UsageError {
-  std::string message;  // empty: --help was asked for
+  std::string message;  // empty: --help (or --version) was asked for
   bool showUsage = false;
+  bool version = false;
 };
 
 // Options that take a value, wherever they appear after the command.
@@ -120,7 +128,10 @@ std::uint32_t subnetFlag(const Args& a, bool required) {
 Args parseArgs(int argc, char** argv) {
   Args a;
   if (const char* env = std::getenv("TANDEM_SOCKET"); env && *env) a.endpoint.socketPath = env;
-  if (a.endpoint.socketPath.empty()) a.endpoint.socketPath = kDefaultSocket;
+  if (a.endpoint.socketPath.empty()) {
+    struct stat st{};
+    a.endpoint.socketPath = ::stat(kPackageSocket, &st) == 0 ? kPackageSocket : kDefaultSocket;
+  }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -147,6 +158,8 @@ Args parseArgs(int argc, char** argv) {
       a.json = true;
     } else if (arg == "-h" || arg == "--help") {
       throw UsageError{""};
+    } else if (arg == "-v" || arg == "--version") {
+      throw UsageError{"", false, true};
     } else if (takesValue(arg)) {
       a.flags[arg] = value();
     } else if (arg.rfind("--", 0) == 0) {
@@ -497,6 +510,10 @@ int main(int argc, char** argv) {
     args = parseArgs(argc, argv);
     p = plan(args);
   } catch (const UsageError& e) {
+    if (e.version) {
+      std::cout << TANDEM_VERSION << "\n";
+      return kExitOk;
+    }
     if (e.message.empty()) {  // --help
       std::cout << kUsage;
       return kExitOk;

@@ -129,7 +129,15 @@ Result<void> Server::start() {
   log_.info("DHCP4_STARTED", "Kea DHCPv4 server version {} started", TANDEM_VERSION " (tandemd)");
   log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_STARTED_DETAIL", "{} subnets, {} leases, {} sockets",
            cfg_.subnets.size(), store_.size(), loop_->socketCount());
+  // Everything that listens is open (sockets accept connections before io runs): systemd may
+  // start what is ordered after tandemd.service.
+  notify(ServiceEvent::Ready, fmt::format("serving {} subnets on {} DHCP sockets, {} leases", cfg_.subnets.size(),
+                                          loop_->socketCount(), store_.size()));
   return {};
+}
+
+void Server::notify(ServiceEvent event, std::string_view status) {
+  if (opts_.notify) opts_.notify(event, status);
 }
 
 // Kea's SrvConfig::updateStatistics: statistic-default-sample-count sets the default limit
@@ -215,9 +223,14 @@ void Server::armSignals() {
     if (ec) return;
     if (sig == SIGHUP) {
       log_.info("DHCP4_RELOAD", "SIGHUP: reloading {}", opts_.configFile);
+      // systemd shows the unit as "reloading" until the next READY=1 (sd_notify(3)).
+      notify(ServiceEvent::Reloading, fmt::format("reloading {}", opts_.configFile));
       if (auto r = reloadConfig(); !r) {
         log_.error("DHCP4_RELOAD_FAIL", "configuration not reloaded, keeping the running one: {}",
                    r.error().message);
+        notify(ServiceEvent::Ready, fmt::format("reload failed, running configuration kept: {}", r.error().message));
+      } else {
+        notify(ServiceEvent::Ready, fmt::format("configuration reloaded: serving {} subnets", cfg_.subnets.size()));
       }
       armSignals();
       return;
@@ -493,6 +506,7 @@ void Server::shutdown(int exitCode) {
   if (stopping_) return;
   stopping_ = true;
   exitCode_ = exitCode;
+  notify(ServiceEvent::Stopping, "shutting down");
   // Posted: a command handler calling shutdown() still gets to send its answer first.
   asio::post(io_, [this] {
     signals_.cancel();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -37,12 +38,18 @@
 
 namespace tandem::daemon {
 
+enum class ServiceEvent { Ready, Reloading, Stopping };
+
 struct ServerOptions {
   std::string configFile;
   std::string baseDir;                        // relative config paths resolve here (cwd)
   std::optional<std::uint16_t> serverPort;    // -p
   std::optional<std::uint16_t> clientPort;    // -P
   bool debug = false;                         // -d
+  // Service manager notifications (systemd's sd_notify, daemon/systemd_notifier.h): Ready
+  // once every listener (DHCP sockets, control sockets, HA peer listener) is open, Reloading
+  // then Ready around a SIGHUP reload, Stopping when shutdown begins. Unset: nobody listens.
+  std::function<void(ServiceEvent, std::string_view status)> notify;
 };
 
 // Reads, parses and validates a config file; errors carry the JSON path.
@@ -104,6 +111,7 @@ class Server final : public api::ServerControl {
   void releaseDurableWaiters();
   void postReleaseDurableWaiters();
   void armSignals();
+  void notify(ServiceEvent event, std::string_view status);
   void armHousekeeping();
   void armReclaim();
   void configureLfc();
