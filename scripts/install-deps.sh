@@ -21,10 +21,13 @@ PACKAGES=(
   # DHCP clients and tools the integration tests drive; scapy for the differential tester
   isc-dhcp-client busybox socat iproute2 procps python3 python3-scapy openssl curl jq
   iputils-ping bc tcpdump ca-certificates
+  # The Debian package: CPack's DEB generator (dpkg-shlibdeps), lintian, and systemd-analyze
+  # to verify the unit (package_deb_test.sh)
+  dpkg-dev lintian systemd
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
+TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
 
 missing() {
   local t out=()

@@ -1,0 +1,267 @@
+#!/bin/bash
+# The Debian package, built by CPack from this build tree's install rules, then installed
+# into a fresh root and run from it:
+#  - dpkg-deb -I/-c: name, version (= tandemd -v), dependencies, maintainer scripts, conffiles,
+#    every file in its place with root ownership and Debian's modes, stripped binaries;
+#  - lintian reports no error and no warning (overrides, if any, are in the package);
+#  - the root is a copy-on-write overlay of this machine (nothing of it reaches the real
+#    system, mounts live in a private mount namespace), where `dpkg -i` runs the real
+#    maintainer scripts: user _tandem, /var/lib/tandem, the conffile readable by _tandem only,
+#    the unit enabled; `systemd-analyze verify` accepts the unit and `systemd-analyze security`
+#    rates it; a reinstall keeps an edited conffile;
+#  - CI has no running systemd, so the unit's process is run by hand as the unit would: in a
+#    network namespace, as _tandem with exactly the unit's capabilities (CAP_NET_BIND_SERVICE,
+#    CAP_NET_RAW) and no new privileges, /run/tandem made as RuntimeDirectory= would, and
+#    $NOTIFY_SOCKET on a socket this test listens on. READY=1 arrives only when the control
+#    socket answers and the DHCP socket is open; a real dhclient gets a lease; tandemctl finds
+#    the control socket by itself; SIGHUP (ExecReload) gives RELOADING=1 then READY=1 and the
+#    new configuration; SIGTERM gives STOPPING=1 and exit 0;
+#  - dpkg -r keeps the conffile, dpkg --purge removes it, the leases and the logs.
+set -u -o pipefail
+# Everything mounted here (the overlay root, its /run, /dev, /proc) disappears with this
+# process: a private mount namespace, entered once.
+if [ "${PKG_TEST_IN_NS:-}" != 1 ]; then
+  [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mount namespace, dpkg in a chroot)" >&2; exit 77; }
+  command -v unshare >/dev/null || { echo "SKIP: unshare not installed" >&2; exit 77; }
+  PKG_TEST_IN_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+TIT_BUDGET=${TIT_BUDGET:-280}
+TIT_ID="h-pkg-$$"
+TIT_NAME=package_deb
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+SRC=${TANDEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${TANDEM_BUILD:-$SRC/build}
+TANDEMD=${TANDEMD:-$BUILD/dhcpd/tandemd}
+PY=/usr/bin/python3
+
+tit_init
+tit_require cpack dpkg-deb dpkg-shlibdeps lintian systemd-analyze setpriv chroot readelf dhclient
+[ -x "$TANDEMD" ] && [ -x "$BUILD/dhcpd/tandemctl" ] || skip "tandemd/tandemctl not built in $BUILD"
+[ -f "$BUILD/CPackConfig.cmake" ] || skip "$BUILD has no CPackConfig.cmake"
+VERSION=$("$TANDEMD" -v) || fail "tandemd -v"
+ROOT="$TIT_TMP/root"
+
+# Processes running from the root must go before it is unmounted, and the root must be
+# unmounted before lib.sh removes $TIT_TMP (rm -rf would walk into the mounts).
+pkg_exit() {
+  local rc=$? pid
+  for pid in "${PKG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PKG_PIDS[@]}"; do tit_stop "$pid" TERM 3 >/dev/null 2>&1; done
+  if mountpoint -q "$ROOT" 2>/dev/null; then
+    umount -R "$ROOT" 2>/dev/null || umount -R -l "$ROOT" 2>/dev/null || { log "cannot unmount $ROOT"; TIT_TMP=""; }
+  fi
+  (exit "$rc")
+  tit_cleanup
+}
+PKG_PIDS=()
+trap pkg_exit EXIT
+
+# ---- build the package ---------------------------------------------------------------------
+log "cpack -G DEB from $BUILD (tandem $VERSION)"
+cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$TIT_TMP/pkg" >"$TIT_TMP/cpack.log" 2>&1 ||
+  { cat "$TIT_TMP/cpack.log" >&2; fail "cpack failed"; }
+DEB="$TIT_TMP/pkg/tandem_${VERSION}_amd64.deb"
+[ -f "$DEB" ] || { ls -l "$TIT_TMP/pkg" >&2; fail "no $DEB"; }
+log "built $(basename "$DEB"), $(stat -c %s "$DEB") bytes"
+
+# ---- control data ----------------------------------------------------------------------------
+INFO=$(dpkg-deb -I "$DEB") || fail "dpkg-deb -I"
+field() { dpkg-deb -f "$DEB" "$1"; }
+check "Package: tandem" [ "$(field Package)" = tandem ]
+check "Version: $VERSION (tandemd -v)" [ "$(field Version)" = "$VERSION" ]
+check "Architecture: amd64" [ "$(field Architecture)" = amd64 ]
+check "Section: net" [ "$(field Section)" = net ]
+DEPENDS=$(field Depends)
+log "Depends: $DEPENDS"
+for d in adduser libc6 libssl3 libstdc++6 libfmt9; do
+  check "Depends names $d" grep -qw "$d" <<<"$DEPENDS"
+done
+for s in postinst prerm postrm conffiles md5sums; do
+  check "control member $s" grep -q " $s\$\| $s " <<<"$INFO"
+done
+dpkg-deb -e "$DEB" "$TIT_TMP/control" || fail "dpkg-deb -e"
+for s in postinst prerm postrm; do
+  check "$s is executable and valid sh" sh -n "$TIT_TMP/control/$s"
+  check "$s mode 0755" [ "$(stat -c %a "$TIT_TMP/control/$s")" = 755 ]
+done
+check "conffiles: /etc/tandem/tandemd.conf and /etc/logrotate.d/tandem" \
+  [ "$(sort "$TIT_TMP/control/conffiles" | tr '\n' ' ')" = "/etc/logrotate.d/tandem /etc/tandem/tandemd.conf " ]
+
+# ---- contents --------------------------------------------------------------------------------
+dpkg-deb -c "$DEB" >"$TIT_TMP/contents" || fail "dpkg-deb -c"
+# has <mode> <path>: the file is in the package with that mode, owned by root/root.
+has() { grep -qE "^$1 root/root +[0-9]+ [0-9-]+ [0-9:]+ \./${2#/}\$" "$TIT_TMP/contents"; }
+check "/usr/sbin/tandemd" has -rwxr-xr-x /usr/sbin/tandemd
+check "/usr/bin/tandemctl" has -rwxr-xr-x /usr/bin/tandemctl
+check "unit /lib/systemd/system/tandemd.service" has -rw-r--r-- /lib/systemd/system/tandemd.service
+check "config /etc/tandem/tandemd.conf" has -rw-r--r-- /etc/tandem/tandemd.conf
+check "logrotate /etc/logrotate.d/tandem" has -rw-r--r-- /etc/logrotate.d/tandem
+check "man page tandemd.8.gz" has -rw-r--r-- /usr/share/man/man8/tandemd.8.gz
+check "man page tandemctl.8.gz" has -rw-r--r-- /usr/share/man/man8/tandemctl.8.gz
+check "copyright" has -rw-r--r-- /usr/share/doc/tandem/copyright
+check "changelog.gz" has -rw-r--r-- /usr/share/doc/tandem/changelog.gz
+check "example configurations" has -rw-r--r-- /usr/share/doc/tandem/examples/single-server.json
+check "every entry owned by root/root" bash -c "! awk '\$2 != \"root/root\"' '$TIT_TMP/contents' | grep -q ."
+dpkg-deb -x "$DEB" "$TIT_TMP/x" || fail "dpkg-deb -x"
+for b in usr/sbin/tandemd usr/bin/tandemctl; do
+  check "$b is stripped (no .debug_info, no .symtab)" bash -c "! readelf -S '$TIT_TMP/x/$b' | grep -qE '\\.debug_info|\\.symtab'"
+done
+check "man pages are gzip and render without warnings" bash -c \
+  "for m in '$TIT_TMP'/x/usr/share/man/man8/*.8.gz; do gzip -t \"\$m\" || exit 1; out=\$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l \"\$m\" 2>&1 >/dev/null); [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }; done"
+
+# ---- lintian ---------------------------------------------------------------------------------
+log "lintian (takes a while)"
+lintian --allow-root --fail-on error,warning --display-info "$DEB" >"$TIT_TMP/lintian.log" 2>&1
+LRC=$?
+sed 's/^/  lintian: /' "$TIT_TMP/lintian.log" >&2
+check "lintian: no error and no warning" [ "$LRC" = 0 ]
+
+# ---- a fresh root: this machine's files, copy-on-write -----------------------------------------
+mkdir -p "$TIT_TMP/upper" "$TIT_TMP/work" "$ROOT"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$TIT_TMP/upper,workdir=$TIT_TMP/work" "$ROOT" ||
+  skip "cannot mount an overlay of / here"
+# Empty /run and /tmp (no systemd running in the root, as in a container), a minimal /dev,
+# and /proc for systemd-analyze.
+mount -t tmpfs tmpfs "$ROOT/run" && mount -t tmpfs tmpfs "$ROOT/tmp" && mount -t tmpfs tmpfs "$ROOT/dev" ||
+  fail "tmpfs mounts in the root"
+mknod -m 666 "$ROOT/dev/null" c 1 3 && mknod -m 666 "$ROOT/dev/zero" c 1 5 &&
+  mknod -m 666 "$ROOT/dev/urandom" c 1 9 && mknod -m 666 "$ROOT/dev/random" c 1 8 || fail "mknod"
+mount -t proc proc "$ROOT/proc" || fail "mount proc"
+inroot() { chroot "$ROOT" "$@"; }
+inroot dpkg -s tandem >/dev/null 2>&1 && skip "tandem is installed on this machine: the root would not be fresh"
+inroot getent passwd _tandem >/dev/null && skip "user _tandem exists on this machine: the root would not be fresh"
+
+cp "$DEB" "$ROOT/tmp/" || fail "copy the package into the root"
+log "dpkg -i in the root"
+inroot dpkg -i "/tmp/$(basename "$DEB")" >"$TIT_TMP/dpkg-i.log" 2>&1 || { cat "$TIT_TMP/dpkg-i.log" >&2; fail "dpkg -i"; }
+check "dpkg: tandem installed" bash -c "chroot '$ROOT' dpkg-query -W -f '\${Status} \${Version}' tandem | grep -qx 'install ok installed $VERSION'"
+PW=$(inroot getent passwd _tandem) || fail "postinst did not create user _tandem"
+log "user: $PW"
+check "_tandem is a system user (uid < 1000) with no login shell, home /var/lib/tandem" \
+  bash -c "IFS=: read -r _ _ uid _ _ home sh <<<'$PW'; [ \$uid -lt 1000 ] && [ \$home = /var/lib/tandem ] && [ \$sh = /usr/sbin/nologin ]"
+check "group _tandem" inroot getent group _tandem
+check "/var/lib/tandem: _tandem, 0750" [ "$(inroot stat -c '%U:%G %a' /var/lib/tandem)" = "_tandem:_tandem 750" ]
+check "/var/log/tandem: _tandem, 0750" [ "$(inroot stat -c '%U:%G %a' /var/log/tandem)" = "_tandem:_tandem 750" ]
+check "/etc/tandem/tandemd.conf: root:_tandem 0640" [ "$(inroot stat -c '%U:%G %a' /etc/tandem/tandemd.conf)" = "root:_tandem 640" ]
+check "unit enabled (multi-user.target.wants)" \
+  [ "$(readlink "$ROOT/etc/systemd/system/multi-user.target.wants/tandemd.service")" = /lib/systemd/system/tandemd.service ]
+check "the shipped configuration is valid" inroot /usr/sbin/tandemd -t /etc/tandem/tandemd.conf
+check "nothing reached the real system" bash -c "! getent passwd _tandem && [ ! -e /usr/sbin/tandemd ]"
+
+# ---- the unit ----------------------------------------------------------------------------------
+inroot systemd-analyze verify /lib/systemd/system/tandemd.service >"$TIT_TMP/verify.log" 2>&1
+VRC=$?
+sed 's/^/  verify: /' "$TIT_TMP/verify.log" >&2
+check "systemd-analyze verify tandemd.service" [ "$VRC" = 0 ]
+check "systemd-analyze verify printed nothing about tandemd.service" bash -c "! grep -q 'tandemd.service' '$TIT_TMP/verify.log'"
+inroot systemd-analyze security --offline=true --threshold=30 /lib/systemd/system/tandemd.service >"$TIT_TMP/security.log" 2>&1
+SRC_RC=$?
+EXPOSURE=$(grep -o 'Overall exposure level for tandemd.service: [0-9.]* [A-Z]*' "$TIT_TMP/security.log")
+log "systemd-analyze security: ${EXPOSURE:-no score}"
+check "systemd-analyze security: exposure at most 3.0 (OK)" [ "$SRC_RC" = 0 ]
+UNIT="$ROOT/lib/systemd/system/tandemd.service"
+check "unit: Type=notify" grep -qx 'Type=notify' "$UNIT"
+check "unit: ExecReload sends SIGHUP" grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$UNIT"
+CAPS=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
+check "unit: capabilities CAP_NET_BIND_SERVICE CAP_NET_RAW" [ "$CAPS" = "CAP_NET_BIND_SERVICE CAP_NET_RAW" ]
+check "unit: same bounding set" [ "$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")" = "$CAPS" ]
+
+# ---- configure it as an operator would: edit the conffile, reinstall keeps it ------------------
+CONF="$ROOT/etc/tandem/tandemd.conf"
+sed -i 's|"interfaces": \[ \],|"interfaces": [ "eth0" ],|' "$CONF"
+sed -i 's|^    "subnet4": \[$|    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.100 - 198.18.0.150" } ], "option-data": [ { "name": "routers", "data": "198.18.0.1" } ] }|' "$CONF"
+check "edited configuration serves eth0 and 198.18.0.0/24" grep -q '"eth0"' "$CONF"
+inroot dpkg -i "/tmp/$(basename "$DEB")" >"$TIT_TMP/dpkg-reinstall.log" 2>&1 ||
+  { cat "$TIT_TMP/dpkg-reinstall.log" >&2; fail "dpkg -i (reinstall)"; }
+check "reinstall kept the edited conffile" grep -q '"eth0"' "$CONF"
+check "reinstall kept its mode" [ "$(inroot stat -c '%U:%G %a' /etc/tandem/tandemd.conf)" = "root:_tandem 640" ]
+# As _tandem (what ExecReload's `tandemd -t` runs as), the 0640 file is readable.
+AS_TANDEM=(setpriv --reuid=_tandem --regid=_tandem --init-groups
+  --inh-caps=-all,+net_bind_service,+net_raw --ambient-caps=-all,+net_bind_service,+net_raw
+  --bounding-set=-all,+net_bind_service,+net_raw --no-new-privs)
+check "_tandem can check the configuration" inroot "${AS_TANDEM[@]}" /usr/sbin/tandemd -t /etc/tandem/tandemd.conf
+
+# ---- run it as the unit would ------------------------------------------------------------------
+tit_switch
+tit_host srv 02:00:c6:12:00:01 198.18.0.1/24
+tit_host cl 02:00:c6:12:00:64
+SRV="$TIT_ID-srv" CL="$TIT_ID-cl"
+# RuntimeDirectory=tandem, RuntimeDirectoryMode=0750, owned by User=.
+install -d -m 0750 "$ROOT/run/tandem" && inroot chown _tandem:_tandem /run/tandem || fail "/run/tandem"
+mkdir -p "$ROOT/run/systemd"
+NOTES="$TIT_TMP/notify.jsonl"
+TIT_DIAG+=("$NOTES" "$TIT_TMP/tandemd.log")
+"$PY" "$SRC/tests/integration/package_deb_notify.py" "$ROOT/run/systemd/notify" \
+  "$ROOT/run/tandem/tandem4-ctrl-socket" "$SRV" "$NOTES" 120 >"$TIT_TMP/notify.log" 2>&1 &
+PKG_PIDS+=($!); TIT_PIDS+=($!)
+NOTIFY_PID=$!
+wait_for 10 "notify listener" grep -q listening "$NOTES" || fail "notify listener did not start"
+# ip netns exec, chroot, setpriv, env and sh all exec: $! is tandemd itself (as MAINPID).
+ip netns exec "$SRV" chroot "$ROOT" "${AS_TANDEM[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+  NOTIFY_SOCKET=/run/systemd/notify sh -c 'umask 0027; cd /var/lib/tandem && exec /usr/sbin/tandemd -c /etc/tandem/tandemd.conf' \
+  >"$TIT_TMP/tandemd.log" 2>&1 &
+TD=$!
+PKG_PIDS+=("$TD"); TIT_PIDS+=("$TD")
+notes() { grep -c '"fields"' "$NOTES"; }
+has_notes() { [ "$(notes)" -ge "$1" ]; }
+wait_for 20 "READY=1" has_notes 1 || fail "no notification from tandemd"
+note() { "$PY" -c "import json,sys; r=[json.loads(l) for l in open('$NOTES') if '\"fields\"' in l][$1]; print(eval(sys.argv[1]))" "$2"; }
+check "first notification is READY=1" [ "$(note 0 'r["fields"].get("READY")')" = 1 ]
+check "READY=1 carries MAINPID = tandemd's pid $TD" [ "$(note 0 'r["fields"].get("MAINPID")')" = "$TD" ]
+check "control socket answered when READY=1 arrived" [ "$(note 0 'r["control_answers"]')" = True ]
+check "DHCP socket was open when READY=1 arrived" [ "$(note 0 'r.get("dhcp_socket")')" = True ]
+log "STATUS: $(note 0 'r["fields"].get("STATUS")')"
+check "tandemd runs as _tandem" [ "$(awk '/^Uid:/ {print $2}' /proc/"$TD"/status)" = "$(cut -d: -f3 <<<"$PW")" ]
+check "tandemd has exactly CAP_NET_BIND_SERVICE and CAP_NET_RAW" \
+  [ "$(awk '/^CapEff/ {print $2}' /proc/"$TD"/status)" = 0000000000002400 ]
+check "control socket only for _tandem (and root)" \
+  bash -c "[ \"\$(chroot '$ROOT' stat -c '%U:%G %a' /run/tandem/tandem4-ctrl-socket)\" = '_tandem:_tandem 600' ]"
+
+# A real client gets a lease from the packaged server.
+C="$TIT_TMP/dhclient"
+tit_dhclient_start "$C" "$CL"
+PKG_PIDS+=("$TIT_LAST_PID")
+wait_event "$C" BOUND 1 25 || fail "dhclient got no lease from the packaged tandemd"
+IP=$(event_var "$C/events" new_ip_address BOUND)
+check "dhclient bound $IP from the pool" ip_in_range "$IP" 198.18.0.100 198.18.0.150
+CSV="$ROOT/var/lib/tandem/tandem-leases4.csv"
+wait_for 5 "lease in /var/lib/tandem" lease_active "$CSV" "$IP" || fail "no lease for $IP in $CSV"
+check "lease file owned by _tandem" [ "$(inroot stat -c %U /var/lib/tandem/tandem-leases4.csv)" = _tandem ]
+# tandemctl as root in the root finds /run/tandem/tandem4-ctrl-socket by itself.
+inroot tandemctl leases >"$TIT_TMP/ctl-leases.txt" 2>&1 || { cat "$TIT_TMP/ctl-leases.txt" >&2; fail "tandemctl leases"; }
+check "tandemctl (default socket) lists the lease" grep -q "$IP" "$TIT_TMP/ctl-leases.txt"
+check "journald-friendly log on stdout (no timestamp, severity first)" grep -qE '^INFO  \[kea-dhcp4\.[a-z0-9-]+\] DHCP4_STARTED' "$TIT_TMP/tandemd.log"
+
+# ExecReload: SIGHUP with one more subnet -> RELOADING=1, READY=1, the new configuration.
+sed -i 's|^    "subnet4": \[ {|    "subnet4": [ { "id": 2, "subnet": "198.18.9.0/24" }, {|' "$CONF"
+kill -HUP "$TD"
+wait_for 15 "RELOADING=1 and READY=1" has_notes 3 || fail "no reload notifications"
+check "SIGHUP: RELOADING=1 first" [ "$(note 1 'r["fields"].get("RELOADING")')" = 1 ]
+check "RELOADING=1 has MONOTONIC_USEC" [ -n "$(note 1 'r["fields"].get("MONOTONIC_USEC", "")')" ]
+check "then READY=1" [ "$(note 2 'r["fields"].get("READY")')" = 1 ]
+check "READY=1 after reload: control socket answers" [ "$(note 2 'r["control_answers"]')" = True ]
+log "STATUS after reload: $(note 2 'r["fields"].get("STATUS")')"
+inroot tandemctl --json raw '{"command": "config-get"}' >"$TIT_TMP/config-get.json" 2>&1 || fail "tandemctl config-get"
+check "reloaded configuration has 2 subnets" \
+  [ "$(jq '.arguments.Dhcp4.subnet4 | length' "$TIT_TMP/config-get.json")" = 2 ]
+
+# systemctl stop: SIGTERM -> STOPPING=1, exit 0.
+tit_stop "$TD" TERM 10 || fail "tandemd did not stop on SIGTERM"
+check "tandemd exited 0" [ "$TIT_STOP_RC" = 0 ]
+wait_for 5 "STOPPING=1" has_notes 4 || fail "no STOPPING=1"
+check "SIGTERM: STOPPING=1" [ "$(note 3 'r["fields"].get("STOPPING")')" = 1 ]
+check "four notifications in all" [ "$(notes)" = 4 ]
+tit_stop "$NOTIFY_PID" TERM 5
+
+# ---- remove, purge -----------------------------------------------------------------------------
+inroot dpkg -r tandem >"$TIT_TMP/dpkg-r.log" 2>&1 || { cat "$TIT_TMP/dpkg-r.log" >&2; fail "dpkg -r"; }
+check "dpkg -r: binaries gone" [ ! -e "$ROOT/usr/sbin/tandemd" ]
+check "dpkg -r: conffile kept" [ -f "$CONF" ]
+check "dpkg -r: leases kept" [ -f "$CSV" ]
+inroot dpkg --purge tandem >"$TIT_TMP/dpkg-purge.log" 2>&1 || { cat "$TIT_TMP/dpkg-purge.log" >&2; fail "dpkg --purge"; }
+check "purge: /etc/tandem gone" [ ! -e "$ROOT/etc/tandem" ]
+check "purge: /var/lib/tandem and /var/log/tandem gone" bash -c "[ ! -e '$ROOT/var/lib/tandem' ] && [ ! -e '$ROOT/var/log/tandem' ]"
+check "purge: unit enablement gone" [ ! -e "$ROOT/etc/systemd/system/multi-user.target.wants/tandemd.service" ]
+check "purge: dpkg forgot the package" bash -c "! chroot '$ROOT' dpkg-query -W tandem >/dev/null 2>&1"
+log "PASS"
