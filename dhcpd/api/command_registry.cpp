@@ -1,6 +1,8 @@
 #include "dhcpd/api/command_registry.h"
 
 #include <exception>
+#include <memory>
+#include <optional>
 #include <utility>
 
 namespace tandem::api {
@@ -139,6 +141,11 @@ Result<ParsedCommand> parseCommand(const json& request) {
 }
 
 void CommandRegistry::add(std::string name, CommandHandler handler) {
+  handlers_[std::move(name)] = [handler = std::move(handler)](const json& args, const CommandContext& ctx,
+                                                              CommandReply reply) { reply(handler(args, ctx)); };
+}
+
+void CommandRegistry::addAsync(std::string name, AsyncCommandHandler handler) {
   handlers_[std::move(name)] = std::move(handler);
 }
 
@@ -158,44 +165,80 @@ std::vector<std::string> CommandRegistry::names() const {
   return out;
 }
 
-json CommandRegistry::execute(const std::string& name, const json& args, const CommandContext& ctx) const {
+void CommandRegistry::executeAsync(const std::string& name, const json& args, const CommandContext& ctx,
+                                   CommandReply reply) const {
   auto it = handlers_.find(name);
-  if (it == handlers_.end()) return makeAnswer(kResultUnsupported, "'" + name + "' command not supported.");
+  if (it == handlers_.end()) return reply(makeAnswer(kResultUnsupported, "'" + name + "' command not supported."));
+  // A handler that throws after replying must not reply twice.
+  auto replied = std::make_shared<bool>(false);
+  auto once = [replied, reply](json answer) {
+    if (*replied) return;
+    *replied = true;
+    reply(std::move(answer));
+  };
   try {
-    return it->second(args, ctx);
+    it->second(args, ctx, once);
   } catch (const std::exception& e) {
-    return makeAnswer(kResultError, std::string(kFramingPrefix) + e.what());
+    once(makeAnswer(kResultError, std::string(kFramingPrefix) + e.what()));
   }
 }
 
-json CommandRegistry::process(const json& request, CommandContext ctx) const {
+json CommandRegistry::execute(const std::string& name, const json& args, const CommandContext& ctx) const {
+  std::optional<json> answer;
+  executeAsync(name, args, ctx, [&answer](json a) { answer = std::move(a); });
+  if (!answer) return makeAnswer(kResultError, "'" + name + "' answers asynchronously; not available here");
+  return std::move(*answer);
+}
+
+void CommandRegistry::processAsync(const json& request, CommandContext ctx, CommandReply done) const {
   auto parsed = parseCommand(request);
   if (!parsed) {
     json answer = makeAnswer(kResultError, parsed.error().message);
     // A malformed request that still said "service" came from a CA-style client that
     // expects a list; anything else gets the bare map, as Kea's daemons answer.
     bool listStyle = request.is_object() && request.contains("service") && request["service"].is_array();
-    return listStyle ? json::array({std::move(answer)}) : answer;
+    return done(listStyle ? json::array({std::move(answer)}) : answer);
   }
-  if (!parsed->services) return execute(parsed->name, parsed->arguments, ctx);
+  if (!parsed->services) return executeAsync(parsed->name, parsed->arguments, ctx, std::move(done));
 
   ctx.services = *parsed->services;
-  json list = json::array();
-  if (parsed->services->empty()) {
-    list.push_back(execute(parsed->name, parsed->arguments, ctx));
-    return list;
-  }
   // One answer per named service, in order, as the Control Agent does; tandemd is only
   // ever the dhcp4 server, so other server types get the CA's "not configured" error.
-  for (const auto& service : *parsed->services) {
-    if (service == kOwnService) {
-      list.push_back(execute(parsed->name, parsed->arguments, ctx));
+  std::vector<std::string> services = *parsed->services;
+  if (services.empty()) services.push_back(std::string(kOwnService));
+  struct Pending {
+    json list;
+    std::size_t missing;
+    CommandReply done;
+  };
+  auto pending = std::make_shared<Pending>(Pending{json::array(), services.size(), std::move(done)});
+  for (std::size_t i = 0; i < services.size(); ++i) pending->list.push_back(nullptr);
+  auto settle = [pending](std::size_t i, json answer) {
+    pending->list[i] = std::move(answer);
+    if (--pending->missing == 0) pending->done(std::move(pending->list));
+  };
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    if (services[i] == kOwnService) {
+      executeAsync(parsed->name, parsed->arguments, ctx, [settle, i](json a) { settle(i, std::move(a)); });
     } else {
-      list.push_back(makeAnswer(kResultError,
-                                "forwarding socket is not configured for the server type " + service));
+      settle(i, makeAnswer(kResultError, "forwarding socket is not configured for the server type " + services[i]));
     }
   }
-  return list;
+}
+
+json CommandRegistry::process(const json& request, CommandContext ctx) const {
+  std::optional<json> answer;
+  processAsync(request, std::move(ctx), [&answer](json a) { answer = std::move(a); });
+  if (!answer) return makeAnswer(kResultError, "the command answers asynchronously; not available here");
+  return std::move(*answer);
+}
+
+void CommandRegistry::processTextAsync(std::string_view body, CommandContext ctx,
+                                       std::function<void(std::string)> done) const {
+  json request = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) return done(toKeaText(makeAnswer(kResultError, describeJsonError(body))));
+  // Invalid UTF-8 in strings is replaced rather than making the dump throw.
+  processAsync(request, std::move(ctx), [done = std::move(done)](json answer) { done(toKeaText(answer)); });
 }
 
 std::string CommandRegistry::processText(std::string_view body, CommandContext ctx) const {

@@ -50,6 +50,12 @@ struct CommandContext {
 // `args` is null when the request had no "arguments" (Kea distinguishes "missing" from "{}").
 using CommandHandler = std::function<json(const json& args, const CommandContext& ctx)>;
 
+// A command that answers later (after a partner's answer, a sync run): it calls `reply`
+// exactly once, on the command thread, possibly before returning. The daemon keeps serving
+// DHCP and other commands meanwhile: nothing waits for the network inside a handler.
+using CommandReply = std::function<void(json answer)>;
+using AsyncCommandHandler = std::function<void(const json& args, const CommandContext& ctx, CommandReply reply)>;
+
 // Adapts a handler that needs only the object it acts on (e.g. the ServerControl) and the
 // arguments, so command groups register plain functions.
 template <class Target>
@@ -80,6 +86,7 @@ class CommandRegistry {
  public:
   // Replaces an existing handler of the same name (HA re-registers on reconfiguration).
   void add(std::string name, CommandHandler handler);
+  void addAsync(std::string name, AsyncCommandHandler handler);
   bool remove(std::string_view name);
   bool has(std::string_view name) const;
   // Sorted, like Kea's list-commands.
@@ -87,16 +94,22 @@ class CommandRegistry {
 
   // Runs one command; unknown names answer result 2 as Kea does. A handler that throws
   // (a bug, or nlohmann type errors on odd input) yields result 1, never a dead connection.
+  // An asynchronous command that has not answered when its handler returns yields a
+  // result-1 answer here: transports use executeAsync / processTextAsync.
   json execute(const std::string& name, const json& args, const CommandContext& ctx) const;
+  void executeAsync(const std::string& name, const json& args, const CommandContext& ctx, CommandReply reply) const;
 
   // Full request processing on a document: validation, dispatch, and the Control Agent
   // framing (a request carrying "service" is answered with a one-element list).
   json process(const json& request, CommandContext ctx) const;
   // Same from raw bytes; malformed JSON answers result 1 with the parser's message.
   std::string processText(std::string_view body, CommandContext ctx) const;
+  // The same for every transport: `done` gets the answer text once every command answered.
+  void processAsync(const json& request, CommandContext ctx, CommandReply done) const;
+  void processTextAsync(std::string_view body, CommandContext ctx, std::function<void(std::string)> done) const;
 
  private:
-  std::map<std::string, CommandHandler, std::less<>> handlers_;
+  std::map<std::string, AsyncCommandHandler, std::less<>> handlers_;
 };
 
 }  // namespace tandem::api

@@ -7,11 +7,13 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +54,8 @@ commands:
   ha status                               this server and its HA partner at a glance (--json:
                                           the raw high-availability section); exit 5 when
                                           the pair is degraded, 6 when HA is not configured
+  ha sync PEER [--max-period S]           fetch PEER's leases now (ha-sync), showing progress;
+                                          DHCP service goes on meanwhile
   leases [--subnet N] [--hw MAC]          list leases (all, of one subnet, of one hardware address)
   lease get IP                            one lease
   lease add --ip IP --hw MAC [--subnet N] [--hostname H] [--client-id ID] [--valid-lft S]
@@ -83,6 +87,7 @@ exit codes:
 struct Args {
   Endpoint endpoint;
   bool json = false;
+  bool timeoutGiven = false;                 // --timeout on the command line
   std::vector<std::string> words;            // positional
   std::map<std::string, std::string> flags;  // --subnet 1 ...
 };
@@ -95,7 +100,8 @@ struct UsageError {
 
 // Options that take a value, wherever they appear after the command.
 bool takesValue(const std::string& flag) {
-  static const char* kFlags[] = {"--subnet", "--hw", "--ip", "--hostname", "--client-id", "--valid-lft"};
+  static const char* kFlags[] = {"--subnet", "--hw", "--ip", "--hostname", "--client-id", "--valid-lft",
+                                 "--max-period"};
   for (auto f : kFlags) {
     if (flag == f) return true;
   }
@@ -154,6 +160,7 @@ Args parseArgs(int argc, char** argv) {
       a.endpoint.password = value();
     } else if (arg == "--timeout") {
       a.endpoint.timeout = std::chrono::seconds(number("--timeout", value(), 1));
+      a.timeoutGiven = true;
     } else if (arg == "--json") {
       a.json = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -360,7 +367,8 @@ Plan plan(const Args& a) {
     return {command("status-get"), printStatus};
   }
   if (verb == "ha") {
-    if (w.size() != 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status"};
+    if (w.size() == 3 && w[1] == "sync") return {command("ha-sync"), nullptr};  // runHaSync
+    if (w.size() != 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status | ha sync PEER [--max-period S]"};
     return {command("status-get"), printHaStatus};
   }
   if (verb == "leases") {
@@ -526,6 +534,22 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   // `ha status` asks several questions and has its own exit codes (ctl_ha.h).
+  if (args.words[0] == "ha" && args.words[1] == "sync") {
+    std::optional<std::uint32_t> maxPeriod;
+    if (auto mp = flag(args, "--max-period"); !mp.empty()) {
+      char* end = nullptr;
+      const unsigned long v = std::strtoul(mp.c_str(), &end, 10);
+      if (*end != '\0' || v == 0 || v > 0xffffffffUL) {
+        std::cerr << "tandemctl: --max-period wants a positive number of seconds\n";
+        return kExitUsage;
+      }
+      maxPeriod = static_cast<std::uint32_t>(v);
+    }
+    tandem::ctl::Endpoint ep = args.endpoint;
+    if (!args.timeoutGiven) ep.timeout = std::chrono::hours(1);  // a big pull takes a while
+    return tandem::ctl::runHaSync(ep, args.words[2], maxPeriod, args.json, ::isatty(STDOUT_FILENO) != 0, std::cout,
+                                  std::cerr);
+  }
   if (args.words[0] == "ha") return tandem::ctl::runHaStatus(args.endpoint, args.json, std::cout, std::cerr);
   auto answer = tandem::ctl::sendCommand(args.endpoint, p.request);
   if (!answer) {

@@ -25,9 +25,6 @@ class PeerTransport {
   virtual ~PeerTransport() = default;
   // Asynchronous: `cb` runs later on the daemon thread, never inside send().
   virtual void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) = 0;
-  // Blocking, for the operator commands Kea also runs synchronously (ha-maintenance-start,
-  // ha-maintenance-cancel, ha-sync): the command handler needs the peer's answer to answer.
-  virtual Result<nlohmann::json> sendBlocking(nlohmann::json command, std::chrono::milliseconds timeout) = 0;
   // Fails every pending request (their callbacks run with an error).
   virtual void cancelAll() = 0;
 };
@@ -38,7 +35,6 @@ class PeerClientTransport final : public PeerTransport {
   PeerClientTransport(boost::asio::io_context& io, net::PeerClientConfig config, Logger& log);
 
   void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) override;
-  Result<nlohmann::json> sendBlocking(nlohmann::json command, std::chrono::milliseconds timeout) override;
   void cancelAll() override { client_.cancelAll(); }
 
  private:

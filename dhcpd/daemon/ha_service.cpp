@@ -108,8 +108,12 @@ void HaService::stop() {
       if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, "HA service stopped");
     }
   }
+  if (run_ && run_->operatorRun && run_->done) run_->done(false, "HA service stopped");
   run_.reset();
   incoming_.reset();
+  if (auto reply = std::exchange(maintenanceReply_, nullptr)) {
+    reply(api::makeAnswer(api::kResultError, "HA service stopped before the partner answered"));
+  }
 }
 
 PeerTransport* HaService::transport(const std::string& peer) const {
@@ -142,11 +146,20 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
           timers_.cancel(a.id);
         } else if constexpr (std::is_same_v<A, ha::StartSync>) {
           std::weak_ptr<bool> guard = alive_;
-          SyncOptions options{a.maxPeriod, "HA state machine in syncing: " + machine_.stateReason(), true, true};
-          startSync(a.peer, std::move(options),
-                    [this, guard](bool ok, const std::string& summary) {
-                      if (auto g = guard.lock(); g && *g) dispatch(ha::SyncFinished{ok, summary});
-                    });
+          SyncDone toMachine = [this, guard](bool ok, const std::string& summary) {
+            if (auto g = guard.lock(); g && *g) dispatch(ha::SyncFinished{ok, summary});
+          };
+          if (run_ && run_->operatorRun && run_->progress.peer == a.peer) {
+            // An operator's ha-sync from the partner is already pulling: its outcome is ours.
+            log_.info("HA_SYNC_JOINED", "{}: the state machine's sync joins the ha-sync from {} in progress",
+                      cfg_.thisServerName, a.peer);
+            run_->followers.push_back(std::move(toMachine));
+          } else if (run_) {
+            toMachine(false, "another lease database synchronisation is running (" + run_->progress.why + ")");
+          } else {
+            SyncOptions options{a.maxPeriod, "HA state machine in syncing: " + machine_.stateReason(), true, true};
+            startSync(a.peer, std::move(options), std::move(toMachine));
+          }
         } else if constexpr (std::is_same_v<A, ha::ServeScopes>) {
           log_.info("HA_LOCAL_SCOPES", "{}: serving scopes [{}]", cfg_.thisServerName, fmt::join(a.scopes, ", "));
         } else if constexpr (std::is_same_v<A, ha::DisableDhcp>) {
@@ -255,12 +268,24 @@ void HaService::replayNext(const std::string& peer) {
 
 std::optional<ha::CommandAnswer> HaService::maintenanceNotify(const ha::SendMaintenanceNotify& a) {
   PeerTransport* t = transport(a.peer);
-  Result<json> r = t ? t->sendBlocking(sync::makeCommand("ha-maintenance-notify",
-                                                         sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel,
-                                                                                     a.state)),
-                                      kRequestTimeout)
-                     : Result<json>(makeError("no transport to " + a.peer));
-  return dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(r)));
+  if (!t) return dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(makeError("no transport to " + a.peer))));
+  std::weak_ptr<bool> guard = alive_;
+  t->send(sync::makeCommand("ha-maintenance-notify", sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel, a.state)),
+          kRequestTimeout, [this, guard](Result<json> r) {
+            if (auto g = guard.lock(); !g || !*g) return;
+            auto answer = dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(r)));
+            if (auto reply = std::exchange(maintenanceReply_, nullptr)) reply(answerOf(answer));
+          });
+  return std::nullopt;
+}
+
+void HaService::maintenanceCommand(const ha::HaEvent& command, api::CommandReply reply) {
+  // The machine refuses a second request while one is in flight ("already in progress"),
+  // so at most one reply is ever pending. The partner's answer comes on a later turn of
+  // the event loop (PeerTransport::send never calls back from inside send()).
+  auto answer = dispatch(command);
+  if (answer || maintenanceReply_) return reply(answerOf(answer));
+  maintenanceReply_ = std::move(reply);
 }
 
 // ---- scopes and lease updates ---------------------------------------------------------------
@@ -587,11 +612,11 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     if (auto err = checkServerName(args)) return *err;
     return answerOf(dispatch(ha::HaResetCommand{}));
   });
-  registry.add("ha-maintenance-start", [this](const api::json&, const CommandContext&) {
-    return answerOf(dispatch(ha::MaintenanceStartCommand{}));
+  registry.addAsync("ha-maintenance-start", [this](const api::json&, const CommandContext&, api::CommandReply reply) {
+    maintenanceCommand(ha::MaintenanceStartCommand{}, std::move(reply));
   });
-  registry.add("ha-maintenance-cancel", [this](const api::json&, const CommandContext&) {
-    return answerOf(dispatch(ha::MaintenanceCancelCommand{}));
+  registry.addAsync("ha-maintenance-cancel", [this](const api::json&, const CommandContext&, api::CommandReply reply) {
+    maintenanceCommand(ha::MaintenanceCancelCommand{}, std::move(reply));
   });
   registry.add("ha-maintenance-notify", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
@@ -605,25 +630,25 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     if (!origin) return api::makeAnswer(api::kResultError, origin.error().message);
     return answerOf(dispatch(ha::SyncCompleteNotified{*origin}));
   });
-  registry.add("ha-sync", [this](const api::json& args, const CommandContext&) {
-    if (!args.is_object()) return api::makeAnswer(api::kResultError, "arguments missing or not a map");
+  registry.addAsync("ha-sync", [this](const api::json& args, const CommandContext&, api::CommandReply reply) {
+    if (!args.is_object()) return reply(api::makeAnswer(api::kResultError, "arguments missing or not a map"));
     auto name = args.find("server-name");
     if (name == args.end() || !name->is_string()) {
-      return api::makeAnswer(api::kResultError, "'server-name' is mandatory for the 'ha-sync' command");
+      return reply(api::makeAnswer(api::kResultError, "'server-name' is mandatory for the 'ha-sync' command"));
     }
     const std::string peer = name->get<std::string>();
     if (peer == cfg_.thisServerName) {
-      return api::makeAnswer(api::kResultError, "'server-name' must name another server than this one");
+      return reply(api::makeAnswer(api::kResultError, "'server-name' must name another server than this one"));
     }
-    if (!cfg_.find(peer)) return api::makeAnswer(api::kResultError, "server name '" + peer + "' not found");
+    if (!cfg_.find(peer)) return reply(api::makeAnswer(api::kResultError, "server name '" + peer + "' not found"));
     std::optional<std::uint32_t> maxPeriod;
     if (auto mp = args.find("max-period"); mp != args.end()) {
       if (!mp->is_number_integer() || mp->get<std::int64_t>() <= 0 || mp->get<std::int64_t>() > INT64_C(0xffffffff)) {
-        return api::makeAnswer(api::kResultError, "'max-period' must be a positive integer");
+        return reply(api::makeAnswer(api::kResultError, "'max-period' must be a positive integer"));
       }
       maxPeriod = mp->get<std::uint32_t>();
     }
-    return syncBlocking(peer, maxPeriod);
+    startOperatorSync(peer, maxPeriod, std::move(reply));
   });
   registry.add(std::string(sync::kSyncPageCommand),
                [this](const api::json& args, const CommandContext&) { return servePage(args); });

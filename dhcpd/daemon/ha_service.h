@@ -124,7 +124,12 @@ class HaService {
   void replayNext(const std::string& peer);
   // A lease update to the active partner failed: keep it for the communication-recovery replay.
   void queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change);
+  // ha-maintenance-notify to the partner, asynchronous: the answer feeds the machine and
+  // answers the pending ha-maintenance-start/-cancel. Returns the answer at once only when
+  // there is no transport to send with.
   std::optional<ha::CommandAnswer> maintenanceNotify(const ha::SendMaintenanceNotify& a);
+  // Runs a maintenance command; answers now, or when the partner's answer comes.
+  void maintenanceCommand(const ha::HaEvent& command, api::CommandReply reply);
   void setDhcp(int origin, bool enable);
 
   // Lease synchronisation (reference 4.6 and sync/pull_session.h), asynchronous, in
@@ -143,8 +148,8 @@ class HaService {
   void streamStep(std::shared_ptr<SyncRun> run);
   void streamDone(std::shared_ptr<SyncRun> run);
   void finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text);
-  // ha-sync: Kea's protocol, blocking (Kea runs it synchronously too).
-  api::json syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod);
+  // ha-sync: the asynchronous pull above, answering the command when it ends.
+  void startOperatorSync(const std::string& peer, std::optional<std::uint32_t> maxPeriod, api::CommandReply reply);
   // Page data with the bulk-sync rule; returns how many leases were written.
   Result<std::size_t> mergePage(const std::vector<Lease>& leases);
   // Changes made meanwhile, after page data (sync/pull_session.h rules).
@@ -198,6 +203,7 @@ class HaService {
   std::shared_ptr<SyncRun> run_;                 // the pull in flight
   std::optional<sync::ChangeLog> incoming_;      // lease commands received during it
   std::optional<sync::SyncOutcome> syncLast_;
+  api::CommandReply maintenanceReply_;  // ha-maintenance-start/-cancel waiting for the partner
   sync::PullSessions pullSessions_;              // peers pulling from us (tandem-stream)
   bool applyingSync_ = false;                    // our own sync writes are not "incoming"
   std::vector<std::string> backupSources_;       // backups: active peers, primary first

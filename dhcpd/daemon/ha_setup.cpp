@@ -168,13 +168,14 @@ std::string haMaterialStamp(const ha::HaConfig& cfg) {
 void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegistry& all, const bool& restricted) {
   for (const std::string& name : all.names()) {
     if (listener.has(name)) continue;
-    listener.add(name, [&all, &restricted, name](const api::json& args, const api::CommandContext& ctx) {
+    listener.addAsync(name, [&all, &restricted, name](const api::json& args, const api::CommandContext& ctx,
+                                                      api::CommandReply reply) {
       if (restricted && !ha::peerListenerAllows(name)) {
-        return api::makeAnswer(api::kResultUnsupported,
-                               "'" + name + "' is not accepted on the HA peer listener (restrict-commands is "
-                               "true); use the control socket");
+        return reply(api::makeAnswer(api::kResultUnsupported,
+                                     "'" + name + "' is not accepted on the HA peer listener (restrict-commands is "
+                                     "true); use the control socket"));
       }
-      return all.execute(name, args, ctx);
+      all.executeAsync(name, args, ctx, std::move(reply));
     });
   }
 }

@@ -323,6 +323,7 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
          : fmt::format("{} ({}, after {} lease(s) in {} ms)", text, sync::toString(outcome.run.mode),
                        outcome.run.received, elapsedMs(outcome.run.startedAt, now));
   if (run->done) run->done(ok, summary);
+  for (auto& follower : run->followers) follower(ok, summary);
 }
 
 // ---- serving a tandem puller ----------------------------------------------------------------
@@ -380,67 +381,27 @@ api::json HaService::serveDone(const api::json& args) {
 
 // ---- ha-sync (operator) ------------------------------------------------------------------
 
-api::json HaService::syncBlocking(const std::string& peer, std::optional<std::uint32_t> maxPeriod) {
-  PeerTransport* t = transport(peer);
-  if (!t) return api::makeAnswer(api::kResultError, "unknown peer " + peer);
-  if (run_) return api::makeAnswer(api::kResultError, "a lease database synchronisation is already running");
-  const int origin = cfg_.remoteOrigin();
-  sync::SyncOutcome outcome;
-  outcome.run.peer = peer;
-  outcome.run.mode = sync::SyncMode::KeaPaged;
-  outcome.run.why = "ha-sync command";
-  outcome.run.startedAt = control_.now();
-  log_.info("HA_SYNC_START", "{}: ha-sync: fetching the lease database of {} (kea-paged)", cfg_.thisServerName, peer);
-  std::optional<Ipv4> after;
-  std::string failure;
-  for (;;) {
-    auto dis = peerAnswerOf(
-        t->sendBlocking(sync::makeCommand("dhcp-disable", sync::dhcpDisableArgs(origin, maxPeriod.value_or(0))),
-                        kRequestTimeout));
-    if (!dis || dis->result != sync::kResultSuccess) {
-      failure = "dhcp-disable failed: " + (dis ? dis->text : dis.error().message);
-      break;
-    }
-    auto ans = peerAnswerOf(t->sendBlocking(
-        sync::makeCommand("lease4-get-page", sync::pageRequestArgs(after, cfg_.syncPageLimit)), cfg_.syncTimeout));
-    if (!ans) {
-      failure = "lease4-get-page failed: " + ans.error().message;
-      break;
-    }
-    auto page = sync::parsePageAnswer(*ans, cfg_.syncPageLimit);
-    if (!page) {
-      failure = "lease4-get-page failed: " + page.error().message;
-      break;
-    }
-    auto written = mergePage(page->leases);
-    if (!written) {
-      failure = "storing leases: " + written.error().message;
-      break;
-    }
-    ++outcome.run.pages;
-    outcome.run.received += page->leases.size();
-    outcome.run.written += *written;
-    if (page->last) break;
-    after = page->next;
+void HaService::startOperatorSync(const std::string& peer, std::optional<std::uint32_t> maxPeriod,
+                                  api::CommandReply reply) {
+  if (!transport(peer)) return reply(api::makeAnswer(api::kResultError, "unknown peer " + peer));
+  if (run_) {
+    return reply(api::makeAnswer(api::kResultError, "a lease database synchronisation is already running"));
   }
-  outcome.finishedAt = control_.now();
-  outcome.ok = failure.empty();
-  outcome.error = failure;
-  syncLast_ = outcome;
-  if (!failure.empty()) {
-    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
-    log_.error("HA_SYNC_FAILED", "ha-sync from {} failed: {}", peer, failure);
-    return api::makeAnswer(api::kResultError, failure);
-  }
-  auto notify = peerAnswerOf(t->sendBlocking(
-      sync::makeCommand("ha-sync-complete-notify", sync::syncCompleteNotifyArgs(cfg_.thisServerName, origin)),
-      kRequestTimeout));
-  if (!notify || notify->result == sync::kResultUnsupported) {
-    (void)t->sendBlocking(sync::makeCommand("dhcp-enable", sync::dhcpEnableArgs(origin)), kRequestTimeout);
-  }
-  log_.info("HA_SYNC_SUCCESSFUL", "ha-sync from {}: {} lease(s) received, {} written in {} ms", peer,
-            outcome.run.received, outcome.run.written, elapsedMs(outcome.run.startedAt, outcome.finishedAt));
-  return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.");
+  // The same asynchronous pull as the state machine's (Kea's protocol with a Kea peer, the
+  // tandem stream with a tandemd one): DHCP service and other commands go on meanwhile,
+  // and status-get shows its progress. Kea runs ha-sync blocking; the answer is the same.
+  // Without max-period the partner is disabled until the end (Kea's ha-sync default).
+  SyncOptions options{std::chrono::seconds(maxPeriod.value_or(0)), "ha-sync command", true, true};
+  startSync(peer, std::move(options), [this, reply = std::move(reply)](bool ok, const std::string& summary) {
+    if (ok) {
+      log_.info("HA_SYNC_SUCCESSFUL", "ha-sync: {}", summary);
+      reply(api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete."));
+    } else {
+      log_.error("HA_SYNC_FAILED", "ha-sync failed: {}", summary);
+      reply(api::makeAnswer(api::kResultError, summary));
+    }
+  });
+  if (run_) run_->operatorRun = true;
 }
 
 // ---- backups ---------------------------------------------------------------------------------

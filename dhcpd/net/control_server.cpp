@@ -1,6 +1,7 @@
 #include "dhcpd/net/control_server.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -41,13 +42,31 @@ void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api
       });
     };
     const auto& opts = env->options;
-    if (!opts.deferWrites || !opts.whenDurable) return reply(env->registry.processText(body, ctx));
+    if (!opts.deferWrites || !opts.whenDurable) return env->registry.processTextAsync(body, ctx, std::move(reply));
+    // The answer leaves once the command answered (an asynchronous one, ha-sync or
+    // maintenance, answers later; what it writes after this window waits for the disk
+    // itself) and the writes made inside the window are durable.
+    struct Pending {
+      std::optional<std::string> answer;
+      std::optional<Result<void>> durable;
+      decltype(reply) send;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::nullopt, std::nullopt, std::move(reply)});
+    auto finish = [](const std::shared_ptr<Pending>& p) {
+      if (!p->answer || !p->durable) return;
+      std::string answer = std::move(*p->answer);
+      if (!*p->durable) answer = notDurableAnswer(answer, p->durable->error().message);
+      p->send(std::move(answer));
+    };
     opts.deferWrites(true);
-    std::string answer = env->registry.processText(body, ctx);
+    env->registry.processTextAsync(body, ctx, [pending, finish](std::string answer) {
+      pending->answer = std::move(answer);
+      finish(pending);
+    });
     opts.deferWrites(false);
-    opts.whenDurable([answer = std::move(answer), reply = std::move(reply)](Result<void> durable) mutable {
-      if (!durable) answer = notDurableAnswer(answer, durable.error().message);
-      reply(std::move(answer));
+    opts.whenDurable([pending, finish](Result<void> durable) {
+      pending->durable = std::move(durable);
+      finish(pending);
     });
   });
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace tandem::api {
 namespace {
 
@@ -109,6 +112,55 @@ namespace tandem::api {
 namespace {
 
 // Layout copied from kea-dhcp4 2.2's socket answers.
+// Asynchronous commands (ha-sync, maintenance) answer after their handler returned.
+TEST(CommandRegistry, AsyncHandlerAnswersLaterThroughEveryEntryPoint) {
+  CommandRegistry r;
+  std::vector<CommandReply> waiting;
+  r.addAsync("later", [&waiting](const json&, const CommandContext&, CommandReply reply) {
+    waiting.push_back(std::move(reply));
+  });
+  r.addAsync("now", [](const json& args, const CommandContext&, CommandReply reply) {
+    reply(makeAnswer(kResultSuccess, "now", args));
+  });
+  std::vector<std::string> texts;
+  r.processTextAsync(R"({"command":"later","service":["dhcp4","dhcp6"]})", {}, [&](std::string t) { texts.push_back(t); });
+  EXPECT_TRUE(texts.empty());
+  ASSERT_EQ(waiting.size(), 1u);
+  // Meanwhile other commands are answered at once.
+  r.processTextAsync(R"({"command":"now"})", {}, [&](std::string t) { texts.push_back(t); });
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_EQ(json::parse(texts[0]), json::parse(R"({"result":0,"text":"now"})"));
+  waiting[0](makeAnswer(kResultSuccess, "done"));
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(json::parse(texts[1]),
+            json::parse(R"([{"result":0,"text":"done"},
+                            {"result":1,"text":"forwarding socket is not configured for the server type dhcp6"}])"));
+  // The synchronous entry point cannot wait: a clear error, not a hang.
+  auto a = r.execute("later", nullptr, {});
+  EXPECT_EQ(a["result"], kResultError);
+  EXPECT_NE(a["text"].get<std::string>().find("asynchronously"), std::string::npos);
+  EXPECT_EQ(r.execute("now", json{{"x", 1}}, {}), json::parse(R"({"result":0,"text":"now","arguments":{"x":1}})"));
+}
+
+TEST(CommandRegistry, AsyncHandlerThatThrowsAfterReplyingAnswersOnce) {
+  CommandRegistry r;
+  r.addAsync("twice", [](const json&, const CommandContext&, CommandReply reply) {
+    reply(makeAnswer(kResultSuccess, "first"));
+    reply(makeAnswer(kResultSuccess, "second"));
+    throw std::runtime_error("late failure");
+  });
+  int answers = 0;
+  json last;
+  r.executeAsync("twice", nullptr, {}, [&](json a) {
+    ++answers;
+    last = a;
+  });
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(last["text"], "first");
+  r.addAsync("throws", [](const json&, const CommandContext&, CommandReply) { throw std::runtime_error("kaput"); });
+  EXPECT_EQ(r.execute("throws", nullptr, {})["result"], kResultError);
+}
+
 TEST(KeaText, MatchesKeaLayout) {
   EXPECT_EQ(toKeaText(json::parse(R"({"arguments":{"leases":[]},"result":3,"text":"0 IPv4 lease(s) found."})")),
             R"({ "arguments": { "leases": [  ] }, "result": 3, "text": "0 IPv4 lease(s) found." })");

@@ -42,11 +42,6 @@ class FakePeer final : public PeerTransport {
     sent.push_back(command);
     queue.push_back({std::move(command), std::move(cb)});
   }
-  Result<json> sendBlocking(json command, std::chrono::milliseconds) override {
-    sent.push_back(command);
-    if (!responder) return makeError("no responder");
-    return responder(command);
-  }
   void cancelAll() override {
     auto q = std::move(queue);
     queue.clear();
@@ -197,8 +192,29 @@ class HaServiceTest : public ::testing::Test {
   std::vector<std::optional<bool>> results() const { return *pendingResults; }
   std::shared_ptr<std::vector<std::optional<bool>>> pendingResults;
 
+  // Runs a command; an asynchronous one (ha-sync, ha-maintenance-*) gets the requests it
+  // sends answered by the peers' responders, oldest first, until it answers. Requests that
+  // were already queued before the command stay queued.
   json run(const std::string& name, json args = nullptr) {
-    return registry.execute(name, args, api::CommandContext{"test", "", "", {}});
+    std::map<FakePeer*, std::size_t> before;
+    for (auto& [peer, f] : fakes) before[f] = f->queue.size();
+    std::optional<json> answer;
+    registry.executeAsync(name, args, api::CommandContext{"test", "", "", {}},
+                          [&answer](json a) { answer = std::move(a); });
+    for (int guard = 0; !answer && guard < 10'000; ++guard) {
+      bool progressed = false;
+      for (auto& [peer, f] : fakes) {
+        if (f->queue.size() <= before[f]) continue;
+        auto it = f->queue.begin() + static_cast<std::ptrdiff_t>(before[f]);
+        auto r = std::move(*it);
+        f->queue.erase(it);
+        r.cb(f->responder ? f->responder(r.command) : Result<json>(makeError("no responder")));
+        progressed = true;
+        break;
+      }
+      if (!progressed) break;
+    }
+    return answer ? *answer : json{{"result", -1}, {"text", "no answer (still waiting for a peer)"}};
   }
 
   std::string self = "server1";
@@ -563,7 +579,7 @@ TEST_F(HaServiceTest, SyncCompleteNotifyReenablesThePartnerOrigin) {
   EXPECT_EQ(control.lastEnable, "ha-partner");
 }
 
-TEST_F(HaServiceTest, HaSyncPullsEveryPageBlocking) {
+TEST_F(HaServiceTest, HaSyncPullsEveryPage) {
   auto cfg = ha::testing::lbConfig("server1", ha::testing::fastTimers({{"sync-page-limit", 2}}));
   build(cfg);
   sim.leases = {makeLease(Ipv4(198, 18, 16, 40), 1), makeLease(Ipv4(198, 18, 16, 41), 2)};
@@ -581,6 +597,87 @@ TEST_F(HaServiceTest, HaSyncPullsEveryPageBlocking) {
   EXPECT_EQ(partner().sent[3]["arguments"]["from"], "198.18.16.41");
   EXPECT_EQ(control.store.size(), 2u);
   EXPECT_EQ(run("ha-sync", {{"server-name", "server1"}})["result"], 1);
+}
+
+// ha-sync and maintenance no longer block the daemon (issue 11): the command answers when
+// the partner's answers came, and everything else goes on meanwhile.
+TEST_F(HaServiceTest, HaSyncAnswersWhenThePullEndsAndShowsProgressMeanwhile) {
+  build(ha::testing::lbConfig("server1", ha::testing::fastTimers({{"sync-page-limit", 1}})));
+  sim.leases = {makeLease(Ipv4(198, 18, 16, 40), 1)};
+  int pages = 0;
+  partner().responder = [&](const json& c) -> Result<json> {
+    if (c["command"] == "lease4-get-page") {
+      return ++pages == 1 ? sync::pageAnswer(sim.leases).at(0) : sync::pageAnswer({}).at(0);
+    }
+    return ok();
+  };
+  std::optional<json> answer;
+  registry.executeAsync("ha-sync", {{"server-name", "server2"}}, {}, [&](json a) { answer = std::move(a); });
+  EXPECT_FALSE(answer);
+  ASSERT_EQ(partner().queue.size(), 1u);
+  EXPECT_EQ(partner().queue.front().command["command"], "dhcp-disable");
+  EXPECT_FALSE(partner().queue.front().command["arguments"].contains("max-period"));  // Kea's default
+  partner().answerNext(ok());  // dhcp-disable
+  partner().answerNext(partner().responder(partner().queue.front().command));  // page 1
+  // Mid-way: other commands are answered, status-get shows the run.
+  EXPECT_EQ(run("ha-continue")["text"], "HA state machine is not paused.");
+  auto progress = service->statusSection()[0]["ha-servers"]["local"]["sync"]["in-progress"];
+  ASSERT_TRUE(progress.is_object()) << progress.dump();
+  EXPECT_EQ(progress["peer"], "server2");
+  EXPECT_EQ(progress["leases-received"], 1);
+  EXPECT_EQ(run("ha-sync", {{"server-name", "server2"}})["text"],
+            "a lease database synchronisation is already running");
+  partner().drain();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, json::parse(R"({"result":0,"text":"Lease database synchronization complete."})"));
+  EXPECT_EQ(control.store.size(), 1u);
+  EXPECT_EQ(partner().names().back(), "ha-sync-complete-notify");
+  EXPECT_TRUE(service->statusSection()[0]["ha-servers"]["local"]["sync"]["in-progress"].is_null());
+}
+
+TEST_F(HaServiceTest, HaSyncFailureAndStopBothAnswerTheCommand) {
+  build(ha::testing::lbConfig());
+  std::optional<json> answer;
+  registry.executeAsync("ha-sync", {{"server-name", "server2"}}, {}, [&](json a) { answer = std::move(a); });
+  partner().answerNext(makeError("connect: connection refused"));  // dhcp-disable
+  partner().drain();  // the dhcp-enable that gives the partner its service back
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["result"], 1);
+  EXPECT_NE((*answer)["text"].get<std::string>().find("connection refused"), std::string::npos) << answer->dump();
+  answer.reset();
+  service->start();
+  registry.executeAsync("ha-sync", {{"server-name", "server2"}}, {}, [&](json a) { answer = std::move(a); });
+  EXPECT_FALSE(answer);
+  service->stop();  // shutdown or reconfiguration: the waiting operator is told
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["text"], "HA service stopped");
+}
+
+TEST_F(HaServiceTest, MaintenanceStartWaitsForThePartnerAndRefusesASecondMeanwhile) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  std::optional<json> answer;
+  registry.executeAsync("ha-maintenance-start", nullptr, {}, [&](json a) { answer = std::move(a); });
+  EXPECT_FALSE(answer);
+  ASSERT_EQ(partner().queue.back().command["command"], "ha-maintenance-notify");
+  EXPECT_EQ(run("ha-maintenance-start")["text"], "A maintenance request is already in progress.");
+  EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);  // still serving as before
+  partner().answerNext(ok("Server is in-maintenance state."));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["result"], 0) << answer->dump();
+  EXPECT_EQ(service->state(), ha::HaState::PartnerInMaintenance);
+}
+
+TEST_F(HaServiceTest, MaintenanceStartWithAnUnreachablePartnerGoesPartnerDown) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  std::optional<json> answer;
+  registry.executeAsync("ha-maintenance-start", nullptr, {}, [&](json a) { answer = std::move(a); });
+  partner().answerNext(makeError("connect: connection refused"));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["text"],
+            "Server is now in the partner-down state as its partner appears to be offline for maintenance.");
+  EXPECT_EQ(service->state(), ha::HaState::PartnerDown);
 }
 
 TEST_F(HaServiceTest, StopCancelsWithoutDrivingTheMachine) {

@@ -82,10 +82,6 @@ class Loopback final : public PeerTransport {
     names.push_back(command["command"]);
     queue.push_back({std::move(command), std::move(cb), std::nullopt});
   }
-  Result<json> sendBlocking(json command, std::chrono::milliseconds) override {
-    names.push_back(command["command"]);
-    return execute(command);
-  }
   void cancelAll() override {
     auto q = std::move(queue);
     queue.clear();
