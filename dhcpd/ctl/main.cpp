@@ -1,6 +1,7 @@
 // tandemctl: operator CLI for tandemd's control channel.
 // Exit codes scripts can rely on: 0 ok, 1 command error, 2 usage, 3 not found/empty,
 // 4 cannot reach the daemon.
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -136,7 +137,10 @@ Args parseArgs(int argc, char** argv) {
   if (const char* env = std::getenv("TANDEM_SOCKET"); env && *env) a.endpoint.socketPath = env;
   if (a.endpoint.socketPath.empty()) {
     struct stat st{};
-    a.endpoint.socketPath = ::stat(kPackageSocket, &st) == 0 ? kPackageSocket : kDefaultSocket;
+    // EACCES: /run/tandem exists (0750, _tandem) but this user may not look inside; naming
+    // that socket gets a "permission denied" that says what is wrong, not a wrong path.
+    const bool packaged = ::stat(kPackageSocket, &st) == 0 || errno == EACCES;
+    a.endpoint.socketPath = packaged ? kPackageSocket : kDefaultSocket;
   }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

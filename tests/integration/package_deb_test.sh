@@ -231,6 +231,14 @@ check "lease file owned by _tandem" [ "$(inroot stat -c %U /var/lib/tandem/tande
 # tandemctl as root in the root finds /run/tandem/tandem4-ctrl-socket by itself.
 inroot tandemctl leases >"$TIT_TMP/ctl-leases.txt" 2>&1 || { cat "$TIT_TMP/ctl-leases.txt" >&2; fail "tandemctl leases"; }
 check "tandemctl (default socket) lists the lease" grep -q "$IP" "$TIT_TMP/ctl-leases.txt"
+# Another user: /run/tandem (0750) is closed to it; tandemctl still names the packaged socket
+# and says why it cannot use it (exit 4: cannot reach the daemon).
+inroot setpriv --reuid=nobody --regid=nogroup --clear-groups tandemctl status >"$TIT_TMP/ctl-nobody.txt" 2>&1
+CRC=$?
+cat "$TIT_TMP/ctl-nobody.txt" >&2
+check "tandemctl as nobody: exit 4" [ "$CRC" = 4 ]
+check "tandemctl as nobody: names /run/tandem/tandem4-ctrl-socket, permission denied" \
+  bash -c "grep -q /run/tandem/tandem4-ctrl-socket '$TIT_TMP/ctl-nobody.txt' && grep -qi 'permission denied' '$TIT_TMP/ctl-nobody.txt'"
 check "journald-friendly log on stdout (no timestamp, severity first)" grep -qE '^INFO  \[kea-dhcp4\.[a-z0-9-]+\] DHCP4_STARTED' "$TIT_TMP/tandemd.log"
 
 # ExecReload: SIGHUP with one more subnet -> RELOADING=1, READY=1, the new configuration.
