@@ -9,13 +9,19 @@
 #    maintainer scripts: user _tandem, /var/lib/tandem, the conffile readable by _tandem only,
 #    the unit enabled; `systemd-analyze verify` accepts the unit and `systemd-analyze security`
 #    rates it; a reinstall keeps an edited conffile;
-#  - CI has no running systemd, so the unit's process is run by hand as the unit would: in a
+#  - first the unit's process by hand, as the unit would run it: in a
 #    network namespace, as _tandem with exactly the unit's capabilities (CAP_NET_BIND_SERVICE,
 #    CAP_NET_RAW) and no new privileges, /run/tandem made as RuntimeDirectory= would, and
 #    $NOTIFY_SOCKET on a socket this test listens on. READY=1 arrives only when the control
 #    socket answers and the DHCP socket is open; a real dhclient gets a lease; tandemctl finds
 #    the control socket by itself; SIGHUP (ExecReload) gives RELOADING=1 then READY=1 and the
 #    new configuration; SIGTERM gives STOPPING=1 and exit 0;
+#  - then the unit under a real systemd 252, PID 1 of a container made of the same root (own
+#    PID/net/mount/cgroup namespaces, /proc/sys read-only, the kernel-touching units masked):
+#    Type=notify start with tandemd's status text, the sandbox as written (user, capabilities,
+#    NoNewPrivs, seccomp, read-only /usr), a dhclient lease from the sandboxed service, the
+#    journal holding its lines, `systemctl reload` (and its refusal of a broken file, the
+#    service running on), Restart=on-failure after SIGKILL, `systemctl stop` with status 0;
 #  - dpkg -r keeps the conffile, dpkg --purge removes it, the leases and the logs.
 set -u -o pipefail
 # Everything mounted here (the overlay root, its /run, /dev, /proc) disappears with this
@@ -43,9 +49,24 @@ VERSION=$("$TANDEMD" -v) || fail "tandemd -v"
 ROOT="$TIT_TMP/root"
 
 # Processes running from the root must go before it is unmounted, and the root must be
-# unmounted before lib.sh removes $TIT_TMP (rm -rf would walk into the mounts).
+# unmounted before lib.sh removes $TIT_TMP (rm -rf would walk into the mounts). The systemd
+# container goes first: killing its PID 1 ends its whole PID namespace; then its cgroups.
+SD_PID="" CG=""
 pkg_exit() {
-  local rc=$? pid
+  local rc=$? pid d
+  if [ -n "$SD_PID" ] && kill -0 "$SD_PID" 2>/dev/null; then
+    kill -KILL "$SD_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if [ -n "$CG" ] && [ -d "$CG" ]; then
+    for _ in $(seq 30); do [ -z "$(cat "$CG"/cgroup.procs 2>/dev/null)" ] && break; sleep 0.1; done
+    find "$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$CG" ] && log "could not remove cgroup $CG"
+  fi
+  # Before lib.sh's rm -rf of $TIT_TMP, which must not walk into the cgroup2 root.
+  if mountpoint -q "$TIT_TMP/cg2" 2>/dev/null; then
+    umount "$TIT_TMP/cg2" 2>/dev/null || umount -l "$TIT_TMP/cg2" 2>/dev/null || { log "cannot unmount $TIT_TMP/cg2"; TIT_TMP=""; }
+  fi
   for pid in "${PKG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${PKG_PIDS[@]}"; do tit_stop "$pid" TERM 3 >/dev/null 2>&1; done
   if mountpoint -q "$ROOT" 2>/dev/null; then
@@ -126,8 +147,15 @@ mount -t overlay overlay -o "lowerdir=/,upperdir=$TIT_TMP/upper,workdir=$TIT_TMP
 mount -t tmpfs tmpfs "$ROOT/run" && mount -t tmpfs tmpfs "$ROOT/tmp" && mount -t tmpfs tmpfs "$ROOT/dev" ||
   fail "tmpfs mounts in the root"
 mknod -m 666 "$ROOT/dev/null" c 1 3 && mknod -m 666 "$ROOT/dev/zero" c 1 5 &&
-  mknod -m 666 "$ROOT/dev/urandom" c 1 9 && mknod -m 666 "$ROOT/dev/random" c 1 8 || fail "mknod"
+  mknod -m 666 "$ROOT/dev/urandom" c 1 9 && mknod -m 666 "$ROOT/dev/random" c 1 8 &&
+  mknod -m 666 "$ROOT/dev/full" c 1 7 && mknod -m 666 "$ROOT/dev/tty" c 5 0 &&
+  mknod -m 600 "$ROOT/dev/console" c 5 1 || fail "mknod"
+# What a container manager also gives: PrivateDevices= builds the unit's /dev from these.
+mkdir -p "$ROOT/dev/pts" "$ROOT/dev/shm" && ln -s pts/ptmx "$ROOT/dev/ptmx" && ln -s /proc/self/fd "$ROOT/dev/fd" &&
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$ROOT/dev/pts" &&
+  mount -t tmpfs tmpfs "$ROOT/dev/shm" || fail "/dev/pts, /dev/shm in the root"
 mount -t proc proc "$ROOT/proc" || fail "mount proc"
+mount -t sysfs -o ro sysfs "$ROOT/sys" || fail "mount sysfs"
 inroot() { chroot "$ROOT" "$@"; }
 inroot dpkg -s tandem >/dev/null 2>&1 && skip "tandem is installed on this machine: the root would not be fresh"
 inroot getent passwd _tandem >/dev/null && skip "user _tandem exists on this machine: the root would not be fresh"
@@ -221,7 +249,8 @@ check "control socket only for _tandem (and root)" \
 # A real client gets a lease from the packaged server.
 C="$TIT_TMP/dhclient"
 tit_dhclient_start "$C" "$CL"
-PKG_PIDS+=("$TIT_LAST_PID")
+DHC1=$TIT_LAST_PID
+PKG_PIDS+=("$DHC1")
 wait_event "$C" BOUND 1 25 || fail "dhclient got no lease from the packaged tandemd"
 IP=$(event_var "$C/events" new_ip_address BOUND)
 check "dhclient bound $IP from the pool" ip_in_range "$IP" 198.18.0.100 198.18.0.150
@@ -261,6 +290,107 @@ wait_for 5 "STOPPING=1" has_notes 4 || fail "no STOPPING=1"
 check "SIGTERM: STOPPING=1" [ "$(note 3 'r["fields"].get("STOPPING")')" = 1 ]
 check "four notifications in all" [ "$(notes)" = 4 ]
 tit_stop "$NOTIFY_PID" TERM 5
+
+# ---- the unit under a real systemd ---------------------------------------------------------
+# systemd 252 as PID 1 of a container made of the same root: its own PID, network, UTS, IPC,
+# mount and cgroup namespaces (cgroups under a child of the cgroup2 root, removed on exit),
+# /proc/sys read-only and no CAP_SYS_MODULE/CAP_SYS_TIME (as systemd-nspawn does), the
+# units that would touch the kernel masked, and a target that starts tandemd.service only.
+# Then everything the unit file says is real: User=, the capabilities, ProtectSystem=strict,
+# the *Directory= paths, PrivateDevices, SystemCallFilter, RestrictAddressFamilies,
+# Type=notify readiness, ExecReload, Restart=on-failure, the journal.
+tit_stop "$DHC1" TERM 5 >/dev/null 2>&1
+mkdir -p "$TIT_TMP/cg2" && mount -t cgroup2 cgroup2 "$TIT_TMP/cg2" || skip "cannot mount cgroup2 here (systemd stage)"
+CG="$TIT_TMP/cg2/$TIT_ID"
+mkdir "$CG" || fail "cannot create cgroup $CG"
+umount "$ROOT/run" && mount -t tmpfs -o mode=0755 tmpfs "$ROOT/run" || fail "fresh /run for systemd"
+for u in systemd-sysctl.service systemd-modules-load.service systemd-binfmt.service \
+  proc-sys-fs-binfmt_misc.automount systemd-udevd.service systemd-udev-trigger.service \
+  systemd-timesyncd.service systemd-hwdb-update.service kmod-static-nodes.service; do
+  ln -sf /dev/null "$ROOT/etc/systemd/system/$u"
+done
+cat >"$ROOT/etc/systemd/system/tandem-test.target" <<'EOT'
+[Unit]
+Description=package_deb_test: tandemd.service only
+Requires=tandemd.service
+After=tandemd.service
+EOT
+tit_host sd 02:00:c6:12:00:02 198.18.0.2/24
+tit_host cl2 02:00:c6:12:00:65
+SDNS="$TIT_ID-sd" CL2="$TIT_ID-cl2"
+(
+  echo "$BASHPID" >"$CG/cgroup.procs" || exit 1
+  exec ip netns exec "$SDNS" unshare --pid --fork --uts --ipc --cgroup --mount --propagation private \
+    --mount-proc="$ROOT/proc" chroot "$ROOT" /bin/sh -c '
+      mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 1
+      mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys || exit 1
+      exec setpriv --bounding-set=-sys_module,-sys_time -- env -i container=other \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --unit=tandem-test.target --log-target=journal'
+) >"$TIT_TMP/systemd.log" 2>&1 &
+SD_LAUNCHER=$!
+PKG_PIDS+=("$SD_LAUNCHER")
+sd_pid() { SD_PID=$(pgrep -P "$SD_LAUNCHER" | head -n1); [ -n "$SD_PID" ] && [ "$(cat /proc/"$SD_PID"/comm 2>/dev/null)" = systemd ]; }
+wait_for 15 "systemd as PID 1 of the container" sd_pid || { cat "$TIT_TMP/systemd.log" >&2; fail "systemd did not start"; }
+insd() { nsenter -t "$SD_PID" -m -u -i -n -p -C -r -w "$@"; }
+TIT_DIAG+=("$TIT_TMP/journal.txt")
+journal() { insd journalctl --no-pager -b -o short-monotonic "$@" >"$TIT_TMP/journal.txt" 2>&1; }
+is_active() { [ "$(insd systemctl show -p ActiveState --value tandemd.service)" = active ]; }
+wait_for 40 "tandemd.service active under systemd" is_active || { journal; fail "tandemd.service did not become active"; }
+prop() { insd systemctl show -p "$1" --value tandemd.service; }
+STATUS=$(prop StatusText)
+log "systemctl status: $(prop ActiveState)/$(prop SubState), Status: \"$STATUS\""
+check "systemd: Type=notify start finished with its READY=1 (status text from tandemd)" \
+  grep -q "serving 2 subnets on 1 DHCP sockets" <<<"$STATUS"
+MAIN=$(prop MainPID)
+mstat() { insd cat /proc/"$MAIN"/status; }
+check "systemd: tandemd runs as _tandem" [ "$(mstat | awk '/^Uid:/ {print $2}')" = "$(cut -d: -f3 <<<"$PW")" ]
+check "systemd: effective and bounding capabilities are exactly NET_BIND_SERVICE + NET_RAW" \
+  bash -c "[ \"\$(nsenter -t $SD_PID -m -p -r cat /proc/$MAIN/status | awk '/^Cap(Eff|Bnd):/ {print \$2}' | sort -u)\" = 0000000000002400 ]"
+check "systemd: NoNewPrivs and a seccomp filter" bash -c "nsenter -t $SD_PID -m -p -r cat /proc/$MAIN/status | grep -qP '^NoNewPrivs:\\t1' && nsenter -t $SD_PID -m -p -r cat /proc/$MAIN/status | grep -qP '^Seccomp:\\t2'"
+check "systemd: /usr is read-only for the service (ProtectSystem=strict)" \
+  bash -c "nsenter -t $SD_PID -m -p -r awk '\$2 == \"/usr\" || \$2 == \"/\" {print \$4}' /proc/$MAIN/mounts | grep -q '^ro'"
+
+C2="$TIT_TMP/dhclient2"
+tit_dhclient_start "$C2" "$CL2"
+PKG_PIDS+=("$TIT_LAST_PID")
+wait_event "$C2" BOUND 1 25 || { journal; fail "dhclient got no lease from tandemd under systemd"; }
+IP2=$(event_var "$C2/events" new_ip_address BOUND)
+check "systemd: dhclient bound $IP2 from the sandboxed unit" ip_in_range "$IP2" 198.18.0.100 198.18.0.150
+check "systemd: tandemctl status" insd tandemctl status
+journal -u tandemd.service
+check "journald has tandemd's lines (stdout of the unit)" grep -q 'tandemd\[[0-9]*\]: INFO  \[kea-dhcp4.dhcp4\] DHCP4_STARTED' "$TIT_TMP/journal.txt"
+check "journald: the lease, with the client's MAC" grep -q "DHCP4_LEASE_ALLOC.*02:00:c6:12:00:65.*$IP2" "$TIT_TMP/journal.txt"
+
+# systemctl reload: ExecReload checks the file, then SIGHUP; a broken file fails the reload
+# and the service keeps running.
+check "systemctl reload" insd systemctl reload tandemd.service
+check "reloaded: status text" grep -q "configuration reloaded" <<<"$(prop StatusText)"
+cp "$CONF" "$TIT_TMP/conf.good"
+echo '{ "Dhcp4": { "no-such-key": 1 } }' >"$CONF"
+insd systemctl reload tandemd.service >"$TIT_TMP/reload-bad.txt" 2>&1
+check "systemctl reload of a broken file fails" [ $? != 0 ]
+check "  and tandemd keeps running, same pid" bash -c "[ \"\$(nsenter -t $SD_PID -m -u -i -n -p -C -r -w systemctl show -p MainPID --value tandemd.service)\" = $MAIN ]"
+cp "$TIT_TMP/conf.good" "$CONF"
+
+# Restart=on-failure: a crash (SIGKILL) brings it back.
+insd kill -KILL "$MAIN"
+restarted() { is_active && [ "$(prop NRestarts)" = 1 ] && [ "$(prop MainPID)" != "$MAIN" ] && [ "$(prop MainPID)" != 0 ]; }
+wait_for 20 "restart after SIGKILL" restarted || { journal; fail "tandemd.service was not restarted after a crash"; }
+log "restarted after SIGKILL: MainPID $(prop MainPID), NRestarts $(prop NRestarts)"
+check "systemd: restarted (Restart=on-failure)" restarted
+
+# systemctl stop: SIGTERM, STOPPING=1, exit 0.
+check "systemctl stop" insd systemctl stop tandemd.service
+check "stopped cleanly (Result=success, status 0)" \
+  bash -c "[ \"\$(nsenter -t $SD_PID -m -u -i -n -p -C -r -w systemctl show -p Result -p ExecMainStatus --value tandemd.service | tr '\\n' ' ')\" = 'success 0 ' ]"
+journal -u tandemd.service
+check "journald: SIGTERM shut it down" grep -q "DHCP4_SHUTDOWN" "$TIT_TMP/journal.txt"
+kill -KILL "$SD_PID"
+for _ in $(seq 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
+tit_stop "$SD_LAUNCHER" TERM 3 >/dev/null 2>&1
+find "$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+check "container's cgroups removed" [ ! -d "$CG" ]
+umount "$TIT_TMP/cg2" || fail "umount cgroup2"
 
 # ---- remove, purge -----------------------------------------------------------------------------
 inroot dpkg -r tandem >"$TIT_TMP/dpkg-r.log" 2>&1 || { cat "$TIT_TMP/dpkg-r.log" >&2; fail "dpkg -r"; }
