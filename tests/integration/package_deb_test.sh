@@ -300,7 +300,7 @@ tit_stop "$NOTIFY_PID" TERM 5
 # the *Directory= paths, PrivateDevices, SystemCallFilter, RestrictAddressFamilies,
 # Type=notify readiness, ExecReload, Restart=on-failure, the journal.
 tit_stop "$DHC1" TERM 5 >/dev/null 2>&1
-mkdir -p "$TIT_TMP/cg2" && mount -t cgroup2 cgroup2 "$TIT_TMP/cg2" || skip "cannot mount cgroup2 here (systemd stage)"
+systemd_stage() {
 CG="$TIT_TMP/cg2/$TIT_ID"
 mkdir "$CG" || fail "cannot create cgroup $CG"
 umount "$ROOT/run" && mount -t tmpfs -o mode=0755 tmpfs "$ROOT/run" || fail "fresh /run for systemd"
@@ -391,6 +391,15 @@ tit_stop "$SD_LAUNCHER" TERM 3 >/dev/null 2>&1
 find "$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
 check "container's cgroups removed" [ ! -d "$CG" ]
 umount "$TIT_TMP/cg2" || fail "umount cgroup2"
+}
+# systemd in a container needs a cgroup2 hierarchy; without one this stage is skipped (said
+# in the log), the rest of the test still runs.
+mkdir -p "$TIT_TMP/cg2"
+if mount -t cgroup2 cgroup2 "$TIT_TMP/cg2"; then
+  systemd_stage
+else
+  log "SKIPPED the systemd stage: cannot mount cgroup2 here"
+fi
 
 # ---- remove, purge -----------------------------------------------------------------------------
 inroot dpkg -r tandem >"$TIT_TMP/dpkg-r.log" 2>&1 || { cat "$TIT_TMP/dpkg-r.log" >&2; fail "dpkg -r"; }
