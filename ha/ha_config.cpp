@@ -295,6 +295,10 @@ bool listenerChanged(const HaConfig& before, const HaConfig& after) {
          a->basicAuthPassword != b->basicAuthPassword || before.requireClientCerts != after.requireClientCerts;
 }
 
+bool isLeaseWriteCommand(std::string_view command) noexcept {
+  return command == "lease4-add" || command == "lease4-update" || command == "lease4-del" || command == "lease4-wipe";
+}
+
 bool peerListenerAllows(std::string_view command) noexcept {
   // Kea's restrict-commands list (reference 4.2) plus what tandem peers also send.
   static constexpr std::string_view kAllowed[] = {

@@ -162,6 +162,9 @@ bool listenerChanged(const HaConfig& before, const HaConfig& after);
 // section 4.2 plus what tandem peers use: ha-scopes/ha-continue for operators going through the
 // peer URL, lease4-bulk-apply, and tandem's own sync commands "tandem-*" / "ha-sync*").
 bool peerListenerAllows(std::string_view command) noexcept;
+// The lease commands that write (lease4-add/-update/-del/-wipe): on the peer listener they come
+// from a partner unless they say otherwise.
+bool isLeaseWriteCommand(std::string_view command) noexcept;
 
 struct HaConfigSet {
   std::vector<HaConfig> relationships;   // hub-and-spoke (all hot-standby) when > 1

@@ -267,10 +267,10 @@ json lease4Wipe(ServerControl& control, const json& args) {
   std::size_t count = 0;
   std::string ids;
   if (*subnetId && **subnetId != 0) {
-    count = control.wipeLeases(static_cast<std::uint32_t>(**subnetId), Origin::Admin);
+    count = control.wipeLeases(static_cast<std::uint32_t>(**subnetId), originOf(args));
     ids = std::to_string(**subnetId);
   } else {
-    count = control.wipeLeases(std::nullopt, Origin::Admin);
+    count = control.wipeLeases(std::nullopt, args.is_object() ? originOf(args) : Origin::Admin);
     for (const auto& s : control.config().subnets) {
       if (!ids.empty()) ids += ' ';
       ids += std::to_string(s.id);

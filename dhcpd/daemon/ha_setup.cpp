@@ -175,6 +175,13 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
                                      "'" + name + "' is not accepted on the HA peer listener (restrict-commands is "
                                      "true); use the control socket"));
       }
+      // Lease writes arriving here come from a peer (Kea 2.2's HA sends no "origin"): mark
+      // them so this server does not replicate them back as an operator's change.
+      if (ha::isLeaseWriteCommand(name) && args.is_object() && !args.contains("origin")) {
+        api::json marked = args;
+        marked["origin"] = "ha-partner";
+        return all.executeAsync(name, marked, ctx, std::move(reply));
+      }
       all.executeAsync(name, args, ctx, std::move(reply));
     });
   }

@@ -411,20 +411,45 @@ void Server::releaseDurableWaiters() {
   }
 }
 
-Result<void> Server::putLease(const Lease& lease, Origin) {
+Result<void> Server::putLease(const Lease& lease, Origin origin) {
+  std::optional<Lease> previous = ha_ && origin == Origin::Admin ? store_.byAddress(lease.address) : std::nullopt;
   auto seq = writer_->putLease(lease);
   if (!seq) return seq.error();
   // HA: a lease command's write must not be undone by an older page of a sync in flight,
   // and peers pulling from us get it in their change log (ha_service.h).
   if (ha_) ha_->onLeaseWrittenByCommand(lease);
-  return waitDurable(*seq);
+  auto durable = waitDurable(*seq);
+  if (durable && origin == Origin::Admin) {
+    engine::LeaseChange c;
+    c.lease = lease;
+    c.previous = std::move(previous);
+    replicateOperatorChanges({std::move(c)});
+  }
+  return durable;
 }
 
-Result<void> Server::deleteLease(Ipv4 address, Origin) {
-  if (ha_) ha_->onLeaseDeletedByCommand(address, store_.byAddress(address));
+Result<void> Server::deleteLease(Ipv4 address, Origin origin) {
+  std::optional<Lease> existing = store_.byAddress(address);
+  if (ha_) ha_->onLeaseDeletedByCommand(address, existing);
   auto seq = writer_->deleteLease(address);
   if (!seq) return seq.error();
-  return waitDurable(*seq);
+  auto durable = waitDurable(*seq);
+  if (durable && origin == Origin::Admin && existing) {
+    engine::LeaseChange c;
+    c.kind = engine::LeaseChange::Kind::Delete;
+    c.lease = *existing;
+    replicateOperatorChanges({std::move(c)});
+  }
+  return durable;
+}
+
+void Server::replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes) {
+  // An operator's lease4-add/-update/-del/-wipe reaches the partner and backups as a served
+  // lease does (lease4-update / lease4-del with origin "ha-partner", so a tandemd partner does
+  // not send it back; a Kea 2.2 partner never forwards lease commands). Nobody waits for the
+  // acknowledgement: the command already answered for this server, and a failed update is
+  // kept for the communication-recovery replay like any other.
+  if (ha_ && !changes.empty()) ha_->onLeasesCommitted(changes, [](bool) {});
 }
 
 void Server::leaseDeleteMissed(Ipv4 address, Origin) {
@@ -442,22 +467,30 @@ Result<void> Server::putLeases(std::span<const Lease> leases, Origin) {
   return waitDurable(last);
 }
 
-std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin) {
-  std::vector<Ipv4> victims;
+std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) {
+  std::vector<Lease> victims;
   store_.forEach([&](const Lease& l) {
-    if (!subnetId || l.subnetId == *subnetId) victims.push_back(l.address);
+    if (!subnetId || l.subnetId == *subnetId) victims.push_back(l);
   });
   std::uint64_t last = 0;
-  std::size_t n = 0;
-  for (Ipv4 a : victims) {
-    auto seq = writer_->deleteLease(a);
+  std::vector<engine::LeaseChange> deleted;
+  for (const Lease& l : victims) {
+    if (ha_) ha_->onLeaseDeletedByCommand(l.address, l);
+    auto seq = writer_->deleteLease(l.address);
     if (seq) {
-      ++n;
       last = std::max(last, *seq);
+      engine::LeaseChange c;
+      c.kind = engine::LeaseChange::Kind::Delete;
+      c.lease = l;
+      deleted.push_back(std::move(c));
     }
   }
-  if (auto r = waitDurable(last); !r) log_.error("DHCP4_LEASE_WIPE_FAIL", "{}", r.error().message);
-  return n;
+  if (auto r = waitDurable(last); !r) {
+    log_.error("DHCP4_LEASE_WIPE_FAIL", "{}", r.error().message);
+  } else if (origin == Origin::Admin) {
+    replicateOperatorChanges(deleted);
+  }
+  return deleted.size();
 }
 
 Result<void> Server::writeLeaseFile(const std::string& path) {

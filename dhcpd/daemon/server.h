@@ -93,6 +93,8 @@ class Server final : public api::ServerControl {
   nlohmann::json statusExtras() const override;
 
  private:
+  // HA: lease changes made by operator commands, sent to the partner and backups.
+  void replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes);
   void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
   void applyStatisticDefaults(const config::Dhcp4Config& cfg);
   Result<void> install(config::Dhcp4Config cfg, bool initial);

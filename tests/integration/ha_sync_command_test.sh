@@ -13,6 +13,8 @@
 #  4. ha-maintenance-start on server1 puts server2 in-maintenance (server1 serves everyone),
 #     then ha-maintenance-cancel: clients are answered throughout (the longest time without
 #     any DHCPOFFER stays under SYNC_MAX_GAP, 1.0 s).
+#  5. an operator's lease4-add, -update and -del on server1 and a lease4-wipe on server2 reach
+#     the other peer (as lease4-update / lease4-del marked "ha-partner", so nothing bounces).
 # Figures printed: the ha-sync duration; the longest gap of server2's OFFERs during it.
 # Namespaces: tit-<pid>-{sw,s1,s2,c}; addresses 198.18.0.0/15. Exit 77 = skipped.
 # shellcheck source=lib.sh
@@ -83,4 +85,31 @@ gap=$(echo "$probe" | jq -r '.max_gap_s // "null"')
 log "maintenance probe: $(echo "$probe" | jq -c '{sent, answered, max_gap_s, servers: (.servers | map_values({offers, max_gap_s}))}')"
 python3 -c "import sys; sys.exit(0 if ${gap} <= $MAXGAP else 1)" 2>/dev/null ||
   sync_problem "clients were not answered for ${gap} s (limit ${MAXGAP} s) around the maintenance start and cancel"
+# ---- 5. operator lease commands reach the partner (issue 11) ------------------------------
+get2() { sync_ctl server2 '{"command":"lease4-get","arguments":{"ip-address":"'"$1"'"}}'; }
+ans=$(sync_ctl server1 '{"command":"lease4-add","arguments":{"ip-address":"198.18.0.51","hw-address":"02:aa:00:00:00:01","subnet-id":1,"hostname":"op-added"}}')
+echo "$ans" | grep -q 'added' || sync_problem "lease4-add on server1: $ans"
+has2() { get2 "$1" | grep -q "\"hostname\": \"$2\""; }
+wait_for 10 "server1's lease4-add on server2" has2 198.18.0.51 op-added ||
+  sync_problem "an operator's lease4-add on server1 did not reach server2"
+sync_ctl server1 '{"command":"lease4-update","arguments":{"ip-address":"198.18.0.51","hw-address":"02:aa:00:00:00:01","subnet-id":1,"hostname":"op-updated"}}' >/dev/null
+wait_for 10 "server1's lease4-update on server2" has2 198.18.0.51 op-updated ||
+  sync_problem "an operator's lease4-update on server1 did not reach server2"
+sync_ctl server1 '{"command":"lease4-del","arguments":{"ip-address":"198.18.0.51"}}' >/dev/null
+gone2() { get2 "$1" | grep -q '"result": 3'; }
+wait_for 10 "server1's lease4-del on server2" gone2 198.18.0.51 ||
+  sync_problem "an operator's lease4-del on server1 did not reach server2"
+# Made on server2 and wiped there: the wipe reaches server1, and nothing bounces back.
+for i in 2 3 4; do
+  sync_ctl server2 '{"command":"lease4-add","arguments":{"ip-address":"198.18.0.5'$i'","hw-address":"02:aa:00:00:00:0'$i'","subnet-id":1}}' >/dev/null
+done
+has1() { sync_ctl server1 '{"command":"lease4-get","arguments":{"ip-address":"'"$1"'"}}' | grep -q '"result": 0'; }
+wait_for 10 "server2's lease4-add on server1" has1 198.18.0.54 || sync_problem "an operator's lease4-add on server2 did not reach server1"
+ans=$(sync_ctl server2 '{"command":"lease4-wipe","arguments":{"subnet-id":1}}')
+log "lease4-wipe of subnet 1 on server2: $ans"
+n1() { ! has1 198.18.0.52 && ! has1 198.18.0.53 && ! has1 198.18.0.54; }
+wait_for 20 "server2's lease4-wipe on server1" n1 || sync_problem "an operator's lease4-wipe on server2 did not reach server1"
+sync_same server1 server2 20 || sync_problem "lease stores differ after the operator's commands"
+log "ok: lease4-add/-update/-del/-wipe made on one peer reached the other"
+
 sync_verdict
