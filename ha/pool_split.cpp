@@ -16,6 +16,7 @@ std::vector<PoolSplit::Range> normalise(std::vector<PoolSplit::Range> r) {
       out.push_back(x);
     }
   }
+  for (auto& x : out) x.small = std::uint64_t(x.last.value) - x.first.value + 1 < PoolSplit::kSmallPool;
   return out;
 }
 
@@ -41,21 +42,27 @@ PoolSplit::PoolSplit(const HaConfig& ha, const config::Dhcp4Config& dhcp) {
   pools_ = normalise(std::move(ranges));
 }
 
-bool PoolSplit::inSplitPool(Ipv4 a) const noexcept {
+const PoolSplit::Range* PoolSplit::splitRange(Ipv4 a) const noexcept {
   auto it = std::upper_bound(pools_.begin(), pools_.end(), a, [](Ipv4 v, const Range& r) { return v < r.first; });
-  if (it == pools_.begin()) return false;
+  if (it == pools_.begin()) return nullptr;
   --it;
-  return a <= it->last;
+  return a <= it->last ? &*it : nullptr;
 }
 
+bool PoolSplit::inSplitPool(Ipv4 a) const noexcept { return splitRange(a) != nullptr; }
+
 bool PoolSplit::allows(Ipv4 a, TimePoint now) const noexcept {
-  if (!enabled_ || inOwnShare(a) || !inSplitPool(a)) return true;
+  if (!enabled_ || inOwnShare(a)) return true;
+  const Range* range = splitRange(a);
+  if (!range) return true;
+  if (range->small && partnerShareGranted_.load(std::memory_order_acquire)) return true;
   const std::int64_t from = partnerFromNs_.load(std::memory_order_acquire);
   return from != kNever &&
          std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() >= from;
 }
 
 void PoolSplit::setPartnerShareUsableFrom(std::optional<TimePoint> at) noexcept {
+  partnerShareGranted_.store(at.has_value(), std::memory_order_release);
   partnerFromNs_.store(
       at ? std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count() : kNever,
       std::memory_order_release);

@@ -18,6 +18,15 @@
 //  - the check is one bit test on the allocation hot path.
 // The cost is that a one-address pool belongs to one peer only.
 //
+// Small pools (issue 11): a (merged) pool range of fewer than kSmallPool addresses gives a peer
+// one address or none, so waiting for takeover-delay in partner-down would leave the survivor
+// with nothing to give its partner's clients (test setups and small sites use one-address
+// pools). In such ranges the partner's share is usable as soon as the machine makes it usable
+// at all (partner-down, partner-in-maintenance), without the delay: the same trade Kea makes
+// for every pool. A partition in which both peers go partner-down may then hand one of those
+// few addresses to two clients; larger pools keep the delay's protection. In normal
+// load-balancing nothing changes: a one-address pool is still the even/odd owner's.
+//
 // Renewals of a client's own lease are never filtered (the engine applies the filter to new
 // allocations only), so the split never moves a client. The partner's share becomes usable
 // when the HA machine says so (SetPartnerShare): after takeover-delay in partner-down, at once
@@ -40,8 +49,10 @@ class PoolSplit {
  public:
   enum class Share : std::uint8_t { Even, Odd };
   struct Range {
-    Ipv4 first, last;  // inclusive
+    Ipv4 first, last;    // inclusive
+    bool small = false;  // after merging: fewer than kSmallPool addresses
   };
+  static constexpr std::uint64_t kSmallPool = 4;
 
   // Split active in load-balancing with pool-split true, for the primary (even) and the
   // secondary (odd); everything is allowed otherwise (Kea's shared-pool behaviour).
@@ -56,6 +67,8 @@ class PoolSplit {
 
   bool inOwnShare(Ipv4 a) const noexcept { return (a.value & 1u) == (own_ == Share::Odd ? 1u : 0u); }
   bool inSplitPool(Ipv4 a) const noexcept;
+  // The split range holding `a`, if any.
+  const Range* splitRange(Ipv4 a) const noexcept;
   // May this server newly allocate `a` at `now`? Thread-safe against setPartnerShareUsableFrom.
   bool allows(Ipv4 a, TimePoint now) const noexcept;
 
@@ -72,6 +85,7 @@ class PoolSplit {
   Share own_ = Share::Even;
   std::vector<Range> pools_;  // sorted by first, non-overlapping after merge
   std::atomic<std::int64_t> partnerFromNs_{kNever};
+  std::atomic<bool> partnerShareGranted_{false};  // any usableFrom set: small ranges usable now
 };
 
 }  // namespace tandem::ha

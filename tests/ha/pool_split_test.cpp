@@ -128,6 +128,39 @@ TEST(PoolSplit, PartnerShareOnlyFromTheGivenInstant) {
   EXPECT_FALSE(f(odd));
 }
 
+// Issue 11: a one-address pool (or any range under kSmallPool addresses) owned by the partner
+// is the survivor's as soon as it is in partner-down, not after takeover-delay; larger
+// pools keep the delay.
+TEST(PoolSplit, SmallPoolsAreTakenOverWithoutTheDelay) {
+  const Ipv4 single(198, 18, 20, 7), trioFirst(198, 18, 21, 1), trioLast(198, 18, 21, 3);
+  PoolSplit s(true, PoolSplit::Share::Even, {{kFirst, kLast}, {single, single}, {trioFirst, trioLast}});
+  ASSERT_NE(s.splitRange(single), nullptr);
+  EXPECT_TRUE(s.splitRange(single)->small);
+  EXPECT_TRUE(s.splitRange(trioFirst)->small);
+  EXPECT_FALSE(s.splitRange(kFirst)->small);
+  FakeClock clock;
+  // Normal load-balancing: the odd one-address pool is the partner's alone.
+  EXPECT_FALSE(s.allows(single, clock.now()));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 2), clock.now()));   // our even address of the trio
+  EXPECT_FALSE(s.allows(Ipv4(198, 18, 21, 3), clock.now()));  // the partner's
+  // Partner-down: usable at once in the small ranges, after the delay elsewhere.
+  s.setPartnerShareUsableFrom(clock.now() + 3600s);
+  EXPECT_TRUE(s.allows(single, clock.now()));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 3), clock.now()));
+  EXPECT_FALSE(s.allows(Ipv4(198, 18, 16, 1), clock.now()));
+  clock.advance(3600s);
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 16, 1), clock.now()));
+  // Back to load-balancing: the partner's share is off limits again, small ranges included.
+  s.setPartnerShareUsableFrom(std::nullopt);
+  EXPECT_FALSE(s.allows(single, clock.now()));
+  // Adjacent one-address pools merge into a range that splits like any other.
+  PoolSplit pair(true, PoolSplit::Share::Odd, {{Ipv4(198, 18, 22, 0), Ipv4(198, 18, 22, 0)},
+                                                {Ipv4(198, 18, 22, 1), Ipv4(198, 18, 22, 3)},
+                                                {Ipv4(198, 18, 22, 4), Ipv4(198, 18, 22, 9)}});
+  ASSERT_EQ(pair.splitPools().size(), 1u);
+  EXPECT_FALSE(pair.splitPools()[0].small);
+}
+
 // Lowest free address the peer may allocate, like a first-fit allocator.
 std::optional<Ipv4> allocate(const PoolSplit& split, std::set<std::uint32_t>& used, TimePoint now) {
   for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) {
