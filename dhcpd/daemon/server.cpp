@@ -741,15 +741,28 @@ Result<void> Server::openLeaseDatabase() {
   }
   MemfilePaths paths{db.name};
   log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_LEASE_FILE_LOAD", "loading leases from file {}", db.name);
-  auto report = MemfileLoader::load(paths, store_);
+  // A progress line every 2 s for big files (millions of leases take seconds to load), so an
+  // operator watching the log or the journal knows the daemon is not stuck.
+  const auto loadStart = std::chrono::steady_clock::now();
+  auto lastLine = loadStart;
+  auto progress = [&](const LoadProgress& p) {
+    const auto t = std::chrono::steady_clock::now();
+    if (t - lastLine < std::chrono::seconds(2)) return;
+    lastLine = t;
+    log_.info(LogSource::Dhcpsrv, "DHCP4_LEASE_FILE_LOADING", "loading {}: {} rows so far, {}% of this file ({} of {} MB)",
+              p.file, p.rows, p.bytesTotal ? p.bytesDone * 100 / p.bytesTotal : 100, p.bytesDone >> 20,
+              p.bytesTotal >> 20);
+  };
+  auto report = MemfileLoader::load(paths, store_, progress);
   if (!report) return makeError("loading leases from " + db.name + ": " + report.error().message);
   for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_FILE_CORRUPT_LINE", "{}", p);
   if (db.maxRowErrors && report->corruptLines > db.maxRowErrors) {
     return makeError(fmt::format("{}: {} corrupt lines, more than max-row-errors {}", db.name,
                                  report->corruptLines, db.maxRowErrors));
   }
-  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from {} ({} lines, {} corrupt)", report->leasesLoaded, db.name,
-            report->linesRead, report->corruptLines);
+  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from {} ({} lines, {} corrupt) in {} ms", report->leasesLoaded,
+            db.name, report->linesRead, report->corruptLines,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loadStart).count());
   return openJournal();
 }
 

@@ -80,18 +80,19 @@ Result<void> MemfileLoader::recover(const MemfilePaths& paths) {
   return {};
 }
 
-Result<LoadReport> MemfileLoader::load(const MemfilePaths& paths, LeaseStore& store) {
+Result<LoadReport> MemfileLoader::load(const MemfilePaths& paths, LeaseStore& store, const LoadProgressFn& progress) {
   if (auto r = recover(paths); !r) return r.error();
   store.clear();
   LoadReport report;
   for (const std::string& path : {paths.previous(), paths.input(), paths.current()}) {
-    if (auto r = loadFile(path, store, report); !r) return r.error();
+    if (auto r = loadFile(path, store, report, false, progress); !r) return r.error();
   }
   report.leasesLoaded = store.size();
   return report;
 }
 
-Result<void> MemfileLoader::loadFile(const std::string& path, LeaseStore& store, LoadReport& report, bool mustExist) {
+Result<void> MemfileLoader::loadFile(const std::string& path, LeaseStore& store, LoadReport& report, bool mustExist,
+                                     const LoadProgressFn& progress) {
   return readRows(
       path, report,
       [&](const Lease& lease) {
@@ -103,15 +104,22 @@ Result<void> MemfileLoader::loadFile(const std::string& path, LeaseStore& store,
           if (report.problems.size() < kMaxProblems) report.problems.push_back(baseName(path) + ": " + r.error().message);
         }
       },
-      mustExist);
+      mustExist, progress);
 }
 
 Result<void> MemfileLoader::readRows(const std::string& path, LoadReport& report,
-                                     const std::function<void(const Lease&)>& fn, bool mustExist) {
+                                     const std::function<void(const Lease&)>& fn, bool mustExist,
+                                     const LoadProgressFn& progress) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT && !mustExist) return {};
     return sysError("cannot open", path);
+  }
+  LoadProgress where;
+  if (progress) {
+    struct stat st{};
+    where.file = path;
+    if (::fstat(fd.get(), &st) == 0) where.bytesTotal = static_cast<std::uint64_t>(st.st_size);
   }
   const std::string shortName = baseName(path);
   auto problem = [&](std::size_t line, const std::string& what) {
@@ -156,6 +164,11 @@ Result<void> MemfileLoader::readRows(const std::string& path, LoadReport& report
       }
       if (n == 0) eof = true;
       have += static_cast<std::size_t>(n);
+      if (progress) {
+        where.bytesDone += static_cast<std::uint64_t>(n);
+        where.rows = report.linesRead;
+        progress(where);
+      }
     }
     std::string_view data(buf.get(), have);
     std::size_t start = 0;

@@ -121,5 +121,30 @@ TEST(MemfileLoader, VeryLongLineIsSkipped) {
   EXPECT_EQ(r->corruptLines, 1u);
 }
 
+TEST(MemfileLoader, ReportsProgressPerChunkUpToTheWholeFile) {
+  TempDir dir;
+  MemfilePaths p{dir.file("leases4.csv")};
+  std::string csv = std::string(kKea22Lease4Header) + "\n";
+  // About 10 MB: three 4 MB chunks (60,000 leases fit in 198.18.0.0/16).
+  for (std::uint32_t i = 0; i < 60'000; ++i) {
+    Lease l = makeLease(i);
+    l.hostname = std::string(80, 'h');
+    csv += row(l);
+  }
+  writeFile(p.current(), csv);
+  MemoryLeaseStore store;
+  std::vector<LoadProgress> seen;
+  auto r = MemfileLoader::load(p, store, [&](const LoadProgress& x) { seen.push_back(x); });
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.back().bytesDone, csv.size());
+  EXPECT_EQ(seen.back().bytesTotal, csv.size());
+  EXPECT_EQ(seen.back().file, p.current());
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i].bytesDone, seen[i - 1].bytesDone);
+  EXPECT_GT(seen[seen.size() / 2].rows, 0u);
+  EXPECT_LT(seen.front().rows, 60'000u);
+  EXPECT_EQ(r->leasesLoaded, 60'000u);
+}
+
 }  // namespace
 }  // namespace tandem
