@@ -24,10 +24,12 @@ PACKAGES=(
   # The Debian package: CPack's DEB generator (dpkg-shlibdeps), lintian, and systemd-analyze
   # to verify the unit (package_deb_test.sh)
   dpkg-dev lintian systemd
+  # the dashboard test loads the page in headless Chromium (tests/integration/dashboard_*)
+  chromium
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl)
+TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium)
 
 missing() {
   local t out=()

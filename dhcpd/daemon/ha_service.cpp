@@ -8,6 +8,7 @@
 
 #include "dhcpd/daemon/ha_sync_run.h"
 #include "heartbeat/client_key.h"
+#include "heartbeat/http_date.h"
 #include "dhcpd/api/lease_json.h"
 #include "sync/bulk_apply_json.h"
 #include "sync/lease_merge.h"
@@ -177,6 +178,8 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
         } else if constexpr (std::is_same_v<A, ha::SetPartnerShare>) {
           split_->setPartnerShareUsableFrom(a.usableFrom);
         } else if constexpr (std::is_same_v<A, ha::StateChanged>) {
+          history_.push_back({control_.now(), a});
+          if (history_.size() > kHistoryLength) history_.pop_front();
           if (stateObserver_) stateObserver_(a);
         } else if constexpr (std::is_same_v<A, ha::Log>) {
           if (log_.enabled(LogSource::HaHooks, a.severity, kDbgTraceBasic)) log_.write(LogSource::HaHooks, a.severity, a.id, a.text);
@@ -673,6 +676,15 @@ nlohmann::json HaService::statusSection() const {
   for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;
   section["ha-servers"]["local"]["bulk-apply"] = {
       {"peers", std::move(batched)}, {"requests", bulkRequests_}, {"leases", bulkLeases_}};
+  json history = json::array();
+  for (const auto& t : history_) {
+    history.push_back({{"time", heartbeat::formatSystemTime(t.at)},
+                       {"age", std::chrono::duration_cast<std::chrono::seconds>(now - t.at).count()},
+                       {"from", ha::toString(t.change.from)},
+                       {"to", ha::toString(t.change.to)},
+                       {"reason", t.change.reason}});
+  }
+  section["ha-servers"]["local"]["state-history"] = std::move(history);
   return json::array({std::move(section)});
 }
 

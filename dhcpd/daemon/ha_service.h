@@ -11,6 +11,7 @@
 // peer) and HaTimers.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -80,8 +81,11 @@ class HaService {
   // ha-reset, ha-sync-complete-notify, ha-sync.
   void registerCommands(api::CommandRegistry& registry);
   // status-get's "high-availability" list (one element: tandemd runs one relationship); the
-  // local section carries a "sync" object (sync/sync_status.h).
+  // local section carries a "sync" object (sync/sync_status.h) and "state-history", the last
+  // kHistoryLength state changes, oldest first: {"time", "age" (s), "from", "to", "reason"}.
   nlohmann::json statusSection() const;
+  // Enough for a flapping pair to show its pattern; the full record is the log.
+  static constexpr std::size_t kHistoryLength = 20;
 
   // Pool split for Engine::setAllocFilter.
   engine::Engine::AllocFilter allocFilter() const;
@@ -185,6 +189,11 @@ class HaService {
   std::unique_ptr<ha::PoolSplit> split_;
   sync::LeaseUpdateBacklog backlog_;
   std::function<void(const ha::StateChanged&)> stateObserver_;
+  struct Transition {
+    TimePoint at;
+    ha::StateChanged change;
+  };
+  std::deque<Transition> history_;  // newest last, at most kHistoryLength
   std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
 
   // Lease synchronisation.

@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include "dhcpd/lease/lease_csv.h"
+#include "dhcpd/net/dashboard_routes.h"
 #include "dhcpd/net/interface_table.h"
 #include "dhcpd/api/daemon_commands.h"
 #include "dhcpd/api/lease_commands.h"
@@ -792,6 +793,7 @@ Result<void> Server::openControl() {
 // feature adds its own here (one line each): /metrics (Prometheus), the dashboard.
 void Server::addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes) {
   (void)routes;
+  net::addDashboardRoutes(routes);
 }
 
 }  // namespace tandem::daemon

@@ -530,6 +530,29 @@ TEST_F(HaServiceTest, StatusSectionShowsLocalAndRemote) {
   EXPECT_EQ(s[0]["ha-servers"]["remote"]["in-touch"], true);
 }
 
+TEST_F(HaServiceTest, StatusSectionKeepsTheLastStateChanges) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto local = service->statusSection()[0]["ha-servers"]["local"];
+  const json& h = local["state-history"];
+  ASSERT_TRUE(h.is_array());
+  ASSERT_GE(h.size(), 2u);
+  EXPECT_EQ(h.back()["from"], "ready");
+  EXPECT_EQ(h.back()["to"], "load-balancing");
+  EXPECT_EQ(h.back()["reason"], local["state-reason"]);  // the reason of the current state
+  EXPECT_EQ(h[h.size() - 2]["to"], "ready");
+  const auto age = h.back()["age"].get<std::int64_t>();
+  EXPECT_EQ(h.back()["time"], heartbeat::formatSystemTime(control.clock.now() - std::chrono::seconds(age)));
+  control.clock.advance(7s);
+  EXPECT_EQ(service->statusSection()[0]["ha-servers"]["local"]["state-history"].back()["age"], age + 7);
+  // Bounded: each ha-reset adds waiting and syncing; only the newest kHistoryLength stay.
+  for (int i = 0; i < 15; ++i) run("ha-reset");
+  const json h2 = service->statusSection()[0]["ha-servers"]["local"]["state-history"];
+  ASSERT_EQ(h2.size(), HaService::kHistoryLength);
+  EXPECT_EQ(h2.back()["to"], ha::toString(service->state()));
+  EXPECT_EQ(h2.back()["age"], 0);
+}
+
 TEST_F(HaServiceTest, ScopesContinueAndResetCommands) {
   build(ha::testing::lbConfig());
   reachLoadBalancing();
