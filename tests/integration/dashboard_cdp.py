@@ -251,6 +251,13 @@ def search(cdp, kind, text, address):
     raise Failure(f"search {kind} {text!r}: no result within 10 s")
 
 
+def screenshot(cdp, path):
+    r = cdp.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(r["data"]))
+    log(f"screenshot {path}")
+
+
 def start_chromium(binary, profile, logfile):
     args = [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}",
@@ -282,6 +289,7 @@ def main():
     ap.add_argument("--lease", action="append", default=[], help="kind=text=address, searched on the page")
     ap.add_argument("--failover-within", type=float, default=20.0)
     ap.add_argument("--page-lag-max", type=float, default=5.0)
+    ap.add_argument("--screenshot", help="PNG prefix: <prefix>-healthy.png and <prefix>-failover.png (to look at)")
     a = ap.parse_args()
     # `timeout` sends SIGTERM: leave through `finally` so Chromium goes too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
@@ -334,6 +342,8 @@ def main():
         for spec in a.lease:
             kind, text, address = spec.split("=", 2)
             search(cdp, kind, text, address)
+        if a.screenshot:
+            screenshot(cdp, a.screenshot + "-healthy.png")
 
         # Failover: kill the partner, follow the survivor's status-get and the page together.
         os.kill(a.kill_pid, signal.SIGKILL)
@@ -368,6 +378,8 @@ def main():
         if not any("partner-down" in h for h in view["history"]):
             raise Failure(f"history does not show partner-down: {view['history']}")
         cdp.pump(0.5)
+        if a.screenshot:
+            screenshot(cdp, a.screenshot + "-failover.png")
         if cdp.errors:
             raise Failure("console errors: " + " | ".join(cdp.errors[:10]))
         summary["console_errors"] = 0

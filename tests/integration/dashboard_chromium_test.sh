@@ -10,7 +10,7 @@
 #   - shows partner-down within a few seconds after the test kills server1 (SIGKILL by PID).
 # Chromium runs inside a namespace with no route out, so it cannot reach anything but the
 # pair. Bounded (TIT_BUDGET); servers and Chromium killed by PID, namespaces and temp dir
-# removed by lib.sh. Exit 77 = skipped.
+# removed by lib.sh. DASHBOARD_SCREENSHOT=/path/prefix keeps two screenshots. Exit 77 = skipped.
 TIT_BUDGET=${TIT_BUDGET:-150}
 . "$(dirname "$0")/lib.sh"
 tit_init
@@ -64,7 +64,8 @@ out=$(nsx "$NSC" timeout -k 5 100 /usr/bin/python3 "$HERE/dashboard_cdp.py" \
   --chromium "$(command -v chromium)" --url "$URL" --user "$USER_NAME" --password "$PASSWORD" \
   --profile "$TIT_TMP/chromium-profile" --kill-pid "${HA_PID[server1]}" \
   --lease address=198.18.0.41=198.18.0.41 --lease auto=02:00:00:00:aa:02=198.18.0.42 \
-  --lease client-id=01:02:00:00:00:aa:03=198.18.0.43 --lease hostname=dash-host-1.example.org=198.18.0.41)
+  --lease client-id=01:02:00:00:00:aa:03=198.18.0.43 --lease hostname=dash-host-1.example.org=198.18.0.41 \
+  ${DASHBOARD_SCREENSHOT:+--screenshot "$DASHBOARD_SCREENSHOT"})
 rc=$?
 log "dashboard_cdp.py: $out (exit $rc, $((SECONDS - t0)) s)"
 [ "$rc" = 0 ] || fail "dashboard checks failed"
