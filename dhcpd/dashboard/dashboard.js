@@ -90,7 +90,10 @@
     return Math.floor(s / 86400) + ' d';
   }
   function pct(a, t) { return t > 0 ? (100 * a) / t : 0; }
-  function clock(d) { return d.toTimeString().slice(0, 8); }
+  // Times in UTC, like status-get's system-time and the state history.
+  function clock(d) { return d.toISOString().slice(11, 19); }
+  function utc(d) { return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }
+  function badge(s, text) { return el('span', { class: stateClass(s) }, text === undefined ? s : text); }
   function push(map, key, v) {
     let a = map.get(key);
     if (!a) { a = []; map.set(key, a); }
@@ -116,7 +119,7 @@
       subnets.set(id, {
         prefix: s.subnet || '?',
         network: network || '',
-        pools: (s.pools || []).map((p) => String(p.pool || '').replace(/\s+/g, ' ')),
+        pools: (s.pools || []).map((p) => String(p.pool || '').replace(/\s+/g, '')),
       });
     };
     for (const s of d.subnet4 || []) add(s, '');
@@ -226,10 +229,10 @@
     replace($('pair-problems'), problems.map((p) => el('div', {}, p)));
 
     replace($('history').tBodies[0], history.slice().reverse().map((h) =>
-      el('tr', {}, el('td', {}, h.time), el('td', { class: stateClass(h.from) }, h.from),
-         el('td', { class: stateClass(h.to) }, h.to), el('td', {}, h.reason || ''))));
+      el('tr', {}, el('td', { class: 'nowrap' }, String(h.time).slice(5)), el('td', {}, badge(h.from)),
+         el('td', {}, badge(h.to)), el('td', {}, h.reason || ''))));
     replace($('partner-history').tBodies[0], st.partnerSeen.map((p) =>
-      el('tr', {}, el('td', {}, clock(p.time)), el('td', { class: stateClass(p.state === 'unreachable' ? '' : p.state) }, p.state))));
+      el('tr', {}, el('td', {}, clock(p.time)), el('td', {}, badge(p.state === 'unreachable' ? '' : p.state, p.state)))));
   }
 
   // ---- statistics ---------------------------------------------------------------------------
@@ -414,7 +417,7 @@
             return el('tr', { 'data-address': l['ip-address'] },
               el('td', {}, l['ip-address']), el('td', {}, l['hw-address'] || ''), el('td', {}, l['client-id'] || ''),
               el('td', {}, l.hostname || ''), el('td', {}, l['subnet-id']), el('td', {}, STATES[l.state] || l.state),
-              el('td', {}, new Date(exp * 1000).toLocaleString() + (exp > now ? ' (in ' + fmtDuration(exp - now) + ')' : ' (expired)')));
+              el('td', {}, utc(new Date(exp * 1000)) + (exp > now ? ' (in ' + fmtDuration(exp - now) + ')' : ' (expired)')));
           }))));
       }
       out.dataset.state = 'done';
@@ -444,7 +447,7 @@
       renderPools(stats.arguments || {});
       st.polls++;
       const c = $('conn');
-      c.textContent = 'live, ' + clock(new Date());
+      c.textContent = 'live, ' + clock(new Date()) + ' UTC';
       c.dataset.conn = 'ok';
       c.className = 'conn ok';
       document.body.dataset.polls = String(st.polls);

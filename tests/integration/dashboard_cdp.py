@@ -180,6 +180,9 @@ class Api:
 
 # What the page shows, read from its DOM (the data-* attributes are the page's test hooks).
 PAGE_VIEW = r"""(() => {
+  if (!document.getElementById('conn')) {  // still about:blank, or loading
+    return {polls: 0, conn: null, local: null, remote: null, verdict: null, history: [], stats: {}};
+  }
   const peer = (k) => {
     const c = document.querySelector(`[data-peer="${k}"]`);
     if (!c) return null;

@@ -4,6 +4,7 @@
 # namespace loads http://<server2>:8080/dashboard/ and dashboard_cdp.py (DevTools protocol,
 # standard library only) checks that the page
 #   - loads and polls without a console error, exception or failed request,
+#     after one dhclient got a lease (non-zero counters),
 #   - shows both peers with the states and the figures of status-get / statistic-get-all
 #     taken by the test at the same time, and its state history,
 #   - finds leases by address, MAC, client-id and hostname,
@@ -14,7 +15,7 @@
 TIT_BUDGET=${TIT_BUDGET:-150}
 . "$(dirname "$0")/lib.sh"
 tit_init
-tit_require chromium jq socat
+tit_require chromium jq socat dhclient curl
 [ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -57,6 +58,15 @@ for i in 1 2 3; do
     \"subnet-id\":1,\"valid-lft\":4000}}")
   echo "$ans" | grep -q '"result": *0' || fail "lease4-add 198.18.0.4$i: $ans"
 done
+
+# One real DHCP client, so the packet counters and the pool figures the page is compared on
+# are not all zero; stopped (by PID) before the page loads so the figures hold still.
+tit_dhclient_start "$TIT_TMP/dhclient" "$NSC"
+dhc=$TIT_LAST_PID
+check "dhclient bound" wait_event "$TIT_TMP/dhclient" BOUND 1 20
+tit_stop "$dhc" TERM 5
+nsx "$NSC" ip addr replace 198.18.0.100/24 dev eth0  # in case the client script flushed it
+[ "$(ha_stat server2 pkt4-received)" -gt 0 ] || fail "server2 counted no packet"
 
 TIT_DIAG+=("$TIT_TMP/chromium.log")
 t0=$SECONDS
