@@ -319,7 +319,10 @@
     for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
     return 10 * p;
   }
-  function fmtRate(v) { return v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2).replace(/\.?0+$/, '') || '0'; }
+  function fmtRate(v) {
+    if (v >= 100) return Math.round(v).toString();
+    return (v >= 10 ? v.toFixed(1) : v.toFixed(2)).replace(/\.?0+$/, '') || '0';
+  }
 
   function renderPools(stats) {
     // Every subnet and pool that has statistics, with the config's names for them.
@@ -331,16 +334,17 @@
     const rows = [];
     for (const id of [...ids].sort((a, b) => a - b)) {
       const cfg = st.subnets.get(id) || { prefix: '', network: '', pools: [] };
-      rows.push(poolRow(stats, `subnet[${id}]`, `subnet ${id}` + (cfg.prefix ? ' ' + cfg.prefix : ''), cfg.network, 'subnet'));
+      const label = `subnet ${id}` + (cfg.prefix ? ' ' + cfg.prefix : '') + (cfg.network ? ' (' + cfg.network + ')' : '');
+      rows.push(poolRow(stats, `subnet[${id}]`, label, 'subnet'));
       for (let i = 0; current(stats, `subnet[${id}].pool[${i}].total-addresses`) !== undefined; i++) {
-        rows.push(poolRow(stats, `subnet[${id}].pool[${i}]`, 'pool ' + (cfg.pools[i] || i), '', 'pool'));
+        rows.push(poolRow(stats, `subnet[${id}].pool[${i}]`, 'pool ' + (cfg.pools[i] || i), 'pool'));
       }
     }
-    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'no subnets')));
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'no subnets')));
     replace($('pool-table').tBodies[0], rows);
   }
 
-  function poolRow(stats, scope, label, network, cls) {
+  function poolRow(stats, scope, label, cls) {
     const a = current(stats, scope + '.assigned-addresses') || 0;
     const d = current(stats, scope + '.declined-addresses') || 0;
     const t = current(stats, scope + '.total-addresses') || 0;
@@ -351,7 +355,7 @@
     bar.append(svg('rect', { x: 0, y: 0, width: Math.min(100, pct(a, t)).toFixed(2), height: 10,
                              class: use >= 90 ? 'bar-fg bad' : use >= 75 ? 'bar-fg warn' : 'bar-fg' }));
     return el('tr', { class: cls, 'data-scope': scope },
-      el('td', {}, label), el('td', {}, network),
+      el('td', {}, label),
       el('td', { 'data-stat': scope + '.assigned-addresses' }, fmtNum(a)),
       el('td', { 'data-stat': scope + '.declined-addresses' }, fmtNum(d)),
       el('td', { 'data-stat': scope + '.total-addresses' }, fmtNum(t)),

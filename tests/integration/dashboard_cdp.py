@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import struct
@@ -181,7 +182,7 @@ class Api:
 # What the page shows, read from its DOM (the data-* attributes are the page's test hooks).
 PAGE_VIEW = r"""(() => {
   if (!document.getElementById('conn')) {  // still about:blank, or loading
-    return {polls: 0, conn: null, local: null, remote: null, verdict: null, history: [], stats: {}};
+    return {polls: 0, conn: null, local: null, remote: null, verdict: null, history: [], stats: {}, rates: {}};
   }
   const peer = (k) => {
     const c = document.querySelector(`[data-peer="${k}"]`);
@@ -192,7 +193,9 @@ PAGE_VIEW = r"""(() => {
   const stats = {};
   for (const e of document.querySelectorAll('[data-stat]')) stats[e.dataset.stat] = e.textContent;
   const v = document.getElementById('pair-verdict');
-  return {polls: Number(document.body.dataset.polls || 0), conn: document.getElementById('conn').dataset.conn,
+  const rates = {};
+  for (const e of document.querySelectorAll('[data-rate]')) rates[e.dataset.rate] = parseFloat(e.textContent.split(' ').pop());
+  return {rates, polls: Number(document.body.dataset.polls || 0), conn: document.getElementById('conn').dataset.conn,
           local: peer('local'), remote: peer('remote'), verdict: v ? v.dataset.health : null,
           history: [...document.querySelectorAll('#history tbody tr')].map(r => r.textContent),
           stats};
@@ -292,6 +295,8 @@ def main():
     ap.add_argument("--lease", action="append", default=[], help="kind=text=address, searched on the page")
     ap.add_argument("--failover-within", type=float, default=20.0)
     ap.add_argument("--page-lag-max", type=float, default=5.0)
+    ap.add_argument("--traffic", help="a bounded DHCP load (command line) run while the page is open; "
+                                      "the page must show a non-zero ACK rate meanwhile")
     ap.add_argument("--screenshot", help="PNG prefix: <prefix>-healthy.png and <prefix>-failover.png (to look at)")
     a = ap.parse_args()
     # `timeout` sends SIGTERM: leave through `finally` so Chromium goes too.
@@ -321,6 +326,35 @@ def main():
         view = wait_page(cdp, lambda v: v["polls"] >= 2 and v["remote"] is not None, 30, "two polls with both peers")
         summary["page_ready_s"] = round(time.monotonic() - t_nav, 2)
         log(f"page live after {summary['page_ready_s']} s: local {view['local']}, remote {view['remote']}")
+
+        if a.traffic:
+            # Live charts: the page's per-second ACK rate while a load runs.
+            load = subprocess.Popen(shlex.split(a.traffic), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            t_load = time.monotonic()
+            top = 0.0
+            try:
+                while time.monotonic() - t_load < 30:
+                    top = max(top, cdp.eval(PAGE_VIEW)["rates"].get("ACK", 0) or 0)
+                    if load.poll() is not None and time.monotonic() - t_load > 1:
+                        break
+                    cdp.pump(0.3)
+                # The page samples every 1.5 s: give it two more polls after the load.
+                view = cdp.eval(PAGE_VIEW)
+                polls = view["polls"]
+                wait_page(cdp, lambda v: v["polls"] >= polls + 2, 10, "two polls after the load")
+                for _ in range(6):
+                    top = max(top, cdp.eval(PAGE_VIEW)["rates"].get("ACK", 0) or 0)
+                    cdp.pump(0.1)
+            finally:
+                if load.poll() is None:
+                    os.killpg(load.pid, signal.SIGKILL)
+                load.wait()
+            summary["traffic_s"] = round(time.monotonic() - t_load, 2)
+            summary["page_max_ack_rate"] = top
+            if top <= 0:
+                raise Failure("the page showed no ACK rate while the load ran")
+            log(f"ok: page charted up to {top} ACK/s during the load")
 
         # Figures against the server's own answers; the page polls every 1.5 s, so allow it
         # a few polls to catch up with a value that just changed.

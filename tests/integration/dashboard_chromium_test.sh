@@ -5,6 +5,7 @@
 # standard library only) checks that the page
 #   - loads and polls without a console error, exception or failed request,
 #     after one dhclient got a lease (non-zero counters),
+#   - charts a non-zero ACK rate while perfdhcp runs a short bounded load (60 clients, 20/s),
 #   - shows both peers with the states and the figures of status-get / statistic-get-all
 #     taken by the test at the same time, and its state history,
 #   - finds leases by address, MAC, client-id and hostname,
@@ -15,7 +16,7 @@
 TIT_BUDGET=${TIT_BUDGET:-150}
 . "$(dirname "$0")/lib.sh"
 tit_init
-tit_require chromium jq socat dhclient curl
+tit_require chromium jq socat dhclient curl perfdhcp
 [ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -51,12 +52,13 @@ code=$(nsx "$NSC" curl -s -o /dev/null -w '%{http_code}' "$URL")
 check "page needs the control socket's credentials ($code)" [ "$code" = 401 ]
 nsx "$NSC" curl -sf -u "$USER_NAME:$PASSWORD" "$URL" | grep -q 'dashboard.js' || fail "page not served"
 
-# Three leases to find (added on server2: the page searches the store it is served by).
+# Three leases to find, added on server2 (the page searches the store it is served by), out
+# of the pool so the load below cannot hand their addresses to someone else.
 for i in 1 2 3; do
-  ans=$(ha_ctl server2 "{\"command\":\"lease4-add\",\"arguments\":{\"ip-address\":\"198.18.0.4$i\",
+  ans=$(ha_ctl server2 "{\"command\":\"lease4-add\",\"arguments\":{\"ip-address\":\"198.18.0.$((4 + i))\",
     \"hw-address\":\"02:00:00:00:aa:0$i\",\"client-id\":\"01:02:00:00:00:aa:0$i\",\"hostname\":\"dash-host-$i.example.org\",
     \"subnet-id\":1,\"valid-lft\":4000}}")
-  echo "$ans" | grep -q '"result": *0' || fail "lease4-add 198.18.0.4$i: $ans"
+  echo "$ans" | grep -q '"result": *0' || fail "lease4-add 198.18.0.$((4 + i)): $ans"
 done
 
 # One real DHCP client, so the packet counters and the pool figures the page is compared on
@@ -73,8 +75,9 @@ t0=$SECONDS
 out=$(nsx "$NSC" timeout -k 5 100 /usr/bin/python3 "$HERE/dashboard_cdp.py" \
   --chromium "$(command -v chromium)" --url "$URL" --user "$USER_NAME" --password "$PASSWORD" \
   --profile "$TIT_TMP/chromium-profile" --kill-pid "${HA_PID[server1]}" \
-  --lease address=198.18.0.41=198.18.0.41 --lease auto=02:00:00:00:aa:02=198.18.0.42 \
-  --lease client-id=01:02:00:00:00:aa:03=198.18.0.43 --lease hostname=dash-host-1.example.org=198.18.0.41 \
+  --lease address=198.18.0.5=198.18.0.5 --lease auto=02:00:00:00:aa:02=198.18.0.6 \
+  --lease client-id=01:02:00:00:00:aa:03=198.18.0.7 --lease hostname=dash-host-1.example.org=198.18.0.5 \
+  --traffic "timeout 20 perfdhcp -4 -l eth0 -R 60 -n 60 -r 20 -p 5" \
   ${DASHBOARD_SCREENSHOT:+--screenshot "$DASHBOARD_SCREENSHOT"})
 rc=$?
 log "dashboard_cdp.py: $out (exit $rc, $((SECONDS - t0)) s)"
