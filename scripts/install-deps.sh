@@ -26,10 +26,12 @@ PACKAGES=(
   dpkg-dev lintian systemd
   # the dashboard test loads the page in headless Chromium (tests/integration/dashboard_*)
   chromium
+  # /metrics: a real Prometheus scrapes a pair in the tests; promtool checks the exposition
+  prometheus
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium)
+TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool)
 
 missing() {
   local t out=()

@@ -688,6 +688,15 @@ nlohmann::json HaService::statusSection() const {
   return json::array({std::move(section)});
 }
 
+std::optional<sync::SyncProgress> HaService::syncProgress() const {
+  if (!run_) return std::nullopt;
+  return run_->progress;
+}
+
+std::uint32_t HaService::syncFailures() const noexcept {
+  return cfg_.thisServer().role == ha::Role::Backup ? backupBackoff_.failures() : machine_.syncFailures();
+}
+
 engine::Engine::AllocFilter HaService::allocFilter() const {
   return split_->allocFilter([this] { return control_.now(); });
 }

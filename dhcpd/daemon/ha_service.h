@@ -111,6 +111,10 @@ class HaService {
   // most); 40 round trips for 2 million leases.
   static constexpr std::uint32_t kStreamPageLimit = 50'000;
   bool syncRunning() const noexcept { return run_ != nullptr; }
+  // The pull in flight (pages and leases so far), for /metrics; nullopt when none runs.
+  std::optional<sync::SyncProgress> syncProgress() const;
+  // Consecutive failed syncs and when the next may start (a backup's catch-up counts its own).
+  std::uint32_t syncFailures() const noexcept;
   // Every state change, for the daemon's logs/metrics and for tests.
   void onStateChange(std::function<void(const ha::StateChanged&)> fn) { stateObserver_ = std::move(fn); }
 

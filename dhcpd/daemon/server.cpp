@@ -792,8 +792,8 @@ Result<void> Server::openControl() {
 // GET routes on the HTTP(S) control sockets, behind the same auth as the commands. Each
 // feature adds its own here (one line each): /metrics (Prometheus), the dashboard.
 void Server::addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes) {
-  (void)routes;
   net::addDashboardRoutes(routes);
+  routes["/metrics"] = [this](std::string_view, std::string_view) { return metricsPage(); };
 }
 
 }  // namespace tandem::daemon

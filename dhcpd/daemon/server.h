@@ -96,6 +96,8 @@ class Server final : public api::ServerControl {
   // HA: lease changes made by operator commands, sent to the partner and backups.
   void replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes);
   void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
+  // GET /metrics: Prometheus text (dhcpd/daemon/metrics_page.cpp).
+  net::HttpGetReply metricsPage() const;
   void applyStatisticDefaults(const config::Dhcp4Config& cfg);
   Result<void> install(config::Dhcp4Config cfg, bool initial);
   void applyLoggers(const config::Dhcp4Config& cfg);

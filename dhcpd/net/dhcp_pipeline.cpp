@@ -250,6 +250,13 @@ void DhcpPipeline::countSent(MessageType t) noexcept {
 
 void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
                            std::vector<Outgoing>& ready) {
+  // Observed on every way out of this function; two clock reads, no allocation.
+  struct Timed {
+    LatencyHistogram& h;
+    std::chrono::steady_clock::time_point (*clock)() noexcept;
+    std::chrono::steady_clock::time_point start;
+    ~Timed() { h.observe(clock() - start); }
+  } timed{processing_, opts_.monotonic, opts_.monotonic()};
   ++counts_[kReceived];
   // Kea's per-packet messages, each behind its logger's check, so that nothing is
   // formatted while they are off (the default: they are DEBUG).
@@ -413,7 +420,7 @@ void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<
     return;
   }
   const std::uint64_t id = ++haNextId_;
-  haParked_.emplace(id, HaParked{seq, now, now + opts_.parkTimeout, std::move(out)});
+  haParked_.emplace(id, HaParked{seq, now, now + opts_.parkTimeout, opts_.monotonic(), std::move(out)});
   // May call back at once (nothing to wait for in this HA state).
   ha_.leasesCommitted(changes, [this, id](bool ok) { onHaAck(id, ok); });
 }
@@ -429,6 +436,7 @@ void DhcpPipeline::onHaAck(std::uint64_t id, bool ok) {
     ++counts_[kReceiveDrop];
     return;
   }
+  haUpdate_.observe(opts_.monotonic() - p.sentAt);
   if (p.seq == 0 || p.seq <= writer_.durableSeq()) {
     haReady_.push_back(std::move(p.out));
     if (ha_.wake) ha_.wake();

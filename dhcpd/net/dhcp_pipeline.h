@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dhcpd/common/clock.h"
+#include "dhcpd/common/latency_histogram.h"
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/engine/engine.h"
@@ -49,7 +50,23 @@ class DhcpPipeline {
     // would also shed the exchanges whose updates reveal it.
     std::chrono::milliseconds haBackpressure{250};
     std::size_t haBackpressureMinParked = 128;
+    // Monotonic clock of the latency histograms (tests inject a fake one).
+    std::chrono::steady_clock::time_point (*monotonic)() noexcept = &std::chrono::steady_clock::now;
   };
+
+  // Bucket bounds of the latency histograms on /metrics (fixed, so observing never allocates).
+  static constexpr std::array<std::chrono::nanoseconds, 14> kProcessingBuckets{
+      std::chrono::microseconds(10),  std::chrono::microseconds(25),  std::chrono::microseconds(50),
+      std::chrono::microseconds(100), std::chrono::microseconds(250), std::chrono::microseconds(500),
+      std::chrono::milliseconds(1),   std::chrono::microseconds(2500), std::chrono::milliseconds(5),
+      std::chrono::milliseconds(10),  std::chrono::milliseconds(25),  std::chrono::milliseconds(50),
+      std::chrono::milliseconds(100), std::chrono::milliseconds(250)};
+  static constexpr std::array<std::chrono::nanoseconds, 14> kHaUpdateBuckets{
+      std::chrono::microseconds(250), std::chrono::microseconds(500), std::chrono::milliseconds(1),
+      std::chrono::microseconds(2500), std::chrono::milliseconds(5),  std::chrono::milliseconds(10),
+      std::chrono::milliseconds(25),  std::chrono::milliseconds(50),  std::chrono::milliseconds(100),
+      std::chrono::milliseconds(250), std::chrono::milliseconds(500), std::chrono::seconds(1),
+      std::chrono::milliseconds(2500), std::chrono::seconds(5)};
 
   // High availability (issue 5), attached only when the HA hook is configured: the scope
   // filter runs before the engine, committed lease changes go to the HA peers, and a DHCPACK
@@ -89,6 +106,14 @@ class DhcpPipeline {
   bool enabled() const noexcept { return enabled_; }
   void setPorts(ReplyPorts p) noexcept { opts_.ports = p; }
   std::size_t parked() const noexcept { return parking_.size() + haParked_.size(); }
+  // DHCPACKs waiting for the HA partner's acknowledgement of their lease updates.
+  std::size_t haInFlight() const noexcept { return haParked_.size(); }
+  // Time process() spent on each datagram (decode, engine, lease store and journal append,
+  // encode; not the wait for the disk or the partner).
+  const LatencyHistogram& processingLatency() const noexcept { return processing_; }
+  // From a DHCPACK's lease commit to the partner's acknowledgement of its lease update
+  // (successful updates only): the HA update round trip as the client experiences it.
+  const LatencyHistogram& haUpdateLatency() const noexcept { return haUpdate_; }
   // Past this many parked replies, new queries are shed before any work is done on them.
   bool congested() const noexcept { return parked() >= opts_.parkCapacity * 3 / 4; }
 
@@ -123,6 +148,7 @@ class DhcpPipeline {
     std::uint64_t seq = 0;  // journal sequence the reply also waits for
     TimePoint parkedAt{};
     TimePoint deadline{};
+    std::chrono::steady_clock::time_point sentAt{};
     Outgoing out;
   };
 
@@ -141,6 +167,8 @@ class DhcpPipeline {
   std::map<std::uint64_t, HaParked> haParked_;
   std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out
   std::uint64_t haNextId_ = 0;
+  LatencyHistogram processing_{kProcessingBuckets};
+  LatencyHistogram haUpdate_{kHaUpdateBuckets};
 };
 
 }  // namespace tandem::net

@@ -468,5 +468,62 @@ TEST_F(PipelineLogTest, ReleaseAndDeclineAreLoggedOnTheLeasesLogger) {
                                                                 "DHCP4_LEASE_ALLOC", "DHCP4_DECLINE_LEASE"}));
 }
 
+// A monotonic clock that moves by kMonoStep at every read: process() reads it twice per
+// packet, so each packet takes exactly one step.
+std::chrono::steady_clock::time_point gMono{};
+std::chrono::nanoseconds gMonoStep{0};
+std::chrono::steady_clock::time_point fakeMono() noexcept {
+  auto t = gMono;
+  gMono += gMonoStep;
+  return t;
+}
+
+TEST_F(DhcpPipelineTest, LatencyHistogramsCountEveryPacketAndEachPartnerAck) {
+  std::vector<std::function<void(bool)>> acks;
+  DhcpPipeline::HaHooks hooks;
+  hooks.shouldServe = [](const Packet4&, engine::RecvMeta&) { return true; };
+  hooks.leasesCommitted = [&](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
+    acks.push_back(std::move(done));
+  };
+  DhcpPipeline::Options o{{6767, 6868}, 5000ms, 64};
+  o.monotonic = &fakeMono;
+  DhcpPipeline timed{engine, writer, stats, log, o};
+  timed.setHaHooks(hooks);
+  auto sendTo = [&](const Packet4& p) {
+    std::vector<Outgoing> ready;
+    auto bytes = wire(p);
+    timed.process(bytes, meta, clock.now(), ready);
+    return ready;
+  };
+  gMonoStep = 30us;
+  auto offers = sendTo(query(MessageType::Discover, 40));
+  ASSERT_EQ(offers.size(), 1u);
+  const std::vector<std::uint8_t> junk{1, 2, 3};  // parse failure: counted too
+  std::vector<Outgoing> ready;
+  timed.process(junk, meta, clock.now(), ready);
+  gMonoStep = 2ms;  // the REQUEST: one read at start, one at park, one at the end
+  auto req = query(MessageType::Request, 40);
+  req.set(proto::opt::kRequestedAddress, proto::ipBytes(proto::decode(offers[0].bytes)->yiaddr));
+  req.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+  EXPECT_TRUE(sendTo(req).empty());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(timed.haInFlight(), 1u);
+
+  const auto& p = timed.processingLatency();
+  EXPECT_EQ(p.count(), 3u);
+  EXPECT_EQ(p.bucketCount(2), 2u);  // 30 us: (25, 50] us
+  EXPECT_EQ(p.sumNanos(), std::uint64_t((30us + 30us + 4ms).count() * 1000));
+  // The lease was committed at the second of the REQUEST's three reads; the partner's
+  // acknowledgement comes 38 ms after the last one: 42 ms in all.
+  gMono += 38ms;
+  acks[0](true);
+  EXPECT_EQ(timed.haInFlight(), 0u);
+  const auto& h = timed.haUpdateLatency();
+  EXPECT_EQ(h.count(), 1u);
+  EXPECT_EQ(h.sumNanos(), std::uint64_t(std::chrono::nanoseconds(42ms).count()));
+  EXPECT_EQ(h.bucketCount(7), 1u);  // (25, 50] ms
+  gMonoStep = 0ns;
+}
+
 }  // namespace
 }  // namespace tandem::net

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dhcpd/daemon/ha_service.h"
+#include "dhcpd/daemon/metrics_page.h"
 #include "heartbeat/http_date.h"
 #include "sync/bulk_apply_json.h"
 #include "tests/api/fake_server_control.h"
@@ -877,6 +878,46 @@ TEST_F(HaServiceTest, BackupThatAnnouncesBulkApplyGetsBatchesAfterTheProbe) {
   commitEach({93});
   EXPECT_EQ(backup.names().back(), sync::kBulkApplyCommand);
   EXPECT_EQ(backup.names().size(), 6u);  // no more probes once it takes batches
+}
+
+// /metrics: both peers' states as labelled gauges, time in state, the backlog and the last sync.
+TEST_F(HaServiceTest, MetricsShowBothStatesTheBacklogAndTheLastSync) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  auto render = [&] {
+    api::PrometheusText out;
+    writeHaMetrics(out, *service, nullptr, control.clock.now());
+    return out.finish();
+  };
+  auto has = [](const std::string& text, const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  };
+  std::string m = render();
+  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"load-balancing\"} 1"))
+      << m;
+  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"waiting\"} 0"));
+  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"partner\",server=\"server2\",role=\"secondary\",state=\"load-balancing\"} 1"));
+  EXPECT_TRUE(has(m, "tandem_ha_sync_in_progress 0"));
+  EXPECT_TRUE(has(m, "tandem_ha_last_sync_success{peer=\"server2\"} 1"));
+  EXPECT_TRUE(has(m, "tandem_ha_backlog_size 0"));
+  EXPECT_TRUE(has(m, "tandem_ha_partner_in_touch 1"));
+  // One "# TYPE" per family, whatever the number of series.
+  EXPECT_EQ(m.find("# TYPE tandem_ha_state gauge"), m.rfind("# TYPE tandem_ha_state gauge"));
+
+  // A failed update: communication-recovery with the update in the backlog.
+  engine::LeaseChange c;
+  c.lease = makeLease(Ipv4(198, 18, 16, 40), 20);
+  service->onLeasesCommitted({c}, [](bool) {});
+  partner().answerNext(makeError("connect: Network is unreachable"));
+  ASSERT_EQ(service->state(), ha::HaState::CommunicationRecovery);
+  control.clock.advance(7s);
+  m = render();
+  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"communication-"
+                     "recovery\"} 1"))
+      << m;
+  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"load-balancing\"} 0"));
+  EXPECT_TRUE(has(m, "tandem_ha_state_duration_seconds{server=\"server1\"} 7"));
+  EXPECT_TRUE(has(m, "tandem_ha_backlog_size 1"));
 }
 
 }  // namespace
