@@ -178,75 +178,86 @@ SubnetLabelMap subnetMetricLabels(const config::Dhcp4Config& cfg) {
   return out;
 }
 
-void writeKeaMetrics(PrometheusText& out, std::span<const std::pair<std::string, StatsRegistry::Sample>> stats,
-                     const SubnetLabelMap& subnets) {
-  // Families in kea-exporter's order, so HELP/TYPE come out even when there is no sample.
-  constexpr std::array<const FamilyDef*, 10> kDefs{&kPacketsSent, &kPacketsReceived, &kAllocationsFailed, &kAssigned,
-                                                   &kDeclined, &kDeclinedReclaimed, &kReclaimed, &kTotal,
-                                                   &kConflicts, &kReused};
-  std::array<PrometheusText::Family*, kDefs.size()> fams{};
-  for (std::size_t i = 0; i < kDefs.size(); ++i) fams[i] = &out.family(kDefs[i]->name, kDefs[i]->help, MetricType::Gauge);
-  auto familyOf = [&](const FamilyDef* d) -> PrometheusText::Family& {
-    for (std::size_t i = 0; i < kDefs.size(); ++i) {
-      if (kDefs[i] == d) return *fams[i];
-    }
-    return out.family(d->name, d->help, MetricType::Gauge);
-  };
-  auto& drops = out.family("tandem_dhcp4_packets_dropped_total",
-                           "Packets dropped for tandemd's own reasons (also counted in "
-                           "kea_dhcp4_packets_received_total{operation=\"drop\"})",
-                           MetricType::Counter);
-  auto& other = out.family("tandem_kea_statistic",
-                           "Statistics of statistic-get-all that kea-exporter does not export (global sums, "
-                           "cumulative-assigned-addresses, v4-allocation-fail), by name",
-                           MetricType::Gauge);
-  auto fallback = [&](const std::string& name, std::int64_t v) { out.sample(other, {{"statistic", name}}, v); };
+namespace {
 
-  for (const auto& [name, sample] : stats) {
-    const std::int64_t v = sample.value;
-    SubnetKey k;
-    if (parseSubnetKey(name, k)) {
-      const MapEntry* e = listed(kSubnetIgnore, k.metric) ? nullptr : lookup(k.metric);
-      auto sit = withinUint32(k.subnetId) ? subnets.find(std::uint32_t(k.subnetId)) : subnets.end();
-      if (!e || sit == subnets.end() || e->family->labels == LabelSet::Operation ||
-          (k.pool && (k.poolIndex >= sit->second.pools.size() || e->family->labels != LabelSet::SubnetPool))) {
-        fallback(name, v);
-        continue;
-      }
-      const SubnetMetricLabels& sl = sit->second;
-      auto& f = familyOf(e->family);
-      switch (e->family->labels) {
-        case LabelSet::SubnetPool: {
-          const std::string_view pool = k.pool ? std::string_view(sl.pools[k.poolIndex]) : std::string_view();
-          out.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}, {"pool", pool}}, v);
-          break;
-        }
-        case LabelSet::SubnetContext:
-          out.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}, {"context", e->label}}, v);
-          break;
-        case LabelSet::Subnet:
-          out.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}}, v);
-          break;
-        case LabelSet::Operation: break;
-      }
-      continue;
+// kea-exporter's families in its order; KeaMetricsWriter::families_ is indexed alike.
+constexpr std::array<const FamilyDef*, 10> kDefs{&kPacketsSent, &kPacketsReceived, &kAllocationsFailed, &kAssigned,
+                                               &kDeclined, &kDeclinedReclaimed, &kReclaimed, &kTotal,
+                                               &kConflicts, &kReused};
+
+std::size_t indexOf(const FamilyDef* d) noexcept {
+  for (std::size_t i = 0; i < kDefs.size(); ++i) {
+    if (kDefs[i] == d) return i;
+  }
+  return 0;  // every kMap entry names one of kDefs
+}
+
+}  // namespace
+
+KeaMetricsWriter::KeaMetricsWriter(PrometheusText& out, const SubnetLabelMap& subnets) : out_(out), subnets_(subnets) {
+  for (std::size_t i = 0; i < kDefs.size(); ++i) {
+    families_[i] = &out.family(kDefs[i]->name, kDefs[i]->help, MetricType::Gauge);
+  }
+  drops_ = &out.family("tandem_dhcp4_packets_dropped_total",
+                       "Packets dropped for tandemd's own reasons (also counted in "
+                       "kea_dhcp4_packets_received_total{operation=\"drop\"})",
+                       MetricType::Counter);
+  other_ = &out.family("tandem_kea_statistic",
+                       "Statistics of statistic-get-all that kea-exporter does not export (global sums, "
+                       "cumulative-assigned-addresses, v4-allocation-fail), by name",
+                       MetricType::Gauge);
+}
+
+void KeaMetricsWriter::fallback(std::string_view statistic, std::int64_t value) {
+  out_.sample(*other_, {{"statistic", statistic}}, value);
+}
+
+void KeaMetricsWriter::add(std::string_view name, std::int64_t v) {
+  SubnetKey k;
+  if (parseSubnetKey(name, k)) {
+    const MapEntry* e = listed(kSubnetIgnore, k.metric) ? nullptr : lookup(k.metric);
+    auto sit = withinUint32(k.subnetId) ? subnets_.find(std::uint32_t(k.subnetId)) : subnets_.end();
+    if (!e || sit == subnets_.end() || e->family->labels == LabelSet::Operation ||
+        (k.pool && (k.poolIndex >= sit->second.pools.size() || e->family->labels != LabelSet::SubnetPool))) {
+      fallback(name, v);
+      return;
     }
-    bool drop = false;
-    for (const auto& d : kDrops) {
-      if (d.statistic == name) {
-        out.sample(drops, {{"reason", d.reason}}, v);
-        drop = true;
+    const SubnetMetricLabels& sl = sit->second;
+    auto& f = *families_[indexOf(e->family)];
+    switch (e->family->labels) {
+      case LabelSet::SubnetPool: {
+        const std::string_view pool = k.pool ? std::string_view(sl.pools[k.poolIndex]) : std::string_view();
+        out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}, {"pool", pool}}, v);
         break;
       }
+      case LabelSet::SubnetContext:
+        out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}, {"context", e->label}}, v);
+        break;
+      case LabelSet::Subnet:
+        out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}}, v);
+        break;
+      case LabelSet::Operation: break;
     }
-    if (drop) continue;
-    const MapEntry* e = listed(kGlobalIgnore, name) ? nullptr : lookup(name);
-    if (!e || e->family->labels != LabelSet::Operation) {
-      fallback(name, v);
-      continue;
-    }
-    out.sample(familyOf(e->family), {{"operation", e->label}}, v);
+    return;
   }
+  for (const auto& d : kDrops) {
+    if (d.statistic == name) {
+      out_.sample(*drops_, {{"reason", d.reason}}, v);
+      return;
+    }
+  }
+  const MapEntry* e = listed(kGlobalIgnore, name) ? nullptr : lookup(name);
+  if (!e || e->family->labels != LabelSet::Operation) {
+    fallback(name, v);
+    return;
+  }
+  out_.sample(*families_[indexOf(e->family)], {{"operation", e->label}}, v);
+}
+
+void writeKeaMetrics(PrometheusText& out, std::span<const std::pair<std::string, StatsRegistry::Sample>> stats,
+                     const SubnetLabelMap& subnets) {
+  KeaMetricsWriter w(out, subnets);
+  for (const auto& [name, sample] : stats) w.add(name, sample.value);
 }
 
 }  // namespace tandem::api

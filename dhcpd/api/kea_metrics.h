@@ -14,6 +14,7 @@
 // every statistic is scrapeable: tandem_dhcp4_packets_dropped_total{reason} for the drop
 // counters, tandem_kea_statistic{statistic="<name>"} for the rest. See kea_metrics_test.cpp
 // for the whole table.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -43,7 +44,24 @@ SubnetLabelMap subnetMetricLabels(const config::Dhcp4Config& cfg);
 // Kea's Pool4::toElement form: "192.0.2.0/25" for a CIDR-aligned block, else "first-last".
 std::string keaPoolText(Ipv4 first, Ipv4 last);
 
-// Writes the families for `stats` (newest sample of each statistic, as statistic-get-all).
+// Declares the families (so HELP and TYPE come out even before the first sample) and then
+// writes one statistic at a time (its newest value, as statistic-get-all answers it).
+class KeaMetricsWriter {
+ public:
+  KeaMetricsWriter(PrometheusText& out, const SubnetLabelMap& subnets);
+  void add(std::string_view statistic, std::int64_t value);
+
+ private:
+  void fallback(std::string_view statistic, std::int64_t value);
+
+  PrometheusText& out_;
+  const SubnetLabelMap& subnets_;
+  std::array<PrometheusText::Family*, 10> families_{};  // kea-exporter's, in its order
+  PrometheusText::Family* drops_ = nullptr;
+  PrometheusText::Family* other_ = nullptr;
+};
+
+// Every statistic of `stats` through a KeaMetricsWriter.
 void writeKeaMetrics(PrometheusText& out, std::span<const std::pair<std::string, StatsRegistry::Sample>> stats,
                      const SubnetLabelMap& subnets);
 

@@ -37,6 +37,10 @@ bool validLabelName(std::string_view name) noexcept {
 }
 
 void appendLabelValue(std::string& out, std::string_view v) {
+  if (v.find_first_of("\\\"\n") == std::string_view::npos) {
+    out += v;  // the common case: nothing to escape
+    return;
+  }
   for (char c : v) {
     switch (c) {
       case '\\': out += "\\\\"; break;
@@ -58,16 +62,23 @@ void appendHelpText(std::string& out, std::string_view v) {
 }
 
 PrometheusText::Family& PrometheusText::family(std::string_view name, std::string_view help, MetricType type) {
-  auto it = byName_.find(std::string(name));
-  if (it != byName_.end()) return *it->second;
-  auto f = std::make_unique<Family>();
-  f->name_ = std::string(name);
-  f->help_ = std::string(help);
-  f->type_ = type;
-  Family& ref = *f;
-  byName_.emplace(f->name_, &ref);
-  families_.push_back(std::move(f));
-  return ref;
+  Family* f = nullptr;
+  if (auto it = byName_.find(std::string(name)); it != byName_.end()) {
+    f = it->second;
+  } else {
+    auto made = std::make_unique<Family>();
+    made->name_ = std::string(name);
+    made->help_ = std::string(help);
+    made->type_ = type;
+    f = made.get();
+    byName_.emplace(f->name_, f);
+    families_.push_back(std::move(made));
+  }
+  if (!f->used_) {
+    f->used_ = true;
+    order_.push_back(f);
+  }
+  return *f;
 }
 
 void PrometheusText::line(Family& f, std::string_view suffix, std::span<const MetricLabel> labels,
@@ -125,10 +136,10 @@ void PrometheusText::histogram(Family& f, std::span<const MetricLabel> labels, c
 
 std::string PrometheusText::finish() {
   std::size_t size = 0;
-  for (const auto& f : families_) size += f->body_.size() + f->name_.size() * 2 + f->help_.size() + 32;
+  for (const Family* f : order_) size += f->body_.size() + f->name_.size() * 2 + f->help_.size() + 32;
   std::string out;
   out.reserve(size);
-  for (const auto& f : families_) {
+  for (Family* f : order_) {
     out += "# HELP ";
     out += f->name_;
     out += ' ';
@@ -139,9 +150,10 @@ std::string PrometheusText::finish() {
     out += toString(f->type_);
     out += '\n';
     out += f->body_;
+    f->body_.clear();  // keeps its capacity for the next exposition
+    f->used_ = false;
   }
-  families_.clear();
-  byName_.clear();
+  order_.clear();
   return out;
 }
 

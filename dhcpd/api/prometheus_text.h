@@ -52,12 +52,15 @@ class PrometheusText {
     std::string name_;
     std::string help_;
     MetricType type_ = MetricType::Gauge;
-    std::string body_;  // sample lines
+    bool used_ = false;  // declared since the last finish()
+    std::string body_;   // sample lines
   };
 
   // The family of that name, created on first use (later calls return it unchanged, so HELP
   // and TYPE appear once whatever the order of the samples). Families are written in the
-  // order of their first use. References stay valid until finish().
+  // order of their first use since the last finish(). References stay valid as long as the
+  // writer: a writer kept across scrapes keeps its families' buffers, so a scrape of a big
+  // server neither regrows them nor touches fresh pages.
   Family& family(std::string_view name, std::string_view help, MetricType type);
 
   void sample(Family& f, std::initializer_list<MetricLabel> labels, std::int64_t value);
@@ -67,17 +70,18 @@ class PrometheusText {
   // in seconds and _count.
   void histogram(Family& f, std::span<const MetricLabel> labels, const LatencyHistogram& h);
 
-  // The whole exposition; the writer is empty afterwards.
+  // The whole exposition; the writer is empty afterwards (its buffers are kept).
   std::string finish();
 
-  std::size_t familyCount() const noexcept { return families_.size(); }
+  std::size_t familyCount() const noexcept { return order_.size(); }
 
  private:
   void line(Family& f, std::string_view suffix, std::span<const MetricLabel> labels,
             const MetricLabel* extra, std::string_view value);
 
-  std::vector<std::unique_ptr<Family>> families_;
+  std::vector<std::unique_ptr<Family>> families_;  // every family ever declared
   std::unordered_map<std::string, Family*> byName_;
+  std::vector<Family*> order_;  // declared since the last finish(), in order
 };
 
 }  // namespace tandem::api

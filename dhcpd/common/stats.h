@@ -63,6 +63,14 @@ class StatsRegistry {
   // Every statistic with its newest sample / with all its samples, sorted by name.
   std::vector<std::pair<std::string, Sample>> all() const;
   std::vector<std::pair<std::string, std::vector<Sample>>> allSamples() const;
+  // Calls f(name, newest sample) for every statistic, sorted by name, under the registry's
+  // lock and without copying (GET /metrics: 13,000 statistics of a big server would otherwise
+  // be 13,000 string copies per scrape). f must not call back into the registry.
+  template <class F>
+  void forEachNewest(F&& f) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [k, e] : values_) f(std::string_view(k), e->samples.front());
+  }
 
   bool reset(std::string_view name, TimePoint now);
   void resetAll(TimePoint now);

@@ -139,9 +139,11 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
 }
 
 std::string renderMetrics(const MetricsInputs& in) {
-  api::PrometheusText out;
-  const auto stats = in.stats.all();
-  api::writeKeaMetrics(out, stats, api::subnetMetricLabels(in.config));
+  api::PrometheusText temporary;
+  api::PrometheusText& out = in.writer ? *in.writer : temporary;
+  const api::SubnetLabelMap subnets = api::subnetMetricLabels(in.config);
+  api::KeaMetricsWriter kea(out, subnets);
+  in.stats.forEachNewest([&](std::string_view name, const StatsRegistry::Sample& s) { kea.add(name, s.value); });
   out.sample(out.family("tandem_leases", "Leases in the lease store (any state)", MetricType::Gauge), {},
              std::int64_t(in.leases));
   out.sample(out.family("tandem_dhcp4_service_enabled",
@@ -152,7 +154,8 @@ std::string renderMetrics(const MetricsInputs& in) {
   return out.finish();
 }
 
-// Server::addGetRoutes: GET /metrics, on the io thread like the packet path.
+// Server::addGetRoutes: GET /metrics, on the io thread like the packet path (so the writer
+// kept in the server is never used by two scrapes at once).
 net::HttpGetReply Server::metricsPage() const {
   MetricsInputs in{stats_, cfg_};
   in.leases = store_.size();
@@ -160,6 +163,7 @@ net::HttpGetReply Server::metricsPage() const {
   in.pipeline = pipeline_.get();
   in.ha = ha_.get();
   in.now = now();
+  in.writer = &metricsWriter_;
   net::HttpGetReply reply;
   reply.contentType = std::string(api::kPrometheusContentType);
   reply.body = renderMetrics(in);

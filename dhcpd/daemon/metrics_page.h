@@ -27,6 +27,8 @@ struct MetricsInputs {
   const net::DhcpPipeline* pipeline = nullptr;
   const HaService* ha = nullptr;
   TimePoint now{};
+  // A writer kept from scrape to scrape (its buffers stay allocated); null: a temporary one.
+  api::PrometheusText* writer = nullptr;
 };
 // The whole /metrics body.
 std::string renderMetrics(const MetricsInputs& in);

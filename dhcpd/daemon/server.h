@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "dhcpd/api/command_registry.h"
+#include "dhcpd/api/prometheus_text.h"
 #include "dhcpd/api/server_control.h"
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/stats.h"
@@ -98,6 +99,7 @@ class Server final : public api::ServerControl {
   void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
   // GET /metrics: Prometheus text (dhcpd/daemon/metrics_page.cpp).
   net::HttpGetReply metricsPage() const;
+  mutable api::PrometheusText metricsWriter_;  // its buffers outlive a scrape
   void applyStatisticDefaults(const config::Dhcp4Config& cfg);
   Result<void> install(config::Dhcp4Config cfg, bool initial);
   void applyLoggers(const config::Dhcp4Config& cfg);

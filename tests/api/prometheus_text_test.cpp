@@ -99,5 +99,23 @@ TEST(PrometheusTextTest, EmptyFamilyStillDeclared) {
                                                            "# TYPE tandem_empty counter"}));
 }
 
+TEST(PrometheusTextTest, AWriterKeptAcrossExpositionsStartsAfreshEachTime) {
+  PrometheusText out;
+  auto write = [&](bool withB) {
+    auto& a = out.family("a_total", "A", MetricType::Counter);
+    out.sample(a, {{"k", "v"}}, 1);
+    if (withB) out.sample(out.family("b", "B", MetricType::Gauge), {}, 2);
+    out.sample(out.family("c", "C", MetricType::Gauge), {}, 3);
+    return out.finish();
+  };
+  const std::string first = write(true);
+  EXPECT_EQ(first, "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+                   "# HELP b B\n# TYPE b gauge\nb 2\n# HELP c C\n# TYPE c gauge\nc 3\n");
+  EXPECT_EQ(write(true), first);  // nothing left over from the first one
+  EXPECT_EQ(write(false), "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+                          "# HELP c C\n# TYPE c gauge\nc 3\n");
+  EXPECT_EQ(out.familyCount(), 0u);
+}
+
 }  // namespace
 }  // namespace tandem::api
