@@ -5,7 +5,7 @@
 #     packet path, spends per scrape) over the same state;
 #  2. end to end: tandemd in a namespace with 1,000 /21 subnets (10.0.0.0/8, records only: no
 #     packet is sent there), 2,000 leases in each (2 M, loaded from a Kea CSV), and one
-#     198.18.0.0/24 subnet for clients; perfdhcp runs DORAs at a fixed rate twice, without and
+#     198.18.0.0/16 subnet for clients; perfdhcp runs DORAs at a fixed rate twice, without and
 #     with a scrape every 0.5 s (curl over the http control socket on the namespace's
 #     loopback); prints the scrape times and both runs' drops and exchange delays.
 #   sudo scripts/bench-metrics.sh [build-dir]
@@ -43,8 +43,8 @@ ip link set "$ID-b" netns "$ID-cli"
 ip -n "$ID-srv" link set "$ID-a" name eth0
 ip -n "$ID-cli" link set "$ID-b" name eth0
 for ns in srv cli; do ip -n "$ID-$ns" link set lo up; ip -n "$ID-$ns" link set eth0 up; done
-ip -n "$ID-srv" addr add 198.18.0.1/24 dev eth0
-ip -n "$ID-cli" addr add 198.18.0.2/24 dev eth0
+ip -n "$ID-srv" addr add 198.18.0.1/16 dev eth0
+ip -n "$ID-cli" addr add 198.18.0.2/16 dev eth0
 
 echo "== end to end: generating $LEASES leases in $SUBNETS subnets"
 python3 - "$WORK/dhcp4.json" "$SUBNETS" "$PER" "$WORK" <<'PY'
@@ -57,7 +57,7 @@ for i in range(n):
     first, last = net + 10, net + 10 + max(per, 2000) - 1
     subnets.append({"id": i + 1, "subnet": f"{ipaddress.IPv4Address(net)}/21",
                     "pools": [{"pool": f"{ipaddress.IPv4Address(first)} - {ipaddress.IPv4Address(last)}"}]})
-subnets.append({"id": n + 1, "subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.10 - 198.18.0.250"}]})
+subnets.append({"id": n + 1, "subnet": "198.18.0.0/16", "pools": [{"pool": "198.18.1.0 - 198.18.255.250"}]})
 json.dump({"Dhcp4": {
     "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
     "control-sockets": [{"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8080}],
