@@ -45,6 +45,8 @@ std::string_view loggerName(LogSource s) noexcept {
     case LogSource::HaHooks: return "kea-dhcp4.ha-hooks";
     case LogSource::Commands: return "kea-dhcp4.commands";
     case LogSource::Hosts: return "kea-dhcp4.hosts";
+    case LogSource::RunScript: return "kea-dhcp4.run-script-hooks";
+    case LogSource::LegalLog: return "kea-dhcp4.legal-log-hooks";
     case LogSource::Count: break;
   }
   return "kea-dhcp4";

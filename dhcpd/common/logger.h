@@ -32,6 +32,8 @@ enum class LogSource : std::uint8_t {
   HaHooks,      // kea-dhcp4.ha-hooks: high availability
   Commands,     // kea-dhcp4.commands: control channel
   Hosts,        // kea-dhcp4.hosts: host reservations
+  RunScript,    // kea-dhcp4.run-script-hooks: the run_script hook
+  LegalLog,     // kea-dhcp4.legal-log-hooks: the forensic logging hook
   Count
 };
 std::string_view loggerName(LogSource s) noexcept;  // "kea-dhcp4.packets"

@@ -290,10 +290,8 @@ HookVerdict hookVerdict(std::string_view library) {
        {HookVerdict::kError, "flexible identifiers (flex_id) are not supported; they select reservations"}},
       {"libdhcp_flex_option.so", {HookVerdict::kBuiltin, ""}},  // parseFlexOptionHook
       {"libdhcp_bootp.so", {HookVerdict::kError, "BOOTP (the bootp hook) is not supported; it answers BOOTP clients"}},
-      {"libdhcp_run_script.so",
-       {HookVerdict::kError, "run_script is not supported; it runs an external script on every lease event"}},
-      {"libdhcp_legal_log.so",
-       {HookVerdict::kError, "forensic logging (legal_log) is not supported; it writes a lease audit trail"}},
+      {"libdhcp_run_script.so", {HookVerdict::kBuiltin, ""}},  // parseRunScriptHook
+      {"libdhcp_legal_log.so", {HookVerdict::kBuiltin, ""}},  // parseLegalLogHook
       {"libdhcp_limits.so",
        {HookVerdict::kError, "rate and lease limits (limits) are not supported; they drop answers"}},
       {"libdhcp_lease_query.so", {HookVerdict::kError, "lease query (RFC 4388) is not supported"}},
@@ -726,6 +724,8 @@ Result<Dhcp4Config> parseDhcp4Config(const json& doc, const ParseContext& ctx) {
     parseSubnets(*list, r.pathOf("subnet4"), defaults, cfg.ipReservationsUnique, registry, diag, cfg.subnets);
   }
   parseFlexOptionHook(cfg.hooksLibraries, "Dhcp4/hooks-libraries", diag, cfg);
+  parseRunScriptHook(cfg.hooksLibraries, "Dhcp4/hooks-libraries", ctx, diag, cfg);
+  parseLegalLogHook(cfg.hooksLibraries, "Dhcp4/hooks-libraries", ctx, diag, cfg);
   const bool globalReservationsUsed =
       cfg.reservationsGlobal ||
       std::any_of(cfg.subnets.begin(), cfg.subnets.end(), [](const Subnet4& s) { return s.reservationsGlobal; });

@@ -13,6 +13,8 @@
 #include "dhcpd/classify/class_set.h"
 #include "dhcpd/classify/expression.h"
 #include "dhcpd/config/flex_option_config.h"
+#include "dhcpd/config/legal_log_config.h"
+#include "dhcpd/config/run_script_config.h"
 #include "dhcpd/common/hw_addr.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/common/result.h"
@@ -271,6 +273,8 @@ struct Dhcp4Config {
   ExpiredLeasesProcessing expiredLeases;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
   std::vector<FlexOptionRule> flexOptions;  // libdhcp_flex_option.so parameters, in Kea's order
+  std::optional<RunScriptConfig> runScript;  // libdhcp_run_script.so parameters
+  std::optional<LegalLogConfig> legalLog;    // libdhcp_legal_log.so parameters
   std::string serverTag;
   // statistic-default-sample-count / -age (Kea's SrvConfig::updateStatistics applies them).
   std::optional<std::uint32_t> statisticDefaultSampleCount, statisticDefaultSampleAge;

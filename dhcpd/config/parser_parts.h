@@ -27,6 +27,17 @@ std::vector<OptionData> parseOptionDataList(const nlohmann::json& list, const st
 // list's) into cfg.flexOptions; after option-def and client-classes are parsed.
 void parseFlexOptionHook(const nlohmann::json& hooks, const std::string& path, Diagnostics& diag, Dhcp4Config& cfg);
 
+// The parameters of the libdhcp_run_script.so entry of "hooks-libraries" into cfg.runScript.
+void parseRunScriptHook(const nlohmann::json& hooks, const std::string& path, const ParseContext& ctx,
+                        Diagnostics& diag, Dhcp4Config& cfg);
+
+// The parameters of the libdhcp_legal_log.so entry of "hooks-libraries" into cfg.legalLog.
+void parseLegalLogHook(const nlohmann::json& hooks, const std::string& path, const ParseContext& ctx,
+                       Diagnostics& diag, Dhcp4Config& cfg);
+// Kea's ProcessSpawn check of a program named in a hook's parameters ("File not found: X",
+// "File not executable: X"); empty when it may be run. `given` is the configured text.
+std::string programProblem(const std::string& resolved, const std::string& given);
+
 // "option-def": [...] (global); adds each valid definition to defs.
 void parseOptionDefList(const nlohmann::json& list, const std::string& path, Diagnostics& diag,
                         proto::OptionDefSet& defs);

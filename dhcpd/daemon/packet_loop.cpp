@@ -94,6 +94,7 @@ void PacketLoop::onReadable(Socket& s) {
         meta.ifName = s.udp.interface().name;
         meta.ifIndex = d.ifIndex ? d.ifIndex : s.udp.interface().index;
         meta.ifAddr = s.udp.interface().address;
+        meta.ifMac = s.udp.interface().mac;
         if (d.truncated) {
           pipeline_.countReceiveDrops(1);
           continue;

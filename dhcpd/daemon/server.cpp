@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -113,6 +114,25 @@ Result<void> Server::start() {
   pipeline_->publish(now());  // Kea's packet statistics exist (at 0) from start-up
   ncr_ = std::make_unique<net::NcrSender>(io_, log_);
   pipeline_->setLeaseObserver([this](const std::vector<engine::LeaseChange>& changes) { queueNameChanges(changes); });
+  scripts_ = std::make_unique<net::ScriptRunner>(log_, net::ScriptRunner::Options{});
+  legal_ = std::make_unique<net::LegalLogWriter>(log_);
+  pipeline_->setQueryObserver(
+      [this](const proto::Packet4& query, const engine::RecvMeta& meta, const engine::Decision& d) {
+        if (scriptEvents_) {
+          std::vector<engine::ScriptCall> calls;
+          scriptEvents_->forQuery(query, meta, ports_.server, d, calls);
+          submitScripts(calls);
+        }
+        if (legalEntries_) {
+          std::vector<std::string> entries;
+          legalEntries_->forQuery(query, meta, d, entries);
+          if (!entries.empty()) {
+            timespec when{};
+            ::clock_gettime(CLOCK_REALTIME, &when);
+            for (auto& e : entries) (void)legal_->submit(std::move(e), when);
+          }
+        }
+      });
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   if (journal_) {
     PacketLoop* loop = loop_.get();
@@ -186,6 +206,8 @@ Result<void> Server::install(config::Dhcp4Config cfg, bool initial) {
     log_.error("DHCP4_DDNS_SENDER_FAIL", "{}", r.error().message);
   }
   configureDdns();
+  configureScripts();
+  configureLegalLog();
   writer_->recount(cfg_, now());
   if (auto r = openControl(); !r && initial) return r;
   armReclaim();
@@ -270,6 +292,7 @@ void Server::armHousekeeping() {
       lfcErrorLogged_ = compactor_->lastError().has_value();
     }
     pipeline_->publish(t);
+    publishScriptCounters(t);
     armHousekeeping();
   });
 }
@@ -321,6 +344,57 @@ void Server::sendNameChange(bool add, const Lease& lease) {
   for (const auto& r : out) ncr_->send(r);
 }
 
+void Server::configureScripts() {
+  if (cfg_.runScript) {
+    scripts_->configure(cfg_.runScript->name);
+    scriptEvents_ = std::make_unique<engine::ScriptEvents>(cfg_);
+    log_.info(LogSource::RunScript, "RUN_SCRIPT_LOAD", "Run Script hooks library has been loaded ({})",
+              cfg_.runScript->name);
+  } else {
+    if (scriptEvents_) log_.info(LogSource::RunScript, "RUN_SCRIPT_UNLOAD", "Run Script hooks library has been unloaded");
+    scripts_->configure(std::nullopt);
+    scriptEvents_.reset();
+  }
+}
+
+void Server::configureLegalLog() {
+  legal_->configure(cfg_.legalLog);
+  if (cfg_.legalLog) {
+    legalEntries_ = std::make_unique<engine::LegalLogEntries>(*cfg_.legalLog,
+                                                               engine::LegalLogEntries::silentSubnets(cfg_));
+    log_.info(LogSource::LegalLog, "LEGAL_LOG_LOAD", "Forensic Logging hooks library loaded ({}/{}.*.txt)",
+              cfg_.legalLog->path, cfg_.legalLog->baseName);
+  } else {
+    legalEntries_.reset();
+  }
+}
+
+void Server::submitScripts(std::vector<engine::ScriptCall>& calls) {
+  for (auto& c : calls) (void)scripts_->submit(std::move(c));
+}
+
+void Server::publishScriptCounters(TimePoint t) {
+  if (!scripts_) return;
+  // tandemd's own statistics, present once they count something (as its other drop counters).
+  const auto c = scripts_->counters();
+  auto& seen = scriptCountersSeen_;
+  auto publish = [&](const char* name, std::uint64_t now, std::uint64_t& before) {
+    if (now != before) stats_.add(name, static_cast<std::int64_t>(now - before), t);
+    before = now;
+  };
+  publish("run-script-started", c.started, seen.started);
+  publish("run-script-queue-full-drop", c.dropped, seen.dropped);
+  publish("run-script-spawn-failed", c.spawnFailed, seen.spawnFailed);
+  publish("run-script-failed-exit", c.failedExit, seen.failedExit);
+  publish("run-script-timeout-killed", c.killed, seen.killed);
+  if (!legal_) return;
+  const auto l = legal_->counters();
+  auto& ls = legalCountersSeen_;
+  publish("legal-log-written", l.written, ls.written);
+  publish("legal-log-queue-full-drop", l.dropped, ls.dropped);
+  publish("legal-log-write-lost", l.lost, ls.lost);
+}
+
 std::size_t Server::reclaim(std::size_t limit, bool remove) {
   const TimePoint t = now();
   auto changes = engine_->reclaimExpired(t, limit);
@@ -335,6 +409,12 @@ std::size_t Server::reclaim(std::size_t limit, bool remove) {
       continue;
     }
     queueNameChanges({c});
+    if (scriptEvents_) {
+      std::vector<engine::ScriptCall> calls;
+      // Kea's remove_lease: asked for, or the flush timer is off (CfgExpiration::setupTimers).
+      scriptEvents_->forReclaim(c, remove || cfg_.expiredLeases.flushReclaimedTimerWaitTime == 0, calls);
+      submitScripts(calls);
+    }
     ++done;
   }
   if (done) log_.debug("DHCP4_LEASES_RECLAIMED", "{} expired leases reclaimed", done);

@@ -35,6 +35,9 @@
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "dhcpd/net/ncr_sender.h"
+#include "dhcpd/net/legal_log_writer.h"
+#include "dhcpd/net/script_runner.h"
+#include "dhcpd/engine/legal_log_entries.h"
 #include "ha/ha_config.h"
 
 namespace tandem::daemon {
@@ -146,6 +149,14 @@ class Server final : public api::ServerControl {
   // lease changes (DHCPACK, RELEASE, DECLINE, expiry) handed to the sender.
   void configureDdns();
   void queueNameChanges(const std::vector<engine::LeaseChange>& changes);
+  // run_script hook (libdhcp_run_script.so entry): the calls of a processed query or of a
+  // reclaimed lease, handed to the runner (never waited for).
+  void configureScripts();
+  void submitScripts(std::vector<engine::ScriptCall>& calls);
+  void publishScriptCounters(TimePoint now);
+  // Forensic log hook (libdhcp_legal_log.so entry): the lines of a processed query, queued for
+  // the writer thread.
+  void configureLegalLog();
 
   boost::asio::io_context& io_;
   Logger& log_;
@@ -160,6 +171,12 @@ class Server final : public api::ServerControl {
   std::unique_ptr<net::DhcpPipeline> pipeline_;
   std::unique_ptr<net::NcrSender> ncr_;
   std::unique_ptr<ddns::NcrPlanner> ncrPlanner_;
+  std::unique_ptr<net::ScriptRunner> scripts_;
+  std::unique_ptr<engine::ScriptEvents> scriptEvents_;  // null: no run_script hook
+  net::ScriptRunner::Counters scriptCountersSeen_;
+  std::unique_ptr<net::LegalLogWriter> legal_;
+  std::unique_ptr<engine::LegalLogEntries> legalEntries_;  // null: no legal_log hook
+  net::LegalLogWriter::Counters legalCountersSeen_;
   std::unique_ptr<PacketLoop> loop_;
   api::CommandRegistry commands_;
   std::unique_ptr<net::ControlServer> control_;

@@ -25,6 +25,7 @@ struct RecvMeta {
   std::string ifName;      // receiving interface
   int ifIndex = 0;
   Ipv4 ifAddr;             // the interface's address used as our server identifier
+  HwAddr ifMac;            // the interface's hardware address (run_script's QUERY4_LOCAL_HWADDR)
   // Client classes the packet was tagged with (e.g. "HA_server1" by the HA scope filter).
   // A pool with a client-class is used only for packets carrying that class.
   std::vector<std::string> classes;

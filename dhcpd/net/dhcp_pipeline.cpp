@@ -360,6 +360,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   }
 
   if (observer_ && !d.changes.empty() && !writeFailed) observer_(d.changes);
+  if (queryObserver_ && !writeFailed) queryObserver_(query, meta, d);
 
   // Lease changes without a DHCPACK to hold (RELEASE, DECLINE, NAK): replicated, not waited for.
   const bool haAck = ha_.leasesCommitted && !d.changes.empty() && !writeFailed && d.reply &&

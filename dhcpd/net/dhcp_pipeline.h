@@ -86,6 +86,11 @@ class DhcpPipeline {
   // turns them into NameChangeRequests, dhcpd/ddns/ncr_planner.h).
   using LeaseObserver = std::function<void(const std::vector<engine::LeaseChange>&)>;
   void setLeaseObserver(LeaseObserver f) { observer_ = std::move(f); }
+  // Called with every query the engine decided on, once its lease changes are stored (the
+  // run_script and forensic log hooks: they need the query too). Must not block.
+  using QueryObserver =
+      std::function<void(const proto::Packet4&, const engine::RecvMeta&, const engine::Decision&)>;
+  void setQueryObserver(QueryObserver f) { queryObserver_ = std::move(f); }
 
   // One datagram. Replies that may leave now are appended to `ready`.
   void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
@@ -163,6 +168,7 @@ class DhcpPipeline {
   bool enabled_ = true;
   HaHooks ha_;
   LeaseObserver observer_;
+  QueryObserver queryObserver_;
   // By id, awaiting the partner's ack; ids grow with time, so the first is the oldest.
   std::map<std::uint64_t, HaParked> haParked_;
   std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out

@@ -119,15 +119,18 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("dhcp-queue-control": {"capacity": 10})",
                   "Dhcp4/dhcp-queue-control: missing parameter 'enable-queue' (Kea 2.2 requires it)"},
         ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_run_script.so",
-                                          "parameters": {"name": "/x.sh"}}])",
-                  "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/kea/hooks/libdhcp_run_script.so': "
-                  "run_script is not supported; it runs an external script on every lease event"},
+                                          "parameters": {"name": "/nonexistent/x.sh"}}])",
+                  "Dhcp4/hooks-libraries/0/parameters/name: loading Run Script hooks library failed: Invalid 'name' "
+                  "parameter: File not found: /nonexistent/x.sh"},
         ErrorCase{R"("hooks-libraries": [{"library": "libdhcp_flex_id.so"}])",
                   "Dhcp4/hooks-libraries/0/library: hook library 'libdhcp_flex_id.so': flexible identifiers "
                   "(flex_id) are not supported; they select reservations"},
-        ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_legal_log.so"}])",
-                  "Dhcp4/hooks-libraries/0/library: hook library '/usr/lib/kea/hooks/libdhcp_legal_log.so': "
-                  "forensic logging (legal_log) is not supported; it writes a lease audit trail"},
+        ErrorCase{R"("hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_legal_log.so",
+                                          "parameters": {"path": "/nonexistent/dir", "time-unit": "week"}}])",
+                  "Dhcp4/hooks-libraries/0/parameters/time-unit: loading Forensic Logging hooks library failed: "
+                  "unknown time unit type: week, expected one of: second, day, month, year\n"
+                  "Dhcp4/hooks-libraries/0/parameters/path: loading Forensic Logging hooks library failed: the "
+                  "directory /nonexistent/dir does not exist"},
         ErrorCase{R"("hooks-libraries": [{"library": "libdhcp_mysql_cb.so"}])",
                   "Dhcp4/hooks-libraries/0/library: hook library 'libdhcp_mysql_cb.so': configuration backends are "
                   "not supported yet (issue 13)"},

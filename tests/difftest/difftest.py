@@ -60,6 +60,19 @@ ADD SCENARIOS
   scenario's MACs). If the reply is missing, the step is recorded as "unresolved" (the same
   for both servers when they agree on the earlier steps).
 
+EVENT SCRIPTS (the run_script hook)
+  A group with "events": True gets a recording script: every string "$EVENT_SCRIPT" in its
+  config is replaced by its path (give it as the run_script hook's "name"). The script appends
+  its argv and its whole environment (in order, as the server passed it) to events.jsonl in the
+  group's directory; after the group the server is stopped and the calls are compared per
+  scenario (a call belongs to the scenario whose xid is QUERY4_TXID, or, without a query, whose
+  MAC is LEASE4_HWADDR, or whose answers gave LEASE4_ADDRESS), sorted by (xid, hook point,
+  address); every call must belong to a scenario. Values that differ between runs
+  by nature are normalised: *_CLTT (must be within the run, shown as <cltt>). Difference keys:
+  events.count, events.N.argv, events.N.<VARIABLE> (missing, extra or different).
+  kea-dhcp4 forks for every call before it answers (tens of milliseconds, far more on a loaded
+  machine), so such groups set "reply_timeout" (seconds a round waits for its answers).
+
 EXPECTED DIVERGENCES
   tests/difftest/expected_divergences*.json: a list of
       {"scenario": "<fnmatch on group/scenario>", "diff": "<fnmatch on the difference key, e.g.
@@ -436,6 +449,41 @@ def stop_proc(p, timeout=5):
         p.wait()
 
 
+EVENT_RECORDER = """#!/usr/bin/python3
+# Records one run_script call: argv and the environment exactly as execve() got it.
+import json, os, sys, time
+env = [kv.split("=", 1) for kv in open("/proc/self/environ", "rb").read().decode("utf-8", "replace").split("\\0") if kv]
+rec = json.dumps({"t": time.time(), "argv": sys.argv[1:], "env": env})
+fd = os.open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+os.write(fd, (rec + "\\n").encode())
+os.close(fd)
+"""
+
+
+def substitute(v, old, new):
+    if isinstance(v, dict):
+        return {k: substitute(x, old, new) for k, x in v.items()}
+    if isinstance(v, list):
+        return [substitute(x, old, new) for x in v]
+    return new if v == old else v
+
+
+def read_events(path, settle=3.0):
+    """The recorded calls, once no new one has arrived for 0.5 s (scripts run asynchronously)."""
+    end, last, size = time.time() + settle, time.time(), -1
+    while time.time() < end:
+        n = os.path.getsize(path) if os.path.exists(path) else 0
+        if n != size:
+            size, last = n, time.time()
+        elif time.time() - last > 0.5:
+            break
+        time.sleep(0.1)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def run_server(args):
     """Child mode: runs every group against one server; writes the recording as JSON."""
     # A SIGTERM from the parent must still stop the server (the finally below).
@@ -462,6 +510,15 @@ def run_server(args):
         gdir = os.path.join(args.workdir, g["id"])
         os.makedirs(gdir, exist_ok=True)
         cfg = group_config(g, os.path.join(gdir, "server.log"))
+        events_path = os.path.join(gdir, "events.jsonl")
+        if g.get("events"):
+            script = os.path.join(gdir, "event-recorder.py")
+            with open(script, "w") as f:
+                f.write(EVENT_RECORDER)
+            os.chmod(script, 0o755)
+            if os.path.exists(events_path):
+                os.unlink(events_path)
+            cfg = substitute(cfg, "$EVENT_SCRIPT", script)
         cpath = os.path.join(gdir, "dhcp4.json")
         with open(cpath, "w") as f:
             json.dump(cfg, f, indent=1)
@@ -473,6 +530,7 @@ def run_server(args):
             gres["config_error"] = (chk.stdout + chk.stderr).strip().splitlines()[-1:] or [""]
             log(args, f"{g['id']}: config refused: {gres['config_error'][0]}")
             continue
+        t_start = time.time()
         p = subprocess.Popen(["ip", "netns", "exec", args.srv_ns, args.bin, "-c", cpath], cwd=gdir, env=env,
                              stdout=open(os.path.join(gdir, "stdout.log"), "w"), stderr=subprocess.STDOUT)
         try:
@@ -487,10 +545,15 @@ def run_server(args):
                 continue
             time.sleep(0.4)
             play_group(args, rx, sock, gi, g, gres)
+            if g.get("events"):
+                time.sleep(g.get("events_wait", 0))
             if p.poll() is not None:
                 gres["exit"] = f"server exited with {p.returncode} during the group"
         finally:
             stop_proc(p)
+        if g.get("events"):
+            gres["events"] = read_events(events_path)
+            gres["events_window"] = [t_start, time.time()]
     rx.stop = True
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
@@ -518,7 +581,7 @@ def play_group(args, rx, sock, gi, g, gres):
             sock.send(frame)
             pending.append((pl, xid))
             time.sleep(0.001)  # keep the arrival order = the send order
-        end = time.time() + REPLY_TIMEOUT
+        end = time.time() + g.get("reply_timeout", REPLY_TIMEOUT)
         while time.time() < end and not all(rx.has(x) for _, x in pending):
             time.sleep(0.01)
         time.sleep(GRACE)
@@ -649,9 +712,84 @@ def canonical(steps, literal):
     return out
 
 
+def event_owner(gi, ev, by_address=None):
+    """Scenario index of a recorded call: by the query's xid, else by the lease's MAC, else
+    (a declined lease has no MAC) by the lease's address among the scenario's answers."""
+    env = dict(ev["env"])
+    txid = env.get("QUERY4_TXID", "")
+    if txid.isdigit() and int(txid) >> 24 == gi:
+        return (int(txid) >> 8) & 0xFFFF
+    for key in ("LEASE4_HWADDR", "LEASES4_AT0_HWADDR", "DELETED_LEASES4_AT0_HWADDR"):
+        m = env.get(key, "").split(":")
+        if len(m) == 6 and m[0] == "02" and int(m[1], 16) == gi:
+            return int(m[2] + m[3], 16)
+    addr = env.get("LEASE4_ADDRESS") or env.get("LEASES4_AT0_ADDRESS")
+    if by_address and addr in by_address:
+        return by_address[addr]
+    return None
+
+
+def addresses_of(g, gres):
+    """yiaddr of every reply of a group's recording -> scenario index (the first to get it)."""
+    out = {}
+    for si, s in enumerate(g["scenarios"]):
+        for st in gres["scenarios"].get(s["id"], []):
+            for rep in st.get("replies") or []:
+                if rep.get("yiaddr", "0.0.0.0") != "0.0.0.0":
+                    out.setdefault(rep["yiaddr"], si)
+    return out
+
+
+def normalised_events(evs, window):
+    out = []
+    for ev in evs:
+        env = []
+        for k, v in ev["env"]:
+            if k.endswith("_CLTT") and v.isdigit():
+                v = "<cltt>" if window[0] - 2 <= int(v) <= window[1] + 2 else f"<cltt out of the run: {v}>"
+            env.append((k, v))
+        d = dict(env)
+        out.append({"argv": ev["argv"], "env": env,
+                    "key": (int(d.get("QUERY4_TXID") or 0), ev["argv"][:1], d.get("LEASE4_ADDRESS", ""),
+                            d.get("LEASES4_AT0_ADDRESS", ""))})
+    return sorted(out, key=lambda e: e["key"])
+
+
+def compare_events(g, gi, si, ga, gb, names):
+    lists = []
+    for g_ in (ga, gb):
+        by_address = addresses_of(g, g_)
+        mine = [e for e in g_.get("events", []) if event_owner(gi, e, by_address) == si]
+        lists.append(normalised_events(mine, g_.get("events_window", [0, 0])))
+    a, b = lists
+    diffs = []
+    if si == 0:
+        for name, g_ in zip(names, (ga, gb)):
+            by_address = addresses_of(g, g_)
+            orphans = [e["argv"] for e in g_.get("events", []) if event_owner(gi, e, by_address) is None]
+            if orphans:
+                diffs.append(("events.orphans", f"{name}: calls of no scenario: {orphans}"))
+    if len(a) != len(b):
+        diffs.append(("events.count", f"{names[0]}: {len(a)} calls {[e['argv'] for e in a]}, "
+                                      f"{names[1]}: {len(b)} calls {[e['argv'] for e in b]}"))
+    for n, (x, y) in enumerate(zip(a, b), 1):
+        if x["argv"] != y["argv"]:
+            diffs.append((f"events.{n}.argv", f"{x['argv']} / {y['argv']}"))
+            continue
+        if [k for k, _ in x["env"]] != [k for k, _ in y["env"]] and sorted(x["env"]) == sorted(y["env"]):
+            diffs.append((f"events.{n}.order", "same variables in another order"))
+        dx, dy = dict(x["env"]), dict(y["env"])
+        for k in list(dx) + [k for k in dy if k not in dx]:
+            if dx.get(k) != dy.get(k):
+                diffs.append((f"events.{n}.{k}", f"{x['argv'][0]}: {names[0]} {dx.get(k, '<missing>')!r}, "
+                                                 f"{names[1]} {dy.get(k, '<missing>')!r}"))
+    return diffs
+
+
 def compare(groups, ra, rb, names):
     """Per scenario id: list of (key, text) differences."""
     out = {}
+    all_ids = [g_["id"] for g_ in load_groups()]
     for g in groups:
         ga, gb = ra["groups"].get(g["id"]), rb["groups"].get(g["id"])
         for s in g["scenarios"]:
@@ -674,6 +812,9 @@ def compare(groups, ra, rb, names):
                     sa, sb = canonical(sa, lit), canonical(sb, lit)
                 for n, (x, y) in enumerate(zip(sa, sb), 1):
                     diffs += compare_step(n, x, y, names)
+                if g.get("events"):
+                    gi = all_ids.index(g["id"]) + 1
+                    diffs += compare_events(g, gi, g["scenarios"].index(s), ga, gb, names)
                 for g_ in (ga, gb):
                     if "exit" in g_:
                         diffs.append(("run", g_["exit"]))
