@@ -110,13 +110,16 @@ void LegalLogEntries::entry(const proto::Packet4& query, const proto::Packet4* r
   in.iface = meta.ifName;
   in.src = meta.srcAddr;
   in.dst = meta.dstAddr;
+  // A string expression: its value is wanted, not its truth (an evaluation error leaves none).
   if (cfg_.requestFormat) {
     in.pkt = &query;
-    if (eval_.evaluate(*cfg_.requestFormat, in) != classify::EvalResult::Error) value += eval_.lastValue();
+    eval_.evaluate(*cfg_.requestFormat, in);
+    value += eval_.lastValue();
   }
   if (cfg_.responseFormat && response) {
     in.pkt = response;
-    if (eval_.evaluate(*cfg_.responseFormat, in) != classify::EvalResult::Error) value += eval_.lastValue();
+    eval_.evaluate(*cfg_.responseFormat, in);
+    value += eval_.lastValue();
   }
   if (!value.empty()) out.push_back(std::move(value));
 }

@@ -53,12 +53,12 @@ TEST_F(LegalLogConfigTest, EveryParameter) {
   std::ofstream(script) << "#!/bin/sh\n";
   ::chmod(script.c_str(), 0755);
   fs::create_directory(dir + "/log");
-  auto cfg = parseOk(withHook(R"({"path": "log", "base-name": "kea-forensic4", "time-unit": "month", "count": 3,
-                                  "prerotate": "rotate.sh", "postrotate": ")" + script + R"(",
+  auto cfg = parseOk(withHook(R"J({"path": "log", "base-name": "kea-forensic4", "time-unit": "month", "count": 3,
+                                  "prerotate": "rotate.sh", "postrotate": ")J" + script + R"J(",
                                   "timestamp-format": "%H%t%w %F%%",
                                   "request-parser-format": "'mac ' + hexstring(pkt4.mac, ':')",
                                   "response-parser-format": "addrtotext(pkt4.yiaddr)", "type": "logfile",
-                                  "comment": "audit"})"),
+                                  "comment": "audit"})J"),
                      ctx);
   ASSERT_TRUE(cfg.legalLog);
   EXPECT_EQ(cfg.legalLog->path, dir + "/log");

@@ -98,10 +98,10 @@ TEST_F(LegalLogFileTest, CountDaysAndMonthsAndYears) {
   {
     LegalLogFile f(cfg);
     write(f, "a", kT0);
-    write(f, "b", kT0 + 26 * 86400);  // 2026-12-30
-    write(f, "c", kT0 + 28 * 86400);  // 2027-01-01
+    write(f, "b", kT0 + 28 * 86400);  // 2027-01-01: a month counts from the file's date (Kea)
+    write(f, "c", kT0 + 31 * 86400);  // 2027-01-04
   }
-  EXPECT_EQ(files(), (std::vector<std::string>{"kea-forensic4.20261204.txt", "kea-forensic4.20270101.txt"}));
+  EXPECT_EQ(files(), (std::vector<std::string>{"kea-forensic4.20261204.txt", "kea-forensic4.20270104.txt"}));
   fs::remove_all(dir);
   fs::create_directory(dir);
   cfg.timeUnit = Unit::Year;
