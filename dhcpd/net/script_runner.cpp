@@ -71,7 +71,7 @@ std::size_t ScriptRunner::running() const { return running_.load(); }
 
 bool ScriptRunner::waitIdle(std::chrono::milliseconds limit) {
   std::unique_lock lock(mutex_);
-  return idle_.wait_for(lock, limit, [this] { return queue_.empty() && running_.load() == 0; });
+  return idle_.wait_for(lock, limit, [this] { return queue_.empty() && starting_ == 0 && running_.load() == 0; });
 }
 
 void ScriptRunner::work() {
@@ -89,6 +89,7 @@ void ScriptRunner::work() {
       queue_.pop_front();
       if (call.program.empty() && !program_) continue;  // unconfigured since it was queued
       const std::string program = call.program.empty() ? *program_ : call.program;
+      ++starting_;  // neither queued nor running while it is being spawned: not idle
       lock.unlock();
       spawn(call, program);
       lock.lock();
@@ -96,7 +97,7 @@ void ScriptRunner::work() {
     lock.unlock();
     reap();
     lock.lock();
-    if (queue_.empty() && children_.empty()) idle_.notify_all();
+    if (queue_.empty() && children_.empty() && starting_ == 0) idle_.notify_all();
   }
 }
 
@@ -126,6 +127,7 @@ void ScriptRunner::spawn(const engine::ScriptCall& call, const std::string& prog
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   std::lock_guard lock(mutex_);
+  --starting_;
   if (rc != 0) {
     ++counters_.spawnFailed;
     log_.limited(LogSource::RunScript, Severity::Error, "RUN_SCRIPT_SPAWN_FAIL", "cannot run {} {}: {}", program,

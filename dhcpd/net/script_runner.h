@@ -77,6 +77,7 @@ class ScriptRunner {
   std::optional<std::string> program_;
   std::atomic<bool> enabled_{false};
   bool stop_ = false;
+  std::size_t starting_ = 0;     // taken from the queue, not yet spawned (under mutex_)
   std::vector<Child> children_;  // worker thread only, size mirrored in running_
   std::atomic<std::size_t> running_{0};
   Counters counters_;            // under mutex_
