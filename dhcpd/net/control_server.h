@@ -78,8 +78,8 @@ struct ControlServerOptions {
 
   // GET (and HEAD) routes served by HTTP(S) listeners beside the POSTed commands, behind the
   // same basic auth and TLS. Key: an exact path ("/metrics"), or a prefix ending in '/'
-  // ("/dashboard/") that matches every path under it; the longest match wins. Paths with no
-  // route answer 404; other methods 405 as before.
+  // ("/dashboard/") that matches every path under it; the longest match wins. A GET of a
+  // path with no route answers 405, as Kea's Control Agent answers every GET.
   std::map<std::string, HttpGetHandler> getRoutes;
 };
 

@@ -50,7 +50,8 @@ HttpGetReply dashboardReply(std::string_view path, std::span<const EmbeddedFile>
 }
 
 HttpGetReply rootReply(std::string_view path) {
-  if (path == "/" || path == "/dashboard") return redirect(kDashboardPath);
+  // Only "/dashboard": a GET of "/" stays Kea's 405 (Control Agent parity, robust_api tests).
+  if (path == "/dashboard") return redirect(kDashboardPath);
   return notFound();
 }
 
@@ -58,9 +59,7 @@ void addDashboardRoutes(std::map<std::string, HttpGetHandler>& routes) {
   routes[std::string(kDashboardPath)] = [](std::string_view path, std::string_view) {
     return dashboardReply(path, dashboardFiles());
   };
-  // "/" is a prefix key, so it sees every path no longer key claims: answer those 404 as
-  // the listener would.
-  routes["/"] = [](std::string_view path, std::string_view) { return rootReply(path); };
+  routes["/dashboard"] = [](std::string_view path, std::string_view) { return rootReply(path); };
 }
 
 }  // namespace tandem::net

@@ -90,8 +90,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (!get && req.method() != http::verb::post) {
       return respond(http::status::method_not_allowed, jsonError(405, "Method Not Allowed"), keepAlive);
     }
-    if (get && env_->options.getRoutes.empty()) {
-      // No GET route configured: answer as Kea's Control Agent, which takes POST only.
+    if (get && !env_->hasGetRoute(std::string_view(req.target().data(), req.target().size()))) {
+      // Not a metrics or dashboard path (GET / included): answer as Kea's Control Agent,
+      // which takes POST only, so Kea clients and scripts see what they saw before.
       return respond(http::status::method_not_allowed, jsonError(405, "Method Not Allowed"), keepAlive);
     }
     std::string user;

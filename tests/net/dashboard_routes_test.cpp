@@ -96,8 +96,9 @@ TEST(DashboardRoutes, ServesFilesWithTypesAndHeaders) {
   }
 }
 
-TEST(DashboardRoutes, RootRedirectsToTheDashboardOtherPathsStay404) {
-  for (const char* p : {"/", "/dashboard"}) {
+TEST(DashboardRoutes, BareDashboardPathRedirectsOtherPathsHaveNoRoute) {
+  EXPECT_EQ(rootReply("/").status, 404);  // no route: the listener answers Kea's 405
+  for (const char* p : {"/dashboard"}) {
     auto r = rootReply(p);
     EXPECT_EQ(r.status, 302) << p;
     EXPECT_EQ(header(r, "Location"), "/dashboard/");
@@ -149,10 +150,12 @@ TEST(DashboardRoutes, ServedByTheControlListenerBehindAuth) {
   EXPECT_EQ(page.result_int(), 200u);
   EXPECT_EQ(page.body(), readFile(kSourceDir / "index.html"));
   EXPECT_EQ(page[http::field::content_type], "text/html; charset=utf-8");
-  auto root = send(http::verb::get, "/", "op:pw");
-  EXPECT_EQ(root.result_int(), 302u);
-  EXPECT_EQ(root[http::field::location], "/dashboard/");
-  EXPECT_EQ(send(http::verb::get, "/nothing-here", "op:pw").result_int(), 404u);
+  auto bare = send(http::verb::get, "/dashboard", "op:pw");
+  EXPECT_EQ(bare.result_int(), 302u);
+  EXPECT_EQ(bare[http::field::location], "/dashboard/");
+  // GET of any other path, "/" included, is Kea's Control Agent answer: 405.
+  EXPECT_EQ(send(http::verb::get, "/", "op:pw").result_int(), 405u);
+  EXPECT_EQ(send(http::verb::get, "/nothing-here", "op:pw").result_int(), 405u);
   auto cmd = send(http::verb::post, "/", "op:pw", R"({"command":"status-get"})");
   EXPECT_EQ(cmd.result_int(), 200u);
   EXPECT_EQ(nlohmann::json::parse(cmd.body())["arguments"]["pid"], 1);
