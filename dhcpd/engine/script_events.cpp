@@ -71,17 +71,9 @@ bool sameClient(const Lease& a, const Lease& b) {
 std::string_view keaMessageName(const proto::Packet4& q) {
   auto t = q.messageType();
   if (!t) return "BOOTP";
-  switch (*t) {
-    case MessageType::Discover: return "DHCPDISCOVER";
-    case MessageType::Offer: return "DHCPOFFER";
-    case MessageType::Request: return "DHCPREQUEST";
-    case MessageType::Decline: return "DHCPDECLINE";
-    case MessageType::Ack: return "DHCPACK";
-    case MessageType::Nak: return "DHCPNAK";
-    case MessageType::Release: return "DHCPRELEASE";
-    case MessageType::Inform: return "DHCPINFORM";
-  }
-  return "UNKNOWN";
+  // Pkt4::getName: the DHCP names proto already has; "UNKNOWN" for a type outside RFC 2132.
+  const std::string_view name = proto::toString(*t);
+  return name == "DHCP-UNKNOWN" ? std::string_view("UNKNOWN") : name;
 }
 
 std::string_view keaLeaseState(LeaseState s) {
