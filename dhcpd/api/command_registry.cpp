@@ -149,6 +149,10 @@ void CommandRegistry::addAsync(std::string name, AsyncCommandHandler handler) {
   handlers_[std::move(name)] = std::move(handler);
 }
 
+void CommandRegistry::observe(std::string name, CommandObserver observer) {
+  observers_[std::move(name)] = std::move(observer);
+}
+
 bool CommandRegistry::remove(std::string_view name) {
   auto it = handlers_.find(name);
   if (it == handlers_.end()) return false;
@@ -170,16 +174,30 @@ void CommandRegistry::executeAsync(const std::string& name, const json& args, co
   auto it = handlers_.find(name);
   if (it == handlers_.end()) return reply(makeAnswer(kResultUnsupported, "'" + name + "' command not supported."));
   // A handler that throws after replying must not reply twice.
-  auto replied = std::make_shared<bool>(false);
-  auto once = [replied, reply](json answer) {
-    if (*replied) return;
-    *replied = true;
+  struct Call {
+    bool replied = false;
+    const json* args = nullptr;  // the caller's while the handler runs, else `kept`
+    json kept;
+  };
+  auto call = std::make_shared<Call>();
+  call->args = &args;
+  auto seen = observers_.find(name);
+  const CommandObserver* observer = seen == observers_.end() ? nullptr : &seen->second;
+  auto once = [call, reply, observer, name](json answer) {
+    if (call->replied) return;
+    call->replied = true;
+    if (observer && *observer) (*observer)(name, *call->args, answer);
     reply(std::move(answer));
   };
   try {
     it->second(args, ctx, once);
   } catch (const std::exception& e) {
     once(makeAnswer(kResultError, std::string(kFramingPrefix) + e.what()));
+  }
+  // Answering later: the caller's arguments are gone by then, so the observer gets a copy.
+  if (observer && !call->replied) {
+    call->kept = args;
+    call->args = &call->kept;
   }
 }
 

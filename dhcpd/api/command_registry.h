@@ -56,6 +56,10 @@ using CommandHandler = std::function<json(const json& args, const CommandContext
 using CommandReply = std::function<void(json answer)>;
 using AsyncCommandHandler = std::function<void(const json& args, const CommandContext& ctx, CommandReply reply)>;
 
+// Sees a command's arguments and answer once it answered (Kea's command_processed hook point,
+// where the forensic log hook writes its lease command lines).
+using CommandObserver = std::function<void(const std::string& name, const json& args, const json& answer)>;
+
 // Adapts a handler that needs only the object it acts on (e.g. the ServerControl) and the
 // arguments, so command groups register plain functions.
 template <class Target>
@@ -88,6 +92,10 @@ class CommandRegistry {
   void add(std::string name, CommandHandler handler);
   void addAsync(std::string name, AsyncCommandHandler handler);
   bool remove(std::string_view name);
+  // Calls `observer` after each execution of command `name` (another observer of that name
+  // replaces it), on the command thread, before the reply goes out. Observing costs nothing
+  // for other commands, and a copy of the arguments only when the command answers later.
+  void observe(std::string name, CommandObserver observer);
   bool has(std::string_view name) const;
   // Sorted, like Kea's list-commands.
   std::vector<std::string> names() const;
@@ -110,6 +118,7 @@ class CommandRegistry {
 
  private:
   std::map<std::string, AsyncCommandHandler, std::less<>> handlers_;
+  std::map<std::string, CommandObserver, std::less<>> observers_;
 };
 
 }  // namespace tandem::api

@@ -20,10 +20,13 @@
 #include "dhcpd/net/interface_table.h"
 #include "dhcpd/api/daemon_commands.h"
 #include "dhcpd/api/lease_commands.h"
+#include "dhcpd/api/lease_json.h"
+#include "dhcpd/api/legal_log_commands.h"
 #include "dhcpd/api/reservation_commands.h"
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
 #include "dhcpd/daemon/ha_setup.h"
+#include "sync/bulk_apply_json.h"
 
 namespace tandem::daemon {
 
@@ -367,6 +370,45 @@ void Server::configureLegalLog() {
   } else {
     legalEntries_.reset();
   }
+}
+
+void Server::legalLogCommand(const std::string& name, const api::json& args, const api::json& answer) {
+  if (!legalEntries_) return;
+  timespec when{};
+  ::clock_gettime(CLOCK_REALTIME, &when);
+  auto submit = [&](std::string_view command, const api::json& a, const api::json& result) {
+    auto line = api::legalLogCommandEntry(command, a, result, when.tv_sec, legalEntries_->silent());
+    if (line) (void)legal_->submit(std::move(*line), when);
+  };
+  if (name != sync::kBulkApplyCommand) return submit(name, args, answer);
+  // A tandemd partner's batched updates: a line per lease it applied, as Kea's hook writes
+  // for its partner's lease6-bulk-apply (each lease as a lease6-del / lease6-update with the
+  // request's origin; the failed ones left out). There is no lease4 bulk command in Kea.
+  auto result = answer.find("result");
+  if (result == answer.end() || !result->is_number_integer() || result->get<int>() != api::kResultSuccess) return;
+  auto req = sync::parseBulkApplyRequest(args);
+  if (!req) return;
+  std::set<std::string> failed;
+  if (auto a = answer.find("arguments"); a != answer.end() && a->is_object()) {
+    if (auto f = a->find("failed"); f != a->end() && f->is_array()) {
+      for (const auto& item : *f) {
+        if (item.is_object() && item.contains("ip-address") && item["ip-address"].is_string()) {
+          failed.insert(item["ip-address"].get<std::string>());
+        }
+      }
+    }
+  }
+  const api::json applied = api::makeAnswer(api::kResultSuccess, "");
+  auto each = [&](std::string_view command, const std::vector<Lease>& leases) {
+    for (const Lease& l : leases) {
+      api::json a = api::leaseToJson(l);
+      if (failed.count(a.value("ip-address", ""))) continue;
+      a["origin"] = "ha-partner";
+      submit(command, a, applied);
+    }
+  };
+  each("lease4-del", req->deleted);
+  each("lease4-update", req->leases);
 }
 
 void Server::submitScripts(std::vector<engine::ScriptCall>& calls) {
@@ -853,6 +895,12 @@ Result<void> Server::openControl() {
     api::registerLeaseCommands(commands_, *this);
     api::registerReservationCommands(commands_, *this);
     api::registerStatCommands(commands_, *this);
+    const std::string observed[] = {"lease4-add", "lease4-update", "lease4-del", std::string(sync::kBulkApplyCommand)};
+    for (const std::string& name : observed) {
+      commands_.observe(name, [this](const std::string& n, const api::json& args, const api::json& answer) {
+        legalLogCommand(n, args, answer);
+      });
+    }
   }
   if (!control_) {
     net::ControlServerOptions options;

@@ -157,6 +157,9 @@ class Server final : public api::ServerControl {
   // Forensic log hook (libdhcp_legal_log.so entry): the lines of a processed query, queued for
   // the writer thread.
   void configureLegalLog();
+  // The lines of an answered lease command (Kea's command_processed callout), the partner's
+  // batched updates included.
+  void legalLogCommand(const std::string& name, const api::json& args, const api::json& answer);
 
   boost::asio::io_context& io_;
   Logger& log_;

@@ -30,6 +30,9 @@ class LegalLogEntries {
   // Subnets whose "user-context" has "legal-logging": false (Kea's isLoggingDisabled).
   static std::unordered_set<std::uint32_t> silentSubnets(const config::Dhcp4Config& cfg);
 
+  // Subnets whose leases are not logged.
+  const std::unordered_set<std::uint32_t>& silent() const { return silent_; }
+
   // Appends the entries of one processed query (after its lease changes were stored). An
   // entry may hold several lines (a custom format with 0x0a); each gets the timestamp.
   void forQuery(const proto::Packet4& query, const RecvMeta& meta, const Decision& d, std::vector<std::string>& out);

@@ -169,5 +169,43 @@ TEST(KeaText, MatchesKeaLayout) {
   EXPECT_EQ(toKeaText(json::parse(R"({"x":[1,2.5,true,null]})")), R"({ "x": [ 1, 2.5, true, null ] })");
 }
 
+// Kea's command_processed hook point: the observer sees the arguments and the answer, before
+// the reply goes out, for the commands it observes only, synchronous or answering later.
+TEST(CommandRegistry, ObserverSeesArgumentsAndAnswer) {
+  CommandRegistry r;
+  std::vector<CommandReply> waiting;
+  r.add("sync", [](const json& args, const CommandContext&) { return makeAnswer(kResultSuccess, "s", args); });
+  r.add("other", [](const json&, const CommandContext&) { return makeAnswer(kResultSuccess, "o"); });
+  r.addAsync("later", [&waiting](const json&, const CommandContext&, CommandReply reply) {
+    waiting.push_back(std::move(reply));
+  });
+  std::vector<std::string> seen;
+  auto observer = [&seen](const std::string& name, const json& args, const json& answer) {
+    seen.push_back(name + " " + args.dump() + " " + answer["text"].get<std::string>());
+  };
+  r.observe("sync", observer);
+  r.observe("later", observer);
+  r.observe("unknown", observer);
+  std::vector<std::string> order;
+  r.executeAsync("sync", json{{"a", 1}}, {}, [&](json) { order.push_back("reply after " + std::to_string(seen.size())); });
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], R"(sync {"a":1} s)");
+  EXPECT_EQ(order, std::vector<std::string>{"reply after 1"});
+  (void)r.execute("other", json{{"b", 2}}, {});
+  (void)r.execute("unknown", nullptr, {});  // not registered: "not supported", no observer call
+  EXPECT_EQ(seen.size(), 1u);
+  {
+    json args{{"kept", "yes"}};
+    r.executeAsync("later", args, {}, [](json) {});
+    args["kept"] = "changed";  // the caller's arguments may be gone when the answer comes
+  }
+  EXPECT_EQ(seen.size(), 1u);
+  ASSERT_EQ(waiting.size(), 1u);
+  waiting[0](makeAnswer(kResultEmpty, "done"));
+  waiting[0](makeAnswer(kResultEmpty, "again"));  // replies once, observed once
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1], R"(later {"kept":"yes"} done)");
+}
+
 }  // namespace
 }  // namespace tandem::api
