@@ -434,7 +434,7 @@ void HaMachine::on(const SyncFinished& e, TimePoint now, Out& out) {
   } else {
     // The shell already gave the partner its service back (dhcp-enable); its max-period
     // bounds the disable even if that did not arrive. Retry after a growing pause, not at
-    // every heartbeat (sync/sync_backoff.h).
+    // every heartbeat (ha/sync_backoff.h).
     const auto wait = backoff_.failed();
     syncRetryAt_ = now + wait;
     out.push_back(ArmTimer{TimerId::SyncRetry, *syncRetryAt_});

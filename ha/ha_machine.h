@@ -27,7 +27,7 @@
 #include "heartbeat/clock_skew.h"
 #include "heartbeat/failure_detector.h"
 #include "heartbeat/rejected_lease_updates.h"
-#include "sync/sync_backoff.h"
+#include "ha/sync_backoff.h"
 
 namespace tandem::ha {
 
@@ -321,7 +321,7 @@ class HaMachine {
   bool heartbeatInFlight_ = false;
   std::optional<TimePoint> commCheckArmedAt_;
   bool syncInFlight_ = false;
-  sync::SyncBackoff backoff_;
+  SyncBackoff backoff_;
   std::optional<TimePoint> syncRetryAt_;  // a failed sync waits for the SyncRetry timer
   bool replayInFlight_ = false;
   bool resetInFlight_ = false;

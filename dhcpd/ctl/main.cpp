@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/ctl/ctl_ha.h"
+#include "ha/ctl/ctl_ha.h"
 #include "dhcpd/ctl/ctl_table.h"
 #include "dhcpd/ctl/ctl_transport.h"
 

@@ -12,7 +12,7 @@
 #include "dhcpd/common/clock.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 
 namespace tandem::daemon {

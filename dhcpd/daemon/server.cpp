@@ -25,7 +25,7 @@
 #include "dhcpd/api/reservation_commands.h"
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
-#include "dhcpd/daemon/ha_setup.h"
+#include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
 namespace tandem::daemon {

@@ -25,8 +25,8 @@
 #include "dhcpd/api/server_control.h"
 #include "dhcpd/common/logger.h"
 #include "dhcpd/config/dhcp4_config.h"
-#include "dhcpd/daemon/ha_peer_transport.h"
-#include "dhcpd/daemon/ha_timers.h"
+#include "ha/service/ha_peer_transport.h"
+#include "ha/service/ha_timers.h"
 #include "dhcpd/engine/engine.h"
 #include "dhcpd/proto/packet4.h"
 #include "ha/ha_config.h"
@@ -35,7 +35,7 @@
 #include "sync/ha_json.h"
 #include "sync/lease_update_backlog.h"
 #include "sync/pull_session.h"
-#include "sync/sync_backoff.h"
+#include "ha/sync_backoff.h"
 #include "sync/sync_status.h"
 #include "sync/update_batcher.h"
 
@@ -141,7 +141,7 @@ class HaService {
   void setDhcp(int origin, bool enable);
 
   // Lease synchronisation (reference 4.6 and sync/pull_session.h), asynchronous, in
-  // dhcpd/daemon/ha_sync_run.cpp. One pull at a time; `done` gets the outcome and a summary.
+  // ha/service/ha_sync_run.cpp. One pull at a time; `done` gets the outcome and a summary.
   using SyncDone = std::function<void(bool ok, const std::string& summary)>;
   struct SyncOptions {
     std::chrono::seconds maxPeriod{60};
@@ -220,7 +220,7 @@ class HaService {
   sync::PullSessions pullSessions_;              // peers pulling from us (tandem-stream)
   bool applyingSync_ = false;                    // our own sync writes are not "incoming"
   std::vector<std::string> backupSources_;       // backups: active peers, primary first
-  sync::SyncBackoff backupBackoff_;
+  ha::SyncBackoff backupBackoff_;
   std::optional<TimePoint> backupRetryAt_;
   std::uint32_t streamPageLimit_ = kStreamPageLimit;
   bool started_ = false;

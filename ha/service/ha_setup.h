@@ -14,7 +14,7 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/config/dhcp4_config.h"
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 #include "dhcpd/engine/engine.h"
 #include "ha/ha_config.h"
 #include "ha/pool_split.h"

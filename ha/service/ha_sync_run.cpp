@@ -6,7 +6,7 @@
 //  - tandem-stream: big CSV pages plus the partner's change log; the partner keeps serving.
 // Both also replay, after the last page, the lease commands this server received during the
 // pull (a Kea active's updates to a backup, the partner's updates in load-balancing).
-#include "dhcpd/daemon/ha_sync_run.h"
+#include "ha/service/ha_sync_run.h"
 
 #include <algorithm>
 

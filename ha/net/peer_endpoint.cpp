@@ -1,4 +1,4 @@
-#include "dhcpd/net/peer_endpoint.h"
+#include "ha/net/peer_endpoint.h"
 
 #include <charconv>
 

@@ -6,13 +6,13 @@
 // requests every heartbeat-delay. We wait 1 s, then double the wait after each further
 // failure up to a cap, and start over after a success.
 //
-// Header-only on purpose: the HA state machine (tandem_ha) owns the retry timer, and the
-// tandem_sync library links tandem_ha, not the other way round.
+// In tandem_ha, not tandem_sync: the HA state machine owns the retry timer, and tandem_sync
+// builds on tandem_ha (heartbeat <- ha <- sync, scripts/check-layering.sh), never the reverse.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 
-namespace tandem::sync {
+namespace tandem::ha {
 
 class SyncBackoff {
  public:
@@ -45,4 +45,4 @@ class SyncBackoff {
   std::uint32_t failures_ = 0;
 };
 
-}  // namespace tandem::sync
+}  // namespace tandem::ha

@@ -1,8 +1,8 @@
-#include "sync/sync_backoff.h"
+#include "ha/sync_backoff.h"
 
 #include <gtest/gtest.h>
 
-namespace tandem::sync {
+namespace tandem::ha {
 namespace {
 
 using std::chrono::milliseconds;
@@ -43,4 +43,4 @@ TEST(SyncBackoff, CustomBoundsAndManyFailuresDoNotOverflow) {
 }
 
 }  // namespace
-}  // namespace tandem::sync
+}  // namespace tandem::ha

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dhcpd/net/peer_client.h"
-#include "tests/net/peer_test_server.h"
+#include "ha/net/peer_client.h"
+#include "tests/ha/net/peer_test_server.h"
 
 namespace tandem::net {
 namespace {

@@ -3,7 +3,7 @@
 // the peer and the URL's JSON path.
 #include <gtest/gtest.h>
 
-#include "dhcpd/daemon/ha_setup.h"
+#include "ha/service/ha_setup.h"
 
 namespace tandem::daemon {
 namespace {

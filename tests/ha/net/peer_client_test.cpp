@@ -1,5 +1,5 @@
-// PeerClient against a loopback Beast server (tests/net/peer_test_server.h), plain and TLS.
-#include "dhcpd/net/peer_client.h"
+// PeerClient against a loopback Beast server (tests/ha/net/peer_test_server.h), plain and TLS.
+#include "ha/net/peer_client.h"
 
 #include <chrono>
 #include <functional>
@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dhcpd/net/peer_endpoint.h"
-#include "tests/net/peer_test_server.h"
+#include "ha/net/peer_endpoint.h"
+#include "tests/ha/net/peer_test_server.h"
 
 namespace tandem::net {
 namespace {

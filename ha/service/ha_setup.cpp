@@ -1,4 +1,4 @@
-#include "dhcpd/daemon/ha_setup.h"
+#include "ha/service/ha_setup.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

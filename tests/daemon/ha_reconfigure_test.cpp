@@ -20,9 +20,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/daemon/ha_setup.h"
+#include "ha/service/ha_setup.h"
 #include "dhcpd/daemon/server.h"
-#include "dhcpd/net/peer_client.h"
+#include "ha/net/peer_client.h"
 
 namespace tandem::daemon {
 namespace {

@@ -1,4 +1,4 @@
-#include "dhcpd/net/peer_client.h"
+#include "ha/net/peer_client.h"
 
 #include <algorithm>
 #include <deque>
@@ -18,8 +18,8 @@
 #include <openssl/x509_vfy.h>
 
 #include "dhcpd/net/http_basic_auth.h"
-#include "dhcpd/net/peer_connection.h"
-#include "dhcpd/net/peer_endpoint.h"
+#include "ha/net/peer_connection.h"
+#include "ha/net/peer_endpoint.h"
 
 namespace tandem::net {
 

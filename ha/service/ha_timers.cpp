@@ -1,4 +1,4 @@
-#include "dhcpd/daemon/ha_timers.h"
+#include "ha/service/ha_timers.h"
 
 #include <boost/asio/error.hpp>
 

@@ -1,4 +1,4 @@
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 
 #include <algorithm>
 #include <span>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "dhcpd/daemon/ha_sync_run.h"
+#include "ha/service/ha_sync_run.h"
 #include "heartbeat/client_key.h"
 #include "heartbeat/http_date.h"
 #include "dhcpd/api/lease_json.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 #include "dhcpd/daemon/metrics_page.h"
 #include "heartbeat/http_date.h"
 #include "sync/bulk_apply_json.h"

@@ -1,10 +1,10 @@
-#include "dhcpd/api/ha_status_view.h"
+#include "ha/ha_status_view.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
-namespace tandem::api {
+namespace tandem::ha {
 namespace {
 
 using nlohmann::json;
@@ -234,4 +234,4 @@ std::string formatHaStatus(const json& statusArgs, const HaStatusExtras& extras,
   return o.str();
 }
 
-}  // namespace tandem::api
+}  // namespace tandem::ha

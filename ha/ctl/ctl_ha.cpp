@@ -1,4 +1,4 @@
-#include "dhcpd/ctl/ctl_ha.h"
+#include "ha/ctl/ctl_ha.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/api/ha_status_view.h"
+#include "ha/ha_status_view.h"
 #include "sync/sync_status.h"
 
 namespace tandem::ctl {
@@ -41,16 +41,16 @@ int runHaStatus(const Endpoint& endpoint, bool asJson, std::ostream& out, std::o
     return kExitError;
   }
   const json args = answer->value("arguments", json::object());
-  const api::HaAssessment verdict = api::assessHaStatus(args);
+  const ha::HaAssessment verdict = ha::assessHaStatus(args);
   if (asJson) {
     out << args.value("high-availability", json(nullptr)).dump(2) << "\n";
-  } else if (verdict.health == api::HaHealth::NotConfigured) {
+  } else if (verdict.health == ha::HaHealth::NotConfigured) {
     out << "HA not configured\n";
   } else {
-    api::HaStatusExtras extras;
-    if (auto stats = argumentsOf(endpoint, "stat-lease4-get")) extras.leasesHeld = api::assignedAddresses(*stats);
-    if (auto config = argumentsOf(endpoint, "config-get")) extras.backups = api::haBackupPeers(*config);
-    out << api::formatHaStatus(args, extras, verdict);
+    ha::HaStatusExtras extras;
+    if (auto stats = argumentsOf(endpoint, "stat-lease4-get")) extras.leasesHeld = ha::assignedAddresses(*stats);
+    if (auto config = argumentsOf(endpoint, "config-get")) extras.backups = ha::haBackupPeers(*config);
+    out << ha::formatHaStatus(args, extras, verdict);
     // Lease synchronisation: in progress, or how the last one ended (sync/sync_status.h).
     const json ha = args.value("high-availability", json::array());
     for (const json& rel : ha.is_array() ? ha : json::array()) {
@@ -60,9 +60,9 @@ int runHaStatus(const Endpoint& endpoint, bool asJson, std::ostream& out, std::o
     }
   }
   switch (verdict.health) {
-    case api::HaHealth::Healthy: return 0;
-    case api::HaHealth::Degraded: return kExitHaDegraded;
-    case api::HaHealth::NotConfigured: return kExitHaNotConfigured;
+    case ha::HaHealth::Healthy: return 0;
+    case ha::HaHealth::Degraded: return kExitHaDegraded;
+    case ha::HaHealth::NotConfigured: return kExitHaNotConfigured;
   }
   return kExitError;
 }

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 #include "sync/sync_status.h"
 
 namespace tandem::daemon {

@@ -1,4 +1,4 @@
-#include "dhcpd/net/peer_connection.h"
+#include "ha/net/peer_connection.h"
 
 #include <optional>
 #include <type_traits>

@@ -1,9 +1,9 @@
 // `tandemctl ha status`: the verdict monitoring relies on, and the text operators read.
-#include "dhcpd/api/ha_status_view.h"
+#include "ha/ha_status_view.h"
 
 #include <gtest/gtest.h>
 
-namespace tandem::api {
+namespace tandem::ha {
 namespace {
 
 using nlohmann::json;
@@ -177,4 +177,4 @@ TEST(HaStatusView, BackupPeersFromConfig) {
 }
 
 }  // namespace
-}  // namespace tandem::api
+}  // namespace tandem::ha

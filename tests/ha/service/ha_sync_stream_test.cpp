@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dhcpd/api/lease_commands.h"
-#include "dhcpd/daemon/ha_service.h"
+#include "ha/service/ha_service.h"
 #include "sync/tandem_sync_json.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"

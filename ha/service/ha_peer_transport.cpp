@@ -1,4 +1,4 @@
-#include "dhcpd/daemon/ha_peer_transport.h"
+#include "ha/service/ha_peer_transport.h"
 
 #include <utility>
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace tandem::api {
+namespace tandem::ha {
 
 enum class HaHealth {
   Healthy,        // every relationship in its normal state, partner in touch
@@ -59,4 +59,4 @@ inline constexpr std::int64_t kHaClockSkewWarnSeconds = 30;
 [[nodiscard]] std::string formatHaStatus(const nlohmann::json& statusArgs, const HaStatusExtras& extras,
                                          const HaAssessment& assessment);
 
-}  // namespace tandem::api
+}  // namespace tandem::ha

@@ -12,7 +12,7 @@
 
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/result.h"
-#include "dhcpd/net/peer_client.h"
+#include "ha/net/peer_client.h"
 
 namespace tandem::daemon {
 
