@@ -51,29 +51,40 @@ cd "$SRC" || exit 2
 violations=0
 declare -A seen=()   # header -> "" when clean, else the first offending line
 
-# quoted_includes <file>: the project headers it includes, as paths from $SRC.
-quoted_includes() {
-  local f=$1 dir inc
-  dir=$(dirname "$f")
-  sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
-    while read -r inc; do
-      if [ -f "$inc" ]; then echo "$inc"
-      elif [ -f "$dir/$inc" ]; then realpath --relative-to="$SRC" "$dir/$inc"
-      fi
-    done
+sources() {
+  find "$@" \( -name '*.h' -o -name '*.hpp' -o -name '*.cpp' -o -name '*.cc' \) | sort
 }
+
+# One pass over every project source (a process per file is slow on a loaded machine):
+# INCS[file] = the project headers it includes, as paths from $SRC; FORBID[file] = its first
+# Asio/Beast/OpenSSL include, as "line:text".
+declare -A INCS=() FORBID=()
+while IFS= read -r line; do
+  f=${line%%:*}
+  inc=${line#*\"}
+  inc=${inc%%\"*}
+  if [ -f "$inc" ]; then
+    INCS[$f]+="$inc "
+  elif [ -f "${f%/*}/$inc" ]; then
+    INCS[$f]+="$(realpath --relative-to="$SRC" "${f%/*}/$inc") "
+  fi
+done < <(sources dhcpd ha sync heartbeat | xargs grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"')
+while IFS= read -r line; do
+  f=${line%%:*}
+  [ -n "${FORBID[$f]+x}" ] || FORBID[$f]=${line#*:}
+done < <(sources dhcpd ha sync heartbeat | xargs grep -nHE "$FORBIDDEN")
 
 # scan <file> <chain>: report forbidden includes in the file or any project header it pulls in.
 scan() {
   local f=$1 chain=$2 hit inc
   [ -n "${seen[$f]+x}" ] && return 0
   seen[$f]=""
-  hit=$(grep -nE "$FORBIDDEN" "$f" | head -n 1)
+  hit=${FORBID[$f]-}
   if [ -n "$hit" ]; then
     echo "LAYERING: $chain -> $f:${hit%%:*}: ${hit#*:}"
     violations=$((violations + 1))
   fi
-  for inc in $(quoted_includes "$f"); do
+  for inc in ${INCS[$f]-}; do
     if [[ $inc =~ $ADAPTER_HDR ]]; then
       echo "LAYERING: $chain -> $f includes adapter header $inc"
       violations=$((violations + 1))
@@ -81,10 +92,6 @@ scan() {
     fi
     scan "$inc" "$chain"
   done
-}
-
-sources() {
-  find "$@" \( -name '*.h' -o -name '*.hpp' -o -name '*.cpp' -o -name '*.cc' \) | sort
 }
 
 files=0
@@ -98,47 +105,47 @@ for d in $PURE_DIRS; do
   done < <(find "$d" "${prune[@]}" \( -name '*.h' -o -name '*.hpp' -o -name '*.cpp' -o -name '*.cc' \) -print | sort)
 done
 
-# Dependency direction, over every source of the layered folders. Project includes are
-# written from the source root ("ha/ha_machine.h"), so one grep lists them all.
+# Dependency direction, over every source of the layered folders.
 declare -A counted=()
-while IFS= read -r line; do
-  f=${line%%:*}
-  inc=${line#*\"}
-  inc=${inc%%\"*}
+for f in "${!INCS[@]}"; do
   layer "$f"
   from=$RANK
   [ "$from" -ge 0 ] || continue
   counted[$f]=1
-  layer "$inc"
-  to=$RANK
-  [ "$to" -ge 0 ] || continue
-  if [ "$to" -gt "$from" ]; then
-    echo "LAYERING: $f (${LAYER_NAMES[$from]}) includes $inc (${LAYER_NAMES[$to]}, a higher layer)"
-    violations=$((violations + 1))
-  fi
-  if [[ $f == dhcpd/* && $inc =~ ^(ha|sync|heartbeat)/ ]]; then
-    if [ "$from" -ne 7 ]; then
-      echo "LAYERING: $f includes $inc: the DHCP side knows HA only through its hooks"
-      violations=$((violations + 1))
-    elif [[ $inc =~ $ADAPTER_HDR && " $HA_ENTRY_HDRS " != *" $inc "* ]]; then
-      echo "LAYERING: $f includes $inc, an HA adapter internal (entry headers: $HA_ENTRY_HDRS)"
+  for inc in ${INCS[$f]}; do
+    layer "$inc"
+    to=$RANK
+    [ "$to" -ge 0 ] || continue
+    if [ "$to" -gt "$from" ]; then
+      echo "LAYERING: $f (${LAYER_NAMES[$from]}) includes $inc (${LAYER_NAMES[$to]}, a higher layer)"
       violations=$((violations + 1))
     fi
-  fi
-done < <(sources dhcpd ha sync heartbeat | xargs grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"')
+    if [[ $f == dhcpd/* && $inc =~ ^(ha|sync|heartbeat)/ ]]; then
+      if [ "$from" -ne 7 ]; then
+        echo "LAYERING: $f includes $inc: the DHCP side knows HA only through its hooks"
+        violations=$((violations + 1))
+      elif [[ $inc =~ $ADAPTER_HDR && " $HA_ENTRY_HDRS " != *" $inc "* ]]; then
+        echo "LAYERING: $f includes $inc, an HA adapter internal (entry headers: $HA_ENTRY_HDRS)"
+        violations=$((violations + 1))
+      fi
+    fi
+  done
+done
 checked=${#counted[@]}
 
 # CMake: a pure target must not link Boost (Asio/Beast are header-only, so Boost::boost is how
 # they arrive) or OpenSSL.
-while IFS= read -r cm; do
-  for t in $PURE_TARGETS; do
-    if tr '\n' ' ' <"$cm" | grep -oE "target_link_libraries\([[:space:]]*${t}[[:space:]][^)]*\)" |
-        grep -qE 'Boost::|OpenSSL::|[^_]ssl|crypto'; then
-      echo "LAYERING: $cm links $t with Boost or OpenSSL"
-      violations=$((violations + 1))
-    fi
-  done
-done < <(find . -name CMakeLists.txt -not -path './build*' | sort)
+while IFS= read -r call; do
+  cm=${call%%:*}
+  call=${call#*:}
+  [[ $call =~ ^target_link_libraries\([[:space:]]*([A-Za-z0-9_]+) ]] || continue
+  t=${BASH_REMATCH[1]}
+  if [[ " $PURE_TARGETS " == *" $t "* && $call =~ Boost::|OpenSSL::|[^_]ssl|crypto ]]; then
+    echo "LAYERING: $cm links $t with Boost or OpenSSL"
+    violations=$((violations + 1))
+  fi
+done < <(find . -name CMakeLists.txt -not -path './build*' | sort |
+           while IFS= read -r cm; do tr '\n' ' ' <"$cm" | grep -oE 'target_link_libraries\([^)]*\)' | sed "s|^|$cm:|"; done)
 
 if [ "$violations" -gt 0 ]; then
   echo "check-layering: $violations violation(s) ($files pure source files, $checked layered files)"
