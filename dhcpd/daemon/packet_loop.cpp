@@ -126,6 +126,7 @@ void PacketLoop::notifyDurable() {
 void PacketLoop::flushParked() {
   pipeline_.releaseDurable(ready_);
   sendReady();
+  pipeline_.drainParked();
   pipeline_.publish(now_());
 }
 

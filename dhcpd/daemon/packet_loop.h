@@ -36,7 +36,8 @@ class PacketLoop {
 
   // Thread-safe: the journal made progress; parked replies may now leave.
   void notifyDurable();
-  // Sends every parked reply whose lease is durable now (shutdown after the final flush).
+  // Sends every parked reply whose lease is durable now and drops the rest (shutdown, after
+  // the final flush).
   void flushParked();
 
  private:

@@ -272,7 +272,7 @@ void Server::armHousekeeping() {
     if (ec || stopping_) return;
     const TimePoint t = now();
     engine_->expireOffers(t);
-    pipeline_->expireParked(t);
+    pipeline_->expireParked();
     releaseDurableWaiters();
     if (reenableAt_ && t >= *reenableAt_) {
       reenableAt_.reset();
@@ -812,8 +812,8 @@ Result<void> Server::openHaListener(bool initial) {
 void Server::stopHa(bool haOff) {
   if (!ha_) return;
   // Nothing may point at the old service when it goes: the engine's filter and the pipeline's
-  // hooks hold raw pointers to it. Replies parked for its acknowledgements expire unsent
-  // (parkTimeout) and the clients retry, as after a failed lease update.
+  // hooks hold raw pointers to it. Replies parked for its acknowledgements are dropped as the
+  // hooks go (DhcpPipeline::setHaHooks) and the clients retry, as after a failed lease update.
   engine_->setAllocFilter({});
   pipeline_->setHaHooks({});
   ha_->stop();

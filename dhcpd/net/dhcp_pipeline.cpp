@@ -218,7 +218,13 @@ void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now)
 
 DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log,
                            Options opts)
-    : engine_(engine), writer_(writer), stats_(stats), log_(log), opts_(opts), parking_(opts.parkCapacity) {}
+    : engine_(engine), writer_(writer), stats_(stats), log_(log), opts_(opts), parking_(opts.parkCapacity, opts.parkTimeout) {}
+
+void DhcpPipeline::setHaHooks(HaHooks hooks) {
+  ha_ = std::move(hooks);
+  // The service that would have acknowledged these is gone: as if every update had failed.
+  if (!ha_.leasesCommitted) countDropped(parking_.failAcks());
+}
 
 void DhcpPipeline::countReceived(const proto::Packet4& p) noexcept {
   auto t = p.messageType();
@@ -331,14 +337,15 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     }
     m = &haMeta;
     // After the scope test: the partner's clients still feed its failure detection.
-    if (opts_.haBackpressure.count() > 0 && haParked_.size() >= std::max<std::size_t>(opts_.haBackpressureMinParked, 1) &&
-        now - haParked_.begin()->second.parkedAt > opts_.haBackpressure &&
+    if (opts_.haBackpressure.count() > 0 &&
+        parking_.awaitingAck() >= std::max<std::size_t>(opts_.haBackpressureMinParked, 1) &&
+        timed.start - *parking_.oldestAwaitingAck() > opts_.haBackpressure &&
         query.messageType() == MessageType::Discover) {
       ++counts_[kHaBackpressureDrop];
       ++counts_[kReceiveDrop];
       log_.limited(Severity::Warn, "HA_BACKPRESSURE",
                    "the partner acknowledges lease updates too slowly ({} replies waiting): dropping new DISCOVERs",
-                   haParked_.size());
+                   parking_.awaitingAck());
       return;
     }
   }
@@ -397,91 +404,96 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   logReply(query, reply, meta, out, labelOf);
 
   if (haAck) {
-    parkForHa(waitFor, std::move(out), d.changes, now);
-    for (auto& o : haReady_) ready.push_back(std::move(o));
-    haReady_.clear();
+    parkForHa(waitFor, std::move(out), d.changes);
+    // Acknowledged at once (nothing to wait for in this HA state) and already durable.
+    releaseDurable(ready);
     return;
   }
   if (waitFor == 0 || waitFor <= writer_.durableSeq()) {
     ready.push_back(std::move(out));
     return;
   }
-  if (!parking_.park(waitFor, std::move(out), now + opts_.parkTimeout)) {
+  if (!parking_.park(std::move(out), waitFor, false, timed.start)) {
     ++counts_[kReceiveDrop];
     log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting for the lease file, dropping a {}",
                  parking_.size(), proto::toString(type));
   }
 }
 
-void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes,
-                             TimePoint now) {
-  if (parked() >= opts_.parkCapacity) {
+void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes) {
+  // The update's round trip (haUpdateLatency) starts here.
+  auto ticket = parking_.park(std::move(out), seq, true, opts_.monotonic());
+  if (!ticket) {
     ++counts_[kReceiveDrop];
     log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting, dropping a DHCPACK", parked());
     return;
   }
-  const std::uint64_t id = ++haNextId_;
-  haParked_.emplace(id, HaParked{seq, now, now + opts_.parkTimeout, opts_.monotonic(), std::move(out)});
   // May call back at once (nothing to wait for in this HA state).
-  ha_.leasesCommitted(changes, [this, id](bool ok) { onHaAck(id, ok); });
+  ha_.leasesCommitted(changes, [this, t = *ticket](bool ok) { onHaAck(t, ok); });
 }
 
-void DhcpPipeline::onHaAck(std::uint64_t id, bool ok) {
-  auto it = haParked_.find(id);
-  if (it == haParked_.end()) return;  // expired meanwhile
-  HaParked p = std::move(it->second);
-  haParked_.erase(it);
+void DhcpPipeline::onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok) {
+  auto acked = parking_.acknowledge(ticket, ok);
+  if (!acked) return;  // expired or failed meanwhile
   if (!ok) {
     // Kea's rule: a required lease update failed, so the client hears nothing and retries.
     ++counts_[kHaUpdateFailed];
     ++counts_[kReceiveDrop];
     return;
   }
-  haUpdate_.observe(opts_.monotonic() - p.sentAt);
-  if (p.seq == 0 || p.seq <= writer_.durableSeq()) {
-    haReady_.push_back(std::move(p.out));
-    if (ha_.wake) ha_.wake();
-    return;
-  }
-  // Second stage: the journal; releaseDurable() lets it go.
-  if (!parking_.park(p.seq, std::move(p.out), p.deadline)) ++counts_[kReceiveDrop];
+  haUpdate_.observe(opts_.monotonic() - acked->parkedAt);
+  // Otherwise the journal's progress lets it go (releaseDurable()).
+  if (parking_.releasable(writer_.durableSeq()) && ha_.wake) ha_.wake();
 }
 
 void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
-  for (auto& o : haReady_) ready.push_back(std::move(o));
-  haReady_.clear();
-  if (parking_.empty()) return;
-  auto seq = writer_.durableSeq();
-  if (parking_.lowestSeq() > seq) return;
+  const auto seq = writer_.durableSeq();
+  if (!parking_.releasable(seq)) return;
   for (auto& o : parking_.release(seq)) ready.push_back(std::move(o));
 }
 
-std::size_t DhcpPipeline::expireParked(TimePoint now) {
-  std::size_t haExpired = 0;
-  for (auto it = haParked_.begin(); it != haParked_.end();) {
-    if (it->second.deadline <= now) {
-      it = haParked_.erase(it);
-      ++haExpired;
-    } else {
-      ++it;
+std::size_t DhcpPipeline::expireParked() {
+  auto dropped = parking_.expire(opts_.monotonic());
+  countDropped(dropped);
+  return dropped.size();
+}
+
+std::size_t DhcpPipeline::drainParked() {
+  auto dropped = parking_.drain();
+  if (!dropped.empty()) {
+    log_.warn("DHCP4_SHUTDOWN_PARKED_DROP", "{} replies still waiting for the lease file or the HA partner dropped",
+              dropped.size());
+  }
+  return dropped.size();
+}
+
+void DhcpPipeline::countDropped(const std::vector<ReplyParking<Outgoing>::Dropped>& dropped) {
+  using Exit = ReplyParking<Outgoing>::Exit;
+  std::size_t failed = 0, timedOut = 0, notDurable = 0;
+  for (const auto& d : dropped) {
+    switch (d.why) {
+      case Exit::AckFailed: ++failed; break;
+      case Exit::AckTimedOut: ++timedOut; break;
+      case Exit::NotDurable: ++notDurable; break;
+      case Exit::Shutdown: break;
     }
   }
-  if (haExpired) {
-    counts_[kHaUpdateFailed] += haExpired;
+  // A failed acknowledgement is a drop of the query (Kea's rule, as in onHaAck()).
+  counts_[kHaUpdateFailed] += failed + timedOut;
+  counts_[kReceiveDrop] += failed;
+  if (timedOut) {
     log_.limited(Severity::Warn, "HA_LEASE_UPDATE_ACK_TIMEOUT",
-                 "dropped {} replies whose lease updates the partner did not acknowledge in time", haExpired);
+                 "dropped {} replies whose lease updates the partner did not acknowledge in time", timedOut);
   }
-  auto dropped = parking_.expire(now);
-  if (!dropped.empty()) {
-    counts_[kAckNotDurable] += dropped.size();
+  if (notDurable) {
+    counts_[kAckNotDurable] += notDurable;
     std::string why = "journal is slow";
     if (auto* j = writer_.journal()) {
       if (auto e = j->lastError()) why = e->message;
     }
     log_.limited(Severity::Error, "DHCP4_ACK_NOT_DURABLE",
-                 "dropped {} replies whose leases did not reach the lease file in time: {}", dropped.size(), why);
+                 "dropped {} replies whose leases did not reach the lease file in time: {}", notDurable, why);
   }
-  return dropped.size() + haExpired;
 }
 
 void DhcpPipeline::publish(TimePoint now) {

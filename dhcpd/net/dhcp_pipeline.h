@@ -1,14 +1,14 @@
 #pragma once
 // The DHCP packet path without sockets: bytes in -> decode -> engine -> lease changes
 // applied (store + journal) -> reply routed (RFC 2131 4.1) -> sent now, or parked until its
-// lease is durable (group commit: the ACK never leaves before its lease is on disk).
+// lease is durable (group commit: the ACK never leaves before its lease is on disk) and, in
+// an HA pair, acknowledged by the partner (one parking lot, net/reply_parking.h).
 // Counts everything with Kea's statistic names; logs bad input rate-limited.
 // Single-threaded: called from the packet loop only.
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -37,7 +37,9 @@ class DhcpPipeline {
  public:
   struct Options {
     ReplyPorts ports;
-    std::chrono::milliseconds parkTimeout{5000};  // an ACK not durable by then is dropped
+    // A reply not durable (or not acknowledged by the partner) by then is dropped; on the
+    // steady clock (`monotonic`).
+    std::chrono::milliseconds parkTimeout{5000};
     std::size_t parkCapacity = 32768;
     // HA back-pressure: while the oldest DHCPACK waiting for the partner's acknowledgement has
     // waited longer than this, DISCOVERs of this server's scope are dropped (counted in
@@ -50,7 +52,8 @@ class DhcpPipeline {
     // would also shed the exchanges whose updates reveal it.
     std::chrono::milliseconds haBackpressure{250};
     std::size_t haBackpressureMinParked = 128;
-    // Monotonic clock of the latency histograms (tests inject a fake one).
+    // Monotonic clock of the parking deadlines, the HA back-pressure and the latency
+    // histograms (tests inject a fake one).
     std::chrono::steady_clock::time_point (*monotonic)() noexcept = &std::chrono::steady_clock::now;
   };
 
@@ -70,8 +73,9 @@ class DhcpPipeline {
 
   // High availability (issue 5), attached only when the HA hook is configured: the scope
   // filter runs before the engine, committed lease changes go to the HA peers, and a DHCPACK
-  // waits for BOTH the journal (durable) and the partner's acknowledgement (a second
-  // parking stage, reference/ha-protocol.md 6.2). A failed acknowledgement drops the reply.
+  // waits for BOTH the journal (durable) and the partner's acknowledgement (reference/
+  // ha-protocol.md 6.2). A failed acknowledgement drops the reply. Detaching the hooks (no
+  // leasesCommitted) fails the replies still waiting for the old hooks' acknowledgements.
   struct HaHooks {
     std::function<bool(const proto::Packet4&, engine::RecvMeta&)> shouldServe;
     // Must call `done` exactly once, possibly before returning.
@@ -81,7 +85,7 @@ class DhcpPipeline {
   };
 
   DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts);
-  void setHaHooks(HaHooks hooks) { ha_ = std::move(hooks); }
+  void setHaHooks(HaHooks hooks);
   // Called with a query's lease changes once the store took them all (DDNS: the server
   // turns them into NameChangeRequests, dhcpd/ddns/ncr_planner.h).
   using LeaseObserver = std::function<void(const std::vector<engine::LeaseChange>&)>;
@@ -95,10 +99,14 @@ class DhcpPipeline {
   // One datagram. Replies that may leave now are appended to `ready`.
   void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
                std::vector<Outgoing>& ready);
-  // Journal progress: moves parked replies whose leases are durable to `ready`.
+  // Journal progress (or an acknowledgement): moves the parked replies whose conditions all
+  // hold now to `ready`.
   void releaseDurable(std::vector<Outgoing>& ready);
-  // Drops parked replies older than parkTimeout (journal failing); returns how many.
-  std::size_t expireParked(TimePoint now);
+  // Drops parked replies older than parkTimeout (journal failing, partner silent); returns
+  // how many.
+  std::size_t expireParked();
+  // Shutdown, after the final flush and releaseDurable(): drops (and logs) what still waits.
+  std::size_t drainParked();
 
   // Packets dropped before they reached the pipeline (kernel queue full, overload shedding).
   void countReceiveDrops(std::uint64_t n) noexcept { counts_[kReceiveDrop] += n; }
@@ -110,9 +118,9 @@ class DhcpPipeline {
   void setEnabled(bool on) noexcept { enabled_ = on; }
   bool enabled() const noexcept { return enabled_; }
   void setPorts(ReplyPorts p) noexcept { opts_.ports = p; }
-  std::size_t parked() const noexcept { return parking_.size() + haParked_.size(); }
+  std::size_t parked() const noexcept { return parking_.size(); }
   // DHCPACKs waiting for the HA partner's acknowledgement of their lease updates.
-  std::size_t haInFlight() const noexcept { return haParked_.size(); }
+  std::size_t haInFlight() const noexcept { return parking_.awaitingAck(); }
   // Time process() spent on each datagram (decode, engine, lease store and journal append,
   // encode; not the wait for the disk or the partner).
   const LatencyHistogram& processingLatency() const noexcept { return processing_; }
@@ -146,16 +154,10 @@ class DhcpPipeline {
   void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
                 const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
-  void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes, TimePoint now);
-  void onHaAck(std::uint64_t id, bool ok);
-
-  struct HaParked {
-    std::uint64_t seq = 0;  // journal sequence the reply also waits for
-    TimePoint parkedAt{};
-    TimePoint deadline{};
-    std::chrono::steady_clock::time_point sentAt{};
-    Outgoing out;
-  };
+  void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes);
+  void onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok);
+  // Counts and logs replies that left the parking lot unsent.
+  void countDropped(const std::vector<ReplyParking<Outgoing>::Dropped>& dropped);
 
   engine::Engine& engine_;
   LeaseWriter& writer_;
@@ -169,10 +171,6 @@ class DhcpPipeline {
   HaHooks ha_;
   LeaseObserver observer_;
   QueryObserver queryObserver_;
-  // By id, awaiting the partner's ack; ids grow with time, so the first is the oldest.
-  std::map<std::uint64_t, HaParked> haParked_;
-  std::vector<Outgoing> haReady_;                          // acked and durable, not yet handed out
-  std::uint64_t haNextId_ = 0;
   LatencyHistogram processing_{kProcessingBuckets};
   LatencyHistogram haUpdate_{kHaUpdateBuckets};
 };

@@ -43,6 +43,24 @@ Packet4 query(MessageType t, std::uint8_t macLast) {
 
 std::vector<std::uint8_t> wire(const Packet4& p) { return proto::encode(p).bytes; }
 
+// A monotonic clock that moves by kMonoStep at every read: process() reads it twice per
+// packet, so each packet takes exactly one step.
+std::chrono::steady_clock::time_point gMono{};
+std::chrono::nanoseconds gMonoStep{0};
+std::chrono::steady_clock::time_point fakeMono() noexcept {
+  auto t = gMono;
+  gMono += gMonoStep;
+  return t;
+}
+
+// The fixture's options: the parking deadlines run on fakeMono (moved by hand, never by the
+// wall clock).
+DhcpPipeline::Options testOptions(std::size_t parkCapacity) {
+  DhcpPipeline::Options o{{6767, 6868}, 5000ms, parkCapacity};
+  o.monotonic = &fakeMono;
+  return o;
+}
+
 struct DhcpPipelineTest : ::testing::Test {
   config::Dhcp4Config cfg = testConfig();
   MemoryLeaseStore store;
@@ -52,7 +70,7 @@ struct DhcpPipelineTest : ::testing::Test {
   FakeClock clock;
   engine::Engine engine{cfg, store};
   LeaseWriter writer{store, &journal, stats, [this] { return clock.now(); }};
-  DhcpPipeline pipeline{engine, writer, stats, log, DhcpPipeline::Options{{6767, 6868}, 5000ms, 4}};
+  DhcpPipeline pipeline{engine, writer, stats, log, testOptions(4)};
   engine::RecvMeta meta;
 
   DhcpPipelineTest() {
@@ -144,16 +162,26 @@ TEST_F(DhcpPipelineTest, FailingJournalNeverAcksAndExpiresParkedReplies) {
   auto out = send(requestFor(4));
   EXPECT_TRUE(out.empty());
   journal.error = makeError("No space left on device", 28);  // the disk fills after the row queued
-  clock.advance(4s);
-  EXPECT_EQ(pipeline.expireParked(clock.now()), 0u);
-  clock.advance(2s);
-  EXPECT_EQ(pipeline.expireParked(clock.now()), 1u);
+  gMono += 4s;
+  EXPECT_EQ(pipeline.expireParked(), 0u);
+  gMono += 2s;
+  EXPECT_EQ(pipeline.expireParked(), 1u);
   std::vector<Outgoing> ready;
   pipeline.releaseDurable(ready);
   EXPECT_TRUE(ready.empty());
   pipeline.publish(clock.now());
   EXPECT_EQ(stats.value("pkt4-ack-not-durable-drop"), 1);
   EXPECT_EQ(stats.value("pkt4-ack-sent"), 0);
+}
+
+TEST_F(DhcpPipelineTest, ParkingDeadlinesIgnoreWallClockSteps) {
+  EXPECT_TRUE(send(requestFor(5)).empty());
+  clock.advance(1h);  // the wall clock jumps (NTP step, operator): nothing expires
+  EXPECT_EQ(pipeline.expireParked(), 0u);
+  journal.makeDurable();
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_EQ(ready.size(), 1u);
 }
 
 TEST_F(DhcpPipelineTest, WhileTheLeaseFileFailsBindingQueriesAreShedButInformIsAnswered) {
@@ -309,6 +337,137 @@ TEST_F(DhcpPipelineTest, EveryPacketStatisticExistsFromStartUpAsKeaLists) {
   EXPECT_FALSE(stats.exists("pkt4-ack-not-durable-drop"));
 }
 
+// A pipeline with HA hooks whose acknowledgements the test gives by hand.
+struct HaPipelineTest : DhcpPipelineTest {
+  std::vector<std::function<void(bool)>> acks;
+  DhcpPipeline ha{engine, writer, stats, log, testOptions(64)};
+  int wakes = 0;
+
+  HaPipelineTest() { ha.setHaHooks(hooks()); }
+  DhcpPipeline::HaHooks hooks() {
+    DhcpPipeline::HaHooks h;
+    h.shouldServe = [](const Packet4&, engine::RecvMeta&) { return true; };
+    h.leasesCommitted = [this](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
+      acks.push_back(std::move(done));
+    };
+    h.wake = [this] { ++wakes; };
+    return h;
+  }
+  std::vector<Outgoing> sendHa(const Packet4& p) {
+    std::vector<Outgoing> ready;
+    auto bytes = wire(p);
+    ha.process(bytes, meta, clock.now(), ready);
+    return ready;
+  }
+  // DISCOVER -> OFFER -> REQUEST: the DHCPACK is parked for the partner (acks.back()).
+  void parkAck(std::uint8_t mac) {
+    auto offers = sendHa(query(MessageType::Discover, mac));
+    ASSERT_EQ(offers.size(), 1u);
+    auto req = query(MessageType::Request, mac);
+    req.set(proto::opt::kRequestedAddress, proto::ipBytes(proto::decode(offers[0].bytes)->yiaddr));
+    req.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+    const auto before = acks.size();
+    EXPECT_TRUE(sendHa(req).empty());
+    EXPECT_EQ(acks.size(), before + 1);
+  }
+  std::vector<Outgoing> released() {
+    std::vector<Outgoing> ready;
+    ha.releaseDurable(ready);
+    return ready;
+  }
+  std::int64_t stat(const std::string& name) {
+    ha.publish(clock.now());
+    return stats.exists(name) ? stats.value(name) : 0;
+  }
+};
+
+TEST_F(HaPipelineTest, AcknowledgedAndDurableAckLeaves) {
+  parkAck(30);
+  EXPECT_EQ(ha.haInFlight(), 1u);
+  journal.makeDurable();
+  EXPECT_TRUE(released().empty());  // durable, but the partner has not answered
+  acks[0](true);
+  EXPECT_EQ(wakes, 1);  // answered outside process(): the loop is told to send it
+  auto out = released();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::Ack);
+  EXPECT_EQ(ha.parked(), 0u);
+}
+
+TEST_F(HaPipelineTest, AcknowledgedBeforeDurableWaitsForTheLeaseFile) {
+  parkAck(31);
+  acks[0](true);
+  EXPECT_EQ(wakes, 0);
+  EXPECT_TRUE(released().empty());
+  EXPECT_EQ(ha.haInFlight(), 0u);
+  EXPECT_EQ(ha.parked(), 1u);
+  journal.makeDurable();
+  EXPECT_EQ(released().size(), 1u);
+}
+
+TEST_F(HaPipelineTest, FailedAcknowledgementDropsTheAck) {
+  parkAck(32);
+  journal.makeDurable();
+  acks[0](false);
+  EXPECT_TRUE(released().empty());
+  EXPECT_EQ(ha.parked(), 0u);
+  EXPECT_EQ(stat("pkt4-ha-update-failed-drop"), 1);
+  EXPECT_EQ(stat("pkt4-receive-drop"), 1);
+  EXPECT_EQ(stat("pkt4-ack-sent"), 0);
+}
+
+TEST_F(HaPipelineTest, AcknowledgementThatNeverComesExpiresOnTheSteadyClock) {
+  parkAck(33);
+  journal.makeDurable();
+  clock.advance(1h);  // the wall clock does not count
+  EXPECT_EQ(ha.expireParked(), 0u);
+  gMono += 4999ms;
+  EXPECT_EQ(ha.expireParked(), 0u);
+  gMono += 1ms;
+  EXPECT_EQ(ha.expireParked(), 1u);
+  EXPECT_EQ(ha.haInFlight(), 0u);
+  EXPECT_EQ(stat("pkt4-ha-update-failed-drop"), 1);
+  acks[0](true);  // too late: nothing is sent
+  EXPECT_TRUE(released().empty());
+  EXPECT_EQ(stat("pkt4-ack-sent"), 0);
+}
+
+TEST_F(HaPipelineTest, PartnerDownWhileParkedDropsEveryWaitingAck) {
+  parkAck(34);
+  parkAck(35);
+  parkAck(36);
+  journal.makeDurable();
+  acks[1](true);  // answered before the partner went away
+  // The partner dies: its connection fails the updates still in flight.
+  acks[0](false);
+  acks[2](false);
+  auto out = released();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(stat("pkt4-ha-update-failed-drop"), 2);
+  // The HA service itself goes (reload, HA removed): its hooks are detached and nothing it
+  // would have acknowledged leaves.
+  parkAck(37);
+  ha.setHaHooks({});
+  EXPECT_EQ(ha.haInFlight(), 0u);
+  EXPECT_EQ(ha.parked(), 0u);
+  EXPECT_EQ(stat("pkt4-ha-update-failed-drop"), 3);
+  acks[3](true);  // a late answer from the stopped service
+  journal.makeDurable();
+  EXPECT_TRUE(released().empty());
+}
+
+TEST_F(HaPipelineTest, ShutdownSendsWhatIsReadyAndDropsTheRest) {
+  parkAck(38);
+  parkAck(39);
+  acks[0](true);
+  journal.makeDurable();  // the final flush
+  EXPECT_EQ(released().size(), 1u);
+  EXPECT_EQ(ha.drainParked(), 1u);  // still waiting for the partner
+  EXPECT_EQ(ha.parked(), 0u);
+  acks[1](true);
+  EXPECT_TRUE(released().empty());
+}
+
 TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
   std::vector<std::function<void(bool)>> acks;
   DhcpPipeline::HaHooks hooks;
@@ -316,7 +475,7 @@ TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
   hooks.leasesCommitted = [&](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
     acks.push_back(std::move(done));
   };
-  DhcpPipeline::Options o{{6767, 6868}, 5000ms, 64};
+  DhcpPipeline::Options o = testOptions(64);
   o.haBackpressureMinParked = 2;
   DhcpPipeline lagging{engine, writer, stats, log, o};
   lagging.setHaHooks(hooks);
@@ -339,7 +498,7 @@ TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
   EXPECT_TRUE(sendTo(req).empty());  // parked for the partner
   ASSERT_EQ(acks.size(), 1u);
   // One reply stuck for long is no overload (a dead connection: the state machine's business).
-  clock.advance(300ms);
+  gMono += 300ms;
   auto req2 = offerThenRequest(21);  // offered: this exchange has started
   EXPECT_TRUE(sendTo(req2).empty());
   EXPECT_EQ(acks.size(), 2u);
@@ -468,16 +627,6 @@ TEST_F(PipelineLogTest, ReleaseAndDeclineAreLoggedOnTheLeasesLogger) {
                                                                 "DHCP4_LEASE_ALLOC", "DHCP4_DECLINE_LEASE"}));
 }
 
-// A monotonic clock that moves by kMonoStep at every read: process() reads it twice per
-// packet, so each packet takes exactly one step.
-std::chrono::steady_clock::time_point gMono{};
-std::chrono::nanoseconds gMonoStep{0};
-std::chrono::steady_clock::time_point fakeMono() noexcept {
-  auto t = gMono;
-  gMono += gMonoStep;
-  return t;
-}
-
 TEST_F(DhcpPipelineTest, LatencyHistogramsCountEveryPacketAndEachPartnerAck) {
   std::vector<std::function<void(bool)>> acks;
   DhcpPipeline::HaHooks hooks;
@@ -485,9 +634,7 @@ TEST_F(DhcpPipelineTest, LatencyHistogramsCountEveryPacketAndEachPartnerAck) {
   hooks.leasesCommitted = [&](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
     acks.push_back(std::move(done));
   };
-  DhcpPipeline::Options o{{6767, 6868}, 5000ms, 64};
-  o.monotonic = &fakeMono;
-  DhcpPipeline timed{engine, writer, stats, log, o};
+  DhcpPipeline timed{engine, writer, stats, log, testOptions(64)};
   timed.setHaHooks(hooks);
   auto sendTo = [&](const Packet4& p) {
     std::vector<Outgoing> ready;
