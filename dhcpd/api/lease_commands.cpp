@@ -261,23 +261,47 @@ json lease4GetByHostname(ServerControl& control, const json& args) {
   return leaseListAnswer(leases);
 }
 
-json lease4Wipe(ServerControl& control, const json& args) {
+// lease4-wipe: millions of leases take seconds to delete, so the work is done in slices
+// (kWipeSlice leases each) with DHCP served between them, and its progress is shown
+// (ServerControl::runOperation). The addresses are taken when the command starts; a lease
+// that left the subnet meanwhile is not deleted.
+constexpr std::size_t kWipeSlice = 20000;
+
+void lease4Wipe(ServerControl& control, const json& args, CommandReply reply) {
   auto subnetId = optInt(args, "subnet-id", 0, std::numeric_limits<std::uint32_t>::max());
-  if (!subnetId) return makeAnswer(kResultError, subnetId.error().message);
-  std::size_t count = 0;
+  if (!subnetId) return reply(makeAnswer(kResultError, subnetId.error().message));
+  std::optional<std::uint32_t> subnet;
   std::string ids;
+  Origin origin = args.is_object() ? originOf(args) : Origin::Admin;
   if (*subnetId && **subnetId != 0) {
-    count = control.wipeLeases(static_cast<std::uint32_t>(**subnetId), originOf(args));
-    ids = std::to_string(**subnetId);
+    subnet = static_cast<std::uint32_t>(**subnetId);
+    ids = std::to_string(*subnet);
   } else {
-    count = control.wipeLeases(std::nullopt, args.is_object() ? originOf(args) : Origin::Admin);
     for (const auto& s : control.config().subnets) {
       if (!ids.empty()) ids += ' ';
       ids += std::to_string(s.id);
     }
   }
-  return makeAnswer(count ? kResultSuccess : kResultEmpty,
-                    "Deleted " + std::to_string(count) + " IPv4 lease(s) from subnet(s) " + ids);
+  auto addresses = std::make_shared<std::vector<Ipv4>>();
+  control.leases().forEach([&](const Lease& l) {
+    if (!subnet || l.subnetId == *subnet) addresses->push_back(l.address);
+  });
+  auto progress = std::make_shared<OperationProgress>("lease4-wipe", "leases", addresses->size(), control.now());
+  struct Wipe {
+    std::size_t next = 0;
+    std::size_t deleted = 0;
+  };
+  auto wipe = std::make_shared<Wipe>();
+  control.runOperation(progress, [&control, addresses, wipe, subnet, origin, ids, reply](OperationProgress& p) {
+    const std::size_t n = std::min(kWipeSlice, addresses->size() - wipe->next);
+    wipe->deleted += control.deleteLeases(std::span<const Ipv4>(addresses->data() + wipe->next, n), subnet, origin);
+    wipe->next += n;
+    p.setDone(wipe->next);
+    if (wipe->next < addresses->size()) return false;
+    reply(makeAnswer(wipe->deleted ? kResultSuccess : kResultEmpty,
+                     "Deleted " + std::to_string(wipe->deleted) + " IPv4 lease(s) from subnet(s) " + ids));
+    return true;
+  });
 }
 
 json lease4Write(ServerControl& control, const json& args) {
@@ -395,7 +419,9 @@ void registerLeaseCommands(CommandRegistry& registry, ServerControl& control) {
   registry.add("lease4-get-by-client-id", bind(lease4GetByClientId));
   registry.add("lease4-get-by-hostname", bind(lease4GetByHostname));
   registry.add("lease4-resend-ddns", bind(lease4ResendDdns));
-  registry.add("lease4-wipe", bind(lease4Wipe));
+  registry.addAsync("lease4-wipe", [&control](const json& args, const CommandContext&, CommandReply reply) {
+    lease4Wipe(control, args, std::move(reply));
+  });
   registry.add("lease4-write", bind(lease4Write));
   registry.add("stat-lease4-get", bind(statLease4Get));
 }

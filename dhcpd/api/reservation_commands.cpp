@@ -327,13 +327,34 @@ json reservationDel(ServerControl& control, const json& args) {
   return makeAnswer(kResultSuccess, "Host deleted.");
 }
 
-json reservationGetAll(ServerControl& control, const json& args) {
-  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+// reservation-get-all: a subnet with a hundred thousand reservations takes a while to turn
+// into the answer, so it is built in slices (kHostSlice hosts each) with DHCP served between
+// them, and its progress is shown (ServerControl::runOperation). The hosts point into the
+// running configuration: a reload between two slices ends the command with an error.
+constexpr std::size_t kHostSlice = 5000;
+
+void reservationGetAll(ServerControl& control, const json& args, CommandReply reply) {
+  if (!args.is_object()) return reply(makeAnswer(kResultError, "Parameters missing or are not a map."));
   auto sid = requiredSubnetId(args);
-  if (!sid) return makeAnswer(kResultError, sid.error().message);
-  auto hosts = allHosts(control);
-  std::erase_if(hosts, [&](const HostRef& h) { return h.subnetId != *sid; });
-  return hostListAnswer(hosts);
+  if (!sid) return reply(makeAnswer(kResultError, sid.error().message));
+  auto hosts = std::make_shared<std::vector<HostRef>>(allHosts(control));
+  std::erase_if(*hosts, [&](const HostRef& h) { return h.subnetId != *sid; });
+  auto progress = std::make_shared<OperationProgress>("reservation-get-all", "hosts", hosts->size(), control.now());
+  auto list = std::make_shared<json>(json::array());
+  const TimePoint configured = control.reloadTime();
+  control.runOperation(progress, [&control, hosts, list, configured, reply](OperationProgress& p) {
+    if (control.reloadTime() != configured) {
+      reply(makeAnswer(kResultError, "the configuration changed while reservation-get-all ran; run it again"));
+      return true;
+    }
+    const std::size_t from = list->size(), to = std::min(hosts->size(), from + kHostSlice);
+    for (std::size_t i = from; i < to; ++i) list->push_back(hostJson(*(*hosts)[i].host, (*hosts)[i].subnetId));
+    p.setDone(to);
+    if (to < hosts->size()) return false;
+    reply(makeAnswer(hosts->empty() ? kResultEmpty : kResultSuccess,
+                     std::to_string(hosts->size()) + " IPv4 host(s) found.", json{{"hosts", std::move(*list)}}));
+    return true;
+  });
 }
 
 // Host "ids" for paging are 1-based positions in allHosts() order; "from" is the last id of
@@ -411,7 +432,9 @@ void registerReservationCommands(CommandRegistry& registry, ServerControl& contr
   registry.add("reservation-add", bind(reservationAdd));
   registry.add("reservation-get", bind(reservationGet));
   registry.add("reservation-del", bind(reservationDel));
-  registry.add("reservation-get-all", bind(reservationGetAll));
+  registry.addAsync("reservation-get-all", [&control](const json& args, const CommandContext&, CommandReply reply) {
+    reservationGetAll(control, args, std::move(reply));
+  });
   registry.add("reservation-get-page", bind(reservationGetPage));
   registry.add("reservation-get-by-hostname", bind(reservationGetByHostname));
   registry.add("reservation-get-by-address", bind(reservationGetByAddress));

@@ -2,6 +2,8 @@
 // What command handlers may do to the running server. The daemon (dhcpd/main.cpp wiring)
 // implements it; handler unit tests use a fake. Keeps handlers free of sockets and globals.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +13,7 @@
 #include "dhcpd/common/clock.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/common/stats.h"
+#include "dhcpd/api/operation_progress.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/lease/lease.h"
 #include "dhcpd/lease/lease_store.h"
@@ -64,6 +67,29 @@ class ServerControl {
     return {};
   }
   virtual std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) = 0;
+  // Deletes the leases at `addresses` that are (still) in subnet `subnetId` (any subnet when
+  // unset), as wipeLeases() does: one wait for the journal at the end, the operator's
+  // deletions replicated to HA peers. Returns how many it deleted. The default deletes them
+  // one by one.
+  virtual std::size_t deleteLeases(std::span<const Ipv4> addresses, std::optional<std::uint32_t> subnetId,
+                                   Origin origin) {
+    std::size_t n = 0;
+    for (Ipv4 a : addresses) {
+      auto l = leases().byAddress(a);
+      if (!l || (subnetId && l->subnetId != *subnetId)) continue;
+      if (deleteLease(a, origin)) ++n;
+    }
+    return n;
+  }
+  // A long command (lease4-wipe, a big reservation-get-all) done in slices: `step` is called
+  // until it returns true, and records its progress in `progress`. The daemon serves DHCP and
+  // other commands between slices, shows the progress in status-get ("operations") and logs
+  // it every 2 s, then a closing line. The default runs every slice at once.
+  using OperationStep = std::function<bool(OperationProgress& progress)>;
+  virtual void runOperation(std::shared_ptr<OperationProgress> progress, OperationStep step) {
+    while (!step(*progress)) {
+    }
+  }
   virtual Result<void> writeLeaseFile(const std::string& path) = 0;  // lease4-write
   virtual std::size_t reclaimLeases(bool removeLeases) = 0;          // leases-reclaim
 

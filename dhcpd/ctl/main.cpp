@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ha/ctl/ctl_ha.h"
+#include "dhcpd/ctl/ctl_progress.h"
 #include "dhcpd/ctl/ctl_table.h"
 #include "dhcpd/ctl/ctl_transport.h"
 
@@ -58,10 +59,11 @@ commands:
   ha sync PEER [--max-period S]           fetch PEER's leases now (ha-sync), showing progress;
                                           DHCP service goes on meanwhile
   leases [--subnet N] [--hw MAC]          list leases (all, of one subnet, of one hardware address)
+  leases wipe [--subnet N]                delete every lease (of one subnet), showing progress
   lease get IP                            one lease
   lease add --ip IP --hw MAC [--subnet N] [--hostname H] [--client-id ID] [--valid-lft S]
   lease del IP
-  reservations [--subnet N]               list host reservations
+  reservations [--subnet N]               list host reservations (of one subnet: with progress)
   reservation get --subnet N (--ip IP | --hw MAC | --client-id ID)
   reservation add --subnet N (--hw MAC | --client-id ID) [--ip IP] [--hostname H]
   reservation del --subnet N (--ip IP | --hw MAC | --client-id ID)
@@ -207,6 +209,7 @@ struct Plan {
   json request;
   Printer print = nullptr;
   Adjuster adjust;
+  bool progress = false;  // show the daemon's progress of the command meanwhile (on stderr)
 };
 
 std::string durationText(std::int64_t s) {
@@ -375,6 +378,14 @@ Plan plan(const Args& a) {
     if (w.size() != 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status | ha sync PEER [--max-period S]"};
     return {command("status-get"), printHaStatus};
   }
+  if (verb == "leases" && w.size() >= 2 && w[1] == "wipe") {
+    exactly(2);
+    json args = json::object();
+    if (auto sid = subnetFlag(a, false)) args["subnet-id"] = sid;
+    Plan p{command("lease4-wipe", args), printText};
+    p.progress = true;
+    return p;
+  }
   if (verb == "leases") {
     exactly(1);
     const std::uint32_t sid = subnetFlag(a, false);
@@ -422,7 +433,11 @@ Plan plan(const Args& a) {
   }
   if (verb == "reservations") {
     exactly(1);
-    if (a.flags.count("--subnet")) return {command("reservation-get-all", {{"subnet-id", subnetFlag(a, true)}}), printHosts};
+    if (a.flags.count("--subnet")) {
+      Plan p{command("reservation-get-all", {{"subnet-id", subnetFlag(a, true)}}), printHosts};
+      p.progress = true;
+      return p;
+    }
     return {command("reservation-get-page", {{"limit", 100000}}), printHosts};
   }
   if (verb == "reservation") {
@@ -555,7 +570,13 @@ int main(int argc, char** argv) {
                                   std::cerr);
   }
   if (args.words[0] == "ha") return tandem::ctl::runHaStatus(args.endpoint, args.json, std::cout, std::cerr);
-  auto answer = tandem::ctl::sendCommand(args.endpoint, p.request);
+  // Long commands (lease4-wipe, reservation-get-all): their progress on stderr, so the
+  // answer on stdout stays clean for a pipe.
+  auto answer = p.progress && !args.json
+                    ? tandem::ctl::sendWithProgress(args.endpoint, p.request,
+                                                    tandem::ctl::operationProgressLine(str(p.request, "command")),
+                                                    ::isatty(STDERR_FILENO) != 0, std::cerr)
+                    : tandem::ctl::sendCommand(args.endpoint, p.request);
   if (!answer) {
     std::cerr << "tandemctl: " << answer.error().message << "\n";
     return answer.error().code == tandem::ctl::kCannotConnect ? kExitConnect : kExitError;

@@ -450,7 +450,10 @@ std::size_t Server::reclaim(std::size_t limit, bool remove) {
       log_.error("DHCP4_RECLAIM_FAIL", "reclaiming {} failed: {}", c.lease.address.toString(), r.error().message);
       continue;
     }
-    queueNameChanges({c});
+    // In a pair both peers hold the lease and both reclaim it: only the one serving its client
+    // now asks kea-dhcp-ddns to remove the name, so it is removed once (Kea 2.2's peers both
+    // send it). The survivor of a partner-down serves every client, so nothing is lost.
+    if (!ha_ || ha_->servesScopeOf(c.previous ? *c.previous : c.lease)) queueNameChanges({c});
     if (scriptEvents_) {
       std::vector<engine::ScriptCall> calls;
       // Kea's remove_lease: asked for, or the flush timer is off (CfgExpiration::setupTimers).
@@ -536,6 +539,10 @@ void Server::releaseDurableWaiters() {
 
 Result<void> Server::putLease(const Lease& lease, Origin origin) {
   std::optional<Lease> previous = ha_ && origin == Origin::Admin ? store_.byAddress(lease.address) : std::nullopt;
+  std::optional<Lease> mine = ha_ && origin == Origin::Partner && lease.state == LeaseState::ExpiredReclaimed &&
+                                      ddnsEnabled()
+                                  ? store_.byAddress(lease.address)
+                                  : std::nullopt;
   auto seq = writer_->putLease(lease);
   if (!seq) return seq.error();
   // HA: a lease command's write must not be undone by an older page of a sync in flight,
@@ -548,6 +555,7 @@ Result<void> Server::putLease(const Lease& lease, Origin origin) {
     c.previous = std::move(previous);
     replicateOperatorChanges({std::move(c)});
   }
+  if (durable && mine) removeNameReclaimedByPartner(*mine);
   return durable;
 }
 
@@ -563,7 +571,23 @@ Result<void> Server::deleteLease(Ipv4 address, Origin origin) {
     c.lease = *existing;
     replicateOperatorChanges({std::move(c)});
   }
+  if (durable && origin == Origin::Partner && existing && ddnsEnabled()) removeNameReclaimedByPartner(*existing);
   return durable;
+}
+
+void Server::removeNameReclaimedByPartner(const Lease& mine) {
+  // Both peers reclaim an expired lease; the one serving its client's scope removes the name
+  // (reclaim()). When the partner's reclamation reaches us first, our copy is gone before our
+  // own reclaim sees it: if we held it expired (within a clock skew) and not yet reclaimed, and
+  // its client is ours, the removal is ours to send now. A release or an operator's delete on
+  // the partner touches no unexpired lease here.
+  constexpr std::int64_t kSkew = 30;
+  if (!ha_ || mine.state != LeaseState::Default || mine.expire() > toEpochSeconds(now()) + kSkew) return;
+  if (!ha_->servesScopeOf(mine)) return;
+  engine::LeaseChange c;
+  c.kind = engine::LeaseChange::Kind::Delete;
+  c.lease = mine;
+  queueNameChanges({c});
 }
 
 void Server::replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes) {
@@ -591,20 +615,27 @@ Result<void> Server::putLeases(std::span<const Lease> leases, Origin) {
 }
 
 std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) {
-  std::vector<Lease> victims;
+  std::vector<Ipv4> victims;
   store_.forEach([&](const Lease& l) {
-    if (!subnetId || l.subnetId == *subnetId) victims.push_back(l);
+    if (!subnetId || l.subnetId == *subnetId) victims.push_back(l.address);
   });
+  return deleteLeases(victims, subnetId, origin);
+}
+
+std::size_t Server::deleteLeases(std::span<const Ipv4> addresses, std::optional<std::uint32_t> subnetId,
+                                 Origin origin) {
   std::uint64_t last = 0;
   std::vector<engine::LeaseChange> deleted;
-  for (const Lease& l : victims) {
-    if (ha_) ha_->onLeaseDeletedByCommand(l.address, l);
-    auto seq = writer_->deleteLease(l.address);
+  for (Ipv4 a : addresses) {
+    std::optional<Lease> l = store_.byAddress(a);
+    if (!l || (subnetId && l->subnetId != *subnetId)) continue;
+    if (ha_) ha_->onLeaseDeletedByCommand(a, l);
+    auto seq = writer_->deleteLease(a);
     if (seq) {
       last = std::max(last, *seq);
       engine::LeaseChange c;
       c.kind = engine::LeaseChange::Kind::Delete;
-      c.lease = l;
+      c.lease = std::move(*l);
       deleted.push_back(std::move(c));
     }
   }
@@ -698,9 +729,39 @@ void Server::shutdown(int exitCode) {
   });
 }
 
+void Server::runOperation(std::shared_ptr<api::OperationProgress> progress, OperationStep step) {
+  operations_.push_back(progress);
+  runSlice(std::move(progress), std::make_shared<OperationStep>(std::move(step)), 0);
+}
+
+void Server::runSlice(std::shared_ptr<api::OperationProgress> progress, std::shared_ptr<OperationStep> step,
+                      std::size_t slices) {
+  const bool finished = (*step)(*progress);
+  const TimePoint t = now();
+  if (finished) {
+    std::erase(operations_, progress);
+    // Only the big ones (more than one slice) are worth a line.
+    if (slices > 0) log_.info("DHCP4_OPERATION_DONE", "{}", progress->finishLine(t));
+    return;
+  }
+  if (auto line = progress->lineDue(t)) log_.info("DHCP4_OPERATION_PROGRESS", "{}", *line);
+  // Behind the packets and commands already queued: DHCP is served between two slices.
+  asio::post(io_, [this, progress = std::move(progress), step = std::move(step), slices,
+                   alive = std::weak_ptr<bool>(alive_)]() mutable {
+    if (alive.expired()) return;
+    runSlice(std::move(progress), std::move(step), slices + 1);
+  });
+}
+
 nlohmann::json Server::statusExtras() const {
   nlohmann::json extras = nlohmann::json::object();
   if (ha_) extras["high-availability"] = ha_->statusSection();
+  // Long commands running now (lease4-wipe, reservation-get-all): tandemctl draws its bar.
+  if (!operations_.empty()) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const auto& p : operations_) ops.push_back(p->toJson(now()));
+    extras["operations"] = std::move(ops);
+  }
   return extras;
 }
 

@@ -88,6 +88,10 @@ class Server final : public api::ServerControl {
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync
   void leaseDeleteMissed(Ipv4 address, Origin origin) override;                   // HA bulk sync
   std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;
+  std::size_t deleteLeases(std::span<const Ipv4> addresses, std::optional<std::uint32_t> subnetId,
+                           Origin origin) override;
+  // One slice per turn of the event loop (DHCP packets and other commands in between).
+  void runOperation(std::shared_ptr<api::OperationProgress> progress, OperationStep step) override;
   Result<void> writeLeaseFile(const std::string& path) override;
   std::size_t reclaimLeases(bool removeLeases) override;
   void disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) override;
@@ -149,6 +153,8 @@ class Server final : public api::ServerControl {
   // lease changes (DHCPACK, RELEASE, DECLINE, expiry) handed to the sender.
   void configureDdns();
   void queueNameChanges(const std::vector<engine::LeaseChange>& changes);
+  // HA: the partner's update reclaimed (or deleted) `mine` before this server reclaimed it.
+  void removeNameReclaimedByPartner(const Lease& mine);
   // run_script hook (libdhcp_run_script.so entry): the calls of a processed query or of a
   // reclaimed lease, handed to the runner (never waited for).
   void configureScripts();
@@ -157,6 +163,8 @@ class Server final : public api::ServerControl {
   // Forensic log hook (libdhcp_legal_log.so entry): the lines of a processed query, queued for
   // the writer thread.
   void configureLegalLog();
+  void runSlice(std::shared_ptr<api::OperationProgress> progress, std::shared_ptr<OperationStep> step,
+                std::size_t slices);
   // The lines of an answered lease command (Kea's command_processed callout), the partner's
   // batched updates included.
   void legalLogCommand(const std::string& name, const api::json& args, const api::json& answer);
@@ -182,6 +190,7 @@ class Server final : public api::ServerControl {
   net::LegalLogWriter::Counters legalCountersSeen_;
   std::unique_ptr<PacketLoop> loop_;
   api::CommandRegistry commands_;
+  std::vector<std::shared_ptr<api::OperationProgress>> operations_;  // running, for status-get
   std::unique_ptr<net::ControlServer> control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer houseTimer_;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/ctl/ctl_progress.h"
 #include "ha/ha_status_view.h"
 #include "sync/sync_status.h"
 
@@ -72,58 +73,23 @@ int runHaSync(const Endpoint& endpoint, const std::string& peer, std::optional<s
   nlohmann::json args = {{"server-name", peer}};
   if (maxPeriod) args["max-period"] = *maxPeriod;
   const nlohmann::json request = {{"command", "ha-sync"}, {"arguments", args}};
-  // The command connection waits for the whole pull; the progress polls use short ones.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<Result<nlohmann::json>> answer;
-  std::thread worker([&] {
-    auto a = sendCommand(endpoint, request);
-    std::lock_guard lock(mu);
-    answer.emplace(std::move(a));
-    cv.notify_all();
-  });
-  Endpoint poll = endpoint;
-  poll.timeout = std::chrono::seconds(5);
   const auto started = std::chrono::steady_clock::now();
-  auto lastPlain = started;
-  std::string shown;
-  for (;;) {
-    {
-      std::unique_lock lock(mu);
-      if (cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return answer.has_value(); })) break;
-    }
-    if (json) continue;
-    auto status = sendCommand(poll, nlohmann::json{{"command", "status-get"}});
-    if (!status) continue;
-    std::string line;
-    const auto ha = status->value("arguments", nlohmann::json::object()).value("high-availability", nlohmann::json());
-    if (ha.is_array() && !ha.empty()) {
-      const auto sync = ha[0].value("ha-servers", nlohmann::json::object())
-                            .value("local", nlohmann::json::object())
-                            .value("sync", nlohmann::json());
-      if (sync.is_object() && sync.value("in-progress", nlohmann::json()).is_object()) line = sync::formatSyncLine(sync);
-    }
-    if (line.empty()) continue;
-    const auto now = std::chrono::steady_clock::now();
-    if (tty) {
-      // Redraw in place; pad so a shorter line clears the previous one.
-      std::string padded = line;
-      if (padded.size() < shown.size()) padded.append(shown.size() - padded.size(), ' ');
-      out << '\r' << padded << std::flush;
-      shown = line;
-    } else if (now - lastPlain >= std::chrono::seconds(5) || shown.empty()) {
-      out << line << '\n' << std::flush;
-      shown = line;
-      lastPlain = now;
-    }
+  // The pull in progress, from status-get's HA section (sync/sync_status.h).
+  auto syncLine = [json](const nlohmann::json& statusArgs, bool) -> std::string {
+    const auto ha = statusArgs.value("high-availability", nlohmann::json());
+    if (json || !ha.is_array() || ha.empty()) return {};
+    const auto sync = ha[0].value("ha-servers", nlohmann::json::object())
+                          .value("local", nlohmann::json::object())
+                          .value("sync", nlohmann::json());
+    if (!sync.is_object() || !sync.value("in-progress", nlohmann::json()).is_object()) return {};
+    return sync::formatSyncLine(sync);
+  };
+  auto answer = sendWithProgress(endpoint, request, syncLine, tty, out);
+  if (!answer) {
+    err << "tandemctl: " << answer.error().message << "\n";
+    return answer.error().code == kCannotConnect ? 4 : 1;
   }
-  worker.join();
-  if (tty && !shown.empty()) out << '\n';
-  if (!*answer) {
-    err << "tandemctl: " << answer->error().message << "\n";
-    return answer->error().code == kCannotConnect ? 4 : 1;
-  }
-  const nlohmann::json& a = **answer;
+  const nlohmann::json& a = *answer;
   if (json) {
     out << a.dump(2) << "\n";
   } else {

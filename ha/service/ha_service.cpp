@@ -316,6 +316,11 @@ bool HaService::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta)
   return false;
 }
 
+bool HaService::servesScopeOf(const Lease& lease) const {
+  const std::string scope = machine_.scopeFilter().scopeOf(lease.clientId, lease.hwAddr.view());
+  return !scope.empty() && machine_.scopeFilter().amServing(scope);
+}
+
 void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done) {
   // Peers pulling our database while we keep serving get these with their next page.
   if (!pullSessions_.empty()) {

@@ -62,6 +62,11 @@ class HaService {
   // now. Tags meta.classes with HA_<scope>; while communication with the partner is
   // interrupted, partner-scope queries feed the unacked-clients test (reference 3.3).
   bool shouldServe(const proto::Packet4& query, engine::RecvMeta& meta);
+  // Whether this server serves the scope of the lease's client right now (client-id, else
+  // hardware address, hashed as for its queries): the one peer that sends the DNS removal of
+  // a lease both peers reclaim (load-balancing: the owner of the client's scope; hot-standby:
+  // the primary; partner-down: the survivor; waiting/syncing: nobody here).
+  bool servesScopeOf(const Lease& lease) const;
 
   // After a query's lease changes were committed: sends lease4-update / lease4-del to the
   // partner and backups as the state requires (reference 6.1, 6.2). `done(true)` once every

@@ -173,6 +173,23 @@ class FakeServerControl : public ServerControl {
   void sendNameChange(bool add, const Lease& lease) override { nameChanges.emplace_back(add, lease); }
   void shutdown(int exitCode) override { shutdownCode = exitCode; }
   nlohmann::json statusExtras() const override { return extras; }
+  // sliced: long commands wait here for the test to run their slices (stepOperation()), as the
+  // daemon runs them between packets; otherwise they run at once (the default).
+  bool sliced = false;
+  std::shared_ptr<OperationProgress> operation;
+  OperationStep operationStep;
+  void runOperation(std::shared_ptr<OperationProgress> progress, OperationStep step) override {
+    if (!sliced) return ServerControl::runOperation(std::move(progress), std::move(step));
+    operation = std::move(progress);
+    operationStep = std::move(step);
+  }
+  // Runs one slice; true when the operation finished.
+  bool stepOperation() {
+    if (!operationStep) return true;
+    if (!operationStep(*operation)) return false;
+    operationStep = nullptr;
+    return true;
+  }
 };
 
 // Two subnets as in the Kea probes: 1 = 198.18.16.0/24 (pool .10-.100), 2 = 198.18.17.0/24;

@@ -221,6 +221,36 @@ TEST_F(LeaseCommandsTest, Wipe) {
   EXPECT_EQ(run("lease4-wipe", R"({"subnet-id":"x"})"), makeAnswer(1, "invalid type specified for parameter 'subnet-id'"));
 }
 
+// Millions of leases: deleted in slices of 20,000 with DHCP served in between, the progress
+// recorded for status-get and the log; the answer comes with the last slice.
+TEST_F(LeaseCommandsTest, WipeInSlicesWithProgress) {
+  for (std::uint32_t i = 0; i < 45000; ++i) {
+    Lease l;
+    l.address = Ipv4(10u << 24 | i);
+    l.subnetId = i % 3 == 0 ? 2 : 1;  // 15,000 in subnet 2
+    ASSERT_TRUE(control_.store.put(l));
+  }
+  control_.sliced = true;
+  std::optional<json> answer;
+  registry_.executeAsync("lease4-wipe", json::parse(R"({"subnet-id":1})"), {}, [&](json a) { answer = a; });
+  ASSERT_TRUE(control_.operation);
+  EXPECT_EQ(control_.operation->command(), "lease4-wipe");
+  EXPECT_EQ(control_.operation->total(), 30000u);
+  EXPECT_FALSE(control_.stepOperation());
+  EXPECT_EQ(control_.operation->done(), 20000u);
+  EXPECT_FALSE(answer);
+  EXPECT_EQ(control_.store.size(), 25000u);
+  // A lease of subnet 1 that moved to subnet 2 meanwhile stays.
+  Lease moved = *control_.store.byAddress(Ipv4(10u << 24 | 44999));
+  moved.subnetId = 2;
+  ASSERT_TRUE(control_.store.put(moved));
+  EXPECT_TRUE(control_.stepOperation());
+  EXPECT_EQ(control_.operation->done(), 30000u);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, makeAnswer(0, "Deleted 29999 IPv4 lease(s) from subnet(s) 1"));
+  EXPECT_EQ(control_.store.size(), 15001u);
+}
+
 TEST_F(LeaseCommandsTest, Write) {
   EXPECT_EQ(run("lease4-write", R"({"filename":"/tmp/x.csv"})"), makeAnswer(0, "IPv4 lease database into '/tmp/x.csv'."));
   EXPECT_EQ(control_.leaseFileWritten, "/tmp/x.csv");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "tests/api/fake_server_control.h"
 
 namespace tandem::api {
@@ -101,6 +103,39 @@ TEST_F(ReservationCommandsTest, GetVariantsAndErrors) {
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":1,"identifier-type":"foo","identifier":"01"})")["result"], 1);
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":1,"ip-address":"x"})")["result"], 1);
   EXPECT_EQ(run("reservation-get")["result"], 1);
+}
+
+// A big subnet's reservations are turned into the answer in slices (5,000 hosts each) with
+// progress; a configuration change between two slices ends the command with an error.
+TEST_F(ReservationCommandsTest, GetAllInSlices) {
+  json& hosts = control_.cfg.source["Dhcp4"]["subnet4"][1]["reservations"];
+  hosts = json::array();
+  for (int i = 0; i < 12000; ++i) {
+    hosts.push_back({{"hw-address", fmt::format("02:00:00:00:{:02x}:{:02x}", i >> 8, i & 0xff)}});
+  }
+  control_.sliced = true;
+  std::optional<json> answer;
+  registry_.executeAsync("reservation-get-all", json::parse(R"({"subnet-id":2})"), {}, [&](json a) { answer = a; });
+  ASSERT_TRUE(control_.operation);
+  EXPECT_EQ(control_.operation->total(), 12000u);
+  EXPECT_FALSE(control_.stepOperation());
+  EXPECT_FALSE(control_.stepOperation());
+  EXPECT_EQ(control_.operation->done(), 10000u);
+  EXPECT_FALSE(answer);
+  EXPECT_TRUE(control_.stepOperation());
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["text"], "12000 IPv4 host(s) found.");
+  ASSERT_EQ((*answer)["arguments"]["hosts"].size(), 12000u);
+  EXPECT_EQ((*answer)["arguments"]["hosts"][11999]["hw-address"], "02:00:00:00:2e:df");
+
+  answer.reset();
+  registry_.executeAsync("reservation-get-all", json::parse(R"({"subnet-id":2})"), {}, [&](json a) { answer = a; });
+  EXPECT_FALSE(control_.stepOperation());
+  control_.clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(control_.reloadConfig());
+  EXPECT_TRUE(control_.stepOperation());
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, makeAnswer(1, "the configuration changed while reservation-get-all ran; run it again"));
 }
 
 TEST_F(ReservationCommandsTest, GetAllByHostnameByAddress) {

@@ -472,6 +472,27 @@ TEST_F(HaServiceTest, ShouldServeTagsClassesAndServesOwnScopeOnly) {
   EXPECT_EQ(other.classes, std::vector<std::string>{"HA_server2"});
 }
 
+// Both peers reclaim an expired lease; only the one serving its client's scope sends the DNS
+// removal: none while waiting, its own clients in load-balancing, everyone's in partner-down.
+TEST_F(HaServiceTest, ServesScopeOfDecidesWhoRemovesTheNameOfAReclaimedLease) {
+  build(ha::testing::lbConfig());
+  Lease own = makeLease(Ipv4(198, 18, 16, 40), 0), other = makeLease(Ipv4(198, 18, 16, 41), 0);
+  // RFC 3074 vectors (reference 5.3): 00:00:00:00:00:00 -> primary, 00:01:02:03:04:05 -> secondary.
+  own.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0});
+  other.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0, 1, 2, 3, 4, 5});
+  EXPECT_FALSE(service->servesScopeOf(own));  // not started: waiting, no scope served
+  EXPECT_FALSE(service->servesScopeOf(other));
+  reachLoadBalancing();
+  EXPECT_TRUE(service->servesScopeOf(own));
+  EXPECT_FALSE(service->servesScopeOf(other));
+  // The client-id decides when there is one (option 61 "client1" hashes to the secondary).
+  Lease withId = own;
+  withId.clientId = {'c', 'l', 'i', 'e', 'n', 't', '1'};
+  EXPECT_FALSE(service->servesScopeOf(withId));
+  ASSERT_EQ(run("ha-scopes", json{{"scopes", {"server1", "server2"}}})["result"], 0);
+  EXPECT_TRUE(service->servesScopeOf(other));
+}
+
 TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   build(ha::testing::lbConfig());
   reachLoadBalancing();
