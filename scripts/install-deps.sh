@@ -24,6 +24,8 @@ PACKAGES=(
   # The Debian package: CPack's DEB generator (dpkg-shlibdeps), lintian, and systemd-analyze
   # to verify the unit (package_deb_test.sh)
   dpkg-dev lintian systemd
+  # PostgreSQL lease backend: libpq to build, a server (initdb/pg_ctl, psql) for the tests
+  libpq-dev postgresql postgresql-client
   # the dashboard test loads the page in headless Chromium (tests/integration/dashboard_*)
   chromium
   # /metrics: a real Prometheus scrapes a pair in the tests; promtool checks the exposition
@@ -31,7 +33,7 @@ PACKAGES=(
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool)
+TOOLS=(g++ cmake pkg-config pg_config psql dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool)
 
 missing() {
   local t out=()
@@ -41,6 +43,9 @@ missing() {
   [ -e /usr/include/boost/beast.hpp ] || out+=(libboost-dev)
   [ -e /usr/include/nlohmann/json.hpp ] || out+=(nlohmann-json3-dev)
   [ -e /usr/include/gtest/gtest.h ] || out+=(libgtest-dev)
+  [ -e /usr/include/postgresql/libpq-fe.h ] || out+=(libpq-dev)
+  # initdb/pg_ctl are not on PATH in Debian (postgresql-common wraps them).
+  [ -x "$(pg_config --bindir 2>/dev/null)/initdb" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || out+=(postgresql)
   echo "${out[*]}"
 }
 

@@ -315,7 +315,7 @@ json lease4Write(ServerControl& control, const json& args) {
   // tandemd has the command of later Kea versions. Writing over the file the journal appends
   // to, or over one of its cleanup (LFC) files, would lose rows appended meanwhile or be
   // undone by the next cleanup, so those names are refused.
-  if (const auto& db = control.config().leaseDatabase; db.persist && !db.name.empty()) {
+  if (const auto& db = control.config().leaseDatabase; db.type == "memfile" && db.persist && !db.name.empty()) {
     std::error_code ec;
     const auto target = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec);
     const MemfilePaths paths{db.name};

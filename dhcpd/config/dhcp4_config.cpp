@@ -72,33 +72,60 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   ObjectReader r(obj, path, diag, /*allowContext=*/false);
   LeaseDatabase& db = cfg.leaseDatabase;
   if (auto type = r.string("type")) {
-    if (*type == "mysql" || *type == "postgresql" || *type == "cql") {
+    if (*type == "mysql" || *type == "cql") {
       diag.error(r.pathOf("type"),
-                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile",
+                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile or "
+                             "postgresql",
                              *type));
-    } else if (*type != "memfile") {
-      diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile)", *type));
+    } else if (*type != "memfile" && *type != "postgresql") {
+      diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile or postgresql)", *type));
     }
     db.type = *type;
   } else if (!r.has("type")) {
-    diag.error(path, "missing \"type\" (memfile)");
+    diag.error(path, "missing \"type\" (memfile or postgresql)");
   }
   if (auto v = r.boolean("persist")) db.persist = *v;
   if (auto v = r.u32("lfc-interval")) db.lfcInterval = *v;
   if (auto v = r.u32("max-row-errors")) db.maxRowErrors = *v;
   auto name = r.string("name");
-  db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
+  if (db.sql()) {
+    // Kea's PgSqlConnection: "must specify a name for the database".
+    if (name && !name->empty()) {
+      db.name = *name;
+    } else if (name) {
+      diag.error(r.pathOf("name"), "must name the PostgreSQL database (empty)");
+    } else if (!r.has("name")) {
+      diag.error(path, "missing \"name\": the PostgreSQL database to connect to");
+    }
+  } else {
+    db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
+  }
   // SQL connection parameters: Kea 2.2 accepts them next to memfile and memfile never reads
-  // them (checked with kea-dhcp4 -t); with an SQL type the "type" error above applies.
-  r.string("user");
-  r.string("password");
-  r.string("host");
-  r.unsignedInt("port", 65535);
-  r.u32("connect-timeout");
-  r.u32("max-reconnect-tries");
-  r.u32("reconnect-wait-time");
-  r.choice("on-fail", {"stop-retry-exit", "serve-retry-exit", "serve-retry-continue"});
-  for (auto key : {"trust-anchor", "cert-file", "key-file", "cipher-list"}) r.string(key);
+  // them (checked with kea-dhcp4 -t).
+  if (auto v = r.string("user")) db.user = *v;
+  if (auto v = r.string("password")) db.password = *v;
+  if (auto v = r.string("host")) db.host = *v;
+  if (auto v = r.unsignedInt("port", 65535)) db.port = static_cast<std::uint16_t>(*v);
+  if (auto v = r.u32("connect-timeout")) {
+    // Kea's PgSqlConnection takes only a positive timeout (0 could mean "wait forever").
+    if (*v == 0 && db.sql()) diag.error(r.pathOf("connect-timeout"), "0 is out of range (1..4294967295)");
+    else db.connectTimeout = *v;
+  }
+  if (auto v = r.u32("max-reconnect-tries")) db.maxReconnectTries = *v;
+  if (auto v = r.u32("reconnect-wait-time")) db.reconnectWaitTime = *v;
+  if (auto v = r.choice("on-fail", {"stop-retry-exit", "serve-retry-exit", "serve-retry-continue"})) {
+    db.onFail = *v == "stop-retry-exit" ? DbOnFail::StopRetryExit
+                : *v == "serve-retry-exit" ? DbOnFail::ServeRetryExit
+                                          : DbOnFail::ServeRetryContinue;
+  }
+  for (auto key : {"trust-anchor", "cert-file", "key-file", "cipher-list"}) {
+    // Kea 2.2 refuses TLS for PostgreSQL when it opens the database ("Attempt to configure TLS
+    // for PostgreSQL backend (built with this feature disabled)", DHCPSRV_PGSQL_NO_TLS_SUPPORT);
+    // tandemd says so while parsing, so `tandemd -t` catches it too.
+    if (r.string(key) && db.sql()) {
+      diag.error(r.pathOf(key), "TLS is not supported for the PostgreSQL backend (as in Kea 2.2)");
+    }
+  }
   r.finish();
 }
 

@@ -182,12 +182,25 @@ struct InterfaceSpec {
   std::optional<Ipv4> address;         // "eth0/198.18.0.1"
 };
 
+// Kea 2.2's on-fail: what the server does when the database connection is lost.
+enum class DbOnFail { StopRetryExit, ServeRetryExit, ServeRetryContinue };
+
 struct LeaseDatabase {
-  std::string type = "memfile";
+  std::string type = "memfile";        // "memfile" or "postgresql"
   bool persist = true;
-  std::string name;                    // resolved absolute path of the CSV file
+  // memfile: resolved absolute path of the CSV file; postgresql: the database name.
+  std::string name;
   std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
   std::uint32_t maxRowErrors = 0;      // 0 = no limit on corrupt lines when loading
+  // SQL connection (Kea 2.2's DbAccessParser keys; memfile accepts and ignores them).
+  std::string host;                    // empty: libpq's default ("localhost" in Kea)
+  std::uint16_t port = 0;              // 0: the client library's default (5432)
+  std::string user, password;
+  std::uint32_t connectTimeout = 5;    // seconds (Kea's PGSQL_DEFAULT_CONNECTION_TIMEOUT)
+  std::uint32_t maxReconnectTries = 0; // 0: no reconnection (Kea 2.2's default)
+  std::uint32_t reconnectWaitTime = 0; // milliseconds between attempts
+  DbOnFail onFail = DbOnFail::StopRetryExit;
+  bool sql() const noexcept { return type == "postgresql"; }
 };
 
 struct ControlSocket {

@@ -25,6 +25,8 @@
 #include "dhcpd/api/reservation_commands.h"
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
+#include "dhcpd/lease/pgsql_lease_row.h"
+#include "dhcpd/pgsql/pgsql_lease_loader.h"
 #include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
@@ -227,7 +229,9 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
   // the whole reload and the running configuration stays, as with any other error.
   auto ha = planHa(*cfg);
   if (!ha) return ha.error();
-  if (cfg->leaseDatabase.name != cfg_.leaseDatabase.name || cfg->leaseDatabase.persist != cfg_.leaseDatabase.persist) {
+  if (cfg->leaseDatabase.type != cfg_.leaseDatabase.type || cfg->leaseDatabase.name != cfg_.leaseDatabase.name ||
+      cfg->leaseDatabase.persist != cfg_.leaseDatabase.persist || cfg->leaseDatabase.host != cfg_.leaseDatabase.host ||
+      cfg->leaseDatabase.port != cfg_.leaseDatabase.port || cfg->leaseDatabase.user != cfg_.leaseDatabase.user) {
     log_.warn("DHCP4_RECONFIGURE_LEASE_DB", "lease-database changes take effect after a restart");
   }
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
@@ -280,7 +284,8 @@ void Server::armHousekeeping() {
       pipeline_->setEnabled(true);
       log_.info("DHCP4_SERVICE_ENABLED", "DHCP service re-enabled after max-period");
     }
-    if (journal_) {
+    watchPgsql(t);
+    if (memfile_) {
       if (auto e = journal_->lastError()) {
         log_.limited(Severity::Error, "DHCP4_LEASE_FILE_WRITE_FAIL",
                      "lease file write failing, no new lease is acknowledged until it recovers: {}",
@@ -473,13 +478,13 @@ std::size_t Server::reclaimLeases(bool removeLeases) {
 }
 
 void Server::configureLfc() {
-  if (!journal_) return;
+  if (!memfile_) return;  // lease file cleanup is memfile's (a database keeps its own rows)
   // The compactor counts lfc-interval from its first tick; a reload only replaces it when
   // the interval changed (the destructor waits for a compaction in progress).
   if (compactor_ && lfcInterval_ == cfg_.leaseDatabase.lfcInterval) return;
   compactor_.reset();
   lfcInterval_ = cfg_.leaseDatabase.lfcInterval;
-  compactor_ = std::make_unique<LeaseCompactor>(*journal_, lfcInterval_);
+  compactor_ = std::make_unique<LeaseCompactor>(*memfile_, lfcInterval_);
 }
 
 Result<void> Server::waitDurable(std::uint64_t seq) {
@@ -762,6 +767,22 @@ nlohmann::json Server::statusExtras() const {
     for (const auto& p : operations_) ops.push_back(p->toJson(now()));
     extras["operations"] = std::move(ops);
   }
+  if (pgsql_) {
+    // tandemd's own: the lease backend's state (Kea's status-get has no such section).
+    const auto c = pgsql_->counters();
+    const auto e = pgsql_->lastError();
+    extras["lease-database"] = {
+        {"type", "postgresql"},
+        {"state", pgsql::PgsqlJournal::toString(pgsql_->state())},
+        {"queued", pgsql_->queued()},
+        {"committed", c.committed},
+        {"transactions", c.transactions},
+        {"refused", c.rejected},
+        {"connection-losses", c.connectionLosses},
+        {"reconnects", c.reconnects},
+        {"reconnect-attempts", c.reconnectAttempts},
+        {"last-error", e ? e->message : std::string()}};
+  }
   return extras;
 }
 
@@ -908,13 +929,90 @@ Result<void> Server::openJournal() {
   o.persist = true;
   auto j = MemfileJournal::open(std::move(o));
   if (!j) return makeError("opening lease file " + cfg_.leaseDatabase.name + ": " + j.error().message);
+  memfile_ = j->get();
   journal_ = std::move(*j);
   return {};
 }
 
+Result<void> Server::openPgsql() {
+  const auto& db = cfg_.leaseDatabase;
+  // Kea's DHCPSRV_PGSQL_DB (the password is never logged).
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_PGSQL_DB", "opening PostgreSQL lease database: {} connect-timeout={} "
+            "max-reconnect-tries={} reconnect-wait-time={} type=postgresql universe=4",
+            pgsql::describeConnection(db), db.connectTimeout, db.maxReconnectTries, db.reconnectWaitTime);
+  // As Kea 2.2 at start-up: an unreachable database or an unknown schema is fatal (no retry).
+  auto conn = pgsql::PgConnection::open(db);
+  if (!conn) return makeError("Unable to open database: " + conn.error().message);
+  if (auto r = (*conn)->checkSchemaVersion(kPgsqlSchemaMajor, kPgsqlSchemaMinor); !r) {
+    return makeError("Unable to open database: " + r.error().message);
+  }
+  const auto loadStart = std::chrono::steady_clock::now();
+  auto report = pgsql::PgsqlLeaseLoader::load(**conn, store_);
+  if (!report) return makeError("loading leases from PostgreSQL: " + report.error().message);
+  for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_DB_BAD_ROW", "{}", p);
+  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from PostgreSQL database {} ({} rows, {} unreadable) in {} ms",
+            report->leasesLoaded, db.name, report->linesRead, report->corruptLines,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loadStart).count());
+  pgsql::PgsqlJournal::Options o;
+  o.db = db;
+  auto j = pgsql::PgsqlJournal::open(std::move(o), std::move(*conn));
+  if (!j) return makeError("Unable to open database: " + j.error().message);
+  pgsql_ = j->get();
+  journal_ = std::move(*j);
+  return {};
+}
+
+void Server::watchPgsql(TimePoint t) {
+  if (!pgsql_) return;
+  for (const auto& r : pgsql_->takeRejections()) {
+    log_.error("DHCP4_LEASE_DB_WRITE_REFUSED", "the database refused a lease write (its reply is not sent): {}", r);
+  }
+  using State = pgsql::PgsqlJournal::State;
+  const State st = pgsql_->state();
+  const auto e = pgsql_->lastError();
+  const std::string why = e ? e->message : std::string("no error");
+  // tandemd's own statistics of the backend (Kea has none): 1 while connected.
+  stats_.set("lease-database-connected", st == State::Connected ? 1 : 0, t);
+  stats_.set("lease-database-queued", static_cast<std::int64_t>(pgsql_->queued()), t);
+  if (st == pgsqlState_) {
+    if (st == State::Reconnecting) log_.limited(Severity::Warn, "DHCP4_DB_RECONNECT_ATTEMPT", "{}", why);
+    return;
+  }
+  const State before = std::exchange(pgsqlState_, st);
+  const auto& db = cfg_.leaseDatabase;
+  switch (st) {
+    case State::Connected:
+      log_.info("DHCP4_DB_RECONNECT_SUCCEEDED", "database connection recovered: lease writes resume, DHCP service "
+                "resumes");
+      return;
+    case State::Reconnecting:
+      // Kea's on-fail "stop-*" disables the DHCP service; tandemd's pipeline sheds every
+      // lease-changing query while the journal reports failing(), whatever on-fail says,
+      // because no lease can be committed (no ACK is sent for an uncommitted lease).
+      log_.error("DHCP4_DB_RECONNECT_LOST_CONNECTION", "{}: lease-changing queries are dropped, reconnecting every {} "
+                 "ms (at most {} attempts)", why, db.reconnectWaitTime, db.maxReconnectTries);
+      return;
+    case State::Failed:
+      if (before == State::Connected) {
+        log_.error("DHCP4_DB_RECONNECT_DISABLED", "{}: max-reconnect-tries is {}", why, db.maxReconnectTries);
+      }
+      if (db.onFail == config::DbOnFail::ServeRetryContinue) {
+        log_.error("DHCP4_DB_RECONNECT_FAILED", "maximum number of database reconnect attempts reached; on-fail "
+                   "serve-retry-continue: still trying every {} ms", std::max<std::uint32_t>(db.reconnectWaitTime, 1));
+        return;
+      }
+      log_.error("DHCP4_DB_RECONNECT_FAILED", "maximum number of database reconnect attempts reached ({}): shutting "
+                 "down (on-fail {})", why, db.onFail == config::DbOnFail::StopRetryExit ? "stop-retry-exit"
+                                                                                        : "serve-retry-exit");
+      shutdown(1);
+      return;
+  }
+}
+
 Result<void> Server::openLeaseDatabase() {
   const auto& db = cfg_.leaseDatabase;
-  if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile is supported");
+  if (db.sql()) return openPgsql();
+  if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile and postgresql are supported");
   // Kea's start-up messages of the memfile backend (dhcpsrv_messages.mes).
   log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_DB",
             "opening memory file lease database: lfc-interval={} name={} persist={} type=memfile universe=4",

@@ -31,6 +31,7 @@
 #include "dhcpd/lease/lease_compactor.h"
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
+#include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
@@ -113,6 +114,12 @@ class Server final : public api::ServerControl {
   Result<void> openLeaseDatabase();
   Result<void> openControl();
   Result<void> openJournal();
+  // lease-database type postgresql: connect, check Kea's schema version, load lease4 into the
+  // store, start the journal (dhcpd/pgsql/pgsql_journal.h).
+  Result<void> openPgsql();
+  // Housekeeping: logs the backend's state changes and refused writes; on-fail decides
+  // whether a database given up on ends the process.
+  void watchPgsql(TimePoint now);
   Result<void> waitDurable(std::uint64_t seq);
   // Group commit for the HA peer listener (net::ControlServerOptions::deferWrites/whenDurable):
   // while deferred, putLease/deleteLease journal without waiting for the disk; whenDurable()
@@ -175,7 +182,10 @@ class Server final : public api::ServerControl {
   StatsRegistry stats_;
   config::Dhcp4Config cfg_;
   MemoryLeaseStore store_;
-  std::unique_ptr<MemfileJournal> journal_;
+  std::unique_ptr<LeaseJournal> journal_;
+  MemfileJournal* memfile_ = nullptr;        // journal_ when lease-database is memfile (LFC)
+  pgsql::PgsqlJournal* pgsql_ = nullptr;     // journal_ when it is postgresql
+  pgsql::PgsqlJournal::State pgsqlState_ = pgsql::PgsqlJournal::State::Connected;  // last logged
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<net::LeaseWriter> writer_;

@@ -21,6 +21,24 @@ struct LoadReport {
   std::vector<std::string> problems;  // "leases4.csv:17: bad address 'x'", first 100 kept
 };
 
+// What a shared database checks before it takes a write (several servers on one database,
+// Kea's shared-database model): the database's answer decides, not this server's memory.
+// A single-writer journal (memfile) has nothing to check and ignores it.
+enum class WriteGuard : std::uint8_t {
+  None,              // operator commands, HA updates: written as given
+  SameClientOrFree,  // a client's lease: only over a free, expired or reclaimed row, or the same client's
+  StillExpired,      // reclamation: only while the row is still expired (nobody renewed it meanwhile)
+};
+
+// A guarded write the database refused: another server holds the address. The reply that
+// waited for `seq` must not leave (the client retries), and `current` (the database's row,
+// nullopt = none) replaces what this server believed about `address`.
+struct LostWrite {
+  std::uint64_t seq = 0;
+  Ipv4 address;
+  std::optional<Lease> current;
+};
+
 class LeaseJournal {
  public:
   virtual ~LeaseJournal() = default;
@@ -28,6 +46,14 @@ class LeaseJournal {
   // the sequence number that becomes durable once written and synced.
   virtual std::uint64_t append(const Lease& lease) = 0;
   virtual std::uint64_t appendDelete(const Lease& lease) = 0;
+  // The same with a guard (see WriteGuard); journals without a shared database ignore it.
+  virtual std::uint64_t appendGuarded(const Lease& lease, bool remove, WriteGuard guard) {
+    (void)guard;
+    return remove ? appendDelete(lease) : append(lease);
+  }
+  // Writes refused since the last call. Published before durableSeq passes their seq, so a
+  // caller that takes them first and then reads durableSeq never releases a refused reply.
+  virtual std::vector<LostWrite> takeLost() { return {}; }
   virtual std::uint64_t durableSeq() const noexcept = 0;
   virtual std::uint64_t lastSeq() const noexcept = 0;
   // Blocks until everything appended so far is durable (shutdown, tests).

@@ -101,14 +101,35 @@ void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
 
 Result<std::uint64_t> LeaseWriter::applyAs(const engine::LeaseChange& change, Kind kind) {
   const Lease& lease = change.lease;
+  // What a shared database must check (LeaseJournal::appendGuarded): a client's lease may only
+  // replace a free row or the same client's; a reclamation only a row still expired.
+  const WriteGuard guard = kind == Kind::Allocation ? WriteGuard::SameClientOrFree
+                           : kind == Kind::Reclaim  ? WriteGuard::StillExpired
+                                                    : WriteGuard::None;
   if (change.kind == engine::LeaseChange::Kind::Delete) {
     if (auto r = store_.erase(lease.address); !r) return r.error();
     account(change, kind);
-    return journal_ ? journal_->appendDelete(lease) : 0;
+    return journal_ ? journal_->appendGuarded(lease, true, guard) : 0;
   }
   if (auto r = store_.put(lease); !r) return r.error();
   account(change, kind);
-  return journal_ ? journal_->append(lease) : 0;
+  return journal_ ? journal_->appendGuarded(lease, false, guard) : 0;
+}
+
+void LeaseWriter::adopt(Ipv4 address, const std::optional<Lease>& current) {
+  engine::LeaseChange c;
+  c.previous = store_.byAddress(address);
+  if (current) {
+    c.kind = engine::LeaseChange::Kind::Upsert;
+    c.lease = *current;
+    if (!store_.put(*current)) return;
+  } else {
+    if (!c.previous) return;
+    c.kind = engine::LeaseChange::Kind::Delete;
+    c.lease = *c.previous;
+    (void)store_.erase(address);
+  }
+  account(c, Kind::Command);
 }
 
 Result<std::uint64_t> LeaseWriter::apply(const engine::LeaseChange& change) {

@@ -43,6 +43,11 @@ class LeaseWriter {
   Result<std::uint64_t> putLease(const Lease& lease);
   Result<std::uint64_t> deleteLease(Ipv4 address);
 
+  // A shared database refused a write (LeaseJournal::takeLost): the store takes the
+  // database's view of the address (`current`, nullopt = no lease), statistics follow, nothing
+  // is journaled.
+  void adopt(Ipv4 address, const std::optional<Lease>& current);
+
   // Sequence known durable now (everything when persistence is off).
   std::uint64_t durableSeq() const noexcept;
   bool persistent() const noexcept { return journal_ != nullptr; }

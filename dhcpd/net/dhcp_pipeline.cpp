@@ -447,6 +447,17 @@ void DhcpPipeline::onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok) {
 }
 
 void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
+  if (auto* j = writer_.journal()) {
+    // Before durableSeq is read (LeaseJournal::takeLost): a write another server won never
+    // confirms a lease to this client; the store learns who holds the address instead.
+    for (const LostWrite& lost : j->takeLost()) {
+      if (parking_.drop(lost.seq)) ++counts_[kLeaseConflictDrop];
+      writer_.adopt(lost.address, lost.current);
+      log_.limited(Severity::Info, "DHCP4_LEASE_DB_CONFLICT",
+                   "the lease database refused the lease of {} (another server holds it): reply dropped, the client "
+                   "retries", lost.address.toString());
+    }
+  }
   const auto seq = writer_.durableSeq();
   if (!parking_.releasable(seq)) return;
   for (auto& o : parking_.release(seq)) ready.push_back(std::move(o));

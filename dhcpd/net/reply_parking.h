@@ -90,6 +90,26 @@ class ReplyParking {
     return !disk_.empty() && disk_.front().seq <= durableSeq;
   }
 
+  // Removes the reply parked for exactly `seq` (a write the database refused), wherever it
+  // waits; true if there was one.
+  bool drop(std::uint64_t seq) {
+    bool found = false;
+    for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+      if (it->second.seq == seq) {
+        it = awaiting_.erase(it);
+        found = true;
+      } else {
+        ++it;
+      }
+    }
+    auto it = std::lower_bound(disk_.begin(), disk_.end(), seq, [](const Entry& x, std::uint64_t s) { return x.seq < s; });
+    while (it != disk_.end() && it->seq == seq) {
+      it = disk_.erase(it);
+      found = true;
+    }
+    return found;
+  }
+
   // Removes the replies whose deadline is <= now, each with the condition it still lacked.
   std::vector<Dropped> expire(Steady now) {
     std::vector<Dropped> out;

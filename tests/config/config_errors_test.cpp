@@ -67,15 +67,26 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Unsupported, ConfigError,
     ::testing::Values(
-        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea"})",
-                  "Dhcp4/lease-database/type: lease database type 'postgresql' is not supported yet (issue 13: SQL "
-                  "backends); use memfile"},
         ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea"})",
                   "Dhcp4/lease-database/type: lease database type 'mysql' is not supported yet (issue 13: SQL backends); "
-                  "use memfile"},
+                  "use memfile or postgresql"},
         ErrorCase{R"("lease-database": {"type": "csv"})",
-                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile)"},
-        ErrorCase{R"("lease-database": {"name": "x.csv"})", "Dhcp4/lease-database: missing \"type\" (memfile)"},
+                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile or postgresql)"},
+        ErrorCase{R"("lease-database": {"name": "x.csv"})",
+                  "Dhcp4/lease-database: missing \"type\" (memfile or postgresql)"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "host": "db"})",
+                  "Dhcp4/lease-database: missing \"name\": the PostgreSQL database to connect to"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": ""})",
+                  "Dhcp4/lease-database/name: must name the PostgreSQL database (empty)"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea", "trust-anchor": "/etc/ca.pem"})",
+                  "Dhcp4/lease-database/trust-anchor: TLS is not supported for the PostgreSQL backend (as in Kea 2.2)"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea", "connect-timeout": 0})",
+                  "Dhcp4/lease-database/connect-timeout: 0 is out of range (1..4294967295)"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea", "on-fail": "retry"})",
+                  "Dhcp4/lease-database/on-fail: 'retry' is not one of: stop-retry-exit, serve-retry-exit, "
+                  "serve-retry-continue"},
+        ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea", "readonly": true})",
+                  "Dhcp4/lease-database/readonly: unknown parameter"},
         ErrorCase{R"("hosts-database": {"type": "mysql"})",
                   "Dhcp4/hosts-database: host reservation databases are not supported yet (issue 13: SQL backends); "
                   "use \"reservations\""},

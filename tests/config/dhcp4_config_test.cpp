@@ -146,6 +146,37 @@ TEST(Dhcp4Config, LeaseDatabaseConnectionKeysAreAcceptedForMemfile) {
             "Dhcp4/lease-database/port: 70000 is out of range (0..65535)");
 }
 
+// Kea 2.2's PostgreSQL lease backend: the name is a database, not a file (no path resolution).
+TEST(Dhcp4Config, LeaseDatabasePostgresql) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "postgresql", "name": "kea", "host": "198.18.0.9",
+      "port": 5433, "user": "keauser", "password": "secret", "connect-timeout": 3, "max-reconnect-tries": 7,
+      "reconnect-wait-time": 1500, "on-fail": "serve-retry-continue"})"));
+  const auto& db = cfg.leaseDatabase;
+  EXPECT_TRUE(db.sql());
+  EXPECT_EQ(db.type, "postgresql");
+  EXPECT_EQ(db.name, "kea");
+  EXPECT_EQ(db.host, "198.18.0.9");
+  EXPECT_EQ(db.port, 5433);
+  EXPECT_EQ(db.user, "keauser");
+  EXPECT_EQ(db.password, "secret");
+  EXPECT_EQ(db.connectTimeout, 3u);
+  EXPECT_EQ(db.maxReconnectTries, 7u);
+  EXPECT_EQ(db.reconnectWaitTime, 1500u);
+  EXPECT_EQ(db.onFail, DbOnFail::ServeRetryContinue);
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, LeaseDatabasePostgresqlDefaultsAreKea22s) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "postgresql", "name": "kea"})"));
+  const auto& db = cfg.leaseDatabase;
+  EXPECT_EQ(db.host, "");
+  EXPECT_EQ(db.port, 0);
+  EXPECT_EQ(db.connectTimeout, 5u);
+  EXPECT_EQ(db.maxReconnectTries, 0u);
+  EXPECT_EQ(db.reconnectWaitTime, 0u);
+  EXPECT_EQ(db.onFail, DbOnFail::StopRetryExit);
+}
+
 TEST(Dhcp4Config, RelativePathsResolveAgainstBaseDir) {
   ParseContext ctx = testContext();
   ctx.baseDir = "/run/tandem/work";

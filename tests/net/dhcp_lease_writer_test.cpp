@@ -140,6 +140,38 @@ TEST_F(WriterTest, PoolStatisticsFollowTheLeasesPool) {
   EXPECT_EQ(stats.value("subnet[2].assigned-addresses"), 2);
 }
 
+// What a shared database checks (LeaseJournal::appendGuarded): a client's lease may only
+// replace a free row or the same client's, a reclamation only a row still expired, an
+// operator's or partner's write is taken as given.
+TEST_F(WriterTest, EachKindOfWriteCarriesItsGuard) {
+  writer.recount(twoSubnets(), clock.now());
+  ASSERT_TRUE(writer.apply(allocation(lease(Ipv4(10, 0, 0, 10), 1, 1))).ok());
+  auto c = allocation(*store.byAddress(Ipv4(10, 0, 0, 10)));
+  c.lease.state = LeaseState::ExpiredReclaimed;
+  ASSERT_TRUE(writer.reclaim(c).ok());
+  ASSERT_TRUE(writer.putLease(lease(Ipv4(10, 0, 0, 11), 2, 1)).ok());
+  ASSERT_TRUE(writer.deleteLease(Ipv4(10, 0, 0, 11)).ok());
+  EXPECT_EQ(journal.guards, (std::vector<WriteGuard>{WriteGuard::SameClientOrFree, WriteGuard::StillExpired,
+                                                     WriteGuard::None, WriteGuard::None}));
+}
+
+TEST_F(WriterTest, AdoptTakesTheDatabasesRowWithoutWritingIt) {
+  writer.recount(twoSubnets(), clock.now());
+  ASSERT_TRUE(writer.apply(allocation(lease(Ipv4(10, 0, 0, 12), 1, 1))).ok());
+  const auto rows = journal.rows.size();
+  writer.adopt(Ipv4(10, 0, 0, 12), lease(Ipv4(10, 0, 0, 12), 9, 1, LeaseState::Declined));
+  EXPECT_EQ(journal.rows.size(), rows);
+  EXPECT_EQ(store.byAddress(Ipv4(10, 0, 0, 12))->state, LeaseState::Declined);
+  EXPECT_EQ(stats.value("subnet[1].assigned-addresses"), 1);
+  EXPECT_EQ(stats.value("subnet[1].declined-addresses"), 1);
+  writer.adopt(Ipv4(10, 0, 0, 12), std::nullopt);
+  EXPECT_FALSE(store.byAddress(Ipv4(10, 0, 0, 12)));
+  EXPECT_EQ(stats.value("subnet[1].assigned-addresses"), 0);
+  EXPECT_EQ(stats.value("subnet[1].declined-addresses"), 0);
+  writer.adopt(Ipv4(10, 0, 0, 13), std::nullopt);  // nothing held, nothing to forget
+  EXPECT_EQ(stats.value("subnet[1].assigned-addresses"), 0);
+}
+
 TEST_F(WriterTest, CommandsAndPartnerUpdatesDoNotCountAsAllocations) {
   writer.recount(twoSubnets(), clock.now());
   ASSERT_TRUE(writer.putLease(lease(Ipv4(10, 0, 0, 15), 8, 1)).ok());

@@ -146,6 +146,39 @@ TEST_F(DhcpPipelineTest, AckIsParkedUntilTheLeaseIsDurable) {
   EXPECT_EQ(stats.value("cumulative-assigned-addresses"), 1);
 }
 
+// Several servers on one database: the database refused the write (another server's client
+// holds the address). The ACK never leaves, and the store takes the database's row.
+TEST_F(DhcpPipelineTest, AckOfALostWriteIsDroppedAndTheStoreAdoptsTheWinner) {
+  auto out = send(requestFor(4));
+  EXPECT_TRUE(out.empty());
+  ASSERT_EQ(journal.rows.size(), 1u);
+  ASSERT_EQ(journal.guards.size(), 1u);
+  EXPECT_EQ(journal.guards[0], WriteGuard::SameClientOrFree);
+  const Lease mine = journal.rows[0].lease;
+  Lease theirs = mine;
+  theirs.hwAddr = *HwAddr::parse("02:00:00:00:00:99");
+  theirs.clientId.clear();
+  journal.lost.push_back(LostWrite{journal.lastSeq(), mine.address, theirs});
+  journal.makeDurable();
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_TRUE(ready.empty());  // no ACK for a lease the database did not take
+  EXPECT_EQ(pipeline.parked(), 0u);
+  auto held = store.byAddress(mine.address);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->hwAddr, theirs.hwAddr);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-lease-db-conflict-drop"), 1);
+  EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 1);  // still one address in use
+
+  // A lost write whose winner is gone (row deleted meanwhile): the store forgets it too.
+  journal.lost.push_back(LostWrite{journal.lastSeq(), mine.address, std::nullopt});
+  pipeline.releaseDurable(ready);
+  EXPECT_FALSE(store.byAddress(mine.address));
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 0);
+}
+
 TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {
   LeaseWriter memoryOnly(store, nullptr, stats, [this] { return clock.now(); });
   DhcpPipeline p(engine, memoryOnly, stats, log, DhcpPipeline::Options{});

@@ -1,5 +1,6 @@
 #pragma once
 // A LeaseJournal whose durability the test controls: nothing is durable until makeDurable().
+#include <utility>
 #include <vector>
 
 #include "dhcpd/lease/lease_journal.h"
@@ -16,6 +17,11 @@ class FakeJournal final : public LeaseJournal {
     rows.push_back({l, true});
     return ++last_;
   }
+  std::uint64_t appendGuarded(const Lease& l, bool remove, WriteGuard guard) override {
+    guards.push_back(guard);
+    return remove ? appendDelete(l) : append(l);
+  }
+  std::vector<LostWrite> takeLost() override { return std::exchange(lost, {}); }
   std::uint64_t durableSeq() const noexcept override { return durable_; }
   std::uint64_t lastSeq() const noexcept override { return last_; }
   Result<void> flush() override {
@@ -36,6 +42,8 @@ class FakeJournal final : public LeaseJournal {
     bool deleted = false;
   };
   std::vector<Row> rows;
+  std::vector<WriteGuard> guards;  // of the guarded writes, in order
+  std::vector<LostWrite> lost;     // what takeLost() hands out next
   std::optional<Error> error;
 
  private:

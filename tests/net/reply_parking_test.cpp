@@ -36,6 +36,20 @@ TEST(ReplyParking, ReleasesUpToDurableSequenceInOrder) {
   EXPECT_TRUE(p.empty());
 }
 
+TEST(ReplyParking, DropRemovesOnlyThatSequence) {
+  Parking p(10, 5s);
+  ASSERT_TRUE(p.park("a", 1, false, kT0));
+  ASSERT_TRUE(p.park("b", 2, false, kT0));
+  ASSERT_TRUE(p.park("c", 3, false, kT0));
+  ASSERT_TRUE(p.park("d", 4, true, kT0));  // also waiting for the partner
+  EXPECT_TRUE(p.drop(2));
+  EXPECT_FALSE(p.drop(2));
+  EXPECT_FALSE(p.drop(7));
+  EXPECT_TRUE(p.drop(4));
+  EXPECT_EQ(p.release(4), (std::vector<std::string>{"a", "c"}));
+  EXPECT_TRUE(p.empty());
+}
+
 TEST(ReplyParking, SameSequenceReleasesTogether) {
   Parking p(10, 1s);
   ASSERT_TRUE(p.park("1", 4, false, kT0));

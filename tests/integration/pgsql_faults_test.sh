@@ -1,0 +1,99 @@
+#!/bin/bash
+# PostgreSQL lease backend faults (issue 13), against a private PostgreSQL (pgsql_lib.sh):
+#  1. the database restarted under a bounded perfdhcp load: while it is away tandemd sends no
+#     DHCPACK (pkt4-ack-sent does not move, lease-changing queries are dropped and counted),
+#     status-get shows the backend reconnecting; it reconnects (max-reconnect-tries,
+#     reconnect-wait-time) and serves again; every lease it holds is a row;
+#  2. on-fail stop-retry-exit with few tries: the database stays away, tandemd exits with 1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pgsql_lib.sh"
+TIT_ID="h-pg-$$"
+TIT_BUDGET=200
+tit_init
+tit_require perfdhcp socat jq
+tit_server_bin
+[ "$TIT_SERVER_KIND" = tandemd ] || skip "tandemd's PostgreSQL backend"
+pg_init
+
+tit_switch
+tit_host srv 02:00:c6:12:00:01 198.18.0.1/24
+tit_host perf 02:00:c6:12:00:70 198.18.0.5/24
+SRV="$TIT_ID-srv"
+
+conf() {
+  mkdir -p "$1"
+  cat >"$1/dhcp4.json" <<EOF2
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
+    "lease-database": $(pg_lease_db_json "$PG_DB" ", $2"),
+    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
+    "valid-lifetime": 600,
+    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
+    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
+EOF2
+}
+ctl() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
+stat() { ctl "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+backend() { ctl "$1" '{"command":"status-get"}' | jq -r ".arguments[\"lease-database\"].$2"; }
+# load <seconds> <log>: perfdhcp at 40 exchanges/s over 200 clients, bounded.
+load() {
+  tit_bg "$2" timeout $(($1 + 10)) ip netns exec "$TIT_ID-perf" perfdhcp -4 -l eth0 -R 200 -r 40 -p "$1"
+}
+
+# ---- 1. restart under load ------------------------------------------------------------------
+conf "$TIT_TMP/a" '"max-reconnect-tries": 40, "reconnect-wait-time": 250, "on-fail": "stop-retry-exit"'
+tit_server_start a "$SRV" "$TIT_TMP/a/dhcp4.json"
+A=$TIT_SERVER_PID
+wait_for 10 "control socket" test -S "$TIT_TMP/a/ctrl.sock" || fail "no control socket"
+load 14 "$TIT_TMP/perf1.txt"
+PERF=$TIT_LAST_PID
+sleep 3
+ACK0=$(stat a pkt4-ack-sent)
+check "acks before the outage ($ACK0)" [ "$ACK0" -gt 20 ]
+pg_stop fast || fail "pg_ctl stop"
+log "database stopped"
+wait_for 5 "backend reconnecting" sh -c "[ \"\$(echo '{\"command\":\"status-get\"}' | socat -t 5 - UNIX-CONNECT:$TIT_TMP/a/ctrl.sock | jq -r '.arguments[\"lease-database\"].state')\" = reconnecting ]" ||
+  fail "status-get never showed the backend reconnecting"
+sleep 0.5   # ACKs committed just before the stop have left by now
+ACK1=$(stat a pkt4-ack-sent)
+sleep 3
+ACK2=$(stat a pkt4-ack-sent)
+SHED=$(stat a pkt4-lease-file-fail-drop)
+log "during the outage: pkt4-ack-sent $ACK1 -> $ACK2, lease-changing queries dropped: $SHED"
+check "no DHCPACK while the database is away" [ "$ACK1" = "$ACK2" ]
+check "queries were dropped while it was away" [ "$SHED" -gt 0 ]
+check "statistic lease-database-connected is 0" [ "$(stat a lease-database-connected)" = 0 ]
+pg_start
+log "database started again"
+wait_for 10 "backend connected" sh -c "[ \"\$(echo '{\"command\":\"status-get\"}' | socat -t 5 - UNIX-CONNECT:$TIT_TMP/a/ctrl.sock | jq -r '.arguments[\"lease-database\"].state')\" = connected ]" ||
+  fail "tandemd did not reconnect"
+sleep 2
+ACK3=$(stat a pkt4-ack-sent)
+check "serving again after the reconnect ($ACK2 -> $ACK3)" [ "$ACK3" -gt "$ACK2" ]
+tit_stop "$PERF" TERM 30
+check "reconnect logged" grep -q DHCP4_DB_RECONNECT_SUCCEEDED "$TIT_TMP/a/server.log"
+check "loss logged" grep -q DHCP4_DB_RECONNECT_LOST_CONNECTION "$TIT_TMP/a/server.log"
+log "status-get: $(ctl a '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
+check "one connection loss, one reconnect" [ "$(backend a '"connection-losses"')" -ge 1 ] && [ "$(backend a reconnects)" -ge 1 ]
+ROWS=$(pg_sql "SELECT count(*) FROM lease4")
+MEM=$(ctl a '{"command":"lease4-get-all"}' | jq '.arguments.leases | length')
+check "every lease tandemd holds is a row ($MEM in memory, $ROWS rows)" [ "$ROWS" = "$MEM" ]
+check "tandemd kept running" kill -0 "$A"
+tit_stop "$A" TERM 10
+
+# ---- 2. stop-retry-exit ------------------------------------------------------------------------
+conf "$TIT_TMP/b" '"max-reconnect-tries": 2, "reconnect-wait-time": 300, "on-fail": "stop-retry-exit"'
+tit_server_start b "$SRV" "$TIT_TMP/b/dhcp4.json"
+B=$TIT_SERVER_PID
+load 10 "$TIT_TMP/perf2.txt"
+PERF=$TIT_LAST_PID
+sleep 2
+pg_stop immediate || fail "pg_ctl stop"
+exited() { ! kill -0 "$B" 2>/dev/null; }
+wait_for 15 "tandemd to give up on the database" exited || fail "tandemd still running after max-reconnect-tries"
+wait "$B" 2>/dev/null
+RC=$?
+check "exit code 1 (stop-retry-exit), got $RC" [ "$RC" = 1 ]
+check "DHCP4_DB_RECONNECT_FAILED logged" grep -q DHCP4_DB_RECONNECT_FAILED "$TIT_TMP/b/server.log"
+tit_stop "$PERF" TERM 30
+log "PASS"
