@@ -309,6 +309,15 @@ void PgsqlJournal::run() {
     const BatchOutcome outcome = writeBatch(batch, bad, message, unmatched);
     std::vector<LostWrite> lost;
     if (outcome == BatchOutcome::Committed && !unmatched.empty()) collectLost(batch, unmatched, lost);
+    if (outcome == BatchOutcome::Rejected) {
+      // The refused write's reply must not leave either: it is reported like a lost write,
+      // with whatever the database holds for that address.
+      LostWrite l;
+      l.seq = batch[bad].seq;
+      l.address = Ipv4(static_cast<std::uint32_t>(std::stoul(batch[bad].row.values[PgsqlLeaseRow::kAddress])));
+      if (auto current = PgsqlLeaseLoader::get(*conn_, l.address); current) l.current = std::move(*current);
+      lost.push_back(std::move(l));
+    }
     lk.lock();
     if (outcome == BatchOutcome::Committed) {
       const std::uint64_t seq = batch.back().seq;
@@ -334,6 +343,8 @@ void PgsqlJournal::run() {
       // logged), the rest is sent again. A statement refused for its data (a hostname
       // longer than Kea's column) would be refused forever.
       ++counters_.rejected;
+      for (auto& l : lost) lost_.push_back(std::move(l));
+      lastError_ = makeError("the lease database refused a write: " + message);
       if (rejections_.size() < 100) {
         const auto address = static_cast<std::uint32_t>(std::stoul(batch[bad].row.values[PgsqlLeaseRow::kAddress]));
         rejections_.push_back(fmt::format("lease {}: {}", Ipv4(address).toString(), message));

@@ -18,6 +18,10 @@
 //
 // Back-pressure: beyond highWater queued writes failing() is also true, so a slow database
 // sheds new queries (counted by the pipeline) instead of growing the queue without bound.
+//
+// A statement the database refuses (its data, not the connection) rolls its batch back; it is
+// dropped, logged, and reported through takeLost() like a lost write, so its reply never
+// leaves; the rest of the batch is sent again.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

@@ -138,6 +138,17 @@ check "lease4_stat (Kea's triggers) counts $ROWS ($STAT)" [ "$STAT" = "$ROWS" ]
 S=$(ctl tandem '{"command":"stat-lease4-get","arguments":{"subnet-id":1}}')
 ASSIGNED=$(echo "$S" | jq '.arguments["result-set"].rows[0][3]')
 check "tandemd's stat-lease4-get says $ROWS assigned ($ASSIGNED)" [ "$ASSIGNED" = "$ROWS" ]
+# A write the database refuses (hostname longer than Kea's varchar(255)): the command fails,
+# no row, and the journal goes on with the next writes.
+LONG=$(printf 'h%.0s' $(seq 300))
+R=$(ctl tandem "{\"command\":\"lease4-add\",\"arguments\":{\"ip-address\":\"198.18.0.99\",\"hw-address\":\"02:00:00:00:09:99\",\"hostname\":\"$LONG\"}}")
+log "lease4-add with a 300-byte hostname: $(echo "$R" | jq -c '{result, text}')"
+check "lease4-add of a lease the database refuses fails" [ "$(echo "$R" | jq .result)" != 0 ]
+check "and leaves no row" [ "$(pg_sql "SELECT count(*) FROM lease4 WHERE address = $(pg_ip 198.18.0.99)")" = 0 ]
+R=$(ctl tandem '{"command":"lease4-add","arguments":{"ip-address":"198.18.0.98","hw-address":"02:00:00:00:09:98"}}')
+check "the next lease4-add is written ($(echo "$R" | jq -c .text))" [ "$(pg_sql "SELECT encode(hwaddr,'hex') FROM lease4 WHERE address = $(pg_ip 198.18.0.98)")" = 020000000998 ]
+R=$(ctl tandem '{"command":"lease4-del","arguments":{"ip-address":"198.18.0.98"}}')
+check "lease4-del deletes the row" [ "$(pg_sql "SELECT count(*) FROM lease4 WHERE address = $(pg_ip 198.18.0.98)")" = 0 ]
 ST=$(ctl tandem '{"command":"status-get"}')
 check "status-get shows the backend connected" [ "$(echo "$ST" | jq -r '.arguments["lease-database"].state')" = connected ]
 log "status-get lease-database: $(echo "$ST" | jq -c '.arguments["lease-database"]')"
