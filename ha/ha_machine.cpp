@@ -207,7 +207,9 @@ void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& o
 
   if (to == HaState::PartnerDown && from != HaState::PartnerDown) {
     partnerUnsentAtPartnerDown_ = partnerUnsentKnown_ ? std::optional<std::uint64_t>(partnerUnsentLast_) : std::nullopt;
+    unsentAtPartnerSync_ = unsentUpdateCount_;
   }
+  if (to != HaState::PartnerDown) unsentAtPartnerSync_.reset();
   prevState_ = from;
   state_ = to;
   stateSince_ = now;
@@ -275,6 +277,8 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
       partnerUnsentKnown_ && partnerUnsentLast_ > 0 && (partnerUnsentPrev_ != partnerUnsentLast_ || changedSinceDown);
   in.partnerTerminatedLong =
       partnerState_ == HaState::Terminated && now - partnerStateSince_ >= kTerminatedPartnerWait;
+  in.localChangesUnsynced =
+      state_ == HaState::PartnerDown && unsentAtPartnerSync_ && *unsentAtPartnerSync_ != unsentUpdateCount_;
   return in;
 }
 
@@ -513,6 +517,16 @@ void HaMachine::on(const BacklogReplayFinished& e, TimePoint now, Out& out) {
 void HaMachine::on(const HaResetFinished& e, TimePoint now, Out& out) {
   if (!resetInFlight_) return;
   resetInFlight_ = false;
+  if (state_ == HaState::PartnerDown) {
+    // Still serving alone: the partner goes waiting and pulls our leases, then tells us with
+    // ha-sync-complete-notify; a failure is retried at the next heartbeat.
+    if (e.ok) {
+      log(out, Severity::Info, "HA_RESET_SENT", "the partner accepted ha-reset and resynchronises from us");
+    } else {
+      log(out, Severity::Warn, "HA_RESET_FAILED", fmt::format("ha-reset to the partner failed: {}", e.text));
+    }
+    return;
+  }
   if (state_ != HaState::CommunicationRecovery) return;
   if (e.ok) {
     transition(HaState::Waiting, "partner accepted ha-reset; both servers resynchronise", now, out);
@@ -576,6 +590,9 @@ void HaMachine::on(const SyncCompleteNotified& e, TimePoint now, Out& out) {
   // (reference 4.6 step 6): hold a local disable until then, and ask soon.
   if (state_ == HaState::PartnerDown) {
     syncCompleteNotified_ = true;
+    // The partner now holds every lease we changed so far (the pull session handed over the
+    // last ones); what we change from here on it has not got.
+    unsentAtPartnerSync_ = unsentUpdateCount_;
     if (!localDisabled_) {
       localDisabled_ = true;
       out.push_back(DisableDhcp{cfg_.localOrigin()});

@@ -313,6 +313,10 @@ class HaMachine {
   bool partnerUnsentKnown_ = false;
   // The partner's unsent-update-count when we entered partner-down (see inputs()).
   std::optional<std::uint64_t> partnerUnsentAtPartnerDown_;
+  // Our own unsent-update-count when the partner last had all our leases in this partner-down
+  // episode: at entry, and each time it tells us it finished synchronising from us. Any lease
+  // we changed since then (the count moved) must reach it before we go back to normal.
+  std::optional<std::uint64_t> unsentAtPartnerSync_;
   std::uint64_t unsentUpdateCount_ = 0;
 
   bool paused_ = false;

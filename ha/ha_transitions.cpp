@@ -112,6 +112,13 @@ constexpr std::array kTable = {
                   S::Waiting, "partner is back and also served clients; resynchronising"},
     TransitionRow{bit(S::PartnerDown), bit(S::Ready), G::PartnerHasNewUnsent, O::To, S::Waiting,
                   "partner is back with lease updates we never received; resynchronising"},
+    // tandemd: the partner is ready but missed leases we handed out since it last synchronised
+    // from us (it synchronised, then lost us, e.g. a partition in one direction, while we went
+    // on serving alone). Going back to normal now would let it hand out those addresses again:
+    // ask it to resynchronise (ha-reset: it goes waiting and pulls our leases) and stay.
+    TransitionRow{bit(S::PartnerDown), bit(S::Ready), G::LocalChangesUnsynced, O::SendHaReset, S::PartnerDown,
+                  "partner is back but misses leases we handed out since its last synchronisation; "
+                  "asking it to resynchronise"},
     TransitionRow{bit(S::PartnerDown), bit(S::Ready), G::Always, O::Normal, S::LoadBalancing,
                   "partner is back and synchronised"},
     TransitionRow{bit(S::PartnerDown), bit(S::Terminated), G::Always, O::To, S::Terminated,
@@ -141,6 +148,7 @@ bool guardHolds(Guard g, const TransitionInputs& in) noexcept {
     case G::BacklogOverflowed: return in.backlogOverflowed;
     case G::PartnerHasNewUnsent: return in.partnerHasNewUnsent;
     case G::PartnerTerminatedLong: return in.partnerTerminatedLong;
+    case G::LocalChangesUnsynced: return in.localChangesUnsynced;
   }
   return false;
 }

@@ -36,6 +36,8 @@ enum class Guard : std::uint8_t {
   BacklogOverflowed,
   PartnerHasNewUnsent,     // partner's unsent-update-count changed and is non-zero (6.4)
   PartnerTerminatedLong,   // partner seen `terminated` continuously for >= 10 minutes
+  LocalChangesUnsynced,    // partner-down: we changed leases the partner has not got since
+                           // its last sync from us (tandemd; Kea goes back to normal at once)
 };
 
 enum class Outcome : std::uint8_t {
@@ -45,7 +47,7 @@ enum class Outcome : std::uint8_t {
   SyncOrReady,    // syncing, or ready when sync-leases is false
   StartSync,      // stay in syncing and pull the partner's leases (if not already)
   ReplayBacklog,  // stay in communication-recovery and replay the backlog
-  SendHaReset,    // stay in communication-recovery and ask the partner to reset
+  SendHaReset,    // stay (communication-recovery, partner-down) and ask the partner to reset
 };
 
 struct TransitionRow {
@@ -71,6 +73,7 @@ struct TransitionInputs {
   bool backlogOverflowed = false;
   bool partnerHasNewUnsent = false;
   bool partnerTerminatedLong = false;
+  bool localChangesUnsynced = false;
 };
 
 std::span<const TransitionRow> transitionTable() noexcept;

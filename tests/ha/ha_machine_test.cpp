@@ -695,6 +695,56 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   EXPECT_EQ(one<EnableDhcp>(r).origin, 1000);
 }
 
+// A one-way partition: the partner synchronised from us, then we lost it and served alone
+// again. When it shows up ready it misses what we handed out since: it must resynchronise
+// (ha-reset) before we go back to normal, or it would hand out those addresses again.
+TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.send(SyncCompleteNotified{2000});
+  h.failed();  // the partner vanished after its sync: we serve again...
+  h.m.noteSkippedUpdate();  // ...and hand out a lease it never gets
+  auto& r = h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(one<SendHaReset>(r).peer, "server2");
+  EXPECT_FALSE(has<SendHaReset>(h.answered(S::Ready, 0)));  // one at a time
+  auto& ok = h.send(HaResetFinished{true, ""});
+  EXPECT_TRUE(logged(ok, "HA_RESET_SENT"));
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  // It resynchronises from us and says so; from then on nothing is missing.
+  h.answered(S::Waiting, 0);
+  h.answered(S::Syncing, 0);
+  h.send(SyncCompleteNotified{2000});
+  h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+}
+
+TEST(HaMachine, PartnerDownResetFailureIsRetried) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.m.noteSkippedUpdate();
+  EXPECT_TRUE(has<SendHaReset>(h.answered(S::Ready, 0)));
+  EXPECT_TRUE(logged(h.send(HaResetFinished{false, "timeout"}), "HA_RESET_FAILED"));
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_TRUE(has<SendHaReset>(h.answered(S::Ready, 0)));
+}
+
+TEST(HaMachine, PartnerDownWithoutChangesReturnsToNormalAtOnce) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_FALSE(has<SendHaReset>(h.answered(S::Ready, 0)));
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+}
+
 TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}, {"heartbeat-delay", 10000},
                                             {"max-response-delay", 30000}})));

@@ -42,6 +42,7 @@ TEST(HaTransitions, EveryRowIsReachable) {
           case Guard::BacklogOverflowed: in.backlogOverflowed = true; break;
           case Guard::PartnerHasNewUnsent: in.partnerHasNewUnsent = true; break;
           case Guard::PartnerTerminatedLong: in.partnerTerminatedLong = true; break;
+          case Guard::LocalChangesUnsynced: in.localChangesUnsynced = true; break;
         }
         if (findTransition(in) == &row) reached = true;
       }
