@@ -847,6 +847,11 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   ha_->registerCommands(commands_);
   exposePeerCommands(peerCommands_, commands_, haRestrict_);
   refreshHaAllocFilter();
+  ha_->setLocalFailure([this]() -> std::optional<std::string> {
+    if (!journal_ || !journal_->failing()) return std::nullopt;
+    auto e = journal_->lastError();
+    return e ? e->message : std::string("the lease file cannot be written");
+  });
   HaService* service = ha_.get();
   PacketLoop* loop = loop_.get();
   net::DhcpPipeline::HaHooks hooks;

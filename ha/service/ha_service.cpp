@@ -602,6 +602,22 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   using api::CommandContext;
   registry.add("ha-heartbeat", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
+    if (auto why = localFailure_ ? localFailure_() : std::nullopt) {
+      if (!localFailing_) {
+        log_.error("HA_LOCAL_LEASE_DATABASE_FAILING",
+                   "{}: leases cannot be made durable ({}): answering the partner's heartbeats with an error so it "
+                   "takes over our clients",
+                   cfg_.thisServerName, *why);
+        localFailing_ = true;
+      }
+      return api::makeAnswer(api::kResultError,
+                             fmt::format("{} cannot store leases: {}", cfg_.thisServerName, *why));
+    }
+    if (localFailing_) {
+      log_.info("HA_LOCAL_LEASE_DATABASE_RECOVERED", "{}: leases are durable again: answering heartbeats",
+                cfg_.thisServerName);
+      localFailing_ = false;
+    }
     json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
     // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
     answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;

@@ -122,6 +122,11 @@ class HaService {
   std::uint32_t syncFailures() const noexcept;
   // Every state change, for the daemon's logs/metrics and for tests.
   void onStateChange(std::function<void(const ha::StateChanged&)> fn) { stateObserver_ = std::move(fn); }
+  // Why this server cannot make a lease durable right now (full disk...), nullopt when it can.
+  // While it cannot, ha-heartbeat answers an error naming the cause: the partner (Kea too)
+  // counts a failed heartbeat and takes over our clients, which we no longer acknowledge.
+  using LocalFailureFn = std::function<std::optional<std::string>()>;
+  void setLocalFailure(LocalFailureFn fn) { localFailure_ = std::move(fn); }
 
  private:
   struct SyncRun;
@@ -198,6 +203,8 @@ class HaService {
   std::unique_ptr<ha::PoolSplit> split_;
   sync::LeaseUpdateBacklog backlog_;
   std::function<void(const ha::StateChanged&)> stateObserver_;
+  LocalFailureFn localFailure_;
+  bool localFailing_ = false;  // the last ha-heartbeat answered an error for it (logged once)
   struct Transition {
     TimePoint at;
     ha::StateChanged change;

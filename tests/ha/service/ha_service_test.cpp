@@ -541,6 +541,22 @@ TEST_F(HaServiceTest, HeartbeatCommandAnswersInKeasShape) {
   EXPECT_EQ(run("ha-heartbeat", {{"server-name", "nobody"}})["result"], 1);
 }
 
+// A full lease disk: no lease can be made durable, so the partner must take over our clients.
+// The heartbeat answers an error naming the cause while it lasts, and the normal answer after.
+TEST_F(HaServiceTest, HeartbeatAnswersAnErrorWhileLeasesCannotBeStored) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  std::optional<std::string> failure = "No space left on device";
+  service->setLocalFailure([&failure] { return failure; });
+  auto a = run("ha-heartbeat", {{"server-name", "server2"}});
+  EXPECT_EQ(a["result"], 1);
+  EXPECT_EQ(a["text"], "server1 cannot store leases: No space left on device");
+  failure.reset();
+  auto b = run("ha-heartbeat", {{"server-name", "server2"}});
+  EXPECT_EQ(b["result"], 0);
+  EXPECT_EQ(b["arguments"]["state"], "load-balancing");
+}
+
 TEST_F(HaServiceTest, StatusSectionShowsLocalAndRemote) {
   build(ha::testing::lbConfig());
   reachLoadBalancing();
