@@ -30,10 +30,13 @@ PACKAGES=(
   chromium
   # /metrics: a real Prometheus scrapes a pair in the tests; promtool checks the exposition
   prometheus
+  # HA chaos tests (tests/integration/ha_chaos_*): nftables cuts one direction of the peers'
+  # traffic inside a namespace; libfaketime shifts one peer's clock
+  nftables faketime
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config pg_config psql dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool)
+TOOLS=(g++ cmake pkg-config pg_config psql dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool nft faketime)
 
 missing() {
   local t out=()
