@@ -881,6 +881,15 @@ Result<void> Server::openHaListener(bool initial) {
     net::ControlServerOptions o;
     o.deferWrites = [this](bool on) { deferWrites(on); };
     o.whenDurable = [this](std::function<void(Result<void>)> done) { whenDurable(std::move(done)); };
+    // The configured peers always get in, whatever else holds the listener (runs on io_, where
+    // a reload replaces haConfig_).
+    o.reservedAddress = [this](std::string_view address) {
+      if (!haConfig_) return false;
+      for (const auto& p : haConfig_->peers) {
+        if (p.name != haConfig_->thisServerName && p.url.host == address) return true;
+      }
+      return false;
+    };
     haListener_ = std::make_unique<net::ControlServer>(io_, peerCommands_, log_, o);
   }
   try {

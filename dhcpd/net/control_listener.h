@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +25,12 @@ struct ControlEnv {
   boost::asio::any_io_executor commandExecutor;
   std::atomic<std::size_t> connections{0};
 
+  // Connections per client address (options.maxConnectionsPerAddress). admit() counts one in
+  // when the address is below its cap; release() gives it back when the session ends.
+  bool admit(const std::string& address);
+  void release(const std::string& address);
+  std::size_t openFrom(const std::string& address);
+
   // Runs one request body on the command executor, then hands the answer text to `done`
   // on `replyExecutor` (the connection's strand).
   // Runs the GET route for `target` (path and query) on the command executor and hands the
@@ -31,6 +39,9 @@ struct ControlEnv {
                           boost::asio::any_io_executor replyExecutor, std::function<void(HttpGetReply)> done);
   // True when some GET route would answer `target`'s path.
   bool hasGetRoute(std::string_view target) const;
+
+  std::mutex perAddressMutex;
+  std::unordered_map<std::string, std::size_t> perAddress;
 
   static void dispatch(std::shared_ptr<ControlEnv> env, std::string body, api::CommandContext ctx,
                        boost::asio::any_io_executor replyExecutor, std::function<void(std::string)> done);

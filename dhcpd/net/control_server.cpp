@@ -93,6 +93,27 @@ std::pair<std::string_view, std::string_view> splitTarget(std::string_view targe
 }
 }  // namespace
 
+bool ControlEnv::admit(const std::string& address) {
+  std::lock_guard<std::mutex> lock(perAddressMutex);
+  std::size_t& n = perAddress[address];
+  if (n >= options.maxConnectionsPerAddress) return false;
+  ++n;
+  return true;
+}
+
+void ControlEnv::release(const std::string& address) {
+  std::lock_guard<std::mutex> lock(perAddressMutex);
+  auto it = perAddress.find(address);
+  if (it == perAddress.end()) return;
+  if (--it->second == 0) perAddress.erase(it);
+}
+
+std::size_t ControlEnv::openFrom(const std::string& address) {
+  std::lock_guard<std::mutex> lock(perAddressMutex);
+  auto it = perAddress.find(address);
+  return it == perAddress.end() ? 0 : it->second;
+}
+
 bool ControlEnv::hasGetRoute(std::string_view target) const {
   return findGetRoute(options.getRoutes, splitTarget(target).first) != nullptr;
 }

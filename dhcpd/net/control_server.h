@@ -62,6 +62,12 @@ struct ControlServerOptions {
   std::chrono::milliseconds idleTimeout{30'000};
   std::chrono::milliseconds writeTimeout{10'000};
   std::size_t maxConnections = 256;  // per listener; further clients are closed at accept
+  // Per client address, so one host holding connections open (slow clients that never send a
+  // byte until requestTimeout) cannot take every slot.
+  std::size_t maxConnectionsPerAddress = 32;
+  // Addresses exempt from both caps: the HA peers, whose heartbeats and lease updates must get
+  // in whatever else is connected (a partner refused at accept would soon declare us down).
+  std::function<bool(std::string_view address)> reservedAddress;
 
   // Group commit for commands that write leases. An HA partner sends one lease4-update per
   // DHCPACK and waits for the answer (reference/ha-protocol.md 6.2); if each handler waited for

@@ -36,10 +36,18 @@ std::string jsonError(int status, std::string_view text) {
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
+  // `counted`: the client address this session holds a per-address slot for ("" = none).
   HttpSession(Stream stream, std::shared_ptr<ControlEnv> env, std::shared_ptr<const HttpSettings> settings,
-              std::string remote)
-      : stream_(std::move(stream)), env_(std::move(env)), settings_(std::move(settings)), remote_(std::move(remote)) {}
-  ~HttpSession() { --env_->connections; }
+              std::string remote, std::string counted)
+      : stream_(std::move(stream)),
+        env_(std::move(env)),
+        settings_(std::move(settings)),
+        remote_(std::move(remote)),
+        counted_(std::move(counted)) {}
+  ~HttpSession() {
+    --env_->connections;
+    if (!counted_.empty()) env_->release(counted_);
+  }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -174,6 +182,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::shared_ptr<ControlEnv> env_;
   std::shared_ptr<const HttpSettings> settings_;
   std::string remote_;
+  std::string counted_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -255,11 +264,19 @@ class HttpListener : public ControlListener, public std::enable_shared_from_this
   void startSession(tcp::socket socket) {
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
-    std::string remote = ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
-    if (env_->connections.load() >= env_->options.maxConnections) {
+    const std::string address = ec ? std::string() : peer.address().to_string();
+    std::string remote = ec ? "?" : address + ":" + std::to_string(peer.port());
+    const bool reserved = !address.empty() && env_->options.reservedAddress && env_->options.reservedAddress(address);
+    if (!reserved && env_->connections.load() >= env_->options.maxConnections) {
       env_->logger.limited(Severity::Warn, "COMMAND_SOCKET_BUSY", "control channel: {} connections open, refusing {}",
                            env_->connections.load(), remote);
       return;  // socket closes when it goes out of scope
+    }
+    if (!reserved && !env_->admit(address)) {
+      env_->logger.limited(Severity::Warn, "COMMAND_SOCKET_BUSY",
+                           "control channel: {} connections open from {}, refusing another", env_->openFrom(address),
+                           address);
+      return;
     }
     ++env_->connections;
     // HA peers wait for each answer before the DHCPACK leaves (reference/ha-protocol.md 6.2):
@@ -267,10 +284,12 @@ class HttpListener : public ControlListener, public std::enable_shared_from_this
     socket.set_option(tcp::no_delay(true), ec);
     if (tls_) {
       std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
-          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), env_, settings_, remote)
+          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), env_, settings_, remote,
+          reserved ? std::string() : address)
           ->start();
     } else {
-      std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), env_, settings_, remote)
+      std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), env_, settings_, remote,
+                                                       reserved ? std::string() : address)
           ->start();
     }
   }

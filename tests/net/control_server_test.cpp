@@ -293,6 +293,47 @@ TEST_F(ServerFixture, HttpSlowClientIsDisconnected) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
 }
 
+// One POST with Connection: close on a fresh connection: the raw answer ("" when the
+// listener closed the connection at accept).
+std::string postOnce(std::uint16_t port) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  const std::string body = R"({"command":"echo"})";
+  const std::string req = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(req), ec);
+  std::string out;
+  asio::read(s, asio::dynamic_buffer(out), ec);
+  return out;
+}
+
+// Slow clients from one host (connections that send nothing) cannot take every slot, and
+// the reserved addresses (the HA peers) get in whatever is open.
+TEST_F(ServerFixture, HttpConnectionsCappedPerAddressExceptReserved) {
+  std::atomic<bool> reserve{false};
+  ControlServerOptions o;
+  o.maxConnectionsPerAddress = 3;
+  o.reservedAddress = [&reserve](std::string_view a) { return reserve.load() && a == "127.0.0.1"; };
+  start({httpSocket()}, o);
+  auto port = server_->boundPorts().at(0);
+  asio::io_context io;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.emplace_back(io);
+    idle.back().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // accepted and counted
+  EXPECT_EQ(postOnce(port), "");  // a fourth from the same address is refused
+  reserve = true;
+  EXPECT_NE(postOnce(port).find("HTTP/1.1 200"), std::string::npos);  // a peer always gets in
+  reserve = false;
+  idle.pop_back();  // closing one frees its slot
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_NE(postOnce(port).find("HTTP/1.1 200"), std::string::npos);
+}
+
 TEST_F(ServerFixture, HttpManyConcurrentClients) {
   start({httpSocket()});
   auto port = server_->boundPorts().at(0);
