@@ -47,7 +47,8 @@ def packets(path):
             yield frame
 
 
-def dhcp_acks(path):
+def dhcp_replies(path):
+    """(message type, yiaddr, chaddr, server identifier or None) of every DHCP reply."""
     for ip in packets(path):
         if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
             continue
@@ -67,7 +68,7 @@ def dhcp_acks(path):
         hlen = min(b[2], 16)
         yiaddr = ".".join(str(x) for x in b[16:20])
         chaddr = ":".join(f"{x:02x}" for x in b[28:28 + hlen])
-        i, mtype = 240, None
+        i, mtype, sid = 240, None, None
         while i < len(b):
             code = b[i]
             if code == 255:
@@ -78,9 +79,17 @@ def dhcp_acks(path):
             if i + 1 >= len(b):
                 break
             ln = b[i + 1]
+            val = b[i + 2:i + 2 + ln]
             if code == 53 and ln >= 1 and i + 2 < len(b):
                 mtype = b[i + 2]
+            elif code == 54 and ln == 4 and len(val) == 4:
+                sid = ".".join(str(x) for x in val)
             i += 2 + ln
+        yield mtype, yiaddr, chaddr, sid
+
+
+def dhcp_acks(path):
+    for mtype, yiaddr, chaddr, _ in dhcp_replies(path):
         if mtype == 5:
             yield yiaddr, chaddr
 

@@ -23,10 +23,7 @@ tit_require curl
 sync_topology s1 s2 c p
 for s in server1 server2; do sync_conf "$s" load-balancing; done
 bash "$CHAOS_DIR/../../config-examples/mkcerts.sh" "$TIT_TMP/ca2" server2=198.18.0.101 >/dev/null || fail "mkcerts ca2"
-sync_start server1 s1 tandem
-sync_start server2 s2 tandem
-sync_wait_state server1 load-balancing 30 && sync_wait_state server2 load-balancing 10 ||
-  fail "the pair did not reach load-balancing: $(chaos_states server1 server2)"
+chaos_pair_up
 chaos_capture_start
 chaos_load 45 30 1500 02:f1:00:00:00:00
 sleep 3

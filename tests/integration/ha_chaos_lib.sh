@@ -20,6 +20,15 @@ chaos_init() {
   tit_require perfdhcp tcpdump nft
 }
 
+# chaos_pair_up [label]: starts server1 and server2 (configs written) and waits until both are
+# in load-balancing.
+chaos_pair_up() {
+  sync_start server1 s1 tandem
+  sync_start server2 s2 tandem
+  sync_wait_state server1 load-balancing 30 && sync_wait_state server2 load-balancing 10 ||
+    fail "${1:-}the pair did not reach load-balancing: $(chaos_states server1 server2)"
+}
+
 # chaos_capture_start: tcpdump of the servers' replies in the client namespace.
 chaos_capture_start() {
   tit_bg "$TIT_TMP/tcpdump.log" ip netns exec "$TIT_ID-c" tcpdump -i eth0 -n -U -B 16384 -s 600 \

@@ -25,10 +25,7 @@ chaos_init
 
 sync_topology s1 s2 c
 for s in server1 server2; do sync_conf "$s" load-balancing; done
-sync_start server1 s1 tandem
-sync_start server2 s2 tandem
-sync_wait_state server1 load-balancing 30 || fail "server1 not in load-balancing"
-sync_wait_state server2 load-balancing 10 || fail "server2 not in load-balancing"
+chaos_pair_up
 chaos_capture_start
 
 # watch <seconds>: logs both states every second.
@@ -56,10 +53,7 @@ for s in server1 server2; do
   jq '.Dhcp4.subnet4[0].pools = [{"pool": "198.18.1.0 - 198.18.255.250"}]' "$TIT_TMP/$s/config.json" \
     >"$TIT_TMP/$s/config.new" && mv "$TIT_TMP/$s/config.new" "$TIT_TMP/$s/config.json" || fail "config $s"
 done
-sync_start server1 s1 tandem
-sync_start server2 s2 tandem
-sync_wait_state server1 load-balancing 30 && sync_wait_state server2 load-balancing 10 ||
-  fail "B: the pair did not start: $(chaos_states server1 server2)"
+chaos_pair_up "B: "
 chaos_capture_start
 chaos_load 30 40 1500 02:b2:00:00:00:00
 sleep 5

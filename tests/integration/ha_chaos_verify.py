@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import json
 import os
-import struct
 import sys
 import time
 
@@ -33,36 +32,7 @@ _spec.loader.exec_module(_acks)
 
 def acks_with_server(pcap):
     """(yiaddr, chaddr, server-id) of every DHCPACK, in capture order."""
-    for ip in _acks.packets(pcap):
-        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
-            continue
-        ihl = (ip[0] & 0x0F) * 4
-        udp = ip[ihl:]
-        if len(udp) < 8 or struct.unpack("!H", udp[0:2])[0] != 67:
-            continue
-        b = udp[8:]
-        if len(b) < 240 or b[0] != 2 or b[236:240] != b"\x63\x82\x53\x63":
-            continue
-        hlen = min(b[2], 16)
-        yiaddr = ".".join(str(x) for x in b[16:20])
-        chaddr = ":".join(f"{x:02x}" for x in b[28:28 + hlen])
-        i, mtype, sid = 240, None, None
-        while i < len(b):
-            code = b[i]
-            if code == 255:
-                break
-            if code == 0:
-                i += 1
-                continue
-            if i + 1 >= len(b):
-                break
-            ln = b[i + 1]
-            val = b[i + 2:i + 2 + ln]
-            if code == 53 and ln >= 1:
-                mtype = val[0]
-            elif code == 54 and ln == 4:
-                sid = ".".join(str(x) for x in val)
-            i += 2 + ln
+    for mtype, yiaddr, chaddr, sid in _acks.dhcp_replies(pcap):
         if mtype == 5:
             yield yiaddr, chaddr, sid
 
