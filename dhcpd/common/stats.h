@@ -67,10 +67,7 @@ class StatsRegistry {
   // lock and without copying (GET /metrics: 13,000 statistics of a big server would otherwise
   // be 13,000 string copies per scrape). f must not call back into the registry.
   template <class F>
-  void forEachNewest(F&& f) const {
-    std::lock_guard lock(mutex_);
-    for (const auto& [k, e] : values_) f(std::string_view(k), e->samples.front());
-  }
+  void forEachNewest(F&& f) const;
 
   bool reset(std::string_view name, TimePoint now);
   void resetAll(TimePoint now);
@@ -112,5 +109,12 @@ struct StatsRegistry::Handle::Entry {
   std::uint32_t maxCount = kDefaultMaxSamples;
   Duration maxAge{0};
 };
+
+// Defined after Entry: clang checks the body at its definition, where Entry must be complete.
+template <class F>
+void StatsRegistry::forEachNewest(F&& f) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [k, e] : values_) f(std::string_view(k), e->samples.front());
+}
 
 }  // namespace tandem
