@@ -13,6 +13,9 @@ PACKAGES=(
   g++ cmake make pkg-config
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes; clang-format
+  # for scripts/check-format.sh
+  clang libclang-rt-14-dev clang-format
   # ISC Kea 2.2: the reference server (differential tester, lease-file interop, HA partner,
   # benchmarks), perfdhcp, kea-shell
   kea-dhcp4-server kea-admin kea-common kea-ctrl-agent
@@ -36,7 +39,7 @@ PACKAGES=(
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config pg_config psql dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool nft faketime)
+TOOLS=(g++ cmake pkg-config pg_config psql clang++ clang-format dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool nft faketime)
 
 missing() {
   local t out=()
@@ -49,6 +52,7 @@ missing() {
   [ -e /usr/include/postgresql/libpq-fe.h ] || out+=(libpq-dev)
   # initdb/pg_ctl are not on PATH in Debian (postgresql-common wraps them).
   [ -x "$(pg_config --bindir 2>/dev/null)/initdb" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || out+=(postgresql)
+  compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || out+=(libclang-rt-14-dev)
   echo "${out[*]}"
 }
 

@@ -1,0 +1,99 @@
+// libFuzzer target: what an HA partner sends us (sync/ha_json.h, sync/tandem_sync_json.h):
+// answers to our commands (ha-heartbeat, lease4-update/-del, lease4-get-page, the tandem
+// bulk sync pages, ha-maintenance-notify) and the peer commands we serve (lease updates and
+// deletes, page requests, origins, maintenance notifications, scopes, sync sessions). The
+// input is one JSON document; every parser sees it, both as a whole answer and as a
+// command's "arguments". Leases that parse must survive their own wire form unchanged.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "dhcpd/common/clock.h"
+#include "sync/ha_json.h"
+#include "sync/tandem_sync_json.h"
+
+using namespace tandem;
+using namespace tandem::sync;
+
+namespace {
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "peer_messages_fuzz: %s\n", what);
+    std::abort();
+  }
+}
+
+// A lease read from a peer, written back in the same form and read again, is the same lease.
+void pageEntryRoundTrip(const Lease& lease) {
+  auto again = leaseFromPageEntry(leaseToPageEntry(lease));
+  check(again.ok() && *again == lease, "a lease4-get-page entry does not survive its round trip");
+}
+
+void csvRoundTrip(const std::vector<Lease>& leases) {
+  auto again = leasesFromCsv(leasesToCsv(leases));
+  check(again.ok() && again->size() == leases.size(), "sync CSV rows do not survive their round trip");
+  for (std::size_t i = 0; i < leases.size(); ++i) {
+    Lease expected = leases[i];
+    expected.poolId = 0;  // not a Kea 2.2 column: not written
+    check((*again)[i] == expected, "a sync CSV lease changed in its round trip");
+  }
+}
+
+void asArguments(const json& args, TimePoint now) {
+  if (auto l = leaseFromUpdateArgs(args, now)) {
+    (void)leaseUpdateArgs(*l);
+  }
+  if (auto l = leaseFromPageEntry(args)) pageEntryRoundTrip(*l);
+  (void)addressFromDelArgs(args);
+  (void)parsePageRequest(args);
+  (void)parseOrigin(args, 0);
+  (void)parseMaintenanceNotify(args);
+  (void)parseScopesArgs(args);
+  (void)parseSyncPageRequest(args);
+  (void)parseSyncDoneRequest(args);
+  (void)tandemSyncVersion(args);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return 0;
+  const TimePoint now = fromEpochSeconds(1'750'000'000);
+
+  // As the answer to one of our commands.
+  auto answer = parsePeerAnswer(doc);
+  (void)classifyLeaseUpdateAnswer(answer);
+  (void)maintenanceNotifyFinished(answer);
+  if (answer) {
+    (void)parseHeartbeatAnswer(*answer);
+    for (std::uint32_t limit : {1u, 100u}) {
+      if (auto page = parsePageAnswer(*answer, limit)) {
+        for (const Lease& l : page->leases) pageEntryRoundTrip(l);
+      }
+    }
+    if (auto page = parseSyncPageAnswer(*answer)) {
+      csvRoundTrip(page->leases);
+      csvRoundTrip(page->changes.upserts);
+      csvRoundTrip(page->changes.deletes);
+    }
+    if (auto done = parseSyncDoneAnswer(*answer)) csvRoundTrip(done->upserts);
+    asArguments(answer->arguments, now);
+  }
+  // As a peer command's arguments (the document itself, or its "arguments" member).
+  asArguments(doc, now);
+  if (doc.is_object()) {
+    if (auto it = doc.find("arguments"); it != doc.end()) asArguments(*it, now);
+  }
+  // A string is a tandem sync page's CSV rows.
+  if (doc.is_string()) {
+    if (auto rows = leasesFromCsv(doc.get_ref<const std::string&>())) csvRoundTrip(*rows);
+  }
+  return 0;
+}
