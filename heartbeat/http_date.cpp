@@ -1,6 +1,7 @@
 #include "heartbeat/http_date.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -107,8 +108,15 @@ std::optional<TimePoint> parseRfc1123(std::string_view t) noexcept {
   const unsigned maxDay = month == 2 && !leap ? 28 : kMonthDays[month - 1];
   // Second 60 is accepted for a leap second, as IMF-fixdate allows.
   if (day == 0 || day > maxDay || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  const std::int64_t days = daysFromCivil(year, month, day);
-  return fromEpochSeconds(days * 86400 + hour * 3600 + minute * 60 + second);
+  const std::int64_t secs = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  // TimePoint counts nanoseconds in 64 bits (years 1677..2262): a partner's date outside that
+  // is refused, not converted (the conversion would overflow; found by tests/fuzz).
+  constexpr std::int64_t kMax =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::max().time_since_epoch()).count();
+  constexpr std::int64_t kMin =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::min().time_since_epoch()).count();
+  if (secs >= kMax || secs <= kMin) return std::nullopt;
+  return fromEpochSeconds(secs);
 }
 
 }  // namespace tandem::heartbeat

@@ -38,5 +38,20 @@ TEST(HttpDate, RejectsAnythingElse) {
   EXPECT_TRUE(parseRfc1123("Sat, 29 Feb 2028 08:07:35 GMT").has_value());
 }
 
+// A partner's date beyond what TimePoint holds (64-bit nanoseconds: 1677..2262) is refused;
+// converting it overflowed (UBSan, found by tests/fuzz/peer_messages_fuzz).
+TEST(HttpDate, RejectsDatesOutsideTimePoint) {
+  EXPECT_FALSE(parseRfc1123("Sun, 22 Nov 2645 08:07:35 GMT").has_value());
+  EXPECT_FALSE(parseRfc1123("Fri, 31 Dec 9999 23:59:59 GMT").has_value());
+  EXPECT_FALSE(parseRfc1123("Mon, 01 Jan 0001 00:00:00 GMT").has_value());
+  EXPECT_FALSE(parseRfc1123("Mon, 01 Jan 1600 00:00:00 GMT").has_value());
+  auto late = parseRfc1123("Wed, 01 Jan 2262 00:00:00 GMT");
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(formatRfc1123(*late), "Wed, 01 Jan 2262 00:00:00 GMT");
+  auto early = parseRfc1123("Thu, 01 Jan 1970 00:00:00 GMT");
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(toEpochSeconds(*early), 0);
+}
+
 }  // namespace
 }  // namespace tandem::heartbeat
