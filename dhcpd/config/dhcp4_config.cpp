@@ -154,7 +154,7 @@ void parseAuthentication(const json& obj, const std::string& path, const ParseCo
   }
   if (auto realm = r.string("realm")) cs.realm = *realm;
   if (auto dir = r.string("directory")) cs.authDirectory = resolvePath(ctx, *dir);
-  const ParseContext fileCtx{cs.authDirectory.empty() ? ctx.baseDir : cs.authDirectory, ctx.defaultLeaseFile};
+  const ParseContext fileCtx{cs.authDirectory.empty() ? ctx.baseDir : cs.authDirectory, ctx.defaultLeaseFile, {}};
   if (const json* clients = r.array("clients")) {
     forEachObject(*clients, r.pathOf("clients"), diag, [&](const json& entry, const std::string& p, std::size_t) {
       ObjectReader c(entry, p, diag);

@@ -195,7 +195,7 @@ struct Engine::Impl {
     std::stable_sort(byId.begin(), byId.end(), [](auto* a, auto* b) { return a->id < b->id; });
     networks.reserve(cfg.sharedNetworks.size());
     for (const auto& n : cfg.sharedNetworks) {
-      NetworkState ns{&n, {}};
+      NetworkState ns{&n, {}, {}, {}};
       ns.gate = classifier.gate(n.clientClass, n.clientClasses);
       ns.required = classifier.ids(n.requireClientClasses);
       networks.push_back(std::move(ns));

@@ -172,7 +172,7 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
     }
   }
   auto committed = [&](std::vector<const Lease*> leases, std::vector<const Lease*> gone) {
-    ScriptCall call{"leases4_committed", {}};
+    ScriptCall call{"leases4_committed", {}, {}};
     call.env.reserve(64);
     query4(q, meta, localPort, call.env);
     putLeases(call.env, "LEASES4", leases);
@@ -189,7 +189,7 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
       const auto& prev = upsert->previous;
       if (prev && prev->address == upserted->address && prev->state != LeaseState::Declined &&
           sameClient(*prev, *upserted)) {
-        ScriptCall call{"lease4_renew", {}};
+        ScriptCall call{"lease4_renew", {}, {}};
         call.env.reserve(64);
         query4(q, meta, localPort, call.env);
         subnet4(upserted->subnetId, call.env);
@@ -204,7 +204,7 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
     }
     case MessageType::Release: {
       if (deleted.empty()) return;
-      ScriptCall call{"lease4_release", {}};
+      ScriptCall call{"lease4_release", {}, {}};
       query4(q, meta, localPort, call.env);
       putLease(call.env, "LEASE4", *deleted.front());
       out.push_back(std::move(call));
@@ -212,7 +212,7 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
     }
     case MessageType::Decline: {
       if (!upsert || !upsert->previous) return;
-      ScriptCall call{"lease4_decline", {}};
+      ScriptCall call{"lease4_decline", {}, {}};
       query4(q, meta, localPort, call.env);
       putLease(call.env, "LEASE4", *upsert->previous);
       out.push_back(std::move(call));
@@ -226,12 +226,12 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
 void ScriptEvents::forReclaim(const LeaseChange& c, bool removeMode, std::vector<ScriptCall>& out) const {
   const Lease& before = c.previous ? *c.previous : c.lease;
   if (before.state == LeaseState::ExpiredReclaimed) return;  // flush of an already reclaimed lease
-  ScriptCall expire{"lease4_expire", {}};
+  ScriptCall expire{"lease4_expire", {}, {}};
   putLease(expire.env, "LEASE4", before);
   put(expire.env, "REMOVE_LEASE", removeMode ? "true" : "false");
   out.push_back(std::move(expire));
   if (before.state == LeaseState::Declined) {
-    ScriptCall recover{"lease4_recover", {}};
+    ScriptCall recover{"lease4_recover", {}, {}};
     putLease(recover.env, "LEASE4", before);
     out.push_back(std::move(recover));
   }

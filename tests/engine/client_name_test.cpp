@@ -128,7 +128,7 @@ TEST(ClientNameRules, ReplaceModesForHostname) {
   EXPECT_EQ(optText(always.resolve(Packet4{}, nullptr, kAddr)), "myhost-198-18-0-104.example.org");
   EXPECT_EQ(optText(always.resolve(withHostname("host-a"), nullptr, kAddr)), "myhost-198-18-0-104.example.org");
   EXPECT_EQ(optText(always.resolve(withHostname("a..b"), nullptr, kAddr)), "<none>");  // malformed: ignored
-  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent}, false);
+  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent, .qualifyingSuffix = {}, .hostnameCharReplacement = {}}, false);
   EXPECT_EQ(optText(present.resolve(Packet4{}, nullptr, kAddr)), "<none>");
   EXPECT_EQ(optText(present.resolve(withHostname("host-a"), nullptr, kAddr)), "myhost-198-18-0-104");
   ClientNameRules absent(suffixed("example.org", ReplaceClientName::WhenNotPresent), false);
@@ -254,7 +254,7 @@ TEST(ClientNameRules, ReplaceModesForFqdn) {
   ClientNameRules always(s, false);
   EXPECT_EQ(fqdnOf(always.resolve(withFqdn(0x01, bytes("host-h")), nullptr, kAddr)).second,
             "gen-198-18-0-104.example.org.");
-  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent}, false);
+  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent, .qualifyingSuffix = {}, .hostnameCharReplacement = {}}, false);
   EXPECT_EQ(fqdnOf(present.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)).second, "myhost-198-18-0-104.");
   ClientNameRules absent(suffixed("example.org", ReplaceClientName::WhenNotPresent), false);
   EXPECT_EQ(fqdnOf(absent.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)).second, "host-d.example.org.");

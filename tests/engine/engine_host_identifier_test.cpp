@@ -1,6 +1,8 @@
 // Host reservations by every Kea identifier (hw-address, duid, circuit-id, client-id,
 // flex-id), host-reservation-identifiers order, reservations-out-of-pool and
 // ip-reservations-unique false.
+#include <algorithm>
+
 #include "tests/engine/engine_fixture.h"
 
 namespace tandem::test {
@@ -26,8 +28,11 @@ std::vector<std::uint8_t> hwBytes(const HwAddr& h) { return {h.bytes.begin(), h.
 
 // RFC 4361 client-id: type 255, IAID, DUID.
 std::vector<std::uint8_t> rfc4361ClientId(std::vector<std::uint8_t> duid) {
-  std::vector<std::uint8_t> id = {255, 0, 0, 0, 1};
-  id.insert(id.end(), duid.begin(), duid.end());
+  // Sized first: GCC 12's -Warray-bounds misreads insert() into a short vector.
+  std::vector<std::uint8_t> id(5 + duid.size());
+  id[0] = 255;
+  id[4] = 1;
+  std::copy(duid.begin(), duid.end(), id.begin() + 5);
   return id;
 }
 
@@ -36,7 +41,8 @@ const std::vector<std::uint8_t> kDuid = {0, 3, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0xe
 // Relay agent information with circuit-id (sub-option 1) and remote-id (2), RFC 3046.
 std::vector<std::uint8_t> rai(std::string_view circuit) {
   std::vector<std::uint8_t> d = {2, 3, 'r', 'i', 'd', 1, std::uint8_t(circuit.size())};
-  d.insert(d.end(), circuit.begin(), circuit.end());
+  d.resize(d.size() + circuit.size());
+  std::copy(circuit.begin(), circuit.end(), d.end() - static_cast<std::ptrdiff_t>(circuit.size()));
   return d;
 }
 

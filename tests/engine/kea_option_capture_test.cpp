@@ -115,7 +115,7 @@ TEST(KeaOptionCaptures, ConfigsKeaRefusesAreRefused) {
   for (const auto& c : loadCaptures()) {
     if (c.doc["kea"]["valid"].get<bool>()) continue;
     SCOPED_TRACE(c.name);
-    auto cfg = config::parseDhcp4Config(c.doc["config"], config::ParseContext{"/tmp", "/tmp/leases4.csv"});
+    auto cfg = config::parseDhcp4Config(c.doc["config"], config::ParseContext{"/tmp", "/tmp/leases4.csv", {}});
     ASSERT_FALSE(cfg.ok()) << "accepted, Kea said: " << c.doc["kea"]["error"];
     std::string kea = c.doc["kea"]["error"].get<std::string>();
     if (kea.rfind("kea.json:", 0) == 0) continue;  // Kea's parser: syntax error
@@ -138,7 +138,7 @@ class KeaCaptureReplyTest : public EngineTest {
  protected:
   // The OFFER's option area for the capture's config and query; "" when refused/no reply.
   std::string offerFor(const Capture& c) {
-    auto parsed = config::parseDhcp4Config(c.doc["config"], config::ParseContext{"/tmp", "/tmp/leases4.csv"});
+    auto parsed = config::parseDhcp4Config(c.doc["config"], config::ParseContext{"/tmp", "/tmp/leases4.csv", {}});
     if (auto it = kRefusedOnPurpose.find(c.name); it != kRefusedOnPurpose.end()) {
       EXPECT_FALSE(parsed.ok());
       if (!parsed.ok()) {

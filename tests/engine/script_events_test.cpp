@@ -19,7 +19,7 @@ config::Dhcp4Config configWithSubnets() {
       std::string_view(R"({"Dhcp4": {"subnet4": [
           {"id": 1, "subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.100 - 198.18.0.199"}]},
           {"id": 11, "subnet": "198.19.1.0/24", "pools": [{"pool": "198.19.1.100 - 198.19.1.150"}]}]}})"),
-      config::ParseContext{"/tmp", "/tmp/leases4.csv"});
+      config::ParseContext{"/tmp", "/tmp/leases4.csv", {}});
   EXPECT_TRUE(cfg.ok());
   return cfg.ok() ? std::move(cfg).value() : config::Dhcp4Config{};
 }
