@@ -189,7 +189,9 @@ TEST(KeaMetricsTest, ManyStatisticsOneHelpAndTypePerFamily) {
       const std::string name = l.substr(7, l.find(' ', 7) - 7);
       EXPECT_TRUE(seen.insert(name).second) << "second TYPE for " << name;
       EXPECT_TRUE(validMetricName(name));
-      if (l.ends_with(" counter")) EXPECT_TRUE(name.ends_with("_total")) << name;
+      if (l.ends_with(" counter")) {
+        EXPECT_TRUE(name.ends_with("_total")) << name;
+      }
       current = name;
       continue;
     }
