@@ -20,20 +20,8 @@ tit_host srv 02:00:c6:12:00:01 198.18.0.1/24
 tit_host perf 02:00:c6:12:00:70 198.18.0.5/24
 SRV="$TIT_ID-srv"
 
-conf() {
-  mkdir -p "$1"
-  cat >"$1/dhcp4.json" <<EOF2
-{ "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": $(pg_lease_db_json "$PG_DB" ", $2"),
-    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
-    "valid-lifetime": 600,
-    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
-EOF2
-}
-ctl() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
-stat() { ctl "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+ctl() { pg_ctl_cmd "$@"; }
+stat() { pg_stat "$@"; }
 backend() { ctl "$1" '{"command":"status-get"}' | jq -r ".arguments[\"lease-database\"].$2"; }
 # load <seconds> <log>: perfdhcp at 40 exchanges/s over 200 clients, bounded.
 load() {
@@ -41,7 +29,7 @@ load() {
 }
 
 # ---- 1. restart under load ------------------------------------------------------------------
-conf "$TIT_TMP/a" '"max-reconnect-tries": 40, "reconnect-wait-time": 250, "on-fail": "stop-retry-exit"'
+pg_server_conf "$TIT_TMP/a" '"max-reconnect-tries": 40, "reconnect-wait-time": 250, "on-fail": "stop-retry-exit"'
 tit_server_start a "$SRV" "$TIT_TMP/a/dhcp4.json"
 A=$TIT_SERVER_PID
 wait_for 10 "control socket" test -S "$TIT_TMP/a/ctrl.sock" || fail "no control socket"
@@ -82,7 +70,7 @@ check "tandemd kept running" kill -0 "$A"
 tit_stop "$A" TERM 10
 
 # ---- 2. stop-retry-exit ------------------------------------------------------------------------
-conf "$TIT_TMP/b" '"max-reconnect-tries": 2, "reconnect-wait-time": 300, "on-fail": "stop-retry-exit"'
+pg_server_conf "$TIT_TMP/b" '"max-reconnect-tries": 2, "reconnect-wait-time": 300, "on-fail": "stop-retry-exit"'
 tit_server_start b "$SRV" "$TIT_TMP/b/dhcp4.json"
 B=$TIT_SERVER_PID
 load 10 "$TIT_TMP/perf2.txt"

@@ -64,5 +64,25 @@ pg_lease_db_json() {
     "${1:-$PG_DB}" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS" "${2:-}"
 }
 
+# pg_server_conf <dir> [lease-database extras]: <dir>/dhcp4.json, one tandemd on this cluster
+# serving 198.18.0.10 - .250 of 198.18.0.0/24 on eth0, control socket <dir>/ctrl.sock. Extras
+# are JSON members added to the lease-database map ('"on-fail": "stop-retry-exit"', ...).
+pg_server_conf() {
+  mkdir -p "$1"
+  cat >"$1/dhcp4.json" <<EOF2
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
+    "lease-database": $(pg_lease_db_json "$PG_DB" "${2:+, $2}"),
+    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
+    "valid-lifetime": 600,
+    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
+    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
+EOF2
+}
+# pg_ctl_cmd <name> <json>: one command over $TIT_TMP/<name>/ctrl.sock.
+pg_ctl_cmd() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
+# pg_stat <name> <statistic>: its current value (0 when unknown).
+pg_stat() { pg_ctl_cmd "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+
 # pg_ip <address>: lease4.address of an IPv4 address (Kea stores it as an unsigned number).
 pg_ip() { ip_to_int "$1"; }

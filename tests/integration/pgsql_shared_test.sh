@@ -21,23 +21,11 @@ tit_host s1 02:00:c6:12:00:01 198.18.0.1/24
 tit_host s2 02:00:c6:12:00:02 198.18.0.2/24
 tit_host perf 02:00:c6:12:00:70 198.18.0.5/24
 
-conf() {
-  mkdir -p "$1"
-  cat >"$1/dhcp4.json" <<EOF2
-{ "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": $(pg_lease_db_json),
-    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
-    "valid-lifetime": 600,
-    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
-EOF2
-}
-ctl() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
-stat() { ctl "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+ctl() { pg_ctl_cmd "$@"; }
+stat() { pg_stat "$@"; }
 
-conf "$TIT_TMP/s1"
-conf "$TIT_TMP/s2"
+pg_server_conf "$TIT_TMP/s1"
+pg_server_conf "$TIT_TMP/s2"
 tit_server_start s1 "$TIT_ID-s1" "$TIT_TMP/s1/dhcp4.json"
 S1=$TIT_SERVER_PID
 tit_server_start s2 "$TIT_ID-s2" "$TIT_TMP/s2/dhcp4.json"
