@@ -20,12 +20,15 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] | -v | -V | -h\n"
+    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] [--commit-window US] | -v | -V | -h\n"
     "  -c FILE        run with this Kea Dhcp4 configuration\n"
     "  -t FILE        check the configuration and exit (0 = valid, 1 = invalid)\n"
     "  -d             debug logging\n"
     "  -p PORT        server UDP port (default 67)\n"
     "  -P PORT        client UDP port (default 68)\n"
+    "  --commit-window MICROSECONDS\n"
+    "                 under load, how long the lease file writer waits for more leases\n"
+    "                 to share one fdatasync (default 1000; 0 = never waits)\n"
     "  -v, --version  print the version\n"
     "  -V             print the extended version (libraries, build)\n"
     "  -h, --help     this text\n"
@@ -88,6 +91,15 @@ int main(int argc, char** argv) {
       auto port = v ? parsePort(v) : std::nullopt;
       if (!port) return usage(fmt::format("{} needs a port number 1-65535", a));
       (a == "-p" ? opts.serverPort : opts.clientPort) = *port;
+    } else if (a == "--commit-window") {
+      const char* v = next();
+      char* end = nullptr;
+      const long us = v ? std::strtol(v, &end, 10) : -1;
+      // At most a second: beyond that clients retransmit before their ACK could leave.
+      if (!v || !end || *end != '\0' || us < 0 || us > 1000000) {
+        return usage("--commit-window needs microseconds 0-1000000");
+      }
+      opts.commitWindow = std::chrono::microseconds(us);
     } else {
       return usage(fmt::format("unknown argument '{}'", a));
     }

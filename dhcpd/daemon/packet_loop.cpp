@@ -120,6 +120,7 @@ void PacketLoop::notifyDurable() {
     durablePosted_ = false;
     pipeline_.releaseDurable(ready_);
     sendReady();
+    if (durableHook_) durableHook_();
   });
 }
 

@@ -34,8 +34,11 @@ class PacketLoop {
   void close();
   std::size_t socketCount() const noexcept { return sockets_.size(); }
 
-  // Thread-safe: the journal made progress; parked replies may now leave.
+  // Thread-safe: the journal made progress; parked replies may now leave. Coalesced: one
+  // post to the io_context per burst of notifications.
   void notifyDurable();
+  // Also run (on the io_context thread) for each such post, after the replies left.
+  void setDurableHook(std::function<void()> hook) { durableHook_ = std::move(hook); }
   // Sends every parked reply whose lease is durable now and drops the rest (shutdown, after
   // the final flush).
   void flushParked();
@@ -61,6 +64,7 @@ class PacketLoop {
   std::vector<net::Outgoing> ready_;
   std::vector<net::UdpOut> udpOut_;
   std::vector<net::PacketSocket::Frame> frames_;
+  std::function<void()> durableHook_;
   std::atomic<bool> durablePosted_{false};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

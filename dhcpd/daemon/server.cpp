@@ -141,10 +141,13 @@ Result<void> Server::start() {
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   if (journal_) {
     PacketLoop* loop = loop_.get();
-    journal_->setOnDurable([this, loop](std::uint64_t) {
-      loop->notifyDurable();
-      postReleaseDurableWaiters();
+    // One post per burst of syncs releases both the parked replies and the HA peer
+    // listener's waiting commands (a post from another thread wakes the reactor: a system
+    // call or two, once is enough).
+    loop_->setDurableHook([this] {
+      if (!durableWaiters_.empty()) releaseDurableWaiters();
     });
+    journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
   }
   if (auto r = install(cfg_, true); !r) return r;
   auto ha = planHa(cfg_);
@@ -507,16 +510,6 @@ void Server::whenDurable(std::function<void(Result<void>)> done) {
   const std::uint64_t seq = std::exchange(deferredSeq_, 0);
   if (!journal_ || seq == 0 || journal_->durableSeq() >= seq) return done({});
   durableWaiters_.push_back(DurableWaiter{seq, now(), std::move(done)});
-}
-
-void Server::postReleaseDurableWaiters() {
-  // Runs on the journal thread: one post per burst of syncs is enough.
-  if (waitersPosted_.exchange(true)) return;
-  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired()) return;
-    waitersPosted_ = false;
-    releaseDurableWaiters();
-  });
 }
 
 void Server::releaseDurableWaiters() {
@@ -941,6 +934,7 @@ Result<void> Server::openJournal() {
   MemfileJournal::Options o;
   o.path = cfg_.leaseDatabase.name;
   o.persist = true;
+  o.commitWindow = opts_.commitWindow;
   auto j = MemfileJournal::open(std::move(o));
   if (!j) return makeError("opening lease file " + cfg_.leaseDatabase.name + ": " + j.error().message);
   memfile_ = j->get();

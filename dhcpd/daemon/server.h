@@ -4,6 +4,7 @@
 // handlers. Everything runs on one io_context thread (no locks in the core); only the
 // journal's writer thread runs elsewhere and talks back through PacketLoop::notifyDurable.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -45,12 +46,19 @@ namespace tandem::daemon {
 
 enum class ServiceEvent { Ready, Reloading, Stopping };
 
+// Long enough to gather the leases of a busy second into a few dozen syncs, short beside a
+// client's retransmission time (4 s, RFC 2131 4.1) and perfdhcp's 1 s drop time.
+inline constexpr std::chrono::microseconds kDefaultCommitWindow{1000};
+
 struct ServerOptions {
   std::string configFile;
   std::string baseDir;                        // relative config paths resolve here (cwd)
   std::optional<std::uint16_t> serverPort;    // -p
   std::optional<std::uint16_t> clientPort;    // -P
   bool debug = false;                         // -d
+  // --commit-window: how long the lease file's writer may wait, under load, for more leases
+  // to share one fdatasync (MemfileJournal::Options::commitWindow); 0 = never waits.
+  std::chrono::microseconds commitWindow{kDefaultCommitWindow};
   // Service manager notifications (systemd's sd_notify, daemon/systemd_notifier.h): Ready
   // once every listener (DHCP sockets, control sockets, HA peer listener) is open, Reloading
   // then Ready around a SIGHUP reload, Stopping when shutdown begins. Unset: nobody listens.
@@ -126,10 +134,9 @@ class Server final : public api::ServerControl {
   // answers once the command's writes are durable, from releaseDurableWaiters().
   void deferWrites(bool on);
   void whenDurable(std::function<void(Result<void>)> done);
-  // Called on the io thread after every journal sync (posted) and by housekeeping, which
+  // Called on the io thread after every journal sync (PacketLoop's durable hook) and by housekeeping, which
   // also fails waiters whose writes did not become durable within kDurableWaitLimit.
   void releaseDurableWaiters();
-  void postReleaseDurableWaiters();
   void armSignals();
   void notify(ServiceEvent event, std::string_view status);
   void armHousekeeping();
@@ -223,7 +230,6 @@ class Server final : public api::ServerControl {
   bool deferWrites_ = false;
   std::uint64_t deferredSeq_ = 0;             // highest journal seq written while deferred
   std::deque<DurableWaiter> durableWaiters_;  // in seq order (the journal's seq only grows)
-  std::atomic<bool> waitersPosted_{false};    // set by the journal thread, cleared on io
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posts from that thread
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
   std::optional<ha::HaConfig> haConfig_;  // the running HA relationship

@@ -192,8 +192,15 @@ void sortReplyOptions(std::vector<proto::Option>& options) {
     if (code == opt::kRelayAgentInfo) return 256;
     return int(code);
   };
-  std::stable_sort(options.begin(), options.end(),
-                   [&](const proto::Option& a, const proto::Option& b) { return rank(a.code) < rank(b.code); });
+  // A stable insertion sort: a reply has a dozen options, mostly in order already, and
+  // std::stable_sort would allocate a buffer for every reply.
+  for (std::size_t i = 1; i < options.size(); ++i) {
+    const int r = rank(options[i].code);
+    std::size_t j = i;
+    while (j > 0 && rank(options[j - 1].code) > r) --j;
+    if (j != i) std::rotate(options.begin() + std::ptrdiff_t(j), options.begin() + std::ptrdiff_t(i),
+                            options.begin() + std::ptrdiff_t(i) + 1);
+  }
 }
 
 }  // namespace tandem::engine

@@ -138,14 +138,19 @@ std::uint64_t MemfileJournal::enqueue(const Lease& lease) {
     if (cb) cb(seq);
     return seq;
   }
+  bool wake;
   {
     std::lock_guard lk(mu_);
+    // The writer waits for the first row, or (in the commit window) for commitBytes; any other
+    // row finds it busy or already woken, and a wake-up per row would cost a context switch.
+    const std::size_t before = pending_.size();
     pending_ += line;
+    wake = before == 0 || (before < options_.commitBytes && pending_.size() >= options_.commitBytes);
     seq = lastSeq_.load(std::memory_order_relaxed) + 1;
     lastSeq_.store(seq);
     pendingSeq_ = seq;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return seq;
 }
 
@@ -164,6 +169,11 @@ std::uint64_t MemfileJournal::lastSeq() const noexcept { return lastSeq_.load();
 std::optional<Error> MemfileJournal::lastError() const {
   std::lock_guard lk(mu_);
   return lastError_;
+}
+
+std::uint64_t MemfileJournal::syncedBatches() const {
+  std::lock_guard lk(mu_);
+  return batches_;
 }
 
 std::uint64_t MemfileJournal::failedAttempts() const {
@@ -286,6 +296,7 @@ void MemfileJournal::run() {
   std::string batch;
   std::uint64_t batchSeq = 0;
   bool haveBatch = false;
+  bool loaded = false;  // rows arrived while the previous batch was being written and synced
   std::unique_lock lk(mu_);
   while (true) {
     if (!haveBatch) {
@@ -306,6 +317,12 @@ void MemfileJournal::run() {
       if (pending_.empty()) {
         if (stop_) break;
         continue;
+      }
+      // Rows that arrived during the previous sync mean a steady stream: let more join them
+      // (bounded by the window). A row on an idle journal is written at once.
+      if (loaded && options_.commitWindow.count() > 0 && !stop_) {
+        const auto until = std::chrono::steady_clock::now() + options_.commitWindow;
+        wake_.wait_until(lk, until, [&] { return stop_ || pending_.size() >= options_.commitBytes || rotateTo_; });
       }
       batch.swap(pending_);
       pending_.clear();
@@ -356,6 +373,8 @@ void MemfileJournal::run() {
       fileSize_ += static_cast<off_t>(batch.size());
       batch.clear();
       haveBatch = false;
+      ++batches_;
+      loaded = !pending_.empty();
       durableSeq_.store(batchSeq);
       lastError_.reset();
       failing_.store(false, std::memory_order_relaxed);

@@ -12,6 +12,15 @@
 // bytes up to the old offset. The writer notices the truncation and first writes the CSV
 // header (or ends a cut row), so the file still loads.
 //
+// Commit window (Options::commitWindow): under load, rows arrive while the writer is in
+// write()+fdatasync(); they would start the next sync at once, each sync taking only the few
+// rows that came during the previous one. With a window, a writer that finds rows which
+// arrived during its previous sync waits up to the window (or until commitBytes are pending)
+// before it writes, so more rows share one fdatasync: fewer syncs per lease, less CPU, at
+// the price of at most the window's extra delay before those ACKs. An idle server (the queue
+// was empty when the previous sync ended) writes a new row at once, so a lone client never
+// waits for the window.
+//
 // Failures (ENOSPC, EIO) are kept in lastError(); durableSeq does not move, so no ACK leaves
 // for a lease that is not on disk, and the writer retries the batch every retryInterval
 // until it succeeds. Whatever part of a failed batch landed is cut off again (ftruncate)
@@ -42,6 +51,10 @@ class MemfileJournal final : public LeaseJournal {
     std::string path;     // the lease file (`name`); unused when persist is false
     bool persist = true;  // Kea's lease-database.persist: false = durable at once, no file
     std::chrono::milliseconds retryInterval{200};
+    // The commit window (see above): 0 = write as soon as the previous sync returns.
+    std::chrono::microseconds commitWindow{0};
+    // The window ends early once this many bytes of rows are pending (about 1,000 rows).
+    std::size_t commitBytes = 128 * 1024;
     FileOps ops{};
   };
 
@@ -73,6 +86,8 @@ class MemfileJournal final : public LeaseJournal {
   const std::string& path() const noexcept { return options_.path; }
   bool persistent() const noexcept { return options_.persist; }
   std::uint64_t failedAttempts() const;
+  // Batches written and synced so far (each is one write() and one fdatasync()).
+  std::uint64_t syncedBatches() const;
 
  private:
   explicit MemfileJournal(Options options);
@@ -103,6 +118,7 @@ class MemfileJournal final : public LeaseJournal {
   std::optional<Error> lastError_;
   std::atomic<bool> failing_{false};
   std::uint64_t failures_ = 0;
+  std::uint64_t batches_ = 0;  // guarded by mu_
   std::function<void(std::uint64_t)> onDurable_;
   bool stop_ = false;
   bool writerDone_ = false;

@@ -1,5 +1,6 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 
+#include <array>
 #include <limits>
 #include <map>
 
@@ -28,16 +29,18 @@ LeaseWriter::Scope LeaseWriter::makeScope(const std::string& prefix) {
   return s;
 }
 
-void LeaseWriter::scopesOf(const Lease& l, std::vector<Scope*>& out) {
+LeaseWriter::Scopes LeaseWriter::scopesOf(const Lease& l) {
+  Scopes out;
   auto it = subnets_.find(l.subnetId);
-  if (it == subnets_.end()) return;  // a subnet no longer configured: Kea has no statistics for it
-  out.push_back(&it->second.stats);
+  if (it == subnets_.end()) return out;  // a subnet no longer configured: Kea has no statistics for it
+  out.push(&it->second.stats);
   for (auto& p : it->second.pools) {
     if (p.first.value <= l.address.value && l.address.value <= p.last.value) {
-      out.push_back(&p.stats);
+      out.push(&p.stats);
       break;
     }
   }
+  return out;
 }
 
 void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
@@ -49,29 +52,33 @@ void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
     after = nullptr;
   }
   // Net change per scope, so a renewal (same subnet, same state) touches no statistic and a
-  // decline moves only declined-addresses, as in Kea.
+  // decline moves only declined-addresses, as in Kea. At most four scopes (subnet and pool,
+  // before and after): a small array, no allocation on the packet path.
   struct Delta {
+    Scope* scope = nullptr;
     std::int64_t assigned = 0, declined = 0;
   };
-  std::map<Scope*, Delta> deltas;
+  std::array<Delta, 4> deltas{};
+  std::size_t nDeltas = 0;
   std::int64_t globalDeclined = 0;
-  std::vector<Scope*> scopes;
   auto count = [&](const Lease& l, int sign) {
     if (!countsAsAssigned(l)) return;
     const bool declined = l.state == LeaseState::Declined;
     if (declined) globalDeclined += sign;
-    scopes.clear();
-    scopesOf(l, scopes);
-    for (Scope* s : scopes) {
-      deltas[s].assigned += sign;
-      if (declined) deltas[s].declined += sign;
+    for (Scope* s : scopesOf(l)) {
+      std::size_t i = 0;
+      while (i < nDeltas && deltas[i].scope != s) ++i;
+      if (i == nDeltas) deltas[nDeltas++].scope = s;
+      deltas[i].assigned += sign;
+      if (declined) deltas[i].declined += sign;
     }
   };
   if (before) count(*before, -1);
   if (after) count(*after, +1);
-  for (auto& [s, d] : deltas) {
-    if (d.assigned) stats_.add(s->assigned, d.assigned, now);
-    if (d.declined) stats_.add(s->declined, d.declined, now);
+  for (std::size_t i = 0; i < nDeltas; ++i) {
+    const Delta& d = deltas[i];
+    if (d.assigned) stats_.add(d.scope->assigned, d.assigned, now);
+    if (d.declined) stats_.add(d.scope->declined, d.declined, now);
   }
   if (globalDeclined) stats_.add(declined_, globalDeclined, now);
 
@@ -81,15 +88,12 @@ void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
     const bool fresh = !before || before->state != LeaseState::Default ||
                        !(before->hwAddr == after->hwAddr && before->clientId == after->clientId);
     if (fresh) {
-      scopes.clear();
-      scopesOf(*after, scopes);
-      for (Scope* s : scopes) stats_.add(s->cumulative, 1, now);
+      for (Scope* s : scopesOf(*after)) stats_.add(s->cumulative, 1, now);
       stats_.add(cumulative_, 1, now);
     }
   }
   if (kind == Kind::Reclaim && before) {
-    scopes.clear();
-    scopesOf(*before, scopes);
+    const Scopes scopes = scopesOf(*before);
     for (Scope* s : scopes) stats_.add(s->reclaimed, 1, now);
     stats_.add(reclaimed_, 1, now);
     if (before->state == LeaseState::Declined) {
@@ -224,12 +228,9 @@ void LeaseWriter::recount(const config::Dhcp4Config& cfg, TimePoint now) {
     std::int64_t assigned = 0, declined = 0;
   };
   std::map<Scope*, Counts> counts;
-  std::vector<Scope*> scopes;
   store_.forEach([&](const Lease& l) {
     if (!countsAsAssigned(l)) return;
-    scopes.clear();
-    scopesOf(l, scopes);
-    for (Scope* s : scopes) {
+    for (Scope* s : scopesOf(l)) {
       if (l.state == LeaseState::Declined) ++counts[s].declined;
       else ++counts[s].assigned;
     }

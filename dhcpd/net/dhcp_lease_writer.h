@@ -8,6 +8,7 @@
 // subnet[N].pool[M].* statistics of later Kea versions. Each change adds its net delta to
 // the statistic at once (one sample per change, as Kea's StatsMgr::addValue).
 // Pure: no sockets; single-threaded (the packet loop's thread).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <unordered_map>
@@ -81,7 +82,14 @@ class LeaseWriter {
   Result<std::uint64_t> applyAs(const engine::LeaseChange& change, Kind kind);
   void account(const engine::LeaseChange& change, Kind kind);
   // The scopes a lease counts in: its subnet's and its pool's (each may be absent).
-  void scopesOf(const Lease& l, std::vector<Scope*>& out);
+  struct Scopes {
+    std::array<Scope*, 2> at{};
+    std::size_t n = 0;
+    void push(Scope* s) noexcept { at[n++] = s; }
+    Scope* const* begin() const noexcept { return at.data(); }
+    Scope* const* end() const noexcept { return at.data() + n; }
+  };
+  Scopes scopesOf(const Lease& l);
   Scope makeScope(const std::string& prefix);
   void forgetScopes(TimePoint now);
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -363,6 +364,172 @@ TEST(MemfileJournal, RotateFailureKeepsAppending) {
   j->append(makeLease(2));
   ASSERT_TRUE(j->flush().ok());
   EXPECT_EQ(readFile(p.current()), header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(makeLease(2)));
+}
+
+// The commit window (issue 12): a journal whose sync is held up by the test, so that what
+// arrives "during a sync" is under the test's control. Each sync records the rows it made
+// durable and when it started.
+struct HeldSyncs {
+  std::mutex m;
+  std::condition_variable cv;
+  int released = 0;  // syncs allowed to return so far
+  int started = 0;
+  std::vector<std::chrono::steady_clock::time_point> startedAt;
+
+  MemfileJournal::FileOps ops() {
+    MemfileJournal::FileOps o;
+    o.fdatasync = [this](int fd) {
+      std::unique_lock lk(m);
+      const int mine = ++started;
+      startedAt.push_back(std::chrono::steady_clock::now());
+      cv.notify_all();
+      cv.wait(lk, [&] { return released >= mine; });
+      return ::fdatasync(fd);
+    };
+    return o;
+  }
+  void waitStarted(int n) {
+    std::unique_lock lk(m);
+    ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return started >= n; })) << "sync " << n << " never started";
+  }
+  void releaseAll() {
+    std::lock_guard lk(m);
+    released = 1 << 30;
+    cv.notify_all();
+  }
+  void release(int n) {
+    std::lock_guard lk(m);
+    released = n;
+    cv.notify_all();
+  }
+  int startedCount() {
+    std::lock_guard lk(m);
+    return started;
+  }
+};
+
+std::unique_ptr<MemfileJournal> openHeld(TempDir& dir, HeldSyncs& held, std::chrono::microseconds window,
+                                         std::size_t commitBytes = 128 * 1024) {
+  // The header's own sync at creation happens before the test holds anything.
+  openJournal({.path = dir.file("leases4.csv")}).reset();
+  MemfileJournal::Options o{.path = dir.file("leases4.csv"), .commitWindow = window, .commitBytes = commitBytes};
+  o.ops = held.ops();
+  return openJournal(o);
+}
+
+void waitDurable(MemfileJournal& j, std::uint64_t seq) {
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (j.durableSeq() < seq && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  ASSERT_GE(j.durableSeq(), seq);
+}
+
+TEST(MemfileJournalCommitWindow, RowsArrivingDuringASyncAndTheWindowShareTheNextSync) {
+  TempDir dir;
+  HeldSyncs held;
+  auto j = openHeld(dir, held, 400ms);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  held.waitStarted(1);
+  j->append(makeLease(2));  // arrives during sync 1: the next batch waits for company
+  held.release(1);
+  waitDurable(*j, 1);
+  for (std::uint32_t i = 3; i <= 10; ++i) j->append(makeLease(i));
+  // Inside the window nothing of rows 2..10 is written, so none may be confirmed.
+  EXPECT_EQ(j->durableSeq(), 1u);
+  EXPECT_EQ(held.startedCount(), 1);
+  held.releaseAll();
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), 10u);
+  EXPECT_EQ(held.startedCount(), 2) << "rows 2..10 must share one sync";
+  EXPECT_EQ(j->syncedBatches(), 2u);
+  std::string want = header();
+  for (std::uint32_t i = 1; i <= 10; ++i) want += formatLeaseCsvLine(makeLease(i));
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), want);
+}
+
+TEST(MemfileJournalCommitWindow, WithoutAWindowTheNextRowIsWrittenAtOnce) {
+  // The control for the test above: the same sequence with no window takes more syncs.
+  TempDir dir;
+  HeldSyncs held;
+  auto j = openHeld(dir, held, 0us);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  held.waitStarted(1);
+  j->append(makeLease(2));
+  held.release(1);
+  held.waitStarted(2);  // row 2 went out alone, without waiting
+  held.releaseAll();
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), 2u);
+}
+
+TEST(MemfileJournalCommitWindow, TheWindowIsBounded) {
+  TempDir dir;
+  HeldSyncs held;
+  auto j = openHeld(dir, held, 150ms);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  held.waitStarted(1);
+  j->append(makeLease(2));
+  const auto released = std::chrono::steady_clock::now();
+  held.releaseAll();
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), 2u);
+  std::lock_guard lk(held.m);
+  ASSERT_EQ(held.startedAt.size(), 2u);
+  const auto waited = held.startedAt[1] - released;
+  EXPECT_GE(waited, 140ms) << "the second batch must wait for the window";
+  EXPECT_LT(waited, 3s) << "but no longer than the window (plus scheduling)";
+}
+
+TEST(MemfileJournalCommitWindow, AnIdleJournalWritesAtOnce) {
+  TempDir dir;
+  HeldSyncs held;
+  held.releaseAll();
+  auto j = openHeld(dir, held, 20s);
+  ASSERT_TRUE(j);
+  const auto t0 = std::chrono::steady_clock::now();
+  j->append(makeLease(1));
+  ASSERT_TRUE(j->flush().ok());
+  j->append(makeLease(2));  // nothing arrived during the previous sync: still idle
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(j->durableSeq(), 2u);
+}
+
+TEST(MemfileJournalCommitWindow, CommitBytesEndTheWindowEarly) {
+  TempDir dir;
+  HeldSyncs held;
+  const std::size_t row = formatLeaseCsvLine(makeLease(2)).size();
+  auto j = openHeld(dir, held, 20s, 4 * row);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  held.waitStarted(1);
+  j->append(makeLease(2));
+  held.releaseAll();
+  waitDurable(*j, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t i = 3; i <= 5; ++i) j->append(makeLease(i));  // rows 2..5: 4 rows pending
+  waitDurable(*j, 5);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(held.startedCount(), 2);
+}
+
+TEST(MemfileJournalCommitWindow, ShutdownDoesNotWaitForTheWindow) {
+  TempDir dir;
+  HeldSyncs held;
+  auto j = openHeld(dir, held, 20s);
+  ASSERT_TRUE(j);
+  j->append(makeLease(1));
+  held.waitStarted(1);
+  j->append(makeLease(2));
+  held.releaseAll();
+  waitDurable(*j, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  j.reset();  // the destructor stops the writer, which writes what is pending
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(readFile(dir.file("leases4.csv")),
+            header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(makeLease(2)));
 }
 
 }  // namespace
