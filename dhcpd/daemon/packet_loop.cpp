@@ -72,13 +72,16 @@ void PacketLoop::arm(Socket& s) {
 }
 
 void PacketLoop::onReadable(Socket& s) {
+  ++counters_.wakeups;
   for (int round = 0; round < kBatchesPerWake; ++round) {
     auto n = s.udp.receive(batch_);
+    ++counters_.receiveCalls;
     if (!n) {
       log_.limited(Severity::Error, "DHCP4_RECEIVE_FAIL", "{}: {}", s.udp.interface().name, n.error().message);
       break;
     }
     if (*n == 0) break;
+    counters_.received += *n;
     const TimePoint now = now_();
     // Shed load before doing any work when parked replies pile up (the disk is behind):
     // answering more would only park more.
@@ -118,6 +121,7 @@ void PacketLoop::notifyDurable() {
   asio::post(io_, [this, alive] {
     if (alive.expired()) return;
     durablePosted_ = false;
+    ++counters_.durablePosts;
     pipeline_.releaseDurable(ready_);
     sendReady();
     if (durableHook_) durableHook_();
@@ -171,7 +175,11 @@ void PacketLoop::sendReady() {
       }
     }
     ready_.resize(keep);
-    if (sock && !udpOut_.empty()) sock->udp.send(udpOut_);
+    if (sock && !udpOut_.empty()) {
+      sock->udp.send(udpOut_);
+      ++counters_.sendCalls;
+      counters_.sent += udpOut_.size();
+    }
     if (!frames_.empty()) l2_.send(frames_);
   }
 }

@@ -34,6 +34,17 @@ class PacketLoop {
   void close();
   std::size_t socketCount() const noexcept { return sockets_.size(); }
 
+  // What the loop did, for tests and profiles: a busy server makes few calls per datagram.
+  struct Counters {
+    std::uint64_t wakeups = 0;       // readiness of a DHCP socket reported by the reactor
+    std::uint64_t receiveCalls = 0;  // recvmmsg calls (each returns a batch)
+    std::uint64_t received = 0;      // datagrams they returned
+    std::uint64_t sendCalls = 0;     // DhcpSocket::send calls (one sendmmsg per 64 datagrams)
+    std::uint64_t sent = 0;          // datagrams handed to them
+    std::uint64_t durablePosts = 0;  // io_context posts for journal progress
+  };
+  const Counters& counters() const noexcept { return counters_; }
+
   // Thread-safe: the journal made progress; parked replies may now leave. Coalesced: one
   // post to the io_context per burst of notifications.
   void notifyDurable();
@@ -65,6 +76,7 @@ class PacketLoop {
   std::vector<net::UdpOut> udpOut_;
   std::vector<net::PacketSocket::Frame> frames_;
   std::function<void()> durableHook_;
+  Counters counters_;
   std::atomic<bool> durablePosted_{false};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
