@@ -199,17 +199,23 @@ profile_callgrind() {
     printf '  user-space instructions per DORA (all threads, shutdown included): %.0f\n' \
       "$(echo "$total / $acks" | bc -l)"
     if [ "$server" = tandemd ]; then
-      local st name sym ir
-      for st in "${STAGES[@]}"; do
-        name=${st%%|*} sym=${st#*|}
-        # Inclusive counts of the first function whose name starts with the symbol.
-        ir=$(awk -v s="$sym" 'index($0, s) && $1 ~ /^[0-9,]+$/ {
-               rest = $0; sub(/^[ 0-9,]+\([ 0-9.%]+\) +/, "", rest)
-               if (index(rest, s) == 1 || index(rest, "* " s) || index(rest, "'"'"'2" s)) {
-                 gsub(",", "", $1); print $1; exit } }' "$OUT/$tag.annotate")
-        [ -n "$ir" ] && printf '  %-38s %8.0f instr/DORA %5.1f %%\n' "$name" "$(echo "$ir / $acks" | bc -l)" \
-          "$(echo "100 * $ir / $total" | bc -l)"
-      done
+      local st
+      for st in "${STAGES[@]}"; do printf '%s\n' "$st"; done |
+        /usr/bin/python3 -c '
+import re, sys
+total, acks, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rows = []
+for line in open(path, errors="replace"):
+    m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:\S*?:)?(\S.*)$", line)
+    if m:
+        rows.append((int(m.group(1).replace(",", "")), m.group(2)))
+for st in sys.stdin.read().splitlines():
+    name, sym = st.split("|", 1)
+    hits = [n for n, f in rows if f.startswith(sym + "(") or f.startswith(sym + " ")]
+    if hits:
+        ir = max(hits)
+        print(f"  {name:<38} {ir / acks:8.0f} instr/DORA {100.0 * ir / total:5.1f} %")
+' "$total" "$acks" "$OUT/$tag.annotate"
     fi
   } | tee -a "$OUT/summary.txt"
 }
