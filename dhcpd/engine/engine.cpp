@@ -106,21 +106,6 @@ std::optional<Ipv4> ipFromPayload(const std::vector<std::uint8_t>& d) {
   return Ipv4(d[0], d[1], d[2], d[3]);
 }
 
-// "<what> <address> (<how>)" for Decision::note, built with one allocation: it is made for
-// every reply.
-std::string addressNote(std::string_view what, Ipv4 a, std::string_view how) {
-  char addr[16];  // "255.255.255.255"
-  char* p = addr;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    p = std::to_chars(p, addr + sizeof addr, (a.value >> shift) & 0xffu).ptr;
-    if (shift) *p++ = '.';
-  }
-  std::string s;
-  s.reserve(what.size() + how.size() + sizeof addr + 4);
-  s.append(what).append(" ").append(addr, p).append(" (").append(how).append(")");
-  return s;
-}
-
 // Copies text into a fixed BOOTP field (sname, file), NUL-terminated (RFC 2131 section 2).
 template <std::size_t N>
 void setField(std::array<std::uint8_t, N>& field, const std::string& text) {
@@ -916,11 +901,11 @@ struct Engine::Impl {
     Decision d;
     d.reply = std::move(r);
     d.subnetId = q.subnet->id;
-    d.note = addressNote("offer", *chosen, how);
+    d.how = how;
     return d;
   }
 
-  Decision ack(Query& q, Ipv4 a, const std::string& how) {
+  Decision ack(Query& q, Ipv4 a, std::string_view how) {
     const std::uint32_t sid = q.subnet->id;
     Decision d;
     d.subnetId = sid;
@@ -951,7 +936,7 @@ struct Engine::Impl {
     offers.removeAddress(a);
     hints.remember(q.key, a, sid);
     d.reply = std::move(r);
-    d.note = addressNote("ack", a, how);
+    d.how = how;
     return d;
   }
 

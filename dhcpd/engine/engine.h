@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dhcpd/common/clock.h"
@@ -56,7 +57,10 @@ struct Decision {
   std::optional<proto::Packet4> reply;  // OFFER, ACK or NAK; destination chosen by net/reply_route
   std::vector<LeaseChange> changes;
   DropReason drop = DropReason::None;
-  std::string note;                     // human text for the log ("pool 1 exhausted", ...)
+  std::string note;                     // why a query was dropped or NAKed, for the log ("pool 1 exhausted", ...)
+  // For an OFFER or ACK: how its address was chosen ("requested address", "own lease"...),
+  // static text, so that answering formats no string.
+  std::string_view how;
   std::uint32_t subnetId = 0;           // subnet selected, 0 when none
 };
 

@@ -46,6 +46,24 @@ TEST_F(EngineTest, SelectingAcksOfferAndBindsLease) {
   EXPECT_EQ(eng().offerCount(), 0u);
 }
 
+// Answering formats no text (issue 12: no string formatting per packet): an OFFER or ACK
+// says how its address was chosen with static text, and note stays empty.
+TEST_F(EngineTest, RepliesSayHowTheAddressWasChosenWithoutFormatting) {
+  Decision offer = send(discover(mac(1)));
+  ASSERT_EQ(typeOf(offer), MessageType::Offer);
+  EXPECT_EQ(offer.how, "new address");
+  EXPECT_TRUE(offer.note.empty());
+  const Ipv4 a = offer.reply->yiaddr;
+  Decision ack = send(selecting(mac(1), a));
+  ASSERT_EQ(typeOf(ack), MessageType::Ack);
+  EXPECT_EQ(ack.how, "requested address");
+  EXPECT_TRUE(ack.note.empty());
+  Decision renew = send(renewing(mac(1), a));
+  ASSERT_EQ(typeOf(renew), MessageType::Ack);
+  EXPECT_EQ(renew.how, "own lease");
+  EXPECT_TRUE(renew.note.empty());
+}
+
 TEST_F(EngineTest, SelectingAnotherServerDropsAndReleasesOffer) {
   Packet4 p = discover(mac(1));
   p.set(opt::kRequestedAddress, proto::ipBytes(ip("198.18.0.20")));
