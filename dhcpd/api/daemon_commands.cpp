@@ -1,10 +1,15 @@
 #include "dhcpd/api/daemon_commands.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 #include "dhcpd/api/command_args.h"
 #include "dhcpd/common/sha256.h"
@@ -51,20 +56,69 @@ Result<json> configDocument(const json& args) {
   return json{{"Dhcp4", *it}};
 }
 
-// Written to a temporary file and renamed, so a full disk never leaves half a config.
-Result<std::size_t> writeTextFile(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) return makeError("Unable to open file " + path + " for writing");
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = (std::fflush(f) == 0) && ok;
-  ok = (::fsync(::fileno(f)) == 0) && ok;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return makeError("Unable to write file " + path);
+std::string errnoText(int e) { return std::generic_category().message(e); }
+
+// Writes all of text to fd, fsyncs and closes it; 0 or the first errno.
+int writeSyncClose(int fd, std::string_view text) {
+  int err = 0;
+  while (!text.empty() && err == 0) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    else text.remove_prefix(static_cast<std::size_t>(n));
   }
-  return text.size();
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  return err;
+}
+
+// config-write's file. Kea's Daemon::writeConfigFile truncates the file and writes it in
+// place; here the text goes to <file>.tmp beside it and is renamed over it, so a crash or a
+// full disk never leaves half a configuration. The new file keeps the old one's mode (a
+// 0640 configuration holding keys stays 0640) and, where allowed, its group. A symbolic link
+// is followed, as Kea's ofstream does, and stays a link. When the directory refuses the
+// temporary file but the file itself is writable (the only permission Kea needs), it is
+// rewritten in place as Kea does. Errors carry the path and the system's reason.
+Result<std::size_t> writeConfigFile(const std::string& file, const std::string& text) {
+  std::string path = file;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    if (char* real = ::realpath(file.c_str(), nullptr)) {
+      path = real;
+      std::free(real);
+    }
+  }
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd >= 0) {
+    if (exists) {
+      // Group first: fchown may clear set-id bits that fchmod then restores. Both are best
+      // effort (a non-root writer cannot give the file another group).
+      if (::fchown(fd, static_cast<uid_t>(-1), st.st_gid) != 0) { /* keep the writer's group */ }
+      if (::fchmod(fd, st.st_mode & 07777) != 0) { /* keep the umask's mode */ }
+    }
+    int err = writeSyncClose(fd, text);
+    if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (err != 0) {
+      ::unlink(tmp.c_str());
+      return makeError("Unable to write file " + file + ": " + errnoText(err));
+    }
+    return text.size();
+  }
+  int err = errno;
+  if (exists && (err == EACCES || err == EPERM)) {
+    fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd >= 0) {
+      err = writeSyncClose(fd, text);
+      if (err != 0) return makeError("Unable to write file " + file + ": " + errnoText(err));
+      return text.size();
+    }
+    err = errno;
+  }
+  // Kea 2.2's text, with the reason added: "Permission denied", "Read-only file system"
+  // (systemd's ProtectSystem=), "No such file or directory".
+  return makeError("Unable to open file " + file + " for writing: " + errnoText(err));
 }
 
 // Kea's origins for dhcp-disable/-enable: a string (2.2) or the newer numeric origin-id
@@ -165,7 +219,7 @@ void registerDaemonCommands(CommandRegistry& registry, ServerControl& control) {
       }
     }
     if (file.empty()) return makeAnswer(kResultError, "Unable to determine filename.");
-    auto size = writeTextFile(file, control.config().source.dump(2) + "\n");
+    auto size = writeConfigFile(file, control.config().source.dump(2) + "\n");
     if (!size) return makeAnswer(kResultError, "Error during write-config:" + size.error().message);
     return makeAnswer(kResultSuccess, "Configuration written to " + file + " successful",
                       json{{"filename", file}, {"size", *size}});

@@ -1,8 +1,10 @@
 #include "dhcpd/api/daemon_commands.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -122,10 +124,100 @@ TEST_F(DaemonCommandsTest, ConfigWrite) {
   ::rmdir(dir);
 
   control_.file = std::string(dir) + "/missing-dir/default.json";
-  auto d = run("config-write");
-  EXPECT_EQ(d["result"], 1);
-  EXPECT_NE(d["text"].get<std::string>().find("Error during write-config:"), std::string::npos);
+  // Kea 2.2's answer, with the path and the system's reason after it.
+  EXPECT_EQ(run("config-write"),
+            makeAnswer(1, "Error during write-config:Unable to open file " + control_.file +
+                              " for writing: No such file or directory"));
   EXPECT_EQ(run("config-write", R"({"filename":5})"), makeAnswer(1, "passed parameter 'filename' is not a string"));
+  ::rmdir(dir);
+}
+
+// The file is replaced whole (a temporary beside it, renamed), keeping the old file's mode;
+// a symbolic link is written through and stays a link; a directory in the way is an error
+// naming the path and the reason.
+TEST_F(DaemonCommandsTest, ConfigWriteReplacesFileKeepingModeAndLinks) {
+  char dir[] = "/tmp/tap-cfgwrite-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string d(dir);
+  const std::string conf = d + "/tandemd.conf";
+  { std::ofstream(conf) << "old\n"; }
+  ASSERT_EQ(::chmod(conf.c_str(), 0640), 0);
+  ASSERT_EQ(run("config-write", (R"({"filename":")" + conf + R"("})").c_str())["result"], 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(conf.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  std::ifstream in(conf);
+  EXPECT_EQ(json::parse(in), control_.cfg.source);
+  EXPECT_NE(::access((conf + ".tmp").c_str(), F_OK), 0);
+
+  const std::string link = d + "/link.conf";
+  ASSERT_EQ(::symlink(conf.c_str(), link.c_str()), 0);
+  { std::ofstream(conf) << "old\n"; }
+  control_.file = link;
+  auto a = run("config-write");
+  EXPECT_EQ(a["result"], 0);
+  EXPECT_EQ(a["arguments"]["filename"], link);
+  struct stat lst {};
+  ASSERT_EQ(::lstat(link.c_str(), &lst), 0);
+  EXPECT_TRUE(S_ISLNK(lst.st_mode));
+  std::ifstream in2(conf);
+  EXPECT_EQ(json::parse(in2), control_.cfg.source);
+
+  // A path under a regular file: the reason is the system's (not "permission denied").
+  EXPECT_EQ(run("config-write", (R"({"filename":")" + conf + R"(/x.json"})").c_str()),
+            makeAnswer(1, "Error during write-config:Unable to open file " + conf +
+                              "/x.json for writing: Not a directory"));
+  ::unlink(link.c_str());
+  ::unlink(conf.c_str());
+  ::rmdir(dir);
+}
+
+// The packaged service as an operator may set it up for Kea: the file writable by the
+// service, its directory not. As an unprivileged user (root drops to nobody in a child, as
+// root ignores permission bits) the file is rewritten in place; a file it may not write is
+// refused with "Permission denied" and left as it was.
+TEST_F(DaemonCommandsTest, ConfigWriteInPlaceWhenOnlyTheFileIsWritable) {
+  char dir[] = "/tmp/tap-cfgwrite-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string d(dir);
+  const std::string writable = d + "/writable.conf";
+  const std::string locked = d + "/locked.conf";
+  { std::ofstream(writable) << "old\n"; }
+  { std::ofstream(locked) << "old\n"; }
+  ASSERT_EQ(::chmod(writable.c_str(), 0666), 0);
+  ASSERT_EQ(::chmod(locked.c_str(), 0444), 0);
+  ASSERT_EQ(::chmod(dir, 0755), 0);
+  struct stat before {};
+  ASSERT_EQ(::stat(writable.c_str(), &before), 0);
+  const uid_t owner = ::geteuid();
+  EXPECT_EXIT(
+      {
+        if (owner == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) std::_Exit(10);
+        // The file (not the directory) is open to the unprivileged user.
+        if (owner != 0 && ::chmod(dir, 0555) != 0) std::_Exit(11);
+        auto ok = run("config-write", (R"({"filename":")" + writable + R"("})").c_str());
+        if (ok["result"] != 0) std::_Exit(12);
+        auto refused = run("config-write", (R"({"filename":")" + locked + R"("})").c_str());
+        if (owner != 0) ::chmod(dir, 0755);
+        if (refused != makeAnswer(1, "Error during write-config:Unable to open file " + locked +
+                                         " for writing: Permission denied")) {
+          std::_Exit(13);
+        }
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+  struct stat after {};
+  ASSERT_EQ(::stat(writable.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "rewritten in place, not replaced";
+  std::ifstream in(writable);
+  EXPECT_EQ(json::parse(in), control_.cfg.source);
+  std::ifstream lockedIn(locked);
+  std::string line;
+  std::getline(lockedIn, line);
+  EXPECT_EQ(line, "old");
+  ::unlink(writable.c_str());
+  ::unlink(locked.c_str());
+  ::rmdir(dir);
 }
 
 TEST_F(DaemonCommandsTest, DhcpDisableEnable) {
