@@ -215,6 +215,11 @@ Result<Lease> leaseFromPageEntry(const json& entry) {
   std::optional<std::int64_t> cltt;
   TRY_SET(cltt, i64(entry, "cltt"));
   if (!cltt || *cltt <= 0) return bad("'cltt' is required and must be positive");
+  // expire = cltt + valid-lft must fit in 64 bits: Lease::expire() computes it everywhere, and
+  // a partner's page entry with a cltt near 2^63 would make that a signed overflow.
+  if (*cltt > std::numeric_limits<std::int64_t>::max() - std::int64_t(l->validLifetime)) {
+    return bad("'cltt' plus 'valid-lft' is beyond the largest time");
+  }
   l->cltt = *cltt;
   if (l->subnetId == 0) return bad("'subnet-id' is required");
   std::transform(l->hostname.begin(), l->hostname.end(), l->hostname.begin(),

@@ -8,6 +8,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "dhcpd/common/epoch_time.h"
 #include "dhcpd/config/lease_times.h"
 
 #include "dhcpd/engine/client_identity.h"
@@ -571,7 +572,7 @@ struct Engine::Impl {
     if (!lease) return offer ? Availability::Own : Availability::Free;
     if (lease->state != LeaseState::Declined && q.client.owns(*lease)) return Availability::Own;
     if (reusable(*lease, q.nowSec)) return offer ? Availability::Own : Availability::Free;
-    if (earliestFree) *earliestFree = std::min(*earliestFree, fromEpochSeconds(lease->expire()));
+    if (earliestFree) *earliestFree = std::min(*earliestFree, saturatingFromEpochSeconds(lease->expire()));
     return Availability::Taken;
   }
 
@@ -1187,9 +1188,11 @@ struct Engine::Impl {
     std::vector<LeaseChange> out;
     const std::int64_t nowSec = toEpochSeconds(now);
     const std::int64_t hold = cfg.expiredLeases.holdReclaimedTime;
+    // Compared as expire <= now - hold: a lease file may hold an expire time near the 64-bit
+    // limit (Kea keeps time_t), where expire + hold would overflow.
     const bool flush = cfg.expiredLeases.flushReclaimedTimerWaitTime != 0;
     for (const Lease& l : store.expired(nowSec, limit)) {
-      if (l.state == LeaseState::Declined || (flush && l.expire() + hold <= nowSec)) {
+      if (l.state == LeaseState::Declined || (flush && l.expire() <= nowSec - hold)) {
         // Probation over (RFC 2131 4.3.3), or expired so long ago that the reclaimed record
         // would already have been flushed.
         out.push_back(LeaseChange{LeaseChange::Kind::Delete, l, l});
@@ -1210,7 +1213,7 @@ struct Engine::Impl {
     auto page = store.page(flushCursor, window);
     for (const Lease& l : page) {
       flushCursor = l.address;
-      if (l.state == LeaseState::ExpiredReclaimed && l.expire() + hold <= nowSec) {
+      if (l.state == LeaseState::ExpiredReclaimed && l.expire() <= nowSec - hold) {
         out.push_back(LeaseChange{LeaseChange::Kind::Delete, l, l});
         if (out.size() >= limit) return out;
       }

@@ -239,23 +239,69 @@ constexpr bool isProtected(std::uint8_t code) noexcept {
 constexpr bool isWritten(std::uint8_t code) noexcept {
   return code != opt::kPad && code != opt::kEnd && code != opt::kOverload;
 }
-// Bytes an option takes on the wire once split into 255-byte instances (RFC 3396 section 6).
-constexpr std::size_t wireSize(std::size_t len) noexcept {
-  return len == 0 ? 2 : len + 2 * ((len + kMaxOptionChunk - 1) / kMaxOptionChunk);
+// Whether one instance of an option, as written on the wire, is read back whole by a
+// receiver that builds each instance on its own: kept by checkOption, and for option 82 made
+// of whole sub-options (parseArea cuts the rest).
+bool instanceSurvives(std::uint8_t code, std::span<const std::uint8_t> d) noexcept {
+  if (checkOption(code, d) != Verdict::Keep) return false;
+  return code != opt::kRelayAgentInfo ||
+         agentSubOptionsLength(d.data(), static_cast<std::uint8_t>(d.size())) == d.size();
 }
 
-std::uint8_t* writeOption(std::uint8_t* p, const Option& o) noexcept {
+// Instance lengths for an option longer than 255 octets (RFC 3396 section 6). The RFC lets
+// the split fall anywhere, but Kea 2.2 builds each received instance with its definition's
+// factory before joining them (LibDHCP::unpackOptions4, then fuseOptions4 in Pkt4::unpack),
+// and so does decode(): a 4-octet address cut in two fails the whole packet there. So the cut
+// points are chosen so that every instance is valid on its own (addresses and integers whole,
+// names whole, sub-options whole), the instances as long as possible. ok[i] says the octets
+// from i on can be cut that way; the first instance is then the longest valid one after which
+// the rest can still be cut. Data that no cut makes valid (not produced by decode() or by the
+// config parser) falls back to 255-octet instances.
+std::vector<std::size_t> longOptionInstances(const Option& o) {
+  const std::span<const std::uint8_t> d(o.data);
+  const std::size_t n = d.size();
+  // Common case first: 255-octet instances that are all valid (text, binary, options without
+  // a standard definition).
+  std::vector<std::size_t> lengths;
+  for (std::size_t i = 0; i < n; i += kMaxOptionChunk) lengths.push_back(std::min(kMaxOptionChunk, n - i));
+  bool allValid = true;
+  for (std::size_t i = 0, k = 0; allValid && k < lengths.size(); i += lengths[k++])
+    allValid = instanceSurvives(o.code, d.subspan(i, lengths[k]));
+  if (allValid) return lengths;
+  std::vector<std::size_t> next(n + 1, 0);  // next[i]: end of the instance starting at i, 0: none
+  std::vector<bool> ok(n + 1, false);
+  ok[n] = true;
+  for (std::size_t i = n; i-- > 0;) {
+    for (std::size_t j = std::min(n, i + kMaxOptionChunk); j > i; --j) {
+      if (ok[j] && instanceSurvives(o.code, d.subspan(i, j - i))) {
+        ok[i] = true;
+        next[i] = j;
+        break;
+      }
+    }
+  }
+  if (!ok[0]) return lengths;  // no valid cut: the 255-octet instances
+  lengths.clear();
+  for (std::size_t i = 0; i < n; i = next[i]) lengths.push_back(next[i] - i);
+  return lengths;
+}
+
+// Writes one option: a single instance, or the instances longOptionInstances() chose.
+std::uint8_t* writeOption(std::uint8_t* p, const Option& o, const std::vector<std::size_t>& instances) noexcept {
   const std::uint8_t* d = o.data.data();
-  std::size_t left = o.data.size();
-  do {
-    const std::size_t chunk = std::min(left, kMaxOptionChunk);
+  if (instances.empty()) {
+    *p++ = o.code;
+    *p++ = static_cast<std::uint8_t>(o.data.size());
+    if (!o.data.empty()) std::memcpy(p, d, o.data.size());
+    return p + o.data.size();
+  }
+  for (std::size_t chunk : instances) {
     *p++ = o.code;
     *p++ = static_cast<std::uint8_t>(chunk);
-    if (chunk) std::memcpy(p, d, chunk);
+    std::memcpy(p, d, chunk);
     p += chunk;
     d += chunk;
-    left -= chunk;
-  } while (left > 0);
+  }
   return p;
 }
 
@@ -415,9 +461,24 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
   EncodeResult result;
   const std::size_t budget = std::max(maxSize, kMinMaxSize) - kIpUdpOverhead;
 
+  // Instance lengths of the options longer than 255 octets, by option index; left empty (no
+  // allocation) in the common case of none.
+  std::vector<std::vector<std::size_t>> split;
+  static const std::vector<std::size_t> kWhole;
+  auto instancesOf = [&](std::size_t i) -> const std::vector<std::size_t>& { return split.empty() ? kWhole : split[i]; };
+  auto wireBytes = [&](std::size_t i) {
+    return p.options[i].data.size() + 2 * std::max<std::size_t>(1, instancesOf(i).size());
+  };
   std::size_t optionBytes = 0;
-  for (const auto& o : p.options)
-    if (isWritten(o.code)) optionBytes += wireSize(o.data.size());
+  for (std::size_t i = 0; i < p.options.size(); ++i) {
+    if (!isWritten(p.options[i].code)) continue;
+    if (p.options[i].data.size() > kMaxOptionChunk) {
+      if (split.empty()) split.resize(p.options.size());
+      split[i] = longOptionInstances(p.options[i]);
+    }
+  }
+  for (std::size_t i = 0; i < p.options.size(); ++i)
+    if (isWritten(p.options[i].code)) optionBytes += wireBytes(i);
   std::size_t size = kOptionsOffset + optionBytes + 1;  // + End
 
   // Rare path: too big for the client. Drop from the end, sparing the options a reply
@@ -429,7 +490,7 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
       const Option& o = p.options[i];
       if (!isWritten(o.code) || isProtected(o.code)) continue;
       dropped[i] = true;
-      size -= wireSize(o.data.size());
+      size -= wireBytes(i);
       result.droppedOptions.push_back(o.code);
     }
   }
@@ -458,9 +519,9 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
   // at the first option, and every server puts it there.
   std::uint8_t* out = w + kOptionsOffset;
   for (std::size_t i = 0; i < p.options.size(); ++i)
-    if (p.options[i].code == opt::kMessageType && keep(i)) out = writeOption(out, p.options[i]);
+    if (p.options[i].code == opt::kMessageType && keep(i)) out = writeOption(out, p.options[i], instancesOf(i));
   for (std::size_t i = 0; i < p.options.size(); ++i)
-    if (p.options[i].code != opt::kMessageType && keep(i)) out = writeOption(out, p.options[i]);
+    if (p.options[i].code != opt::kMessageType && keep(i)) out = writeOption(out, p.options[i], instancesOf(i));
   *out = opt::kEnd;
   return result;
 }

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 
 #include "dhcpd/common/clock.h"
+#include "dhcpd/common/epoch_time.h"
 #include "dhcpd/common/hw_addr.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/common/result.h"
@@ -102,4 +104,22 @@ TEST(FakeClock, MovesOnlyWhenTold) {
   EXPECT_EQ(toEpochSeconds(c.now()), 1000);
   c.advance(std::chrono::seconds(61));
   EXPECT_EQ(toEpochSeconds(c.now()), 1061);
+}
+
+// Kea keeps lease times as a 64-bit time_t, so a lease file or lease4-add may say a lease
+// expires in year 3000; TimePoint (64-bit nanoseconds) ends in 2262. Found by fuzzing: the
+// plain conversion overflowed (a wrapped time, UBSan's signed overflow). Such times saturate.
+// (fromEpochSeconds stays the plain conversion for times that are known to fit.)
+TEST(EpochTime, SaturatesOutsideTimePointRange) {
+  EXPECT_EQ(toEpochSeconds(saturatingFromEpochSeconds(1'750'000'000)), 1'750'000'000);
+  EXPECT_EQ(toEpochSeconds(saturatingFromEpochSeconds(-86400)), -86400);
+  constexpr std::int64_t kYear3000 = 32'503'680'000;
+  EXPECT_EQ(saturatingFromEpochSeconds(kYear3000), TimePoint::max());
+  EXPECT_EQ(saturatingFromEpochSeconds(std::numeric_limits<std::int64_t>::max()), TimePoint::max());
+  EXPECT_EQ(saturatingFromEpochSeconds(-kYear3000), TimePoint::min());
+  EXPECT_EQ(saturatingFromEpochSeconds(std::numeric_limits<std::int64_t>::min()), TimePoint::min());
+  // The last whole second inside the range still converts exactly.
+  const std::int64_t last = toEpochSeconds(TimePoint::max()) - 1;
+  EXPECT_EQ(toEpochSeconds(saturatingFromEpochSeconds(last)), last);
+  EXPECT_LT(saturatingFromEpochSeconds(last), TimePoint::max());
 }

@@ -1,6 +1,8 @@
 // RELEASE, DECLINE, INFORM (RFC 2131 4.3.3-4.3.5), reclamation, offer expiry, reconfigure.
 #include "tests/engine/engine_fixture.h"
 
+#include <limits>
+
 namespace tandem::test {
 namespace {
 
@@ -254,6 +256,35 @@ TEST_F(EngineTest, ReclaimedRecordsKeptWhenFlushDisabled) {
   apply(changes);
   clock.advance(100000s);
   EXPECT_TRUE(eng().reclaimExpired(clock.now(), 10).empty());
+}
+
+// Kea keeps lease times as a 64-bit time_t and loads a lease file line whose expire is near
+// 2^63. The flush of reclaimed records compared expire + hold-reclaimed-time, which
+// overflowed (wrapped negative) and flushed such a record at once.
+TEST_F(EngineTest, ReclaimedLeaseExpiringNearTimeLimitIsNotFlushed) {
+  Lease l = leaseFor(mac(1), ip("198.18.0.20"));
+  l.state = LeaseState::ExpiredReclaimed;
+  l.cltt = std::numeric_limits<std::int64_t>::max() - 10 - l.validLifetime;
+  ASSERT_TRUE(store.put(l).ok());
+  EXPECT_TRUE(eng().reclaimExpired(clock.now(), 10).empty());
+}
+
+// A pool whose every address is held until year 3000 (a lease file or lease4-add may say
+// so): the free-address scan notes when an address frees up, a time past TimePoint's range
+// (2262) that must saturate rather than overflow; the client gets no address, twice.
+TEST_F(EngineTest, PoolHeldUntilYear3000OffersNothing) {
+  for (int i = 10; i <= 20; ++i) {
+    Lease l = leaseFor(mac(std::uint8_t(100 + i)), ip("198.18.2." + std::to_string(i)), 2);
+    l.cltt = 32'503'680'000 - l.validLifetime;
+    ASSERT_TRUE(store.put(l).ok());
+  }
+  for (int round = 0; round < 2; ++round) {
+    Packet4 p = discover(mac(1));
+    p.giaddr = ip("198.18.2.1");
+    p.hops = 1;
+    auto d = send(p);
+    EXPECT_FALSE(d.reply.has_value()) << d.note;
+  }
 }
 
 // ---- offers -------------------------------------------------------------------------------

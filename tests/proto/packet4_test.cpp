@@ -236,6 +236,127 @@ TEST(Packet4Encode, SplitsLongOptions) {
   }
 }
 
+// The instances an encoded packet carries for one option code, in order.
+std::vector<Bytes> instancesOf(const Bytes& wire, std::uint8_t code) {
+  std::vector<Bytes> out;
+  for (std::size_t i = 240; i < wire.size() && wire[i] != 255;) {
+    if (wire[i] == 0) {
+      ++i;
+      continue;
+    }
+    if (wire[i] == code) out.emplace_back(wire.begin() + long(i) + 2, wire.begin() + long(i) + 2 + wire[i + 1]);
+    i += 2 + std::size_t(wire[i + 1]);
+  }
+  return out;
+}
+
+// Found by tests/fuzz/packet4: a list of addresses longer than 255 octets was cut at octet 255,
+// inside an address, and decode() (which checks each instance as Kea 2.2's unpackOptions4
+// does before joining them) refused the packet encode() had written. Each instance now holds
+// whole addresses, and the packet decodes back to the same list.
+TEST(Packet4Rfc3396, LongAddressListSplitsBetweenAddresses) {
+  for (std::size_t count : {64u, 65u, 70u, 130u}) {
+    SCOPED_TRACE(count);
+    Packet4 p = basePacket(Packet4::kBootReply, 1, 0);
+    p.set(opt::kMessageType, {2});
+    Bytes dns;
+    for (std::size_t i = 0; i < count; ++i) dns.insert(dns.end(), {198, 18, std::uint8_t(i >> 8), std::uint8_t(i)});
+    p.set(6, dns);
+    auto r = encode(p, 1500);
+    ASSERT_TRUE(r.droppedOptions.empty());
+    const auto parts = instancesOf(r.bytes, 6);
+    ASSERT_EQ(parts.size(), (count * 4 + 251) / 252);
+    for (const Bytes& part : parts) {
+      EXPECT_LE(part.size(), 255u);
+      EXPECT_EQ(part.size() % 4, 0u);
+    }
+    EXPECT_EQ(parts[0].size(), std::min<std::size_t>(252, count * 4));
+    auto d = decode(r.bytes);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->find(6)->data, dns);
+  }
+}
+
+// 16-bit arrays (option 117, name service search) split at an even length.
+TEST(Packet4Rfc3396, LongUint16ArraySplitsBetweenValues) {
+  Packet4 p = basePacket(Packet4::kBootReply, 1, 0);
+  p.set(opt::kMessageType, {2});
+  Bytes list(300);
+  for (std::size_t i = 0; i < list.size(); ++i) list[i] = std::uint8_t(i);
+  p.set(117, list);
+  auto r = encode(p, 1500);
+  const auto parts = instancesOf(r.bytes, 117);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].size(), 254u);
+  EXPECT_EQ(parts[1].size(), 46u);
+  auto d = decode(r.bytes);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->find(117)->data, list);
+}
+
+// A domain search list (119, an array of names) over 255 octets splits between names, so
+// that each instance is a list of complete names as Kea 2.2 requires of each.
+TEST(Packet4Rfc3396, LongDomainSearchSplitsBetweenNames) {
+  Bytes names;
+  std::vector<std::size_t> starts;
+  for (int i = 0; i < 12; ++i) {
+    starts.push_back(names.size());
+    const std::string label = "zone" + std::to_string(i) + std::string(20, 'x');
+    names.push_back(std::uint8_t(label.size()));
+    names.insert(names.end(), label.begin(), label.end());
+    names.insert(names.end(), {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0});
+  }
+  ASSERT_GT(names.size(), 255u);
+  Packet4 p = basePacket(Packet4::kBootReply, 1, 0);
+  p.set(opt::kMessageType, {2});
+  p.set(119, names);
+  auto r = encode(p, 1500);
+  const auto parts = instancesOf(r.bytes, 119);
+  ASSERT_GE(parts.size(), 2u);
+  std::size_t at = 0;
+  for (const Bytes& part : parts) {
+    EXPECT_NE(std::find(starts.begin(), starts.end(), at), starts.end()) << "an instance starts inside a name at " << at;
+    at += part.size();
+  }
+  auto d = decode(r.bytes);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->find(119)->data, names);
+}
+
+// Relay agent information (82): each instance holds whole sub-options, since a receiver cuts
+// an instance at its first incomplete sub-option.
+TEST(Packet4Rfc3396, LongRelayAgentInfoSplitsBetweenSubOptions) {
+  Bytes subs;
+  for (std::uint8_t i = 1; i <= 30; ++i) {
+    subs.insert(subs.end(), {i, 10});
+    subs.insert(subs.end(), 10, i);
+  }
+  ASSERT_EQ(subs.size(), 360u);
+  Packet4 p = basePacket(Packet4::kBootRequest, 1, 0);
+  p.set(opt::kMessageType, {1});
+  p.set(opt::kRelayAgentInfo, subs);
+  auto r = encode(p, 1500);
+  const auto parts = instancesOf(r.bytes, opt::kRelayAgentInfo);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].size(), 252u);  // 21 whole sub-options of 12 octets
+  auto d = decode(r.bytes);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->find(opt::kRelayAgentInfo)->data, subs);
+}
+
+// What no cut can make valid (not from decode() or the config parser) still goes out in
+// 255-octet instances rather than not at all.
+TEST(Packet4Rfc3396, InvalidLongOptionFallsBackTo255OctetInstances) {
+  Packet4 p = basePacket(Packet4::kBootReply, 1, 0);
+  p.set(opt::kMessageType, {2});
+  p.set(6, Bytes(301, 1));  // not a multiple of 4
+  auto r = encode(p, 1500);
+  const auto parts = instancesOf(r.bytes, 6);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].size(), 255u);
+  EXPECT_EQ(parts[1].size(), 46u);
+}
+
 // RFC 2132 section 9.10: the reply must fit the client's maximum message size.
 TEST(Packet4Encode, DropsOptionsFromTheEndToFitMaxSize) {
   Packet4 p = basePacket(Packet4::kBootReply, 1, 0);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <filesystem>
 #include <fstream>
 
@@ -127,6 +129,22 @@ TEST(HaJson, LeaseRoundTripsThroughEveryForm) {
   EXPECT_EQ(*p, l);
   EXPECT_FALSE(leaseToJson(l).contains("client-id"));
   EXPECT_EQ(leaseToJson(l)["user-context"]["note"], "x");
+}
+
+// A partner's page entry whose cltt + valid-lft passes 2^63 is refused: the lease's expiry
+// (Lease::expire(), written back as "expire") would be a signed overflow. The largest cltt
+// that fits is kept as is.
+TEST(HaJson, PageEntryWhoseExpiryOverflowsIsRefused) {
+  Lease l = sample();
+  json entry = leaseToPageEntry(l);
+  entry["cltt"] = std::numeric_limits<std::int64_t>::max() - std::int64_t(l.validLifetime) + 1;
+  auto bad = leaseFromPageEntry(entry);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("beyond the largest time"), std::string::npos) << bad.error().message;
+  entry["cltt"] = std::numeric_limits<std::int64_t>::max() - std::int64_t(l.validLifetime);
+  auto good = leaseFromPageEntry(entry);
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(good->expire(), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(HaJson, PageEntriesFromKeaWire) {
