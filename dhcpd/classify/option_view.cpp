@@ -112,7 +112,6 @@ bool vendorOption(Bytes data, std::uint32_t& enterprise, Bytes& subOptions) noex
 }
 
 bool vendorClassOption(Bytes data, std::uint32_t& enterprise) noexcept {
-  Bytes unused;
   if (data.size() < 4) return false;
   // Every tuple must be whole, else Kea fails to unpack the option.
   std::size_t i = 4;

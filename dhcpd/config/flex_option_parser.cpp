@@ -78,7 +78,8 @@ class FlexParser {
 
   bool checkKeys(const json& obj, const std::string& path, const std::vector<std::pair<std::string_view, Kind>>& keys) {
     for (const auto& [key, value] : obj.items()) {
-      auto k = std::find_if(keys.begin(), keys.end(), [&](const auto& e) { return e.first == key; });
+      // clang 14 cannot capture a structured binding in a lambda (a C++20 addition it lacks).
+      auto k = std::find_if(keys.begin(), keys.end(), [&name = key](const auto& e) { return e.first == name; });
       if (k == keys.end()) {
         fail(path, fmt::format("unknown parameter '{}'", key));
         return false;

@@ -296,8 +296,9 @@ struct Engine::Impl {
       return subnetByAddress(*sel, c);
     }
     if (!p.giaddr.isZero()) {
-      if (auto* s = firstSubnet(c, [&](const SubnetState& s) {
-            return std::find(s.relayAddresses->begin(), s.relayAddresses->end(), p.giaddr) != s.relayAddresses->end();
+      if (auto* s = firstSubnet(c, [&](const SubnetState& cand) {
+            return std::find(cand.relayAddresses->begin(), cand.relayAddresses->end(), p.giaddr) !=
+                   cand.relayAddresses->end();
           })) {
         return s;
       }
@@ -307,7 +308,7 @@ struct Engine::Impl {
     if (!p.ciaddr.isZero() && !broadcast) return subnetByAddress(p.ciaddr, c);
     if (!m.srcAddr.isZero() && !broadcast) return subnetByAddress(m.srcAddr, c);
     if (!m.ifName.empty()) {
-      if (auto* s = firstSubnet(c, [&](const SubnetState& s) { return *s.interface == m.ifName; })) return s;
+      if (auto* s = firstSubnet(c, [&](const SubnetState& cand) { return *cand.interface == m.ifName; })) return s;
     }
     if (!m.ifAddr.isZero()) return subnetByAddress(m.ifAddr, c);
     return nullptr;
@@ -326,13 +327,13 @@ struct Engine::Impl {
   // other subnets the client's classes allow, in Kea's getNextSubnet order: ascending id from
   // first, wrapping around. Stops when fn returns true.
   template <class Fn>
-  void forEachInNetwork(SubnetState* first, const PacketClasses& classes, Fn&& fn) const {
+  void forEachInNetwork(SubnetState* first, const PacketClasses& clientClasses, Fn&& fn) const {
     if (fn(first) || !first->network) return;
     const auto& m = first->network->members;
     const std::size_t start = std::size_t(std::find(m.begin(), m.end(), first) - m.begin());
     for (std::size_t n = 1; n < m.size(); ++n) {
       SubnetState* s = m[(start + n) % m.size()];
-      if (subnetAllowed(*s, classes) && fn(s)) return;
+      if (subnetAllowed(*s, clientClasses) && fn(s)) return;
     }
   }
 

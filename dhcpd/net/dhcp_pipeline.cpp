@@ -125,7 +125,10 @@ void DhcpPipeline::logDecision(const proto::Packet4& q, const engine::RecvMeta& 
     log_.write(LogSource::AllocEngine, Severity::Warn, "ALLOC_ENGINE_V4_ALLOC_FAIL_CLASSES",
                fmt::format("{}: Failed to allocate an IPv4 address for client with classes: {}", label(), classes));
   }
-  const auto replyType = d.reply ? d.reply->messageType() : std::nullopt;
+  // A plain value, not an optional: GCC 12 -O2 warns that the optional's payload "may be used
+  // uninitialized" (a false positive). No reply, or one without a type, is MessageType{} (0),
+  // equal to none of the types compared below.
+  const MessageType replyType = d.reply ? d.reply->messageType().value_or(MessageType{}) : MessageType{};
   const Lease* upsert = nullptr;
   for (const auto& c : d.changes) {
     if (c.kind == engine::LeaseChange::Kind::Upsert) upsert = &c.lease;

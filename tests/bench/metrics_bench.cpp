@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto cfg = config::parseDhcp4Config(configText(subnets, poolSize), config::ParseContext{"/tmp", "/tmp/leases.csv"});
+  auto cfg = config::parseDhcp4Config(configText(subnets, poolSize), config::ParseContext{"/tmp", "/tmp/leases.csv", {}});
   if (!cfg) {
     std::fprintf(stderr, "config: %s\n", cfg.error().message.c_str());
     return 1;

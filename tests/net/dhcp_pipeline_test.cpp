@@ -25,7 +25,7 @@ config::Dhcp4Config testConfig() {
       "valid-lifetime": 4000,
       "subnet4": [{"id": 7, "subnet": "198.18.0.0/15",
                    "pools": [{"pool": "198.18.16.0 - 198.18.16.9"}]}]}})"),
-                                      config::ParseContext{"/tmp", "/tmp/leases.csv"});
+                                      config::ParseContext{"/tmp", "/tmp/leases.csv", {}});
   EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().message);
   return std::move(cfg).value();
 }

@@ -31,7 +31,9 @@ TEST(HaPeerHostname, LocalhostResolvesAtConfiguration) {
   // localhost is 127.0.0.1 (or ::1 where it has no IPv4 address).
   EXPECT_TRUE(p->url.host == "127.0.0.1" || p->url.host == "::1") << p->url.host;
   EXPECT_EQ(p->url.text, "http://localhost:8002/");  // logs keep the URL as configured
-  if (!p->url.ipv6) EXPECT_EQ(p->url.addressText(), "http://127.0.0.1:8002/");
+  if (!p->url.ipv6) {
+    EXPECT_EQ(p->url.addressText(), "http://127.0.0.1:8002/");
+  }
 }
 
 TEST(HaPeerHostname, OwnUrlMayNameTheHostToo) {
