@@ -47,7 +47,7 @@ config::Dhcp4Config testConfig() {
       "valid-lifetime": 4000,
       "subnet4": [{"id": 1, "subnet": "127.0.0.0/8",
                    "pools": [{"pool": "127.0.1.1 - 127.0.1.250"}]}]}})"),
-                                      config::ParseContext{"/tmp", "/tmp/leases.csv"});
+                                      config::ParseContext{"/tmp", "/tmp/leases.csv", {}});
   EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().message);
   return std::move(cfg).value();
 }

@@ -53,7 +53,7 @@ TEST_F(ScriptRunnerTest, ProgramGetsTheHookAndExactlyKeasEnvironment) {
   ScriptRunner runner(log, {});
   runner.configure(script("/bin/cat /proc/$$/environ > \"" + dir + "/env.$1\"; echo \"$#:$1\" > \"" + dir +
                           "/argv.$1\""));
-  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_renew", {"LEASE4_ADDRESS=198.18.0.103", "LEASE4_HOSTNAME="}}));
+  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_renew", {"LEASE4_ADDRESS=198.18.0.103", "LEASE4_HOSTNAME="}, {}}));
   ASSERT_TRUE(runner.waitIdle(10s));
   EXPECT_EQ(read("argv.lease4_renew"), "1:lease4_renew\n");
   EXPECT_EQ(read("env.lease4_renew"), std::string("LEASE4_ADDRESS=198.18.0.103\0LEASE4_HOSTNAME=\0", 45));
@@ -65,7 +65,7 @@ TEST_F(ScriptRunnerTest, SubmitNeverWaitsForTheProgram) {
   ScriptRunner runner(log, {});
   runner.configure(script("/bin/sleep 2"));
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(runner.submit(engine::ScriptCall{"leases4_committed", {}}));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(runner.submit(engine::ScriptCall{"leases4_committed", {}, {}}));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 200ms);
 }
 
@@ -76,7 +76,7 @@ TEST_F(ScriptRunnerTest, FullQueueDropsAndCounts) {
   ScriptRunner runner(log, o);
   runner.configure(script("/bin/sleep 0.3"));
   int accepted = 0;
-  for (int i = 0; i < 10; ++i) accepted += runner.submit(engine::ScriptCall{"lease4_expire", {}}) ? 1 : 0;
+  for (int i = 0; i < 10; ++i) accepted += runner.submit(engine::ScriptCall{"lease4_expire", {}, {}}) ? 1 : 0;
   // One may already have left the queue for the worker, so 2 or 3 were taken.
   EXPECT_GE(accepted, 2);
   EXPECT_LE(accepted, 3);
@@ -91,7 +91,7 @@ TEST_F(ScriptRunnerTest, StuckProgramIsKilledWithItsChildren) {
   ScriptRunner runner(log, o);
   // The script starts a child and waits; both must go.
   runner.configure(script("/bin/sleep 30 & echo $! > \"" + dir + "/child\"; wait"));
-  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_decline", {}}));
+  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_decline", {}, {}}));
   ASSERT_TRUE(runner.waitIdle(10s));
   EXPECT_EQ(runner.counters().killed, 1u);
   const int child = std::atoi(read("child").c_str());
@@ -115,11 +115,11 @@ TEST_F(ScriptRunnerTest, StuckProgramIsKilledWithItsChildren) {
 TEST_F(ScriptRunnerTest, FailuresAreCountedNotFatal) {
   ScriptRunner runner(log, {});
   runner.configure(script("exit 3"));
-  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_release", {}}));
+  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_release", {}, {}}));
   ASSERT_TRUE(runner.waitIdle(10s));
   EXPECT_EQ(runner.counters().failedExit, 1u);
   runner.configure(dir + "/missing");
-  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_release", {}}));
+  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_release", {}, {}}));
   ASSERT_TRUE(runner.waitIdle(10s));
   EXPECT_EQ(runner.counters().spawnFailed, 1u);
 }
@@ -127,11 +127,11 @@ TEST_F(ScriptRunnerTest, FailuresAreCountedNotFatal) {
 TEST_F(ScriptRunnerTest, WithoutProgramNothingIsQueued) {
   ScriptRunner runner(log, {});
   EXPECT_FALSE(runner.enabled());
-  EXPECT_FALSE(runner.submit(engine::ScriptCall{"lease4_renew", {}}));
+  EXPECT_FALSE(runner.submit(engine::ScriptCall{"lease4_renew", {}, {}}));
   runner.configure(script("exit 0"));
   EXPECT_TRUE(runner.enabled());
   runner.configure(std::nullopt);
-  EXPECT_FALSE(runner.submit(engine::ScriptCall{"lease4_renew", {}}));
+  EXPECT_FALSE(runner.submit(engine::ScriptCall{"lease4_renew", {}, {}}));
   EXPECT_EQ(runner.counters().dropped, 0u);
 }
 

@@ -853,7 +853,7 @@ TEST_F(HaServiceTest, StopReleasesBatchedChangesNotSentYet) {
 TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
   build(ha::testing::lbConfig());
   reachLoadBalancing();
-  control.store.put(makeLease(Ipv4(198, 18, 16, 80), 80));
+  ASSERT_TRUE(control.store.put(makeLease(Ipv4(198, 18, 16, 80), 80)).ok());
   std::vector<sync::UpdateBatcher::Item> items;
   items.push_back({makeLease(Ipv4(198, 18, 16, 81), 81), true, nullptr});
   Lease wrongSubnet = makeLease(Ipv4(198, 18, 99, 1), 82);  // no local subnet holds it
