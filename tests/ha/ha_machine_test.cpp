@@ -73,14 +73,6 @@ struct Harness {
     answered(partnerNormal);
     ASSERT_EQ(m.state(), m.config().normalState());
   }
-  // Load-balancing, then the partner stops answering for longer than max-response-delay
-  // (fastTimers: 3 s, max-unacked-clients 0): partner-down.
-  void toPartnerDown() {
-    toNormal(S::LoadBalancing);
-    clock.advance(5s);
-    failed();
-    ASSERT_EQ(m.state(), S::PartnerDown);
-  }
 };
 
 TEST(HaMachine, StartsWaitingWithServiceDisabledAndArmsHeartbeat) {
@@ -313,7 +305,9 @@ TEST(HaMachine, AutoFailoverOffKeepsDefaultScopesInPartnerDown) {
   auto rel = relationship("server1", "load-balancing", lbPeers(), fastTimers({{"max-unacked-clients", 0}}));
   rel["peers"][0]["auto-failover"] = false;
   Harness h(parseOne(rel));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
   EXPECT_EQ(h.m.state(), S::PartnerDown);
   EXPECT_EQ(h.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
 }
@@ -349,7 +343,10 @@ TEST(HaMachine, PartnerDownRecovery) {
 
 TEST(HaMachine, PartnerDownResyncsWhenPartnerHasNewUnsentUpdates) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   h.answered(S::Waiting, 3);
   h.answered(S::Ready, 5);  // changed and non-zero: we missed its updates
   EXPECT_EQ(h.m.state(), S::Syncing);  // waiting, then straight to syncing (partner is ready)
@@ -679,7 +676,10 @@ TEST(HaMachine, HaScopesCommand) {
 
 TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   const PeerConfig& partner = h.m.config().peers[1];
   EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);
   // tandemd keeps serving (Kea disables until it sees the partner ready) and from now on
@@ -705,7 +705,10 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
 // unsent: when it shows up ready it must resynchronise before joining.
 TEST(HaMachine, AFailedUpdateAfterThePartnersSyncMakesItResync) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   h.send(SyncCompleteNotified{2000});
   LeaseUpdateResult failedUpdate;
   failedUpdate.peer = "server2";
@@ -721,7 +724,10 @@ TEST(HaMachine, AFailedUpdateAfterThePartnersSyncMakesItResync) {
 // state: it starts serving them only then, so no client is without a server in between.
 TEST(HaMachine, HandOverLastsUntilThePartnerHearsOurState) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   h.send(SyncCompleteNotified{2000});
   auto& r = h.answered(S::Ready, 0);
   ASSERT_EQ(h.m.state(), S::LoadBalancing);
@@ -740,7 +746,9 @@ TEST(HaMachine, HandOverLastsUntilThePartnerHearsOurState) {
 
 TEST(HaMachine, HandOverEndsAfterMaxResponseDelayWithoutAQuestion) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
   h.send(SyncCompleteNotified{2000});
   h.answered(S::Ready, 0);
   ASSERT_TRUE(h.m.scopeFilter().amServing("server2"));
@@ -762,7 +770,10 @@ TEST(HaMachine, NoHandOverOutsideAReturnFromPartnerDown) {
 // (ha-reset) before we go back to normal, or it would hand out those addresses again.
 TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   h.send(SyncCompleteNotified{2000});
   h.failed();  // the partner vanished after its sync: we serve again...
   h.m.noteSkippedUpdate();  // ...and hand out a lease it never gets
@@ -783,7 +794,10 @@ TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
 
 TEST(HaMachine, PartnerDownResetFailureIsRetried) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   h.m.noteSkippedUpdate();
   EXPECT_TRUE(has<SendHaReset>(h.answered(S::Ready, 0)));
   EXPECT_TRUE(logged(h.send(HaResetFinished{false, "timeout"}), "HA_RESET_FAILED"));
@@ -793,7 +807,10 @@ TEST(HaMachine, PartnerDownResetFailureIsRetried) {
 
 TEST(HaMachine, PartnerDownWithoutChangesReturnsToNormalAtOnce) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toPartnerDown();
+  h.toNormal(S::LoadBalancing);
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
   EXPECT_FALSE(has<SendHaReset>(h.answered(S::Ready, 0)));
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
 }
