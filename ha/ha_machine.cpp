@@ -142,8 +142,9 @@ void HaMachine::adjustNetworkState(Out& out) {
   }
 }
 
-void HaMachine::applyScopeRule() {
-  switch (traits(state_).scopes) {
+void HaMachine::enter(TimePoint now, Out& out) {
+  const StateTraits t = traits(state_);
+  switch (t.scopes) {
     case ScopeRule::None: filter_.serveNoScopes(); break;
     case ScopeRule::Default: filter_.serveDefaultScopes(); break;
     case ScopeRule::Failover: filter_.serveFailoverScopes(); break;
@@ -157,20 +158,6 @@ void HaMachine::applyScopeRule() {
       }
       break;
   }
-}
-
-void HaMachine::endHandover(const char* why, Out& out) {
-  handingOver_ = false;
-  applyScopeRule();
-  publishScopes(out);
-  log(out, Severity::Info, "HA_HANDOVER_DONE",
-      fmt::format("{}: the partner serves its own clients again ({}); serving scopes {}", cfg_.thisServerName, why,
-                  fmt::join(filter_.servedScopes(), ", ")));
-}
-
-void HaMachine::enter(TimePoint now, Out& out) {
-  const StateTraits t = traits(state_);
-  applyScopeRule();
   viaMaintenance_ = false;
   publishScopes(out);
   adjustNetworkState(out);
@@ -205,8 +192,6 @@ void HaMachine::enter(TimePoint now, Out& out) {
 
 void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& out) {
   const HaState from = state_;
-  const std::size_t scopesBefore = filter_.servedScopes().size();
-  handingOver_ = false;
   // Exit actions.
   if (from == HaState::CommunicationRecovery) {
     out.push_back(ClearBacklog{});
@@ -242,19 +227,6 @@ void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& o
   log(out, Severity::Info, "HA_STATE_TRANSITION_REASON", fmt::format("{}: {}", cfg_.thisServerName, reason_));
   out.push_back(StateChanged{from, to, reason_});
   enter(now, out);
-  // Leaving partner-down because the partner is ready: it starts serving its clients only
-  // when it sees our new state in a heartbeat answer. Until we have given it one, its clients
-  // stay ours (nobody else answers them: it is in ready), so the hand-over has no gap. We stop
-  // at the instant we answer, before it can start, so the two never serve a scope together.
-  if (from == HaState::PartnerDown && (to == HaState::LoadBalancing || to == HaState::HotStandby) &&
-      scopesBefore > filter_.servedScopes().size()) {
-    handingOver_ = true;
-    filter_.serveFailoverScopes();
-    publishScopes(out);
-    log(out, Severity::Info, "HA_HANDOVER_STARTED",
-        fmt::format("{}: serving the partner's clients until it has heard that we are in {}", cfg_.thisServerName,
-                    toString(to)));
-  }
 }
 
 bool HaMachine::shouldPartnerDown(TimePoint now) const {
@@ -311,11 +283,6 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
 }
 
 void HaMachine::run(TimePoint now, Out& out) {
-  // A partner that never asks our state (gone again, or its heartbeats cannot reach us) does
-  // not keep its clients with us for longer than max-response-delay.
-  if (handingOver_ && now - stateSince_ >= cfg_.maxResponseDelay) {
-    endHandover("it has not asked for our state within max-response-delay", out);
-  }
   // Bounded: every chain in the table ends in a staying state within a few steps.
   for (int step = 0; step < 16 && !paused_; ++step) {
     const TransitionInputs in = inputs(now, out);
@@ -434,10 +401,6 @@ void HaMachine::on(const HeartbeatFailed& e, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const HeartbeatServed&, TimePoint, Out& out) {
-  if (handingOver_) endHandover("it has heard our state", out);
-}
-
 void HaMachine::on(const TimerFired& e, TimePoint now, Out& out) {
   switch (e.id) {
     case TimerId::Heartbeat:
@@ -493,11 +456,6 @@ void HaMachine::on(const LeaseUpdateResult& e, TimePoint now, Out& out) {
   const PeerConfig* peer = cfg_.find(e.peer);
   // Backup results never change our state (fire-and-forget, reference 6.2).
   if (!peer || peer->role == Role::Backup || peer->name == cfg_.thisServerName) return;
-  // In partner-down after the partner synchronised from us, it must get every lease we hand
-  // out; one it did not store counts as unsent (see on(SyncCompleteNotified)).
-  if (state_ == HaState::PartnerDown && syncCompleteNotified_ && e.outcome != LeaseUpdateResult::Outcome::Ok) {
-    noteSkippedUpdate();
-  }
   switch (e.outcome) {
     case LeaseUpdateResult::Outcome::Ok:
       rejected_.reportSuccessful(e.client);
@@ -628,17 +586,17 @@ void HaMachine::on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out) 
 }
 
 void HaMachine::on(const SyncCompleteNotified& e, TimePoint now, Out& out) {
-  // Kea (reference 4.6 step 6) stops serving in partner-down until the next heartbeat shows
-  // the partner ready, because it would not send the partner the leases it hands out
-  // meanwhile. tandemd keeps serving and sends them (updatePolicy: the partner holds all our
-  // leases up to now and accepts updates while ready), so the clients see no gap; a failed
-  // update counts as unsent, which makes us ask the partner to resynchronise before it joins
-  // (Guard::LocalChangesUnsynced). We ask for the partner's state soon.
+  // In partner-down, keep serving only once the next heartbeat shows the partner ready
+  // (reference 4.6 step 6): hold a local disable until then, and ask soon.
   if (state_ == HaState::PartnerDown) {
     syncCompleteNotified_ = true;
     // The partner now holds every lease we changed so far (the pull session handed over the
-    // last ones).
+    // last ones); what we change from here on it has not got.
     unsentAtPartnerSync_ = unsentUpdateCount_;
+    if (!localDisabled_) {
+      localDisabled_ = true;
+      out.push_back(DisableDhcp{cfg_.localOrigin()});
+    }
     handoverPollUntil_ = now + kHandoverPollFor;
     if (heartbeatsWanted() && !heartbeatInFlight_) {
       heartbeatArmed_ = false;
@@ -774,8 +732,6 @@ UpdatePolicy HaMachine::updatePolicy(const PeerConfig& peer) const noexcept {
     case HaState::LoadBalancing:
     case HaState::HotStandby:
     case HaState::PartnerInMaintenance: return UpdatePolicy::SendAndWait;
-    // The partner synchronised from us and waits in ready (on(SyncCompleteNotified)).
-    case HaState::PartnerDown: return syncCompleteNotified_ ? UpdatePolicy::SendAndWait : UpdatePolicy::SkipCounted;
     default: return UpdatePolicy::SkipCounted;
   }
 }

@@ -48,8 +48,6 @@ struct HeartbeatAnswered {
 struct HeartbeatFailed {
   std::string reason;
 };
-// We answered the partner's ha-heartbeat with our state: from now on it knows it.
-struct HeartbeatServed {};
 struct TimerFired {
   TimerId id = TimerId::Heartbeat;
 };
@@ -104,7 +102,7 @@ struct ScopesCommand {
   std::vector<std::string> scopes;
 };
 
-using HaEvent = std::variant<Start, HeartbeatAnswered, HeartbeatFailed, HeartbeatServed, TimerFired, SyncFinished,
+using HaEvent = std::variant<Start, HeartbeatAnswered, HeartbeatFailed, TimerFired, SyncFinished,
                              LeaseUpdateResult, PartnerQuerySeen, BacklogOverflowed, BacklogReplayFinished,
                              HaResetFinished, MaintenanceNotifyFinished, SyncCompleteNotified,
                              DhcpServiceState, HaResetCommand, HaContinueCommand, MaintenanceStartCommand,
@@ -264,7 +262,6 @@ class HaMachine {
   void on(const Start&, TimePoint now, Out& out);
   void on(const HeartbeatAnswered& e, TimePoint now, Out& out);
   void on(const HeartbeatFailed& e, TimePoint now, Out& out);
-  void on(const HeartbeatServed& e, TimePoint now, Out& out);
   void on(const TimerFired& e, TimePoint now, Out& out);
   void on(const SyncFinished& e, TimePoint now, Out& out);
   void on(const LeaseUpdateResult& e, TimePoint now, Out& out);
@@ -339,12 +336,6 @@ class HaMachine {
   bool othersDisabled_ = false;     // user / partner / DB origins disable service
   bool syncCompleteNotified_ = false;
   std::optional<TimePoint> handoverPollUntil_;
-  // Back from partner-down to a normal state, still serving the partner's scope until the
-  // partner has heard our new state (a heartbeat of its answered), so its clients are never
-  // left without a server in between (tandemd; Kea leaves a gap of up to a heartbeat-delay).
-  bool handingOver_ = false;
-  void applyScopeRule();
-  void endHandover(const char* why, Out& out);
   std::vector<std::string> publishedScopes_;
   bool scopesPublished_ = false;
 };

@@ -647,11 +647,6 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
       localFailing_ = false;
     }
     json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
-    // The partner learns our state from this answer (it ends a hand-over, ha_machine.h). Kea
-    // 2.2 sends no server-name; a backup's probe (tandemd) names itself and does not count.
-    const ha::PeerConfig* from =
-        args.is_object() && args.contains("server-name") ? cfg_.find(args["server-name"].get<std::string>()) : nullptr;
-    if (!from || from->role != ha::Role::Backup) dispatch(ha::HeartbeatServed{});
     // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
     answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;
     answer[std::string(sync::kBulkApplyKey)] = sync::kBulkApplyVersion;

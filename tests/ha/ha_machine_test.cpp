@@ -680,89 +680,19 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   h.clock.advance(5s);
   h.failed();
   ASSERT_EQ(h.m.state(), S::PartnerDown);
-  const PeerConfig& partner = h.m.config().peers[1];
-  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);
-  // tandemd keeps serving (Kea disables until it sees the partner ready) and from now on
-  // sends the synchronised partner every lease it hands out.
   auto& n = h.send(SyncCompleteNotified{2000});
-  EXPECT_FALSE(has<DisableDhcp>(n));
-  EXPECT_FALSE(h.m.localDhcpDisabled());
+  EXPECT_EQ(one<DisableDhcp>(n).origin, 1000);
   EXPECT_EQ(one<EnableDhcp>(n).origin, 2000);
   EXPECT_EQ(one<CommandAnswer>(n).result, 0);
-  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SendAndWait);
-  // The synced partner vanished before we saw it ready: back to counting unsent updates.
-  h.failed();
+  // The synced partner vanished before we saw it ready: serve again.
+  auto& f = h.failed();
+  EXPECT_EQ(one<EnableDhcp>(f).origin, 1000);
   EXPECT_EQ(h.m.state(), S::PartnerDown);
-  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);
-  // Second round: the partner shows up ready: normal state.
+  // Second round: the partner shows up ready: normal state re-enables the service.
   h.send(SyncCompleteNotified{2000});
-  h.answered(S::Ready, 0);
+  auto& r = h.answered(S::Ready, 0);
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
-  EXPECT_FALSE(h.m.localDhcpDisabled());
-}
-
-// An update the synchronised partner did not store (it went away for a moment) counts as
-// unsent: when it shows up ready it must resynchronise before joining.
-TEST(HaMachine, AFailedUpdateAfterThePartnersSyncMakesItResync) {
-  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
-  h.send(SyncCompleteNotified{2000});
-  LeaseUpdateResult failedUpdate;
-  failedUpdate.peer = "server2";
-  failedUpdate.outcome = LeaseUpdateResult::Outcome::Failed;
-  failedUpdate.text = "timeout";
-  h.send(failedUpdate);
-  auto& r = h.answered(S::Ready, 0);
-  EXPECT_EQ(h.m.state(), S::PartnerDown);
-  EXPECT_EQ(one<SendHaReset>(r).peer, "server2");
-}
-
-// Back from partner-down, we keep serving the partner's clients until it has heard our new
-// state: it starts serving them only then, so no client is without a server in between.
-TEST(HaMachine, HandOverLastsUntilThePartnerHearsOurState) {
-  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
-  h.send(SyncCompleteNotified{2000});
-  auto& r = h.answered(S::Ready, 0);
-  ASSERT_EQ(h.m.state(), S::LoadBalancing);
-  EXPECT_TRUE(logged(r, "HA_HANDOVER_STARTED"));
-  EXPECT_EQ(all<ServeScopes>(r).back().scopes, (std::vector<std::string>{"server1", "server2"}));
-  EXPECT_TRUE(h.m.scopeFilter().amServing("server2"));
-  // Our own heartbeats do not end it: the partner has not asked for our state yet.
-  h.answered(S::Ready, 0);
-  EXPECT_TRUE(h.m.scopeFilter().amServing("server2"));
-  auto& served = h.send(HeartbeatServed{});
-  EXPECT_TRUE(logged(served, "HA_HANDOVER_DONE"));
-  EXPECT_EQ(one<ServeScopes>(served).scopes, std::vector<std::string>{"server1"});
-  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
-  EXPECT_FALSE(has<ServeScopes>(h.send(HeartbeatServed{})));  // once
-}
-
-TEST(HaMachine, HandOverEndsAfterMaxResponseDelayWithoutAQuestion) {
-  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  h.send(SyncCompleteNotified{2000});
-  h.answered(S::Ready, 0);
-  ASSERT_TRUE(h.m.scopeFilter().amServing("server2"));
-  h.clock.advance(h.m.config().maxResponseDelay);
-  auto& a = h.answered(S::Ready, 0);
-  EXPECT_TRUE(logged(a, "HA_HANDOVER_DONE"));
-  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
-}
-
-TEST(HaMachine, NoHandOverOutsideAReturnFromPartnerDown) {
-  Harness h(lbConfig("server1"));
-  h.toNormal(S::LoadBalancing);
-  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
-  EXPECT_FALSE(has<ServeScopes>(h.send(HeartbeatServed{})));
+  EXPECT_EQ(one<EnableDhcp>(r).origin, 1000);
 }
 
 // A one-way partition: the partner synchronised from us, then we lost it and served alone
@@ -822,7 +752,7 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
   h.clock.advance(31s);
   h.failed();
   ASSERT_EQ(h.m.state(), S::PartnerDown);
-  // The partner joins once a heartbeat sees it ready: ask in 100 ms, not 10 s.
+  // Our service is off until a heartbeat sees the partner ready: ask in 100 ms, not 10 s.
   auto& n = h.send(SyncCompleteNotified{2000});
   const auto armed = one<ArmTimer>(n);
   EXPECT_EQ(armed.id, TimerId::Heartbeat);
