@@ -186,28 +186,21 @@ struct InterfaceSpec {
 enum class DbOnFail { StopRetryExit, ServeRetryExit, ServeRetryContinue };
 
 struct LeaseDatabase {
-  std::string type = "memfile";        // "memfile", "postgresql" or "mysql"
+  std::string type = "memfile";        // "memfile" or "postgresql"
   bool persist = true;
-  // memfile: resolved absolute path of the CSV file; postgresql, mysql: the database name.
+  // memfile: resolved absolute path of the CSV file; postgresql: the database name.
   std::string name;
   std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
   std::uint32_t maxRowErrors = 0;      // 0 = no limit on corrupt lines when loading
   // SQL connection (Kea 2.2's DbAccessParser keys; memfile accepts and ignores them).
   std::string host;                    // empty: libpq's default ("localhost" in Kea)
-  std::uint16_t port = 0;              // 0: the client library's default (5432, 3306)
+  std::uint16_t port = 0;              // 0: the client library's default (5432)
   std::string user, password;
-  std::uint32_t connectTimeout = 5;    // seconds (Kea's PGSQL/MYSQL_DEFAULT_CONNECTION_TIMEOUT)
+  std::uint32_t connectTimeout = 5;    // seconds (Kea's PGSQL_DEFAULT_CONNECTION_TIMEOUT)
   std::uint32_t maxReconnectTries = 0; // 0: no reconnection (Kea 2.2's default)
   std::uint32_t reconnectWaitTime = 0; // milliseconds between attempts
   DbOnFail onFail = DbOnFail::StopRetryExit;
-  // TLS (mysql only, as in Kea 2.2): empty = not set. Any of them set turns TLS on.
-  std::string trustAnchor, certFile, keyFile, cipherList;
-  bool sql() const noexcept { return type == "postgresql" || type == "mysql"; }
-  bool tls() const noexcept {
-    return !trustAnchor.empty() || !certFile.empty() || !keyFile.empty() || !cipherList.empty();
-  }
-  // "PostgreSQL" / "MySQL" for messages.
-  const char* product() const noexcept { return type == "mysql" ? "MySQL" : "PostgreSQL"; }
+  bool sql() const noexcept { return type == "postgresql"; }
 };
 
 struct ControlSocket {

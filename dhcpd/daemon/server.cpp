@@ -26,11 +26,7 @@
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
 #include "dhcpd/lease/pgsql_lease_row.h"
-#include "dhcpd/lease/mysql_lease_row.h"
-#include "dhcpd/mysql/mysql_lease_loader.h"
-#include "dhcpd/mysql/mysql_session.h"
 #include "dhcpd/pgsql/pgsql_lease_loader.h"
-#include "dhcpd/pgsql/pgsql_session.h"
 #include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
@@ -291,7 +287,7 @@ void Server::armHousekeeping() {
       pipeline_->setEnabled(true);
       log_.info("DHCP4_SERVICE_ENABLED", "DHCP service re-enabled after max-period");
     }
-    watchSql(t);
+    watchPgsql(t);
     if (memfile_) {
       if (auto e = journal_->lastError()) {
         log_.limited(Severity::Error, "DHCP4_LEASE_FILE_WRITE_FAIL",
@@ -764,19 +760,17 @@ nlohmann::json Server::statusExtras() const {
     for (const auto& p : operations_) ops.push_back(p->toJson(now()));
     extras["operations"] = std::move(ops);
   }
-  if (sql_) {
+  if (pgsql_) {
     // tandemd's own: the lease backend's state (Kea's status-get has no such section).
-    const auto c = sql_->counters();
-    const auto e = sql_->lastError();
+    const auto c = pgsql_->counters();
+    const auto e = pgsql_->lastError();
     extras["lease-database"] = {
-        {"type", cfg_.leaseDatabase.type},
-        {"state", SqlJournal::toString(sql_->state())},
-        {"queued", sql_->queued()},
+        {"type", "postgresql"},
+        {"state", pgsql::PgsqlJournal::toString(pgsql_->state())},
+        {"queued", pgsql_->queued()},
         {"committed", c.committed},
         {"transactions", c.transactions},
         {"refused", c.rejected},
-        {"lost", c.lost},
-        {"retried", c.retried},
         {"connection-losses", c.connectionLosses},
         {"reconnects", c.reconnects},
         {"reconnect-attempts", c.reconnectAttempts},
@@ -967,55 +961,32 @@ Result<void> Server::openPgsql() {
   log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from PostgreSQL database {} ({} rows, {} unreadable) in {} ms",
             report->leasesLoaded, db.name, report->linesRead, report->corruptLines,
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loadStart).count());
-  auto j = pgsql::openPgsqlJournal(db, std::move(*conn));
+  pgsql::PgsqlJournal::Options o;
+  o.db = db;
+  auto j = pgsql::PgsqlJournal::open(std::move(o), std::move(*conn));
   if (!j) return makeError("Unable to open database: " + j.error().message);
-  sql_ = j->get();
+  pgsql_ = j->get();
   journal_ = std::move(*j);
   return {};
 }
 
-Result<void> Server::openMysql() {
-  const auto& db = cfg_.leaseDatabase;
-  // Kea's DHCPSRV_MYSQL_DB (the password is never logged).
-  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: {} connect-timeout={} "
-            "max-reconnect-tries={} reconnect-wait-time={} type=mysql universe=4",
-            mysql::describeConnection(db), db.connectTimeout, db.maxReconnectTries, db.reconnectWaitTime);
-  // As Kea 2.2 at start-up: an unreachable database or an unknown schema is fatal (no retry).
-  auto conn = mysql::MyConnection::open(db);
-  if (!conn) return makeError("Unable to open database: " + conn.error().message);
-  if (auto r = (*conn)->checkSchemaVersion(kMysqlSchemaMajor, kMysqlSchemaMinor); !r) {
-    return makeError("Unable to open database: " + r.error().message);
-  }
-  const auto loadStart = std::chrono::steady_clock::now();
-  auto report = mysql::MysqlLeaseLoader::load(**conn, store_);
-  if (!report) return makeError("loading leases from MySQL: " + report.error().message);
-  for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_DB_BAD_ROW", "{}", p);
-  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from MySQL database {} ({} rows, {} unreadable) in {} ms",
-            report->leasesLoaded, db.name, report->linesRead, report->corruptLines,
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loadStart).count());
-  auto j = mysql::openMysqlJournal(db, std::move(*conn));
-  sql_ = j.get();
-  journal_ = std::move(j);
-  return {};
-}
-
-void Server::watchSql(TimePoint t) {
-  if (!sql_) return;
-  for (const auto& r : sql_->takeRejections()) {
+void Server::watchPgsql(TimePoint t) {
+  if (!pgsql_) return;
+  for (const auto& r : pgsql_->takeRejections()) {
     log_.error("DHCP4_LEASE_DB_WRITE_REFUSED", "the database refused a lease write (its reply is not sent): {}", r);
   }
-  using State = SqlJournal::State;
-  const State st = sql_->state();
-  const auto e = sql_->lastError();
+  using State = pgsql::PgsqlJournal::State;
+  const State st = pgsql_->state();
+  const auto e = pgsql_->lastError();
   const std::string why = e ? e->message : std::string("no error");
   // tandemd's own statistics of the backend (Kea has none): 1 while connected.
   stats_.set("lease-database-connected", st == State::Connected ? 1 : 0, t);
-  stats_.set("lease-database-queued", static_cast<std::int64_t>(sql_->queued()), t);
-  if (st == sqlState_) {
+  stats_.set("lease-database-queued", static_cast<std::int64_t>(pgsql_->queued()), t);
+  if (st == pgsqlState_) {
     if (st == State::Reconnecting) log_.limited(Severity::Warn, "DHCP4_DB_RECONNECT_ATTEMPT", "{}", why);
     return;
   }
-  const State before = std::exchange(sqlState_, st);
+  const State before = std::exchange(pgsqlState_, st);
   const auto& db = cfg_.leaseDatabase;
   switch (st) {
     case State::Connected:
@@ -1048,11 +1019,8 @@ void Server::watchSql(TimePoint t) {
 
 Result<void> Server::openLeaseDatabase() {
   const auto& db = cfg_.leaseDatabase;
-  if (db.type == "postgresql") return openPgsql();
-  if (db.type == "mysql") return openMysql();
-  if (db.type != "memfile") {
-    return makeError("Dhcp4/lease-database/type: only memfile, postgresql and mysql are supported");
-  }
+  if (db.sql()) return openPgsql();
+  if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile and postgresql are supported");
   // Kea's start-up messages of the memfile backend (dhcpsrv_messages.mes).
   log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_DB",
             "opening memory file lease database: lfc-interval={} name={} persist={} type=memfile universe=4",

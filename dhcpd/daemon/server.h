@@ -32,7 +32,7 @@
 #include "dhcpd/lease/lease_compactor.h"
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
-#include "dhcpd/lease/sql_journal.h"
+#include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
@@ -122,13 +122,12 @@ class Server final : public api::ServerControl {
   Result<void> openLeaseDatabase();
   Result<void> openControl();
   Result<void> openJournal();
-  // lease-database type postgresql / mysql: connect, check Kea's schema version, load lease4
-  // into the store, start the journal (dhcpd/lease/sql_journal.h).
+  // lease-database type postgresql: connect, check Kea's schema version, load lease4 into the
+  // store, start the journal (dhcpd/pgsql/pgsql_journal.h).
   Result<void> openPgsql();
-  Result<void> openMysql();
   // Housekeeping: logs the backend's state changes and refused writes; on-fail decides
   // whether a database given up on ends the process.
-  void watchSql(TimePoint now);
+  void watchPgsql(TimePoint now);
   Result<void> waitDurable(std::uint64_t seq);
   // Group commit for the HA peer listener (net::ControlServerOptions::deferWrites/whenDurable):
   // while deferred, putLease/deleteLease journal without waiting for the disk; whenDurable()
@@ -192,8 +191,8 @@ class Server final : public api::ServerControl {
   MemoryLeaseStore store_;
   std::unique_ptr<LeaseJournal> journal_;
   MemfileJournal* memfile_ = nullptr;        // journal_ when lease-database is memfile (LFC)
-  SqlJournal* sql_ = nullptr;                // journal_ when it is postgresql or mysql
-  SqlJournal::State sqlState_ = SqlJournal::State::Connected;  // last logged
+  pgsql::PgsqlJournal* pgsql_ = nullptr;     // journal_ when it is postgresql
+  pgsql::PgsqlJournal::State pgsqlState_ = pgsql::PgsqlJournal::State::Connected;  // last logged
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<net::LeaseWriter> writer_;

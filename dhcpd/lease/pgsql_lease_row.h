@@ -15,7 +15,6 @@
 
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
-#include "dhcpd/lease/sql_limits.h"
 
 namespace tandem {
 
@@ -23,7 +22,9 @@ namespace tandem {
 inline constexpr std::uint32_t kPgsqlSchemaMajor = 13;
 inline constexpr std::uint32_t kPgsqlSchemaMinor = 0;
 // Kea refuses to store an expiry past 2038-01-19 (DatabaseConnection::MAX_DB_TIME).
-inline constexpr std::int64_t kPgsqlMaxDbTime = kSqlMaxDbTime;
+inline constexpr std::int64_t kPgsqlMaxDbTime = 2147483647;
+// Kea's Lease::INFINITY_LFT: such a lease is stored with expire = cltt.
+inline constexpr std::uint32_t kInfiniteLifetime = 0xffffffffu;
 
 struct PgsqlLeaseRow {
   static constexpr std::size_t kColumns = 11;

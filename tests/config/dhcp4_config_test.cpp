@@ -177,44 +177,6 @@ TEST(Dhcp4Config, LeaseDatabasePostgresqlDefaultsAreKea22s) {
   EXPECT_EQ(db.onFail, DbOnFail::StopRetryExit);
 }
 
-// Kea 2.2's MySQL lease backend: the same keys, and TLS (MySqlConnection::openDatabase).
-TEST(Dhcp4Config, LeaseDatabaseMysql) {
-  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "mysql", "name": "kea", "host": "198.18.0.9",
-      "port": 3307, "user": "keauser", "password": "secret", "connect-timeout": 4, "max-reconnect-tries": 9,
-      "reconnect-wait-time": 250, "on-fail": "serve-retry-exit", "trust-anchor": "/etc/mysql/ca.pem",
-      "cert-file": "/etc/tandem/db.pem", "key-file": "/etc/tandem/db.key", "cipher-list": "AES256-SHA"})"));
-  const auto& db = cfg.leaseDatabase;
-  EXPECT_TRUE(db.sql());
-  EXPECT_EQ(db.type, "mysql");
-  EXPECT_EQ(std::string(db.product()), "MySQL");
-  EXPECT_EQ(db.name, "kea");
-  EXPECT_EQ(db.host, "198.18.0.9");
-  EXPECT_EQ(db.port, 3307);
-  EXPECT_EQ(db.user, "keauser");
-  EXPECT_EQ(db.password, "secret");
-  EXPECT_EQ(db.connectTimeout, 4u);
-  EXPECT_EQ(db.maxReconnectTries, 9u);
-  EXPECT_EQ(db.reconnectWaitTime, 250u);
-  EXPECT_EQ(db.onFail, DbOnFail::ServeRetryExit);
-  EXPECT_TRUE(db.tls());
-  EXPECT_EQ(db.trustAnchor, "/etc/mysql/ca.pem");
-  EXPECT_EQ(db.certFile, "/etc/tandem/db.pem");
-  EXPECT_EQ(db.keyFile, "/etc/tandem/db.key");
-  EXPECT_EQ(db.cipherList, "AES256-SHA");
-  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
-}
-
-TEST(Dhcp4Config, LeaseDatabaseMysqlDefaultsAreKea22s) {
-  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "mysql", "name": "kea"})"));
-  const auto& db = cfg.leaseDatabase;
-  EXPECT_EQ(db.host, "");
-  EXPECT_EQ(db.port, 0);
-  EXPECT_EQ(db.connectTimeout, 5u);  // MYSQL_DEFAULT_CONNECTION_TIMEOUT
-  EXPECT_EQ(db.maxReconnectTries, 0u);
-  EXPECT_EQ(db.onFail, DbOnFail::StopRetryExit);
-  EXPECT_FALSE(db.tls());
-}
-
 TEST(Dhcp4Config, RelativePathsResolveAgainstBaseDir) {
   ParseContext ctx = testContext();
   ctx.baseDir = "/run/tandem/work";
