@@ -60,27 +60,8 @@ SRV="$TIT_ID-srv"
 
 # perfdhcp is a relay (giaddr = its own address, replies to its port 67), so the subnet must
 # contain the client namespaces' addresses.
-cat >"$OUT/dhcp4.json" <<'EOF'
-{
-  "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": { "type": "memfile", "persist": true, "name": "leases4.csv", "lfc-interval": 0 },
-    "multi-threading": { "enable-multi-threading": false },
-    "valid-lifetime": 4000,
-    "renew-timer": 1000,
-    "rebind-timer": 2000,
-    "subnet4": [
-      {
-        "id": 1,
-        "subnet": "198.18.0.0/15",
-        "pools": [ { "pool": "198.18.16.0 - 198.19.255.254" } ],
-        "option-data": [ { "name": "routers", "data": "198.18.0.1" } ]
-      }
-    ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "server.log" } ], "severity": "WARN" } ]
-  }
-}
-EOF
+# One single-subnet server config for both benchmarks (scripts/bench-dhcp4.json).
+cp "$SRC/scripts/bench-dhcp4.json" "$OUT/dhcp4.json"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 

@@ -57,27 +57,8 @@ tit_host srv 02:00:c6:12:00:01 198.18.0.1/15
 tit_host cl1 02:00:c6:12:00:64 198.18.0.100/15
 SRV="$TIT_ID-srv"
 
-cat >"$OUT/dhcp4.json" <<'EOF'
-{
-  "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": { "type": "memfile", "persist": true, "name": "leases4.csv", "lfc-interval": 0 },
-    "multi-threading": { "enable-multi-threading": false },
-    "valid-lifetime": 4000,
-    "renew-timer": 1000,
-    "rebind-timer": 2000,
-    "subnet4": [
-      {
-        "id": 1,
-        "subnet": "198.18.0.0/15",
-        "pools": [ { "pool": "198.18.16.0 - 198.19.255.254" } ],
-        "option-data": [ { "name": "routers", "data": "198.18.0.1" } ]
-      }
-    ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "server.log" } ], "severity": "WARN" } ]
-  }
-}
-EOF
+# One single-subnet server config for both benchmarks (scripts/bench-dhcp4.json).
+cp "$SRC/scripts/bench-dhcp4.json" "$OUT/dhcp4.json"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 acks_of() { awk '/Statistics for: REQUEST-ACK/ { s = 1 } s && /^received packets:/ { print $3; exit }' "$1"; }
