@@ -121,6 +121,32 @@ Result<std::size_t> writeConfigFile(const std::string& file, const std::string& 
   return makeError("Unable to open file " + file + " for writing: " + errnoText(err));
 }
 
+// config-write may only write beside the configuration file the server was started with (a
+// deliberate change from Kea 2.2, which writes wherever it is told: any control client could
+// overwrite a root-owned file outside the configuration, CVE-2025-32802; later Kea versions
+// refuse the same way and with this text). Directories are compared resolved, so "./x.json",
+// "/etc/tandem/../tandem/x.json" and a relative -c path all name the same place, and a
+// directory symlink cannot lead out of it. Empty: allowed.
+std::string configWriteRefusal(const std::string& file, const std::string& configFile) {
+  auto dirOf = [](const std::string& f) {
+    auto slash = f.rfind('/');
+    if (slash == std::string::npos) return std::string(".");
+    return slash == 0 ? std::string("/") : f.substr(0, slash);
+  };
+  auto resolved = [](const std::string& dir) -> std::string {
+    char* real = ::realpath(dir.c_str(), nullptr);
+    if (real == nullptr) return {};
+    std::string out(real);
+    std::free(real);
+    return out;
+  };
+  const std::string fileDir = resolved(dirOf(file));
+  const bool hasName = !file.empty() && file.back() != '/';
+  if (hasName && !fileDir.empty() && fileDir == resolved(dirOf(configFile))) return {};
+  return "not allowed to write config into " + file + ": file " + file +
+         " must be in the same directory as the config file (" + configFile + ")";
+}
+
 // Kea's origins for dhcp-disable/-enable: a string (2.2) or the newer numeric origin-id
 // (NetworkState: 1 user command, 1000+ local HA, 2000+ remote HA peer).
 Result<std::string> originOf(const json& args) {
@@ -219,6 +245,11 @@ void registerDaemonCommands(CommandRegistry& registry, ServerControl& control) {
       }
     }
     if (file.empty()) return makeAnswer(kResultError, "Unable to determine filename.");
+    if (file != control.configFile()) {
+      if (auto refusal = configWriteRefusal(file, control.configFile()); !refusal.empty()) {
+        return makeAnswer(kResultError, refusal);
+      }
+    }
     auto size = writeConfigFile(file, control.config().source.dump(2) + "\n");
     if (!size) return makeAnswer(kResultError, "Error during write-config:" + size.error().message);
     return makeAnswer(kResultSuccess, "Configuration written to " + file + " successful",

@@ -112,6 +112,7 @@ TEST_F(DaemonCommandsTest, ConfigWrite) {
   char dir[] = "/tmp/tap-cfgwrite-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string path = std::string(dir) + "/out.json";
+  control_.file = std::string(dir) + "/tandemd.conf";
   auto a = run("config-write", (R"({"filename":")" + path + R"("})").c_str());
   EXPECT_EQ(a["result"], 0);
   EXPECT_EQ(a["text"], "Configuration written to " + path + " successful");
@@ -140,6 +141,7 @@ TEST_F(DaemonCommandsTest, ConfigWriteReplacesFileKeepingModeAndLinks) {
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string d(dir);
   const std::string conf = d + "/tandemd.conf";
+  control_.file = conf;
   { std::ofstream(conf) << "old\n"; }
   ASSERT_EQ(::chmod(conf.c_str(), 0640), 0);
   ASSERT_EQ(run("config-write", (R"({"filename":")" + conf + R"("})").c_str())["result"], 0);
@@ -163,10 +165,14 @@ TEST_F(DaemonCommandsTest, ConfigWriteReplacesFileKeepingModeAndLinks) {
   std::ifstream in2(conf);
   EXPECT_EQ(json::parse(in2), control_.cfg.source);
 
-  // A path under a regular file: the reason is the system's (not "permission denied").
-  EXPECT_EQ(run("config-write", (R"({"filename":")" + conf + R"(/x.json"})").c_str()),
-            makeAnswer(1, "Error during write-config:Unable to open file " + conf +
-                              "/x.json for writing: Not a directory"));
+  // A directory in the way of the file: the reason is the system's (not "permission denied").
+  const std::string blocker = d + "/blocker.json";
+  ASSERT_EQ(::mkdir(blocker.c_str(), 0755), 0);
+  control_.file = conf;
+  EXPECT_EQ(run("config-write", (R"({"filename":")" + blocker + R"("})").c_str()),
+            makeAnswer(1, "Error during write-config:Unable to write file " + blocker +
+                              ": Is a directory"));
+  ::rmdir(blocker.c_str());
   ::unlink(link.c_str());
   ::unlink(conf.c_str());
   ::rmdir(dir);
@@ -182,6 +188,7 @@ TEST_F(DaemonCommandsTest, ConfigWriteInPlaceWhenOnlyTheFileIsWritable) {
   const std::string d(dir);
   const std::string writable = d + "/writable.conf";
   const std::string locked = d + "/locked.conf";
+  control_.file = d + "/tandemd.conf";
   { std::ofstream(writable) << "old\n"; }
   { std::ofstream(locked) << "old\n"; }
   ASSERT_EQ(::chmod(writable.c_str(), 0666), 0);
@@ -218,6 +225,45 @@ TEST_F(DaemonCommandsTest, ConfigWriteInPlaceWhenOnlyTheFileIsWritable) {
   ::unlink(writable.c_str());
   ::unlink(locked.c_str());
   ::rmdir(dir);
+}
+
+// Only beside the file the server was started with (Kea 2.2 writes anywhere; later Kea
+// versions refuse with this text): elsewhere, a path climbing out with "..", a directory
+// symlink leading out, and a name without a file are refused before anything is written;
+// other spellings of the same directory are accepted.
+TEST_F(DaemonCommandsTest, ConfigWriteOnlyBesideTheConfigFile) {
+  char dir[] = "/tmp/tap-cfgwrite-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  char other[] = "/tmp/tap-cfgwrite-XXXXXX";
+  ASSERT_NE(::mkdtemp(other), nullptr);
+  const std::string d(dir), o(other);
+  control_.file = d + "/tandemd.conf";
+  auto refusal = [&](const std::string& f) {
+    return makeAnswer(1, "not allowed to write config into " + f + ": file " + f +
+                             " must be in the same directory as the config file (" + control_.file + ")");
+  };
+  auto write = [&](const std::string& f) { return run("config-write", json{{"filename", f}}.dump().c_str()); };
+  EXPECT_EQ(write(o + "/x.json"), refusal(o + "/x.json"));
+  EXPECT_EQ(write(d + "/../" + o.substr(5) + "/x.json"), refusal(d + "/../" + o.substr(5) + "/x.json"));
+  const std::string out = d + "/out";
+  ASSERT_EQ(::symlink(o.c_str(), out.c_str()), 0);
+  EXPECT_EQ(write(out + "/x.json"), refusal(out + "/x.json"));
+  EXPECT_EQ(write(d + "/"), refusal(d + "/"));
+  EXPECT_EQ(write("/etc/passwd"), refusal("/etc/passwd"));
+  EXPECT_NE(::access((o + "/x.json").c_str(), F_OK), 0) << "nothing written outside";
+
+  EXPECT_EQ(write(d + "/./a.json")["result"], 0);
+  EXPECT_EQ(write(o + "/../" + d.substr(5) + "/b.json")["result"], 0);
+  EXPECT_EQ(::access((d + "/a.json").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((d + "/b.json").c_str(), F_OK), 0);
+  // Started with a relative path: a bare name is in the working directory, as with Kea.
+  control_.file = "tandemd.conf";
+  EXPECT_EQ(write("/tmp/../tmp/x.json")["result"], 1);
+  ::unlink(out.c_str());
+  ::unlink((d + "/a.json").c_str());
+  ::unlink((d + "/b.json").c_str());
+  ::rmdir(dir);
+  ::rmdir(other);
 }
 
 TEST_F(DaemonCommandsTest, DhcpDisableEnable) {

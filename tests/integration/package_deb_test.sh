@@ -311,9 +311,10 @@ check "config-write: the written file is valid" inroot "${AS_TANDEM[@]}" /usr/sb
 inroot tandemctl config write /etc/tandem-elsewhere.conf >"$TIT_TMP/config-write-denied.txt" 2>&1
 CWRC=$?
 check "config-write to /etc: exit 1" [ "$CWRC" = 1 ]
-check "config-write to /etc: Kea's error with the path and 'Permission denied'" grep -qxF \
-  "Error during write-config:Unable to open file /etc/tandem-elsewhere.conf for writing: Permission denied" \
+check "config-write to /etc: refused, only beside the config file" grep -qxF \
+  "not allowed to write config into /etc/tandem-elsewhere.conf: file /etc/tandem-elsewhere.conf must be in the same directory as the config file (/etc/tandem/tandemd.conf)" \
   "$TIT_TMP/config-write-denied.txt"
+check "config-write to /etc: nothing written" [ ! -e "$ROOT/etc/tandem-elsewhere.conf" ]
 
 # systemctl stop: SIGTERM -> STOPPING=1, exit 0.
 tit_stop "$TD" TERM 10 || fail "tandemd did not stop on SIGTERM"
@@ -406,7 +407,8 @@ cp "$TIT_TMP/conf.good" "$CONF"
 
 # config-set, then config-write under the unit's sandbox (ProtectSystem=strict; /etc/tandem is
 # the one writable place in /etc): the file tandemd started with gets the running
-# configuration, which the restart below serves. Elsewhere in /etc: read-only file system.
+# configuration, which the restart below serves. Elsewhere in /etc: refused by tandemd itself
+# (the sandbox's read-only /etc stays behind it).
 insd tandemctl --json raw '{"command": "config-get"}' >"$TIT_TMP/sd-config-get.json" || fail "config-get under systemd"
 jq '{command: "config-set", arguments: {Dhcp4: (.arguments.Dhcp4 | .subnet4 += [{"id": 3, "subnet": "198.18.7.0/24"}])}}' \
   "$TIT_TMP/sd-config-get.json" >"$TIT_TMP/config-set.json" || fail "jq config-set document"
@@ -421,8 +423,8 @@ insd tandemctl config write /etc/tandem-elsewhere.conf >"$TIT_TMP/sd-config-writ
 CWRC=$?
 cat "$TIT_TMP/sd-config-write-ro.txt" >&2
 check "systemd: config-write to /etc refused (exit 1)" [ "$CWRC" = 1 ]
-check "systemd: Kea's error with the path and 'Read-only file system'" grep -qxF \
-  "Error during write-config:Unable to open file /etc/tandem-elsewhere.conf for writing: Read-only file system" \
+check "systemd: refused, only beside the config file" grep -qxF \
+  "not allowed to write config into /etc/tandem-elsewhere.conf: file /etc/tandem-elsewhere.conf must be in the same directory as the config file (/etc/tandem/tandemd.conf)" \
   "$TIT_TMP/sd-config-write-ro.txt"
 check "systemd: nothing written outside /etc/tandem" [ ! -e "$ROOT/etc/tandem-elsewhere.conf" ]
 
