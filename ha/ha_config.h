@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/common/http_url.h"
 #include "dhcpd/common/result.h"
 #include "ha/ha_state.h"
 
@@ -32,30 +33,9 @@ std::string_view toString(PauseMode p) noexcept;
 std::optional<HaMode> parseHaMode(std::string_view text) noexcept;
 std::optional<Role> parseRole(std::string_view text) noexcept;
 
-// A peer URL: scheme://host[:port][/path]. Kea 2.2 accepts only address literals; tandemd
-// also takes a DNS name, which the daemon resolves at start-up (pure code resolves nothing).
-struct PeerUrl {
-  bool https = false;
-  std::string host;        // IPv4 dotted quad, or IPv6 without the brackets (once resolved)
-  bool ipv6 = false;
-  // The DNS name as written when the URL has one ("" for an address literal). Until the
-  // daemon resolves it, host holds the name too.
-  std::string hostname;
-  std::uint16_t port = 0;  // as written; effectivePort() applies the scheme default
-  std::string path = "/";
-  std::string text;        // the URL as configured
-
-  bool operator==(const PeerUrl&) const = default;
-
-  std::uint16_t effectivePort() const noexcept { return port != 0 ? port : (https ? 443 : 80); }
-  bool resolved() const noexcept { return hostname.empty() || host != hostname; }
-  // The URL with the host replaced by its address ("http://198.18.0.2:8001/").
-  std::string addressText() const;
-  // "198.18.0.1:8001" / "[2001:db8::1]:8001" for Host headers and bind addresses.
-  std::string hostPort() const;
-};
-// Strict parse; the error text is Kea-like ("bad url '...': ...").
-Result<PeerUrl> parsePeerUrl(std::string_view text);
+// A peer URL (Kea 2.2 accepts only address literals; tandemd also takes a DNS name, which the
+// daemon resolves at start-up): the one HTTP URL type, dhcpd/common/http_url.h.
+using PeerUrl = HttpUrl;
 
 struct PeerConfig {
   std::string name;

@@ -98,9 +98,8 @@ cleanup() {
       sleep 1
     done
   fi
-  # Every mount below the root, deepest first ($ROOT itself is no mount point, so umount -R
-  # of it would do nothing).
-  findmnt -rn -o TARGET | grep -F "$ROOT/" | sort -r | while IFS= read -r m; do
+  # Every mount below the root, deepest first, then the root's bind mount on itself.
+  findmnt -rn -o TARGET | awk -v r="$ROOT" '$0 == r || index($0, r "/") == 1' | sort -r | while IFS= read -r m; do
     umount -R "$m" 2>/dev/null || umount -R -l "$m" 2>/dev/null
   done
   # Never rm -rf into a mount (the host's /dev, /sys): only when nothing is mounted below.
@@ -147,7 +146,11 @@ git clone --quiet --no-hardlinks "$REPO" "$ROOT/root/tandem" || { log "git clone
 log "cloned $REPO at $(git -C "$ROOT/root/tandem" log -1 --format='%h %s' | cut -c1-80)"
 
 # ---- the root's kernel file systems (private to this mount namespace) -----------------------------
-mount -t proc proc "$ROOT/proc" && mount -t sysfs sysfs "$ROOT/sys" &&
+# The root is bind-mounted on itself first, so that its / is a mount point as a real
+# machine's is: `ip netns add` (the demo's namespaces) runs `mount --make-rslave /`, which
+# fails with "Invalid argument" on a plain directory.
+mount --bind "$ROOT" "$ROOT" && mount --make-private "$ROOT" &&
+  mount -t proc proc "$ROOT/proc" && mount -t sysfs sysfs "$ROOT/sys" &&
   mount --rbind /dev "$ROOT/dev" && mount --make-rprivate "$ROOT/dev" &&
   mount -t tmpfs -o mode=0755 tmpfs "$ROOT/run" && mkdir -p "$ROOT/run/lock" || { log "mounts failed"; exit 1; }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dhcpd/common/clock.h"
+#include "dhcpd/common/control_result.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
 #include "ha/ha_machine.h"
@@ -21,9 +22,10 @@ namespace tandem::sync {
 
 using nlohmann::json;
 
-// Kea control-channel result codes (reference 4.1).
-inline constexpr int kResultSuccess = 0, kResultError = 1, kResultUnsupported = 2, kResultEmpty = 3,
-                     kResultConflict = 4, kResultMaintenanceNotAllowed = 1001;
+// Kea control-channel result codes (reference 4.1), and the HA hook's own for a refused
+// ha-maintenance-start.
+using enum ::tandem::ControlResult;
+inline constexpr int kResultMaintenanceNotAllowed = 1001;
 
 // ---- envelopes ---------------------------------------------------------------------------
 // {"command": name, "service": ["dhcp4"], "arguments": args} (arguments left out when null).

@@ -23,20 +23,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/common/control_result.h"
 #include "dhcpd/common/result.h"
 
 namespace tandem::api {
 
 using json = nlohmann::json;
 
-// Kea's control-channel result codes (src/lib/cc/command_interpreter.h).
-enum ResultCode : int {
-  kResultSuccess = 0,
-  kResultError = 1,
-  kResultUnsupported = 2,
-  kResultEmpty = 3,
-  kResultConflict = 4,
-};
+using enum ::tandem::ControlResult;
 
 // Who is asking, for logging and for handlers that behave differently by transport
 // (e.g. peer HA commands arriving over HTTP).

@@ -13,6 +13,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "dhcpd/common/base64.h"
+#include "dhcpd/common/http_url.h"
+
 namespace tandem::ctl {
 namespace {
 
@@ -22,21 +25,6 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using nlohmann::json;
-
-std::string base64(std::string_view in) {
-  static constexpr char kA[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t n = std::uint32_t(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= std::uint32_t(static_cast<unsigned char>(in[i + 1])) << 8;
-    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-    out += kA[(n >> 18) & 63];
-    out += kA[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kA[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kA[n & 63] : '=';
-  }
-  return out;
-}
 
 Result<json> parseAnswer(const std::string& text) {
   json answer = json::parse(text, nullptr, false);
@@ -113,36 +101,12 @@ struct Url {
   std::string host, port, target = "/";
 };
 
+// tandemctl --url goes through the one URL parser (dhcpd/common/http_url.h); a DNS name is
+// resolved when connecting.
 Result<Url> parseUrl(const std::string& url) {
-  Url u;
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
-    u.tls = true;
-    rest = url.substr(8);
-  } else {
-    return makeError("URL must start with http:// or https://: " + url);
-  }
-  auto slash = rest.find('/');
-  if (slash != std::string::npos) {
-    u.target = rest.substr(slash);
-    rest = rest.substr(0, slash);
-  }
-  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
-    auto close = rest.find(']');
-    if (close == std::string::npos) return makeError("bad URL host: " + url);
-    u.host = rest.substr(1, close - 1);
-    rest = rest.substr(close + 1);
-    if (!rest.empty() && rest.front() == ':') u.port = rest.substr(1);
-  } else {
-    auto colon = rest.rfind(':');
-    u.host = rest.substr(0, colon);
-    if (colon != std::string::npos) u.port = rest.substr(colon + 1);
-  }
-  if (u.port.empty()) u.port = u.tls ? "443" : "80";
-  if (u.host.empty()) return makeError("bad URL host: " + url);
-  return u;
+  auto parsed = parseHttpUrl(url);
+  if (!parsed) return parsed.error();
+  return Url{parsed->https, parsed->host, std::to_string(parsed->effectivePort()), parsed->path};
 }
 
 template <class Stream>
@@ -154,7 +118,7 @@ Result<json> exchange(asio::io_context& io, Deadline deadline, Stream& stream, c
   req.set(http::field::host, u.host);
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "tandemctl");
-  if (!ep.user.empty()) req.set(http::field::authorization, "Basic " + base64(ep.user + ":" + ep.password));
+  if (!ep.user.empty()) req.set(http::field::authorization, "Basic " + encodeBase64(ep.user + ":" + ep.password));
   req.keep_alive(false);
   req.body() = body.dump();
   req.prepare_payload();

@@ -10,10 +10,6 @@
 
 namespace tandem::net {
 
-// Decodes base64 (RFC 4648 section 4); nullopt on malformed input.
-std::optional<std::string> decodeBase64(std::string_view text);
-std::string encodeBase64(std::string_view bytes);
-
 // Returns the authenticated user name for an Authorization header value, or nullopt.
 std::optional<std::string> checkBasicAuth(std::string_view authorization,
                                           const std::vector<config::ControlSocket::User>& users);

@@ -461,8 +461,12 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
   EncodeResult result;
   const std::size_t budget = std::max(maxSize, kMinMaxSize) - kIpUdpOverhead;
 
-  // Instance lengths of the options longer than 255 octets, by option index; left empty (no
-  // allocation) in the common case of none.
+  // Instance lengths of the options longer than 255 octets, and of those that decode() fused
+  // from several instances (RFC 3396) into a whole that is not valid as one instance (each
+  // piece was: a vendor class (124) whose second instance holds only an enterprise number),
+  // by option index; left empty (no allocation) in the common case of none. Written whole,
+  // such an option would be refused by decode() and by Kea 2.2; cut where each piece is valid,
+  // it decodes back to the same data (found by tests/fuzz/packet4).
   std::vector<std::vector<std::size_t>> split;
   static const std::vector<std::size_t> kWhole;
   auto instancesOf = [&](std::size_t i) -> const std::vector<std::size_t>& { return split.empty() ? kWhole : split[i]; };
@@ -472,7 +476,7 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
   std::size_t optionBytes = 0;
   for (std::size_t i = 0; i < p.options.size(); ++i) {
     if (!isWritten(p.options[i].code)) continue;
-    if (p.options[i].data.size() > kMaxOptionChunk) {
+    if (p.options[i].data.size() > kMaxOptionChunk || !instanceSurvives(p.options[i].code, p.options[i].data)) {
       if (split.empty()) split.resize(p.options.size());
       split[i] = longOptionInstances(p.options[i]);
     }

@@ -17,7 +17,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include "dhcpd/net/http_basic_auth.h"
+#include "dhcpd/common/base64.h"
 #include "ha/net/peer_connection.h"
 #include "ha/net/peer_endpoint.h"
 

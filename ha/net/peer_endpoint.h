@@ -22,8 +22,8 @@ struct PeerEndpoint {
 };
 
 // "http://198.18.0.2:8001/" -> {tls=false, 198.18.0.2, 8001, "198.18.0.2"}.
-// Accepts a path (Kea always posts to "/", so it is ignored); rejects user-info, DNS names
-// and ports outside 1..65535.
+// Accepts a path (Kea always posts to "/", so it is ignored); refuses what parseHttpUrl
+// refuses (user-info, ports outside 1..65535) and DNS names.
 Result<PeerEndpoint> parsePeerEndpoint(std::string_view url);
 
 }  // namespace tandem::net

@@ -6,6 +6,9 @@
 # A crash, leak (LeakSanitizer after every input), undefined behaviour (aborts), an input
 # taking over 10 s, 2 GiB of memory or a broken invariant fails the run (exit 1); the input is
 # kept in ARTIFACTS/<name>-crash-... for a corpus entry and a regression test.
+# FUZZ_SEED fixes libFuzzer's seed (scripts/test.sh sets it, so that CI explores the same
+# inputs in the same order each run and a landing is never refused by chance; scripts/fuzz.sh
+# leaves it unset to explore anew each time).
 # usage: run_fuzz_target.sh BINARY NAME SECONDS ARTIFACTS   (ctest -L fuzz, scripts/fuzz.sh)
 set -euo pipefail
 [ $# -eq 4 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
@@ -19,9 +22,11 @@ log=$work.log
 trap 'rm -rf "$work" "$log"' EXIT
 dict=()
 [ -f "$DIR/$NAME.dict" ] && dict=(-dict="$DIR/$NAME.dict")
-echo "fuzz $NAME: ${SECS}s from $(ls "$SEEDS" | wc -l) seeds"
+seed=()
+[ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
+echo "fuzz $NAME: ${SECS}s from $(ls "$SEEDS" | wc -l) seeds${FUZZ_SEED:+, seed $FUZZ_SEED}"
 rc=0
-nice -n "${FUZZ_NICE:-0}" "$BIN" "${dict[@]}" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+nice -n "${FUZZ_NICE:-0}" "$BIN" "${dict[@]}" "${seed[@]}" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$ART/$NAME-" "$work" "$SEEDS" >"$log" 2>&1 || rc=$?
 if [ "$rc" != 0 ]; then
   tail -80 "$log" >&2

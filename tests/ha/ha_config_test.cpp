@@ -124,40 +124,6 @@ TEST(HaConfig, PeerOrderHelpers) {
   EXPECT_EQ(c.thisServer().role, Role::Secondary);
 }
 
-TEST(HaConfig, PeerUrlParsing) {
-  auto u = parsePeerUrl("https://[2001:db8::1]:8443/ha");
-  ASSERT_TRUE(u.ok()) << u.error().message;
-  EXPECT_TRUE(u->https);
-  EXPECT_TRUE(u->ipv6);
-  EXPECT_EQ(u->host, "2001:db8::1");
-  EXPECT_EQ(u->port, 8443);
-  EXPECT_EQ(u->path, "/ha");
-  EXPECT_EQ(u->hostPort(), "[2001:db8::1]:8443");
-  auto v = parsePeerUrl("HTTP://198.18.0.1");
-  ASSERT_TRUE(v.ok());
-  EXPECT_FALSE(v->https);
-  EXPECT_EQ(v->effectivePort(), 80);
-  EXPECT_EQ(v->path, "/");
-  EXPECT_EQ(parsePeerUrl("https://198.18.0.1/")->effectivePort(), 443);
-  EXPECT_TRUE(v->hostname.empty());
-  EXPECT_TRUE(v->resolved());
-  // A DNS name (a tandemd extension: Kea 2.2 wants an address) waits for the daemon's resolver.
-  auto n = parsePeerUrl("http://Server1.example.org:8001/");
-  ASSERT_TRUE(n.ok()) << n.error().message;
-  EXPECT_EQ(n->hostname, "Server1.example.org");
-  EXPECT_FALSE(n->resolved());
-  n->host = "198.18.0.7";
-  EXPECT_TRUE(n->resolved());
-  EXPECT_EQ(n->addressText(), "http://198.18.0.7:8001/");
-  EXPECT_TRUE(parsePeerUrl("http://localhost/").ok());
-  for (const char* bad : {"198.18.0.1:8001", "ftp://198.18.0.1/", "http://", "http://:80/",
-                          "http://-server1.example.org:8001/", "http://a..b/", "http://server_1/", "http://198.18.0.1:0/", "http://198.18.0.1:65536/",
-                          "http://198.18.0.1:80x/", "http://[2001:db8::1/", "http://[zz::1]:80/",
-                          "http://198.18.0.1?x", "http://198.18.0.256/"}) {
-    EXPECT_FALSE(parsePeerUrl(bad).ok()) << bad;
-  }
-}
-
 TEST(HaConfig, ErrorsCarryJsonPaths) {
   EXPECT_EQ(errorOf(json::object()), std::string(kPrefix) + ": 'high-availability' parameter is required");
   EXPECT_EQ(errorOf({{"high-availability", json::object()}}),

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "dhcpd/net/control_json_framer.h"
+#include "dhcpd/common/base64.h"
 #include "dhcpd/net/http_basic_auth.h"
 
 namespace tandem::net {
@@ -554,12 +555,7 @@ TEST(ControlJsonFramer, FindsEndAcrossChunksAndStrings) {
   EXPECT_EQ(g.feed("  garbage"), ControlJsonFramer::State::NotJsonContainer);
 }
 
-TEST(HttpBasicAuth, Base64AndCredentials) {
-  EXPECT_EQ(encodeBase64("kea-ha:anchor-test"), "a2VhLWhhOmFuY2hvci10ZXN0");  // reference/kea-wire
-  EXPECT_EQ(decodeBase64("a2VhLWhhOmFuY2hvci10ZXN0"), "kea-ha:anchor-test");
-  EXPECT_EQ(decodeBase64("YQ=="), "a");
-  EXPECT_FALSE(decodeBase64("YQ="));
-  EXPECT_FALSE(decodeBase64("Y!=="));
+TEST(HttpBasicAuth, Credentials) {
   std::vector<config::ControlSocket::User> users{{"kea-ha", "anchor-test"}};
   EXPECT_EQ(checkBasicAuth("Basic a2VhLWhhOmFuY2hvci10ZXN0", users), "kea-ha");
   EXPECT_EQ(checkBasicAuth("basic  a2VhLWhhOmFuY2hvci10ZXN0 ", users), "kea-ha");

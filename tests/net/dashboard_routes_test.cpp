@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include "dhcpd/common/base64.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/http_basic_auth.h"
 

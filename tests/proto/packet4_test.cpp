@@ -323,6 +323,38 @@ TEST(Packet4Rfc3396, LongDomainSearchSplitsBetweenNames) {
   EXPECT_EQ(d->find(119)->data, names);
 }
 
+// Found by tests/fuzz/packet4: a vendor class (124) in two instances, each valid on its own
+// (enterprise number and one tuple; then an enterprise number alone), fuses into a whole
+// that is not one valid vendor class (the second enterprise number reads as tuples that run
+// past the end). decode() keeps the fused data, as Kea 2.2 does; encode() wrote it as one
+// instance, which decode() (and Kea 2.2) refused. It now cuts it where each piece is valid,
+// and the packet decodes back to the same data.
+TEST(Packet4Rfc3396, FusedOptionInvalidAsOneInstanceIsCutAgain) {
+  Wire w(1, 0x11223344, 0);
+  w.options({53, 1, 1,
+             124, 9, 0, 0, 0x0d, 0xe9, 3, 'a', 'b', 'c', 0,  // enterprise 3561, "abc", ""
+             124, 4, 0, 0, 0x07, 0xd0,                       // enterprise 2000 alone
+             255});
+  auto d = decode(w.b);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const Bytes fused{0, 0, 0x0d, 0xe9, 3, 'a', 'b', 'c', 0, 0, 0, 0x07, 0xd0};
+  ASSERT_NE(d->find(124), nullptr);
+  EXPECT_EQ(d->find(124)->data, fused);
+  auto r = encode(*d, 1500);
+  const auto parts = instancesOf(r.bytes, 124);
+  EXPECT_EQ(parts.size(), 2u);
+  auto again = decode(r.bytes);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->find(124)->data, fused);
+  // One instance of the whole is refused, as Kea 2.2 refuses it.
+  Wire one(1, 0x11223344, 0);
+  Bytes opts{53, 1, 1, 124, std::uint8_t(fused.size())};
+  opts.insert(opts.end(), fused.begin(), fused.end());
+  opts.push_back(255);
+  one.options(opts);
+  EXPECT_EQ(errorCode(decode(one.b)), code(CodecError::BadOptionLength));
+}
+
 // Relay agent information (82): each instance holds whole sub-options, since a receiver cuts
 // an instance at its first incomplete sub-option.
 TEST(Packet4Rfc3396, LongRelayAgentInfoSplitsBetweenSubOptions) {

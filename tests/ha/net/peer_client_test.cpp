@@ -471,7 +471,7 @@ TEST_F(PeerClientTest, CreateRejectsBadConfiguration) {
     EXPECT_FALSE(r.ok()) << cfg.url;
     return r.ok() ? std::string() : r.error().message;
   };
-  EXPECT_NE(bad(cfg("ftp://127.0.0.1/")).find("http://"), std::string::npos);
+  EXPECT_NE(bad(cfg("ftp://127.0.0.1/")).find("must be http or https"), std::string::npos);
   EXPECT_NE(bad(cfg("http://peer.example.com:8000/")).find("IP address"), std::string::npos);
   EXPECT_NE(bad(cfg("http://127.0.0.1:0/")).find("port"), std::string::npos);
   EXPECT_NE(bad(tlsCfg("http://127.0.0.1:8000/", c.ca)).find("https"), std::string::npos);
