@@ -18,11 +18,13 @@ namespace tandem::sync {
 enum class SyncMode : std::uint8_t {
   KeaPaged,      // Kea's dhcp-disable + lease4-get-page + ha-sync-complete-notify (reference 4.6)
   TandemStream,  // tandemd partner: big CSV pages plus its change log, partner keeps serving
+  TandemDelta,   // tandemd partner: only the leases it changed since we last held all of them
 };
 constexpr std::string_view toString(SyncMode m) noexcept {
   switch (m) {
     case SyncMode::KeaPaged: return "kea-paged";
     case SyncMode::TandemStream: return "tandem-stream";
+    case SyncMode::TandemDelta: return "tandem-delta";
   }
   return "unknown";
 }

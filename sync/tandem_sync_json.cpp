@@ -73,6 +73,7 @@ json syncPageRequestArgs(const SyncPageRequest& r) {
   json j = pageRequestArgs(r.after, r.limit);
   j["server-name"] = r.serverName;
   if (r.session) j["session"] = *r.session;
+  if (r.delta) j["delta"] = true;
   return j;
 }
 
@@ -90,17 +91,23 @@ Result<SyncPageRequest> parseSyncPageRequest(const json& args) {
   }
   r.after = page->after;
   r.limit = page->limit;
+  if (auto d = args.find("delta"); d != args.end()) {
+    if (!d->is_boolean()) return bad("'delta' must be a boolean");
+    r.delta = d->get<bool>();
+  }
   return r;
 }
 
 json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
-                        bool last) {
-  return {{"session", session},
-          {"count", leases.size()},
-          {"last", last},
-          {"leases", leasesToCsv(leases)},
-          {"changes", leasesToCsv(c.upserts)},
-          {"deleted", leasesToCsv(c.deletes)}};
+                        bool last, bool delta) {
+  json j = {{"session", session},
+            {"count", leases.size()},
+            {"last", last},
+            {"leases", leasesToCsv(leases)},
+            {"changes", leasesToCsv(c.upserts)},
+            {"deleted", leasesToCsv(c.deletes)}};
+  if (delta) j["delta"] = true;
+  return j;
 }
 
 Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer) {
@@ -119,6 +126,10 @@ Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer) {
   auto last = a.find("last");
   if (last == a.end() || !last->is_boolean()) return bad("'last' must be a boolean");
   p.last = last->get<bool>();
+  if (auto d = a.find("delta"); d != a.end()) {
+    if (!d->is_boolean()) return bad("'delta' must be a boolean");
+    p.delta = d->get<bool>();
+  }
   auto c = changesFrom(a);
   if (!c) return c.error();
   p.changes = std::move(*c);

@@ -3,12 +3,22 @@
 // Two peer commands, sent to the HA listener like Kea's own:
 //
 //   tandem-lease4-sync-page {"server-name": <puller>, "session": <id, absent on the first
-//       page>, "from": "start" | "<last address of the previous page>", "limit": N}
+//       page>, "from": "start" | "<last address of the previous page>", "limit": N,
+//       "delta": true (optional, first page only)}
 //   -> 0 {"session": id, "count": n, "last": bool,
 //         "leases": "<Kea 2.2 lease4 CSV rows>",            (the page, ascending)
-//         "changes": "<rows>", "deleted": "<rows>"}          (the change log since the last answer)
+//         "changes": "<rows>", "deleted": "<rows>",          (the change log since the last answer)
+//         "delta": true}                                     (only when a delta was granted)
 //   tandem-lease4-sync-done {"server-name": <puller>, "session": id}
 //   -> 0 {"changes": "<rows>", "deleted": "<rows>"}          (the rest of the log; session closed)
+//
+// Delta resync: a puller that has held our leases since it started (it pulled from us and has
+// not restarted since) asks for "delta". When we know up to which change it holds all of ours
+// (sync/delivery_tracker.h) and our history still reaches back there (sync/change_history.h),
+// the first answer carries only the leases changed since then, as "changes"/"deleted", with an
+// empty page, "last": true and "delta": true; the done request follows as usual. Otherwise the
+// answer is an ordinary first page and the pull goes on in full. A tandemd without delta
+// ignores the key and answers the full pull, so no version bump is needed.
 //
 // Leases travel as Kea lease4 memfile rows (dhcpd/lease/lease_csv.h) inside one JSON string:
 // about a third of the bytes of lease4-get-page's objects and a fraction of the parse time,
@@ -53,6 +63,7 @@ struct SyncPageRequest {
   std::optional<std::string> session;
   std::optional<Ipv4> after;
   std::uint32_t limit = 0;
+  bool delta = false;
 };
 json syncPageRequestArgs(const SyncPageRequest& r);
 [[nodiscard]] Result<SyncPageRequest> parseSyncPageRequest(const json& args);
@@ -62,9 +73,10 @@ struct SyncPage {
   std::vector<Lease> leases;
   ChangeLog::Changes changes;
   bool last = true;
+  bool delta = false;  // the answer to a delta request: `changes` is the whole delta
 };
 json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
-                        bool last);
+                        bool last, bool delta = false);
 [[nodiscard]] Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer);
 
 json syncDoneRequestArgs(const std::string& serverName, const std::string& session);

@@ -322,6 +322,13 @@ bool HaService::servesScopeOf(const Lease& lease) const {
 }
 
 void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done) {
+  // Numbered for a partner's delta resync; which ones reach each partner is tracked below.
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(changes.size());
+  for (const auto& c : changes) {
+    seqs.push_back(c.kind == engine::LeaseChange::Kind::Upsert ? changeHistory_.record(c.lease.address)
+                                                                : changeHistory_.record(c.lease.address, c.lease.cltt));
+  }
   // Peers pulling our database while we keep serving get these with their next page.
   if (!pullSessions_.empty()) {
     const TimePoint now = control_.now();
@@ -352,10 +359,17 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
   if (!changes.empty()) {
     for (const ha::PeerConfig* peer : cfg_.otherPeers()) {
       const ha::UpdatePolicy policy = machine_.updatePolicy(*peer);
+      // Backups catch up in full at start and never ask for a delta.
+      sync::DeliveryTracker* track = peer->role != ha::Role::Backup ? &delivered_[peer->name] : nullptr;
+      auto missAll = [&] {
+        if (track) for (std::uint64_t seq : seqs) track->missed(seq);
+      };
       switch (policy) {
-        case ha::UpdatePolicy::Skip: continue;
-        case ha::UpdatePolicy::SkipCounted: skipped = true; continue;
+        case ha::UpdatePolicy::Skip: missAll(); continue;
+        case ha::UpdatePolicy::SkipCounted: skipped = true; missAll(); continue;
         case ha::UpdatePolicy::Queue:
+          // The replay may deliver them, but a delta must not count on it.
+          missAll();
           for (const auto& c : changes) {
             const auto op = c.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
                                                                          : sync::LeaseUpdateBacklog::Op::Delete;
@@ -369,6 +383,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
       const bool wait = policy == ha::UpdatePolicy::SendAndWait;
       if (!t) {
         if (wait) pending->ok = false;
+        missAll();
         continue;
       }
       // Shared by this peer's callbacks: a failed update may have to be queued (below).
@@ -381,11 +396,20 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         const auto& c = changes[i];
         const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
         if (wait) ++pending->outstanding;
+        if (track) track->sent(seqs[i]);
         std::weak_ptr<bool> guard = alive_;
         sync::UpdateBatcher::Callback onOutcome =
-            [this, guard, pending, wait, release, sent, i, name = peer->name, key = keyOf(c.lease)](
-                ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
+            [this, guard, pending, wait, release, sent, i, seq = seqs[i], tracked = track != nullptr,
+             name = peer->name, key = keyOf(c.lease)](ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
               if (auto g = guard.lock(); g && *g) {
+                if (tracked) {
+                  auto& d = delivered_[name];
+                  if (outcome == ha::LeaseUpdateResult::Outcome::Ok) {
+                    d.acknowledged(seq);
+                  } else {
+                    d.missed(seq);
+                  }
+                }
                 ha::LeaseUpdateResult ev;
                 ev.peer = name;
                 ev.outcome = outcome;
@@ -413,6 +437,9 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
 
 void HaService::onLeaseWrittenByCommand(const Lease& stored) {
   if (applyingSync_) return;
+  // From the partner (it holds it) or an operator (replicated through onLeasesCommitted,
+  // which numbers and tracks it again).
+  changeHistory_.record(stored.address);
   if (incoming_) incoming_->upsert(stored);
   pullSessions_.recordUpsert(stored, control_.now());
 }
@@ -421,6 +448,7 @@ void HaService::onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>
   if (applyingSync_) return;
   const TimePoint now = control_.now();
   if (existing) {
+    changeHistory_.record(address, existing->cltt);
     if (incoming_) incoming_->erase(*existing);
     pullSessions_.recordDelete(*existing, now);
     return;

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@
 #include "ha/ha_machine.h"
 #include "ha/pool_split.h"
 #include "sync/ha_json.h"
+#include "sync/change_history.h"
+#include "sync/delivery_tracker.h"
 #include "sync/lease_update_backlog.h"
 #include "sync/pull_session.h"
 #include "ha/sync_backoff.h"
@@ -236,6 +239,16 @@ class HaService {
   std::optional<TimePoint> backupRetryAt_;
   std::uint32_t streamPageLimit_ = kStreamPageLimit;
   bool started_ = false;
+
+  // Delta resync (sync/change_history.h): our lease changes, numbered; per partner, up to
+  // which of them it holds everything; the partners we pulled from since we started (only
+  // those may be asked for a delta: after a restart we cannot vouch for our own store).
+  sync::ChangeHistory changeHistory_;
+  std::map<std::string, sync::DeliveryTracker> delivered_;
+  std::set<std::string> deltaSources_;
+  // The leases a partner lacks since it last held all of ours, as a page answer's changes;
+  // nullopt (and the reason logged) when a full pull is needed.
+  std::optional<sync::ChangeLog::Changes> deltaFor(const std::string& peer);
 };
 
 }  // namespace tandem::daemon

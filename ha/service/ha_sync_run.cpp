@@ -220,6 +220,9 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   if (!run->session.empty()) req.session = run->session;
   req.after = run->after;
   req.limit = streamPageLimit_;
+  // Only the first request may ask for a delta, and only from a partner we pulled from since
+  // we started: our store then holds everything it sent us, so its delivery record is true.
+  req.delta = run->session.empty() && !run->after && deltaSources_.count(run->progress.peer) > 0;
   std::weak_ptr<bool> guard = alive_;
   t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
           [this, guard, run](Result<json> r) {
@@ -239,6 +242,7 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
               return;
             }
             run->session = page->session;
+            if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
             // The page first, then what changed at the partner up to the page's snapshot.
             auto written = mergePage(page->leases);
             auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
@@ -307,6 +311,9 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
     }
   }
   const TimePoint now = control_.now();
+  // From now on our store holds everything this partner sent us (until we restart): the
+  // next pull from it may be a delta.
+  if (ok && run->progress.mode != sync::SyncMode::KeaPaged) deltaSources_.insert(run->progress.peer);
   sync::SyncOutcome outcome;
   outcome.ok = ok;
   outcome.run = run->progress;
@@ -337,6 +344,16 @@ api::json HaService::servePage(const api::json& args) {
   }
   const TimePoint now = control_.now();
   std::string id;
+  if (!req->session && req->delta) {
+    if (auto delta = deltaFor(peer->name)) {
+      // The session records what changes from this instant on, for the done request.
+      id = pullSessions_.open(peer->name, now);
+      log_.info("HA_SYNC_DELTA_SERVED", "{} is resynchronising: sending the {} lease(s) changed since it last held "
+                "all of ours ({} deleted)", peer->name, delta->size(), delta->deletes.size());
+      return api::makeAnswer(api::kResultSuccess, fmt::format("{} IPv4 lease(s) changed.", delta->size()),
+                             sync::syncPageAnswerArgs(id, {}, *delta, true, true));
+    }
+  }
   if (req->session) {
     id = *req->session;
   } else {
@@ -371,12 +388,52 @@ api::json HaService::serveDone(const api::json& args) {
   }
   log_.info("HA_SYNC_SESSION_DONE", "{} fetched our lease database; {} last change(s) handed over", peer->name,
             rest->size());
+  // It now holds every change we made so far: its next resync can start from here.
+  delivered_[peer->name].synchronised(changeHistory_.last());
   // The active partner is now synchronised: what Kea's ha-sync-complete-notify means, handled
   // in the same instant as the last changes are taken, so nothing falls in between (a
   // partner-down server stops serving until its next heartbeat sees the puller ready).
   if (peer->role != ha::Role::Backup) (void)dispatch(ha::SyncCompleteNotified{cfg_.remoteOrigin()});
   return api::makeAnswer(api::kResultSuccess, "Lease database synchronization complete.",
                          sync::syncDoneAnswerArgs(*rest));
+}
+
+std::optional<sync::ChangeLog::Changes> HaService::deltaFor(const std::string& peer) {
+  const auto w = delivered_[peer].watermark(changeHistory_.last());
+  if (!w) {
+    log_.info("HA_SYNC_DELTA_REFUSED", "{} asks for a delta, but it has not pulled our leases since we started: "
+              "sending them all", peer);
+    return std::nullopt;
+  }
+  auto since = changeHistory_.since(*w, sync::kMaxTandemPage);
+  if (since.refused) {
+    log_.info("HA_SYNC_DELTA_REFUSED", "{} asks for a delta from our change {} of {}: {}; sending all leases", peer,
+              *w, changeHistory_.last(),
+              *since.refused == sync::ChangeHistory::Refusal::TooOld
+                  ? fmt::format("our history reaches back only to change {}", changeHistory_.oldest())
+                  : fmt::format("more than {} leases changed", sync::kMaxTandemPage));
+    return std::nullopt;
+  }
+  sync::ChangeLog::Changes out;
+  const std::int64_t nowSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(control_.now().time_since_epoch()).count();
+  for (const auto& c : since.changes) {
+    if (auto l = control_.leases().byAddress(c.address)) {
+      out.upserts.push_back(std::move(*l));
+      continue;
+    }
+    // Gone here: deleted (its cltt decides against the partner's copy), or removed by a
+    // reclamation, which the partner performs on its own copy too.
+    Lease tombstone;
+    tombstone.address = c.address;
+    tombstone.cltt = c.deleted ? c.deletedCltt : nowSeconds;
+    // A lease4 CSV row needs a hardware address or client-id; the puller reads only the
+    // address and cltt of a deleted row (sync::shouldErase), so a zero address stands in.
+    tombstone.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>(6, 0));
+    tombstone.subnetId = 0;
+    out.deletes.push_back(std::move(tombstone));
+  }
+  return out;
 }
 
 // ---- ha-sync (operator) ------------------------------------------------------------------

@@ -14,7 +14,8 @@
 #     max-unacked-clients 0 this is split brain by design, in Kea as in tandemd: both peers
 #     allocate from the same pool (README, "Partitions").
 # After each phase: no client's last ACKed lease is missing from either store and no address is
-# active in the two stores for two different clients (ha_chaos_verify.py).
+# active in the two stores for two different clients (ha_chaos_verify.py), and the resyncs after
+# the heals were deltas (only the leases changed while cut off).
 # Namespaces tit-<pid>-*, addresses 198.18.0.0/15. Exit 77 = skipped.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -45,6 +46,11 @@ sync_wait_state server1 load-balancing 40 && sync_wait_state server2 load-balanc
   fail "A: the pair did not return to load-balancing: $(chaos_states server1 server2)"
 sleep 2
 chaos_verify server1 server2 || fail "A: leases lost or doubled after a one-way partition"
+# server2 missed server1's updates while cut off: its resync is a delta (sync/change_history.h),
+# and the verdict above proves the delta carried everything.
+grep -q HA_SYNC_DELTA_SERVED "$TIT_TMP/server1/server.log" ||
+  fail "A: server2 resynchronised without a delta: $(grep -h 'HA_SYNC_DELTA\|HA_SYNC_SESSION' "$TIT_TMP"/server*/server.log | tail -5)"
+log "A: $(grep -h HA_SYNC_DELTA_SERVED "$TIT_TMP/server1/server.log" | tail -1)"
 
 # ---- B: both directions, healed after the takeover delay --------------------------------------
 # Both peers restart on the same lease files with one pool that tandemd splits itself.
@@ -53,6 +59,8 @@ for s in server1 server2; do
   jq '.Dhcp4.subnet4[0].pools = [{"pool": "198.18.1.0 - 198.18.255.250"}]' "$TIT_TMP/$s/config.json" \
     >"$TIT_TMP/$s/config.new" && mv "$TIT_TMP/$s/config.new" "$TIT_TMP/$s/config.json" || fail "config $s"
 done
+before1=$(wc -l <"$TIT_TMP/server1/server.log")
+before2=$(wc -l <"$TIT_TMP/server2/server.log")
 chaos_pair_up "B: "
 chaos_capture_start
 chaos_load 30 40 1500 02:b2:00:00:00:00
@@ -67,4 +75,7 @@ sync_wait_state server1 load-balancing 40 && sync_wait_state server2 load-balanc
   fail "B: the pair did not return to load-balancing: $(chaos_states server1 server2)"
 sleep 2
 chaos_verify server1 server2 || fail "B: leases lost or doubled after a full partition"
+n=$( (tail -n +$((before1 + 1)) "$TIT_TMP/server1/server.log"; tail -n +$((before2 + 1)) "$TIT_TMP/server2/server.log") |
+  grep -c HA_SYNC_DELTA_SERVED)
+[ "$n" -ge 1 ] || fail "B: expected delta resyncs after the heal, saw $n: $(grep -h 'HA_SYNC_DELTA' "$TIT_TMP"/server*/server.log | tail -5)"
 log PASS

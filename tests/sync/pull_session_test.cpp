@@ -168,6 +168,34 @@ TEST(TandemSyncJson, PageRequestAndAnswer) {
   EXPECT_EQ(done->size(), 2u);
 }
 
+TEST(TandemSyncJson, DeltaRequestAndAnswer) {
+  SyncPageRequest r;
+  r.serverName = "server2";
+  r.limit = 10;
+  // Absent unless asked, so a tandemd without delta sees the request it always saw.
+  EXPECT_FALSE(syncPageRequestArgs(r).contains("delta"));
+  EXPECT_FALSE(parseSyncPageRequest(syncPageRequestArgs(r))->delta);
+  r.delta = true;
+  auto parsed = parseSyncPageRequest(syncPageRequestArgs(r));
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->delta);
+  auto bad = syncPageRequestArgs(r);
+  bad["delta"] = "yes";
+  EXPECT_FALSE(parseSyncPageRequest(bad));
+
+  ChangeLog::Changes c;
+  c.upserts = {lease(5, 10)};
+  auto full = parseSyncPageAnswer(PeerAnswer{0, "", syncPageAnswerArgs("s-2", {lease(4, 9)}, c, false)});
+  ASSERT_TRUE(full);
+  EXPECT_FALSE(full->delta);
+  auto delta = parseSyncPageAnswer(PeerAnswer{0, "", syncPageAnswerArgs("s-2", {}, c, true, true)});
+  ASSERT_TRUE(delta);
+  EXPECT_TRUE(delta->delta);
+  EXPECT_TRUE(delta->last);
+  EXPECT_TRUE(delta->leases.empty());
+  EXPECT_EQ(delta->changes.upserts.size(), 1u);
+}
+
 TEST(SyncStatus, JsonAndLine) {
   FakeClock clock;
   const TimePoint t0 = clock.now();

@@ -349,6 +349,115 @@ TEST_F(HaSyncStreamTest, DirectUpdatesDuringThePullAreNotUndoneByAnOlderPage) {
   EXPECT_EQ(p.service->state(), HaState::LoadBalancing);
 }
 
+TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhile) {
+  Side& p = add("server1");
+  Side& s = add("server2");
+  wire();
+  for (std::uint8_t h = 10; h < 17; ++h) commit(p, lease(h, 1000 + h));
+  p.service->start();
+  s.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  // Acknowledged updates in load-balancing: server2 holds these, a delta need not carry them.
+  for (std::uint8_t h = 20; h < 25; ++h) commit(p, lease(h, 2000 + h));
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  // A partition: server1's updates fail (three changes), then it heals and server2 resyncs.
+  Loopback& toP = *s.peers["server1"];
+  Loopback& toS = *p.peers["server2"];
+  toS.down = true;
+  toP.down = true;
+  commit(p, lease(30, 3000));
+  commit(p, lease(11, 3001));
+  release(p, Ipv4(198, 18, 16, 20));
+  pump();
+  EXPECT_NE(contents(s), contents(p));
+  toS.down = false;
+  toP.down = false;
+  s.registry.execute("ha-reset", nullptr, {});
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_EQ((*toP.front())["command"], "tandem-lease4-sync-page");
+  EXPECT_EQ(toP.front()->at("arguments").value("delta", false), true);
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  EXPECT_EQ(s.service->lastSync()->run.received, 0u);  // no page
+  EXPECT_EQ(s.service->lastSync()->run.changes, 3u);    // just the three
+  // The next resync with nothing changed meanwhile is an empty delta.
+  for (int i = 0; i < 4; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  s.registry.execute("ha-reset", nullptr, {});
+  pump();
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  EXPECT_EQ(s.service->lastSync()->run.changes, 0u);
+  EXPECT_EQ(contents(s), contents(p));
+}
+
+TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
+  Side& p = add("server1");
+  add("server2");
+  wire();
+  for (std::uint8_t h = 10; h < 14; ++h) commit(p, lease(h, 1000 + h));
+  p.service->start();
+  sides["server2"]->service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(*sides["server2"]);
+  }
+  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+  // server2 comes back with an empty lease file: it must not ask for a delta (server1 still
+  // believes it holds everything).
+  sides.erase("server2");
+  Side& s = startPuller();
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  Loopback& toP = *s.peers["server1"];
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_FALSE(toP.front()->at("arguments").contains("delta"));
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+}
+
+TEST_F(HaSyncStreamTest, APartnerThatRestartedAnswersADeltaRequestInFull) {
+  Side& p = add("server1");
+  Side& s = add("server2");
+  wire();
+  for (std::uint8_t h = 10; h < 14; ++h) commit(p, lease(h, 1000 + h));
+  p.service->start();
+  s.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  // server1 restarts (same leases, no delivery record) and server2 resyncs from it.
+  auto leases = p.control.store;
+  sides.erase("server1");
+  Side& p2 = add("server1");
+  p2.control.store = leases;
+  wire();
+  p2.service->start();
+  s.registry.execute("ha-reset", nullptr, {});
+  Loopback& toP = *s.peers["server1"];
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_EQ(toP.front()->at("arguments").value("delta", false), true);
+  pump();
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  EXPECT_EQ(s.service->lastSync()->run.received, 4u);
+  EXPECT_EQ(contents(s), contents(p2));
+}
+
 TEST_F(HaSyncStreamTest, PartnerRestartHalfWayFailsTheSyncAndItIsRetriedWithBackOff) {
   Side& p = partnerDownPrimary();
   for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));

@@ -1,0 +1,95 @@
+#!/bin/bash
+# bench-delta.sh: delta resync after a partition (issue 11 targets: "2 M leases synced in under
+# 3 s; a delta resync of 10,000 changed leases after a 30 s partition in under 1 s").
+#  1. server1 and server2 (tandemd, load-balancing, mutual TLS) start together from the same
+#     pre-made file of COUNT leases (default 2,000,000, outside the pools): each start-up sync
+#     pulls all COUNT leases from the partner (tandem-stream), timed as syncing -> ready;
+#  2. a partition both ways (nftables on the peers' :8001) for PART_S seconds (default 30);
+#     meanwhile perfdhcp from CLIENTS clients (default 10,000) at RATE DORA/s, so both peers
+#     take over and make about CLIENTS new leases between them;
+#  3. the heal: each peer resynchronises from the other. Measured from the logs: the leases each
+#     delta carried (HA_SYNC_DELTA_SERVED), syncing -> ready of each resync, and whether the
+#     two stores end identical (tandem-leasetool same).
+# Bounded: every wait has a timeout, perfdhcp is limited by -p and timeout. Needs root,
+# namespaces tit-<pid>-*, addresses 198.18.0.0/15; tandemd + tandem-leasetool built
+# (TANDEM_BUILD, default <repo>/build). Results: stdout and $BENCH_OUT (/tmp/bench-delta.txt).
+# Usage: [COUNT=2000000] [PART_S=30] [CLIENTS=10000] [RATE=400] scripts/bench-delta.sh
+set -u -o pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+export TANDEM_SRC=$SRC
+export TANDEMD=${TANDEMD:-${TANDEM_BUILD:-$SRC/build}/dhcpd/tandemd}
+COUNT=${COUNT:-2000000}
+PART_S=${PART_S:-30}
+CLIENTS=${CLIENTS:-10000}
+RATE=${RATE:-400}
+OUT=${BENCH_OUT:-/tmp/bench-delta.txt}
+TIT_BUDGET=${TIT_BUDGET:-900}
+# shellcheck source=../tests/integration/lib.sh
+source "$SRC/tests/integration/lib.sh"
+# shellcheck source=../tests/integration/ha_chaos_lib.sh
+source "$SRC/tests/integration/ha_chaos_lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh log()
+TIT_NAME=bench-delta
+chaos_init
+sync_topology s1 s2 c
+
+gen=$TIT_TMP/leases.csv
+"$SYNC_LEASETOOL" generate-range "$gen" 10.0.0.1 "$COUNT" 2 17 || fail "generate-range $COUNT"
+for s in server1 server2; do
+  sync_conf "$s" load-balancing page=50000 timeout=60000
+  cp "$gen" "$TIT_TMP/$s/leases4.csv"
+done
+rm -f "$gen"
+
+# syncing -> ready of the n-th sync in a log (1-based), in seconds.
+nth_sync() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import re, sys, datetime
+log, n = sys.argv[1], int(sys.argv[2])
+start = None; found = []
+for line in open(log, errors="replace"):
+    if "HA_STATE_TRANSITION" not in line: continue
+    t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
+    if re.search(r"-> syncing|to SYNCING", line): start = t
+    elif start and re.search(r"syncing -> ready|from SYNCING to READY", line):
+        found.append((t - start).total_seconds()); start = None
+print(f"{found[n-1]:.3f}" if len(found) >= n else "-")
+PY
+}
+
+t=$(date +%s.%N)
+sync_start server1 s1 tandem
+sync_start server2 s2 tandem
+sync_wait_state server1 load-balancing 600 && sync_wait_state server2 load-balancing 60 ||
+  fail "the pair did not reach load-balancing: $(chaos_states server1 server2)"
+log "pair up with $COUNT leases each after $(sync_secs "$t" "$(date +%s.%N)") s"
+full1=$(nth_sync "$TIT_TMP/server1/server.log" 1)
+full2=$(nth_sync "$TIT_TMP/server2/server.log" 1)
+
+chaos_block server1 198.18.0.2 out
+chaos_block server2 198.18.0.1 out
+chaos_load $((PART_S - 4)) "$RATE" "$CLIENTS" 02:d1:00:00:00:00
+sleep "$PART_S"
+chaos_load_wait
+chaos_heal server1
+chaos_heal server2
+sync_wait_state server1 load-balancing 120 && sync_wait_state server2 load-balancing 30 ||
+  fail "the pair did not return to load-balancing: $(chaos_states server1 server2)"
+sleep 2
+d1=$(nth_sync "$TIT_TMP/server1/server.log" 2)
+d2=$(nth_sync "$TIT_TMP/server2/server.log" 2)
+served1=$(grep -h HA_SYNC_DELTA_SERVED "$TIT_TMP/server2/server.log" | tail -1 | grep -oE 'the [0-9]+ lease' | grep -oE '[0-9]+')
+served2=$(grep -h HA_SYNC_DELTA_SERVED "$TIT_TMP/server1/server.log" | tail -1 | grep -oE 'the [0-9]+ lease' | grep -oE '[0-9]+')
+same=no
+sync_same server1 server2 30 >/dev/null 2>&1 && same=yes
+acks=$(grep -hoE 'Requests\) *: *[0-9]+' "$TIT_TMP"/perfdhcp-*.log 2>/dev/null | tail -1)
+{
+  echo "bench-delta $(date -u '+%F %T') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), mutual TLS"
+  echo "start-up: each peer pulls $COUNT leases from the other (tandem-stream, pages of 50,000)"
+  printf '  server1 full sync %s s, server2 full sync %s s\n' "$full1" "$full2"
+  echo "partition of ${PART_S} s both ways, perfdhcp ${RATE}/s from ${CLIENTS} clients; then heal"
+  printf '  server1 resync %s s (delta of %s leases), server2 resync %s s (delta of %s leases)\n' \
+    "$d1" "${served1:--}" "$d2" "${served2:--}"
+  echo "  stores identical afterwards: $same; perfdhcp: ${acks:-?}"
+} | tee "$OUT"
+log PASS
