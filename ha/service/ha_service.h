@@ -161,6 +161,9 @@ class HaService {
     std::string why;
     bool disablePartner = true;  // Kea protocol: dhcp-disable before every page (not for backups)
     bool notifyPartner = true;   // ha-sync-complete-notify at the end (not for backups)
+    // A tandemd partner may answer with a delta (sync/change_history.h); an operator's
+    // ha-sync always pulls everything, as Kea's does.
+    bool allowDelta = true;
   };
   void startSync(const std::string& peer, SyncOptions options, SyncDone done);
   void keaStep(std::shared_ptr<SyncRun> run);

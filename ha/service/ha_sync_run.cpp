@@ -222,7 +222,8 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   req.limit = streamPageLimit_;
   // Only the first request may ask for a delta, and only from a partner we pulled from since
   // we started: our store then holds everything it sent us, so its delivery record is true.
-  req.delta = run->session.empty() && !run->after && deltaSources_.count(run->progress.peer) > 0;
+  req.delta = run->options.allowDelta && run->session.empty() && !run->after &&
+              deltaSources_.count(run->progress.peer) > 0;
   std::weak_ptr<bool> guard = alive_;
   t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
           [this, guard, run](Result<json> r) {
@@ -448,7 +449,7 @@ void HaService::startOperatorSync(const std::string& peer, std::optional<std::ui
   // tandem stream with a tandemd one): DHCP service and other commands go on meanwhile,
   // and status-get shows its progress. Kea runs ha-sync blocking; the answer is the same.
   // Without max-period the partner is disabled until the end (Kea's ha-sync default).
-  SyncOptions options{std::chrono::seconds(maxPeriod.value_or(0)), "ha-sync command", true, true};
+  SyncOptions options{std::chrono::seconds(maxPeriod.value_or(0)), "ha-sync command", true, true, false};
   startSync(peer, std::move(options), [this, reply = std::move(reply)](bool ok, const std::string& summary) {
     if (ok) {
       log_.info("HA_SYNC_SUCCESSFUL", "ha-sync: {}", summary);

@@ -400,6 +400,19 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
   EXPECT_EQ(s.service->lastSync()->run.changes, 0u);
   EXPECT_EQ(contents(s), contents(p));
+  // An operator's ha-sync pulls everything, as Kea's does.
+  for (int i = 0; i < 4; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  json answer;
+  s.registry.executeAsync("ha-sync", {{"server-name", "server1"}}, {}, [&](json a) { answer = std::move(a); });
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_FALSE(toP.front()->at("arguments").contains("delta"));
+  pump();
+  EXPECT_EQ(answer["result"], 0);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  EXPECT_EQ(s.service->lastSync()->run.received, contents(p).size());
 }
 
 TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
