@@ -73,6 +73,14 @@ struct Harness {
     answered(partnerNormal);
     ASSERT_EQ(m.state(), m.config().normalState());
   }
+  // Load-balancing, then the partner stops answering for longer than max-response-delay
+  // (fastTimers: 3 s, max-unacked-clients 0): partner-down.
+  void toPartnerDown() {
+    toNormal(S::LoadBalancing);
+    clock.advance(5s);
+    failed();
+    ASSERT_EQ(m.state(), S::PartnerDown);
+  }
 };
 
 TEST(HaMachine, StartsWaitingWithServiceDisabledAndArmsHeartbeat) {
@@ -305,9 +313,7 @@ TEST(HaMachine, AutoFailoverOffKeepsDefaultScopesInPartnerDown) {
   auto rel = relationship("server1", "load-balancing", lbPeers(), fastTimers({{"max-unacked-clients", 0}}));
   rel["peers"][0]["auto-failover"] = false;
   Harness h(parseOne(rel));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
+  h.toPartnerDown();
   EXPECT_EQ(h.m.state(), S::PartnerDown);
   EXPECT_EQ(h.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
 }
@@ -343,10 +349,7 @@ TEST(HaMachine, PartnerDownRecovery) {
 
 TEST(HaMachine, PartnerDownResyncsWhenPartnerHasNewUnsentUpdates) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.toPartnerDown();
   h.answered(S::Waiting, 3);
   h.answered(S::Ready, 5);  // changed and non-zero: we missed its updates
   EXPECT_EQ(h.m.state(), S::Syncing);  // waiting, then straight to syncing (partner is ready)
@@ -676,10 +679,7 @@ TEST(HaMachine, HaScopesCommand) {
 
 TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.toPartnerDown();
   auto& n = h.send(SyncCompleteNotified{2000});
   EXPECT_EQ(one<DisableDhcp>(n).origin, 1000);
   EXPECT_EQ(one<EnableDhcp>(n).origin, 2000);
@@ -700,10 +700,7 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
 // (ha-reset) before we go back to normal, or it would hand out those addresses again.
 TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.toPartnerDown();
   h.send(SyncCompleteNotified{2000});
   h.failed();  // the partner vanished after its sync: we serve again...
   h.m.noteSkippedUpdate();  // ...and hand out a lease it never gets
@@ -724,10 +721,7 @@ TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
 
 TEST(HaMachine, PartnerDownResetFailureIsRetried) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.toPartnerDown();
   h.m.noteSkippedUpdate();
   EXPECT_TRUE(has<SendHaReset>(h.answered(S::Ready, 0)));
   EXPECT_TRUE(logged(h.send(HaResetFinished{false, "timeout"}), "HA_RESET_FAILED"));
@@ -737,10 +731,7 @@ TEST(HaMachine, PartnerDownResetFailureIsRetried) {
 
 TEST(HaMachine, PartnerDownWithoutChangesReturnsToNormalAtOnce) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
-  h.toNormal(S::LoadBalancing);
-  h.clock.advance(5s);
-  h.failed();
-  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  h.toPartnerDown();
   EXPECT_FALSE(has<SendHaReset>(h.answered(S::Ready, 0)));
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
 }

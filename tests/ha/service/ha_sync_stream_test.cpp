@@ -217,6 +217,22 @@ class HaSyncStreamTest : public ::testing::Test {
     return s;
   }
   static void ASSERT_TRUE_OR(bool b) { ASSERT_TRUE(b); }
+  // server1 (holding `leases` leases, .10 upwards) and server2 started together and brought
+  // to load-balancing (each synchronised from the other once).
+  void bothInLoadBalancing(std::uint8_t leases) {
+    Side& p = add("server1");
+    Side& s = add("server2");
+    wire();
+    for (std::uint8_t h = 10; h < 10 + leases; ++h) commit(p, lease(h, 1000 + h));
+    p.service->start();
+    s.service->start();
+    for (int i = 0; i < 6; ++i) {
+      heartbeat(p);
+      heartbeat(s);
+    }
+    ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+    ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  }
   // A lease committed by the partner's DHCP engine.
   void commit(Side& p, const Lease& l) {
     ASSERT_TRUE(p.control.store.put(l));
@@ -315,18 +331,9 @@ TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMean
 TEST_F(HaSyncStreamTest, DirectUpdatesDuringThePullAreNotUndoneByAnOlderPage) {
   // Both serving; then server2 is reset and resyncs while server1 stays in load-balancing and
   // keeps sending it lease updates (lease4-update / lease4-del) during the pull.
-  Side& p = add("server1");
-  Side& s = add("server2");
-  wire();
-  for (std::uint8_t h = 10; h < 17; ++h) commit(p, lease(h, 1000 + h));
-  p.service->start();
-  s.service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(s);
-  }
-  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
-  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  bothInLoadBalancing(7);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
   EXPECT_EQ(contents(s), contents(p));
   s.registry.execute("ha-reset", nullptr, {});
   ASSERT_EQ(s.service->state(), HaState::Syncing);
@@ -350,18 +357,9 @@ TEST_F(HaSyncStreamTest, DirectUpdatesDuringThePullAreNotUndoneByAnOlderPage) {
 }
 
 TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhile) {
-  Side& p = add("server1");
-  Side& s = add("server2");
-  wire();
-  for (std::uint8_t h = 10; h < 17; ++h) commit(p, lease(h, 1000 + h));
-  p.service->start();
-  s.service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(s);
-  }
-  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
-  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  bothInLoadBalancing(7);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
   // Acknowledged updates in load-balancing: server2 holds these, a delta need not carry them.
   for (std::uint8_t h = 20; h < 25; ++h) commit(p, lease(h, 2000 + h));
   pump();
@@ -416,17 +414,8 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
 }
 
 TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
-  Side& p = add("server1");
-  add("server2");
-  wire();
-  for (std::uint8_t h = 10; h < 14; ++h) commit(p, lease(h, 1000 + h));
-  p.service->start();
-  sides["server2"]->service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(*sides["server2"]);
-  }
-  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
   // server2 comes back with an empty lease file: it must not ask for a delta (server1 still
   // believes it holds everything).
   sides.erase("server2");
@@ -441,17 +430,9 @@ TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
 }
 
 TEST_F(HaSyncStreamTest, APartnerThatRestartedAnswersADeltaRequestInFull) {
-  Side& p = add("server1");
-  Side& s = add("server2");
-  wire();
-  for (std::uint8_t h = 10; h < 14; ++h) commit(p, lease(h, 1000 + h));
-  p.service->start();
-  s.service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(s);
-  }
-  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
   // server1 restarts (same leases, no delivery record) and server2 resyncs from it.
   auto leases = p.control.store;
   sides.erase("server1");
