@@ -416,18 +416,21 @@ std::optional<sync::ChangeLog::Changes> HaService::deltaFor(const std::string& p
     return std::nullopt;
   }
   sync::ChangeLog::Changes out;
-  const std::int64_t nowSeconds =
-      std::chrono::duration_cast<std::chrono::seconds>(control_.now().time_since_epoch()).count();
   for (const auto& c : since.changes) {
     if (auto l = control_.leases().byAddress(c.address)) {
       out.upserts.push_back(std::move(*l));
       continue;
     }
-    // Gone here: deleted (its cltt decides against the partner's copy), or removed by a
-    // reclamation, which the partner performs on its own copy too.
+    // Gone here without a deletion of ours as its latest change: every deletion this server
+    // makes (release, reclamation, lease4-del, lease4-wipe, the partner's lease4-del) is
+    // recorded with its cltt, so only a pull from this very partner removed it (its page or
+    // change log said deleted; applyingSync_ records nothing). The partner holds that
+    // deletion, or a newer lease for the address it handed out since: a tombstone dated now
+    // would erase that newer lease, an ACKed one. Nothing to send.
+    if (!c.deleted) continue;
     Lease tombstone;
     tombstone.address = c.address;
-    tombstone.cltt = c.deleted ? c.deletedCltt : nowSeconds;
+    tombstone.cltt = c.deletedCltt;  // erases the partner's copy only if not newer (sync::shouldErase)
     // A lease4 CSV row needs a hardware address or client-id; the puller reads only the
     // address and cltt of a deleted row (sync::shouldErase), so a zero address stands in.
     tombstone.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>(6, 0));

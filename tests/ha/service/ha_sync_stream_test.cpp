@@ -5,6 +5,7 @@
 // snapshot and before the puller stores it. Fake clock and timers, no sleeps.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "dhcpd/api/lease_commands.h"
+#include "dhcpd/api/lease_json.h"
 #include "ha/service/ha_service.h"
 #include "sync/tandem_sync_json.h"
 #include "tests/api/fake_server_control.h"
@@ -31,14 +33,29 @@ class HookedControl final : public api::testing::FakeServerControl {
  public:
   HaService* ha = nullptr;
   int batches = 0;
+  // An operator's lease4-add / -update / -del reaches the partner as a served lease does
+  // (Server::replicateOperatorChanges).
   Result<void> putLease(const Lease& lease, Origin origin) override {
     auto r = FakeServerControl::putLease(lease, origin);
     if (r && ha) ha->onLeaseWrittenByCommand(lease);
+    if (r && ha && origin == Origin::Admin) {
+      engine::LeaseChange c;
+      c.lease = lease;
+      ha->onLeasesCommitted({c}, [](bool) {});
+    }
     return r;
   }
   Result<void> deleteLease(Ipv4 address, Origin origin) override {
-    if (ha) ha->onLeaseDeletedByCommand(address, store.byAddress(address));
-    return FakeServerControl::deleteLease(address, origin);
+    auto existing = store.byAddress(address);
+    if (ha) ha->onLeaseDeletedByCommand(address, existing);
+    auto r = FakeServerControl::deleteLease(address, origin);
+    if (r && ha && origin == Origin::Admin && existing) {
+      engine::LeaseChange c;
+      c.kind = engine::LeaseChange::Kind::Delete;
+      c.lease = *existing;
+      ha->onLeasesCommitted({c}, [](bool) {});
+    }
+    return r;
   }
   void leaseDeleteMissed(Ipv4 address, Origin) override {
     if (ha) ha->onLeaseDeletedByCommand(address, std::nullopt);
@@ -155,7 +172,7 @@ class HaSyncStreamTest : public ::testing::Test {
   Side& add(const std::string& name) {
     auto side = std::make_unique<Side>();
     side->name = name;
-    side->log.setSeverity(Severity::Error);
+    side->log.setSeverity(std::getenv("HA_TEST_LOG") ? Severity::Info : Severity::Error);
     api::testing::setUpTwoSubnets(side->control);
     api::registerLeaseCommands(side->registry, side->control);
     auto cfg = ha::testing::lbConfig(name);
@@ -411,6 +428,93 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_EQ(answer["result"], 0);
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
   EXPECT_EQ(s.service->lastSync()->run.received, contents(p).size());
+}
+
+// A lease server1 changed, then lost to a pull from server2 (server2 had released the address),
+// is no deletion of server1's: server2's delta from server1 must not carry one, or it would
+// erase the lease server2 handed out for that address since (an ACKed lease).
+TEST_F(HaSyncStreamTest, ADeltaNeverErasesALeaseThePullerHandedOutSince) {
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  Loopback& toP = *s.peers["server1"];
+  Loopback& toS = *p.peers["server2"];
+  const Ipv4 a(198, 18, 16, 30);
+  // Cut off (both go to communication-recovery): both hand out .30 (server1 first), and
+  // server2's client releases it.
+  toS.down = toP.down = true;
+  commit(p, lease(30, 3000, 0x11));
+  commit(s, lease(30, 3500, 0x22));
+  pump();
+  release(s, a);
+  toS.down = toP.down = false;
+  // server1 resynchronises from server2 (server2 gets no heartbeat, so it replays nothing):
+  // the release (cltt 3500) removes server1's .30.
+  p.registry.execute("ha-reset", nullptr, {});
+  heartbeat(p);
+  ASSERT_TRUE(p.service->lastSync()->ok);
+  ASSERT_EQ(p.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  ASSERT_FALSE(p.control.store.byAddress(a));
+  // Cut off again, server2 hands .30 to a new client (well after the release), then resyncs.
+  toS.down = toP.down = true;
+  commit(s, lease(30, 4000, 0x33));
+  pump();
+  toS.down = toP.down = false;
+  s.registry.execute("ha-reset", nullptr, {});
+  heartbeat(s);
+  ASSERT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  auto kept = s.control.store.byAddress(a);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->cltt, 4000);
+  EXPECT_EQ(kept->hwAddr, lease(30, 4000, 0x33).hwAddr);
+}
+
+// Every way a lease changes here reaches a partner's delta, even when its update is still in
+// flight as the delta is computed and fails afterwards: a lease the engine committed, an
+// operator's lease4-add / lease4-del, a reclamation; and a change made after the delta was
+// computed, before the puller's done.
+TEST_F(HaSyncStreamTest, ADeltaCarriesEveryKindOfChangeSinceThePartnerLastHeldAll) {
+  bothInLoadBalancing(6);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  Loopback& toP = *s.peers["server1"];
+  Loopback& toS = *p.peers["server2"];
+  commit(p, lease(40, 4000));
+  Lease added = lease(41, 4001);
+  ASSERT_EQ(p.registry.execute("lease4-add", api::leaseToJson(added), {})["result"], 0);
+  ASSERT_EQ(p.registry.execute("lease4-del", {{"ip-address", "198.18.16.10"}}, {})["result"], 0);
+  // A reclamation (the lease expired; Kea's reclaim keeps it as expired-reclaimed).
+  Lease reclaimed = *p.control.store.byAddress(Ipv4(198, 18, 16, 11));
+  reclaimed.state = LeaseState::ExpiredReclaimed;
+  commit(p, reclaimed);
+  ASSERT_FALSE(toS.queue.empty());  // none of them delivered yet
+  s.registry.execute("ha-reset", nullptr, {});
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  bool served = false;
+  for (auto& r : toP.queue) {
+    if (r.command["command"] != "tandem-lease4-sync-page") continue;
+    EXPECT_EQ(r.command["arguments"].value("delta", false), true);
+    r.answer = toP.execute(r.command);  // the delta is computed now
+    served = true;
+  }
+  ASSERT_TRUE(served);
+  // The updates in flight then fail: only the delta brings those changes.
+  toS.down = true;
+  while (toS.deliverOne()) {
+  }
+  toS.down = false;
+  commit(p, lease(42, 4002));  // after the delta, before the puller's done
+  pump();
+  ASSERT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  EXPECT_EQ(contents(s), contents(p));
+  ASSERT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 11)));
+  EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 11))->state, LeaseState::ExpiredReclaimed);
+  EXPECT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 10)));
+  EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 40)));
+  EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 41)));
+  EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 42)));
 }
 
 TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
