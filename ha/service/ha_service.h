@@ -244,8 +244,9 @@ class HaService {
   bool started_ = false;
 
   // Delta resync (sync/change_history.h): our lease changes, numbered; per partner, up to
-  // which of them it holds everything; the partners we pulled from since we started (only
-  // those may be asked for a delta: after a restart we cannot vouch for our own store).
+  // which of them it holds everything; the partners our last pull from succeeded, since we
+  // started (only those may be asked for a delta: after a restart we cannot vouch for our own
+  // store, and after a failed pull the partner's record of us may be ahead of it).
   sync::ChangeHistory changeHistory_;
   std::map<std::string, sync::DeliveryTracker> delivered_;
   std::set<std::string> deltaSources_;

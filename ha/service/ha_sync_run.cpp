@@ -95,6 +95,11 @@ void HaService::startSync(const std::string& peer, SyncOptions options, SyncDone
   run->progress.why = run->options.why;
   run->progress.startedAt = control_.now();
   run->progress.mode = peerHasTandemSync(peer) ? sync::SyncMode::TandemStream : sync::SyncMode::KeaPaged;
+  // Taken away until this pull succeeds: the partner marks us as holding all its leases when
+  // it answers our done request, so a pull that fails after that (the answer lost or timed
+  // out, its changes not stored) would leave the next delta without them. The next pull
+  // after a failure is a full one.
+  run->deltaAllowed = deltaSources_.erase(peer) > 0;
   run_ = run;
   incoming_.emplace();
   log_.info("HA_SYNC_START", "{}: fetching the lease database of {} ({}{}), because: {}", cfg_.thisServerName, peer,
@@ -220,10 +225,10 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   if (!run->session.empty()) req.session = run->session;
   req.after = run->after;
   req.limit = streamPageLimit_;
-  // Only the first request may ask for a delta, and only from a partner we pulled from since
-  // we started: our store then holds everything it sent us, so its delivery record is true.
-  req.delta = run->options.allowDelta && run->session.empty() && !run->after &&
-              deltaSources_.count(run->progress.peer) > 0;
+  // Only the first request may ask for a delta, and only from a partner our last pull from
+  // succeeded (since we started): our store then holds everything it sent us, so its delivery
+  // record is true.
+  req.delta = run->options.allowDelta && run->deltaAllowed && run->session.empty() && !run->after;
   std::weak_ptr<bool> guard = alive_;
   t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
           [this, guard, run](Result<json> r) {

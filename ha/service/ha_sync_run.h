@@ -20,6 +20,8 @@ struct HaService::SyncRun {
   // operator's ha-sync from the same peer is running (one pull serves both).
   std::vector<SyncDone> followers;
   bool operatorRun = false;  // started by ha-sync: `done` answers the command
+  // The partner may be asked for a delta (HaService::deltaSources_, taken at the start).
+  bool deltaAllowed = false;
 };
 
 }  // namespace tandem::daemon

@@ -517,6 +517,41 @@ TEST_F(HaSyncStreamTest, ADeltaCarriesEveryKindOfChangeSinceThePartnerLastHeldAl
   EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 42)));
 }
 
+// server1 marks server2 as holding all its leases when it answers server2's done request.
+// If that answer never arrives (lost, timed out), server2 lacks the changes it carried, so its
+// next pull must be a full one: a delta from server1's record would leave them out.
+TEST_F(HaSyncStreamTest, AfterAPullThatFailedAtTheEndTheNextPullIsFull) {
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  Loopback& toP = *s.peers["server1"];
+  s.registry.execute("ha-reset", nullptr, {});
+  ASSERT_NE(toP.front(), nullptr);
+  EXPECT_EQ(toP.front()->at("arguments").value("delta", false), true);
+  ASSERT_TRUE(toP.deliverOne());  // the (empty) delta
+  commit(p, lease(50, 5000));     // recorded for the done answer
+  ASSERT_NE(toP.front(), nullptr);
+  ASSERT_EQ((*toP.front())["command"], "tandem-lease4-sync-done");
+  ASSERT_TRUE(toP.serveOne());    // server1 hands .50 over and marks server2 synchronised...
+  toP.queue.front().answer = makeError("timed out");  // ...but the answer is lost
+  ASSERT_TRUE(toP.deliverOne());
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_FALSE(s.service->lastSync()->ok);
+  // .50's own update (sent in load-balancing) fails too: server2 does not hold .50.
+  Loopback& toS = *p.peers["server2"];
+  toS.down = true;
+  pump();
+  toS.down = false;
+  ASSERT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 50)));
+  // The retry (after its back-off) asks for everything and gets .50.
+  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  pump();
+  ASSERT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  EXPECT_EQ(s.service->lastSync()->run.received, contents(p).size());
+  EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 50)));
+}
+
 TEST_F(HaSyncStreamTest, APullerThatRestartedGetsTheWholeDatabase) {
   bothInLoadBalancing(4);
   Side& p = *sides["server1"];
