@@ -143,6 +143,9 @@ lintian --allow-root --fail-on error,warning --display-info "$DEB" >"$TIT_TMP/li
 LRC=$?
 sed 's/^/  lintian: /' "$TIT_TMP/lintian.log" >&2
 check "lintian: no error and no warning" [ "$LRC" = 0 ]
+# Optimized builds use -D_FORTIFY_SOURCE=2 (the top CMakeLists.txt): glibc's checked functions.
+check "lintian: no hardening-no-fortify-functions" bash -c "! grep -q hardening-no-fortify-functions '$TIT_TMP/lintian.log'"
+check "tandemd calls glibc's checked functions (__*_chk)" bash -c "readelf --dyn-syms -W '$TIT_TMP/x/usr/sbin/tandemd' | grep -q '__[a-z_]*_chk'"
 
 # ---- a fresh root: this machine's files, copy-on-write -----------------------------------------
 mkdir -p "$TIT_TMP/upper" "$TIT_TMP/work" "$ROOT"
