@@ -397,7 +397,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
 
   // RFC 2132 9.10: the client's maximum message size bounds the reply (576 at least).
   std::size_t maxSize = 1500;
-  if (auto m = query.maxMessageSize()) maxSize = std::clamp<std::size_t>(*m, 576, 1500);
+  if (auto mms = query.maxMessageSize()) maxSize = std::clamp<std::size_t>(*mms, 576, 1500);
   Outgoing out;
   out.dest = replyDestination(query, reply, opts_.ports, meta.srcAddr);
   out.ifIndex = meta.ifIndex;

@@ -119,8 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
         CrashState{"completed-previous-removed", false, true, false, true, true},
         // fileRotate removed .2 and .1
         CrashState{"completed-only", false, false, false, true, true}),
-    [](const auto& info) {
-      std::string n = info.param.name;
+    [](const auto& test) {  // not "info": the macro's own parameter has that name (-Wshadow)
+      std::string n = test.param.name;
       std::replace(n.begin(), n.end(), '-', '_');
       return n;
     });
