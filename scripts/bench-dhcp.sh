@@ -20,6 +20,8 @@
 #        KEA_DHCP4=/usr/sbin/kea-dhcp4   SERVERS="kea tandemd"   PERIOD=10 (s per point)
 #        RATES="2000 4000 8000 12000 16000"   EXTRA=1 (multi and 2x points; 0 = skip)
 #        OUT=dir (raw perfdhcp outputs and the table; default a temp dir that is kept)
+#        THREADS=N (multi-threading on, thread-pool-size N, packet-queue-size 1024: tandemd's
+#        packet workers, Kea's thread pool; unset = off, the config's default)
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -62,6 +64,10 @@ SRV="$TIT_ID-srv"
 # contain the client namespaces' addresses.
 # One single-subnet server config for both benchmarks (scripts/bench-dhcp4.json).
 cp "$SRC/scripts/bench-dhcp4.json" "$OUT/dhcp4.json"
+if [ -n "${THREADS:-}" ]; then
+  sed -i "s/\"multi-threading\": { \"enable-multi-threading\": false }/\"multi-threading\": { \"enable-multi-threading\": true, \"thread-pool-size\": $THREADS, \"packet-queue-size\": 1024 }/" "$OUT/dhcp4.json"
+  grep -q "\"thread-pool-size\": $THREADS" "$OUT/dhcp4.json" || fail "THREADS: multi-threading not set in $OUT/dhcp4.json"
+fi
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 

@@ -189,6 +189,8 @@ void CommandRegistry::executeAsync(const std::string& name, const json& args, co
     if (observer && *observer) (*observer)(name, *call->args, answer);
     reply(std::move(answer));
   };
+  std::unique_lock<std::mutex> held;
+  if (guard_) held = std::unique_lock<std::mutex>(*guard_);
   try {
     it->second(args, ctx, once);
   } catch (const std::exception& e) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +92,10 @@ class CommandRegistry {
   // for other commands, and a copy of the arguments only when the command answers later.
   void observe(std::string name, CommandObserver observer);
   bool has(std::string_view name) const;
+  // Every handler runs with `lock` held (the daemon's shared-state lock while several packet
+  // workers run, daemon/packet_worker.h); null: none. A later answer (an asynchronous
+  // handler's) is given without it.
+  void setGuard(std::mutex* lock) noexcept { guard_ = lock; }
   // Sorted, like Kea's list-commands.
   std::vector<std::string> names() const;
 
@@ -113,6 +118,7 @@ class CommandRegistry {
  private:
   std::map<std::string, AsyncCommandHandler, std::less<>> handlers_;
   std::map<std::string, CommandObserver, std::less<>> observers_;
+  std::mutex* guard_ = nullptr;
 };
 
 }  // namespace tandem::api

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "dhcpd/net/client_dispatch.h"
+
 namespace tandem::daemon {
 
 namespace asio = boost::asio;
@@ -28,6 +30,14 @@ void PacketLoop::close() {
     }
   }
   sockets_.clear();
+  sendSockets_.clear();
+  sendTable_.reset();
+}
+
+void PacketLoop::setWorkers(std::vector<PacketWorker*> workers) {
+  workers_ = std::move(workers);
+  handOff_.assign(workers_.size(), {});
+  dispatch_ = !workers_.empty();
 }
 
 Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interfaces, net::ReplyPorts ports) {
@@ -46,13 +56,12 @@ Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interface
     log_.info("DHCP4_OPEN_SOCKET", "listening on {} ({}) port {}", iface.name, iface.address.toString(),
               ports.server);
     arm(*s);
+    sendSockets_.push_back(SendSocket{s->udp.interface().index, s->udp.fd()});
     sockets_.push_back(std::move(s));
   }
-  if (!l2_.isOpen()) {
-    auto p = net::PacketSocket::open();
-    if (p) {
-      l2_ = std::move(*p);
-    } else {
+  if (!workers_.empty()) sendTable_ = std::make_shared<const SendTable>(sendSockets_);
+  if (!sender_.hasPacketSocket()) {
+    if (auto p = sender_.openPacketSocket(); !p) {
       log_.warn("DHCP4_PACKET_SOCKET_FAIL",
                 "{}; replies to clients without an address fall back to broadcast", p.error().message);
     }
@@ -83,27 +92,36 @@ void PacketLoop::onReadable(Socket& s) {
     if (*n == 0) break;
     counters_.received += *n;
     const TimePoint now = now_();
-    // Shed load before doing any work when parked replies pile up (the disk is behind):
-    // answering more would only park more.
-    if (pipeline_.congested()) {
+    auto processOne = [&](std::size_t i) {
+      const net::RxDatagram& d = batch_[i];
+      engine::RecvMeta meta;
+      meta.srcAddr = d.srcAddr;
+      meta.srcPort = d.srcPort;
+      meta.dstAddr = d.dstAddr;
+      meta.ifName = s.udp.interface().name;
+      meta.ifIndex = d.ifIndex ? d.ifIndex : s.udp.interface().index;
+      meta.ifAddr = s.udp.interface().address;
+      meta.ifMac = s.udp.interface().mac;
+      if (d.truncated) {
+        pipeline_.countReceiveDrops(1);
+        return;
+      }
+      pipeline_.process(d.bytes, meta, now, ready_);
+    };
+    if (dispatch_) {
+      // The other workers' clients first, so that they work while this thread does its share.
+      dispatch(s, *n);
+      if (pipeline_.congested()) {
+        pipeline_.countReceiveDrops(local_.size());
+      } else {
+        for (std::uint8_t i : local_) processOne(i);
+      }
+    } else if (pipeline_.congested()) {
+      // Shed load before doing any work when parked replies pile up (the disk is behind):
+      // answering more would only park more.
       pipeline_.countReceiveDrops(*n);
     } else {
-      for (std::size_t i = 0; i < *n; ++i) {
-        const net::RxDatagram& d = batch_[i];
-        engine::RecvMeta meta;
-        meta.srcAddr = d.srcAddr;
-        meta.srcPort = d.srcPort;
-        meta.dstAddr = d.dstAddr;
-        meta.ifName = s.udp.interface().name;
-        meta.ifIndex = d.ifIndex ? d.ifIndex : s.udp.interface().index;
-        meta.ifAddr = s.udp.interface().address;
-        meta.ifMac = s.udp.interface().mac;
-        if (d.truncated) {
-          pipeline_.countReceiveDrops(1);
-          continue;
-        }
-        pipeline_.process(d.bytes, meta, now, ready_);
-      }
+      for (std::size_t i = 0; i < *n; ++i) processOne(i);
     }
     pipeline_.countReceiveDrops(s.udp.takeKernelDrops());
     pipeline_.releaseDurable(ready_);
@@ -135,53 +153,39 @@ void PacketLoop::flushParked() {
   pipeline_.publish(now_());
 }
 
-PacketLoop::Socket* PacketLoop::socketFor(int ifIndex) noexcept {
-  for (auto& s : sockets_) {
-    if (s->udp.interface().index == ifIndex) return s.get();
+void PacketLoop::dispatch(const Socket& s, std::size_t n) {
+  local_.clear();
+  const std::size_t workers = workers_.size() + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const net::RxDatagram& d = batch_[i];
+    const std::size_t w = d.truncated ? 0 : net::workerForDatagram(d.bytes, workers);
+    if (w == 0) {
+      local_.push_back(std::uint8_t(i));
+      continue;
+    }
+    PacketWorker::Job job;
+    job.bytes.assign(d.bytes.begin(), d.bytes.end());
+    job.meta.srcAddr = d.srcAddr;
+    job.meta.srcPort = d.srcPort;
+    job.meta.dstAddr = d.dstAddr;
+    job.meta.ifName = s.udp.interface().name;
+    job.meta.ifIndex = d.ifIndex ? d.ifIndex : s.udp.interface().index;
+    job.meta.ifAddr = s.udp.interface().address;
+    job.meta.ifMac = s.udp.interface().mac;
+    handOff_[w - 1].push_back(std::move(job));
   }
-  return sockets_.empty() ? nullptr : sockets_.front().get();
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    if (handOff_[w].empty()) continue;
+    counters_.handedOff += handOff_[w].size();
+    workers_[w]->enqueue(handOff_[w], sendTable_);
+  }
 }
 
 void PacketLoop::sendReady() {
   if (ready_.empty()) return;
-  // Group by interface so each socket gets one sendmmsg; usually there is one interface.
-  while (!ready_.empty()) {
-    const int ifIndex = ready_.front().ifIndex;
-    Socket* sock = socketFor(ifIndex);
-    udpOut_.clear();
-    frames_.clear();
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < ready_.size(); ++i) {
-      net::Outgoing& o = ready_[i];
-      if (o.ifIndex != ifIndex) {
-        if (keep != i) ready_[keep] = std::move(o);
-        ++keep;
-        continue;
-      }
-      pipeline_.countSent(o.type);
-      if (o.dest.kind == net::Destination::Kind::L2Unicast && l2_.isOpen() && ifIndex != 0) {
-        net::PacketSocket::Frame f;
-        f.ifIndex = ifIndex;
-        f.mac = o.dest.mac;
-        f.bytes.resize(net::kIpv4UdpHeaderSize + o.bytes.size());
-        f.bytes.resize(net::buildIpv4Udp(f.bytes, o.srcAddr, ports_.server, o.dest.addr, o.dest.port, o.bytes));
-        frames_.push_back(std::move(f));
-      } else {
-        net::UdpOut u;
-        u.addr = o.dest.kind == net::Destination::Kind::L2Unicast ? Ipv4::broadcast() : o.dest.addr;
-        u.port = o.dest.port;
-        u.bytes = std::move(o.bytes);
-        udpOut_.push_back(std::move(u));
-      }
-    }
-    ready_.resize(keep);
-    if (sock && !udpOut_.empty()) {
-      sock->udp.send(udpOut_);
-      ++counters_.sendCalls;
-      counters_.sent += udpOut_.size();
-    }
-    if (!frames_.empty()) l2_.send(frames_);
-  }
+  auto sent = sender_.send(ready_, sendSockets_, pipeline_, ports_.server);
+  counters_.sendCalls += sent.calls;
+  counters_.sent += sent.datagrams;
 }
 
 }  // namespace tandem::daemon

@@ -2,7 +2,10 @@
 // The DHCP socket shell: waits for readability on each served interface's UDP socket,
 // drains batches with recvmmsg, feeds the pipeline, and sends what is ready with sendmmsg
 // (UDP) or the packet socket (link-layer unicast to clients without an address). All on the
-// daemon's io_context thread; the journal thread only calls notifyDurable().
+// daemon's io_context thread; the journal thread only calls notifyDurable(). With packet
+// workers (Kea's multi-threading, daemon/packet_worker.h) the loop is worker 0: it reads every
+// socket and hands each datagram to the worker of its client (net/client_dispatch.h),
+// keeping its own share.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -13,6 +16,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "dhcpd/common/logger.h"
+#include "dhcpd/daemon/packet_worker.h"
+#include "dhcpd/daemon/reply_sender.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "dhcpd/net/dhcp_socket.h"
 #include "dhcpd/net/interface_table.h"
@@ -42,6 +47,7 @@ class PacketLoop {
     std::uint64_t sendCalls = 0;     // DhcpSocket::send calls (one sendmmsg per 64 datagrams)
     std::uint64_t sent = 0;          // datagrams handed to them
     std::uint64_t durablePosts = 0;  // io_context posts for journal progress
+    std::uint64_t handedOff = 0;     // datagrams handed to the other workers
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -54,6 +60,14 @@ class PacketLoop {
   // the final flush).
   void flushParked();
 
+  // Several workers: `workers` are workers 1..n (the loop is worker 0); empty = the loop alone.
+  // Set before open() (the workers send on dups of the loop's sockets).
+  void setWorkers(std::vector<PacketWorker*> workers);
+  // Off: the loop keeps every datagram (an HA relationship added by a reload: HA is served by
+  // one worker); the workers finish what they hold.
+  void setDispatch(bool on) noexcept { dispatch_ = on && !workers_.empty(); }
+  bool dispatching() const noexcept { return dispatch_; }
+
  private:
   struct Socket {
     net::DhcpSocket udp;
@@ -62,7 +76,9 @@ class PacketLoop {
   void arm(Socket& s);
   void onReadable(Socket& s);
   void sendReady();
-  Socket* socketFor(int ifIndex) noexcept;
+  // Hands the batch's datagrams of other workers' clients to them; the indexes of the loop's
+  // own go to local_.
+  void dispatch(const Socket& s, std::size_t n);
 
   boost::asio::io_context& io_;
   net::DhcpPipeline& pipeline_;
@@ -70,11 +86,15 @@ class PacketLoop {
   NowFn now_;
   net::ReplyPorts ports_;
   std::vector<std::unique_ptr<Socket>> sockets_;
-  net::PacketSocket l2_;
+  std::vector<SendSocket> sendSockets_;  // sockets_ as the sender sees them
+  ReplySender sender_;
   net::RxBatch batch_;
   std::vector<net::Outgoing> ready_;
-  std::vector<net::UdpOut> udpOut_;
-  std::vector<net::PacketSocket::Frame> frames_;
+  std::vector<PacketWorker*> workers_;
+  bool dispatch_ = false;
+  std::shared_ptr<const SendTable> sendTable_;      // dups of sockets_ for the workers
+  std::vector<std::vector<PacketWorker::Job>> handOff_;  // per worker, one batch's
+  std::vector<std::uint8_t> local_;                 // batch indexes the loop keeps
   std::function<void()> durableHook_;
   Counters counters_;
   std::atomic<bool> durablePosted_{false};

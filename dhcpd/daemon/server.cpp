@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -72,6 +73,7 @@ Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
 Server::~Server() {
   // The journal thread must not reach the loop (or this object) once they are gone.
   if (journal_) journal_->setOnDurable(nullptr);
+  stopWorkers();
   haListener_.reset();
   ha_.reset();
   control_.reset();
@@ -121,24 +123,10 @@ Result<void> Server::start() {
   pipeline_->setLeaseObserver([this](const std::vector<engine::LeaseChange>& changes) { queueNameChanges(changes); });
   scripts_ = std::make_unique<net::ScriptRunner>(log_, net::ScriptRunner::Options{});
   legal_ = std::make_unique<net::LegalLogWriter>(log_);
-  pipeline_->setQueryObserver(
-      [this](const proto::Packet4& query, const engine::RecvMeta& meta, const engine::Decision& d) {
-        if (scriptEvents_) {
-          std::vector<engine::ScriptCall> calls;
-          scriptEvents_->forQuery(query, meta, ports_.server, d, calls);
-          submitScripts(calls);
-        }
-        if (legalEntries_) {
-          std::vector<std::string> entries;
-          legalEntries_->forQuery(query, meta, d, entries);
-          if (!entries.empty()) {
-            timespec when{};
-            ::clock_gettime(CLOCK_REALTIME, &when);
-            for (auto& e : entries) (void)legal_->submit(std::move(e), when);
-          }
-        }
-      });
+  pipeline_->setQueryObserver([this](const proto::Packet4& query, const engine::RecvMeta& meta,
+                                     const engine::Decision& d) { runQueryHooks(query, meta, d); });
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
+  startWorkers(ha::findHaLibrary(cfg_.hooksLibraries).has_value());
   if (journal_) {
     PacketLoop* loop = loop_.get();
     // One post per burst of syncs releases both the parked replies and the HA peer
@@ -147,12 +135,18 @@ Result<void> Server::start() {
     loop_->setDurableHook([this] {
       if (!durableWaiters_.empty()) releaseDurableWaiters();
     });
-    journal_->setOnDurable([loop](std::uint64_t) { loop->notifyDurable(); });
+    std::vector<PacketWorker*> workers;
+    for (auto& w : workers_) workers.push_back(w.get());
+    journal_->setOnDurable([loop, workers](std::uint64_t) {
+      loop->notifyDurable();
+      for (PacketWorker* w : workers) w->notifyDurable();
+    });
   }
   if (auto r = install(cfg_, true); !r) return r;
   auto ha = planHa(cfg_);
   if (!ha) return ha.error();
   if (auto r = applyHa(std::move(*ha), true); !r) return r;
+  for (auto& w : workers_) w->start();
   armSignals();
   armHousekeeping();
   log_.info("DHCP4_STARTED", "Kea DHCPv4 server version {} started", TANDEM_VERSION " (tandemd)");
@@ -238,8 +232,14 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
     log_.warn("DHCP4_RECONFIGURE_LEASE_DB", "lease-database changes take effect after a restart");
   }
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
+  const config::MultiThreadingConfig mt = cfg->multiThreading;
   if (auto r = install(std::move(*cfg), false); !r) return r;
   (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
+  refreshDispatch();
+  if (mt.enabled != mtStarted_.enabled || mt.threadPoolSize != mtStarted_.threadPoolSize ||
+      mt.packetQueueSize != mtStarted_.packetQueueSize) {
+    log_.warn("DHCP4_MULTI_THREADING_RESTART", "multi-threading changes take effect after a restart");
+  }
   reloadTime_ = now();
   log_.info("DHCP4_RECONFIGURED", "configuration applied: {} subnets", cfg_.subnets.size());
   return {};
@@ -255,6 +255,7 @@ void Server::armSignals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
+      auto state = lockState();
       log_.info("DHCP4_RELOAD", "SIGHUP: reloading {}", opts_.configFile);
       // systemd shows the unit as "reloading" until the next READY=1 (sd_notify(3)).
       notify(ServiceEvent::Reloading, fmt::format("reloading {}", opts_.configFile));
@@ -277,6 +278,7 @@ void Server::armHousekeeping() {
   houseTimer_.expires_after(250ms);
   houseTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
+    auto state = lockState();
     const TimePoint t = now();
     engine_->expireOffers(t);
     pipeline_->expireParked();
@@ -284,7 +286,7 @@ void Server::armHousekeeping() {
     if (reenableAt_ && t >= *reenableAt_) {
       reenableAt_.reset();
       disabledBy_.clear();
-      pipeline_->setEnabled(true);
+      setServing(true);
       log_.info("DHCP4_SERVICE_ENABLED", "DHCP service re-enabled after max-period");
     }
     watchPgsql(t);
@@ -315,6 +317,7 @@ void Server::armReclaim() {
   reclaimTimer_.expires_after(std::chrono::seconds(wait));
   reclaimTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
+    auto state = lockState();
     std::size_t limit = cfg_.expiredLeases.maxReclaimLeases;
     if (limit == 0) limit = std::numeric_limits<std::size_t>::max();
     reclaim(limit, false);
@@ -344,6 +347,15 @@ void Server::queueNameChanges(const std::vector<engine::LeaseChange>& changes) {
     } else {
       ncrPlanner_->upserted(c.lease, c.previous, out);
     }
+  }
+  if (out.empty()) return;
+  if (!workers_.empty()) {
+    // A packet worker's thread: the sender belongs to the io_context's.
+    asio::post(io_, [this, out = std::move(out), alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired()) return;
+      for (const auto& r : out) ncr_->send(r);
+    });
+    return;
   }
   for (const auto& r : out) ncr_->send(r);
 }
@@ -417,6 +429,25 @@ void Server::legalLogCommand(const std::string& name, const api::json& args, con
   };
   each("lease4-del", req->deleted);
   each("lease4-update", req->leases);
+}
+
+// Any packet worker's thread, with the shared state held: the runner's and the forensic
+// log's queues are thread-safe.
+void Server::runQueryHooks(const proto::Packet4& query, const engine::RecvMeta& meta, const engine::Decision& d) {
+  if (scriptEvents_) {
+    std::vector<engine::ScriptCall> calls;
+    scriptEvents_->forQuery(query, meta, ports_.server, d, calls);
+    submitScripts(calls);
+  }
+  if (legalEntries_) {
+    std::vector<std::string> entries;
+    legalEntries_->forQuery(query, meta, d, entries);
+    if (!entries.empty()) {
+      timespec when{};
+      ::clock_gettime(CLOCK_REALTIME, &when);
+      for (auto& e : entries) (void)legal_->submit(std::move(e), when);
+    }
+  }
 }
 
 void Server::submitScripts(std::vector<engine::ScriptCall>& calls) {
@@ -671,7 +702,7 @@ Result<void> Server::writeLeaseFile(const std::string& path) {
 
 void Server::disableDhcp(const std::string& origin, std::optional<std::uint32_t> maxPeriodSeconds) {
   disabledBy_.insert(origin.empty() ? "user" : origin);
-  pipeline_->setEnabled(false);
+  setServing(false);
   if (maxPeriodSeconds && *maxPeriodSeconds > 0) {
     reenableAt_ = now() + std::chrono::seconds(*maxPeriodSeconds);
   }
@@ -682,7 +713,7 @@ void Server::enableDhcp(const std::string& origin) {
   disabledBy_.erase(origin.empty() ? "user" : origin);
   if (disabledBy_.empty()) {
     reenableAt_.reset();
-    pipeline_->setEnabled(true);
+    setServing(true);
     log_.info("DHCP4_SERVICE_ENABLED", "DHCP service enabled by {}", origin);
   }
 }
@@ -701,11 +732,14 @@ void Server::shutdown(int exitCode) {
     reclaimTimer_.cancel();
     if (control_) control_->stop();
     compactor_.reset();  // lets a running cleanup finish its renames
+    loop_->setDispatch(false);
     if (journal_) {
+      auto state = lockState();  // what the workers appended so far is in this flush
       if (auto r = journal_->flush(); !r) {
         log_.error("DHCP4_SHUTDOWN_FLUSH_FAIL", "lease file not fully written: {}", r.error().message);
       }
     }
+    stopWorkers();  // their durable replies leave, the rest is dropped
       // Everything appended is durable now: parked ACKs may still go out.
     releaseDurableWaiters();
     loop_->flushParked();
@@ -747,6 +781,7 @@ void Server::runSlice(std::shared_ptr<api::OperationProgress> progress, std::sha
   asio::post(io_, [this, progress = std::move(progress), step = std::move(step), slices,
                    alive = std::weak_ptr<bool>(alive_)]() mutable {
     if (alive.expired()) return;
+    auto state = lockState();
     runSlice(std::move(progress), std::move(step), slices + 1);
   });
 }
@@ -1088,7 +1123,81 @@ Result<void> Server::openControl() {
 // feature adds its own here (one line each): /metrics (Prometheus), the dashboard.
 void Server::addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes) {
   net::addDashboardRoutes(routes);
-  routes["/metrics"] = [this](std::string_view, std::string_view) { return metricsPage(); };
+  routes["/metrics"] = [this](std::string_view, std::string_view) {
+    auto state = lockState();
+    return metricsPage();
+  };
+}
+
+}  // namespace tandem::daemon
+
+namespace tandem::daemon {
+
+void Server::startWorkers(bool ha) {
+  const auto& mt = cfg_.multiThreading;
+  mtStarted_ = mt;
+  const unsigned cores = std::thread::hardware_concurrency();
+  const std::size_t n = PacketWorker::countFor(mt, ha, cores);
+  if (ha && PacketWorker::countFor(mt, false, cores) > 1) {
+    log_.warn("DHCP4_MULTI_THREADING_HA", "multi-threading: high-availability is configured, so one packet worker "
+              "serves instead of {}: the HA lease update queue, the replies parked for the partner's "
+              "acknowledgements and the heartbeats are single-threaded", PacketWorker::countFor(mt, false, cores));
+  }
+  // Kea's DHCP4_MULTI_THREADING_INFO.
+  log_.info("DHCP4_MULTI_THREADING_INFO", "enabled: {}, number of threads: {}, queue size: {}",
+            n > 1 ? "yes" : "no", n > 1 ? n : 0, n > 1 ? mt.packetQueueSize : 0);
+  if (n <= 1) return;
+  pipeline_->setSharedState(&stateMutex_);
+  commands_.setGuard(&stateMutex_);
+  net::ReplyPorts ports;
+  ports.server = opts_.serverPort.value_or(67);
+  ports.client = opts_.clientPort.value_or(68);
+  std::vector<PacketWorker*> raw;
+  for (std::size_t i = 1; i < n; ++i) {
+    auto p = std::make_unique<net::DhcpPipeline>(*engine_, *writer_, stats_, log_, net::DhcpPipeline::Options{});
+    p->setPorts(ports);
+    p->setSharedState(&stateMutex_);
+    p->setEnabled(pipeline_->enabled());
+    p->setLeaseObserver([this](const std::vector<engine::LeaseChange>& changes) { queueNameChanges(changes); });
+    p->setQueryObserver([this](const proto::Packet4& q, const engine::RecvMeta& m, const engine::Decision& d) {
+      runQueryHooks(q, m, d);
+    });
+    auto w = std::make_unique<PacketWorker>(i, *p, [] { return Clock::now(); }, mt.packetQueueSize, ports.server);
+    raw.push_back(w.get());
+    workerPipelines_.push_back(std::move(p));
+    workers_.push_back(std::move(w));
+  }
+  loop_->setWorkers(std::move(raw));
+}
+
+void Server::stopWorkers() {
+  // Never with stateMutex_ held: a worker may be waiting for it.
+  for (auto& w : workers_) w->stop();
+}
+
+std::unique_lock<std::mutex> Server::lockState() {
+  if (workers_.empty()) return {};
+  return std::unique_lock<std::mutex>(stateMutex_);
+}
+
+void Server::setServing(bool on) {
+  pipeline_->setEnabled(on);
+  for (auto& p : workerPipelines_) p->setEnabled(on);
+}
+
+void Server::refreshDispatch() {
+  if (workers_.empty()) return;
+  const bool on = !haConfig_;
+  if (on == loop_->dispatching()) return;
+  loop_->setDispatch(on);
+  if (on) {
+    log_.info("DHCP4_MULTI_THREADING_INFO", "high-availability removed: {} packet workers serve again",
+              workers_.size() + 1);
+  } else {
+    log_.warn("DHCP4_MULTI_THREADING_HA", "multi-threading: high-availability was added, so one packet worker "
+              "serves until it is removed: the HA lease update queue, the replies parked for the partner's "
+              "acknowledgements and the heartbeats are single-threaded");
+  }
 }
 
 }  // namespace tandem::daemon

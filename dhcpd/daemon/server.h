@@ -3,12 +3,16 @@
 // loop, timers and signal handling, and implements api::ServerControl for the command
 // handlers. Everything runs on one io_context thread (no locks in the core); only the
 // journal's writer thread runs elsewhere and talks back through PacketLoop::notifyDurable.
+// With Kea's multi-threading on, packet workers (daemon/packet_worker.h) run beside it: then
+// the engine, store and lease writer are used under stateMutex_, which this thread holds for
+// every command, timer and reload (lockState()).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -137,6 +141,16 @@ class Server final : public api::ServerControl {
   // Called on the io thread after every journal sync (PacketLoop's durable hook) and by housekeeping, which
   // also fails waiters whose writes did not become durable within kDurableWaitLimit.
   void releaseDurableWaiters();
+  // Packet workers (Kea's multi-threading): created at start-up, as many as
+  // PacketWorker::countFor says; a reload changing multi-threading is applied at restart.
+  void startWorkers(bool ha);
+  void stopWorkers();
+  // Engaged (stateMutex_ held) only while packet workers run beside this thread.
+  std::unique_lock<std::mutex> lockState();
+  // dhcp-disable / dhcp-enable on every pipeline.
+  void setServing(bool on);
+  // HA is served by one worker: a reload adding HA keeps every packet on the loop.
+  void refreshDispatch();
   void armSignals();
   void notify(ServiceEvent event, std::string_view status);
   void armHousekeeping();
@@ -172,6 +186,7 @@ class Server final : public api::ServerControl {
   // run_script hook (libdhcp_run_script.so entry): the calls of a processed query or of a
   // reclaimed lease, handed to the runner (never waited for).
   void configureScripts();
+  void runQueryHooks(const proto::Packet4& query, const engine::RecvMeta& meta, const engine::Decision& d);
   void submitScripts(std::vector<engine::ScriptCall>& calls);
   void publishScriptCounters(TimePoint now);
   // Forensic log hook (libdhcp_legal_log.so entry): the lines of a processed query, queued for
@@ -206,6 +221,10 @@ class Server final : public api::ServerControl {
   std::unique_ptr<engine::LegalLogEntries> legalEntries_;  // null: no legal_log hook
   net::LegalLogWriter::Counters legalCountersSeen_;
   std::unique_ptr<PacketLoop> loop_;
+  std::mutex stateMutex_;
+  config::MultiThreadingConfig mtStarted_;  // the multi-threading the workers were started with
+  std::vector<std::unique_ptr<net::DhcpPipeline>> workerPipelines_;
+  std::vector<std::unique_ptr<PacketWorker>> workers_;  // stopped before their pipelines go
   api::CommandRegistry commands_;
   std::vector<std::shared_ptr<api::OperationProgress>> operations_;  // running, for status-get
   std::unique_ptr<net::ControlServer> control_;

@@ -311,7 +311,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   }
   // The op field is not checked: Kea 2.2 goes by the message type alone (a DISCOVER with op
   // BOOTREPLY is served, an OFFER with op BOOTREQUEST dropped by the engine).
-  if (!enabled_) {
+  if (!enabled()) {
     ++counts_[kReceiveDrop];
     return;
   }
@@ -352,6 +352,11 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
       return;
     }
   }
+  // Several workers: from the engine's decision to the store, the journal and the observers,
+  // one at a time (two workers must not pick the same free address, nor race on the offer
+  // table or a reservation); decoding before and encoding after run in parallel.
+  std::unique_lock<std::mutex> shared;
+  if (shared_) shared = std::unique_lock<std::mutex>(*shared_);
   engine::Decision d = engine_.handle(query, *m, now);
   if (d.drop == engine::DropReason::NoAddress) countAllocationFailure(d.subnetId, now);
   logDecision(query, *m, d, labelOf);
@@ -376,6 +381,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   const bool haAck = ha_.leasesCommitted && !d.changes.empty() && !writeFailed && d.reply &&
                      d.reply->messageType() == MessageType::Ack;
   if (ha_.leasesCommitted && !d.changes.empty() && !writeFailed && !haAck) ha_.leasesCommitted(d.changes, [](bool) {});
+  if (shared) shared.unlock();
 
   if (!d.reply) {
     if (countsAsReceiveDrop(d.drop, query)) ++counts_[kReceiveDrop];
@@ -451,6 +457,8 @@ void DhcpPipeline::onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok) {
 
 void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
   if (auto* j = writer_.journal()) {
+    std::unique_lock<std::mutex> shared;  // the store is shared (adopt)
+    if (shared_) shared = std::unique_lock<std::mutex>(*shared_);
     // Before durableSeq is read (LeaseJournal::takeLost): a write another server won never
     // confirms a lease to this client; the store learns who holds the address instead.
     for (const LostWrite& lost : j->takeLost()) {

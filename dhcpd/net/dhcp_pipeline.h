@@ -4,11 +4,14 @@
 // lease is durable (group commit: the ACK never leaves before its lease is on disk) and, in
 // an HA pair, acknowledged by the partner (one parking lot, net/reply_parking.h).
 // Counts everything with Kea's statistic names; logs bad input rate-limited.
-// Single-threaded: called from the packet loop only.
+// One pipeline per packet worker, each called from its own thread only; the workers share the
+// engine, lease writer and store through setSharedState() (daemon/packet_worker.h).
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -115,8 +118,13 @@ class DhcpPipeline {
   // Adds the counters accumulated since the last call to the registry.
   void publish(TimePoint now);
 
-  void setEnabled(bool on) noexcept { enabled_ = on; }
-  bool enabled() const noexcept { return enabled_; }
+  // dhcp-disable / dhcp-enable, from the control thread while a worker may be reading it.
+  void setEnabled(bool on) noexcept { enabled_.store(on, std::memory_order_relaxed); }
+  bool enabled() const noexcept { return enabled_.load(std::memory_order_relaxed); }
+  // Several packet workers: the engine, the lease writer (store, journal append, address
+  // statistics) and the observers are used only with this lock held, which the daemon's
+  // control thread also holds while it touches them. Null (one worker, the default): no lock.
+  void setSharedState(std::mutex* lock) noexcept { shared_ = lock; }
   void setPorts(ReplyPorts p) noexcept { opts_.ports = p; }
   std::size_t parked() const noexcept { return parking_.size(); }
   // DHCPACKs waiting for the HA partner's acknowledgement of their lease updates.
@@ -167,7 +175,8 @@ class DhcpPipeline {
   ReplyParking<Outgoing> parking_;
   std::array<std::uint64_t, kCount> counts_{};
   bool published_ = false;
-  bool enabled_ = true;
+  std::atomic<bool> enabled_{true};
+  std::mutex* shared_ = nullptr;
   HaHooks ha_;
   LeaseObserver observer_;
   QueryObserver queryObserver_;

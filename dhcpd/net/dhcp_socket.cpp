@@ -125,7 +125,7 @@ std::uint64_t DhcpSocket::takeKernelDrops() noexcept {
   return d;
 }
 
-std::size_t DhcpSocket::send(std::span<const UdpOut> out) noexcept {
+std::size_t DhcpSocket::sendOn(int fd, std::span<const UdpOut> out) noexcept {
   constexpr std::size_t kMax = 64;
   std::size_t done = 0, accepted = 0;
   while (done < out.size()) {
@@ -147,7 +147,7 @@ std::size_t DhcpSocket::send(std::span<const UdpOut> out) noexcept {
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    int r = ::sendmmsg(fd_, msgs, unsigned(n), MSG_DONTWAIT);
+    int r = ::sendmmsg(fd, msgs, unsigned(n), MSG_DONTWAIT);
     if (r <= 0) {
       // Unreachable relay or a full queue: this datagram is lost, the client retransmits.
       ++done;

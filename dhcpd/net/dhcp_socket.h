@@ -79,7 +79,10 @@ class DhcpSocket {
   // Kernel drops (socket buffer full) since the previous call.
   std::uint64_t takeKernelDrops() noexcept;
   // Sends with sendmmsg; returns how many datagrams the kernel accepted.
-  std::size_t send(std::span<const UdpOut> out) noexcept;
+  std::size_t send(std::span<const UdpOut> out) noexcept { return sendOn(fd_, out); }
+  // The same on any descriptor of such a socket (a packet worker's dup() of it: sendmmsg on
+  // one socket from several threads is safe, and the dup keeps it open across a reopen).
+  static std::size_t sendOn(int fd, std::span<const UdpOut> out) noexcept;
 
  private:
   int fd_ = -1;

@@ -339,10 +339,19 @@ TEST(Dhcp4Config, SanityChecks) {
             "subnet-id does not match); use \"warn\"");
 }
 
-TEST(Dhcp4Config, MultiThreadingIsAcceptedSilently) {
+TEST(Dhcp4Config, MultiThreadingIsParsedForThePacketWorkers) {
   auto cfg = parseOk(dhcp4(R"("multi-threading": {"enable-multi-threading": true, "thread-pool-size": 2,
-                                                   "packet-queue-size": 64})"));
+                                                   "packet-queue-size": 128})"));
   EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+  EXPECT_TRUE(cfg.multiThreading.enabled);
+  EXPECT_EQ(cfg.multiThreading.threadPoolSize, 2u);
+  EXPECT_EQ(cfg.multiThreading.packetQueueSize, 128u);
+  // Kea 2.2's defaults: off, one thread per core when on, a queue of 64.
+  auto plain = parseOk(dhcp4(R"("multi-threading": {"enable-multi-threading": true})"));
+  EXPECT_TRUE(plain.multiThreading.enabled);
+  EXPECT_EQ(plain.multiThreading.threadPoolSize, 0u);
+  EXPECT_EQ(plain.multiThreading.packetQueueSize, 64u);
+  EXPECT_FALSE(parseOk(dhcp4("")).multiThreading.enabled);
 }
 
 TEST(Dhcp4Config, DhcpDdnsDisabledAndDdnsKeysAreAccepted) {
