@@ -433,15 +433,16 @@ void parseDhcpDdns(const json& obj, const std::string& path, Diagnostics& diag, 
   r.finish();
 }
 
-// Kea's packet-processing threads, mapped to tandemd's packet workers (MultiThreadingConfig).
-void parseMultiThreading(const json& obj, const std::string& path, Diagnostics& diag, MultiThreadingConfig& mt) {
+// Kea's packet-processing threads, checked as Kea 2.2 checks them; tandemd maps the values to
+// its packet workers (config/multi_threading.h reads them from the parsed document).
+void parseMultiThreading(const json& obj, const std::string& path, Diagnostics& diag) {
   ObjectReader r(obj, path, diag);
   if (!r.has("enable-multi-threading")) {
     diag.error(path, "missing parameter 'enable-multi-threading' (Kea 2.2 requires it)");
   }
-  if (auto v = r.boolean("enable-multi-threading")) mt.enabled = *v;
-  if (auto v = r.u32("thread-pool-size")) mt.threadPoolSize = *v;
-  if (auto v = r.u32("packet-queue-size")) mt.packetQueueSize = *v;
+  r.boolean("enable-multi-threading");
+  r.u32("thread-pool-size");
+  r.u32("packet-queue-size");
   r.finish();
 }
 
@@ -642,7 +643,7 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   if (const json* o = r.object("dhcp-ddns")) {
     parseDhcpDdns(*o, r.pathOf("dhcp-ddns"), diag, r, cfg);
   }
-  if (const json* o = r.object("multi-threading")) parseMultiThreading(*o, r.pathOf("multi-threading"), diag, cfg.multiThreading);
+  if (const json* o = r.object("multi-threading")) parseMultiThreading(*o, r.pathOf("multi-threading"), diag);
   if (const json* o = r.object("sanity-checks")) parseSanityChecks(*o, r.pathOf("sanity-checks"), diag, cfg);
 }
 

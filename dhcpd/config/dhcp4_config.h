@@ -241,17 +241,6 @@ struct ExpiredLeasesProcessing {
   std::uint32_t unwarnedReclaimCycles = 5;
 };
 
-// Kea's "multi-threading" map (Kea 2.2 defaults: off, 0 threads = one per core, a queue of
-// 64). tandemd maps it to its packet workers (dhcpd/daemon/packet_worker.h): with it on,
-// thread-pool-size workers (0 = std::thread::hardware_concurrency(), as Kea's
-// MultiThreadingMgr::apply) share the packets, each worker's queue bounded by
-// packet-queue-size (0 = unbounded, as Kea's thread pool).
-struct MultiThreadingConfig {
-  bool enabled = false;
-  std::uint32_t threadPoolSize = 0;
-  std::uint32_t packetQueueSize = 64;
-};
-
 struct Dhcp4Config {
   std::vector<InterfaceSpec> interfaces;
   std::string dhcpSocketType = "raw";  // "raw" or "udp"
@@ -295,7 +284,6 @@ struct Dhcp4Config {
   std::vector<ControlSocket> controlSockets;
   std::vector<Logger> loggers;
   ExpiredLeasesProcessing expiredLeases;
-  MultiThreadingConfig multiThreading;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
   std::vector<FlexOptionRule> flexOptions;  // libdhcp_flex_option.so parameters, in Kea's order
   std::optional<RunScriptConfig> runScript;  // libdhcp_run_script.so parameters

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "dhcpd/common/clock.h"
-#include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/config/multi_threading.h"
 #include "dhcpd/daemon/reply_sender.h"
 #include "dhcpd/engine/engine.h"
 #include "dhcpd/net/dhcp_pipeline.h"

@@ -232,12 +232,11 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
     log_.warn("DHCP4_RECONFIGURE_LEASE_DB", "lease-database changes take effect after a restart");
   }
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
-  const config::MultiThreadingConfig mt = cfg->multiThreading;
+  const config::MultiThreadingConfig mt = config::multiThreadingOf(*cfg);
   if (auto r = install(std::move(*cfg), false); !r) return r;
   (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
   refreshDispatch();
-  if (mt.enabled != mtStarted_.enabled || mt.threadPoolSize != mtStarted_.threadPoolSize ||
-      mt.packetQueueSize != mtStarted_.packetQueueSize) {
+  if (mt != mtStarted_) {
     log_.warn("DHCP4_MULTI_THREADING_RESTART", "multi-threading changes take effect after a restart");
   }
   reloadTime_ = now();
@@ -1134,7 +1133,7 @@ void Server::addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes) {
 namespace tandem::daemon {
 
 void Server::startWorkers(bool ha) {
-  const auto& mt = cfg_.multiThreading;
+  const config::MultiThreadingConfig mt = config::multiThreadingOf(cfg_);
   mtStarted_ = mt;
   const unsigned cores = std::thread::hardware_concurrency();
   const std::size_t n = PacketWorker::countFor(mt, ha, cores);

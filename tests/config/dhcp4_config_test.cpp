@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "config_test_util.h"
+#include "dhcpd/config/multi_threading.h"
 
 namespace tandem::config {
 namespace {
@@ -343,15 +344,15 @@ TEST(Dhcp4Config, MultiThreadingIsParsedForThePacketWorkers) {
   auto cfg = parseOk(dhcp4(R"("multi-threading": {"enable-multi-threading": true, "thread-pool-size": 2,
                                                    "packet-queue-size": 128})"));
   EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
-  EXPECT_TRUE(cfg.multiThreading.enabled);
-  EXPECT_EQ(cfg.multiThreading.threadPoolSize, 2u);
-  EXPECT_EQ(cfg.multiThreading.packetQueueSize, 128u);
+  EXPECT_TRUE(config::multiThreadingOf(cfg).enabled);
+  EXPECT_EQ(config::multiThreadingOf(cfg).threadPoolSize, 2u);
+  EXPECT_EQ(config::multiThreadingOf(cfg).packetQueueSize, 128u);
   // Kea 2.2's defaults: off, one thread per core when on, a queue of 64.
   auto plain = parseOk(dhcp4(R"("multi-threading": {"enable-multi-threading": true})"));
-  EXPECT_TRUE(plain.multiThreading.enabled);
-  EXPECT_EQ(plain.multiThreading.threadPoolSize, 0u);
-  EXPECT_EQ(plain.multiThreading.packetQueueSize, 64u);
-  EXPECT_FALSE(parseOk(dhcp4("")).multiThreading.enabled);
+  EXPECT_TRUE(config::multiThreadingOf(plain).enabled);
+  EXPECT_EQ(config::multiThreadingOf(plain).threadPoolSize, 0u);
+  EXPECT_EQ(config::multiThreadingOf(plain).packetQueueSize, 64u);
+  EXPECT_FALSE(config::multiThreadingOf(parseOk(dhcp4(""))).enabled);
 }
 
 TEST(Dhcp4Config, DhcpDdnsDisabledAndDdnsKeysAreAccepted) {
