@@ -26,7 +26,7 @@ JOBS=${JOBS:-2}
 # Without root the install cannot run; the build then fails clearly or the tests that need a
 # missing tool report themselves skipped.
 "$SRC/scripts/install-deps.sh" --if-missing || [ "$(id -u)" != 0 ] || exit 1
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_WERROR=ON
 cmake --build "$BUILD" -j"$JOBS"
 ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" "$@"
 
