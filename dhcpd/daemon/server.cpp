@@ -263,6 +263,9 @@ void Server::armSignals() {
                    r.error().message);
         notify(ServiceEvent::Ready, fmt::format("reload failed, running configuration kept: {}", r.error().message));
       } else {
+        // Kea's message once a configuration is in force (scripts and tests wait for it).
+        log_.info("DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: added IPv4 subnets: {}; DDNS: {}",
+                  cfg_.subnets.size(), cfg_.dhcpDdns.enableUpdates ? "enabled" : "disabled");
         notify(ServiceEvent::Ready, fmt::format("configuration reloaded: serving {} subnets", cfg_.subnets.size()));
       }
       armSignals();

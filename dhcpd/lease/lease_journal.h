@@ -52,8 +52,13 @@ class LeaseJournal {
     return remove ? appendDelete(lease) : append(lease);
   }
   // Writes refused since the last call. Published before durableSeq passes their seq, so a
-  // caller that takes them first and then reads durableSeq never releases a refused reply.
+  // caller that reads durableSeq FIRST and takes them after knows every refused write at or
+  // below what it read: taken the other way round, a write refused in between would be
+  // released (LeaseWriter::takeRefused does it in the right order for the packet path).
   virtual std::vector<LostWrite> takeLost() { return {}; }
+  // Whether this journal can refuse a write at all (a shared database); a single-writer
+  // journal cannot, and the packet path may then let a reply out as soon as it is durable.
+  virtual bool mayRefuse() const noexcept { return false; }
   virtual std::uint64_t durableSeq() const noexcept = 0;
   virtual std::uint64_t lastSeq() const noexcept = 0;
   // Blocks until everything appended so far is durable (shutdown, tests).

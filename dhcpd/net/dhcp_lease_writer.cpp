@@ -3,6 +3,7 @@
 #include <array>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -134,6 +135,36 @@ void LeaseWriter::adopt(Ipv4 address, const std::optional<Lease>& current) {
     (void)store_.erase(address);
   }
   account(c, Kind::Command);
+}
+
+std::size_t LeaseWriter::addRefusalReader() {
+  for (std::size_t i = 0; i < refusalReaders_.size(); ++i) {
+    if (!refusalReaders_[i]) {
+      refusalReaders_[i].emplace();
+      return i;
+    }
+  }
+  refusalReaders_.emplace_back(std::in_place);
+  return refusalReaders_.size() - 1;
+}
+
+void LeaseWriter::removeRefusalReader(std::size_t reader) {
+  if (reader < refusalReaders_.size()) refusalReaders_[reader].reset();
+}
+
+LeaseWriter::Refused LeaseWriter::takeRefused(std::size_t reader) {
+  Refused out;
+  if (!journal_) return out;
+  for (const LostWrite& lost : journal_->takeLost()) {
+    adopt(lost.address, lost.current);
+    out.adopted.push_back(lost.address);
+    // Every reader hears of it: the reply may be parked at any of them.
+    for (auto& r : refusalReaders_) {
+      if (r) r->push_back(lost.seq);
+    }
+  }
+  if (reader < refusalReaders_.size() && refusalReaders_[reader]) out.seqs = std::exchange(*refusalReaders_[reader], {});
+  return out;
 }
 
 Result<std::uint64_t> LeaseWriter::apply(const engine::LeaseChange& change) {

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -48,6 +49,21 @@ class LeaseWriter {
   // database's view of the address (`current`, nullopt = no lease), statistics follow, nothing
   // is journaled.
   void adopt(Ipv4 address, const std::optional<Lease>& current);
+
+  // Refused writes for every packet pipeline sharing this writer. Each packet worker parks its
+  // own replies, so each must learn of every refused write, not only of those it happened to
+  // take from the journal itself. With several workers, called with the shared state held.
+  std::size_t addRefusalReader();
+  void removeRefusalReader(std::size_t reader);
+  struct Refused {
+    std::vector<std::uint64_t> seqs;  // refused since `reader` last asked, each once
+    std::vector<Ipv4> adopted;        // addresses adopted by this call (the caller logs them)
+  };
+  // Takes the journal's refused writes, adopts the database's rows for them, hands each to
+  // every reader, and returns `reader`'s. Read durableSeq() BEFORE this call: every write
+  // refused at or below what was read is then among what this call returns
+  // (LeaseJournal::takeLost).
+  Refused takeRefused(std::size_t reader);
 
   // Sequence known durable now (everything when persistence is off).
   std::uint64_t durableSeq() const noexcept;
@@ -98,6 +114,7 @@ class LeaseWriter {
   StatsRegistry& stats_;
   NowFn now_;
   std::unordered_map<std::uint32_t, SubnetScope> subnets_;
+  std::vector<std::optional<std::vector<std::uint64_t>>> refusalReaders_;  // nullopt: slot free
   Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;  // Kea's global forms
 };
 

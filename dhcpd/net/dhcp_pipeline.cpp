@@ -221,7 +221,15 @@ void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now)
 
 DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log,
                            Options opts)
-    : engine_(engine), writer_(writer), stats_(stats), log_(log), opts_(opts), parking_(opts.parkCapacity, opts.parkTimeout) {}
+    : engine_(engine),
+      writer_(writer),
+      stats_(stats),
+      log_(log),
+      opts_(opts),
+      parking_(opts.parkCapacity, opts.parkTimeout),
+      refusalReader_(writer.addRefusalReader()) {}
+
+DhcpPipeline::~DhcpPipeline() { writer_.removeRefusalReader(refusalReader_); }
 
 void DhcpPipeline::setHaHooks(HaHooks hooks) {
   ha_ = std::move(hooks);
@@ -361,7 +369,9 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   if (d.drop == engine::DropReason::NoAddress) countAllocationFailure(d.subnetId, now);
   logDecision(query, *m, d, labelOf);
 
-  std::uint64_t waitFor = 0;
+  // One decision's writes get consecutive sequences (appended under the shared state):
+  // [firstWrite, waitFor] names them all, so a refusal of any of them finds the reply.
+  std::uint64_t waitFor = 0, firstWrite = 0;
   bool writeFailed = false;
   for (const auto& change : d.changes) {
     auto seq = writer_.apply(change);
@@ -371,6 +381,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
                    change.lease.address.toString(), seq.error().message);
       continue;
     }
+    if (*seq && (!firstWrite || *seq < firstWrite)) firstWrite = *seq;
     waitFor = std::max(waitFor, *seq);
   }
 
@@ -413,25 +424,37 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   logReply(query, reply, meta, out, labelOf);
 
   if (haAck) {
-    parkForHa(waitFor, std::move(out), d.changes);
+    parkForHa(firstWrite, waitFor, std::move(out), d.changes);
     // Acknowledged at once (nothing to wait for in this HA state) and already durable.
     releaseDurable(ready);
     return;
   }
-  if (waitFor == 0 || waitFor <= writer_.durableSeq()) {
+  if (waitFor == 0) {
     ready.push_back(std::move(out));
     return;
   }
-  if (!parking_.park(std::move(out), waitFor, false, timed.start)) {
+  // A journal that may refuse a write (a shared database) can refuse this one and pass its
+  // sequence between the append above and this test: only releaseDurable() reads the two in
+  // the order that catches that, so such a reply always goes through the parking lot.
+  auto* journal = writer_.journal();
+  const bool mayRefuse = journal && journal->mayRefuse();
+  if (!mayRefuse && waitFor <= writer_.durableSeq()) {
+    ready.push_back(std::move(out));
+    return;
+  }
+  if (!parking_.park(std::move(out), waitFor, false, timed.start, firstWrite)) {
     ++counts_[kReceiveDrop];
     log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting for the lease file, dropping a {}",
                  parking_.size(), proto::toString(type));
+    return;
   }
+  if (mayRefuse && parking_.releasable(writer_.durableSeq())) releaseDurable(ready);
 }
 
-void DhcpPipeline::parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes) {
+void DhcpPipeline::parkForHa(std::uint64_t firstSeq, std::uint64_t seq, Outgoing out,
+                             const std::vector<engine::LeaseChange>& changes) {
   // The update's round trip (haUpdateLatency) starts here.
-  auto ticket = parking_.park(std::move(out), seq, true, opts_.monotonic());
+  auto ticket = parking_.park(std::move(out), seq, true, opts_.monotonic(), firstSeq);
   if (!ticket) {
     ++counts_[kReceiveDrop];
     log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting, dropping a DHCPACK", parked());
@@ -456,20 +479,26 @@ void DhcpPipeline::onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok) {
 }
 
 void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
-  if (auto* j = writer_.journal()) {
+  // durableSeq first: the journal publishes a refused write before durableSeq passes it, so
+  // every write refused at or below `seq` is among what takeRefused() returns below. Taken the
+  // other way round, a write refused in between would be released as durable.
+  const auto seq = writer_.durableSeq();
+  if (auto* j = writer_.journal(); j && j->mayRefuse()) {
     std::unique_lock<std::mutex> shared;  // the store is shared (adopt)
     if (shared_) shared = std::unique_lock<std::mutex>(*shared_);
-    // Before durableSeq is read (LeaseJournal::takeLost): a write another server won never
-    // confirms a lease to this client; the store learns who holds the address instead.
-    for (const LostWrite& lost : j->takeLost()) {
-      if (parking_.drop(lost.seq)) ++counts_[kLeaseConflictDrop];
-      writer_.adopt(lost.address, lost.current);
+    // A write another server won never confirms a lease to this client; the store learns who
+    // holds the address instead. Another worker may have taken it from the journal: the
+    // writer hands every refusal to every pipeline.
+    auto refused = writer_.takeRefused(refusalReader_);
+    for (Ipv4 a : refused.adopted) {
       log_.limited(Severity::Info, "DHCP4_LEASE_DB_CONFLICT",
                    "the lease database refused the lease of {} (another server holds it): reply dropped, the client "
-                   "retries", lost.address.toString());
+                   "retries", a.toString());
+    }
+    for (std::uint64_t s : refused.seqs) {
+      if (parking_.drop(s)) ++counts_[kLeaseConflictDrop];
     }
   }
-  const auto seq = writer_.durableSeq();
   if (!parking_.releasable(seq)) return;
   for (auto& o : parking_.release(seq)) ready.push_back(std::move(o));
 }

@@ -87,7 +87,12 @@ class DhcpPipeline {
     std::function<void()> wake;
   };
 
+  // Several pipelines may share one writer (packet workers): construct them all before any
+  // of them runs (each registers with the writer for refused writes).
   DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts);
+  ~DhcpPipeline();
+  DhcpPipeline(const DhcpPipeline&) = delete;
+  DhcpPipeline& operator=(const DhcpPipeline&) = delete;
   void setHaHooks(HaHooks hooks);
   // Called with a query's lease changes once the store took them all (DDNS: the server
   // turns them into NameChangeRequests, dhcpd/ddns/ncr_planner.h).
@@ -162,7 +167,7 @@ class DhcpPipeline {
   void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
                 const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
-  void parkForHa(std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes);
+  void parkForHa(std::uint64_t firstSeq, std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes);
   void onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok);
   // Counts and logs replies that left the parking lot unsent.
   void countDropped(const std::vector<ReplyParking<Outgoing>::Dropped>& dropped);
@@ -173,6 +178,7 @@ class DhcpPipeline {
   Logger& log_;
   Options opts_;
   ReplyParking<Outgoing> parking_;
+  std::size_t refusalReader_;  // LeaseWriter::takeRefused
   std::array<std::uint64_t, kCount> counts_{};
   bool published_ = false;
   std::atomic<bool> enabled_{true};

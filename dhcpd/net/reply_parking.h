@@ -51,10 +51,12 @@ class ReplyParking {
   // Parks `item` until the journal is durable up to `seq` (0: nothing to write) and, with
   // `awaitAck`, until acknowledge(ticket, true); at most `timeout` from `now`. nullopt (and
   // nothing kept) when full: the caller drops the reply, which the client retransmits.
-  std::optional<Ticket> park(T item, std::uint64_t seq, bool awaitAck, Steady now) {
+  // `firstSeq` (0: `seq`) is the first of the reply's writes: one decision's writes have
+  // consecutive sequences, and drop() finds the reply by any of them.
+  std::optional<Ticket> park(T item, std::uint64_t seq, bool awaitAck, Steady now, std::uint64_t firstSeq = 0) {
     if (size() >= capacity_) return std::nullopt;
     const Ticket t = ++lastTicket_;
-    Entry e{seq, now, now + timeout_, std::move(item)};
+    Entry e{seq, firstSeq && firstSeq <= seq ? firstSeq : seq, now, now + timeout_, std::move(item)};
     if (awaitAck) {
       awaiting_.emplace_hint(awaiting_.end(), t, std::move(e));
     } else {
@@ -90,22 +92,27 @@ class ReplyParking {
     return !disk_.empty() && disk_.front().seq <= durableSeq;
   }
 
-  // Removes the reply parked for exactly `seq` (a write the database refused), wherever it
-  // waits; true if there was one.
+  // Removes the reply that one of whose writes was `seq` (a write the database refused),
+  // wherever it waits; true if there was one.
   bool drop(std::uint64_t seq) {
     bool found = false;
     for (auto it = awaiting_.begin(); it != awaiting_.end();) {
-      if (it->second.seq == seq) {
+      if (it->second.covers(seq)) {
         it = awaiting_.erase(it);
         found = true;
       } else {
         ++it;
       }
     }
+    // disk_ is sorted by last sequence: a reply covering `seq` ends at `seq` or later.
     auto it = std::lower_bound(disk_.begin(), disk_.end(), seq, [](const Entry& x, std::uint64_t s) { return x.seq < s; });
-    while (it != disk_.end() && it->seq == seq) {
-      it = disk_.erase(it);
-      found = true;
+    while (it != disk_.end() && it->firstSeq <= seq) {
+      if (it->covers(seq)) {
+        it = disk_.erase(it);
+        found = true;
+      } else {
+        ++it;
+      }
     }
     return found;
   }
@@ -165,10 +172,12 @@ class ReplyParking {
 
  private:
   struct Entry {
-    std::uint64_t seq = 0;
+    std::uint64_t seq = 0;       // the last of its writes: it leaves once this is durable
+    std::uint64_t firstSeq = 0;  // the first of them
     Steady parkedAt{};
     Steady deadline{};
     T item;
+    bool covers(std::uint64_t s) const noexcept { return firstSeq <= s && s <= seq; }
   };
 
   // Kept sorted by journal sequence. Sequences arrive in order from the packet path, so this is

@@ -75,6 +75,7 @@ class PgsqlJournal final : public LeaseJournal {
   // lost (takeLost), with the row that won.
   std::uint64_t appendGuarded(const Lease& lease, bool remove, WriteGuard guard) override;
   std::vector<LostWrite> takeLost() override;
+  bool mayRefuse() const noexcept override { return true; }
   std::uint64_t durableSeq() const noexcept override { return durableSeq_.load(); }
   std::uint64_t lastSeq() const noexcept override { return lastSeq_.load(); }
   // Returns once everything appended before the call is committed and onDurable saw it, or

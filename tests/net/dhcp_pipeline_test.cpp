@@ -149,6 +149,7 @@ TEST_F(DhcpPipelineTest, AckIsParkedUntilTheLeaseIsDurable) {
 // Several servers on one database: the database refused the write (another server's client
 // holds the address). The ACK never leaves, and the store takes the database's row.
 TEST_F(DhcpPipelineTest, AckOfALostWriteIsDroppedAndTheStoreAdoptsTheWinner) {
+  journal.refuses = true;
   auto out = send(requestFor(4));
   EXPECT_TRUE(out.empty());
   ASSERT_EQ(journal.rows.size(), 1u);
@@ -177,6 +178,84 @@ TEST_F(DhcpPipelineTest, AckOfALostWriteIsDroppedAndTheStoreAdoptsTheWinner) {
   EXPECT_FALSE(store.byAddress(mine.address));
   pipeline.publish(clock.now());
   EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 0);
+}
+
+// The journal refuses the write and passes its sequence just after releaseDurable() took
+// the refused writes: read in that order, the ACK would leave for a lease the database did not
+// take (the double allocation once seen with two servers on one database).
+TEST_F(DhcpPipelineTest, WriteRefusedWhileReleasingIsNotReleased) {
+  journal.refuses = true;
+  auto req = requestFor(5);
+  EXPECT_TRUE(send(req).empty());
+  ASSERT_EQ(journal.rows.size(), 1u);
+  const Lease mine = journal.rows[0].lease;
+  Lease theirs = mine;
+  theirs.hwAddr = *HwAddr::parse("02:00:00:00:00:98");
+  journal.afterTakeLost = [&] { journal.refuse(journal.lastSeq(), mine.address, theirs); };
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  EXPECT_TRUE(ready.empty());
+  pipeline.releaseDurable(ready);  // the refusal is seen now
+  EXPECT_TRUE(ready.empty());
+  EXPECT_EQ(pipeline.parked(), 0u);
+  EXPECT_EQ(store.byAddress(mine.address)->hwAddr, theirs.hwAddr);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-lease-db-conflict-drop"), 1);
+}
+
+// The journal refuses the write and passes its sequence between the append and process()'s
+// own durability test: the reply must not take the "already durable" shortcut.
+TEST_F(DhcpPipelineTest, WriteRefusedBeforeTheDurabilityTestIsNotSent) {
+  journal.refuses = true;
+  auto req = requestFor(6);
+  journal.afterAppend = [&](std::uint64_t seq) {
+    Lease theirs = journal.rows.back().lease;
+    theirs.hwAddr = *HwAddr::parse("02:00:00:00:00:97");
+    journal.refuse(seq, theirs.address, theirs);
+  };
+  EXPECT_TRUE(send(req).empty());
+  EXPECT_EQ(pipeline.parked(), 0u);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-lease-db-conflict-drop"), 1);
+  EXPECT_EQ(stats.value("pkt4-ack-sent"), 0);
+}
+
+// A journal that cannot refuse (memfile) keeps the shortcut: a reply already durable leaves
+// from process() itself.
+TEST_F(DhcpPipelineTest, DurableReplyOfASingleWriterJournalLeavesAtOnce) {
+  auto req = requestFor(7);
+  journal.afterAppend = [&](std::uint64_t) { journal.makeDurable(); };
+  auto out = send(req);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::Ack);
+}
+
+// Packet workers: one pipeline each, one writer. Whichever pipeline takes a refusal from the
+// journal, the pipeline that parked the reply drops it.
+TEST_F(DhcpPipelineTest, RefusalTakenByAnotherPipelineStillDropsTheReply) {
+  journal.refuses = true;
+  DhcpPipeline other(engine, writer, stats, log, testOptions(4));
+  std::vector<Outgoing> ready;
+  auto offers = send(query(MessageType::Discover, 8));
+  ASSERT_EQ(offers.size(), 1u);
+  auto offer = proto::decode(offers.at(0).bytes);
+  ASSERT_TRUE(offer.ok());
+  auto req = query(MessageType::Request, 8);
+  req.set(proto::opt::kRequestedAddress, proto::ipBytes(offer->yiaddr));
+  req.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
+  auto bytes = wire(req);
+  other.process(bytes, meta, clock.now(), ready);  // parked at `other`
+  EXPECT_TRUE(ready.empty());
+  ASSERT_EQ(other.parked(), 1u);
+  Lease theirs = journal.rows.back().lease;
+  theirs.hwAddr = *HwAddr::parse("02:00:00:00:00:96");
+  journal.refuse(journal.lastSeq(), theirs.address, theirs);
+  pipeline.releaseDurable(ready);  // this one takes it from the journal
+  EXPECT_TRUE(ready.empty());
+  other.releaseDurable(ready);
+  EXPECT_TRUE(ready.empty());
+  EXPECT_EQ(other.parked(), 0u);
+  EXPECT_EQ(store.byAddress(theirs.address)->hwAddr, theirs.hwAddr);
 }
 
 TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {

@@ -36,6 +36,19 @@ TEST(ReplyParking, ReleasesUpToDurableSequenceInOrder) {
   EXPECT_TRUE(p.empty());
 }
 
+// One decision's writes have consecutive sequences: a refusal of any of them (not only of
+// the last, which the reply waits for) removes the reply.
+TEST(ReplyParking, DropFindsAReplyByAnyOfItsWrites) {
+  Parking p(10, 5s);
+  ASSERT_TRUE(p.park("a", 2, false, kT0, 1));
+  ASSERT_TRUE(p.park("b", 5, false, kT0, 3));  // writes 3, 4, 5
+  ASSERT_TRUE(p.park("c", 8, true, kT0, 6));   // writes 6, 7, 8, also waiting for the partner
+  EXPECT_TRUE(p.drop(4));
+  EXPECT_FALSE(p.drop(5));  // gone already
+  EXPECT_TRUE(p.drop(6));
+  EXPECT_EQ(p.release(100), (std::vector<std::string>{"a"}));
+}
+
 TEST(ReplyParking, DropRemovesOnlyThatSequence) {
   Parking p(10, 5s);
   ASSERT_TRUE(p.park("a", 1, false, kT0));
