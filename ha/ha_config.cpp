@@ -1,7 +1,6 @@
 #include "ha/ha_config.h"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 #include <set>
 

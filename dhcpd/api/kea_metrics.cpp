@@ -89,6 +89,8 @@ constexpr std::array kDrops{
     DropEntry{"pkt4-ha-update-failed-drop", "ha-update-failed"},
     DropEntry{"pkt4-lease-file-fail-drop", "lease-file-fail"},
     DropEntry{"pkt4-ha-backpressure-drop", "ha-backpressure"},
+    DropEntry{"pkt4-lease-db-conflict-drop", "lease-db-conflict"},
+    DropEntry{"pkt4-lease-backpressure-drop", "lease-backpressure"},
 };
 
 template <std::size_t N>

@@ -70,6 +70,11 @@ class LeaseJournal {
   virtual std::optional<Error> lastError() const = 0;
   // Cheap per-packet check: writes are failing right now (lastError() is set).
   virtual bool failing() const noexcept { return lastError().has_value(); }
+  // Cheap per-packet check: writes wait longer than a client would (a database slower than
+  // the offered load). The packet path then sheds new exchanges (DISCOVERs) so that those
+  // already started still finish in time: goodput stays at what the journal can commit
+  // instead of every reply coming too late.
+  virtual bool behind() const noexcept { return false; }
 };
 
 }  // namespace tandem

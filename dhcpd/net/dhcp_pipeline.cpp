@@ -328,11 +328,21 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   // that would bind, renew or free a lease are shed before the engine, so leases nobody was
   // told about do not pile up in memory and in the write queue and fill the disk again the
   // moment space comes back. INFORM needs no lease and is still answered.
-  if (auto* j = writer_.journal(); j && j->failing()) {
-    auto type = query.messageType();
-    if (type && *type != MessageType::Inform) {
-      ++counts_[kLeaseFileFailDrop];
+  if (auto* j = writer_.journal()) {
+    const auto type = query.messageType();
+    if (j->failing()) {
+      if (type && *type != MessageType::Inform) {
+        ++counts_[kLeaseFileFailDrop];
+        ++counts_[kReceiveDrop];
+        return;
+      }
+    } else if (type == MessageType::Discover && j->behind()) {
+      // The journal commits more slowly than clients arrive: no new exchange starts, so the
+      // REQUESTs of those already offered are committed while their clients still wait.
+      ++counts_[kLeaseBackpressureDrop];
       ++counts_[kReceiveDrop];
+      log_.limited(Severity::Warn, "DHCP4_LEASE_BACKPRESSURE",
+                   "the lease database commits more slowly than clients arrive: dropping new DISCOVERs");
       return;
     }
   }

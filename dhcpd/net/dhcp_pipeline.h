@@ -147,7 +147,8 @@ class DhcpPipeline {
   enum Counter : std::size_t {
     kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
     kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kLeaseConflictDrop, kCount
+    kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kLeaseConflictDrop,
+    kLeaseBackpressureDrop, kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {
       "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
@@ -155,7 +156,8 @@ class DhcpPipeline {
       "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
       "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
       "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
-      "pkt4-lease-file-fail-drop", "pkt4-ha-backpressure-drop", "pkt4-lease-db-conflict-drop"};
+      "pkt4-lease-file-fail-drop", "pkt4-ha-backpressure-drop", "pkt4-lease-db-conflict-drop",
+      "pkt4-lease-backpressure-drop"};
   // Kea 2.2 creates these (at 0) when it starts; the rest are tandemd's own drop counters,
   // which appear with their first count, as statistics of a hook library would.
   static constexpr std::size_t kFirstExtension = kAckNotDurable;

@@ -16,8 +16,10 @@
 // (serve-retry-continue). After a reconnect the queued writes are sent again; upserts and
 // deletes by address are idempotent, so a batch whose COMMIT outcome was lost is safe to repeat.
 //
-// Back-pressure: beyond highWater queued writes failing() is also true, so a slow database
-// sheds new queries (counted by the pipeline) instead of growing the queue without bound.
+// Back-pressure: beyond shedWater uncommitted writes behind() is true and the packet path
+// sheds new exchanges (DISCOVERs) while the started ones finish; beyond highWater failing()
+// is also true, so a slow database sheds every new query (counted by the pipeline) instead
+// of growing the queue without bound.
 //
 // A statement the database refuses (its data, not the connection) rolls its batch back; it is
 // dropped, logged, and reported through takeLost() like a lost write, so its reply never
@@ -49,6 +51,9 @@ class PgsqlJournal final : public LeaseJournal {
     config::LeaseDatabase db;
     std::size_t maxBatch = 512;     // statements per transaction
     std::size_t highWater = 8192;   // queued writes beyond which failing() reports back-pressure
+    // Uncommitted writes beyond which behind() sheds new exchanges: two full transactions
+    // waiting, a few hundred milliseconds at the commit rates measured (README).
+    std::size_t shedWater = 1024;
   };
   struct Counters {
     std::uint64_t committed = 0;        // statements committed
@@ -83,6 +88,7 @@ class PgsqlJournal final : public LeaseJournal {
   Result<void> flush() override;
   void setOnDurable(std::function<void(std::uint64_t)> cb) override;
   std::optional<Error> lastError() const override;
+  bool behind() const noexcept override { return queued_.load(std::memory_order_relaxed) >= options_.shedWater; }
   bool failing() const noexcept override {
     return failing_.load(std::memory_order_relaxed) || queued_.load(std::memory_order_relaxed) >= options_.highWater;
   }

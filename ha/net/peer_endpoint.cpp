@@ -11,14 +11,14 @@ namespace tandem::net {
 Result<PeerEndpoint> parsePeerEndpoint(std::string_view url) {
   auto parsed = parseHttpUrl(url);
   if (!parsed) return parsed.error();
-  if (!parsed->hostname.empty()) {
-    return makeError(fmt::format("bad url '{}': host must be an IP address literal", url));
-  }
   PeerEndpoint ep;
   ep.tls = parsed->https;
   boost::system::error_code ec;
-  ep.address = boost::asio::ip::make_address(parsed->host, ec);
-  if (ec) return makeError(fmt::format("bad url '{}': host must be an IP address literal", url));
+  // A DNS name left unresolved, or a host that is no address: a connection needs an address.
+  if (parsed->hostname.empty()) ep.address = boost::asio::ip::make_address(parsed->host, ec);
+  if (!parsed->hostname.empty() || ec) {
+    return makeError(fmt::format("bad url '{}': host must be an IP address literal", url));
+  }
   ep.port = parsed->effectivePort();
   ep.hostHeader = parsed->ipv6 ? fmt::format("[{}]", parsed->host) : parsed->host;
   return ep;

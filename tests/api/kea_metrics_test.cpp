@@ -133,6 +133,8 @@ const Row kTable[] = {
     {"pkt4-ha-update-failed-drop", "tandem_dhcp4_packets_dropped_total{reason=\"ha-update-failed\"} 5"},
     {"pkt4-lease-file-fail-drop", "tandem_dhcp4_packets_dropped_total{reason=\"lease-file-fail\"} 5"},
     {"pkt4-ha-backpressure-drop", "tandem_dhcp4_packets_dropped_total{reason=\"ha-backpressure\"} 5"},
+    {"pkt4-lease-db-conflict-drop", "tandem_dhcp4_packets_dropped_total{reason=\"lease-db-conflict\"} 5"},
+    {"pkt4-lease-backpressure-drop", "tandem_dhcp4_packets_dropped_total{reason=\"lease-backpressure\"} 5"},
     // Statistics of a subnet no longer configured, of a pool index beyond the subnet's pools,
     // and any name unknown here: kept, by name.
     {"subnet[7].assigned-addresses", "tandem_kea_statistic{statistic=\"subnet[7].assigned-addresses\"} 5"},

@@ -258,6 +258,24 @@ TEST_F(DhcpPipelineTest, RefusalTakenByAnotherPipelineStillDropsTheReply) {
   EXPECT_EQ(store.byAddress(theirs.address)->hwAddr, theirs.hwAddr);
 }
 
+// A journal behind the offered load: new exchanges are shed, started ones finish.
+TEST_F(DhcpPipelineTest, JournalBehindShedsDiscoversButServesRequests) {
+  auto req = requestFor(9);  // offered before the journal fell behind
+  journal.slow = true;
+  EXPECT_TRUE(send(query(MessageType::Discover, 10)).empty());
+  EXPECT_TRUE(send(req).empty());  // parked for the journal, not dropped
+  EXPECT_EQ(pipeline.parked(), 1u);
+  journal.makeDurable();
+  std::vector<Outgoing> ready;
+  pipeline.releaseDurable(ready);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].type, MessageType::Ack);
+  pipeline.publish(clock.now());
+  EXPECT_EQ(stats.value("pkt4-lease-backpressure-drop"), 1);
+  journal.slow = false;
+  EXPECT_EQ(send(query(MessageType::Discover, 10)).size(), 1u);
+}
+
 TEST_F(DhcpPipelineTest, WithoutPersistenceAckLeavesAtOnce) {
   LeaseWriter memoryOnly(store, nullptr, stats, [this] { return clock.now(); });
   DhcpPipeline p(engine, memoryOnly, stats, log, DhcpPipeline::Options{});

@@ -30,6 +30,7 @@ class FakeJournal final : public LeaseJournal {
     return out;
   }
   bool mayRefuse() const noexcept override { return refuses; }
+  bool behind() const noexcept override { return slow; }
   std::uint64_t durableSeq() const noexcept override { return durable_; }
   std::uint64_t lastSeq() const noexcept override { return last_; }
   Result<void> flush() override {
@@ -60,6 +61,7 @@ class FakeJournal final : public LeaseJournal {
   std::vector<LostWrite> lost;     // what takeLost() hands out next
   std::optional<Error> error;
   bool refuses = false;                           // mayRefuse(): a shared database
+  bool slow = false;                              // behind()
   std::function<void()> afterTakeLost;            // run once, inside the next takeLost()
   std::function<void(std::uint64_t)> afterAppend;  // run once, with the sequence just appended
 
