@@ -7,8 +7,15 @@
 # lost exchanges in % of DISCOVERs, the server's CPU per completed DORA, the database's CPU
 # (postmaster and its backends) per completed DORA, and the lease4 rows at the end.
 #
+# Then Kea's shared-database model (issue 13): two servers on the same segment and the same
+# database, no HA between them, perfdhcp at SHARED_RATE; every packet is captured on the
+# client's side and scripts/dhcp-ack-audit.py counts the addresses ACKed to two clients (must
+# be 0). Per pair: combined DORA/s, lost %, ACKs, doubled addresses, lease4 rows.
+#
 # usage: sudo scripts/bench-pgsql.sh      env: TANDEMD=path PERIOD=10 RATES="500 1000 2000 4000"
-#        SERVERS="kea tandemd"  OUT=dir (raw outputs; default a temp dir that is kept)
+#        SERVERS="kea tandemd" ("" skips the single-server points)  SHARED="tandemd+tandemd tandemd+kea"
+#        (pairs; "" skips)
+#        SHARED_RATE=2000  OUT=dir (raw outputs; default a temp dir that is kept)
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -18,8 +25,10 @@ TIT_BUDGET=${BENCH_BUDGET:-1800}
 TIT_NAME=bench-pgsql
 TIT_ID="h-pg-$$"
 PERIOD=${PERIOD:-10}
-RATES=${RATES:-500 1000 2000 4000}
-SERVERS=${SERVERS:-kea tandemd}
+RATES=${RATES-500 1000 2000 4000}
+SERVERS=${SERVERS-kea tandemd}
+SHARED=${SHARED-tandemd+tandemd tandemd+kea}
+SHARED_RATE=${SHARED_RATE:-2000}
 KEA_DHCP4=${KEA_DHCP4:-/usr/sbin/kea-dhcp4}
 if [ -z "${TANDEMD:-}" ]; then
   for c in ${TANDEM_BUILD:+$TANDEM_BUILD/dhcpd/tandemd} "$SRC"/build/dhcpd/tandemd; do
@@ -28,6 +37,7 @@ if [ -z "${TANDEMD:-}" ]; then
 fi
 tit_init
 tit_require perfdhcp bc
+[ -z "$SHARED" ] || tit_require tcpdump
 OUT=${OUT:-$(mktemp -d /tmp/bench-pgsql.XXXXXX)}
 mkdir -p "$OUT"
 HZ=$(getconf CLK_TCK)
@@ -36,6 +46,7 @@ tit_switch
 tit_host srv 02:00:c6:12:00:01 198.18.0.1/15
 tit_host cl1 02:00:c6:12:00:64 198.18.0.100/15
 SRV="$TIT_ID-srv"
+[ -z "$SHARED" ] || tit_host srv2 02:00:c6:12:00:02 198.18.0.2/15
 cat >"$OUT/dhcp4.json" <<EOF
 { "Dhcp4": {
     "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
@@ -91,11 +102,43 @@ point() {
   echo "$server|$label|$offered|$rate|$acks|$scpu|$dcpu" >>"$OUT/results.psv"
   log "$row"
 }
+# shared <serverA+serverB>: both on the database at once, perfdhcp at SHARED_RATE.
+SHARED_ROWS=()
+shared() {
+  local a=${1%+*} b=${1#*+} tag="shared-$1" pids=() i=0 srv
+  pg_sql "DELETE FROM lease4; DELETE FROM lease4_stat" >/dev/null
+  for srv in "$a" "$b"; do
+    i=$((i + 1))
+    [ "$srv" = kea ] && TIT_SERVER=$KEA_DHCP4 || TIT_SERVER=$TANDEMD
+    rm -rf "${TIT_TMP:?}/$tag-$i"
+    if [ $i = 1 ]; then tit_server_start "$tag-$i" "$SRV" "$OUT/dhcp4.json"; else tit_server_start "$tag-$i" "$TIT_ID-srv2" "$OUT/dhcp4.json"; fi
+    pids+=("$TIT_SERVER_PID")
+  done
+  tit_bg "$OUT/$tag.tcpdump.log" ip netns exec "$TIT_ID-cl1" tcpdump -i eth0 -n -U -B 65536 -w "$OUT/$tag.pcap" udp port 67 or udp port 68
+  local cap=$TIT_LAST_PID
+  sleep 1
+  timeout $((PERIOD + 30)) ip netns exec "$TIT_ID-cl1" perfdhcp -4 -l eth0 -p "$PERIOD" -R 100000 -g single \
+    -r "$SHARED_RATE" >"$OUT/$tag.txt" 2>&1
+  sleep 1
+  tit_stop "$cap" INT 10
+  for i in "${pids[@]}"; do tit_stop "$i" TERM 30; done
+  local rate ds drops acks rows audit doubled
+  read -r rate ds drops acks <<<"$(perf_stats "$OUT/$tag.txt")"
+  rows=$(pg_sql "SELECT count(*) FROM lease4")
+  audit=$(/usr/bin/python3 "$SRC/scripts/dhcp-ack-audit.py" "$OUT/$tag.pcap" | head -1)
+  doubled=$(echo "$audit" | sed -n 's/.*addresses ACKed to two clients: \([0-9]*\).*/\1/p')
+  local row
+  row=$(printf '%-17s %8s %9.0f %7.2f %8s %8s %8s' "$1" "$SHARED_RATE" "$rate" \
+    "$(echo "if ($ds > 0) 100 * $drops / $ds else 100" | bc -l)" "$acks" "${doubled:-?}" "$rows")
+  SHARED_ROWS+=("$row")
+  log "$row ($audit)"
+}
 HEADER=$(printf '%-8s %-12s %8s %9s %7s %8s %9s %9s %8s %8s' server point offered DORA/s lost% srvCPU% us/DORA dbus/DORA ACKs rows)
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 : >"$OUT/results.psv"
 for s in $SERVERS; do point "$s" unlimited - -R 100000 -g single; done
 for r in $RATES; do for s in $SERVERS; do point "$s" "rate $r" "$r" -R 100000 -g single -r "$r"; done; done
+for pair in $SHARED; do shared "$pair"; done
 {
   echo
   echo "us/DORA: server CPU per completed DORA; dbus/DORA: PostgreSQL's CPU (all its processes) per DORA;"
@@ -106,5 +149,12 @@ for r in $RATES; do for s in $SERVERS; do point "$s" "rate $r" "$r" -R 100000 -g
     k=$(awk -F'|' '$1 == "kea" && $2 == "unlimited" { print $4 }' "$OUT/results.psv")
     t=$(awk -F'|' '$1 == "tandemd" && $2 == "unlimited" { print $4 }' "$OUT/results.psv")
     echo "unlimited DORA/s ratio tandemd/kea: $(echo "if ($k > 0) $t / $k else 0" | bc -l | xargs printf '%.2f')x"
+  fi
+  if [ ${#SHARED_ROWS[@]} -gt 0 ]; then
+    echo
+    echo "Two servers on the one database (no HA between them), perfdhcp at the offered rate;"
+    echo "doubled: addresses ACKed to two clients on the wire (scripts/dhcp-ack-audit.py), must be 0."
+    printf '%-17s %8s %9s %7s %8s %8s %8s\n' servers offered DORA/s lost% ACKs doubled rows
+    printf '%s\n' "${SHARED_ROWS[@]}"
   fi
 } | tee "$OUT/table.txt"
