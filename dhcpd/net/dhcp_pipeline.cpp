@@ -213,10 +213,21 @@ void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now)
   // failure counts by scope (a plain subnet: tandemd has no shared networks), in total, and
   // by client classes (every query is in class ALL), each globally and for the subnet,
   // whose statistics appear with the first failure.
-  for (const char* n : {"v4-allocation-fail-subnet", "v4-allocation-fail", "v4-allocation-fail-classes"}) {
-    stats_.add(n, 1, now);
-    if (subnetId) stats_.add(fmt::format("subnet[{}].{}", subnetId, n), 1, now);
+  // Handles resolved once per subnet: a DISCOVER flood on an exhausted pool formats no name.
+  static constexpr std::array<const char*, 3> kNamesOfFailure{"v4-allocation-fail-subnet", "v4-allocation-fail",
+                                                               "v4-allocation-fail-classes"};
+  if (!allocFail_[0]) {
+    for (std::size_t i = 0; i < kNamesOfFailure.size(); ++i) allocFail_[i] = stats_.handle(kNamesOfFailure[i]);
   }
+  for (const auto& h : allocFail_) stats_.add(h, 1, now);
+  if (!subnetId) return;
+  auto [it, fresh] = subnetAllocFail_.try_emplace(subnetId);
+  if (fresh) {
+    for (std::size_t i = 0; i < kNamesOfFailure.size(); ++i) {
+      it->second[i] = stats_.handle(fmt::format("subnet[{}].{}", subnetId, kNamesOfFailure[i]));
+    }
+  }
+  for (const auto& h : it->second) stats_.add(h, 1, now);
 }
 
 DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log,

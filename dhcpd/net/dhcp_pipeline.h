@@ -182,6 +182,8 @@ class DhcpPipeline {
   ReplyParking<Outgoing> parking_;
   std::size_t refusalReader_;  // LeaseWriter::takeRefused
   std::array<std::uint64_t, kCount> counts_{};
+  std::array<StatsRegistry::Handle, 3> allocFail_;  // countAllocationFailure()
+  std::unordered_map<std::uint32_t, std::array<StatsRegistry::Handle, 3>> subnetAllocFail_;
   bool published_ = false;
   std::atomic<bool> enabled_{true};
   std::mutex* shared_ = nullptr;

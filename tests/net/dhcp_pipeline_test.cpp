@@ -428,6 +428,14 @@ TEST_F(DhcpPipelineTest, PoolExhaustionCountsAllocationFailure) {
   }
   EXPECT_EQ(stats.value("v4-allocation-fail-no-pools"), 0);
   EXPECT_EQ(stats.value("pkt4-receive-drop"), dropsBefore);
+  // Counted again through the handles kept from the first failure, also after a removal (a
+  // reconfiguration's statistics reset), which the next failure re-creates, as Kea's addValue.
+  send(query(MessageType::Discover, 98));
+  stats.remove("subnet[7].v4-allocation-fail");
+  send(query(MessageType::Discover, 97));
+  EXPECT_EQ(stats.value("v4-allocation-fail"), 3);
+  EXPECT_EQ(stats.value("subnet[7].v4-allocation-fail-classes"), 3);
+  EXPECT_EQ(stats.value("subnet[7].v4-allocation-fail"), 1);
 }
 
 TEST_F(DhcpPipelineTest, CountersKeepOneSamplePerPacket) {
