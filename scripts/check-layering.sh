@@ -3,7 +3,7 @@
 # 1. The pure core (codec, lease store, engine, config, command handlers, HA state machine,
 #    failure detector, sync logic) never includes Asio, Beast or OpenSSL, neither directly nor
 #    through a project header, and the pure CMake targets do not link them. Adapters live in
-#    dhcpd/net, dhcpd/daemon, dhcpd/ctl, dhcpd/pgsql (libpq), dhcpd/main.cpp and the HA shells ha/net, ha/service,
+#    dhcpd/net, dhcpd/daemon, dhcpd/ctl, dhcpd/pgsql (libpq), dhcpd/mysql (MariaDB Connector/C), dhcpd/main.cpp and the HA shells ha/net, ha/service,
 #    ha/ctl.
 # 2. Dependencies go one way (issue 11, "one home"): a file never includes a header of a
 #    higher layer. Lowest first:
@@ -24,9 +24,9 @@ PURE_DIRS="dhcpd/common dhcpd/proto dhcpd/classify dhcpd/lease dhcpd/engine dhcp
 ADAPTER_SUBDIRS="ha/net ha/service ha/ctl"
 PURE_TARGETS="tandem_common tandem_proto tandem_classify tandem_lease tandem_engine tandem_ddns tandem_config tandem_api tandem_ha tandem_heartbeat tandem_sync"
 # <boost/asio...>, <boost/beast...>, <asio...> (standalone), <openssl/...>
-FORBIDDEN='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(boost/(asio|beast)|asio|openssl/|libpq-fe\.h|libpq/)'
+FORBIDDEN='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(boost/(asio|beast)|asio|openssl/|libpq-fe\.h|libpq/|mysql\.h|mariadb/)'
 # Project headers that are adapters themselves: including one drags Asio in.
-ADAPTER_HDR='^(dhcpd/(net|daemon|ctl|pgsql)|ha/(net|service|ctl))/'
+ADAPTER_HDR='^(dhcpd/(net|daemon|ctl|pgsql|mysql)|ha/(net|service|ctl))/'
 # The HA adapter headers the composition under dhcpd/ may include.
 HA_ENTRY_HDRS="ha/service/ha_service.h ha/service/ha_setup.h ha/service/ha_timers.h ha/ctl/ctl_ha.h"
 
@@ -36,7 +36,7 @@ layer() {
     dhcpd/main.cpp | dhcpd/ctl/main.cpp | dhcpd/daemon/*) RANK=7 ;;
     ha/service/* | ha/ctl/*) RANK=6 ;;
     ha/net/*) RANK=5 ;;
-    dhcpd/net/* | dhcpd/ctl/* | dhcpd/pgsql/*) RANK=4 ;;
+    dhcpd/net/* | dhcpd/ctl/* | dhcpd/pgsql/* | dhcpd/mysql/*) RANK=4 ;;
     sync/*) RANK=3 ;;
     ha/*) RANK=2 ;;
     heartbeat/*) RANK=1 ;;

@@ -29,6 +29,9 @@ PACKAGES=(
   dpkg-dev lintian systemd
   # PostgreSQL lease backend: libpq to build, a server (initdb/pg_ctl, psql) for the tests
   libpq-dev postgresql postgresql-client
+  # MySQL/MariaDB lease backend: MariaDB Connector/C to build, a server (mariadb-install-db,
+  # mariadbd) and the client for the tests
+  libmariadb-dev mariadb-server mariadb-client
   # the dashboard test loads the page in headless Chromium (tests/integration/dashboard_*)
   chromium
   # /metrics: a real Prometheus scrapes a pair in the tests; promtool checks the exposition
@@ -39,7 +42,7 @@ PACKAGES=(
 )
 # What must be on PATH afterwards (a package's maintainer script may fail in a container
 # without an init system; what counts is that these exist).
-TOOLS=(g++ cmake pkg-config pg_config psql clang++ clang-format dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool nft faketime)
+TOOLS=(g++ cmake pkg-config pg_config psql mariadb mariadb-install-db clang++ clang-format dpkg-shlibdeps lintian systemd-analyze kea-dhcp4 kea-dhcp-ddns named dig perfdhcp dhclient busybox socat jq python3 ss tcpdump openssl curl chromium prometheus promtool nft faketime)
 
 missing() {
   local t out=()
@@ -50,6 +53,8 @@ missing() {
   [ -e /usr/include/nlohmann/json.hpp ] || out+=(nlohmann-json3-dev)
   [ -e /usr/include/gtest/gtest.h ] || out+=(libgtest-dev)
   [ -e /usr/include/postgresql/libpq-fe.h ] || out+=(libpq-dev)
+  [ -e /usr/include/mariadb/mysql.h ] || out+=(libmariadb-dev)
+  [ -x /usr/sbin/mariadbd ] || out+=(mariadb-server)
   # initdb/pg_ctl are not on PATH in Debian (postgresql-common wraps them).
   [ -x "$(pg_config --bindir 2>/dev/null)/initdb" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || out+=(postgresql)
   compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || out+=(libclang-rt-14-dev)
