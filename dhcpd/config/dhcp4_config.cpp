@@ -72,30 +72,31 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   ObjectReader r(obj, path, diag, /*allowContext=*/false);
   LeaseDatabase& db = cfg.leaseDatabase;
   if (auto type = r.string("type")) {
-    if (*type == "mysql" || *type == "cql") {
+    if (*type == "cql") {
       diag.error(r.pathOf("type"),
-                 fmt::format("lease database type '{}' is not supported yet (issue 13: SQL backends); use memfile or "
-                             "postgresql",
-                             *type));
-    } else if (*type != "memfile" && *type != "postgresql") {
-      diag.error(r.pathOf("type"), fmt::format("unknown lease database type '{}' (expected memfile or postgresql)", *type));
+                 "lease database type 'cql' is not supported (Kea 2.2 deprecates Cassandra); use memfile, "
+                 "postgresql or mysql");
+    } else if (*type != "memfile" && *type != "postgresql" && *type != "mysql") {
+      diag.error(r.pathOf("type"),
+                 fmt::format("unknown lease database type '{}' (expected memfile, postgresql or mysql)", *type));
     }
     db.type = *type;
   } else if (!r.has("type")) {
-    diag.error(path, "missing \"type\" (memfile or postgresql)");
+    diag.error(path, "missing \"type\" (memfile, postgresql or mysql)");
   }
   if (auto v = r.boolean("persist")) db.persist = *v;
   if (auto v = r.u32("lfc-interval")) db.lfcInterval = *v;
   if (auto v = r.u32("max-row-errors")) db.maxRowErrors = *v;
   auto name = r.string("name");
   if (db.sql()) {
-    // Kea's PgSqlConnection: "must specify a name for the database".
+    // Kea's PgSqlConnection / MySqlConnection: "must specify a name for the database".
+    const char* product = db.mysql() ? "MySQL" : "PostgreSQL";
     if (name && !name->empty()) {
       db.name = *name;
     } else if (name) {
-      diag.error(r.pathOf("name"), "must name the PostgreSQL database (empty)");
+      diag.error(r.pathOf("name"), fmt::format("must name the {} database (empty)", product));
     } else if (!r.has("name")) {
-      diag.error(path, "missing \"name\": the PostgreSQL database to connect to");
+      diag.error(path, fmt::format("missing \"name\": the {} database to connect to", product));
     }
   } else {
     db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
@@ -107,7 +108,8 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   if (auto v = r.string("host")) db.host = *v;
   if (auto v = r.unsignedInt("port", 65535)) db.port = static_cast<std::uint16_t>(*v);
   if (auto v = r.u32("connect-timeout")) {
-    // Kea's PgSqlConnection takes only a positive timeout (0 could mean "wait forever").
+    // Kea's PgSqlConnection and MySqlConnection take only a positive timeout (0 could mean
+    // "wait forever").
     if (*v == 0 && db.sql()) diag.error(r.pathOf("connect-timeout"), "0 is out of range (1..4294967295)");
     else db.connectTimeout = *v;
   }
@@ -118,12 +120,19 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
                 : *v == "serve-retry-exit" ? DbOnFail::ServeRetryExit
                                           : DbOnFail::ServeRetryContinue;
   }
-  for (auto key : {"trust-anchor", "cert-file", "key-file", "cipher-list"}) {
-    // Kea 2.2 refuses TLS for PostgreSQL when it opens the database ("Attempt to configure TLS
-    // for PostgreSQL backend (built with this feature disabled)", DHCPSRV_PGSQL_NO_TLS_SUPPORT);
-    // tandemd says so while parsing, so `tandemd -t` catches it too.
-    if (r.string(key) && db.sql()) {
-      diag.error(r.pathOf(key), "TLS is not supported for the PostgreSQL backend (as in Kea 2.2)");
+  // TLS: Kea 2.2's MySqlConnection passes them to the client library (MYSQL_OPT_SSL_*); its
+  // PgSqlConnection refuses them when it opens the database ("Attempt to configure TLS for
+  // PostgreSQL backend (built with this feature disabled)", DHCPSRV_PGSQL_NO_TLS_SUPPORT);
+  // tandemd says so while parsing, so `tandemd -t` catches it too. memfile ignores them.
+  std::string* tls[] = {&db.trustAnchor, &db.certFile, &db.keyFile, &db.cipherList};
+  const char* tlsKeys[] = {"trust-anchor", "cert-file", "key-file", "cipher-list"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto v = r.string(tlsKeys[i]);
+    if (!v) continue;
+    if (db.type == "postgresql") {
+      diag.error(r.pathOf(tlsKeys[i]), "TLS is not supported for the PostgreSQL backend (as in Kea 2.2)");
+    } else if (db.mysql()) {
+      *tls[i] = *v;
     }
   }
   r.finish();

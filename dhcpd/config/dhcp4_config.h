@@ -186,9 +186,9 @@ struct InterfaceSpec {
 enum class DbOnFail { StopRetryExit, ServeRetryExit, ServeRetryContinue };
 
 struct LeaseDatabase {
-  std::string type = "memfile";        // "memfile" or "postgresql"
+  std::string type = "memfile";        // "memfile", "postgresql" or "mysql"
   bool persist = true;
-  // memfile: resolved absolute path of the CSV file; postgresql: the database name.
+  // memfile: resolved absolute path of the CSV file; postgresql, mysql: the database name.
   std::string name;
   std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
   std::uint32_t maxRowErrors = 0;      // 0 = no limit on corrupt lines when loading
@@ -200,7 +200,11 @@ struct LeaseDatabase {
   std::uint32_t maxReconnectTries = 0; // 0: no reconnection (Kea 2.2's default)
   std::uint32_t reconnectWaitTime = 0; // milliseconds between attempts
   DbOnFail onFail = DbOnFail::StopRetryExit;
-  bool sql() const noexcept { return type == "postgresql"; }
+  // TLS to a MySQL server (Kea 2.2 takes them for mysql only): trust-anchor is a CA file or a
+  // directory of CA certificates, cert-file/key-file the client's own, cipher-list OpenSSL's.
+  std::string trustAnchor, certFile, keyFile, cipherList;
+  bool sql() const noexcept { return type == "postgresql" || type == "mysql"; }
+  bool mysql() const noexcept { return type == "mysql"; }
 };
 
 struct ControlSocket {

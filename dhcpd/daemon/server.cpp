@@ -28,6 +28,8 @@
 #include "dhcpd/lease/memfile_loader.h"
 #include "dhcpd/lease/pgsql_lease_row.h"
 #include "dhcpd/pgsql/pgsql_lease_loader.h"
+#include "dhcpd/lease/mysql_lease_row.h"
+#include "dhcpd/mysql/mysql_lease_loader.h"
 #include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
@@ -813,6 +815,23 @@ nlohmann::json Server::statusExtras() const {
         {"reconnect-attempts", c.reconnectAttempts},
         {"last-error", e ? e->message : std::string()}};
   }
+  if (mysql_) {
+    const auto c = mysql_->counters();
+    const auto e = mysql_->lastError();
+    extras["lease-database"] = {
+        {"type", "mysql"},
+        {"state", mysql::MysqlJournal::toString(mysql_->state())},
+        {"queued", mysql_->queued()},
+        {"committed", c.committed},
+        {"transactions", c.transactions},
+        {"refused", c.rejected},
+        {"lost", c.lost},
+        {"retried", c.retried},
+        {"connection-losses", c.connectionLosses},
+        {"reconnects", c.reconnects},
+        {"reconnect-attempts", c.reconnectAttempts},
+        {"last-error", e ? e->message : std::string()}};
+  }
   return extras;
 }
 
@@ -1007,18 +1026,51 @@ Result<void> Server::openPgsql() {
   return {};
 }
 
+Result<void> Server::openMysql() {
+  const auto& db = cfg_.leaseDatabase;
+  // Kea's DHCPSRV_MYSQL_DB (the password is never logged).
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: {} connect-timeout={} "
+            "max-reconnect-tries={} reconnect-wait-time={} type=mysql universe=4",
+            mysql::describeConnection(db), db.connectTimeout, db.maxReconnectTries, db.reconnectWaitTime);
+  // As Kea 2.2 at start-up: an unreachable database or an unknown schema is fatal (no retry).
+  auto conn = mysql::MyConnection::open(db);
+  if (!conn) return makeError("Unable to open database: " + conn.error().message);
+  if (auto r = (*conn)->checkSchemaVersion(kMysqlSchemaMajor, kMysqlSchemaMinor); !r) {
+    return makeError("Unable to open database: " + r.error().message);
+  }
+  const auto loadStart = std::chrono::steady_clock::now();
+  auto report = mysql::MysqlLeaseLoader::load(**conn, store_);
+  if (!report) return makeError("loading leases from MySQL: " + report.error().message);
+  for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_DB_BAD_ROW", "{}", p);
+  log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from MySQL database {} ({} rows, {} unreadable) in {} ms",
+            report->leasesLoaded, db.name, report->linesRead, report->corruptLines,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loadStart).count());
+  mysql::MysqlJournal::Options o;
+  o.db = db;
+  auto j = mysql::MysqlJournal::open(std::move(o), std::move(*conn));
+  if (!j) return makeError("Unable to open database: " + j.error().message);
+  mysql_ = j->get();
+  journal_ = std::move(*j);
+  return {};
+}
+
 void Server::watchPgsql(TimePoint t) {
-  if (!pgsql_) return;
-  for (const auto& r : pgsql_->takeRejections()) {
+  using State = pgsql::PgsqlJournal::State;
+  // Both SQL journals report the same three states (checked below).
+  static_assert(static_cast<int>(State::Connected) == static_cast<int>(mysql::MysqlJournal::State::Connected) &&
+                static_cast<int>(State::Reconnecting) == static_cast<int>(mysql::MysqlJournal::State::Reconnecting) &&
+                static_cast<int>(State::Failed) == static_cast<int>(mysql::MysqlJournal::State::Failed));
+  if (!pgsql_ && !mysql_) return;
+  for (const auto& r : pgsql_ ? pgsql_->takeRejections() : mysql_->takeRejections()) {
     log_.error("DHCP4_LEASE_DB_WRITE_REFUSED", "the database refused a lease write (its reply is not sent): {}", r);
   }
-  using State = pgsql::PgsqlJournal::State;
-  const State st = pgsql_->state();
-  const auto e = pgsql_->lastError();
+  const State st = pgsql_ ? pgsql_->state() : static_cast<State>(mysql_->state());
+  const auto e = pgsql_ ? pgsql_->lastError() : mysql_->lastError();
+  const std::size_t queued = pgsql_ ? pgsql_->queued() : mysql_->queued();
   const std::string why = e ? e->message : std::string("no error");
   // tandemd's own statistics of the backend (Kea has none): 1 while connected.
   stats_.set("lease-database-connected", st == State::Connected ? 1 : 0, t);
-  stats_.set("lease-database-queued", static_cast<std::int64_t>(pgsql_->queued()), t);
+  stats_.set("lease-database-queued", static_cast<std::int64_t>(queued), t);
   if (st == pgsqlState_) {
     if (st == State::Reconnecting) log_.limited(Severity::Warn, "DHCP4_DB_RECONNECT_ATTEMPT", "{}", why);
     return;
@@ -1056,8 +1108,11 @@ void Server::watchPgsql(TimePoint t) {
 
 Result<void> Server::openLeaseDatabase() {
   const auto& db = cfg_.leaseDatabase;
+  if (db.mysql()) return openMysql();
   if (db.sql()) return openPgsql();
-  if (db.type != "memfile") return makeError("Dhcp4/lease-database/type: only memfile and postgresql are supported");
+  if (db.type != "memfile") {
+    return makeError("Dhcp4/lease-database/type: only memfile, postgresql and mysql are supported");
+  }
   // Kea's start-up messages of the memfile backend (dhcpsrv_messages.mes).
   log_.info(LogSource::Dhcpsrv, "DHCPSRV_MEMFILE_DB",
             "opening memory file lease database: lfc-interval={} name={} persist={} type=memfile universe=4",

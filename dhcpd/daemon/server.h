@@ -37,6 +37,7 @@
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
+#include "dhcpd/mysql/mysql_journal.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
@@ -129,8 +130,11 @@ class Server final : public api::ServerControl {
   // lease-database type postgresql: connect, check Kea's schema version, load lease4 into the
   // store, start the journal (dhcpd/pgsql/pgsql_journal.h).
   Result<void> openPgsql();
+  // lease-database type mysql: the same with Kea 2.2's MySQL schema (dhcpd/mysql/mysql_journal.h).
+  Result<void> openMysql();
   // Housekeeping: logs the backend's state changes and refused writes; on-fail decides
   // whether a database given up on ends the process.
+  // Either SQL journal (pgsql_ or mysql_).
   void watchPgsql(TimePoint now);
   Result<void> waitDurable(std::uint64_t seq);
   // Group commit for the HA peer listener (net::ControlServerOptions::deferWrites/whenDurable):
@@ -207,6 +211,7 @@ class Server final : public api::ServerControl {
   std::unique_ptr<LeaseJournal> journal_;
   MemfileJournal* memfile_ = nullptr;        // journal_ when lease-database is memfile (LFC)
   pgsql::PgsqlJournal* pgsql_ = nullptr;     // journal_ when it is postgresql
+  mysql::MysqlJournal* mysql_ = nullptr;     // journal_ when it is mysql
   pgsql::PgsqlJournal::State pgsqlState_ = pgsql::PgsqlJournal::State::Connected;  // last logged
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;

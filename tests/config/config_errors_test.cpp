@@ -67,13 +67,19 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Unsupported, ConfigError,
     ::testing::Values(
-        ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea"})",
-                  "Dhcp4/lease-database/type: lease database type 'mysql' is not supported yet (issue 13: SQL backends); "
-                  "use memfile or postgresql"},
+        ErrorCase{R"("lease-database": {"type": "cql", "name": "kea"})",
+                  "Dhcp4/lease-database/type: lease database type 'cql' is not supported (Kea 2.2 deprecates "
+                  "Cassandra); use memfile, postgresql or mysql"},
         ErrorCase{R"("lease-database": {"type": "csv"})",
-                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile or postgresql)"},
+                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile, postgresql or mysql)"},
         ErrorCase{R"("lease-database": {"name": "x.csv"})",
-                  "Dhcp4/lease-database: missing \"type\" (memfile or postgresql)"},
+                  "Dhcp4/lease-database: missing \"type\" (memfile, postgresql or mysql)"},
+        ErrorCase{R"("lease-database": {"type": "mysql", "host": "db"})",
+                  "Dhcp4/lease-database: missing \"name\": the MySQL database to connect to"},
+        ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea", "connect-timeout": 0})",
+                  "Dhcp4/lease-database/connect-timeout: 0 is out of range (1..4294967295)"},
+        ErrorCase{R"("lease-database": {"type": "mysql", "name": "kea", "read-timeout": 5})",
+                  "Dhcp4/lease-database/read-timeout: unknown parameter"},
         ErrorCase{R"("lease-database": {"type": "postgresql", "host": "db"})",
                   "Dhcp4/lease-database: missing \"name\": the PostgreSQL database to connect to"},
         ErrorCase{R"("lease-database": {"type": "postgresql", "name": ""})",

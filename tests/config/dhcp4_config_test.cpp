@@ -178,6 +178,45 @@ TEST(Dhcp4Config, LeaseDatabasePostgresqlDefaultsAreKea22s) {
   EXPECT_EQ(db.onFail, DbOnFail::StopRetryExit);
 }
 
+// Kea 2.2's MySQL lease backend: the same connection keys as PostgreSQL, and TLS (which Kea
+// hands to the client library for MySQL only).
+TEST(Dhcp4Config, LeaseDatabaseMysql) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "mysql", "name": "kea", "host": "198.18.0.9",
+      "port": 3307, "user": "keauser", "password": "secret", "connect-timeout": 3, "max-reconnect-tries": 7,
+      "reconnect-wait-time": 1500, "on-fail": "serve-retry-exit", "trust-anchor": "/etc/kea/ca.pem",
+      "cert-file": "/etc/kea/client.pem", "key-file": "/etc/kea/client.key", "cipher-list": "AES256-SHA"})"));
+  const auto& db = cfg.leaseDatabase;
+  EXPECT_TRUE(db.sql());
+  EXPECT_TRUE(db.mysql());
+  EXPECT_EQ(db.type, "mysql");
+  EXPECT_EQ(db.name, "kea");
+  EXPECT_EQ(db.host, "198.18.0.9");
+  EXPECT_EQ(db.port, 3307);
+  EXPECT_EQ(db.user, "keauser");
+  EXPECT_EQ(db.password, "secret");
+  EXPECT_EQ(db.connectTimeout, 3u);
+  EXPECT_EQ(db.maxReconnectTries, 7u);
+  EXPECT_EQ(db.reconnectWaitTime, 1500u);
+  EXPECT_EQ(db.onFail, DbOnFail::ServeRetryExit);
+  EXPECT_EQ(db.trustAnchor, "/etc/kea/ca.pem");
+  EXPECT_EQ(db.certFile, "/etc/kea/client.pem");
+  EXPECT_EQ(db.keyFile, "/etc/kea/client.key");
+  EXPECT_EQ(db.cipherList, "AES256-SHA");
+  EXPECT_TRUE(cfg.warnings.empty()) << allWarnings(cfg);
+}
+
+TEST(Dhcp4Config, LeaseDatabaseMysqlDefaultsAreKea22s) {
+  auto cfg = parseOk(dhcp4(R"("lease-database": {"type": "mysql", "name": "kea"})"));
+  const auto& db = cfg.leaseDatabase;
+  EXPECT_FALSE(db.type == "postgresql");
+  EXPECT_EQ(db.host, "");
+  EXPECT_EQ(db.port, 0);
+  EXPECT_EQ(db.connectTimeout, 5u);  // Kea's MYSQL_DEFAULT_CONNECTION_TIMEOUT
+  EXPECT_EQ(db.maxReconnectTries, 0u);
+  EXPECT_EQ(db.onFail, DbOnFail::StopRetryExit);
+  EXPECT_EQ(db.trustAnchor, "");
+}
+
 TEST(Dhcp4Config, RelativePathsResolveAgainstBaseDir) {
   ParseContext ctx = testContext();
   ctx.baseDir = "/run/tandem/work";
