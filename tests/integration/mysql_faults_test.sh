@@ -1,0 +1,115 @@
+#!/bin/bash
+# MySQL lease backend faults (issue 13), against a private MariaDB (mysql_lib.sh):
+#  1. mariadbd killed (SIGKILL, a crash) under a bounded perfdhcp load: while it is away
+#     tandemd sends no DHCPACK (pkt4-ack-sent does not move, lease-changing queries are dropped
+#     and counted), status-get shows the backend reconnecting; mariadbd restarts (InnoDB crash
+#     recovery), tandemd reconnects (max-reconnect-tries, reconnect-wait-time) and serves
+#     again; every address tandemd ACKed (captured on the wire) has its row, the same client's;
+#  2. on-fail stop-retry-exit with few tries: the database stays away, tandemd exits with 1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mysql_lib.sh"
+TIT_ID="h-my-$$"
+TIT_BUDGET=150
+tit_init
+tit_require perfdhcp socat jq tcpdump
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null || skip "python3-scapy missing"
+tit_server_bin
+[ "$TIT_SERVER_KIND" = tandemd ] || skip "tandemd's MySQL backend"
+my_init
+
+tit_switch
+tit_host srv 02:00:c6:12:00:01 198.18.0.1/24
+tit_host perf 02:00:c6:12:00:70 198.18.0.5/24
+SRV="$TIT_ID-srv"
+
+ctl() { my_ctl_cmd "$@"; }
+stat() { my_stat "$@"; }
+backend() { ctl "$1" '{"command":"status-get"}' | jq -r ".arguments[\"lease-database\"].$2"; }
+state_is() { [ "$(backend "$1" state)" = "$2" ]; }
+# load <seconds> <log>: perfdhcp at 40 exchanges/s over 200 clients, bounded.
+load() {
+  tit_bg "$2" timeout $(($1 + 10)) ip netns exec "$TIT_ID-perf" perfdhcp -4 -l eth0 -R 200 -r 40 -p "$1"
+}
+
+# ---- 1. crash and restart under load ---------------------------------------------------------------
+my_server_conf "$TIT_TMP/a" '"max-reconnect-tries": 60, "reconnect-wait-time": 250, "on-fail": "stop-retry-exit"'
+tit_server_start a "$SRV" "$TIT_TMP/a/dhcp4.json"
+A=$TIT_SERVER_PID
+wait_for 10 "control socket" test -S "$TIT_TMP/a/ctrl.sock" || fail "no control socket"
+tit_bg "$TIT_TMP/tcpdump.log" ip netns exec "$TIT_ID-perf" tcpdump -i eth0 -n -U -w "$TIT_TMP/acks.pcap" udp port 67 or udp port 68
+CAP=$TIT_LAST_PID
+sleep 1
+load 14 "$TIT_TMP/perf1.txt"
+PERF=$TIT_LAST_PID
+sleep 3
+ACK0=$(stat a pkt4-ack-sent)
+check "acks before the outage ($ACK0)" [ "$ACK0" -gt 20 ]
+my_kill KILL
+log "mariadbd killed"
+wait_for 5 "backend reconnecting" state_is a reconnecting || fail "status-get never showed the backend reconnecting"
+sleep 0.5   # ACKs committed just before the kill have left by now
+ACK1=$(stat a pkt4-ack-sent)
+sleep 3
+ACK2=$(stat a pkt4-ack-sent)
+SHED=$(stat a pkt4-lease-file-fail-drop)
+log "during the outage: pkt4-ack-sent $ACK1 -> $ACK2, lease-changing queries dropped: $SHED"
+check "no DHCPACK while the database is away" [ "$ACK1" = "$ACK2" ]
+check "queries were dropped while it was away" [ "$SHED" -gt 0 ]
+check "statistic lease-database-connected is 0" [ "$(stat a lease-database-connected)" = 0 ]
+my_start
+log "mariadbd started again"
+wait_for 15 "backend connected" state_is a connected || fail "tandemd did not reconnect"
+sleep 2
+ACK3=$(stat a pkt4-ack-sent)
+check "serving again after the reconnect ($ACK2 -> $ACK3)" [ "$ACK3" -gt "$ACK2" ]
+tit_stop "$PERF" TERM 30
+sleep 1
+tit_stop "$CAP" INT 5
+check "reconnect logged" grep -q DHCP4_DB_RECONNECT_SUCCEEDED "$TIT_TMP/a/server.log"
+check "loss logged" grep -q DHCP4_DB_RECONNECT_LOST_CONNECTION "$TIT_TMP/a/server.log"
+log "status-get: $(ctl a '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
+check "a connection loss and a reconnect counted" [ "$(backend a '"connection-losses"')" -ge 1 ] && [ "$(backend a reconnects)" -ge 1 ]
+ROWS=$(my_sql "SELECT count(*) FROM lease4")
+MEM=$(ctl a '{"command":"lease4-get-all"}' | jq '.arguments.leases | length')
+check "every lease tandemd holds is a row ($MEM in memory, $ROWS rows)" [ "$ROWS" = "$MEM" ]
+my_sql "SELECT address, LOWER(HEX(hwaddr)) FROM lease4" | tr '\t' '|' >"$TIT_TMP/rows.txt"
+/usr/bin/python3 - "$TIT_TMP/acks.pcap" "$TIT_TMP/rows.txt" <<'PY' || fail "an ACKed lease is missing from the database (see above)"
+import sys, ipaddress
+from scapy.all import rdpcap, BOOTP, DHCP
+acked = {}
+for p in rdpcap(sys.argv[1]):
+    if not p.haslayer(DHCP):
+        continue
+    opts = dict(o for o in p[DHCP].options if isinstance(o, tuple) and len(o) == 2)
+    if opts.get("message-type") == 5:
+        acked[p[BOOTP].yiaddr] = p[BOOTP].chaddr[:6].hex()
+rows = {}
+for line in open(sys.argv[2]):
+    if "|" in line:
+        a, hw = line.strip().split("|")
+        rows[str(ipaddress.IPv4Address(int(a)))] = hw
+missing = {ip: mac for ip, mac in acked.items() if rows.get(ip) != mac}
+print(f"{len(acked)} ACKed addresses on the wire, {len(rows)} rows, ACKed but not in the database as ACKed: {len(missing)}")
+for ip, mac in list(missing.items())[:10]:
+    print("  ", ip, mac, "row:", rows.get(ip))
+sys.exit(1 if missing or not acked else 0)
+PY
+check "tandemd kept running" kill -0 "$A"
+tit_stop "$A" TERM 10
+
+# ---- 2. stop-retry-exit ------------------------------------------------------------------------
+my_server_conf "$TIT_TMP/b" '"max-reconnect-tries": 2, "reconnect-wait-time": 300, "on-fail": "stop-retry-exit"'
+tit_server_start b "$SRV" "$TIT_TMP/b/dhcp4.json"
+B=$TIT_SERVER_PID
+load 8 "$TIT_TMP/perf2.txt"
+PERF=$TIT_LAST_PID
+sleep 2
+my_kill KILL
+exited() { ! kill -0 "$B" 2>/dev/null; }
+wait_for 15 "tandemd to give up on the database" exited || fail "tandemd still running after max-reconnect-tries"
+wait "$B" 2>/dev/null
+RC=$?
+check "exit code 1 (stop-retry-exit), got $RC" [ "$RC" = 1 ]
+check "DHCP4_DB_RECONNECT_FAILED logged" grep -q DHCP4_DB_RECONNECT_FAILED "$TIT_TMP/b/server.log"
+tit_stop "$PERF" TERM 30
+log "PASS"

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Several servers on one MySQL database (issue 13, Kea's shared-database model): two tandemd on
+# the same segment and the same MariaDB, same pool, no HA between them, under a bounded
+# perfdhcp load. Both answer every client from their own memory, so they offer the same
+# addresses; the database decides (a conditional UPDATE, then an INSERT the primary key
+# refuses: MysqlJournal), the loser drops its DHCPACK and learns the winner's row. Every
+# DHCPACK on the wire is captured: no address may be ACKed to two clients, and every ACKed
+# address's row belongs to the client that got it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mysql_lib.sh"
+TIT_ID="h-my-$$"
+TIT_BUDGET=120
+tit_init
+tit_require perfdhcp socat jq tcpdump
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null || skip "python3-scapy missing"
+tit_server_bin
+[ "$TIT_SERVER_KIND" = tandemd ] || skip "tandemd's MySQL backend"
+my_init
+
+tit_switch
+tit_host s1 02:00:c6:12:00:01 198.18.0.1/24
+tit_host s2 02:00:c6:12:00:02 198.18.0.2/24
+tit_host perf 02:00:c6:12:00:70 198.18.0.5/24
+
+ctl() { my_ctl_cmd "$@"; }
+stat() { my_stat "$@"; }
+
+my_server_conf "$TIT_TMP/s1"
+my_server_conf "$TIT_TMP/s2"
+tit_server_start s1 "$TIT_ID-s1" "$TIT_TMP/s1/dhcp4.json"
+tit_server_start s2 "$TIT_ID-s2" "$TIT_TMP/s2/dhcp4.json"
+
+tit_bg "$TIT_TMP/tcpdump.log" ip netns exec "$TIT_ID-perf" tcpdump -i eth0 -n -U -w "$TIT_TMP/acks.pcap" udp port 67 or udp port 68
+CAP=$TIT_LAST_PID
+sleep 1
+# 150 clients, 60 exchanges/s, 15 s, bounded.
+timeout 40 ip netns exec "$TIT_ID-perf" perfdhcp -4 -l eth0 -R 150 -r 60 -p 15 >"$TIT_TMP/perf.txt" 2>&1
+sleep 1
+tit_stop "$CAP" INT 5
+
+C1=$(stat s1 pkt4-lease-db-conflict-drop)
+C2=$(stat s2 pkt4-lease-db-conflict-drop)
+A1=$(stat s1 pkt4-ack-sent)
+A2=$(stat s2 pkt4-ack-sent)
+log "s1: $A1 ACKs, $C1 lost to s2; s2: $A2 ACKs, $C2 lost to s1"
+log "s1 backend: $(ctl s1 '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
+log "s2 backend: $(ctl s2 '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
+check "both servers served" [ "$A1" -gt 0 ] && [ "$A2" -gt 0 ]
+check "the database decided conflicts (some writes lost)" [ $((C1 + C2)) -gt 0 ]
+check "lease4_stat equals the rows" \
+  [ "$(my_sql "SELECT IFNULL(SUM(leases),0) FROM lease4_stat WHERE state = 0")" = "$(my_sql "SELECT count(*) FROM lease4 WHERE state = 0")" ]
+
+my_sql "SELECT address, LOWER(HEX(hwaddr)) FROM lease4" | tr '\t' '|' >"$TIT_TMP/rows.txt"
+/usr/bin/python3 - "$TIT_TMP/acks.pcap" "$TIT_TMP/rows.txt" <<'PY' || fail "an address was given to two clients (see above)"
+import sys, ipaddress
+from scapy.all import rdpcap, BOOTP, DHCP
+held = {}
+acks = 0
+for p in rdpcap(sys.argv[1]):
+    if not p.haslayer(DHCP):
+        continue
+    opts = dict(o for o in p[DHCP].options if isinstance(o, tuple) and len(o) == 2)
+    if opts.get("message-type") != 5:
+        continue
+    acks += 1
+    ip = p[BOOTP].yiaddr
+    mac = p[BOOTP].chaddr[:6].hex()
+    held.setdefault(ip, set()).add(mac)
+bad = {ip: m for ip, m in held.items() if len(m) > 1}
+rows = {}
+for line in open(sys.argv[2]):
+    if "|" in line:
+        a, hw = line.strip().split("|")
+        rows[str(ipaddress.IPv4Address(int(a)))] = hw
+mismatch = {ip: (m, rows.get(ip)) for ip, m in held.items() if len(m) == 1 and rows.get(ip) not in m}
+print(f"{acks} DHCPACKs on the wire for {len(held)} addresses; {len(rows)} rows; "
+      f"addresses ACKed to two clients: {len(bad)}; ACKed addresses whose row is another client's: {len(mismatch)}")
+for ip, m in list(bad.items())[:10]:
+    print("  two clients:", ip, sorted(m))
+for ip, m in list(mismatch.items())[:10]:
+    print("  row differs:", ip, m)
+sys.exit(1 if bad or mismatch or acks == 0 else 0)
+PY
+log "PASS"
