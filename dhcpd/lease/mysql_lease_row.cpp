@@ -95,9 +95,9 @@ Result<MysqlLeaseRow> MysqlLeaseRow::fromLease(const Lease& l) {
 
 namespace {
 
-constexpr const char* kColumnNames[MysqlLeaseRow::kColumns] = {
-    "address", "hwaddr", "client_id", "valid_lifetime", "expire", "subnet_id", "fqdn_fwd", "fqdn_rev",
-    "hostname", "state", "user_context"};
+constexpr const char* kColumnNames[MysqlLeaseRow::kColumns] = {"address",  "hwaddr",    "client_id",   "valid_lifetime",
+                                                               "expire",   "subnet_id", "fqdn_fwd",    "fqdn_rev",
+                                                               "hostname", "state",     "user_context"};
 
 std::string valuesList(const MysqlLeaseRow& row) {
   std::string out;
@@ -134,8 +134,8 @@ std::string mysqlUpsertSql(const MysqlLeaseRow& row) {
 }
 
 std::string mysqlGuardedUpdateSql(const MysqlLeaseRow& row, WriteGuard guard) {
-  return fmt::format("UPDATE lease4 SET {} WHERE address = {} AND {}", setList(row), row.literals[MysqlLeaseRow::kAddress],
-                     guardCondition(row, guard));
+  return fmt::format("UPDATE lease4 SET {} WHERE address = {} AND {}", setList(row),
+                     row.literals[MysqlLeaseRow::kAddress], guardCondition(row, guard));
 }
 
 std::string mysqlInsertSql(const MysqlLeaseRow& row) {

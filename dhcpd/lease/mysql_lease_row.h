@@ -33,7 +33,16 @@ inline constexpr std::uint32_t kMysqlSchemaMinor = 0;
 struct MysqlLeaseRow {
   static constexpr std::size_t kColumns = 11;
   enum Column : std::size_t {
-    kAddress, kHwAddr, kClientId, kValidLifetime, kExpire, kSubnetId, kFqdnFwd, kFqdnRev, kHostname, kState,
+    kAddress,
+    kHwAddr,
+    kClientId,
+    kValidLifetime,
+    kExpire,
+    kSubnetId,
+    kFqdnFwd,
+    kFqdnRev,
+    kHostname,
+    kState,
     kUserContext
   };
   // SQL literals, one per column, ready to be placed in a statement.

@@ -30,10 +30,8 @@ bool MyError::connectionLost() const noexcept {
     case ER_NET_ERROR_ON_WRITE:
     case ER_NET_WRITE_INTERRUPTED:
     case ER_CON_COUNT_ERROR:
-    case ER_OUT_OF_RESOURCES:
-      return true;
-    default:
-      return false;
+    case ER_OUT_OF_RESOURCES: return true;
+    default: return false;
   }
 }
 
@@ -121,9 +119,10 @@ Result<void> MyConnection::checkSchemaVersion(std::uint32_t major, std::uint32_t
   const std::string found = fmt::format("{}.{}", row[0] ? row[0] : "NULL", row[1] ? row[1] : "NULL");
   const std::string expected = fmt::format("{}.{}", major, minor);
   if (found != expected) {
-    return makeError(fmt::format("MySQL schema version mismatch: expected version: {}, found version: {} "
-                                 "(tandemd uses Kea 2.2's schema; `kea-admin db-upgrade` or db-init with Kea 2.2)",
-                                 expected, found));
+    return makeError(
+        fmt::format("MySQL schema version mismatch: expected version: {}, found version: {} "
+                    "(tandemd uses Kea 2.2's schema; `kea-admin db-upgrade` or db-init with Kea 2.2)",
+                    expected, found));
   }
   return {};
 }

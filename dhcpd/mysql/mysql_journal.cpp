@@ -228,8 +228,8 @@ void MysqlJournal::run() {
       }
       ++tries;
       ++failures_;
-      lastError_ = makeError(fmt::format("lease database connection lost, reconnect attempt {} of {} failed: {}",
-                                         tries, options_.db.maxReconnectTries, conn.error().message));
+      lastError_ = makeError(fmt::format("lease database connection lost, reconnect attempt {} of {} failed: {}", tries,
+                                         options_.db.maxReconnectTries, conn.error().message));
       done_.notify_all();
       if (tries >= options_.db.maxReconnectTries) state_.store(State::Failed);
       continue;

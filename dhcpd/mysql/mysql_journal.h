@@ -53,17 +53,17 @@ class MysqlJournal final : public LeaseJournal {
   enum class State { Connected, Reconnecting, Failed };
   struct Options {
     config::LeaseDatabase db;
-    std::size_t maxBatch = 512;     // statements per transaction
-    std::size_t highWater = 8192;   // queued writes beyond which failing() reports back-pressure
+    std::size_t maxBatch = 512;    // statements per transaction
+    std::size_t highWater = 8192;  // queued writes beyond which failing() reports back-pressure
   };
   struct Counters {
-    std::uint64_t committed = 0;        // statements committed
-    std::uint64_t transactions = 0;     // batches committed
-    std::uint64_t rejected = 0;         // statements the database refused (dropped, logged)
-    std::uint64_t lost = 0;             // guarded writes another server's row won
-    std::uint64_t retried = 0;          // transactions sent again after a deadlock or lock-wait timeout
+    std::uint64_t committed = 0;     // statements committed
+    std::uint64_t transactions = 0;  // batches committed
+    std::uint64_t rejected = 0;      // statements the database refused (dropped, logged)
+    std::uint64_t lost = 0;          // guarded writes another server's row won
+    std::uint64_t retried = 0;       // transactions sent again after a deadlock or lock-wait timeout
     std::uint64_t connectionLosses = 0;
-    std::uint64_t reconnects = 0;       // successful
+    std::uint64_t reconnects = 0;  // successful
     std::uint64_t reconnectAttempts = 0;
   };
 
@@ -98,8 +98,8 @@ class MysqlJournal final : public LeaseJournal {
     std::uint64_t seq = 0;
     bool remove = false;
     WriteGuard guard = WriteGuard::None;
-    MysqlLeaseRow row;     // remove: address, hwaddr and client_id are used
-    std::string invalid;   // set: the lease cannot be encoded (refused like a database refusal)
+    MysqlLeaseRow row;    // remove: address, hwaddr and client_id are used
+    std::string invalid;  // set: the lease cannot be encoded (refused like a database refusal)
   };
   enum class BatchOutcome { Committed, Rejected, Retry, ConnectionLost };
 

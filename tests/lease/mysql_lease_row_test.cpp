@@ -37,10 +37,17 @@ struct ResultRow {
 
 ResultRow sampleResult() {
   ResultRow r;
-  r.cells = {std::string("3323068426"), std::string("\x0a\x00\x27\x00\x00\x01", 6),
-             std::string("\x01\x0a\x00\x27\x00\x00\x01", 7), std::string("3600"), std::string("1700003600"),
-             std::string("7"), std::string("1"), std::string("0"), std::string("host-a.example.org"),
-             std::string("1"), std::string(R"({"ISC":{"client-classes":["a"]}})")};
+  r.cells = {std::string("3323068426"),
+             std::string("\x0a\x00\x27\x00\x00\x01", 6),
+             std::string("\x01\x0a\x00\x27\x00\x00\x01", 7),
+             std::string("3600"),
+             std::string("1700003600"),
+             std::string("7"),
+             std::string("1"),
+             std::string("0"),
+             std::string("host-a.example.org"),
+             std::string("1"),
+             std::string(R"({"ISC":{"client-classes":["a"]}})")};
   return r;
 }
 
