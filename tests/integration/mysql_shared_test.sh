@@ -17,6 +17,43 @@ tit_server_bin
 [ "$TIT_SERVER_KIND" = tandemd ] || skip "tandemd's MySQL backend"
 my_init
 
+# ---- 1. the race the guarded write relies on, statement by statement ------------------------------
+# Two sessions write the same free address as MysqlJournal does (guarded UPDATE, then INSERT),
+# both UPDATEs before either INSERT. READ COMMITTED (what tandemd sets): the UPDATEs lock
+# nothing, the second INSERT waits for the first transaction and fails on the primary key
+# (ER_DUP_ENTRY 1062: that write lost). REPEATABLE READ (InnoDB's default): both UPDATEs take
+# a gap lock on the missing key and the INSERTs deadlock (1213): still one winner, but the
+# victim's whole transaction is rolled back and must be sent again.
+A_RACE=$(ip_to_int 198.18.1.1)
+not_grep() { ! grep -q "$1" <<<"$2"; }
+race() {  # race <isolation> <session> <hwaddr> <delay before the INSERT>
+  my_sql "SET SESSION TRANSACTION ISOLATION LEVEL $1; START TRANSACTION;
+    UPDATE lease4 SET hwaddr = X'$3', expire = NOW() + INTERVAL 600 SECOND WHERE address = $A_RACE AND expire <= NOW();
+    DO SLEEP($4);
+    INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state)
+      VALUES ($A_RACE, X'$3', 600, NOW() + INTERVAL 600 SECOND, 9, 0, 0, '', 0);
+    DO SLEEP(0.5); COMMIT" >"$TIT_TMP/race-$2.txt" 2>&1
+}
+for iso in "READ COMMITTED" "REPEATABLE READ"; do
+  race "$iso" a 0a0000000001 1 &
+  RA=$!
+  sleep 0.3
+  race "$iso" b 0a0000000002 0.9
+  wait "$RA"
+  OUT="$(cat "$TIT_TMP/race-a.txt" "$TIT_TMP/race-b.txt")"
+  ROWS=$(my_sql "SELECT count(*) FROM lease4 WHERE address = $A_RACE")
+  log "$iso: ${OUT:-no error}; rows for the address: $ROWS"
+  check "$iso: exactly one row" [ "$ROWS" = 1 ]
+  if [ "$iso" = "READ COMMITTED" ]; then
+    check "$iso: the second INSERT fails on the key (1062)" grep -q 'ERROR 1062' <<<"$OUT"
+    check "$iso: no deadlock" not_grep 'ERROR 1213' "$OUT"
+  else
+    check "$iso: the INSERTs deadlock (1213)" grep -q 'ERROR 1213' <<<"$OUT"
+  fi
+  my_sql "DELETE FROM lease4 WHERE address = $A_RACE"
+done
+
+# ---- 2. two tandemd under perfdhcp ---------------------------------------------------------------
 tit_switch
 tit_host s1 02:00:c6:12:00:01 198.18.0.1/24
 tit_host s2 02:00:c6:12:00:02 198.18.0.2/24
