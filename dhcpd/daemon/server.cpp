@@ -799,29 +799,14 @@ nlohmann::json Server::statusExtras() const {
     for (const auto& p : operations_) ops.push_back(p->toJson(now()));
     extras["operations"] = std::move(ops);
   }
-  if (pgsql_) {
+  if (const SqlJournal* db = sqlJournal()) {
     // tandemd's own: the lease backend's state (Kea's status-get has no such section).
-    const auto c = pgsql_->counters();
-    const auto e = pgsql_->lastError();
+    const auto c = db->counters();
+    const auto e = db->lastError();
     extras["lease-database"] = {
-        {"type", "postgresql"},
-        {"state", pgsql::PgsqlJournal::toString(pgsql_->state())},
-        {"queued", pgsql_->queued()},
-        {"committed", c.committed},
-        {"transactions", c.transactions},
-        {"refused", c.rejected},
-        {"connection-losses", c.connectionLosses},
-        {"reconnects", c.reconnects},
-        {"reconnect-attempts", c.reconnectAttempts},
-        {"last-error", e ? e->message : std::string()}};
-  }
-  if (mysql_) {
-    const auto c = mysql_->counters();
-    const auto e = mysql_->lastError();
-    extras["lease-database"] = {
-        {"type", "mysql"},
-        {"state", mysql::MysqlJournal::toString(mysql_->state())},
-        {"queued", mysql_->queued()},
+        {"type", cfg_.leaseDatabase.type},
+        {"state", SqlJournal::toString(db->state())},
+        {"queued", db->queued()},
         {"committed", c.committed},
         {"transactions", c.transactions},
         {"refused", c.rejected},
@@ -1055,22 +1040,18 @@ Result<void> Server::openMysql() {
 }
 
 void Server::watchPgsql(TimePoint t) {
-  using State = pgsql::PgsqlJournal::State;
-  // Both SQL journals report the same three states (checked below).
-  static_assert(static_cast<int>(State::Connected) == static_cast<int>(mysql::MysqlJournal::State::Connected) &&
-                static_cast<int>(State::Reconnecting) == static_cast<int>(mysql::MysqlJournal::State::Reconnecting) &&
-                static_cast<int>(State::Failed) == static_cast<int>(mysql::MysqlJournal::State::Failed));
-  if (!pgsql_ && !mysql_) return;
-  for (const auto& r : pgsql_ ? pgsql_->takeRejections() : mysql_->takeRejections()) {
+  SqlJournal* sql = sqlJournal();
+  if (!sql) return;
+  for (const auto& r : sql->takeRejections()) {
     log_.error("DHCP4_LEASE_DB_WRITE_REFUSED", "the database refused a lease write (its reply is not sent): {}", r);
   }
-  const State st = pgsql_ ? pgsql_->state() : static_cast<State>(mysql_->state());
-  const auto e = pgsql_ ? pgsql_->lastError() : mysql_->lastError();
-  const std::size_t queued = pgsql_ ? pgsql_->queued() : mysql_->queued();
+  using State = SqlJournal::State;
+  const State st = sql->state();
+  const auto e = sql->lastError();
   const std::string why = e ? e->message : std::string("no error");
   // tandemd's own statistics of the backend (Kea has none): 1 while connected.
   stats_.set("lease-database-connected", st == State::Connected ? 1 : 0, t);
-  stats_.set("lease-database-queued", static_cast<std::int64_t>(queued), t);
+  stats_.set("lease-database-queued", static_cast<std::int64_t>(sql->queued()), t);
   if (st == pgsqlState_) {
     if (st == State::Reconnecting) log_.limited(Severity::Warn, "DHCP4_DB_RECONNECT_ATTEMPT", "{}", why);
     return;

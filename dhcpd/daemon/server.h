@@ -136,6 +136,9 @@ class Server final : public api::ServerControl {
   // whether a database given up on ends the process.
   // Either SQL journal (pgsql_ or mysql_).
   void watchPgsql(TimePoint now);
+  SqlJournal* sqlJournal() const noexcept {
+    return pgsql_ ? static_cast<SqlJournal*>(pgsql_) : static_cast<SqlJournal*>(mysql_);
+  }
   Result<void> waitDurable(std::uint64_t seq);
   // Group commit for the HA peer listener (net::ControlServerOptions::deferWrites/whenDurable):
   // while deferred, putLease/deleteLease journal without waiting for the disk; whenDurable()
@@ -212,7 +215,7 @@ class Server final : public api::ServerControl {
   MemfileJournal* memfile_ = nullptr;        // journal_ when lease-database is memfile (LFC)
   pgsql::PgsqlJournal* pgsql_ = nullptr;     // journal_ when it is postgresql
   mysql::MysqlJournal* mysql_ = nullptr;     // journal_ when it is mysql
-  pgsql::PgsqlJournal::State pgsqlState_ = pgsql::PgsqlJournal::State::Connected;  // last logged
+  SqlJournal::State pgsqlState_ = SqlJournal::State::Connected;  // last logged (either SQL journal)
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<net::LeaseWriter> writer_;
