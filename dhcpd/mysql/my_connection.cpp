@@ -94,8 +94,11 @@ std::optional<MyError> MyConnection::execute(const std::string& sql) {
   if (mysql_real_query(conn_, sql.data(), sql.size()) != 0) {
     return MyError{mysql_errno(conn_), mysql_error(conn_)};
   }
-  // A statement with a result set (none here) must have it read before the next one.
-  if (MYSQL_RES* r = mysql_store_result(conn_)) mysql_free_result(r);
+  // A statement with a result set (none of the journal's) must have it read before the next
+  // one; a statement without one keeps its affected-rows count untouched.
+  if (mysql_field_count(conn_) > 0) {
+    if (MYSQL_RES* r = mysql_store_result(conn_)) mysql_free_result(r);
+  }
   return std::nullopt;
 }
 

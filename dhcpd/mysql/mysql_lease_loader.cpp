@@ -22,11 +22,12 @@ MysqlTextRow rowOf(MYSQL_ROW row, const unsigned long* lengths) {
 Result<LoadReport> MysqlLeaseLoader::load(MyConnection& conn, LeaseStore& store, std::size_t pageSize) {
   store.clear();
   LoadReport report;
-  // address is INT UNSIGNED; -1 starts below 0.0.0.0.
+  // Keyset paging on the primary key (address INT UNSIGNED); the first page has no lower bound.
   std::int64_t after = -1;
   while (true) {
-    auto r = conn.query(fmt::format("SELECT {} FROM lease4 WHERE address > {} ORDER BY address LIMIT {}",
-                                    kMysqlLease4Columns, after, pageSize));
+    const std::string from = after < 0 ? std::string() : fmt::format("WHERE address > {} ", after);
+    auto r = conn.query(fmt::format("SELECT {} FROM lease4 {}ORDER BY address LIMIT {}", kMysqlLease4Columns, from,
+                                    pageSize));
     if (!r) return makeError("reading lease4: " + r.error().message);
     if (mysql_num_fields(r->get()) != MysqlLeaseRow::kColumns) return makeError("lease4: unexpected column count");
     std::size_t n = 0;
