@@ -94,7 +94,13 @@ PgsqlJournal::BatchOutcome PgsqlJournal::writeBatch(const std::vector<Op>& batch
   std::vector<PgsqlLeaseRow> rows;
   rows.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto row = PgsqlLeaseRow::fromLease(batch[i].lease);
+    // A delete uses only the address and the identifiers: its hostname cannot refuse it.
+    Lease key;
+    if (batch[i].remove) {
+      key = batch[i].lease;
+      key.hostname.clear();
+    }
+    auto row = PgsqlLeaseRow::fromLease(batch[i].remove ? key : batch[i].lease);
     if (!row) {
       bad = i;
       message = row.error().message;
