@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dhcpd/lease/mysql_lease_row.h"
+#include "dhcpd/lease/pgsql_lease_row.h"  // kInfiniteLifetime
 
 namespace tandem {
 namespace {

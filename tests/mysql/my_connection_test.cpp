@@ -10,18 +10,20 @@
 namespace tandem::mysql {
 namespace {
 
+MyError err(unsigned code) { return MyError{code, "message"}; }
+
 TEST(MyError, ClassifiesWhatTheJournalRetriesReconnectsOrRefuses) {
-  EXPECT_TRUE(MyError{CR_SERVER_GONE_ERROR, ""}.connectionLost());
-  EXPECT_TRUE(MyError{CR_SERVER_LOST, ""}.connectionLost());
-  EXPECT_TRUE(MyError{ER_SERVER_SHUTDOWN, ""}.connectionLost());
-  EXPECT_TRUE(MyError{ER_CONNECTION_KILLED, ""}.connectionLost());
-  EXPECT_FALSE(MyError{ER_DUP_ENTRY, ""}.connectionLost());
-  EXPECT_TRUE(MyError{ER_DUP_ENTRY, ""}.duplicateKey());
-  EXPECT_TRUE(MyError{ER_LOCK_DEADLOCK, ""}.retryTransaction());
-  EXPECT_TRUE(MyError{ER_LOCK_WAIT_TIMEOUT, ""}.retryTransaction());
-  EXPECT_FALSE(MyError{ER_LOCK_DEADLOCK, ""}.connectionLost());
+  EXPECT_TRUE(err(CR_SERVER_GONE_ERROR).connectionLost());
+  EXPECT_TRUE(err(CR_SERVER_LOST).connectionLost());
+  EXPECT_TRUE(err(ER_SERVER_SHUTDOWN).connectionLost());
+  EXPECT_TRUE(err(ER_CONNECTION_KILLED).connectionLost());
+  EXPECT_FALSE(err(ER_DUP_ENTRY).connectionLost());
+  EXPECT_TRUE(err(ER_DUP_ENTRY).duplicateKey());
+  EXPECT_TRUE(err(ER_LOCK_DEADLOCK).retryTransaction());
+  EXPECT_TRUE(err(ER_LOCK_WAIT_TIMEOUT).retryTransaction());
+  EXPECT_FALSE(err(ER_LOCK_DEADLOCK).connectionLost());
   // Data the database refuses (a value too long for its column): neither, the statement is dropped.
-  const MyError tooLong{ER_DATA_TOO_LONG, ""};
+  const MyError tooLong = err(ER_DATA_TOO_LONG);
   EXPECT_FALSE(tooLong.connectionLost());
   EXPECT_FALSE(tooLong.retryTransaction());
   EXPECT_FALSE(tooLong.duplicateKey());
