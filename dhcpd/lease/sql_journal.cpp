@@ -87,11 +87,15 @@ Result<void> SqlJournal::flush() {
   const std::uint64_t target = lastSeq_.load();
   const std::uint64_t failuresBefore = failures_;
   // A database given up on (max-reconnect-tries spent) will not take the writes: say so now.
+  // Nothing queued and no batch in hand: every write up to `target` is settled, committed or
+  // refused, even when the refusal came before this call (it never reaches announcedSeq_).
   done_.wait(lk, [&] {
-    return announcedSeq_ >= target || failures_ != failuresBefore || writerDone_ || state_.load() == State::Failed;
+    return announcedSeq_ >= target || failures_ != failuresBefore || writerDone_ || state_.load() == State::Failed ||
+           (queue_.empty() && !busy_);
   });
   if (announcedSeq_ >= target) return {};
   if (lastError_) return *lastError_;
+  if (lastRefusal_) return *lastRefusal_;
   return makeError("lease database journal stopped before " + std::to_string(target) + " was committed");
 }
 
@@ -179,6 +183,7 @@ void SqlJournal::run() {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    busy_ = true;
     lk.unlock();
     std::size_t bad = 0;
     std::string message;
@@ -211,6 +216,7 @@ void SqlJournal::run() {
       if (cb) cb(seq);
       lk.lock();
       announcedSeq_ = seq;
+      busy_ = false;
       done_.notify_all();
       continue;
     }
@@ -224,6 +230,7 @@ void SqlJournal::run() {
       ++counters_.rejected;
       for (auto& l : lost) lost_.push_back(std::move(l));
       lastError_ = makeError("the lease database refused a write: " + message);
+      lastRefusal_ = lastError_;
       if (rejections_.size() < 100) {
         rejections_.push_back(fmt::format("lease {}: {}", batch[bad].lease.address.toString(), message));
       }
@@ -244,6 +251,8 @@ void SqlJournal::run() {
     }
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
     queued_.store(queue_.size(), std::memory_order_relaxed);
+    busy_ = false;
+    done_.notify_all();
   }
   writerDone_ = true;
   done_.notify_all();

@@ -146,6 +146,9 @@ class SqlJournal : public LeaseJournal {
   std::vector<std::string> rejections_;
   std::vector<LostWrite> lost_;
   std::function<void(std::uint64_t)> onDurable_;
+  // The writer holds a batch outside the lock (until announcedSeq_ or the queue reflects it).
+  bool busy_ = false;
+  std::optional<Error> lastRefusal_;  // kept across commits, for flush()
   bool stop_ = false;
   bool writerDone_ = false;
   std::thread writer_;

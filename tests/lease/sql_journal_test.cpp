@@ -162,6 +162,25 @@ TEST(SqlJournal, ARefusedStatementIsDroppedReportedAndTheRestResent) {
   EXPECT_EQ(j.batches[1], (std::vector<std::uint64_t>{a, c}));
 }
 
+// The refusal may come before flush() is even called (nothing was sent: the row could not be
+// encoded); flush() must still return, with the refusal, not wait for a commit that never comes.
+TEST(SqlJournal, FlushReturnsWhenTheLastWriteWasRefusedBeforeIt) {
+  FakeJournal j(fastPolicy());
+  j.steps.push_back({FakeJournal::Outcome::Rejected, {}, 0});
+  j.start();
+  const auto seq = j.append(leaseAt(10));
+  for (int i = 0; i < 200 && j.counters().rejected == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(j.counters().rejected, 1u);
+  auto r = j.flush();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("refused a write: scripted"), std::string::npos) << r.error().message;
+  EXPECT_LT(j.durableSeq(), seq);
+  // A later write commits and flushes as usual.
+  const auto next = j.append(leaseAt(11));
+  ASSERT_TRUE(j.flush());
+  EXPECT_EQ(j.durableSeq(), next);
+}
+
 TEST(SqlJournal, ADeadlockSendsTheWholeBatchAgain) {
   FakeJournal j(fastPolicy());
   j.steps.push_back({FakeJournal::Outcome::Retry, {}, 0});
