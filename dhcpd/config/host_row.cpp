@@ -135,7 +135,11 @@ Result<Reservation> reservationOf(const HostRow& row, const Dhcp4Config& cfg) {
                                  int(row.identifierType)));
   }
   if (row.identifier.empty()) return makeError(fmt::format("hosts database host_id {}: empty dhcp_identifier", row.hostId));
-  return parseOne(reservationJsonOf(row), fmt::format("hosts database host_id {}", row.hostId), row.subnetId, cfg);
+  auto r = parseOne(reservationJsonOf(row), fmt::format("hosts database host_id {}", row.hostId), row.subnetId, cfg);
+  // The row itself is what reservation-get answers from; a copy of its JSON per host would
+  // only cost memory (100,000 hosts and more).
+  if (r) r->source = nullptr;
+  return r;
 }
 
 Result<HostRow> hostRowOf(const json& reservation, std::uint32_t subnetId, const Dhcp4Config& cfg) {
