@@ -45,11 +45,8 @@ std::optional<HostsDatabase> parseHostsDatabase(const json& obj, const std::stri
 
 void parseHostsDatabases(ObjectReader& r, std::vector<HostsDatabase>* out) {
   Diagnostics& diag = r.diag();
-  // Kea 2.2's grammar: one or the other, not both ("only one of hosts-database or
-  // hosts-databases can be configured").
-  if (r.has("hosts-database") && r.has("hosts-databases")) {
-    diag.error(r.pathOf("hosts-databases"), "only one of hosts-database or hosts-databases can be configured");
-  }
+  // Kea 2.2 takes both (kea-dhcp4 -t): its configuration parser walks the keys in order,
+  // "hosts-database" before "hosts-databases", each appending to the host sources.
   if (const json* o = r.object("hosts-database")) {
     if (auto db = parseHostsDatabase(*o, r.pathOf("hosts-database"), diag); db && out) out->push_back(std::move(*db));
   }

@@ -101,8 +101,6 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/hosts-database/readonly: expected a boolean, got string"},
         ErrorCase{R"("hosts-database": {"type": "postgresql", "name": "kea", "comment": "x"})",
                   "Dhcp4/hosts-database/comment: unknown parameter"},
-        ErrorCase{R"("hosts-database": {"type": "postgresql", "name": "a"}, "hosts-databases": [])",
-                  "Dhcp4/hosts-databases: only one of hosts-database or hosts-databases can be configured"},
         ErrorCase{R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})",
                   "Dhcp4/config-control/config-databases: configuration backends are not supported yet (issue 13)"},
         ErrorCase{R"("dhcp-ddns": {"server-ip": "127.0.0.1"})",

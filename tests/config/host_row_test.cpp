@@ -262,6 +262,12 @@ TEST(HostsDatabase, ReadFromTheParsedDocument) {
   ASSERT_EQ(hostsDatabasesOf(one).size(), 1u);
   EXPECT_EQ(hostsDatabasesOf(one)[0].access.name, "hosts");
   EXPECT_TRUE(hostsDatabasesOf(parseOk(dhcp4(""))).empty());
+  // Both keys (Kea 2.2 accepts them together): the map first, then the list.
+  auto both = parseOk(dhcp4(R"("hosts-databases": [{"type": "postgresql", "name": "b"}],
+                                "hosts-database": {"type": "postgresql", "name": "a"})"));
+  ASSERT_EQ(hostsDatabasesOf(both).size(), 2u);
+  EXPECT_EQ(hostsDatabasesOf(both)[0].access.name, "a");
+  EXPECT_EQ(hostsDatabasesOf(both)[1].access.name, "b");
   // The lease database is not a hosts database (Kea keeps them apart too).
   auto lease = parseOk(dhcp4(R"("lease-database": {"type": "postgresql", "name": "kea"})"));
   EXPECT_TRUE(hostsDatabasesOf(lease).empty());
