@@ -275,6 +275,10 @@ void PgsqlHostSource::addHost(config::HostRow row, std::function<void(Result<voi
     config::HostDiff diff;
     diff.upserts.push_back(row);
     config::applyHostDiff(snapshot_, diff);
+    {
+      std::lock_guard lock(mutex_);
+      counters_.hosts = snapshot_.size();
+    }
     if (onDiff_) onDiff_(std::move(diff));
     done({});
   });
@@ -312,6 +316,10 @@ void PgsqlHostSource::delHost(Selector sel, std::function<void(Result<bool>)> do
     }
     const bool deleted = !diff.removed.empty();
     config::applyHostDiff(snapshot_, diff);
+    {
+      std::lock_guard lock(mutex_);
+      counters_.hosts = snapshot_.size();
+    }
     if (deleted && onDiff_) onDiff_(std::move(diff));
     done(deleted);
   });

@@ -105,7 +105,7 @@ TEST_F(ReservationDbCommandsTest, AddWritesTheDatabaseAndAnswersAfterTheCommit) 
 
 TEST_F(ReservationDbCommandsTest, ConflictsWithDatabaseHostsUseKeasWording) {
   EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5"}})")["result"], 0);
-  auto dup = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f"}})");
+  auto dup = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})");
   EXPECT_EQ(dup["result"], 4) << dup;
   auto same = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:20","ip-address":"198.18.17.5"}})");
   EXPECT_EQ(same["text"],
@@ -115,7 +115,7 @@ TEST_F(ReservationDbCommandsTest, ConflictsWithDatabaseHostsUseKeasWording) {
 
 TEST_F(ReservationDbCommandsTest, ReadonlyRefusesWritesAsKea) {
   db_.readonly = true;
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f"}})"),
+  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
             makeAnswer(1, "PostgreSQL host database backend is configured to operate in read only mode"));
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":2,"ip-address":"198.18.17.9"})"),
             makeAnswer(1, "PostgreSQL host database backend is configured to operate in read only mode"));
@@ -124,7 +124,7 @@ TEST_F(ReservationDbCommandsTest, ReadonlyRefusesWritesAsKea) {
 
 TEST_F(ReservationDbCommandsTest, DatabaseErrorIsTheAnswer) {
   db_.failWith = "duplicate key value violates unique constraint";
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f"}})"),
+  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
             makeAnswer(1, "duplicate key value violates unique constraint"));
 }
 
@@ -142,7 +142,7 @@ TEST_F(ReservationDbCommandsTest, DelGoesToTheDatabaseUnlessTheHostIsTheFiles) {
 
 TEST_F(ReservationDbCommandsTest, OperationTargetPrimaryKeepsTheConfigurationFile) {
   EXPECT_EQ(run("reservation-add", R"({"operation-target":"primary",
-      "reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f"}})"), makeAnswer(0, "Host added."));
+      "reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"), makeAnswer(0, "Host added."));
   EXPECT_EQ(control_.applied.size(), 1u);
   EXPECT_TRUE(db_.rows.empty());
 }

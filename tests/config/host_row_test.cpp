@@ -85,6 +85,7 @@ TEST(HostRow, EveryIdentifierTypeMapsToKeasName) {
   for (std::uint8_t t = 0; t < 5; ++t) {
     HostRow r = hwHost(7, 1, 0);
     r.identifierType = t;
+    r.hostname = "h";  // Kea: a host needs at least one resource
     EXPECT_TRUE(reservationJsonOf(r).contains(names[t])) << names[t];
     auto res = reservationOf(r, cfg);
     ASSERT_TRUE(res.ok()) << res.error().message;

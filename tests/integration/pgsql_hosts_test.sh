@@ -140,7 +140,7 @@ check "tandemd exited cleanly ($TIT_STOP_RC)" [ "$TIT_STOP_RC" = 0 ]
 conf "$TIT_TMP/ro" '"readonly": true'
 start ro "$TANDEM"
 RO_PID=$TIT_SERVER_PID
-R=$(ctl ro '{"command":"reservation-add","arguments":{"reservation":{"subnet-id":1,"hw-address":"02:00:c6:12:00:98"}}}')
+R=$(ctl ro '{"command":"reservation-add","arguments":{"reservation":{"subnet-id":1,"hw-address":"02:00:c6:12:00:98","hostname":"ro"}}}')
 check "readonly: reservation-add refused with Kea's wording ($(echo "$R" | jq -c .text))" \
   [ "$(echo "$R" | jq -r .text)" = "PostgreSQL host database backend is configured to operate in read only mode" ]
 tit_stop "$RO_PID" TERM 10
