@@ -1,6 +1,8 @@
 #include "dhcpd/api/reservation_commands.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <cctype>
 #include <limits>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "dhcpd/api/command_args.h"
 #include "dhcpd/api/lease_json.h"
+#include "dhcpd/config/host_row.h"
 
 namespace tandem::api {
 namespace {
@@ -103,12 +106,18 @@ json hostJson(const json& source, std::uint32_t subnetId) {
 }
 
 struct HostRef {
+  HostRef(std::uint32_t s, const json* h, std::shared_ptr<const json> o = nullptr)
+      : subnetId(s), host(h), owned(std::move(o)) {}
   std::uint32_t subnetId;
   const json* host;
+  std::shared_ptr<const json> owned;  // a database host's JSON (host points at it)
 };
 
-// Every reservation in document order: global first, then each subnet's.
-std::vector<HostRef> allHosts(ServerControl& control) {
+using RowFilter = std::function<bool(const config::HostRow&)>;
+
+// Every reservation in document order: global first, then each subnet's; then the hosts
+// databases' (Kea 2.2's HostMgr asks the configuration first), those rowFilter accepts.
+std::vector<HostRef> allHosts(ServerControl& control, const RowFilter& rowFilter = nullptr) {
   std::vector<HostRef> out;
   const auto& cfg = control.config();
   static const json kEmpty = json::object();
@@ -137,7 +146,22 @@ std::vector<HostRef> allHosts(ServerControl& control) {
       for (const auto& h : *r) out.push_back({sn.id, &h});
     }
   }
+  if (HostsBackend* db = control.hostsBackend()) {
+    for (const config::HostRow* row : db->hosts()) {
+      if (rowFilter && !rowFilter(*row)) continue;
+      auto j = std::make_shared<const json>(config::reservationJsonOf(*row));
+      out.push_back({row->subnetId, j.get(), j});
+    }
+  }
   return out;
+}
+
+// Kea 2.2's host types in dhcp_identifier_type order.
+std::uint8_t identifierTypeCode(const std::string& type) {
+  for (std::uint8_t i = 0; i < std::size(kIdentifierTypes); ++i) {
+    if (kIdentifierTypes[i] == type) return i;
+  }
+  return 0;
 }
 
 json hostListAnswer(const std::vector<HostRef>& hosts) {
@@ -222,109 +246,172 @@ bool leaseBelongsTo(const Lease& lease, const Identifier& id) {
   return false;  // circuit-id and flex-id are not recorded in leases
 }
 
-json reservationAdd(ServerControl& control, const json& args) {
-  if (!args.is_object()) return makeAnswer(kResultError, "Parameters missing or are not a map.");
+// Where reservation-add / reservation-del go. Kea 2.2 (no operation-target yet) writes to
+// the hosts databases only and refuses without one; tandemd keeps its config-file
+// reservations without a database, and takes newer Kea's operation-target: "primary" (or
+// "memory") = the configuration, "alternate" (or "database") = the databases, "all" and
+// "default" = the databases when there are any.
+enum class Target { Config, Database };
+Result<Target> targetOf(ServerControl& control, const json& args, const char* verb) {
   auto target = optString(args, "operation-target");
-  if (!target) return makeAnswer(kResultError, target.error().message);
-  if (*target && **target == "database") {
-    return makeAnswer(kResultError, "Unable to add new host because there is no hosts-database configured.");
+  if (!target) return target.error();
+  const bool haveDb = control.hostsBackend() != nullptr;
+  if (*target && (**target == "primary" || **target == "memory")) return Target::Config;
+  if (*target && (**target == "alternate" || **target == "database") && !haveDb) {
+    return makeError(std::string("Unable to ") + verb + " because there is no hosts-database configured.");
   }
+  return haveDb ? Target::Database : Target::Config;
+}
+
+constexpr std::string_view kReadOnly = "PostgreSQL host database backend is configured to operate in read only mode";
+
+void reservationAdd(ServerControl& control, const json& args, CommandReply reply) {
+  if (!args.is_object()) return reply(makeAnswer(kResultError, "Parameters missing or are not a map."));
+  auto target = targetOf(control, args, "add new host");
+  if (!target) return reply(makeAnswer(kResultError, target.error().message));
   auto r = args.find("reservation");
-  if (r == args.end()) return makeAnswer(kResultError, "missing parameter 'reservation'");
-  if (!r->is_object()) return makeAnswer(kResultError, "'reservation' parameter must be a map");
+  if (r == args.end()) return reply(makeAnswer(kResultError, "missing parameter 'reservation'"));
+  if (!r->is_object()) return reply(makeAnswer(kResultError, "'reservation' parameter must be a map"));
   json host = *r;
   auto sid = requiredSubnetId(host);
-  if (!sid) return makeAnswer(kResultError, sid.error().message);
+  if (!sid) return reply(makeAnswer(kResultError, sid.error().message));
   host.erase("subnet-id");
 
   int identifiers = 0;
   for (auto type : kIdentifierTypes) identifiers += host.contains(type) ? 1 : 0;
   if (identifiers != 1) {
-    return makeAnswer(kResultError,
-                      "exactly one of the host identifiers must be specified: hw-address, duid, circuit-id, "
-                      "client-id, flex-id");
+    return reply(makeAnswer(kResultError,
+                            "exactly one of the host identifiers must be specified: hw-address, duid, circuit-id, "
+                            "client-id, flex-id"));
   }
   auto id = identifierOf(host);
-  if (!id) return makeAnswer(kResultError, "invalid host identifier in reservation");
+  if (!id) return reply(makeAnswer(kResultError, "invalid host identifier in reservation"));
   std::optional<Ipv4> address;
   if (host.contains("ip-address")) {
     address = addressOf(host);
-    if (!address) return makeAnswer(kResultError, "invalid 'ip-address' in reservation");
+    if (!address) return reply(makeAnswer(kResultError, "invalid 'ip-address' in reservation"));
   }
 
   const auto& cfg = control.config();
   if (*sid != 0) {
     const auto* subnet = findSubnet(cfg, *sid);
-    if (!subnet) return makeAnswer(kResultError, "IPv4 subnet with id " + std::to_string(*sid) + " does not exist");
+    if (!subnet) {
+      return reply(makeAnswer(kResultError, "IPv4 subnet with id " + std::to_string(*sid) + " does not exist"));
+    }
     if (address && !subnet->prefix.contains(*address)) {
-      return makeAnswer(kResultError, "specified reservation address " + address->toString() +
-                                          " is not within the IPv4 subnet " + subnet->prefix.toString() +
-                                          ", subnet-id=" + std::to_string(*sid));
+      return reply(makeAnswer(kResultError, "specified reservation address " + address->toString() +
+                                                " is not within the IPv4 subnet " + subnet->prefix.toString() +
+                                                ", subnet-id=" + std::to_string(*sid)));
     }
   }
-  for (const auto& h : allHosts(control)) {
+  for (const auto& h : allHosts(control, [&](const config::HostRow& row) { return row.subnetId == *sid; })) {
     if (h.subnetId != *sid) continue;
     if (identifierOf(*h.host) == id) {
-      return makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
-                                             " to the IPv4 subnet id '" + std::to_string(*sid) +
-                                             "' as this host has already been added");
+      return reply(makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
+                                                   " to the IPv4 subnet id '" + std::to_string(*sid) +
+                                                   "' as this host has already been added"));
     }
     // With ip-reservations-unique false Kea lets several hosts reserve one address.
     if (address && cfg.ipReservationsUnique && addressOf(*h.host) == address) {
-      return makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
-                                             " to the IPv4 subnet id '" + std::to_string(*sid) +
-                                             "' for the address " + address->toString() +
-                                             ": There's already a reservation for this address");
+      return reply(makeAnswer(kResultConflict, "failed to add new host using the " + identifierText(*id) +
+                                                   " to the IPv4 subnet id '" + std::to_string(*sid) +
+                                                   "' for the address " + address->toString() +
+                                                   ": There's already a reservation for this address"));
     }
+  }
+
+  // The reservation is in force, but a lease another client holds on the address stays
+  // valid until it ends (Kea logs the same conflict when the client returns).
+  auto added = [&control, address, id = *id]() {
+    if (address) {
+      if (auto lease = control.leases().byAddress(*address); lease && !leaseBelongsTo(*lease, id)) {
+        std::string holder = "hw-address " + lease->hwAddr.toString();
+        if (!lease->clientId.empty()) holder += ", client-id " + toHexColon(lease->clientId);
+        json warn = json::array({"address " + address->toString() + " is currently leased to another client (" +
+                                 holder + "); the reservation takes effect when that lease ends"});
+        return makeAnswer(kResultSuccess, "Host added.", json{{"warnings", std::move(warn)}});
+      }
+    }
+    return makeAnswer(kResultSuccess, "Host added.");
+  };
+
+  if (*target == Target::Database) {
+    HostsBackend* db = control.hostsBackend();
+    // The row Kea's PgSqlHostDataSource would write, checked by the configuration's rules.
+    auto row = config::hostRowOf(host, *sid, cfg);
+    if (!row) return reply(makeAnswer(kResultError, row.error().message));
+    if (!db->writable()) return reply(makeAnswer(kResultError, std::string(kReadOnly)));
+    // Answered once the transaction committed (and the host is in force).
+    db->addHost(std::move(*row), [reply, added](Result<void> done) {
+      if (!done) return reply(makeAnswer(kResultError, done.error().message));
+      reply(added());
+    });
+    return;
   }
 
   json doc = cfg.source;
   json* list = reservationsIn(doc, cfg, *sid);
   if (!list || !list->is_array()) {
-    return makeAnswer(kResultError, "cannot locate reservations of subnet " + std::to_string(*sid) +
-                                        " in the running configuration");
+    return reply(makeAnswer(kResultError, "cannot locate reservations of subnet " + std::to_string(*sid) +
+                                              " in the running configuration"));
   }
   list->push_back(host);
   auto applied = control.applyConfig(doc);
-  if (!applied) return makeAnswer(kResultError, applied.error().message);
-
-  // The reservation is in force, but a lease another client holds on the address stays
-  // valid until it ends (Kea logs the same conflict when the client returns).
-  if (address) {
-    if (auto lease = control.leases().byAddress(*address); lease && !leaseBelongsTo(*lease, *id)) {
-      std::string holder = "hw-address " + lease->hwAddr.toString();
-      if (!lease->clientId.empty()) holder += ", client-id " + toHexColon(lease->clientId);
-      json warn = json::array({"address " + address->toString() + " is currently leased to another client (" +
-                               holder + "); the reservation takes effect when that lease ends"});
-      return makeAnswer(kResultSuccess, "Host added.", json{{"warnings", std::move(warn)}});
-    }
-  }
-  return makeAnswer(kResultSuccess, "Host added.");
+  if (!applied) return reply(makeAnswer(kResultError, applied.error().message));
+  reply(added());
 }
 
 json reservationGet(ServerControl& control, const json& args) {
   auto sel = selectorOf(args);
   if (!sel) return makeAnswer(kResultError, sel.error().message);
-  for (const auto& h : allHosts(control)) {
+  auto rowMatches = [&](const config::HostRow& row) {
+    if (row.subnetId != sel->subnetId) return false;
+    if (sel->address) return row.ipv4Address == sel->address->value;
+    return kIdentifierTypes[std::min<std::size_t>(row.identifierType, 4)] == sel->identifier->type &&
+           row.identifier == sel->identifier->bytes;
+  };
+  for (const auto& h : allHosts(control, rowMatches)) {
     if (sel->matches(h)) return makeAnswer(kResultSuccess, "Host found.", hostJson(*h.host, h.subnetId));
   }
   return makeAnswer(kResultEmpty, "Host not found.");
 }
 
-json reservationDel(ServerControl& control, const json& args) {
+void reservationDel(ServerControl& control, const json& args, CommandReply reply) {
   auto sel = selectorOf(args);
-  if (!sel) return makeAnswer(kResultError, sel.error().message);
+  if (!sel) return reply(makeAnswer(kResultError, sel.error().message));
+  auto target = targetOf(control, args, "delete a host");
+  if (!target) return reply(makeAnswer(kResultError, target.error().message));
   const auto& cfg = control.config();
   json doc = cfg.source;
   json* list = reservationsIn(doc, cfg, sel->subnetId);
-  if (!list || !list->is_array()) return makeAnswer(kResultEmpty, "Host not deleted (not found).");
-  auto it = std::find_if(list->begin(), list->end(),
-                         [&](const json& h) { return sel->matches(HostRef{sel->subnetId, &h}); });
-  if (it == list->end()) return makeAnswer(kResultEmpty, "Host not deleted (not found).");
+  auto it = list && list->is_array()
+                ? std::find_if(list->begin(), list->end(),
+                               [&](const json& h) { return sel->matches(HostRef{sel->subnetId, &h}); })
+                : json::iterator{};
+  const bool inConfig = list && list->is_array() && it != list->end();
+  // A host of the configuration file is deleted there (tandemd's own reservations); another
+  // goes to the hosts databases, as Kea 2.2's HostMgr::del.
+  if (*target == Target::Database && !inConfig) {
+    HostsBackend* db = control.hostsBackend();
+    if (!db->writable()) return reply(makeAnswer(kResultError, std::string(kReadOnly)));
+    HostsBackend::HostSelector s;
+    s.subnetId = sel->subnetId;
+    s.address = sel->address;
+    if (sel->identifier) {
+      s.identifierType = identifierTypeCode(sel->identifier->type);
+      s.identifier = sel->identifier->bytes;
+    }
+    db->delHost(std::move(s), [reply](Result<bool> done) {
+      if (!done) return reply(makeAnswer(kResultError, done.error().message));
+      reply(*done ? makeAnswer(kResultSuccess, "Host deleted.") : makeAnswer(kResultEmpty, "Host not deleted (not found)."));
+    });
+    return;
+  }
+  if (!inConfig) return reply(makeAnswer(kResultEmpty, "Host not deleted (not found)."));
   list->erase(it);
   auto applied = control.applyConfig(doc);
-  if (!applied) return makeAnswer(kResultError, applied.error().message);
-  return makeAnswer(kResultSuccess, "Host deleted.");
+  if (!applied) return reply(makeAnswer(kResultError, applied.error().message));
+  reply(makeAnswer(kResultSuccess, "Host deleted."));
 }
 
 // reservation-get-all: a subnet with a hundred thousand reservations takes a while to turn
@@ -337,7 +424,8 @@ void reservationGetAll(ServerControl& control, const json& args, CommandReply re
   if (!args.is_object()) return reply(makeAnswer(kResultError, "Parameters missing or are not a map."));
   auto sid = requiredSubnetId(args);
   if (!sid) return reply(makeAnswer(kResultError, sid.error().message));
-  auto hosts = std::make_shared<std::vector<HostRef>>(allHosts(control));
+  auto hosts = std::make_shared<std::vector<HostRef>>(
+      allHosts(control, [&](const config::HostRow& row) { return row.subnetId == *sid; }));
   std::erase_if(*hosts, [&](const HostRef& h) { return h.subnetId != *sid; });
   auto progress = std::make_shared<OperationProgress>("reservation-get-all", "hosts", hosts->size(), control.now());
   auto list = std::make_shared<json>(json::array());
@@ -429,9 +517,13 @@ json reservationGetByAddress(ServerControl& control, const json& args) {
 
 void registerReservationCommands(CommandRegistry& registry, ServerControl& control) {
   auto bind = [&control](json (*fn)(ServerControl&, const json&)) { return bindTarget(control, fn); };
-  registry.add("reservation-add", bind(reservationAdd));
+  registry.addAsync("reservation-add", [&control](const json& args, const CommandContext&, CommandReply reply) {
+    reservationAdd(control, args, std::move(reply));
+  });
   registry.add("reservation-get", bind(reservationGet));
-  registry.add("reservation-del", bind(reservationDel));
+  registry.addAsync("reservation-del", [&control](const json& args, const CommandContext&, CommandReply reply) {
+    reservationDel(control, args, std::move(reply));
+  });
   registry.addAsync("reservation-get-all", [&control](const json& args, const CommandContext&, CommandReply reply) {
     reservationGetAll(control, args, std::move(reply));
   });

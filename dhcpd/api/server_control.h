@@ -13,6 +13,7 @@
 #include "dhcpd/common/clock.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/common/stats.h"
+#include "dhcpd/api/hosts_backend.h"
 #include "dhcpd/api/operation_progress.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/lease/lease.h"
@@ -107,6 +108,8 @@ class ServerControl {
 
   virtual void shutdown(int exitCode) = 0;
 
+  // The hosts databases (hosts-database(s)); nullptr when none is configured.
+  virtual HostsBackend* hostsBackend() { return nullptr; }
   // Extra sections for status-get (HA adds "high-availability").
   virtual nlohmann::json statusExtras() const = 0;
 };

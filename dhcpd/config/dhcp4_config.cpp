@@ -87,54 +87,8 @@ void parseLeaseDatabase(const json& obj, const std::string& path, const ParseCon
   if (auto v = r.boolean("persist")) db.persist = *v;
   if (auto v = r.u32("lfc-interval")) db.lfcInterval = *v;
   if (auto v = r.u32("max-row-errors")) db.maxRowErrors = *v;
-  auto name = r.string("name");
-  if (db.sql()) {
-    // Kea's PgSqlConnection / MySqlConnection: "must specify a name for the database".
-    const char* product = db.mysql() ? "MySQL" : "PostgreSQL";
-    if (name && !name->empty()) {
-      db.name = *name;
-    } else if (name) {
-      diag.error(r.pathOf("name"), fmt::format("must name the {} database (empty)", product));
-    } else if (!r.has("name")) {
-      diag.error(path, fmt::format("missing \"name\": the {} database to connect to", product));
-    }
-  } else {
-    db.name = resolvePath(ctx, name && !name->empty() ? *name : ctx.defaultLeaseFile);
-  }
-  // SQL connection parameters: Kea 2.2 accepts them next to memfile and memfile never reads
-  // them (checked with kea-dhcp4 -t).
-  if (auto v = r.string("user")) db.user = *v;
-  if (auto v = r.string("password")) db.password = *v;
-  if (auto v = r.string("host")) db.host = *v;
-  if (auto v = r.unsignedInt("port", 65535)) db.port = static_cast<std::uint16_t>(*v);
-  if (auto v = r.u32("connect-timeout")) {
-    // Kea's PgSqlConnection and MySqlConnection take only a positive timeout (0 could mean
-    // "wait forever").
-    if (*v == 0 && db.sql()) diag.error(r.pathOf("connect-timeout"), "0 is out of range (1..4294967295)");
-    else db.connectTimeout = *v;
-  }
-  if (auto v = r.u32("max-reconnect-tries")) db.maxReconnectTries = *v;
-  if (auto v = r.u32("reconnect-wait-time")) db.reconnectWaitTime = *v;
-  if (auto v = r.choice("on-fail", {"stop-retry-exit", "serve-retry-exit", "serve-retry-continue"})) {
-    db.onFail = *v == "stop-retry-exit" ? DbOnFail::StopRetryExit
-                : *v == "serve-retry-exit" ? DbOnFail::ServeRetryExit
-                                          : DbOnFail::ServeRetryContinue;
-  }
-  // TLS: Kea 2.2's MySqlConnection passes them to the client library (MYSQL_OPT_SSL_*); its
-  // PgSqlConnection refuses them when it opens the database ("Attempt to configure TLS for
-  // PostgreSQL backend (built with this feature disabled)", DHCPSRV_PGSQL_NO_TLS_SUPPORT);
-  // tandemd says so while parsing, so `tandemd -t` catches it too. memfile ignores them.
-  std::string* tls[] = {&db.trustAnchor, &db.certFile, &db.keyFile, &db.cipherList};
-  const char* tlsKeys[] = {"trust-anchor", "cert-file", "key-file", "cipher-list"};
-  for (std::size_t i = 0; i < 4; ++i) {
-    auto v = r.string(tlsKeys[i]);
-    if (!v) continue;
-    if (db.type == "postgresql") {
-      diag.error(r.pathOf(tlsKeys[i]), "TLS is not supported for the PostgreSQL backend (as in Kea 2.2)");
-    } else if (db.mysql()) {
-      *tls[i] = *v;
-    }
-  }
+  parseDbAccessKeys(r, db);
+  if (!db.sql()) db.name = resolvePath(ctx, !db.name.empty() ? db.name : ctx.defaultLeaseFile);
   r.finish();
 }
 
@@ -626,10 +580,9 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   if (const json* o = r.object("dhcp-queue-control")) parseDhcpQueueControl(*o, r.pathOf("dhcp-queue-control"), diag);
   if (const json* o = r.object("compatibility")) parseCompatibility(*o, r.pathOf("compatibility"), diag, cfg);
   if (const json* o = r.object("config-control")) parseConfigControl(*o, r.pathOf("config-control"), diag);
-  r.reject("hosts-database",
-           "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
-  r.reject("hosts-databases",
-           "host reservation databases are not supported yet (issue 13: SQL backends); use \"reservations\"");
+  // PostgreSQL host reservations (dhcpd/config/hosts_database.h): checked here, read by the
+  // daemon with hostsDatabasesOf().
+  parseHostsDatabases(r, nullptr);
 
   if (const json* o = r.object("interfaces-config")) parseInterfaces(*o, r.pathOf("interfaces-config"), diag, cfg);
   if (const json* o = r.object("lease-database")) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/config/hosts_database.h"
 #include "dhcpd/config/json_reader.h"
 
 namespace tandem::config {
@@ -37,6 +38,14 @@ void parseLegalLogHook(const nlohmann::json& hooks, const std::string& path, con
 // Kea's ProcessSpawn check of a program named in a hook's parameters ("File not found: X",
 // "File not executable: X"); empty when it may be run. `given` is the configured text.
 std::string programProblem(const std::string& resolved, const std::string& given);
+
+// Kea 2.2's DbAccessParser keys of lease-database and hosts-database(s) maps: name (checked
+// for SQL types; db.type is already set), host, port, user, password, connect-timeout,
+// max-reconnect-tries, reconnect-wait-time, on-fail, and the TLS keys refused for PostgreSQL.
+void parseDbAccessKeys(ObjectReader& r, LeaseDatabase& db);
+// "hosts-database" / "hosts-databases" of the Dhcp4 map r (dhcpd/config/hosts_database.h);
+// appended to *out when given.
+void parseHostsDatabases(ObjectReader& r, std::vector<HostsDatabase>* out);
 
 // "option-def": [...] (global); adds each valid definition to defs.
 void parseOptionDefList(const nlohmann::json& list, const std::string& path, Diagnostics& diag,

@@ -75,6 +75,7 @@ Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
 Server::~Server() {
   // The journal thread must not reach the loop (or this object) once they are gone.
   if (journal_) journal_->setOnDurable(nullptr);
+  stopHostSources();  // their threads post to this object
   stopWorkers();
   haListener_.reset();
   ha_.reset();
@@ -117,6 +118,11 @@ Result<void> Server::start() {
 
   if (auto r = openLeaseDatabase(); !r) return r;
   engine_ = std::make_unique<engine::Engine>(cfg_, store_);
+  {
+    auto hosts = openHostsDatabases(cfg_);
+    if (!hosts) return hosts.error();
+    installHosts(std::move(*hosts));
+  }
   writer_ = std::make_unique<net::LeaseWriter>(store_, journal_.get(), stats_, [this] { return now(); });
   net::DhcpPipeline::Options popts;
   pipeline_ = std::make_unique<net::DhcpPipeline>(*engine_, *writer_, stats_, log_, popts);
@@ -228,6 +234,10 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
   // the whole reload and the running configuration stays, as with any other error.
   auto ha = planHa(*cfg);
   if (!ha) return ha.error();
+  // Every host of the new configuration's hosts databases is read before anything changes: an
+  // unreachable database refuses the reload, as it fails Kea 2.2's.
+  auto hosts = openHostsDatabases(*cfg);
+  if (!hosts) return hosts.error();
   if (cfg->leaseDatabase.type != cfg_.leaseDatabase.type || cfg->leaseDatabase.name != cfg_.leaseDatabase.name ||
       cfg->leaseDatabase.persist != cfg_.leaseDatabase.persist || cfg->leaseDatabase.host != cfg_.leaseDatabase.host ||
       cfg->leaseDatabase.port != cfg_.leaseDatabase.port || cfg->leaseDatabase.user != cfg_.leaseDatabase.user) {
@@ -236,6 +246,7 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
   const config::MultiThreadingConfig mt = config::multiThreadingOf(*cfg);
   if (auto r = install(std::move(*cfg), false); !r) return r;
+  installHosts(std::move(*hosts));  // over the new configuration (option definitions, subnets)
   (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
   refreshDispatch();
   if (mt != mtStarted_) {
@@ -799,6 +810,7 @@ nlohmann::json Server::statusExtras() const {
     for (const auto& p : operations_) ops.push_back(p->toJson(now()));
     extras["operations"] = std::move(ops);
   }
+  if (!hostSources_.empty()) extras["hosts-databases"] = hostsStatus();
   if (const SqlJournal* db = sqlJournal()) {
     // tandemd's own: the lease backend's state (Kea's status-get has no such section).
     const auto c = db->counters();

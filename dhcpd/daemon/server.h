@@ -36,8 +36,10 @@
 #include "dhcpd/lease/lease_compactor.h"
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
+#include "dhcpd/pgsql/pgsql_host_source.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/mysql/mysql_journal.h"
+#include "dhcpd/config/host_diff.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
 #include "dhcpd/net/dhcp_pipeline.h"
@@ -70,10 +72,15 @@ struct ServerOptions {
   std::function<void(ServiceEvent, std::string_view status)> notify;
 };
 
+// How often the hosts databases are read again (PgsqlHostSource): a host another program
+// inserts, changes or deletes is served within this period. Kea 2.2 queries the database for
+// every packet instead; reading in the background keeps the packet path off the database.
+inline constexpr std::chrono::milliseconds kHostsRefreshPeriod{5000};
+
 // Reads, parses and validates a config file; errors carry the JSON path.
 Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::string& baseDir);
 
-class Server final : public api::ServerControl {
+class Server final : public api::ServerControl, public api::HostsBackend {
  public:
   Server(boost::asio::io_context& io, Logger& log, ServerOptions opts);
   ~Server() override;
@@ -113,8 +120,30 @@ class Server final : public api::ServerControl {
   bool dhcpEnabled() const override { return disabledBy_.empty(); }
   void shutdown(int exitCode) override;
   nlohmann::json statusExtras() const override;
+  api::HostsBackend* hostsBackend() override { return hostSources_.empty() ? nullptr : this; }
+
+  // api::HostsBackend (hosts-database / hosts-databases; dhcpd/daemon/server_hosts.cpp)
+  std::vector<const config::HostRow*> hosts() const override;
+  bool writable() const override;
+  void addHost(config::HostRow row, std::function<void(Result<void>)> done) override;
+  void delHost(HostSelector selector, std::function<void(Result<bool>)> done) override;
 
  private:
+  // Hosts databases: opened and read whole before anything of the running server changes
+  // (start-up, reload), then installed: the engine gets every host, the refresh threads start.
+  struct HostsPlan {
+    std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> sources;
+    std::vector<config::HostMap> maps;
+  };
+  Result<HostsPlan> openHostsDatabases(const config::Dhcp4Config& cfg);
+  void installHosts(HostsPlan plan);
+  void stopHostSources();
+  // Puts the hosts now in force into the engine (reservationOf against cfg_); a row the
+  // configuration cannot read is logged and left out, as Kea cannot serve it either.
+  void applyHostChanges(const std::vector<config::HostSources::Change>& changes);
+  // A source's difference, on the io thread under the packet path's lock.
+  void onHostDiff(std::uint64_t generation, std::size_t source, config::HostDiff diff);
+  nlohmann::json hostsStatus() const;
   // HA: lease changes made by operator commands, sent to the partner and backups.
   void replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes);
   void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
@@ -218,6 +247,9 @@ class Server final : public api::ServerControl {
   SqlJournal::State pgsqlState_ = SqlJournal::State::Connected;  // last logged (either SQL journal)
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
+  std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> hostSources_;  // hosts-database(s), Kea's order
+  config::HostSources hostRows_;        // their hosts, as the engine serves them
+  std::uint64_t hostsGeneration_ = 0;   // bumped when the sources are replaced (stale posts are dropped)
   std::unique_ptr<net::LeaseWriter> writer_;
   std::unique_ptr<net::DhcpPipeline> pipeline_;
   std::unique_ptr<net::NcrSender> ncr_;

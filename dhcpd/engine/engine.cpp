@@ -149,6 +149,12 @@ struct Engine::Impl {
   std::uint64_t allocSeq = 0;          // clock of SubnetState::lastAllocated
   ReservationIndex globalReservations;
   bool anyReservations = false;        // any host reservation at all (else skip identifiers)
+  bool anyConfigReservations = false;  // in the configuration file
+  struct DatabaseHost {
+    std::uint32_t subnetId = 0;
+    std::shared_ptr<const config::Reservation> host;
+  };
+  std::unordered_map<std::string, DatabaseHost> databaseHosts;  // by hostKeyOf
   OfferTable offers;
   HintTable hints{kHintCapacity};
   AllocFilter filter;
@@ -234,9 +240,13 @@ struct Engine::Impl {
       if (st.network) st.network->members.push_back(&st);
     }
     globalReservations = ReservationIndex(cfg.reservations);
-    anyReservations = !cfg.reservations.empty() ||
-                      std::any_of(cfg.subnets.begin(), cfg.subnets.end(),
-                                  [](const config::Subnet4& s) { return !s.reservations.empty(); });
+    anyConfigReservations = !cfg.reservations.empty() ||
+                            std::any_of(cfg.subnets.begin(), cfg.subnets.end(),
+                                        [](const config::Subnet4& s) { return !s.reservations.empty(); });
+    for (const auto& [key, h] : databaseHosts) {
+      if (ReservationIndex* idx = indexFor(h.subnetId)) idx->add(h.host.get());
+    }
+    anyReservations = anyConfigReservations || !databaseHosts.empty();
     classifier.finalize();
   }
 
@@ -1223,6 +1233,36 @@ struct Engine::Impl {
     return out;
   }
 
+  // The index a database host of subnetId goes into (nullptr: no such subnet configured).
+  ReservationIndex* indexFor(std::uint32_t subnetId) {
+    if (subnetId == 0) return &globalReservations;
+    SubnetState* st = subnetById(subnetId);
+    return st ? &st->reservations : nullptr;
+  }
+
+  void putDatabaseHost(const std::string& key, std::uint32_t subnetId, std::shared_ptr<const config::Reservation> h) {
+    removeDatabaseHost(key);
+    if (ReservationIndex* idx = indexFor(subnetId)) idx->add(h.get());
+    databaseHosts[key] = DatabaseHost{subnetId, std::move(h)};
+    anyReservations = true;
+  }
+
+  void removeDatabaseHost(const std::string& key) {
+    auto it = databaseHosts.find(key);
+    if (it == databaseHosts.end()) return;
+    if (ReservationIndex* idx = indexFor(it->second.subnetId)) idx->remove(it->second.host.get());
+    databaseHosts.erase(it);
+    anyReservations = anyConfigReservations || !databaseHosts.empty();
+  }
+
+  void clearDatabaseHosts() {
+    for (const auto& [key, h] : databaseHosts) {
+      if (ReservationIndex* idx = indexFor(h.subnetId)) idx->remove(h.host.get());
+    }
+    databaseHosts.clear();
+    anyReservations = anyConfigReservations;
+  }
+
   void reconfigure(const config::Dhcp4Config& c) {
     std::vector<SubnetState> old = std::move(subnets);
     cfg = c;
@@ -1264,6 +1304,17 @@ std::vector<LeaseChange> Engine::reclaimExpired(TimePoint now, std::size_t limit
 }
 
 void Engine::reconfigure(const config::Dhcp4Config& cfg) { impl_->reconfigure(cfg); }
+
+void Engine::putDatabaseHost(const std::string& key, std::uint32_t subnetId,
+                             std::shared_ptr<const config::Reservation> host) {
+  impl_->putDatabaseHost(key, subnetId, std::move(host));
+}
+
+void Engine::removeDatabaseHost(const std::string& key) { impl_->removeDatabaseHost(key); }
+
+void Engine::clearDatabaseHosts() { impl_->clearDatabaseHosts(); }
+
+std::size_t Engine::databaseHostCount() const noexcept { return impl_->databaseHosts.size(); }
 
 void Engine::expireOffers(TimePoint now) { impl_->expireOffers(now); }
 

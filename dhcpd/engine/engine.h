@@ -83,6 +83,16 @@ class Engine {
   // Replace the configuration (config-reload) keeping offers whose subnet still exists.
   void reconfigure(const config::Dhcp4Config& cfg);
 
+  // Host reservations of a hosts database (Kea's alternate sources), by hostKeyOf (subnet,
+  // identifier type, identifier; subnet 0 = global). They survive reconfigure(); one whose
+  // subnet is not configured stays unused until it is. Kea 2.2's HostMgr asks the
+  // configuration first, so a config-file host with the same identifier in the same subnet
+  // wins. Cheap (no rebuild): the hosts refresh applies its differences with these.
+  void putDatabaseHost(const std::string& key, std::uint32_t subnetId, std::shared_ptr<const config::Reservation> host);
+  void removeDatabaseHost(const std::string& key);
+  void clearDatabaseHosts();
+  std::size_t databaseHostCount() const noexcept;
+
   // Drops offers older than offer-lifetime; cheap, call from a timer.
   void expireOffers(TimePoint now);
 

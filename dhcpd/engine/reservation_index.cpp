@@ -24,6 +24,25 @@ ReservationIndex::ReservationIndex(const std::vector<config::Reservation>& reser
   }
 }
 
+void ReservationIndex::add(const config::Reservation* r) {
+  auto id = r->identifier();
+  if (!id.empty()) byId_.emplace(keyOf(r->identifierType(), id), r);
+  if (r->address) byAddress_[*r->address].push_back(r);
+}
+
+void ReservationIndex::remove(const config::Reservation* r) {
+  auto id = r->identifier();
+  if (!id.empty()) {
+    if (auto it = byId_.find(keyOf(r->identifierType(), id)); it != byId_.end() && it->second == r) byId_.erase(it);
+  }
+  if (r->address) {
+    if (auto it = byAddress_.find(*r->address); it != byAddress_.end()) {
+      std::erase(it->second, r);
+      if (it->second.empty()) byAddress_.erase(it);
+    }
+  }
+}
+
 const config::Reservation* ReservationIndex::forClient(const HostIds& ids, bool lastMatch) const {
   if (byId_.empty()) return nullptr;
   const config::Reservation* found = nullptr;

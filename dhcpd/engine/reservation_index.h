@@ -33,6 +33,13 @@ class ReservationIndex {
   const std::vector<const config::Reservation*>* forAddress(Ipv4 address) const;
   bool empty() const noexcept { return byId_.empty(); }
 
+  // A hosts database's reservation (Engine::putDatabaseHost), after the config file's: a host
+  // with the same identifier already indexed keeps its place, as Kea's HostMgr asks the
+  // configuration before the databases. r must outlive its removal.
+  void add(const config::Reservation* r);
+  // Takes out what add(r) put in (nothing of another reservation with the same identifier).
+  void remove(const config::Reservation* r);
+
  private:
   std::unordered_map<std::string, const config::Reservation*> byId_;  // type byte + identifier
   std::unordered_map<Ipv4, std::vector<const config::Reservation*>> byAddress_;

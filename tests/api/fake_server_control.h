@@ -108,6 +108,9 @@ class FakeServerControl : public ServerControl {
   TimePoint started = clock.now();
   TimePoint reloaded = clock.now();
 
+  HostsBackend* hostsDb = nullptr;  // hosts-database(s): none unless a test sets one
+  HostsBackend* hostsBackend() override { return hostsDb; }
+
   TimePoint now() const override { return clock.now(); }
   StatsRegistry& stats() override { return statsRegistry; }
   const config::Dhcp4Config& config() const override { return cfg; }
