@@ -149,8 +149,16 @@ Result<PeerAnswer> parsePeerAnswer(const json& body) {
   }
   const json& a = body[0];
   if (!a.contains("result") || !a["result"].is_number_integer()) return bad("peer answer has no integer 'result'");
+  // A result beyond int used to be truncated (4294967296 read as 0, success): refused, as the
+  // sync answers' direct reader refuses it (sync/sync_answer_reader.h).
+  const json& result = a["result"];
+  if (result.is_number_unsigned() ? result.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<int>::max())
+                                  : (result.get<std::int64_t>() < std::numeric_limits<int>::min() ||
+                                     result.get<std::int64_t>() > std::numeric_limits<int>::max())) {
+    return bad("peer answer has no integer 'result'");
+  }
   PeerAnswer out;
-  out.result = a["result"].get<int>();
+  out.result = result.get<int>();
   if (a.contains("text") && a["text"].is_string()) out.text = a["text"].get<std::string>();
   if (a.contains("arguments")) out.arguments = a["arguments"];
   return out;

@@ -14,6 +14,7 @@
 
 #include "sync/lease_merge.h"
 #include "sync/page_merge.h"
+#include "sync/sync_answer_reader.h"
 #include "sync/bulk_apply_json.h"
 #include "sync/tandem_sync_json.h"
 
@@ -222,19 +223,20 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   // record is true.
   req.delta = run->options.allowDelta && run->deltaAllowed && run->session.empty() && !run->after;
   std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
-          [this, guard, run](Result<json> r) {
+  // The answer is read from its body text (sync/sync_answer_reader.h): no JSON tree of the
+  // page's megabytes.
+  t->sendRaw(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
+             [this, guard, run](Result<std::string> body) {
             if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            auto answer = peerAnswerOf(r);
-            if (answer && answer->result == sync::kResultUnsupported) {
+            if (!body) {
+              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
+              return;
+            }
+            auto page = sync::readSyncPageAnswer(*body);
+            if (!page && page.error().code == sync::kResultUnsupported) {
               // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
               tandemSyncPeers_[run->progress.peer] = false;
             }
-            if (!answer) {
-              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + answer.error().message);
-              return;
-            }
-            auto page = sync::parseSyncPageAnswer(*answer);
             if (!page) {
               finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
               return;
@@ -275,15 +277,14 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
 void HaService::streamDone(std::shared_ptr<SyncRun> run) {
   PeerTransport* t = transport(run->progress.peer);
   std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
-          kRequestTimeout, [this, guard, run](Result<json> r) {
+  t->sendRaw(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
+             kRequestTimeout, [this, guard, run](Result<std::string> body) {
             if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            auto answer = peerAnswerOf(r);
-            if (!answer) {
-              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + answer.error().message);
+            if (!body) {
+              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + body.error().message);
               return;
             }
-            auto changes = sync::parseSyncDoneAnswer(*answer);
+            auto changes = sync::readSyncDoneAnswer(*body);
             if (!changes) {
               finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + changes.error().message);
               return;

@@ -5,8 +5,9 @@
 // hostname on every third). Stages of a tandemd-to-tandemd pull (tandem-lease4-sync-page):
 //   source: StorePage (the store's page()), EncodeSyncPage (answer arguments: CSV rows in a
 //           JSON string), DumpAnswer (the HTTP body text);
-//   puller: ParseBody (the body's JSON, as PeerClient reads it), DecodeSyncPage (the answer's
-//           rows into Lease structs), ApplyPage (merge into the store and the lease journal,
+//   puller: ParseSyncBody (the body's JSON, as PeerClient read it before issue 11),
+//           DecodeSyncPage (that tree's rows into Lease structs), ReadSyncPage (both at once
+//           from the text, sync/sync_answer_reader.h, what the puller does now), ApplyPage (merge into the store and the lease journal,
 //           one durability wait per page; into an empty store, or one already holding the same
 //           leases).
 // Kea's protocol (lease4-get-page, an object per lease) is measured the same way for
@@ -28,6 +29,8 @@
 #include "sync/bulk_apply_json.h"
 #include "sync/ha_json.h"
 #include "sync/lease_merge.h"
+#include "sync/page_merge.h"
+#include "sync/sync_answer_reader.h"
 #include "sync/tandem_sync_json.h"
 
 namespace tandem {
@@ -127,6 +130,20 @@ void BM_DecodeSyncPage(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeSyncPage)->Arg(50'000)->Unit(benchmark::kMillisecond);
 
+// What the puller does since issue 11: the body text read directly (no tree), replacing
+// ParseSyncBody + DecodeSyncPage.
+void BM_ReadSyncPage(benchmark::State& state) {
+  const auto leases = syncLeases(static_cast<std::uint32_t>(state.range(0)));
+  const std::string body = syncPageBody(leases);
+  for (auto _ : state) {
+    auto page = sync::readSyncPageAnswer(body);
+    if (!page || page->leases.size() != leases.size()) state.SkipWithError("read failed");
+    benchmark::DoNotOptimize(page);
+  }
+  perLease(state, leases.size());
+}
+BENCHMARK(BM_ReadSyncPage)->Arg(50'000)->Unit(benchmark::kMillisecond);
+
 // HaService::mergePage + Server::putLeases: the bulk-sync merge rule against the store, the
 // winners written through the LeaseWriter (store, statistics, journal), one flush per page.
 struct ApplyTarget {
@@ -145,11 +162,18 @@ struct ApplyTarget {
     journal.reset();
     std::filesystem::remove(path);
   }
-  std::size_t apply(const std::vector<Lease>& leases) {
+  // inPlace: HaService::mergePage since issue 11 (sync::keepSyncWinners, the page's leases
+  // moved); otherwise as before it (each stored lease copied out by byAddress, winners copied).
+  std::size_t apply(std::vector<Lease> leases, bool inPlace) {
     std::vector<Lease> write;
-    write.reserve(leases.size());
-    for (const Lease& l : leases) {
-      if (sync::mergeForSync(store.byAddress(l.address), l) != sync::MergeAction::KeepLocal) write.push_back(l);
+    if (inPlace) {
+      sync::keepSyncWinners(store, leases);
+      write = std::move(leases);
+    } else {
+      write.reserve(leases.size());
+      for (const Lease& l : leases) {
+        if (sync::mergeForSync(store.byAddress(l.address), l) != sync::MergeAction::KeepLocal) write.push_back(l);
+      }
     }
     std::uint64_t last = 0;
     for (const Lease& l : write) last = std::max(last, writer->putLease(l).value_or(0));
@@ -158,8 +182,10 @@ struct ApplyTarget {
   }
 };
 
+// Arguments: page size, 1 = in place (today's puller), 0 = the copying merge before it.
 void BM_ApplyPageIntoEmpty(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
+  const bool inPlace = state.range(1) != 0;
   ApplyTarget t;
   if (!t.journal) return state.SkipWithError("cannot open the journal");
   std::uint32_t offset = 0;
@@ -168,24 +194,28 @@ void BM_ApplyPageIntoEmpty(benchmark::State& state) {
     auto leases = syncLeases(n, offset);  // addresses the store does not hold yet
     offset += n;
     state.ResumeTiming();
-    if (t.apply(leases) != n) state.SkipWithError("not all written");
+    if (t.apply(std::move(leases), inPlace) != n) state.SkipWithError("not all written");
   }
   perLease(state, n);
 }
-BENCHMARK(BM_ApplyPageIntoEmpty)->Arg(50'000)->Unit(benchmark::kMillisecond)->Iterations(20);
+BENCHMARK(BM_ApplyPageIntoEmpty)->Args({50'000, 1})->Args({50'000, 0})->Unit(benchmark::kMillisecond)->Iterations(20);
 
 void BM_ApplyPageIdentical(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
+  const bool inPlace = state.range(1) != 0;
   ApplyTarget t;
   if (!t.journal) return state.SkipWithError("cannot open the journal");
   const auto leases = syncLeases(n);
-  (void)t.apply(leases);
+  (void)t.apply(leases, inPlace);
   for (auto _ : state) {
-    if (t.apply(leases) != 0) state.SkipWithError("identical leases written again");
+    state.PauseTiming();
+    std::vector<Lease> page = leases;  // the received page, the puller's to consume
+    state.ResumeTiming();
+    if (t.apply(std::move(page), inPlace) != 0) state.SkipWithError("identical leases written again");
   }
   perLease(state, n);
 }
-BENCHMARK(BM_ApplyPageIdentical)->Arg(50'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ApplyPageIdentical)->Args({50'000, 1})->Args({50'000, 0})->Unit(benchmark::kMillisecond);
 
 // ---- Kea's lease4-get-page (an object per lease) -------------------------------------------
 
