@@ -181,7 +181,7 @@ TEST(KeaText, StringsAreWrittenAsNlohmannDumpsThem) {
     EXPECT_EQ(toKeaText(json{{one, 1}}), "{ " + dumped(one) + ": 1 }") << c;
   }
   EXPECT_EQ(toKeaText(json(all + all)), dumped(all + all));
-  for (const std::string s : {std::string(""), std::string("caf\xC3\xA9 \"q\"\n"), std::string("bad \xC3 utf-8\x01"),
+  for (const std::string& s : {std::string(""), std::string("caf\xC3\xA9 \"q\"\n"), std::string("bad \xC3 utf-8\x01"),
                               std::string("rows,1\n2,&#x2c\n") + std::string(100000, 'x')}) {
     EXPECT_EQ(toKeaText(json(s)), dumped(s));
     EXPECT_EQ(toKeaText(json::array({json{{"k", s}}})), "[ { \"k\": " + dumped(s) + " } ]");

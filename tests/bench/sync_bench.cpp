@@ -176,7 +176,10 @@ struct ApplyTarget {
       }
     }
     std::uint64_t last = 0;
-    for (const Lease& l : write) last = std::max(last, writer->putLease(l).value_or(0));
+    for (const Lease& l : write) {
+      auto seq = writer->putLease(l);
+      if (seq) last = std::max(last, *seq);
+    }
     if (last) (void)journal->flush();
     return write.size();
   }
