@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/api/lease_json.h"
 #include "dhcpd/common/hw_addr.h"
 #include "heartbeat/http_date.h"
 
@@ -120,11 +121,6 @@ Result<Lease> leaseCommon(const json& j) {
   return l;
 }
 
-json userContextJson(const std::string& text) {
-  json ctx = json::parse(text, nullptr, false);
-  return ctx.is_discarded() ? json(text) : ctx;
-}
-
 }  // namespace
 
 json makeCommand(std::string_view name, const json& arguments) {
@@ -149,33 +145,31 @@ Result<PeerAnswer> parsePeerAnswer(const json& body) {
   }
   const json& a = body[0];
   if (!a.contains("result") || !a["result"].is_number_integer()) return bad("peer answer has no integer 'result'");
+  // A result beyond int used to be truncated (4294967296 read as 0, success): refused, as the
+  // sync answers' direct reader refuses it (sync/sync_answer_reader.h).
+  const json& result = a["result"];
+  if (result.is_number_unsigned() ? result.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<int>::max())
+                                  : (result.get<std::int64_t>() < std::numeric_limits<int>::min() ||
+                                     result.get<std::int64_t>() > std::numeric_limits<int>::max())) {
+    return bad("peer answer has no integer 'result'");
+  }
   PeerAnswer out;
-  out.result = a["result"].get<int>();
+  out.result = result.get<int>();
   if (a.contains("text") && a["text"].is_string()) out.text = a["text"].get<std::string>();
   if (a.contains("arguments")) out.arguments = a["arguments"];
   return out;
 }
 
+// One lease JSON encoder in the tree (issue 11): Kea's Lease4::toElement is api::leaseToJson
+// (lease commands); the HA forms are it with Kea's HA hook edits (CommandCreator::
+// createLease4Update / insertLeaseExpireTime: "cltt" replaced by "expire").
 json leaseToJson(const Lease& l) {
-  json j = {{"ip-address", l.address.toString()},
-            {"subnet-id", l.subnetId},
-            {"hw-address", l.hwAddr.toString()},
-            {"valid-lft", l.validLifetime},
-            {"fqdn-fwd", l.fqdnFwd},
-            {"fqdn-rev", l.fqdnRev},
-            {"hostname", l.hostname},
-            {"state", static_cast<int>(l.state)}};
-  if (!l.clientId.empty()) j["client-id"] = toHexColon(l.clientId);
-  if (l.poolId != 0) j["pool-id"] = l.poolId;
-  if (!l.userContext.empty()) j["user-context"] = userContextJson(l.userContext);
+  json j = api::leaseToJson(l);
+  j.erase("cltt");
   return j;
 }
 
-json leaseToPageEntry(const Lease& l) {
-  json j = leaseToJson(l);
-  j["cltt"] = l.cltt;
-  return j;
-}
+json leaseToPageEntry(const Lease& l) { return api::leaseToJson(l); }
 
 json leaseUpdateArgs(const Lease& l) {
   json j = leaseToJson(l);

@@ -44,9 +44,10 @@ struct PeerAnswer {
 
 // ---- leases ------------------------------------------------------------------------------
 // Fields shared by every form (ip-address, subnet-id, hw-address, client-id, valid-lft,
-// fqdn-fwd, fqdn-rev, hostname, state, user-context, pool-id).
+// fqdn-fwd, fqdn-rev, hostname, state, user-context, pool-id): api::leaseToJson (Kea's
+// Lease4::toElement, the one lease encoder) without "cltt".
 json leaseToJson(const Lease& lease);
-// lease4-get-page entry: the above plus "cltt".
+// lease4-get-page entry: api::leaseToJson itself (the above plus "cltt").
 json leaseToPageEntry(const Lease& lease);
 // lease4-update arguments as Kea's HA hook sends them: "expire" instead of "cltt",
 // "force-create": true, "origin": "ha-partner" (Kea >= 2.3.8 sends it; 2.2 ignores it).

@@ -50,6 +50,45 @@ std::string describeJsonError(std::string_view body) {
 
 namespace {
 
+// A JSON string as nlohmann's dump writes it (ensure_ascii off: '"', '\\', \b \f \n \r \t,
+// other control characters as \u00xx), run by run instead of byte by byte through its
+// serializer: a sync page's 5 MB of lease rows is one string (issue 11). Text with bytes
+// >= 0x80 goes to dump, which checks the UTF-8 and replaces what is invalid.
+void appendJsonString(const std::string& text, std::string& out) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) {
+      out += json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+      return;
+    }
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
+  out += '"';
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    const char* run = p;
+    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
+    out.append(run, p);
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out += '"';
+}
+
 void appendKeaText(const json& v, std::string& out) {
   switch (v.type()) {
     case json::value_t::object: {
@@ -58,7 +97,7 @@ void appendKeaText(const json& v, std::string& out) {
       for (auto it = v.begin(); it != v.end(); ++it) {
         if (!first) out += ", ";
         first = false;
-        out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace);
+        appendJsonString(it.key(), out);
         out += ": ";
         appendKeaText(it.value(), out);
       }
@@ -76,6 +115,9 @@ void appendKeaText(const json& v, std::string& out) {
       out += " ]";
       return;
     }
+    case json::value_t::string:
+      appendJsonString(v.get_ref<const std::string&>(), out);
+      return;
     default:
       out += v.dump(-1, ' ', false, json::error_handler_t::replace);
   }

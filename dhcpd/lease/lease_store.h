@@ -22,6 +22,17 @@ class LeaseStore {
   virtual ~LeaseStore() = default;
 
   virtual std::optional<Lease> byAddress(Ipv4 a) const = 0;
+  // The cltt of the lease at `a` (nullopt: none), and whether the store holds exactly `l`:
+  // what a lease synchronisation compares for every lease it receives, without copying the
+  // stored lease out (its heap blocks made that the puller's main cost per lease).
+  virtual std::optional<std::int64_t> clttAt(Ipv4 a) const {
+    auto l = byAddress(a);
+    return l ? std::optional<std::int64_t>(l->cltt) : std::nullopt;
+  }
+  virtual bool holds(const Lease& l) const {
+    auto mine = byAddress(l.address);
+    return mine && *mine == l;
+  }
   // One lease per client per subnet, as Kea allows.
   virtual std::optional<Lease> byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const = 0;
   virtual std::optional<Lease> byClientId(std::span<const std::uint8_t> id, std::uint32_t subnetId) const = 0;

@@ -389,6 +389,35 @@ std::optional<Lease> MemoryLeaseStore::byAddress(Ipv4 a) const {
   return l;
 }
 
+std::optional<std::int64_t> MemoryLeaseStore::clttAt(Ipv4 a) const {
+  std::uint32_t s = byAddr_->find(a.value);
+  if (s == kNoSlot) return std::nullopt;
+  return rec(s).cltt;
+}
+
+bool MemoryLeaseStore::holds(const Lease& l) const {
+  std::uint32_t s = byAddr_->find(l.address.value);
+  if (s == kNoSlot) return false;
+  const Record& r = rec(s);
+  const auto flags = static_cast<std::uint8_t>(kFlagLive | (l.fqdnFwd ? kFlagFwd : 0) | (l.fqdnRev ? kFlagRev : 0) |
+                                               (static_cast<unsigned>(l.state) << kStateShift));
+  if (r.validLifetime != l.validLifetime || r.cltt != l.cltt || r.subnetId != l.subnetId || r.poolId != l.poolId ||
+      r.flags != flags || r.hwLen != l.hwAddr.length ||
+      r.cidLen != l.clientId.size() || r.hostLen != l.hostname.size() || r.ctxLen != l.userContext.size()) {
+    return false;
+  }
+  // Lease's operator== (HwAddr's ignores htype, which the lease file does not keep either);
+  // the variable bytes in fill()'s order: hw-address, client-id, hostname, user context.
+  const std::uint8_t* p = r.var();
+  auto same = [&p](const void* bytes, std::size_t n) {
+    const bool eq = n == 0 || std::memcmp(p, bytes, n) == 0;
+    p += n;
+    return eq;
+  };
+  return same(l.hwAddr.bytes.data(), r.hwLen) && same(l.clientId.data(), r.cidLen) &&
+         same(l.hostname.data(), r.hostLen) && same(l.userContext.data(), r.ctxLen);
+}
+
 std::optional<Lease> MemoryLeaseStore::byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const {
   if (hw.empty()) return std::nullopt;
   auto eq = [&](std::uint32_t s) {

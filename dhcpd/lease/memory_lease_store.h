@@ -28,6 +28,8 @@ class MemoryLeaseStore final : public LeaseStore {
   MemoryLeaseStore& operator=(const MemoryLeaseStore&) = delete;
 
   std::optional<Lease> byAddress(Ipv4 a) const override;
+  std::optional<std::int64_t> clttAt(Ipv4 a) const override;
+  bool holds(const Lease& l) const override;
   std::optional<Lease> byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const override;
   std::optional<Lease> byClientId(std::span<const std::uint8_t> id, std::uint32_t subnetId) const override;
   std::vector<Lease> allByHwAddr(const HwAddr& hw) const override;

@@ -78,11 +78,12 @@ std::string snippet(std::string_view body) {
 
 // Kea answers peer commands with a one-element list (section 4.1); tandemd's control
 // socket answers with a bare object. Both carry "result".
+Error statusError(const PeerExchange& x, const std::string& url) {
+  return peerError(PeerError::HttpStatus, fmt::format("peer {} answered HTTP {}: {}", url, x.status, snippet(x.body)));
+}
+
 Result<json> interpretAnswer(const PeerExchange& x, const std::string& url) {
-  if (x.status != 200) {
-    return peerError(PeerError::HttpStatus,
-                     fmt::format("peer {} answered HTTP {}: {}", url, x.status, snippet(x.body)));
-  }
+  if (x.status != 200) return statusError(x, url);
   json answer = json::parse(x.body, nullptr, false);
   if (answer.is_discarded()) {
     return peerError(PeerError::BadBody, fmt::format("peer {} answered with invalid JSON: {}", url, snippet(x.body)));
@@ -150,23 +151,25 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
         slots_(config_.connections),
         queueTimer_(io) {}
 
-  void send(json command, Callback cb, std::optional<std::chrono::milliseconds> timeout) {
+  // Exactly one of `cb` and `raw` is set.
+  void send(json command, Callback cb, RawCallback raw, std::optional<std::chrono::milliseconds> timeout) {
     if (!command.is_object() || !command.contains("command") || !command["command"].is_string()) {
-      return deferFailure(std::move(cb),
+      return deferFailure(std::move(cb), std::move(raw),
                           peerError(PeerError::BadRequest, "peer command must be an object with a \"command\" string"));
     }
     if (inFlight() >= config_.maxPending) {
       logger_.limited(Severity::Warn, "PEER_CLIENT_QUEUE_FULL", "peer {}: {} requests pending, refusing more",
                       config_.url, inFlight());
-      return deferFailure(std::move(cb), peerError(PeerError::QueueFull,
-                                                   fmt::format("peer {}: too many pending requests", config_.url)));
+      return deferFailure(std::move(cb), std::move(raw),
+                          peerError(PeerError::QueueFull, fmt::format("peer {}: too many pending requests", config_.url)));
     }
     if (!command.contains("service")) command["service"] = json::array({"dhcp4"});
     const bool urgent = !isLeaseUpdate(command["command"].get_ref<const std::string&>());
     // Lease JSON can carry client-supplied bytes (hostname); never let them throw here.
     std::string body = command.dump(-1, ' ', false, json::error_handler_t::replace);
     const auto deadline = Clock::now() + timeout.value_or(config_.requestTimeout);
-    Request req{std::move(body), std::move(cb), deadline, false, urgent, urgent ? std::string() : orderKey(command)};
+    Request req{std::move(body), std::move(cb), std::move(raw), deadline, false, urgent,
+                urgent ? std::string() : orderKey(command)};
     if (urgent) {
       // Heartbeats and the other state-machine commands overtake queued lease updates: under
       // overload thousands of updates may wait, and a heartbeat stuck behind them would time
@@ -205,6 +208,7 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   struct Request {
     std::string body;
     Callback cb;
+    RawCallback raw;  // instead of cb: the body unparsed
     Clock::time_point deadline;
     bool retried = false;
     bool urgent = false;  // not a lease update: queued ahead of them
@@ -260,7 +264,7 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     pumping_ = false;
     for (auto& r : expired) {
       if (fromSend) {
-        deferFailure(std::move(r.cb), timeoutError());
+        deferFailure(std::move(r.cb), std::move(r.raw), timeoutError());
       } else {
         complete(r, timeoutError());
       }
@@ -324,6 +328,15 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
       Error e = classify(x, r, now);
       pump(false);
       complete(r, std::move(e));
+      return;
+    }
+    if (r.raw) {
+      Result<std::string> body = x.status == 200 ? Result<std::string>(std::move(x.body))
+                                                 : Result<std::string>(statusError(x, config_.url));
+      pump(false);
+      if (shutdown_ || !r.raw) return;
+      auto cb = std::move(r.raw);
+      cb(std::move(body));
       return;
     }
     Result<json> answer = interpretAnswer(x, config_.url);
@@ -424,17 +437,25 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void complete(Request& r, Result<json> result) {
-    if (shutdown_ || !r.cb) return;
+    if (shutdown_) return;
+    if (r.raw) {
+      // Only failures come here for a raw request (onExchange hands over its body).
+      auto raw = std::move(r.raw);
+      raw(result ? Result<std::string>(result->dump()) : Result<std::string>(result.error()));
+      return;
+    }
+    if (!r.cb) return;
     auto cb = std::move(r.cb);
     cb(std::move(result));
   }
 
   // Errors found inside send() are reported later, so the caller never re-enters itself.
-  void deferFailure(Callback cb, Error e) {
-    asio::post(io_, [weak = weak_from_this(), cb = std::move(cb), e = std::move(e)]() mutable {
+  void deferFailure(Callback cb, RawCallback raw, Error e) {
+    asio::post(io_, [weak = weak_from_this(), cb = std::move(cb), raw = std::move(raw), e = std::move(e)]() mutable {
       auto self = weak.lock();
-      if (!self || self->shutdown_ || !cb) return;
-      cb(std::move(e));
+      if (!self || self->shutdown_) return;
+      if (raw) return raw(std::move(e));
+      if (cb) cb(std::move(e));
     });
   }
 
@@ -499,10 +520,16 @@ PeerClient::~PeerClient() {
   if (impl_) impl_->shutdown();
 }
 
-void PeerClient::send(json command, Callback cb) { impl_->send(std::move(command), std::move(cb), std::nullopt); }
+void PeerClient::send(json command, Callback cb) {
+  impl_->send(std::move(command), std::move(cb), nullptr, std::nullopt);
+}
 
 void PeerClient::send(json command, Callback cb, std::chrono::milliseconds timeout) {
-  impl_->send(std::move(command), std::move(cb), timeout);
+  impl_->send(std::move(command), std::move(cb), nullptr, timeout);
+}
+
+void PeerClient::sendRaw(json command, RawCallback cb, std::chrono::milliseconds timeout) {
+  impl_->send(std::move(command), nullptr, std::move(cb), timeout);
 }
 
 std::size_t PeerClient::inFlight() const noexcept { return impl_->inFlight(); }

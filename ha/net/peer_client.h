@@ -62,6 +62,9 @@ struct PeerClientConfig {
 class PeerClient {
  public:
   using Callback = std::function<void(Result<nlohmann::json>)>;
+  // The answer's HTTP body as received (status 200 only), for answers whose reader skips the
+  // JSON tree (sync/sync_answer_reader.h).
+  using RawCallback = std::function<void(Result<std::string>)>;
 
   // Validates the URL and loads the TLS material; the error names the problem.
   static Result<std::unique_ptr<PeerClient>> create(boost::asio::io_context& io, PeerClientConfig config,
@@ -79,6 +82,9 @@ class PeerClient {
   void send(nlohmann::json command, Callback cb);
   // With its own deadline, e.g. sync-timeout for lease4-get-page.
   void send(nlohmann::json command, Callback cb, std::chrono::milliseconds timeout);
+  // The same, handing over the body text unparsed (errors as send()'s, but the body's JSON
+  // is the caller's to check).
+  void sendRaw(nlohmann::json command, RawCallback cb, std::chrono::milliseconds timeout);
 
   // Requests queued or on the wire.
   std::size_t inFlight() const noexcept;

@@ -11,4 +11,8 @@ void PeerClientTransport::send(nlohmann::json command, std::chrono::milliseconds
   client_.send(std::move(command), std::move(cb), timeout);
 }
 
+void PeerClientTransport::sendRaw(nlohmann::json command, std::chrono::milliseconds timeout, RawCallback cb) {
+  client_.sendRaw(std::move(command), std::move(cb), timeout);
+}
+
 }  // namespace tandem::daemon

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,16 @@ class PeerTransport {
   virtual ~PeerTransport() = default;
   // Asynchronous: `cb` runs later on the daemon thread, never inside send().
   virtual void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) = 0;
+  // The same, with the answer's body text (the whole answer list) instead of its parsed map:
+  // for the big answers of the bulk sync, read by sync/sync_answer_reader.h without a JSON
+  // tree. The default (fakes) serialises what send() answers.
+  using RawCallback = std::function<void(Result<std::string>)>;
+  virtual void sendRaw(nlohmann::json command, std::chrono::milliseconds timeout, RawCallback cb) {
+    send(std::move(command), timeout, [cb = std::move(cb)](Result<nlohmann::json> r) {
+      if (!r) return cb(r.error());
+      cb(nlohmann::json::array({*r}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    });
+  }
   // Fails every pending request (their callbacks run with an error).
   virtual void cancelAll() = 0;
 };
@@ -35,6 +46,7 @@ class PeerClientTransport final : public PeerTransport {
   PeerClientTransport(boost::asio::io_context& io, net::PeerClientConfig config, Logger& log);
 
   void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) override;
+  void sendRaw(nlohmann::json command, std::chrono::milliseconds timeout, RawCallback cb) override;
   void cancelAll() override { client_.cancelAll(); }
 
  private:

@@ -175,9 +175,9 @@ class HaService {
   // ha-sync: the asynchronous pull above, answering the command when it ends.
   void startOperatorSync(const std::string& peer, std::optional<std::uint32_t> maxPeriod, api::CommandReply reply);
   // Page data with the bulk-sync rule; returns how many leases were written.
-  Result<std::size_t> mergePage(const std::vector<Lease>& leases);
+  Result<std::size_t> mergePage(std::vector<Lease>& leases);
   // Changes made meanwhile, after page data (sync/pull_session.h rules).
-  Result<std::size_t> applyChanges(const sync::ChangeLog::Changes& changes);
+  Result<std::size_t> applyChanges(sync::ChangeLog::Changes& changes);
   // Serving side of the tandem bulk sync.
   api::json servePage(const api::json& args);
   api::json serveDone(const api::json& args);

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "sync/lease_merge.h"
+#include "sync/page_merge.h"
+#include "sync/sync_answer_reader.h"
 #include "sync/bulk_apply_json.h"
 #include "sync/tandem_sync_json.h"
 
@@ -47,33 +49,23 @@ void HaService::recordCapability(const std::string& peer, const json& heartbeatA
 
 // ---- applying data ---------------------------------------------------------------------------
 
-Result<std::size_t> HaService::mergePage(const std::vector<Lease>& leases) {
-  std::vector<Lease> write;
-  write.reserve(leases.size());
-  for (const Lease& l : leases) {
-    if (sync::mergeForSync(control_.leases().byAddress(l.address), l) != sync::MergeAction::KeepLocal) {
-      write.push_back(l);
-    }
-  }
+Result<std::size_t> HaService::mergePage(std::vector<Lease>& leases) {
+  // Leaves only the leases to write (the page is ours: they are moved, not copied).
+  sync::keepSyncWinners(control_.leases(), leases);
   applyingSync_ = true;
   // One durability wait per page, not per lease (a page of 50,000 leases would otherwise
   // wait for 50,000 journal flushes).
-  auto r = control_.putLeases(write, Origin::Partner);
+  auto r = control_.putLeases(leases, Origin::Partner);
   applyingSync_ = false;
   if (!r) return r.error();
-  return write.size();
+  return leases.size();
 }
 
-Result<std::size_t> HaService::applyChanges(const sync::ChangeLog::Changes& changes) {
-  std::vector<Lease> write;
-  for (const Lease& l : changes.upserts) {
-    if (sync::mergeChange(control_.leases().byAddress(l.address), l) != sync::MergeAction::KeepLocal) {
-      write.push_back(l);
-    }
-  }
+Result<std::size_t> HaService::applyChanges(sync::ChangeLog::Changes& changes) {
+  sync::keepChangeWinners(control_.leases(), changes.upserts);
   applyingSync_ = true;
-  auto r = control_.putLeases(write, Origin::Partner);
-  std::size_t n = write.size();
+  auto r = control_.putLeases(changes.upserts, Origin::Partner);
+  std::size_t n = changes.upserts.size();
   for (const Lease& d : changes.deletes) {
     if (!r) break;
     if (!sync::shouldErase(control_.leases().byAddress(d.address), d)) continue;
@@ -159,16 +151,17 @@ void HaService::keaPage(std::shared_ptr<SyncRun> run) {
               return;
             }
             for (const auto& e : page->errors) log_.warn("HA_LEASE_SYNC_BAD_LEASE", "{}", e);
+            const std::size_t received = page->leases.size();
             auto written = mergePage(page->leases);
             if (!written) {
               keaFinish(run, false, "storing leases: " + written.error().message);
               return;
             }
             ++run->progress.pages;
-            run->progress.received += page->leases.size();
+            run->progress.received += received;
             run->progress.written += *written;
             log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {} ({} so far)",
-                       page->leases.size(), run->progress.peer, run->progress.received);
+                       received, run->progress.peer, run->progress.received);
             if (page->last) {
               keaFinish(run, true, "");
               return;
@@ -230,69 +223,79 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   // record is true.
   req.delta = run->options.allowDelta && run->deltaAllowed && run->session.empty() && !run->after;
   std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
-          [this, guard, run](Result<json> r) {
+  // The answer is read from its body text (sync/sync_answer_reader.h): no JSON tree of the
+  // page's megabytes.
+  t->sendRaw(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
+             [this, guard, run](Result<std::string> body) {
             if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            auto answer = peerAnswerOf(r);
-            if (answer && answer->result == sync::kResultUnsupported) {
+            if (!body) {
+              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
+              return;
+            }
+            auto page = sync::readSyncPageAnswer(*body);
+            if (!page && page.error().code == sync::kResultUnsupported) {
               // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
               tandemSyncPeers_[run->progress.peer] = false;
             }
-            if (!answer) {
-              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + answer.error().message);
-              return;
-            }
-            auto page = sync::parseSyncPageAnswer(*answer);
             if (!page) {
               finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
               return;
             }
             run->session = page->session;
             if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
+            const std::size_t received = page->leases.size();
+            const std::size_t changes = page->changes.size();
+            const bool more = !page->last && !page->leases.empty();
+            if (more) {
+              // Ask for the next page now and apply this one while the partner builds it: the
+              // answer's callback runs on this thread after this one returns, so pages and
+              // their change logs are still applied in the order the partner took them
+              // (sync/pull_session.h); the partner's work and the wire overlap ours.
+              run->after = page->leases.back().address;
+              streamStep(run);
+              if (run_ != run) return;  // no transport: the run already ended
+            }
             // The page first, then what changed at the partner up to the page's snapshot.
             auto written = mergePage(page->leases);
             auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
             if (!changed) {
+              // The next page's answer, if one is on the way, finds the run gone.
               finishRun(run, false, "storing leases: " + changed.error().message);
               return;
             }
             ++run->progress.pages;
-            run->progress.received += page->leases.size();
+            run->progress.received += received;
             run->progress.written += *written;
-            run->progress.changes += page->changes.size();
+            run->progress.changes += changes;
             log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED",
-                       "received {} lease(s) and {} change(s) from {} ({} so far)", page->leases.size(), page->changes.size(), run->progress.peer, run->progress.received);
-            if (page->last || page->leases.empty()) {
-              streamDone(run);
-              return;
-            }
-            run->after = page->leases.back().address;
-            streamStep(run);
+                       "received {} lease(s) and {} change(s) from {} ({} so far)", received, changes,
+                       run->progress.peer, run->progress.received);
+            if (!more) streamDone(run);
           });
 }
 
 void HaService::streamDone(std::shared_ptr<SyncRun> run) {
   PeerTransport* t = transport(run->progress.peer);
   std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
-          kRequestTimeout, [this, guard, run](Result<json> r) {
+  t->sendRaw(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
+             kRequestTimeout, [this, guard, run](Result<std::string> body) {
             if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            auto answer = peerAnswerOf(r);
-            if (!answer) {
-              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + answer.error().message);
+            if (!body) {
+              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + body.error().message);
               return;
             }
-            auto changes = sync::parseSyncDoneAnswer(*answer);
+            auto changes = sync::readSyncDoneAnswer(*body);
             if (!changes) {
               finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + changes.error().message);
               return;
             }
+            const std::size_t n = changes->size();
             auto applied = applyChanges(*changes);
             if (!applied) {
               finishRun(run, false, "storing leases: " + applied.error().message);
               return;
             }
-            run->progress.changes += changes->size();
+            run->progress.changes += n;
             finishRun(run, true, "");
           });
 }
@@ -307,12 +310,13 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
       text = "too many lease updates arrived during the pull to reconcile them";
     } else {
       auto changes = incoming_->take();
+      const std::size_t n = changes.size();
       auto applied = applyChanges(changes);
       if (!applied) {
         ok = false;
         text = "storing leases: " + applied.error().message;
       } else {
-        run->progress.changes += changes.size();
+        run->progress.changes += n;
       }
     }
   }

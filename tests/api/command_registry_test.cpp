@@ -169,6 +169,25 @@ TEST(KeaText, MatchesKeaLayout) {
   EXPECT_EQ(toKeaText(json::parse(R"({"x":[1,2.5,true,null]})")), R"({ "x": [ 1, 2.5, true, null ] })");
 }
 
+// Strings (values and keys) are written without nlohmann's serializer when ASCII: byte for
+// byte what its dump writes, for every byte value, and for UTF-8 valid or not.
+TEST(KeaText, StringsAreWrittenAsNlohmannDumpsThem) {
+  auto dumped = [](const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) {
+    const std::string one(1, static_cast<char>(c));
+    all += one;
+    EXPECT_EQ(toKeaText(json(one)), dumped(one)) << c;
+    EXPECT_EQ(toKeaText(json{{one, 1}}), "{ " + dumped(one) + ": 1 }") << c;
+  }
+  EXPECT_EQ(toKeaText(json(all + all)), dumped(all + all));
+  for (const std::string& s : {std::string(""), std::string("caf\xC3\xA9 \"q\"\n"), std::string("bad \xC3 utf-8\x01"),
+                              std::string("rows,1\n2,&#x2c\n") + std::string(100000, 'x')}) {
+    EXPECT_EQ(toKeaText(json(s)), dumped(s));
+    EXPECT_EQ(toKeaText(json::array({json{{"k", s}}})), "[ { \"k\": " + dumped(s) + " } ]");
+  }
+}
+
 // Kea's command_processed hook point: the observer sees the arguments and the answer, before
 // the reply goes out, for the commands it observes only, synchronous or answering later.
 TEST(CommandRegistry, ObserverSeesArgumentsAndAnswer) {

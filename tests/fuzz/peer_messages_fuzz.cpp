@@ -3,10 +3,12 @@
 // bulk sync pages, ha-maintenance-notify) and the peer commands we serve (lease updates and
 // deletes, page requests, origins, maintenance notifications, scopes, sync sessions). The
 // input is one JSON document; every parser sees it, both as a whole answer and as a
-// command's "arguments". Leases that parse must survive their own wire form unchanged.
+// command's "arguments". Leases that parse must survive their own wire form unchanged. The
+// direct reader of sync answers must agree with the tree path on every input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -14,6 +16,7 @@
 
 #include "dhcpd/common/clock.h"
 #include "sync/ha_json.h"
+#include "sync/sync_answer_reader.h"
 #include "sync/tandem_sync_json.h"
 
 using namespace tandem;
@@ -59,11 +62,42 @@ void asArguments(const json& args, TimePoint now) {
   (void)tandemSyncVersion(args);
 }
 
+// The puller reads sync answers from the body text (sync/sync_answer_reader.h), not from a
+// tree: it must accept exactly what the tree path accepts (PeerClient's interpretAnswer: a
+// list's first map or a bare map; parsePeerAnswer; parseSyncPageAnswer / parseSyncDoneAnswer)
+// and read the same leases. Nesting deeper than the reader's limit is its documented refusal.
+void directReaderAgrees(std::string_view text, const json& doc) {
+  auto page = readSyncPageAnswer(text);
+  auto done = readSyncDoneAnswer(text);
+  if (std::count(text.begin(), text.end(), '[') + std::count(text.begin(), text.end(), '{') > kMaxAnswerDepth) return;
+  const json* map = nullptr;
+  if (!doc.is_discarded()) {
+    if (doc.is_object()) map = &doc;
+    if (doc.is_array() && !doc.empty() && doc.front().is_object()) map = &doc.front();
+  }
+  Result<PeerAnswer> answer = map ? parsePeerAnswer(json::array({*map})) : Result<PeerAnswer>(makeError("no map"));
+  auto treePage = answer ? parseSyncPageAnswer(*answer) : Result<SyncPage>(answer.error());
+  auto treeDone = answer ? parseSyncDoneAnswer(*answer) : Result<ChangeLog::Changes>(answer.error());
+  check(page.ok() == treePage.ok(), "the sync page reader and the tree path disagree");
+  check(done.ok() == treeDone.ok(), "the sync done reader and the tree path disagree");
+  if (page) {
+    check(page->session == treePage->session && page->leases == treePage->leases && page->last == treePage->last &&
+              page->delta == treePage->delta && page->changes.upserts == treePage->changes.upserts &&
+              page->changes.deletes == treePage->changes.deletes,
+          "the sync page reader read another page than the tree path");
+  }
+  if (done) {
+    check(done->upserts == treeDone->upserts && done->deletes == treeDone->deletes,
+          "the sync done reader read other changes than the tree path");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  directReaderAgrees(text, doc);
   if (doc.is_discarded()) return 0;
   const TimePoint now = fromEpochSeconds(1'750'000'000);
 

@@ -32,6 +32,45 @@ TEST(MemoryLeaseStore, PutAndQueryByEveryIndex) {
   EXPECT_FALSE(s.byAddress(Ipv4(198, 18, 0, 3)));
 }
 
+TEST(MemoryLeaseStore, ClttAtAndHoldsReadTheRecordInPlace) {
+  MemoryLeaseStore s;
+  Lease a = makeLease(1, 1);
+  a.userContext = "{ \"k\": \"a long enough value to go to the heap\" }";
+  a.hostname = "host.example.org";
+  a.fqdnRev = true;
+  a.poolId = 4;
+  Lease inl = makeLease(2, 1);  // short enough to stay inline
+  inl.clientId.clear();
+  ASSERT_TRUE(s.put(a).ok());
+  ASSERT_TRUE(s.put(inl).ok());
+  EXPECT_EQ(s.clttAt(a.address), a.cltt);
+  EXPECT_FALSE(s.clttAt(Ipv4(198, 18, 0, 3)));
+  EXPECT_TRUE(s.holds(a));
+  EXPECT_TRUE(s.holds(inl));
+  // Lease's operator== ignores htype (the lease file does not keep it): so does holds().
+  Lease t = a;
+  t.hwAddr.htype = 6;
+  EXPECT_TRUE(s.holds(t));
+  // Any other field differing, as LeaseStore's default (byAddress() == l) says.
+  std::vector<Lease> others(12, a);
+  others[0].cltt += 1;
+  others[1].validLifetime += 1;
+  others[2].subnetId = 2;
+  others[3].poolId = 0;
+  others[4].fqdnFwd = true;
+  others[5].fqdnRev = false;
+  others[6].state = LeaseState::ExpiredReclaimed;
+  others[7].hwAddr.bytes[0] ^= 1;
+  others[8].clientId.push_back(1);
+  others[9].hostname = "host.example.orh";
+  others[10].userContext.clear();
+  others[11].address = Ipv4(198, 18, 0, 9);
+  for (const Lease& o : others) {
+    EXPECT_FALSE(s.holds(o)) << o.hostname;
+    EXPECT_EQ(s.holds(o), s.byAddress(o.address) == o);
+  }
+}
+
 TEST(MemoryLeaseStore, ShortLeaseStaysInline) {
   MemoryLeaseStore s;
   Lease l;

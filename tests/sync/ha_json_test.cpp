@@ -225,6 +225,11 @@ TEST(HaJson, AnswerEnvelope) {
   EXPECT_FALSE(parsePeerAnswer(json::array()).ok());
   EXPECT_FALSE(parsePeerAnswer(json::array({{{"text", "no result"}}})).ok());
   EXPECT_FALSE(parsePeerAnswer("garbage").ok());
+  // A result beyond int is no result (it used to be truncated: 2^32 read as 0, success).
+  EXPECT_FALSE(parsePeerAnswer(json::array({{{"result", 4294967296LL}}})).ok());
+  EXPECT_FALSE(parsePeerAnswer(json::array({{{"result", 18446744069414584320ULL}}})).ok());
+  EXPECT_FALSE(parsePeerAnswer(json::array({{{"result", -2147483649LL}}})).ok());
+  EXPECT_EQ(parsePeerAnswer(json::array({{{"result", -2147483648LL}}}))->result, -2147483648LL);
 }
 
 TEST(HaJson, LeaseUpdateAnswerClassification) {

@@ -62,6 +62,9 @@ class HookedControl final : public api::testing::FakeServerControl {
   }
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override {
     ++batches;
+    if (beforePutLeases) {
+      if (auto r = beforePutLeases(leases); !r) return r;
+    }
     for (const Lease& l : leases) {
       puts.emplace_back(l, origin);
       if (auto r = store.put(l); !r) return r;
@@ -81,6 +84,8 @@ class HookedControl final : public api::testing::FakeServerControl {
   }
   std::vector<std::string> disables;
   std::set<std::string> disabledBy;
+  // Sees every putLeases() batch first; an error fails it (a full disk).
+  std::function<Result<void>(std::span<const Lease>)> beforePutLeases;
 };
 
 class Loopback final : public PeerTransport {
@@ -625,6 +630,57 @@ TEST_F(HaSyncStreamTest, PartnerRestartHalfWayFailsTheSyncAndItIsRetriedWithBack
   EXPECT_EQ(st["retry-in-ms"], 1000);
   EXPECT_EQ(st["consecutive-failures"], 1);
   // The retry starts a new session from the start and completes.
+  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_TRUE(s.service->lastSync()->ok);
+}
+
+TEST_F(HaSyncStreamTest, AsksForTheNextPageBeforeStoringTheCurrentOne) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 17; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  Loopback& toP = *s.peers["server1"];
+  // What waits on the wire each time a page's leases are stored.
+  std::vector<json> waiting;
+  s.control.beforePutLeases = [&](std::span<const Lease> leases) -> Result<void> {
+    if (!leases.empty()) waiting.push_back(toP.front() ? *toP.front() : json(nullptr));
+    return {};
+  };
+  pump();
+  // Pages .10-.12, .13-.15, .16: the request for the next one left before each was stored.
+  ASSERT_EQ(waiting.size(), 3u);
+  EXPECT_EQ(waiting[0]["command"], "tandem-lease4-sync-page");
+  EXPECT_EQ(waiting[0]["arguments"]["from"], "198.18.16.12");
+  EXPECT_EQ(waiting[1]["arguments"]["from"], "198.18.16.15");
+  // The last page (fewer leases than asked for) is followed by "done", after it is stored.
+  EXPECT_TRUE(waiting[2].is_null()) << waiting[2].dump();
+  EXPECT_EQ(contents(s), contents(p));
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.pages, 3u);
+  EXPECT_EQ(s.service->lastSync()->run.received, 7u);
+}
+
+TEST_F(HaSyncStreamTest, AStoreFailureWithTheNextPageOnTheWayEndsThePullOnce) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  int failures = 0;
+  s.control.beforePutLeases = [&](std::span<const Lease> leases) -> Result<void> {
+    if (leases.empty()) return {};
+    ++failures;
+    return makeError("no space left on device");
+  };
+  pump();  // page 1 fails to store; the answer to the page 2 request already sent is dropped
+  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(s.service->state(), HaState::Syncing);
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_FALSE(s.service->lastSync()->ok);
+  EXPECT_NE(s.service->lastSync()->error.find("no space left"), std::string::npos);
+  EXPECT_TRUE(contents(s).empty());
+  // The retry pulls everything.
+  s.control.beforePutLeases = nullptr;
   ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
   pump();
   EXPECT_EQ(contents(s), contents(p));

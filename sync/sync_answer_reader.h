@@ -1,0 +1,34 @@
+#pragma once
+// Direct readers of the tandem bulk sync's answers (sync/tandem_sync_json.h) from the HTTP
+// body text, for the puller (issue 11: 2 M leases in under 3 s). A page answer is a few small
+// members and three JSON strings holding ~100 bytes of lease CSV per lease (5 MB for a page of
+// 50,000); building an nlohmann tree from it ran the library's lexer over every byte, then
+// copied each string twice more (the answer map, the arguments, the string) before the CSV
+// reader saw it. Here the body is checked as JSON in one pass (the grammar, escapes, UTF-8,
+// as strictly as nlohmann's parser), the known members are kept as views into the body, and
+// each CSV string is unescaped once into a buffer the row reader walks.
+//
+// Same answers and errors as the tree path (PeerClient's interpretAnswer, parsePeerAnswer and
+// parseSyncPageAnswer / parseSyncDoneAnswer): a list whose first element is the answer map, or
+// a bare map; an integer "result" (0 required); a map of "arguments" with the members those
+// parsers require. Unknown members are skipped; a repeated member counts with its last copy,
+// as in nlohmann's tree. Malformed input is an error value, never an exception; nesting deeper
+// than kMaxAnswerDepth is refused (nlohmann has no limit; no sync answer nests beyond 3).
+#include <string_view>
+
+#include "dhcpd/common/result.h"
+#include "sync/pull_session.h"
+#include "sync/tandem_sync_json.h"
+
+namespace tandem::sync {
+
+// Error::code of a reader error when the answer itself was well-formed but its "result" was
+// not 0: that result (e.g. kResultUnsupported from a peer without the command). Any other
+// problem has kMalformedAnswer.
+inline constexpr int kMalformedAnswer = -1;
+inline constexpr int kMaxAnswerDepth = 256;
+
+[[nodiscard]] Result<SyncPage> readSyncPageAnswer(std::string_view body);
+[[nodiscard]] Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body);
+
+}  // namespace tandem::sync
