@@ -3,7 +3,8 @@
 
 usage: dhcp-ack-audit.py CAPTURE.pcap [ROWS]
 
-CAPTURE is what `tcpdump -w` wrote on the clients' side (Ethernet, classic pcap format).
+CAPTURE is what `tcpdump -w` wrote on the clients' side (classic pcap format, read by
+robust-dhcp-acks.py).
 Every BOOTREPLY carrying DHCP message type 5 (RFC 2132 9.6) counts: its yiaddr and the
 client's hardware address (chaddr, hlen octets). An address ACKed to two different hardware
 addresses is a double allocation. ROWS, if given, holds the lease database's rows as
@@ -11,83 +12,25 @@ addresses is a double allocation. ROWS, if given, holds the lease database's row
 belongs to another client is reported too.
 
 Prints one summary line (and up to ten examples of each problem); exits 1 on any problem or
-when the capture holds no DHCPACK, 0 otherwise. Reads the capture itself (no scapy): a
-benchmark's capture holds hundreds of thousands of packets.
+when the capture holds no DHCPACK, 0 otherwise. No scapy: a benchmark's capture holds
+hundreds of thousands of packets.
 """
+import importlib.util
 import ipaddress
-import struct
+import os
 import sys
 
-
-def packets(path):
-    """Yields the link-layer bytes of every record of a classic pcap file."""
-    with open(path, "rb") as f:
-        header = f.read(24)
-        if len(header) < 24:
-            return
-        magic = header[:4]
-        if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-            endian = "<"
-        elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-            endian = ">"
-        else:
-            raise SystemExit(f"{path}: not a classic pcap file")
-        linktype = struct.unpack(endian + "I", header[20:24])[0]
-        if linktype != 1:
-            raise SystemExit(f"{path}: link type {linktype}, expected Ethernet (1)")
-        rec = struct.Struct(endian + "IIII")
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                return
-            _, _, caplen, _ = rec.unpack(h)
-            data = f.read(caplen)
-            if len(data) < caplen:
-                return
-            yield data
+# The one pcap reader for DHCP replies (Ethernet, Linux cooked, raw IP): robust-dhcp-acks.py.
+_spec = importlib.util.spec_from_file_location(
+    "robust_dhcp_acks", os.path.join(os.path.dirname(os.path.abspath(__file__)), "robust-dhcp-acks.py"))
+_replies = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_replies)
 
 
 def acks(path):
     """Yields (yiaddr, chaddr-hex) of every DHCPACK in the capture."""
-    for frame in packets(path):
-        off = 14
-        ethertype = struct.unpack("!H", frame[12:14])[0]
-        if ethertype == 0x8100:  # one VLAN tag
-            ethertype = struct.unpack("!H", frame[16:18])[0]
-            off = 18
-        if ethertype != 0x0800 or len(frame) < off + 20:
-            continue
-        ihl = (frame[off] & 0x0F) * 4
-        if frame[off + 9] != 17:  # UDP
-            continue
-        udp = off + ihl
-        sport = struct.unpack("!H", frame[udp:udp + 2])[0]
-        if sport != 67:
-            continue
-        b = frame[udp + 8:]
-        if len(b) < 240 or b[0] != 2 or b[236:240] != b"\x63\x82\x53\x63":
-            continue
-        hlen = min(b[2], 16)
-        yiaddr = str(ipaddress.IPv4Address(b[16:20]))
-        chaddr = b[28:28 + hlen].hex()
-        i = 240
-        mtype = None
-        while i < len(b):
-            code = b[i]
-            if code == 255:
-                break
-            if code == 0:
-                i += 1
-                continue
-            if i + 1 >= len(b):
-                break
-            length = b[i + 1]
-            if code == 53 and length >= 1 and i + 2 < len(b):
-                mtype = b[i + 2]
-                break
-            i += 2 + length
-        if mtype == 5:
-            yield yiaddr, chaddr
+    for yiaddr, chaddr in _replies.dhcp_acks(path):
+        yield yiaddr, chaddr.replace(":", "")
 
 
 def main():
