@@ -51,6 +51,20 @@ class SqlJournal : public LeaseJournal {
     std::uint32_t maxReconnectTries = 0;  // Kea's max-reconnect-tries (0: none)
     std::uint32_t reconnectWaitTime = 0;  // ms between attempts
     bool retryForever = false;            // on-fail serve-retry-continue: keep trying after the last
+
+    // A backend's options: its lease-database map (`db`) and its queue limits. A template so
+    // that this library needs no config dependency (the backends have one).
+    template <class BackendOptions>
+    static Policy of(const BackendOptions& o) {
+      Policy p;
+      p.maxBatch = o.maxBatch;
+      p.highWater = o.highWater;
+      p.shedWater = o.shedWater;
+      p.maxReconnectTries = o.db.maxReconnectTries;
+      p.reconnectWaitTime = o.db.reconnectWaitTime;
+      p.retryForever = o.db.onFail == decltype(o.db.onFail)::ServeRetryContinue;
+      return p;
+    }
   };
   struct Counters {
     std::uint64_t committed = 0;     // statements committed

@@ -5,22 +5,8 @@
 #include "dhcpd/mysql/mysql_lease_loader.h"
 
 namespace tandem::mysql {
-namespace {
 
-SqlJournal::Policy policyOf(const MysqlJournal::Options& o) {
-  SqlJournal::Policy p;
-  p.maxBatch = o.maxBatch;
-  p.highWater = o.highWater;
-  p.shedWater = o.shedWater;
-  p.maxReconnectTries = o.db.maxReconnectTries;
-  p.reconnectWaitTime = o.db.reconnectWaitTime;
-  p.retryForever = o.db.onFail == config::DbOnFail::ServeRetryContinue;
-  return p;
-}
-
-}  // namespace
-
-MysqlJournal::MysqlJournal(Options options) : SqlJournal(policyOf(options)), options_(std::move(options)) {}
+MysqlJournal::MysqlJournal(Options options) : SqlJournal(Policy::of(options)), options_(std::move(options)) {}
 
 Result<std::unique_ptr<MysqlJournal>> MysqlJournal::open(Options options, std::unique_ptr<MyConnection> conn) {
   std::unique_ptr<MysqlJournal> j(new MysqlJournal(std::move(options)));

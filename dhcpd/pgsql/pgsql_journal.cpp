@@ -44,22 +44,7 @@ constexpr const char* kDeleteSql =
 
 }  // namespace
 
-namespace {
-
-SqlJournal::Policy policyOf(const PgsqlJournal::Options& o) {
-  SqlJournal::Policy p;
-  p.maxBatch = o.maxBatch;
-  p.highWater = o.highWater;
-  p.shedWater = o.shedWater;
-  p.maxReconnectTries = o.db.maxReconnectTries;
-  p.reconnectWaitTime = o.db.reconnectWaitTime;
-  p.retryForever = o.db.onFail == config::DbOnFail::ServeRetryContinue;
-  return p;
-}
-
-}  // namespace
-
-PgsqlJournal::PgsqlJournal(Options options) : SqlJournal(policyOf(options)), options_(std::move(options)) {}
+PgsqlJournal::PgsqlJournal(Options options) : SqlJournal(Policy::of(options)), options_(std::move(options)) {}
 
 Result<std::unique_ptr<PgsqlJournal>> PgsqlJournal::open(Options options, std::unique_ptr<PgConnection> conn) {
   std::unique_ptr<PgsqlJournal> j(new PgsqlJournal(std::move(options)));
