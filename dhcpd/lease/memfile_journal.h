@@ -55,6 +55,12 @@ class MemfileJournal final : public LeaseJournal {
     std::chrono::microseconds commitWindow{0};
     // The window ends early once this many bytes of rows are pending (about 1,000 rows).
     std::size_t commitBytes = 128 * 1024;
+    // Back-pressure: with this many rows or more appended but not yet durable (a slow or
+    // stalled disk), behind() is true and the packet path stops starting new exchanges
+    // (drops DISCOVERs) while it still answers the REQUESTs of clients already offered.
+    // At 15,000 leases a second that is about a quarter of a second of sync latency, far
+    // more than a healthy disk's batch; well before the parking lot's own limit (32,768).
+    std::size_t shedWater = 4096;
     FileOps ops{};
   };
 
@@ -77,6 +83,10 @@ class MemfileJournal final : public LeaseJournal {
   void setOnDurable(std::function<void(std::uint64_t)> cb) override;
   std::optional<Error> lastError() const override;
   bool failing() const noexcept override { return failing_.load(std::memory_order_relaxed); }
+  bool behind() const noexcept override {
+    return lastSeq_.load(std::memory_order_relaxed) - durableSeq_.load(std::memory_order_relaxed) >=
+           options_.shedWater;
+  }
 
   // Lease-file cleanup support: once every row appended before the call is durable, moves
   // the file to `to` and continues in a fresh `path` with the header. Appenders are never

@@ -101,6 +101,42 @@ TEST(MemfileJournal, DurableOnlyAfterTheSyncReturns) {
   EXPECT_EQ(notified.load(), seq);
 }
 
+// A stalled disk shows as back-pressure once shedWater rows wait for their sync, and the
+// pressure ends when they are durable.
+TEST(MemfileJournal, BehindWhileShedWaterRowsWaitForTheirSync) {
+  TempDir dir;
+  std::atomic<bool> release{false};
+  std::atomic<int> syncs{0};
+  MemfileJournal::Options o{.path = dir.file("leases4.csv")};
+  auto j = openJournal(o);
+  j.reset();
+  o.shedWater = 8;
+  o.ops.fdatasync = [&](int fd) {
+    ++syncs;
+    while (!release.load()) std::this_thread::sleep_for(1ms);
+    return ::fdatasync(fd);
+  };
+  j = openJournal(o);
+  j->append(makeLease(1));
+  while (syncs.load() == 0) std::this_thread::sleep_for(1ms);  // the writer is stuck in its sync
+  for (std::uint32_t i = 2; i <= 7; ++i) j->append(makeLease(i));
+  EXPECT_FALSE(j->behind());  // 7 rows not durable
+  j->append(makeLease(8));
+  EXPECT_TRUE(j->behind());  // 8 = shedWater
+  release = true;
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_FALSE(j->behind());
+}
+
+TEST(MemfileJournal, PersistFalseIsNeverBehind) {
+  MemfileJournal::Options o;
+  o.persist = false;
+  o.shedWater = 1;
+  auto j = openJournal(o);
+  for (std::uint32_t i = 1; i <= 10; ++i) j->append(makeLease(i));
+  EXPECT_FALSE(j->behind());
+}
+
 TEST(MemfileJournal, GroupCommitFromManyThreads) {
   TempDir dir;
   std::atomic<int> syncs{0};
