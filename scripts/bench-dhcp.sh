@@ -22,6 +22,9 @@
 #        OUT=dir (raw perfdhcp outputs and the table; default a temp dir that is kept)
 #        THREADS=N (multi-threading on, thread-pool-size N, packet-queue-size 1024: tandemd's
 #        packet workers, Kea's thread pool; unset = off, the config's default)
+#        PIN=1 (every thread of the server on CPU 0, perfdhcp on CPU 1, with taskset: the server
+#        cannot borrow perfdhcp's core, so srvCPU% near 100 means the server is the limit and
+#        well below it means perfdhcp is)
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -34,6 +37,7 @@ PERIOD=${PERIOD:-10}
 RATES=${RATES:-2000 4000 8000 12000 16000}
 SERVERS=${SERVERS:-kea tandemd}
 EXTRA=${EXTRA:-1}
+PIN=${PIN:-0}
 KEA_DHCP4=${KEA_DHCP4:-/usr/sbin/kea-dhcp4}
 if [ -z "${TANDEMD:-}" ]; then
   for c in ${TANDEM_BUILD:+$TANDEM_BUILD/dhcpd/tandemd} "$SRC"/build/dhcpd/tandemd "$SRC"/build-*/dhcpd/tandemd; do
@@ -43,6 +47,10 @@ fi
 
 tit_init
 tit_require perfdhcp
+if [ "$PIN" = 1 ]; then
+  tit_require taskset
+  [ "$(nproc)" -ge 2 ] || skip "PIN=1 needs 2 CPUs"
+fi
 for s in $SERVERS; do
   case $s in
     kea) [ -x "$KEA_DHCP4" ] || skip "kea-dhcp4 not found at $KEA_DHCP4" ;;
@@ -86,7 +94,7 @@ perfdhcp_bg() {
   local ns=$1 out=$2; shift 2
   (
     TIMEFORMAT='%U %S'
-    { time timeout $((PERIOD + 30)) ip netns exec "$ns" perfdhcp "$@" >"$out.txt" 2>&1; } 2>"$out.cpu"
+    { time timeout $((PERIOD + 30)) ip netns exec "$ns" $PERF_PIN perfdhcp "$@" >"$out.txt" 2>&1; } 2>"$out.cpu"
   ) &
   PERF_PIDS+=($!)
 }
@@ -101,6 +109,12 @@ point() {
   rm -rf "${TIT_TMP:?}/$tag"
   tit_server_start "$tag" "$SRV" "$OUT/dhcp4.json"
   local spid=$TIT_SERVER_PID t0 t1 s0 s1 i
+  PERF_PIN=
+  if [ "$PIN" = 1 ]; then
+    # -a: the threads the server already has (journal writer, workers, Kea's pool).
+    taskset -a -p -c 0 "$spid" >/dev/null || fail "taskset of the server (pid $spid) failed"
+    PERF_PIN="taskset -c 1"
+  fi
   t0=$(cpu_ticks "$spid"); s0=$(date +%s.%N)
   PERF_PIDS=()
   if [ "$nproc" = 1 ]; then
@@ -143,7 +157,7 @@ point() {
 
 HEADER=$(printf '%-8s %-18s %8s %9s %7s %8s %8s %9s %9s %9s' server point offered DORA/s lost% srvCPU% us/DORA perfCPU% ACKs csvlines)
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
-log "period ${PERIOD}s per point; raw outputs in $OUT; load average before the run: $LOAD"
+log "period ${PERIOD}s per point; raw outputs in $OUT; load average before the run: $LOAD; pinned: $PIN"
 if [ "$(echo "$LOAD > 0.5" | bc -l)" = 1 ]; then
   log "WARNING: the machine is busy (load $LOAD); figures will understate both servers"
 fi
