@@ -41,55 +41,66 @@ for s in server1 server2; do
 done
 rm -f "$gen"
 
-# syncing -> ready of the n-th sync in a log (1-based), in seconds.
-nth_sync() {
+# first_sync <server-dir> <since>: syncing -> ready of the first sync that started at or after
+# the epoch time <since>, in seconds, and how it pulled ("full"/"delta"; from HA_SYNC_SUCCESSFUL).
+# Reads the rotated logs too (server.log.N ... server.log.1, then server.log): at these rates
+# the lease log lines rotate the file during the run, and the start-up sync is in an old one.
+first_sync() {
   /usr/bin/python3 - "$1" "$2" <<'PY'
-import re, sys, datetime
-log, n = sys.argv[1], int(sys.argv[2])
-start = None; found = []
-for line in open(log, errors="replace"):
-    if "HA_STATE_TRANSITION" not in line: continue
-    t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
-    if re.search(r"-> syncing|to SYNCING", line): start = t
-    elif start and re.search(r"syncing -> ready|from SYNCING to READY", line):
-        found.append((t - start).total_seconds()); start = None
-print(f"{found[n-1]:.3f}" if len(found) >= n else "-")
+import datetime, glob, os, re, sys
+d, since = sys.argv[1], float(sys.argv[2])
+rot = sorted(glob.glob(os.path.join(d, "server.log.*")), key=lambda f: -int(f.rsplit(".", 1)[1]))
+start = None
+for log in rot + [os.path.join(d, "server.log")]:
+    for line in open(log, errors="replace"):
+        if "HA_STATE_TRANSITION" not in line and "HA_SYNC_SUCCESSFUL" not in line: continue
+        t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
+        if t.timestamp() < since: continue
+        if "HA_SYNC_SUCCESSFUL" in line:
+            if start: how = "delta" if "tandem-delta" in line else "full"
+            continue
+        if re.search(r"-> syncing|to SYNCING", line): start, how = t, "?"
+        elif start and re.search(r"syncing -> ready|from SYNCING to READY", line):
+            print(f"{(t - start).total_seconds():.3f} {how}"); sys.exit(0)
+print("- none")
 PY
 }
 
 t=$(date +%s.%N)
+t_start=$(date +%s)
 sync_start server1 s1 tandem
 sync_start server2 s2 tandem
 sync_wait_state server1 load-balancing 600 && sync_wait_state server2 load-balancing 60 ||
   fail "the pair did not reach load-balancing: $(chaos_states server1 server2)"
 log "pair up with $COUNT leases each after $(sync_secs "$t" "$(date +%s.%N)") s"
-full1=$(nth_sync "$TIT_TMP/server1/server.log" 1)
-full2=$(nth_sync "$TIT_TMP/server2/server.log" 1)
+read -r full1 how1 <<<"$(first_sync "$TIT_TMP/server1" "$t_start")"
+read -r full2 how2 <<<"$(first_sync "$TIT_TMP/server2" "$t_start")"
 
 chaos_block server1 198.18.0.2 out
 chaos_block server2 198.18.0.1 out
 chaos_load $((PART_S - 4)) "$RATE" "$CLIENTS" 02:d1:00:00:00:00
 sleep "$PART_S"
 chaos_load_wait
+t_heal=$(date +%s)
 chaos_heal server1
 chaos_heal server2
 sync_wait_state server1 load-balancing 120 && sync_wait_state server2 load-balancing 30 ||
   fail "the pair did not return to load-balancing: $(chaos_states server1 server2)"
 sleep 2
-d1=$(nth_sync "$TIT_TMP/server1/server.log" 2)
-d2=$(nth_sync "$TIT_TMP/server2/server.log" 2)
+read -r d1 dhow1 <<<"$(first_sync "$TIT_TMP/server1" "$t_heal")"
+read -r d2 dhow2 <<<"$(first_sync "$TIT_TMP/server2" "$t_heal")"
 served1=$(grep -h HA_SYNC_DELTA_SERVED "$TIT_TMP/server2/server.log" | tail -1 | grep -oE 'the [0-9]+ lease' | grep -oE '[0-9]+')
 served2=$(grep -h HA_SYNC_DELTA_SERVED "$TIT_TMP/server1/server.log" | tail -1 | grep -oE 'the [0-9]+ lease' | grep -oE '[0-9]+')
 same=no
 sync_same server1 server2 30 >/dev/null 2>&1 && same=yes
-acks=$(grep -hoE 'Requests\) *: *[0-9]+' "$TIT_TMP"/perfdhcp-*.log 2>/dev/null | tail -1)
+acks=$(sed -n '/REQUEST-ACK/,$p' "$TIT_TMP"/perfdhcp-*.log 2>/dev/null | awk '/^received packets:/ { print $3 " DHCPACKs"; exit }')
 {
   echo "bench-delta $(date -u '+%F %T') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), mutual TLS"
   echo "start-up: each peer pulls $COUNT leases from the other (tandem-stream, pages of 50,000)"
-  printf '  server1 full sync %s s, server2 full sync %s s\n' "$full1" "$full2"
+  printf '  server1 start-up sync %s s (%s), server2 start-up sync %s s (%s)\n' "$full1" "$how1" "$full2" "$how2"
   echo "partition of ${PART_S} s both ways, perfdhcp ${RATE}/s from ${CLIENTS} clients; then heal"
-  printf '  server1 resync %s s (delta of %s leases), server2 resync %s s (delta of %s leases)\n' \
-    "$d1" "${served1:--}" "$d2" "${served2:--}"
+  printf '  server1 resync %s s (%s; delta served to it: %s leases), server2 resync %s s (%s; delta: %s leases)\n' \
+    "$d1" "$dhow1" "${served1:--}" "$d2" "$dhow2" "${served2:--}"
   echo "  stores identical afterwards: $same; perfdhcp: ${acks:-?}"
 } | tee "$OUT"
 log PASS
