@@ -271,9 +271,13 @@ HookVerdict hookVerdict(std::string_view library) {
       {"libdhcp_perfmon.so",
        {HookVerdict::kWarn,
         "performance monitoring is not implemented; the library is ignored (answers are unaffected)"}},
-      {"libdhcp_mysql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
-      {"libdhcp_pgsql_cb.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
-      {"libdhcp_cb_cmds.so", {HookVerdict::kError, "configuration backends are not supported yet (issue 13)"}},
+      // config-control/config-databases is read by tandemd itself (dhcpd/config/cb_merge.h);
+      // the backend type (postgresql; mysql not yet) is checked there.
+      {"libdhcp_mysql_cb.so", {HookVerdict::kBuiltin, ""}},
+      {"libdhcp_pgsql_cb.so", {HookVerdict::kBuiltin, ""}},
+      {"libdhcp_cb_cmds.so",
+       {HookVerdict::kWarn, "its remote-* commands are not implemented; the library is ignored (the configuration "
+                            "backend's tables are still read)"}},
       {"libdhcp_mysql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
       {"libdhcp_pgsql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
       {"libdhcp_flex_id.so",
@@ -436,17 +440,6 @@ void parseCompatibility(const json& obj, const std::string& path, Diagnostics& d
   r.finish();
 }
 
-// Configuration backends (issue 13). Without "config-databases" (or with an empty list) Kea
-// fetches nothing, so the map has no effect.
-void parseConfigControl(const json& obj, const std::string& path, Diagnostics& diag) {
-  ObjectReader r(obj, path, diag);
-  if (const json* dbs = r.array("config-databases"); dbs && !dbs->empty()) {
-    diag.error(r.pathOf("config-databases"), "configuration backends are not supported yet (issue 13)");
-  }
-  r.u32("config-fetch-wait-time");
-  r.finish();
-}
-
 // Kea checks each lease it loads against the subnet its subnet-id names: "none" and "warn"
 // (the default: a log message) keep every lease as tandemd does; "fix", "fix-del" and "del"
 // rewrite or drop mismatched leases, which changes which addresses are free, and tandemd's
@@ -579,7 +572,8 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   r.unsignedInt("dhcp4o6-port", 65535);
   if (const json* o = r.object("dhcp-queue-control")) parseDhcpQueueControl(*o, r.pathOf("dhcp-queue-control"), diag);
   if (const json* o = r.object("compatibility")) parseCompatibility(*o, r.pathOf("compatibility"), diag, cfg);
-  if (const json* o = r.object("config-control")) parseConfigControl(*o, r.pathOf("config-control"), diag);
+  // Configuration backends (dhcpd/config/config_control.h): checked here, read by the daemon.
+  if (const json* o = r.object("config-control")) parseConfigControl(*o, r.pathOf("config-control"), diag, nullptr);
   // PostgreSQL host reservations (dhcpd/config/hosts_database.h): checked here, read by the
   // daemon with hostsDatabasesOf().
   parseHostsDatabases(r, nullptr);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/config/config_control.h"
 #include "dhcpd/config/hosts_database.h"
 #include "dhcpd/config/json_reader.h"
 
@@ -46,6 +47,9 @@ void parseDbAccessKeys(ObjectReader& r, LeaseDatabase& db);
 // "hosts-database" / "hosts-databases" of the Dhcp4 map r (dhcpd/config/hosts_database.h);
 // appended to *out when given.
 void parseHostsDatabases(ObjectReader& r, std::vector<HostsDatabase>* out);
+
+// "config-control" (dhcpd/config/config_control.h); *out filled when given.
+void parseConfigControl(const nlohmann::json& obj, const std::string& path, Diagnostics& diag, ConfigControl* out);
 
 // "option-def": [...] (global); adds each valid definition to defs.
 void parseOptionDefList(const nlohmann::json& list, const std::string& path, Diagnostics& diag,

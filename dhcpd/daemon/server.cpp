@@ -76,6 +76,7 @@ Server::~Server() {
   // The journal thread must not reach the loop (or this object) once they are gone.
   if (journal_) journal_->setOnDurable(nullptr);
   stopHostSources();  // their threads post to this object
+  stopConfigBackend();
   stopWorkers();
   haListener_.reset();
   ha_.reset();
@@ -114,7 +115,13 @@ Result<void> Server::start() {
   if (!cfg) return cfg.error();
   applyLoggers(*cfg);
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
-  cfg_ = std::move(*cfg);
+  std::unique_ptr<pgsql::PgsqlConfigBackend> cb;
+  nlohmann::json fileDoc = cfg->source;
+  {
+    auto merged = withConfigBackend(std::move(*cfg), &cb);
+    if (!merged) return merged.error();
+    cfg_ = std::move(*merged);
+  }
 
   if (auto r = openLeaseDatabase(); !r) return r;
   engine_ = std::make_unique<engine::Engine>(cfg_, store_);
@@ -157,6 +164,7 @@ Result<void> Server::start() {
   for (auto& w : workers_) w->start();
   armSignals();
   armHousekeeping();
+  if (cb) installConfigBackend(std::move(cb), std::move(fileDoc), config::configControlOf(cfg_).fetchWaitTime);
   log_.info("DHCP4_STARTED", "Kea DHCPv4 server version {} started", TANDEM_VERSION " (tandemd)");
   log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_STARTED_DETAIL", "{} subnets, {} leases, {} sockets",
            cfg_.subnets.size(), store_.size(), loop_->socketCount());
@@ -228,8 +236,22 @@ Result<void> Server::install(config::Dhcp4Config cfg, bool initial) {
 Result<void> Server::applyConfig(const nlohmann::json& doc) {
   config::ParseContext ctx;
   ctx.baseDir = opts_.baseDir;
-  auto cfg = config::parseDhcp4Config(doc, ctx);
+  auto fileCfg = config::parseDhcp4Config(doc, ctx);
+  if (!fileCfg) return fileCfg.error();
+  // The configuration backend's tables are read (and merged) before anything changes: an
+  // unreachable database refuses the reload, as it fails Kea 2.2's.
+  std::unique_ptr<pgsql::PgsqlConfigBackend> cb;
+  auto cfg = withConfigBackend(std::move(*fileCfg), &cb);
   if (!cfg) return cfg.error();
+  const std::uint32_t fetchWait = config::configControlOf(*cfg).fetchWaitTime;
+  if (auto r = applyParsed(std::move(*cfg)); !r) return r;
+  if (cb) installConfigBackend(std::move(cb), doc, fetchWait);
+  else stopConfigBackend();
+  return {};
+}
+
+Result<void> Server::applyParsed(config::Dhcp4Config parsed) {
+  std::optional<config::Dhcp4Config> cfg(std::move(parsed));
   // Validated (and its peer clients built) before anything changes: a bad HA section refuses
   // the whole reload and the running configuration stays, as with any other error.
   auto ha = planHa(*cfg);
@@ -811,6 +833,7 @@ nlohmann::json Server::statusExtras() const {
     extras["operations"] = std::move(ops);
   }
   if (!hostSources_.empty()) extras["hosts-databases"] = hostsStatus();
+  if (cb_) extras["config-backend"] = configBackendStatus();
   if (const SqlJournal* db = sqlJournal()) {
     // tandemd's own: the lease backend's state (Kea's status-get has no such section).
     const auto c = db->counters();

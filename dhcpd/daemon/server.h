@@ -36,6 +36,7 @@
 #include "dhcpd/lease/lease_compactor.h"
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
+#include "dhcpd/pgsql/pgsql_config_backend.h"
 #include "dhcpd/pgsql/pgsql_host_source.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/mysql/mysql_journal.h"
@@ -144,6 +145,24 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // A source's difference, on the io thread under the packet path's lock.
   void onHostDiff(std::uint64_t generation, std::size_t source, config::HostDiff diff);
   nlohmann::json hostsStatus() const;
+  // config-control (Kea 2.2's configuration backend; dhcpd/daemon/server_cb.cpp). When the
+  // configuration names config-databases, the tables are read and merged into fileCfg before
+  // anything of the running server changes; *backend gets the open backend (its poller not
+  // started). An unreachable database or an unmergeable configuration is an error, as Kea's
+  // "during update from config backend database".
+  Result<config::Dhcp4Config> withConfigBackend(config::Dhcp4Config fileCfg,
+                                               std::unique_ptr<pgsql::PgsqlConfigBackend>* backend);
+  // Replaces the running backend (stopping its poller) and starts the new one's, merging its
+  // changes into fileDoc (the configuration file's document).
+  void installConfigBackend(std::unique_ptr<pgsql::PgsqlConfigBackend> backend, nlohmann::json fileDoc,
+                            std::uint32_t fetchWaitTime);
+  void stopConfigBackend();
+  // A merged configuration from the poller, on the io thread.
+  void onConfigBackendUpdate(std::uint64_t generation, config::CbMergeResult merged);
+  void logBadRows(const std::vector<std::string>& badRows);
+  nlohmann::json configBackendStatus() const;
+  // The tail of applyConfig: a parsed (and, with a backend, merged) configuration applied.
+  Result<void> applyParsed(config::Dhcp4Config cfg);
   // HA: lease changes made by operator commands, sent to the partner and backups.
   void replicateOperatorChanges(const std::vector<engine::LeaseChange>& changes);
   void addGetRoutes(std::map<std::string, net::HttpGetHandler>& routes);
@@ -249,6 +268,11 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> hostSources_;  // hosts-database(s), Kea's order
   config::HostSources hostRows_;        // their hosts, as the engine serves them
+  std::unique_ptr<pgsql::PgsqlConfigBackend> cb_;  // config-control's first database, if any
+  std::uint64_t cbGeneration_ = 0;      // bumped when cb_ is replaced (stale updates are dropped)
+  std::uint64_t cbUpdates_ = 0;         // updates applied since start
+  std::uint64_t cbBadRows_ = 0;         // rows left out, counted per fetch
+  std::size_t cbSubnets_ = 0;           // subnets of the last merge from the database
   std::uint64_t hostsGeneration_ = 0;   // bumped when the sources are replaced (stale posts are dropped)
   std::unique_ptr<net::LeaseWriter> writer_;
   std::unique_ptr<net::DhcpPipeline> pipeline_;
