@@ -475,8 +475,9 @@ Model modelOf(const CbSnapshot& snap, const std::string& serverTag) {
   auto bad = [&](const std::string& key, const std::string& msg) { m.badRows.push_back(key + ": " + msg); };
 
   // Globals.
-  for (const Grouped* g : preferExplicit(groupByObject(snap.globals, "id", serverTag),
-                                         [](const CbRow& r) { return colOr(r, "name"); })) {
+  // (The grouped rows are kept in locals: preferExplicit returns pointers into them.)
+  const std::vector<Grouped> globalGroups = groupByObject(snap.globals, "id", serverTag);
+  for (const Grouped* g : preferExplicit(globalGroups, [](const CbRow& r) { return colOr(r, "name"); })) {
     auto it = globalItem(*g->row);
     if (!it) bad("dhcp4_global_parameter " + colOr(*g->row, "name"), it.error().message);
     else m.globals.push_back(std::move(*it));
@@ -496,7 +497,8 @@ Model modelOf(const CbSnapshot& snap, const std::string& serverTag) {
     if (!it) bad("dhcp4_option_def " + colOr(r, "id"), it.error().message);
     else classDefs[colOr(r, "class_id")].push_back(std::move(*it));
   }
-  for (const Grouped* g : preferExplicit(groupByObject(globalDefRows, "id", serverTag), [](const CbRow& r) {
+  const std::vector<Grouped> defGroups = groupByObject(globalDefRows, "id", serverTag);
+  for (const Grouped* g : preferExplicit(defGroups, [](const CbRow& r) {
          return colOr(r, "space") + "/" + colOr(r, "code");
        })) {
     auto it = optionDefItem(*g->row);

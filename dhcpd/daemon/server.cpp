@@ -27,6 +27,7 @@
 #include "dhcpd/api/stat_commands.h"
 #include "dhcpd/lease/memfile_loader.h"
 #include "dhcpd/lease/pgsql_lease_row.h"
+#include "dhcpd/config/config_control.h"
 #include "dhcpd/pgsql/pgsql_lease_loader.h"
 #include "dhcpd/lease/mysql_lease_row.h"
 #include "dhcpd/mysql/mysql_lease_loader.h"

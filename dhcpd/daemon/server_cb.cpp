@@ -106,6 +106,12 @@ void Server::onConfigBackendUpdate(std::uint64_t generation, config::CbMergeResu
   log_.info(LogSource::Dhcp4, "DCTL_CONFIG_FETCH", "Fetching configuration data from config backends.");
   logBadRows(merged.badRows);
   const std::size_t subnets = merged.subnets;
+  // A change for other servers, or one only to rows left out: nothing to reconfigure.
+  if (merged.document == cfg_.source) {
+    log_.log(LogSource::Dhcpsrv, Severity::Debug, kDbgTraceBasic, "DHCP4_CB_UNCHANGED",
+             "the configuration backend changed, but not this server's configuration");
+    return;
+  }
   if (auto r = applyParsed(std::move(merged.config)); !r) {
     log_.error("DHCP4_CB_PERIODIC_FETCH_UPDATES_FAIL",
                "error on attempt to fetch configuration updates from the configuration backend(s): {}",

@@ -146,8 +146,8 @@ TEST(CbMerge, ServerTagSelectsRowsAndOwnTagWinsOverAll) {
   // A subnet associated with both servers repeats once per tag.
   s.subnets.push_back(subnetRow("4", "198.18.4.0/24", "server2"));
   s.subnets.push_back(subnetRow("4", "198.18.4.0/24", "server1"));
-  s.options.push_back(optionRow("1", "15", "all.example", "0", "all"));
-  s.options.push_back(optionRow("2", "15", "one.example", "0", "server1"));
+  s.options.push_back(optionRow("1", "66", "all.example", "0", "all"));
+  s.options.push_back(optionRow("2", "66", "one.example", "0", "server1"));
 
   auto r = mergeOk(fileDoc(R"("server-tag": "server1")"), s);
   EXPECT_EQ(r.config.validLifetime, 1200u);
@@ -156,9 +156,9 @@ TEST(CbMerge, ServerTagSelectsRowsAndOwnTagWinsOverAll) {
   EXPECT_EQ(subnetById(r.config, 2), nullptr);
   EXPECT_NE(subnetById(r.config, 3), nullptr);
   EXPECT_NE(subnetById(r.config, 4), nullptr);
-  const OptionData* domain = optionByCode(r.config.options, 15);
-  ASSERT_NE(domain, nullptr);
-  EXPECT_EQ(std::string(domain->payload.begin(), domain->payload.end()), "one.example");
+  const OptionData* tftp = optionByCode(r.config.options, 66);
+  ASSERT_NE(tftp, nullptr);
+  EXPECT_EQ(std::string(tftp->payload.begin(), tftp->payload.end()), "one.example");
   EXPECT_EQ(r.config.options.size(), 1u);
 
   // Without a server-tag only the "all" rows (Kea's ServerSelector::ALL).
