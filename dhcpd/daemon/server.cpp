@@ -116,7 +116,7 @@ Result<void> Server::start() {
   if (!cfg) return cfg.error();
   applyLoggers(*cfg);
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
-  std::unique_ptr<pgsql::PgsqlConfigBackend> cb;
+  std::unique_ptr<CbPoller> cb;
   nlohmann::json fileDoc = cfg->source;
   {
     auto merged = withConfigBackend(std::move(*cfg), &cb);
@@ -241,7 +241,7 @@ Result<void> Server::applyConfig(const nlohmann::json& doc) {
   if (!fileCfg) return fileCfg.error();
   // The configuration backend's tables are read (and merged) before anything changes: an
   // unreachable database refuses the reload, as it fails Kea 2.2's.
-  std::unique_ptr<pgsql::PgsqlConfigBackend> cb;
+  std::unique_ptr<CbPoller> cb;
   auto cfg = withConfigBackend(std::move(*fileCfg), &cb);
   if (!cfg) return cfg.error();
   const std::uint32_t fetchWait = config::configControlOf(*cfg).fetchWaitTime;

@@ -36,7 +36,7 @@
 #include "dhcpd/lease/lease_compactor.h"
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
-#include "dhcpd/pgsql/pgsql_config_backend.h"
+#include "dhcpd/daemon/cb_poller.h"
 #include "dhcpd/pgsql/pgsql_host_source.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/mysql/mysql_journal.h"
@@ -151,10 +151,10 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // started). An unreachable database or an unmergeable configuration is an error, as Kea's
   // "during update from config backend database".
   Result<config::Dhcp4Config> withConfigBackend(config::Dhcp4Config fileCfg,
-                                               std::unique_ptr<pgsql::PgsqlConfigBackend>* backend);
+                                               std::unique_ptr<CbPoller>* backend);
   // Replaces the running backend (stopping its poller) and starts the new one's, merging its
   // changes into fileDoc (the configuration file's document).
-  void installConfigBackend(std::unique_ptr<pgsql::PgsqlConfigBackend> backend, nlohmann::json fileDoc,
+  void installConfigBackend(std::unique_ptr<CbPoller> backend, nlohmann::json fileDoc,
                             std::uint32_t fetchWaitTime);
   void stopConfigBackend();
   // A merged configuration from the poller, on the io thread.
@@ -268,7 +268,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> hostSources_;  // hosts-database(s), Kea's order
   config::HostSources hostRows_;        // their hosts, as the engine serves them
-  std::unique_ptr<pgsql::PgsqlConfigBackend> cb_;  // config-control's first database, if any
+  std::unique_ptr<CbPoller> cb_;  // config-control's first database, if any
   std::uint64_t cbGeneration_ = 0;      // bumped when cb_ is replaced (stale updates are dropped)
   std::uint64_t cbUpdates_ = 0;         // updates applied since start
   std::uint64_t cbBadRows_ = 0;         // rows left out, counted per fetch

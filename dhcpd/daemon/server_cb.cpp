@@ -9,6 +9,8 @@
 
 #include "dhcpd/config/config_control.h"
 #include "dhcpd/daemon/server.h"
+#include "dhcpd/mysql/mysql_cb_reader.h"
+#include "dhcpd/pgsql/pgsql_cb_reader.h"
 
 namespace tandem::daemon {
 
@@ -23,17 +25,28 @@ void Server::logBadRows(const std::vector<std::string>& badRows) {
 }
 
 Result<config::Dhcp4Config> Server::withConfigBackend(config::Dhcp4Config fileCfg,
-                                                     std::unique_ptr<pgsql::PgsqlConfigBackend>* backend) {
+                                                     std::unique_ptr<CbPoller>* backend) {
   const config::ConfigControl cc = config::configControlOf(fileCfg);
   if (cc.databases.empty()) return fileCfg;
   const config::LeaseDatabase& db = cc.databases.front();
   // Kea's DCTL_OPEN_CONFIG_DB and DCTL_CONFIG_FETCH (the password is never logged).
-  log_.info(LogSource::Dhcp4, "DCTL_OPEN_CONFIG_DB", "Opening configuration database: {} type=postgresql",
-            pgsql::describeConnection(db));
-  auto opened = pgsql::PgsqlConfigBackend::open(db);
-  if (!opened) return makeError("during update from config backend database: " + opened.error().message);
+  std::unique_ptr<config::CbReader> reader;
+  if (db.mysql()) {
+    log_.info(LogSource::Dhcp4, "DCTL_OPEN_CONFIG_DB", "Opening configuration database: {} type=mysql",
+              mysql::describeConnection(db));
+    auto r = mysql::MysqlCbReader::open(db);
+    if (!r) return makeError("during update from config backend database: " + r.error().message);
+    reader = std::move(*r);
+  } else {
+    log_.info(LogSource::Dhcp4, "DCTL_OPEN_CONFIG_DB", "Opening configuration database: {} type=postgresql",
+              pgsql::describeConnection(db));
+    auto r = pgsql::PgsqlCbReader::open(db);
+    if (!r) return makeError("during update from config backend database: " + r.error().message);
+    reader = std::move(*r);
+  }
+  auto opened = std::make_unique<CbPoller>(std::move(reader));
   log_.info(LogSource::Dhcp4, "DCTL_CONFIG_FETCH", "Fetching configuration data from config backends.");
-  auto rows = (*opened)->fetch();
+  auto rows = opened->fetch();
   if (!rows) return makeError("during update from config backend database: " + rows.error().message);
   config::ParseContext ctx;
   ctx.baseDir = opts_.baseDir;
@@ -46,7 +59,7 @@ Result<config::Dhcp4Config> Server::withConfigBackend(config::Dhcp4Config fileCf
             "networks, {} subnets, {} client classes from {} ({} rows left out)",
             merged->globals, merged->optionDefs, merged->options, merged->sharedNetworks, merged->subnets,
             merged->clientClasses, db.name, merged->badRows.size());
-  *backend = std::move(*opened);
+  *backend = std::move(opened);
   return std::move(merged->config);
 }
 
@@ -56,7 +69,7 @@ void Server::stopConfigBackend() {
   ++cbGeneration_;
 }
 
-void Server::installConfigBackend(std::unique_ptr<pgsql::PgsqlConfigBackend> backend, nlohmann::json fileDoc,
+void Server::installConfigBackend(std::unique_ptr<CbPoller> backend, nlohmann::json fileDoc,
                                   std::uint32_t fetchWaitTime) {
   stopConfigBackend();
   cb_ = std::move(backend);
@@ -71,19 +84,12 @@ void Server::installConfigBackend(std::unique_ptr<pgsql::PgsqlConfigBackend> bac
         config::ParseContext ctx;
         ctx.baseDir = baseDir;
         auto merged = config::mergeConfigBackend(*doc, rows, ctx);
-        if (!merged) {
-          asio::post(io_, [this, alive, msg = merged.error().message] {
-            if (alive.expired()) return;
-            log_.error("DHCP4_CB_PERIODIC_FETCH_UPDATES_FAIL",
-                       "error on attempt to fetch configuration updates from the configuration backend(s): {}", msg);
-          });
-          return false;
-        }
+        if (!merged) return Result<void>(merged.error());  // logged by the error callback
         asio::post(io_, [this, generation, alive, merged = std::move(*merged)]() mutable {
           if (alive.expired()) return;
           onConfigBackendUpdate(generation, std::move(merged));
         });
-        return true;
+        return Result<void>();
       },
       [this, alive = std::weak_ptr<bool>(alive_)](const std::string& message, bool exhausted) {
         asio::post(io_, [this, alive, message, exhausted] {
@@ -94,7 +100,7 @@ void Server::installConfigBackend(std::unique_ptr<pgsql::PgsqlConfigBackend> bac
           if (exhausted) {
             log_.error("DHCP4_CB_PERIODIC_FETCH_UPDATES_RETRIES_EXHAUSTED",
                        "maximum number of configuration fetch attempts: {}, has been exhausted without success",
-                       pgsql::PgsqlConfigBackend::kMaxFetchFailures);
+                       CbPoller::kMaxFetchFailures);
           }
         });
       });

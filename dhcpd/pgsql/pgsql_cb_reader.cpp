@@ -1,4 +1,4 @@
-#include "dhcpd/pgsql/pgsql_config_backend.h"
+#include "dhcpd/pgsql/pgsql_cb_reader.h"
 
 #include <fmt/format.h>
 
@@ -82,29 +82,28 @@ Result<std::vector<config::CbRow>> rowsOf(PgConnection& conn, const std::string&
 
 }  // namespace
 
-Result<std::unique_ptr<PgsqlConfigBackend>> PgsqlConfigBackend::open(const config::LeaseDatabase& db) {
+Result<std::unique_ptr<PgsqlCbReader>> PgsqlCbReader::open(const config::LeaseDatabase& db) {
   auto conn = PgConnection::open(db);
   if (!conn) return makeError("Unable to open database: " + conn.error().message);
   if (auto r = (*conn)->checkSchemaVersion(kPgsqlSchemaMajor, kPgsqlSchemaMinor); !r) {
     return makeError("Unable to open database: " + r.error().message);
   }
-  return std::unique_ptr<PgsqlConfigBackend>(new PgsqlConfigBackend(db, std::move(*conn)));
+  return std::unique_ptr<PgsqlCbReader>(new PgsqlCbReader(db, std::move(*conn)));
 }
 
-PgsqlConfigBackend::~PgsqlConfigBackend() { stop(); }
-
-Result<std::string> PgsqlConfigBackend::auditStamp(PgConnection& conn) {
-  auto res = conn.exec("SELECT coalesce(max(id), 0), count(*) FROM dhcp4_audit");
+Result<std::string> PgsqlCbReader::auditStamp() {
+  auto res = conn_->exec("SELECT coalesce(max(id), 0), count(*) FROM dhcp4_audit");
   if (!res) return makeError("reading dhcp4_audit: " + res.error().message);
   return fmt::format("{}/{}", PQgetvalue(res->get(), 0, 0), PQgetvalue(res->get(), 0, 1));
 }
 
-Result<config::CbSnapshot> PgsqlConfigBackend::readTables(PgConnection& conn, std::string* stamp) {
+Result<config::CbSnapshot> PgsqlCbReader::readTables(std::string* stamp) {
+  PgConnection& conn = *conn_;
   // One consistent view of all tables (a writer's transaction is seen whole or not at all).
   if (auto r = conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !r) return r.error();
   auto body = [&]() -> Result<config::CbSnapshot> {
     config::CbSnapshot s;
-    auto st = auditStamp(conn);
+    auto st = auditStamp();
     if (!st) return st.error();
     if (stamp) *stamp = *st;
     struct Part {
@@ -130,92 +129,12 @@ Result<config::CbSnapshot> PgsqlConfigBackend::readTables(PgConnection& conn, st
   return s;
 }
 
-Result<config::CbSnapshot> PgsqlConfigBackend::fetch() {
-  const auto t0 = std::chrono::steady_clock::now();
-  std::string stamp;
-  auto s = readTables(*conn_, &stamp);
-  if (!s) return s;
-  stamp_ = stamp;
-  std::lock_guard lock(mutex_);
-  ++counters_.fetches;
-  counters_.lastFetchMicros = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
-  return s;
-}
-
-void PgsqlConfigBackend::start(std::chrono::milliseconds period, OnChange onChange, OnError onError) {
-  if (period.count() <= 0) return;
-  period_ = period;
-  onChange_ = std::move(onChange);
-  onError_ = std::move(onError);
-  thread_ = std::thread([this] { run(); });
-}
-
-void PgsqlConfigBackend::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-PgsqlConfigBackend::Counters PgsqlConfigBackend::counters() const {
-  std::lock_guard lock(mutex_);
-  return counters_;
-}
-
-void PgsqlConfigBackend::run() {
-  std::unique_lock lock(mutex_);
-  while (!stop_ && !counters_.exhausted) {
-    if (cv_.wait_for(lock, period_, [this] { return stop_; })) break;
-    lock.unlock();
-    poll();
-    lock.lock();
-  }
-}
-
-void PgsqlConfigBackend::fail(const std::string& message) {
-  bool exhausted = false;
-  {
-    std::lock_guard lock(mutex_);
-    ++counters_.failures;
-    counters_.lastError = message;
-    counters_.connected = conn_->ok();
-    exhausted = ++counters_.consecutiveFailures > kMaxFetchFailures;
-    counters_.exhausted = exhausted;
-  }
-  if (onError_) onError_(message, exhausted);
-}
-
-void PgsqlConfigBackend::poll() {
-  {
-    std::lock_guard lock(mutex_);
-    ++counters_.polls;
-  }
-  if (!conn_->ok()) {
-    PQreset(conn_->raw());
-    if (!conn_->ok()) return fail("connection lost: " + conn_->lastMessage());
-  }
-  auto now = auditStamp(*conn_);
-  if (!now) return fail(now.error().message);
-  if (*now == stamp_) {
-    std::lock_guard lock(mutex_);
-    counters_.consecutiveFailures = 0;
-    counters_.connected = true;
-    return;
-  }
-  const std::string previous = stamp_;
-  auto s = fetch();
-  if (!s) return fail(s.error().message);
-  if (onChange_ && !onChange_(std::move(*s))) {
-    stamp_ = previous;  // read again at the next period (Kea reverts its last audit time)
-    return fail("the configuration backend's update was not applied");
-  }
-  std::lock_guard lock(mutex_);
-  counters_.consecutiveFailures = 0;
-  counters_.connected = true;
-  counters_.lastError.clear();
+bool PgsqlCbReader::ensureConnected(std::string* error) {
+  if (conn_->ok()) return true;
+  PQreset(conn_->raw());
+  if (conn_->ok()) return true;
+  if (error) *error = "connection lost: " + conn_->lastMessage();
+  return false;
 }
 
 }  // namespace tandem::pgsql
