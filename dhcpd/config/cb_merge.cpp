@@ -39,6 +39,9 @@ Result<std::int64_t> toInt(std::string_view column, const std::string& s) {
   return v;
 }
 
+// A number as the JSON parser reads it from a file (non-negative: unsigned).
+json intJson(std::int64_t v) { return v >= 0 ? json(static_cast<std::uint64_t>(v)) : json(v); }
+
 Result<double> toReal(std::string_view column, const std::string& s) {
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
@@ -160,7 +163,7 @@ Result<void> mapColumns(const CbRow& row, std::span<const ColMap> cols, json& ou
       case ColType::Int: {
         auto n = toInt(c.column, *v);
         if (!n) return n.error();
-        value = *n;
+        value = intJson(*n);
         break;
       }
       case ColType::Bool: {
@@ -278,7 +281,7 @@ Result<Item> optionItem(const CbRow& r) {
   it.id = *code;
   it.space = colOr(r, "space", "dhcp4");
   if (it.space.empty()) it.space = "dhcp4";
-  json o{{"code", *code}, {"space", it.space}};
+  json o{{"code", intJson(*code)}, {"space", it.space}};
   // Kea's processOptionRow: the formatted value when there is one, else the binary value.
   if (auto fv = col(r, "formatted_value"); fv && !fv->empty()) {
     o["csv-format"] = true;
@@ -311,7 +314,7 @@ Result<Item> optionDefItem(const CbRow& r) {
   if (!type) return type.error();
   auto typeName = optionTypeName("type", *type);
   if (!typeName) return typeName.error();
-  json d{{"name", colOr(r, "name")}, {"code", *code}, {"space", it.space}, {"type", *typeName}};
+  json d{{"name", colOr(r, "name")}, {"code", intJson(*code)}, {"space", it.space}, {"type", *typeName}};
   auto array = toBool("is_array", colOr(r, "is_array", "f"));
   if (!array) return array.error();
   d["array"] = *array;
@@ -347,7 +350,7 @@ Result<Item> globalItem(const CbRow& r) {
     case 0: {
       auto n = toInt("value", value);
       if (!n) return n.error();
-      it.value = *n;
+      it.value = intJson(*n);
       break;
     }
     case 1: {
@@ -406,7 +409,7 @@ Result<Item> subnetItem(const CbRow& r) {
   auto id = toInt("subnet_id", colOr(r, "subnet_id"));
   if (!id) return id.error();
   it.id = *id;
-  json s{{"id", *id}, {"subnet", colOr(r, "subnet_prefix")}};
+  json s{{"id", intJson(*id)}, {"subnet", colOr(r, "subnet_prefix")}};
   if (auto m = mapColumns(r, kNetworkColumns, s); !m) return m.error();
   if (auto m = mapColumns(r, kSubnetColumns, s); !m) return m.error();
   it.network = colOr(r, "shared_network_name");
@@ -603,7 +606,8 @@ std::string spaceOf(const json& entry) {
 
 bool sameCode(const json& entry, const Item& item) {
   auto it = entry.find("code");
-  return it != entry.end() && it->is_number_integer() && it->get<std::int64_t>() == item.id && spaceOf(entry) == item.space;
+  return it != entry.end() && it->is_number_integer() && it->get<std::int64_t>() == item.id &&
+         spaceOf(entry) == item.space;
 }
 
 // Appends the item's non-excluded children under `path`/<list>/k, recording their paths.

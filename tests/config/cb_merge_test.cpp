@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 
 #include "config_test_util.h"
@@ -49,6 +50,9 @@ CbRow optionRow(const char* id, const char* code, std::optional<std::string> for
 CbMergeResult mergeOk(const json& doc, const CbSnapshot& snap) {
   auto r = mergeConfigBackend(doc, snap, testing::testContext());
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  if (r.ok()) {
+    for (const auto& b : r->badRows) std::cout << "  bad row: " << b << "\n";
+  }
   return r.ok() ? std::move(r).value() : CbMergeResult{};
 }
 
