@@ -116,12 +116,12 @@ check "kea-dhcp4 serves the database's pool ($K_IP)" in_pool "$K_IP"
 check "with the database's options and lifetime ($K_REST)" [ "$K_REST" = "198.18.0.1 198.18.0.53 cb.example 900" ]
 
 # ---- 2a. a change while kea-dhcp4 runs -------------------------------------------------------
-cb_sql "dns change" "UPDATE dhcp4_options SET formatted_value = '198.18.0.54' WHERE code = 6 AND scope_id = 0;"
+cb_sql "dns change" "UPDATE dhcp4_options SET formatted_value = '198.18.0.54', modification_ts = now() WHERE code = 6 AND scope_id = 0;"
 sleep 3
 KEA2=$(answer "$TIT_TMP/c1-kea2") || fail "kea-dhcp4 gave c1 no lease after the change"
 check "kea-dhcp4 serves the changed option ($KEA2)" [ "$(echo "$KEA2" | cut -d' ' -f3)" = 198.18.0.54 ]
 tit_stop "$KEA_PID" TERM 10
-cb_sql "dns back" "UPDATE dhcp4_options SET formatted_value = '198.18.0.53' WHERE code = 6 AND scope_id = 0;"
+cb_sql "dns back" "UPDATE dhcp4_options SET formatted_value = '198.18.0.53', modification_ts = now() WHERE code = 6 AND scope_id = 0;"
 
 # ---- 1b. tandemd on the same tables ----------------------------------------------------------
 conf "$TIT_TMP/tandem"
@@ -143,7 +143,7 @@ check "the other server's subnet 7 is not read" \
 # ---- 2b. a change while tandemd runs ---------------------------------------------------------
 N0=$(grep -c DHCPSRV_CFGMGR_CONFIG4_MERGED "$TLOG")
 T0=$(date +%s.%N)
-cb_sql "dns change" "UPDATE dhcp4_options SET formatted_value = '198.18.0.54' WHERE code = 6 AND scope_id = 0;"
+cb_sql "dns change" "UPDATE dhcp4_options SET formatted_value = '198.18.0.54', modification_ts = now() WHERE code = 6 AND scope_id = 0;"
 merged_again() { [ "$(grep -c DHCPSRV_CFGMGR_CONFIG4_MERGED "$TLOG")" -gt "$N0" ]; }
 wait_for 10 "tandemd to apply the change" merged_again || fail "tandemd did not apply the changed row"
 log "change in force $(python3 -c "print(round($(date +%s.%N) - $T0, 2))") s after the UPDATE (config-fetch-wait-time 1 s)"
