@@ -580,14 +580,18 @@ Result<HaConfigSet> parseHaConfig(const json& parameters, const HaParseOptions& 
     if (!rel) return rel.error();
     set.relationships.push_back(std::move(rel.value()));
   }
-  // Hub-and-spoke (section 10): only hot-standby relationships, names unique across all,
-  // and each relationship needs its own listener address.
+  // Hub-and-spoke (section 10): names unique across all relationships (a peer name, sent as
+  // "server-name", selects the relationship) and each relationship needs its own listener
+  // address. Kea accepts only hot-standby relationships there; tandemd also runs load-balancing
+  // ones (a deliberate extension: each relationship has its own scope filter and pool split,
+  // tied to its own subnets), but not passive-backup, which has no partner to hand a subnet to.
   if (set.relationships.size() > 1) {
     std::set<std::string> names, listeners;
     for (const auto& rel : set.relationships) {
       const std::string rp = fmt::format("{}/{}", lp, rel.index);
-      if (rel.mode != HaMode::HotStandby) {
-        return Walker::err(rp + "/mode", "multiple HA relationships are only supported in the hot-standby mode");
+      if (rel.mode == HaMode::PassiveBackup) {
+        return Walker::err(rp + "/mode",
+                           "multiple HA relationships are only supported in the hot-standby and load-balancing modes");
       }
       for (std::size_t j = 0; j < rel.peers.size(); ++j) {
         if (!names.insert(rel.peers[j].name).second) {

@@ -25,12 +25,14 @@ std::vector<PoolSplit::Range> normalise(std::vector<PoolSplit::Range> r) {
 PoolSplit::PoolSplit(bool enabled, Share own, std::vector<Range> splitPools)
     : enabled_(enabled), own_(own), pools_(normalise(std::move(splitPools))) {}
 
-PoolSplit::PoolSplit(const HaConfig& ha, const config::Dhcp4Config& dhcp) {
+PoolSplit::PoolSplit(const HaConfig& ha, const config::Dhcp4Config& dhcp,
+                     const std::function<bool(std::uint32_t)>& inRelationship) {
   const Role role = ha.thisServer().role;
   enabled_ = ha.mode == HaMode::LoadBalancing && ha.poolSplit && (role == Role::Primary || role == Role::Secondary);
   own_ = role == Role::Secondary ? Share::Odd : Share::Even;
   std::vector<Range> ranges;
   for (const auto& subnet : dhcp.subnets) {
+    if (inRelationship && !inRelationship(subnet.id)) continue;
     for (const auto& pool : subnet.pools) {
       // A pool the operator already bound to one peer's scope is that peer's alone (Kea's
       // manual split); splitting it again would leave half of it unused.

@@ -56,7 +56,10 @@ class PoolSplit {
 
   // Split active in load-balancing with pool-split true, for the primary (even) and the
   // secondary (odd); everything is allowed otherwise (Kea's shared-pool behaviour).
-  PoolSplit(const HaConfig& ha, const config::Dhcp4Config& dhcp);
+  // `inRelationship`: on an HA hub, the subnets of this relationship (the others' pools are
+  // not its to split); empty = every subnet.
+  PoolSplit(const HaConfig& ha, const config::Dhcp4Config& dhcp,
+            const std::function<bool(std::uint32_t subnetId)>& inRelationship = {});
   PoolSplit(bool enabled, Share own, std::vector<Range> splitPools);
   PoolSplit(const PoolSplit&) = delete;
   PoolSplit& operator=(const PoolSplit&) = delete;

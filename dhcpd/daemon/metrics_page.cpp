@@ -161,7 +161,7 @@ net::HttpGetReply Server::metricsPage() const {
   in.leases = store_.size();
   in.dhcpEnabled = disabledBy_.empty();
   in.pipeline = pipeline_.get();
-  in.ha = ha_.get();
+  in.ha = ha_ ? &ha_->relationship(0) : nullptr;  // a hub: its first relationship
   in.now = now();
   in.writer = &metricsWriter_;
   net::HttpGetReply reply;

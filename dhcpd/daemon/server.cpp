@@ -61,7 +61,7 @@ Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::s
   auto cfg = config::parseDhcp4Config(std::string_view(text), ctx);
   if (!cfg) return cfg;
   // The HA hook's parameters are part of the configuration (tandemd -t checks them too).
-  if (auto ha = haConfigFrom(*cfg); !ha) return ha.error();
+  if (auto ha = haRelationshipsFrom(*cfg); !ha) return ha.error();
   return cfg;
 }
 
@@ -857,7 +857,7 @@ nlohmann::json Server::statusExtras() const {
 }
 
 Result<Server::HaPlan> Server::planHa(const config::Dhcp4Config& cfg) {
-  auto found = haConfigFrom(cfg);
+  auto found = haRelationshipsFrom(cfg);
   if (!found) return found.error();
   HaPlan plan;
   plan.config = std::move(*found);
@@ -865,7 +865,7 @@ Result<Server::HaPlan> Server::planHa(const config::Dhcp4Config& cfg) {
   plan.changed = plan.config != haConfig_ || plan.stamp != haStamp_;
   if (plan.changed && plan.config) {
     try {
-      plan.peers = makePeerTransports(io_, *plan.config, log_);
+      for (const auto& rel : plan.config->relationships) plan.peers.push_back(makePeerTransports(io_, rel, log_));
     } catch (const std::exception& e) {
       const auto index = ha::findHaLibrary(cfg.hooksLibraries);
       return makeError(fmt::format("Dhcp4/hooks-libraries/{}/parameters/high-availability/0/peers: HA peer client: {}",
@@ -890,7 +890,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
       log_.info("HA_RECONFIGURE", "HA configuration changed ({}): restarting the HA service, which syncs with "
                 "its partner again", fmt::join(changes, "; "));
     } else if (plan.config) {
-      log_.info("HA_RECONFIGURE", "HA hook added: starting the HA service as {}", plan.config->thisServerName);
+      log_.info("HA_RECONFIGURE", "HA hook added: starting the HA service as {}", plan.config->first().thisServerName);
     } else {
       log_.info("HA_RECONFIGURE", "HA hook removed: stopping the HA service, this server now serves every client");
     }
@@ -906,10 +906,11 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
     haRestrict_ = false;
     return {};
   }
-  const ha::HaConfig& hc = *haConfig_;
-  haRestrict_ = hc.restrictCommands;
-  haTimers_ = std::make_unique<AsioHaTimers>(io_, [this] { return now(); });
-  ha_ = std::make_unique<HaService>(hc, cfg_, *this, std::move(plan.peers), *haTimers_, log_);
+  haRestrict_ = false;  // one listener for every relationship: restricted if any asks for it
+  for (const auto& rel : haConfig_->relationships) haRestrict_ = haRestrict_ || rel.restrictCommands;
+  ha_ = std::make_unique<HaHub>(
+      *haConfig_, cfg_, *this, std::move(plan.peers),
+      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return now(); }); }, log_);
   // The names the service registers, so a reload that turns HA off can take them away again.
   api::CommandRegistry names;
   ha_->registerCommands(names);
@@ -922,7 +923,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
     auto e = journal_->lastError();
     return e ? e->message : std::string("the lease file cannot be written");
   });
-  HaService* service = ha_.get();
+  HaHub* service = ha_.get();
   PacketLoop* loop = loop_.get();
   net::DhcpPipeline::HaHooks hooks;
   hooks.shouldServe = [service](const proto::Packet4& q, engine::RecvMeta& m) { return service->shouldServe(q, m); };
@@ -931,13 +932,21 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   };
   hooks.wake = [loop] { loop->notifyDurable(); };
   pipeline_->setHaHooks(std::move(hooks));
+  if (ha_->hub()) {
+    // A hub decides at subnet selection: the subnet names the relationship (HaHub).
+    engine_->setSubnetGate([service](const proto::Packet4& q, std::uint32_t subnet, std::vector<std::string>& join) {
+      return service->subnetGate(q, subnet, join);
+    });
+  }
   if (listenerMoved || !haListening_) {
     if (auto r = openHaListener(initial); !r && initial) return r;
   }
   ha_->start();
-  log_.info("HA_SERVICE_READY", "HA {} as {} ({}), listening for peers on {}{}", ha::toString(hc.mode),
-            hc.thisServerName, ha::toString(hc.thisServer().role), hc.thisServer().url.text,
-            hc.restrictCommands ? " (restrict-commands: peer commands only)" : "");
+  for (const auto& hc : haConfig_->relationships) {
+    log_.info("HA_SERVICE_READY", "HA {} as {} ({}), listening for peers on {}{}", ha::toString(hc.mode),
+              hc.thisServerName, ha::toString(hc.thisServer().role), hc.thisServer().url.text,
+              hc.restrictCommands ? " (restrict-commands: peer commands only)" : "");
+  }
   return {};
 }
 
@@ -955,21 +964,25 @@ Result<void> Server::openHaListener(bool initial) {
     // a reload replaces haConfig_).
     o.reservedAddress = [this](std::string_view address) {
       if (!haConfig_) return false;
-      for (const auto& p : haConfig_->peers) {
-        if (p.name != haConfig_->thisServerName && p.url.host == address) return true;
+      for (const auto& rel : haConfig_->relationships) {
+        for (const auto& p : rel.peers) {
+          if (p.name != rel.thisServerName && p.url.host == address) return true;
+        }
       }
       return false;
     };
     haListener_ = std::make_unique<net::ControlServer>(io_, peerCommands_, log_, o);
   }
   try {
-    haListener_->listen({peerListenerSocket(*haConfig_)});
+    std::vector<config::ControlSocket> sockets;  // a hub: one per relationship
+    for (const auto& rel : haConfig_->relationships) sockets.push_back(peerListenerSocket(rel));
+    haListener_->listen(sockets);
     haListening_ = true;
   } catch (const std::exception& e) {
     haListening_ = false;
     if (initial) return makeError(std::string("HA peer listener: ") + e.what());
     log_.error("HA_LISTENER_FAIL", "HA peer listener on {} not opened, peers cannot reach this server (DHCP is "
-               "still served; a reload retries): {}", haConfig_->thisServer().url.text, e.what());
+               "still served; a reload retries): {}", haConfig_->first().thisServer().url.text, e.what());
     return makeError(e.what());
   }
   return {};
@@ -981,26 +994,29 @@ void Server::stopHa(bool haOff) {
   // hooks hold raw pointers to it. Replies parked for its acknowledgements are dropped as the
   // hooks go (DhcpPipeline::setHaHooks) and the clients retry, as after a failed lease update.
   engine_->setAllocFilter({});
+  engine_->setSubnetGate({});
   pipeline_->setHaHooks({});
   ha_->stop();
   for (const auto& name : haCommandNames_) commands_.remove(name);
   haCommandNames_.clear();
   ha_.reset();
-  haTimers_.reset();
   // The old state machine's dhcp-disable ("ha-local") dies with it; the new one disables again
   // where its state requires. A partner's sync disable ("ha-partner", bounded by max-period)
   // stays unless HA is gone altogether.
   auto lift = [this](const std::string& origin) {
     if (disabledBy_.count(origin)) enableDhcp(origin);
   };
-  lift("ha-local");
+  std::vector<std::string> local;  // "ha-local", and "ha-local-N" of a hub's relationship N
+  for (const auto& o : disabledBy_) {
+    if (o.rfind("ha-local", 0) == 0) local.push_back(o);
+  }
+  for (const auto& o : local) lift(o);
   if (haOff) lift("ha-partner");
 }
 
 void Server::refreshHaAllocFilter() {
   if (!ha_ || !haConfig_) return;
-  auto pools = std::make_shared<const ha::PoolSplit>(*haConfig_, cfg_);
-  engine_->setAllocFilter(haAllocFilter(*ha_, std::move(pools), [this] { return now(); }));
+  engine_->setAllocFilter(ha_->allocFilter(cfg_, [this] { return now(); }));
 }
 
 }  // namespace tandem::daemon

@@ -28,6 +28,7 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
+#include "ha/service/ha_hub.h"
 #include "ha/service/ha_service.h"
 #include "dhcpd/ddns/ncr_planner.h"
 #include "ha/service/ha_timers.h"
@@ -215,10 +216,10 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // clients built: everything that can fail), before anything of the running server changes,
   // so a bad HA section refuses the whole reload; applying the plan cannot fail afterwards.
   struct HaPlan {
-    std::optional<ha::HaConfig> config;  // nullopt: no HA hook
+    std::optional<ha::HaRelationships> config;  // nullopt: no HA hook
     std::string stamp;                   // haMaterialStamp of config
     bool changed = false;                // differs from the running one: rebuild the service
-    HaService::Peers peers;              // built only when changed
+    std::vector<HaService::Peers> peers;  // per relationship, built only when changed
   };
   Result<HaPlan> planHa(const config::Dhcp4Config& cfg);
   // Runs the plan: identical config = nothing happens (no state reset); otherwise the old
@@ -315,15 +316,14 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   std::deque<DurableWaiter> durableWaiters_;  // in seq order (the journal's seq only grows)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posts from that thread
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
-  std::optional<ha::HaConfig> haConfig_;  // the running HA relationship
+  std::optional<ha::HaRelationships> haConfig_;  // the running HA relationship(s)
   std::string haStamp_;
   std::vector<std::string> haCommandNames_;  // registered in commands_ by the running service
   bool haRestrict_ = false;                  // restrict-commands of the running config
   bool haListening_ = false;
   // The peer listener's own registry: forwards to commands_, filtered by haRestrict_.
   api::CommandRegistry peerCommands_;
-  std::unique_ptr<AsioHaTimers> haTimers_;
-  std::unique_ptr<HaService> ha_;
+  std::unique_ptr<HaHub> ha_;
   std::unique_ptr<net::ControlServer> haListener_;
 };
 

@@ -158,6 +158,8 @@ struct Engine::Impl {
   OfferTable offers;
   HintTable hints{kHintCapacity};
   AllocFilter filter;
+  SubnetGate gate;
+  std::vector<std::string> gateClasses;  // reused: joining a class allocates nothing
   Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
   PacketClassifier classifier;
   FlexOptionApplier flex;  // the flex_option hook's rules, run on every answer
@@ -1121,6 +1123,13 @@ struct Engine::Impl {
     const PacketClassifier::Input in = classifierInput(q);
     if (!classifier.early(q.classes, in, m.classes)) return drop(DropReason::DropClass, "client class DROP");
     q.subnet = q.selected = selectSubnet(p, m, q.classes);
+    if (gate) {
+      gateClasses.clear();
+      if (!gate(p, q.subnet ? q.subnet->id : 0, gateClasses)) {
+        return drop(DropReason::ServiceDisabled, "HA: the subnet's relationship does not serve this client here", &q);
+      }
+      for (const auto& name : gateClasses) classifier.join(q.classes, name);
+    }
     // Kea 2.2 builds a ClientId (at least 2 octets, RFC 2132 9.14) from option 61 for a
     // RELEASE or DECLINE and, once a subnet is selected, for the other queries; a shorter one
     // throws and the query is dropped (DHCP4_PACKET_DROP_0007).
@@ -1319,6 +1328,7 @@ std::size_t Engine::databaseHostCount() const noexcept { return impl_->databaseH
 void Engine::expireOffers(TimePoint now) { impl_->expireOffers(now); }
 
 void Engine::setAllocFilter(AllocFilter f) { impl_->setAllocFilter(std::move(f)); }
+void Engine::setSubnetGate(SubnetGate g) { impl_->gate = std::move(g); }
 
 std::size_t Engine::offerCount() const noexcept { return impl_->offers.size(); }
 

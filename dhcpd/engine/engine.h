@@ -101,6 +101,15 @@ class Engine {
   using AllocFilter = std::function<bool(Ipv4)>;
   void setAllocFilter(AllocFilter f);
 
+  // Optional gate at subnet selection (Kea's subnet4_select hook point), for the HA hub: with
+  // several relationships the selected subnet says which one's scope filter decides. Called
+  // once a query's subnet is selected (0 = none); false drops the query as not this server's
+  // (DropReason::ServiceDisabled). Names pushed onto `join` (HA_<scope>; the vector is the
+  // engine's, cleared before each call) are classes the query joins, so pools guarded by them
+  // are usable.
+  using SubnetGate = std::function<bool(const proto::Packet4&, std::uint32_t subnetId, std::vector<std::string>& join)>;
+  void setSubnetGate(SubnetGate g);
+
   // Number of tentative offers held (statistics, tests).
   std::size_t offerCount() const noexcept;
 

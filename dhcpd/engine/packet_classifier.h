@@ -71,6 +71,9 @@ class PacketClassifier {
   // Step 4. known: a host reservation was found; reserved: its client-classes. Returns false
   // when the query is now in class DROP.
   bool afterHostLookup(PacketClasses& c, const Input& in, bool known, std::span<const std::string> reserved);
+  // A class given by name after step 3 (the HA hub's HA_<scope>, at subnet selection as Kea's
+  // subnet4_select adds it). Names nothing refers to are not interned and change nothing.
+  void join(PacketClasses& c, std::string_view name) const { (void)addNamed(c, name); }
   // Step 5: lists in Kea's order (shared network, subnet, pool); duplicates evaluated once.
   void required(PacketClasses& c, const Input& in, std::span<const std::vector<classify::ClassId>* const> lists);
 

@@ -417,6 +417,8 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
 
   if (!d.reply) {
     if (countsAsReceiveDrop(d.drop, query)) ++counts_[kReceiveDrop];
+    // The engine's subnet gate (the HA hub): not for us, as the scope filter above counts it.
+    if (d.drop == engine::DropReason::ServiceDisabled) ++counts_[kNotForUs];
     // tandemd's own summary of why (kea-dhcp4.dhcp4; Kea's specific messages went above).
     if (d.drop != engine::DropReason::None && log_.enabled(LogSource::Dhcp4, Severity::Debug, kDbgTraceDetail)) {
       log_.limited(Severity::Debug, "DHCP4_PACKET_DROP_0003", "{} from {} xid 0x{:08x} dropped: {} {}",

@@ -46,21 +46,24 @@ void sendSingleUpdate(PeerTransport& t, const Lease& lease, bool upsert, sync::U
 heartbeat::ClientKey keyOf(const Lease& l) { return heartbeat::ClientKey::of(l.hwAddr.view(), l.clientId); }
 
 std::string originName(int origin) {
-  // The daemon's dhcp-disable origins: 1000+ HA local (state machine), 2000+ HA remote.
-  return origin >= 2000 ? "ha-partner" : "ha-local";
+  // The daemon's dhcp-disable origins: 1000+ HA local (state machine), 2000+ HA remote. On a
+  // hub each relationship's state machine has its own (1000 + index, as Kea's origin ids), so
+  // one relationship leaving waiting does not enable what another still holds disabled.
+  if (origin >= 2000) return "ha-partner";
+  return origin <= 1000 ? std::string("ha-local") : fmt::format("ha-local-{}", origin - 1000);
 }
 
 }  // namespace
 
 HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::ServerControl& control, Peers peers,
-                     HaTimers& timers, Logger& log)
+                     HaTimers& timers, Logger& log, const std::function<bool(std::uint32_t)>& inRelationship)
     : cfg_(cfg),
       control_(control),
       peers_(std::move(peers)),
       timers_(timers),
       log_(log),
       machine_(std::move(cfg)),
-      split_(std::make_unique<ha::PoolSplit>(cfg_, dhcp)),
+      split_(std::make_unique<ha::PoolSplit>(cfg_, dhcp, inRelationship)),
       backlog_(cfg_.delayedUpdatesLimit),
       alive_(std::make_shared<bool>(true)),
       // A puller that went silent for twice the page timeout is gone: drop its change log.
@@ -294,6 +297,10 @@ void HaService::maintenanceCommand(const ha::HaEvent& command, api::CommandReply
 // ---- scopes and lease updates ---------------------------------------------------------------
 
 bool HaService::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta) {
+  return shouldServe(query, meta.classes);
+}
+
+bool HaService::shouldServe(const proto::Packet4& query, std::vector<std::string>& classes) {
   const auto type = query.messageType();
   const auto clientId = query.clientId();
   ha::QueryView view;
@@ -301,7 +308,7 @@ bool HaService::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta)
   if (clientId) view.clientId = *clientId;
   view.hwAddr = std::span<const std::uint8_t>(query.chaddr.data(), std::min<std::size_t>(query.hlen, 16));
   const ha::ScopeDecision d = machine_.scopeFilter().classify(view);
-  if (!d.scopeClass.empty()) meta.classes.push_back(d.scopeClass);
+  if (!d.scopeClass.empty()) classes.push_back(d.scopeClass);
   if (d.inScope) return true;
   // Kea analyses only the partner's clients, and only while communication is interrupted
   // (reference 3.3); the detector ignores the rest, so skip building the event.

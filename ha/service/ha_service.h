@@ -49,9 +49,11 @@ class HaService {
   using Peers = std::map<std::string, std::unique_ptr<PeerTransport>>;  // by peer name
   using Done = std::function<void(bool ok)>;
 
-  // `peers` must hold a transport for every peer but this server.
+  // `peers` must hold a transport for every peer but this server. `inRelationship`: on an HA
+  // hub, the subnets this relationship serves (its pool split covers only their pools); empty
+  // = every subnet (one relationship).
   HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::ServerControl& control, Peers peers,
-            HaTimers& timers, Logger& log);
+            HaTimers& timers, Logger& log, const std::function<bool(std::uint32_t)>& inRelationship = {});
   ~HaService();
   HaService(const HaService&) = delete;
   HaService& operator=(const HaService&) = delete;
@@ -65,6 +67,8 @@ class HaService {
   // now. Tags meta.classes with HA_<scope>; while communication with the partner is
   // interrupted, partner-scope queries feed the unacked-clients test (reference 3.3).
   bool shouldServe(const proto::Packet4& query, engine::RecvMeta& meta);
+  // The same test, pushing the scope class onto `classes` (the HA hub's subnet gate).
+  bool shouldServe(const proto::Packet4& query, std::vector<std::string>& classes);
   // Whether this server serves the scope of the lease's client right now (client-id, else
   // hardware address, hashed as for its queries): the one peer that sends the DNS removal of
   // a lease both peers reclaim (load-balancing: the owner of the client's scope; hot-standby:
@@ -130,6 +134,10 @@ class HaService {
   // counts a failed heartbeat and takes over our clients, which we no longer acknowledge.
   using LocalFailureFn = std::function<std::optional<std::string>()>;
   void setLocalFailure(LocalFailureFn fn) { localFailure_ = std::move(fn); }
+  // On an HA hub: the leases a sync with this relationship's partner may import (Kea's
+  // LeaseSyncFilter: only those of the relationship's own subnets). Empty = all of them.
+  using SyncFilter = std::function<bool(const Lease&)>;
+  void setSyncFilter(SyncFilter fn) { syncFilter_ = std::move(fn); }
 
  private:
   struct SyncRun;
@@ -210,6 +218,7 @@ class HaService {
   sync::LeaseUpdateBacklog backlog_;
   std::function<void(const ha::StateChanged&)> stateObserver_;
   LocalFailureFn localFailure_;
+  SyncFilter syncFilter_;
   bool localFailing_ = false;  // the last ha-heartbeat answered an error for it (logged once)
   struct Transition {
     TimePoint at;

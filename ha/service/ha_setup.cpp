@@ -71,29 +71,12 @@ Result<void> resolvePeerHost(ha::PeerUrl& url, const std::string& where, const s
 
 }  // namespace
 
-Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg) {
-  return haConfigFrom(cfg, resolveHostName);
-}
+namespace {
 
-Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg, const HostResolver& resolve) {
-  const auto index = ha::findHaLibrary(cfg.hooksLibraries);
-  if (!index) return std::optional<ha::HaConfig>();
-  const std::string prefix = fmt::format("Dhcp4/hooks-libraries/{}/parameters", *index);
-  const auto& entry = cfg.hooksLibraries.at(*index);
-  auto params = entry.find("parameters");
-  if (params == entry.end()) return makeError(prefix + ": missing (the HA hook needs high-availability parameters)");
-  ha::HaParseOptions opts;
-  opts.pathPrefix = prefix;
-  opts.fileReadable = [](const std::string& p) { return ::access(p.c_str(), R_OK) == 0; };
-  auto set = ha::parseHaConfig(*params, opts);
-  if (!set) return set.error();
-  if (set->relationships.size() != 1) {
-    return makeError(prefix + "/high-availability: tandemd supports exactly one HA relationship");
-  }
-  ha::HaConfig ha = std::move(set->relationships.front());
+Result<void> readPeerFiles(ha::HaConfig& ha, const std::string& prefix, const HostResolver& resolve) {
   for (std::size_t i = 0; i < ha.peers.size(); ++i) {
     auto& p = ha.peers[i];
-    const std::string where = fmt::format("{}/high-availability/0/peers/{}", prefix, i);
+    const std::string where = fmt::format("{}/high-availability/{}/peers/{}", prefix, ha.index, i);
     if (auto r = resolvePeerHost(p.url, where + "/url", p.name, resolve); !r) return r.error();
     if (!p.basicAuthUserFile.empty()) {
       auto u = firstLine(p.basicAuthUserFile, where + "/basic-auth-user-file");
@@ -106,8 +89,47 @@ Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg,
       p.basicAuthPassword = *pw;
     }
   }
-  return std::optional<ha::HaConfig>(std::move(ha));
+  return {};
 }
+
+}  // namespace
+
+Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg) {
+  return haConfigFrom(cfg, resolveHostName);
+}
+
+Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg) {
+  return haRelationshipsFrom(cfg, resolveHostName);
+}
+
+Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg, const HostResolver& resolve) {
+  auto rels = haRelationshipsFrom(cfg, resolve);
+  if (!rels) return rels.error();
+  if (!*rels) return std::optional<ha::HaConfig>();
+  return std::optional<ha::HaConfig>(std::move((*rels)->relationships.front()));
+}
+
+Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg,
+                                                                const HostResolver& resolve) {
+  const auto index = ha::findHaLibrary(cfg.hooksLibraries);
+  if (!index) return std::optional<ha::HaRelationships>();
+  const std::string prefix = fmt::format("Dhcp4/hooks-libraries/{}/parameters", *index);
+  const auto& entry = cfg.hooksLibraries.at(*index);
+  auto params = entry.find("parameters");
+  if (params == entry.end()) return makeError(prefix + ": missing (the HA hook needs high-availability parameters)");
+  ha::HaParseOptions opts;
+  opts.pathPrefix = prefix;
+  opts.fileReadable = [](const std::string& p) { return ::access(p.c_str(), R_OK) == 0; };
+  auto set = ha::parseHaConfig(*params, opts);
+  if (!set) return set.error();
+  for (auto& ha : set->relationships) {
+    if (auto r = readPeerFiles(ha, prefix, resolve); !r) return r.error();
+  }
+  auto rels = ha::tieSubnets(std::move(set->relationships), cfg);
+  if (!rels) return rels.error();
+  return std::optional<ha::HaRelationships>(std::move(*rels));
+}
+
 
 HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaConfig& cfg, Logger& log) {
   HaService::Peers peers;
@@ -144,6 +166,12 @@ config::ControlSocket peerListenerSocket(const ha::HaConfig& cfg) {
     s.realm = "tandem-ha";
   }
   return s;
+}
+
+std::string haMaterialStamp(const ha::HaRelationships& rels) {
+  std::string stamp;
+  for (const auto& r : rels.relationships) stamp += haMaterialStamp(r);
+  return stamp;
 }
 
 std::string haMaterialStamp(const ha::HaConfig& cfg) {

@@ -17,16 +17,19 @@
 #include "ha/service/ha_service.h"
 #include "dhcpd/engine/engine.h"
 #include "ha/ha_config.h"
+#include "ha/ha_relationships.h"
 #include "ha/pool_split.h"
 
 namespace tandem::daemon {
 
 // nullopt when no libdhcp_ha.so entry is configured. Errors carry the JSON path. Reads the
 // basic-auth user/password files (first line, as Kea) and checks the TLS files are readable.
-// tandemd runs one relationship; hub-and-spoke lists are refused.
+// Several relationships make a hub (ha/ha_relationships.h): its subnets are tied to them here.
 // Peer URLs naming a host (a tandemd extension: Kea 2.2 wants addresses) are resolved here
 // with getaddrinfo (the first IPv4 address, else the first one); a name that does not resolve
 // is an error naming the peer and the URL's JSON path.
+[[nodiscard]] Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg);
+// The first relationship of haRelationshipsFrom (the only one outside a hub).
 [[nodiscard]] Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg);
 
 struct ResolvedHost {
@@ -39,6 +42,8 @@ using HostResolver = std::function<Result<ResolvedHost>(const std::string& name)
 // Same as haConfigFrom(cfg), with another resolver (tests).
 [[nodiscard]] Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg,
                                                                 const HostResolver& resolve);
+[[nodiscard]] Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg,
+                                                                              const HostResolver& resolve);
 
 // One PeerClientTransport per other peer. Throws std::invalid_argument on bad TLS material.
 HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaConfig& cfg, Logger& log);
@@ -51,6 +56,7 @@ config::ControlSocket peerListenerSocket(const ha::HaConfig& cfg);
 // names. Paths alone do not show a certificate renewed in place; a reload compares this too,
 // so rotating certificates takes effect by config-reload.
 std::string haMaterialStamp(const ha::HaConfig& cfg);
+std::string haMaterialStamp(const ha::HaRelationships& rels);  // every relationship's
 
 // Fills the peer listener's registry from the daemon's: one entry per command of `all` that
 // `listener` lacks. Entries look the command up in `all` when called (never a handler copy,

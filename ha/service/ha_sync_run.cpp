@@ -50,6 +50,8 @@ void HaService::recordCapability(const std::string& peer, const json& heartbeatA
 // ---- applying data ---------------------------------------------------------------------------
 
 Result<std::size_t> HaService::mergePage(std::vector<Lease>& leases) {
+  // A hub imports only the leases of the relationship's own subnets (Kea's LeaseSyncFilter).
+  if (syncFilter_) std::erase_if(leases, [this](const Lease& l) { return !syncFilter_(l); });
   // Leaves only the leases to write (the page is ours: they are moved, not copied).
   sync::keepSyncWinners(control_.leases(), leases);
   applyingSync_ = true;
@@ -62,6 +64,10 @@ Result<std::size_t> HaService::mergePage(std::vector<Lease>& leases) {
 }
 
 Result<std::size_t> HaService::applyChanges(sync::ChangeLog::Changes& changes) {
+  if (syncFilter_) {
+    std::erase_if(changes.upserts, [this](const Lease& l) { return !syncFilter_(l); });
+    std::erase_if(changes.deletes, [this](const Lease& l) { return !syncFilter_(l); });
+  }
   sync::keepChangeWinners(control_.leases(), changes.upserts);
   applyingSync_ = true;
   auto r = control_.putLeases(changes.upserts, Origin::Partner);

@@ -361,10 +361,16 @@ TEST(HaConfig, HubAndSpokeOnlyWithHotStandby) {
   EXPECT_EQ(r->relationships[1].localOrigin(), 1001);
   EXPECT_EQ(r->relationships[1].remoteOrigin(), 2001);
 
+  // tandemd extension: load-balancing relationships in a hub; passive-backup refused.
   json lb = {{"high-availability", json::array({relationship("server1", "load-balancing", lbPeers()), rel2})}};
-  EXPECT_EQ(errorOf(lb), std::string(kPrefix) +
+  EXPECT_TRUE(parseHaConfig(lb).ok());
+  json pb = {{"high-availability",
+              json::array({relationship("server1", "passive-backup",
+                                        json::array({peer("server1", "http://198.18.0.1:8001/", "primary")})),
+                           rel2})}};
+  EXPECT_EQ(errorOf(pb), std::string(kPrefix) +
                              "/high-availability/0/mode: multiple HA relationships are only supported in the "
-                             "hot-standby mode");
+                             "hot-standby and load-balancing modes");
   auto dup = rel2;
   dup["peers"][1]["name"] = "server2";
   json d = {{"high-availability", json::array({relationship("server1", "hot-standby", hsPeers()), dup})}};
