@@ -161,7 +161,9 @@ std::string formatHaStatus(const json& statusArgs, const HaStatusExtras& extras,
   std::ostringstream o;
   const json* ha = haList(statusArgs);
   if (!ha) return "HA not configured\n";
+  std::size_t index = 0;
   for (const auto& rel : *ha) {
+    ++index;
     const json& servers = sub(rel, "ha-servers");
     const json& local = sub(servers, "local");
     const bool hasRemote = servers.contains("remote") && servers["remote"].is_object();
@@ -206,7 +208,10 @@ std::string formatHaStatus(const json& statusArgs, const HaStatusExtras& extras,
       w1 = std::max(w1, v.first.size());
     }
     auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
-    o << "HA " << orDash(text(rel, "ha-mode")) << "\n";
+    // A hub (several relationships): each block says which one it is.
+    if (ha->size() > 1) o << "HA relationship " << index << " of " << ha->size() << ": ";
+    else o << "HA ";
+    o << orDash(text(rel, "ha-mode")) << "\n";
     o << "  " << pad("", w0) << "  " << pad("this server", w1);
     if (hasRemote) o << "  partner";
     o << "\n";

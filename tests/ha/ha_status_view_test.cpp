@@ -98,6 +98,24 @@ TEST(HaStatusView, AnyDegradedRelationshipDegradesTheWhole) {
   EXPECT_EQ(a.problems[0], "partner server2 is in terminated");
 }
 
+// A hub: one block per relationship, numbered; one relationship keeps the plain "HA <mode>".
+TEST(HaStatusView, HubBlocksAreNumbered) {
+  auto s = pair("load-balancing", "load-balancing");
+  EXPECT_EQ(formatHaStatus(s, {}, assessHaStatus(s)).rfind("HA load-balancing\n", 0), 0u);
+  auto second = pair("partner-down", "unavailable", false)["high-availability"][0];
+  second["ha-mode"] = "hot-standby";
+  second["ha-servers"]["local"]["server-name"] = "hub-b";
+  second["ha-servers"]["remote"]["server-name"] = "spoke-b";
+  s["high-availability"].push_back(second);
+  const auto a = assessHaStatus(s);
+  EXPECT_EQ(a.health, HaHealth::Degraded);
+  const std::string t = formatHaStatus(s, {}, a);
+  EXPECT_NE(t.find("HA relationship 1 of 2: load-balancing\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("HA relationship 2 of 2: hot-standby\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("this server (hub-b) is in partner-down"), std::string::npos) << t;
+  EXPECT_NE(t.find("partner spoke-b is unreachable"), std::string::npos) << t;
+}
+
 // Kea 2.2's status-get has no server-name, state-reason, clock-skew nor unsent counts.
 TEST(HaStatusView, KeaShapeIsReadable) {
   auto s = json::parse(R"({"high-availability": [{"ha-mode": "load-balancing", "ha-servers": {
