@@ -97,6 +97,32 @@ TEST_F(EngineTest, AllocFilterRestrictsNewAllocations) {
   EXPECT_EQ(send(p).reply->yiaddr, ip("198.18.0.30"));
 }
 
+// The HA hub's gate at subnet selection (Kea's subnet4_select): it sees the selected subnet,
+// a false answer drops the query, and a class it names opens the pools guarded by it.
+TEST_F(EngineTest, SubnetGateDecidesOnTheSelectedSubnet) {
+  cfg.subnets[0].pools = {pool("198.18.0.10", "198.18.0.19", "HA_server1"),
+                          pool("198.18.0.20", "198.18.0.29", "HA_server2")};
+  std::vector<std::uint32_t> seen;
+  bool serve = false;
+  eng().setSubnetGate([&](const Packet4&, std::uint32_t subnet, std::vector<std::string>& join) {
+    seen.push_back(subnet);
+    join.push_back("HA_server2");
+    return serve;
+  });
+  Decision d = send(discover(mac(1)));
+  EXPECT_FALSE(d.reply);
+  EXPECT_EQ(d.drop, DropReason::ServiceDisabled);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], cfg.subnets[0].id);
+  serve = true;
+  d = send(discover(mac(2)));
+  ASSERT_TRUE(d.reply) << d.note;
+  EXPECT_GE(d.reply->yiaddr, ip("198.18.0.20"));
+  EXPECT_LE(d.reply->yiaddr, ip("198.18.0.29"));
+  eng().setSubnetGate({});
+  EXPECT_EQ(send(discover(mac(3))).drop, DropReason::NoAddress) << "no gate: no HA class, no pool";
+}
+
 TEST_F(EngineTest, CursorMovesForwardAcrossAllocations) {
   Ipv4 a = dora(mac(1));
   Ipv4 b = dora(mac(2));

@@ -130,7 +130,8 @@ class HaHubTest : public ::testing::Test {
     auto rels = ha::tieSubnets(set->relationships, control.cfg);
     ASSERT_TRUE(rels.ok()) << rels.error().message;
     std::vector<HaService::Peers> peers(2);
-    for (auto [i, name] : {std::pair<std::size_t, const char*>{0, "spoke-a"}, {1, "spoke-b"}}) {
+    const std::pair<std::size_t, const char*> spokeOf[] = {{0, "spoke-a"}, {1, "spoke-b"}};
+    for (const auto& [i, name] : spokeOf) {
       auto p = std::make_unique<SimPeer>();
       p->control = &control;
       spokes[name] = p.get();
