@@ -2,7 +2,7 @@
 // The hosts databases (hosts-database / hosts-databases) as the reservation commands see
 // them: the hosts as last read (the in-memory view the engine serves from), and writes that
 // answer once the database committed them. The daemon implements it over
-// dhcpd/pgsql/pgsql_host_source.h; handler tests use a fake.
+// dhcpd/daemon/host_source.h (PostgreSQL or MySQL); handler tests use a fake.
 #include <cstdint>
 #include <functional>
 #include <optional>
