@@ -9,8 +9,9 @@
 namespace tandem {
 
 // The generic decoder reads the same columns in the same order.
-static_assert(MysqlLeaseRow::kColumns == kSqlLeaseColumns && MysqlLeaseRow::kExpire == kSqlExpire &&
-              MysqlLeaseRow::kUserContext == kSqlUserContext);
+static_assert(MysqlLeaseRow::kColumns == std::size_t{kSqlLeaseColumns} &&
+              std::size_t{MysqlLeaseRow::kExpire} == std::size_t{kSqlExpire} &&
+              std::size_t{MysqlLeaseRow::kUserContext} == std::size_t{kSqlUserContext});
 namespace {
 
 std::string bytesOrNull(const std::uint8_t* data, std::size_t n) {

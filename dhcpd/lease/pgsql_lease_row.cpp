@@ -6,8 +6,9 @@
 namespace tandem {
 
 // The generic decoder reads the same columns in the same order.
-static_assert(PgsqlLeaseRow::kColumns == kSqlLeaseColumns && PgsqlLeaseRow::kExpire == kSqlExpire &&
-              PgsqlLeaseRow::kUserContext == kSqlUserContext);
+static_assert(PgsqlLeaseRow::kColumns == std::size_t{kSqlLeaseColumns} &&
+              std::size_t{PgsqlLeaseRow::kExpire} == std::size_t{kSqlExpire} &&
+              std::size_t{PgsqlLeaseRow::kUserContext} == std::size_t{kSqlUserContext});
 
 std::string toByteaHex(const std::uint8_t* data, std::size_t n) {
   return sql::pgsqlByteaHex(std::string_view(reinterpret_cast<const char*>(data), n));
