@@ -52,9 +52,9 @@ Result<void> appendHostRow(const HostTextRow& row, std::vector<HostRow>& rows) {
     auto subnet = number<std::uint32_t>(row[kHostSubnetId], "dhcp4_subnet_id");
     auto addr = number<std::uint32_t>(row[kHostIpv4Address], "ipv4_address");
     auto next = number<std::uint32_t>(row[kHostNextServer], "dhcp4_next_server");
-    for (const Error* e : {ident ? nullptr : &ident.error(), type ? nullptr : &type.error(),
-                           subnet ? nullptr : &subnet.error(), addr ? nullptr : &addr.error(),
-                           next ? nullptr : &next.error()}) {
+    for (const Error* e :
+         {ident ? nullptr : &ident.error(), type ? nullptr : &type.error(), subnet ? nullptr : &subnet.error(),
+          addr ? nullptr : &addr.error(), next ? nullptr : &next.error()}) {
       if (e) return makeError(fmt::format("hosts host_id {}: {}", *id, e->message));
     }
     h.identifier = std::move(*ident);

@@ -28,9 +28,25 @@ inline constexpr const char* kSelectHostsSql =
     "WHERE h.dhcp4_subnet_id IS NOT NULL ORDER BY h.host_id, o.option_id";
 
 enum HostColumn : std::size_t {
-  kHostId, kHostIdentifier, kHostIdentifierType, kHostSubnetId, kHostIpv4Address, kHostHostname, kHostClientClasses,
-  kHostNextServer, kHostServerHostname, kHostBootFileName, kHostUserContext, kOptionId, kOptionCode, kOptionValue,
-  kOptionFormattedValue, kOptionSpace, kOptionPersistent, kOptionUserContext, kHostColumns
+  kHostId,
+  kHostIdentifier,
+  kHostIdentifierType,
+  kHostSubnetId,
+  kHostIpv4Address,
+  kHostHostname,
+  kHostClientClasses,
+  kHostNextServer,
+  kHostServerHostname,
+  kHostBootFileName,
+  kHostUserContext,
+  kOptionId,
+  kOptionCode,
+  kOptionValue,
+  kOptionFormattedValue,
+  kOptionSpace,
+  kOptionPersistent,
+  kOptionUserContext,
+  kHostColumns
 };
 
 // One result row of kSelectHostsSql; nullopt = SQL NULL.

@@ -8,7 +8,8 @@
 namespace tandem::daemon {
 
 Result<std::unique_ptr<HostSource>> HostSource::open(const config::HostsDatabase& db) {
-  Result<std::unique_ptr<config::HostDatabaseBackend>> backend = makeError("unknown hosts database type " + db.access.type);
+  Result<std::unique_ptr<config::HostDatabaseBackend>> backend =
+      makeError("unknown hosts database type " + db.access.type);
   if (db.access.type == "postgresql") backend = pgsql::PgsqlHostBackend::open(db.access);
   else if (db.access.type == "mysql") backend = mysql::MysqlHostBackend::open(db.access);
   if (!backend) return backend.error();
@@ -136,8 +137,8 @@ void HostSource::addHost(config::HostRow row, std::function<void(Result<void>)> 
   post([this, row = std::move(row), done = std::move(done)]() mutable {
     // Kea's checkReadOnly wording (PgSqlHostDataSourceImpl / MySqlHostDataSourceImpl).
     if (db_.readonly) {
-      return done(makeError(fmt::format("{} host database backend is configured to operate in read only mode",
-                                        backend_->product())));
+      return done(makeError(
+          fmt::format("{} host database backend is configured to operate in read only mode", backend_->product())));
     }
     if (!ensureConnected()) return done(makeError("hosts database unavailable: " + backend_->lastMessage()));
     auto id = backend_->insertHost(row);
@@ -153,8 +154,8 @@ void HostSource::addHost(config::HostRow row, std::function<void(Result<void>)> 
 void HostSource::delHost(config::HostRowSelector sel, std::function<void(Result<bool>)> done) {
   post([this, sel = std::move(sel), done = std::move(done)]() mutable {
     if (db_.readonly) {
-      return done(makeError(fmt::format("{} host database backend is configured to operate in read only mode",
-                                        backend_->product())));
+      return done(makeError(
+          fmt::format("{} host database backend is configured to operate in read only mode", backend_->product())));
     }
     if (!ensureConnected()) return done(makeError("hosts database unavailable: " + backend_->lastMessage()));
     auto keys = backend_->deleteHosts(sel);

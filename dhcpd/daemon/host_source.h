@@ -35,11 +35,11 @@ namespace tandem::daemon {
 class HostSource {
  public:
   struct Counters {
-    std::uint64_t refreshes = 0;        // complete reads by the refresh
+    std::uint64_t refreshes = 0;  // complete reads by the refresh
     std::uint64_t refreshFailures = 0;
-    std::uint64_t changesApplied = 0;   // host upserts + removals handed to onDiff
+    std::uint64_t changesApplied = 0;     // host upserts + removals handed to onDiff
     std::uint64_t lastRefreshMicros = 0;  // duration of the last complete read + diff
-    std::uint64_t hosts = 0;            // rows of the last read
+    std::uint64_t hosts = 0;              // rows of the last read
     std::string lastError;
     bool connected = true;
   };
@@ -77,7 +77,7 @@ class HostSource {
 
   config::HostsDatabase db_;
   std::unique_ptr<config::HostDatabaseBackend> backend_;  // used by the thread once started
-  config::HostMap snapshot_;            // the last read, as the thread knows it
+  config::HostMap snapshot_;                              // the last read, as the thread knows it
   std::chrono::milliseconds period_{5000};
   OnDiff onDiff_;
   std::thread thread_;

@@ -32,9 +32,7 @@ Result<Lease> decodeSqlLease(const SqlLeaseTextRow& row) {
     return makeError(columnError(column, v).message + where);
   };
   // A number column that must be there (Kea's getColumnValue refuses NULL too).
-  auto number = [&](SqlLeaseColumn c, auto& out) -> bool {
-    return row[c] && sql::parseNumber(*row[c], out);
-  };
+  auto number = [&](SqlLeaseColumn c, auto& out) -> bool { return row[c] && sql::parseNumber(*row[c], out); };
 
   if (auto hw = row[kSqlHwAddr]) {
     auto bytes = Text::bytes(*hw, l.hwAddr.bytes.size());

@@ -16,8 +16,18 @@ namespace tandem {
 
 // The SELECT lists of both backends (kPgsqlLease4Columns, kMysqlLease4Columns), in order.
 enum SqlLeaseColumn : std::size_t {
-  kSqlAddress, kSqlHwAddr, kSqlClientId, kSqlValidLifetime, kSqlExpire, kSqlSubnetId, kSqlFqdnFwd, kSqlFqdnRev,
-  kSqlHostname, kSqlState, kSqlUserContext, kSqlLeaseColumns
+  kSqlAddress,
+  kSqlHwAddr,
+  kSqlClientId,
+  kSqlValidLifetime,
+  kSqlExpire,
+  kSqlSubnetId,
+  kSqlFqdnFwd,
+  kSqlFqdnRev,
+  kSqlHostname,
+  kSqlState,
+  kSqlUserContext,
+  kSqlLeaseColumns
 };
 
 // One result row; nullopt = SQL NULL.

@@ -113,7 +113,8 @@ TEST(HostRowDecoder, BadCellsNameTheHostAndColumnInBothFormats) {
   for (bool pgsql : {true, false}) {
     SCOPED_TRACE(pgsql ? "PostgreSQL" : "MySQL");
     EXPECT_EQ(error(pgsql, kHostSubnetId, "-1"), "hosts host_id 42: dhcp4_subnet_id: -1 is out of range");
-    EXPECT_EQ(error(pgsql, kHostIpv4Address, "4294967296"), "hosts host_id 42: ipv4_address: 4294967296 is out of range");
+    EXPECT_EQ(error(pgsql, kHostIpv4Address, "4294967296"),
+              "hosts host_id 42: ipv4_address: 4294967296 is out of range");
     EXPECT_EQ(error(pgsql, kHostIdentifierType, "x"), "hosts host_id 42: dhcp_identifier_type: 'x' is not a number");
     EXPECT_EQ(error(pgsql, kOptionCode, "256"), "hosts host_id 42: dhcp4_options.code: 256 is out of range");
     EXPECT_EQ(error(pgsql, kHostId, std::nullopt), "hosts: host_id is NULL");
