@@ -91,6 +91,13 @@ db_ticks() {
   echo "$t"
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# MariaDB: the statements it ran (Questions, Com_*), written per point to $OUT/<tag>.dbstats
+# (before and after), to tell round trips per DORA from work per statement.
+db_status() {
+  [ "$DB" = mysql ] || return 0
+  my_root -N -B -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_insert', 'Com_update',
+    'Com_delete', 'Com_commit', 'Com_begin', 'Com_select', 'Innodb_data_fsyncs', 'Handler_commit')"
+}
 perf_stats() {
   awk '
     /^Rate:/ { rate = $2 }
@@ -108,9 +115,11 @@ point() {
   rm -rf "${TIT_TMP:?}/$tag"
   tit_server_start "$tag" "$SRV" "$OUT/dhcp4.json"
   local spid=$TIT_SERVER_PID t0 t1 d0 d1 s0 s1
+  db_status >"$OUT/$tag.dbstats"
   t0=$(cpu_ticks "$spid"); d0=$(db_ticks); s0=$(date +%s.%N)
   timeout $((PERIOD + 30)) ip netns exec "$TIT_ID-cl1" perfdhcp -4 -l eth0 -p "$PERIOD" "$@" >"$OUT/$tag.txt" 2>&1
   t1=$(cpu_ticks "$spid"); d1=$(db_ticks); s1=$(date +%s.%N)
+  db_status >>"$OUT/$tag.dbstats"
   tit_stop "$spid" TERM 30
   cp "$TIT_SERVER_DIR/server.log" "$OUT/$tag.server.log" 2>/dev/null
   local rate ds drops acks rows
