@@ -22,6 +22,9 @@ class HostsBackend {
   virtual std::vector<const config::HostRow*> hosts() const = 0;
   // Whether a write can go anywhere (a database without "readonly": true).
   virtual bool writable() const = 0;
+  // "PostgreSQL" or "MySQL": the first database's backend, which Kea 2.2's HostMgr::add asks
+  // first and whose read-only refusal names it.
+  virtual const char* product() const = 0;
   // Kea 2.2's HostMgr::add: inserts row (one transaction, its options included) into the first
   // writable database. done runs on the server's thread after the commit, the host already
   // in force; an error carries the database's message.

@@ -125,6 +125,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
 
   // api::HostsBackend (hosts-database / hosts-databases; dhcpd/daemon/server_hosts.cpp)
   std::vector<const config::HostRow*> hosts() const override;
+  const char* product() const override { return hostSources_.empty() ? "PostgreSQL" : hostSources_.front()->product(); }
   bool writable() const override;
   void addHost(config::HostRow row, std::function<void(Result<void>)> done) override;
   void delHost(HostSelector selector, std::function<void(Result<bool>)> done) override;

@@ -121,9 +121,10 @@ check "a host deleted with SQL is gone ($(echo "$R" | jq -c .text))" [ "$(echo "
 R=$(ctl tandem '{"command":"reservation-add","arguments":{"reservation":{"subnet-id":1,"hw-address":"02:00:c6:12:00:63","ip-address":"198.18.0.55","hostname":"api-three","option-data":[{"name":"domain-name-servers","data":"198.18.0.54"}]}}}')
 log "reservation-add: $(echo "$R" | jq -c .)"
 check "reservation-add answers Host added." [ "$(echo "$R" | jq -r .text)" = "Host added." ]
-ROW=$(my_sql "SELECT CONCAT_WS('|', LOWER(HEX(dhcp_identifier)), dhcp_identifier_type, dhcp4_subnet_id, INET_NTOA(ipv4_address), hostname) FROM hosts WHERE hostname = 'api-three'")
+# (the client's tab-separated columns; CONCAT_WS would mix the binary and text collations)
+ROW=$(my_sql "SELECT LOWER(HEX(dhcp_identifier)), dhcp_identifier_type, dhcp4_subnet_id, INET_NTOA(ipv4_address), hostname FROM hosts WHERE hostname = 'api-three'" | tr '\t' '|')
 check "the host is a row of hosts when the answer comes ($ROW)" [ "$ROW" = "0200c6120063|0|1|198.18.0.55|api-three" ]
-OPT=$(my_sql "SELECT CONCAT_WS('|', o.code, o.formatted_value, o.value IS NULL, o.scope_id) FROM dhcp4_options o JOIN hosts h USING (host_id) WHERE h.hostname = 'api-three'")
+OPT=$(my_sql "SELECT o.code, o.formatted_value, o.value IS NULL, o.scope_id FROM dhcp4_options o JOIN hosts h USING (host_id) WHERE h.hostname = 'api-three'" | tr '\t' '|')
 check "with its option as Kea stores it ($OPT)" [ "$OPT" = "6|198.18.0.54|1|3" ]
 R=$(ctl tandem '{"command":"reservation-get","arguments":{"subnet-id":1,"ip-address":"198.18.0.55"}}')
 check "reservation-get finds it ($(echo "$R" | jq -c .arguments.hostname))" [ "$(echo "$R" | jq -r .arguments.hostname)" = api-three ]
