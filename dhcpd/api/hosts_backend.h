@@ -2,7 +2,7 @@
 // The hosts databases (hosts-database / hosts-databases) as the reservation commands see
 // them: the hosts as last read (the in-memory view the engine serves from), and writes that
 // answer once the database committed them. The daemon implements it over
-// dhcpd/pgsql/pgsql_host_source.h; handler tests use a fake.
+// dhcpd/daemon/host_source.h (PostgreSQL or MySQL); handler tests use a fake.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -22,6 +22,9 @@ class HostsBackend {
   virtual std::vector<const config::HostRow*> hosts() const = 0;
   // Whether a write can go anywhere (a database without "readonly": true).
   virtual bool writable() const = 0;
+  // "PostgreSQL" or "MySQL": the first database's backend, which Kea 2.2's HostMgr::add asks
+  // first and whose read-only refusal names it.
+  virtual const char* product() const = 0;
   // Kea 2.2's HostMgr::add: inserts row (one transaction, its options included) into the first
   // writable database. done runs on the server's thread after the commit, the host already
   // in force; an error carries the database's message.

@@ -263,7 +263,10 @@ Result<Target> targetOf(ServerControl& control, const json& args, const char* ve
   return haveDb ? Target::Database : Target::Config;
 }
 
-constexpr std::string_view kReadOnly = "PostgreSQL host database backend is configured to operate in read only mode";
+// Kea's checkReadOnly text (PgSqlHostDataSourceImpl / MySqlHostDataSourceImpl).
+std::string readOnlyText(const HostsBackend& db) {
+  return std::string(db.product()) + " host database backend is configured to operate in read only mode";
+}
 
 void reservationAdd(ServerControl& control, const json& args, CommandReply reply) {
   if (!args.is_object()) return reply(makeAnswer(kResultError, "Parameters missing or are not a map."));
@@ -340,7 +343,7 @@ void reservationAdd(ServerControl& control, const json& args, CommandReply reply
     // The row Kea's PgSqlHostDataSource would write, checked by the configuration's rules.
     auto row = config::hostRowOf(host, *sid, cfg);
     if (!row) return reply(makeAnswer(kResultError, row.error().message));
-    if (!db->writable()) return reply(makeAnswer(kResultError, std::string(kReadOnly)));
+    if (!db->writable()) return reply(makeAnswer(kResultError, readOnlyText(*db)));
     // Answered once the transaction committed (and the host is in force).
     db->addHost(std::move(*row), [reply, added](Result<void> done) {
       if (!done) return reply(makeAnswer(kResultError, done.error().message));
@@ -393,7 +396,7 @@ void reservationDel(ServerControl& control, const json& args, CommandReply reply
   // goes to the hosts databases, as Kea 2.2's HostMgr::del.
   if (*target == Target::Database && !inConfig) {
     HostsBackend* db = control.hostsBackend();
-    if (!db->writable()) return reply(makeAnswer(kResultError, std::string(kReadOnly)));
+    if (!db->writable()) return reply(makeAnswer(kResultError, readOnlyText(*db)));
     HostsBackend::HostSelector s;
     s.subnetId = sel->subnetId;
     s.address = sel->address;

@@ -1,6 +1,6 @@
 #pragma once
 // The difference between two reads of a hosts database (pure): what the background refresh
-// (dhcpd/pgsql/pgsql_host_source.h) hands to the server, which applies only that to the
+// (dhcpd/daemon/host_source.h) hands to the server, which applies only that to the
 // engine's reservation index, so an unchanged table costs the packet path nothing.
 #include <optional>
 #include <string>

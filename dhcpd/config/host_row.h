@@ -1,9 +1,9 @@
 #pragma once
-// One host of Kea 2.2's PostgreSQL hosts schema (a `hosts` row with its `dhcp4_options` rows
-// of scope 3, "host") and its mapping to and from a reservation. Pure: the database adapter
-// (dhcpd/pgsql/pgsql_host_source.h) fills and writes these, the configuration parser's
-// reservation rules decide what a row means, so a host reads the same whether it comes from
-// the config file or the database.
+// One host of Kea 2.2's hosts schema, PostgreSQL or MySQL (a `hosts` row with its
+// `dhcp4_options` rows of scope 3, "host") and its mapping to and from a reservation. Pure:
+// the database side (config/host_row_decoder.h, dhcpd/daemon/host_source.h) fills and writes
+// these, the configuration parser's reservation rules decide what a row means, so a host reads
+// the same whether it comes from the config file or either database.
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -18,20 +18,19 @@ std::optional<HostsDatabase> parseHostsDatabase(const json& obj, const std::stri
   LeaseDatabase& db = out.access;
   db.type.clear();
   if (auto type = r.string("type")) {
-    if (*type == "mysql" || *type == "cql") {
-      diag.error(r.pathOf("type"),
-                 fmt::format("hosts database type '{}' is not supported yet (issue 13: SQL backends); use postgresql",
-                             *type));
-    } else if (*type != "postgresql") {
+    if (*type == "cql") {
+      diag.error(r.pathOf("type"), "hosts database type 'cql' is not supported (Kea 2.2 deprecates Cassandra); "
+                                   "use postgresql or mysql");
+    } else if (*type != "postgresql" && *type != "mysql") {
       // Kea 2.2's grammar takes memfile here, but no memfile host backend exists (HostDataSourceFactory).
-      diag.error(r.pathOf("type"), fmt::format("unknown hosts database type '{}' (expected postgresql)", *type));
+      diag.error(r.pathOf("type"), fmt::format("unknown hosts database type '{}' (expected postgresql or mysql)", *type));
     }
     db.type = *type;
   } else if (!r.has("type")) {
-    diag.error(path, "missing \"type\" (postgresql)");
+    diag.error(path, "missing \"type\" (postgresql or mysql)");
   }
   if (auto v = r.boolean("readonly")) out.readonly = *v;
-  // Memfile keys Kea's parser takes in any database map; nothing reads them for PostgreSQL.
+  // Memfile keys Kea's parser takes in any database map; nothing reads them for SQL databases.
   r.boolean("persist");
   r.u32("lfc-interval");
   r.u32("max-row-errors");

@@ -38,7 +38,7 @@
 #include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
 #include "dhcpd/daemon/cb_poller.h"
-#include "dhcpd/pgsql/pgsql_host_source.h"
+#include "dhcpd/daemon/host_source.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
 #include "dhcpd/mysql/mysql_journal.h"
 #include "dhcpd/config/host_diff.h"
@@ -74,7 +74,7 @@ struct ServerOptions {
   std::function<void(ServiceEvent, std::string_view status)> notify;
 };
 
-// How often the hosts databases are read again (PgsqlHostSource): a host another program
+// How often the hosts databases are read again (HostSource): a host another program
 // inserts, changes or deletes is served within this period. Kea 2.2 queries the database for
 // every packet instead; reading in the background keeps the packet path off the database.
 inline constexpr std::chrono::milliseconds kHostsRefreshPeriod{5000};
@@ -126,6 +126,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
 
   // api::HostsBackend (hosts-database / hosts-databases; dhcpd/daemon/server_hosts.cpp)
   std::vector<const config::HostRow*> hosts() const override;
+  const char* product() const override { return hostSources_.empty() ? "PostgreSQL" : hostSources_.front()->product(); }
   bool writable() const override;
   void addHost(config::HostRow row, std::function<void(Result<void>)> done) override;
   void delHost(HostSelector selector, std::function<void(Result<bool>)> done) override;
@@ -134,7 +135,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // Hosts databases: opened and read whole before anything of the running server changes
   // (start-up, reload), then installed: the engine gets every host, the refresh threads start.
   struct HostsPlan {
-    std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> sources;
+    std::vector<std::unique_ptr<HostSource>> sources;
     std::vector<config::HostMap> maps;
   };
   Result<HostsPlan> openHostsDatabases(const config::Dhcp4Config& cfg);
@@ -267,7 +268,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   SqlJournal::State pgsqlState_ = SqlJournal::State::Connected;  // last logged (either SQL journal)
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
-  std::vector<std::unique_ptr<pgsql::PgsqlHostSource>> hostSources_;  // hosts-database(s), Kea's order
+  std::vector<std::unique_ptr<HostSource>> hostSources_;  // hosts-database(s), Kea's order
   config::HostSources hostRows_;        // their hosts, as the engine serves them
   std::unique_ptr<CbPoller> cb_;  // config-control's first database, if any
   std::uint64_t cbGeneration_ = 0;      // bumped when cb_ is replaced (stale updates are dropped)

@@ -1,5 +1,5 @@
-// Server: host reservations of hosts-database / hosts-databases (Kea 2.2's PostgreSQL hosts
-// schema). Every host is read at start-up and at each reload into the engine's reservation
+// Server: host reservations of hosts-database / hosts-databases (Kea 2.2's PostgreSQL or
+// MySQL hosts schema; dhcpd/daemon/host_source.h). Every host is read at start-up and at each reload into the engine's reservation
 // index, beside the configuration file's (which win on the same identifier in the same
 // subnet, as Kea's HostMgr asks the configuration first). A refresh thread per database
 // re-reads it every kHostsRefreshPeriod and posts the difference here, applied under the
@@ -19,12 +19,15 @@ namespace asio = boost::asio;
 Result<Server::HostsPlan> Server::openHostsDatabases(const config::Dhcp4Config& cfg) {
   HostsPlan plan;
   for (const auto& db : config::hostsDatabasesOf(cfg)) {
-    // Kea's DHCPSRV_PGSQL_HOST_DB (the password is never logged).
-    log_.info(LogSource::Hosts, "DHCPSRV_PGSQL_HOST_DB",
-              "Connecting to PostgreSQL hosts database: {} connect-timeout={} readonly={} type=postgresql universe=4",
-              pgsql::describeConnection(db.access), db.access.connectTimeout, db.readonly ? "true" : "false");
+    // Kea's DHCPSRV_PGSQL_HOST_DB / DHCPSRV_MYSQL_HOST_DB (the password is never logged).
+    const bool my = db.access.type == "mysql";
+    log_.info(LogSource::Hosts, my ? "DHCPSRV_MYSQL_HOST_DB" : "DHCPSRV_PGSQL_HOST_DB",
+              "Connecting to {} hosts database: {} connect-timeout={} readonly={} type={} universe=4",
+              my ? "MySQL" : "PostgreSQL",
+              my ? mysql::describeConnection(db.access) : pgsql::describeConnection(db.access),
+              db.access.connectTimeout, db.readonly ? "true" : "false", db.access.type);
     // As at Kea 2.2's start-up: an unreachable database or an unknown schema is fatal.
-    auto source = pgsql::PgsqlHostSource::open(db);
+    auto source = HostSource::open(db);
     if (!source) return makeError("hosts-database " + db.access.name + ": " + source.error().message);
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<std::int64_t> duplicates;
@@ -35,8 +38,8 @@ Result<Server::HostsPlan> Server::openHostsDatabases(const config::Dhcp4Config& 
                 "hosts database {}: host_id {} repeats the identifier of an earlier host in its subnet; ignored",
                 db.access.name, id);
     }
-    log_.info(LogSource::Hosts, "DHCP4_HOSTS_LOADED", "{} hosts read from PostgreSQL hosts database {} in {} ms",
-              map->size(), db.access.name,
+    log_.info(LogSource::Hosts, "DHCP4_HOSTS_LOADED", "{} hosts read from {} hosts database {} in {} ms",
+              map->size(), (*source)->product(), db.access.name,
               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     plan.sources.push_back(std::move(*source));
     plan.maps.push_back(std::move(*map));
@@ -147,8 +150,8 @@ bool Server::writable() const {
 void Server::addHost(config::HostRow row, std::function<void(Result<void>)> done) {
   // Kea 2.2's HostMgr::add writes to every database and fails on a readonly one; tandemd
   // writes to the first writable one (with one database, the same), and with none answers
-  // the readonly error of Kea's PostgreSQL backend.
-  pgsql::PgsqlHostSource* target = nullptr;
+  // the readonly error of Kea's backend (PostgreSQL or MySQL).
+  HostSource* target = nullptr;
   for (auto& s : hostSources_) {
     if (!s->database().readonly) {
       target = s.get();
@@ -166,11 +169,11 @@ void Server::addHost(config::HostRow row, std::function<void(Result<void>)> done
 }
 
 void Server::delHost(HostSelector sel, std::function<void(Result<bool>)> done) {
-  pgsql::PgsqlHostSource::Selector s{sel.subnetId, std::nullopt, sel.identifierType, sel.identifier};
+  config::HostRowSelector s{sel.subnetId, std::nullopt, sel.identifierType, sel.identifier};
   if (sel.address) s.address = sel.address->value;
   // Kea 2.2's HostMgr::del: the databases in order, until one deleted the host. Here the
   // database the host is in force from (or the first writable one).
-  pgsql::PgsqlHostSource* target = nullptr;
+  HostSource* target = nullptr;
   for (const config::HostRow* h : hosts()) {
     const bool match = h->subnetId == sel.subnetId &&
                        (sel.address ? h->ipv4Address == sel.address->value
@@ -203,6 +206,7 @@ nlohmann::json Server::hostsStatus() const {
   for (const auto& s : hostSources_) {
     const auto c = s->counters();
     list.push_back({{"name", s->database().access.name},
+                    {"type", s->database().access.type},
                     {"readonly", s->database().readonly},
                     {"connected", c.connected},
                     {"hosts", c.hosts},

@@ -1,30 +1,18 @@
 #include "dhcpd/lease/mysql_lease_row.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "dhcpd/common/sql_text.h"
 #include "dhcpd/lease/pgsql_lease_row.h"  // kInfiniteLifetime, kPgsqlMaxDbTime (Kea's MAX_DB_TIME)
+#include "dhcpd/lease/sql_lease_decoder.h"
 
 namespace tandem {
+
+// The generic decoder reads the same columns in the same order.
+static_assert(MysqlLeaseRow::kColumns == std::size_t{kSqlLeaseColumns} &&
+              std::size_t{MysqlLeaseRow::kExpire} == std::size_t{kSqlExpire} &&
+              std::size_t{MysqlLeaseRow::kUserContext} == std::size_t{kSqlUserContext});
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-template <typename T>
-bool parseNumber(std::string_view s, T& out) noexcept {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-Error columnError(std::string_view column, std::optional<std::string_view> value) {
-  std::string msg = "bad ";
-  msg += column;
-  msg += value ? " '" + std::string(value->substr(0, 64)) + "'" : std::string(" (NULL)");
-  return makeError(msg);
-}
 
 std::string bytesOrNull(const std::uint8_t* data, std::size_t n) {
   if (n == 0) return "NULL";
@@ -55,18 +43,7 @@ std::string guardCondition(const MysqlLeaseRow& row, WriteGuard guard) {
 
 }  // namespace
 
-std::string mysqlHexLiteral(std::string_view bytes) {
-  std::string out;
-  out.reserve(3 + 2 * bytes.size());
-  out += "X'";
-  for (char ch : bytes) {
-    const auto b = static_cast<std::uint8_t>(ch);
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  out += '\'';
-  return out;
-}
+std::string mysqlHexLiteral(std::string_view bytes) { return sql::mysqlHexLiteral(bytes); }
 
 Result<MysqlLeaseRow> MysqlLeaseRow::fromLease(const Lease& l) {
   // Kea (MySqlConnection::convertToDatabaseTime) stores cltt for an infinite lease and refuses
@@ -151,64 +128,6 @@ std::string mysqlDeleteSql(const MysqlLeaseRow& row, WriteGuard guard) {
                      guardCondition(row, guard));
 }
 
-Result<Lease> parseMysqlLease(const MysqlTextRow& row) {
-  Lease l;
-  auto col = [&](MysqlLeaseRow::Column c) { return row[c]; };
-
-  std::uint32_t address = 0;
-  if (!col(MysqlLeaseRow::kAddress) || !parseNumber(*col(MysqlLeaseRow::kAddress), address)) {
-    return columnError("address", col(MysqlLeaseRow::kAddress));
-  }
-  l.address = Ipv4{address};
-  const std::string where = " (lease " + l.address.toString() + ")";
-
-  // NULL hwaddr / client_id: none (Kea writes NULL when the lease has none).
-  if (auto hw = col(MysqlLeaseRow::kHwAddr)) {
-    if (hw->size() > l.hwAddr.bytes.size()) return makeError(columnError("hwaddr", hw).message + where);
-    l.hwAddr = HwAddr::fromBytes(std::span(reinterpret_cast<const std::uint8_t*>(hw->data()), hw->size()));
-  }
-  if (auto cid = col(MysqlLeaseRow::kClientId)) {
-    if (cid->size() > 255) return makeError(columnError("client_id", cid).message + where);
-    l.clientId.assign(cid->begin(), cid->end());
-  }
-  std::int64_t expire = 0;
-  if (!col(MysqlLeaseRow::kValidLifetime) || !parseNumber(*col(MysqlLeaseRow::kValidLifetime), l.validLifetime)) {
-    return makeError(columnError("valid_lifetime", col(MysqlLeaseRow::kValidLifetime)).message + where);
-  }
-  if (!col(MysqlLeaseRow::kExpire) || !parseNumber(*col(MysqlLeaseRow::kExpire), expire)) {
-    return makeError(columnError("expire", col(MysqlLeaseRow::kExpire)).message + where);
-  }
-  l.cltt = l.validLifetime == kInfiniteLifetime ? expire : expire - std::int64_t(l.validLifetime);
-  if (!col(MysqlLeaseRow::kSubnetId) || !parseNumber(*col(MysqlLeaseRow::kSubnetId), l.subnetId)) {
-    return makeError(columnError("subnet_id", col(MysqlLeaseRow::kSubnetId)).message + where);
-  }
-  auto boolean = [&](MysqlLeaseRow::Column c, const char* name, bool& out) -> Result<void> {
-    auto v = col(c);
-    if (!v) {  // NULL: read as false, as an unset flag
-      out = false;
-      return {};
-    }
-    unsigned n = 0;
-    if (!parseNumber(*v, n)) return makeError(columnError(name, v).message + where);
-    out = n != 0;  // BOOL is TINYINT(1): any non-zero is true
-    return {};
-  };
-  if (auto r = boolean(MysqlLeaseRow::kFqdnFwd, "fqdn_fwd", l.fqdnFwd); !r) return r.error();
-  if (auto r = boolean(MysqlLeaseRow::kFqdnRev, "fqdn_rev", l.fqdnRev); !r) return r.error();
-  if (auto h = col(MysqlLeaseRow::kHostname)) l.hostname = std::string(*h);
-  unsigned state = 0;
-  if (auto s = col(MysqlLeaseRow::kState); s && (!parseNumber(*s, state) || state > 2)) {
-    return makeError(columnError("state", s).message + where);
-  }
-  l.state = static_cast<LeaseState>(state);
-  if (auto u = col(MysqlLeaseRow::kUserContext); u && !u->empty()) {
-    // Kea requires a JSON map (MySqlLease4Exchange::getLeaseData).
-    if (u->front() != '{' || !nlohmann::json::accept(*u)) {
-      return makeError(columnError("user_context", u).message + where);
-    }
-    l.userContext = std::string(*u);
-  }
-  return l;
-}
+Result<Lease> parseMysqlLease(const MysqlTextRow& row) { return decodeSqlLease<sql::MysqlText>(row); }
 
 }  // namespace tandem

@@ -26,6 +26,8 @@ class FakeHostsBackend : public HostsBackend {
     return out;
   }
   bool writable() const override { return !readonly; }
+  const char* productName = "PostgreSQL";
+  const char* product() const override { return productName; }
   void addHost(config::HostRow row, std::function<void(Result<void>)> done) override {
     auto job = [this, row = std::move(row), done]() mutable {
       if (failWith) return done(makeError(*failWith));
@@ -120,6 +122,10 @@ TEST_F(ReservationDbCommandsTest, ReadonlyRefusesWritesAsKea) {
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":2,"ip-address":"198.18.17.9"})"),
             makeAnswer(1, "PostgreSQL host database backend is configured to operate in read only mode"));
   EXPECT_TRUE(db_.rows.empty());
+  // The refusal names the backend, as Kea's MySqlHostDataSource does.
+  db_.productName = "MySQL";
+  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
+            makeAnswer(1, "MySQL host database backend is configured to operate in read only mode"));
 }
 
 TEST_F(ReservationDbCommandsTest, DatabaseErrorIsTheAnswer) {

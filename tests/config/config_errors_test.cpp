@@ -93,12 +93,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "serve-retry-continue"},
         ErrorCase{R"("lease-database": {"type": "postgresql", "name": "kea", "readonly": true})",
                   "Dhcp4/lease-database/readonly: unknown parameter"},
-        ErrorCase{R"("hosts-database": {"type": "mysql", "name": "kea"})",
-                  "Dhcp4/hosts-database/type: hosts database type 'mysql' is not supported yet (issue 13: SQL "
-                  "backends); use postgresql"},
+        ErrorCase{R"("hosts-database": {"type": "cql", "name": "kea"})",
+                  "Dhcp4/hosts-database/type: hosts database type 'cql' is not supported (Kea 2.2 deprecates "
+                  "Cassandra); use postgresql or mysql"},
         ErrorCase{R"("hosts-database": {"type": "memfile"})",
-                  "Dhcp4/hosts-database/type: unknown hosts database type 'memfile' (expected postgresql)"},
-        ErrorCase{R"("hosts-database": {"name": "kea"})", "Dhcp4/hosts-database: missing \"type\" (postgresql)"},
+                  "Dhcp4/hosts-database/type: unknown hosts database type 'memfile' (expected postgresql or mysql)"},
+        ErrorCase{R"("hosts-database": {"name": "kea"})", "Dhcp4/hosts-database: missing \"type\" (postgresql or mysql)"},
         ErrorCase{R"("hosts-databases": [{"type": "postgresql"}])",
                   "Dhcp4/hosts-databases/0: missing \"name\": the PostgreSQL database to connect to"},
         ErrorCase{R"("hosts-databases": [{"type": "postgresql", "name": "kea", "cert-file": "/etc/c.pem"}])",

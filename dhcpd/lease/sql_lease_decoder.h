@@ -1,0 +1,43 @@
+#pragma once
+// One decoder for a lease4 row of either SQL backend (Kea 2.2's PostgreSQL and MySQL lease4
+// tables have the same columns in the same order): the column checks and their error texts
+// ("bad <column> '<value>' (lease <address>)") are written once, templated over the text
+// format (dhcpd/common/sql_text.h: how a binary column and a boolean read). parsePgsqlLease
+// and parseMysqlLease are its two instances. Pure.
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "dhcpd/common/result.h"
+#include "dhcpd/lease/lease.h"
+
+namespace tandem {
+
+// The SELECT lists of both backends (kPgsqlLease4Columns, kMysqlLease4Columns), in order.
+enum SqlLeaseColumn : std::size_t {
+  kSqlAddress,
+  kSqlHwAddr,
+  kSqlClientId,
+  kSqlValidLifetime,
+  kSqlExpire,
+  kSqlSubnetId,
+  kSqlFqdnFwd,
+  kSqlFqdnRev,
+  kSqlHostname,
+  kSqlState,
+  kSqlUserContext,
+  kSqlLeaseColumns
+};
+
+// One result row; nullopt = SQL NULL.
+using SqlLeaseTextRow = std::array<std::optional<std::string_view>, kSqlLeaseColumns>;
+
+// Text is sql::PgsqlText or sql::MysqlText (the two instances are in sql_lease_decoder.cpp).
+// NULL hwaddr / client_id / hostname / user_context read as none, NULL flags as false (both
+// Kea backends write none as NULL or empty); a NULL address, valid_lifetime, expire or
+// subnet_id is an error, as are values out of their column's range.
+template <class Text>
+Result<Lease> decodeSqlLease(const SqlLeaseTextRow& row);
+
+}  // namespace tandem
