@@ -1,6 +1,7 @@
 #include "sync/sync_answer_reader.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -118,6 +119,21 @@ class JsonCursor {
         integer = false;
       }
     }
+    return true;
+  }
+
+  // A number that nlohmann reads as unsigned (no sign, fraction or exponent, fits 64 bits);
+  // any other number leaves isUnsigned false.
+  bool unsignedNumber(bool& isUnsigned, std::uint64_t& value) noexcept {
+    const char c = peek();
+    const char* start = p_;
+    bool integer = false;
+    std::int64_t ignored = 0;
+    if (!number(integer, ignored)) return false;
+    isUnsigned = false;
+    if (c == '-' || !integer) return true;
+    auto [q, ec] = std::from_chars(start, p_, value);
+    isUnsigned = ec == std::errc() && q == p_;
     return true;
   }
 
@@ -312,9 +328,15 @@ struct BoolMember {
   bool isBool = false;
   bool value = false;
 };
+struct UnsignedMember {
+  bool present = false;
+  bool isUnsigned = false;
+  std::uint64_t value = 0;
+};
 struct SyncArguments {
   StringMember session, leases, changes, deleted;
   BoolMember last, delta;
+  UnsignedMember total;
 };
 struct RawAnswer {
   bool resultInteger = false;
@@ -354,6 +376,10 @@ bool readArguments(JsonCursor& c, SyncArguments& a) {
       BoolMember& m = key == "last" ? a.last : a.delta;
       m.present = true;
       ok = c.boolean(m.isBool, m.value);
+    } else if (key == "total") {
+      a.total = UnsignedMember{true, false, 0};
+      const char n = c.peek();
+      ok = n == '-' || (n >= '0' && n <= '9') ? c.unsignedNumber(a.total.isUnsigned, a.total.value) : c.skipValue(3);
     } else {
       ok = c.skipValue(3);
     }
@@ -468,6 +494,10 @@ Result<SyncPage> readSyncPageAnswer(std::string_view body) {
   if (args.delta.present) {
     if (!args.delta.isBool) return malformed("'delta' must be a boolean");
     p.delta = args.delta.value;
+  }
+  if (args.total.present) {
+    if (!args.total.isUnsigned) return malformed("'total' must be a non-negative integer");
+    p.total = args.total.value;
   }
   auto c = changesOf(args, buffer);
   if (!c) return c.error();

@@ -99,7 +99,7 @@ Result<SyncPageRequest> parseSyncPageRequest(const json& args) {
 }
 
 json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
-                        bool last, bool delta) {
+                        bool last, bool delta, std::uint64_t total) {
   json j = {{"session", session},
             {"count", leases.size()},
             {"last", last},
@@ -107,6 +107,7 @@ json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& le
             {"changes", leasesToCsv(c.upserts)},
             {"deleted", leasesToCsv(c.deletes)}};
   if (delta) j["delta"] = true;
+  if (total) j["total"] = total;
   return j;
 }
 
@@ -129,6 +130,10 @@ Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer) {
   if (auto d = a.find("delta"); d != a.end()) {
     if (!d->is_boolean()) return bad("'delta' must be a boolean");
     p.delta = d->get<bool>();
+  }
+  if (auto t = a.find("total"); t != a.end()) {
+    if (!t->is_number_unsigned()) return bad("'total' must be a non-negative integer");
+    p.total = t->get<std::uint64_t>();
   }
   auto c = changesFrom(a);
   if (!c) return c.error();

@@ -562,6 +562,7 @@ std::size_t MemoryLeaseStore::countInRange(Ipv4 first, Ipv4 last) const {
 std::size_t MemoryLeaseStore::size() const { return byAddr_->size(); }
 
 void MemoryLeaseStore::reserve(std::size_t leases) {
+  pages_.reserve((leases >> kPageShift) + 1);
   byHw_->reserve(leases);
   byCid_->reserve(leases);
 }
