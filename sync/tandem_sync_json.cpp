@@ -1,5 +1,7 @@
 #include "sync/tandem_sync_json.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "dhcpd/lease/lease_csv.h"
@@ -53,6 +55,8 @@ std::string leasesToCsv(const std::vector<Lease>& leases) {
 Result<std::vector<Lease>> leasesFromCsv(std::string_view rows) {
   static const LeaseCsvHeader header = LeaseCsvHeader::kea22();
   std::vector<Lease> out;
+  // One allocation for the list (a row per '\n'), each lease parsed in its final place.
+  out.reserve(static_cast<std::size_t>(std::count(rows.begin(), rows.end(), '\n')) + 1);
   std::size_t lineNo = 0;
   while (!rows.empty()) {
     const auto nl = rows.find('\n');
@@ -60,11 +64,9 @@ Result<std::vector<Lease>> leasesFromCsv(std::string_view rows) {
     rows = nl == std::string_view::npos ? std::string_view() : rows.substr(nl + 1);
     ++lineNo;
     if (line.empty()) continue;
-    Lease l;
-    if (auto r = parseLeaseCsvLine(line, header, l); !r) {
+    if (auto r = parseLeaseCsvLine(line, header, out.emplace_back()); !r) {
       return bad(fmt::format("row {}: {}", lineNo, r.error().message));
     }
-    out.push_back(std::move(l));
   }
   return out;
 }
