@@ -63,5 +63,4 @@ void unescapeJson(std::string_view raw, std::string& out) {
   }
 }
 
-
 }  // namespace tandem::sync

@@ -124,7 +124,7 @@ TEST(BulkApplyReader, AcceptsWhatTheTreePathAccepts) {
           R"(,"server-name":1,"server-name":"b"},"service":["x"],"service":["dhcp4"]})",
       R"({"arguments":{"leases":"garbage"},"arguments":{"leases":)" + rows + R"(},"command":"tandem-lease4-bulk-apply"})",
       // escapes in keys and values
-      R"({"comm\u0061nd":"tandem-lease4-bulk-\u0061pply","\u0061rguments":{"server-name":"\u00e9\/"}})",
+      R"({"comm\u0061nd":"tandem-lease4-bulk-apply","\u0061rguments":{"server-name":"\u00e9\/"}})",
   };
   for (const auto& b : bodies) {
     EXPECT_TRUE(readBulkApplyCommand(b)) << b;
@@ -141,6 +141,8 @@ TEST(BulkApplyReader, DeclinesEverythingElse) {
       R"({"command":"lease4-update","arguments":{"leases":""}})",
       R"({"command":"tandem-lease4-bulk-apply ","arguments":{}})",
       R"({"command":"tandem-lease4-sync-page","arguments":{}})",
+      // the name written with escapes: found by the tree (a quick search finds it not)
+      R"({"command":"tandem-lease4-bulk-\u0061pply","arguments":{}})",
       // a later "command" wins in the tree: not ours to read
       R"({"command":"tandem-lease4-bulk-apply","command":"status-get","arguments":{}})",
       R"({"command":1,"arguments":{}})",
