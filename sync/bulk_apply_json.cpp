@@ -122,7 +122,9 @@ std::vector<BulkOutcome> bulkApplyOutcomes(const Result<PeerAnswer>& answer,
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto it = failed.find(items[i].lease.address.value);
     if (it == failed.end()) {
-      out[i] = BulkOutcome{O::Ok, answer->text};
+      // No text: nothing logs an acknowledged update, and a copy of the answer's text per
+      // lease was an allocation per lease on the sender's path.
+      out[i] = BulkOutcome{O::Ok, {}};
       continue;
     }
     PeerAnswer one{it->second.first, it->second.second, nullptr};

@@ -64,7 +64,8 @@ struct BulkOutcome {
   std::string text;
 };
 // One outcome per item, in item order: a transport error or a whole-request error fails every
-// item; otherwise an item is Ok unless the answer lists it (3 ok, 4 conflict, else failed).
+// item; otherwise an item is Ok (without a text) unless the answer lists it (3 ok, 4 conflict,
+// else failed).
 std::vector<BulkOutcome> bulkApplyOutcomes(const Result<PeerAnswer>& answer,
                                            const std::vector<UpdateBatcher::Item>& items);
 

@@ -214,6 +214,7 @@ TEST(BulkApplyJson, OutcomesPerLease) {
                                      {Ipv4(198, 18, 16, 2), 4, "no subnet"}});
   auto mixed = bulkApplyOutcomes(PeerAnswer{0, bulkApplyText(1), failed}, it);
   EXPECT_EQ(mixed[0].outcome, Outcome::Ok);
+  EXPECT_EQ(mixed[0].text, "");
   EXPECT_EQ(mixed[1].outcome, Outcome::Conflict);
   EXPECT_EQ(mixed[1].text, "no subnet");
   EXPECT_EQ(mixed[2].outcome, Outcome::Ok);
