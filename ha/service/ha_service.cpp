@@ -591,10 +591,16 @@ bool HaService::serveBulkApplyText(std::string_view body, const api::CommandRegi
   // the registry's way, whose answers are the reference (sync/bulk_apply_reader.h).
   auto cmd = sync::readBulkApplyCommand(body);
   if (!cmd) return false;
-  api::json answer = applyBulk(cmd->request);
-  // As CommandRegistry::executeAsync: the observer (the forensic log) sees the command first.
-  if (const api::CommandObserver* observer = registry.observerOf(sync::kBulkApplyCommand)) {
-    (*observer)(std::string(sync::kBulkApplyCommand), cmd->observedArguments(), answer);
+  api::json answer;
+  // As CommandRegistry::executeAsync: a handler that throws answers result 1, and the observer
+  // (the forensic log) sees the command before the answer leaves.
+  try {
+    answer = applyBulk(cmd->request);
+    if (const api::CommandObserver* observer = registry.observerOf(sync::kBulkApplyCommand)) {
+      (*observer)(std::string(sync::kBulkApplyCommand), cmd->observedArguments(), answer);
+    }
+  } catch (const std::exception& e) {
+    if (answer.is_null()) answer = api::makeAnswer(api::kResultError, std::string("Error during command processing: ") + e.what());
   }
   auto reply = std::move(done);
   reply(api::toKeaText(cmd->listAnswer ? api::json::array({std::move(answer)}) : answer));
