@@ -135,7 +135,12 @@ class JsonCursor {
     std::int64_t ignored = 0;
     if (!number(integer, ignored)) return false;
     isUnsigned = false;
-    if (c == '-' || !integer) return true;
+    if (c == '-') return true;
+    // number() calls a value beyond int64 "not integer" too: only a fraction or an exponent
+    // makes it a float for nlohmann (which keeps up to 2^64 - 1 as unsigned).
+    for (const char* q = start; q < p_; ++q) {
+      if (*q == '.' || *q == 'e' || *q == 'E') return true;
+    }
     auto [q, ec] = std::from_chars(start, p_, value);
     isUnsigned = ec == std::errc() && q == p_;
     return true;
