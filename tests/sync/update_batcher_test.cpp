@@ -77,7 +77,7 @@ TEST(UpdateBatcher, WhileTheWireIsBusySmallBatchesWaitForAnAnswer) {
 }
 
 TEST(UpdateBatcher, SameAddressNeverOvertakesItsEarlierChange) {
-  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100});
+  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 1});
   b.add(lease(1, 100), true, nullptr);
   auto first = b.next();
   ASSERT_TRUE(first);
@@ -97,7 +97,7 @@ TEST(UpdateBatcher, SameAddressNeverOvertakesItsEarlierChange) {
 }
 
 TEST(UpdateBatcher, OneAddressOncePerBatchInCommitOrder) {
-  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100});
+  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 1});
   b.add(lease(5, 1), true, nullptr);
   b.add(lease(6, 1), true, nullptr);
   b.add(lease(5, 2), false, nullptr);
@@ -120,7 +120,7 @@ TEST(UpdateBatcher, OneAddressOncePerBatchInCommitOrder) {
 }
 
 TEST(UpdateBatcher, FullBatchesSplitAndKeepOrder) {
-  UpdateBatcher b({.maxInFlight = 8, .maxBatch = 2});
+  UpdateBatcher b({.maxInFlight = 8, .maxBatch = 2, .minBatch = 1});
   for (std::uint8_t h = 1; h <= 5; ++h) b.add(lease(h), true, nullptr);
   std::vector<std::vector<std::uint8_t>> got;
   while (auto n = b.next()) got.push_back(hosts(*n));
