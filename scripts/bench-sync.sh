@@ -20,7 +20,7 @@
 # next pair runs. Results: a table on stdout and $BENCH_OUT (default /tmp/bench-sync.txt).
 # Needs root (namespaces tit-<pid>-*, addresses 198.18.0.0/15), tandemd + tandem-leasetool built
 # (TANDEM_BUILD, default /work/main/build), kea-dhcp4 2.2 with the HA and lease_cmds hooks.
-# Usage: [TANDEM_BUILD=...] scripts/bench-sync.sh [COUNT...]
+# Usage: [TANDEM_BUILD=...] [PERF_DIR=dir] scripts/bench-sync.sh [COUNT...]
 set -u -o pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 export TANDEM_SRC=$SRC
@@ -74,6 +74,16 @@ for n in $COUNTS; do
     t_join=$(date +%s.%N)
     src0=$(cpu_ticks "${SYNC_PID[server1]}")
     sync_launch server2 s2 "$k2"
+    # PERF_DIR=dir: perf record (DWARF stacks) of the syncing peer until the join, to
+    # dir/<count>-<pair>.perf.data.
+    perfrec=
+    if [ -n "${PERF_DIR:-}" ]; then
+      mkdir -p "$PERF_DIR"
+      perf record -q -F "${PERF_FREQ:-499}" --call-graph dwarf -p "${SYNC_PID[server2]}" \
+        -o "$PERF_DIR/$n-$pair.perf.data" >/dev/null 2>&1 &
+      perfrec=$!
+      TIT_PIDS+=("$perfrec")
+    fi
     note=""
     pull_cpu=- src_cpu=-
     if sync_wait_state server2 load-balancing "$PHASET" && sync_wait_state server1 load-balancing 30; then
@@ -85,6 +95,7 @@ for n in $COUNTS; do
       join="timeout"
       note="not in load-balancing after ${PHASET}s (server2 $(sync_state server2), $(wc -l <"$TIT_TMP/server2/leases4.csv" 2>/dev/null) lines)"
     fi
+    [ -n "$perfrec" ] && tit_stop "$perfrec" INT 20
     sleep 1
     probe=$(sync_probe_stop "p$n$k1$k2")
     gap=$(echo "$probe" | jq -r '.max_gap_s // "-"')
