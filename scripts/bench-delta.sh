@@ -82,10 +82,17 @@ chaos_load $((PART_S - 4)) "$RATE" "$CLIENTS" 02:d1:00:00:00:00
 sleep "$PART_S"
 chaos_load_wait
 t_heal=$(date +%s)
+# CPU (utime + stime) of each peer from the heal until both are back in load-balancing: the
+# resyncs, less noisy than their wall time on a shared machine (heartbeats included).
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+h1=$(cpu_ticks "${SYNC_PID[server1]}") h2=$(cpu_ticks "${SYNC_PID[server2]}")
 chaos_heal server1
 chaos_heal server2
 sync_wait_state server1 load-balancing 120 && sync_wait_state server2 load-balancing 30 ||
   fail "the pair did not return to load-balancing: $(chaos_states server1 server2)"
+cpu1=$(awk -v t="$(cpu_ticks "${SYNC_PID[server1]}")" -v t0="$h1" -v hz="$HZ" 'BEGIN { printf "%.2f", (t - t0) / hz }')
+cpu2=$(awk -v t="$(cpu_ticks "${SYNC_PID[server2]}")" -v t0="$h2" -v hz="$HZ" 'BEGIN { printf "%.2f", (t - t0) / hz }')
 sleep 2
 read -r d1 dhow1 <<<"$(first_sync "$TIT_TMP/server1" "$t_heal")"
 read -r d2 dhow2 <<<"$(first_sync "$TIT_TMP/server2" "$t_heal")"
@@ -101,6 +108,7 @@ acks=$(sed -n '/REQUEST-ACK/,$p' "$TIT_TMP"/perfdhcp-*.log 2>/dev/null | awk '/^
   echo "partition of ${PART_S} s both ways, perfdhcp ${RATE}/s from ${CLIENTS} clients; then heal"
   printf '  server1 resync %s s (%s; delta served to it: %s leases), server2 resync %s s (%s; delta: %s leases)\n' \
     "$d1" "$dhow1" "${served1:--}" "$d2" "$dhow2" "${served2:--}"
+  echo "  CPU from the heal to load-balancing: server1 ${cpu1} s, server2 ${cpu2} s"
   echo "  stores identical afterwards: $same; perfdhcp: ${acks:-?}"
 } | tee "$OUT"
 log PASS

@@ -38,7 +38,8 @@
 #        MODES="lb hs"  PERIOD=8 (s per point)  RATES="1000 1500 2000 3000 4000 6000 8000 10000 12000 14000"
 #        SETUPS="single tandemd kea" (subset to run)  OUT=dir (raw outputs, configs, table; kept)
 #        PROFILE=glob of setups (e.g. 'lb-tandemd'): perf record -g of each server during its
-#        points, to $OUT/<point>.s<N>.perf.data (perf report -i ...)
+#        points, to $OUT/<point>.s<N>.perf.data (perf report -i ...); PERF_CALLGRAPH=dwarf for
+#        whole user-space stacks (tandemd has no frame pointers; bigger files), PERF_FREQ=999
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -263,7 +264,8 @@ point() {
     i=0
     for p in "${SRV_PIDS[@]}"; do
       i=$((i + 1))
-      perf record -q -F 999 -g -p "$p" -o "$OUT/$tag.s$i.perf.data" >/dev/null 2>&1 &
+      perf record -q -F "${PERF_FREQ:-999}" --call-graph "${PERF_CALLGRAPH:-fp}" -p "$p" -o "$OUT/$tag.s$i.perf.data" \
+        >/dev/null 2>&1 &
       perfrec+=($!)
       TIT_PIDS+=($!)
     done
@@ -305,6 +307,11 @@ point() {
       jq -r '(if type == "array" then .[0] else . end) | .arguments // {} | to_entries[] |
              select(.key | startswith("pkt4-") or startswith("v4-")) | "\(.key) \(.value[0][0])"' \
         >"$OUT/$tag.${d##*-}.stats" 2>/dev/null || true
+    # A tandemd peer's batched updates sent: requests and leases (leases / requests = the mean
+    # batch, which sets the partner's cost per update).
+    [ "$setup" != single ] && ctl "$d" '{"command":"status-get"}' |
+      jq -r '(if type == "array" then .[0] else . end) | .arguments."high-availability"[0]."ha-servers".local."bulk-apply" //
+             empty | "bulk-apply requests \(.requests) leases \(.leases)"' >>"$OUT/$tag.${d##*-}.stats" 2>/dev/null
   done
   take_down
   for d in "${SRV_DIRS[@]}"; do cp "$d/server.log" "$OUT/$tag.${d##*-}.log" 2>/dev/null; done

@@ -20,7 +20,7 @@
 # next pair runs. Results: a table on stdout and $BENCH_OUT (default /tmp/bench-sync.txt).
 # Needs root (namespaces tit-<pid>-*, addresses 198.18.0.0/15), tandemd + tandem-leasetool built
 # (TANDEM_BUILD, default /work/main/build), kea-dhcp4 2.2 with the HA and lease_cmds hooks.
-# Usage: [TANDEM_BUILD=...] scripts/bench-sync.sh [COUNT...]
+# Usage: [TANDEM_BUILD=...] [PERF_DIR=dir] scripts/bench-sync.sh [COUNT...]
 set -u -o pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 export TANDEM_SRC=$SRC
@@ -44,8 +44,11 @@ case " $PAIRS " in *kea*) sync_need_kea ;; esac
 sync_topology s1 s2 c
 
 ROWS=()
-row() { ROWS+=("$(printf '%-9s %-14s %10s %10s %10s %9s  %s' "$@")"); }
-row leases pair "sync_s" "join_s" "gap_s" identical note
+row() { ROWS+=("$(printf '%-9s %-14s %10s %10s %10s %9s %9s %9s %6s  %s' "$@")"); }
+row leases pair "sync_s" "join_s" "gap_s" identical pull_cpu src_cpu load note
+# CPU seconds (utime + stime) of a process so far: less noisy than wall time on a shared machine.
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 for n in $COUNTS; do
   gen=$TIT_TMP/leases-$n.csv
@@ -62,21 +65,37 @@ for n in $COUNTS; do
     sync_launch server1 s1 "$k1"
     if ! ( sync_up server1 "$LOADT" ) || ! sync_wait_state server1 partner-down "$LOADT"; then
       log "[$tag] source $k1 did not load $n leases and reach partner-down within ${LOADT}s"
-      row "$n" "$pair" - - - - "source load timeout"
+      row "$n" "$pair" - - - - - - - "source load timeout"
       sync_kill server1; continue
     fi
     log "[$tag] source $k1 loaded $n leases and serves alone after $(sync_secs "$t" "$(date +%s.%N)") s"
     sync_probe_start c "p$n$k1$k2" 20
     sleep 2
     t_join=$(date +%s.%N)
+    src0=$(cpu_ticks "${SYNC_PID[server1]}")
     sync_launch server2 s2 "$k2"
+    # PERF_DIR=dir: perf record (DWARF stacks) of the syncing peer until the join, to
+    # dir/<count>-<pair>.perf.data.
+    perfrec=
+    if [ -n "${PERF_DIR:-}" ]; then
+      mkdir -p "$PERF_DIR"
+      perf record -q -F "${PERF_FREQ:-499}" --call-graph dwarf -p "${SYNC_PID[server2]}" \
+        -o "$PERF_DIR/$n-$pair.perf.data" >/dev/null 2>&1 &
+      perfrec=$!
+      TIT_PIDS+=("$perfrec")
+    fi
     note=""
+    pull_cpu=- src_cpu=-
     if sync_wait_state server2 load-balancing "$PHASET" && sync_wait_state server1 load-balancing 30; then
       join=$(sync_secs "$t_join" "$(date +%s.%N)")
+      # The puller's whole life so far (start, pull, hand-over); the source's since the puller started.
+      pull_cpu=$(awk -v t="$(cpu_ticks "${SYNC_PID[server2]}")" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
+      src_cpu=$(awk -v t="$(cpu_ticks "${SYNC_PID[server1]}")" -v t0="$src0" -v hz="$HZ" 'BEGIN { printf "%.2f", (t - t0) / hz }')
     else
       join="timeout"
       note="not in load-balancing after ${PHASET}s (server2 $(sync_state server2), $(wc -l <"$TIT_TMP/server2/leases4.csv" 2>/dev/null) lines)"
     fi
+    [ -n "$perfrec" ] && tit_stop "$perfrec" INT 20
     sleep 1
     probe=$(sync_probe_stop "p$n$k1$k2")
     gap=$(echo "$probe" | jq -r '.max_gap_s // "-"')
@@ -91,8 +110,10 @@ for n in $COUNTS; do
       sync_same server1 server2 30 >/dev/null 2>&1 && same=yes
     fi
     [ -n "$note" ] || note="probe $(echo "$probe" | jq -c '{sent, answered}')"
-    log "[$tag] sync ${sync} s, join ${join} s, longest gap ${gap} s, identical $same; $note"
-    row "$n" "$pair" "$sync" "$join" "$gap" "$same" "$note"
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    log "[$tag] sync ${sync} s, join ${join} s, longest gap ${gap} s, identical $same, puller CPU ${pull_cpu} s," \
+      "source CPU ${src_cpu} s, load $load; $note"
+    row "$n" "$pair" "$sync" "$join" "$gap" "$same" "$pull_cpu" "$src_cpu" "$load" "$note"
     sync_kill server2 TERM
     sync_kill server1 TERM
   done
@@ -103,5 +124,7 @@ done
   echo "bench-sync $(date -u '+%F %T') UTC, $(nproc) cores, mutual TLS, sync-page-limit 10000"
   echo "sync_s = syncing -> ready on the empty peer; join_s = its start to both in load-balancing;"
   echo "gap_s = longest time no client got a DHCPOFFER (source serving alone before the join)"
+  echo "pull_cpu = the syncing peer's CPU (utime+stime) from its start to the join; src_cpu = the source's"
+  echo "CPU over the same time (it also serves the probe); load = 1-min load average at the end"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$OUT"

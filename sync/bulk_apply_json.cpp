@@ -1,7 +1,8 @@
 #include "sync/bulk_apply_json.h"
 
+#include <algorithm>
+#include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -23,39 +24,56 @@ json bulkApplyArgs(std::string_view serverName, const std::vector<UpdateBatcher:
 
 namespace {
 
-Result<std::vector<Lease>> rowsOf(const json& args, const char* key) {
-  auto it = args.find(key);
-  if (it == args.end()) return std::vector<Lease>{};
-  if (!it->is_string()) return makeError(fmt::format("'{}' must be a string of lease rows", key));
-  auto rows = leasesFromCsv(it->get_ref<const std::string&>());
+Result<std::vector<Lease>> rowsIn(std::optional<std::string_view> text, const char* key) {
+  if (!text) return std::vector<Lease>{};
+  auto rows = leasesFromCsv(*text);
   if (!rows) return makeError(fmt::format("'{}': {}", key, rows.error().message));
   return rows;
+}
+
+// A member that must be a string when present.
+Result<std::optional<std::string_view>> optionalString(const json& args, const char* key, const char* what) {
+  auto it = args.find(key);
+  if (it == args.end()) return std::optional<std::string_view>{};
+  if (!it->is_string()) return makeError(fmt::format("'{}' must be {}", key, what));
+  return std::optional<std::string_view>(it->get_ref<const std::string&>());
 }
 
 }  // namespace
 
 Result<BulkApplyRequest> parseBulkApplyRequest(const json& args) {
   if (!args.is_object()) return makeError("arguments missing or not a map");
-  BulkApplyRequest req;
-  if (auto n = args.find("server-name"); n != args.end()) {
-    if (!n->is_string()) return makeError("'server-name' must be a string");
-    req.serverName = n->get<std::string>();
-  }
-  auto leases = rowsOf(args, "leases");
+  auto name = optionalString(args, "server-name", "a string");
+  if (!name) return name.error();
+  auto leases = optionalString(args, "leases", "a string of lease rows");
   if (!leases) return leases.error();
-  auto deleted = rowsOf(args, "deleted");
+  auto deleted = optionalString(args, "deleted", "a string of lease rows");
   if (!deleted) return deleted.error();
-  req.leases = std::move(*leases);
-  req.deleted = std::move(*deleted);
+  return bulkApplyRequestOf(*name, *leases, *deleted);
+}
+
+Result<BulkApplyRequest> bulkApplyRequestOf(std::optional<std::string_view> serverName,
+                                            std::optional<std::string_view> leases,
+                                            std::optional<std::string_view> deleted) {
+  BulkApplyRequest req;
+  if (serverName) req.serverName = *serverName;
+  auto up = rowsIn(leases, "leases");
+  if (!up) return up.error();
+  auto del = rowsIn(deleted, "deleted");
+  if (!del) return del.error();
+  req.leases = std::move(*up);
+  req.deleted = std::move(*del);
   // One address once: the sender never batches two changes of one address (their order
   // would be lost), so a duplicate means a broken or hostile sender.
-  std::unordered_set<std::uint32_t> seen;
+  // Sorted copies of the addresses (one allocation, where a hash set made one per lease).
+  std::vector<std::uint32_t> seen;
+  seen.reserve(req.leases.size() + req.deleted.size());
   for (const auto* list : {&req.leases, &req.deleted}) {
-    for (const Lease& l : *list) {
-      if (!seen.insert(l.address.value).second) {
-        return makeError("address " + l.address.toString() + " appears more than once");
-      }
-    }
+    for (const Lease& l : *list) seen.push_back(l.address.value);
+  }
+  std::sort(seen.begin(), seen.end());
+  if (auto twice = std::adjacent_find(seen.begin(), seen.end()); twice != seen.end()) {
+    return makeError("address " + Ipv4(*twice).toString() + " appears more than once");
   }
   return req;
 }
@@ -104,7 +122,9 @@ std::vector<BulkOutcome> bulkApplyOutcomes(const Result<PeerAnswer>& answer,
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto it = failed.find(items[i].lease.address.value);
     if (it == failed.end()) {
-      out[i] = BulkOutcome{O::Ok, answer->text};
+      // No text: nothing logs an acknowledged update, and a copy of the answer's text per
+      // lease was an allocation per lease on the sender's path.
+      out[i] = BulkOutcome{O::Ok, {}};
       continue;
     }
     PeerAnswer one{it->second.first, it->second.second, nullptr};

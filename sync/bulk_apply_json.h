@@ -14,6 +14,7 @@
 // and a fraction of its parse time. An address appears at most once per request, so the order
 // of the two lists does not matter. Per-lease results follow lease4-update / lease4-del:
 // 0 ok, 3 not found (a delete: ok), 4 conflict with the receiver's configuration, 1 error.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,11 @@ struct BulkApplyRequest {
 };
 // Refuses the whole request when a list is malformed or an address appears twice.
 [[nodiscard]] Result<BulkApplyRequest> parseBulkApplyRequest(const json& args);
+// The same from the members' texts (nullopt: absent), once their JSON types are checked: what
+// parseBulkApplyRequest and the direct reader (sync/bulk_apply_reader.h) both end with.
+[[nodiscard]] Result<BulkApplyRequest> bulkApplyRequestOf(std::optional<std::string_view> serverName,
+                                                          std::optional<std::string_view> leases,
+                                                          std::optional<std::string_view> deleted);
 
 struct BulkFailure {
   Ipv4 address;
@@ -58,7 +64,8 @@ struct BulkOutcome {
   std::string text;
 };
 // One outcome per item, in item order: a transport error or a whole-request error fails every
-// item; otherwise an item is Ok unless the answer lists it (3 ok, 4 conflict, else failed).
+// item; otherwise an item is Ok (without a text) unless the answer lists it (3 ok, 4 conflict,
+// else failed).
 std::vector<BulkOutcome> bulkApplyOutcomes(const Result<PeerAnswer>& answer,
                                            const std::vector<UpdateBatcher::Item>& items);
 

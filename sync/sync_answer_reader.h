@@ -4,9 +4,8 @@
 // members and three JSON strings holding ~100 bytes of lease CSV per lease (5 MB for a page of
 // 50,000); building an nlohmann tree from it ran the library's lexer over every byte, then
 // copied each string twice more (the answer map, the arguments, the string) before the CSV
-// reader saw it. Here the body is checked as JSON in one pass (the grammar, escapes, UTF-8,
-// as strictly as nlohmann's parser), the known members are kept as views into the body, and
-// each CSV string is unescaped once into a buffer the row reader walks.
+// reader saw it. Here the body is read by sync/json_text.h (one checking pass, members kept as
+// views, each CSV string unescaped once into a buffer the row reader walks).
 //
 // Same answers and errors as the tree path (PeerClient's interpretAnswer, parsePeerAnswer and
 // parseSyncPageAnswer / parseSyncDoneAnswer): a list whose first element is the answer map, or
@@ -17,6 +16,7 @@
 #include <string_view>
 
 #include "dhcpd/common/result.h"
+#include "sync/json_text.h"
 #include "sync/pull_session.h"
 #include "sync/tandem_sync_json.h"
 
@@ -26,7 +26,7 @@ namespace tandem::sync {
 // not 0: that result (e.g. kResultUnsupported from a peer without the command). Any other
 // problem has kMalformedAnswer.
 inline constexpr int kMalformedAnswer = -1;
-inline constexpr int kMaxAnswerDepth = 256;
+inline constexpr int kMaxAnswerDepth = kMaxJsonDepth;
 
 [[nodiscard]] Result<SyncPage> readSyncPageAnswer(std::string_view body);
 [[nodiscard]] Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body);

@@ -1,5 +1,7 @@
 #include "sync/tandem_sync_json.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "dhcpd/lease/lease_csv.h"
@@ -53,6 +55,8 @@ std::string leasesToCsv(const std::vector<Lease>& leases) {
 Result<std::vector<Lease>> leasesFromCsv(std::string_view rows) {
   static const LeaseCsvHeader header = LeaseCsvHeader::kea22();
   std::vector<Lease> out;
+  // One allocation for the list (a row per '\n'), each lease parsed in its final place.
+  out.reserve(static_cast<std::size_t>(std::count(rows.begin(), rows.end(), '\n')) + 1);
   std::size_t lineNo = 0;
   while (!rows.empty()) {
     const auto nl = rows.find('\n');
@@ -60,11 +64,9 @@ Result<std::vector<Lease>> leasesFromCsv(std::string_view rows) {
     rows = nl == std::string_view::npos ? std::string_view() : rows.substr(nl + 1);
     ++lineNo;
     if (line.empty()) continue;
-    Lease l;
-    if (auto r = parseLeaseCsvLine(line, header, l); !r) {
+    if (auto r = parseLeaseCsvLine(line, header, out.emplace_back()); !r) {
       return bad(fmt::format("row {}: {}", lineNo, r.error().message));
     }
-    out.push_back(std::move(l));
   }
   return out;
 }
@@ -99,7 +101,7 @@ Result<SyncPageRequest> parseSyncPageRequest(const json& args) {
 }
 
 json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
-                        bool last, bool delta) {
+                        bool last, bool delta, std::uint64_t total) {
   json j = {{"session", session},
             {"count", leases.size()},
             {"last", last},
@@ -107,6 +109,7 @@ json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& le
             {"changes", leasesToCsv(c.upserts)},
             {"deleted", leasesToCsv(c.deletes)}};
   if (delta) j["delta"] = true;
+  if (total) j["total"] = total;
   return j;
 }
 
@@ -129,6 +132,10 @@ Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer) {
   if (auto d = a.find("delta"); d != a.end()) {
     if (!d->is_boolean()) return bad("'delta' must be a boolean");
     p.delta = d->get<bool>();
+  }
+  if (auto t = a.find("total"); t != a.end()) {
+    if (!t->is_number_unsigned()) return bad("'total' must be a non-negative integer");
+    p.total = t->get<std::uint64_t>();
   }
   auto c = changesFrom(a);
   if (!c) return c.error();

@@ -8,7 +8,10 @@
 //   -> 0 {"session": id, "count": n, "last": bool,
 //         "leases": "<Kea 2.2 lease4 CSV rows>",            (the page, ascending)
 //         "changes": "<rows>", "deleted": "<rows>",          (the change log since the last answer)
-//         "delta": true}                                     (only when a delta was granted)
+//         "delta": true,                                     (only when a delta was granted)
+//         "total": N}                                        (first page of a full pull: how many
+//                                                             leases we hold, so the puller sizes
+//                                                             its store once instead of growing it)
 //   tandem-lease4-sync-done {"server-name": <puller>, "session": id}
 //   -> 0 {"changes": "<rows>", "deleted": "<rows>"}          (the rest of the log; session closed)
 //
@@ -74,9 +77,11 @@ struct SyncPage {
   ChangeLog::Changes changes;
   bool last = true;
   bool delta = false;  // the answer to a delta request: `changes` is the whole delta
+  std::uint64_t total = 0;  // the partner's lease count ("total"; 0 when not sent)
 };
+// total 0 leaves "total" out (every page but a full pull's first).
 json syncPageAnswerArgs(const std::string& session, const std::vector<Lease>& leases, const ChangeLog::Changes& c,
-                        bool last, bool delta = false);
+                        bool last, bool delta = false, std::uint64_t total = 0);
 [[nodiscard]] Result<SyncPage> parseSyncPageAnswer(const PeerAnswer& answer);
 
 json syncDoneRequestArgs(const std::string& serverName, const std::string& session);

@@ -8,6 +8,7 @@ namespace tandem::sync {
 UpdateBatcher::UpdateBatcher(Options options) : options_(options) {
   options_.maxInFlight = std::max<std::size_t>(options_.maxInFlight, 1);
   options_.maxBatch = std::max<std::size_t>(options_.maxBatch, 1);
+  options_.minBatch = std::clamp<std::size_t>(options_.minBatch, 1, options_.maxBatch);
 }
 
 void UpdateBatcher::add(Lease lease, bool upsert, Callback done) {
@@ -16,6 +17,7 @@ void UpdateBatcher::add(Lease lease, bool upsert, Callback done) {
 
 std::optional<UpdateBatcher::Batch> UpdateBatcher::next() {
   if (inFlight_ >= options_.maxInFlight || pending_.empty()) return std::nullopt;
+  if (inFlight_ > 0 && pending_.size() < options_.minBatch) return std::nullopt;
   Batch batch;
   // Addresses taken by this batch or by an earlier change still waiting: a later change of
   // such an address must not overtake it.

@@ -204,6 +204,19 @@ bool CommandRegistry::remove(std::string_view name) {
 
 bool CommandRegistry::has(std::string_view name) const { return handlers_.find(name) != handlers_.end(); }
 
+bool CommandRegistry::tryTextShortcut(std::string_view body, const CommandContext& ctx,
+                                      std::function<void(std::string)>& done) const {
+  if (!shortcut_) return false;
+  std::unique_lock<std::mutex> held;
+  if (guard_) held = std::unique_lock<std::mutex>(*guard_);
+  return shortcut_(body, ctx, done);
+}
+
+const CommandObserver* CommandRegistry::observerOf(std::string_view name) const {
+  auto it = observers_.find(name);
+  return it == observers_.end() || !it->second ? nullptr : &it->second;
+}
+
 std::vector<std::string> CommandRegistry::names() const {
   std::vector<std::string> out;
   out.reserve(handlers_.size());
@@ -297,6 +310,7 @@ json CommandRegistry::process(const json& request, CommandContext ctx) const {
 
 void CommandRegistry::processTextAsync(std::string_view body, CommandContext ctx,
                                        std::function<void(std::string)> done) const {
+  if (tryTextShortcut(body, ctx, done)) return;
   json request = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) return done(toKeaText(makeAnswer(kResultError, describeJsonError(body))));
   // Invalid UTF-8 in strings is replaced rather than making the dump throw.

@@ -92,6 +92,21 @@ class CommandRegistry {
   // for other commands, and a copy of the arguments only when the command answers later.
   void observe(std::string name, CommandObserver observer);
   bool has(std::string_view name) const;
+  // A shortcut past the JSON tree for request texts that have a direct reader (the partner's
+  // tandem-lease4-bulk-apply: sync/bulk_apply_reader.h, issue 11): processTextAsync offers it
+  // every body first. It either answers the body itself (moves `done` out, calls it with the
+  // answer text, possibly later, and returns true) or declines (returns false, `done`
+  // untouched): the body then takes the ordinary path, whose answers stay the reference. It
+  // runs with the guard held, like a handler, and must call the command's observer itself
+  // (observerOf). One shortcut per registry; an empty function removes it.
+  using TextShortcut = std::function<bool(std::string_view body, const CommandContext& ctx,
+                                          std::function<void(std::string)>& done)>;
+  void setTextShortcut(TextShortcut shortcut) { shortcut_ = std::move(shortcut); }
+  bool hasTextShortcut() const noexcept { return static_cast<bool>(shortcut_); }
+  // Offers `body` to the shortcut (guard held): true when it answered.
+  bool tryTextShortcut(std::string_view body, const CommandContext& ctx, std::function<void(std::string)>& done) const;
+  // The observer of command `name`, nullptr when none.
+  const CommandObserver* observerOf(std::string_view name) const;
   // Every handler runs with `lock` held (the daemon's shared-state lock while several packet
   // workers run, daemon/packet_worker.h); null: none. A later answer (an asynchronous
   // handler's) is given without it.
@@ -118,6 +133,7 @@ class CommandRegistry {
  private:
   std::map<std::string, AsyncCommandHandler, std::less<>> handlers_;
   std::map<std::string, CommandObserver, std::less<>> observers_;
+  TextShortcut shortcut_;
   std::mutex* guard_ = nullptr;
 };
 

@@ -67,6 +67,9 @@ class ServerControl {
     }
     return {};
   }
+  // A lease synchronisation is about to store about `leases` leases: the store may size its
+  // indexes once now instead of growing them as they come. Default: nothing.
+  virtual void expectLeases(std::size_t /*leases*/) {}
   virtual std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) = 0;
   // Deletes the leases at `addresses` that are (still) in subnet `subnetId` (any subnet when
   // unset), as wipeLeases() does: one wait for the journal at the end, the operator's

@@ -109,6 +109,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   Result<void> putLease(const Lease& lease, Origin origin) override;
   Result<void> deleteLease(Ipv4 address, Origin origin) override;
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync
+  void expectLeases(std::size_t leases) override { store_.reserve(leases); }
   void leaseDeleteMissed(Ipv4 address, Origin origin) override;                   // HA bulk sync
   std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;
   std::size_t deleteLeases(std::span<const Ipv4> addresses, std::optional<std::uint32_t> subnetId,

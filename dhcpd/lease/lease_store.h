@@ -29,6 +29,15 @@ class LeaseStore {
     auto l = byAddress(a);
     return l ? std::optional<std::int64_t>(l->cltt) : std::nullopt;
   }
+  // The lease at `a` copied into `out`, reusing its buffers (no allocation once they are big
+  // enough: the partner's apply path looks up every lease it replaces). False: none (`out`
+  // untouched).
+  virtual bool fetch(Ipv4 a, Lease& out) const {
+    auto l = byAddress(a);
+    if (!l) return false;
+    out = std::move(*l);
+    return true;
+  }
   virtual bool holds(const Lease& l) const {
     auto mine = byAddress(l.address);
     return mine && *mine == l;

@@ -395,6 +395,13 @@ std::optional<std::int64_t> MemoryLeaseStore::clttAt(Ipv4 a) const {
   return rec(s).cltt;
 }
 
+bool MemoryLeaseStore::fetch(Ipv4 a, Lease& out) const {
+  std::uint32_t s = byAddr_->find(a.value);
+  if (s == kNoSlot) return false;
+  materialize(rec(s), out);
+  return true;
+}
+
 bool MemoryLeaseStore::holds(const Lease& l) const {
   std::uint32_t s = byAddr_->find(l.address.value);
   if (s == kNoSlot) return false;
@@ -562,6 +569,7 @@ std::size_t MemoryLeaseStore::countInRange(Ipv4 first, Ipv4 last) const {
 std::size_t MemoryLeaseStore::size() const { return byAddr_->size(); }
 
 void MemoryLeaseStore::reserve(std::size_t leases) {
+  pages_.reserve((leases >> kPageShift) + 1);
   byHw_->reserve(leases);
   byCid_->reserve(leases);
 }

@@ -29,6 +29,7 @@ class MemoryLeaseStore final : public LeaseStore {
 
   std::optional<Lease> byAddress(Ipv4 a) const override;
   std::optional<std::int64_t> clttAt(Ipv4 a) const override;
+  bool fetch(Ipv4 a, Lease& out) const override;
   bool holds(const Lease& l) const override;
   std::optional<Lease> byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const override;
   std::optional<Lease> byClientId(std::span<const std::uint8_t> id, std::uint32_t subnetId) const override;

@@ -45,13 +45,17 @@ LeaseWriter::Scopes LeaseWriter::scopesOf(const Lease& l) {
 }
 
 void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
-  const TimePoint now = now_();
   const Lease* before = change.previous ? &*change.previous : nullptr;
   const Lease* after = &change.lease;
   if (change.kind == engine::LeaseChange::Kind::Delete) {
     if (!before) before = &change.lease;
     after = nullptr;
   }
+  account(before, after, kind);
+}
+
+void LeaseWriter::account(const Lease* before, const Lease* after, Kind kind) {
+  const TimePoint now = now_();
   // Net change per scope, so a renewal (same subnet, same state) touches no statistic and a
   // decline moves only declined-addresses, as in Kea. At most four scopes (subnet and pool,
   // before and after): a small array, no allocation on the packet path.
@@ -105,19 +109,23 @@ void LeaseWriter::account(const engine::LeaseChange& change, Kind kind) {
 }
 
 Result<std::uint64_t> LeaseWriter::applyAs(const engine::LeaseChange& change, Kind kind) {
-  const Lease& lease = change.lease;
+  const bool remove = change.kind == engine::LeaseChange::Kind::Delete;
+  return applyTo(change.lease, remove, change.previous ? &*change.previous : nullptr, kind);
+}
+
+Result<std::uint64_t> LeaseWriter::applyTo(const Lease& lease, bool remove, const Lease* previous, Kind kind) {
   // What a shared database must check (LeaseJournal::appendGuarded): a client's lease may only
   // replace a free row or the same client's; a reclamation only a row still expired.
   const WriteGuard guard = kind == Kind::Allocation ? WriteGuard::SameClientOrFree
                            : kind == Kind::Reclaim  ? WriteGuard::StillExpired
                                                     : WriteGuard::None;
-  if (change.kind == engine::LeaseChange::Kind::Delete) {
+  if (remove) {
     if (auto r = store_.erase(lease.address); !r) return r.error();
-    account(change, kind);
+    account(previous ? previous : &lease, nullptr, kind);
     return journal_ ? journal_->appendGuarded(lease, true, guard) : 0;
   }
   if (auto r = store_.put(lease); !r) return r.error();
-  account(change, kind);
+  account(previous, &lease, kind);
   return journal_ ? journal_->appendGuarded(lease, false, guard) : 0;
 }
 
@@ -175,22 +183,16 @@ Result<std::uint64_t> LeaseWriter::reclaim(const engine::LeaseChange& change) {
   return applyAs(change, Kind::Reclaim);
 }
 
+// Lease commands and the HA partner's updates, one call per lease: the lease is neither copied
+// nor is the one it replaces copied out into fresh buffers (previous_ keeps its own).
 Result<std::uint64_t> LeaseWriter::putLease(const Lease& lease) {
-  engine::LeaseChange c;
-  c.kind = engine::LeaseChange::Kind::Upsert;
-  c.lease = lease;
-  c.previous = store_.byAddress(lease.address);
-  return applyAs(c, Kind::Command);
+  const bool replaces = store_.fetch(lease.address, previous_);
+  return applyTo(lease, false, replaces ? &previous_ : nullptr, Kind::Command);
 }
 
 Result<std::uint64_t> LeaseWriter::deleteLease(Ipv4 address) {
-  auto prev = store_.byAddress(address);
-  if (!prev) return makeError(fmt::format("no lease for {}", address.toString()));
-  engine::LeaseChange c;
-  c.kind = engine::LeaseChange::Kind::Delete;
-  c.lease = *prev;
-  c.previous = prev;
-  return applyAs(c, Kind::Command);
+  if (!store_.fetch(address, previous_)) return makeError(fmt::format("no lease for {}", address.toString()));
+  return applyTo(previous_, true, &previous_, Kind::Command);
 }
 
 std::uint64_t LeaseWriter::durableSeq() const noexcept {

@@ -96,7 +96,10 @@ class LeaseWriter {
   enum class Kind { Allocation, Command, Reclaim };
 
   Result<std::uint64_t> applyAs(const engine::LeaseChange& change, Kind kind);
+  // `previous`: what the store held at the address (nullptr: nothing).
+  Result<std::uint64_t> applyTo(const Lease& lease, bool remove, const Lease* previous, Kind kind);
   void account(const engine::LeaseChange& change, Kind kind);
+  void account(const Lease* before, const Lease* after, Kind kind);
   // The scopes a lease counts in: its subnet's and its pool's (each may be absent).
   struct Scopes {
     std::array<Scope*, 2> at{};
@@ -116,6 +119,7 @@ class LeaseWriter {
   std::unordered_map<std::uint32_t, SubnetScope> subnets_;
   std::vector<std::optional<std::vector<std::uint64_t>>> refusalReaders_;  // nullopt: slot free
   Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;  // Kea's global forms
+  Lease previous_;  // putLease()/deleteLease(): the replaced lease, its buffers reused
 };
 
 // Kea counts a declined address as assigned too (it is unavailable to clients); reclaimed

@@ -11,6 +11,7 @@
 #include "heartbeat/http_date.h"
 #include "dhcpd/api/lease_json.h"
 #include "sync/bulk_apply_json.h"
+#include "sync/bulk_apply_reader.h"
 #include "sync/lease_merge.h"
 #include "sync/tandem_sync_json.h"
 
@@ -75,7 +76,10 @@ HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::Ser
   }
 }
 
-HaService::~HaService() { stop(); }
+HaService::~HaService() {
+  *shortcutAlive_ = false;
+  stop();
+}
 
 void HaService::start() {
   if (started_) return;
@@ -585,13 +589,39 @@ api::json HaService::serveBulkApply(const api::json& args) {
                  req.error().message);
     return api::makeAnswer(api::kResultError, req.error().message);
   }
-  if (!req->serverName.empty() && !cfg_.find(req->serverName)) {
-    return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' not found in the HA configuration");
+  return applyBulk(*req);
+}
+
+bool HaService::serveBulkApplyText(std::string_view body, const api::CommandRegistry& registry,
+                                   std::function<void(std::string)>& done) {
+  // The partner's batches come in their ordinary form; anything else (and every error) goes
+  // the registry's way, whose answers are the reference (sync/bulk_apply_reader.h).
+  auto cmd = sync::readBulkApplyCommand(body);
+  if (!cmd) return false;
+  api::json answer;
+  // As CommandRegistry::executeAsync: a handler that throws answers result 1, and the observer
+  // (the forensic log) sees the command before the answer leaves.
+  try {
+    answer = applyBulk(cmd->request);
+    if (const api::CommandObserver* observer = registry.observerOf(sync::kBulkApplyCommand)) {
+      (*observer)(std::string(sync::kBulkApplyCommand), cmd->observedArguments(), answer);
+    }
+  } catch (const std::exception& e) {
+    if (answer.is_null()) answer = api::makeAnswer(api::kResultError, std::string("Error during command processing: ") + e.what());
+  }
+  auto reply = std::move(done);
+  reply(api::toKeaText(cmd->listAnswer ? api::json::array({std::move(answer)}) : answer));
+  return true;
+}
+
+api::json HaService::applyBulk(sync::BulkApplyRequest& req) {
+  if (!req.serverName.empty() && !cfg_.find(req.serverName)) {
+    return api::makeAnswer(api::kResultError, "server name '" + req.serverName + "' not found in the HA configuration");
   }
   // Each lease as lease4-del / lease4-update (force-create) would handle it.
   std::vector<sync::BulkFailure> failed;
-  for (const Lease& l : req->deleted) {
-    if (!control_.leases().byAddress(l.address)) {
+  for (const Lease& l : req.deleted) {
+    if (!control_.leases().clttAt(l.address)) {  // present? (without copying the lease out)
       control_.leaseDeleteMissed(l.address, Origin::Partner);
       failed.push_back({l.address, api::kResultEmpty, "IPv4 lease not found."});
       continue;
@@ -600,7 +630,7 @@ api::json HaService::serveBulkApply(const api::json& args) {
       failed.push_back({l.address, api::kResultError, d.error().message});
     }
   }
-  for (Lease l : req->leases) {
+  for (Lease& l : req.leases) {  // the request's own: adjusted in place, never copied
     auto subnet = api::subnetOfLease(control_.config(), l.address, l.subnetId);
     if (!subnet) {
       failed.push_back({l.address, api::kResultConflict, subnet.error().message});
@@ -611,7 +641,7 @@ api::json HaService::serveBulkApply(const api::json& args) {
       failed.push_back({l.address, api::kResultError, p.error().message});
     }
   }
-  const std::size_t applied = req->leases.size() + req->deleted.size() - failed.size();
+  const std::size_t applied = req.leases.size() + req.deleted.size() - failed.size();
   return api::makeAnswer(api::kResultSuccess, sync::bulkApplyText(applied), sync::bulkApplyAnswerArgs(failed));
 }
 
@@ -713,6 +743,12 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
                [this](const api::json& args, const CommandContext&) { return servePage(args); });
   registry.add(std::string(sync::kBulkApplyCommand),
                [this](const api::json& args, const CommandContext&) { return serveBulkApply(args); });
+  // The same command read straight from its body text (no JSON tree of the batch). The
+  // registry outlives this service (the daemon's): once we are gone the shortcut declines.
+  registry.setTextShortcut([this, &registry, alive = shortcutAlive_](std::string_view body, const CommandContext&,
+                                                                      std::function<void(std::string)>& done) {
+    return *alive && serveBulkApplyText(body, registry, done);
+  });
   registry.add(std::string(sync::kSyncDoneCommand),
                [this](const api::json& args, const CommandContext&) { return serveDone(args); });
 }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@
 #include "ha/ha_config.h"
 #include "ha/ha_machine.h"
 #include "ha/pool_split.h"
+#include "sync/bulk_apply_json.h"
 #include "sync/ha_json.h"
 #include "sync/change_history.h"
 #include "sync/delivery_tracker.h"
@@ -202,6 +204,12 @@ class HaService {
   void finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
                    const Result<nlohmann::json>& answer);
   api::json serveBulkApply(const api::json& args);
+  // The request's changes applied as lease4-del / lease4-update would (both readers end here).
+  api::json applyBulk(sync::BulkApplyRequest& req);
+  // The registry's text shortcut (CommandRegistry::setTextShortcut): a bulk-apply body read
+  // without a JSON tree (sync/bulk_apply_reader.h) and answered; false for any other body.
+  bool serveBulkApplyText(std::string_view body, const api::CommandRegistry& registry,
+                          std::function<void(std::string)>& done);
 
   PeerTransport* transport(const std::string& peer) const;
   api::json answerOf(const std::optional<ha::CommandAnswer>& a) const;
@@ -226,6 +234,8 @@ class HaService {
   };
   std::deque<Transition> history_;  // newest last, at most kHistoryLength
   std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
+  // False once this service is gone: the text shortcut it left in a registry then declines.
+  std::shared_ptr<bool> shortcutAlive_ = std::make_shared<bool>(true);
 
   // Lease synchronisation.
   std::map<std::string, bool> tandemSyncPeers_;  // capability from the last heartbeat answer

@@ -213,6 +213,11 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
       all.executeAsync(name, args, ctx, std::move(reply));
     });
   }
+  // Bodies with a direct reader (the partner's batched updates) skip the JSON tree here too;
+  // they are tandem peer commands, which restrict-commands always lets through. Set once, like
+  // the entries (it looks the shortcut up in `all` when called).
+  if (!listener.hasTextShortcut()) listener.setTextShortcut([&all](std::string_view body, const api::CommandContext& ctx,
+                                  std::function<void(std::string)>& done) { return all.tryTextShortcut(body, ctx, done); });
 }
 
 engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,

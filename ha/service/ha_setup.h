@@ -63,7 +63,8 @@ std::string haMaterialStamp(const ha::HaRelationships& rels);  // every relation
 // so a rebuilt HaService's commands are the ones that run), and while `restricted` is true
 // (restrict-commands) a command outside ha::peerListenerAllows answers result 2 instead.
 // Entries are only added, never replaced: one of them may be running (a config-reload sent
-// over the peer URL) while this is called.
+// over the peer URL) while this is called. The listener's text shortcut (CommandRegistry::
+// setTextShortcut) is `all`'s, so the partner's batched updates skip the JSON tree there too.
 void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegistry& all, const bool& restricted);
 
 // The pool-split allocation filter over `pools` (the ranges of the running DHCP config, rebuilt

@@ -25,6 +25,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::chrono::milliseconds kRequestTimeout{10000};
+// A partner's "total" beyond this only sizes the store for this many (each index entry is 8
+// bytes: a bigger claim must not make us allocate gigabytes up front; the store still grows).
+constexpr std::uint64_t kMaxExpectedLeases = 16'000'000;
 
 Result<sync::PeerAnswer> peerAnswerOf(const Result<json>& r) {
   if (!r) return r.error();
@@ -249,6 +252,9 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
             }
             run->session = page->session;
             if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
+            // Indexes sized once for the partner's leases instead of doubling (and rehashing
+            // every lease) several times during the pull.
+            if (page->total) control_.expectLeases(static_cast<std::size_t>(std::min<std::uint64_t>(page->total, kMaxExpectedLeases)));
             const std::size_t received = page->leases.size();
             const std::size_t changes = page->changes.size();
             const bool more = !page->last && !page->leases.empty();
@@ -387,8 +393,10 @@ api::json HaService::servePage(const api::json& args) {
   const auto leases = control_.leases().page(req->after.value_or(Ipv4(0)), limit);
   // Page and change log at the same instant (one thread): see sync/pull_session.h.
   const auto taken = changes->take();
+  // The first page says how many leases we hold: the puller sizes its store for them once.
+  const std::uint64_t total = req->session ? 0 : control_.leases().size();
   return api::makeAnswer(api::kResultSuccess, fmt::format("{} IPv4 lease(s) found.", leases.size()),
-                         sync::syncPageAnswerArgs(id, leases, taken, leases.size() < limit));
+                         sync::syncPageAnswerArgs(id, leases, taken, leases.size() < limit, false, total));
 }
 
 api::json HaService::serveDone(const api::json& args) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -224,6 +225,45 @@ TEST(CommandRegistry, ObserverSeesArgumentsAndAnswer) {
   waiting[0](makeAnswer(kResultEmpty, "again"));  // replies once, observed once
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1], R"(later {"kept":"yes"} done)");
+}
+
+TEST(CommandRegistry, TextShortcutAnswersWhatItReadsAndDeclinesTheRest) {
+  auto r = echoRegistry();
+  std::mutex lock;
+  r.setGuard(&lock);
+  std::vector<std::string> offered;
+  bool lockedInside = false;
+  r.setTextShortcut([&](std::string_view body, const CommandContext& ctx, std::function<void(std::string)>& done) {
+    offered.emplace_back(body);
+    lockedInside = !lock.try_lock();
+    if (!lockedInside) lock.unlock();
+    if (body != "fast") return false;
+    auto reply = std::move(done);
+    reply("fast answer over " + ctx.transport);
+    return true;
+  });
+  ASSERT_TRUE(r.hasTextShortcut());
+  std::vector<std::string> answers;
+  auto collect = [&answers](std::string a) { answers.push_back(std::move(a)); };
+  r.processTextAsync("fast", CommandContext{"https", "", "", {}}, collect);
+  // Declined: the ordinary path (parse, dispatch) answers, malformed text included.
+  r.processTextAsync(R"({"command":"echo","arguments":{"x":1}})", CommandContext{"https", "", "", {}}, collect);
+  r.processTextAsync("{", CommandContext{"https", "", "", {}}, collect);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0], "fast answer over https");
+  EXPECT_EQ(json::parse(answers[1])["arguments"]["x"], 1);
+  EXPECT_EQ(json::parse(answers[2])["result"], 1);
+  EXPECT_EQ(offered.size(), 3u);
+  EXPECT_TRUE(lockedInside);  // it runs with the guard held, as handlers do
+  // Observers are found for the shortcut to call; removing the shortcut restores the tree path.
+  EXPECT_EQ(r.observerOf("echo"), nullptr);
+  r.observe("echo", [](const std::string&, const json&, const json&) {});
+  EXPECT_NE(r.observerOf("echo"), nullptr);
+  r.setTextShortcut({});
+  EXPECT_FALSE(r.hasTextShortcut());
+  r.processTextAsync("fast", CommandContext{"https", "", "", {}}, collect);
+  EXPECT_EQ(json::parse(answers.back())["result"], 1);
+  EXPECT_EQ(offered.size(), 3u);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@
 //           one durability wait per page; into an empty store, or one already holding the same
 //           leases).
 // Kea's protocol (lease4-get-page, an object per lease) is measured the same way for
-// comparison, and the partner's side of tandem-lease4-bulk-apply (DecodeBulkApply).
+// comparison, and the partner's side of tandem-lease4-bulk-apply (DecodeBulkApply: the tree
+// path; ReadBulkApply: the direct reader; ApplyBulkUpdates: storing and journaling a batch).
 // The journal writes to $TANDEM_BENCH_DIR (default /tmp), so fdatasync is the real disk's.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "dhcpd/lease/memory_lease_store.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "sync/bulk_apply_json.h"
+#include "sync/bulk_apply_reader.h"
 #include "sync/ha_json.h"
 #include "sync/lease_merge.h"
 #include "sync/page_merge.h"
@@ -267,7 +269,47 @@ void BM_DecodeBulkApply(benchmark::State& state) {
   }
   perLease(state, leases.size());
 }
-BENCHMARK(BM_DecodeBulkApply)->Arg(1'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DecodeBulkApply)->Arg(1'000)->Arg(10)->Unit(benchmark::kMicrosecond);
+
+// What the partner does since issue 11: the same body read without the tree
+// (sync/bulk_apply_reader.h, the registry's text shortcut).
+void BM_ReadBulkApply(benchmark::State& state) {
+  const auto leases = syncLeases(static_cast<std::uint32_t>(state.range(0)));
+  std::vector<sync::UpdateBatcher::Item> items;
+  for (const Lease& l : leases) items.push_back({l, true, nullptr});
+  const std::string body = sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server1", items)).dump();
+  for (auto _ : state) {
+    auto cmd = sync::readBulkApplyCommand(body);
+    if (!cmd || cmd->request.leases.size() != leases.size()) state.SkipWithError("read failed");
+    benchmark::DoNotOptimize(cmd);
+  }
+  perLease(state, leases.size());
+}
+BENCHMARK(BM_ReadBulkApply)->Arg(1'000)->Arg(10)->Unit(benchmark::kMicrosecond);
+
+// The partner's apply of a batch of updates of leases it holds (each DHCPACK of a pair makes
+// one at the partner): LeaseWriter::putLease per lease (store, statistics, journal queue),
+// one durability wait per batch as the peer listener's group commit does.
+void BM_ApplyBulkUpdates(benchmark::State& state) {
+  const auto n = static_cast<std::uint32_t>(state.range(0));
+  ApplyTarget t;
+  if (!t.journal) return state.SkipWithError("cannot open the journal");
+  auto leases = syncLeases(n);
+  for (const Lease& l : leases) (void)t.writer->putLease(l);
+  std::int64_t round = 0;
+  for (auto _ : state) {
+    ++round;
+    std::uint64_t last = 0;
+    for (Lease& l : leases) {
+      l.cltt = 1'760'000'000 + round;
+      auto seq = t.writer->putLease(l);
+      if (seq) last = std::max(last, *seq);
+    }
+    if (last) (void)t.journal->flush();
+  }
+  perLease(state, n);
+}
+BENCHMARK(BM_ApplyBulkUpdates)->Arg(1'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace tandem

@@ -4,7 +4,8 @@
 // deletes, page requests, origins, maintenance notifications, scopes, sync sessions). The
 // input is one JSON document; every parser sees it, both as a whole answer and as a
 // command's "arguments". Leases that parse must survive their own wire form unchanged. The
-// direct reader of sync answers must agree with the tree path on every input.
+// direct readers (sync answers; the partner's tandem-lease4-bulk-apply request) must agree
+// with the tree path on every input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dhcpd/api/command_registry.h"
 #include "dhcpd/common/clock.h"
+#include "sync/bulk_apply_reader.h"
 #include "sync/ha_json.h"
 #include "sync/sync_answer_reader.h"
 #include "sync/tandem_sync_json.h"
@@ -92,12 +95,32 @@ void directReaderAgrees(std::string_view text, const json& doc) {
   }
 }
 
+// The partner reads tandem-lease4-bulk-apply requests from the body text (sync/
+// bulk_apply_reader.h): what it reads, the registry's path (parseCommand, then
+// parseBulkApplyRequest of the arguments) must read too, the same request; it may decline
+// what the tree path takes (that body then goes the tree path), never the reverse.
+void bulkApplyReaderAgrees(std::string_view text, const json& doc) {
+  auto direct = readBulkApplyCommand(text);
+  if (!direct) return;
+  check(!doc.is_discarded(), "the bulk-apply reader took what is not JSON");
+  auto cmd = api::parseCommand(doc);
+  check(cmd.ok() && cmd->name == kBulkApplyCommand, "the bulk-apply reader took another command");
+  check(direct->listAnswer == cmd->services.has_value(), "the bulk-apply reader framed the answer otherwise");
+  auto tree = parseBulkApplyRequest(cmd->arguments);
+  check(tree.ok(), "the bulk-apply reader took a request the tree path refuses");
+  check(direct->request.serverName == tree->serverName && direct->request.leases == tree->leases &&
+            direct->request.deleted == tree->deleted,
+        "the bulk-apply reader read another request than the tree path");
+  check(parseBulkApplyRequest(direct->observedArguments()).ok(), "the observer's arguments do not read back");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   directReaderAgrees(text, doc);
+  bulkApplyReaderAgrees(text, doc);
   if (doc.is_discarded()) return 0;
   const TimePoint now = fromEpochSeconds(1'750'000'000);
 

@@ -71,6 +71,36 @@ TEST(MemoryLeaseStore, ClttAtAndHoldsReadTheRecordInPlace) {
   }
 }
 
+TEST(MemoryLeaseStore, FetchCopiesIntoTheCallersLeaseReusingItsBuffers) {
+  MemoryLeaseStore s;
+  Lease a = makeLease(1, 1);
+  a.userContext = "{ \"k\": \"a long enough value to go to the heap\" }";
+  a.hostname = "a-rather-long-host-name.example.org";
+  Lease b = makeLease(2, 1);
+  b.clientId = {7};
+  ASSERT_TRUE(s.put(a).ok());
+  ASSERT_TRUE(s.put(b).ok());
+  Lease out;
+  ASSERT_TRUE(s.fetch(a.address, out));
+  EXPECT_EQ(out, a);
+  const auto* host = out.hostname.data();
+  const auto capacity = out.hostname.capacity();
+  // The next fetch writes over it (no field of the first survives), in the same buffers.
+  ASSERT_TRUE(s.fetch(b.address, out));
+  EXPECT_EQ(out, b);
+  EXPECT_EQ(out.hostname.data(), host);
+  EXPECT_EQ(out.hostname.capacity(), capacity);
+  // None: the lease is left as it was.
+  EXPECT_FALSE(s.fetch(Ipv4(198, 18, 0, 99), out));
+  EXPECT_EQ(out, b);
+  // The base class's version (other stores) gives the same answers.
+  const LeaseStore& base = s;
+  Lease viaBase;
+  EXPECT_TRUE(base.LeaseStore::fetch(a.address, viaBase));
+  EXPECT_EQ(viaBase, a);
+  EXPECT_FALSE(base.LeaseStore::fetch(Ipv4(198, 18, 0, 99), viaBase));
+}
+
 TEST(MemoryLeaseStore, ShortLeaseStaysInline) {
   MemoryLeaseStore s;
   Lease l;

@@ -52,6 +52,7 @@ void expectSamePage(const Result<SyncPage>& a, const Result<SyncPage>& b) {
   EXPECT_EQ(a->changes.deletes, b->changes.deletes);
   EXPECT_EQ(a->last, b->last);
   EXPECT_EQ(a->delta, b->delta);
+  EXPECT_EQ(a->total, b->total);
 }
 
 // Leases with every odd field a page can carry.
@@ -150,6 +151,11 @@ TEST(SyncAnswerReader, AcceptsWhatTheTreePathAccepts) {
       // delta
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"delta":true}}])",
       R"([{"result":-0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true}}])",
+      // the source's lease count on a first page: any unsigned 64-bit integer
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":0}}])",
+      R"([{"result":0,"arguments":{"total":2000000,"session":"a","leases":"","changes":"","deleted":"","last":true}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":18446744073709551615}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":1,"total":7}}])",
   };
   for (const auto& b : bodies) {
     auto page = readSyncPageAnswer(b);
@@ -180,6 +186,13 @@ TEST(SyncAnswerReader, RefusesWhatTheTreePathRefuses) {
       R"([{"result":0,"arguments":{"session":"a","changes":"","deleted":"","last":true}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":"true"}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"delta":1}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":-1}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":-0}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":1.0}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":1e3}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":"5"}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":null}}])",
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":18446744073709551616}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","deleted":"","last":true}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":[],"last":true}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"not a row\n","changes":"","deleted":"","last":true}}])",
@@ -215,6 +228,22 @@ TEST(SyncAnswerReader, RefusesWhatTheTreePathRefuses) {
   // Too deep to bother with.
   std::string deep = R"([{"result":0,"x":)" + std::string(1000, '[') + std::string(1000, ']') + "}]";
   EXPECT_FALSE(readSyncPageAnswer(deep));
+}
+
+TEST(SyncAnswerReader, ReadsTheSourcesLeaseCount) {
+  // The first page of a full pull says how many leases the source holds (the puller sizes its
+  // store once); other pages leave it out.
+  const auto leases = oddLeases(4, 3);
+  const std::string first = api::toKeaText(
+      json::array({api::makeAnswer(0, "found", syncPageAnswerArgs("s-1", leases, {}, false, false, 2'000'000))}));
+  auto page = readSyncPageAnswer(first);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->total, 2'000'000u);
+  expectSamePage(page, treePage(first));
+  auto later = readSyncPageAnswer(pageBody(leases, {}, true));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->total, 0u);
+  EXPECT_EQ(pageBody(leases, {}, true).find("total"), std::string::npos);
 }
 
 TEST(SyncAnswerReader, ARefusedCommandKeepsItsResultCode) {

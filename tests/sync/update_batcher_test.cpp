@@ -51,8 +51,33 @@ TEST(UpdateBatcher, FirstChangeLeavesAtOnceLaterOnesGatherWhileTheWireIsFull) {
   EXPECT_EQ(b.pending(), 0u);
 }
 
+TEST(UpdateBatcher, WhileTheWireIsBusySmallBatchesWaitForAnAnswer) {
+  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 3});
+  b.add(lease(1), true, nullptr);
+  auto first = b.next();  // a quiet wire: the first change leaves at once
+  ASSERT_TRUE(first);
+  b.add(lease(2), true, nullptr);
+  b.add(lease(3), true, nullptr);
+  EXPECT_FALSE(b.next());  // two waiting, one request on the wire: they wait
+  b.add(lease(4), true, nullptr);
+  auto second = b.next();  // three: worth a request of their own
+  ASSERT_TRUE(second);
+  EXPECT_EQ(hosts(*second), (std::vector<std::uint8_t>{2, 3, 4}));
+  b.add(lease(5), true, nullptr);
+  EXPECT_FALSE(b.next());
+  b.finished(*first);
+  EXPECT_FALSE(b.next());  // still one on the wire
+  b.finished(*second);
+  auto third = b.next();  // the wire is quiet again: whatever waits leaves
+  ASSERT_TRUE(third);
+  EXPECT_EQ(hosts(*third), (std::vector<std::uint8_t>{5}));
+  // A minimum beyond a batch's maximum is the maximum.
+  UpdateBatcher c({.maxInFlight = 2, .maxBatch = 2, .minBatch = 50});
+  EXPECT_EQ(c.options().minBatch, 2u);
+}
+
 TEST(UpdateBatcher, SameAddressNeverOvertakesItsEarlierChange) {
-  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100});
+  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 1});
   b.add(lease(1, 100), true, nullptr);
   auto first = b.next();
   ASSERT_TRUE(first);
@@ -72,7 +97,7 @@ TEST(UpdateBatcher, SameAddressNeverOvertakesItsEarlierChange) {
 }
 
 TEST(UpdateBatcher, OneAddressOncePerBatchInCommitOrder) {
-  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100});
+  UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 1});
   b.add(lease(5, 1), true, nullptr);
   b.add(lease(6, 1), true, nullptr);
   b.add(lease(5, 2), false, nullptr);
@@ -95,7 +120,7 @@ TEST(UpdateBatcher, OneAddressOncePerBatchInCommitOrder) {
 }
 
 TEST(UpdateBatcher, FullBatchesSplitAndKeepOrder) {
-  UpdateBatcher b({.maxInFlight = 8, .maxBatch = 2});
+  UpdateBatcher b({.maxInFlight = 8, .maxBatch = 2, .minBatch = 1});
   for (std::uint8_t h = 1; h <= 5; ++h) b.add(lease(h), true, nullptr);
   std::vector<std::vector<std::uint8_t>> got;
   while (auto n = b.next()) got.push_back(hosts(*n));
@@ -189,6 +214,7 @@ TEST(BulkApplyJson, OutcomesPerLease) {
                                      {Ipv4(198, 18, 16, 2), 4, "no subnet"}});
   auto mixed = bulkApplyOutcomes(PeerAnswer{0, bulkApplyText(1), failed}, it);
   EXPECT_EQ(mixed[0].outcome, Outcome::Ok);
+  EXPECT_EQ(mixed[0].text, "");
   EXPECT_EQ(mixed[1].outcome, Outcome::Conflict);
   EXPECT_EQ(mixed[1].text, "no subnet");
   EXPECT_EQ(mixed[2].outcome, Outcome::Ok);

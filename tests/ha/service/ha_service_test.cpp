@@ -9,10 +9,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ha/service/ha_service.h"
 #include "dhcpd/daemon/metrics_page.h"
 #include "heartbeat/http_date.h"
 #include "sync/bulk_apply_json.h"
+#include "sync/bulk_apply_reader.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"
 
@@ -889,6 +892,65 @@ TEST_F(HaServiceTest, ServesBulkApplyLikeSingleUpdates) {
   EXPECT_EQ(run(std::string(sync::kBulkApplyCommand), json{{"server-name", "intruder"}})["result"], 1);
   // The heartbeat answer announces the command.
   EXPECT_EQ(run("ha-heartbeat")["arguments"][std::string(sync::kBulkApplyKey)], sync::kBulkApplyVersion);
+}
+
+// The partner's batches are read from the body text (sync/bulk_apply_reader.h, no JSON tree):
+// same answer text, same store and the forensic-log observer called, as through the tree.
+TEST_F(HaServiceTest, BulkApplyBodyTakesTheShortcutWithTheTreesAnswer) {
+  build(ha::testing::lbConfig());
+  reachLoadBalancing();
+  std::vector<std::pair<std::string, json>> observed;
+  registry.observe(std::string(sync::kBulkApplyCommand), [&](const std::string& name, const json& args, const json& a) {
+    observed.emplace_back(name, json{{"args", args}, {"answer", a}});
+  });
+  auto items = [](std::uint8_t first) {
+    std::vector<sync::UpdateBatcher::Item> v;
+    v.push_back({makeLease(Ipv4(198, 18, 16, first), first), true, nullptr});
+    Lease elsewhere = makeLease(Ipv4(198, 18, 99, first), first);  // no local subnet: conflict
+    elsewhere.subnetId = 0;
+    v.push_back({elsewhere, true, nullptr});
+    v.push_back({makeLease(Ipv4(198, 18, 16, first + 1), first), false, nullptr});  // not here
+    return v;
+  };
+  auto process = [&](const std::string& body) {
+    std::optional<std::string> text;
+    registry.processTextAsync(body, api::CommandContext{"test", "", "", {}}, [&](std::string t) { text = t; });
+    return text.value_or("(no answer)");
+  };
+  const std::string fast = sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(100))).dump();
+  ASSERT_TRUE(sync::readBulkApplyCommand(fast));
+  const std::string fastAnswer = process(fast);
+  // The same kind of request through the tree (the registry without the shortcut, as before).
+  const std::string tree = sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(110))).dump();
+  registry.setTextShortcut({});
+  const std::string treeAnswer = process(tree);
+  auto norm = [](std::string t, std::uint8_t first) {
+    for (const auto& [from, to] : {std::pair{fmt::format("198.18.99.{}", first), std::string("CONFLICT")},
+                                   std::pair{fmt::format("198.18.16.{}", first + 1), std::string("MISSING")}}) {
+      for (auto p = t.find(from); p != std::string::npos; p = t.find(from)) t.replace(p, from.size(), to);
+    }
+    return t;
+  };
+  EXPECT_EQ(norm(fastAnswer, 100), norm(treeAnswer, 110));
+  EXPECT_NE(norm(fastAnswer, 100).find("CONFLICT"), std::string::npos);
+  EXPECT_EQ(json::parse(fastAnswer)[0]["text"], "Bulk apply of 1 IPv4 lease(s) completed.");
+  EXPECT_TRUE(control.store.byAddress(Ipv4(198, 18, 16, 100)));
+  EXPECT_TRUE(control.store.byAddress(Ipv4(198, 18, 16, 110)));
+  EXPECT_EQ(control.puts.back().second, Origin::Partner);
+  // The observer saw both, with arguments that read to the same request.
+  ASSERT_EQ(observed.size(), 2u);
+  EXPECT_EQ(observed[0].first, sync::kBulkApplyCommand);
+  auto seen = sync::parseBulkApplyRequest(observed[0].second["args"]);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->leases.size(), 2u);
+  EXPECT_EQ(seen->deleted.size(), 1u);
+  EXPECT_EQ(observed[0].second["answer"]["arguments"]["failed"].size(), 2u);
+  // Anything the reader declines still gets the registry's answer (here: a broken row).
+  service->registerCommands(registry);
+  ASSERT_TRUE(registry.hasTextShortcut());
+  const std::string broken = R"({"command":"tandem-lease4-bulk-apply","service":["dhcp4"],"arguments":{"leases":"x\n"}})";
+  ASSERT_FALSE(sync::readBulkApplyCommand(broken));
+  EXPECT_EQ(json::parse(process(broken))[0]["result"], 1);
 }
 
 TEST_F(HaServiceTest, BackupThatAnnouncesBulkApplyGetsBatchesAfterTheProbe) {

@@ -82,6 +82,9 @@ class HookedControl final : public api::testing::FakeServerControl {
     FakeServerControl::enableDhcp(origin);
     enabled = disabledBy.empty();
   }
+  // Every expectLeases() call: the partner's lease count from a full pull's first page.
+  void expectLeases(std::size_t leases) override { expected.push_back(leases); }
+  std::vector<std::size_t> expected;
   std::vector<std::string> disables;
   std::set<std::string> disabledBy;
   // Sees every putLeases() batch first; an error fails it (a full disk).
@@ -305,7 +308,11 @@ TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMean
   toP.serveOne();
   commit(p, lease(11, 5000));
   release(p, Ipv4(198, 18, 16, 12));
+  EXPECT_TRUE(s.control.expected.empty());
   toP.deliverOne();
+  // The first page said how many leases the partner held when it was taken: the puller sized
+  // its store for them once (later pages do not say it again).
+  EXPECT_EQ(s.control.expected, std::vector<std::size_t>{10});
   // The puller holds the stale page for now; the next page carries the changes.
   EXPECT_EQ(s.control.store.byAddress(Ipv4(198, 18, 16, 11))->cltt, 1011);
   // Page 2 (.13 .14 .15): a lease ahead of the pull is deleted before its page is taken,
@@ -398,6 +405,7 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_NE(contents(s), contents(p));
   toS.down = false;
   toP.down = false;
+  const std::size_t sized = s.control.expected.size();
   s.registry.execute("ha-reset", nullptr, {});
   ASSERT_EQ(s.service->state(), HaState::Syncing);
   ASSERT_NE(toP.front(), nullptr);
@@ -410,6 +418,7 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
   EXPECT_EQ(s.service->lastSync()->run.received, 0u);  // no page
   EXPECT_EQ(s.service->lastSync()->run.changes, 3u);    // just the three
+  EXPECT_EQ(s.control.expected.size(), sized);  // a delta sizes nothing
   // The next resync with nothing changed meanwhile is an empty delta.
   for (int i = 0; i < 4; ++i) {
     heartbeat(p);
@@ -433,6 +442,8 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_EQ(answer["result"], 0);
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
   EXPECT_EQ(s.service->lastSync()->run.received, contents(p).size());
+  ASSERT_EQ(s.control.expected.size(), sized + 1);
+  EXPECT_EQ(s.control.expected.back(), contents(p).size());
 }
 
 // A lease server1 changed, then lost to a pull from server2 (server2 had released the address),
