@@ -7,45 +7,18 @@ namespace tandem::sync {
 
 namespace {
 
-// A member of the arguments map: its last copy (nlohmann keeps the last of repeated keys).
-struct StringMember {
-  bool present = false;
-  bool isString = false;
-  std::string_view raw;
-};
-
-bool readMember(JsonCursor& c, StringMember& m) {
-  m = StringMember{true, false, {}};
-  if (c.peek() != '"') return c.skipValue(3);
-  m.isString = true;
-  return c.rawString(m.raw);
-}
-
 struct RawArguments {
   StringMember serverName, leases, deleted;
 };
 
 bool readArguments(JsonCursor& c, RawArguments& a) {
-  if (!c.eat('{')) return false;
-  if (c.eat('}')) return true;
   std::string key;
-  do {
-    std::string_view rawKey;
-    if (!c.rawString(rawKey) || !c.eat(':')) return false;
-    unescapeJson(rawKey, key);
-    bool ok = true;
-    if (key == "server-name") {
-      ok = readMember(c, a.serverName);
-    } else if (key == "leases") {
-      ok = readMember(c, a.leases);
-    } else if (key == "deleted") {
-      ok = readMember(c, a.deleted);
-    } else {
-      ok = c.skipValue(3);  // parseBulkApplyRequest ignores other members
-    }
-    if (!ok) return false;
-  } while (c.eat(','));
-  return c.eat('}');
+  return readObject(c, key, [&](std::string_view k) {
+    if (k == "server-name") return readStringMember(c, a.serverName);
+    if (k == "leases") return readStringMember(c, a.leases);
+    if (k == "deleted") return readStringMember(c, a.deleted);
+    return c.skipValue(3);  // parseBulkApplyRequest ignores other members
+  });
 }
 
 // "service": a list of strings; `dhcp4Only` when it is exactly ["dhcp4"], the one list this
@@ -93,39 +66,37 @@ std::optional<BulkApplyCommand> readBulkApplyCommand(std::string_view body) {
   // written with escapes is missed and goes the tree's way, which reads it right.
   if (body.find(kBulkApplyCommand) == std::string_view::npos) return std::nullopt;
   JsonCursor c(body);
-  if (!c.eat('{')) return std::nullopt;
-  if (c.eat('}')) return std::nullopt;
-  bool isBulk = false, hasArguments = false, hasService = false, serviceOk = false;
+  if (c.peek() != '{') return std::nullopt;
+  bool isBulk = false, hasArguments = false, hasService = false, serviceOk = false, members = false;
   RawArguments args;
   std::string key, name;
-  do {
-    std::string_view rawKey;
-    if (!c.rawString(rawKey) || !c.eat(':')) return std::nullopt;
-    unescapeJson(rawKey, key);
-    if (key == "command") {
+  const bool read = readObject(c, key, [&](std::string_view k) {
+    members = true;
+    if (k == "command") {
       std::string_view raw;
-      if (c.peek() != '"' || !c.rawString(raw)) return std::nullopt;
+      if (c.peek() != '"' || !c.rawString(raw)) return false;
       unescapeJson(raw, name);
       // Any other command goes the ordinary way at once (most bodies stop here, after a few
       // bytes); a later repeated "command" would win in the tree, which the registry handles.
-      if (name != kBulkApplyCommand) return std::nullopt;
+      if (name != kBulkApplyCommand) return false;
       isBulk = true;
-    } else if (key == "arguments") {
-      // Not a map (null included): the tree path's error answer.
-      if (c.peek() != '{') return std::nullopt;
-      args = RawArguments{};
-      if (!readArguments(c, args)) return std::nullopt;
-      hasArguments = true;
-    } else if (key == "service") {
-      hasService = true;
-      if (c.peek() != '[' || !readService(c, serviceOk)) return std::nullopt;
-    } else if (key == "remote-address") {
-      if (!c.skipValue(2)) return std::nullopt;
-    } else {
-      return std::nullopt;  // the registry refuses unknown members
+      return true;
     }
-  } while (c.eat(','));
-  if (!c.eat('}') || !c.atEnd()) return std::nullopt;
+    if (k == "arguments") {
+      // Not a map (null included): the tree path's error answer.
+      if (c.peek() != '{') return false;
+      args = RawArguments{};
+      hasArguments = true;
+      return readArguments(c, args);
+    }
+    if (k == "service") {
+      hasService = true;
+      return c.peek() == '[' && readService(c, serviceOk);
+    }
+    if (k == "remote-address") return c.skipValue(2);
+    return false;  // the registry refuses unknown members
+  });
+  if (!read || !members || !c.atEnd()) return std::nullopt;
   if (!isBulk || !hasArguments || (hasService && !serviceOk)) return std::nullopt;
   const bool stringsOnly = (!args.serverName.present || args.serverName.isString) &&
                            (!args.leases.present || args.leases.isString) &&

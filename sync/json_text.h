@@ -272,4 +272,37 @@ class JsonCursor {
 // unescaped into `out` (its buffer reused).
 void unescapeJson(std::string_view raw, std::string& out);
 
+// Reads the object at the cursor, calling onMember(key) with the cursor at each member's
+// value, which onMember must consume; false from onMember ends the read with false. `key` is
+// the caller's buffer, reused. A repeated key is simply read again, so its last copy wins,
+// as in nlohmann's tree.
+template <class OnMember>
+bool readObject(JsonCursor& c, std::string& key, OnMember&& onMember) {
+  if (!c.eat('{')) return false;
+  if (c.eat('}')) return true;
+  do {
+    std::string_view rawKey;
+    if (!c.rawString(rawKey) || !c.eat(':')) return false;
+    unescapeJson(rawKey, key);
+    if (!onMember(std::string_view(key))) return false;
+  } while (c.eat(','));
+  return c.eat('}');
+}
+
+// A member the readers take only when it is a string: whether it was there, whether it was a
+// string, and its text still escaped (a view into the body).
+struct StringMember {
+  bool present = false;
+  bool isString = false;
+  std::string_view raw;
+};
+
+// Reads the value at the cursor into `m`; a value of another type is skipped (isString false).
+inline bool readStringMember(JsonCursor& c, StringMember& m) noexcept {
+  m = StringMember{true, false, {}};
+  if (c.peek() != '"') return c.skipValue(3);
+  m.isString = true;
+  return c.rawString(m.raw);
+}
+
 }  // namespace tandem::sync

@@ -14,12 +14,8 @@ namespace {
 
 Error malformed(std::string text) { return makeError(std::move(text), kMalformedAnswer); }
 
-// The members of an answer the sync readers look at, as views into the body.
-struct StringMember {
-  bool present = false;
-  bool isString = false;
-  std::string_view raw;
-};
+// The members of an answer the sync readers look at, as views into the body (StringMember
+// is json_text's).
 struct BoolMember {
   bool present = false;
   bool isBool = false;
@@ -44,83 +40,52 @@ struct RawAnswer {
   SyncArguments args;
 };
 
-bool readString(JsonCursor& c, StringMember& m) {
-  m = StringMember{true, false, {}};
-  if (c.peek() != '"') return c.skipValue(3);
-  m.isString = true;
-  return c.rawString(m.raw);
-}
-
 bool readArguments(JsonCursor& c, SyncArguments& a) {
   a = SyncArguments{};
-  if (!c.eat('{')) return false;
-  if (c.eat('}')) return true;
   std::string key;
-  do {
-    std::string_view rawKey;
-    if (!c.rawString(rawKey) || !c.eat(':')) return false;
-    unescapeJson(rawKey, key);
-    bool ok = true;
-    if (key == "session") {
-      ok = readString(c, a.session);
-    } else if (key == "leases") {
-      ok = readString(c, a.leases);
-    } else if (key == "changes") {
-      ok = readString(c, a.changes);
-    } else if (key == "deleted") {
-      ok = readString(c, a.deleted);
-    } else if (key == "last" || key == "delta") {
-      BoolMember& m = key == "last" ? a.last : a.delta;
+  return readObject(c, key, [&](std::string_view k) {
+    if (k == "session") return readStringMember(c, a.session);
+    if (k == "leases") return readStringMember(c, a.leases);
+    if (k == "changes") return readStringMember(c, a.changes);
+    if (k == "deleted") return readStringMember(c, a.deleted);
+    if (k == "last" || k == "delta") {
+      BoolMember& m = k == "last" ? a.last : a.delta;
       m.present = true;
-      ok = c.boolean(m.isBool, m.value);
-    } else if (key == "total") {
+      return c.boolean(m.isBool, m.value);
+    }
+    if (k == "total") {
       a.total = UnsignedMember{true, false, 0};
       const char n = c.peek();
-      ok = n == '-' || (n >= '0' && n <= '9') ? c.unsignedNumber(a.total.isUnsigned, a.total.value) : c.skipValue(3);
-    } else {
-      ok = c.skipValue(3);
+      return n == '-' || (n >= '0' && n <= '9') ? c.unsignedNumber(a.total.isUnsigned, a.total.value)
+                                                : c.skipValue(3);
     }
-    if (!ok) return false;
-  } while (c.eat(','));
-  return c.eat('}');
+    return c.skipValue(3);
+  });
 }
 
 bool readAnswerMap(JsonCursor& c, RawAnswer& a) {
-  if (!c.eat('{')) return false;
-  if (c.eat('}')) return true;
   std::string key;
-  do {
-    std::string_view rawKey;
-    if (!c.rawString(rawKey) || !c.eat(':')) return false;
-    unescapeJson(rawKey, key);
-    bool ok = true;
-    if (key == "result") {
+  return readObject(c, key, [&](std::string_view k) {
+    if (k == "result") {
       a.resultInteger = false;
       const char n = c.peek();
-      if (n == '-' || (n >= '0' && n <= '9')) {
-        ok = c.number(a.resultInteger, a.result);
-      } else {
-        ok = c.skipValue(2);
-      }
-    } else if (key == "text") {
+      return n == '-' || (n >= '0' && n <= '9') ? c.number(a.resultInteger, a.result) : c.skipValue(2);
+    }
+    if (k == "text") {
       a.text.clear();
-      if (c.peek() == '"') {
-        std::string_view raw;
-        ok = c.rawString(raw);
-        if (ok) unescapeJson(raw, a.text);
-      } else {
-        ok = c.skipValue(2);
-      }
-    } else if (key == "arguments") {
+      if (c.peek() != '"') return c.skipValue(2);
+      std::string_view raw;
+      if (!c.rawString(raw)) return false;
+      unescapeJson(raw, a.text);
+      return true;
+    }
+    if (k == "arguments") {
       a.hasArguments = true;
       a.argumentsMap = c.peek() == '{';
-      ok = a.argumentsMap ? readArguments(c, a.args) : c.skipValue(2);
-    } else {
-      ok = c.skipValue(2);
+      return a.argumentsMap ? readArguments(c, a.args) : c.skipValue(2);
     }
-    if (!ok) return false;
-  } while (c.eat(','));
-  return c.eat('}');
+    return c.skipValue(2);
+  });
 }
 
 // The body as PeerClient's interpretAnswer and parsePeerAnswer take it.
