@@ -196,9 +196,14 @@ class JsonCursor {
   bool escape() noexcept {
     if (end_ - p_ < 2) return false;
     switch (p_[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        p_ += 2;
-        return true;
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't': p_ += 2; return true;
       case 'u': {
         unsigned cp = 0;
         if (!hex4(p_ + 2, cp)) return false;

@@ -56,8 +56,7 @@ bool readArguments(JsonCursor& c, SyncArguments& a) {
     if (k == "total") {
       a.total = UnsignedMember{true, false, 0};
       const char n = c.peek();
-      return n == '-' || (n >= '0' && n <= '9') ? c.unsignedNumber(a.total.isUnsigned, a.total.value)
-                                                : c.skipValue(3);
+      return n == '-' || (n >= '0' && n <= '9') ? c.unsignedNumber(a.total.isUnsigned, a.total.value) : c.skipValue(3);
     }
     return c.skipValue(3);
   });
