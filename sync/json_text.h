@@ -47,9 +47,12 @@ class JsonCursor {
     ++p_;
     return true;
   }
+  // nlohmann's lexer takes a NUL byte for the end of input (it parses C strings that way), so
+  // a value followed by a NUL and anything after it is a whole document there: here too, or
+  // the direct readers and the tree path would disagree on the same body.
   bool atEnd() noexcept {
     ws();
-    return p_ == end_;
+    return p_ == end_ || *p_ == '\0';
   }
 
   // At '"': the string's text between the quotes, still escaped.

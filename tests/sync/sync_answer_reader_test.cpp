@@ -156,6 +156,9 @@ TEST(SyncAnswerReader, AcceptsWhatTheTreePathAccepts) {
       R"([{"result":0,"arguments":{"total":2000000,"session":"a","leases":"","changes":"","deleted":"","last":true}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":18446744073709551615}}])",
       R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true,"total":1,"total":7}}])",
+      // nlohmann ends the input at a NUL byte: what follows one after the value is not read
+      std::string(R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true}}])") +
+          std::string("\0\0x]", 4),
   };
   for (const auto& b : bodies) {
     auto page = readSyncPageAnswer(b);
@@ -175,6 +178,9 @@ TEST(SyncAnswerReader, RefusesWhatTheTreePathRefuses) {
       "null",
       ok + "x",
       ok + "]",
+      // a NUL byte inside the value ends the input early
+      std::string(R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"")") + std::string("\0", 1) +
+          R"(,"deleted":"","last":true}}])",
       R"([{"result":0}])",                     // no arguments
       R"([{"result":0,"arguments":[]}])",      // not a map
       R"([{"result":"0","arguments":{}}])",    // not an integer
