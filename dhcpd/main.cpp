@@ -53,9 +53,9 @@ std::string extendedVersion() {
       "{}\ntandem DHCPv4 server (Kea Dhcp4 configuration compatible)\n"
       "compiler: g++ {}.{}.{}\nBoost {}.{}.{}\n{}\nnlohmann_json {}.{}.{}\nfmt {}\n"
       "lease database: memfile (Kea 2.2 lease4 CSV)\n",
-      TANDEM_VERSION, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__, BOOST_VERSION / 100000,
-      BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, OPENSSL_VERSION_TEXT, NLOHMANN_JSON_VERSION_MAJOR,
-      NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH, FMT_VERSION);
+      TANDEM_VERSION, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__, BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
+      BOOST_VERSION % 100, OPENSSL_VERSION_TEXT, NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+      NLOHMANN_JSON_VERSION_PATCH, FMT_VERSION);
 }
 
 }  // namespace

@@ -140,7 +140,8 @@ std::vector<std::string> describeHaChanges(const HaConfig& before, const HaConfi
     if (a != b) out.push_back(fmt::format("{} '{}' -> '{}'", key, a, b));
   };
   file("this-server-name", before.thisServerName, after.thisServerName);
-  if (before.mode != after.mode) out.push_back(fmt::format("mode {} -> {}", toString(before.mode), toString(after.mode)));
+  if (before.mode != after.mode)
+    out.push_back(fmt::format("mode {} -> {}", toString(before.mode), toString(after.mode)));
   ms("heartbeat-delay", before.heartbeatDelay, after.heartbeatDelay);
   ms("max-response-delay", before.maxResponseDelay, after.maxResponseDelay);
   ms("max-ack-delay", before.maxAckDelay, after.maxAckDelay);
@@ -208,9 +209,9 @@ bool isLeaseWriteCommand(std::string_view command) noexcept {
 bool peerListenerAllows(std::string_view command) noexcept {
   // Kea's restrict-commands list (reference 4.2) plus what tandem peers also send.
   static constexpr std::string_view kAllowed[] = {
-      "ha-heartbeat",  "ha-scopes",       "ha-continue",    "ha-maintenance-notify", "ha-reset",
-      "lease4-update", "lease4-del",      "lease4-bulk-apply", "lease4-get-page",   "lease4-get-all",
-      "dhcp-disable",  "dhcp-enable",     "status-get",     "list-commands",         "ha-sync-complete-notify"};
+      "ha-heartbeat",  "ha-scopes",   "ha-continue",       "ha-maintenance-notify", "ha-reset",
+      "lease4-update", "lease4-del",  "lease4-bulk-apply", "lease4-get-page",       "lease4-get-all",
+      "dhcp-disable",  "dhcp-enable", "status-get",        "list-commands",         "ha-sync-complete-notify"};
   for (std::string_view a : kAllowed) {
     if (command == a) return true;
   }
@@ -237,8 +238,7 @@ class Walker {
   void warn(const std::string& path, std::string_view text) { warnings_.push_back(fmt::format("{}: {}", path, text)); }
 
   // Kea's getAndValidateInteger<uint32_t>: integers only, not negative, <= 2^32-1.
-  static Result<std::uint32_t> u32(const json& obj, const std::string& path, const char* key,
-                                   std::uint32_t dflt) {
+  static Result<std::uint32_t> u32(const json& obj, const std::string& path, const char* key, std::uint32_t dflt) {
     if (!obj.contains(key)) return dflt;
     const json& v = obj[key];
     const std::string p = path + "/" + key;
@@ -280,11 +280,11 @@ class Walker {
   std::vector<std::string>& warnings_;
 };
 
-#define TRY_ASSIGN(lhs, expr)            \
-  do {                                   \
-    auto r_ = (expr);                    \
-    if (!r_) return r_.error();          \
-    lhs = std::move(r_.value());         \
+#define TRY_ASSIGN(lhs, expr)    \
+  do {                           \
+    auto r_ = (expr);            \
+    if (!r_) return r_.error();  \
+    lhs = std::move(r_.value()); \
   } while (0)
 
 // Kea <= 3.2 stores these three as uint16 and rejects larger values (fixed in 3.3.0).
@@ -297,9 +297,9 @@ void warnKea22Range(Walker& w, const std::string& path, const char* key, std::ui
 Result<PeerConfig> parsePeer(const json& p, const std::string& path, const HaConfig& rel, Walker& w,
                              const HaParseOptions& opt) {
   if (!p.is_object()) return Walker::err(path, "peer configuration must be a map");
-  w.unknownKeys(p, path, {"name", "url", "role", "auto-failover", "basic-auth-user", "basic-auth-password",
-                          "basic-auth-user-file", "basic-auth-password-file", "trust-anchor", "cert-file",
-                          "key-file"});
+  w.unknownKeys(p, path,
+                {"name", "url", "role", "auto-failover", "basic-auth-user", "basic-auth-password",
+                 "basic-auth-user-file", "basic-auth-password-file", "trust-anchor", "cert-file", "key-file"});
   PeerConfig peer;
   std::optional<std::string> s;
   TRY_ASSIGN(s, Walker::string(p, path, "name"));
@@ -329,11 +329,13 @@ Result<PeerConfig> parsePeer(const json& p, const std::string& path, const HaCon
   TRY_ASSIGN(passFile, Walker::string(p, path, "basic-auth-password-file"));
   if (pass && passFile) {
     return Walker::err(path, fmt::format("only one of basic-auth-password and basic-auth-password-file "
-                                         "parameter can be configured in peer '{}'", peer.name));
+                                         "parameter can be configured in peer '{}'",
+                                         peer.name));
   }
   if (user && userFile) {
     return Walker::err(path, fmt::format("only one of basic-auth-user and basic-auth-user-file "
-                                         "parameter can be configured in peer '{}'", peer.name));
+                                         "parameter can be configured in peer '{}'",
+                                         peer.name));
   }
   if (user) {
     if (user->find(':') != std::string::npos) {
@@ -383,12 +385,30 @@ Result<PeerConfig> parsePeer(const json& p, const std::string& path, const HaCon
 Result<HaConfig> parseRelationship(const json& c, const std::string& path, std::size_t index, Walker& w,
                                    const HaParseOptions& opt) {
   if (!c.is_object()) return Walker::err(path, "expected list of maps in the HA configuration");
-  w.unknownKeys(c, path, {"this-server-name", "mode", "heartbeat-delay", "max-response-delay", "max-ack-delay",
-                          "max-unacked-clients", "max-rejected-lease-updates", "delayed-updates-limit",
-                          "send-lease-updates", "sync-leases", "sync-timeout", "sync-page-limit",
-                          "wait-backup-ack", "require-client-certs", "restrict-commands", "trust-anchor",
-                          "cert-file", "key-file", "multi-threading", "state-machine", "peers", "pool-split",
-                          "takeover-delay"});
+  w.unknownKeys(c, path,
+                {"this-server-name",
+                 "mode",
+                 "heartbeat-delay",
+                 "max-response-delay",
+                 "max-ack-delay",
+                 "max-unacked-clients",
+                 "max-rejected-lease-updates",
+                 "delayed-updates-limit",
+                 "send-lease-updates",
+                 "sync-leases",
+                 "sync-timeout",
+                 "sync-page-limit",
+                 "wait-backup-ack",
+                 "require-client-certs",
+                 "restrict-commands",
+                 "trust-anchor",
+                 "cert-file",
+                 "key-file",
+                 "multi-threading",
+                 "state-machine",
+                 "peers",
+                 "pool-split",
+                 "takeover-delay"});
   HaConfig cfg;
   cfg.index = index;
   std::optional<std::string> s;
@@ -396,7 +416,8 @@ Result<HaConfig> parseRelationship(const json& c, const std::string& path, std::
   TRY_ASSIGN(s, Walker::string(c, path, "this-server-name"));
   if (!s) return Walker::err(path, "'this-server-name' parameter is required");
   cfg.thisServerName = trim(*s);
-  if (cfg.thisServerName.empty()) return Walker::err(path + "/this-server-name", "'this-server-name' must not be empty");
+  if (cfg.thisServerName.empty())
+    return Walker::err(path + "/this-server-name", "'this-server-name' must not be empty");
 
   TRY_ASSIGN(s, Walker::string(c, path, "mode"));
   if (!s) return Walker::err(path, "'mode' parameter is required");
@@ -442,8 +463,9 @@ Result<HaConfig> parseRelationship(const json& c, const std::string& path, std::
     const json& mt = c["multi-threading"];
     const std::string mp = path + "/multi-threading";
     if (!mt.is_object()) return Walker::err(mp, "multi-threading configuration must be a map");
-    w.unknownKeys(mt, mp, {"enable-multi-threading", "http-dedicated-listener", "http-listener-threads",
-                           "http-client-threads"});
+    w.unknownKeys(mt, mp,
+                  {"enable-multi-threading", "http-dedicated-listener", "http-listener-threads",
+                   "http-client-threads"});
     TRY_ASSIGN(cfg.multiThreading.enableMultiThreading, Walker::boolean(mt, mp, "enable-multi-threading", true));
     TRY_ASSIGN(cfg.multiThreading.httpDedicatedListener, Walker::boolean(mt, mp, "http-dedicated-listener", true));
     TRY_ASSIGN(cfg.multiThreading.httpListenerThreads, Walker::u32(mt, mp, "http-listener-threads", 0));

@@ -98,8 +98,8 @@ struct HaConfig {
   std::map<HaState, PauseMode> pauses;  // states absent here never pause
 
   // Tandem extensions (ignored by Kea's parser, which does not check unknown keys).
-  bool poolSplit = true;                            // split free addresses between LB peers
-  std::chrono::seconds takeoverDelay{3600};         // partner-down time before taking its share
+  bool poolSplit = true;                     // split free addresses between LB peers
+  std::chrono::seconds takeoverDelay{3600};  // partner-down time before taking its share
 
   std::vector<PeerConfig> peers;  // configuration order
 
@@ -117,9 +117,7 @@ struct HaConfig {
   HaState normalState() const noexcept {
     return mode == HaMode::HotStandby ? HaState::HotStandby : HaState::LoadBalancing;
   }
-  bool allowsCommunicationRecovery() const noexcept {
-    return mode == HaMode::LoadBalancing && delayedUpdatesLimit > 0;
-  }
+  bool allowsCommunicationRecovery() const noexcept { return mode == HaMode::LoadBalancing && delayedUpdatesLimit > 0; }
   int localOrigin() const noexcept { return 1000 + static_cast<int>(index); }
   int remoteOrigin() const noexcept { return 2000 + static_cast<int>(index); }
   PauseMode pauseFor(HaState s) const noexcept;
@@ -147,8 +145,8 @@ bool peerListenerAllows(std::string_view command) noexcept;
 bool isLeaseWriteCommand(std::string_view command) noexcept;
 
 struct HaConfigSet {
-  std::vector<HaConfig> relationships;   // hub-and-spoke (all hot-standby) when > 1
-  std::vector<std::string> warnings;     // "path: text", for the daemon to log
+  std::vector<HaConfig> relationships;  // hub-and-spoke (all hot-standby) when > 1
+  std::vector<std::string> warnings;    // "path: text", for the daemon to log
 };
 
 struct HaParseOptions {
@@ -160,8 +158,7 @@ struct HaParseOptions {
 };
 
 // Parses the "parameters" map of a libdhcp_ha.so entry.
-[[nodiscard]] Result<HaConfigSet> parseHaConfig(const nlohmann::json& parameters,
-                                                const HaParseOptions& options = {});
+[[nodiscard]] Result<HaConfigSet> parseHaConfig(const nlohmann::json& parameters, const HaParseOptions& options = {});
 
 // True for "libdhcp_ha.so" with any directory in front (how tandemd recognises the entry).
 bool isHaLibrary(std::string_view library) noexcept;

@@ -18,8 +18,8 @@ enum class ScopeRule : std::uint8_t { None, Default, Failover, PartnerDownRule }
 
 struct StateTraits {
   ScopeRule scopes;
-  bool dhcpEnabled;       // Kea adjustNetworkState()
-  bool clearsRejected;    // entry clears the rejected-lease-update counter
+  bool dhcpEnabled;     // Kea adjustNetworkState()
+  bool clearsRejected;  // entry clears the rejected-lease-update counter
 };
 
 // Exhaustive: a new state must say what it serves.
@@ -256,8 +256,8 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
     } else {
       if (skew_.shouldWarn(now)) {
         log(out, Severity::Warn, "HA_HIGH_CLOCK_SKEW",
-            fmt::format("clock skew with the partner is {} s; above {} s the HA service terminates",
-                        skew_.seconds(), heartbeat::ClockSkew::kTerminateSeconds));
+            fmt::format("clock skew with the partner is {} s; above {} s the HA service terminates", skew_.seconds(),
+                        heartbeat::ClockSkew::kTerminateSeconds));
       }
       in.shouldTerminate = cfg_.maxRejectedLeaseUpdates > 0 && rejected_.count(now) >= cfg_.maxRejectedLeaseUpdates;
     }
@@ -273,12 +273,11 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
   // equal values have hidden the change: we went back to normal without its leases. So we
   // also compare with the count it had when we declared it down.
   const bool changedSinceDown = partnerUnsentAtPartnerDown_ && *partnerUnsentAtPartnerDown_ != partnerUnsentLast_;
-  in.partnerHasNewUnsent =
-      partnerUnsentKnown_ && partnerUnsentLast_ > 0 && (partnerUnsentPrev_ != partnerUnsentLast_ || changedSinceDown);
-  in.partnerTerminatedLong =
-      partnerState_ == HaState::Terminated && now - partnerStateSince_ >= kTerminatedPartnerWait;
-  in.localChangesUnsynced =
-      state_ == HaState::PartnerDown && unsentAtPartnerSync_ && *unsentAtPartnerSync_ != unsentUpdateCount_;
+  in.partnerHasNewUnsent = partnerUnsentKnown_ && partnerUnsentLast_ > 0 &&
+                           (partnerUnsentPrev_ != partnerUnsentLast_ || changedSinceDown);
+  in.partnerTerminatedLong = partnerState_ == HaState::Terminated && now - partnerStateSince_ >= kTerminatedPartnerWait;
+  in.localChangesUnsynced = state_ == HaState::PartnerDown && unsentAtPartnerSync_ &&
+                            *unsentAtPartnerSync_ != unsentUpdateCount_;
   return in;
 }
 
@@ -290,11 +289,10 @@ void HaMachine::run(TimePoint now, Out& out) {
     if (!row) break;
     std::string reason = row->reason;
     if (row->guard == Guard::ShouldTerminate) {
-      reason = skew_.shouldTerminate()
-                   ? fmt::format("clock skew with the partner is {} s (more than {} s)", skew_.seconds(),
-                                 heartbeat::ClockSkew::kTerminateSeconds)
-                   : fmt::format("{} or more clients had lease updates rejected by the partner",
-                                 cfg_.maxRejectedLeaseUpdates);
+      reason = skew_.shouldTerminate() ? fmt::format("clock skew with the partner is {} s (more than {} s)",
+                                                     skew_.seconds(), heartbeat::ClockSkew::kTerminateSeconds)
+                                       : fmt::format("{} or more clients had lease updates rejected by the partner",
+                                                     cfg_.maxRejectedLeaseUpdates);
       if (skew_.shouldTerminate()) {
         log(out, Severity::Error, "HA_HIGH_CLOCK_SKEW_CAUSED_TERMINATION", reason);
       } else {
@@ -302,15 +300,9 @@ void HaMachine::run(TimePoint now, Out& out) {
       }
     }
     switch (row->outcome) {
-      case Outcome::Stay:
-        step = 16;
-        break;
-      case Outcome::To:
-        transition(row->to, std::move(reason), now, out);
-        break;
-      case Outcome::Normal:
-        transition(cfg_.normalState(), std::move(reason), now, out);
-        break;
+      case Outcome::Stay: step = 16; break;
+      case Outcome::To: transition(row->to, std::move(reason), now, out); break;
+      case Outcome::Normal: transition(cfg_.normalState(), std::move(reason), now, out); break;
       case Outcome::SyncOrReady:
         if (cfg_.syncLeases) {
           transition(HaState::Syncing, std::move(reason), now, out);
@@ -457,9 +449,7 @@ void HaMachine::on(const LeaseUpdateResult& e, TimePoint now, Out& out) {
   // Backup results never change our state (fire-and-forget, reference 6.2).
   if (!peer || peer->role == Role::Backup || peer->name == cfg_.thisServerName) return;
   switch (e.outcome) {
-    case LeaseUpdateResult::Outcome::Ok:
-      rejected_.reportSuccessful(e.client);
-      return;
+    case LeaseUpdateResult::Outcome::Ok: rejected_.reportSuccessful(e.client); return;
     case LeaseUpdateResult::Outcome::Conflict:
       rejected_.reportRejected(e.client, now);
       log(out, Severity::Warn, "HA_LEASE_UPDATE_CONFLICT",
@@ -468,8 +458,7 @@ void HaMachine::on(const LeaseUpdateResult& e, TimePoint now, Out& out) {
     case LeaseUpdateResult::Outcome::Failed:
       // Kea marks the partner unavailable at once; the next good heartbeat restores it.
       setPartnerState(HaState::Unavailable, now);
-      log(out, Severity::Warn, "HA_LEASE_UPDATE_FAILED",
-          fmt::format("lease update to {} failed: {}", e.peer, e.text));
+      log(out, Severity::Warn, "HA_LEASE_UPDATE_FAILED", fmt::format("lease update to {} failed: {}", e.peer, e.text));
       break;
   }
   run(now, out);
@@ -482,8 +471,8 @@ void HaMachine::on(const PartnerQuerySeen& e, TimePoint now, Out& out) {
   if (a == A::Unacked) {
     log(out, Severity::Debug, "HA_COMMUNICATION_INTERRUPTED_CLIENT4_UNACKED",
         fmt::format("partner's client {} unanswered for {} s; {} unacked client(s), failover after more than {}",
-                    toHexColon(e.hwAddr), heartbeat::FailureDetector::correctSecs(e.secs),
-                    detector_.unackedClients(), cfg_.maxUnackedClients));
+                    toHexColon(e.hwAddr), heartbeat::FailureDetector::correctSecs(e.secs), detector_.unackedClients(),
+                    cfg_.maxUnackedClients));
   }
   run(now, out);
 }
@@ -507,7 +496,8 @@ void HaMachine::on(const BacklogReplayFinished& e, TimePoint now, Out& out) {
     run(now, out);
     return;
   }
-  log(out, Severity::Warn, "HA_LEASES_BACKLOG_FAILED", fmt::format("replaying queued lease updates failed: {}", e.text));
+  log(out, Severity::Warn, "HA_LEASES_BACKLOG_FAILED",
+      fmt::format("replaying queued lease updates failed: {}", e.text));
   if (partner()) {
     resetInFlight_ = true;
     out.push_back(SendHaReset{partner()->name});
@@ -550,8 +540,8 @@ void HaMachine::on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out) 
                                   nullptr});
       run(now, out);
     } else if (e.result == 0) {
-      transition(HaState::PartnerInMaintenance, "maintenance started by the operator; partner is in-maintenance",
-                 now, out);
+      transition(HaState::PartnerInMaintenance, "maintenance started by the operator; partner is in-maintenance", now,
+                 out);
       out.push_back(CommandAnswer{0,
                                   "Server is now in the partner-in-maintenance state and its partner is in "
                                   "in-maintenance state. The partner can be now safely shut down.",

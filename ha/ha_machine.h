@@ -41,9 +41,9 @@ enum class TimerId : std::uint8_t {
 struct Start {};  // the service starts (state waiting)
 struct HeartbeatAnswered {
   HaState partnerState = HaState::Waiting;
-  TimePoint partnerTime;                                // parsed `date-time`
-  std::optional<std::vector<std::string>> scopes;       // absent from very old peers
-  std::optional<std::uint64_t> unsentUpdateCount;       // absent: not tracked
+  TimePoint partnerTime;                           // parsed `date-time`
+  std::optional<std::vector<std::string>> scopes;  // absent from very old peers
+  std::optional<std::uint64_t> unsentUpdateCount;  // absent: not tracked
 };
 struct HeartbeatFailed {
   std::string reason;
@@ -79,9 +79,9 @@ struct HaResetFinished {  // our ha-reset sent to the partner
 };
 struct MaintenanceNotifyFinished {  // answer to our ha-maintenance-notify
   bool transportError = false;
-  int result = 0;                          // 0, 1, 1001 (maintenance not allowed)
+  int result = 0;  // 0, 1, 1001 (maintenance not allowed)
   std::string text;
-  std::optional<HaState> partnerState;     // cancel answer's "state"
+  std::optional<HaState> partnerState;  // cancel answer's "state"
 };
 struct SyncCompleteNotified {  // partner's ha-sync-complete-notify
   int originId = 0;
@@ -102,11 +102,11 @@ struct ScopesCommand {
   std::vector<std::string> scopes;
 };
 
-using HaEvent = std::variant<Start, HeartbeatAnswered, HeartbeatFailed, TimerFired, SyncFinished,
-                             LeaseUpdateResult, PartnerQuerySeen, BacklogOverflowed, BacklogReplayFinished,
-                             HaResetFinished, MaintenanceNotifyFinished, SyncCompleteNotified,
-                             DhcpServiceState, HaResetCommand, HaContinueCommand, MaintenanceStartCommand,
-                             MaintenanceCancelCommand, MaintenanceNotifyCommand, ScopesCommand>;
+using HaEvent =
+    std::variant<Start, HeartbeatAnswered, HeartbeatFailed, TimerFired, SyncFinished, LeaseUpdateResult,
+                 PartnerQuerySeen, BacklogOverflowed, BacklogReplayFinished, HaResetFinished, MaintenanceNotifyFinished,
+                 SyncCompleteNotified, DhcpServiceState, HaResetCommand, HaContinueCommand, MaintenanceStartCommand,
+                 MaintenanceCancelCommand, MaintenanceNotifyCommand, ScopesCommand>;
 
 // ---- Actions ----------------------------------------------------------------------------
 struct SendHeartbeat {
@@ -164,9 +164,9 @@ struct CommandAnswer {
   nlohmann::json arguments;  // null when none
 };
 
-using Action = std::variant<SendHeartbeat, ArmTimer, CancelTimer, StartSync, ServeScopes, DisableDhcp,
-                            EnableDhcp, SendHaReset, ReplayBacklog, ClearBacklog, SendMaintenanceNotify,
-                            SetPartnerShare, StateChanged, Log, CommandAnswer>;
+using Action =
+    std::variant<SendHeartbeat, ArmTimer, CancelTimer, StartSync, ServeScopes, DisableDhcp, EnableDhcp, SendHaReset,
+                 ReplayBacklog, ClearBacklog, SendMaintenanceNotify, SetPartnerShare, StateChanged, Log, CommandAnswer>;
 
 // What to do with one committed lease change for one peer (reference 6.2, Kea's
 // shouldQueueLeaseUpdates / shouldSendLeaseUpdates).
@@ -213,8 +213,8 @@ struct HaStatus {
   std::optional<std::uint64_t> partnerUnsentUpdateCount;
 
   // Lease synchronisation retries (the shell adds the progress of a sync in flight).
-  std::uint32_t syncFailures = 0;          // consecutive failed syncs since the last success
-  std::optional<TimePoint> syncRetryAt;    // when the next attempt may start, after a failure
+  std::uint32_t syncFailures = 0;        // consecutive failed syncs since the last success
+  std::optional<TimePoint> syncRetryAt;  // when the next attempt may start, after a failure
 };
 
 class HaMachine {
@@ -331,9 +331,9 @@ class HaMachine {
   bool resetInFlight_ = false;
   bool backlogOverflowed_ = false;
   enum class Maintenance : std::uint8_t { None, Starting, Canceling } maintenance_ = Maintenance::None;
-  bool viaMaintenance_ = false;     // next partner-down entry serves failover scopes regardless
-  bool localDisabled_ = false;      // we hold the local HA origin disable
-  bool othersDisabled_ = false;     // user / partner / DB origins disable service
+  bool viaMaintenance_ = false;  // next partner-down entry serves failover scopes regardless
+  bool localDisabled_ = false;   // we hold the local HA origin disable
+  bool othersDisabled_ = false;  // user / partner / DB origins disable service
   bool syncCompleteNotified_ = false;
   std::optional<TimePoint> handoverPollUntil_;
   std::vector<std::string> publishedScopes_;

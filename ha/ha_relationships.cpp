@@ -103,22 +103,24 @@ Result<HaRelationships> tieSubnets(std::vector<HaConfig> relationships, const co
       }
     }
     if (!name) {
-      return makeError(fmt::format("{}: no \"ha-server-name\" in the user context of subnet {} ({}) or its shared "
-                                   "network: with several HA relationships every subnet must name the relationship "
-                                   "serving it",
-                                   where, s.id, s.prefix.toString()));
+      return makeError(
+          fmt::format("{}: no \"ha-server-name\" in the user context of subnet {} ({}) or its shared "
+                      "network: with several HA relationships every subnet must name the relationship "
+                      "serving it",
+                      where, s.id, s.prefix.toString()));
     }
     auto rel = out.byPeerName(*name);
     if (!rel) {
-      return makeError(fmt::format("{}/user-context/ha-server-name: '{}' is not a peer of any HA relationship", from,
-                                   *name));
+      return makeError(
+          fmt::format("{}/user-context/ha-server-name: '{}' is not a peer of any HA relationship", from, *name));
     }
     if (!s.sharedNetwork.empty()) {
       auto [it, added] = networkRel.emplace(s.sharedNetwork, static_cast<std::uint32_t>(*rel));
       if (!added && it->second != *rel) {
-        return makeError(fmt::format("{}/user-context/ha-server-name: subnet {} of shared network '{}' is tied to "
-                                     "another HA relationship than the network's other subnets",
-                                     from, s.id, s.sharedNetwork));
+        return makeError(
+            fmt::format("{}/user-context/ha-server-name: subnet {} of shared network '{}' is tied to "
+                        "another HA relationship than the network's other subnets",
+                        from, s.id, s.sharedNetwork));
       }
     }
     out.subnets.emplace_back(s.id, static_cast<std::uint32_t>(*rel));

@@ -53,7 +53,6 @@ bool listenerChanged(const HaRelationships& before, const HaRelationships& after
 //   - subnets of one shared network tied to different relationships (allocation may move a
 //     client between the network's subnets, so the network has one relationship).
 // `relationships` must be the parsed list (parseHaConfig).
-[[nodiscard]] Result<HaRelationships> tieSubnets(std::vector<HaConfig> relationships,
-                                                 const config::Dhcp4Config& dhcp);
+[[nodiscard]] Result<HaRelationships> tieSubnets(std::vector<HaConfig> relationships, const config::Dhcp4Config& dhcp);
 
 }  // namespace tandem::ha

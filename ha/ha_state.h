@@ -26,10 +26,18 @@ enum class HaState : std::uint8_t {
 };
 
 inline constexpr HaState kAllStates[] = {
-    HaState::Waiting,       HaState::Syncing,       HaState::Ready,
-    HaState::LoadBalancing, HaState::HotStandby,    HaState::PartnerDown,
-    HaState::PartnerInMaintenance, HaState::InMaintenance, HaState::CommunicationRecovery,
-    HaState::PassiveBackup, HaState::Backup,        HaState::Terminated,
+    HaState::Waiting,
+    HaState::Syncing,
+    HaState::Ready,
+    HaState::LoadBalancing,
+    HaState::HotStandby,
+    HaState::PartnerDown,
+    HaState::PartnerInMaintenance,
+    HaState::InMaintenance,
+    HaState::CommunicationRecovery,
+    HaState::PassiveBackup,
+    HaState::Backup,
+    HaState::Terminated,
     HaState::Unavailable,
 };
 

@@ -183,7 +183,8 @@ std::string formatHaStatus(const json& statusArgs, const HaStatusExtras& extras,
     if (hasRemote && integer(remote, "unacked-clients")) {
       unacked = number(integer(remote, "unacked-clients"));
       // Kea counts down unacked-clients-left while interrupted; once failed over it means nothing.
-      if (auto left = integer(remote, "unacked-clients-left"); left && *left > 0 && text(local, "state") != "partner-down") {
+      if (auto left = integer(remote, "unacked-clients-left");
+          left && *left > 0 && text(local, "state") != "partner-down") {
         unacked += " (" + std::to_string(*left) + " more before partner-down)";
       }
     }
@@ -207,7 +208,9 @@ std::string formatHaStatus(const json& statusArgs, const HaStatusExtras& extras,
       w0 = std::max(w0, label.size());
       w1 = std::max(w1, v.first.size());
     }
-    auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
+    auto pad = [](const std::string& s, std::size_t w) {
+      return s + std::string(w > s.size() ? w - s.size() : 0, ' ');
+    };
     // A hub (several relationships): each block says which one it is.
     if (ha->size() > 1) o << "HA relationship " << index << " of " << ha->size() << ": ";
     else o << "HA ";

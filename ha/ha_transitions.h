@@ -24,20 +24,20 @@ inline constexpr StateSet kAnyPartner = ~StateSet(0);
 
 enum class Guard : std::uint8_t {
   Always,
-  RoleBackup,              // this server is a backup
-  ModePassiveBackup,       // relationship is passive-backup
-  ShouldTerminate,         // clock skew > 60 s or too many rejected lease updates (2.3 check 2)
-  PartnerStateInvalid,     // partner reports a state that does not exist in our mode (check 3)
-  IsPrimary,               // tie-break: the primary goes first
-  ShouldPartnerDown,       // Kea's shouldPartnerDown() (2.3)
-  CommRecoveryAllowed,     // load-balancing with delayed-updates-limit > 0
-  CommOkAndOverflowed,     // communication fine and the backlog overflowed
+  RoleBackup,           // this server is a backup
+  ModePassiveBackup,    // relationship is passive-backup
+  ShouldTerminate,      // clock skew > 60 s or too many rejected lease updates (2.3 check 2)
+  PartnerStateInvalid,  // partner reports a state that does not exist in our mode (check 3)
+  IsPrimary,            // tie-break: the primary goes first
+  ShouldPartnerDown,    // Kea's shouldPartnerDown() (2.3)
+  CommRecoveryAllowed,  // load-balancing with delayed-updates-limit > 0
+  CommOkAndOverflowed,  // communication fine and the backlog overflowed
   CommInterrupted,
   BacklogOverflowed,
-  PartnerHasNewUnsent,     // partner's unsent-update-count changed and is non-zero (6.4)
-  PartnerTerminatedLong,   // partner seen `terminated` continuously for >= 10 minutes
-  LocalChangesUnsynced,    // partner-down: we changed leases the partner has not got since
-                           // its last sync from us (tandemd; Kea goes back to normal at once)
+  PartnerHasNewUnsent,    // partner's unsent-update-count changed and is non-zero (6.4)
+  PartnerTerminatedLong,  // partner seen `terminated` continuously for >= 10 minutes
+  LocalChangesUnsynced,   // partner-down: we changed leases the partner has not got since
+                          // its last sync from us (tandemd; Kea goes back to normal at once)
 };
 
 enum class Outcome : std::uint8_t {
@@ -51,12 +51,12 @@ enum class Outcome : std::uint8_t {
 };
 
 struct TransitionRow {
-  StateSet from;        // states this row applies to
-  StateSet partner;     // partner states it matches (kPartnerUnknown included or not)
+  StateSet from;     // states this row applies to
+  StateSet partner;  // partner states it matches (kPartnerUnknown included or not)
   Guard guard;
   Outcome outcome;
-  HaState to;           // for Outcome::To
-  const char* reason;   // why, for logs and status
+  HaState to;          // for Outcome::To
+  const char* reason;  // why, for logs and status
 };
 
 struct TransitionInputs {

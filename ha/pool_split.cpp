@@ -59,15 +59,14 @@ bool PoolSplit::allows(Ipv4 a, TimePoint now) const noexcept {
   if (!range) return true;
   if (range->small && partnerShareGranted_.load(std::memory_order_acquire)) return true;
   const std::int64_t from = partnerFromNs_.load(std::memory_order_acquire);
-  return from != kNever &&
-         std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() >= from;
+  return from != kNever && std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() >= from;
 }
 
 void PoolSplit::setPartnerShareUsableFrom(std::optional<TimePoint> at) noexcept {
   partnerShareGranted_.store(at.has_value(), std::memory_order_release);
-  partnerFromNs_.store(
-      at ? std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count() : kNever,
-      std::memory_order_release);
+  partnerFromNs_.store(at ? std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count()
+                          : kNever,
+                       std::memory_order_release);
 }
 
 std::optional<TimePoint> PoolSplit::partnerShareUsableFrom() const noexcept {

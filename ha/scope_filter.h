@@ -31,16 +31,16 @@ std::uint8_t loadBalanceHash(std::span<const std::uint8_t> key) noexcept;
 // What the filter needs from a query (kept free of the packet codec so the daemon can call
 // it with whatever it decoded).
 struct QueryView {
-  std::uint8_t messageType = 0;                // option 53 value, 0 when absent
-  std::span<const std::uint8_t> clientId;      // option 61 payload, empty when absent
-  std::span<const std::uint8_t> hwAddr;        // chaddr[0..hlen)
+  std::uint8_t messageType = 0;            // option 53 value, 0 when absent
+  std::span<const std::uint8_t> clientId;  // option 61 payload, empty when absent
+  std::span<const std::uint8_t> hwAddr;    // chaddr[0..hlen)
 };
 
 struct ScopeDecision {
-  bool inScope = false;     // this server should process the query now
-  std::string scope;        // the server whose scope the query belongs to ("" = none)
-  std::string scopeClass;   // "HA_<scope>", or "" when the query had no key to hash
-  int hash = -1;            // RFC 3074 hash, -1 when not hashed
+  bool inScope = false;    // this server should process the query now
+  std::string scope;       // the server whose scope the query belongs to ("" = none)
+  std::string scopeClass;  // "HA_<scope>", or "" when the query had no key to hash
+  int hash = -1;           // RFC 3074 hash, -1 when not hashed
 };
 
 class ScopeFilter {
@@ -70,7 +70,9 @@ class ScopeFilter {
 
  private:
   int indexOf(std::string_view name) const noexcept;
-  void set(int index, bool on) noexcept { serving_[static_cast<std::size_t>(index)].store(on, std::memory_order_relaxed); }
+  void set(int index, bool on) noexcept {
+    serving_[static_cast<std::size_t>(index)].store(on, std::memory_order_relaxed);
+  }
 
   HaMode mode_;
   Role myRole_;

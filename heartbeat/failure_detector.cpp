@@ -14,13 +14,12 @@ std::int64_t FailureDetector::ageSeconds(TimePoint now) const noexcept {
 }
 
 FailureDetector::Analysis FailureDetector::analyze(std::span<const std::uint8_t> hwAddr,
-                                                   std::span<const std::uint8_t> clientId,
-                                                   std::uint16_t secs, TimePoint now) {
+                                                   std::span<const std::uint8_t> clientId, std::uint16_t secs,
+                                                   TimePoint now) {
   if (!interrupted(now)) return Analysis::Ignored;
   ++analyzed_;
   // secs is in seconds, max-ack-delay in milliseconds (Kea: secs * 1000 > max-ack-delay).
-  const bool unacked =
-      std::int64_t(correctSecs(secs)) * 1000 > std::int64_t(cfg_.maxAckDelay.count());
+  const bool unacked = std::int64_t(correctSecs(secs)) * 1000 > std::int64_t(cfg_.maxAckDelay.count());
   auto [it, inserted] = clients_.try_emplace(ClientKey::of(hwAddr, clientId), unacked);
   if (inserted) {
     if (unacked) ++unacked_;

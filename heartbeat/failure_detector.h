@@ -48,11 +48,9 @@ class FailureDetector {
   std::int64_t ageSeconds(TimePoint now) const noexcept;
 
   // A query for the partner's scope (HA message types only) was received.
-  Analysis analyze(std::span<const std::uint8_t> hwAddr, std::span<const std::uint8_t> clientId,
-                   std::uint16_t secs, TimePoint now);
-  bool failureDetected() const noexcept {
-    return cfg_.maxUnackedClients == 0 || unacked_ > cfg_.maxUnackedClients;
-  }
+  Analysis analyze(std::span<const std::uint8_t> hwAddr, std::span<const std::uint8_t> clientId, std::uint16_t secs,
+                   TimePoint now);
+  bool failureDetected() const noexcept { return cfg_.maxUnackedClients == 0 || unacked_ > cfg_.maxUnackedClients; }
 
   // Kea's byte-swap quirk: some Windows clients put secs in the wrong byte order; a value
   // above 255 whose low byte is zero is taken as swapped.

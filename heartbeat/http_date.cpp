@@ -81,14 +81,14 @@ std::string formatRfc1123(TimePoint t) {
 
 std::string formatSystemTime(TimePoint t) {
   const Split s = split(t);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", s.date.year, s.date.month, s.date.day, s.hour,
-                     s.minute, s.second);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", s.date.year, s.date.month, s.date.day, s.hour, s.minute,
+                     s.second);
 }
 
 std::optional<TimePoint> parseRfc1123(std::string_view t) noexcept {
   // "Sun, 22 Nov 2026 08:07:35 GMT": fixed width, 29 characters.
-  if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' ||
-      t[19] != ':' || t[22] != ':' || t[25] != ' ' || t.substr(26) != "GMT") {
+  if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' || t[19] != ':' ||
+      t[22] != ':' || t[25] != ' ' || t.substr(26) != "GMT") {
     return std::nullopt;
   }
   bool dayOk = false;
@@ -99,8 +99,8 @@ std::optional<TimePoint> parseRfc1123(std::string_view t) noexcept {
     if (kMonths[i] == t.substr(8, 3)) month = i + 1;
   }
   unsigned day = 0, year = 0, hour = 0, minute = 0, second = 0;
-  if (month == 0 || !digits(t.substr(5, 2), day) || !digits(t.substr(12, 4), year) ||
-      !digits(t.substr(17, 2), hour) || !digits(t.substr(20, 2), minute) || !digits(t.substr(23, 2), second)) {
+  if (month == 0 || !digits(t.substr(5, 2), day) || !digits(t.substr(12, 4), year) || !digits(t.substr(17, 2), hour) ||
+      !digits(t.substr(20, 2), minute) || !digits(t.substr(23, 2), second)) {
     return std::nullopt;
   }
   static constexpr unsigned kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -16,8 +16,7 @@ namespace tandem::heartbeat {
 
 class RejectedLeaseUpdates {
  public:
-  explicit RejectedLeaseUpdates(std::chrono::seconds lifetime = std::chrono::seconds(86400))
-      : lifetime_(lifetime) {}
+  explicit RejectedLeaseUpdates(std::chrono::seconds lifetime = std::chrono::seconds(86400)) : lifetime_(lifetime) {}
 
   // Returns true when the client was not recorded yet (a repeat only refreshes its expiry).
   bool reportRejected(const ClientKey& client, TimePoint now);

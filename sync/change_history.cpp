@@ -17,9 +17,7 @@ std::uint64_t ChangeHistory::record(Ipv4 address, std::optional<std::int64_t> de
   return last_;
 }
 
-std::uint64_t ChangeHistory::oldest() const noexcept {
-  return last_ > capacity_ ? last_ - capacity_ + 1 : 1;
-}
+std::uint64_t ChangeHistory::oldest() const noexcept { return last_ > capacity_ ? last_ - capacity_ + 1 : 1; }
 
 ChangeHistory::Since ChangeHistory::since(std::uint64_t after, std::size_t maxAddresses) const {
   Since out;

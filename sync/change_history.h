@@ -36,8 +36,8 @@ class ChangeHistory {
   };
   enum class Refusal : std::uint8_t { TooOld, TooMany };
   struct Since {
-    std::vector<Change> changes;       // the latest change of each address, newest first
-    std::optional<Refusal> refused;    // set when `changes` cannot be given
+    std::vector<Change> changes;     // the latest change of each address, newest first
+    std::optional<Refusal> refused;  // set when `changes` cannot be given
   };
   // The changes numbered above `after` (exclusive), the latest per address. Refused when the
   // ring no longer holds change after + 1 (TooOld) or when they touch more than

@@ -109,9 +109,10 @@ Result<Lease> leaseCommon(const json& j) {
     // remembered), so we take it as that instead of rejecting it as Kea 2.2 does.
     case 3: l.state = LeaseState::ExpiredReclaimed; break;
     default:
-      return bad(fmt::format("Invalid state value: {}, supported values are: 0 (default), 1 (declined), "
-                             "2 (expired-reclaimed) and 3 (released)",
-                             *st));
+      return bad(
+          fmt::format("Invalid state value: {}, supported values are: 0 (default), 1 (declined), "
+                      "2 (expired-reclaimed) and 3 (released)",
+                      *st));
   }
 
   if (j.contains("user-context")) {
@@ -268,8 +269,7 @@ Result<LeasePage> parsePageAnswer(const PeerAnswer& answer, std::uint32_t limit)
   if (answer.result != kResultSuccess) {
     return bad(fmt::format("lease4-get-page failed with result {}: {}", answer.result, answer.text));
   }
-  if (!answer.arguments.is_object() || !answer.arguments.contains("leases") ||
-      !answer.arguments["leases"].is_array()) {
+  if (!answer.arguments.is_object() || !answer.arguments.contains("leases") || !answer.arguments["leases"].is_array()) {
     return bad("lease4-get-page answer has no 'leases' list");
   }
   const json& list = answer.arguments["leases"];

@@ -30,7 +30,7 @@ MergeAction mergeForUpdate(const std::optional<Lease>& local) noexcept;
 enum class UpdateCheck : std::uint8_t { Ok, Conflict };
 struct UpdateVerdict {
   UpdateCheck check = UpdateCheck::Ok;
-  std::string text;  // for the result-4 answer
+  std::string text;            // for the result-4 answer
   std::uint32_t subnetId = 0;  // resolved subnet (received id, or selected by address)
 };
 

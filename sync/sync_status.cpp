@@ -20,7 +20,9 @@ std::string seconds(std::int64_t millis) { return fmt::format("{:.1f} s", static
 
 json syncStatusJson(const std::optional<SyncProgress>& running, const std::optional<SyncOutcome>& last,
                     std::uint32_t consecutiveFailures, std::optional<TimePoint> retryAt, TimePoint now) {
-  json j = {{"in-progress", nullptr}, {"last", nullptr}, {"consecutive-failures", consecutiveFailures},
+  json j = {{"in-progress", nullptr},
+            {"last", nullptr},
+            {"consecutive-failures", consecutiveFailures},
             {"retry-in-ms", nullptr}};
   if (running) {
     j["in-progress"] = {{"peer", running->peer},

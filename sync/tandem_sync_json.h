@@ -76,7 +76,7 @@ struct SyncPage {
   std::vector<Lease> leases;
   ChangeLog::Changes changes;
   bool last = true;
-  bool delta = false;  // the answer to a delta request: `changes` is the whole delta
+  bool delta = false;       // the answer to a delta request: `changes` is the whole delta
   std::uint64_t total = 0;  // the partner's lease count ("total"; 0 when not sent)
 };
 // total 0 leaves "total" out (every page but a full pull's first).

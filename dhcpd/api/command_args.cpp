@@ -6,9 +6,7 @@ std::string invalidType(std::string_view key) {
   return "invalid type specified for parameter '" + std::string(key) + "'";
 }
 
-std::string missingParameter(std::string_view key) {
-  return "missing parameter '" + std::string(key) + "'";
-}
+std::string missingParameter(std::string_view key) { return "missing parameter '" + std::string(key) + "'"; }
 
 Result<std::optional<std::string>> optString(const nlohmann::json& args, std::string_view key) {
   if (!args.is_object()) return std::optional<std::string>{};

@@ -13,9 +13,7 @@ constexpr std::string_view kFramingPrefix = "Error during command processing: ";
 // The only server type a tandemd serves; Control Agent requests name it in "service".
 constexpr std::string_view kOwnService = "dhcp4";
 
-Error framingError(std::string_view what) {
-  return makeError(std::string(kFramingPrefix) + std::string(what));
-}
+Error framingError(std::string_view what) { return makeError(std::string(kFramingPrefix) + std::string(what)); }
 
 // Collects the parser's message (with byte position) without throwing: untrusted input
 // errors are values here, and the SAX interface hands the error over as an object.
@@ -115,11 +113,8 @@ void appendKeaText(const json& v, std::string& out) {
       out += " ]";
       return;
     }
-    case json::value_t::string:
-      appendJsonString(v.get_ref<const std::string&>(), out);
-      return;
-    default:
-      out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    case json::value_t::string: appendJsonString(v.get_ref<const std::string&>(), out); return;
+    default: out += v.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 }
 

@@ -73,7 +73,7 @@ std::string toKeaText(const json& value);
 
 struct ParsedCommand {
   std::string name;
-  json arguments;                     // null when absent
+  json arguments;                                    // null when absent
   std::optional<std::vector<std::string>> services;  // present only when "service" was given
 };
 
@@ -99,8 +99,8 @@ class CommandRegistry {
   // untouched): the body then takes the ordinary path, whose answers stay the reference. It
   // runs with the guard held, like a handler, and must call the command's observer itself
   // (observerOf). One shortcut per registry; an empty function removes it.
-  using TextShortcut = std::function<bool(std::string_view body, const CommandContext& ctx,
-                                          std::function<void(std::string)>& done)>;
+  using TextShortcut =
+      std::function<bool(std::string_view body, const CommandContext& ctx, std::function<void(std::string)>& done)>;
   void setTextShortcut(TextShortcut shortcut) { shortcut_ = std::move(shortcut); }
   bool hasTextShortcut() const noexcept { return static_cast<bool>(shortcut_); }
   // Offers `body` to the shortcut (guard held): true when it answered.

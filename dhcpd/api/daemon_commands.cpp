@@ -95,8 +95,10 @@ Result<std::size_t> writeConfigFile(const std::string& file, const std::string& 
     if (exists) {
       // Group first: fchown may clear set-id bits that fchmod then restores. Both are best
       // effort (a non-root writer cannot give the file another group).
-      if (::fchown(fd, static_cast<uid_t>(-1), st.st_gid) != 0) { /* keep the writer's group */ }
-      if (::fchmod(fd, st.st_mode & 07777) != 0) { /* keep the umask's mode */ }
+      if (::fchown(fd, static_cast<uid_t>(-1), st.st_gid) != 0) { /* keep the writer's group */
+      }
+      if (::fchmod(fd, st.st_mode & 07777) != 0) { /* keep the umask's mode */
+      }
     }
     int err = writeSyncClose(fd, text);
     if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
@@ -181,9 +183,8 @@ void registerDaemonCommands(CommandRegistry& registry, ServerControl& control) {
                                             std::to_string(NLOHMANN_JSON_VERSION_PATCH) +
                                             "\ndatabase:\nMemfile backend 2.1"}});
   });
-  registry.add("build-report", [](const json&, const CommandContext&) {
-    return makeAnswer(kResultSuccess, buildReport());
-  });
+  registry.add("build-report",
+               [](const json&, const CommandContext&) { return makeAnswer(kResultSuccess, buildReport()); });
   registry.add("status-get", [&control](const json&, const CommandContext&) {
     const auto now = control.now();
     json args = {{"pid", static_cast<std::int64_t>(::getpid())},

@@ -28,8 +28,7 @@ constexpr FamilyDef kDeclinedReclaimed{"kea_dhcp4_addresses_declined_reclaimed_t
 constexpr FamilyDef kReclaimed{"kea_dhcp4_addresses_reclaimed_total", "Expired addresses that were reclaimed",
                                LabelSet::SubnetPool};
 constexpr FamilyDef kTotal{"kea_dhcp4_addresses_total", "Size of subnet address pool", LabelSet::SubnetPool};
-constexpr FamilyDef kConflicts{"kea_dhcp4_reservation_conflicts_total", "Reservation conflict count",
-                               LabelSet::Subnet};
+constexpr FamilyDef kConflicts{"kea_dhcp4_reservation_conflicts_total", "Reservation conflict count", LabelSet::Subnet};
 constexpr FamilyDef kReused{"kea_dhcp4_leases_reused_total", "Number of times an IPv4 lease has been renewed in memory",
                             LabelSet::Subnet};
 
@@ -70,11 +69,19 @@ constexpr std::array kMap{
 
 // kea-exporter's metrics_dhcp4_global_ignore: global sums of series exported per subnet or
 // per packet type.
-constexpr std::array<std::string_view, 13> kGlobalIgnore{
-    "cumulative-assigned-addresses", "declined-addresses", "reclaimed-declined-addresses", "reclaimed-leases",
-    "v4-reservation-conflicts", "v4-allocation-fail", "v4-allocation-fail-subnet",
-    "v4-allocation-fail-shared-network", "v4-allocation-fail-no-pools", "v4-allocation-fail-classes", "pkt4-sent",
-    "pkt4-received", "v4-lease-reuses"};
+constexpr std::array<std::string_view, 13> kGlobalIgnore{"cumulative-assigned-addresses",
+                                                         "declined-addresses",
+                                                         "reclaimed-declined-addresses",
+                                                         "reclaimed-leases",
+                                                         "v4-reservation-conflicts",
+                                                         "v4-allocation-fail",
+                                                         "v4-allocation-fail-subnet",
+                                                         "v4-allocation-fail-shared-network",
+                                                         "v4-allocation-fail-no-pools",
+                                                         "v4-allocation-fail-classes",
+                                                         "pkt4-sent",
+                                                         "pkt4-received",
+                                                         "v4-lease-reuses"};
 // metric_dhcp4_subnet_ignore.
 constexpr std::array<std::string_view, 2> kSubnetIgnore{"cumulative-assigned-addresses", "v4-allocation-fail"};
 
@@ -183,9 +190,10 @@ SubnetLabelMap subnetMetricLabels(const config::Dhcp4Config& cfg) {
 namespace {
 
 // kea-exporter's families in its order; KeaMetricsWriter::families_ is indexed alike.
-constexpr std::array<const FamilyDef*, 10> kDefs{&kPacketsSent, &kPacketsReceived, &kAllocationsFailed, &kAssigned,
-                                               &kDeclined, &kDeclinedReclaimed, &kReclaimed, &kTotal,
-                                               &kConflicts, &kReused};
+constexpr std::array<const FamilyDef*, 10> kDefs{&kPacketsSent, &kPacketsReceived, &kAllocationsFailed,
+                                                 &kAssigned,    &kDeclined,        &kDeclinedReclaimed,
+                                                 &kReclaimed,   &kTotal,           &kConflicts,
+                                                 &kReused};
 
 std::size_t indexOf(const FamilyDef* d) noexcept {
   for (std::size_t i = 0; i < kDefs.size(); ++i) {
@@ -235,9 +243,7 @@ void KeaMetricsWriter::add(std::string_view name, std::int64_t v) {
       case LabelSet::SubnetContext:
         out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}, {"context", e->label}}, v);
         break;
-      case LabelSet::Subnet:
-        out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}}, v);
-        break;
+      case LabelSet::Subnet: out_.sample(f, {{"subnet", sl.subnet}, {"subnet_id", sl.subnetId}}, v); break;
       case LabelSet::Operation: break;
     }
     return;

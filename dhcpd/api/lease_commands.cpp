@@ -319,11 +319,13 @@ json lease4Write(ServerControl& control, const json& args) {
     std::error_code ec;
     const auto target = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec);
     const MemfilePaths paths{db.name};
-    for (const std::string& own : {paths.current(), paths.input(), paths.previous(), paths.output(), paths.completed()}) {
+    for (const std::string& own :
+         {paths.current(), paths.input(), paths.previous(), paths.output(), paths.completed()}) {
       std::error_code ec2;
       if (target == std::filesystem::weakly_canonical(own, ec2)) {
-        return makeAnswer(kResultError, "'filename' parameter must not name the lease file in use or its cleanup files: '" +
-                                            own + "'");
+        return makeAnswer(kResultError,
+                          "'filename' parameter must not name the lease file in use or its cleanup files: '" + own +
+                              "'");
       }
     }
   }
@@ -374,12 +376,14 @@ json statLease4Get(ServerControl& control, const json& args) {
   if (selected.empty()) {
     std::string why = first && *first == *last && label.starts_with("subnet-id")
                           ? "subnet-id: " + std::to_string(*first) + " does not exist"
-                          : first ? "selected ID range: " + std::to_string(*first) + " through " +
-                                        std::to_string(*last) + " includes no known subnets"
-                                  : "no subnets configured";
+                      : first ? "selected ID range: " + std::to_string(*first) + " through " + std::to_string(*last) +
+                                    " includes no known subnets"
+                              : "no subnets configured";
     return makeAnswer(kResultEmpty, prefix + "no matching data, " + why, json::object());
   }
-  struct Counts { std::int64_t assigned = 0, declined = 0; };
+  struct Counts {
+    std::int64_t assigned = 0, declined = 0;
+  };
   std::map<std::uint32_t, Counts> counts;
   control.leases().forEach([&](const Lease& l) {
     if (l.state == LeaseState::ExpiredReclaimed) return;
@@ -396,11 +400,11 @@ json statLease4Get(ServerControl& control, const json& args) {
         control.stats().value("subnet[" + std::to_string(s->id) + "].cumulative-assigned-addresses");
     rows.push_back(json::array({s->id, total, cumulative, c.assigned, c.declined}));
   }
-  json resultSet = {
-      {"columns", {"subnet-id", "total-addresses", "cumulative-assigned-addresses", "assigned-addresses",
-                   "declined-addresses"}},
-      {"rows", rows},
-      {"timestamp", formatKeaTimestamp(control.now())}};
+  json resultSet = {{"columns",
+                     {"subnet-id", "total-addresses", "cumulative-assigned-addresses", "assigned-addresses",
+                      "declined-addresses"}},
+                    {"rows", rows},
+                    {"timestamp", formatKeaTimestamp(control.now())}};
   return makeAnswer(kResultSuccess, prefix + std::to_string(rows.size()) + " rows found",
                     json{{"result-set", std::move(resultSet)}});
 }

@@ -52,8 +52,8 @@ Result<const config::Subnet4*> subnetOfLease(const config::Dhcp4Config& cfg, Ipv
                        kLeaseConfigConflict);
     }
     if (!subnet->prefix.contains(address)) {
-      return makeError("The address " + address.toString() + " does not belong to subnet " +
-                           subnet->prefix.toString() + ", subnet-id=" + std::to_string(subnet->id),
+      return makeError("The address " + address.toString() + " does not belong to subnet " + subnet->prefix.toString() +
+                           ", subnet-id=" + std::to_string(subnet->id),
                        kLeaseConfigConflict);
     }
     return subnet;
@@ -104,7 +104,8 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
   lease.validLifetime = *validLft ? static_cast<std::uint32_t>(**validLft)
                                   : subnet->validLifetime.value_or(cfg.validLifetime);
 
-  auto expire = optInt(args, "expire", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  auto expire =
+      optInt(args, "expire", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (!expire) return expire.error();
   if (*expire) {
     if (**expire <= 0) return makeError("expiration time must be positive for address " + lease.address.toString());
@@ -129,7 +130,8 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
     return makeError("No hostname specified and either forward or reverse fqdn was set to true.");
   }
 
-  auto state = optInt(args, "state", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  auto state =
+      optInt(args, "state", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (!state) return state.error();
   if (*state) {
     if (**state < 0 || **state > 2) {

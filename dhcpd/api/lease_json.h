@@ -25,8 +25,7 @@ inline constexpr int kLeaseConfigConflict = 4;
 // subnet-id is checked against the configuration or, when absent or 0, selected by address;
 // valid-lft defaults to the subnet's lifetime; cltt = expire - valid-lft when "expire" is
 // given (HA updates), else now. "cltt" in the input is ignored, as Kea does.
-[[nodiscard]] Result<Lease> leaseFromJson(const nlohmann::json& args, const config::Dhcp4Config& cfg,
-                                          std::int64_t now);
+[[nodiscard]] Result<Lease> leaseFromJson(const nlohmann::json& args, const config::Dhcp4Config& cfg, std::int64_t now);
 
 const config::Subnet4* findSubnet(const config::Dhcp4Config& cfg, std::uint32_t id);
 const config::Subnet4* subnetForAddress(const config::Dhcp4Config& cfg, Ipv4 address);

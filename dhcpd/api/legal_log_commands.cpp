@@ -47,7 +47,8 @@ std::string durationText(const json& args, std::int64_t now) {
     seconds = *e - now;
   }
   if (seconds <= 0) return {};
-  const auto clamped = static_cast<std::uint32_t>(std::min<std::int64_t>(seconds, std::numeric_limits<std::uint32_t>::max()));
+  const auto clamped =
+      static_cast<std::uint32_t>(std::min<std::int64_t>(seconds, std::numeric_limits<std::uint32_t>::max()));
   return " for " + engine::LegalLogEntries::duration(clamped);
 }
 

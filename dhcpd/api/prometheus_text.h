@@ -76,8 +76,8 @@ class PrometheusText {
   std::size_t familyCount() const noexcept { return order_.size(); }
 
  private:
-  void line(Family& f, std::string_view suffix, std::span<const MetricLabel> labels,
-            const MetricLabel* extra, std::string_view value);
+  void line(Family& f, std::string_view suffix, std::span<const MetricLabel> labels, const MetricLabel* extra,
+            std::string_view value);
 
   std::vector<std::unique_ptr<Family>> families_;  // every family ever declared
   std::unordered_map<std::string, Family*> byName_;

@@ -235,8 +235,8 @@ std::string identifierText(const Identifier& id) { return id.type + " '" + toHex
 
 // Whether the lease holder is the reserved client (same identifier), for the conflict report.
 bool leaseBelongsTo(const Lease& lease, const Identifier& id) {
-  if (id.type == "hw-address") return std::equal(id.bytes.begin(), id.bytes.end(), lease.hwAddr.view().begin(),
-                                                 lease.hwAddr.view().end());
+  if (id.type == "hw-address")
+    return std::equal(id.bytes.begin(), id.bytes.end(), lease.hwAddr.view().begin(), lease.hwAddr.view().end());
   if (id.type == "client-id") return lease.clientId == id.bytes;
   // RFC 4361: a client-id of type 255 carries the DUID after a 4-byte IAID.
   if (id.type == "duid") {
@@ -387,10 +387,11 @@ void reservationDel(ServerControl& control, const json& args, CommandReply reply
   const auto& cfg = control.config();
   json doc = cfg.source;
   json* list = reservationsIn(doc, cfg, sel->subnetId);
-  auto it = list && list->is_array()
-                ? std::find_if(list->begin(), list->end(),
-                               [&](const json& h) { return sel->matches(HostRef{sel->subnetId, &h}); })
-                : json::iterator{};
+  auto it = list && list->is_array() ? std::find_if(list->begin(), list->end(),
+                                                    [&](const json& h) {
+                                                      return sel->matches(HostRef{sel->subnetId, &h});
+                                                    })
+                                     : json::iterator{};
   const bool inConfig = list && list->is_array() && it != list->end();
   // A host of the configuration file is deleted there (tandemd's own reservations); another
   // goes to the hosts databases, as Kea 2.2's HostMgr::del.
@@ -406,7 +407,8 @@ void reservationDel(ServerControl& control, const json& args, CommandReply reply
     }
     db->delHost(std::move(s), [reply](Result<bool> done) {
       if (!done) return reply(makeAnswer(kResultError, done.error().message));
-      reply(*done ? makeAnswer(kResultSuccess, "Host deleted.") : makeAnswer(kResultEmpty, "Host not deleted (not found)."));
+      reply(*done ? makeAnswer(kResultSuccess, "Host deleted.")
+                  : makeAnswer(kResultEmpty, "Host not deleted (not found)."));
     });
     return;
   }
@@ -510,9 +512,8 @@ json reservationGetByAddress(ServerControl& control, const json& args) {
   auto sid = optionalSubnetId(args);
   if (!sid) return makeAnswer(kResultError, sid.error().message);
   auto hosts = allHosts(control);
-  std::erase_if(hosts, [&](const HostRef& h) {
-    return (*sid && h.subnetId != **sid) || addressOf(*h.host) != address;
-  });
+  std::erase_if(hosts,
+                [&](const HostRef& h) { return (*sid && h.subnetId != **sid) || addressOf(*h.host) != address; });
   return hostListAnswer(hosts);
 }
 

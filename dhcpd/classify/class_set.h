@@ -13,18 +13,14 @@ using ClassId = std::uint16_t;
 
 class ClassSet {
  public:
-  void reset(std::size_t classes) {
-    words_.assign((classes + 63) / 64, 0);
-  }
+  void reset(std::size_t classes) { words_.assign((classes + 63) / 64, 0); }
   void clear() noexcept {
     for (auto& w : words_) w = 0;
   }
   void add(ClassId id) noexcept {
     if (id / 64 < words_.size()) words_[id / 64] |= std::uint64_t(1) << (id % 64);
   }
-  bool has(ClassId id) const noexcept {
-    return id / 64 < words_.size() && (words_[id / 64] >> (id % 64)) & 1u;
-  }
+  bool has(ClassId id) const noexcept { return id / 64 < words_.size() && (words_[id / 64] >> (id % 64)) & 1u; }
 
  private:
   std::vector<std::uint64_t> words_;

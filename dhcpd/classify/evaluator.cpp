@@ -57,9 +57,7 @@ bool substringRange(std::uint32_t size, const Instr& i, std::uint32_t& from, std
   return true;
 }
 
-std::string_view chars(const std::uint8_t* p, std::size_t n) noexcept {
-  return {reinterpret_cast<const char*>(p), n};
-}
+std::string_view chars(const std::uint8_t* p, std::size_t n) noexcept { return {reinterpret_cast<const char*>(p), n}; }
 
 // A fused comparison's operand: the payload of an option as .hex shows it ("" when absent).
 std::string_view payload(const proto::Option* o, bool trim) noexcept {
@@ -139,16 +137,23 @@ EvalResult Evaluator::evaluatePredicate(const Expression& e, const PacketInput& 
       case Op::Relay4: v = relayHas(p, i.sub); break;         // .exists
       case Op::OptionEq: v = payload(p.find(i.code), i.trim) == constants.substr(i.a, i.b); break;
       case Op::Relay4Eq: v = relayPayload(p, i.sub, i.trim) == constants.substr(i.a, i.b); break;
-      case Op::OptionSubstrEq: case Op::Relay4SubstrEq: {
-        const std::string_view s =
-            i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim) : relayPayload(p, i.sub, i.trim);
+      case Op::OptionSubstrEq:
+      case Op::Relay4SubstrEq: {
+        const std::string_view s = i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim)
+                                                              : relayPayload(p, i.sub, i.trim);
         if (!substringEquals(s, i, constants.substr(i.a, i.b), v)) return EvalResult::Error;
         break;
       }
       case Op::FieldEq: v = fieldEquals(i, constants, p, in); break;
       case Op::Not: st[top - 1] = !st[top - 1]; continue;
-      case Op::And: --top; st[top - 1] = st[top - 1] && st[top]; continue;
-      case Op::Or: --top; st[top - 1] = st[top - 1] || st[top]; continue;
+      case Op::And:
+        --top;
+        st[top - 1] = st[top - 1] && st[top];
+        continue;
+      case Op::Or:
+        --top;
+        st[top - 1] = st[top - 1] || st[top];
+        continue;
       default: return EvalResult::Error;  // not a predicate program (fuseProgram decides)
     }
     st[top++] = v;
@@ -242,12 +247,8 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
   // fields) by slow().
   for (const Instr& i : e.code) {
     switch (i.op) {
-      case Op::Const:
-        st[top_++] = external(constants.substr(i.a, i.b));
-        break;
-      case Op::Member:
-        st[top_++] = boolean(in.classes && in.classes->has(ClassId(i.a)));
-        break;
+      case Op::Const: st[top_++] = external(constants.substr(i.a, i.b)); break;
+      case Op::Member: st[top_++] = boolean(in.classes && in.classes->has(ClassId(i.a))); break;
       case Op::Option: {
         const proto::Option* o = p.find(i.code);
         if (!o) {
@@ -277,21 +278,14 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
         st[top_ - 1] = boolean(aBool && bBool ? a.where == b.where : view(a) == view(b));
         break;
       }
-      case Op::FieldEq:
-        st[top_++] = boolean(fieldEquals(i, constants, p, in));
-        break;
-      case Op::EqualConst:
-        st[top_ - 1] = boolean(view(st[top_ - 1]) == constants.substr(i.a, i.b));
-        break;
-      case Op::OptionEq:
-        st[top_++] = boolean(payload(p.find(i.code), i.trim) == constants.substr(i.a, i.b));
-        break;
-      case Op::Relay4Eq:
-        st[top_++] = boolean(relayPayload(p, i.sub, i.trim) == constants.substr(i.a, i.b));
-        break;
-      case Op::OptionSubstrEq: case Op::Relay4SubstrEq: {
-        const std::string_view v =
-            i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim) : relayPayload(p, i.sub, i.trim);
+      case Op::FieldEq: st[top_++] = boolean(fieldEquals(i, constants, p, in)); break;
+      case Op::EqualConst: st[top_ - 1] = boolean(view(st[top_ - 1]) == constants.substr(i.a, i.b)); break;
+      case Op::OptionEq: st[top_++] = boolean(payload(p.find(i.code), i.trim) == constants.substr(i.a, i.b)); break;
+      case Op::Relay4Eq: st[top_++] = boolean(relayPayload(p, i.sub, i.trim) == constants.substr(i.a, i.b)); break;
+      case Op::OptionSubstrEq:
+      case Op::Relay4SubstrEq: {
+        const std::string_view v = i.op == Op::OptionSubstrEq ? payload(p.find(i.code), i.trim)
+                                                              : relayPayload(p, i.sub, i.trim);
         bool equal = false;
         if (!substringEquals(v, i, constants.substr(i.a, i.b), equal)) return EvalResult::Error;
         st[top_++] = boolean(equal);
@@ -303,7 +297,8 @@ EvalResult Evaluator::evaluate(const Expression& e, const PacketInput& in) {
         st[top_ - 1] = boolean(!v);
         break;
       }
-      case Op::And: case Op::Or: {
+      case Op::And:
+      case Op::Or: {
         bool a = false, b = false;
         if (!truth(st[top_ - 1], b) || !truth(st[top_ - 2], a)) return EvalResult::Error;
         --top_;
@@ -355,9 +350,7 @@ bool Evaluator::slow(const Instr& i, const PacketInput& in) {
     push(copy(std::string_view(buf, n)));
     return true;
   };
-  auto decimal = [](std::int64_t x, char* buf) {
-    return std::size_t(std::to_chars(buf, buf + 24, x).ptr - buf);
-  };
+  auto decimal = [](std::int64_t x, char* buf) { return std::size_t(std::to_chars(buf, buf + 24, x).ptr - buf); };
 
   switch (i.op) {
     case Op::SubOption: {
@@ -395,7 +388,9 @@ bool Evaluator::slow(const Instr& i, const PacketInput& in) {
       return true;
     }
     case Op::Pkt4Transid: push(u32(p.xid)); return true;
-    case Op::VendorExists: case Op::VendorEnterprise: case Op::VendorSubOption: {
+    case Op::VendorExists:
+    case Op::VendorEnterprise:
+    case Op::VendorSubOption: {
       const proto::Option* o = p.find(kVivso);
       std::uint32_t ent = 0;
       Bytes area;
@@ -417,7 +412,9 @@ bool Evaluator::slow(const Instr& i, const PacketInput& in) {
       }
       return true;
     }
-    case Op::VendorClassExists: case Op::VendorClassEnterprise: case Op::VendorClassData: {
+    case Op::VendorClassExists:
+    case Op::VendorClassEnterprise:
+    case Op::VendorClassData: {
       const proto::Option* o = p.find(kVivco);
       std::uint32_t ent = 0;
       if (!o || !vendorClassOption(bytesOf(o->data), ent) || (i.a && i.a != ent)) {
@@ -536,16 +533,14 @@ bool Evaluator::slow(const Instr& i, const PacketInput& in) {
       return toText(4, [&](const std::uint8_t* d, char* b) {
         return decimal(std::int32_t(be32(std::string_view(reinterpret_cast<const char*>(d), 4))), b);
       });
-    case Op::UInt8ToText:
-      return toText(1, [&](const std::uint8_t* d, char* b) { return decimal(d[0], b); });
+    case Op::UInt8ToText: return toText(1, [&](const std::uint8_t* d, char* b) { return decimal(d[0], b); });
     case Op::UInt16ToText:
       return toText(2, [&](const std::uint8_t* d, char* b) { return decimal(std::uint16_t(d[0] << 8 | d[1]), b); });
     case Op::UInt32ToText:
       return toText(4, [&](const std::uint8_t* d, char* b) {
         return decimal(be32(std::string_view(reinterpret_cast<const char*>(d), 4)), b);
       });
-    default:
-      return false;  // the common instructions are run by evaluate()
+    default: return false;  // the common instructions are run by evaluate()
   }
 }
 

@@ -44,9 +44,7 @@ class Parser {
   }
 
  private:
-  const Token& peek(std::size_t ahead = 0) const {
-    return toks_[std::min(pos_ + ahead, toks_.size() - 1)];
-  }
+  const Token& peek(std::size_t ahead = 0) const { return toks_[std::min(pos_ + ahead, toks_.size() - 1)]; }
   Tok kind() const { return peek().kind; }
   const Token& next() {
     const Token& t = peek();
@@ -217,15 +215,16 @@ class Parser {
         expr_.members.push_back(*id);
         return;
       }
-      case Tok::Option: case Tok::Relay4: case Tok::Vendor: case Tok::VendorClass:
+      case Tok::Option:
+      case Tok::Relay4:
+      case Tok::Vendor:
+      case Tok::VendorClass:
         if (parseAccessor(true)) return;  // an .exists form: a boolean on its own
         parseConcatTail();
         expectEqualTail();
         return;
-      case Tok::Relay6:
-        fail(peek(), "relay6 can only be used in DHCPv6.");
-      default:
-        break;
+      case Tok::Relay6: fail(peek(), "relay6 can only be used in DHCPv6.");
+      default: break;
     }
     parseString();
     expectEqualTail();
@@ -345,8 +344,7 @@ class Parser {
         emit(i);
         return false;
       }
-      default:
-        unexpected({});
+      default: unexpected({});
     }
     // option / sub-option / relay4 / vendor sub-option: the representation.
     if (kind() == Tok::Exists && allowExists) {
@@ -404,9 +402,8 @@ class Parser {
           emitConst(inet_pton(AF_INET, t.text.c_str(), buf) == 1 ? std::string_view(reinterpret_cast<char*>(buf), 4)
                                                                  : std::string_view());
         } else {
-          emitConst(inet_pton(AF_INET6, t.text.c_str(), buf) == 1
-                        ? std::string_view(reinterpret_cast<char*>(buf), 16)
-                        : std::string_view());
+          emitConst(inet_pton(AF_INET6, t.text.c_str(), buf) == 1 ? std::string_view(reinterpret_cast<char*>(buf), 16)
+                                                                  : std::string_view());
         }
         return;
       }
@@ -417,19 +414,20 @@ class Parser {
         emitConst(std::string_view(b, 4));
         return;
       }
-      case Tok::Option: case Tok::Relay4: case Tok::Vendor: case Tok::VendorClass:
-        parseAccessor(false);
-        return;
-      case Tok::Relay6:
-        fail(t, "relay6 can only be used in DHCPv6.");
-      case Tok::Pkt6:
-        fail(t, "pkt6 can only be used in DHCPv6.");
+      case Tok::Option:
+      case Tok::Relay4:
+      case Tok::Vendor:
+      case Tok::VendorClass: parseAccessor(false); return;
+      case Tok::Relay6: fail(t, "relay6 can only be used in DHCPv6.");
+      case Tok::Pkt6: fail(t, "pkt6 can only be used in DHCPv6.");
       case Tok::Pkt: {
         next();
         expect({Tok::Dot});
         const Token& f = expect({Tok::Iface, Tok::Src, Tok::Dst, Tok::Len});
-        emitOp(f.kind == Tok::Iface ? Op::PktIface : f.kind == Tok::Src ? Op::PktSrc
-                                                   : f.kind == Tok::Dst ? Op::PktDst : Op::PktLen);
+        emitOp(f.kind == Tok::Iface ? Op::PktIface
+               : f.kind == Tok::Src ? Op::PktSrc
+               : f.kind == Tok::Dst ? Op::PktDst
+                                    : Op::PktLen);
         return;
       }
       case Tok::Pkt4: {
@@ -486,7 +484,8 @@ class Parser {
         emit(i);
         return;
       }
-      case Tok::Concat: case Tok::ToHexString: {
+      case Tok::Concat:
+      case Tok::ToHexString: {
         const Op op = t.kind == Tok::Concat ? Op::Concat : Op::ToHexString;
         next();
         expect({Tok::LParen});
@@ -521,8 +520,7 @@ class Parser {
         parseString();
         expect({Tok::RParen});
         return;
-      default:
-        unexpected({});
+      default: unexpected({});
     }
   }
 
@@ -530,21 +528,23 @@ class Parser {
     std::size_t depth = 0, maxDepth = 0;
     for (const Instr& i : expr_.code) {
       switch (i.op) {
-        case Op::Equal: case Op::Concat: case Op::ToHexString: case Op::And: case Op::Or:
-          --depth;
-          break;
-        case Op::Split:
-          depth -= 1;
-          break;
-        case Op::IfElse:
-          depth -= 2;
-          break;
-        case Op::Substring: case Op::Not: case Op::AddrToText: case Op::Int8ToText: case Op::Int16ToText:
-        case Op::Int32ToText: case Op::UInt8ToText: case Op::UInt16ToText: case Op::UInt32ToText:
-          break;
-        default:
-          ++depth;
-          break;
+        case Op::Equal:
+        case Op::Concat:
+        case Op::ToHexString:
+        case Op::And:
+        case Op::Or: --depth; break;
+        case Op::Split: depth -= 1; break;
+        case Op::IfElse: depth -= 2; break;
+        case Op::Substring:
+        case Op::Not:
+        case Op::AddrToText:
+        case Op::Int8ToText:
+        case Op::Int16ToText:
+        case Op::Int32ToText:
+        case Op::UInt8ToText:
+        case Op::UInt16ToText:
+        case Op::UInt32ToText: break;
+        default: ++depth; break;
       }
       maxDepth = std::max(maxDepth, depth);
     }
@@ -560,14 +560,31 @@ class Parser {
 // Instructions that push one value and pop none.
 bool isLeaf(Op op) noexcept {
   switch (op) {
-    case Op::Const: case Op::Option: case Op::SubOption: case Op::Relay4: case Op::PktIface: case Op::PktSrc:
-    case Op::PktDst: case Op::PktLen: case Op::Pkt4Mac: case Op::Pkt4Hlen: case Op::Pkt4Htype: case Op::Pkt4Ciaddr:
-    case Op::Pkt4Giaddr: case Op::Pkt4Yiaddr: case Op::Pkt4Siaddr: case Op::Pkt4Msgtype: case Op::Pkt4Transid:
-    case Op::VendorExists: case Op::VendorEnterprise: case Op::VendorSubOption: case Op::VendorClassExists:
-    case Op::VendorClassEnterprise: case Op::VendorClassData: case Op::Member:
-      return true;
-    default:
-      return false;
+    case Op::Const:
+    case Op::Option:
+    case Op::SubOption:
+    case Op::Relay4:
+    case Op::PktIface:
+    case Op::PktSrc:
+    case Op::PktDst:
+    case Op::PktLen:
+    case Op::Pkt4Mac:
+    case Op::Pkt4Hlen:
+    case Op::Pkt4Htype:
+    case Op::Pkt4Ciaddr:
+    case Op::Pkt4Giaddr:
+    case Op::Pkt4Yiaddr:
+    case Op::Pkt4Siaddr:
+    case Op::Pkt4Msgtype:
+    case Op::Pkt4Transid:
+    case Op::VendorExists:
+    case Op::VendorEnterprise:
+    case Op::VendorSubOption:
+    case Op::VendorClassExists:
+    case Op::VendorClassEnterprise:
+    case Op::VendorClassData:
+    case Op::Member: return true;
+    default: return false;
   }
 }
 
@@ -583,24 +600,36 @@ bool payloadAccessor(const Instr& i) noexcept {
 // The packet fields whose value is 4 bytes in network order (u32 in the evaluator).
 bool isFixedField(Op op) noexcept {
   switch (op) {
-    case Op::PktSrc: case Op::PktDst: case Op::PktLen: case Op::Pkt4Hlen: case Op::Pkt4Htype: case Op::Pkt4Ciaddr:
-    case Op::Pkt4Giaddr: case Op::Pkt4Yiaddr: case Op::Pkt4Siaddr: case Op::Pkt4Msgtype: case Op::Pkt4Transid:
-      return true;
-    default:
-      return false;
+    case Op::PktSrc:
+    case Op::PktDst:
+    case Op::PktLen:
+    case Op::Pkt4Hlen:
+    case Op::Pkt4Htype:
+    case Op::Pkt4Ciaddr:
+    case Op::Pkt4Giaddr:
+    case Op::Pkt4Yiaddr:
+    case Op::Pkt4Siaddr:
+    case Op::Pkt4Msgtype:
+    case Op::Pkt4Transid: return true;
+    default: return false;
   }
 }
 
 // Instructions the bit-stack evaluator runs (Expression::predicate).
 bool isPredicateOp(const Instr& i) noexcept {
   switch (i.op) {
-    case Op::Member: case Op::OptionEq: case Op::OptionSubstrEq: case Op::Relay4Eq: case Op::Relay4SubstrEq:
-    case Op::FieldEq: case Op::And: case Op::Or: case Op::Not:
-      return true;
-    case Op::Option: case Op::Relay4:
-      return i.repr == Repr::Exists;
-    default:
-      return false;
+    case Op::Member:
+    case Op::OptionEq:
+    case Op::OptionSubstrEq:
+    case Op::Relay4Eq:
+    case Op::Relay4SubstrEq:
+    case Op::FieldEq:
+    case Op::And:
+    case Op::Or:
+    case Op::Not: return true;
+    case Op::Option:
+    case Op::Relay4: return i.repr == Repr::Exists;
+    default: return false;
   }
 }
 

@@ -22,22 +22,46 @@ namespace tandem::classify {
 enum class Repr : std::uint8_t { Text, Hex, Exists };
 
 enum class Op : std::uint8_t {
-  Const,        // push constants[a .. a+b)
-  Option,       // option[code].repr
-  SubOption,    // option[code].option[sub].repr
-  Relay4,       // relay4[sub].repr (option 82 sub-option)
-  PktIface, PktSrc, PktDst, PktLen,
-  Pkt4Mac, Pkt4Hlen, Pkt4Htype, Pkt4Ciaddr, Pkt4Giaddr, Pkt4Yiaddr, Pkt4Siaddr, Pkt4Msgtype, Pkt4Transid,
-  VendorExists,       // vendor[a].exists (a = 0: any enterprise)
-  VendorEnterprise,   // vendor.enterprise
-  VendorSubOption,    // vendor[a].option[sub].repr
-  VendorClassExists,  // vendor-class[a].exists
+  Const,      // push constants[a .. a+b)
+  Option,     // option[code].repr
+  SubOption,  // option[code].option[sub].repr
+  Relay4,     // relay4[sub].repr (option 82 sub-option)
+  PktIface,
+  PktSrc,
+  PktDst,
+  PktLen,
+  Pkt4Mac,
+  Pkt4Hlen,
+  Pkt4Htype,
+  Pkt4Ciaddr,
+  Pkt4Giaddr,
+  Pkt4Yiaddr,
+  Pkt4Siaddr,
+  Pkt4Msgtype,
+  Pkt4Transid,
+  VendorExists,           // vendor[a].exists (a = 0: any enterprise)
+  VendorEnterprise,       // vendor.enterprise
+  VendorSubOption,        // vendor[a].option[sub].repr
+  VendorClassExists,      // vendor-class[a].exists
   VendorClassEnterprise,  // vendor-class.enterprise
-  VendorClassData,    // vendor-class[a].data[b]
-  Equal, Substring, Split, Concat, IfElse, ToHexString, AddrToText,
-  Int8ToText, Int16ToText, Int32ToText, UInt8ToText, UInt16ToText, UInt32ToText,
-  Not, And, Or,
-  Member,       // member(classes[a])
+  VendorClassData,        // vendor-class[a].data[b]
+  Equal,
+  Substring,
+  Split,
+  Concat,
+  IfElse,
+  ToHexString,
+  AddrToText,
+  Int8ToText,
+  Int16ToText,
+  Int32ToText,
+  UInt8ToText,
+  UInt16ToText,
+  UInt32ToText,
+  Not,
+  And,
+  Or,
+  Member,  // member(classes[a])
   // Fused instructions (see fuseProgram): the common shapes of class tests as one step
   // each, with the same result as the instructions they replace.
   EqualConst,      // top == constants[a .. a+b)   ([Const][Equal])
@@ -51,10 +75,10 @@ enum class Op : std::uint8_t {
 struct Instr {
   Op op = Op::Const;
   Repr repr = Repr::Hex;
-  std::uint8_t code = 0;   // option code
-  std::uint8_t sub = 0;    // sub-option code
-  std::uint32_t a = 0;     // constant offset, enterprise id, class id, substring start
-  std::uint32_t b = 0;     // constant length, tuple index, substring length
+  std::uint8_t code = 0;  // option code
+  std::uint8_t sub = 0;   // sub-option code
+  std::uint32_t a = 0;    // constant offset, enterprise id, class id, substring start
+  std::uint32_t b = 0;    // constant length, tuple index, substring length
   // Substring/Split: the literal integers as Kea sees them (text converted at run time by
   // boost::lexical_cast<int>); `bad` marks a literal that does not fit an int, which Kea
   // reports as an evaluation error.
@@ -66,11 +90,11 @@ struct Instr {
 };
 
 struct Expression {
-  std::string text;                // as configured
-  std::vector<Instr> code;         // postfix
-  std::string constants;           // literal bytes, referenced by Const
-  std::vector<ClassId> members;    // classes named in member(), in order
-  std::size_t maxStack = 0;        // deepest stack the program reaches
+  std::string text;              // as configured
+  std::vector<Instr> code;       // postfix
+  std::string constants;         // literal bytes, referenced by Const
+  std::vector<ClassId> members;  // classes named in member(), in order
+  std::size_t maxStack = 0;      // deepest stack the program reaches
   // Every instruction yields a boolean from the packet or the booleans below it (fused
   // compares, .exists, member(), and/or/not): run on a stack of bits (fuseProgram sets it).
   bool predicate = false;

@@ -9,12 +9,66 @@
 namespace tandem::classify {
 
 enum class Tok : std::uint8_t {
-  End, LParen, RParen, Not, And, Or, Equal, Option, Relay4, Relay6, Member, PeerAddr, LinkAddr,
-  LBracket, RBracket, Dot, Text, Hex, Exists, Pkt, Iface, Src, Dst, Len, Pkt4, Mac, Hlen, Htype,
-  Ciaddr, Giaddr, Yiaddr, Siaddr, Substring, Split, All, Comma, Concat, Plus, IfElse, ToHexString,
-  AddrToText, Int8ToText, Int16ToText, Int32ToText, UInt8ToText, UInt16ToText, UInt32ToText, Pkt6,
-  Msgtype, Transid, VendorClass, Vendor, Any, Data, Enterprise,
-  String, Integer, HexString, OptionName, IpAddress,
+  End,
+  LParen,
+  RParen,
+  Not,
+  And,
+  Or,
+  Equal,
+  Option,
+  Relay4,
+  Relay6,
+  Member,
+  PeerAddr,
+  LinkAddr,
+  LBracket,
+  RBracket,
+  Dot,
+  Text,
+  Hex,
+  Exists,
+  Pkt,
+  Iface,
+  Src,
+  Dst,
+  Len,
+  Pkt4,
+  Mac,
+  Hlen,
+  Htype,
+  Ciaddr,
+  Giaddr,
+  Yiaddr,
+  Siaddr,
+  Substring,
+  Split,
+  All,
+  Comma,
+  Concat,
+  Plus,
+  IfElse,
+  ToHexString,
+  AddrToText,
+  Int8ToText,
+  Int16ToText,
+  Int32ToText,
+  UInt8ToText,
+  UInt16ToText,
+  UInt32ToText,
+  Pkt6,
+  Msgtype,
+  Transid,
+  VendorClass,
+  Vendor,
+  Any,
+  Data,
+  Enterprise,
+  String,
+  Integer,
+  HexString,
+  OptionName,
+  IpAddress,
   Error,  // a character no rule matches: "Invalid character: X"
 };
 
@@ -23,7 +77,7 @@ std::string_view tokenName(Tok t) noexcept;
 
 struct Token {
   Tok kind = Tok::End;
-  std::string text;        // literal contents (string without quotes, digits, name)
+  std::string text;                         // literal contents (string without quotes, digits, name)
   int line = 1, column = 1, endColumn = 1;  // endColumn inclusive
 };
 

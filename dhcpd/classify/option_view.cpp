@@ -12,7 +12,21 @@ std::uint32_t be32(const std::uint8_t* p) noexcept {
   return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
 }
 
-enum class Kind : std::uint8_t { Binary, String, Address, Uint8, Uint16, Uint32, Int8, Int16, Int32, Boolean, AddressList, Uint8List, Uint16List };
+enum class Kind : std::uint8_t {
+  Binary,
+  String,
+  Address,
+  Uint8,
+  Uint16,
+  Uint32,
+  Int8,
+  Int16,
+  Int32,
+  Boolean,
+  AddressList,
+  Uint8List,
+  Uint16List
+};
 
 // Kea's definitions that change .text / .hex: string and single-address options. Everything
 // else Kea shows with the generic form.
@@ -55,12 +69,36 @@ bool intText(Kind k, Bytes d, std::string& out) {
   std::int64_t v = 0;
   const char* name = nullptr;
   switch (k) {
-    case Kind::Uint8: if (d.size() != 1) return false; v = d[0]; name = "uint8"; break;
-    case Kind::Int8: if (d.size() != 1) return false; v = std::int8_t(d[0]); name = "int8"; break;
-    case Kind::Uint16: if (d.size() != 2) return false; v = std::uint16_t(d[0] << 8 | d[1]); name = "uint16"; break;
-    case Kind::Int16: if (d.size() != 2) return false; v = std::int16_t(d[0] << 8 | d[1]); name = "int16"; break;
-    case Kind::Uint32: if (d.size() != 4) return false; v = be32(d.data()); name = "uint32"; break;
-    case Kind::Int32: if (d.size() != 4) return false; v = std::int32_t(be32(d.data())); name = "int32"; break;
+    case Kind::Uint8:
+      if (d.size() != 1) return false;
+      v = d[0];
+      name = "uint8";
+      break;
+    case Kind::Int8:
+      if (d.size() != 1) return false;
+      v = std::int8_t(d[0]);
+      name = "int8";
+      break;
+    case Kind::Uint16:
+      if (d.size() != 2) return false;
+      v = std::uint16_t(d[0] << 8 | d[1]);
+      name = "uint16";
+      break;
+    case Kind::Int16:
+      if (d.size() != 2) return false;
+      v = std::int16_t(d[0] << 8 | d[1]);
+      name = "int16";
+      break;
+    case Kind::Uint32:
+      if (d.size() != 4) return false;
+      v = be32(d.data());
+      name = "uint32";
+      break;
+    case Kind::Int32:
+      if (d.size() != 4) return false;
+      v = std::int32_t(be32(d.data()));
+      name = "int32";
+      break;
     default: return false;
   }
   char buf[48];

@@ -13,14 +13,14 @@ namespace tandem {
 
 struct HttpUrl {
   bool https = false;
-  std::string host;        // IPv4 dotted quad, or IPv6 without the brackets (once resolved)
+  std::string host;  // IPv4 dotted quad, or IPv6 without the brackets (once resolved)
   bool ipv6 = false;
   // The DNS name as written when the URL has one ("" for an address literal). Until the
   // daemon resolves it, host holds the name too.
   std::string hostname;
   std::uint16_t port = 0;  // as written; effectivePort() applies the scheme default
   std::string path = "/";
-  std::string text;        // the URL as configured
+  std::string text;  // the URL as configured
 
   bool operator==(const HttpUrl&) const = default;
 

@@ -30,9 +30,7 @@ struct Ipv4 {
 struct Prefix4 {
   Ipv4 network;
   std::uint8_t length = 0;
-  constexpr std::uint32_t mask() const noexcept {
-    return length == 0 ? 0u : (0xffffffffu << (32 - length));
-  }
+  constexpr std::uint32_t mask() const noexcept { return length == 0 ? 0u : (0xffffffffu << (32 - length)); }
   constexpr bool contains(Ipv4 a) const noexcept { return (a.value & mask()) == (network.value & mask()); }
   std::string toString() const;
   static std::optional<Prefix4> parse(std::string_view text) noexcept;

@@ -124,7 +124,7 @@ std::vector<std::string> Logger::configure(const std::vector<LoggerSpec>& specs)
         return nullptr;
       }
     }
-    s->pattern = !o.pattern.empty() ? o.pattern
+    s->pattern = !o.pattern.empty()              ? o.pattern
                  : s->kind == Sink::Kind::Syslog ? std::string(kSyslogPattern)
                                                  : std::string(kDefaultPattern);
     Sink* raw = s.get();
@@ -220,7 +220,8 @@ std::string Logger::formatLine(std::string_view pattern, std::chrono::system_clo
       ++j;
     }
     std::size_t width = 0;
-    while (j < pattern.size() && pattern[j] >= '0' && pattern[j] <= '9') width = width * 10 + std::size_t(pattern[j++] - '0');
+    while (j < pattern.size() && pattern[j] >= '0' && pattern[j] <= '9')
+      width = width * 10 + std::size_t(pattern[j++] - '0');
     if (j >= pattern.size()) break;
     std::string field;
     const char conv = pattern[j];
@@ -271,9 +272,9 @@ void Logger::write(LogSource src, Severity s, std::string_view id, std::string_v
   for (Sink* sink : routes_[static_cast<std::size_t>(src)].sinks) {
     const std::string line = formatLine(sink->pattern, now, s, name, id, text);
     if (sink->kind == Sink::Kind::Syslog) {
-      const int prio = s == Severity::Debug ? LOG_DEBUG
-                       : s == Severity::Info ? LOG_INFO
-                       : s == Severity::Warn ? LOG_WARNING
+      const int prio = s == Severity::Debug   ? LOG_DEBUG
+                       : s == Severity::Info  ? LOG_INFO
+                       : s == Severity::Warn  ? LOG_WARNING
                        : s == Severity::Error ? LOG_ERR
                                               : LOG_CRIT;
       ::syslog(prio, "%s", line.c_str());

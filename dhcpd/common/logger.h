@@ -48,14 +48,14 @@ inline constexpr int kDbgTraceDetailData = 55;  // DBG_DHCP4_DETAIL_DATA
 
 // One "loggers" entry, as the configuration gives it (names are Kea's).
 struct LogOutputSpec {
-  std::string output = "stdout";  // "stdout", "stderr", "syslog", "syslog:NAME" or a file path
+  std::string output = "stdout";     // "stdout", "stderr", "syslog", "syslog:NAME" or a file path
   std::uint64_t maxsize = 10240000;  // a file is rotated past this size (0 = never)
   std::uint32_t maxver = 1;          // rotated files kept: FILE.1 ... FILE.maxver
   bool flush = true;
-  std::string pattern;               // "" = Kea's default for the output
+  std::string pattern;  // "" = Kea's default for the output
 };
 struct LoggerSpec {
-  std::string name;                  // "kea-dhcp4", "kea-dhcp4.packets", ...
+  std::string name;  // "kea-dhcp4", "kea-dhcp4.packets", ...
   Severity severity = Severity::Info;
   int debugLevel = 0;
   std::vector<LogOutputSpec> outputs;

@@ -95,10 +95,10 @@ std::string hexOf(const std::vector<std::uint8_t>& b) {
 
 // Kea's OptionDataType numbers (dhcp/option_data_types.h) as stored in dhcp4_option_def.type
 // and record_types, to the names of the JSON grammar.
-constexpr std::string_view kOptionTypes[] = {"empty",  "binary",       "boolean",      "int8",        "int16",
-                                             "int32",  "uint8",        "uint16",       "uint32",      "any-address",
-                                             "ipv4-address", "ipv6-address", "ipv6-prefix", "psid", "string",
-                                             "tuple",  "fqdn",         "record"};
+constexpr std::string_view kOptionTypes[] = {"empty",        "binary",       "boolean",     "int8",   "int16",
+                                             "int32",        "uint8",        "uint16",      "uint32", "any-address",
+                                             "ipv4-address", "ipv6-address", "ipv6-prefix", "psid",   "string",
+                                             "tuple",        "fqdn",         "record"};
 
 Result<std::string> optionTypeName(std::string_view column, std::int64_t t) {
   if (t < 0 || t >= static_cast<std::int64_t>(std::size(kOptionTypes))) {
@@ -501,9 +501,8 @@ Model modelOf(const CbSnapshot& snap, const std::string& serverTag) {
     else classDefs[colOr(r, "class_id")].push_back(std::move(*it));
   }
   const std::vector<Grouped> defGroups = groupByObject(globalDefRows, "id", serverTag);
-  for (const Grouped* g : preferExplicit(defGroups, [](const CbRow& r) {
-         return colOr(r, "space") + "/" + colOr(r, "code");
-       })) {
+  for (const Grouped* g :
+       preferExplicit(defGroups, [](const CbRow& r) { return colOr(r, "space") + "/" + colOr(r, "code"); })) {
     auto it = optionDefItem(*g->row);
     if (!it) bad("dhcp4_option_def " + colOr(*g->row, "id"), it.error().message);
     else m.optionDefs.push_back(std::move(*it));
@@ -530,9 +529,8 @@ Model modelOf(const CbSnapshot& snap, const std::string& serverTag) {
     else if (scope == "5") poolOpts[colOr(r, "pool_id")].push_back(std::move(*it));
     else if (scope == "2") classOpts[colOr(r, "dhcp_client_class")].push_back(std::move(*it));
   }
-  for (const Grouped* g : preferExplicit(globalOpts, [](const CbRow& r) {
-         return colOr(r, "space", "dhcp4") + "/" + colOr(r, "code");
-       })) {
+  for (const Grouped* g :
+       preferExplicit(globalOpts, [](const CbRow& r) { return colOr(r, "space", "dhcp4") + "/" + colOr(r, "code"); })) {
     auto it = optionItem(*g->row);
     if (!it) bad("dhcp4_options " + colOr(*g->row, "option_id"), it.error().message);
     else m.options.push_back(std::move(*it));
@@ -595,7 +593,7 @@ Model modelOf(const CbSnapshot& snap, const std::string& serverTag) {
 
 struct Built {
   json doc;
-  std::vector<std::pair<std::string, std::string>> paths;  // JSON path of a DB item -> its key
+  std::vector<std::pair<std::string, std::string>> paths;     // JSON path of a DB item -> its key
   std::vector<std::pair<std::string, std::string>> unplaced;  // key -> why it cannot be merged
 };
 
@@ -673,7 +671,8 @@ Built build(const json& fileDoc, const Model& m, const std::set<std::string>& ex
   }
 
   // Shared networks: a DB network takes the place (and the subnets) of the file's one.
-  json networks = d.contains("shared-networks") && d["shared-networks"].is_array() ? d["shared-networks"] : json::array();
+  json networks = d.contains("shared-networks") && d["shared-networks"].is_array() ? d["shared-networks"]
+                                                                                   : json::array();
   for (const Item& n : m.networks) {
     if (excluded.count(n.key)) continue;
     json v = n.value;

@@ -61,9 +61,9 @@ struct CbSnapshot {
 };
 
 struct CbMergeResult {
-  Dhcp4Config config;                 // parsed from `document`
-  nlohmann::json document;            // the merged {"Dhcp4": ...}
-  std::vector<std::string> badRows;   // "dhcp4_subnet 7: ..." for each row left out
+  Dhcp4Config config;                // parsed from `document`
+  nlohmann::json document;           // the merged {"Dhcp4": ...}
+  std::vector<std::string> badRows;  // "dhcp4_subnet 7: ..." for each row left out
   // Items of the DB in force (after the server-tag selection, bad rows left out).
   std::size_t globals = 0, optionDefs = 0, options = 0, sharedNetworks = 0, subnets = 0, clientClasses = 0;
 };

@@ -45,22 +45,24 @@ std::optional<LifetimeTriplet> parseLifetimeTriplet(ObjectReader& r, const std::
   if (t.min > t.max) {
     if (min && max) {
       diag.error(r.pathOf("min-valid-lifetime"),
-                 fmt::format("the value of min-valid-lifetime ({}) is not less than max-valid-lifetime ({})", t.min, t.max));
+                 fmt::format("the value of min-valid-lifetime ({}) is not less than max-valid-lifetime ({})", t.min,
+                             t.max));
     } else if (min) {
       diag.error(r.pathOf("min-valid-lifetime"),
-                 fmt::format("the value of min-valid-lifetime ({}) is not less than (default) valid-lifetime ({})", t.min,
-                             t.value));
+                 fmt::format("the value of min-valid-lifetime ({}) is not less than (default) valid-lifetime ({})",
+                             t.min, t.value));
     } else {
       diag.error(r.pathOf("max-valid-lifetime"),
-                 fmt::format("the value of (default) valid-lifetime ({}) is not less than max-valid-lifetime ({})", t.value,
-                             t.max));
+                 fmt::format("the value of (default) valid-lifetime ({}) is not less than max-valid-lifetime ({})",
+                             t.value, t.max));
     }
     return std::nullopt;
   }
   if (t.value < t.min || t.value > t.max) {
     diag.error(r.pathOf("valid-lifetime"),
                fmt::format("the value of (default) valid-lifetime ({}) is not between min-valid-lifetime ({}) and "
-                           "max-valid-lifetime ({})", t.value, t.min, t.max));
+                           "max-valid-lifetime ({})",
+                           t.value, t.min, t.max));
     return std::nullopt;
   }
   return t;
@@ -83,7 +85,8 @@ void parseClientClasses(const json& list, const std::string& path, Diagnostics& 
       diag.error(r.pathOf("name"), fmt::format("Can't add class: Client Class: {} has already been defined", def.name));
     }
     if (auto test = r.string("test"); test && name) {
-      if (!test->empty() && (def.name == "ALL" || def.name == "KNOWN" || def.name == "UNKNOWN" || def.name == "BOOTP")) {
+      if (!test->empty() &&
+          (def.name == "ALL" || def.name == "KNOWN" || def.name == "UNKNOWN" || def.name == "BOOTP")) {
         diag.error(r.pathOf("test"), fmt::format("built-in class '{}' test expression must be empty", def.name));
       } else {
         classify::CompileContext cc;

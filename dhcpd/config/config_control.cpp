@@ -25,7 +25,8 @@ void parseConfigControl(const json& obj, const std::string& path, Diagnostics& d
           diag.error(d.pathOf("type"), "MySQL configuration backends are not supported yet (issue 13); use postgresql");
         } else if (*type != "postgresql") {
           // Kea: "The type of the configuration backend: 'x' is not supported".
-          diag.error(d.pathOf("type"), fmt::format("The type of the configuration backend: '{}' is not supported", *type));
+          diag.error(d.pathOf("type"),
+                     fmt::format("The type of the configuration backend: '{}' is not supported", *type));
         }
       } else if (!d.has("type")) {
         diag.error(p, "missing \"type\" (postgresql)");

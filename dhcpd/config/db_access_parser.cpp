@@ -37,9 +37,9 @@ void parseDbAccessKeys(ObjectReader& r, LeaseDatabase& db) {
   if (auto v = r.u32("max-reconnect-tries")) db.maxReconnectTries = *v;
   if (auto v = r.u32("reconnect-wait-time")) db.reconnectWaitTime = *v;
   if (auto v = r.choice("on-fail", {"stop-retry-exit", "serve-retry-exit", "serve-retry-continue"})) {
-    db.onFail = *v == "stop-retry-exit" ? DbOnFail::StopRetryExit
+    db.onFail = *v == "stop-retry-exit"    ? DbOnFail::StopRetryExit
                 : *v == "serve-retry-exit" ? DbOnFail::ServeRetryExit
-                                          : DbOnFail::ServeRetryContinue;
+                                           : DbOnFail::ServeRetryContinue;
   }
   // TLS: Kea 2.2's MySqlConnection passes them to the client library (MYSQL_OPT_SSL_*); its
   // PgSqlConnection refuses them when it opens the database ("Attempt to configure TLS for

@@ -111,7 +111,8 @@ void parseAuthentication(const json& obj, const std::string& path, const ParseCo
                          ControlSocket& cs) {
   ObjectReader r(obj, path, diag);
   if (auto type = r.string("type")) {
-    if (*type != "basic") diag.error(r.pathOf("type"), fmt::format("authentication type '{}' is not supported (basic)", *type));
+    if (*type != "basic")
+      diag.error(r.pathOf("type"), fmt::format("authentication type '{}' is not supported (basic)", *type));
   } else if (!r.has("type")) {
     diag.error(path, "missing \"type\" (basic)");
   }
@@ -130,7 +131,8 @@ void parseAuthentication(const json& obj, const std::string& path, const ParseCo
       if (name) user.user = *name;
       if (password) user.password = *password;
       if (userFile) {
-        if (auto v = readCredentialFile(resolvePath(fileCtx, *userFile), joinPath(p, "user-file"), diag)) user.user = *v;
+        if (auto v = readCredentialFile(resolvePath(fileCtx, *userFile), joinPath(p, "user-file"), diag))
+          user.user = *v;
       }
       if (passwordFile) {
         if (auto v = readCredentialFile(resolvePath(fileCtx, *passwordFile), joinPath(p, "password-file"), diag)) {
@@ -175,7 +177,8 @@ void parseControlSocket(const json& obj, const std::string& path, const ParseCon
   if (auto f = r.string("key-file")) cs.keyFile = resolvePath(ctx, *f);
   if (auto f = r.string("trust-anchor")) cs.trustAnchor = resolvePath(ctx, *f);
   if (auto v = r.boolean("cert-required")) cs.certRequired = *v;
-  if (const json* auth = r.object("authentication")) parseAuthentication(*auth, r.pathOf("authentication"), ctx, diag, cs);
+  if (const json* auth = r.object("authentication"))
+    parseAuthentication(*auth, r.pathOf("authentication"), ctx, diag, cs);
   r.ignoreWithWarning("http-headers", "extra HTTP response headers are not implemented; ignored");
   r.finish();
   if (diag.errorCount() != errorsBefore) return;
@@ -263,8 +266,9 @@ HookVerdict hookVerdict(std::string_view library) {
       {"libdhcp_stat_cmds.so", {HookVerdict::kBuiltin, ""}},
       {"libdhcp_host_cmds.so", {HookVerdict::kBuiltin, ""}},  // reservation-* commands
       {"libdhcp_subnet_cmds.so",
-       {HookVerdict::kWarn, "its subnet4-*/network4-* commands are not implemented; the library is ignored "
-                            "(answers are unaffected)"}},
+       {HookVerdict::kWarn,
+        "its subnet4-*/network4-* commands are not implemented; the library is ignored "
+        "(answers are unaffected)"}},
       {"libdhcp_class_cmds.so",
        {HookVerdict::kWarn,
         "its class-* commands are not implemented; the library is ignored (answers are unaffected)"}},
@@ -276,8 +280,9 @@ HookVerdict hookVerdict(std::string_view library) {
       {"libdhcp_mysql_cb.so", {HookVerdict::kBuiltin, ""}},
       {"libdhcp_pgsql_cb.so", {HookVerdict::kBuiltin, ""}},
       {"libdhcp_cb_cmds.so",
-       {HookVerdict::kWarn, "its remote-* commands are not implemented; the library is ignored (the configuration "
-                            "backend's tables are still read)"}},
+       {HookVerdict::kWarn,
+        "its remote-* commands are not implemented; the library is ignored (the configuration "
+        "backend's tables are still read)"}},
       {"libdhcp_mysql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
       {"libdhcp_pgsql.so", {HookVerdict::kError, "SQL database backends are not supported yet (issue 13)"}},
       {"libdhcp_flex_id.so",
@@ -285,7 +290,7 @@ HookVerdict hookVerdict(std::string_view library) {
       {"libdhcp_flex_option.so", {HookVerdict::kBuiltin, ""}},  // parseFlexOptionHook
       {"libdhcp_bootp.so", {HookVerdict::kError, "BOOTP (the bootp hook) is not supported; it answers BOOTP clients"}},
       {"libdhcp_run_script.so", {HookVerdict::kBuiltin, ""}},  // parseRunScriptHook
-      {"libdhcp_legal_log.so", {HookVerdict::kBuiltin, ""}},  // parseLegalLogHook
+      {"libdhcp_legal_log.so", {HookVerdict::kBuiltin, ""}},   // parseLegalLogHook
       {"libdhcp_limits.so",
        {HookVerdict::kError, "rate and lease limits (limits) are not supported; they drop answers"}},
       {"libdhcp_lease_query.so", {HookVerdict::kError, "lease query (RFC 4388) is not supported"}},
@@ -479,12 +484,14 @@ void checkGlobalTimers(ObjectReader& r, const Dhcp4Config& cfg, Diagnostics& dia
                fmt::format("renew-timer ({}) is greater than rebind-timer ({})", *cfg.renewTimer, *cfg.rebindTimer));
   }
   if (cfg.rebindTimer && *cfg.rebindTimer >= cfg.validLifetime) {
-    diag.warn(r.pathOf("rebind-timer"), fmt::format("rebind-timer ({}) is not below valid-lifetime ({}); T2 will not be sent",
-                                                    *cfg.rebindTimer, cfg.validLifetime));
+    diag.warn(r.pathOf("rebind-timer"),
+              fmt::format("rebind-timer ({}) is not below valid-lifetime ({}); T2 will not be sent", *cfg.rebindTimer,
+                          cfg.validLifetime));
   }
   if (cfg.minValidLifetime && cfg.maxValidLifetime && *cfg.minValidLifetime > *cfg.maxValidLifetime) {
-    diag.error(r.pathOf("min-valid-lifetime"), fmt::format("min-valid-lifetime ({}) is greater than max-valid-lifetime ({})",
-                                                           *cfg.minValidLifetime, *cfg.maxValidLifetime));
+    diag.error(r.pathOf("min-valid-lifetime"),
+               fmt::format("min-valid-lifetime ({}) is greater than max-valid-lifetime ({})", *cfg.minValidLifetime,
+                           *cfg.maxValidLifetime));
   } else {
     if (cfg.minValidLifetime && cfg.validLifetime < *cfg.minValidLifetime) {
       diag.error(r.pathOf("valid-lifetime"), fmt::format("valid-lifetime ({}) is less than min-valid-lifetime ({})",
@@ -586,9 +593,8 @@ void parseGlobals(ObjectReader& r, const ParseContext& ctx, Diagnostics& diag, D
   }
   if (const json* o = r.object("control-socket")) parseControlSocket(*o, r.pathOf("control-socket"), ctx, diag, cfg);
   if (const json* list = r.array("control-sockets")) {
-    forEachObject(*list, r.pathOf("control-sockets"), diag, [&](const json& e, const std::string& p, std::size_t) {
-      parseControlSocket(e, p, ctx, diag, cfg);
-    });
+    forEachObject(*list, r.pathOf("control-sockets"), diag,
+                  [&](const json& e, const std::string& p, std::size_t) { parseControlSocket(e, p, ctx, diag, cfg); });
   }
   if (const json* list = r.array("loggers")) parseLoggers(*list, r.pathOf("loggers"), ctx, diag, cfg);
   if (const json* list = r.array("hooks-libraries")) parseHooks(*list, r.pathOf("hooks-libraries"), diag, cfg);
@@ -637,8 +643,8 @@ std::string_view toString(HostIdType t) noexcept {
 }
 
 std::optional<HostIdType> hostIdTypeFromString(std::string_view s) noexcept {
-  for (auto t : {HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId, HostIdType::ClientId,
-                 HostIdType::FlexId}) {
+  for (auto t :
+       {HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId, HostIdType::ClientId, HostIdType::FlexId}) {
     if (toString(t) == s) return t;
   }
   return std::nullopt;

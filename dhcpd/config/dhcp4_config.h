@@ -24,18 +24,18 @@ namespace tandem::config {
 
 struct OptionData {
   std::uint8_t code = 0;
-  std::string name;           // as given, or the definition's name for the code
+  std::string name;             // as given, or the definition's name for the code
   std::string space = "dhcp4";  // "dhcp4", a vendor space "vendor-<enterprise>", or a custom one
   // Encoded option payload (without code/length). For a carrier of an encapsulated space
   // (option 43, a custom option-def with "encapsulate"), the sub-options configured in the
   // same scope are already appended; option 125 is one vendor block (enterprise, data-len,
   // sub-options given as hex); the "vendor-<id>" options are added per reply by the engine.
   std::vector<std::uint8_t> payload;
-  bool alwaysSend = false;    // Kea "always-send": send even if not in the PRL
-  bool neverSend = false;     // Kea 2.4's "never-send" (not a Kea 2.2 keyword)
-  bool csvFormat = true;      // how "data" was written (kept for config-get style output)
-  std::string encapsulate;    // the definition's encapsulated space ("" = none)
-  bool emptyType = false;     // the definition's type is "empty" (a pure container)
+  bool alwaysSend = false;  // Kea "always-send": send even if not in the PRL
+  bool neverSend = false;   // Kea 2.4's "never-send" (not a Kea 2.2 keyword)
+  bool csvFormat = true;    // how "data" was written (kept for config-get style output)
+  std::string encapsulate;  // the definition's encapsulated space ("" = none)
+  bool emptyType = false;   // the definition's type is "empty" (a pure container)
 };
 
 // Kea 2.2's ddns-replace-client-name (D2ClientConfig::ReplaceClientNameMode).
@@ -49,15 +49,15 @@ std::optional<ReplaceClientName> replaceClientNameFromString(std::string_view s)
 // overridden by a shared network's, overridden by a subnet's. Kea applies the name rules
 // even with DNS updates off (dhcp-ddns enable-updates false).
 struct DdnsSettings {
-  bool sendUpdates = true;             // ddns-send-updates
-  bool overrideNoUpdate = false;       // ddns-override-no-update
-  bool overrideClientUpdate = false;   // ddns-override-client-update
+  bool sendUpdates = true;                                         // ddns-send-updates
+  bool overrideNoUpdate = false;                                   // ddns-override-no-update
+  bool overrideClientUpdate = false;                               // ddns-override-client-update
   ReplaceClientName replaceClientName = ReplaceClientName::Never;  // ddns-replace-client-name
-  std::string generatedPrefix = "myhost";  // ddns-generated-prefix
-  std::string qualifyingSuffix;        // ddns-qualifying-suffix
+  std::string generatedPrefix = "myhost";                          // ddns-generated-prefix
+  std::string qualifyingSuffix;                                    // ddns-qualifying-suffix
   std::string hostnameCharSet = "[^A-Za-z0-9.-]", hostnameCharReplacement;
-  bool updateOnRenew = false;          // ddns-update-on-renew
-  bool useConflictResolution = true;   // ddns-use-conflict-resolution
+  bool updateOnRenew = false;         // ddns-update-on-renew
+  bool useConflictResolution = true;  // ddns-use-conflict-resolution
   bool operator==(const DdnsSettings&) const = default;
 };
 
@@ -79,29 +79,29 @@ std::optional<HostIdType> hostIdTypeFromString(std::string_view s) noexcept;
 
 struct Reservation {
   // Exactly one identifier is set (Kea: one per host).
-  std::optional<HwAddr> hwAddr;        // matched on the address bytes only, as Kea does
-  std::vector<std::uint8_t> clientId;  // option 61 as sent (type byte included); empty = not by client-id
-  std::vector<std::uint8_t> duid;      // RFC 4361 DUID: option 61 of type 255 after its IAID
-  std::vector<std::uint8_t> circuitId; // option 82 sub-option 1 (RFC 3046)
-  std::vector<std::uint8_t> flexId;    // flex_id hook identifier; never matches without that hook
+  std::optional<HwAddr> hwAddr;         // matched on the address bytes only, as Kea does
+  std::vector<std::uint8_t> clientId;   // option 61 as sent (type byte included); empty = not by client-id
+  std::vector<std::uint8_t> duid;       // RFC 4361 DUID: option 61 of type 255 after its IAID
+  std::vector<std::uint8_t> circuitId;  // option 82 sub-option 1 (RFC 3046)
+  std::vector<std::uint8_t> flexId;     // flex_id hook identifier; never matches without that hook
   std::optional<Ipv4> address;
   std::string hostname;
   std::vector<OptionData> options;
   std::vector<std::string> clientClasses;
-  std::optional<Ipv4> nextServer;      // siaddr for this host
-  std::string serverHostname;          // sname for this host ("" = not set)
-  std::string bootFileName;            // file for this host ("" = not set)
-  nlohmann::json source;               // the original JSON (for reservation-get)
+  std::optional<Ipv4> nextServer;  // siaddr for this host
+  std::string serverHostname;      // sname for this host ("" = not set)
+  std::string bootFileName;        // file for this host ("" = not set)
+  nlohmann::json source;           // the original JSON (for reservation-get)
 
   HostIdType identifierType() const noexcept;
   std::vector<std::uint8_t> identifier() const;  // bytes of the set identifier (hw-address: the address bytes)
 };
 
 struct Pool {
-  Ipv4 first, last;                    // inclusive
+  Ipv4 first, last;  // inclusive
   std::vector<OptionData> options;
-  std::string clientClass;             // "" = any; e.g. "HA_server1"
-  std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
+  std::string clientClass;                        // "" = any; e.g. "HA_server1"
+  std::vector<std::string> clientClasses;         // Kea 3.x "client-classes": members of any of them
   std::vector<std::string> requireClientClasses;  // also Kea 3.x "evaluate-additional-classes"
   std::uint64_t size() const noexcept { return std::uint64_t(last.value) - first.value + 1; }
 };
@@ -109,7 +109,7 @@ struct Pool {
 // Fields marked "effective" already include the value inherited from the global scope, so
 // users of a subnet never need to look at Dhcp4Config for them (Kea's inheritance rules).
 struct Subnet4 {
-  std::uint32_t id = 0;                // given, or assigned 1, 2, ... in order as Kea 2.2 does
+  std::uint32_t id = 0;  // given, or assigned 1, 2, ... in order as Kea 2.2 does
   Prefix4 prefix;
   // Name of the shared network holding this subnet ("" = none); see SharedNetwork4.
   std::string sharedNetwork;
@@ -121,23 +121,23 @@ struct Subnet4 {
   std::vector<Reservation> reservations;
   // The subnet's own "relay" and "interface" (not inherited: Kea falls back to the shared
   // network's values only when the subnet sets none, at subnet selection).
-  std::vector<Ipv4> relayAddresses;    // "relay": {"ip-addresses": [...]}
-  std::string interface;               // "interface": bind to an interface (local clients)
+  std::vector<Ipv4> relayAddresses;  // "relay": {"ip-addresses": [...]}
+  std::string interface;             // "interface": bind to an interface (local clients)
   std::optional<std::uint32_t> validLifetime, renewTimer, rebindTimer;  // effective
-  std::optional<Ipv4> nextServer;      // siaddr, effective
-  std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;  // effective
-  bool calculateTeeTimes = false;      // effective; see lease_times.h
-  double t1Percent = 0.5, t2Percent = 0.875;  // effective
-  bool matchClientId = true;           // effective
-  bool authoritative = false;          // effective
-  std::string serverHostname, bootFileName;  // sname / file, effective
-  std::string clientClass;             // only members of this class may use the subnet ("" = all)
-  std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
+  std::optional<Ipv4> nextServer;                                       // siaddr, effective
+  std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;      // effective
+  bool calculateTeeTimes = false;                                       // effective; see lease_times.h
+  double t1Percent = 0.5, t2Percent = 0.875;                            // effective
+  bool matchClientId = true;                                            // effective
+  bool authoritative = false;                                           // effective
+  std::string serverHostname, bootFileName;                             // sname / file, effective
+  std::string clientClass;                        // only members of this class may use the subnet ("" = all)
+  std::vector<std::string> clientClasses;         // Kea 3.x "client-classes": members of any of them
   std::vector<std::string> requireClientClasses;  // also Kea 3.x "evaluate-additional-classes"
   // Which host reservations apply (effective; Kea 2.2 defaults: global off, in-subnet on).
   bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
-  bool storeExtendedInfo = false;      // effective
-  DdnsSettings ddns;                   // effective
+  bool storeExtendedInfo = false;  // effective
+  DdnsSettings ddns;               // effective
 };
 
 // Kea "shared-networks" entry: several subnets on one link. Its scalar settings are already
@@ -145,10 +145,10 @@ struct Subnet4 {
 // here is what Kea looks up at the network level itself.
 struct SharedNetwork4 {
   std::string name;
-  std::vector<OptionData> options;     // between subnet and global in option precedence
-  std::vector<Ipv4> relayAddresses;    // used for subnets without their own relay
-  std::string interface;               // used for subnets without their own interface
-  std::string clientClass;             // only members may use any subnet of the network
+  std::vector<OptionData> options;         // between subnet and global in option precedence
+  std::vector<Ipv4> relayAddresses;        // used for subnets without their own relay
+  std::string interface;                   // used for subnets without their own interface
+  std::string clientClass;                 // only members may use any subnet of the network
   std::vector<std::string> clientClasses;  // Kea 3.x "client-classes": members of any of them
   std::vector<std::string> requireClientClasses;
   std::vector<std::uint32_t> subnetIds;  // ascending (Kea iterates a network's subnets by id)
@@ -163,42 +163,42 @@ struct LifetimeTriplet {
 // One entry of "client-classes" (Kea 2.2's ClientClassDef).
 struct ClientClassDef {
   std::string name;
-  classify::ClassId id = 0;            // in Dhcp4Config::classTable
+  classify::ClassId id = 0;                  // in Dhcp4Config::classTable
   std::optional<classify::Expression> test;  // compiled "test"; none: assigned only by name
-  bool onlyIfRequired = false;         // also Kea 3.x "only-in-additional-list"
+  bool onlyIfRequired = false;               // also Kea 3.x "only-in-additional-list"
   // The test names KNOWN or UNKNOWN, directly or through member() of such a class: it is
   // evaluated after the host reservation lookup (Kea's depend_on_known).
   bool dependsOnKnown = false;
   std::vector<OptionData> options;
-  std::optional<Ipv4> nextServer;      // siaddr
+  std::optional<Ipv4> nextServer;            // siaddr
   std::string serverHostname, bootFileName;  // sname / file ("" = not set)
   std::optional<LifetimeTriplet> validLifetime;
-  nlohmann::json userContext;          // "user-context", kept for config-get
+  nlohmann::json userContext;  // "user-context", kept for config-get
   // Hook for class "option-def" (options helper): definitions local to this class.
 };
 
 struct InterfaceSpec {
-  std::string name;                    // "eth0", or "*" for all
-  std::optional<Ipv4> address;         // "eth0/198.18.0.1"
+  std::string name;             // "eth0", or "*" for all
+  std::optional<Ipv4> address;  // "eth0/198.18.0.1"
 };
 
 // Kea 2.2's on-fail: what the server does when the database connection is lost.
 enum class DbOnFail { StopRetryExit, ServeRetryExit, ServeRetryContinue };
 
 struct LeaseDatabase {
-  std::string type = "memfile";        // "memfile", "postgresql" or "mysql"
+  std::string type = "memfile";  // "memfile", "postgresql" or "mysql"
   bool persist = true;
   // memfile: resolved absolute path of the CSV file; postgresql, mysql: the database name.
   std::string name;
-  std::uint32_t lfcInterval = 3600;    // seconds, 0 = no compaction
-  std::uint32_t maxRowErrors = 0;      // 0 = no limit on corrupt lines when loading
+  std::uint32_t lfcInterval = 3600;  // seconds, 0 = no compaction
+  std::uint32_t maxRowErrors = 0;    // 0 = no limit on corrupt lines when loading
   // SQL connection (Kea 2.2's DbAccessParser keys; memfile accepts and ignores them).
-  std::string host;                    // empty: libpq's default ("localhost" in Kea)
-  std::uint16_t port = 0;              // 0: the client library's default (5432)
+  std::string host;        // empty: libpq's default ("localhost" in Kea)
+  std::uint16_t port = 0;  // 0: the client library's default (5432)
   std::string user, password;
-  std::uint32_t connectTimeout = 5;    // seconds (Kea's PGSQL_DEFAULT_CONNECTION_TIMEOUT)
-  std::uint32_t maxReconnectTries = 0; // 0: no reconnection (Kea 2.2's default)
-  std::uint32_t reconnectWaitTime = 0; // milliseconds between attempts
+  std::uint32_t connectTimeout = 5;     // seconds (Kea's PGSQL_DEFAULT_CONNECTION_TIMEOUT)
+  std::uint32_t maxReconnectTries = 0;  // 0: no reconnection (Kea 2.2's default)
+  std::uint32_t reconnectWaitTime = 0;  // milliseconds between attempts
   DbOnFail onFail = DbOnFail::StopRetryExit;
   // TLS to a MySQL server (Kea 2.2 takes them for mysql only): trust-anchor is a CA file or a
   // directory of CA certificates, cert-file/key-file the client's own, cipher-list OpenSSL's.
@@ -208,40 +208,42 @@ struct LeaseDatabase {
 };
 
 struct ControlSocket {
-  std::string socketType;              // "unix", "http", "https"
-  std::string socketName;              // unix: resolved path
-  std::string address;                 // http(s): "socket-address"
-  std::uint16_t port = 0;              // http(s): "socket-port"
+  std::string socketType;  // "unix", "http", "https"
+  std::string socketName;  // unix: resolved path
+  std::string address;     // http(s): "socket-address"
+  std::uint16_t port = 0;  // http(s): "socket-port"
   std::string certFile, keyFile, trustAnchor;
   bool certRequired = true;
-  struct User { std::string user, password; };
-  std::vector<User> users;             // "authentication": {"type": "basic", "clients": [...]}
+  struct User {
+    std::string user, password;
+  };
+  std::vector<User> users;  // "authentication": {"type": "basic", "clients": [...]}
   std::string realm;
-  std::string authDirectory;           // "authentication": {"directory": ...}, resolved
+  std::string authDirectory;  // "authentication": {"directory": ...}, resolved
 };
 
 struct LogOutput {
-  std::string output;                  // "stdout", "stderr", "syslog[:name]" or resolved file path
-  std::uint64_t maxsize = 10240000;    // bytes before rotation (Kea default)
-  std::uint32_t maxver = 1;            // rotated files kept (Kea default)
+  std::string output;                // "stdout", "stderr", "syslog[:name]" or resolved file path
+  std::uint64_t maxsize = 10240000;  // bytes before rotation (Kea default)
+  std::uint32_t maxver = 1;          // rotated files kept (Kea default)
   bool flush = true;
-  std::string pattern;                 // "" = Kea's default pattern
+  std::string pattern;  // "" = Kea's default pattern
 };
 
 struct Logger {
   std::string name;
   std::string severity = "INFO";
   int debugLevel = 0;
-  std::vector<std::string> outputs;    // "stdout", "stderr", "syslog", or resolved file path
+  std::vector<std::string> outputs;      // "stdout", "stderr", "syslog", or resolved file path
   std::vector<LogOutput> outputOptions;  // the same outputs with their options
 };
 
 struct ExpiredLeasesProcessing {
-  std::uint32_t reclaimTimerWaitTime = 10;     // seconds
+  std::uint32_t reclaimTimerWaitTime = 10;  // seconds
   std::uint32_t flushReclaimedTimerWaitTime = 25;
   std::uint32_t holdReclaimedTime = 3600;
   std::uint32_t maxReclaimLeases = 100;
-  std::uint32_t maxReclaimTime = 250;          // ms
+  std::uint32_t maxReclaimTime = 250;  // ms
   std::uint32_t unwarnedReclaimCycles = 5;
 };
 
@@ -252,26 +254,26 @@ struct Dhcp4Config {
   std::uint32_t validLifetime = 7200;
   std::optional<std::uint32_t> renewTimer, rebindTimer;  // default: 50% / 87.5% (RFC 2131 4.4.5)
   std::uint32_t declineProbationPeriod = 86400;
-  std::uint32_t offerLifetime = 10;    // how long an OFFER holds its address (tandem extension)
-  bool authoritative = false;          // NAK requests for unknown addresses on our subnets
+  std::uint32_t offerLifetime = 10;  // how long an OFFER holds its address (tandem extension)
+  bool authoritative = false;        // NAK requests for unknown addresses on our subnets
   bool matchClientId = true;
-  bool ignoreServerId = false;         // compatibility/ignore-dhcp-server-identifier (newer Kea)
+  bool ignoreServerId = false;  // compatibility/ignore-dhcp-server-identifier (newer Kea)
   std::optional<Ipv4> nextServer;
   std::optional<std::uint32_t> minValidLifetime, maxValidLifetime;
-  bool calculateTeeTimes = false;      // Kea 2.2 default for DHCPv4
+  bool calculateTeeTimes = false;  // Kea 2.2 default for DHCPv4
   double t1Percent = 0.5, t2Percent = 0.875;
-  bool echoClientId = true;            // RFC 6842
+  bool echoClientId = true;  // RFC 6842
   std::string serverHostname, bootFileName;
   bool reservationsGlobal = false, reservationsInSubnet = true, reservationsOutOfPool = false;
   bool ipReservationsUnique = true;
   bool earlyGlobalReservationsLookup = false;
   bool storeExtendedInfo = false;
-  std::string leaseChecks = "warn";    // sanity-checks/lease-checks: none, warn, fix, fix-del, del
+  std::string leaseChecks = "warn";                   // sanity-checks/lease-checks: none, warn, fix, fix-del, del
   std::string outboundInterface = "same-as-inbound";  // interfaces-config/outbound-interface
-  DdnsSettings ddns;                   // the global ddns-* and hostname-char-* values
+  DdnsSettings ddns;                                  // the global ddns-* and hostname-char-* values
   DhcpDdnsConfig dhcpDdns;
   nlohmann::json clientClasses = nlohmann::json::array();  // raw entries, as configured
-  std::vector<ClientClassDef> classes;  // typed, in configuration order (Kea's evaluation order)
+  std::vector<ClientClassDef> classes;                     // typed, in configuration order (Kea's evaluation order)
   // Ids of every class name the configuration's expressions refer to (defined classes and
   // built-ins); the engine interns the names of pools, subnets and reservations on top.
   classify::ClassTable classTable;
@@ -282,22 +284,22 @@ struct Dhcp4Config {
   // host-reservation-identifiers: the order identifiers are tried in (Kea 2.2 default).
   std::vector<HostIdType> hostReservationIdentifiers{HostIdType::HwAddress, HostIdType::Duid, HostIdType::CircuitId,
                                                      HostIdType::ClientId};
-  std::vector<OptionData> options;     // global option-data
-  proto::OptionDefSet optionDefs;      // global "option-def" entries over Kea's standard ones
+  std::vector<OptionData> options;        // global option-data
+  proto::OptionDefSet optionDefs;         // global "option-def" entries over Kea's standard ones
   std::vector<Reservation> reservations;  // global reservations
   std::vector<ControlSocket> controlSockets;
   std::vector<Logger> loggers;
   ExpiredLeasesProcessing expiredLeases;
   nlohmann::json hooksLibraries = nlohmann::json::array();  // entries kept for HA
-  std::vector<FlexOptionRule> flexOptions;  // libdhcp_flex_option.so parameters, in Kea's order
-  std::optional<RunScriptConfig> runScript;  // libdhcp_run_script.so parameters
-  std::optional<LegalLogConfig> legalLog;    // libdhcp_legal_log.so parameters
+  std::vector<FlexOptionRule> flexOptions;                  // libdhcp_flex_option.so parameters, in Kea's order
+  std::optional<RunScriptConfig> runScript;                 // libdhcp_run_script.so parameters
+  std::optional<LegalLogConfig> legalLog;                   // libdhcp_legal_log.so parameters
   std::string serverTag;
   // statistic-default-sample-count / -age (Kea's SrvConfig::updateStatistics applies them).
   std::optional<std::uint32_t> statisticDefaultSampleCount, statisticDefaultSampleAge;
 
-  nlohmann::json source;               // the whole parsed document ({"Dhcp4": ...}) for config-get
-  std::vector<std::string> warnings;   // "Dhcp4/foo: unknown key ignored"
+  nlohmann::json source;              // the whole parsed document ({"Dhcp4": ...}) for config-get
+  std::vector<std::string> warnings;  // "Dhcp4/foo: unknown key ignored"
 };
 
 // Reads an included file (<?include "path"?>); the daemon resolves path as kea-dhcp4 2.2 does

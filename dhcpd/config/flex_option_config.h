@@ -16,9 +16,9 @@ namespace tandem::config {
 struct FlexOptionRule {
   enum class Action : std::uint8_t { Add, Supersede, Remove };
   Action action = Action::Add;
-  std::uint8_t code = 0;                  // the option, or the container of subCode
-  std::optional<std::uint8_t> subCode;    // set: a sub-option rule ("sub-options")
-  classify::Expression expr;              // a string (add/supersede) or boolean (remove) expression
+  std::uint8_t code = 0;                // the option, or the container of subCode
+  std::optional<std::uint8_t> subCode;  // set: a sub-option rule ("sub-options")
+  classify::Expression expr;            // a string (add/supersede) or boolean (remove) expression
   // csv-format true: the value is Kea's comma separated text for this definition; none: the
   // value's bytes are the option's data.
   std::optional<proto::OptionDef> def;

@@ -39,15 +39,21 @@ bool isKind(const json& v, Kind k) {
 
 // Kea's OPTION_PARAMETERS / SUB_OPTION_PARAMETERS of 2.2 (no "source"/"destination" yet).
 const std::vector<std::pair<std::string_view, Kind>> kOptionKeys = {
-    {"code", Kind::Integer},   {"name", Kind::String},     {"space", Kind::String},
-    {"csv-format", Kind::Boolean}, {"add", Kind::String},  {"supersede", Kind::String},
-    {"remove", Kind::String},  {"sub-options", Kind::List}, {"client-class", Kind::String},
+    {"code", Kind::Integer},       {"name", Kind::String},      {"space", Kind::String},
+    {"csv-format", Kind::Boolean}, {"add", Kind::String},       {"supersede", Kind::String},
+    {"remove", Kind::String},      {"sub-options", Kind::List}, {"client-class", Kind::String},
     {"comment", Kind::String}};
-const std::vector<std::pair<std::string_view, Kind>> kSubOptionKeys = {
-    {"code", Kind::Integer},   {"name", Kind::String},     {"space", Kind::String},
-    {"csv-format", Kind::Boolean}, {"add", Kind::String},  {"supersede", Kind::String},
-    {"remove", Kind::String},  {"container-add", Kind::Boolean}, {"container-remove", Kind::Boolean},
-    {"client-class", Kind::String}, {"comment", Kind::String}};
+const std::vector<std::pair<std::string_view, Kind>> kSubOptionKeys = {{"code", Kind::Integer},
+                                                                       {"name", Kind::String},
+                                                                       {"space", Kind::String},
+                                                                       {"csv-format", Kind::Boolean},
+                                                                       {"add", Kind::String},
+                                                                       {"supersede", Kind::String},
+                                                                       {"remove", Kind::String},
+                                                                       {"container-add", Kind::Boolean},
+                                                                       {"container-remove", Kind::Boolean},
+                                                                       {"client-class", Kind::String},
+                                                                       {"comment", Kind::String}};
 
 class FlexParser {
  public:
@@ -103,8 +109,8 @@ class FlexParser {
   }
 
   // code and name of one entry into its code and definition; false on error.
-  bool resolve(const json& obj, const std::string& path, const std::string& space, bool dhcp4Space,
-               std::uint8_t& code, const proto::OptionDef*& def) {
+  bool resolve(const json& obj, const std::string& path, const std::string& space, bool dhcp4Space, std::uint8_t& code,
+               const proto::OptionDef*& def) {
     auto codeIt = obj.find("code");
     auto nameIt = obj.find("name");
     if (codeIt == obj.end() && nameIt == obj.end()) {
@@ -137,7 +143,8 @@ class FlexParser {
         return false;
       }
       if (codeIt != obj.end() && def->code != code) {
-        fail(path, fmt::format("option '{}' is defined as code: {}, not the specified code: {}", name, def->code, code));
+        fail(path,
+             fmt::format("option '{}' is defined as code: {}, not the specified code: {}", name, def->code, code));
         return false;
       }
       code = def->code;
@@ -175,7 +182,8 @@ class FlexParser {
       cc.stringResult = action != Action::Remove;
       auto e = classify::compileExpression(text, cc);
       if (!e) {
-        fail(joinPath(path, key), fmt::format("can't parse {} expression [{}] error: {}", key, text, e.error().message));
+        fail(joinPath(path, key),
+             fmt::format("can't parse {} expression [{}] error: {}", key, text, e.error().message));
         return false;
       }
       rule.expr = std::move(e.value());
@@ -199,7 +207,8 @@ class FlexParser {
     std::string space(proto::kDhcp4Space);
     if (auto it = obj.find("space"); it != obj.end()) {
       space = it->get<std::string>();
-      if (!proto::isValidSpaceName(space)) return fail(joinPath(path, "space"), fmt::format("'{}' is not a valid space name", space));
+      if (!proto::isValidSpaceName(space))
+        return fail(joinPath(path, "space"), fmt::format("'{}' is not a valid space name", space));
     }
     std::uint8_t code = 0;
     const proto::OptionDef* def = nullptr;
@@ -238,7 +247,8 @@ class FlexParser {
     std::string space;
     if (auto it = obj.find("space"); it != obj.end()) {
       space = it->get<std::string>();
-      if (!proto::isValidSpaceName(space)) return fail(joinPath(path, "space"), fmt::format("'{}' is not a valid space name", space));
+      if (!proto::isValidSpaceName(space))
+        return fail(joinPath(path, "space"), fmt::format("'{}' is not a valid space name", space));
     } else {
       if (!containerDef) return fail(path, "container is not defined: can't get space");
       space = containerDef->encapsulate;

@@ -15,8 +15,8 @@ namespace tandem::config {
 using HostMap = std::unordered_map<std::string, HostRow>;
 
 struct HostDiff {
-  std::vector<HostRow> upserts;       // new hosts and hosts whose content changed
-  std::vector<std::string> removed;   // keys of hosts gone
+  std::vector<HostRow> upserts;      // new hosts and hosts whose content changed
+  std::vector<std::string> removed;  // keys of hosts gone
   bool empty() const noexcept { return upserts.empty() && removed.empty(); }
 };
 

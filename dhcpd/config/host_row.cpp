@@ -131,10 +131,11 @@ json reservationJsonOf(const HostRow& row) {
 
 Result<Reservation> reservationOf(const HostRow& row, const Dhcp4Config& cfg) {
   if (row.identifierType >= std::size(kIdentifierNames)) {
-    return makeError(fmt::format("hosts database host_id {}: unknown dhcp_identifier_type {}", row.hostId,
-                                 int(row.identifierType)));
+    return makeError(
+        fmt::format("hosts database host_id {}: unknown dhcp_identifier_type {}", row.hostId, int(row.identifierType)));
   }
-  if (row.identifier.empty()) return makeError(fmt::format("hosts database host_id {}: empty dhcp_identifier", row.hostId));
+  if (row.identifier.empty())
+    return makeError(fmt::format("hosts database host_id {}: empty dhcp_identifier", row.hostId));
   auto r = parseOne(reservationJsonOf(row), fmt::format("hosts database host_id {}", row.hostId), row.subnetId, cfg);
   // The row itself is what reservation-get answers from; a copy of its JSON per host would
   // only cost memory (100,000 hosts and more).
@@ -158,7 +159,8 @@ Result<HostRow> hostRowOf(const json& reservation, std::uint32_t subnetId, const
   row.nextServer = r->nextServer ? r->nextServer->value : 0;
   row.serverHostname = r->serverHostname;
   row.bootFileName = r->bootFileName;
-  if (auto uc = reservation.find("user-context"); uc != reservation.end() && uc->is_object()) row.userContext = uc->dump();
+  if (auto uc = reservation.find("user-context"); uc != reservation.end() && uc->is_object())
+    row.userContext = uc->dump();
   if (auto list = reservation.find("option-data"); list != reservation.end() && list->is_array()) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       const json& e = (*list)[i];

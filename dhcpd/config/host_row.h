@@ -22,26 +22,26 @@ inline constexpr int kHostOptionScope = 3;
 
 struct HostOptionRow {
   std::uint8_t code = 0;
-  std::vector<std::uint8_t> value;   // `value` bytea: the option payload (used when formatted is empty)
-  std::string formattedValue;        // `formatted_value`: Kea's CSV text ("" = NULL)
-  std::string space = "dhcp4";       // `space` (NULL = dhcp4, as Kea reads it)
-  bool persistent = false;           // always-send
-  std::string userContext;           // JSON text ("" = NULL)
+  std::vector<std::uint8_t> value;  // `value` bytea: the option payload (used when formatted is empty)
+  std::string formattedValue;       // `formatted_value`: Kea's CSV text ("" = NULL)
+  std::string space = "dhcp4";      // `space` (NULL = dhcp4, as Kea reads it)
+  bool persistent = false;          // always-send
+  std::string userContext;          // JSON text ("" = NULL)
   bool operator==(const HostOptionRow&) const = default;
 };
 
 struct HostRow {
-  std::int64_t hostId = 0;           // host_id (not part of the host's identity)
+  std::int64_t hostId = 0;               // host_id (not part of the host's identity)
   std::vector<std::uint8_t> identifier;  // dhcp_identifier
-  std::uint8_t identifierType = 0;   // dhcp_identifier_type: 0 hw-address, 1 duid, 2 circuit-id, 3 client-id, 4 flex-id
-  std::uint32_t subnetId = 0;        // dhcp4_subnet_id (0 = global reservations, as Kea)
-  std::uint32_t ipv4Address = 0;     // ipv4_address (0 or NULL = no address reserved)
-  std::string hostname;              // hostname
-  std::string clientClasses;         // dhcp4_client_classes: comma separated
-  std::uint32_t nextServer = 0;      // dhcp4_next_server (0 = not set)
+  std::uint8_t identifierType = 0;  // dhcp_identifier_type: 0 hw-address, 1 duid, 2 circuit-id, 3 client-id, 4 flex-id
+  std::uint32_t subnetId = 0;       // dhcp4_subnet_id (0 = global reservations, as Kea)
+  std::uint32_t ipv4Address = 0;    // ipv4_address (0 or NULL = no address reserved)
+  std::string hostname;             // hostname
+  std::string clientClasses;        // dhcp4_client_classes: comma separated
+  std::uint32_t nextServer = 0;     // dhcp4_next_server (0 = not set)
   std::string serverHostname, bootFileName;  // dhcp4_server_hostname, dhcp4_boot_file_name
-  std::string userContext;           // user_context JSON text ("" = NULL)
-  std::vector<HostOptionRow> options;  // in option_id order
+  std::string userContext;                   // user_context JSON text ("" = NULL)
+  std::vector<HostOptionRow> options;        // in option_id order
   // The reservation the row stands for, when whoever read it already resolved it
   // (reservationOf), so that applying a large change under the packet path's lock only
   // indexes; or why it cannot be served. Not part of the content.

@@ -19,11 +19,13 @@ std::optional<HostsDatabase> parseHostsDatabase(const json& obj, const std::stri
   db.type.clear();
   if (auto type = r.string("type")) {
     if (*type == "cql") {
-      diag.error(r.pathOf("type"), "hosts database type 'cql' is not supported (Kea 2.2 deprecates Cassandra); "
-                                   "use postgresql or mysql");
+      diag.error(r.pathOf("type"),
+                 "hosts database type 'cql' is not supported (Kea 2.2 deprecates Cassandra); "
+                 "use postgresql or mysql");
     } else if (*type != "postgresql" && *type != "mysql") {
       // Kea 2.2's grammar takes memfile here, but no memfile host backend exists (HostDataSourceFactory).
-      diag.error(r.pathOf("type"), fmt::format("unknown hosts database type '{}' (expected postgresql or mysql)", *type));
+      diag.error(r.pathOf("type"),
+                 fmt::format("unknown hosts database type '{}' (expected postgresql or mysql)", *type));
     }
     db.type = *type;
   } else if (!r.has("type")) {

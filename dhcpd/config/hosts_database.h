@@ -18,8 +18,8 @@ struct HostsDatabase {
   LeaseDatabase access;
   bool readonly = false;  // Kea's "readonly": reads only; reservation-add/-del are refused
   bool operator==(const HostsDatabase& o) const {
-    return access.type == o.access.type && access.name == o.access.name && access.host == o.access.host && access.port == o.access.port &&
-           access.user == o.access.user && access.password == o.access.password &&
+    return access.type == o.access.type && access.name == o.access.name && access.host == o.access.host &&
+           access.port == o.access.port && access.user == o.access.user && access.password == o.access.password &&
            access.connectTimeout == o.access.connectTimeout && access.trustAnchor == o.access.trustAnchor &&
            access.certFile == o.access.certFile && access.keyFile == o.access.keyFile &&
            access.cipherList == o.access.cipherList && readonly == o.readonly;

@@ -43,10 +43,10 @@ std::string where(std::string_view text, std::size_t offset) {
 class SourceMap {
  public:
   struct Piece {
-    std::size_t outStart;      // where the piece starts in the expanded text
-    const std::string* text;   // the file's original text
-    std::string file;          // "" for the main document
-    std::size_t srcStart;      // where the piece starts in that text
+    std::size_t outStart;     // where the piece starts in the expanded text
+    const std::string* text;  // the file's original text
+    std::string file;         // "" for the main document
+    std::size_t srcStart;     // where the piece starts in that text
   };
 
   const std::string* keep(std::string text) {
@@ -133,7 +133,8 @@ struct Expander {
         std::size_t k = skipBlanks(i + 2);
         if (t.compare(k, 7, "include") != 0) return makeError(fmt::format("{}: unknown directive", at(i)));
         k = skipBlanks(k + 7);
-        if (k >= n || t[k] != '"') return makeError(fmt::format("{}: include directive without a quoted file name", at(i)));
+        if (k >= n || t[k] != '"')
+          return makeError(fmt::format("{}: include directive without a quoted file name", at(i)));
         const std::size_t close = t.find_first_of("\"\n", k + 1);
         if (close == std::string::npos || t[close] != '"' || close == k + 1) {
           return makeError(fmt::format("{}: include directive without a quoted file name", at(i)));
@@ -144,7 +145,8 @@ struct Expander {
         const std::size_t after = k + 2;
         if (depth + 1 >= kMaxIncludeDepth) return makeError(fmt::format("{}: Too many nested include.", at(i)));
         if (!reader || !*reader) {
-          return makeError(fmt::format("{}: Can't open include file {} (includes are read only from files)", at(i), path));
+          return makeError(
+              fmt::format("{}: Can't open include file {} (includes are read only from files)", at(i), path));
         }
         auto included = (*reader)(path);
         if (!included) {
@@ -182,8 +184,8 @@ void blankTrailingCommas(std::string& s, const SourceMap& map, std::vector<std::
                               s[before] != ',';
       if (afterValue && j != std::string::npos && (s[j] == '}' || s[j] == ']')) {
         if (warnings) {
-          warnings->push_back(fmt::format("{}: extraneous comma; a piece of configuration may have been omitted",
-                                          map.where(i)));
+          warnings->push_back(
+              fmt::format("{}: extraneous comma; a piece of configuration may have been omitted", map.where(i)));
         }
         s[i] = ' ';
       }

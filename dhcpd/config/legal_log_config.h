@@ -13,11 +13,11 @@ namespace tandem::config {
 
 struct LegalLogConfig {
   enum class TimeUnit : std::uint8_t { Second, Day, Month, Year };
-  std::string path;                       // directory (must exist); Kea's default <localstatedir>/lib/kea
+  std::string path;  // directory (must exist); Kea's default <localstatedir>/lib/kea
   std::string baseName = "kea-legal";
   TimeUnit timeUnit = TimeUnit::Day;
-  std::uint32_t count = 1;                // units per file; 0 = never rotate
-  std::string prerotate, postrotate;      // programs started with the file name (not waited for)
+  std::uint32_t count = 1;                               // units per file; 0 = never rotate
+  std::string prerotate, postrotate;                     // programs started with the file name (not waited for)
   std::string timestampFormat = "%Y-%m-%d %H:%M:%S %Z";  // strftime, plus %Q (milliseconds.microseconds)
   // Custom line: the request expression's value on the query followed by the response
   // expression's on the reply (Kea's request-/response-parser-format); replaces the default.

@@ -90,8 +90,9 @@ class LegalLogParser {
       } else if (kDatabaseKeys.count(key)) {
         fail(p, "database parameters of the forensic log are not supported (issue 13)");
       } else {
-        fail(p, "unknown parameter (the forensic log has path, base-name, time-unit, count, prerotate, postrotate, "
-                "timestamp-format, request-parser-format, response-parser-format)");
+        fail(p,
+             "unknown parameter (the forensic log has path, base-name, time-unit, count, prerotate, postrotate, "
+             "timestamp-format, request-parser-format, response-parser-format)");
       }
     }
     if (c.path.empty()) fail(joinPath(path, "path"), "path cannot be blank");
@@ -106,10 +107,27 @@ class LegalLogParser {
   }
 
  private:
-  static inline const std::set<std::string, std::less<>> kDatabaseKeys = {
-      "name", "user", "password", "host", "port", "connect-timeout", "reconnect-wait-time", "max-reconnect-tries",
-      "on-fail", "retry-on-startup", "trust-anchor", "cert-file", "key-file", "cipher-list", "tcp-nodelay",
-      "readonly", "read-timeout", "write-timeout", "tcp-user-timeout", "lfc-interval", "persist"};
+  static inline const std::set<std::string, std::less<>> kDatabaseKeys = {"name",
+                                                                          "user",
+                                                                          "password",
+                                                                          "host",
+                                                                          "port",
+                                                                          "connect-timeout",
+                                                                          "reconnect-wait-time",
+                                                                          "max-reconnect-tries",
+                                                                          "on-fail",
+                                                                          "retry-on-startup",
+                                                                          "trust-anchor",
+                                                                          "cert-file",
+                                                                          "key-file",
+                                                                          "cipher-list",
+                                                                          "tcp-nodelay",
+                                                                          "readonly",
+                                                                          "read-timeout",
+                                                                          "write-timeout",
+                                                                          "tcp-user-timeout",
+                                                                          "lfc-interval",
+                                                                          "persist"};
 
   std::optional<std::string> str(const json& v, const std::string& p) {
     if (!v.is_string()) {

@@ -35,7 +35,8 @@ std::optional<std::vector<OptionType>> parseRecordTypes(std::string_view text, c
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t comma = text.find(',', start);
-    std::string_view item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (!item.empty() || comma != std::string_view::npos) {
@@ -86,7 +87,8 @@ std::optional<proto::OptionDef> parseOne(const nlohmann::json& entry, const std:
   def.name = *name;
   auto type = proto::parseOptionType(*typeName);
   if (!type) {
-    diag.error(r.pathOf("type"), fmt::format("option type 18 not supported. ('{}' is not one of Kea's option data types)", *typeName));
+    diag.error(r.pathOf("type"),
+               fmt::format("option type 18 not supported. ('{}' is not one of Kea's option data types)", *typeName));
     return std::nullopt;
   }
   def.type = *type;
@@ -119,9 +121,11 @@ std::optional<proto::OptionDef> parseOne(const nlohmann::json& entry, const std:
                                  def.space, def.name));
     return std::nullopt;
   }
-  if (def.array && (def.type == OptionType::String || def.type == OptionType::Binary || def.type == OptionType::Empty)) {
-    const char* what = def.type == OptionType::String ? "strings" : def.type == OptionType::Binary ? "binary values"
-                                                                                                 : "empty value";
+  if (def.array &&
+      (def.type == OptionType::String || def.type == OptionType::Binary || def.type == OptionType::Empty)) {
+    const char* what = def.type == OptionType::String   ? "strings"
+                       : def.type == OptionType::Binary ? "binary values"
+                                                        : "empty value";
     diag.error(path, fmt::format("array of {} is not a valid option definition.", what));
     return std::nullopt;
   }
@@ -141,13 +145,13 @@ std::optional<proto::OptionDef> parseOne(const nlohmann::json& entry, const std:
     }
   }
   if (proto::isStandardOption(def.space, def.code)) {
-    diag.error(path, fmt::format("unable to override definition of option '{}' in standard option space '{}'",
-                                 def.code, def.space));
+    diag.error(path, fmt::format("unable to override definition of option '{}' in standard option space '{}'", def.code,
+                                 def.space));
     return std::nullopt;
   }
   if (proto::isStandardOption(def.space, std::string_view(def.name))) {
-    diag.error(path, fmt::format("unable to override definition of option '{}' in standard option space '{}'",
-                                 def.name, def.space));
+    diag.error(path, fmt::format("unable to override definition of option '{}' in standard option space '{}'", def.name,
+                                 def.space));
     return std::nullopt;
   }
   if (defs.findCustom(def.space, def.code)) {
@@ -187,8 +191,8 @@ std::vector<proto::OptionDef> parseClassOptionDefs(const nlohmann::json& list, c
     }
     for (const auto& earlier : out) {
       if (earlier.code == def->code) {
-        diag.error(p, fmt::format("option definition with code '{}' already exists in option space '{}'",
-                                  def->code, def->space));
+        diag.error(p, fmt::format("option definition with code '{}' already exists in option space '{}'", def->code,
+                                  def->space));
         return;
       }
     }

@@ -34,8 +34,8 @@ void parseRunScriptHook(const nlohmann::json& hooks, const std::string& path, co
                         Diagnostics& diag, Dhcp4Config& cfg);
 
 // The parameters of the libdhcp_legal_log.so entry of "hooks-libraries" into cfg.legalLog.
-void parseLegalLogHook(const nlohmann::json& hooks, const std::string& path, const ParseContext& ctx,
-                       Diagnostics& diag, Dhcp4Config& cfg);
+void parseLegalLogHook(const nlohmann::json& hooks, const std::string& path, const ParseContext& ctx, Diagnostics& diag,
+                       Dhcp4Config& cfg);
 // Kea's ProcessSpawn check of a program named in a hook's parameters ("File not found: X",
 // "File not executable: X"); empty when it may be run. `given` is the configured text.
 std::string programProblem(const std::string& resolved, const std::string& given);

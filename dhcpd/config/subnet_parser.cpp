@@ -85,8 +85,10 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
     }
   }
   // The other identifiers: hex or 'quoted text', as Kea's Host accepts them.
-  const std::pair<std::string_view, std::vector<std::uint8_t>*> byteIds[] = {
-      {"duid", &res.duid}, {"circuit-id", &res.circuitId}, {"client-id", &res.clientId}, {"flex-id", &res.flexId}};
+  const std::pair<std::string_view, std::vector<std::uint8_t>*> byteIds[] = {{"duid", &res.duid},
+                                                                             {"circuit-id", &res.circuitId},
+                                                                             {"client-id", &res.clientId},
+                                                                             {"flex-id", &res.flexId}};
   for (auto [key, target] : byteIds) {
     auto text = r.string(key);
     if (!text) continue;
@@ -113,8 +115,8 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
     } else {
       res.address = *a;
       if (subnet && !subnet->prefix.contains(*a)) {
-        diag.error(r.pathOf("ip-address"),
-                   fmt::format("reserved address {} is not within subnet {}", a->toString(), subnet->prefix.toString()));
+        diag.error(r.pathOf("ip-address"), fmt::format("reserved address {} is not within subnet {}", a->toString(),
+                                                       subnet->prefix.toString()));
       }
     }
   }
@@ -135,15 +137,17 @@ std::optional<Reservation> parseReservation(const json& entry, const std::string
   // Kea 2.2 refuses a host that reserves nothing at all.
   if (!res.address && res.hostname.empty() && res.options.empty() && res.clientClasses.empty() && !res.nextServer &&
       res.serverHostname.empty() && res.bootFileName.empty()) {
-    diag.error(path, "the reservation must include at least one resource, i.e. hostname, IPv4 address, options, "
-                     "client-classes, next-server, server-hostname or boot-file-name");
+    diag.error(path,
+               "the reservation must include at least one resource, i.e. hostname, IPv4 address, options, "
+               "client-classes, next-server, server-hostname or boot-file-name");
     return std::nullopt;
   }
 
   // Kea refuses two hosts with the same identifier, and (ip-reservations-unique) two
   // hosts with the same address, in one subnet (or among the global reservations).
   if (auto [it, inserted] = index.byIdentifier.emplace(identifierKey, path); !inserted) {
-    diag.error(identifierPath, fmt::format("duplicate reservation for {} (already reserved at {})", identifierKey, it->second));
+    diag.error(identifierPath,
+               fmt::format("duplicate reservation for {} (already reserved at {})", identifierKey, it->second));
     return std::nullopt;
   }
   if (res.address && ipUnique) {
@@ -202,7 +206,8 @@ void parsePools(const json& list, const std::string& path, const proto::OptionDe
     if (!text) return;
     auto range = parsePoolRange(*text);
     if (!range) {
-      diag.error(r.pathOf("pool"), fmt::format("'{}' is not a valid pool (\"first - last\" or \"prefix/length\")", *text));
+      diag.error(r.pathOf("pool"),
+                 fmt::format("'{}' is not a valid pool (\"first - last\" or \"prefix/length\")", *text));
       return;
     }
     pool.first = range->first;
@@ -215,9 +220,9 @@ void parsePools(const json& list, const std::string& path, const proto::OptionDe
     for (std::size_t i = 0; i < s.pools.size(); ++i) {
       const Pool& other = s.pools[i];
       if (pool.first <= other.last && other.first <= pool.last) {
-        diag.error(r.pathOf("pool"), fmt::format("pool {} - {} overlaps pool {} - {} at {}", pool.first.toString(),
-                                                 pool.last.toString(), other.first.toString(), other.last.toString(),
-                                                 poolPaths[i]));
+        diag.error(r.pathOf("pool"),
+                   fmt::format("pool {} - {} overlaps pool {} - {} at {}", pool.first.toString(), pool.last.toString(),
+                               other.first.toString(), other.last.toString(), poolPaths[i]));
         return;
       }
     }
@@ -240,11 +245,13 @@ void checkTimers(const std::string& path, const TimerValues& t, Diagnostics& dia
   }
   if (t.valid && t.rebind && *t.rebind >= *t.valid) {
     diag.warn(joinPath(path, "rebind-timer"),
-              fmt::format("rebind-timer ({}) is not below valid-lifetime ({}); T2 will not be sent", *t.rebind, *t.valid));
+              fmt::format("rebind-timer ({}) is not below valid-lifetime ({}); T2 will not be sent", *t.rebind,
+                          *t.valid));
   }
   if (t.minValid && t.maxValid && *t.minValid > *t.maxValid) {
     diag.error(joinPath(path, "min-valid-lifetime"),
-               fmt::format("min-valid-lifetime ({}) is greater than max-valid-lifetime ({})", *t.minValid, *t.maxValid));
+               fmt::format("min-valid-lifetime ({}) is greater than max-valid-lifetime ({})", *t.minValid,
+                           *t.maxValid));
   } else if (t.valid) {
     if (t.minValid && *t.valid < *t.minValid) {
       diag.error(joinPath(path, "valid-lifetime"),
@@ -261,7 +268,8 @@ void checkTimers(const std::string& path, const TimerValues& t, Diagnostics& dia
     }
   }
   if (t.calculate && t.t1 >= t.t2) {
-    diag.error(joinPath(path, "t1-percent"), fmt::format("t1-percent ({}) must be less than t2-percent ({})", t.t1, t.t2));
+    diag.error(joinPath(path, "t1-percent"),
+               fmt::format("t1-percent ({}) must be less than t2-percent ({})", t.t1, t.t2));
   }
 }
 
@@ -319,7 +327,8 @@ void checkLeaseCaching(ObjectReader& r) {
 }
 
 void parseReservationFlags(ObjectReader& r, ReservationFlags& flags) {
-  const bool anyFlag = r.has("reservations-global") || r.has("reservations-in-subnet") || r.has("reservations-out-of-pool");
+  const bool anyFlag = r.has("reservations-global") || r.has("reservations-in-subnet") ||
+                       r.has("reservations-out-of-pool");
   if (r.has("reservation-mode")) {
     if (anyFlag) {
       r.diag().error(r.pathOf("reservation-mode"),
@@ -420,8 +429,9 @@ bool readInheritable(ObjectReader& r, SubnetDefaults& d) {
 }
 
 void checkDefaults(const std::string& path, const SubnetDefaults& d, Diagnostics& diag) {
-  checkTimers(path, TimerValues{d.validLifetime, d.renewTimer, d.rebindTimer, d.minValidLifetime, d.maxValidLifetime,
-                                d.calculateTeeTimes, d.t1Percent, d.t2Percent},
+  checkTimers(path,
+              TimerValues{d.validLifetime, d.renewTimer, d.rebindTimer, d.minValidLifetime, d.maxValidLifetime,
+                          d.calculateTeeTimes, d.t1Percent, d.t2Percent},
               diag);
 }
 
@@ -511,9 +521,11 @@ void parseSubnets(const json& list, const std::string& path, const SubnetDefault
 
     if (const json* relay = r.object("relay")) parseRelay(*relay, r.pathOf("relay"), diag, s.relayAddresses);
     if (const json* pools = r.array("pools")) parsePools(*pools, r.pathOf("pools"), defs, diag, s, prefixValid);
-    if (const json* opts = r.array("option-data")) s.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
+    if (const json* opts = r.array("option-data"))
+      s.options = parseOptionDataList(*opts, r.pathOf("option-data"), defs, diag);
     if (const json* res = r.array("reservations")) {
-      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, ipUnique, defs, diag, s.reservations);
+      parseReservations(*res, r.pathOf("reservations"), prefixValid ? &s : nullptr, ipUnique, defs, diag,
+                        s.reservations);
     }
 
     // Kea writes these keys empty in config-get/config-write output of every subnet; empty
@@ -538,7 +550,8 @@ void parseSubnets(const json& list, const std::string& path, const SubnetDefault
     if (prefixValid) {
       if (auto [it, inserted] = registry.prefixOwners.emplace(std::pair{s.prefix.network.value, s.prefix.length}, p);
           !inserted) {
-        diag.error(r.pathOf("subnet"), fmt::format("subnet {} is already defined at {}", s.prefix.toString(), it->second));
+        diag.error(r.pathOf("subnet"),
+                   fmt::format("subnet {} is already defined at {}", s.prefix.toString(), it->second));
       }
     }
     if (diag.errorCount() == errorsBefore) out.push_back(std::move(s));
@@ -556,8 +569,8 @@ void parseSharedNetworks(const json& list, const std::string& path, const Subnet
       if (name->empty()) {
         diag.error(r.pathOf("name"), "a shared network needs a non-empty name");
       } else if (auto [it, inserted] = names.emplace(*name, p); !inserted) {
-        diag.error(r.pathOf("name"), fmt::format("duplicate network '{}' found in the configuration (first at {})",
-                                                 *name, it->second));
+        diag.error(r.pathOf("name"),
+                   fmt::format("duplicate network '{}' found in the configuration (first at {})", *name, it->second));
       }
     } else if (!r.has("name")) {
       diag.error(p, "missing parameter 'name'");

@@ -132,7 +132,8 @@ Result<json> exchange(asio::io_context& io, Deadline deadline, Stream& stream, c
   if (ec == asio::error::timed_out) return makeError(timedOut(ep.url, ep));
   if (ec) return makeError("reading from " + ep.url + ": " + ec.message());
   auto& res = parser.get();
-  if (res.result() == http::status::unauthorized) return makeError("401 Unauthorized: wrong or missing --user/--password");
+  if (res.result() == http::status::unauthorized)
+    return makeError("401 Unauthorized: wrong or missing --user/--password");
   if (res.result() != http::status::ok) {
     return makeError("HTTP " + std::to_string(res.result_int()) + " " + std::string(res.reason()) + ": " + res.body());
   }
@@ -147,11 +148,12 @@ Result<json> viaHttp(const Endpoint& ep, const json& command) {
   tcp::resolver resolver(io);
   tcp::resolver::results_type results;
   auto ec = complete(io, deadline, [&](auto handler) {
-    resolver.async_resolve(u->host, u->port, [&results, handler](const boost::system::error_code& rec,
-                                                                tcp::resolver::results_type r) mutable {
-      results = std::move(r);
-      handler(rec);
-    });
+    resolver.async_resolve(u->host, u->port,
+                           [&results, handler](const boost::system::error_code& rec,
+                                               tcp::resolver::results_type r) mutable {
+                             results = std::move(r);
+                             handler(rec);
+                           });
   });
   if (ec) return makeError("cannot resolve " + u->host + ": " + ec.message(), kCannotConnect);
   beast::tcp_stream tcpStream(io);
@@ -185,7 +187,7 @@ Result<json> viaHttp(const Endpoint& ep, const json& command) {
   auto answer = exchange(io, deadline, stream, *u, ep, command);
   // close_notify; stream_truncated or a timeout here changes nothing about the answer.
   (void)complete(io, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)),
-              [&](auto handler) { stream.async_shutdown(handler); });
+                 [&](auto handler) { stream.async_shutdown(handler); });
   return answer;
 }
 

@@ -36,7 +36,8 @@ constexpr const char* kDefaultSocket = "/tmp/kea4-ctrl-socket";
 // a socket in /tmp would not be visible here); used when it exists.
 constexpr const char* kPackageSocket = "/run/tandem/tandem4-ctrl-socket";
 
-constexpr const char* kUsage = R"(usage: tandemctl [-s SOCKET | -u URL [--cert F --key F --ca F] [--user U --password P]]
+constexpr const char* kUsage =
+    R"(usage: tandemctl [-s SOCKET | -u URL [--cert F --key F --ca F] [--user U --password P]]
                  [--timeout SECONDS] [--json] COMMAND [ARGS]
 
 connection:
@@ -103,8 +104,8 @@ struct UsageError {
 
 // Options that take a value, wherever they appear after the command.
 bool takesValue(const std::string& flag) {
-  static const char* kFlags[] = {"--subnet", "--hw", "--ip", "--hostname", "--client-id", "--valid-lft",
-                                 "--max-period"};
+  static const char* kFlags[] = {"--subnet",    "--hw",        "--ip",        "--hostname",
+                                 "--client-id", "--valid-lft", "--max-period"};
   for (auto f : kFlags) {
     if (flag == f) return true;
   }
@@ -138,7 +139,7 @@ Args parseArgs(int argc, char** argv) {
   Args a;
   if (const char* env = std::getenv("TANDEM_SOCKET"); env && *env) a.endpoint.socketPath = env;
   if (a.endpoint.socketPath.empty()) {
-    struct stat st{};
+    struct stat st {};
     // EACCES: /run/tandem exists (0750, _tandem) but this user may not look inside; naming
     // that socket gets a "permission denied" that says what is wrong, not a wrong path.
     const bool packaged = ::stat(kPackageSocket, &st) == 0 || errno == EACCES;
@@ -252,8 +253,8 @@ void printHa(const json& args) {
     }
     if (servers.contains("remote")) {
       const auto& r = servers["remote"];
-      std::cout << "partner:          " << str(r, "role") << ", last state " << str(r, "last-state")
-                << ", in touch " << str(r, "in-touch") << ", age " << str(r, "age") << " s, unacked clients "
+      std::cout << "partner:          " << str(r, "role") << ", last state " << str(r, "last-state") << ", in touch "
+                << str(r, "in-touch") << ", age " << str(r, "age") << " s, unacked clients "
                 << str(r, "unacked-clients") << "\n";
     }
   }
@@ -319,7 +320,8 @@ void printStats(const json& answer) {
   Table t({"STATISTIC", "VALUE"});
   const json stats = answer.value("arguments", json::object());
   for (const auto& [name, samples] : stats.items()) {
-    std::string v = samples.is_array() && !samples.empty() && samples[0].is_array() ? samples[0][0].dump() : samples.dump();
+    std::string v = samples.is_array() && !samples.empty() && samples[0].is_array() ? samples[0][0].dump()
+                                                                                    : samples.dump();
     t.add({name, v});
   }
   t.print(std::cout);
@@ -375,7 +377,8 @@ Plan plan(const Args& a) {
   }
   if (verb == "ha") {
     if (w.size() == 3 && w[1] == "sync") return {command("ha-sync"), nullptr};  // runHaSync
-    if (w.size() != 2 || w[1] != "status") throw UsageError{"usage: tandemctl ha status | ha sync PEER [--max-period S]"};
+    if (w.size() != 2 || w[1] != "status")
+      throw UsageError{"usage: tandemctl ha status | ha sync PEER [--max-period S]"};
     return {command("status-get"), printHaStatus};
   }
   if (verb == "leases" && w.size() >= 2 && w[1] == "wipe") {

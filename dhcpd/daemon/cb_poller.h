@@ -30,7 +30,7 @@ class CbPoller {
     std::uint64_t failures = 0;  // failed looks, reads or applies
     std::uint64_t lastFetchMicros = 0;
     unsigned consecutiveFailures = 0;
-    bool exhausted = false;      // stopped after too many failures
+    bool exhausted = false;  // stopped after too many failures
     bool connected = true;
     std::string lastError;
   };

@@ -39,8 +39,8 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
   auto states = [&](std::string_view peer, std::string_view server, ha::Role role, std::optional<ha::HaState> cur) {
     for (ha::HaState s : ha::kAllStates) {
       if (s == ha::HaState::Unavailable && peer == "local") continue;
-      const std::array<MetricLabel, 4> l{{{"peer", peer}, {"server", server}, {"role", ha::toString(role)},
-                                          {"state", ha::toString(s)}}};
+      const std::array<MetricLabel, 4> l{
+          {{"peer", peer}, {"server", server}, {"role", ha::toString(role)}, {"state", ha::toString(s)}}};
       out.sample(state, l, std::int64_t(cur && *cur == s ? 1 : 0));
     }
   };
@@ -77,7 +77,8 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
                             "the partner's from its last heartbeat",
                             MetricType::Gauge);
   out.sample(unsent, {{"peer", "local"}}, std::int64_t(st.unsentUpdateCount));
-  if (st.partnerUnsentUpdateCount) out.sample(unsent, {{"peer", "partner"}}, std::int64_t(*st.partnerUnsentUpdateCount));
+  if (st.partnerUnsentUpdateCount)
+    out.sample(unsent, {{"peer", "partner"}}, std::int64_t(*st.partnerUnsentUpdateCount));
   out.sample(out.family("tandem_ha_backlog_size",
                         "Lease updates queued for the partner while communication is interrupted, replayed in "
                         "communication-recovery",
@@ -93,8 +94,8 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
                              MetricType::Histogram),
                   {}, pipeline->haUpdateLatency());
   }
-  out.sample(out.family("tandem_ha_bulk_update_requests_total",
-                        "Batched lease update requests sent to tandemd peers", MetricType::Counter),
+  out.sample(out.family("tandem_ha_bulk_update_requests_total", "Batched lease update requests sent to tandemd peers",
+                        MetricType::Counter),
              {}, std::int64_t(ha.bulkRequests()));
   out.sample(out.family("tandem_ha_bulk_update_leases_total", "Lease changes carried by batched update requests",
                         MetricType::Counter),
@@ -106,12 +107,12 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
                         MetricType::Gauge),
              {}, std::int64_t(running ? 1 : 0));
   auto& pages = out.family("tandem_ha_sync_pages", "Pages received by the sync in progress", MetricType::Gauge);
-  auto& received = out.family("tandem_ha_sync_leases_received", "Leases received by the sync in progress",
-                              MetricType::Gauge);
+  auto& received =
+      out.family("tandem_ha_sync_leases_received", "Leases received by the sync in progress", MetricType::Gauge);
   auto& written = out.family("tandem_ha_sync_leases_written",
                              "Leases stored (new or newer than ours) by the sync in progress", MetricType::Gauge);
-  auto& elapsed = out.family("tandem_ha_sync_elapsed_seconds", "Time since the sync in progress started",
-                             MetricType::Gauge);
+  auto& elapsed =
+      out.family("tandem_ha_sync_elapsed_seconds", "Time since the sync in progress started", MetricType::Gauge);
   if (running) {
     const std::array<MetricLabel, 2> l{{{"peer", running->peer}, {"mode", sync::toString(running->mode)}}};
     out.sample(pages, l, std::int64_t(running->pages));
@@ -127,10 +128,9 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
     out.sample(out.family("tandem_ha_last_sync_success", "1 if the last lease sync succeeded, 0 if it failed",
                           MetricType::Gauge),
                l, std::int64_t(last->ok ? 1 : 0));
-    out.sample(out.family("tandem_ha_last_sync_leases", "Leases received by the last lease sync", MetricType::Gauge),
-               l, std::int64_t(last->run.received));
-    out.sample(out.family("tandem_ha_last_sync_duration_seconds", "Duration of the last lease sync",
-                          MetricType::Gauge),
+    out.sample(out.family("tandem_ha_last_sync_leases", "Leases received by the last lease sync", MetricType::Gauge), l,
+               std::int64_t(last->run.received));
+    out.sample(out.family("tandem_ha_last_sync_duration_seconds", "Duration of the last lease sync", MetricType::Gauge),
                l, seconds(last->finishedAt - last->run.startedAt));
     out.sample(out.family("tandem_ha_last_sync_end_timestamp_seconds", "When the last lease sync ended (Unix time)",
                           MetricType::Gauge),

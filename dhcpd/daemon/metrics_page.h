@@ -22,7 +22,7 @@ namespace tandem::daemon {
 struct MetricsInputs {
   const StatsRegistry& stats;
   const config::Dhcp4Config& config;
-  std::size_t leases = 0;          // lease store size (kept by the store, not counted here)
+  std::size_t leases = 0;  // lease store size (kept by the store, not counted here)
   bool dhcpEnabled = true;
   const net::DhcpPipeline* pipeline = nullptr;
   const HaService* ha = nullptr;

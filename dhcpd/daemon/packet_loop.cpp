@@ -53,8 +53,7 @@ Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interface
     auto s = std::make_unique<Socket>();
     s->udp = std::move(*sock);
     s->waiter = std::make_unique<asio::posix::stream_descriptor>(io_, s->udp.fd());
-    log_.info("DHCP4_OPEN_SOCKET", "listening on {} ({}) port {}", iface.name, iface.address.toString(),
-              ports.server);
+    log_.info("DHCP4_OPEN_SOCKET", "listening on {} ({}) port {}", iface.name, iface.address.toString(), ports.server);
     arm(*s);
     sendSockets_.push_back(SendSocket{s->udp.interface().index, s->udp.fd()});
     sockets_.push_back(std::move(s));
@@ -62,8 +61,8 @@ Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interface
   if (!workers_.empty()) sendTable_ = std::make_shared<const SendTable>(sendSockets_);
   if (!sender_.hasPacketSocket()) {
     if (auto p = sender_.openPacketSocket(); !p) {
-      log_.warn("DHCP4_PACKET_SOCKET_FAIL",
-                "{}; replies to clients without an address fall back to broadcast", p.error().message);
+      log_.warn("DHCP4_PACKET_SOCKET_FAIL", "{}; replies to clients without an address fall back to broadcast",
+                p.error().message);
     }
   }
   if (sockets_.empty() && !interfaces.empty()) return makeError("no DHCP socket could be opened");

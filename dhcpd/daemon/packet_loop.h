@@ -92,9 +92,9 @@ class PacketLoop {
   std::vector<net::Outgoing> ready_;
   std::vector<PacketWorker*> workers_;
   bool dispatch_ = false;
-  std::shared_ptr<const SendTable> sendTable_;      // dups of sockets_ for the workers
+  std::shared_ptr<const SendTable> sendTable_;           // dups of sockets_ for the workers
   std::vector<std::vector<PacketWorker::Job>> handOff_;  // per worker, one batch's
-  std::vector<std::uint8_t> local_;                 // batch indexes the loop keeps
+  std::vector<std::uint8_t> local_;                      // batch indexes the loop keeps
   std::function<void()> durableHook_;
   Counters counters_;
   std::atomic<bool> durablePosted_{false};

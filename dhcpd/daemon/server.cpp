@@ -50,8 +50,7 @@ Result<config::Dhcp4Config> loadConfigFile(const std::string& path, const std::s
   // <?include "file"?>: kea-dhcp4 2.2's lexer opens the file with fopen(), so a relative path
   // is relative to the working directory (baseDir), not to the including file.
   ctx.readInclude = [baseDir](const std::string& name) -> Result<std::string> {
-    const std::string file =
-        name.empty() || name.front() == '/' || baseDir.empty() ? name : baseDir + "/" + name;
+    const std::string file = name.empty() || name.front() == '/' || baseDir.empty() ? name : baseDir + "/" + name;
     std::ifstream f(file, std::ios::binary);
     if (!f) return makeError(std::string(std::strerror(errno)));
     std::stringstream content;
@@ -167,8 +166,8 @@ Result<void> Server::start() {
   armHousekeeping();
   if (cb) installConfigBackend(std::move(cb), std::move(fileDoc), config::configControlOf(cfg_).fetchWaitTime);
   log_.info("DHCP4_STARTED", "Kea DHCPv4 server version {} started", TANDEM_VERSION " (tandemd)");
-  log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_STARTED_DETAIL", "{} subnets, {} leases, {} sockets",
-           cfg_.subnets.size(), store_.size(), loop_->socketCount());
+  log_.log(LogSource::Dhcp4, Severity::Debug, kDbgStartShut, "DHCP4_STARTED_DETAIL",
+           "{} subnets, {} leases, {} sockets", cfg_.subnets.size(), store_.size(), loop_->socketCount());
   // Everything that listens is open (sockets accept connections before io runs): systemd may
   // start what is ordered after tandemd.service.
   notify(ServiceEvent::Ready, fmt::format("serving {} subnets on {} DHCP sockets, {} leases", cfg_.subnets.size(),
@@ -269,7 +268,7 @@ Result<void> Server::applyParsed(config::Dhcp4Config parsed) {
   for (const auto& w : cfg->warnings) log_.warn("DHCP4_CONFIG_WARNING", "{}", w);
   const config::MultiThreadingConfig mt = config::multiThreadingOf(*cfg);
   if (auto r = install(std::move(*cfg), false); !r) return r;
-  installHosts(std::move(*hosts));  // over the new configuration (option definitions, subnets)
+  installHosts(std::move(*hosts));       // over the new configuration (option definitions, subnets)
   (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
   refreshDispatch();
   if (mt != mtStarted_) {
@@ -295,13 +294,13 @@ void Server::armSignals() {
       // systemd shows the unit as "reloading" until the next READY=1 (sd_notify(3)).
       notify(ServiceEvent::Reloading, fmt::format("reloading {}", opts_.configFile));
       if (auto r = reloadConfig(); !r) {
-        log_.error("DHCP4_RELOAD_FAIL", "configuration not reloaded, keeping the running one: {}",
-                   r.error().message);
+        log_.error("DHCP4_RELOAD_FAIL", "configuration not reloaded, keeping the running one: {}", r.error().message);
         notify(ServiceEvent::Ready, fmt::format("reload failed, running configuration kept: {}", r.error().message));
       } else {
         // Kea's message once a configuration is in force (scripts and tests wait for it).
-        log_.info("DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: added IPv4 subnets: {}; DDNS: {}",
-                  cfg_.subnets.size(), cfg_.dhcpDdns.enableUpdates ? "enabled" : "disabled");
+        log_.info("DHCP4_CONFIG_COMPLETE",
+                  "DHCPv4 server has completed configuration: added IPv4 subnets: {}; DDNS: {}", cfg_.subnets.size(),
+                  cfg_.dhcpDdns.enableUpdates ? "enabled" : "disabled");
         notify(ServiceEvent::Ready, fmt::format("configuration reloaded: serving {} subnets", cfg_.subnets.size()));
       }
       armSignals();
@@ -331,8 +330,7 @@ void Server::armHousekeeping() {
     if (memfile_) {
       if (auto e = journal_->lastError()) {
         log_.limited(Severity::Error, "DHCP4_LEASE_FILE_WRITE_FAIL",
-                     "lease file write failing, no new lease is acknowledged until it recovers: {}",
-                     e->message);
+                     "lease file write failing, no new lease is acknowledged until it recovers: {}", e->message);
       }
     }
     if (compactor_) {
@@ -369,8 +367,8 @@ void Server::configureDdns() {
     rules[sn.id] = ddns::DdnsRules{sn.ddns.sendUpdates, sn.ddns.updateOnRenew, sn.ddns.useConflictResolution};
   }
   // Kea uses conflict resolution for a lease whose subnet is gone.
-  ncrPlanner_ = std::make_unique<ddns::NcrPlanner>(
-      cfg_.dhcpDdns.enableUpdates, [rules = std::move(rules)](std::uint32_t id) {
+  ncrPlanner_ =
+      std::make_unique<ddns::NcrPlanner>(cfg_.dhcpDdns.enableUpdates, [rules = std::move(rules)](std::uint32_t id) {
         auto it = rules.find(id);
         return it == rules.end() ? ddns::DdnsRules{} : it->second;
       });
@@ -412,7 +410,8 @@ void Server::configureScripts() {
     log_.info(LogSource::RunScript, "RUN_SCRIPT_LOAD", "Run Script hooks library has been loaded ({})",
               cfg_.runScript->name);
   } else {
-    if (scriptEvents_) log_.info(LogSource::RunScript, "RUN_SCRIPT_UNLOAD", "Run Script hooks library has been unloaded");
+    if (scriptEvents_)
+      log_.info(LogSource::RunScript, "RUN_SCRIPT_UNLOAD", "Run Script hooks library has been unloaded");
     scripts_->configure(std::nullopt);
     scriptEvents_.reset();
   }
@@ -421,8 +420,8 @@ void Server::configureScripts() {
 void Server::configureLegalLog() {
   legal_->configure(cfg_.legalLog);
   if (cfg_.legalLog) {
-    legalEntries_ = std::make_unique<engine::LegalLogEntries>(*cfg_.legalLog,
-                                                               engine::LegalLogEntries::silentSubnets(cfg_));
+    legalEntries_ =
+        std::make_unique<engine::LegalLogEntries>(*cfg_.legalLog, engine::LegalLogEntries::silentSubnets(cfg_));
     log_.info(LogSource::LegalLog, "LEGAL_LOG_LOAD", "Forensic Logging hooks library loaded ({}/{}.*.txt)",
               cfg_.legalLog->path, cfg_.legalLog->baseName);
   } else {
@@ -778,7 +777,7 @@ void Server::shutdown(int exitCode) {
       }
     }
     stopWorkers();  // their durable replies leave, the rest is dropped
-      // Everything appended is durable now: parked ACKs may still go out.
+                    // Everything appended is durable now: parked ACKs may still go out.
     releaseDurableWaiters();
     loop_->flushParked();
     // Peer connections may still deliver lease updates until io stops: their syncs must not
@@ -839,19 +838,18 @@ nlohmann::json Server::statusExtras() const {
     // tandemd's own: the lease backend's state (Kea's status-get has no such section).
     const auto c = db->counters();
     const auto e = db->lastError();
-    extras["lease-database"] = {
-        {"type", cfg_.leaseDatabase.type},
-        {"state", SqlJournal::toString(db->state())},
-        {"queued", db->queued()},
-        {"committed", c.committed},
-        {"transactions", c.transactions},
-        {"refused", c.rejected},
-        {"lost", c.lost},
-        {"retried", c.retried},
-        {"connection-losses", c.connectionLosses},
-        {"reconnects", c.reconnects},
-        {"reconnect-attempts", c.reconnectAttempts},
-        {"last-error", e ? e->message : std::string()}};
+    extras["lease-database"] = {{"type", cfg_.leaseDatabase.type},
+                                {"state", SqlJournal::toString(db->state())},
+                                {"queued", db->queued()},
+                                {"committed", c.committed},
+                                {"transactions", c.transactions},
+                                {"refused", c.rejected},
+                                {"lost", c.lost},
+                                {"retried", c.retried},
+                                {"connection-losses", c.connectionLosses},
+                                {"reconnects", c.reconnects},
+                                {"reconnect-attempts", c.reconnectAttempts},
+                                {"last-error", e ? e->message : std::string()}};
   }
   return extras;
 }
@@ -887,8 +885,10 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
       auto changes = ha::describeHaChanges(*haConfig_, *plan.config);
       // The running config's own files, re-read: a new peer's files alone are no rotation.
       if (haMaterialStamp(*haConfig_) != haStamp_) changes.emplace_back("TLS files changed on disk");
-      log_.info("HA_RECONFIGURE", "HA configuration changed ({}): restarting the HA service, which syncs with "
-                "its partner again", fmt::join(changes, "; "));
+      log_.info("HA_RECONFIGURE",
+                "HA configuration changed ({}): restarting the HA service, which syncs with "
+                "its partner again",
+                fmt::join(changes, "; "));
     } else if (plan.config) {
       log_.info("HA_RECONFIGURE", "HA hook added: starting the HA service as {}", plan.config->first().thisServerName);
     } else {
@@ -981,8 +981,10 @@ Result<void> Server::openHaListener(bool initial) {
   } catch (const std::exception& e) {
     haListening_ = false;
     if (initial) return makeError(std::string("HA peer listener: ") + e.what());
-    log_.error("HA_LISTENER_FAIL", "HA peer listener on {} not opened, peers cannot reach this server (DHCP is "
-               "still served; a reload retries): {}", haConfig_->first().thisServer().url.text, e.what());
+    log_.error("HA_LISTENER_FAIL",
+               "HA peer listener on {} not opened, peers cannot reach this server (DHCP is "
+               "still served; a reload retries): {}",
+               haConfig_->first().thisServer().url.text, e.what());
     return makeError(e.what());
   }
   return {};
@@ -1038,7 +1040,8 @@ Result<void> Server::openJournal() {
 Result<void> Server::openPgsql() {
   const auto& db = cfg_.leaseDatabase;
   // Kea's DHCPSRV_PGSQL_DB (the password is never logged).
-  log_.info(LogSource::Dhcpsrv, "DHCPSRV_PGSQL_DB", "opening PostgreSQL lease database: {} connect-timeout={} "
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_PGSQL_DB",
+            "opening PostgreSQL lease database: {} connect-timeout={} "
             "max-reconnect-tries={} reconnect-wait-time={} type=postgresql universe=4",
             pgsql::describeConnection(db), db.connectTimeout, db.maxReconnectTries, db.reconnectWaitTime);
   // As Kea 2.2 at start-up: an unreachable database or an unknown schema is fatal (no retry).
@@ -1066,7 +1069,8 @@ Result<void> Server::openPgsql() {
 Result<void> Server::openMysql() {
   const auto& db = cfg_.leaseDatabase;
   // Kea's DHCPSRV_MYSQL_DB (the password is never logged).
-  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: {} connect-timeout={} "
+  log_.info(LogSource::Dhcpsrv, "DHCPSRV_MYSQL_DB",
+            "opening MySQL lease database: {} connect-timeout={} "
             "max-reconnect-tries={} reconnect-wait-time={} type=mysql universe=4",
             mysql::describeConnection(db), db.connectTimeout, db.maxReconnectTries, db.reconnectWaitTime);
   // As Kea 2.2 at start-up: an unreachable database or an unknown schema is fatal (no retry).
@@ -1112,28 +1116,34 @@ void Server::watchPgsql(TimePoint t) {
   const auto& db = cfg_.leaseDatabase;
   switch (st) {
     case State::Connected:
-      log_.info("DHCP4_DB_RECONNECT_SUCCEEDED", "database connection recovered: lease writes resume, DHCP service "
+      log_.info("DHCP4_DB_RECONNECT_SUCCEEDED",
+                "database connection recovered: lease writes resume, DHCP service "
                 "resumes");
       return;
     case State::Reconnecting:
       // Kea's on-fail "stop-*" disables the DHCP service; tandemd's pipeline sheds every
       // lease-changing query while the journal reports failing(), whatever on-fail says,
       // because no lease can be committed (no ACK is sent for an uncommitted lease).
-      log_.error("DHCP4_DB_RECONNECT_LOST_CONNECTION", "{}: lease-changing queries are dropped, reconnecting every {} "
-                 "ms (at most {} attempts)", why, db.reconnectWaitTime, db.maxReconnectTries);
+      log_.error("DHCP4_DB_RECONNECT_LOST_CONNECTION",
+                 "{}: lease-changing queries are dropped, reconnecting every {} "
+                 "ms (at most {} attempts)",
+                 why, db.reconnectWaitTime, db.maxReconnectTries);
       return;
     case State::Failed:
       if (before == State::Connected) {
         log_.error("DHCP4_DB_RECONNECT_DISABLED", "{}: max-reconnect-tries is {}", why, db.maxReconnectTries);
       }
       if (db.onFail == config::DbOnFail::ServeRetryContinue) {
-        log_.error("DHCP4_DB_RECONNECT_FAILED", "maximum number of database reconnect attempts reached; on-fail "
-                   "serve-retry-continue: still trying every {} ms", std::max<std::uint32_t>(db.reconnectWaitTime, 1));
+        log_.error("DHCP4_DB_RECONNECT_FAILED",
+                   "maximum number of database reconnect attempts reached; on-fail "
+                   "serve-retry-continue: still trying every {} ms",
+                   std::max<std::uint32_t>(db.reconnectWaitTime, 1));
         return;
       }
-      log_.error("DHCP4_DB_RECONNECT_FAILED", "maximum number of database reconnect attempts reached ({}): shutting "
-                 "down (on-fail {})", why, db.onFail == config::DbOnFail::StopRetryExit ? "stop-retry-exit"
-                                                                                        : "serve-retry-exit");
+      log_.error("DHCP4_DB_RECONNECT_FAILED",
+                 "maximum number of database reconnect attempts reached ({}): shutting "
+                 "down (on-fail {})",
+                 why, db.onFail == config::DbOnFail::StopRetryExit ? "stop-retry-exit" : "serve-retry-exit");
       shutdown(1);
       return;
   }
@@ -1164,16 +1174,16 @@ Result<void> Server::openLeaseDatabase() {
     const auto t = std::chrono::steady_clock::now();
     if (t - lastLine < std::chrono::seconds(2)) return;
     lastLine = t;
-    log_.info(LogSource::Dhcpsrv, "DHCP4_LEASE_FILE_LOADING", "loading {}: {} rows so far, {}% of this file ({} of {} MB)",
-              p.file, p.rows, p.bytesTotal ? p.bytesDone * 100 / p.bytesTotal : 100, p.bytesDone >> 20,
-              p.bytesTotal >> 20);
+    log_.info(LogSource::Dhcpsrv, "DHCP4_LEASE_FILE_LOADING",
+              "loading {}: {} rows so far, {}% of this file ({} of {} MB)", p.file, p.rows,
+              p.bytesTotal ? p.bytesDone * 100 / p.bytesTotal : 100, p.bytesDone >> 20, p.bytesTotal >> 20);
   };
   auto report = MemfileLoader::load(paths, store_, progress);
   if (!report) return makeError("loading leases from " + db.name + ": " + report.error().message);
   for (const auto& p : report->problems) log_.warn("DHCP4_LEASE_FILE_CORRUPT_LINE", "{}", p);
   if (db.maxRowErrors && report->corruptLines > db.maxRowErrors) {
-    return makeError(fmt::format("{}: {} corrupt lines, more than max-row-errors {}", db.name,
-                                 report->corruptLines, db.maxRowErrors));
+    return makeError(fmt::format("{}: {} corrupt lines, more than max-row-errors {}", db.name, report->corruptLines,
+                                 db.maxRowErrors));
   }
   log_.info("DHCP4_LEASES_LOADED", "{} leases loaded from {} ({} lines, {} corrupt) in {} ms", report->leasesLoaded,
             db.name, report->linesRead, report->corruptLines,
@@ -1229,13 +1239,15 @@ void Server::startWorkers(bool ha) {
   const unsigned cores = std::thread::hardware_concurrency();
   const std::size_t n = PacketWorker::countFor(mt, ha, cores);
   if (ha && PacketWorker::countFor(mt, false, cores) > 1) {
-    log_.warn("DHCP4_MULTI_THREADING_HA", "multi-threading: high-availability is configured, so one packet worker "
+    log_.warn("DHCP4_MULTI_THREADING_HA",
+              "multi-threading: high-availability is configured, so one packet worker "
               "serves instead of {}: the HA lease update queue, the replies parked for the partner's "
-              "acknowledgements and the heartbeats are single-threaded", PacketWorker::countFor(mt, false, cores));
+              "acknowledgements and the heartbeats are single-threaded",
+              PacketWorker::countFor(mt, false, cores));
   }
   // Kea's DHCP4_MULTI_THREADING_INFO.
-  log_.info("DHCP4_MULTI_THREADING_INFO", "enabled: {}, number of threads: {}, queue size: {}",
-            n > 1 ? "yes" : "no", n > 1 ? n : 0, n > 1 ? mt.packetQueueSize : 0);
+  log_.info("DHCP4_MULTI_THREADING_INFO", "enabled: {}, number of threads: {}, queue size: {}", n > 1 ? "yes" : "no",
+            n > 1 ? n : 0, n > 1 ? mt.packetQueueSize : 0);
   if (n <= 1) return;
   pipeline_->setSharedState(&stateMutex_);
   commands_.setGuard(&stateMutex_);
@@ -1252,7 +1264,8 @@ void Server::startWorkers(bool ha) {
     p->setQueryObserver([this](const proto::Packet4& q, const engine::RecvMeta& m, const engine::Decision& d) {
       runQueryHooks(q, m, d);
     });
-    auto w = std::make_unique<PacketWorker>(i, *p, [] { return Clock::now(); }, mt.packetQueueSize, ports.server);
+    auto w = std::make_unique<PacketWorker>(
+        i, *p, [] { return Clock::now(); }, mt.packetQueueSize, ports.server);
     raw.push_back(w.get());
     workerPipelines_.push_back(std::move(p));
     workers_.push_back(std::move(w));
@@ -1284,7 +1297,8 @@ void Server::refreshDispatch() {
     log_.info("DHCP4_MULTI_THREADING_INFO", "high-availability removed: {} packet workers serve again",
               workers_.size() + 1);
   } else {
-    log_.warn("DHCP4_MULTI_THREADING_HA", "multi-threading: high-availability was added, so one packet worker "
+    log_.warn("DHCP4_MULTI_THREADING_HA",
+              "multi-threading: high-availability was added, so one packet worker "
               "serves until it is removed: the HA lease update queue, the replies parked for the partner's "
               "acknowledgements and the heartbeats are single-threaded");
   }

@@ -61,10 +61,10 @@ inline constexpr std::chrono::microseconds kDefaultCommitWindow{1000};
 
 struct ServerOptions {
   std::string configFile;
-  std::string baseDir;                        // relative config paths resolve here (cwd)
-  std::optional<std::uint16_t> serverPort;    // -p
-  std::optional<std::uint16_t> clientPort;    // -P
-  bool debug = false;                         // -d
+  std::string baseDir;                      // relative config paths resolve here (cwd)
+  std::optional<std::uint16_t> serverPort;  // -p
+  std::optional<std::uint16_t> clientPort;  // -P
+  bool debug = false;                       // -d
   // --commit-window: how long the lease file's writer may wait, under load, for more leases
   // to share one fdatasync (MemfileJournal::Options::commitWindow); 0 = never waits.
   std::chrono::microseconds commitWindow{kDefaultCommitWindow};
@@ -110,7 +110,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   Result<void> deleteLease(Ipv4 address, Origin origin) override;
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync
   void expectLeases(std::size_t leases) override { store_.reserve(leases); }
-  void leaseDeleteMissed(Ipv4 address, Origin origin) override;                   // HA bulk sync
+  void leaseDeleteMissed(Ipv4 address, Origin origin) override;  // HA bulk sync
   std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;
   std::size_t deleteLeases(std::span<const Ipv4> addresses, std::optional<std::uint32_t> subnetId,
                            Origin origin) override;
@@ -153,12 +153,10 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // anything of the running server changes; *backend gets the open backend (its poller not
   // started). An unreachable database or an unmergeable configuration is an error, as Kea's
   // "during update from config backend database".
-  Result<config::Dhcp4Config> withConfigBackend(config::Dhcp4Config fileCfg,
-                                               std::unique_ptr<CbPoller>* backend);
+  Result<config::Dhcp4Config> withConfigBackend(config::Dhcp4Config fileCfg, std::unique_ptr<CbPoller>* backend);
   // Replaces the running backend (stopping its poller) and starts the new one's, merging its
   // changes into fileDoc (the configuration file's document).
-  void installConfigBackend(std::unique_ptr<CbPoller> backend, nlohmann::json fileDoc,
-                            std::uint32_t fetchWaitTime);
+  void installConfigBackend(std::unique_ptr<CbPoller> backend, nlohmann::json fileDoc, std::uint32_t fetchWaitTime);
   void stopConfigBackend();
   // A merged configuration from the poller, on the io thread.
   void onConfigBackendUpdate(std::uint64_t generation, config::CbMergeResult merged);
@@ -219,9 +217,9 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // so a bad HA section refuses the whole reload; applying the plan cannot fail afterwards.
   struct HaPlan {
     std::optional<ha::HaRelationships> config;  // nullopt: no HA hook
-    std::string stamp;                   // haMaterialStamp of config
-    bool changed = false;                // differs from the running one: rebuild the service
-    std::vector<HaService::Peers> peers;  // per relationship, built only when changed
+    std::string stamp;                          // haMaterialStamp of config
+    bool changed = false;                       // differs from the running one: rebuild the service
+    std::vector<HaService::Peers> peers;        // per relationship, built only when changed
   };
   Result<HaPlan> planHa(const config::Dhcp4Config& cfg);
   // Runs the plan: identical config = nothing happens (no state reset); otherwise the old
@@ -263,20 +261,20 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   config::Dhcp4Config cfg_;
   MemoryLeaseStore store_;
   std::unique_ptr<LeaseJournal> journal_;
-  MemfileJournal* memfile_ = nullptr;        // journal_ when lease-database is memfile (LFC)
-  pgsql::PgsqlJournal* pgsql_ = nullptr;     // journal_ when it is postgresql
-  mysql::MysqlJournal* mysql_ = nullptr;     // journal_ when it is mysql
+  MemfileJournal* memfile_ = nullptr;                            // journal_ when lease-database is memfile (LFC)
+  pgsql::PgsqlJournal* pgsql_ = nullptr;                         // journal_ when it is postgresql
+  mysql::MysqlJournal* mysql_ = nullptr;                         // journal_ when it is mysql
   SqlJournal::State pgsqlState_ = SqlJournal::State::Connected;  // last logged (either SQL journal)
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<HostSource>> hostSources_;  // hosts-database(s), Kea's order
-  config::HostSources hostRows_;        // their hosts, as the engine serves them
-  std::unique_ptr<CbPoller> cb_;  // config-control's first database, if any
-  std::uint64_t cbGeneration_ = 0;      // bumped when cb_ is replaced (stale updates are dropped)
-  std::uint64_t cbUpdates_ = 0;         // updates applied since start
-  std::uint64_t cbBadRows_ = 0;         // rows left out, counted per fetch
-  std::size_t cbSubnets_ = 0;           // subnets of the last merge from the database
-  std::uint64_t hostsGeneration_ = 0;   // bumped when the sources are replaced (stale posts are dropped)
+  config::HostSources hostRows_;                          // their hosts, as the engine serves them
+  std::unique_ptr<CbPoller> cb_;                          // config-control's first database, if any
+  std::uint64_t cbGeneration_ = 0;                        // bumped when cb_ is replaced (stale updates are dropped)
+  std::uint64_t cbUpdates_ = 0;                           // updates applied since start
+  std::uint64_t cbBadRows_ = 0;                           // rows left out, counted per fetch
+  std::size_t cbSubnets_ = 0;                             // subnets of the last merge from the database
+  std::uint64_t hostsGeneration_ = 0;  // bumped when the sources are replaced (stale posts are dropped)
   std::unique_ptr<net::LeaseWriter> writer_;
   std::unique_ptr<net::DhcpPipeline> pipeline_;
   std::unique_ptr<net::NcrSender> ncr_;
@@ -314,8 +312,8 @@ class Server final : public api::ServerControl, public api::HostsBackend {
     std::function<void(Result<void>)> done;
   };
   bool deferWrites_ = false;
-  std::uint64_t deferredSeq_ = 0;             // highest journal seq written while deferred
-  std::deque<DurableWaiter> durableWaiters_;  // in seq order (the journal's seq only grows)
+  std::uint64_t deferredSeq_ = 0;                               // highest journal seq written while deferred
+  std::deque<DurableWaiter> durableWaiters_;                    // in seq order (the journal's seq only grows)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posts from that thread
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
   std::optional<ha::HaRelationships> haConfig_;  // the running HA relationship(s)

@@ -24,8 +24,7 @@ void Server::logBadRows(const std::vector<std::string>& badRows) {
   cbBadRows_ += badRows.size();
 }
 
-Result<config::Dhcp4Config> Server::withConfigBackend(config::Dhcp4Config fileCfg,
-                                                     std::unique_ptr<CbPoller>* backend) {
+Result<config::Dhcp4Config> Server::withConfigBackend(config::Dhcp4Config fileCfg, std::unique_ptr<CbPoller>* backend) {
   const config::ConfigControl cc = config::configControlOf(fileCfg);
   if (cc.databases.empty()) return fileCfg;
   const config::LeaseDatabase& db = cc.databases.front();

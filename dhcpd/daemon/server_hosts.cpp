@@ -38,8 +38,8 @@ Result<Server::HostsPlan> Server::openHostsDatabases(const config::Dhcp4Config& 
                 "hosts database {}: host_id {} repeats the identifier of an earlier host in its subnet; ignored",
                 db.access.name, id);
     }
-    log_.info(LogSource::Hosts, "DHCP4_HOSTS_LOADED", "{} hosts read from {} hosts database {} in {} ms",
-              map->size(), (*source)->product(), db.access.name,
+    log_.info(LogSource::Hosts, "DHCP4_HOSTS_LOADED", "{} hosts read from {} hosts database {} in {} ms", map->size(),
+              (*source)->product(), db.access.name,
               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     plan.sources.push_back(std::move(*source));
     plan.maps.push_back(std::move(*map));
@@ -75,20 +75,20 @@ void Server::installHosts(HostsPlan plan) {
   // thread only indexes them (a bulk INSERT of many hosts costs the lock little).
   auto snapshot = std::make_shared<const config::Dhcp4Config>(cfg_);
   for (std::size_t i = 0; i < hostSources_.size(); ++i) {
-    hostSources_[i]->start(kHostsRefreshPeriod, [this, generation, i, snapshot,
-                                                 alive = std::weak_ptr<bool>(alive_)](config::HostDiff diff) {
-      for (auto& row : diff.upserts) {
-        auto r = config::reservationOf(row, *snapshot);
-        if (r) row.resolved = std::make_shared<const config::Reservation>(std::move(*r));
-        else row.resolveError = r.error().message;
-      }
-      // The source's thread: the change is applied on the io thread, where commands and (with
-      // packet workers, under stateMutex_) packets read the engine.
-      asio::post(io_, [this, generation, i, alive, diff = std::move(diff)]() mutable {
-        if (alive.expired()) return;
-        onHostDiff(generation, i, std::move(diff));
-      });
-    });
+    hostSources_[i]->start(kHostsRefreshPeriod,
+                           [this, generation, i, snapshot, alive = std::weak_ptr<bool>(alive_)](config::HostDiff diff) {
+                             for (auto& row : diff.upserts) {
+                               auto r = config::reservationOf(row, *snapshot);
+                               if (r) row.resolved = std::make_shared<const config::Reservation>(std::move(*r));
+                               else row.resolveError = r.error().message;
+                             }
+                             // The source's thread: the change is applied on the io thread, where commands and (with
+                             // packet workers, under stateMutex_) packets read the engine.
+                             asio::post(io_, [this, generation, i, alive, diff = std::move(diff)]() mutable {
+                               if (alive.expired()) return;
+                               onHostDiff(generation, i, std::move(diff));
+                             });
+                           });
   }
 }
 
@@ -143,8 +143,7 @@ std::vector<const config::HostRow*> Server::hosts() const {
 }
 
 bool Server::writable() const {
-  return std::any_of(hostSources_.begin(), hostSources_.end(),
-                     [](const auto& s) { return !s->database().readonly; });
+  return std::any_of(hostSources_.begin(), hostSources_.end(), [](const auto& s) { return !s->database().readonly; });
 }
 
 void Server::addHost(config::HostRow row, std::function<void(Result<void>)> done) {

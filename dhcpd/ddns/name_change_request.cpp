@@ -41,8 +41,8 @@ std::string NameChangeRequest::toJson() const {
   return fmt::format(
       "{{\"change-type\":{},\"forward-change\":{},\"reverse-change\":{},\"fqdn\":\"{}\",\"ip-address\":\"{}\","
       "\"dhcid\":\"{}\",\"lease-expires-on\":\"{}\",\"lease-length\":{},\"use-conflict-resolution\":{}}}",
-      int(type), forward, reverse, fqdn, address.toString(), hexUpper(dhcid), ncrTimeText(leaseExpiresOn),
-      leaseLength, useConflictResolution);
+      int(type), forward, reverse, fqdn, address.toString(), hexUpper(dhcid), ncrTimeText(leaseExpiresOn), leaseLength,
+      useConflictResolution);
 }
 
 std::vector<std::uint8_t> NameChangeRequest::toWire() const {
@@ -77,9 +77,7 @@ std::optional<std::vector<std::uint8_t>> dhcidFor(const Lease& lease, const std:
   return out;
 }
 
-std::uint32_t ddnsTtl(std::uint32_t validLifetime) noexcept {
-  return validLifetime < 1800 ? 600 : validLifetime / 3;
-}
+std::uint32_t ddnsTtl(std::uint32_t validLifetime) noexcept { return validLifetime < 1800 ? 600 : validLifetime / 3; }
 
 std::optional<NameChangeRequest> requestFor(ChangeType type, const Lease& lease, bool useConflictResolution) {
   if (lease.hostname.empty() || (!lease.fqdnFwd && !lease.fqdnRev)) return std::nullopt;

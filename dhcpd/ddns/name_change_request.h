@@ -17,12 +17,12 @@ enum class ChangeType : std::uint8_t { Add = 0, Remove = 1 };  // Kea's CHG_ADD,
 struct NameChangeRequest {
   ChangeType type = ChangeType::Add;
   bool forward = false, reverse = false;
-  std::string fqdn;                    // absolute, Kea's dns::Name text form ("host.example.org.")
+  std::string fqdn;  // absolute, Kea's dns::Name text form ("host.example.org.")
   Ipv4 address;
-  std::vector<std::uint8_t> dhcid;     // RFC 4701 3.3: identifier type, digest type, digest
-  std::int64_t leaseExpiresOn = 0;     // epoch seconds: cltt + TTL
-  std::uint32_t leaseLength = 0;       // the DNS TTL
-  bool useConflictResolution = true;   // ddns-use-conflict-resolution of the lease's subnet
+  std::vector<std::uint8_t> dhcid;    // RFC 4701 3.3: identifier type, digest type, digest
+  std::int64_t leaseExpiresOn = 0;    // epoch seconds: cltt + TTL
+  std::uint32_t leaseLength = 0;      // the DNS TTL
+  bool useConflictResolution = true;  // ddns-use-conflict-resolution of the lease's subnet
 
   // Kea's NameChangeRequest::toJSON, byte for byte: {"change-type":0,"forward-change":true,...}
   std::string toJson() const;

@@ -132,7 +132,8 @@ void ClientNameRules::analyzeFqdn(bool clientS, bool clientN, bool& serverS, boo
   }
 }
 
-std::optional<ClientFqdn> ClientNameRules::fqdnResponse(const ClientFqdn& client, const config::Reservation* host) const {
+std::optional<ClientFqdn> ClientNameRules::fqdnResponse(const ClientFqdn& client,
+                                                        const config::Reservation* host) const {
   // The reply's option starts as a copy of the client's (RCODE1/2 come back as sent); flags
   // are rebuilt: S, N, O (server S differs from the client's) and the client's E.
   ClientFqdn resp = client;
@@ -253,7 +254,8 @@ ClientName ClientNameRules::fromHostname(const proto::Packet4& query, const conf
   // Kea updates both directions for a client that sent option 12 (when updates are on).
   out.fqdnFwd = out.fqdnRev = enabled_;
   if (out.hostname.empty()) out.hostname = generateFqdn(address, false);
-  out.option = proto::Option{proto::opt::kHostName, std::vector<std::uint8_t>(out.hostname.begin(), out.hostname.end())};
+  out.option =
+      proto::Option{proto::opt::kHostName, std::vector<std::uint8_t>(out.hostname.begin(), out.hostname.end())};
   return out;
 }
 

@@ -86,8 +86,8 @@ struct SubnetState {
 
 struct NetworkState {
   const config::SharedNetwork4* network = nullptr;
-  std::vector<SubnetState*> members;  // ascending subnet id, as Kea iterates them
-  ClassGate gate;                     // the network's client-class(es)
+  std::vector<SubnetState*> members;        // ascending subnet id, as Kea iterates them
+  ClassGate gate;                           // the network's client-class(es)
   std::vector<classify::ClassId> required;  // its require-client-classes
 };
 
@@ -130,11 +130,11 @@ struct Engine::Impl {
     // moves to the member holding the client's lease, reservation or new address (Kea's
     // ctx.subnet_), so lease, options and lifetimes come from that subnet.
     SubnetState* subnet = nullptr;
-    SubnetState* selected = nullptr;   // as selected, before any move within its network
+    SubnetState* selected = nullptr;  // as selected, before any move within its network
     // The host reservation for the current subnet (Kea's currentHost()); follows subnet.
     const config::Reservation* reservation = nullptr;
     PacketClasses& classes;
-    HostIds hostIds{};                   // the client's identifiers, host-reservation-identifiers order
+    HostIds hostIds{};  // the client's identifiers, host-reservation-identifiers order
     // Hosts found for the client: per subnet of the selected subnet's network, and global.
     std::vector<std::pair<const SubnetState*, const config::Reservation*>> hosts{};
     const config::Reservation* globalHost = nullptr;
@@ -144,9 +144,9 @@ struct Engine::Impl {
 
   config::Dhcp4Config cfg;
   const LeaseStore& store;
-  std::vector<SubnetState> subnets;    // ascending subnet id: Kea's selection order
+  std::vector<SubnetState> subnets;  // ascending subnet id: Kea's selection order
   std::vector<NetworkState> networks;
-  std::uint64_t allocSeq = 0;          // clock of SubnetState::lastAllocated
+  std::uint64_t allocSeq = 0;  // clock of SubnetState::lastAllocated
   ReservationIndex globalReservations;
   bool anyReservations = false;        // any host reservation at all (else skip identifiers)
   bool anyConfigReservations = false;  // in the configuration file
@@ -160,11 +160,11 @@ struct Engine::Impl {
   AllocFilter filter;
   SubnetGate gate;
   std::vector<std::string> gateClasses;  // reused: joining a class allocates nothing
-  Ipv4 flushCursor;  // where the sweep for reclaimed leases past hold-reclaimed-time resumes
+  Ipv4 flushCursor;                      // where the sweep for reclaimed leases past hold-reclaimed-time resumes
   PacketClassifier classifier;
-  FlexOptionApplier flex;  // the flex_option hook's rules, run on every answer
-  PacketClasses classes;  // the current query's, reused so that classifying allocates nothing
-  OptionSet packetOptions;  // a query's own option set (reservation or class options), reused
+  FlexOptionApplier flex;          // the flex_option hook's rules, run on every answer
+  PacketClasses classes;           // the current query's, reused so that classifying allocates nothing
+  OptionSet packetOptions;         // a query's own option set (reservation or class options), reused
   OptionSetCache classOptionSets;  // the sets of class option chains, resolved once each
 
   Impl(const config::Dhcp4Config& c, const LeaseStore& s) : cfg(c), store(s) { rebuild({}); }
@@ -387,7 +387,8 @@ struct Engine::Impl {
           break;
         case config::HostIdType::Duid:
           // RFC 4361 6.1: a client-id of type 255 holds an IAID (4 bytes) and a DUID.
-          if (c.clientId.size() > 5 && c.clientId[0] == 255) ids.push_back({t, {c.clientId.begin() + 5, c.clientId.end()}});
+          if (c.clientId.size() > 5 && c.clientId[0] == 255)
+            ids.push_back({t, {c.clientId.begin() + 5, c.clientId.end()}});
           break;
         case config::HostIdType::CircuitId:
           if (auto id = circuitId(p); !id.empty()) ids.push_back({t, std::move(id)});
@@ -452,7 +453,8 @@ struct Engine::Impl {
   }
 
   static bool inAnyPool(const config::Subnet4& s, Ipv4 a) {
-    return std::any_of(s.pools.begin(), s.pools.end(), [&](const config::Pool& p) { return a >= p.first && a <= p.last; });
+    return std::any_of(s.pools.begin(), s.pools.end(),
+                       [&](const config::Pool& p) { return a >= p.first && a <= p.last; });
   }
 
   // Kea's hasAddressReservation: the client's reserved address in the first subnet of the
@@ -492,9 +494,8 @@ struct Engine::Impl {
     const auto* hosts = s->reservations.forAddress(a);
     if (!hosts) return false;
     if (s->subnet->reservationsOutOfPool && inAnyPool(*s->subnet, a)) return false;
-    return std::none_of(hosts->begin(), hosts->end(), [&](const config::Reservation* r) {
-      return reservationMatches(*r, q.hostIds);
-    });
+    return std::none_of(hosts->begin(), hosts->end(),
+                        [&](const config::Reservation* r) { return reservationMatches(*r, q.hostIds); });
   }
 
   // The pool of the current subnet (usable by the client's classes) holding a, or nullptr.
@@ -678,7 +679,8 @@ struct Engine::Impl {
   config::LeaseTimes leaseTimes(const Query& q) const {
     std::optional<std::uint32_t> wish;
     if (const proto::Option* o = q.pkt.find(opt::kLeaseTime); o && o->data.size() == 4) {
-      wish = std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 | o->data[3];
+      wish = std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 |
+             o->data[3];
     }
     // Kea's AllocEngine::getValidLft: the lifetime of the first class of the client that
     // defines one, else the subnet's.
@@ -739,15 +741,15 @@ struct Engine::Impl {
     if (classifier.anyClassOptions()) {
       for (classify::ClassId id : q.classes.order) {
         const config::ClientClassDef* d = classifier.def(id);
-        if (d && !d->options.empty() && nClassOptions < classOptions.size()) classOptions[nClassOptions++] = &d->options;
+        if (d && !d->options.empty() && nClassOptions < classOptions.size())
+          classOptions[nClassOptions++] = &d->options;
       }
     }
     // The subnet's and pools' option sets are resolved at configuration time; only a
     // reservation or classes with options of their own are resolved here.
     const OptionSet* configured = nullptr;
     if ((q.reservation && !q.reservation->options.empty()) || nClassOptions > 0) {
-      OptionSources src{q.reservation ? &q.reservation->options : nullptr, pool ? &pool->options : nullptr,
-                        &sn.options,
+      OptionSources src{q.reservation ? &q.reservation->options : nullptr, pool ? &pool->options : nullptr, &sn.options,
                         q.subnet->network ? &q.subnet->network->network->options : nullptr, &cfg.options};
       src.classes = std::span<const std::vector<config::OptionData>* const>(classOptions.data(), nClassOptions);
       configured = classOptionSets.find(src);
@@ -982,7 +984,8 @@ struct Engine::Impl {
         if (!authoritative) return drop(DropReason::NotForUs, "INIT-REBOOT from a client without a lease here", &q);
         return nak(q, "no record of this client");
       }
-      if (own->address != *hint) return nak(q, "client's lease is " + own->address.toString() + ", not " + hint->toString());
+      if (own->address != *hint)
+        return nak(q, "client's lease is " + own->address.toString() + ", not " + hint->toString());
     }
     auto reserved = reservedAddress(q);
     SubnetState* home = hint ? networkSubnetOf(q, *hint) : nullptr;
@@ -1004,8 +1007,8 @@ struct Engine::Impl {
       }
       if (!hintReserved && (!home || !inAnyPool(*home->subnet, *hint))) {
         // Kea stays silent about an address in none of the network's pools (another server's).
-        return drop(DropReason::NotForUs, "address " + hint->toString() + " is in no pool of subnet " +
-                                              std::to_string(q.subnet->id), &q);
+        return drop(DropReason::NotForUs,
+                    "address " + hint->toString() + " is in no pool of subnet " + std::to_string(q.subnet->id), &q);
       }
     }
     if (own && (!hint || own->address == *hint)) {
@@ -1021,7 +1024,8 @@ struct Engine::Impl {
       if (isNetworkOrBroadcast(*q.subnet->subnet, *hint)) {
         return nak(q, "address " + hint->toString() + " is not a host address");
       }
-      if (!filterAllows(*hint)) return drop(DropReason::NotForUs, "address " + hint->toString() + " is not ours to allocate", &q);
+      if (!filterAllows(*hint))
+        return drop(DropReason::NotForUs, "address " + hint->toString() + " is not ours to allocate", &q);
       return ack(q, *hint, hintReserved ? "reserved" : "requested address");
     }
     // Neither option 50 nor ciaddr: Kea picks an address as for a DISCOVER.
@@ -1107,11 +1111,16 @@ struct Engine::Impl {
     auto type = p.messageType();
     if (!type) return drop(DropReason::UnsupportedMessage, "BOOTP (no message type) not supported");
     switch (*type) {
-      case MessageType::Offer: case MessageType::Ack: case MessageType::Nak:
-        return drop(DropReason::UnsupportedMessage, std::string("server message ") + std::string(proto::toString(*type)));
-      case MessageType::Discover: case MessageType::Request: case MessageType::Decline:
-      case MessageType::Release: case MessageType::Inform:
-        break;
+      case MessageType::Offer:
+      case MessageType::Ack:
+      case MessageType::Nak:
+        return drop(DropReason::UnsupportedMessage,
+                    std::string("server message ") + std::string(proto::toString(*type)));
+      case MessageType::Discover:
+      case MessageType::Request:
+      case MessageType::Decline:
+      case MessageType::Release:
+      case MessageType::Inform: break;
     }
     Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, nullptr, classes};
     q.client.hwAddr = p.hwAddr();
@@ -1134,8 +1143,7 @@ struct Engine::Impl {
     // RELEASE or DECLINE and, once a subnet is selected, for the other queries; a shorter one
     // throws and the query is dropped (DHCP4_PACKET_DROP_0007).
     if (const proto::Option* cid = p.find(opt::kClientId);
-        cid && cid->data.size() < 2 &&
-        (q.subnet || *type == MessageType::Release || *type == MessageType::Decline)) {
+        cid && cid->data.size() < 2 && (q.subnet || *type == MessageType::Release || *type == MessageType::Decline)) {
       return drop(DropReason::BadRequest, "client identifier shorter than 2 octets");
     }
     q.client.matchClientId = q.subnet ? q.subnet->subnet->matchClientId : cfg.matchClientId;
@@ -1147,8 +1155,8 @@ struct Engine::Impl {
     }
     // Kea adds the reserved classes here for a global host, or a subnet's when the subnet
     // cannot change (no shared network); then KNOWN/UNKNOWN and the tests depending on them.
-    const config::Reservation* early =
-        q.globalHost ? q.globalHost : (q.subnet && q.subnet->network ? nullptr : q.reservation);
+    const config::Reservation* early = q.globalHost ? q.globalHost
+                                                    : (q.subnet && q.subnet->network ? nullptr : q.reservation);
     if (!classifier.afterHostLookup(q.classes, in, q.reservation != nullptr || q.globalHost != nullptr,
                                     early ? std::span<const std::string>(early->clientClasses)
                                           : std::span<const std::string>())) {
@@ -1163,7 +1171,8 @@ struct Engine::Impl {
     // only on a network we have a subnet for; a unicast one always gets an answer. An INFORM
     // that gives no address to answer to (ciaddr and source both 0) is dropped.
     const bool relayed = !p.giaddr.isZero();
-    if (!relayed && !q.subnet && m.dstAddr == Ipv4::broadcast()) return drop(DropReason::NoSubnet, "no subnet for the client");
+    if (!relayed && !q.subnet && m.dstAddr == Ipv4::broadcast())
+      return drop(DropReason::NoSubnet, "no subnet for the client");
     if (!relayed && *type == MessageType::Inform && p.ciaddr.isZero() && m.srcAddr.isZero()) {
       return drop(DropReason::BadRequest, "INFORM from 0.0.0.0 without ciaddr: nowhere to answer");
     }

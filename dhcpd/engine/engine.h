@@ -20,13 +20,13 @@ namespace tandem::engine {
 
 // Where and how a packet arrived.
 struct RecvMeta {
-  Ipv4 srcAddr;            // IP source of the datagram
+  Ipv4 srcAddr;  // IP source of the datagram
   std::uint16_t srcPort = 68;
-  Ipv4 dstAddr;            // IP destination (255.255.255.255 for broadcasts)
-  std::string ifName;      // receiving interface
+  Ipv4 dstAddr;        // IP destination (255.255.255.255 for broadcasts)
+  std::string ifName;  // receiving interface
   int ifIndex = 0;
-  Ipv4 ifAddr;             // the interface's address used as our server identifier
-  HwAddr ifMac;            // the interface's hardware address (run_script's QUERY4_LOCAL_HWADDR)
+  Ipv4 ifAddr;   // the interface's address used as our server identifier
+  HwAddr ifMac;  // the interface's hardware address (run_script's QUERY4_LOCAL_HWADDR)
   // Client classes the packet was tagged with (e.g. "HA_server1" by the HA scope filter).
   // A pool with a client-class is used only for packets carrying that class.
   std::vector<std::string> classes;
@@ -35,13 +35,13 @@ struct RecvMeta {
 // Why a packet produced no reply; counted by the shell as pkt4-receive-drop etc.
 enum class DropReason : std::uint8_t {
   None,
-  NotForUs,             // REQUEST with someone else's server id (option 54), or wrong ciaddr
-  NoSubnet,             // no subnet for giaddr / interface / ciaddr
-  NoAddress,            // pool exhausted (v4-allocation-fail)
-  BadRequest,           // missing fields required by RFC 2131 (e.g. DECLINE without option 50)
-  ServiceDisabled,      // dhcp-disable / HA scope says not ours (decided by the caller)
-  UnsupportedMessage,   // OFFER/ACK/NAK sent to a server, BOOTREPLY, BOOTP without 53
-  DropClass,            // the query is in the client class DROP (Kea)
+  NotForUs,            // REQUEST with someone else's server id (option 54), or wrong ciaddr
+  NoSubnet,            // no subnet for giaddr / interface / ciaddr
+  NoAddress,           // pool exhausted (v4-allocation-fail)
+  BadRequest,          // missing fields required by RFC 2131 (e.g. DECLINE without option 50)
+  ServiceDisabled,     // dhcp-disable / HA scope says not ours (decided by the caller)
+  UnsupportedMessage,  // OFFER/ACK/NAK sent to a server, BOOTREPLY, BOOTP without 53
+  DropClass,           // the query is in the client class DROP (Kea)
 };
 std::string_view toString(DropReason r) noexcept;
 
@@ -57,11 +57,11 @@ struct Decision {
   std::optional<proto::Packet4> reply;  // OFFER, ACK or NAK; destination chosen by net/reply_route
   std::vector<LeaseChange> changes;
   DropReason drop = DropReason::None;
-  std::string note;                     // why a query was dropped or NAKed, for the log ("pool 1 exhausted", ...)
+  std::string note;  // why a query was dropped or NAKed, for the log ("pool 1 exhausted", ...)
   // For an OFFER or ACK: how its address was chosen ("requested address", "own lease"...),
   // static text, so that answering formats no string.
   std::string_view how;
-  std::uint32_t subnetId = 0;           // subnet selected, 0 when none
+  std::uint32_t subnetId = 0;  // subnet selected, 0 when none
 };
 
 class Engine {

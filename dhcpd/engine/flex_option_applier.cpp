@@ -69,8 +69,7 @@ bool FlexOptionApplier::value(const config::FlexOptionRule& r, const classify::P
   return true;
 }
 
-bool FlexOptionApplier::applyOption(const config::FlexOptionRule& r, const classify::PacketInput& in,
-                                    Packet4& reply) {
+bool FlexOptionApplier::applyOption(const config::FlexOptionRule& r, const classify::PacketInput& in, Packet4& reply) {
   const bool present = reply.find(r.code) != nullptr;
   std::vector<std::uint8_t> data;
   switch (r.action) {

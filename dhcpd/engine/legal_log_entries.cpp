@@ -80,8 +80,8 @@ std::string LegalLogEntries::defaultEntry(const proto::Packet4& query, const Lea
     if (const proto::Option* rai = query.find(proto::opt::kRelayAgentInfo)) {
       std::string ids;
       // circuit-id, remote-id, subscriber-id (RFC 3046, RFC 3993), each only when not empty.
-      for (auto [code, name] : {std::pair<std::uint8_t, const char*>{1, "circuit-id"}, {2, "remote-id"},
-                                {6, "subscriber-id"}}) {
+      for (auto [code, name] :
+           {std::pair<std::uint8_t, const char*>{1, "circuit-id"}, {2, "remote-id"}, {6, "subscriber-id"}}) {
         auto id = subOption(rai->data, code);
         if (id.empty()) continue;
         if (!ids.empty()) ids += " and ";
@@ -147,8 +147,7 @@ void LegalLogEntries::forQuery(const proto::Packet4& query, const RecvMeta& meta
         if (c.previous) entry(query, nullptr, meta, *c.previous, Action::Release, out);
       }
       return;
-    default:
-      return;
+    default: return;
   }
 }
 

@@ -10,7 +10,7 @@ namespace tandem::engine {
 namespace {
 namespace opt = proto::opt;
 
-constexpr std::uint8_t kVivso = 125;  // RFC 3925 section 4
+constexpr std::uint8_t kVivso = 125;    // RFC 3925 section 4
 constexpr std::uint8_t kDocsisOro = 1;  // vendor-4491 option 1: the client's vendor ORO
 
 // Kea's appendBasicOptions: sent when configured even if the client did not ask.
@@ -99,13 +99,21 @@ const config::OptionData* findConfiguredOption(const OptionSources& src, std::ui
 
 bool isEngineManagedOption(std::uint8_t code) noexcept {
   switch (code) {
-    case opt::kPad: case opt::kRequestedAddress: case opt::kLeaseTime: case opt::kOverload:
-    case opt::kMessageType: case opt::kServerId: case opt::kParameterRequestList: case opt::kMessage:
-    case opt::kMaxMessageSize: case opt::kRenewalTime: case opt::kRebindingTime: case opt::kClientId:
-    case opt::kRelayAgentInfo: case opt::kEnd:
-      return true;
-    default:
-      return false;
+    case opt::kPad:
+    case opt::kRequestedAddress:
+    case opt::kLeaseTime:
+    case opt::kOverload:
+    case opt::kMessageType:
+    case opt::kServerId:
+    case opt::kParameterRequestList:
+    case opt::kMessage:
+    case opt::kMaxMessageSize:
+    case opt::kRenewalTime:
+    case opt::kRebindingTime:
+    case opt::kClientId:
+    case opt::kRelayAgentInfo:
+    case opt::kEnd: return true;
+    default: return false;
   }
 }
 
@@ -122,9 +130,8 @@ void OptionSet::assign(const OptionSources& src) {
         if (!chosen[o.code]) chosen[o.code] = &o;
         if (o.alwaysSend) persistent.set(o.code);
       } else if (auto enterprise = proto::vendorSpaceId(o.space)) {
-        auto it = std::find_if(vendor_.begin(), vendor_.end(), [&](const VendorEntry& e) {
-          return e.enterprise == *enterprise && e.code == o.code;
-        });
+        auto it = std::find_if(vendor_.begin(), vendor_.end(),
+                               [&](const VendorEntry& e) { return e.enterprise == *enterprise && e.code == o.code; });
         if (it == vendor_.end()) {
           vendor_.push_back(VendorEntry{*enterprise, o.code, o.alwaysSend, &o.payload});
         } else {
@@ -140,7 +147,8 @@ void OptionSet::assign(const OptionSources& src) {
   for (unsigned code = 1; code < 255; ++code) {
     const config::OptionData* o = chosen[code];
     if (!o || o->neverSend || isEngineManagedOption(std::uint8_t(code))) continue;
-    entries_.push_back(Entry{std::uint8_t(code), persistent.test(code) || isBasicOption(std::uint8_t(code)), &o->payload});
+    entries_.push_back(
+        Entry{std::uint8_t(code), persistent.test(code) || isBasicOption(std::uint8_t(code)), &o->payload});
   }
 }
 
@@ -176,13 +184,13 @@ void appendOptions(const OptionSet& configured, const std::bitset<256>& requeste
   if (clientVivso || !configured.vendorEntries().empty()) appendVendorOptions(configured, clientVivso, out);
 }
 
-void appendOptions(const OptionSet& configured, const std::bitset<256>& requested,
-                   std::span<proto::Option> computed, std::vector<proto::Option>& out) {
+void appendOptions(const OptionSet& configured, const std::bitset<256>& requested, std::span<proto::Option> computed,
+                   std::vector<proto::Option>& out) {
   appendOptions(configured, requested, nullptr, computed, out);
 }
 
-void appendOptions(const OptionSources& src, const std::bitset<256>& requested,
-                   std::vector<proto::Option> computed, std::vector<proto::Option>& out) {
+void appendOptions(const OptionSources& src, const std::bitset<256>& requested, std::vector<proto::Option> computed,
+                   std::vector<proto::Option>& out) {
   appendOptions(OptionSet(src), requested, nullptr, computed, out);
 }
 
@@ -198,8 +206,9 @@ void sortReplyOptions(std::vector<proto::Option>& options) {
     const int r = rank(options[i].code);
     std::size_t j = i;
     while (j > 0 && rank(options[j - 1].code) > r) --j;
-    if (j != i) std::rotate(options.begin() + std::ptrdiff_t(j), options.begin() + std::ptrdiff_t(i),
-                            options.begin() + std::ptrdiff_t(i) + 1);
+    if (j != i)
+      std::rotate(options.begin() + std::ptrdiff_t(j), options.begin() + std::ptrdiff_t(i),
+                  options.begin() + std::ptrdiff_t(i) + 1);
   }
 }
 

@@ -87,12 +87,12 @@ class OptionSet {
 // `computed` is consumed (moved from).
 void appendOptions(const OptionSet& configured, const std::bitset<256>& requested, const proto::Option* clientVivso,
                    std::span<proto::Option> computed, std::vector<proto::Option>& out);
-void appendOptions(const OptionSet& configured, const std::bitset<256>& requested,
-                   std::span<proto::Option> computed, std::vector<proto::Option>& out);
+void appendOptions(const OptionSet& configured, const std::bitset<256>& requested, std::span<proto::Option> computed,
+                   std::vector<proto::Option>& out);
 
 // Same, resolving the sources on the spot (a reservation's options, rare).
-void appendOptions(const OptionSources& src, const std::bitset<256>& requested,
-                   std::vector<proto::Option> computed, std::vector<proto::Option>& out);
+void appendOptions(const OptionSources& src, const std::bitset<256>& requested, std::vector<proto::Option> computed,
+                   std::vector<proto::Option>& out);
 
 // Kea's wire order of a reply's options (LibDHCP::packOptions4): message type (53) first,
 // then ascending by code, relay agent information (82) last. Stable for repeated codes.

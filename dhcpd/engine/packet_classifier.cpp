@@ -75,7 +75,8 @@ void PacketClassifier::finalize() {
   vendorClasses_.clear();
   for (classify::ClassId id = 0; id < n; ++id) {
     const std::string& name = cfg_->classTable.name(id);
-    if (name.size() > kVendorClassPrefix.size() && name.compare(0, kVendorClassPrefix.size(), kVendorClassPrefix) == 0) {
+    if (name.size() > kVendorClassPrefix.size() &&
+        name.compare(0, kVendorClassPrefix.size(), kVendorClassPrefix) == 0) {
       vendorClasses_.emplace_back(name.substr(kVendorClassPrefix.size()), id);
     }
   }

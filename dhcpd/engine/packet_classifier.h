@@ -104,7 +104,7 @@ class PacketClassifier {
   std::vector<Test> passes_[2];
 
   config::Dhcp4Config* cfg_ = nullptr;
-  std::vector<const config::ClientClassDef*> defs_;  // by class id
+  std::vector<const config::ClientClassDef*> defs_;                       // by class id
   std::vector<std::pair<std::string, classify::ClassId>> vendorClasses_;  // "VENDOR_CLASS_x" suffixes
   classify::ClassId all_ = 0, known_ = 0, unknown_ = 0, drop_ = 0;
   bool dropDefined_ = false, anyOptions_ = false;

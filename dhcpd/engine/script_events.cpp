@@ -156,8 +156,8 @@ void ScriptEvents::subnet4(std::uint32_t id, std::vector<std::string>& env) cons
   putInt(env, "SUBNET4_PREFIX_LEN", it->second.length);
 }
 
-void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::uint16_t localPort,
-                            const Decision& d, std::vector<ScriptCall>& out) const {
+void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::uint16_t localPort, const Decision& d,
+                            std::vector<ScriptCall>& out) const {
   auto type = q.messageType();
   if (!type) return;
   const Lease* upserted = nullptr;
@@ -218,8 +218,7 @@ void ScriptEvents::forQuery(const proto::Packet4& q, const RecvMeta& meta, std::
       out.push_back(std::move(call));
       return committed({upserted}, {});
     }
-    default:
-      return;
+    default: return;
   }
 }
 

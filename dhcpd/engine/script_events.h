@@ -59,8 +59,8 @@ class ScriptEvents {
 };
 
 // Kea's text forms, exposed for the forensic log and tests.
-std::string_view keaMessageName(const proto::Packet4& q);  // "DHCPREQUEST", Pkt4::getName
-std::string_view keaLeaseState(LeaseState s);              // "default", Lease::statesToText
+std::string_view keaMessageName(const proto::Packet4& q);   // "DHCPREQUEST", Pkt4::getName
+std::string_view keaLeaseState(LeaseState s);               // "default", Lease::statesToText
 std::string keaHexString(std::span<const std::uint8_t> b);  // "0x0A0B", Option::toHexString
 
 }  // namespace tandem::engine

@@ -22,8 +22,8 @@ struct Lease {
   bool fqdnRev = false;
   std::string hostname;
   LeaseState state = LeaseState::Default;
-  std::string userContext;  // JSON text, empty = none
-  std::uint32_t poolId = 0; // newer Kea CSV column, read but not written in Kea 2.2 format
+  std::string userContext;   // JSON text, empty = none
+  std::uint32_t poolId = 0;  // newer Kea CSV column, read but not written in Kea 2.2 format
 
   // Kea stores `expire` = cltt + valid_lifetime in the CSV.
   std::int64_t expire() const noexcept { return cltt + validLifetime; }

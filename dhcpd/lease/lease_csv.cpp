@@ -9,8 +9,8 @@ namespace tandem {
 namespace {
 
 constexpr std::array<std::string_view, LeaseCsvHeader::kColumnCount> kColumnNames = {
-    "address", "hwaddr", "client_id", "valid_lifetime", "expire", "subnet_id", "fqdn_fwd",
-    "fqdn_rev", "hostname", "state", "user_context", "pool_id"};
+    "address",  "hwaddr",   "client_id", "valid_lifetime", "expire",       "subnet_id",
+    "fqdn_fwd", "fqdn_rev", "hostname",  "state",          "user_context", "pool_id"};
 // Kea refuses a lease4 file whose header lacks any of the columns up to hostname.
 constexpr int kRequiredColumns = LeaseCsvHeader::kHostname + 1;
 constexpr std::size_t kMaxFields = 32;
@@ -134,7 +134,8 @@ Result<LeaseCsvHeader> LeaseCsvHeader::parse(std::string_view line) {
   std::size_t field = 0, start = 0;
   while (true) {
     std::size_t comma = line.find(',', start);
-    std::string_view name = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view name =
+        line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     for (int c = 0; c < kColumnCount; ++c) {
       if (name == kColumnNames[c]) {
         if (h.index_[c] != kAbsent) return makeError(quoted("duplicate column", name));
@@ -242,8 +243,8 @@ Result<void> parseLeaseCsvLine(std::string_view line, const LeaseCsvHeader& head
   }
 
   out.poolId = 0;
-  if (header.index(LeaseCsvHeader::kPoolId) != LeaseCsvHeader::kAbsent &&
-      !col(LeaseCsvHeader::kPoolId).empty() && !parseUnsigned(col(LeaseCsvHeader::kPoolId), out.poolId)) {
+  if (header.index(LeaseCsvHeader::kPoolId) != LeaseCsvHeader::kAbsent && !col(LeaseCsvHeader::kPoolId).empty() &&
+      !parseUnsigned(col(LeaseCsvHeader::kPoolId), out.poolId)) {
     return makeError(quoted("bad pool_id", col(LeaseCsvHeader::kPoolId)));
   }
 

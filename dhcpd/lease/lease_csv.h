@@ -27,8 +27,19 @@ inline constexpr std::string_view kKea22Lease4Header =
 class LeaseCsvHeader {
  public:
   enum Column : std::uint8_t {
-    kAddress, kHwAddr, kClientId, kValidLifetime, kExpire, kSubnetId, kFqdnFwd, kFqdnRev,
-    kHostname, kState, kUserContext, kPoolId, kColumnCount
+    kAddress,
+    kHwAddr,
+    kClientId,
+    kValidLifetime,
+    kExpire,
+    kSubnetId,
+    kFqdnFwd,
+    kFqdnRev,
+    kHostname,
+    kState,
+    kUserContext,
+    kPoolId,
+    kColumnCount
   };
   static constexpr int kAbsent = -1;
 

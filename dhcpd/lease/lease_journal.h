@@ -16,7 +16,7 @@ namespace tandem {
 
 struct LoadReport {
   std::size_t linesRead = 0;
-  std::size_t leasesLoaded = 0;     // distinct addresses in the store afterwards
+  std::size_t leasesLoaded = 0;  // distinct addresses in the store afterwards
   std::size_t corruptLines = 0;
   std::vector<std::string> problems;  // "leases4.csv:17: bad address 'x'", first 100 kept
 };

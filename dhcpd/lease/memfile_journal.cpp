@@ -38,7 +38,8 @@ Result<void> convertToKea22(const std::string& path) {
   const std::string tmp = path + ".convert";
   std::string out = headerLine();
   LoadReport ignored;
-  auto r = MemfileLoader::readRows(path, ignored, [&](const Lease& l) { appendLeaseCsvLine(out, l); }, true);
+  auto r = MemfileLoader::readRows(
+      path, ignored, [&](const Lease& l) { appendLeaseCsvLine(out, l); }, true);
   if (!r) return r;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return sysError("cannot create", tmp, errno);
@@ -300,9 +301,7 @@ void MemfileJournal::run() {
   std::unique_lock lk(mu_);
   while (true) {
     if (!haveBatch) {
-      wake_.wait(lk, [&] {
-        return stop_ || !pending_.empty() || (rotateTo_ && durableSeq_.load() >= rotateAfter_);
-      });
+      wake_.wait(lk, [&] { return stop_ || !pending_.empty() || (rotateTo_ && durableSeq_.load() >= rotateAfter_); });
       if (rotateTo_ && durableSeq_.load() >= rotateAfter_) {
         std::string to = *rotateTo_;
         lk.unlock();

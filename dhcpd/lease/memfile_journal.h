@@ -84,8 +84,7 @@ class MemfileJournal final : public LeaseJournal {
   std::optional<Error> lastError() const override;
   bool failing() const noexcept override { return failing_.load(std::memory_order_relaxed); }
   bool behind() const noexcept override {
-    return lastSeq_.load(std::memory_order_relaxed) - durableSeq_.load(std::memory_order_relaxed) >=
-           options_.shedWater;
+    return lastSeq_.load(std::memory_order_relaxed) - durableSeq_.load(std::memory_order_relaxed) >= options_.shedWater;
   }
 
   // Lease-file cleanup support: once every row appended before the call is durable, moves

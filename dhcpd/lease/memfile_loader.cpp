@@ -101,7 +101,8 @@ Result<void> MemfileLoader::loadFile(const std::string& path, LeaseStore& store,
           (void)store.erase(lease.address);
         } else if (auto r = store.put(lease); !r) {
           ++report.corruptLines;
-          if (report.problems.size() < kMaxProblems) report.problems.push_back(baseName(path) + ": " + r.error().message);
+          if (report.problems.size() < kMaxProblems)
+            report.problems.push_back(baseName(path) + ": " + r.error().message);
         }
       },
       mustExist, progress);
@@ -117,7 +118,7 @@ Result<void> MemfileLoader::readRows(const std::string& path, LoadReport& report
   }
   LoadProgress where;
   if (progress) {
-    struct stat st{};
+    struct stat st {};
     where.file = path;
     if (::fstat(fd.get(), &st) == 0) where.bytesTotal = static_cast<std::uint64_t>(st.st_size);
   }

@@ -43,9 +43,8 @@ class MemfileLoader {
 
   // Calls fn for every well-formed row in file order (deletion records included); corrupt
   // rows go to `report`. The header decides the column order.
-  static Result<void> readRows(const std::string& path, LoadReport& report,
-                               const std::function<void(const Lease&)>& fn, bool mustExist = false,
-                               const LoadProgressFn& progress = {});
+  static Result<void> readRows(const std::string& path, LoadReport& report, const std::function<void(const Lease&)>& fn,
+                               bool mustExist = false, const LoadProgressFn& progress = {});
 };
 
 // Small file helpers shared by the journal and the compactor.

@@ -243,7 +243,9 @@ class MemoryLeaseStore::KeyIndex {
 };
 
 MemoryLeaseStore::MemoryLeaseStore()
-    : byAddr_(std::make_unique<AddressIndex>()), byHw_(std::make_unique<KeyIndex>()), byCid_(std::make_unique<KeyIndex>()) {}
+    : byAddr_(std::make_unique<AddressIndex>()),
+      byHw_(std::make_unique<KeyIndex>()),
+      byCid_(std::make_unique<KeyIndex>()) {}
 
 MemoryLeaseStore::~MemoryLeaseStore() { clear(); }
 
@@ -409,8 +411,8 @@ bool MemoryLeaseStore::holds(const Lease& l) const {
   const auto flags = static_cast<std::uint8_t>(kFlagLive | (l.fqdnFwd ? kFlagFwd : 0) | (l.fqdnRev ? kFlagRev : 0) |
                                                (static_cast<unsigned>(l.state) << kStateShift));
   if (r.validLifetime != l.validLifetime || r.cltt != l.cltt || r.subnetId != l.subnetId || r.poolId != l.poolId ||
-      r.flags != flags || r.hwLen != l.hwAddr.length ||
-      r.cidLen != l.clientId.size() || r.hostLen != l.hostname.size() || r.ctxLen != l.userContext.size()) {
+      r.flags != flags || r.hwLen != l.hwAddr.length || r.cidLen != l.clientId.size() ||
+      r.hostLen != l.hostname.size() || r.ctxLen != l.userContext.size()) {
     return false;
   }
   // Lease's operator== (HwAddr's ignores htype, which the lease file does not keep either);

@@ -65,7 +65,7 @@ class MemoryLeaseStore final : public LeaseStore {
   void unlinkKeys(std::uint32_t slot);
 
   std::vector<std::unique_ptr<Record[]>> pages_;
-  std::uint32_t slotsUsed_ = 0;        // high-water mark of slots ever handed out
+  std::uint32_t slotsUsed_ = 0;  // high-water mark of slots ever handed out
   std::vector<std::uint32_t> freeSlots_;
   std::unique_ptr<AddressIndex> byAddr_;
   std::unique_ptr<KeyIndex> byHw_;

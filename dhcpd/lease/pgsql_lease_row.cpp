@@ -14,7 +14,9 @@ std::string toByteaHex(const std::uint8_t* data, std::size_t n) {
   return sql::pgsqlByteaHex(std::string_view(reinterpret_cast<const char*>(data), n));
 }
 
-std::optional<std::string> fromByteaHex(std::string_view text, std::size_t max) { return sql::PgsqlText::bytes(text, max); }
+std::optional<std::string> fromByteaHex(std::string_view text, std::size_t max) {
+  return sql::PgsqlText::bytes(text, max);
+}
 
 Result<PgsqlLeaseRow> PgsqlLeaseRow::fromLease(const Lease& l) {
   // Kea (PgSqlExchange::convertToDatabaseTime) stores cltt for an infinite lease and refuses

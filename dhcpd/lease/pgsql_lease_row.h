@@ -29,7 +29,16 @@ inline constexpr std::uint32_t kInfiniteLifetime = 0xffffffffu;
 struct PgsqlLeaseRow {
   static constexpr std::size_t kColumns = 11;
   enum Column : std::size_t {
-    kAddress, kHwAddr, kClientId, kValidLifetime, kExpire, kSubnetId, kFqdnFwd, kFqdnRev, kHostname, kState,
+    kAddress,
+    kHwAddr,
+    kClientId,
+    kValidLifetime,
+    kExpire,
+    kSubnetId,
+    kFqdnFwd,
+    kFqdnRev,
+    kHostname,
+    kState,
     kUserContext
   };
   // Text-format parameters; `expire` is the expiry in epoch seconds (the statements convert it

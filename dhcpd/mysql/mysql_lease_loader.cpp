@@ -26,8 +26,8 @@ Result<LoadReport> MysqlLeaseLoader::load(MyConnection& conn, LeaseStore& store,
   std::int64_t after = -1;
   while (true) {
     const std::string from = after < 0 ? std::string() : fmt::format("WHERE address > {} ", after);
-    auto r = conn.query(fmt::format("SELECT {} FROM lease4 {}ORDER BY address LIMIT {}", kMysqlLease4Columns, from,
-                                    pageSize));
+    auto r = conn.query(
+        fmt::format("SELECT {} FROM lease4 {}ORDER BY address LIMIT {}", kMysqlLease4Columns, from, pageSize));
     if (!r) return makeError("reading lease4: " + r.error().message);
     if (mysql_num_fields(r->get()) != MysqlLeaseRow::kColumns) return makeError("lease4: unexpected column count");
     std::size_t n = 0;

@@ -14,9 +14,10 @@ namespace {
 std::string settingsKey(const config::ControlSocket& s) {
   nlohmann::json users = nlohmann::json::array();
   for (const auto& u : s.users) users.push_back({u.user, u.password});
-  return nlohmann::json{{"type", s.socketType}, {"name", s.socketName}, {"address", s.address}, {"port", s.port},
-                        {"cert", s.certFile}, {"key", s.keyFile}, {"ca", s.trustAnchor},
-                        {"required", s.certRequired}, {"users", users}, {"realm", s.realm}}
+  return nlohmann::json{{"type", s.socketType}, {"name", s.socketName},       {"address", s.address},
+                        {"port", s.port},       {"cert", s.certFile},         {"key", s.keyFile},
+                        {"ca", s.trustAnchor},  {"required", s.certRequired}, {"users", users},
+                        {"realm", s.realm}}
       .dump();
 }
 
@@ -37,9 +38,8 @@ void ControlEnv::dispatch(std::shared_ptr<ControlEnv> env, std::string body, api
   boost::asio::post(executor, [env = std::move(env), body = std::move(body), ctx = std::move(ctx), replyExecutor,
                                done = std::move(done)]() mutable {
     auto reply = [replyExecutor, done = std::move(done)](std::string answer) mutable {
-      boost::asio::post(replyExecutor, [answer = std::move(answer), done = std::move(done)]() mutable {
-        done(std::move(answer));
-      });
+      boost::asio::post(replyExecutor,
+                        [answer = std::move(answer), done = std::move(done)]() mutable { done(std::move(answer)); });
     };
     const auto& opts = env->options;
     if (!opts.deferWrites || !opts.whenDurable) return env->registry.processTextAsync(body, ctx, std::move(reply));
@@ -131,9 +131,8 @@ void ControlEnv::dispatchGet(std::shared_ptr<ControlEnv> env, std::string target
       reply.status = 404;
       reply.body = "not found\n";
     }
-    boost::asio::post(replyExecutor, [reply = std::move(reply), done = std::move(done)]() mutable {
-      done(std::move(reply));
-    });
+    boost::asio::post(replyExecutor,
+                      [reply = std::move(reply), done = std::move(done)]() mutable { done(std::move(reply)); });
   });
 }
 

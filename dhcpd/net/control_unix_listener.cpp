@@ -57,7 +57,8 @@ class UnixSession : public std::enable_shared_from_this<UnixSession> {
       request_.resize(framer_.end());
     } else if (state == ControlJsonFramer::State::NeedMore && !ec) {
       return read();
-    } else if (state == ControlJsonFramer::State::NeedMore && request_.find_first_not_of(" \t\r\n") == std::string::npos) {
+    } else if (state == ControlJsonFramer::State::NeedMore &&
+               request_.find_first_not_of(" \t\r\n") == std::string::npos) {
       return finish();  // connected and closed without a command
     }
     // Complete, not a map/list, or the client half-closed: process what arrived; the
@@ -106,7 +107,7 @@ class UnixListener : public ControlListener, public std::enable_shared_from_this
   void open() {
     // A socket file left by a crashed daemon is removed; one that still answers belongs to a
     // running server, which must not lose its socket to us.
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
       if (!S_ISSOCK(st.st_mode)) throw std::runtime_error("control socket " + path_ + ": exists and is not a socket");
       Protocol::socket probe(io_);
@@ -138,21 +139,21 @@ class UnixListener : public ControlListener, public std::enable_shared_from_this
 
  private:
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                               Protocol::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-      if (!ec) {
-        if (self->env_->connections.load() >= self->env_->options.maxConnections) {
-          self->env_->logger.limited(Severity::Warn, "COMMAND_SOCKET_BUSY",
-                                     "control socket {}: {} connections open, refusing another", self->path_,
-                                     self->env_->connections.load());
-        } else {
-          ++self->env_->connections;
-          std::make_shared<UnixSession>(std::move(socket), self->env_, self->path_)->start();
-        }
-      }
-      self->accept();
-    });
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](const boost::system::error_code& ec, Protocol::socket socket) {
+                             if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+                             if (!ec) {
+                               if (self->env_->connections.load() >= self->env_->options.maxConnections) {
+                                 self->env_->logger.limited(Severity::Warn, "COMMAND_SOCKET_BUSY",
+                                                            "control socket {}: {} connections open, refusing another",
+                                                            self->path_, self->env_->connections.load());
+                               } else {
+                                 ++self->env_->connections;
+                                 std::make_shared<UnixSession>(std::move(socket), self->env_, self->path_)->start();
+                               }
+                             }
+                             self->accept();
+                           });
   }
 
   asio::io_context& io_;

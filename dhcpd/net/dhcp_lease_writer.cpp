@@ -171,7 +171,8 @@ LeaseWriter::Refused LeaseWriter::takeRefused(std::size_t reader) {
       if (r) r->push_back(lost.seq);
     }
   }
-  if (reader < refusalReaders_.size() && refusalReaders_[reader]) out.seqs = std::exchange(*refusalReaders_[reader], {});
+  if (reader < refusalReaders_.size() && refusalReaders_[reader])
+    out.seqs = std::exchange(*refusalReaders_[reader], {});
   return out;
 }
 
@@ -179,9 +180,7 @@ Result<std::uint64_t> LeaseWriter::apply(const engine::LeaseChange& change) {
   return applyAs(change, Kind::Allocation);
 }
 
-Result<std::uint64_t> LeaseWriter::reclaim(const engine::LeaseChange& change) {
-  return applyAs(change, Kind::Reclaim);
-}
+Result<std::uint64_t> LeaseWriter::reclaim(const engine::LeaseChange& change) { return applyAs(change, Kind::Reclaim); }
 
 // Lease commands and the HA partner's updates, one call per lease: the lease is neither copied
 // nor is the one it replaces copied out into fresh buffers (previous_ keeps its own).

@@ -118,7 +118,7 @@ class LeaseWriter {
   NowFn now_;
   std::unordered_map<std::uint32_t, SubnetScope> subnets_;
   std::vector<std::optional<std::vector<std::uint64_t>>> refusalReaders_;  // nullopt: slot free
-  Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;  // Kea's global forms
+  Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;           // Kea's global forms
   Lease previous_;  // putLease()/deleteLease(): the replaced lease, its buffers reused
 };
 

@@ -97,7 +97,8 @@ void DhcpPipeline::logDecision(const proto::Packet4& q, const engine::RecvMeta& 
         log_.write(LogSource::Packets, Severity::Debug, "DHCP4_SUBNET_DATA",
                    fmt::format("{}: the selected subnet details: {}", label(), writer_.subnetText(d.subnetId)));
       }
-    } else if (d.drop == engine::DropReason::NoSubnet && log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceBasic)) {
+    } else if (d.drop == engine::DropReason::NoSubnet &&
+               log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceBasic)) {
       log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_SUBNET_SELECTION_FAILED",
                  fmt::format("{}: failed to select subnet for the client", label()));
     }
@@ -150,7 +151,8 @@ void DhcpPipeline::logDecision(const proto::Packet4& q, const engine::RecvMeta& 
         log_.write(LogSource::Leases, Severity::Info, "DHCP4_LEASE_ALLOC",
                    fmt::format("{}: lease {} has been allocated for {} seconds", label(), d.reply->yiaddr.toString(),
                                upsert ? upsert->validLifetime : 0));
-      } else if (replyType == MessageType::Nak && log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
+      } else if (replyType == MessageType::Nak &&
+                 log_.enabled(LogSource::BadPackets, Severity::Debug, kDbgTraceDetail)) {
         if (initReboot) {
           log_.write(LogSource::BadPackets, Severity::Debug, "DHCP4_PACKET_NAK_0002",
                      fmt::format("{}: invalid address {} requested by INIT-REBOOT", label(), requested()));
@@ -168,14 +170,16 @@ void DhcpPipeline::logDecision(const proto::Packet4& q, const engine::RecvMeta& 
     case MessageType::Release:
       if (!d.changes.empty() && log_.enabled(LogSource::Leases, Severity::Info)) {
         log_.write(LogSource::Leases, Severity::Info, "DHCP4_RELEASE",
-                   fmt::format("{}: address {} was released properly.", label(), d.changes.front().lease.address.toString()));
+                   fmt::format("{}: address {} was released properly.", label(),
+                               d.changes.front().lease.address.toString()));
       }
       break;
     case MessageType::Decline:
       if (upsert && log_.enabled(LogSource::Leases, Severity::Info)) {
         log_.write(LogSource::Leases, Severity::Info, "DHCP4_DECLINE_LEASE",
-                   fmt::format("Received DHCPDECLINE for addr {} from client {}. The lease will be unavailable for {} seconds.",
-                               upsert->address.toString(), label(), upsert->validLifetime));
+                   fmt::format(
+                       "Received DHCPDECLINE for addr {} from client {}. The lease will be unavailable for {} seconds.",
+                       upsert->address.toString(), label(), upsert->validLifetime));
       }
       break;
     default: break;
@@ -215,7 +219,7 @@ void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now)
   // whose statistics appear with the first failure.
   // Handles resolved once per subnet: a DISCOVER flood on an exhausted pool formats no name.
   static constexpr std::array<const char*, 3> kNamesOfFailure{"v4-allocation-fail-subnet", "v4-allocation-fail",
-                                                               "v4-allocation-fail-classes"};
+                                                              "v4-allocation-fail-classes"};
   if (!allocFail_[0]) {
     for (std::size_t i = 0; i < kNamesOfFailure.size(); ++i) allocFail_[i] = stats_.handle(kNamesOfFailure[i]);
   }
@@ -230,8 +234,7 @@ void DhcpPipeline::countAllocationFailure(std::uint32_t subnetId, TimePoint now)
   for (const auto& h : it->second) stats_.add(h, 1, now);
 }
 
-DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log,
-                           Options opts)
+DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsRegistry& stats, Logger& log, Options opts)
     : engine_(engine),
       writer_(writer),
       stats_(stats),
@@ -422,8 +425,8 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     // tandemd's own summary of why (kea-dhcp4.dhcp4; Kea's specific messages went above).
     if (d.drop != engine::DropReason::None && log_.enabled(LogSource::Dhcp4, Severity::Debug, kDbgTraceDetail)) {
       log_.limited(Severity::Debug, "DHCP4_PACKET_DROP_0003", "{} from {} xid 0x{:08x} dropped: {} {}",
-                   query.messageType() ? proto::toString(*query.messageType()) : "BOOTP",
-                   query.hwAddr().toString(), query.xid, engine::toString(d.drop), d.note);
+                   query.messageType() ? proto::toString(*query.messageType()) : "BOOTP", query.hwAddr().toString(),
+                   query.xid, engine::toString(d.drop), d.note);
     }
     return;
   }
@@ -516,7 +519,8 @@ void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
     for (Ipv4 a : refused.adopted) {
       log_.limited(Severity::Info, "DHCP4_LEASE_DB_CONFLICT",
                    "the lease database refused the lease of {} (another server holds it): reply dropped, the client "
-                   "retries", a.toString());
+                   "retries",
+                   a.toString());
     }
     for (std::uint64_t s : refused.seqs) {
       if (parking_.drop(s)) ++counts_[kLeaseConflictDrop];
@@ -577,8 +581,9 @@ void DhcpPipeline::publish(TimePoint now) {
     for (std::size_t i = 0; i < kFirstExtension; ++i) {
       if (!stats_.exists(kNames[i])) stats_.set(kNames[i], 0, now);
     }
-    for (const char* n : {"v4-allocation-fail", "v4-allocation-fail-classes", "v4-allocation-fail-no-pools",
-                          "v4-allocation-fail-shared-network", "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
+    for (const char* n :
+         {"v4-allocation-fail", "v4-allocation-fail-classes", "v4-allocation-fail-no-pools",
+          "v4-allocation-fail-shared-network", "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
       if (!stats_.exists(n)) stats_.set(n, 0, now);
     }
     published_ = true;

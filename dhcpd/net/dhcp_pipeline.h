@@ -30,8 +30,8 @@ namespace tandem::net {
 
 struct Outgoing {
   Destination dest;
-  int ifIndex = 0;        // interface the query came in on (and the reply leaves by)
-  Ipv4 srcAddr;           // our address there (IP source for link-layer unicast)
+  int ifIndex = 0;  // interface the query came in on (and the reply leaves by)
+  Ipv4 srcAddr;     // our address there (IP source for link-layer unicast)
   proto::MessageType type = proto::MessageType::Ack;
   std::vector<std::uint8_t> bytes;  // encoded DHCP message (UDP payload)
 };
@@ -62,16 +62,16 @@ class DhcpPipeline {
 
   // Bucket bounds of the latency histograms on /metrics (fixed, so observing never allocates).
   static constexpr std::array<std::chrono::nanoseconds, 14> kProcessingBuckets{
-      std::chrono::microseconds(10),  std::chrono::microseconds(25),  std::chrono::microseconds(50),
-      std::chrono::microseconds(100), std::chrono::microseconds(250), std::chrono::microseconds(500),
+      std::chrono::microseconds(10),  std::chrono::microseconds(25),   std::chrono::microseconds(50),
+      std::chrono::microseconds(100), std::chrono::microseconds(250),  std::chrono::microseconds(500),
       std::chrono::milliseconds(1),   std::chrono::microseconds(2500), std::chrono::milliseconds(5),
-      std::chrono::milliseconds(10),  std::chrono::milliseconds(25),  std::chrono::milliseconds(50),
+      std::chrono::milliseconds(10),  std::chrono::milliseconds(25),   std::chrono::milliseconds(50),
       std::chrono::milliseconds(100), std::chrono::milliseconds(250)};
   static constexpr std::array<std::chrono::nanoseconds, 14> kHaUpdateBuckets{
-      std::chrono::microseconds(250), std::chrono::microseconds(500), std::chrono::milliseconds(1),
-      std::chrono::microseconds(2500), std::chrono::milliseconds(5),  std::chrono::milliseconds(10),
-      std::chrono::milliseconds(25),  std::chrono::milliseconds(50),  std::chrono::milliseconds(100),
-      std::chrono::milliseconds(250), std::chrono::milliseconds(500), std::chrono::seconds(1),
+      std::chrono::microseconds(250),  std::chrono::microseconds(500), std::chrono::milliseconds(1),
+      std::chrono::microseconds(2500), std::chrono::milliseconds(5),   std::chrono::milliseconds(10),
+      std::chrono::milliseconds(25),   std::chrono::milliseconds(50),  std::chrono::milliseconds(100),
+      std::chrono::milliseconds(250),  std::chrono::milliseconds(500), std::chrono::seconds(1),
       std::chrono::milliseconds(2500), std::chrono::seconds(5)};
 
   // High availability (issue 5), attached only when the HA hook is configured: the scope
@@ -100,8 +100,7 @@ class DhcpPipeline {
   void setLeaseObserver(LeaseObserver f) { observer_ = std::move(f); }
   // Called with every query the engine decided on, once its lease changes are stored (the
   // run_script and forensic log hooks: they need the query too). Must not block.
-  using QueryObserver =
-      std::function<void(const proto::Packet4&, const engine::RecvMeta&, const engine::Decision&)>;
+  using QueryObserver = std::function<void(const proto::Packet4&, const engine::RecvMeta&, const engine::Decision&)>;
   void setQueryObserver(QueryObserver f) { queryObserver_ = std::move(f); }
 
   // One datagram. Replies that may leave now are appended to `ready`.
@@ -145,19 +144,54 @@ class DhcpPipeline {
 
  private:
   enum Counter : std::size_t {
-    kReceived, kParseFailed, kReceiveDrop, kDiscover, kRequest, kRelease, kDecline, kInform,
-    kOfferRecv, kAckRecv, kNakRecv, kUnknownRecv, kOfferSent, kAckSent, kNakSent, kSent,
-    kAckNotDurable, kNotForUs, kHaUpdateFailed, kLeaseFileFailDrop, kHaBackpressureDrop, kLeaseConflictDrop,
-    kLeaseBackpressureDrop, kCount
+    kReceived,
+    kParseFailed,
+    kReceiveDrop,
+    kDiscover,
+    kRequest,
+    kRelease,
+    kDecline,
+    kInform,
+    kOfferRecv,
+    kAckRecv,
+    kNakRecv,
+    kUnknownRecv,
+    kOfferSent,
+    kAckSent,
+    kNakSent,
+    kSent,
+    kAckNotDurable,
+    kNotForUs,
+    kHaUpdateFailed,
+    kLeaseFileFailDrop,
+    kHaBackpressureDrop,
+    kLeaseConflictDrop,
+    kLeaseBackpressureDrop,
+    kCount
   };
-  static constexpr std::array<const char*, kCount> kNames = {
-      "pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-discover-received",
-      "pkt4-request-received", "pkt4-release-received", "pkt4-decline-received",
-      "pkt4-inform-received", "pkt4-offer-received", "pkt4-ack-received", "pkt4-nak-received",
-      "pkt4-unknown-received", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent", "pkt4-sent",
-      "pkt4-ack-not-durable-drop", "pkt4-not-for-us", "pkt4-ha-update-failed-drop",
-      "pkt4-lease-file-fail-drop", "pkt4-ha-backpressure-drop", "pkt4-lease-db-conflict-drop",
-      "pkt4-lease-backpressure-drop"};
+  static constexpr std::array<const char*, kCount> kNames = {"pkt4-received",
+                                                             "pkt4-parse-failed",
+                                                             "pkt4-receive-drop",
+                                                             "pkt4-discover-received",
+                                                             "pkt4-request-received",
+                                                             "pkt4-release-received",
+                                                             "pkt4-decline-received",
+                                                             "pkt4-inform-received",
+                                                             "pkt4-offer-received",
+                                                             "pkt4-ack-received",
+                                                             "pkt4-nak-received",
+                                                             "pkt4-unknown-received",
+                                                             "pkt4-offer-sent",
+                                                             "pkt4-ack-sent",
+                                                             "pkt4-nak-sent",
+                                                             "pkt4-sent",
+                                                             "pkt4-ack-not-durable-drop",
+                                                             "pkt4-not-for-us",
+                                                             "pkt4-ha-update-failed-drop",
+                                                             "pkt4-lease-file-fail-drop",
+                                                             "pkt4-ha-backpressure-drop",
+                                                             "pkt4-lease-db-conflict-drop",
+                                                             "pkt4-lease-backpressure-drop"};
   // Kea 2.2 creates these (at 0) when it starts; the rest are tandemd's own drop counters,
   // which appear with their first count, as statistics of a hook library would.
   static constexpr std::size_t kFirstExtension = kAckNotDurable;
@@ -169,7 +203,8 @@ class DhcpPipeline {
   void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
                 const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
-  void parkForHa(std::uint64_t firstSeq, std::uint64_t seq, Outgoing out, const std::vector<engine::LeaseChange>& changes);
+  void parkForHa(std::uint64_t firstSeq, std::uint64_t seq, Outgoing out,
+                 const std::vector<engine::LeaseChange>& changes);
   void onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok);
   // Counts and logs replies that left the parking lot unsent.
   void countDropped(const std::vector<ReplyParking<Outgoing>::Dropped>& dropped);

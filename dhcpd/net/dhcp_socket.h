@@ -23,7 +23,7 @@ struct RxDatagram {
   std::span<const std::uint8_t> bytes;
   Ipv4 srcAddr;
   std::uint16_t srcPort = 0;
-  Ipv4 dstAddr;       // IP header destination (255.255.255.255 for broadcasts)
+  Ipv4 dstAddr;  // IP header destination (255.255.255.255 for broadcasts)
   int ifIndex = 0;
   bool truncated = false;  // larger than the receive slot: not a valid DHCP message for us
 };
@@ -67,8 +67,7 @@ class DhcpSocket {
 
   // Non-blocking UDP socket on 0.0.0.0:port bound to iface (SO_BINDTODEVICE needs
   // CAP_NET_RAW); iface.index == 0 means not bound to a device (tests on loopback).
-  static Result<DhcpSocket> open(const ServedInterface& iface, std::uint16_t port,
-                                 int receiveBufferBytes = 4 << 20);
+  static Result<DhcpSocket> open(const ServedInterface& iface, std::uint16_t port, int receiveBufferBytes = 4 << 20);
 
   int fd() const noexcept { return fd_; }
   const ServedInterface& interface() const noexcept { return iface_; }
@@ -87,7 +86,7 @@ class DhcpSocket {
  private:
   int fd_ = -1;
   ServedInterface iface_;
-  std::uint32_t overflowSeen_ = 0;   // last SO_RXQ_OVFL value (cumulative, wraps)
+  std::uint32_t overflowSeen_ = 0;  // last SO_RXQ_OVFL value (cumulative, wraps)
   std::uint64_t pendingDrops_ = 0;
 };
 

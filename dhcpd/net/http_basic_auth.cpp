@@ -9,8 +9,8 @@ namespace {
 
 bool equalConstantTime(std::string_view a, std::string_view b) {
   unsigned diff = a.size() == b.size() ? 0u : 1u;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i]) ^
-                                                    static_cast<unsigned char>(i < b.size() ? b[i] : 0);
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(i < b.size() ? b[i] : 0);
   return diff == 0;
 }
 

@@ -57,8 +57,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](const beast::error_code& ec) {
         if (ec) {
           // Includes clients without a certificate when one is required.
-          self->env_->logger.limited(Severity::Warn, "HTTP_TLS_HANDSHAKE_FAILED", "control channel {}: TLS handshake failed: {}",
-                                     self->remote_, ec.message());
+          self->env_->logger.limited(Severity::Warn, "HTTP_TLS_HANDSHAKE_FAILED",
+                                     "control channel {}: TLS handshake failed: {}", self->remote_, ec.message());
           return;
         }
         self->readRequest(self->env_->options.requestTimeout);
@@ -106,7 +106,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     std::string user;
     if (!settings_->users.empty()) {
       auto it = req.find(http::field::authorization);
-      auto who = it == req.end() ? std::nullopt : checkBasicAuth(std::string_view(it->value().data(), it->value().size()), settings_->users);
+      auto who = it == req.end()
+                     ? std::nullopt
+                     : checkBasicAuth(std::string_view(it->value().data(), it->value().size()), settings_->users);
       if (!who) {
         env_->logger.limited(Severity::Warn, "HTTP_AUTH_FAILED", "control channel {}: {} credentials rejected", remote_,
                              it == req.end() ? "missing" : "wrong");
@@ -160,11 +162,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void write(bool keepAlive) {
     beast::get_lowest_layer(stream_).expires_after(env_->options.writeTimeout);
-    http::async_write(stream_, res_, [self = this->shared_from_this(), keepAlive](const beast::error_code& ec, std::size_t) {
-      if (ec) return;
-      if (!keepAlive) return self->close();
-      self->readRequest(self->env_->options.idleTimeout);
-    });
+    http::async_write(stream_, res_,
+                      [self = this->shared_from_this(), keepAlive](const beast::error_code& ec, std::size_t) {
+                        if (ec) return;
+                        if (!keepAlive) return self->close();
+                        self->readRequest(self->env_->options.idleTimeout);
+                      });
   }
 
   void close() {
@@ -253,12 +256,12 @@ class HttpListener : public ControlListener, public std::enable_shared_from_this
 
  private:
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                               tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-      if (!ec) self->startSession(std::move(socket));
-      self->accept();
-    });
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
+                             if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+                             if (!ec) self->startSession(std::move(socket));
+                             self->accept();
+                           });
   }
 
   void startSession(tcp::socket socket) {

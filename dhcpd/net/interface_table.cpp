@@ -35,8 +35,7 @@ InterfaceSelection selectInterfaces(const std::vector<config::InterfaceSpec>& sp
       }
       continue;
     }
-    auto it = std::find_if(system.begin(), system.end(),
-                           [&](const SystemInterface& s) { return s.name == spec.name; });
+    auto it = std::find_if(system.begin(), system.end(), [&](const SystemInterface& s) { return s.name == spec.name; });
     if (it == system.end()) {
       sel.warnings.push_back(fmt::format("interface {} does not exist, not served", spec.name));
       continue;
@@ -51,8 +50,8 @@ InterfaceSelection selectInterfaces(const std::vector<config::InterfaceSpec>& sp
     }
     if (spec.address) {
       if (std::find(it->addresses.begin(), it->addresses.end(), *spec.address) == it->addresses.end()) {
-        sel.warnings.push_back(fmt::format("interface {} has no address {}, not served", spec.name,
-                                           spec.address->toString()));
+        sel.warnings.push_back(
+            fmt::format("interface {} has no address {}, not served", spec.name, spec.address->toString()));
         continue;
       }
       addServed(sel, *it, *spec.address);

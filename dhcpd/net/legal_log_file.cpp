@@ -117,8 +117,9 @@ Result<void> LegalLogFile::open(const timespec& when, bool useExisting) {
     if (DIR* dir = ::opendir(cfg_.path.c_str())) {
       while (dirent* e = ::readdir(dir)) {
         const std::string n = e->d_name;
-        if (n.size() != cfg_.baseName.size() + 1 + tagSize + 4 || n.compare(0, cfg_.baseName.size(), cfg_.baseName) != 0 ||
-            n[cfg_.baseName.size()] != '.' || n.compare(n.size() - 4, 4, ".txt") != 0) {
+        if (n.size() != cfg_.baseName.size() + 1 + tagSize + 4 ||
+            n.compare(0, cfg_.baseName.size(), cfg_.baseName) != 0 || n[cfg_.baseName.size()] != '.' ||
+            n.compare(n.size() - 4, 4, ".txt") != 0) {
           continue;
         }
         std::string tag = n.substr(cfg_.baseName.size() + 1, tagSize);
@@ -142,7 +143,8 @@ Result<void> LegalLogFile::open(const timespec& when, bool useExisting) {
           name = fmt::format("{}/{}.{}.txt", cfg_.path, cfg_.baseName, tag);
         }
       } else {
-        const chr::year_month_day d{chr::year{std::stoi(tag.substr(0, 4))}, chr::month{unsigned(std::stoi(tag.substr(4, 2)))},
+        const chr::year_month_day d{chr::year{std::stoi(tag.substr(0, 4))},
+                                    chr::month{unsigned(std::stoi(tag.substr(4, 2)))},
                                     chr::day{unsigned(std::stoi(tag.substr(6, 2)))}};
         if (d.ok() && chr::sys_days{dateOf(when.tv_sec)} < chr::sys_days{periodEnd(d, cfg_.timeUnit, cfg_.count)}) {
           stamp = localMidnight(d);

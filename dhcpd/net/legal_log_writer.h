@@ -26,9 +26,9 @@ namespace tandem::net {
 class LegalLogWriter {
  public:
   struct Counters {
-    std::uint64_t written = 0;   // lines that reached the file
-    std::uint64_t dropped = 0;   // entries refused: the queue was full
-    std::uint64_t lost = 0;      // lines lost to write errors or a file that could not be opened
+    std::uint64_t written = 0;  // lines that reached the file
+    std::uint64_t dropped = 0;  // entries refused: the queue was full
+    std::uint64_t lost = 0;     // lines lost to write errors or a file that could not be opened
   };
   explicit LegalLogWriter(Logger& log, std::size_t queueCapacity = 65536);
   ~LegalLogWriter();

@@ -41,8 +41,8 @@ std::uint16_t internetChecksum(std::span<const std::uint8_t> data, std::uint32_t
   return fold(sum16(data, initial));
 }
 
-std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t srcPort, Ipv4 dst,
-                         std::uint16_t dstPort, std::span<const std::uint8_t> payload) noexcept {
+std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t srcPort, Ipv4 dst, std::uint16_t dstPort,
+                         std::span<const std::uint8_t> payload) noexcept {
   const std::size_t total = kIpv4UdpHeaderSize + payload.size();
   if (total > 0xffff || out.size() < total) return 0;
   std::uint8_t* ip = out.data();
@@ -50,10 +50,10 @@ std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t sr
   ip[0] = 0x45;  // version 4, IHL 5
   ip[1] = 0x10;  // DSCP/ECN: low delay, as dhcpd and Kea send
   put16(ip + 2, std::uint16_t(total));
-  put16(ip + 4, 0);       // identification: unfragmented datagram
-  put16(ip + 6, 0);       // flags/fragment offset
-  ip[8] = 64;             // TTL
-  ip[9] = 17;             // UDP
+  put16(ip + 4, 0);  // identification: unfragmented datagram
+  put16(ip + 6, 0);  // flags/fragment offset
+  ip[8] = 64;        // TTL
+  ip[9] = 17;        // UDP
   put16(ip + 10, 0);
   put32(ip + 12, src.value);
   put32(ip + 16, dst.value);
@@ -66,8 +66,8 @@ std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t sr
   put16(udp + 6, 0);
   std::memcpy(udp + 8, payload.data(), payload.size());
   // RFC 768 pseudo-header: src, dst, zero, protocol, UDP length.
-  std::uint32_t acc = (src.value >> 16) + (src.value & 0xffff) + (dst.value >> 16) + (dst.value & 0xffff) +
-                      17u + udpLen;
+  std::uint32_t acc =
+      (src.value >> 16) + (src.value & 0xffff) + (dst.value >> 16) + (dst.value & 0xffff) + 17u + udpLen;
   std::uint16_t ck = fold(sum16({udp, udpLen}, acc));
   if (ck == 0) ck = 0xffff;  // 0 means "no checksum" in UDP over IPv4
   put16(udp + 6, ck);

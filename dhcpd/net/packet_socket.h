@@ -19,8 +19,8 @@ inline constexpr std::size_t kIpv4UdpHeaderSize = 20 + 8;
 // Writes an IPv4 header (RFC 791, no options, DF clear, TTL 64) and a UDP header (RFC 768,
 // checksum over the pseudo-header) followed by payload into `out`. Returns the frame size,
 // or 0 when `out` is too small or the payload too large for one datagram.
-std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t srcPort, Ipv4 dst,
-                         std::uint16_t dstPort, std::span<const std::uint8_t> payload) noexcept;
+std::size_t buildIpv4Udp(std::span<std::uint8_t> out, Ipv4 src, std::uint16_t srcPort, Ipv4 dst, std::uint16_t dstPort,
+                         std::span<const std::uint8_t> payload) noexcept;
 
 // RFC 1071 Internet checksum of `data` folded with `initial` (a partial sum).
 std::uint16_t internetChecksum(std::span<const std::uint8_t> data, std::uint32_t initial = 0) noexcept;

@@ -88,9 +88,7 @@ class ReplyParking {
     return out;
   }
   // Whether release(durableSeq) would hand out anything (cheap: skips work on most wake-ups).
-  bool releasable(std::uint64_t durableSeq) const noexcept {
-    return !disk_.empty() && disk_.front().seq <= durableSeq;
-  }
+  bool releasable(std::uint64_t durableSeq) const noexcept { return !disk_.empty() && disk_.front().seq <= durableSeq; }
 
   // Removes the reply that one of whose writes was `seq` (a write the database refused),
   // wherever it waits; true if there was one.
@@ -105,7 +103,8 @@ class ReplyParking {
       }
     }
     // disk_ is sorted by last sequence: a reply covering `seq` ends at `seq` or later.
-    auto it = std::lower_bound(disk_.begin(), disk_.end(), seq, [](const Entry& x, std::uint64_t s) { return x.seq < s; });
+    auto it =
+        std::lower_bound(disk_.begin(), disk_.end(), seq, [](const Entry& x, std::uint64_t s) { return x.seq < s; });
     while (it != disk_.end() && it->firstSeq <= seq) {
       if (it->covers(seq)) {
         it = disk_.erase(it);
@@ -187,8 +186,8 @@ class ReplyParking {
       disk_.push_back(std::move(e));
       return;
     }
-    auto pos = std::upper_bound(disk_.begin(), disk_.end(), e.seq,
-                                [](std::uint64_t s, const Entry& x) { return s < x.seq; });
+    auto pos =
+        std::upper_bound(disk_.begin(), disk_.end(), e.seq, [](std::uint64_t s, const Entry& x) { return s < x.seq; });
     disk_.insert(pos, std::move(e));
   }
 

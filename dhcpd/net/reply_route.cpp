@@ -13,8 +13,8 @@ std::string_view toString(Destination::Kind k) noexcept {
   return "?";
 }
 
-Destination replyDestination(const proto::Packet4& query, const proto::Packet4& reply,
-                             ReplyPorts ports, Ipv4 querySource) noexcept {
+Destination replyDestination(const proto::Packet4& query, const proto::Packet4& reply, ReplyPorts ports,
+                             Ipv4 querySource) noexcept {
   const Destination broadcast{Destination::Kind::Broadcast, Ipv4::broadcast(), ports.client, {}};
   // A client address of 255.255.255.255 can only be reached by broadcast.
   auto toClient = [&](Ipv4 a) {

@@ -34,10 +34,10 @@ class ScriptRunner {
   };
   struct Counters {
     std::uint64_t started = 0;
-    std::uint64_t dropped = 0;       // the queue was full
-    std::uint64_t spawnFailed = 0;   // posix_spawn refused (program gone, no memory)
-    std::uint64_t failedExit = 0;    // exited non-zero or by a signal (other than our kill)
-    std::uint64_t killed = 0;        // still running after the timeout
+    std::uint64_t dropped = 0;      // the queue was full
+    std::uint64_t spawnFailed = 0;  // posix_spawn refused (program gone, no memory)
+    std::uint64_t failedExit = 0;   // exited non-zero or by a signal (other than our kill)
+    std::uint64_t killed = 0;       // still running after the timeout
   };
 
   ScriptRunner(Logger& log, Options opts);
@@ -80,7 +80,7 @@ class ScriptRunner {
   std::size_t starting_ = 0;     // taken from the queue, not yet spawned (under mutex_)
   std::vector<Child> children_;  // worker thread only, size mirrored in running_
   std::atomic<std::size_t> running_{0};
-  Counters counters_;            // under mutex_
+  Counters counters_;  // under mutex_
   std::uint64_t droppedLogged_ = 0;
   std::thread worker_;
 };

@@ -80,8 +80,8 @@ Result<PgResult> PgConnection::exec(const std::string& sql) {
 }
 
 Result<PgResult> PgConnection::execParams(const std::string& sql, const std::vector<const char*>& values) {
-  PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                          nullptr, 0));
+  PgResult r(
+      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
   const auto s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return makeError(resultMessage(r.get(), conn_));
   return r;
@@ -107,9 +107,10 @@ Result<void> PgConnection::checkSchemaVersion(std::uint32_t major, std::uint32_t
   const std::string found = fmt::format("{}.{}", PQgetvalue(r->get(), 0, 0), PQgetvalue(r->get(), 0, 1));
   const std::string expected = fmt::format("{}.{}", major, minor);
   if (found != expected) {
-    return makeError(fmt::format("PostgreSQL schema version mismatch: expected version: {}, found version: {} "
-                                 "(tandemd uses Kea 2.2's schema; `kea-admin db-upgrade` or db-init with Kea 2.2)",
-                                 expected, found));
+    return makeError(
+        fmt::format("PostgreSQL schema version mismatch: expected version: {}, found version: {} "
+                    "(tandemd uses Kea 2.2's schema; `kea-admin db-upgrade` or db-init with Kea 2.2)",
+                    expected, found));
   }
   return {};
 }

@@ -37,17 +37,19 @@ std::string optionsQuery() {
          "ORDER BY o.option_id, s.id";
 }
 std::string networksQuery() {
-  return fmt::format("SELECT n.id, n.name, {}, s.tag AS server_tag FROM dhcp4_shared_network n "
-                     "JOIN dhcp4_shared_network_server a ON a.shared_network_id = n.id "
-                     "JOIN dhcp4_server s ON s.id = a.server_id ORDER BY n.id, s.id",
-                     kNetworkColumns);
+  return fmt::format(
+      "SELECT n.id, n.name, {}, s.tag AS server_tag FROM dhcp4_shared_network n "
+      "JOIN dhcp4_shared_network_server a ON a.shared_network_id = n.id "
+      "JOIN dhcp4_server s ON s.id = a.server_id ORDER BY n.id, s.id",
+      kNetworkColumns);
 }
 std::string subnetsQuery() {
-  return fmt::format("SELECT n.subnet_id, n.subnet_prefix, n.interface_4o6, n.interface_id_4o6, n.subnet_4o6, "
-                     "n.shared_network_name, {}, s.tag AS server_tag FROM dhcp4_subnet n "
-                     "JOIN dhcp4_subnet_server a ON a.subnet_id = n.subnet_id "
-                     "JOIN dhcp4_server s ON s.id = a.server_id ORDER BY n.subnet_id, s.id",
-                     kNetworkColumns);
+  return fmt::format(
+      "SELECT n.subnet_id, n.subnet_prefix, n.interface_4o6, n.interface_id_4o6, n.subnet_4o6, "
+      "n.shared_network_name, {}, s.tag AS server_tag FROM dhcp4_subnet n "
+      "JOIN dhcp4_subnet_server a ON a.subnet_id = n.subnet_id "
+      "JOIN dhcp4_server s ON s.id = a.server_id ORDER BY n.subnet_id, s.id",
+      kNetworkColumns);
 }
 std::string poolsQuery() {
   return "SELECT id, host(start_address) AS start_address, host(end_address) AS end_address, subnet_id, "

@@ -124,7 +124,7 @@ PgsqlJournal::BatchOutcome PgsqlJournal::writeBatch(const std::vector<Op>& batch
   }
   if (PQpipelineSync(c) != 1) return lost(nullptr);
 
-  std::size_t index = 0;      // statement whose results are being read
+  std::size_t index = 0;  // statement whose results are being read
   bool failed = false;
   while (true) {
     PGresult* raw = PQgetResult(c);
@@ -137,8 +137,7 @@ PgsqlJournal::BatchOutcome PgsqlJournal::writeBatch(const std::vector<Op>& batch
     PgResult r(raw);
     const auto s = PQresultStatus(raw);
     if (s == PGRES_PIPELINE_SYNC) break;
-    if (s == PGRES_TUPLES_OK && index < batch.size() && batch[index].guard != WriteGuard::None &&
-        PQntuples(raw) == 0) {
+    if (s == PGRES_TUPLES_OK && index < batch.size() && batch[index].guard != WriteGuard::None && PQntuples(raw) == 0) {
       unmatched.push_back(index);
     }
     if (s == PGRES_FATAL_ERROR || s == PGRES_NONFATAL_ERROR) {

@@ -27,8 +27,8 @@ class PgsqlJournal final : public SqlJournal {
  public:
   struct Options {
     config::LeaseDatabase db;
-    std::size_t maxBatch = 512;     // statements per transaction
-    std::size_t highWater = 8192;   // queued writes beyond which failing() reports back-pressure
+    std::size_t maxBatch = 512;    // statements per transaction
+    std::size_t highWater = 8192;  // queued writes beyond which failing() reports back-pressure
     // Uncommitted writes beyond which behind() sheds new exchanges: two full transactions
     // waiting, a few hundred milliseconds at the commit rates measured (README).
     std::size_t shedWater = 1024;

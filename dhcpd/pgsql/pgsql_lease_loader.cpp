@@ -27,8 +27,8 @@ PgsqlTextRow rowAt(const PGresult* r, int i) {
 Result<LoadReport> PgsqlLeaseLoader::load(PgConnection& conn, LeaseStore& store, std::size_t pageSize) {
   store.clear();
   LoadReport report;
-  const std::string sql = fmt::format("SELECT {} FROM lease4 WHERE address > $1 ORDER BY address LIMIT {}",
-                                      kPgsqlLease4Columns, pageSize);
+  const std::string sql =
+      fmt::format("SELECT {} FROM lease4 WHERE address > $1 ORDER BY address LIMIT {}", kPgsqlLease4Columns, pageSize);
   // address is a bigint holding an unsigned 32-bit value; -1 starts below 0.0.0.0.
   std::string after = "-1";
   while (true) {

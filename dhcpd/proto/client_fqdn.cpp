@@ -28,7 +28,14 @@ std::string labelsToText(const std::vector<std::string>& labels, bool omitFinalD
       }
       switch (c) {
         // Characters special in master files (RFC 1035 5.1), as Kea's LabelSequence::toText.
-        case '"': case '(': case ')': case '.': case ';': case '\\': case '@': case '$':
+        case '"':
+        case '(':
+        case ')':
+        case '.':
+        case ';':
+        case '\\':
+        case '@':
+        case '$':
           out.push_back('\\');
           out.push_back(ch);
           break;

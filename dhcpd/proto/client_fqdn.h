@@ -17,7 +17,7 @@ namespace tandem::proto {
 // (ClientFqdn::partial).
 class DnsName {
  public:
-  static constexpr std::size_t kMaxWire = 255;    // RFC 1035 2.3.4
+  static constexpr std::size_t kMaxWire = 255;  // RFC 1035 2.3.4
   static constexpr std::size_t kMaxLabel = 63;
 
   DnsName() = default;  // the root name "."

@@ -107,7 +107,7 @@ const Row kDhcp4Rows[] = {
     {77, "user-class", T::Binary, false, {}, {}},
     {78, "slp-directory-agent", T::Record, true, {T::Boolean, T::Ipv4Address}, {}},  // RFC 2610
     {79, "slp-service-scope", T::Record, false, {T::Boolean, T::String}, {}},        // RFC 2610
-    {81, "fqdn", T::Record, false, {T::Uint8, T::Uint8, T::Uint8, T::Fqdn}, {}},    // RFC 4702
+    {81, "fqdn", T::Record, false, {T::Uint8, T::Uint8, T::Uint8, T::Fqdn}, {}},     // RFC 4702
     {82, "dhcp-agent-options", T::Empty, false, {}, kAgentSpace},                    // RFC 3046
     {85, "nds-servers", T::Ipv4Address, true, {}, {}},
     {86, "nds-tree-name", T::String, false, {}, {}},
@@ -117,30 +117,30 @@ const Row kDhcp4Rows[] = {
     {90, "authenticate", T::Binary, false, {}, {}},
     {91, "client-last-transaction-time", T::Uint32, false, {}, {}},
     {92, "associated-ip", T::Ipv4Address, true, {}, {}},
-    {93, "client-system", T::Uint16, true, {}, {}},                                 // RFC 4578
+    {93, "client-system", T::Uint16, true, {}, {}},  // RFC 4578
     {94, "client-ndi", T::Record, false, {T::Uint8, T::Uint8, T::Uint8}, {}},
     {97, "uuid-guid", T::Record, false, {T::Uint8, T::Binary}, {}},
     {98, "uap-servers", T::String, false, {}, {}},
     {99, "geoconf-civic", T::Binary, false, {}, {}},
     {100, "pcode", T::String, false, {}, {}},
     {101, "tcode", T::String, false, {}, {}},
-    {108, "v6-only-preferred", T::Uint32, false, {}, {}},                           // RFC 8925
+    {108, "v6-only-preferred", T::Uint32, false, {}, {}},  // RFC 8925
     {112, "netinfo-server-address", T::Ipv4Address, true, {}, {}},
     {113, "netinfo-server-tag", T::String, false, {}, {}},
-    {114, "v4-captive-portal", T::String, false, {}, {}},                            // RFC 8910
+    {114, "v4-captive-portal", T::String, false, {}, {}},  // RFC 8910
     {116, "auto-config", T::Uint8, false, {}, {}},
     {117, "name-service-search", T::Uint16, true, {}, {}},
     {118, "subnet-selection", T::Ipv4Address, false, {}, {}},
-    {119, "domain-search", T::Fqdn, true, {}, {}},                                  // RFC 3397, not compressed
-    {124, "vivco-suboptions", T::Record, false, {T::Uint32, T::Binary}, {}},         // RFC 3925
-    {125, "vivso-suboptions", T::Uint32, false, {}, {}},                            // RFC 3925, enterprise id
+    {119, "domain-search", T::Fqdn, true, {}, {}},                            // RFC 3397, not compressed
+    {124, "vivco-suboptions", T::Record, false, {T::Uint32, T::Binary}, {}},  // RFC 3925
+    {125, "vivso-suboptions", T::Uint32, false, {}, {}},                      // RFC 3925, enterprise id
     {136, "pana-agent", T::Ipv4Address, true, {}, {}},
     {137, "v4-lost", T::Fqdn, false, {}, {}},
     {138, "capwap-ac-v4", T::Ipv4Address, true, {}, {}},
     {141, "sip-ua-cs-domains", T::Fqdn, true, {}, {}},
     {146, "rdnss-selection", T::Record, true, {T::Uint8, T::Ipv4Address, T::Ipv4Address, T::Fqdn}, {}},  // RFC 6731
-    {159, "v4-portparams", T::Record, false, {T::Uint8, T::Psid}, {}},              // RFC 7618
-    {212, "option-6rd", T::Record, true, {T::Uint8, T::Uint8, T::Ipv6Address, T::Ipv4Address}, {}},  // RFC 5969
+    {159, "v4-portparams", T::Record, false, {T::Uint8, T::Psid}, {}},                                   // RFC 7618
+    {212, "option-6rd", T::Record, true, {T::Uint8, T::Uint8, T::Ipv6Address, T::Ipv4Address}, {}},      // RFC 5969
     {213, "v4-access-domain", T::Fqdn, false, {}, {}},
 };
 
@@ -295,8 +295,9 @@ Result<std::int64_t> rangedInteger(const std::string& s, std::int64_t lo, std::i
   auto v = keaInteger(s);
   if (!v) return makeError(fmt::format("unable to convert the value '{}' to integer data type", s));
   if (*v < lo || *v > hi) {
-    return makeError(fmt::format(
-        "unable to convert '{}' to numeric type. This value is expected to be in the range of {}..{}", s, lo, hi));
+    return makeError(
+        fmt::format("unable to convert '{}' to numeric type. This value is expected to be in the range of {}..{}", s,
+                    lo, hi));
   }
   return *v;
 }
@@ -378,7 +379,8 @@ Result<void> appendPrefix(const std::string& s, std::vector<std::uint8_t>& out) 
   std::string addr = t.substr(0, slash), lenText = t.substr(slash + 1);
   std::uint8_t buf[16];
   if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
-    if (inet_pton(AF_INET, addr.c_str(), buf) == 1) return makeError(fmt::format("{} is not a valid IPv4 or IPv6 address.", addr));
+    if (inet_pton(AF_INET, addr.c_str(), buf) == 1)
+      return makeError(fmt::format("{} is not a valid IPv4 or IPv6 address.", addr));
     return badAddress(addr);
   }
   auto len = rangedInteger(lenText, 0, 255);
@@ -465,9 +467,7 @@ Result<void> appendValue(OptionType type, const std::string& v, std::vector<std:
     case T::Psid: return appendPsid(v, out);
     case T::Tuple: return appendTuple(v, out);
     case T::Fqdn: return appendFqdn(v, out);
-    case T::String:
-      out.insert(out.end(), v.begin(), v.end());
-      return {};
+    case T::String: out.insert(out.end(), v.begin(), v.end()); return {};
     case T::Binary: {
       // Kea's base16 decoder skips blanks inside the digits; separators are errors.
       std::string digits;
@@ -478,8 +478,8 @@ Result<void> appendValue(OptionType type, const std::string& v, std::vector<std:
         return makeError(fmt::format("unable to cast {} to binary data type: Incomplete input for base16", v));
       }
       if (!plainHex(digits, out)) {
-        return makeError(fmt::format(
-            "unable to cast {} to binary data type: attempt to decode a value not in base16 char set", v));
+        return makeError(
+            fmt::format("unable to cast {} to binary data type: attempt to decode a value not in base16 char set", v));
       }
       return {};
     }
@@ -606,7 +606,9 @@ std::optional<std::uint32_t> vendorSpaceId(std::string_view space) noexcept {
 }
 
 Result<std::vector<std::uint8_t>> decodeHexData(std::string_view data) {
-  auto bad = [&] { return makeError(fmt::format("option data is not a valid string of hexadecimal digits: {}", data)); };
+  auto bad = [&] {
+    return makeError(fmt::format("option data is not a valid string of hexadecimal digits: {}", data));
+  };
   std::vector<std::uint8_t> out;
   // A quoted string ('text', blanks around it ignored) is taken as its bytes
   // (util::str::quotedStringToBinary).
@@ -668,8 +670,9 @@ Result<std::vector<std::uint8_t>> encodeOptionData(const OptionDef* def, std::st
   }
   const auto& fields = def->recordFields;
   if (fields.size() > values.size()) {
-    return makeError(fmt::format(
-        "number of data fields for the option type '{}' is greater than number of values provided.", def->code));
+    return makeError(
+        fmt::format("number of data fields for the option type '{}' is greater than number of values provided.",
+                    def->code));
   }
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (auto r = appendValue(fields[i], values[i], out); !r) return r.error();

@@ -16,31 +16,35 @@ namespace tandem::proto {
 
 // Kea's option data types (the "type" and "record-types" values of option-def).
 enum class OptionType : std::uint8_t {
-  Empty,        // no payload of its own (a container of sub-options, or a flag)
-  Binary,       // hex digits
-  Boolean,      // one byte 0/1
-  Int8, Int16, Int32,
-  Uint8, Uint16, Uint32,
+  Empty,    // no payload of its own (a container of sub-options, or a flag)
+  Binary,   // hex digits
+  Boolean,  // one byte 0/1
+  Int8,
+  Int16,
+  Int32,
+  Uint8,
+  Uint16,
+  Uint32,
   Ipv4Address,
   Ipv6Address,
-  Ipv6Prefix,   // prefix length byte, then the significant bytes of the prefix
-  Psid,         // RFC 7597 PSID: length byte, then the 16-bit PSID left-aligned
-  Record,       // a sequence of the definition's record fields
-  String,       // text
-  Tuple,        // one length byte, then text (RFC 3925 style)
-  Fqdn,         // RFC 1035 section 3.1 labels, not compressed
+  Ipv6Prefix,  // prefix length byte, then the significant bytes of the prefix
+  Psid,        // RFC 7597 PSID: length byte, then the 16-bit PSID left-aligned
+  Record,      // a sequence of the definition's record fields
+  String,      // text
+  Tuple,       // one length byte, then text (RFC 3925 style)
+  Fqdn,        // RFC 1035 section 3.1 labels, not compressed
 };
 
 struct OptionDef {
   std::uint8_t code = 0;
-  std::string name;              // Kea's name, e.g. "domain-name-servers"
+  std::string name;  // Kea's name, e.g. "domain-name-servers"
   std::string space = "dhcp4";
   OptionType type = OptionType::Binary;
   bool array = false;
   // For Record: the field types in wire order. With array=true the last field repeats, as in
   // Kea (option-6rd's border relays, slp-directory-agent's addresses).
   std::vector<OptionType> recordFields;
-  std::string encapsulate;       // option space carried after the option's own data, "" = none
+  std::string encapsulate;  // option space carried after the option's own data, "" = none
 };
 
 // The standard space names of Kea 2.2 used for DHCPv4.

@@ -86,9 +86,14 @@ enum class Verdict { Keep, Skip, Malformed };
 
 constexpr std::size_t fixedSize(OptionType t) noexcept {
   switch (t) {
-    case OptionType::Boolean: case OptionType::Int8: case OptionType::Uint8: return 1;
-    case OptionType::Int16: case OptionType::Uint16: return 2;
-    case OptionType::Int32: case OptionType::Uint32: case OptionType::Ipv4Address: return 4;
+    case OptionType::Boolean:
+    case OptionType::Int8:
+    case OptionType::Uint8: return 1;
+    case OptionType::Int16:
+    case OptionType::Uint16: return 2;
+    case OptionType::Int32:
+    case OptionType::Uint32:
+    case OptionType::Ipv4Address: return 4;
     case OptionType::Ipv6Address: return 16;
     case OptionType::Psid: return 3;  // length octet + 16-bit PSID
     default: return 0;
@@ -176,7 +181,7 @@ Verdict checkOption(std::uint8_t code, std::span<const std::uint8_t> d) noexcept
     }
     default: break;
   }
-  if (size == 0) return Verdict::Keep;  // binary, string, empty: any length
+  if (size == 0) return Verdict::Keep;                                    // binary, string, empty: any length
   if (!def->array) return n < size ? Verdict::Malformed : Verdict::Keep;  // extra octets ignored
   // Option4AddrLst takes an empty list; OptionIntArray does not.
   if (n % size != 0) return Verdict::Malformed;
@@ -195,8 +200,7 @@ std::uint8_t agentSubOptionsLength(const std::uint8_t* data, std::uint8_t len) n
 // (into `overload`) only from the options field, as RFC 2131 section 4.1 requires it there.
 // Like Kea's LibDHCP::unpackOptions4, an option whose header or data runs past the end of
 // the area ends the walk: it and whatever follows are ignored, the packet is served.
-int parseArea(std::span<const std::uint8_t> area, AreaKind kind, OptionCollector& collector,
-              std::uint8_t& overload) {
+int parseArea(std::span<const std::uint8_t> area, AreaKind kind, OptionCollector& collector, std::uint8_t& overload) {
   const std::uint8_t* a = area.data();
   const std::size_t n = area.size();
   std::size_t i = 0;
@@ -233,8 +237,7 @@ int parseArea(std::span<const std::uint8_t> area, AreaKind kind, OptionCollector
 }
 
 constexpr bool isProtected(std::uint8_t code) noexcept {
-  return code == opt::kMessageType || code == opt::kServerId || code == opt::kSubnetMask ||
-         code == opt::kLeaseTime;
+  return code == opt::kMessageType || code == opt::kServerId || code == opt::kSubnetMask || code == opt::kLeaseTime;
 }
 constexpr bool isWritten(std::uint8_t code) noexcept {
   return code != opt::kPad && code != opt::kEnd && code != opt::kOverload;
@@ -431,11 +434,13 @@ Result<Packet4> decode(std::span<const std::uint8_t> wire) noexcept {
   // outside 1..3 mean nothing to overload and are ignored.
   std::uint8_t unused = 0;
   if (overload == kOverloadFile || overload == kOverloadBoth) {
-    if (int rc = parseArea(p.file, AreaKind::Overloaded, collector, unused)) return codecError(static_cast<CodecError>(rc));
+    if (int rc = parseArea(p.file, AreaKind::Overloaded, collector, unused))
+      return codecError(static_cast<CodecError>(rc));
     p.file.fill(0);
   }
   if (overload == kOverloadSname || overload == kOverloadBoth) {
-    if (int rc = parseArea(p.sname, AreaKind::Overloaded, collector, unused)) return codecError(static_cast<CodecError>(rc));
+    if (int rc = parseArea(p.sname, AreaKind::Overloaded, collector, unused))
+      return codecError(static_cast<CodecError>(rc));
     p.sname.fill(0);
   }
 
@@ -469,7 +474,9 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
   // it decodes back to the same data (found by tests/fuzz/packet4).
   std::vector<std::vector<std::size_t>> split;
   static const std::vector<std::size_t> kWhole;
-  auto instancesOf = [&](std::size_t i) -> const std::vector<std::size_t>& { return split.empty() ? kWhole : split[i]; };
+  auto instancesOf = [&](std::size_t i) -> const std::vector<std::size_t>& {
+    return split.empty() ? kWhole : split[i];
+  };
   auto wireBytes = [&](std::size_t i) {
     return p.options[i].data.size() + 2 * std::max<std::size_t>(1, instancesOf(i).size());
   };
@@ -533,8 +540,8 @@ EncodeResult encode(const Packet4& p, std::size_t maxSize) {
 std::string summary(const Packet4& p) {
   auto mt = p.messageType();
   return fmt::format("{} xid=0x{:08x} hw={} ciaddr={} yiaddr={} giaddr={}",
-                     mt ? toString(*mt) : std::string_view("BOOTP"), p.xid, p.hwAddr().toString(),
-                     p.ciaddr.toString(), p.yiaddr.toString(), p.giaddr.toString());
+                     mt ? toString(*mt) : std::string_view("BOOTP"), p.xid, p.hwAddr().toString(), p.ciaddr.toString(),
+                     p.yiaddr.toString(), p.giaddr.toString());
 }
 
 std::vector<std::uint8_t> u32Bytes(std::uint32_t v) {

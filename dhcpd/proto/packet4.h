@@ -14,26 +14,33 @@
 namespace tandem::proto {
 
 enum class MessageType : std::uint8_t {
-  Discover = 1, Offer = 2, Request = 3, Decline = 4, Ack = 5, Nak = 6, Release = 7, Inform = 8,
+  Discover = 1,
+  Offer = 2,
+  Request = 3,
+  Decline = 4,
+  Ack = 5,
+  Nak = 6,
+  Release = 7,
+  Inform = 8,
 };
 std::string_view toString(MessageType t) noexcept;
 
 // Option codes used by name in the code (RFC 2132 unless noted).
 namespace opt {
-inline constexpr std::uint8_t kPad = 0, kSubnetMask = 1, kRouters = 3, kDomainNameServers = 6,
-    kHostName = 12, kDomainName = 15, kBroadcastAddress = 28, kRequestedAddress = 50,
-    kLeaseTime = 51, kOverload = 52, kMessageType = 53, kServerId = 54, kParameterRequestList = 55,
-    kMessage = 56, kMaxMessageSize = 57, kRenewalTime = 58, kRebindingTime = 59,
-    kVendorClassId = 60, kClientId = 61, kClientFqdn = 81 /* RFC 4702 */,
-    kRelayAgentInfo = 82 /* RFC 3046 */, kDomainSearch = 119 /* RFC 3397 */, kEnd = 255;
+inline constexpr std::uint8_t kPad = 0, kSubnetMask = 1, kRouters = 3, kDomainNameServers = 6, kHostName = 12,
+                              kDomainName = 15, kBroadcastAddress = 28, kRequestedAddress = 50, kLeaseTime = 51,
+                              kOverload = 52, kMessageType = 53, kServerId = 54, kParameterRequestList = 55,
+                              kMessage = 56, kMaxMessageSize = 57, kRenewalTime = 58, kRebindingTime = 59,
+                              kVendorClassId = 60, kClientId = 61, kClientFqdn = 81 /* RFC 4702 */,
+                              kRelayAgentInfo = 82 /* RFC 3046 */, kDomainSearch = 119 /* RFC 3397 */, kEnd = 255;
 }
 
 enum class CodecError : int {
-  Truncated = 1,        // shorter than the 236-byte fixed header + cookie
-  BadMagicCookie,       // not 99.130.83.99 (RFC 2131 section 3)
-  BadOptionLength,      // an option's length does not fit its standard definition (Kea 2.2)
-  NoMessageType,        // no option 53 (RFC 2132 9.6): not DHCP (BOOTP only)
-  BadClientFqdn,        // option 81 Kea cannot parse (RFC 4702: truncated, N and S set, bad name)
+  Truncated = 1,    // shorter than the 236-byte fixed header + cookie
+  BadMagicCookie,   // not 99.130.83.99 (RFC 2131 section 3)
+  BadOptionLength,  // an option's length does not fit its standard definition (Kea 2.2)
+  NoMessageType,    // no option 53 (RFC 2132 9.6): not DHCP (BOOTP only)
+  BadClientFqdn,    // option 81 Kea cannot parse (RFC 4702: truncated, N and S set, bad name)
 };
 std::string_view toString(CodecError e) noexcept;
 
@@ -68,12 +75,12 @@ struct Packet4 {
   void remove(std::uint8_t code);
 
   std::optional<MessageType> messageType() const noexcept;
-  HwAddr hwAddr() const noexcept;                       // htype + chaddr[0..hlen)
-  std::optional<Ipv4> requestedAddress() const noexcept;  // option 50
-  std::optional<Ipv4> serverId() const noexcept;          // option 54
-  std::optional<std::vector<std::uint8_t>> clientId() const;  // option 61 bytes
+  HwAddr hwAddr() const noexcept;                                // htype + chaddr[0..hlen)
+  std::optional<Ipv4> requestedAddress() const noexcept;         // option 50
+  std::optional<Ipv4> serverId() const noexcept;                 // option 54
+  std::optional<std::vector<std::uint8_t>> clientId() const;     // option 61 bytes
   std::optional<std::uint16_t> maxMessageSize() const noexcept;  // option 57
-  std::vector<std::uint8_t> parameterRequestList() const;         // option 55
+  std::vector<std::uint8_t> parameterRequestList() const;        // option 55
   bool broadcastFlag() const noexcept { return flags & kBroadcastFlag; }
 };
 

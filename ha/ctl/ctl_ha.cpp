@@ -78,7 +78,8 @@ int runHaSync(const Endpoint& endpoint, const std::string& peer, std::optional<s
   auto syncLine = [json](const nlohmann::json& statusArgs, bool) -> std::string {
     const auto ha = statusArgs.value("high-availability", nlohmann::json());
     if (json || !ha.is_array() || ha.empty()) return {};
-    const auto sync = ha[0].value("ha-servers", nlohmann::json::object())
+    const auto sync = ha[0]
+                          .value("ha-servers", nlohmann::json::object())
                           .value("local", nlohmann::json::object())
                           .value("sync", nlohmann::json());
     if (!sync.is_object() || !sync.value("in-progress", nlohmann::json()).is_object()) return {};

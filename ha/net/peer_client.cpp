@@ -30,24 +30,15 @@ using Clock = std::chrono::steady_clock;
 
 std::string_view toString(PeerError e) noexcept {
   switch (e) {
-    case PeerError::Connect:
-      return "connect";
-    case PeerError::Tls:
-      return "tls";
-    case PeerError::Timeout:
-      return "timeout";
-    case PeerError::Transport:
-      return "transport";
-    case PeerError::HttpStatus:
-      return "http-status";
-    case PeerError::BadBody:
-      return "bad-body";
-    case PeerError::BadRequest:
-      return "bad-request";
-    case PeerError::Cancelled:
-      return "cancelled";
-    case PeerError::QueueFull:
-      return "queue-full";
+    case PeerError::Connect: return "connect";
+    case PeerError::Tls: return "tls";
+    case PeerError::Timeout: return "timeout";
+    case PeerError::Transport: return "transport";
+    case PeerError::HttpStatus: return "http-status";
+    case PeerError::BadBody: return "bad-body";
+    case PeerError::BadRequest: return "bad-request";
+    case PeerError::Cancelled: return "cancelled";
+    case PeerError::QueueFull: return "queue-full";
   }
   return "unknown";
 }
@@ -161,14 +152,20 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
       logger_.limited(Severity::Warn, "PEER_CLIENT_QUEUE_FULL", "peer {}: {} requests pending, refusing more",
                       config_.url, inFlight());
       return deferFailure(std::move(cb), std::move(raw),
-                          peerError(PeerError::QueueFull, fmt::format("peer {}: too many pending requests", config_.url)));
+                          peerError(PeerError::QueueFull,
+                                    fmt::format("peer {}: too many pending requests", config_.url)));
     }
     if (!command.contains("service")) command["service"] = json::array({"dhcp4"});
     const bool urgent = !isLeaseUpdate(command["command"].get_ref<const std::string&>());
     // Lease JSON can carry client-supplied bytes (hostname); never let them throw here.
     std::string body = command.dump(-1, ' ', false, json::error_handler_t::replace);
     const auto deadline = Clock::now() + timeout.value_or(config_.requestTimeout);
-    Request req{std::move(body), std::move(cb), std::move(raw), deadline, false, urgent,
+    Request req{std::move(body),
+                std::move(cb),
+                std::move(raw),
+                deadline,
+                false,
+                urgent,
                 urgent ? std::string() : orderKey(command)};
     if (urgent) {
       // Heartbeats and the other state-machine commands overtake queued lease updates: under
@@ -186,8 +183,9 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t inFlight() const noexcept { return queue_.size() + busy_; }
 
   std::size_t openConnections() const noexcept {
-    return static_cast<std::size_t>(std::count_if(
-        slots_.begin(), slots_.end(), [](const Slot& s) { return s.conn && (s.conn->reusable() || s.req); }));
+    return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) {
+      return s.conn && (s.conn->reusable() || s.req);
+    }));
   }
 
   void cancelAll() {

@@ -132,12 +132,12 @@ void HaHub::registerCommands(api::CommandRegistry& registry) {
     }
   }
   for (const std::string& name : registries_.front()->names()) {
-    registry.addAsync(name, [this, name](const api::json& args, const api::CommandContext& ctx,
-                                         api::CommandReply reply) {
-      const auto r = route(name, args);
-      if (!r) return reply(api::makeAnswer(api::kResultError, r.error().message));
-      registries_[*r]->executeAsync(name, args, ctx, std::move(reply));
-    });
+    registry.addAsync(name,
+                      [this, name](const api::json& args, const api::CommandContext& ctx, api::CommandReply reply) {
+                        const auto r = route(name, args);
+                        if (!r) return reply(api::makeAnswer(api::kResultError, r.error().message));
+                        registries_[*r]->executeAsync(name, args, ctx, std::move(reply));
+                      });
   }
 }
 
@@ -164,8 +164,8 @@ engine::Engine::AllocFilter HaHub::allocFilter(const config::Dhcp4Config& dhcp, 
   };
   std::vector<Part> parts;
   for (std::size_t i = 0; i < services_.size(); ++i) {
-    auto pools = std::make_shared<const ha::PoolSplit>(
-        rels_.relationships[i], dhcp, [this, i](std::uint32_t id) { return rels_.bySubnet(id) == i; });
+    auto pools = std::make_shared<const ha::PoolSplit>(rels_.relationships[i], dhcp,
+                                                       [this, i](std::uint32_t id) { return rels_.bySubnet(id) == i; });
     parts.push_back({pools, haAllocFilter(*services_[i], pools, now)});
   }
   // Each relationship's split pools are its own subnets' (disjoint): the one holding the

@@ -189,7 +189,8 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
           if (history_.size() > kHistoryLength) history_.pop_front();
           if (stateObserver_) stateObserver_(a);
         } else if constexpr (std::is_same_v<A, ha::Log>) {
-          if (log_.enabled(LogSource::HaHooks, a.severity, kDbgTraceBasic)) log_.write(LogSource::HaHooks, a.severity, a.id, a.text);
+          if (log_.enabled(LogSource::HaHooks, a.severity, kDbgTraceBasic))
+            log_.write(LogSource::HaHooks, a.severity, a.id, a.text);
         } else if constexpr (std::is_same_v<A, ha::CommandAnswer>) {
           answer = a;
         }
@@ -280,7 +281,8 @@ std::optional<ha::CommandAnswer> HaService::maintenanceNotify(const ha::SendMain
   PeerTransport* t = transport(a.peer);
   if (!t) return dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(makeError("no transport to " + a.peer))));
   std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand("ha-maintenance-notify", sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel, a.state)),
+  t->send(sync::makeCommand("ha-maintenance-notify",
+                            sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel, a.state)),
           kRequestTimeout, [this, guard](Result<json> r) {
             if (auto g = guard.lock(); !g || !*g) return;
             auto answer = dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(r)));
@@ -338,7 +340,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
   seqs.reserve(changes.size());
   for (const auto& c : changes) {
     seqs.push_back(c.kind == engine::LeaseChange::Kind::Upsert ? changeHistory_.record(c.lease.address)
-                                                                : changeHistory_.record(c.lease.address, c.lease.cltt));
+                                                               : changeHistory_.record(c.lease.address, c.lease.cltt));
   }
   // Peers pulling our database while we keep serving get these with their next page.
   if (!pullSessions_.empty()) {
@@ -373,17 +375,21 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
       // Backups catch up in full at start and never ask for a delta.
       sync::DeliveryTracker* track = peer->role != ha::Role::Backup ? &delivered_[peer->name] : nullptr;
       auto missAll = [&] {
-        if (track) for (std::uint64_t seq : seqs) track->missed(seq);
+        if (track)
+          for (std::uint64_t seq : seqs) track->missed(seq);
       };
       switch (policy) {
         case ha::UpdatePolicy::Skip: missAll(); continue;
-        case ha::UpdatePolicy::SkipCounted: skipped = true; missAll(); continue;
+        case ha::UpdatePolicy::SkipCounted:
+          skipped = true;
+          missAll();
+          continue;
         case ha::UpdatePolicy::Queue:
           // The replay may deliver them, but a delta must not count on it.
           missAll();
           for (const auto& c : changes) {
             const auto op = c.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
-                                                                         : sync::LeaseUpdateBacklog::Op::Delete;
+                                                                        : sync::LeaseUpdateBacklog::Op::Delete;
             if (!backlog_.push(op, c.lease)) overflow = true;
           }
           continue;
@@ -410,8 +416,8 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         if (track) track->sent(seqs[i]);
         std::weak_ptr<bool> guard = alive_;
         sync::UpdateBatcher::Callback onOutcome =
-            [this, guard, pending, wait, release, sent, i, seq = seqs[i], tracked = track != nullptr,
-             name = peer->name, key = keyOf(c.lease)](ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
+            [this, guard, pending, wait, release, sent, i, seq = seqs[i], tracked = track != nullptr, name = peer->name,
+             key = keyOf(c.lease)](ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
               if (auto g = guard.lock(); g && *g) {
                 if (tracked) {
                   auto& d = delivered_[name];
@@ -486,7 +492,7 @@ void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseCh
   const ha::PeerConfig* p = cfg_.find(peer);
   if (!p || machine_.updatePolicy(*p) != ha::UpdatePolicy::Queue || backlog_.holds(change.lease.address)) return;
   const auto op = change.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
-                                                                      : sync::LeaseUpdateBacklog::Op::Delete;
+                                                                   : sync::LeaseUpdateBacklog::Op::Delete;
   if (!backlog_.push(op, change.lease)) dispatch(ha::BacklogOverflowed{});
 }
 
@@ -607,7 +613,8 @@ bool HaService::serveBulkApplyText(std::string_view body, const api::CommandRegi
       (*observer)(std::string(sync::kBulkApplyCommand), cmd->observedArguments(), answer);
     }
   } catch (const std::exception& e) {
-    if (answer.is_null()) answer = api::makeAnswer(api::kResultError, std::string("Error during command processing: ") + e.what());
+    if (answer.is_null())
+      answer = api::makeAnswer(api::kResultError, std::string("Error during command processing: ") + e.what());
   }
   auto reply = std::move(done);
   reply(api::toKeaText(cmd->listAnswer ? api::json::array({std::move(answer)}) : answer));
@@ -658,7 +665,8 @@ std::optional<api::json> HaService::checkServerName(const api::json& args) const
   if (it == args.end()) return std::nullopt;
   if (!it->is_string()) return api::makeAnswer(api::kResultError, "'server-name' must be a string");
   if (!cfg_.find(it->get<std::string>())) {
-    return api::makeAnswer(api::kResultError, "server name '" + it->get<std::string>() + "' not found in the HA configuration");
+    return api::makeAnswer(api::kResultError,
+                           "server name '" + it->get<std::string>() + "' not found in the HA configuration");
   }
   return std::nullopt;
 }
@@ -675,8 +683,7 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
                    cfg_.thisServerName, *why);
         localFailing_ = true;
       }
-      return api::makeAnswer(api::kResultError,
-                             fmt::format("{} cannot store leases: {}", cfg_.thisServerName, *why));
+      return api::makeAnswer(api::kResultError, fmt::format("{} cannot store leases: {}", cfg_.thisServerName, *why));
     }
     if (localFailing_) {
       log_.info("HA_LOCAL_LEASE_DATABASE_RECOVERED", "{}: leases are durable again: answering heartbeats",
@@ -694,9 +701,8 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     if (!scopes) return api::makeAnswer(api::kResultError, scopes.error().message);
     return answerOf(dispatch(*scopes));
   });
-  registry.add("ha-continue", [this](const api::json&, const CommandContext&) {
-    return answerOf(dispatch(ha::HaContinueCommand{}));
-  });
+  registry.add("ha-continue",
+               [this](const api::json&, const CommandContext&) { return answerOf(dispatch(ha::HaContinueCommand{})); });
   registry.add("ha-reset", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
     return answerOf(dispatch(ha::HaResetCommand{}));
@@ -746,7 +752,7 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   // The same command read straight from its body text (no JSON tree of the batch). The
   // registry outlives this service (the daemon's): once we are gone the shortcut declines.
   registry.setTextShortcut([this, &registry, alive = shortcutAlive_](std::string_view body, const CommandContext&,
-                                                                      std::function<void(std::string)>& done) {
+                                                                     std::function<void(std::string)>& done) {
     return *alive && serveBulkApplyText(body, registry, done);
   });
   registry.add(std::string(sync::kSyncDoneCommand),
@@ -760,14 +766,15 @@ nlohmann::json HaService::statusSection() const {
   const bool backup = cfg_.thisServer().role == ha::Role::Backup;
   std::optional<sync::SyncProgress> running;
   if (run_) running = run_->progress;
-  section["ha-servers"]["local"]["sync"] =
-      sync::syncStatusJson(running, syncLast_, backup ? backupBackoff_.failures() : st.syncFailures,
-                           backup ? backupRetryAt_ : st.syncRetryAt, now);
+  section["ha-servers"]["local"]["sync"] = sync::syncStatusJson(running, syncLast_,
+                                                                backup ? backupBackoff_.failures() : st.syncFailures,
+                                                                backup ? backupRetryAt_ : st.syncRetryAt, now);
   // Tandem's batched lease updates (only to tandemd peers that announced them).
   json batched = json::object();
   for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;
-  section["ha-servers"]["local"]["bulk-apply"] = {
-      {"peers", std::move(batched)}, {"requests", bulkRequests_}, {"leases", bulkLeases_}};
+  section["ha-servers"]["local"]["bulk-apply"] = {{"peers", std::move(batched)},
+                                                  {"requests", bulkRequests_},
+                                                  {"leases", bulkLeases_}};
   json history = json::array();
   for (const auto& t : history_) {
     history.push_back({{"time", heartbeat::formatSystemTime(t.at)},

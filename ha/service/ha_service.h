@@ -233,7 +233,7 @@ class HaService {
     ha::StateChanged change;
   };
   std::deque<Transition> history_;  // newest last, at most kHistoryLength
-  std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
+  std::shared_ptr<bool> alive_;     // guards callbacks that outlive the service
   // False once this service is gone: the text shortcut it left in a registry then declines.
   std::shared_ptr<bool> shortcutAlive_ = std::make_shared<bool>(true);
 
@@ -250,13 +250,13 @@ class HaService {
   static constexpr std::chrono::seconds kCapabilityProbeInterval{30};
   std::uint64_t bulkRequests_ = 0;
   std::uint64_t bulkLeases_ = 0;
-  std::shared_ptr<SyncRun> run_;                 // the pull in flight
-  std::optional<sync::ChangeLog> incoming_;      // lease commands received during it
+  std::shared_ptr<SyncRun> run_;             // the pull in flight
+  std::optional<sync::ChangeLog> incoming_;  // lease commands received during it
   std::optional<sync::SyncOutcome> syncLast_;
-  api::CommandReply maintenanceReply_;  // ha-maintenance-start/-cancel waiting for the partner
-  sync::PullSessions pullSessions_;              // peers pulling from us (tandem-stream)
-  bool applyingSync_ = false;                    // our own sync writes are not "incoming"
-  std::vector<std::string> backupSources_;       // backups: active peers, primary first
+  api::CommandReply maintenanceReply_;      // ha-maintenance-start/-cancel waiting for the partner
+  sync::PullSessions pullSessions_;         // peers pulling from us (tandem-stream)
+  bool applyingSync_ = false;               // our own sync writes are not "incoming"
+  std::vector<std::string> backupSources_;  // backups: active peers, primary first
   ha::SyncBackoff backupBackoff_;
   std::optional<TimePoint> backupRetryAt_;
   std::uint32_t streamPageLimit_ = kStreamPageLimit;

@@ -110,7 +110,7 @@ Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg,
 }
 
 Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg,
-                                                                const HostResolver& resolve) {
+                                                               const HostResolver& resolve) {
   const auto index = ha::findHaLibrary(cfg.hooksLibraries);
   if (!index) return std::optional<ha::HaRelationships>();
   const std::string prefix = fmt::format("Dhcp4/hooks-libraries/{}/parameters", *index);
@@ -183,7 +183,7 @@ std::string haMaterialStamp(const ha::HaConfig& cfg) {
   }
   std::string stamp;
   for (const auto& f : files) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(f.c_str(), &st) != 0) {
       stamp += fmt::format("{}:missing;", f);
       continue;
@@ -200,8 +200,9 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
                                                       api::CommandReply reply) {
       if (restricted && !ha::peerListenerAllows(name)) {
         return reply(api::makeAnswer(api::kResultUnsupported,
-                                     "'" + name + "' is not accepted on the HA peer listener (restrict-commands is "
-                                     "true); use the control socket"));
+                                     "'" + name +
+                                         "' is not accepted on the HA peer listener (restrict-commands is "
+                                         "true); use the control socket"));
       }
       // Lease writes arriving here come from a peer (Kea 2.2's HA sends no "origin"): mark
       // them so this server does not replicate them back as an operator's change.
@@ -216,8 +217,11 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
   // Bodies with a direct reader (the partner's batched updates) skip the JSON tree here too;
   // they are tandem peer commands, which restrict-commands always lets through. Set once, like
   // the entries (it looks the shortcut up in `all` when called).
-  if (!listener.hasTextShortcut()) listener.setTextShortcut([&all](std::string_view body, const api::CommandContext& ctx,
-                                  std::function<void(std::string)>& done) { return all.tryTextShortcut(body, ctx, done); });
+  if (!listener.hasTextShortcut())
+    listener.setTextShortcut(
+        [&all](std::string_view body, const api::CommandContext& ctx, std::function<void(std::string)>& done) {
+          return all.tryTextShortcut(body, ctx, done);
+        });
 }
 
 engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,

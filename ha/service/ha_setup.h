@@ -41,9 +41,9 @@ using HostResolver = std::function<Result<ResolvedHost>(const std::string& name)
 [[nodiscard]] Result<ResolvedHost> resolveHostName(const std::string& name);
 // Same as haConfigFrom(cfg), with another resolver (tests).
 [[nodiscard]] Result<std::optional<ha::HaConfig>> haConfigFrom(const config::Dhcp4Config& cfg,
-                                                                const HostResolver& resolve);
+                                                               const HostResolver& resolve);
 [[nodiscard]] Result<std::optional<ha::HaRelationships>> haRelationshipsFrom(const config::Dhcp4Config& cfg,
-                                                                              const HostResolver& resolve);
+                                                                             const HostResolver& resolve);
 
 // One PeerClientTransport per other peer. Throws std::invalid_argument on bad TLS material.
 HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaConfig& cfg, Logger& log);

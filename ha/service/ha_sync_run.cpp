@@ -169,8 +169,8 @@ void HaService::keaPage(std::shared_ptr<SyncRun> run) {
             ++run->progress.pages;
             run->progress.received += received;
             run->progress.written += *written;
-            log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {} ({} so far)",
-                       received, run->progress.peer, run->progress.received);
+            log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received {} lease(s) from {} ({} so far)", received,
+                       run->progress.peer, run->progress.received);
             if (page->last) {
               keaFinish(run, true, "");
               return;
@@ -236,54 +236,56 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   // page's megabytes.
   t->sendRaw(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
              [this, guard, run](Result<std::string> body) {
-            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            if (!body) {
-              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
-              return;
-            }
-            auto page = sync::readSyncPageAnswer(*body);
-            if (!page && page.error().code == sync::kResultUnsupported) {
-              // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
-              tandemSyncPeers_[run->progress.peer] = false;
-            }
-            if (!page) {
-              finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
-              return;
-            }
-            run->session = page->session;
-            if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
-            // Indexes sized once for the partner's leases instead of doubling (and rehashing
-            // every lease) several times during the pull.
-            if (page->total) control_.expectLeases(static_cast<std::size_t>(std::min<std::uint64_t>(page->total, kMaxExpectedLeases)));
-            const std::size_t received = page->leases.size();
-            const std::size_t changes = page->changes.size();
-            const bool more = !page->last && !page->leases.empty();
-            if (more) {
-              // Ask for the next page now and apply this one while the partner builds it: the
-              // answer's callback runs on this thread after this one returns, so pages and
-              // their change logs are still applied in the order the partner took them
-              // (sync/pull_session.h); the partner's work and the wire overlap ours.
-              run->after = page->leases.back().address;
-              streamStep(run);
-              if (run_ != run) return;  // no transport: the run already ended
-            }
-            // The page first, then what changed at the partner up to the page's snapshot.
-            auto written = mergePage(page->leases);
-            auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
-            if (!changed) {
-              // The next page's answer, if one is on the way, finds the run gone.
-              finishRun(run, false, "storing leases: " + changed.error().message);
-              return;
-            }
-            ++run->progress.pages;
-            run->progress.received += received;
-            run->progress.written += *written;
-            run->progress.changes += changes;
-            log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED",
-                       "received {} lease(s) and {} change(s) from {} ({} so far)", received, changes,
-                       run->progress.peer, run->progress.received);
-            if (!more) streamDone(run);
-          });
+               if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+               if (!body) {
+                 finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
+                 return;
+               }
+               auto page = sync::readSyncPageAnswer(*body);
+               if (!page && page.error().code == sync::kResultUnsupported) {
+                 // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
+                 tandemSyncPeers_[run->progress.peer] = false;
+               }
+               if (!page) {
+                 finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
+                 return;
+               }
+               run->session = page->session;
+               if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
+               // Indexes sized once for the partner's leases instead of doubling (and rehashing
+               // every lease) several times during the pull.
+               if (page->total)
+                 control_.expectLeases(
+                     static_cast<std::size_t>(std::min<std::uint64_t>(page->total, kMaxExpectedLeases)));
+               const std::size_t received = page->leases.size();
+               const std::size_t changes = page->changes.size();
+               const bool more = !page->last && !page->leases.empty();
+               if (more) {
+                 // Ask for the next page now and apply this one while the partner builds it: the
+                 // answer's callback runs on this thread after this one returns, so pages and
+                 // their change logs are still applied in the order the partner took them
+                 // (sync/pull_session.h); the partner's work and the wire overlap ours.
+                 run->after = page->leases.back().address;
+                 streamStep(run);
+                 if (run_ != run) return;  // no transport: the run already ended
+               }
+               // The page first, then what changed at the partner up to the page's snapshot.
+               auto written = mergePage(page->leases);
+               auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
+               if (!changed) {
+                 // The next page's answer, if one is on the way, finds the run gone.
+                 finishRun(run, false, "storing leases: " + changed.error().message);
+                 return;
+               }
+               ++run->progress.pages;
+               run->progress.received += received;
+               run->progress.written += *written;
+               run->progress.changes += changes;
+               log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED",
+                          "received {} lease(s) and {} change(s) from {} ({} so far)", received, changes,
+                          run->progress.peer, run->progress.received);
+               if (!more) streamDone(run);
+             });
 }
 
 void HaService::streamDone(std::shared_ptr<SyncRun> run) {
@@ -291,25 +293,25 @@ void HaService::streamDone(std::shared_ptr<SyncRun> run) {
   std::weak_ptr<bool> guard = alive_;
   t->sendRaw(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
              kRequestTimeout, [this, guard, run](Result<std::string> body) {
-            if (auto g = guard.lock(); !g || !*g || run_ != run) return;
-            if (!body) {
-              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + body.error().message);
-              return;
-            }
-            auto changes = sync::readSyncDoneAnswer(*body);
-            if (!changes) {
-              finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + changes.error().message);
-              return;
-            }
-            const std::size_t n = changes->size();
-            auto applied = applyChanges(*changes);
-            if (!applied) {
-              finishRun(run, false, "storing leases: " + applied.error().message);
-              return;
-            }
-            run->progress.changes += n;
-            finishRun(run, true, "");
-          });
+               if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+               if (!body) {
+                 finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + body.error().message);
+                 return;
+               }
+               auto changes = sync::readSyncDoneAnswer(*body);
+               if (!changes) {
+                 finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + changes.error().message);
+                 return;
+               }
+               const std::size_t n = changes->size();
+               auto applied = applyChanges(*changes);
+               if (!applied) {
+                 finishRun(run, false, "storing leases: " + applied.error().message);
+                 return;
+               }
+               run->progress.changes += n;
+               finishRun(run, true, "");
+             });
 }
 
 void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
@@ -345,10 +347,11 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
   run_.reset();
   incoming_.reset();
   const std::string summary =
-      ok ? fmt::format("{} lease(s) in {} page(s) from {} ({}), {} written, {} change(s) applied after the pages, "
-                       "{} ms",
-                       outcome.run.received, outcome.run.pages, outcome.run.peer, sync::toString(outcome.run.mode),
-                       outcome.run.written, outcome.run.changes, elapsedMs(outcome.run.startedAt, now))
+      ok ? fmt::format(
+               "{} lease(s) in {} page(s) from {} ({}), {} written, {} change(s) applied after the pages, "
+               "{} ms",
+               outcome.run.received, outcome.run.pages, outcome.run.peer, sync::toString(outcome.run.mode),
+               outcome.run.written, outcome.run.changes, elapsedMs(outcome.run.startedAt, now))
          : fmt::format("{} ({}, after {} lease(s) in {} ms)", text, sync::toString(outcome.run.mode),
                        outcome.run.received, elapsedMs(outcome.run.startedAt, now));
   if (run->done) run->done(ok, summary);
@@ -370,8 +373,10 @@ api::json HaService::servePage(const api::json& args) {
     if (auto delta = deltaFor(peer->name)) {
       // The session records what changes from this instant on, for the done request.
       id = pullSessions_.open(peer->name, now);
-      log_.info("HA_SYNC_DELTA_SERVED", "{} is resynchronising: sending the {} lease(s) changed since it last held "
-                "all of ours ({} deleted)", peer->name, delta->size(), delta->deletes.size());
+      log_.info("HA_SYNC_DELTA_SERVED",
+                "{} is resynchronising: sending the {} lease(s) changed since it last held "
+                "all of ours ({} deleted)",
+                peer->name, delta->size(), delta->deletes.size());
       return api::makeAnswer(api::kResultSuccess, fmt::format("{} IPv4 lease(s) changed.", delta->size()),
                              sync::syncPageAnswerArgs(id, {}, *delta, true, true));
     }
@@ -380,8 +385,10 @@ api::json HaService::servePage(const api::json& args) {
     id = *req->session;
   } else {
     id = pullSessions_.open(peer->name, now);
-    log_.info("HA_SYNC_SESSION_OPENED", "{} is fetching our lease database (tandem-stream); we keep serving and "
-              "record our lease changes for it", peer->name);
+    log_.info("HA_SYNC_SESSION_OPENED",
+              "{} is fetching our lease database (tandem-stream); we keep serving and "
+              "record our lease changes for it",
+              peer->name);
   }
   sync::ChangeLog* changes = pullSessions_.find(id, now);
   if (!changes) return api::makeAnswer(api::kResultError, "unknown or expired sync session '" + id + "'");
@@ -425,14 +432,16 @@ api::json HaService::serveDone(const api::json& args) {
 std::optional<sync::ChangeLog::Changes> HaService::deltaFor(const std::string& peer) {
   const auto w = delivered_[peer].watermark(changeHistory_.last());
   if (!w) {
-    log_.info("HA_SYNC_DELTA_REFUSED", "{} asks for a delta, but it has not pulled our leases since we started: "
-              "sending them all", peer);
+    log_.info("HA_SYNC_DELTA_REFUSED",
+              "{} asks for a delta, but it has not pulled our leases since we started: "
+              "sending them all",
+              peer);
     return std::nullopt;
   }
   auto since = changeHistory_.since(*w, sync::kMaxTandemPage);
   if (since.refused) {
-    log_.info("HA_SYNC_DELTA_REFUSED", "{} asks for a delta from our change {} of {}: {}; sending all leases", peer,
-              *w, changeHistory_.last(),
+    log_.info("HA_SYNC_DELTA_REFUSED", "{} asks for a delta from our change {} of {}: {}; sending all leases", peer, *w,
+              changeHistory_.last(),
               *since.refused == sync::ChangeHistory::Refusal::TooOld
                   ? fmt::format("our history reaches back only to change {}", changeHistory_.oldest())
                   : fmt::format("more than {} leases changed", sync::kMaxTandemPage));
@@ -510,8 +519,10 @@ void HaService::backupCatchUp(std::size_t candidate) {
             if (auto g = guard.lock(); !g || !*g) return;
             auto answer = peerAnswerOf(r);
             if (!answer || answer->result != sync::kResultSuccess) {
-              log_.warn("HA_BACKUP_SYNC_PEER_UNAVAILABLE", "backup catch-up: {} did not answer ({}), trying the next "
-                        "active peer", peer, answer ? answer->text : answer.error().message);
+              log_.warn("HA_BACKUP_SYNC_PEER_UNAVAILABLE",
+                        "backup catch-up: {} did not answer ({}), trying the next "
+                        "active peer",
+                        peer, answer ? answer->text : answer.error().message);
               backupCatchUp(candidate + 1);
               return;
             }

@@ -12,9 +12,9 @@ namespace tandem::daemon {
 
 struct HaService::SyncRun {
   SyncOptions options;
-  sync::SyncProgress progress;       // peer, mode, counters, start time
-  std::optional<Ipv4> after;         // "from" of the next page (nullopt: start)
-  std::string session;               // tandem-stream session id at the partner
+  sync::SyncProgress progress;  // peer, mode, counters, start time
+  std::optional<Ipv4> after;    // "from" of the next page (nullopt: start)
+  std::string session;          // tandem-stream session id at the partner
   SyncDone done;
   // Also told the outcome: the state machine's own sync when it asks for one while an
   // operator's ha-sync from the same peer is running (one pull serves both).

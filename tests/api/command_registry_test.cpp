@@ -11,9 +11,8 @@ namespace {
 
 CommandRegistry echoRegistry() {
   CommandRegistry r;
-  r.add("echo", [](const json& args, const CommandContext& ctx) {
-    return makeAnswer(kResultSuccess, ctx.transport, args);
-  });
+  r.add("echo",
+        [](const json& args, const CommandContext& ctx) { return makeAnswer(kResultSuccess, ctx.transport, args); });
   r.add("boom", [](const json&, const CommandContext&) -> json { throw std::runtime_error("kaput"); });
   return r;
 }
@@ -74,7 +73,8 @@ TEST(CommandRegistry, FramingErrors) {
             "Error during command processing: Invalid answer specified, does not contain mandatory 'command'");
   EXPECT_EQ(text(R"({"command":5})"),
             "Error during command processing: 'command' element in command message is not a string");
-  EXPECT_EQ(text(R"({"command":"echo","arguments":[1]})"), "Error during command processing: 'arguments' must be a map");
+  EXPECT_EQ(text(R"({"command":"echo","arguments":[1]})"),
+            "Error during command processing: 'arguments' must be a map");
   EXPECT_EQ(text(R"({"command":"echo","extra":1})"),
             "Error during command processing: Received command contains unsupported parameter 'extra'");
   EXPECT_EQ(r.process(json::parse(R"({"command":"echo","service":"dhcp4"})"), {})["result"], 1);
@@ -124,7 +124,8 @@ TEST(CommandRegistry, AsyncHandlerAnswersLaterThroughEveryEntryPoint) {
     reply(makeAnswer(kResultSuccess, "now", args));
   });
   std::vector<std::string> texts;
-  r.processTextAsync(R"({"command":"later","service":["dhcp4","dhcp6"]})", {}, [&](std::string t) { texts.push_back(t); });
+  r.processTextAsync(R"({"command":"later","service":["dhcp4","dhcp6"]})", {},
+                     [&](std::string t) { texts.push_back(t); });
   EXPECT_TRUE(texts.empty());
   ASSERT_EQ(waiting.size(), 1u);
   // Meanwhile other commands are answered at once.
@@ -133,8 +134,7 @@ TEST(CommandRegistry, AsyncHandlerAnswersLaterThroughEveryEntryPoint) {
   EXPECT_EQ(json::parse(texts[0]), json::parse(R"({"result":0,"text":"now"})"));
   waiting[0](makeAnswer(kResultSuccess, "done"));
   ASSERT_EQ(texts.size(), 2u);
-  EXPECT_EQ(json::parse(texts[1]),
-            json::parse(R"([{"result":0,"text":"done"},
+  EXPECT_EQ(json::parse(texts[1]), json::parse(R"([{"result":0,"text":"done"},
                             {"result":1,"text":"forwarding socket is not configured for the server type dhcp6"}])"));
   // The synchronous entry point cannot wait: a clear error, not a hang.
   auto a = r.execute("later", nullptr, {});
@@ -183,7 +183,7 @@ TEST(KeaText, StringsAreWrittenAsNlohmannDumpsThem) {
   }
   EXPECT_EQ(toKeaText(json(all + all)), dumped(all + all));
   for (const std::string& s : {std::string(""), std::string("caf\xC3\xA9 \"q\"\n"), std::string("bad \xC3 utf-8\x01"),
-                              std::string("rows,1\n2,&#x2c\n") + std::string(100000, 'x')}) {
+                               std::string("rows,1\n2,&#x2c\n") + std::string(100000, 'x')}) {
     EXPECT_EQ(toKeaText(json(s)), dumped(s));
     EXPECT_EQ(toKeaText(json::array({json{{"k", s}}})), "[ { \"k\": " + dumped(s) + " } ]");
   }
@@ -207,7 +207,8 @@ TEST(CommandRegistry, ObserverSeesArgumentsAndAnswer) {
   r.observe("later", observer);
   r.observe("unknown", observer);
   std::vector<std::string> order;
-  r.executeAsync("sync", json{{"a", 1}}, {}, [&](json) { order.push_back("reply after " + std::to_string(seen.size())); });
+  r.executeAsync("sync", json{{"a", 1}}, {},
+                 [&](json) { order.push_back("reply after " + std::to_string(seen.size())); });
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0], R"(sync {"a":1} s)");
   EXPECT_EQ(order, std::vector<std::string>{"reply after 1"});

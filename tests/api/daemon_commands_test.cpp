@@ -126,9 +126,8 @@ TEST_F(DaemonCommandsTest, ConfigWrite) {
 
   control_.file = std::string(dir) + "/missing-dir/default.json";
   // Kea 2.2's answer, with the path and the system's reason after it.
-  EXPECT_EQ(run("config-write"),
-            makeAnswer(1, "Error during write-config:Unable to open file " + control_.file +
-                              " for writing: No such file or directory"));
+  EXPECT_EQ(run("config-write"), makeAnswer(1, "Error during write-config:Unable to open file " + control_.file +
+                                                   " for writing: No such file or directory"));
   EXPECT_EQ(run("config-write", R"({"filename":5})"), makeAnswer(1, "passed parameter 'filename' is not a string"));
   ::rmdir(dir);
 }
@@ -170,8 +169,7 @@ TEST_F(DaemonCommandsTest, ConfigWriteReplacesFileKeepingModeAndLinks) {
   ASSERT_EQ(::mkdir(blocker.c_str(), 0755), 0);
   control_.file = conf;
   EXPECT_EQ(run("config-write", (R"({"filename":")" + blocker + R"("})").c_str()),
-            makeAnswer(1, "Error during write-config:Unable to write file " + blocker +
-                              ": Is a directory"));
+            makeAnswer(1, "Error during write-config:Unable to write file " + blocker + ": Is a directory"));
   ::rmdir(blocker.c_str());
   ::unlink(link.c_str());
   ::unlink(conf.c_str());
@@ -279,7 +277,8 @@ TEST_F(DaemonCommandsTest, DhcpDisableEnable) {
   EXPECT_EQ(control_.lastDisable->first, "ha-partner");
   EXPECT_EQ(run("dhcp-disable", R"({"max-period":0})"), makeAnswer(1, "'max-period' must be positive integer"));
   EXPECT_EQ(run("dhcp-disable", R"({"max-period":"x"})"), makeAnswer(1, "'max-period' argument must be a number"));
-  EXPECT_EQ(run("dhcp-disable", R"({"origin":"foo"})"), makeAnswer(1, "invalid value used for 'origin' parameter: foo"));
+  EXPECT_EQ(run("dhcp-disable", R"({"origin":"foo"})"),
+            makeAnswer(1, "invalid value used for 'origin' parameter: foo"));
   EXPECT_EQ(run("dhcp-disable", R"({"origin":5})"), makeAnswer(1, "'origin' argument must be a string"));
   EXPECT_EQ(run("dhcp-disable", R"({"origin-id":7})")["result"], 1);
   EXPECT_EQ(run("dhcp-enable", R"({"origin":"ha-partner"})"), makeAnswer(0, "DHCP service successfully enabled"));

@@ -71,8 +71,7 @@ const Row kTable[] = {
     {"pkt4-ack-sent", "kea_dhcp4_packets_sent_total{operation=\"ack\"} 5"},
     {"pkt4-nak-sent", "kea_dhcp4_packets_sent_total{operation=\"nak\"} 5"},
     // Per subnet: pool="" (kea-exporter sets it empty for subnet-level series).
-    {"subnet[1].total-addresses",
-     "kea_dhcp4_addresses_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 5"},
+    {"subnet[1].total-addresses", "kea_dhcp4_addresses_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 5"},
     {"subnet[1].assigned-addresses",
      "kea_dhcp4_addresses_assigned_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 5"},
     {"subnet[1].declined-addresses",

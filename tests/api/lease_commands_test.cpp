@@ -17,9 +17,13 @@ class LeaseCommandsTest : public ::testing::Test {
     return registry_.execute(name, args ? json::parse(args) : json(), CommandContext{"test", "", "", {}});
   }
   void addSample() {
-    ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.20","hw-address":"1a:1b:1c:1d:1e:1f","hostname":"host1"})")["result"], 0);
+    ASSERT_EQ(run("lease4-add",
+                  R"({"ip-address":"198.18.16.20","hw-address":"1a:1b:1c:1d:1e:1f","hostname":"host1"})")["result"],
+              0);
     ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.24","hw-address":"1a:1b:1c:1d:1e:20","client-id":"01:02:03",
-        "valid-lft":100,"expire":1900000000,"fqdn-fwd":true,"hostname":"h24","state":1,"user-context":{"a":1}})")["result"], 0);
+        "valid-lft":100,"expire":1900000000,"fqdn-fwd":true,"hostname":"h24","state":1,"user-context":{"a":1}})")
+                  ["result"],
+              0);
     ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.17.20","hw-address":"1a:1b:1c:1d:1e:1f"})")["result"], 0);
   }
   testing::FakeServerControl control_;
@@ -92,10 +96,13 @@ TEST_F(LeaseCommandsTest, AddErrors) {
 
 TEST_F(LeaseCommandsTest, GetByIdentifierAndErrors) {
   addSample();
-  EXPECT_EQ(run("lease4-get", R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f","subnet-id":2})")
-                ["arguments"]["ip-address"], "198.18.17.20");
-  EXPECT_EQ(run("lease4-get", R"({"identifier-type":"client-id","identifier":"01:02:03","subnet-id":1})")
-                ["arguments"]["ip-address"], "198.18.16.24");
+  EXPECT_EQ(run("lease4-get",
+                R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f","subnet-id":2})")["arguments"]
+                                                                                                     ["ip-address"],
+            "198.18.17.20");
+  EXPECT_EQ(run("lease4-get",
+                R"({"identifier-type":"client-id","identifier":"01:02:03","subnet-id":1})")["arguments"]["ip-address"],
+            "198.18.16.24");
   EXPECT_EQ(run("lease4-get", R"({"ip-address":"198.18.16.99"})"), makeAnswer(3, "Lease not found."));
   EXPECT_EQ(run("lease4-get", R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f"})"),
             makeAnswer(1, "Mandatory 'subnet-id' parameter missing."));
@@ -140,7 +147,8 @@ TEST_F(LeaseCommandsTest, GetPageWalksInAddressOrder) {
 
 TEST_F(LeaseCommandsTest, GetPageErrors) {
   auto text = [&](const char* args) { return run("lease4-get-page", args)["text"].get<std::string>(); };
-  EXPECT_EQ(text(R"({"from":"bad","limit":2})"), "'from' parameter value is neither 'start' keyword nor a valid IPv4 address");
+  EXPECT_EQ(text(R"({"from":"bad","limit":2})"),
+            "'from' parameter value is neither 'start' keyword nor a valid IPv4 address");
   EXPECT_EQ(text(R"({"from":"::1","limit":2})"), "'from' parameter value ::1 is not an IPv4 address");
   EXPECT_EQ(text(R"({"limit":2})"), "'from' parameter not specified");
   EXPECT_EQ(text(R"({"from":5,"limit":2})"), "'from' parameter must be a string");
@@ -162,8 +170,10 @@ TEST_F(LeaseCommandsTest, GetByHwClientIdHostname) {
   EXPECT_EQ(run("lease4-get-by-client-id", R"({"client-id":"01:02:03"})")["text"], "1 IPv4 lease(s) found.");
   EXPECT_EQ(run("lease4-get-by-client-id", R"({"client-id":"01:02:09"})")["result"], 3);
   EXPECT_EQ(run("lease4-get-by-client-id", "{}")["text"], "'client-id' parameter not specified");
-  EXPECT_EQ(run("lease4-get-by-client-id", R"({"client-id":"zz"})")["text"], "'zz' is not a valid string of hexadecimal digits");
-  EXPECT_EQ(run("lease4-get-by-hostname", R"({"hostname":"HOST1"})")["arguments"]["leases"][0]["ip-address"], "198.18.16.20");
+  EXPECT_EQ(run("lease4-get-by-client-id", R"({"client-id":"zz"})")["text"],
+            "'zz' is not a valid string of hexadecimal digits");
+  EXPECT_EQ(run("lease4-get-by-hostname", R"({"hostname":"HOST1"})")["arguments"]["leases"][0]["ip-address"],
+            "198.18.16.20");
   EXPECT_EQ(run("lease4-get-by-hostname", R"({"hostname":"nope"})")["result"], 3);
   EXPECT_EQ(run("lease4-get-by-hostname", R"({"hostname":""})")["text"], "'hostname' parameter is empty");
   EXPECT_EQ(run("lease4-get-by-hostname", "{}")["text"], "'hostname' parameter not specified");
@@ -187,9 +197,11 @@ TEST_F(LeaseCommandsTest, UpdateErrors) {
             "failed to update the lease with address 198.18.16.40 either because the lease has been deleted or it "
             "has changed in the database, in both cases a retry might succeed");
   // A lease that does not fit the receiver's subnets is a conflict (result 4) for HA senders.
-  EXPECT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.40","hw-address":"1a:1b:1c:1d:1e:1f","force-create":true,"subnet-id":2})"),
+  EXPECT_EQ(run("lease4-update",
+                R"({"ip-address":"198.18.16.40","hw-address":"1a:1b:1c:1d:1e:1f","force-create":true,"subnet-id":2})"),
             makeAnswer(4, "The address 198.18.16.40 does not belong to subnet 198.18.17.0/24, subnet-id=2"));
-  EXPECT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.40","hw-address":"1a:1b:1c:1d:1e:1f","force-create":"yes"})"),
+  EXPECT_EQ(run("lease4-update",
+                R"({"ip-address":"198.18.16.40","hw-address":"1a:1b:1c:1d:1e:1f","force-create":"yes"})"),
             makeAnswer(1, "invalid type specified for parameter 'force-create'"));
   EXPECT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.40"})")["result"], 1);
   EXPECT_EQ(run("lease4-update")["result"], 1);
@@ -198,13 +210,16 @@ TEST_F(LeaseCommandsTest, UpdateErrors) {
 TEST_F(LeaseCommandsTest, DeleteByAddressAndIdentifier) {
   addSample();
   // HA peers send the whole lease; it is located by ip-address.
-  EXPECT_EQ(run("lease4-del", R"({"ip-address":"198.18.16.20","hw-address":"ff:ff:ff:ff:ff:ff","origin":"ha-partner"})"),
+  EXPECT_EQ(run("lease4-del",
+                R"({"ip-address":"198.18.16.20","hw-address":"ff:ff:ff:ff:ff:ff","origin":"ha-partner"})"),
             makeAnswer(0, "IPv4 lease deleted."));
   EXPECT_EQ(control_.deletes.back().second, Origin::Partner);
   EXPECT_EQ(run("lease4-del", R"({"ip-address":"198.18.16.20"})"), makeAnswer(3, "IPv4 lease not found."));
   EXPECT_EQ(run("lease4-del", R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f","subnet-id":2})"),
             makeAnswer(0, "IPv4 lease deleted."));
-  EXPECT_EQ(run("lease4-del", R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:77","subnet-id":1})")["result"], 3);
+  EXPECT_EQ(run("lease4-del",
+                R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:77","subnet-id":1})")["result"],
+            3);
   EXPECT_EQ(run("lease4-del", R"({"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:21"})")["text"],
             "Mandatory 'subnet-id' parameter missing.");
   EXPECT_EQ(run("lease4-del", R"({"subnet-id":1})")["result"], 1);
@@ -218,7 +233,8 @@ TEST_F(LeaseCommandsTest, Wipe) {
   EXPECT_EQ(run("lease4-wipe", R"({"subnet-id":1})"), makeAnswer(0, "Deleted 2 IPv4 lease(s) from subnet(s) 1"));
   EXPECT_EQ(run("lease4-wipe"), makeAnswer(0, "Deleted 1 IPv4 lease(s) from subnet(s) 1 2"));
   EXPECT_EQ(run("lease4-wipe", "{}"), makeAnswer(3, "Deleted 0 IPv4 lease(s) from subnet(s) 1 2"));
-  EXPECT_EQ(run("lease4-wipe", R"({"subnet-id":"x"})"), makeAnswer(1, "invalid type specified for parameter 'subnet-id'"));
+  EXPECT_EQ(run("lease4-wipe", R"({"subnet-id":"x"})"),
+            makeAnswer(1, "invalid type specified for parameter 'subnet-id'"));
 }
 
 // Millions of leases: deleted in slices of 20,000 with DHCP served in between, the progress
@@ -252,7 +268,8 @@ TEST_F(LeaseCommandsTest, WipeInSlicesWithProgress) {
 }
 
 TEST_F(LeaseCommandsTest, Write) {
-  EXPECT_EQ(run("lease4-write", R"({"filename":"/tmp/x.csv"})"), makeAnswer(0, "IPv4 lease database into '/tmp/x.csv'."));
+  EXPECT_EQ(run("lease4-write", R"({"filename":"/tmp/x.csv"})"),
+            makeAnswer(0, "IPv4 lease database into '/tmp/x.csv'."));
   EXPECT_EQ(control_.leaseFileWritten, "/tmp/x.csv");
   EXPECT_EQ(run("lease4-write", "{}")["text"], "'filename' parameter not specified");
   EXPECT_EQ(run("lease4-write", R"({"filename":5})")["text"], "'filename' parameter must be a string");
@@ -280,23 +297,29 @@ TEST_F(LeaseCommandsTest, WriteRefusesTheLeaseFileInUse) {
 
 TEST_F(LeaseCommandsTest, StatLease4Get) {
   addSample();
-  ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.31","hw-address":"1a:1b:1c:1d:1e:31","state":2})")["result"], 0);
+  ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.31","hw-address":"1a:1b:1c:1d:1e:31","state":2})")["result"],
+            0);
   control_.statsRegistry.set("subnet[1].cumulative-assigned-addresses", 7, control_.now());
   auto all = run("stat-lease4-get");
   EXPECT_EQ(all["text"], "stat-lease4-get[all subnets]: 2 rows found");
   auto& rs = all["arguments"]["result-set"];
-  EXPECT_EQ(rs["columns"], json::parse(R"(["subnet-id","total-addresses","cumulative-assigned-addresses","assigned-addresses","declined-addresses"])"));
+  EXPECT_EQ(
+      rs["columns"],
+      json::parse(
+          R"(["subnet-id","total-addresses","cumulative-assigned-addresses","assigned-addresses","declined-addresses"])"));
   // Subnet 1: .20 (default) and .24 (declined) count as assigned; .31 (reclaimed) does not.
   EXPECT_EQ(rs["rows"][0], json::parse("[1, 91, 7, 2, 1]"));
   EXPECT_EQ(rs["rows"][1], json::parse("[2, 91, 0, 1, 0]"));
   EXPECT_TRUE(rs["timestamp"].is_string());
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-id":1})")["text"], "stat-lease4-get[subnet-id=1]: 1 rows found");
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-id":9})"),
-            makeAnswer(3, "stat-lease4-get[subnet-id=9]: no matching data, subnet-id: 9 does not exist", json::object()));
+            makeAnswer(3, "stat-lease4-get[subnet-id=9]: no matching data, subnet-id: 9 does not exist",
+                       json::object()));
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-range":{"first-subnet-id":1,"last-subnet-id":2}})")["text"],
             "stat-lease4-get[subnets 1 through 2]: 2 rows found");
-  EXPECT_EQ(run("stat-lease4-get", R"({"subnet-range":{"first-subnet-id":5,"last-subnet-id":9}})")["text"],
-            "stat-lease4-get[subnets 5 through 9]: no matching data, selected ID range: 5 through 9 includes no known subnets");
+  EXPECT_EQ(
+      run("stat-lease4-get", R"({"subnet-range":{"first-subnet-id":5,"last-subnet-id":9}})")["text"],
+      "stat-lease4-get[subnets 5 through 9]: no matching data, selected ID range: 5 through 9 includes no known subnets");
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-range":{"first-subnet-id":2}})")["text"],
             "'last-subnet-id' parameter missing or not an integer");
   EXPECT_EQ(run("stat-lease4-get", R"({"subnet-range":{"first-subnet-id":3,"last-subnet-id":2}})")["text"],
@@ -313,10 +336,12 @@ TEST_F(LeaseCommandsTest, ResendDdnsAsKea) {
             json::parse(R"({"result":1,"text":"DDNS updating is not enabled"})"));
   control_.ddns = true;
   ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.21","hw-address":"02:00:00:00:00:01",
-                                  "hostname":"host1.example.com.","fqdn-fwd":true,"fqdn-rev":true})")["result"], 0);
+                                  "hostname":"host1.example.com.","fqdn-fwd":true,"fqdn-rev":true})")["result"],
+            0);
   ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.22","hw-address":"02:00:00:00:00:02"})")["result"], 0);
   ASSERT_EQ(run("lease4-add", R"({"ip-address":"198.18.16.23","hw-address":"02:00:00:00:00:03",
-                                  "hostname":"h3.example.com."})")["result"], 0);
+                                  "hostname":"h3.example.com."})")["result"],
+            0);
   EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.21","extra":1})"),
             json::parse(R"({"result":0,"text":"NCR generated for: 198.18.16.21, hostname: host1.example.com."})"));
   ASSERT_EQ(control_.nameChanges.size(), 1u);
@@ -327,7 +352,8 @@ TEST_F(LeaseCommandsTest, ResendDdnsAsKea) {
   EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.22"})"),
             json::parse(R"({"result":1,"text":"Lease for: 198.18.16.22, has no hostname, nothing to update"})"));
   EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"198.18.16.23"})"),
-            json::parse(R"({"result":1,"text":"Neither forward nor reverse updates enabled for lease for: 198.18.16.23"})"));
+            json::parse(
+                R"({"result":1,"text":"Neither forward nor reverse updates enabled for lease for: 198.18.16.23"})"));
   EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"bogus"})"),
             json::parse(R"({"result":1,"text":"'bogus' is not a valid IP address."})"));
   EXPECT_EQ(run("lease4-resend-ddns", R"({"ip-address":"2001:db8::1"})"),

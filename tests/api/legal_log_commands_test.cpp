@@ -25,7 +25,8 @@ TEST(LegalLogCommands, AddAsKeaWritesIt) {
                                    "client-id": "1234567890"})"),
             "Administrator added a lease of address: 192.0.2.202 to a device with hardware address: "
             "1a:1b:1c:1d:1e:1f, client-id: 1234567890");
-  EXPECT_EQ(line("lease4-add", R"({"ip-address": "192.0.2.202", "hw-address": "1a:1b:1c:1d:1e:1f", "valid-lft": 86400})"),
+  EXPECT_EQ(line("lease4-add",
+                 R"({"ip-address": "192.0.2.202", "hw-address": "1a:1b:1c:1d:1e:1f", "valid-lft": 86400})"),
             "Administrator added a lease of address: 192.0.2.202 to a device with hardware address: "
             "1a:1b:1c:1d:1e:1f for 1 days 0 hrs 0 mins 0 secs");
   EXPECT_EQ(line("lease4-add", R"({"ip-address": "192.0.2.202", "hw-address": "1a:1b:1c:1d:1e:1f",
@@ -56,8 +57,9 @@ TEST(LegalLogCommands, UpdateAsKeaWritesIt) {
 }
 
 TEST(LegalLogCommands, DurationFromValidLifetimeElseExpiry) {
-  const char* prefix = "Administrator updated information on the lease of address: 192.0.2.1 to a device with "
-                       "hardware address: 02:00:00:00:00:01";
+  const char* prefix =
+      "Administrator updated information on the lease of address: 192.0.2.1 to a device with "
+      "hardware address: 02:00:00:00:00:01";
   // An HA partner sends both: valid-lft wins.
   EXPECT_EQ(line("lease4-update", R"({"ip-address": "192.0.2.1", "hw-address": "02:00:00:00:00:01",
                                       "valid-lft": 3600, "expire": 1700000100})"),
@@ -77,14 +79,16 @@ TEST(LegalLogCommands, DurationFromValidLifetimeElseExpiry) {
 TEST(LegalLogCommands, DeleteBothForms) {
   EXPECT_EQ(line("lease4-del", R"({"subnet-id": 44, "ip-address": "192.0.2.202"})"),
             "Administrator deleted the lease for address: 192.0.2.202");
-  EXPECT_EQ(line("lease4-del", R"({"subnet-id": 44, "identifier-type": "hw-address", "identifier": "1a:1b:1c:1d:1e:1f"})"),
+  EXPECT_EQ(line("lease4-del",
+                 R"({"subnet-id": 44, "identifier-type": "hw-address", "identifier": "1a:1b:1c:1d:1e:1f"})"),
             "Administrator deleted a lease for a device identified by: hw-address of 1a:1b:1c:1d:1e:1f");
 }
 
 // Kea's HA hook marks its lease updates "origin": "ha-partner" (since Kea 2.4; tandemd's peer
 // listener marks Kea 2.2's unmarked ones), and the hook names the partner as the author.
 TEST(LegalLogCommands, PartnerUpdatesNameThePartner) {
-  EXPECT_EQ(line("lease4-update", R"({"origin": "ha-partner", "ip-address": "192.0.2.202", "hw-address": "1a:1b:1c:1d:1e:1f",
+  EXPECT_EQ(line("lease4-update",
+                 R"({"origin": "ha-partner", "ip-address": "192.0.2.202", "hw-address": "1a:1b:1c:1d:1e:1f",
                                       "valid-lft": 86400, "force-create": true})"),
             "HA partner updated information on the lease of address: 192.0.2.202 to a device with hardware "
             "address: 1a:1b:1c:1d:1e:1f for 1 days 0 hrs 0 mins 0 secs");

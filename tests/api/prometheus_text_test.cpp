@@ -54,17 +54,18 @@ TEST(PrometheusTextTest, FloatValues) {
   auto& f = out.family("tandem_seconds", "s", MetricType::Gauge);
   out.sample(f, std::span<const MetricLabel>(), 1.5);
   out.sample(f, std::span<const MetricLabel>(), 0.25);
-  EXPECT_EQ(out.finish(), "# HELP tandem_seconds s\n# TYPE tandem_seconds gauge\ntandem_seconds 1.5\ntandem_seconds 0.25\n");
+  EXPECT_EQ(out.finish(),
+            "# HELP tandem_seconds s\n# TYPE tandem_seconds gauge\ntandem_seconds 1.5\ntandem_seconds 0.25\n");
 }
 
 TEST(PrometheusTextTest, HistogramIsCumulativeWithInfSumAndCount) {
   static constexpr std::array<std::chrono::nanoseconds, 3> kBounds{1ms, 10ms, 100ms};
   LatencyHistogram h(kBounds);
-  h.observe(500us);   // <= 1ms
-  h.observe(1ms);     // le is inclusive
-  h.observe(5ms);     // <= 10ms
-  h.observe(2s);      // +Inf
-  h.observe(-3ms);    // a clock step backwards counts as 0
+  h.observe(500us);  // <= 1ms
+  h.observe(1ms);    // le is inclusive
+  h.observe(5ms);    // <= 10ms
+  h.observe(2s);     // +Inf
+  h.observe(-3ms);   // a clock step backwards counts as 0
   PrometheusText out;
   auto& f = out.family("tandem_latency_seconds", "latency", MetricType::Histogram);
   const std::array<MetricLabel, 1> l{{{"peer", "p1"}}};
@@ -95,8 +96,8 @@ TEST(PrometheusTextTest, NameRules) {
 TEST(PrometheusTextTest, EmptyFamilyStillDeclared) {
   PrometheusText out;
   out.family("tandem_empty", "nothing yet", MetricType::Counter);
-  EXPECT_EQ(lines(out.finish()), (std::vector<std::string>{"# HELP tandem_empty nothing yet",
-                                                           "# TYPE tandem_empty counter"}));
+  EXPECT_EQ(lines(out.finish()),
+            (std::vector<std::string>{"# HELP tandem_empty nothing yet", "# TYPE tandem_empty counter"}));
 }
 
 TEST(PrometheusTextTest, AWriterKeptAcrossExpositionsStartsAfreshEachTime) {
@@ -109,11 +110,13 @@ TEST(PrometheusTextTest, AWriterKeptAcrossExpositionsStartsAfreshEachTime) {
     return out.finish();
   };
   const std::string first = write(true);
-  EXPECT_EQ(first, "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
-                   "# HELP b B\n# TYPE b gauge\nb 2\n# HELP c C\n# TYPE c gauge\nc 3\n");
+  EXPECT_EQ(first,
+            "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+            "# HELP b B\n# TYPE b gauge\nb 2\n# HELP c C\n# TYPE c gauge\nc 3\n");
   EXPECT_EQ(write(true), first);  // nothing left over from the first one
-  EXPECT_EQ(write(false), "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
-                          "# HELP c C\n# TYPE c gauge\nc 3\n");
+  EXPECT_EQ(write(false),
+            "# HELP a_total A\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+            "# HELP c C\n# TYPE c gauge\nc 3\n");
   EXPECT_EQ(out.familyCount(), 0u);
 }
 

@@ -24,34 +24,46 @@ class ReservationCommandsTest : public ::testing::Test {
 };
 
 TEST_F(ReservationCommandsTest, AddGoesThroughApplyConfig) {
-  auto a = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1A:1B:1C:1D:1E:1F","ip-address":"198.18.17.5","hostname":"printer"}})");
+  auto a = run(
+      "reservation-add",
+      R"({"reservation":{"subnet-id":2,"hw-address":"1A:1B:1C:1D:1E:1F","ip-address":"198.18.17.5","hostname":"printer"}})");
   EXPECT_EQ(a, makeAnswer(0, "Host added."));
   ASSERT_EQ(control_.applied.size(), 1u);
   ASSERT_EQ(subnetReservations(1).size(), 1u);
-  EXPECT_EQ(subnetReservations(1)[0], json::parse(R"({"hw-address":"1A:1B:1C:1D:1E:1F","ip-address":"198.18.17.5","hostname":"printer"})"));
+  EXPECT_EQ(subnetReservations(1)[0],
+            json::parse(R"({"hw-address":"1A:1B:1C:1D:1E:1F","ip-address":"198.18.17.5","hostname":"printer"})"));
   auto g = run("reservation-get", R"({"subnet-id":2,"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f"})");
-  EXPECT_EQ(g, makeAnswer(0, "Host found.", json::parse(R"({"boot-file-name":"","client-classes":[],"hostname":"printer",
+  EXPECT_EQ(g,
+            makeAnswer(0, "Host found.", json::parse(R"({"boot-file-name":"","client-classes":[],"hostname":"printer",
       "hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5","next-server":"0.0.0.0","option-data":[],
       "server-hostname":"","subnet-id":2})")));
 }
 
 TEST_F(ReservationCommandsTest, GlobalReservationWithSubnetIdZero) {
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":0,"client-id":"01:02:03","hostname":"g"}})")["result"], 0);
+  EXPECT_EQ(run("reservation-add",
+                R"({"reservation":{"subnet-id":0,"client-id":"01:02:03","hostname":"g"}})")["result"],
+            0);
   EXPECT_EQ(control_.cfg.source["Dhcp4"]["reservations"].size(), 1u);
   EXPECT_EQ(run("reservation-get-all", R"({"subnet-id":0})")["text"], "1 IPv4 host(s) found.");
 }
 
 TEST_F(ReservationCommandsTest, AddConsistencyChecks) {
-  auto add = [&](const char* r) { return run("reservation-add", (std::string(R"({"reservation":)") + r + "}").c_str()); };
-  EXPECT_EQ(add(R"({"subnet-id":7,"hw-address":"1a:1b:1c:1d:1e:1f"})"), makeAnswer(1, "IPv4 subnet with id 7 does not exist"));
+  auto add = [&](const char* r) {
+    return run("reservation-add", (std::string(R"({"reservation":)") + r + "}").c_str());
+  };
+  EXPECT_EQ(add(R"({"subnet-id":7,"hw-address":"1a:1b:1c:1d:1e:1f"})"),
+            makeAnswer(1, "IPv4 subnet with id 7 does not exist"));
   EXPECT_EQ(add(R"({"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.9"})"),
-            makeAnswer(1, "specified reservation address 198.18.17.9 is not within the IPv4 subnet 198.18.16.0/24, subnet-id=1"));
+            makeAnswer(
+                1,
+                "specified reservation address 198.18.17.9 is not within the IPv4 subnet 198.18.16.0/24, subnet-id=1"));
   auto dupId = add(R"({"subnet-id":1,"hw-address":"aa:bb:cc:dd:ee:01","ip-address":"198.18.16.6"})");
   EXPECT_EQ(dupId["result"], kResultConflict);
   EXPECT_NE(dupId["text"].get<std::string>().find("already been added"), std::string::npos);
   auto dupAddr = add(R"({"subnet-id":1,"hw-address":"aa:bb:cc:dd:ee:02","ip-address":"198.18.16.5"})");
   EXPECT_EQ(dupAddr["result"], kResultConflict);
-  EXPECT_NE(dupAddr["text"].get<std::string>().find("There's already a reservation for this address"), std::string::npos);
+  EXPECT_NE(dupAddr["text"].get<std::string>().find("There's already a reservation for this address"),
+            std::string::npos);
   EXPECT_EQ(add(R"({"hw-address":"1a:1b:1c:1d:1e:1f"})"), makeAnswer(1, "Mandatory 'subnet-id' parameter missing."));
   EXPECT_EQ(add(R"({"subnet-id":1,"ip-address":"198.18.16.7"})")["result"], 1);
   EXPECT_EQ(add(R"({"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:1f","client-id":"01:02"})")["result"], 1);
@@ -69,7 +81,8 @@ TEST_F(ReservationCommandsTest, AddReportsAddressLeasedToAnotherClient) {
   other.hwAddr = *HwAddr::parse("02:00:00:00:00:99");
   other.subnetId = 1;
   ASSERT_TRUE(control_.store.put(other));
-  auto a = run("reservation-add", R"({"reservation":{"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.16.30"}})");
+  auto a = run("reservation-add",
+               R"({"reservation":{"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.16.30"}})");
   EXPECT_EQ(a["result"], 0);
   EXPECT_EQ(a["text"], "Host added.");
   ASSERT_EQ(a["arguments"]["warnings"].size(), 1u);
@@ -79,7 +92,8 @@ TEST_F(ReservationCommandsTest, AddReportsAddressLeasedToAnotherClient) {
   own.address = Ipv4(198, 18, 16, 31);
   own.hwAddr = *HwAddr::parse("1a:1b:1c:1d:1e:20");
   ASSERT_TRUE(control_.store.put(own));
-  auto b = run("reservation-add", R"({"reservation":{"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:20","ip-address":"198.18.16.31"}})");
+  auto b = run("reservation-add",
+               R"({"reservation":{"subnet-id":1,"hw-address":"1a:1b:1c:1d:1e:20","ip-address":"198.18.16.31"}})");
   EXPECT_EQ(b, makeAnswer(0, "Host added."));
 }
 
@@ -95,7 +109,8 @@ TEST_F(ReservationCommandsTest, RejectedConfigLeavesRunningOne) {
 TEST_F(ReservationCommandsTest, GetVariantsAndErrors) {
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":1,"ip-address":"198.18.16.5"})")["arguments"]["hostname"], "res1");
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":2,"ip-address":"198.18.16.5"})"), makeAnswer(3, "Host not found."));
-  EXPECT_EQ(run("reservation-get", R"({"ip-address":"198.18.16.5"})"), makeAnswer(1, "Mandatory 'subnet-id' parameter missing."));
+  EXPECT_EQ(run("reservation-get", R"({"ip-address":"198.18.16.5"})"),
+            makeAnswer(1, "Mandatory 'subnet-id' parameter missing."));
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":1})")["text"],
             "No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
   EXPECT_EQ(run("reservation-get", R"({"subnet-id":1,"identifier-type":"hw-address"})")["text"],
@@ -171,7 +186,8 @@ TEST_F(ReservationCommandsTest, GetPageWalksAllHosts) {
 }
 
 TEST_F(ReservationCommandsTest, Delete) {
-  EXPECT_EQ(run("reservation-del", R"({"subnet-id":1,"identifier-type":"hw-address","identifier":"aa:bb:cc:dd:ee:01"})"),
+  EXPECT_EQ(run("reservation-del",
+                R"({"subnet-id":1,"identifier-type":"hw-address","identifier":"aa:bb:cc:dd:ee:01"})"),
             makeAnswer(0, "Host deleted."));
   EXPECT_TRUE(subnetReservations(0).empty());
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":1,"ip-address":"198.18.16.5"})"),
@@ -197,8 +213,11 @@ TEST(ReservationCommandsSharedNetwork, AddGetDelInASharedNetworksSubnet) {
     return registry.execute(name, json::parse(args), CommandContext{"test", "", "", {}});
   };
   EXPECT_EQ(run("reservation-get-all", R"({"subnet-id":5})")["text"], "1 IPv4 host(s) found.");
-  EXPECT_EQ(run("reservation-get", R"({"subnet-id":5,"identifier-type":"circuit-id","identifier":"'port1'"})")["result"], 0);
-  auto add = run("reservation-add", R"({"reservation":{"subnet-id":6,"duid":"00:03:00:01:aa:bb","ip-address":"198.18.21.7"}})");
+  EXPECT_EQ(run("reservation-get",
+                R"({"subnet-id":5,"identifier-type":"circuit-id","identifier":"'port1'"})")["result"],
+            0);
+  auto add = run("reservation-add",
+                 R"({"reservation":{"subnet-id":6,"duid":"00:03:00:01:aa:bb","ip-address":"198.18.21.7"}})");
   EXPECT_EQ(add, makeAnswer(0, "Host added."));
   ASSERT_EQ(control.applied.size(), 1u);
   const json& sn = control.cfg.source["Dhcp4"]["shared-networks"][0]["subnet4"][1];
@@ -206,7 +225,9 @@ TEST(ReservationCommandsSharedNetwork, AddGetDelInASharedNetworksSubnet) {
   EXPECT_EQ(sn["reservations"][0]["duid"], "00:03:00:01:aa:bb");
   EXPECT_FALSE(control.cfg.source["Dhcp4"]["subnet4"][0].contains("reservations"));
   // ip-reservations-unique false: a second host may reserve the same address.
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":6,"flex-id":"'x'","ip-address":"198.18.21.7"}})")["result"], 0);
+  EXPECT_EQ(run("reservation-add",
+                R"({"reservation":{"subnet-id":6,"flex-id":"'x'","ip-address":"198.18.21.7"}})")["result"],
+            0);
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":5,"identifier-type":"circuit-id","identifier":"'port1'"})"),
             makeAnswer(0, "Host deleted."));
   EXPECT_TRUE(control.cfg.source["Dhcp4"]["shared-networks"][0]["subnet4"][0]["reservations"].empty());

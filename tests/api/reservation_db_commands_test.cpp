@@ -106,10 +106,15 @@ TEST_F(ReservationDbCommandsTest, AddWritesTheDatabaseAndAnswersAfterTheCommit) 
 }
 
 TEST_F(ReservationDbCommandsTest, ConflictsWithDatabaseHostsUseKeasWording) {
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5"}})")["result"], 0);
-  auto dup = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})");
+  EXPECT_EQ(
+      run("reservation-add",
+          R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5"}})")["result"],
+      0);
+  auto dup =
+      run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})");
   EXPECT_EQ(dup["result"], 4) << dup;
-  auto same = run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:20","ip-address":"198.18.17.5"}})");
+  auto same = run("reservation-add",
+                  R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:20","ip-address":"198.18.17.5"}})");
   EXPECT_EQ(same["text"],
             "failed to add new host using the hw-address '1a:1b:1c:1d:1e:20' to the IPv4 subnet id '2' for the address "
             "198.18.17.5: There's already a reservation for this address");
@@ -117,26 +122,33 @@ TEST_F(ReservationDbCommandsTest, ConflictsWithDatabaseHostsUseKeasWording) {
 
 TEST_F(ReservationDbCommandsTest, ReadonlyRefusesWritesAsKea) {
   db_.readonly = true;
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
+  EXPECT_EQ(run("reservation-add",
+                R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
             makeAnswer(1, "PostgreSQL host database backend is configured to operate in read only mode"));
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":2,"ip-address":"198.18.17.9"})"),
             makeAnswer(1, "PostgreSQL host database backend is configured to operate in read only mode"));
   EXPECT_TRUE(db_.rows.empty());
   // The refusal names the backend, as Kea's MySqlHostDataSource does.
   db_.productName = "MySQL";
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
+  EXPECT_EQ(run("reservation-add",
+                R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
             makeAnswer(1, "MySQL host database backend is configured to operate in read only mode"));
 }
 
 TEST_F(ReservationDbCommandsTest, DatabaseErrorIsTheAnswer) {
   db_.failWith = "duplicate key value violates unique constraint";
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
+  EXPECT_EQ(run("reservation-add",
+                R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
             makeAnswer(1, "duplicate key value violates unique constraint"));
 }
 
 TEST_F(ReservationDbCommandsTest, DelGoesToTheDatabaseUnlessTheHostIsTheFiles) {
-  EXPECT_EQ(run("reservation-add", R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5"}})")["result"], 0);
-  EXPECT_EQ(run("reservation-del", R"({"subnet-id":2,"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f"})"),
+  EXPECT_EQ(
+      run("reservation-add",
+          R"({"reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","ip-address":"198.18.17.5"}})")["result"],
+      0);
+  EXPECT_EQ(run("reservation-del",
+                R"({"subnet-id":2,"identifier-type":"hw-address","identifier":"1a:1b:1c:1d:1e:1f"})"),
             makeAnswer(0, "Host deleted."));
   EXPECT_TRUE(db_.rows.empty());
   EXPECT_EQ(run("reservation-del", R"({"subnet-id":2,"ip-address":"198.18.17.5"})"),
@@ -148,7 +160,8 @@ TEST_F(ReservationDbCommandsTest, DelGoesToTheDatabaseUnlessTheHostIsTheFiles) {
 
 TEST_F(ReservationDbCommandsTest, OperationTargetPrimaryKeepsTheConfigurationFile) {
   EXPECT_EQ(run("reservation-add", R"({"operation-target":"primary",
-      "reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"), makeAnswer(0, "Host added."));
+      "reservation":{"subnet-id":2,"hw-address":"1a:1b:1c:1d:1e:1f","hostname":"h"}})"),
+            makeAnswer(0, "Host added."));
   EXPECT_EQ(control_.applied.size(), 1u);
   EXPECT_TRUE(db_.rows.empty());
 }

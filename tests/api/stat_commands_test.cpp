@@ -95,8 +95,10 @@ TEST_F(StatCommandsTest, ResetLeavesOneSampleAndRemovedStatisticsComeBackOnUpdat
   EXPECT_EQ(run("statistic-reset-all"), makeAnswer(0, "All statistics reset to neutral values."));
   EXPECT_EQ(control_.statsRegistry.value("pkt4-received"), 0);
   auto h = control_.statsRegistry.handle("pkt4-received");
-  EXPECT_EQ(run("statistic-remove", R"({"name":"pkt4-received"})"), makeAnswer(0, "Statistic 'pkt4-received' removed."));
-  EXPECT_EQ(run("statistic-remove", R"({"name":"pkt4-received"})"), makeAnswer(1, "No 'pkt4-received' statistic found"));
+  EXPECT_EQ(run("statistic-remove", R"({"name":"pkt4-received"})"),
+            makeAnswer(0, "Statistic 'pkt4-received' removed."));
+  EXPECT_EQ(run("statistic-remove", R"({"name":"pkt4-received"})"),
+            makeAnswer(1, "No 'pkt4-received' statistic found"));
   // Kea's addValue on a missing statistic creates it with the added value.
   control_.statsRegistry.add(h, 3, control_.now());
   EXPECT_EQ(control_.statsRegistry.samples("pkt4-received").size(), 1u);

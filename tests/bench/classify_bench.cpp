@@ -72,7 +72,7 @@ config::Dhcp4Config makeConfig(bool withClasses) {
   return std::move(cfg.value());
 }
 
-const char* const kVendors[] = {"PXEClient:Arch:00007:UNDI:003016", "MSFT 5.0", "Aastra6731i", "docsis3.0",
+const char* const kVendors[] = {"PXEClient:Arch:00007:UNDI:003016", "MSFT 5.0",     "Aastra6731i", "docsis3.0",
                                 "PXEClient:Arch:00000:UNDI:002001", "udhcp 1.36.1", "Polycom-VVX", "dhcpcd-9.4.1"};
 const char* const kCircuits[] = {"eth1/1/1:100", "eth1/1/1:200", "eth1/1/2:300"};
 

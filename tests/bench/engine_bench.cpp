@@ -69,7 +69,7 @@ struct Bench {
         l.address = Ipv4(a);
         std::uint32_t id = 0x80000000u | count++;
         l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x04, 0, std::uint8_t(id >> 24), std::uint8_t(id >> 16),
-                                                              std::uint8_t(id >> 8), std::uint8_t(id)});
+                                                               std::uint8_t(id >> 8), std::uint8_t(id)});
         l.validLifetime = 7200;
         l.cltt = toEpochSeconds(clock.now());
         l.subnetId = 1;

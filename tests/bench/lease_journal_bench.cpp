@@ -21,8 +21,12 @@ namespace {
 Lease benchLease(std::uint32_t n) {
   Lease l;
   l.address = Ipv4(0x0a000000u + n);
-  std::uint8_t mac[6] = {2, 0x42, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  std::uint8_t mac[6] = {2,
+                         0x42,
+                         static_cast<std::uint8_t>(n >> 24),
+                         static_cast<std::uint8_t>(n >> 16),
+                         static_cast<std::uint8_t>(n >> 8),
+                         static_cast<std::uint8_t>(n)};
   l.hwAddr = HwAddr::fromBytes(mac);
   l.clientId.assign({1, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]});
   l.validLifetime = 3600;

@@ -39,8 +39,8 @@ std::string configText(std::size_t subnets, std::size_t poolSize) {
     const Ipv4 net(std::uint32_t((10u << 24) + i * 2048));
     const Ipv4 first(net.value + 10), last(net.value + 10 + std::uint32_t(poolSize) - 1);
     if (i) s += ',';
-    s += "{\"id\": " + std::to_string(i + 1) + ", \"subnet\": \"" + net.toString() + "/21\", \"pools\": [{\"pool\": \"" +
-         first.toString() + " - " + last.toString() + "\"}]}";
+    s += "{\"id\": " + std::to_string(i + 1) + ", \"subnet\": \"" + net.toString() +
+         "/21\", \"pools\": [{\"pool\": \"" + first.toString() + " - " + last.toString() + "\"}]}";
   }
   return s + "]}}";
 }
@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto cfg = config::parseDhcp4Config(configText(subnets, poolSize), config::ParseContext{"/tmp", "/tmp/leases.csv", {}});
+  auto cfg =
+      config::parseDhcp4Config(configText(subnets, poolSize), config::ParseContext{"/tmp", "/tmp/leases.csv", {}});
   if (!cfg) {
     std::fprintf(stderr, "config: %s\n", cfg.error().message.c_str());
     return 1;
@@ -77,8 +78,12 @@ int main(int argc, char** argv) {
     for (std::size_t j = 0; j < perSubnet && made < leases; ++j, ++made) {
       Lease l;
       l.address = Ipv4(first + std::uint32_t(j));
-      const std::uint8_t mac[6] = {0x02, std::uint8_t(made >> 32), std::uint8_t(made >> 24), std::uint8_t(made >> 16),
-                                   std::uint8_t(made >> 8), std::uint8_t(made)};
+      const std::uint8_t mac[6] = {0x02,
+                                   std::uint8_t(made >> 32),
+                                   std::uint8_t(made >> 24),
+                                   std::uint8_t(made >> 16),
+                                   std::uint8_t(made >> 8),
+                                   std::uint8_t(made)};
       l.hwAddr = HwAddr::fromBytes(mac);
       l.validLifetime = 4000;
       l.cltt = now - std::int64_t(made % 3000);

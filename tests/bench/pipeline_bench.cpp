@@ -75,8 +75,8 @@ struct WireTemplate {
   std::span<const std::uint8_t> forClient(std::uint32_t n, Ipv4 requested = Ipv4()) {
     std::uint8_t* b = bytes.data();
     b[4] = std::uint8_t(n >> 24), b[5] = std::uint8_t(n >> 16), b[6] = std::uint8_t(n >> 8), b[7] = std::uint8_t(n);
-    const std::uint8_t mac[6] = {0x02, 0x00, std::uint8_t(n >> 24), std::uint8_t(n >> 16), std::uint8_t(n >> 8),
-                                 std::uint8_t(n)};
+    const std::uint8_t mac[6] = {
+        0x02, 0x00, std::uint8_t(n >> 24), std::uint8_t(n >> 16), std::uint8_t(n >> 8), std::uint8_t(n)};
     std::memcpy(b + 28, mac, sizeof mac);
     std::memcpy(b + clientIdOffset, mac, sizeof mac);
     if (requestedOffset) {
@@ -127,9 +127,7 @@ struct Pipeline {
   std::string csv;
 };
 
-Ipv4 yiaddrOf(const std::vector<std::uint8_t>& reply) {
-  return Ipv4(reply[16], reply[17], reply[18], reply[19]);
-}
+Ipv4 yiaddrOf(const std::vector<std::uint8_t>& reply) { return Ipv4(reply[16], reply[17], reply[18], reply[19]); }
 
 // One DORA per iteration for a new client; the pool (~126k addresses) is refilled by
 // starting a fresh server when it runs low, outside the timed region.

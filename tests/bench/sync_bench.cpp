@@ -47,8 +47,12 @@ Lease syncLease(std::uint32_t n, std::uint32_t offset = 0) {
   Lease l;
   l.subnetId = 2;
   l.address = Ipv4(kFirst + offset + n);
-  std::uint8_t mac[6] = {0x02, 17, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  std::uint8_t mac[6] = {0x02,
+                         17,
+                         static_cast<std::uint8_t>(n >> 24),
+                         static_cast<std::uint8_t>(n >> 16),
+                         static_cast<std::uint8_t>(n >> 8),
+                         static_cast<std::uint8_t>(n)};
   l.hwAddr = HwAddr::fromBytes(mac);
   l.clientId.assign({0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]});
   l.cltt = 1'750'000'000 - static_cast<std::int64_t>(n % 600);
@@ -158,7 +162,8 @@ struct ApplyTarget {
   ApplyTarget() {
     auto opened = MemfileJournal::open(MemfileJournal::Options{.path = path});
     if (opened) journal = std::move(*opened);
-    writer = std::make_unique<net::LeaseWriter>(store, journal.get(), stats, [] { return fromEpochSeconds(1'750'000'000); });
+    writer =
+        std::make_unique<net::LeaseWriter>(store, journal.get(), stats, [] { return fromEpochSeconds(1'750'000'000); });
   }
   ~ApplyTarget() {
     journal.reset();

@@ -129,7 +129,8 @@ TEST(ClassifyEval, VendorOptions) {
   EXPECT_TRUE(env.isTrue("vendor[9].option[1].hex == ''"));
   EXPECT_TRUE(env.isTrue("option[125].option[1].hex == 'ab'"));
   // 124: enterprise 4491, tuple "docsis3.0", enterprise 4491, tuple "x"
-  std::vector<std::uint8_t> vc{0, 0, 0x11, 0x8b, 9, 'd', 'o', 'c', 's', 'i', 's', '3', '.', '0', 0, 0, 0x11, 0x8b, 1, 'x'};
+  std::vector<std::uint8_t> vc{0,   0,   0x11, 0x8b, 9, 'd', 'o',  'c',  's', 'i',
+                               's', '3', '.',  '0',  0, 0,   0x11, 0x8b, 1,   'x'};
   env.setOpt(124, vc);
   EXPECT_TRUE(env.isTrue("vendor-class[*].exists"));
   EXPECT_TRUE(env.isTrue("vendor-class[4491].exists"));
@@ -214,11 +215,11 @@ TEST(ClassifyEval, ConcatIfElseHexstring) {
   EXPECT_TRUE(env.isTrue("hexstring(0x01, '::') == '01'"));
   EXPECT_TRUE(env.isTrue("hexstring(concat(0x01, 0xff), ', ') == '01, ff'"));
   // Values built in scratch survive later growth of the scratch area.
-  EXPECT_TRUE(env.isTrue(
-      "concat(hexstring(0x0102030405060708090a0b0c0d0e0f, ':'), concat(hexstring(pkt4.mac, ''), "
-      "hexstring(0xffeeddccbbaa99887766554433221100ffeeddccbbaa998877665544332211, '-'))) == "
-      "'01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f' + '020000aabbcc' + "
-      "'ff-ee-dd-cc-bb-aa-99-88-77-66-55-44-33-22-11-00-ff-ee-dd-cc-bb-aa-99-88-77-66-55-44-33-22-11'"));
+  EXPECT_TRUE(
+      env.isTrue("concat(hexstring(0x0102030405060708090a0b0c0d0e0f, ':'), concat(hexstring(pkt4.mac, ''), "
+                 "hexstring(0xffeeddccbbaa99887766554433221100ffeeddccbbaa998877665544332211, '-'))) == "
+                 "'01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f' + '020000aabbcc' + "
+                 "'ff-ee-dd-cc-bb-aa-99-88-77-66-55-44-33-22-11-00-ff-ee-dd-cc-bb-aa-99-88-77-66-55-44-33-22-11'"));
 }
 
 TEST(ClassifyEval, Literals) {

@@ -100,20 +100,19 @@ std::vector<Payload> relayAreas() {
           sub(1, "") + sub(6, std::string("foo\0", 4)),
           sub(2, "foobar") + std::string("\x06\x09x", 3),  // 6 runs past the end: dropped
           sub(6, "foobar") + sub(1, std::string("\0\0", 2)),
-          std::string("\x01\x05" "fo", 4)};  // truncated first sub-option: nothing
+          std::string("\x01\x05"
+                      "fo",
+                      4)};  // truncated first sub-option: nothing
 }
 
 std::vector<std::string> expressions() {
-  const std::vector<std::string> constants = {"''", "'f'", "'foo'", "'foobar'", "0x666f6f626172", "0x00",
-                                              "0x66006f", "0x666f6f62617200", "'PXEClient'"};
-  const std::vector<std::string> starts = {"-9", "-7", "-6", "-3", "-1", "0", "1", "3", "5", "6", "7",
-                                           "99999999999"};
-  const std::vector<std::string> lengths = {"all", "-10", "-3", "-1", "0", "1", "2", "3", "6", "100",
-                                            "99999999999"};
-  const std::vector<std::string> sources = {"option[60].hex", "option[60].text", "option[61].hex",
-                                            "option[12].text", "option[77].hex", "relay4[1].hex",
-                                            "relay4[1].text", "relay4[2].hex", "relay4[6].hex",
-                                            "relay4[6].text"};
+  const std::vector<std::string> constants = {
+      "''", "'f'", "'foo'", "'foobar'", "0x666f6f626172", "0x00", "0x66006f", "0x666f6f62617200", "'PXEClient'"};
+  const std::vector<std::string> starts = {"-9", "-7", "-6", "-3", "-1", "0", "1", "3", "5", "6", "7", "99999999999"};
+  const std::vector<std::string> lengths = {"all", "-10", "-3", "-1", "0", "1", "2", "3", "6", "100", "99999999999"};
+  const std::vector<std::string> sources = {"option[60].hex", "option[60].text", "option[61].hex", "option[12].text",
+                                            "option[77].hex", "relay4[1].hex",   "relay4[1].text", "relay4[2].hex",
+                                            "relay4[6].hex",  "relay4[6].text"};
   std::vector<std::string> out;
   for (const auto& src : sources) {
     for (const auto& c : constants) {
@@ -131,31 +130,30 @@ std::vector<std::string> expressions() {
     }
   }
   // Mixed with the other instructions.
-  out.insert(out.end(),
-             {"option[60].exists and substring(option[60].hex, 0, 3) == 'foo'",
-              "relay4[2].exists or relay4[1].hex == 'foo'",
-              "member('gold') and relay4[6].hex == 'foo'",
-              "ifelse(option[60].exists, option[60].hex, 'none') == 'none'",
-              "split(relay4[1].text, ':', 2) == ' 66'",
-              "substring(hexstring(pkt4.mac, ':'), 0, 8) == '02:00:00'",
-              "hexstring(option[60].hex, '') == '666f6f'",
-              "concat(option[60].hex, 'x') == 'foox'",
-              "substring(concat(option[60].hex, relay4[1].hex), 2, 4) == 'ofoo'",
-              "substring(option[60].hex, 1, all) == substring(option[12].text, 1, all)",
-              "pkt4.giaddr == 198.18.0.1",
-              "198.18.0.0 == pkt4.giaddr",
-              "pkt4.giaddr == 0x00",
-              "pkt4.giaddr == 0xc6120001ff",
-              "pkt4.giaddr == ''",
-              "pkt4.hlen == 6 and pkt4.htype == 1",
-              "pkt4.msgtype == 1 or pkt4.transid == 0x01020304",
-              "pkt4.ciaddr == 0.0.0.0 and pkt4.yiaddr == 0.0.0.0 and pkt4.siaddr == 0.0.0.0",
-              "pkt.src == 198.18.0.2 and not (pkt.dst == 255.255.255.255)",
-              "pkt.len == 239 or pkt.len == 250",
-              "not option[60].exists or option[61].exists and member('gold')",
-              "relay4[1].exists and not relay4[9].exists or not member('silver')",
-              "not (member('gold') and (option[12].exists or substring(option[12].hex, 9, 2) == 'x'))",
-              "'' == ''"});
+  out.insert(out.end(), {"option[60].exists and substring(option[60].hex, 0, 3) == 'foo'",
+                         "relay4[2].exists or relay4[1].hex == 'foo'",
+                         "member('gold') and relay4[6].hex == 'foo'",
+                         "ifelse(option[60].exists, option[60].hex, 'none') == 'none'",
+                         "split(relay4[1].text, ':', 2) == ' 66'",
+                         "substring(hexstring(pkt4.mac, ':'), 0, 8) == '02:00:00'",
+                         "hexstring(option[60].hex, '') == '666f6f'",
+                         "concat(option[60].hex, 'x') == 'foox'",
+                         "substring(concat(option[60].hex, relay4[1].hex), 2, 4) == 'ofoo'",
+                         "substring(option[60].hex, 1, all) == substring(option[12].text, 1, all)",
+                         "pkt4.giaddr == 198.18.0.1",
+                         "198.18.0.0 == pkt4.giaddr",
+                         "pkt4.giaddr == 0x00",
+                         "pkt4.giaddr == 0xc6120001ff",
+                         "pkt4.giaddr == ''",
+                         "pkt4.hlen == 6 and pkt4.htype == 1",
+                         "pkt4.msgtype == 1 or pkt4.transid == 0x01020304",
+                         "pkt4.ciaddr == 0.0.0.0 and pkt4.yiaddr == 0.0.0.0 and pkt4.siaddr == 0.0.0.0",
+                         "pkt.src == 198.18.0.2 and not (pkt.dst == 255.255.255.255)",
+                         "pkt.len == 239 or pkt.len == 250",
+                         "not option[60].exists or option[61].exists and member('gold')",
+                         "relay4[1].exists and not relay4[9].exists or not member('silver')",
+                         "not (member('gold') and (option[12].exists or substring(option[12].hex, 9, 2) == 'x'))",
+                         "'' == ''"});
   return out;
 }
 

@@ -31,10 +31,11 @@ TEST(HttpUrl, Parsing) {
   EXPECT_TRUE(n->resolved());
   EXPECT_EQ(n->addressText(), "http://198.18.0.7:8001/");
   EXPECT_TRUE(parseHttpUrl("http://localhost/").ok());
-  for (const char* bad : {"198.18.0.1:8001", "ftp://198.18.0.1/", "http://", "http://:80/",
-                          "http://-server1.example.org:8001/", "http://a..b/", "http://server_1/", "http://198.18.0.1:0/", "http://198.18.0.1:65536/",
-                          "http://198.18.0.1:80x/", "http://[2001:db8::1/", "http://[zz::1]:80/",
-                          "http://198.18.0.1?x", "http://198.18.0.256/"}) {
+  for (const char* bad :
+       {"198.18.0.1:8001", "ftp://198.18.0.1/", "http://", "http://:80/", "http://-server1.example.org:8001/",
+        "http://a..b/", "http://server_1/", "http://198.18.0.1:0/", "http://198.18.0.1:65536/",
+        "http://198.18.0.1:80x/", "http://[2001:db8::1/", "http://[zz::1]:80/", "http://198.18.0.1?x",
+        "http://198.18.0.256/"}) {
     EXPECT_FALSE(parseHttpUrl(bad).ok()) << bad;
   }
 }
@@ -43,6 +44,7 @@ TEST(HttpUrl, ErrorsNameTheUrl) {
   auto e = parseHttpUrl("ftp://198.18.0.1/");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().message, "bad url 'ftp://198.18.0.1/': unsupported scheme 'ftp', must be http or https");
-  EXPECT_EQ(parseHttpUrl("http://198.18.0.1:0/").error().message, "bad url 'http://198.18.0.1:0/': invalid port number");
+  EXPECT_EQ(parseHttpUrl("http://198.18.0.1:0/").error().message,
+            "bad url 'http://198.18.0.1:0/': invalid port number");
   EXPECT_EQ(parseHttpUrl("http://user@198.18.0.1/").ok(), false);
 }

@@ -80,8 +80,8 @@ TEST(Logger, NamedLoggersSelectMessagesAndDebugLevels) {
   std::remove(packets.c_str());
   {
     Logger log;
-    auto failed = log.configure({spec("kea-dhcp4", Severity::Warn, 0, all),
-                                 spec("kea-dhcp4.packets", Severity::Debug, 45, packets)});
+    auto failed = log.configure(
+        {spec("kea-dhcp4", Severity::Warn, 0, all), spec("kea-dhcp4.packets", Severity::Debug, 45, packets)});
     EXPECT_TRUE(failed.empty());
     EXPECT_TRUE(log.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasicData));
     EXPECT_FALSE(log.enabled(LogSource::Packets, Severity::Debug, kDbgTraceDetailData));

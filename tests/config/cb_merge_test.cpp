@@ -120,14 +120,14 @@ TEST(CbMerge, SubnetWithPoolsAndOptionsFromTheTables) {
 
 TEST(CbMerge, GlobalParametersOverrideTheFileByType) {
   CbSnapshot s;
-  s.globals.push_back(row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "900"}, {"parameter_type", "0"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "2"}, {"name", "authoritative"}, {"value", "true"}, {"parameter_type", "2"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "3"}, {"name", "boot-file-name"}, {"value", "pxe.0"}, {"parameter_type", "4"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "4"}, {"name", "t1-percent"}, {"value", "0.3"}, {"parameter_type", "1"},
-                           {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "900"}, {"parameter_type", "0"}, {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "2"}, {"name", "authoritative"}, {"value", "true"}, {"parameter_type", "2"}, {"server_tag", "all"}}));
+  s.globals.push_back(row(
+      {{"id", "3"}, {"name", "boot-file-name"}, {"value", "pxe.0"}, {"parameter_type", "4"}, {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "4"}, {"name", "t1-percent"}, {"value", "0.3"}, {"parameter_type", "1"}, {"server_tag", "all"}}));
   auto r = mergeOk(fileDoc(R"("valid-lifetime": 4000, "boot-file-name": "file.0")"), s);
   EXPECT_EQ(r.config.validLifetime, 900u);
   EXPECT_TRUE(r.config.authoritative);
@@ -138,12 +138,12 @@ TEST(CbMerge, GlobalParametersOverrideTheFileByType) {
 
 TEST(CbMerge, ServerTagSelectsRowsAndOwnTagWinsOverAll) {
   CbSnapshot s;
-  s.globals.push_back(row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "900"}, {"parameter_type", "0"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "2"}, {"name", "valid-lifetime"}, {"value", "1200"}, {"parameter_type", "0"},
-                           {"server_tag", "server1"}}));
-  s.globals.push_back(row({{"id", "3"}, {"name", "renew-timer"}, {"value", "50"}, {"parameter_type", "0"},
-                           {"server_tag", "server2"}}));
+  s.globals.push_back(
+      row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "900"}, {"parameter_type", "0"}, {"server_tag", "all"}}));
+  s.globals.push_back(row(
+      {{"id", "2"}, {"name", "valid-lifetime"}, {"value", "1200"}, {"parameter_type", "0"}, {"server_tag", "server1"}}));
+  s.globals.push_back(
+      row({{"id", "3"}, {"name", "renew-timer"}, {"value", "50"}, {"parameter_type", "0"}, {"server_tag", "server2"}}));
   s.subnets.push_back(subnetRow("1", "198.18.1.0/24", "server1"));
   s.subnets.push_back(subnetRow("2", "198.18.2.0/24", "server2"));
   s.subnets.push_back(subnetRow("3", "198.18.3.0/24", "all"));
@@ -175,8 +175,8 @@ TEST(CbMerge, ServerTagSelectsRowsAndOwnTagWinsOverAll) {
 TEST(CbMerge, DbSubnetReplacesTheFilesWithTheSameIdAndFileSubnetsStay) {
   CbSnapshot s;
   s.subnets.push_back(subnetRow("1", "198.18.9.0/24"));
-  auto r = mergeOk(fileDoc(R"("subnet4": [{"id": 1, "subnet": "198.18.1.0/24"}, {"id": 2, "subnet": "198.18.2.0/24"}])"),
-                   s);
+  auto r =
+      mergeOk(fileDoc(R"("subnet4": [{"id": 1, "subnet": "198.18.1.0/24"}, {"id": 2, "subnet": "198.18.2.0/24"}])"), s);
   ASSERT_EQ(r.config.subnets.size(), 2u);
   ASSERT_NE(subnetById(r.config, 1), nullptr);
   EXPECT_EQ(subnetById(r.config, 1)->prefix.network, Ipv4::parse("198.18.9.0"));
@@ -210,10 +210,22 @@ TEST(CbMerge, SharedNetworksReplaceByNameAndKeepTheFilesSubnets) {
 
 TEST(CbMerge, OptionDefsAndGlobalOptionsReplaceByCodeAndSpace) {
   CbSnapshot s;
-  s.optionDefs.push_back(row({{"id", "1"}, {"code", "222"}, {"name", "db-opt"}, {"space", "dhcp4"}, {"type", "7"},
-                              {"is_array", "f"}, {"encapsulate", ""}, {"server_tag", "all"}}));
-  s.optionDefs.push_back(row({{"id", "2"}, {"code", "223"}, {"name", "rec"}, {"space", "dhcp4"}, {"type", "17"},
-                              {"is_array", "f"}, {"encapsulate", ""}, {"record_types", "[10, 7]"},
+  s.optionDefs.push_back(row({{"id", "1"},
+                              {"code", "222"},
+                              {"name", "db-opt"},
+                              {"space", "dhcp4"},
+                              {"type", "7"},
+                              {"is_array", "f"},
+                              {"encapsulate", ""},
+                              {"server_tag", "all"}}));
+  s.optionDefs.push_back(row({{"id", "2"},
+                              {"code", "223"},
+                              {"name", "rec"},
+                              {"space", "dhcp4"},
+                              {"type", "17"},
+                              {"is_array", "f"},
+                              {"encapsulate", ""},
+                              {"record_types", "[10, 7]"},
                               {"server_tag", "all"}}));
   s.options.push_back(optionRow("1", "222", "513", "0"));
   s.options.push_back(optionRow("2", "223", "198.18.0.1, 2", "0"));
@@ -240,11 +252,22 @@ TEST(CbMerge, OptionDefsAndGlobalOptionsReplaceByCodeAndSpace) {
 
 TEST(CbMerge, ClientClassesReplaceTheFilesListInOrder) {
   CbSnapshot s;
-  CbRow b = row({{"id", "2"}, {"name", "b"}, {"test", "member('a')"}, {"only_if_required", "f"},
-                 {"next_server", "0.0.0.0"}, {"server_hostname", ""}, {"boot_file_name", "b.efi"},
-                 {"order_index", "2"}, {"server_tag", "all"}});
-  CbRow a = row({{"id", "1"}, {"name", "a"}, {"test", "option[60].hex == 'PXE'"}, {"only_if_required", "f"},
-                 {"valid_lifetime", "300"}, {"order_index", "1"}, {"server_tag", "all"}});
+  CbRow b = row({{"id", "2"},
+                 {"name", "b"},
+                 {"test", "member('a')"},
+                 {"only_if_required", "f"},
+                 {"next_server", "0.0.0.0"},
+                 {"server_hostname", ""},
+                 {"boot_file_name", "b.efi"},
+                 {"order_index", "2"},
+                 {"server_tag", "all"}});
+  CbRow a = row({{"id", "1"},
+                 {"name", "a"},
+                 {"test", "option[60].hex == 'PXE'"},
+                 {"only_if_required", "f"},
+                 {"valid_lifetime", "300"},
+                 {"order_index", "1"},
+                 {"server_tag", "all"}});
   s.clientClasses = {b, a};
   s.options.push_back(optionRow("4", "67", "x.efi", "2"));
   s.options.back()["dhcp_client_class"] = "a";
@@ -265,23 +288,28 @@ TEST(CbMerge, ClientClassesReplaceTheFilesListInOrder) {
 TEST(CbMerge, BadRowsAreLeftOutAndReported) {
   CbSnapshot s;
   s.subnets.push_back(subnetRow("1", "198.18.1.0/24"));
-  s.subnets.push_back(subnetRow("2", "not-a-prefix"));               // refused by the parser
+  s.subnets.push_back(subnetRow("2", "not-a-prefix"));  // refused by the parser
   CbRow relay = subnetRow("3", "198.18.3.0/24");
-  relay["relay"] = "{oops";                                          // not JSON
+  relay["relay"] = "{oops";  // not JSON
   s.subnets.push_back(relay);
   s.subnets.push_back(subnetRow("4", "198.18.4.0/24", "all", "nonexistent"));  // no such network
   s.pools.push_back(poolRow("1", "1", "198.18.1.10", "198.18.1.20"));
   s.pools.push_back(poolRow("2", "1", "198.18.9.10", "198.18.9.20"));  // outside its subnet
-  s.options.push_back(optionRow("1", "3", "not-an-address", "1"));   // bad routers value
+  s.options.push_back(optionRow("1", "3", "not-an-address", "1"));     // bad routers value
   s.options.back()["dhcp4_subnet_id"] = "1";
-  s.globals.push_back(row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "abc"}, {"parameter_type", "0"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "2"}, {"name", "no-such-key"}, {"value", "1"}, {"parameter_type", "0"},
-                           {"server_tag", "all"}}));
-  s.globals.push_back(row({{"id", "3"}, {"name", "renew-timer"}, {"value", "60"}, {"parameter_type", "9"},
-                           {"server_tag", "all"}}));
-  s.optionDefs.push_back(row({{"id", "1"}, {"code", "224"}, {"name", "x"}, {"space", "dhcp4"}, {"type", "99"},
-                              {"is_array", "f"}, {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "1"}, {"name", "valid-lifetime"}, {"value", "abc"}, {"parameter_type", "0"}, {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "2"}, {"name", "no-such-key"}, {"value", "1"}, {"parameter_type", "0"}, {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "3"}, {"name", "renew-timer"}, {"value", "60"}, {"parameter_type", "9"}, {"server_tag", "all"}}));
+  s.optionDefs.push_back(row({{"id", "1"},
+                              {"code", "224"},
+                              {"name", "x"},
+                              {"space", "dhcp4"},
+                              {"type", "99"},
+                              {"is_array", "f"},
+                              {"server_tag", "all"}}));
   auto r = mergeOk(fileDoc(R"("subnet4": [{"id": 10, "subnet": "198.18.10.0/24"}])"), s);
   // What is good is served: subnet 1 with its good pool, and the file's subnet.
   ASSERT_EQ(r.config.subnets.size(), 2u);
@@ -309,8 +337,8 @@ TEST(CbMerge, BadRowsAreLeftOutAndReported) {
 TEST(CbMerge, AGlobalBreakingTheFilesValuesElsewhereIsLeftOut) {
   // rebind-timer from the DB below the file's renew-timer: the error names renew-timer.
   CbSnapshot s;
-  s.globals.push_back(row({{"id", "1"}, {"name", "rebind-timer"}, {"value", "10"}, {"parameter_type", "0"},
-                           {"server_tag", "all"}}));
+  s.globals.push_back(
+      row({{"id", "1"}, {"name", "rebind-timer"}, {"value", "10"}, {"parameter_type", "0"}, {"server_tag", "all"}}));
   auto r = mergeOk(fileDoc(R"("renew-timer": 100, "rebind-timer": 200)"), s);
   EXPECT_EQ(r.config.rebindTimer, 200u);
   ASSERT_EQ(r.badRows.size(), 1u);
@@ -338,7 +366,8 @@ TEST(ConfigControl, DatabasesAndFetchWaitTime) {
 }
 
 TEST(ConfigControl, RefusesMysqlAndUnknownTypes) {
-  EXPECT_EQ(testing::parseErr(testing::dhcp4(R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})")),
+  EXPECT_EQ(testing::parseErr(
+                testing::dhcp4(R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})")),
             "Dhcp4/config-control/config-databases/0/type: MySQL configuration backends are not supported yet "
             "(issue 13); use postgresql");
   EXPECT_EQ(testing::parseErr(testing::dhcp4(R"("config-control": {"config-databases": [{"type": "memfile"}]})")),

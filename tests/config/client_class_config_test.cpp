@@ -72,7 +72,8 @@ TEST(ClientClassConfig, LifetimeTripletsAsKea) {
             "(default) valid-lifetime (10)");
   EXPECT_EQ(parseErr(classes(R"({"name": "x", "min-valid-lifetime": 5, "max-valid-lifetime": 50})")),
             "Dhcp4/client-classes/0: have min-valid-lifetime and max-valid-lifetime but no valid-lifetime (default)");
-  EXPECT_EQ(parseErr(classes(R"({"name": "x", "valid-lifetime": 500, "min-valid-lifetime": 5, "max-valid-lifetime": 50})")),
+  EXPECT_EQ(parseErr(
+                classes(R"({"name": "x", "valid-lifetime": 500, "min-valid-lifetime": 5, "max-valid-lifetime": 50})")),
             "Dhcp4/client-classes/0/valid-lifetime: the value of (default) valid-lifetime (500) is not between "
             "min-valid-lifetime (5) and max-valid-lifetime (50)");
   EXPECT_EQ(parseErr(classes(R"({"name": "x", "valid-lifetime": 10, "max-valid-lifetime": 5})")),
@@ -98,7 +99,8 @@ TEST(ClientClassConfig, MemberNeedsEarlierOrBuiltInClass) {
   EXPECT_NE(parseErr(classes(R"json({"name": "a", "test": "member('b')"}, {"name": "b"})json")), "");
   parseOk(classes(R"json({"name": "b"}, {"name": "a", "test": "member('b')"})json"));
   // Built-ins: fixed names and prefixes with something after them (Kea's isClientClassBuiltIn).
-  parseOk(classes(R"json({"name": "a", "test": "member('ALL') or member('KNOWN') or member('UNKNOWN') or member('BOOTP')"},
+  parseOk(
+      classes(R"json({"name": "a", "test": "member('ALL') or member('KNOWN') or member('UNKNOWN') or member('BOOTP')"},
                         {"name": "b", "test": "member('HA_server1') or member('VENDOR_CLASS_docsis3.0')"},
                         {"name": "c", "test": "member('EXTERNAL_x') or member('AFTER_x')"})json"));
   EXPECT_EQ(parseErr(classes(R"json({"name": "a", "test": "member('HA_')"})json")),
@@ -112,14 +114,17 @@ TEST(ClientClassConfig, BuiltInNamesCannotHaveTests) {
               std::string("Dhcp4/client-classes/0/test: built-in class '") + name + "' test expression must be empty");
   }
   // Without a test they may carry options (Kea accepts it).
-  auto cfg = parseOk(classes(R"({"name": "KNOWN", "option-data": [{"name": "domain-name", "data": "known.example"}]})"));
+  auto cfg =
+      parseOk(classes(R"({"name": "KNOWN", "option-data": [{"name": "domain-name", "data": "known.example"}]})"));
   EXPECT_EQ(cfg.classes[0].options.size(), 1u);
   parseOk(classes(R"({"name": "HA_x", "test": "1 == 1"}, {"name": "VENDOR_CLASS_x", "test": "1 == 1"})"));
 }
 
 TEST(ClientClassConfig, NameChecks) {
-  EXPECT_EQ(parseErr(classes(R"({"name": ""})")), "Dhcp4/client-classes/0/name: not empty parameter 'name' is required");
-  EXPECT_EQ(parseErr(classes(R"({"name": "x", "renew-timer": 10})")), "Dhcp4/client-classes/0/renew-timer: unknown parameter");
+  EXPECT_EQ(parseErr(classes(R"({"name": ""})")),
+            "Dhcp4/client-classes/0/name: not empty parameter 'name' is required");
+  EXPECT_EQ(parseErr(classes(R"({"name": "x", "renew-timer": 10})")),
+            "Dhcp4/client-classes/0/renew-timer: unknown parameter");
   EXPECT_EQ(parseErr(classes(R"({"name": "x", "only-if-required": true, "only-in-additional-list": true})")),
             "Dhcp4/client-classes/0/only-in-additional-list: only one of \"only-if-required\" (Kea 2.2) and "
             "\"only-in-additional-list\" (Kea 3.x) may be given");
@@ -145,7 +150,8 @@ TEST(ClientClassConfig, PoolAndSubnetClassKeys) {
                                                 "client-classes": ["b"]}])json")),
             "Dhcp4/subnet4/0/client-classes: only one of \"client-class\" (Kea 2.2) and \"client-classes\" (Kea 3.x) "
             "may be given");
-  EXPECT_EQ(parseErr(dhcp4(R"json("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.2",
+  EXPECT_EQ(parseErr(dhcp4(
+                R"json("subnet4": [{"id": 1, "subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.2",
       "require-client-classes": ["a"], "evaluate-additional-classes": ["b"]}]}])json")),
             "Dhcp4/subnet4/0/pools/0/evaluate-additional-classes: only one of \"require-client-classes\" (Kea 2.2) and "
             "\"evaluate-additional-classes\" (Kea 3.x) may be given");

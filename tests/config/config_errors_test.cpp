@@ -18,36 +18,37 @@ void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.body; }
 
 class ConfigError : public ::testing::TestWithParam<ErrorCase> {};
 
-TEST_P(ConfigError, MessageNamesThePath) {
-  EXPECT_EQ(parseErr(dhcp4(GetParam().body)), GetParam().expected);
-}
+TEST_P(ConfigError, MessageNamesThePath) { EXPECT_EQ(parseErr(dhcp4(GetParam().body)), GetParam().expected); }
 
 INSTANTIATE_TEST_SUITE_P(
     Types, ConfigError,
-    ::testing::Values(
-        ErrorCase{R"("valid-lifetime": "4000")", "Dhcp4/valid-lifetime: expected an unsigned integer, got string"},
-        ErrorCase{R"("valid-lifetime": -1)", "Dhcp4/valid-lifetime: expected an unsigned integer, got a negative integer"},
-        ErrorCase{R"("valid-lifetime": 1.5)",
-                  "Dhcp4/valid-lifetime: expected an unsigned integer, got a floating point number"},
-        ErrorCase{R"("valid-lifetime": 4294967296)", "Dhcp4/valid-lifetime: 4294967296 is out of range (0..4294967295)"},
-        ErrorCase{R"("authoritative": "true")", "Dhcp4/authoritative: expected a boolean, got string"},
-        ErrorCase{R"("t1-percent": "half")", "Dhcp4/t1-percent: expected a number, got string"},
-        ErrorCase{R"("server-tag": 5)", "Dhcp4/server-tag: expected a string, got integer"},
-        ErrorCase{R"("subnet4": {})", "Dhcp4/subnet4: expected a list, got a map"},
-        ErrorCase{R"("subnet4": [5])", "Dhcp4/subnet4/0: expected a map, got integer"},
-        ErrorCase{R"("interfaces-config": [])", "Dhcp4/interfaces-config: expected a map, got a list"},
-        ErrorCase{R"("interfaces-config": {"interfaces": ["eth0", 1]})",
-                  "Dhcp4/interfaces-config/interfaces/1: expected a string, got integer"},
-        ErrorCase{R"("user-context": "x")", "Dhcp4/user-context: expected a map, got string"},
-        ErrorCase{R"("comment": {})", "Dhcp4/comment: expected a string, got a map"},
-        ErrorCase{R"("option-data": [{"name": "routers", "data": "198.18.0.1", "csv-format": "true"}])",
-                  "Dhcp4/option-data/0/csv-format: expected a boolean, got string"}));
+    ::testing::Values(ErrorCase{R"("valid-lifetime": "4000")",
+                                "Dhcp4/valid-lifetime: expected an unsigned integer, got string"},
+                      ErrorCase{R"("valid-lifetime": -1)",
+                                "Dhcp4/valid-lifetime: expected an unsigned integer, got a negative integer"},
+                      ErrorCase{R"("valid-lifetime": 1.5)",
+                                "Dhcp4/valid-lifetime: expected an unsigned integer, got a floating point number"},
+                      ErrorCase{R"("valid-lifetime": 4294967296)",
+                                "Dhcp4/valid-lifetime: 4294967296 is out of range (0..4294967295)"},
+                      ErrorCase{R"("authoritative": "true")", "Dhcp4/authoritative: expected a boolean, got string"},
+                      ErrorCase{R"("t1-percent": "half")", "Dhcp4/t1-percent: expected a number, got string"},
+                      ErrorCase{R"("server-tag": 5)", "Dhcp4/server-tag: expected a string, got integer"},
+                      ErrorCase{R"("subnet4": {})", "Dhcp4/subnet4: expected a list, got a map"},
+                      ErrorCase{R"("subnet4": [5])", "Dhcp4/subnet4/0: expected a map, got integer"},
+                      ErrorCase{R"("interfaces-config": [])", "Dhcp4/interfaces-config: expected a map, got a list"},
+                      ErrorCase{R"("interfaces-config": {"interfaces": ["eth0", 1]})",
+                                "Dhcp4/interfaces-config/interfaces/1: expected a string, got integer"},
+                      ErrorCase{R"("user-context": "x")", "Dhcp4/user-context: expected a map, got string"},
+                      ErrorCase{R"("comment": {})", "Dhcp4/comment: expected a string, got a map"},
+                      ErrorCase{R"("option-data": [{"name": "routers", "data": "198.18.0.1", "csv-format": "true"}])",
+                                "Dhcp4/option-data/0/csv-format: expected a boolean, got string"}));
 
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, ConfigError,
     ::testing::Values(
         ErrorCase{R"("valid-lifetme": 1)", "Dhcp4/valid-lifetme: unknown parameter"},
-        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "poolz": []}])", "Dhcp4/subnet4/0/poolz: unknown parameter"},
+        ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "poolz": []}])",
+                  "Dhcp4/subnet4/0/poolz: unknown parameter"},
         ErrorCase{R"("subnet4": [{"subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.1-198.18.0.2", "x": 1}]}])",
                   "Dhcp4/subnet4/0/pools/0/x: unknown parameter"},
         ErrorCase{R"("lease-database": {"type": "memfile", "comment": "Kea 2.2 rejects this"})",
@@ -62,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/expired-leases-processing/reclaim-timer: unknown parameter"},
         ErrorCase{R"("control-socket": {"socket-type": "unix", "socket-name": "s", "mode": 1})",
                   "Dhcp4/control-socket/mode: unknown parameter"},
-        ErrorCase{R"("client-classes": [{"name": "a", "tset": "1"}])", "Dhcp4/client-classes/0/tset: unknown parameter"}));
+        ErrorCase{R"("client-classes": [{"name": "a", "tset": "1"}])",
+                  "Dhcp4/client-classes/0/tset: unknown parameter"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Unsupported, ConfigError,
@@ -70,8 +72,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("lease-database": {"type": "cql", "name": "kea"})",
                   "Dhcp4/lease-database/type: lease database type 'cql' is not supported (Kea 2.2 deprecates "
                   "Cassandra); use memfile, postgresql or mysql"},
-        ErrorCase{R"("lease-database": {"type": "csv"})",
-                  "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile, postgresql or mysql)"},
+        ErrorCase{
+            R"("lease-database": {"type": "csv"})",
+            "Dhcp4/lease-database/type: unknown lease database type 'csv' (expected memfile, postgresql or mysql)"},
         ErrorCase{R"("lease-database": {"name": "x.csv"})",
                   "Dhcp4/lease-database: missing \"type\" (memfile, postgresql or mysql)"},
         ErrorCase{R"("lease-database": {"type": "mysql", "host": "db"})",
@@ -98,7 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "Cassandra); use postgresql or mysql"},
         ErrorCase{R"("hosts-database": {"type": "memfile"})",
                   "Dhcp4/hosts-database/type: unknown hosts database type 'memfile' (expected postgresql or mysql)"},
-        ErrorCase{R"("hosts-database": {"name": "kea"})", "Dhcp4/hosts-database: missing \"type\" (postgresql or mysql)"},
+        ErrorCase{R"("hosts-database": {"name": "kea"})",
+                  "Dhcp4/hosts-database: missing \"type\" (postgresql or mysql)"},
         ErrorCase{R"("hosts-databases": [{"type": "postgresql"}])",
                   "Dhcp4/hosts-databases/0: missing \"name\": the PostgreSQL database to connect to"},
         ErrorCase{R"("hosts-databases": [{"type": "postgresql", "name": "kea", "cert-file": "/etc/c.pem"}])",
@@ -174,7 +178,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"("shared-networks": [{"name": "a"}, {"name": "a"}])",
                   "Dhcp4/shared-networks/1/name: duplicate network 'a' found in the configuration (first at "
                   "Dhcp4/shared-networks/0)"},
-        ErrorCase{R"("shared-networks": [{"name": "a", "pools": []}])", "Dhcp4/shared-networks/0/pools: unknown parameter"},
+        ErrorCase{R"("shared-networks": [{"name": "a", "pools": []}])",
+                  "Dhcp4/shared-networks/0/pools: unknown parameter"},
         ErrorCase{R"("shared-networks": [{"name": "a", "id": 5}])", "Dhcp4/shared-networks/0/id: unknown parameter"},
         ErrorCase{R"("shared-networks": [{"name": "a", "reservations": []}])",
                   "Dhcp4/shared-networks/0/reservations: unknown parameter"},
@@ -192,10 +197,11 @@ INSTANTIATE_TEST_SUITE_P(
                                           "subnet4": [{"id": 2, "subnet": "198.18.0.0/24", "interface": "eth1"}]}])",
                   "Dhcp4/shared-networks/0/subnet4/0/interface: subnet has interface 'eth1', but the shared network "
                   "in the same shared network uses 'eth0'"},
-        ErrorCase{R"("shared-networks": [{"name": "a", "subnet4": [{"id": 2, "subnet": "198.18.0.0/24", "interface": "eth1"},
+        ErrorCase{
+            R"("shared-networks": [{"name": "a", "subnet4": [{"id": 2, "subnet": "198.18.0.0/24", "interface": "eth1"},
                                                                   {"id": 3, "subnet": "198.18.1.0/24", "interface": "eth2"}]}])",
-                  "Dhcp4/shared-networks/0/subnet4/1/interface: subnet has interface 'eth2', but "
-                  "Dhcp4/shared-networks/0/subnet4/0 in the same shared network uses 'eth1'"},
+            "Dhcp4/shared-networks/0/subnet4/1/interface: subnet has interface 'eth2', but "
+            "Dhcp4/shared-networks/0/subnet4/0 in the same shared network uses 'eth1'"},
         ErrorCase{R"("shared-networks": [{"name": "a", "valid-lifetime": 100, "min-valid-lifetime": 200}])",
                   "Dhcp4/shared-networks/0/valid-lifetime: valid-lifetime (100) is less than min-valid-lifetime (200)"},
         ErrorCase{R"("shared-networks": [{"name": "a", "renew-timer": 300, "rebind-timer": 200}])",
@@ -238,8 +244,9 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Values, ConfigError,
     ::testing::Values(
-        ErrorCase{R"("interfaces-config": {"interfaces": ["eth0/198.18.0.300"]})",
-                  "Dhcp4/interfaces-config/interfaces/0: 'eth0/198.18.0.300' is not \"name\", \"name/address\" or \"*\""},
+        ErrorCase{
+            R"("interfaces-config": {"interfaces": ["eth0/198.18.0.300"]})",
+            "Dhcp4/interfaces-config/interfaces/0: 'eth0/198.18.0.300' is not \"name\", \"name/address\" or \"*\""},
         ErrorCase{R"("interfaces-config": {"interfaces": [""]})",
                   "Dhcp4/interfaces-config/interfaces/0: '' is not a valid interface name"},
         ErrorCase{R"("interfaces-config": {"dhcp-socket-type": "packet"})",
@@ -334,7 +341,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/subnet4/0/reservations/0"},
         ErrorCase{R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:zz"}])",
                   "Dhcp4/reservations/0/hw-address: 'aa:bb:cc:dd:ee:zz' is not a valid hardware address"},
-        ErrorCase{R"("reservations": [{"hw-address": ""}])", "Dhcp4/reservations/0/hw-address: '' is not a valid hardware address"},
+        ErrorCase{R"("reservations": [{"hw-address": ""}])",
+                  "Dhcp4/reservations/0/hw-address: '' is not a valid hardware address"},
         ErrorCase{R"("reservations": [{"client-id": "0x:1"}])",
                   "Dhcp4/reservations/0/client-id: invalid host identifier value '0x:1' (hex or 'text')"},
         ErrorCase{R"("reservations": [{"ip-address": "198.18.0.1"}])",
@@ -401,8 +409,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "types)"},
         ErrorCase{R"("option-def": [{"name": "x y", "code": 222, "type": "uint8"}])",
                   "Dhcp4/option-def/0: invalid option name 'x y'"},
-        ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "uint8"}, {"name": "y", "code": 222, "type": "uint8"}])",
-                  "Dhcp4/option-def/1: option definition with code '222' already exists in option space 'dhcp4'"},
+        ErrorCase{
+            R"("option-def": [{"name": "x", "code": 222, "type": "uint8"}, {"name": "y", "code": 222, "type": "uint8"}])",
+            "Dhcp4/option-def/1: option definition with code '222' already exists in option space 'dhcp4'"},
         ErrorCase{R"("option-def": [{"name": "x", "code": 222, "type": "record", "record-types": "uint8, foo"}])",
                   "Dhcp4/option-def/0/record-types: invalid record type values specified for the option definition: "
                   "attempted to add invalid data type 'unknown' to the record."},
@@ -479,7 +488,8 @@ TEST(ConfigError, LoggerChecks) {
 }
 
 TEST(ConfigError, HookChecks) {
-  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"parameters": {}}])")), "Dhcp4/hooks-libraries/0: missing \"library\"");
+  EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"parameters": {}}])")),
+            "Dhcp4/hooks-libraries/0: missing \"library\"");
   EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": 5}])")),
             "Dhcp4/hooks-libraries/0/library: expected a string, got integer");
   EXPECT_EQ(parseErr(dhcp4(R"("hooks-libraries": [{"library": "/x/libdhcp_lease_cmds.so", "parameters": []}])")),

@@ -236,8 +236,8 @@ TEST(Dhcp4Config, RelativePathsResolveAgainstBaseDir) {
   EXPECT_EQ(cfg.controlSockets[1].keyFile, "/etc/tandem/server.key");
   EXPECT_EQ(cfg.controlSockets[1].trustAnchor, "/run/tandem/work/certs/ca.pem");
   ASSERT_EQ(cfg.loggers.size(), 1u);
-  EXPECT_EQ(cfg.loggers[0].outputs,
-            (std::vector<std::string>{"/run/tandem/work/logs/kea-dhcp4.log", "stdout", "syslog:kea", "/var/log/abs.log"}));
+  EXPECT_EQ(cfg.loggers[0].outputs, (std::vector<std::string>{"/run/tandem/work/logs/kea-dhcp4.log", "stdout",
+                                                              "syslog:kea", "/var/log/abs.log"}));
 }
 
 TEST(Dhcp4Config, RelativeDefaultLeaseFileResolvesToo) {
@@ -287,9 +287,7 @@ TEST(Dhcp4Config, ControlSocketsHttpsWithBasicAuthentication) {
 TEST(Dhcp4Config, ControlSocketCredentialFiles) {
   const auto dir = std::filesystem::temp_directory_path() / ("tcf-auth-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto write = [&](const char* name, const char* content) {
-    std::ofstream(dir / name) << content;
-  };
+  auto write = [&](const char* name, const char* content) { std::ofstream(dir / name) << content; };
   write("user", "operator\n");
   write("password", "pw1\n");
   write("both", "robot:pw2");
@@ -430,7 +428,8 @@ TEST(Dhcp4Config, DhcpDdnsHostnameCharSetMovesToGlobal) {
   EXPECT_EQ(moved.ddns.hostnameCharSet, "[^a-z]");
   EXPECT_EQ(moved.ddns.hostnameCharReplacement, "x");
   EXPECT_TRUE(moved.warnings.empty()) << allWarnings(moved);
-  auto global = parseOk(dhcp4(R"("hostname-char-set": "[^0-9]", "dhcp-ddns": {"enable-updates": false, "hostname-char-set": "[^a-z]"},
+  auto global = parseOk(
+      dhcp4(R"("hostname-char-set": "[^0-9]", "dhcp-ddns": {"enable-updates": false, "hostname-char-set": "[^a-z]"},
       "subnet4": [{"subnet": "198.18.0.0/24", "hostname-char-set": "[^0-9]", "ddns-send-updates": false,
                    "ddns-qualifying-suffix": "", "ddns-replace-client-name": "never"}])"));
   EXPECT_EQ(global.ddns.hostnameCharSet, "[^0-9]");
@@ -546,8 +545,7 @@ TEST(Dhcp4Config, OptionDefsAndCustomSpaces) {
   ASSERT_EQ(cfg.options.size(), 7u);
   // The carrier holds the scope's sub-options in code order (Kea's CfgOption::encapsulate).
   EXPECT_EQ(cfg.options[0].code, 222);
-  EXPECT_EQ(cfg.options[0].payload,
-            (std::vector<std::uint8_t>{1, 4, 198, 18, 0, 10, 2, 5, 7, 't', 'e', 'x', 't'}));
+  EXPECT_EQ(cfg.options[0].payload, (std::vector<std::uint8_t>{1, 4, 198, 18, 0, 10, 2, 5, 7, 't', 'e', 'x', 't'}));
   EXPECT_EQ(cfg.options[1].space, "my-space");
   EXPECT_EQ(cfg.options[3].code, 43);
   EXPECT_EQ(cfg.options[3].payload, (std::vector<std::uint8_t>{1, 4, 0, 1, 0, 2}));

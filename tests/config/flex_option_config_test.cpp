@@ -17,7 +17,8 @@ std::string withFlex(std::string_view options, std::string_view extra = "") {
 }
 
 TEST(FlexOptionConfig, RulesAreCompiledAndKeptInKeasOrder) {
-  auto cfg = parseOk(withFlex(R"J({"code": 67, "add": "ifelse(option[host-name].exists, option[host-name].text + '.boot', '')"},
+  auto cfg = parseOk(
+      withFlex(R"J({"code": 67, "add": "ifelse(option[host-name].exists, option[host-name].text + '.boot', '')"},
                                  {"name": "domain-name", "supersede": "'example.org'", "csv-format": true},
                                  {"code": 12, "remove": "option[60].exists", "client-class": "Juniper"},
                                  {"code": 43, "sub-options": [{"code": 2, "add": "'b'"}, {"code": 1, "supersede": "'a'"}]})J"));
@@ -65,7 +66,8 @@ TEST(FlexOptionConfig, ErrorsAreKeas) {
     const char* options;
     const char* message;
   } cases[] = {
-      {R"({"code": 67, "add": "'a'", "bogus": 1})", "parameters/options/0: loading Flex Option hooks library failed: unknown parameter 'bogus'"},
+      {R"({"code": 67, "add": "'a'", "bogus": 1})",
+       "parameters/options/0: loading Flex Option hooks library failed: unknown parameter 'bogus'"},
       {R"({"code": 67, "add": "'a'", "source": "query"})", "unknown parameter 'source'"},
       {R"({"code": 67})", "no action: "},
       {R"({"code": 67, "add": "'a'", "remove": "true"})", "multiple actions: "},
@@ -75,11 +77,13 @@ TEST(FlexOptionConfig, ErrorsAreKeas) {
       {R"({"code": 300, "add": "'a'"})", "invalid 'code' value 300 not in [0..255]"},
       {R"({"code": "67", "add": "'a'"})", "'code' must be an integer: \"67\""},
       {R"({"name": "no-such-option", "add": "'a'"})", "no known 'no-such-option' option in 'dhcp4' space"},
-      {R"({"name": "host-name", "code": 15, "add": "'a'"})", "option 'host-name' is defined as code: 12, not the specified code: 15"},
+      {R"({"name": "host-name", "code": 15, "add": "'a'"})",
+       "option 'host-name' is defined as code: 12, not the specified code: 15"},
       {R"({"code": 222, "add": "'a'", "csv-format": true})", "no known option with code '222' in 'dhcp4' space"},
       {R"({"code": 67, "add": "option[12].text =="})", "can't parse add expression [option[12].text ==] error: "},
       {R"({"code": 12, "remove": "'abc'"})", "can't parse remove expression"},
-      {R"({"code": 43, "add": "'a'", "sub-options": []})", "'sub-options' and 'add' are incompatible in the same entry"},
+      {R"({"code": 43, "add": "'a'", "sub-options": []})",
+       "'sub-options' and 'add' are incompatible in the same entry"},
       {R"({"code": 67, "sub-options": [{"code": 1, "add": "'a'"}]})", "container does not encapsulate a space"},
       {R"({"code": 43, "sub-options": [{"code": 1, "add": "'a'"}, {"code": 1, "remove": "'a' == 'a'"}]})",
        "sub-option 1 of option 43 was already specified"},

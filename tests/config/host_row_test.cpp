@@ -159,7 +159,8 @@ TEST(HostRow, ReservationAddWritesWhatKeaWrites) {
   EXPECT_EQ(back->options.size(), 2u);
   EXPECT_EQ(hostKeyOf(*row), hostKeyOf(1, HostIdType::HwAddress, row->identifier));
 
-  EXPECT_FALSE(hostRowOf(json::parse(R"({"hw-address": "02:00:c6:12:00:70", "ip-address": "198.18.9.1"})"), 1, cfg).ok());
+  EXPECT_FALSE(
+      hostRowOf(json::parse(R"({"hw-address": "02:00:c6:12:00:70", "ip-address": "198.18.9.1"})"), 1, cfg).ok());
   EXPECT_FALSE(hostRowOf(json::parse(R"({"hw-address": "02:00:c6:12:00:70"})"), 5, cfg).ok());
 }
 

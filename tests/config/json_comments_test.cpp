@@ -128,7 +128,8 @@ TEST_F(IncludeTest, MissingFileIsAnErrorNamingIt) {
   files["a.json"] = "{\n<?include \"b.json\"?>}";
   auto nested = parse("<?include \"a.json\"?>");
   ASSERT_FALSE(nested.ok());
-  EXPECT_EQ(nested.error().message, "a.json line 2, column 1: Can't open include file b.json: No such file or directory");
+  EXPECT_EQ(nested.error().message,
+            "a.json line 2, column 1: Can't open include file b.json: No such file or directory");
 }
 
 TEST_F(IncludeTest, PositionsInsideAnIncludedFileNameIt) {
@@ -137,7 +138,8 @@ TEST_F(IncludeTest, PositionsInsideAnIncludedFileNameIt) {
   auto r = parse("{\n<?include \"part.json\"?>\n}", &warnings);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0], "part.json line 2, column 7: extraneous comma; a piece of configuration may have been omitted");
+  EXPECT_EQ(warnings[0],
+            "part.json line 2, column 7: extraneous comma; a piece of configuration may have been omitted");
   // Positions after the directive are the main file's again.
   files["ok.json"] = "\"a\": 1";
   warnings.clear();
@@ -166,7 +168,8 @@ TEST_F(IncludeTest, IncludeLoopsStopAtKeasNestingLimit) {
 }
 
 TEST_F(IncludeTest, WholeConfigThroughParseDhcp4Config) {
-  files["/etc/kea/subnets.json"] = R"([{"id": 3, "subnet": "198.18.3.0/24", "pools": [{"pool": "198.18.3.10-198.18.3.20"}]}])";
+  files["/etc/kea/subnets.json"] =
+      R"([{"id": 3, "subnet": "198.18.3.0/24", "pools": [{"pool": "198.18.3.10-198.18.3.20"}]}])";
   ParseContext ctx;
   ctx.readInclude = reader;
   auto cfg = parseDhcp4Config(std::string("{\"Dhcp4\": {\"subnet4\": <?include \"/etc/kea/subnets.json\"?>}}"), ctx);
@@ -206,7 +209,8 @@ TEST(JsonComments, EmptyAndGarbageInputAreErrors) {
   EXPECT_FALSE(parseJsonWithComments("{\"a\": 1} trailing").ok());
   EXPECT_FALSE(parseJsonWithComments("{\"a\": \"unterminated}").ok());
   // A comma is tolerated only after a value.
-  EXPECT_EQ(parseErr("{,}"), "line 1, column 2: syntax error while parsing object key - unexpected ','; expected string literal");
+  EXPECT_EQ(parseErr("{,}"),
+            "line 1, column 2: syntax error while parsing object key - unexpected ','; expected string literal");
   EXPECT_FALSE(parseJsonWithComments("[1,,]").ok());
   EXPECT_FALSE(parseJsonWithComments("[,]").ok());
 }

@@ -59,8 +59,8 @@ TEST(KeaConfigs, TestbedHaConfigsKeepHooksRaw) {
 }
 
 TEST(KeaConfigs, AllCopiedTestbedConfigsParse) {
-  for (const char* name : {"ha-hs-s2.json", "ha-hs-tls-bk-s3.json", "ha-lb-sharedpool-s1.json",
-                           "single-persist-false-mt-false.json"}) {
+  for (const char* name :
+       {"ha-hs-s2.json", "ha-hs-tls-bk-s3.json", "ha-lb-sharedpool-s1.json", "single-persist-false-mt-false.json"}) {
     auto cfg = parseOk(readFile(kDataDir / name));
     expectTestbedShape(cfg, name);
   }
@@ -68,7 +68,8 @@ TEST(KeaConfigs, AllCopiedTestbedConfigsParse) {
 
 // The shared testbed directory holds every HA variant; it exists on the lab machines only.
 TEST(KeaConfigs, EverySharedTestbedConfigParses) {
-  const std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "testbed-configs";
+  const std::filesystem::path dir =
+      std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "testbed-configs";
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   int count = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -244,9 +245,8 @@ constexpr const char* kRealisticConf = R"conf(
 
 TEST(KeaConfigs, RealisticFullConfigParsesWithOnlyWarnings) {
   auto cfg = parseOk(kRealisticConf);
-  EXPECT_EQ(cfg.warnings,
-            (std::vector<std::string>{
-                "line 149, column 39: extraneous comma; a piece of configuration may have been omitted"}))
+  EXPECT_EQ(cfg.warnings, (std::vector<std::string>{
+                              "line 149, column 39: extraneous comma; a piece of configuration may have been omitted"}))
       << allWarnings(cfg);
   ASSERT_EQ(cfg.interfaces.size(), 2u);
   EXPECT_EQ(cfg.interfaces[1].address, Ipv4(198, 19, 0, 1));

@@ -30,7 +30,8 @@ class LegalLogConfigTest : public ::testing::Test {
 
   std::string withHook(const std::string& params) {
     return dhcp4(R"("hooks-libraries": [{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_legal_log.so",
-                                         "parameters": )" + params + "}]");
+                                         "parameters": )" +
+                 params + "}]");
   }
 
   std::string dir;
@@ -54,7 +55,8 @@ TEST_F(LegalLogConfigTest, EveryParameter) {
   ::chmod(script.c_str(), 0755);
   fs::create_directory(dir + "/log");
   auto cfg = parseOk(withHook(R"J({"path": "log", "base-name": "kea-forensic4", "time-unit": "month", "count": 3,
-                                  "prerotate": "rotate.sh", "postrotate": ")J" + script + R"J(",
+                                  "prerotate": "rotate.sh", "postrotate": ")J" +
+                              script + R"J(",
                                   "timestamp-format": "%H%t%w %F%%",
                                   "request-parser-format": "'mac ' + hexstring(pkt4.mac, ':')",
                                   "response-parser-format": "addrtotext(pkt4.yiaddr)", "type": "logfile",

@@ -33,7 +33,8 @@ class RunScriptConfig : public ::testing::Test {
 
   std::string withHook(const std::string& params) {
     return dhcp4(R"("hooks-libraries": [{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_run_script.so",
-                                         "parameters": )" + params + "}]");
+                                         "parameters": )" +
+                 params + "}]");
   }
 
   std::string dir, script;

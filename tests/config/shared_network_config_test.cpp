@@ -44,14 +44,14 @@ TEST(SharedNetworkConfig, SubnetsInheritGlobalThenNetworkValues) {
   EXPECT_EQ(a.id, 10u);
   EXPECT_EQ(a.sharedNetwork, "floor1");
   EXPECT_EQ(a.sourcePointer, "/Dhcp4/shared-networks/0/subnet4/0");
-  EXPECT_EQ(a.validLifetime, 3000u);                // subnet
-  EXPECT_EQ(a.renewTimer, 100u);                    // global
-  EXPECT_TRUE(a.authoritative);                     // network
-  EXPECT_FALSE(a.matchClientId);                    // network
-  EXPECT_EQ(a.nextServer, Ipv4(198, 18, 0, 7));     // subnet
-  EXPECT_EQ(a.serverHostname, "net-srv");           // network
-  EXPECT_EQ(a.bootFileName, "global.efi");          // global
-  EXPECT_TRUE(a.reservationsOutOfPool);             // network
+  EXPECT_EQ(a.validLifetime, 3000u);             // subnet
+  EXPECT_EQ(a.renewTimer, 100u);                 // global
+  EXPECT_TRUE(a.authoritative);                  // network
+  EXPECT_FALSE(a.matchClientId);                 // network
+  EXPECT_EQ(a.nextServer, Ipv4(198, 18, 0, 7));  // subnet
+  EXPECT_EQ(a.serverHostname, "net-srv");        // network
+  EXPECT_EQ(a.bootFileName, "global.efi");       // global
+  EXPECT_TRUE(a.reservationsOutOfPool);          // network
   EXPECT_TRUE(a.storeExtendedInfo);
   EXPECT_TRUE(a.calculateTeeTimes);
   EXPECT_DOUBLE_EQ(a.t1Percent, 0.4);

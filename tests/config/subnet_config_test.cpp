@@ -139,8 +139,9 @@ TEST(SubnetConfig, OverlappingSubnetsAreAcceptedAsInKea) {
 TEST(SubnetConfig, RebindNotBelowValidIsAWarningAsKeaAcceptsIt) {
   auto cfg = parseOk(dhcp4(R"("subnet4": [{"subnet": "198.18.0.0/24", "valid-lifetime": 3000,
                                            "renew-timer": 2000, "rebind-timer": 4000}])"));
-  EXPECT_TRUE(hasWarning(cfg, "Dhcp4/subnet4/0/rebind-timer: rebind-timer (4000) is not below valid-lifetime "
-                              "(3000); T2 will not be sent"))
+  EXPECT_TRUE(hasWarning(cfg,
+                         "Dhcp4/subnet4/0/rebind-timer: rebind-timer (4000) is not below valid-lifetime "
+                         "(3000); T2 will not be sent"))
       << allWarnings(cfg);
 }
 
@@ -151,15 +152,16 @@ TEST(SubnetConfig, ReservationModeMapsToFlags) {
   };
   for (const Case& c : {Case{"disabled", false, false, false}, Case{"out-of-pool", false, true, true},
                         Case{"global", true, false, false}, Case{"all", false, true, false}}) {
-    auto cfg = parseOk(dhcp4(std::string(R"("reservation-mode": ")") + c.mode +
-                             R"(", "subnet4": [{"subnet": "198.18.0.0/24"}])"));
+    auto cfg = parseOk(
+        dhcp4(std::string(R"("reservation-mode": ")") + c.mode + R"(", "subnet4": [{"subnet": "198.18.0.0/24"}])"));
     ASSERT_EQ(cfg.subnets.size(), 1u) << c.mode;
     EXPECT_EQ(cfg.reservationsGlobal, c.global) << c.mode;
     EXPECT_EQ(cfg.subnets[0].reservationsGlobal, c.global) << c.mode;
     EXPECT_EQ(cfg.subnets[0].reservationsInSubnet, c.inSubnet) << c.mode;
     EXPECT_EQ(cfg.subnets[0].reservationsOutOfPool, c.outOfPool) << c.mode;
-    EXPECT_TRUE(hasWarning(cfg, "Dhcp4/reservation-mode: deprecated; use reservations-global, reservations-in-subnet "
-                                "and reservations-out-of-pool"));
+    EXPECT_TRUE(hasWarning(cfg,
+                           "Dhcp4/reservation-mode: deprecated; use reservations-global, reservations-in-subnet "
+                           "and reservations-out-of-pool"));
   }
 }
 

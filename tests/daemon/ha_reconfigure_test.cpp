@@ -80,10 +80,11 @@ class HaReconfigure : public ::testing::Test {
     }
     json subnet4 = json::array();
     for (int i = 1; i <= subnets; ++i) {
-      subnet4.push_back({{"id", static_cast<unsigned>(i)},
-                         {"subnet", "198.18." + std::to_string(i) + ".0/24"},
-                         {"pools", json::array({{{"pool", "198.18." + std::to_string(i) + ".10 - 198.18." +
-                                                              std::to_string(i) + ".250"}}})}});
+      subnet4.push_back(
+          {{"id", static_cast<unsigned>(i)},
+           {"subnet", "198.18." + std::to_string(i) + ".0/24"},
+           {"pools",
+            json::array({{{"pool", "198.18." + std::to_string(i) + ".10 - 198.18." + std::to_string(i) + ".250"}}})}});
     }
     return {{"Dhcp4",
              {{"interfaces-config", {{"interfaces", json::array()}}},
@@ -97,7 +98,7 @@ class HaReconfigure : public ::testing::Test {
   }
   json ha(bool withBackup, json extra = json::object()) const {
     json h = {{"this-server-name", "server1"}, {"mode", "load-balancing"}, {"heartbeat-delay", 200},
-              {"max-response-delay", 1000}, {"max-ack-delay", 200}, {"max-unacked-clients", 0},
+              {"max-response-delay", 1000},    {"max-ack-delay", 200},     {"max-unacked-clients", 0},
               {"peers", peers(withBackup)}};
     for (const auto& [k, v] : extra.items()) h[k] = v;
     return h;
@@ -145,7 +146,8 @@ class HaReconfigure : public ::testing::Test {
     c.connections = 1;
     auto client = std::make_unique<net::PeerClient>(io_, c, log_);
     std::optional<Result<json>> answer;
-    client->send(command, [&answer](Result<json> r) { answer.emplace(std::move(r)); }, 2000ms);
+    client->send(
+        command, [&answer](Result<json> r) { answer.emplace(std::move(r)); }, 2000ms);
     io_.restart();
     const auto end = std::chrono::steady_clock::now() + 3s;
     while (!answer && std::chrono::steady_clock::now() < end) io_.run_for(20ms);

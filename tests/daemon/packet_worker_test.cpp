@@ -277,14 +277,16 @@ struct PacketWorkersTest : ::testing::Test {
     writer.recount(cfg, Clock::now());
     const net::ReplyPorts ports{port, std::uint16_t(port + 1)};
     for (int i = 0; i < kWorkers; ++i) {
-      pipelines.push_back(std::make_unique<net::DhcpPipeline>(engine, writer, stats, log, net::DhcpPipeline::Options{}));
+      pipelines.push_back(
+          std::make_unique<net::DhcpPipeline>(engine, writer, stats, log, net::DhcpPipeline::Options{}));
       pipelines.back()->setSharedState(&shared);
       pipelines.back()->setPorts(ports);
     }
     loop = std::make_unique<PacketLoop>(io, *pipelines[0], log, [] { return Clock::now(); });
     std::vector<PacketWorker*> raw;
     for (int i = 1; i < kWorkers; ++i) {
-      workers.push_back(std::make_unique<PacketWorker>(std::size_t(i), *pipelines[std::size_t(i)], [] { return Clock::now(); }, 0, port));
+      workers.push_back(std::make_unique<PacketWorker>(
+          std::size_t(i), *pipelines[std::size_t(i)], [] { return Clock::now(); }, 0, port));
       raw.push_back(workers.back().get());
     }
     loop->setWorkers(raw);

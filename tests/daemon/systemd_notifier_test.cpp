@@ -51,8 +51,8 @@ class Listener {
 };
 
 std::string tempSocketPath(const char* tag) {
-  return (std::filesystem::temp_directory_path() / (std::string("tandem-notify-") + tag + "-" +
-                                                    std::to_string(::getpid())))
+  return (std::filesystem::temp_directory_path() /
+          (std::string("tandem-notify-") + tag + "-" + std::to_string(::getpid())))
       .string();
 }
 

@@ -140,7 +140,7 @@ TEST(NcrPlanner, AckAddsAndRenewalsChangeOnlyWhenTheNameDoes) {
   const Lease a2 = bound("02:dd:00:00:00:01", "host-a2.example.org.");
   p.upserted(a2, a, out);
   EXPECT_EQ(kinds(out), (std::vector<std::pair<ChangeType, std::string>>{{kRemove, "host-a.example.org."},
-                                                                          {kAdd, "host-a2.example.org."}}));
+                                                                         {kAdd, "host-a2.example.org."}}));
   out.clear();
   rules.updateOnRenew = true;
   p.upserted(a, a, out);
@@ -175,7 +175,7 @@ TEST(NcrPlanner, ReleaseDeclineExpiryAndReuseRemove) {
   const Lease b = bound("02:dd:00:00:00:09", "host-z.example.org.");
   p.upserted(b, a, out);
   EXPECT_EQ(kinds(out), (std::vector<std::pair<ChangeType, std::string>>{{kRemove, "host-e.example.org."},
-                                                                          {kAdd, "host-z.example.org."}}));
+                                                                         {kAdd, "host-z.example.org."}}));
 }
 
 TEST(NcrPlanner, NothingWhenUpdatesAreOff) {

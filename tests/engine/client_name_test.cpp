@@ -128,7 +128,10 @@ TEST(ClientNameRules, ReplaceModesForHostname) {
   EXPECT_EQ(optText(always.resolve(Packet4{}, nullptr, kAddr)), "myhost-198-18-0-104.example.org");
   EXPECT_EQ(optText(always.resolve(withHostname("host-a"), nullptr, kAddr)), "myhost-198-18-0-104.example.org");
   EXPECT_EQ(optText(always.resolve(withHostname("a..b"), nullptr, kAddr)), "<none>");  // malformed: ignored
-  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent, .qualifyingSuffix = {}, .hostnameCharReplacement = {}}, false);
+  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent,
+                                       .qualifyingSuffix = {},
+                                       .hostnameCharReplacement = {}},
+                          false);
   EXPECT_EQ(optText(present.resolve(Packet4{}, nullptr, kAddr)), "<none>");
   EXPECT_EQ(optText(present.resolve(withHostname("host-a"), nullptr, kAddr)), "myhost-198-18-0-104");
   ClientNameRules absent(suffixed("example.org", ReplaceClientName::WhenNotPresent), false);
@@ -156,7 +159,8 @@ TEST(ClientNameRules, ReservedHostnameWins) {
 TEST(ClientNameRules, FqdnFlagsWithUpdatesOff) {
   ClientNameRules r;
   // N set, S clear; O when the client asked for S; E carried over; MBZ bits dropped.
-  EXPECT_EQ(fqdnOf(r.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)), std::make_pair(0x08, std::string("host-d.")));
+  EXPECT_EQ(fqdnOf(r.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)),
+            std::make_pair(0x08, std::string("host-d.")));
   EXPECT_EQ(fqdnOf(r.resolve(withFqdn(0x01, bytes("host-h")), nullptr, kAddr)).first, 0x0a);
   EXPECT_EQ(fqdnOf(r.resolve(withFqdn(0x08, bytes("host-g")), nullptr, kAddr)).first, 0x08);
   EXPECT_EQ(fqdnOf(r.resolve(withFqdn(0xf1, bytes("host-j")), nullptr, kAddr)).first, 0x0a);
@@ -220,8 +224,8 @@ TEST(ClientNameRules, FqdnNames) {
   EXPECT_EQ(gen.hostname, "myhost-198-18-0-104.example.org.");
   // Canonical wire form in, canonical out (full: with the root label).
   auto wire = r.resolve(withFqdn(0x05, Bytes{6, 'H', 'o', 's', 't', '-', 'L'}), nullptr, kAddr);
-  EXPECT_EQ(wire.option->data, cat(Bytes{0x0e, 0, 0}, Bytes{6, 'h', 'o', 's', 't', '-', 'l', 7, 'e', 'x', 'a', 'm',
-                                                          'p', 'l', 'e', 3, 'o', 'r', 'g', 0}));
+  EXPECT_EQ(wire.option->data, cat(Bytes{0x0e, 0, 0}, Bytes{6,   'h', 'o', 's', 't', '-', 'l', 7,   'e', 'x',
+                                                            'a', 'm', 'p', 'l', 'e', 3,   'o', 'r', 'g', 0}));
   EXPECT_EQ(wire.hostname, "host-l.example.org.");
 }
 
@@ -254,7 +258,10 @@ TEST(ClientNameRules, ReplaceModesForFqdn) {
   ClientNameRules always(s, false);
   EXPECT_EQ(fqdnOf(always.resolve(withFqdn(0x01, bytes("host-h")), nullptr, kAddr)).second,
             "gen-198-18-0-104.example.org.");
-  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent, .qualifyingSuffix = {}, .hostnameCharReplacement = {}}, false);
+  ClientNameRules present(DdnsSettings{.replaceClientName = ReplaceClientName::WhenPresent,
+                                       .qualifyingSuffix = {},
+                                       .hostnameCharReplacement = {}},
+                          false);
   EXPECT_EQ(fqdnOf(present.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)).second, "myhost-198-18-0-104.");
   ClientNameRules absent(suffixed("example.org", ReplaceClientName::WhenNotPresent), false);
   EXPECT_EQ(fqdnOf(absent.resolve(withFqdn(0x00, bytes("host-d")), nullptr, kAddr)).second, "host-d.example.org.");

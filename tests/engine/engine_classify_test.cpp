@@ -211,7 +211,8 @@ TEST_F(EngineTest, RequiredClassesEvaluatedAfterPoolSelection) {
   cfg.subnets[0].pools[0].requireClientClasses.clear();
   cfg.subnets[0].requireClientClasses = {"late"};
   eng().reconfigure(cfg);
-  EXPECT_EQ(findOpt(*send(withVendorClass(discover(mac(3)), "x")).reply, opt::kDomainName)->data, bytes("late.example"));
+  EXPECT_EQ(findOpt(*send(withVendorClass(discover(mac(3)), "x")).reply, opt::kDomainName)->data,
+            bytes("late.example"));
   EXPECT_EQ(findOpt(*send(discover(mac(4))).reply, opt::kDomainName)->data, bytes("global.example"));
 }
 

@@ -231,7 +231,7 @@ TEST_F(EngineTest, ParameterRequestListSelectsConfiguredOptions) {
 
 TEST_F(EngineTest, AlwaysSendAndNeverSend) {
   cfg.options.push_back(optionData(44, proto::ipBytes(ip("198.18.0.4")), /*always=*/true));  // netbios-name-servers
-  cfg.subnets[0].options[0].neverSend = true;  // routers
+  cfg.subnets[0].options[0].neverSend = true;                                                // routers
   Decision d = send(discover(mac(1)));
   EXPECT_NE(findOpt(*d.reply, 44), nullptr);
   EXPECT_EQ(findOpt(*d.reply, opt::kRouters), nullptr);

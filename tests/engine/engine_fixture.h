@@ -59,7 +59,8 @@ inline std::uint32_t u32Opt(const Packet4& p, std::uint8_t code) {
   const proto::Option* o = findOpt(p, code);
   EXPECT_NE(o, nullptr) << "option " << int(code) << " missing";
   if (!o || o->data.size() != 4) return 0;
-  return std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 | o->data[3];
+  return std::uint32_t(o->data[0]) << 24 | std::uint32_t(o->data[1]) << 16 | std::uint32_t(o->data[2]) << 8 |
+         o->data[3];
 }
 
 inline Ipv4 ipOpt(const Packet4& p, std::uint8_t code) { return Ipv4(u32Opt(p, code)); }

@@ -77,7 +77,7 @@ TEST_F(SharedNetworkTest, NetworkOptionsSitBetweenSubnetAndGlobal) {
   Decision d = send(discover(mac(1)));
   ASSERT_EQ(typeOf(d), MessageType::Offer);
   EXPECT_EQ(d.subnetId, 10u);
-  EXPECT_EQ(ipOpt(*d.reply, opt::kRouters), ip("198.18.10.1"));  // network (subnet 10 has none)
+  EXPECT_EQ(ipOpt(*d.reply, opt::kRouters), ip("198.18.10.1"));                  // network (subnet 10 has none)
   EXPECT_EQ(findOpt(*d.reply, opt::kDomainName)->data, bytes("floor.example"));  // network over global
   EXPECT_EQ(ipOpt(*d.reply, opt::kDomainNameServers), ip("198.18.0.2"));         // global
 }

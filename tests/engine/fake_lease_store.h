@@ -71,8 +71,7 @@ class FakeLeaseStore final : public LeaseStore {
     return out;
   }
   std::size_t countInRange(Ipv4 first, Ipv4 last) const override {
-    return static_cast<std::size_t>(
-        std::distance(leases_.lower_bound(first.value), leases_.upper_bound(last.value)));
+    return static_cast<std::size_t>(std::distance(leases_.lower_bound(first.value), leases_.upper_bound(last.value)));
   }
   std::size_t size() const override { return leases_.size(); }
 

@@ -106,7 +106,9 @@ TEST_F(EngineTest, FlexSubOptionsOfOption43) {
   EXPECT_EQ(findOpt(*d.reply, 43), nullptr);
 
   // container-add false: no container, nothing added.
-  setFlex(cfg, R"({"code": 67, "add": "'x'"}, {"code": 43, "sub-options": [{"code": 1, "add": "'a'", "container-add": false}]})");
+  setFlex(
+      cfg,
+      R"({"code": 67, "add": "'x'"}, {"code": 43, "sub-options": [{"code": 1, "add": "'a'", "container-add": false}]})");
   cfg.options.pop_back();
   engine::Engine noContainer(cfg, store);
   d = noContainer.handle(discover(mac(4)), meta, clock.now());

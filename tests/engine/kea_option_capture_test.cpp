@@ -61,7 +61,8 @@ std::string hex(std::span<const std::uint8_t> b) {
 
 std::vector<std::uint8_t> unhex(std::string_view s) {
   std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(std::uint8_t(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
+    out.push_back(std::uint8_t(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -81,7 +82,8 @@ Packet4 queryOf(const json& q) {
     p.options.push_back(prl);
   }
   if (q.contains("options")) {
-    for (const auto& o : q["options"]) p.options.push_back(proto::Option{o[0].get<std::uint8_t>(), unhex(o[1].get<std::string>())});
+    for (const auto& o : q["options"])
+      p.options.push_back(proto::Option{o[0].get<std::uint8_t>(), unhex(o[1].get<std::string>())});
   }
   return p;
 }
@@ -205,7 +207,9 @@ TEST_F(KeaCaptureReplyTest, KeaBugsAreNotCopied) {
       EXPECT_EQ(ours.substr(0, broken), kea.substr(0, broken));
       const proto::Option* v6 = decoded->find(205);
       ASSERT_NE(v6, nullptr);
-      EXPECT_EQ(hex(v6->data), "00000000000000000000000000000001" "20010db8000000000000000000000002");
+      EXPECT_EQ(hex(v6->data),
+                "00000000000000000000000000000001"
+                "20010db8000000000000000000000002");
       EXPECT_EQ(ours.substr(ours.find("ce1e")), kea.substr(kea.find("ce1e")));
     }
   }

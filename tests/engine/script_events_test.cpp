@@ -15,11 +15,10 @@ namespace {
 using proto::MessageType;
 
 config::Dhcp4Config configWithSubnets() {
-  auto cfg = config::parseDhcp4Config(
-      std::string_view(R"({"Dhcp4": {"subnet4": [
+  auto cfg = config::parseDhcp4Config(std::string_view(R"({"Dhcp4": {"subnet4": [
           {"id": 1, "subnet": "198.18.0.0/24", "pools": [{"pool": "198.18.0.100 - 198.18.0.199"}]},
           {"id": 11, "subnet": "198.19.1.0/24", "pools": [{"pool": "198.19.1.100 - 198.19.1.150"}]}]}})"),
-      config::ParseContext{"/tmp", "/tmp/leases4.csv", {}});
+                                      config::ParseContext{"/tmp", "/tmp/leases4.csv", {}});
   EXPECT_TRUE(cfg.ok());
   return cfg.ok() ? std::move(cfg).value() : config::Dhcp4Config{};
 }
@@ -80,8 +79,8 @@ TEST(ScriptEvents, NewLeaseIsCommittedOnly) {
   ScriptEvents ev(configWithSubnets());
   Decision d;
   d.reply = reply(MessageType::Ack);
-  d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.101", "02:37:00:01:00:00", 1796415400),
-                                  std::nullopt});
+  d.changes.push_back(
+      LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.101", "02:37:00:01:00:00", 1796415400), std::nullopt});
   std::vector<ScriptCall> calls;
   ev.forQuery(query(MessageType::Request, 922747138, "02:37:00:01:00:00"), broadcastMeta(), 67, d, calls);
   ASSERT_EQ(calls.size(), 1u);
@@ -131,8 +130,8 @@ TEST(ScriptEvents, AnotherClientsExpiredLeaseIsNoRenewal) {
   before.state = LeaseState::ExpiredReclaimed;
   Decision d;
   d.reply = reply(MessageType::Ack);
-  d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.103", "02:37:00:03:00:00", 1796415401),
-                                  before});
+  d.changes.push_back(
+      LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.103", "02:37:00:03:00:00", 1796415401), before});
   std::vector<ScriptCall> calls;
   ev.forQuery(query(MessageType::Request, 1, "02:37:00:03:00:00"), broadcastMeta(), 67, d, calls);
   ASSERT_EQ(calls.size(), 1u);
@@ -145,8 +144,8 @@ TEST(ScriptEvents, MovedClientsOldLeaseIsDeleted) {
   Decision d;
   d.reply = reply(MessageType::Ack);
   d.changes.push_back(LeaseChange{LeaseChange::Kind::Delete, old, old});
-  d.changes.push_back(LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.190", "02:37:00:01:00:00", 1796415401),
-                                  std::nullopt});
+  d.changes.push_back(
+      LeaseChange{LeaseChange::Kind::Upsert, lease("198.18.0.190", "02:37:00:01:00:00", 1796415401), std::nullopt});
   std::vector<ScriptCall> calls;
   ev.forQuery(query(MessageType::Request, 1, "02:37:00:01:00:00"), broadcastMeta(), 67, d, calls);
   ASSERT_EQ(calls.size(), 1u);
@@ -217,8 +216,9 @@ TEST(ScriptEvents, DeclineGivesTheLeaseBeforeAndTheDeclinedOne) {
   EXPECT_NE(joined(calls[0].env).find("LEASE4_HWADDR=02:37:00:08:00:00\nLEASE4_HWADDR_TYPE=1\nLEASE4_STATE=default\n"),
             std::string::npos);
   // Kea's declined lease: an empty hardware address that keeps its type.
-  EXPECT_NE(joined(calls[1].env).find("LEASES4_AT0_HWADDR=\nLEASES4_AT0_HWADDR_TYPE=1\nLEASES4_AT0_STATE=declined\n"
-                                      "LEASES4_AT0_SUBNET_ID=1\nLEASES4_AT0_VALID_LIFETIME=86400\n"),
+  EXPECT_NE(joined(calls[1].env)
+                .find("LEASES4_AT0_HWADDR=\nLEASES4_AT0_HWADDR_TYPE=1\nLEASES4_AT0_STATE=declined\n"
+                      "LEASES4_AT0_SUBNET_ID=1\nLEASES4_AT0_VALID_LIFETIME=86400\n"),
             std::string::npos)
       << joined(calls[1].env);
 }
@@ -227,7 +227,8 @@ TEST(ScriptEvents, RelayedQueryHasOption82AndNoRemoteHardwareAddress) {
   ScriptEvents ev(configWithSubnets());
   auto q = query(MessageType::Request, 922749186, "02:37:00:09:00:00");
   q.giaddr = Ipv4(198, 19, 1, 1);
-  q.set(proto::opt::kRelayAgentInfo, {0x01, 0x05, 'p', 'o', 'r', 't', '1', 0x02, 0x06, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff});
+  q.set(proto::opt::kRelayAgentInfo,
+        {0x01, 0x05, 'p', 'o', 'r', 't', '1', 0x02, 0x06, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff});
   RecvMeta m = broadcastMeta();
   m.srcAddr = q.giaddr;
   m.srcPort = 67;

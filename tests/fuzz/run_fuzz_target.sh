@@ -8,7 +8,9 @@
 # kept in ARTIFACTS/<name>-crash-... for a corpus entry and a regression test.
 # FUZZ_SEED fixes libFuzzer's seed (scripts/test.sh sets it, so that CI explores the same
 # inputs in the same order each run and a landing is never refused by chance; scripts/fuzz.sh
-# leaves it unset to explore anew each time).
+# leaves it unset to explore anew each time). FUZZ_RUNS caps the number of inputs as well, so
+# that with a fixed seed the run is the same sequence of inputs on any machine (time only cuts
+# it short).
 # usage: run_fuzz_target.sh BINARY NAME SECONDS ARTIFACTS   (ctest -L fuzz, scripts/fuzz.sh)
 set -euo pipefail
 [ $# -eq 4 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
@@ -24,7 +26,8 @@ dict=()
 [ -f "$DIR/$NAME.dict" ] && dict=(-dict="$DIR/$NAME.dict")
 seed=()
 [ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
-echo "fuzz $NAME: ${SECS}s from $(ls "$SEEDS" | wc -l) seeds${FUZZ_SEED:+, seed $FUZZ_SEED}"
+[ -n "${FUZZ_RUNS:-}" ] && seed+=(-runs="$FUZZ_RUNS")
+echo "fuzz $NAME: ${SECS}s${FUZZ_RUNS:+ or $FUZZ_RUNS inputs} from $(ls "$SEEDS" | wc -l) seeds${FUZZ_SEED:+, seed $FUZZ_SEED}"
 rc=0
 nice -n "${FUZZ_NICE:-0}" "$BIN" "${dict[@]}" "${seed[@]}" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$ART/$NAME-" "$work" "$SEEDS" >"$log" 2>&1 || rc=$?

@@ -68,18 +68,30 @@ TEST(HaConfig, DelayedUpdatesLimitDefaultsToZeroOutsideLoadBalancing) {
 }
 
 TEST(HaConfig, ExplicitValuesAndExtensions) {
-  HaConfig c = parseOne(relationship(
-      "server2", "load-balancing", lbPeers(),
-      {{"heartbeat-delay", 1000}, {"max-response-delay", 3000}, {"max-ack-delay", 1500},
-       {"max-unacked-clients", 0}, {"max-rejected-lease-updates", 0}, {"delayed-updates-limit", 7},
-       {"send-lease-updates", false}, {"sync-leases", false}, {"sync-timeout", 5000}, {"sync-page-limit", 50},
-       {"require-client-certs", false}, {"restrict-commands", true}, {"pool-split", false},
-       {"takeover-delay", 120},
-       {"multi-threading", {{"enable-multi-threading", false}, {"http-dedicated-listener", false},
-                            {"http-listener-threads", 4}, {"http-client-threads", 3}}},
-       {"state-machine", {{"states", json::array({{{"state", "waiting"}, {"pause", "once"}},
-                                                  {{"state", "ready"}, {"pause", "always"}},
-                                                  {{"state", "syncing"}, {"pause", "never"}}})}}}}));
+  HaConfig c = parseOne(relationship("server2", "load-balancing", lbPeers(),
+                                     {{"heartbeat-delay", 1000},
+                                      {"max-response-delay", 3000},
+                                      {"max-ack-delay", 1500},
+                                      {"max-unacked-clients", 0},
+                                      {"max-rejected-lease-updates", 0},
+                                      {"delayed-updates-limit", 7},
+                                      {"send-lease-updates", false},
+                                      {"sync-leases", false},
+                                      {"sync-timeout", 5000},
+                                      {"sync-page-limit", 50},
+                                      {"require-client-certs", false},
+                                      {"restrict-commands", true},
+                                      {"pool-split", false},
+                                      {"takeover-delay", 120},
+                                      {"multi-threading",
+                                       {{"enable-multi-threading", false},
+                                        {"http-dedicated-listener", false},
+                                        {"http-listener-threads", 4},
+                                        {"http-client-threads", 3}}},
+                                      {"state-machine",
+                                       {{"states", json::array({{{"state", "waiting"}, {"pause", "once"}},
+                                                                {{"state", "ready"}, {"pause", "always"}},
+                                                                {{"state", "syncing"}, {"pause", "never"}}})}}}}));
   EXPECT_EQ(c.thisServerName, "server2");
   EXPECT_EQ(c.heartbeatDelay.count(), 1000);
   EXPECT_EQ(c.maxResponseDelay.count(), 3000);
@@ -149,7 +161,8 @@ TEST(HaConfig, IntegerRules) {
     return errorOfRel(relationship("server1", "load-balancing", lbPeers(), {{key, v}}));
   };
   EXPECT_EQ(with("heartbeat-delay", -1), kRel + "/heartbeat-delay: must not be negative");
-  EXPECT_EQ(with("max-response-delay", 4294967296ull), kRel + "/max-response-delay: must not be greater than 4294967295");
+  EXPECT_EQ(with("max-response-delay", 4294967296ull),
+            kRel + "/max-response-delay: must not be greater than 4294967295");
   EXPECT_EQ(with("max-ack-delay", "10"), kRel + "/max-ack-delay: must be an integer");
   EXPECT_EQ(with("max-unacked-clients", 1.5), kRel + "/max-unacked-clients: must be an integer");
   EXPECT_EQ(with("sync-page-limit", 0), kRel + "/sync-page-limit: must be greater than 0");
@@ -169,7 +182,8 @@ TEST(HaConfig, IntegerRules) {
 TEST(HaConfig, RolesPerMode) {
   const std::string peers = kRel + "/peers";
   auto two = [](const char* r1, const char* r2) {
-    return json::array({peer("server1", "http://198.18.0.1:8001/", r1), peer("server2", "http://198.18.0.2:8001/", r2)});
+    return json::array(
+        {peer("server1", "http://198.18.0.1:8001/", r1), peer("server2", "http://198.18.0.2:8001/", r2)});
   };
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", two("primary", "primary"))),
             peers + ": multiple primary servers specified");
@@ -205,10 +219,11 @@ TEST(HaConfig, RolesPerMode) {
 TEST(HaConfig, ModeSpecificLimits) {
   EXPECT_EQ(errorOfRel(relationship("server1", "hot-standby", hsPeers(), {{"delayed-updates-limit", 5}})),
             kRel + "/delayed-updates-limit: 'delayed-updates-limit' must be set to 0 in the hot standby configuration");
-  auto pb = json::array({peer("server1", "http://198.18.0.1:8001/", "primary"),
-                         peer("server3", "http://198.18.0.3:8001/", "backup")});
+  auto pb = json::array(
+      {peer("server1", "http://198.18.0.1:8001/", "primary"), peer("server3", "http://198.18.0.3:8001/", "backup")});
   EXPECT_EQ(errorOfRel(relationship("server1", "passive-backup", pb, {{"delayed-updates-limit", 1}})),
-            kRel + "/delayed-updates-limit: 'delayed-updates-limit' must be set to 0 in the passive backup configuration");
+            kRel +
+                "/delayed-updates-limit: 'delayed-updates-limit' must be set to 0 in the passive backup configuration");
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", lbPeers(), {{"wait-backup-ack", true}})),
             kRel + "/wait-backup-ack: 'wait-backup-ack' must be set to false in the load balancing configuration");
   EXPECT_EQ(errorOfRel(relationship("server1", "hot-standby", hsPeers(), {{"wait-backup-ack", true}})),
@@ -223,23 +238,27 @@ TEST(HaConfig, PeerNamesAndUrls) {
             kRel + "/peers/1/name: peer with name 'server1' already specified");
   p = lbPeers();
   p[1]["name"] = "\t";
-  EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)), kRel + "/peers/1/name: peer name must not be empty");
+  EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
+            kRel + "/peers/1/name: peer name must not be empty");
   p = lbPeers();
   p[1].erase("url");
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)), kRel + "/peers/1: 'url' parameter is required");
   p = lbPeers();
   p[1]["url"] = "http://dhcp_b!:8001/";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
-            kRel + "/peers/1/url: bad url 'http://dhcp_b!:8001/': host 'dhcp_b!' is neither an IP address nor a DNS "
-                   "name for server server2");
+            kRel +
+                "/peers/1/url: bad url 'http://dhcp_b!:8001/': host 'dhcp_b!' is neither an IP address nor a DNS "
+                "name for server server2");
   p = lbPeers();
   p[0]["url"] = "https://198.18.0.1:8001/";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
-            kRel + "/peers/0/url: bad url 'https://198.18.0.1:8001/': https scheme is not supported for server server1 "
-                   "where TLS is disabled");
+            kRel +
+                "/peers/0/url: bad url 'https://198.18.0.1:8001/': https scheme is not supported for server server1 "
+                "where TLS is disabled");
   p = lbPeers();
   p[0] = 7;
-  EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)), kRel + "/peers/0: peer configuration must be a map");
+  EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
+            kRel + "/peers/0: peer configuration must be a map");
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", json::object())),
             kRel + "/peers: 'peers' parameter must be a list");
   json rel = relationship("server1", "load-balancing", lbPeers());
@@ -263,8 +282,9 @@ TEST(HaConfig, TlsMaterialIsAllOrNothingAfterMerging) {
   // Missing key-file at every level.
   json partial = {{"trust-anchor", "ca.pem"}, {"cert-file", "server.pem"}};
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", https, partial)),
-            kRel + "/peers/0: bad TLS config for server server1: trust-anchor, cert-file and key-file must be set "
-                   "together (missing key-file)");
+            kRel +
+                "/peers/0: bad TLS config for server server1: trust-anchor, cert-file and key-file must be set "
+                "together (missing key-file)");
 
   // "" at peer level disables TLS for that peer: fine with http://, an error with https://.
   auto plain = lbPeers();
@@ -275,8 +295,9 @@ TEST(HaConfig, TlsMaterialIsAllOrNothingAfterMerging) {
   auto bad = https;
   for (const char* k : {"trust-anchor", "cert-file", "key-file"}) bad[1][k] = "";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", bad, tls)),
-            kRel + "/peers/1/url: bad url 'https://198.18.0.2:8001/': https scheme is not supported for server "
-                   "server2 where TLS is disabled");
+            kRel +
+                "/peers/1/url: bad url 'https://198.18.0.2:8001/': https scheme is not supported for server "
+                "server2 where TLS is disabled");
 
   // The optional readability probe.
   HaParseOptions opt;
@@ -301,13 +322,15 @@ TEST(HaConfig, BasicAuth) {
   p[1]["basic-auth-user"] = "kea-ha";
   p[1]["basic-auth-password-file"] = "/etc/pw";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
-            kRel + "/peers/1: only one of basic-auth-password and basic-auth-password-file parameter can be "
-                   "configured in peer 'server2'");
+            kRel +
+                "/peers/1: only one of basic-auth-password and basic-auth-password-file parameter can be "
+                "configured in peer 'server2'");
   p[1].erase("basic-auth-password");
   p[1]["basic-auth-user-file"] = "/etc/user";
   EXPECT_EQ(errorOfRel(relationship("server1", "load-balancing", p)),
-            kRel + "/peers/1: only one of basic-auth-user and basic-auth-user-file parameter can be configured in "
-                   "peer 'server2'");
+            kRel +
+                "/peers/1: only one of basic-auth-user and basic-auth-user-file parameter can be configured in "
+                "peer 'server2'");
   p[1].erase("basic-auth-user");
   HaConfig f = parseOne(relationship("server1", "load-balancing", p));
   EXPECT_EQ(f.peers[1].basicAuthUserFile, "/etc/user");
@@ -336,16 +359,18 @@ TEST(HaConfig, StateMachineAndMultiThreadingShapes) {
 TEST(HaConfig, UnknownKeysAreWarnedNotRejected) {
   auto p = lbPeers();
   p[0]["colour"] = "blue";
-  auto r = parseHaConfig(params(relationship("server1", "load-balancing", p,
-                                             {{"heartbeat-delya", 5}, {"comment", "fine"}, {"max-response-delay", 10000}})));
+  auto r =
+      parseHaConfig(params(relationship("server1", "load-balancing", p,
+                                        {{"heartbeat-delya", 5}, {"comment", "fine"}, {"max-response-delay", 10000}})));
   ASSERT_TRUE(r.ok());
   const auto& w = r->warnings;
   auto has = [&](const std::string& s) { return std::find(w.begin(), w.end(), s) != w.end(); };
   EXPECT_TRUE(has("Dhcp4/hooks-libraries/0/parameters/high-availability/0/heartbeat-delya: unknown parameter ignored"));
   EXPECT_TRUE(has("Dhcp4/hooks-libraries/0/parameters/high-availability/0/peers/0/colour: unknown parameter ignored"));
   // max-response-delay equal to heartbeat-delay (both 10000) draws the advice.
-  EXPECT_TRUE(has("Dhcp4/hooks-libraries/0/parameters/high-availability/0/max-response-delay: should be a multiple of "
-                  "heartbeat-delay; equal or smaller values cause false communication interruptions"));
+  EXPECT_TRUE(
+      has("Dhcp4/hooks-libraries/0/parameters/high-availability/0/max-response-delay: should be a multiple of "
+          "heartbeat-delay; equal or smaller values cause false communication interruptions"));
   for (const auto& s : w) EXPECT_EQ(s.find("/comment"), std::string::npos) << s;
 }
 
@@ -397,7 +422,8 @@ TEST(HaConfig, RecognisesTheHookLibrary) {
 
 // Every testbed configuration (real Kea 2.2 setups) must parse, with the values it states.
 TEST(HaConfig, AcceptsEveryTestbedConfig) {
-  const std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "testbed-configs";
+  const std::filesystem::path dir =
+      std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "testbed-configs";
   ASSERT_TRUE(std::filesystem::exists(dir)) << dir;
   int checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -433,7 +459,8 @@ TEST(HaConfig, AcceptsEveryTestbedConfig) {
     EXPECT_EQ(c.multiThreading.httpListenerThreads, 2u) << name;
     const char last = name[name.size() - 6];  // "...-s1.json"
     EXPECT_EQ(c.thisServerName, std::string("server") + last) << name;
-    EXPECT_EQ(c.thisServer().role, last == '1' ? Role::Primary : last == '3' ? Role::Backup
+    EXPECT_EQ(c.thisServer().role, last == '1'   ? Role::Primary
+                                   : last == '3' ? Role::Backup
                                    : lb          ? Role::Secondary
                                                  : Role::Standby)
         << name;
@@ -461,8 +488,7 @@ TEST(HaConfigChanges, AddedBackupPeerIsNamedWithRoleAndUrl) {
   HaConfig before = parseOne(relationship("server1", "load-balancing", lbPeers(false)));
   HaConfig after = parseOne(relationship("server1", "load-balancing", lbPeers(true)));
   EXPECT_FALSE(before == after);
-  EXPECT_THAT(describeHaChanges(before, after),
-              ElementsAre("peer 'server3' added (backup, http://198.18.0.3:8001/)"));
+  EXPECT_THAT(describeHaChanges(before, after), ElementsAre("peer 'server3' added (backup, http://198.18.0.3:8001/)"));
   EXPECT_THAT(describeHaChanges(after, before), ElementsAre("peer 'server3' removed"));
   // Another peer's entry does not touch this server's listener.
   EXPECT_FALSE(listenerChanged(before, after));
@@ -470,8 +496,10 @@ TEST(HaConfigChanges, AddedBackupPeerIsNamedWithRoleAndUrl) {
 
 TEST(HaConfigChanges, RelationshipParametersWithOldAndNewValues) {
   HaConfig before = lbConfig();
-  HaConfig after = lbConfig("server1", fastTimers({{"heartbeat-delay", 2000}, {"restrict-commands", true},
-                                                   {"pool-split", false}, {"takeover-delay", 60}}));
+  HaConfig after = lbConfig("server1", fastTimers({{"heartbeat-delay", 2000},
+                                                   {"restrict-commands", true},
+                                                   {"pool-split", false},
+                                                   {"takeover-delay", 60}}));
   EXPECT_THAT(describeHaChanges(before, after),
               ElementsAre("heartbeat-delay 1000 ms -> 2000 ms", "restrict-commands false -> true",
                           "pool-split true -> false", "takeover-delay 3600 s -> 60 s"));
@@ -487,17 +515,18 @@ TEST(HaConfigChanges, PeerChangesNeverPrintSecrets) {
   peers[1]["auto-failover"] = false;
   HaConfig after = parseOne(relationship("server1", "load-balancing", peers));
   const auto changes = describeHaChanges(before, after);
-  EXPECT_THAT(changes, ElementsAre("peer 'server2' url http://198.18.0.2:8001/ -> http://198.18.0.20:8001/",
-                                   "peer 'server2' auto-failover true -> false",
-                                   "peer 'server2' basic-auth credentials"));
+  EXPECT_THAT(changes,
+              ElementsAre("peer 'server2' url http://198.18.0.2:8001/ -> http://198.18.0.20:8001/",
+                          "peer 'server2' auto-failover true -> false", "peer 'server2' basic-auth credentials"));
   for (const auto& c : changes) EXPECT_THAT(c, Not(HasSubstr("s3cret")));
 }
 
 TEST(HaConfigChanges, ModeRoleAndThisServerName) {
   HaConfig lb = parseOne(relationship("server1", "load-balancing", lbPeers()));
   HaConfig hs = parseOne(relationship("server1", "hot-standby", hsPeers()));
-  EXPECT_THAT(describeHaChanges(lb, hs), ElementsAre("mode load-balancing -> hot-standby", "delayed-updates-limit 100 -> 0",
-                                                     "peer 'server2' role secondary -> standby"));
+  EXPECT_THAT(describeHaChanges(lb, hs),
+              ElementsAre("mode load-balancing -> hot-standby", "delayed-updates-limit 100 -> 0",
+                          "peer 'server2' role secondary -> standby"));
   HaConfig other = parseOne(relationship("server2", "load-balancing", lbPeers()));
   EXPECT_THAT(describeHaChanges(lb, other), ElementsAre("this-server-name 'server1' -> 'server2'"));
   // Our own entry moved to another server's URL: the listener must re-open.
@@ -534,10 +563,10 @@ TEST(HaConfigChanges, ListenerFollowsOwnUrlTlsAuthAndClientCerts) {
 }
 
 TEST(PeerListenerAllows, WhatPeersSend) {
-  for (const char* c : {"ha-heartbeat", "ha-scopes", "ha-continue", "ha-maintenance-notify", "ha-reset",
-                        "ha-sync-complete-notify", "lease4-update", "lease4-del", "lease4-bulk-apply",
-                        "lease4-get-page", "lease4-get-all", "dhcp-disable", "dhcp-enable", "status-get",
-                        "list-commands", "ha-sync", "tandem-sync-stream"}) {
+  for (const char* c :
+       {"ha-heartbeat", "ha-scopes", "ha-continue", "ha-maintenance-notify", "ha-reset", "ha-sync-complete-notify",
+        "lease4-update", "lease4-del", "lease4-bulk-apply", "lease4-get-page", "lease4-get-all", "dhcp-disable",
+        "dhcp-enable", "status-get", "list-commands", "ha-sync", "tandem-sync-stream"}) {
     EXPECT_TRUE(peerListenerAllows(c)) << c;
   }
 }

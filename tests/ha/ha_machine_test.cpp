@@ -52,8 +52,7 @@ struct Harness {
     return last;
   }
   std::vector<Action>& start() { return send(Start{}); }
-  std::vector<Action>& answered(S partner, std::optional<std::uint64_t> unsent = 0,
-                                std::chrono::seconds skew = 0s) {
+  std::vector<Action>& answered(S partner, std::optional<std::uint64_t> unsent = 0, std::chrono::seconds skew = 0s) {
     HeartbeatAnswered a;
     a.partnerState = partner;
     a.partnerTime = clock.now() + skew;
@@ -68,7 +67,7 @@ struct Harness {
   // Walks the pair's normal start-up as this server, ending in the normal state.
   void toNormal(S partnerNormal) {
     start();
-    answered(S::Ready);                 // partner ready: we sync
+    answered(S::Ready);                    // partner ready: we sync
     send(SyncFinished{true, "0 leases"});  // -> ready -> (partner ready, primary) normal, or stay
     answered(partnerNormal);
     ASSERT_EQ(m.state(), m.config().normalState());
@@ -109,7 +108,7 @@ TEST(HaMachine, PrimaryGoesFirstWhenBothWait) {
   EXPECT_EQ(p.m.state(), S::Syncing);
   const auto sync = one<StartSync>(a);
   EXPECT_EQ(sync.peer, "server2");
-  EXPECT_EQ(sync.maxPeriod, 60s);  // sync-timeout 60000 ms
+  EXPECT_EQ(sync.maxPeriod, 60s);                         // sync-timeout 60000 ms
   EXPECT_EQ(one<CancelTimer>(a).id, TimerId::Heartbeat);  // heartbeats pause during the sync
   s.answered(S::Syncing);
   EXPECT_EQ(s.m.state(), S::Waiting);
@@ -189,8 +188,8 @@ TEST(HaMachine, SyncBackOffDoublesToACapAndResetsOnSuccess) {
     ASSERT_TRUE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
   }
   using ms = std::chrono::milliseconds;
-  EXPECT_EQ(waits, (std::vector<ms>{ms(1000), ms(2000), ms(4000), ms(8000), ms(16000), ms(32000), ms(60000),
-                                    ms(60000), ms(60000)}));
+  EXPECT_EQ(waits, (std::vector<ms>{ms(1000), ms(2000), ms(4000), ms(8000), ms(16000), ms(32000), ms(60000), ms(60000),
+                                    ms(60000)}));
   const HaStatus st = h.m.status(h.clock.now());
   EXPECT_EQ(st.syncFailures, 9u);
   h.send(SyncFinished{true, "100 leases"});
@@ -253,10 +252,10 @@ TEST(HaMachine, LoadBalancingFailedHeartbeatGoesCommunicationRecoveryThenPartner
   h.clock.advance(2001ms);  // 3.001 s since the last good heartbeat
   h.send(TimerFired{TimerId::CommunicationCheck});
   EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // interrupted, but no failure detected yet
-  h.unacked(1, 1);  // secs 1: 1000 ms is not > max-ack-delay 1000
+  h.unacked(1, 1);                                   // secs 1: 1000 ms is not > max-ack-delay 1000
   h.unacked(2, 2);
-  h.unacked(2, 5);  // same client again: not counted twice
-  h.unacked(3, 0x0200);  // byte-swapped 2
+  h.unacked(2, 5);                                   // same client again: not counted twice
+  h.unacked(3, 0x0200);                              // byte-swapped 2
   EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // 2 unacked: not more than 2
   auto st = h.m.status(h.clock.now());
   EXPECT_EQ(st.unackedClients, 2u);
@@ -291,7 +290,7 @@ TEST(HaMachine, HotStandbyPrimaryNeedsNoTrafficStandbyDoes) {
   EXPECT_EQ(p.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
   s.toNormal(S::HotStandby);
   EXPECT_TRUE(s.m.scopeFilter().servedScopes().empty());  // standby serves nothing
-  EXPECT_FALSE(s.m.localDhcpDisabled());                   // but its service is enabled
+  EXPECT_FALSE(s.m.localDhcpDisabled());                  // but its service is enabled
 
   for (Harness* h : {&p, &s}) {
     h->clock.advance(1s);
@@ -351,7 +350,7 @@ TEST(HaMachine, PartnerDownResyncsWhenPartnerHasNewUnsentUpdates) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
   h.toPartnerDown();
   h.answered(S::Waiting, 3);
-  h.answered(S::Ready, 5);  // changed and non-zero: we missed its updates
+  h.answered(S::Ready, 5);             // changed and non-zero: we missed its updates
   EXPECT_EQ(h.m.state(), S::Syncing);  // waiting, then straight to syncing (partner is ready)
 }
 
@@ -571,8 +570,11 @@ TEST(HaMachine, MaintenanceRefusedByPartnerChangesNothing) {
   Harness h(lbConfig("server1"));
   h.toNormal(S::LoadBalancing);
   h.send(MaintenanceStartCommand{});
-  auto& a = h.send(MaintenanceNotifyFinished{false, 1001, "Unable to transition the server from the terminated to "
-                                                          "in-maintenance state.", {}});
+  auto& a = h.send(MaintenanceNotifyFinished{false,
+                                             1001,
+                                             "Unable to transition the server from the terminated to "
+                                             "in-maintenance state.",
+                                             {}});
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
   const auto answer = one<CommandAnswer>(a);
   EXPECT_EQ(answer.result, 1);
@@ -649,8 +651,9 @@ TEST(HaMachine, HaResetCommand) {
 }
 
 TEST(HaMachine, PauseAndContinue) {
-  Harness h(lbConfig("server1", fastTimers({{"state-machine",
-                                             {{"states", json::array({{{"state", "waiting"}, {"pause", "once"}}})}}}})));
+  Harness h(lbConfig("server1",
+                     fastTimers(
+                         {{"state-machine", {{"states", json::array({{{"state", "waiting"}, {"pause", "once"}}})}}}})));
   auto& s = h.start();
   EXPECT_TRUE(h.m.paused());
   EXPECT_TRUE(logged(s, "HA_STATE_MACHINE_PAUSED"));
@@ -702,7 +705,7 @@ TEST(HaMachine, PartnerDownAsksAStalePartnerToResync) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
   h.toPartnerDown();
   h.send(SyncCompleteNotified{2000});
-  h.failed();  // the partner vanished after its sync: we serve again...
+  h.failed();               // the partner vanished after its sync: we serve again...
   h.m.noteSkippedUpdate();  // ...and hand out a lease it never gets
   auto& r = h.answered(S::Ready, 0);
   EXPECT_EQ(h.m.state(), S::PartnerDown);
@@ -737,8 +740,9 @@ TEST(HaMachine, PartnerDownWithoutChangesReturnsToNormalAtOnce) {
 }
 
 TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
-  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}, {"heartbeat-delay", 10000},
-                                            {"max-response-delay", 30000}})));
+  Harness h(
+      lbConfig("server1",
+               fastTimers({{"max-unacked-clients", 0}, {"heartbeat-delay", 10000}, {"max-response-delay", 30000}})));
   h.toNormal(S::LoadBalancing);
   h.clock.advance(31s);
   h.failed();

@@ -25,12 +25,12 @@ using S = HaState;
 struct Node {
   explicit Node(HaConfig c) : m(std::move(c)) {}
   HaMachine m;
-  bool up = true;        // answers heartbeats
+  bool up = true;  // answers heartbeats
   bool started = false;
   std::map<TimerId, TimePoint> timers;
   std::optional<TimePoint> syncDoneAt;
   int syncs = 0;
-  int failSyncs = 0;     // this many syncs fail before one succeeds
+  int failSyncs = 0;  // this many syncs fail before one succeeds
   std::vector<TimePoint> syncStarts;
 };
 
@@ -167,7 +167,7 @@ bool isNormal(S s) { return s == S::LoadBalancing || s == S::HotStandby; }
 
 TEST(HaStartupOrder, BothStartTogetherPrimarySyncsFirstSecondaryWaitsForIt) {
   PairSim sim(lbConfig("server1"), lbConfig("server2"));  // a = primary, b = secondary
-  sim.start(sim.b());  // the secondary even starts first, at the same instant
+  sim.start(sim.b());                                     // the secondary even starts first, at the same instant
   sim.start(sim.a());
   sim.runFor(30s);
   EXPECT_EQ(sim.a().m.state(), S::LoadBalancing);

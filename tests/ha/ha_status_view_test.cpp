@@ -9,23 +9,27 @@ namespace {
 using nlohmann::json;
 
 // status-get arguments of a load-balancing pair as tandemd reports it (sync/ha_json shape).
-json pair(const std::string& localState, const std::string& lastState, bool inTouch = true,
-          bool interrupted = false, std::int64_t skew = 0) {
+json pair(const std::string& localState, const std::string& lastState, bool inTouch = true, bool interrupted = false,
+          std::int64_t skew = 0) {
   return json::parse(R"({"pid": 7, "high-availability": [{"ha-mode": "load-balancing", "ha-servers": {
     "local": {"role": "primary", "scopes": ["server1"], "server-name": "server1",
-              "state": ")" + localState + R"(", "system-time": "2026-08-04 10:15:07",
+              "state": ")" +
+                     localState + R"(", "system-time": "2026-08-04 10:15:07",
               "state-reason": "partner server2 is in load-balancing", "unsent-update-count": 0},
     "remote": {"role": "secondary", "server-name": "server2", "in-touch": )" +
                      std::string(inTouch ? "true" : "false") + R"(, "age": 1,
-              "last-state": ")" + lastState + R"(", "last-scopes": ["server2"],
-              "communication-interrupted": )" + std::string(interrupted ? "true" : "false") + R"(,
+              "last-state": ")" +
+                     lastState + R"(", "last-scopes": ["server2"],
+              "communication-interrupted": )" +
+                     std::string(interrupted ? "true" : "false") + R"(,
               "connecting-clients": 2, "unacked-clients": 1, "unacked-clients-left": 3,
               "analyzed-packets": 9, "system-time": "2026-08-04 10:15:07", "clock-skew": )" +
                      std::to_string(skew) + R"(, "unsent-update-count": 4}}}]})");
 }
 
 TEST(HaStatusView, NormalStatesAreHealthy) {
-  for (const char* s : {"load-balancing", "hot-standby", "passive-backup", "backup"}) EXPECT_TRUE(isNormalHaState(s)) << s;
+  for (const char* s : {"load-balancing", "hot-standby", "passive-backup", "backup"})
+    EXPECT_TRUE(isNormalHaState(s)) << s;
   for (const char* s : {"partner-down", "communication-recovery", "waiting", "syncing", "ready", "in-maintenance",
                         "partner-in-maintenance", "terminated", "unavailable", ""}) {
     EXPECT_FALSE(isNormalHaState(s)) << s;
@@ -56,7 +60,8 @@ TEST(HaStatusView, DegradedStatesAndWhy) {
 
   a = assessHaStatus(pair("load-balancing", "load-balancing", true, true));
   ASSERT_EQ(a.problems.size(), 1u);
-  EXPECT_EQ(a.problems[0], "communication with server2 is interrupted (1 s since the last heartbeat, 1 unacked clients)");
+  EXPECT_EQ(a.problems[0],
+            "communication with server2 is interrupted (1 s since the last heartbeat, 1 unacked clients)");
   // Before failover the operator sees how close it is.
   EXPECT_NE(formatHaStatus(pair("load-balancing", "load-balancing", true, true), {}, a)
                 .find("  unacked clients                     1 (3 more before partner-down)\n"),

@@ -27,14 +27,14 @@ inline nlohmann::json relationship(const std::string& self, const std::string& m
 inline nlohmann::json params(nlohmann::json rel) { return {{"high-availability", nlohmann::json::array({rel})}}; }
 
 inline nlohmann::json lbPeers(bool withBackup = false) {
-  auto p = nlohmann::json::array({peer("server1", "http://198.18.0.1:8001/", "primary"),
-                                  peer("server2", "http://198.18.0.2:8001/", "secondary")});
+  auto p = nlohmann::json::array(
+      {peer("server1", "http://198.18.0.1:8001/", "primary"), peer("server2", "http://198.18.0.2:8001/", "secondary")});
   if (withBackup) p.push_back(peer("server3", "http://198.18.0.3:8001/", "backup", false));
   return p;
 }
 inline nlohmann::json hsPeers(bool withBackup = false) {
-  auto p = nlohmann::json::array({peer("server1", "http://198.18.0.1:8001/", "primary"),
-                                  peer("server2", "http://198.18.0.2:8001/", "standby")});
+  auto p = nlohmann::json::array(
+      {peer("server1", "http://198.18.0.1:8001/", "primary"), peer("server2", "http://198.18.0.2:8001/", "standby")});
   if (withBackup) p.push_back(peer("server3", "http://198.18.0.3:8001/", "backup", false));
   return p;
 }
@@ -48,7 +48,9 @@ inline HaConfig parseOne(const nlohmann::json& rel) {
 
 // Fast timers so tests read naturally: heartbeat 1 s, max-response-delay 3 s, max-ack 1 s.
 inline nlohmann::json fastTimers(const nlohmann::json& more = nlohmann::json::object()) {
-  nlohmann::json j = {{"heartbeat-delay", 1000}, {"max-response-delay", 3000}, {"max-ack-delay", 1000},
+  nlohmann::json j = {{"heartbeat-delay", 1000},
+                      {"max-response-delay", 3000},
+                      {"max-ack-delay", 1000},
                       {"max-unacked-clients", 2}};
   for (const auto& [k, v] : more.items()) j[k] = v;
   return j;

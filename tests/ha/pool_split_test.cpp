@@ -70,7 +70,8 @@ TEST(PoolSplit, DisjointEvenWhenPoolListsDiffer) {
 
 TEST(PoolSplit, PoolsBoundToHaClassesAreNotSplit) {
   auto dhcp = sharedPool(Ipv4(198, 18, 16, 0), Ipv4(198, 18, 255, 254), "HA_server1");
-  dhcp.subnets[0].pools.push_back(sharedPool(Ipv4(198, 19, 0, 0), Ipv4(198, 19, 255, 254), "HA_server2").subnets[0].pools[0]);
+  dhcp.subnets[0].pools.push_back(
+      sharedPool(Ipv4(198, 19, 0, 0), Ipv4(198, 19, 255, 254), "HA_server2").subnets[0].pools[0]);
   dhcp.subnets[0].pools.push_back(sharedPool(Ipv4(198, 18, 1, 0), Ipv4(198, 18, 1, 9), "voip").subnets[0].pools[0]);
   const HaConfig c2 = lbConfig("server2");
   PoolSplit s(c2, dhcp);
@@ -97,8 +98,10 @@ TEST(PoolSplit, DisabledOutsideLoadBalancingOrWhenConfiguredOff) {
 
 TEST(PoolSplit, OverlappingAndAdjacentPoolsMerge) {
   PoolSplit s(true, PoolSplit::Share::Odd,
-              {{Ipv4(10, 0, 0, 50), Ipv4(10, 0, 0, 60)}, {Ipv4(10, 0, 0, 10), Ipv4(10, 0, 0, 20)},
-               {Ipv4(10, 0, 0, 21), Ipv4(10, 0, 0, 30)}, {Ipv4(10, 0, 0, 55), Ipv4(10, 0, 0, 70)}});
+              {{Ipv4(10, 0, 0, 50), Ipv4(10, 0, 0, 60)},
+               {Ipv4(10, 0, 0, 10), Ipv4(10, 0, 0, 20)},
+               {Ipv4(10, 0, 0, 21), Ipv4(10, 0, 0, 30)},
+               {Ipv4(10, 0, 0, 55), Ipv4(10, 0, 0, 70)}});
   ASSERT_EQ(s.splitPools().size(), 2u);
   EXPECT_EQ(s.splitPools()[0].last, Ipv4(10, 0, 0, 30));
   EXPECT_EQ(s.splitPools()[1].last, Ipv4(10, 0, 0, 70));
@@ -154,9 +157,10 @@ TEST(PoolSplit, SmallPoolsAreTakenOverWithoutTheDelay) {
   s.setPartnerShareUsableFrom(std::nullopt);
   EXPECT_FALSE(s.allows(single, clock.now()));
   // Adjacent one-address pools merge into a range that splits like any other.
-  PoolSplit pair(true, PoolSplit::Share::Odd, {{Ipv4(198, 18, 22, 0), Ipv4(198, 18, 22, 0)},
-                                                {Ipv4(198, 18, 22, 1), Ipv4(198, 18, 22, 3)},
-                                                {Ipv4(198, 18, 22, 4), Ipv4(198, 18, 22, 9)}});
+  PoolSplit pair(true, PoolSplit::Share::Odd,
+                 {{Ipv4(198, 18, 22, 0), Ipv4(198, 18, 22, 0)},
+                  {Ipv4(198, 18, 22, 1), Ipv4(198, 18, 22, 3)},
+                  {Ipv4(198, 18, 22, 4), Ipv4(198, 18, 22, 9)}});
   ASSERT_EQ(pair.splitPools().size(), 1u);
   EXPECT_FALSE(pair.splitPools()[0].small);
 }

@@ -12,10 +12,10 @@ TEST(SyncBackoff, DoublesFromOneSecondToTheCap) {
   EXPECT_EQ(b.next(), milliseconds(1000));
   std::vector<milliseconds> waits;
   for (int i = 0; i < 10; ++i) waits.push_back(b.failed());
-  EXPECT_EQ(waits, (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000),
-                                              milliseconds(8000), milliseconds(16000), milliseconds(32000),
-                                              milliseconds(60000), milliseconds(60000), milliseconds(60000),
-                                              milliseconds(60000)}));
+  EXPECT_EQ(waits,
+            (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000), milliseconds(8000),
+                                       milliseconds(16000), milliseconds(32000), milliseconds(60000),
+                                       milliseconds(60000), milliseconds(60000), milliseconds(60000)}));
   EXPECT_EQ(b.failures(), 10u);
 }
 

@@ -20,7 +20,12 @@ TEST(ClockSkew, UnknownUntilFirstUpdate) {
 TEST(ClockSkew, ThresholdsAreStrict) {
   FakeClock clock;
   ClockSkew s;
-  struct Case { std::chrono::milliseconds skew; std::int64_t seconds; bool warn; bool terminate; };
+  struct Case {
+    std::chrono::milliseconds skew;
+    std::int64_t seconds;
+    bool warn;
+    bool terminate;
+  };
   for (const Case c : {Case{0ms, 0, false, false}, Case{30s, 30, false, false}, Case{30999ms, 30, false, false},
                        Case{31s, 31, true, false}, Case{-31s, -31, true, false}, Case{60s, 60, true, false},
                        Case{60999ms, 60, true, false}, Case{61s, 61, true, true}, Case{-61s, -61, true, true},

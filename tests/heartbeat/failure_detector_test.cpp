@@ -54,7 +54,7 @@ TEST(FailureDetector, ClientsAreKeyedByChaddrAndClientId) {
   FailureDetector d(cfg(), clock.now());
   clock.advance(61s);
   d.analyze(mac(1), {}, 20, clock.now());
-  d.analyze(mac(1), {}, 30, clock.now());           // retransmission
+  d.analyze(mac(1), {}, 30, clock.now());              // retransmission
   d.analyze(mac(1), Bytes{1, 2, 3}, 30, clock.now());  // same chaddr, other client-id: distinct
   EXPECT_EQ(d.unackedClients(), 2u);
   EXPECT_EQ(d.connectingClients(), 2u);
@@ -72,10 +72,10 @@ TEST(FailureDetector, AckedClientIsUpgradedButNeverDowngraded) {
 }
 
 TEST(FailureDetector, WindowsByteSwappedSecs) {
-  EXPECT_EQ(FailureDetector::correctSecs(0x0b00), 11);   // 2816 with low byte 0: swapped 11
+  EXPECT_EQ(FailureDetector::correctSecs(0x0b00), 11);  // 2816 with low byte 0: swapped 11
   EXPECT_EQ(FailureDetector::correctSecs(0x0100), 1);
-  EXPECT_EQ(FailureDetector::correctSecs(255), 255);     // not > 255
-  EXPECT_EQ(FailureDetector::correctSecs(256), 1);       // 0x0100
+  EXPECT_EQ(FailureDetector::correctSecs(255), 255);        // not > 255
+  EXPECT_EQ(FailureDetector::correctSecs(256), 1);          // 0x0100
   EXPECT_EQ(FailureDetector::correctSecs(0x0b01), 0x0b01);  // low byte not zero: genuine
   FakeClock clock;
   FailureDetector d(cfg(), clock.now());

@@ -104,26 +104,25 @@ TEST_P(LeaseCompactorCrash, EveryLeaseSurvivesAndTheNextCompactionFinishes) {
   EXPECT_EQ(readFile(p.previous()), h.compacted()) << s.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    States, LeaseCompactorCrash,
-    ::testing::Values(
-        // rotation renamed name to .1 but the fresh name was not created yet
-        CrashState{"after-rotate-rename", true, true, false, false, false},
-        // rotation done, compaction not started
-        CrashState{"rotated", true, true, false, false, true},
-        // output partly written
-        CrashState{"partial-output", true, true, true, false, true},
-        // output renamed to .completed
-        CrashState{"completed", true, true, false, true, true},
-        // fileRotate removed .2
-        CrashState{"completed-previous-removed", false, true, false, true, true},
-        // fileRotate removed .2 and .1
-        CrashState{"completed-only", false, false, false, true, true}),
-    [](const auto& test) {  // not "info": the macro's own parameter has that name (-Wshadow)
-      std::string n = test.param.name;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(States, LeaseCompactorCrash,
+                         ::testing::Values(
+                             // rotation renamed name to .1 but the fresh name was not created yet
+                             CrashState{"after-rotate-rename", true, true, false, false, false},
+                             // rotation done, compaction not started
+                             CrashState{"rotated", true, true, false, false, true},
+                             // output partly written
+                             CrashState{"partial-output", true, true, true, false, true},
+                             // output renamed to .completed
+                             CrashState{"completed", true, true, false, true, true},
+                             // fileRotate removed .2
+                             CrashState{"completed-previous-removed", false, true, false, true, true},
+                             // fileRotate removed .2 and .1
+                             CrashState{"completed-only", false, false, false, true, true}),
+                         [](const auto& test) {  // not "info": the macro's own parameter has that name (-Wshadow)
+                           std::string n = test.param.name;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 TEST(LeaseCompactor, TickHonoursTheIntervalAndCompactsWhileAppending) {
   TempDir dir;

@@ -109,7 +109,8 @@ TEST(LeaseCsv, BadHeaders) {
   EXPECT_FALSE(LeaseCsvHeader::parse("").ok());
   EXPECT_FALSE(LeaseCsvHeader::parse("address,hwaddr,client_id").ok());
   EXPECT_FALSE(LeaseCsvHeader::parse("address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,"
-                                     "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr").ok());  // lease6
+                                     "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr")
+                   .ok());  // lease6
   EXPECT_FALSE(LeaseCsvHeader::parse(std::string(kKea22Lease4Header) + ",address").ok());
 }
 
@@ -128,26 +129,26 @@ TEST_P(LeaseCsvBadRow, IsRejectedWithAReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryField, LeaseCsvBadRow,
-    ::testing::Values(
-        BadRow{"198.18.0.300,01:02:03:04:05:06,,60,160,2,0,0,,0,", "bad address"},
-        BadRow{"2001:db8::1,01:02:03:04:05:06,,60,160,2,0,0,,0,", "bad address"},
-        BadRow{"198.18.0.1,01:02:zz:04:05:06,,60,160,2,0,0,,0,", "bad hwaddr"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11,,60,160,2,0,0,,0,", "bad hwaddr"},
-        BadRow{"198.18.0.1,01::03,,60,160,2,0,0,,0,", "bad hwaddr"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,01:0x,60,160,2,0,0,,0,", "bad client_id"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,-60,160,2,0,0,,0,", "bad valid_lifetime"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,4294967296,160,2,0,0,,0,", "bad valid_lifetime"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,16x,2,0,0,,0,", "bad expire"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,,0,0,,0,", "bad subnet_id"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,2,0,,0,", "bad fqdn_fwd"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,yes,,0,", "bad fqdn_rev"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,3,", "bad state"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,0,[1]", "bad user_context"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,0,{ \"a\": ", "bad user_context"},
-        BadRow{"198.18.0.1,,,60,160,2,0,0,,0,", "neither hwaddr nor client_id"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0", "expected 11 fields, found 7"},
-        BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,a,b,0,", "expected 11 fields, found 12"},
-        BadRow{"", "expected 11 fields, found 1"}));
+    ::testing::Values(BadRow{"198.18.0.300,01:02:03:04:05:06,,60,160,2,0,0,,0,", "bad address"},
+                      BadRow{"2001:db8::1,01:02:03:04:05:06,,60,160,2,0,0,,0,", "bad address"},
+                      BadRow{"198.18.0.1,01:02:zz:04:05:06,,60,160,2,0,0,,0,", "bad hwaddr"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11,,60,160,2,0,0,,0,",
+                             "bad hwaddr"},
+                      BadRow{"198.18.0.1,01::03,,60,160,2,0,0,,0,", "bad hwaddr"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,01:0x,60,160,2,0,0,,0,", "bad client_id"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,-60,160,2,0,0,,0,", "bad valid_lifetime"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,4294967296,160,2,0,0,,0,", "bad valid_lifetime"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,16x,2,0,0,,0,", "bad expire"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,,0,0,,0,", "bad subnet_id"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,2,0,,0,", "bad fqdn_fwd"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,yes,,0,", "bad fqdn_rev"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,3,", "bad state"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,0,[1]", "bad user_context"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,,0,{ \"a\": ", "bad user_context"},
+                      BadRow{"198.18.0.1,,,60,160,2,0,0,,0,", "neither hwaddr nor client_id"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0", "expected 11 fields, found 7"},
+                      BadRow{"198.18.0.1,01:02:03:04:05:06,,60,160,2,0,0,a,b,0,", "expected 11 fields, found 12"},
+                      BadRow{"", "expected 11 fields, found 1"}));
 
 TEST(LeaseCsv, DeclinedLeaseMayLackIdentifiers) {
   auto l = parse("198.18.0.1,,,60,160,2,0,0,,1,");

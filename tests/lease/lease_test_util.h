@@ -41,8 +41,12 @@ inline void writeFile(const std::string& path, const std::string& text) {
 inline Lease makeLease(std::uint32_t host, std::uint32_t subnet = 1) {
   Lease l;
   l.address = Ipv4(198, 18, static_cast<std::uint8_t>(host >> 8), static_cast<std::uint8_t>(host));
-  std::uint8_t mac[6] = {0x02, 0x00, 0x00, static_cast<std::uint8_t>(host >> 16),
-                         static_cast<std::uint8_t>(host >> 8), static_cast<std::uint8_t>(host)};
+  std::uint8_t mac[6] = {0x02,
+                         0x00,
+                         0x00,
+                         static_cast<std::uint8_t>(host >> 16),
+                         static_cast<std::uint8_t>(host >> 8),
+                         static_cast<std::uint8_t>(host)};
   l.hwAddr = HwAddr::fromBytes(mac);
   l.clientId = {0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]};
   l.validLifetime = 3600;

@@ -45,7 +45,8 @@ TEST(MemfileJournal, AppendsRowsAfterTheHeader) {
   EXPECT_EQ(j->durableSeq(), 2u);
   Lease deleted = makeLease(2);
   deleted.validLifetime = 0;
-  EXPECT_EQ(readFile(dir.file("leases4.csv")), header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(deleted));
+  EXPECT_EQ(readFile(dir.file("leases4.csv")),
+            header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(deleted));
 }
 
 TEST(MemfileJournal, ReopenAppendsAndRepairsATornLastRow) {
@@ -66,8 +67,8 @@ TEST(MemfileJournal, ReopenAppendsAndRepairsATornLastRow) {
 
 TEST(MemfileJournal, ConvertsANewerKeaFileBeforeAppending) {
   TempDir dir;
-  writeFile(dir.file("leases4.csv"), std::string(kKea22Lease4Header) + ",pool_id\n" +
-                                         "198.18.0.7,01:02:03:04:05:06,,60,160,2,0,0,,0,,5\n");
+  writeFile(dir.file("leases4.csv"),
+            std::string(kKea22Lease4Header) + ",pool_id\n" + "198.18.0.7,01:02:03:04:05:06,,60,160,2,0,0,,0,,5\n");
   auto j = openJournal({.path = dir.file("leases4.csv")});
   ASSERT_TRUE(j);
   j->append(makeLease(3));

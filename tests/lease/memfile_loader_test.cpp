@@ -55,8 +55,8 @@ TEST(MemfileLoader, CorruptRowsAreReportedAndSkipped) {
   TempDir dir;
   MemfilePaths p{dir.file("leases4.csv")};
   writeFile(p.current(), header() + row(makeLease(1)) + "198.18.0.999,01:02:03:04:05:06,,60,160,2,0,0,,0,\n" +
-                             "garbage\n" + "\n" + row(makeLease(2)) + "198.18.0.3,01:02:03:04:05:06,,60,160,2,0,0,,9,\n" +
-                             row(makeLease(4)));
+                             "garbage\n" + "\n" + row(makeLease(2)) +
+                             "198.18.0.3,01:02:03:04:05:06,,60,160,2,0,0,,9,\n" + row(makeLease(4)));
   MemoryLeaseStore store;
   auto r = MemfileLoader::load(p, store);
   ASSERT_TRUE(r.ok());

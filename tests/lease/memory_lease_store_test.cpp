@@ -292,7 +292,8 @@ TEST(MemoryLeaseStore, MatchesAReferenceModel) {
   auto it = model.begin();
   for (auto& l : all) EXPECT_EQ((it++)->second, l);
   Ipv4 lo = makeLease(1000).address, hi = makeLease(2999).address;
-  std::size_t expect = static_cast<std::size_t>(std::distance(model.lower_bound(lo.value), model.upper_bound(hi.value)));
+  std::size_t expect =
+      static_cast<std::size_t>(std::distance(model.lower_bound(lo.value), model.upper_bound(hi.value)));
   EXPECT_EQ(s.countInRange(lo, hi), expect);
 }
 

@@ -112,7 +112,8 @@ TEST_F(ServerFixture, UnixRoundTripClosesAfterAnswer) {
 
 TEST_F(ServerFixture, UnixPartialReadsAndServiceList) {
   start({unixSocket()});
-  auto answer = json::parse(unixExchange(dir_ + "/ctrl", {R"({"command": "ec)", R"(ho", "service": ["dhc)", R"(p4"]})"}));
+  auto answer =
+      json::parse(unixExchange(dir_ + "/ctrl", {R"({"command": "ec)", R"(ho", "service": ["dhc)", R"(p4"]})"}));
   ASSERT_TRUE(answer.is_array());
   EXPECT_EQ(answer[0]["result"], 0);
 }
@@ -165,8 +166,8 @@ struct HttpReply {
 };
 
 template <class Stream>
-HttpReply httpPost(Stream& stream, beast::flat_buffer& buffer, const std::string& body, http::verb verb = http::verb::post,
-                   const std::string& auth = "", bool keepAlive = true) {
+HttpReply httpPost(Stream& stream, beast::flat_buffer& buffer, const std::string& body,
+                   http::verb verb = http::verb::post, const std::string& auth = "", bool keepAlive = true) {
   http::request<http::string_body> req(verb, "/", 11);
   req.set(http::field::host, "127.0.0.1");
   req.set(http::field::content_type, "application/json");
@@ -301,8 +302,10 @@ std::string postOnce(std::uint16_t port) {
   tcp::socket s(io);
   s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   const std::string body = R"({"command":"echo"})";
-  const std::string req = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string req =
+      "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   boost::system::error_code ec;
   asio::write(s, asio::buffer(req), ec);
   std::string out;
@@ -326,7 +329,7 @@ TEST_F(ServerFixture, HttpConnectionsCappedPerAddressExceptReserved) {
     idle.back().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // accepted and counted
-  EXPECT_EQ(postOnce(port), "");  // a fourth from the same address is refused
+  EXPECT_EQ(postOnce(port), "");                                // a fourth from the same address is refused
   reserve = true;
   EXPECT_NE(postOnce(port).find("HTTP/1.1 200"), std::string::npos);  // a peer always gets in
   reserve = false;
@@ -478,7 +481,8 @@ class TlsFixture : public ServerFixture {
     ServerFixture::SetUp();
     const std::string d = dir_;
     std::string script =
-        "cd " + d + " && "
+        "cd " + d +
+        " && "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=tap-ca 2>/dev/null && "
         "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null && "
         "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "

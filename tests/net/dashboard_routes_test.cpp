@@ -89,8 +89,8 @@ TEST(DashboardRoutes, ServesFilesWithTypesAndHeaders) {
   EXPECT_EQ(js.body, "js()");
   EXPECT_EQ(js.contentType, "text/javascript; charset=utf-8");
   EXPECT_EQ(dashboardReply("/dashboard/style.css", files).contentType, "text/css; charset=utf-8");
-  for (const char* missing : {"/dashboard/nope.js", "/dashboard/x/app.js", "/dashboard/../app.js", "/dashboard/app.js/",
-                              "/other/app.js"}) {
+  for (const char* missing :
+       {"/dashboard/nope.js", "/dashboard/x/app.js", "/dashboard/../app.js", "/dashboard/app.js/", "/other/app.js"}) {
     auto r = dashboardReply(missing, files);
     EXPECT_EQ(r.status, 404) << missing;
     EXPECT_EQ(r.body, "not found\n");

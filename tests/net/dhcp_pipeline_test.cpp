@@ -421,9 +421,9 @@ TEST_F(DhcpPipelineTest, PoolExhaustionCountsAllocationFailure) {
   EXPECT_EQ(stats.value("subnet[7].assigned-addresses"), 10);
   // Kea 2.2's counts for a subnet without room: by scope, in total and by class, globally
   // and for the subnet; the query is answered with silence, not counted as dropped.
-  for (const char* n : {"v4-allocation-fail", "v4-allocation-fail-subnet", "v4-allocation-fail-classes",
-                        "subnet[7].v4-allocation-fail", "subnet[7].v4-allocation-fail-subnet",
-                        "subnet[7].v4-allocation-fail-classes"}) {
+  for (const char* n :
+       {"v4-allocation-fail", "v4-allocation-fail-subnet", "v4-allocation-fail-classes", "subnet[7].v4-allocation-fail",
+        "subnet[7].v4-allocation-fail-subnet", "subnet[7].v4-allocation-fail-classes"}) {
     EXPECT_EQ(stats.value(n), 1) << n;
   }
   EXPECT_EQ(stats.value("v4-allocation-fail-no-pools"), 0);
@@ -464,10 +464,10 @@ TEST_F(DhcpPipelineTest, EveryPacketStatisticExistsFromStartUpAsKeaLists) {
   StatsRegistry::Sample s;
   EXPECT_FALSE(stats.get("pkt4-nak-sent", s));
   pipeline.publish(clock.now());
-  for (const char* name : {"pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-offer-sent",
-                           "pkt4-ack-sent", "pkt4-nak-sent", "v4-allocation-fail", "v4-allocation-fail-classes",
-                           "v4-allocation-fail-no-pools", "v4-allocation-fail-shared-network",
-                           "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
+  for (const char* name :
+       {"pkt4-received", "pkt4-parse-failed", "pkt4-receive-drop", "pkt4-offer-sent", "pkt4-ack-sent", "pkt4-nak-sent",
+        "v4-allocation-fail", "v4-allocation-fail-classes", "v4-allocation-fail-no-pools",
+        "v4-allocation-fail-shared-network", "v4-allocation-fail-subnet", "v4-reservation-conflicts"}) {
     ASSERT_TRUE(stats.get(name, s)) << name;
     EXPECT_EQ(s.value, 0) << name;
   }
@@ -709,7 +709,7 @@ TEST_F(PipelineLogTest, DoraLogsKeasIdsInKeasOrder) {
                                       "DHCP4_PACKET_SEND", "DHCP4_RESPONSE_DATA"}));
   EXPECT_EQ(ids("kea-dhcp4.leases"), (std::vector<std::string>{"DHCP4_LEASE_ADVERT", "DHCP4_LEASE_ALLOC"}));
   EXPECT_EQ(ids("kea-dhcp4.options"), (std::vector<std::string>{"DHCP4_BUFFER_UNPACK", "DHCP4_PACKET_PACK",
-                                                                 "DHCP4_BUFFER_UNPACK", "DHCP4_PACKET_PACK"}));
+                                                                "DHCP4_BUFFER_UNPACK", "DHCP4_PACKET_PACK"}));
   std::ifstream in(path);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(all.find("DHCP4_LEASE_ALLOC [hwtype=1 02:00:00:00:00:01], cid=[no info], tid=0x1001: lease 198.18.16."),
@@ -762,7 +762,7 @@ TEST_F(PipelineLogTest, ReleaseAndDeclineAreLoggedOnTheLeasesLogger) {
   dec.set(proto::opt::kServerId, proto::ipBytes(meta.ifAddr));
   send(dec);
   EXPECT_EQ(ids("kea-dhcp4.leases"), (std::vector<std::string>{"DHCP4_RELEASE", "DHCP4_LEASE_ADVERT",
-                                                                "DHCP4_LEASE_ALLOC", "DHCP4_DECLINE_LEASE"}));
+                                                               "DHCP4_LEASE_ALLOC", "DHCP4_DECLINE_LEASE"}));
 }
 
 TEST_F(DhcpPipelineTest, LatencyHistogramsCountEveryPacketAndEachPartnerAck) {

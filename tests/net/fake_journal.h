@@ -60,9 +60,9 @@ class FakeJournal final : public LeaseJournal {
   std::vector<WriteGuard> guards;  // of the guarded writes, in order
   std::vector<LostWrite> lost;     // what takeLost() hands out next
   std::optional<Error> error;
-  bool refuses = false;                           // mayRefuse(): a shared database
-  bool slow = false;                              // behind()
-  std::function<void()> afterTakeLost;            // run once, inside the next takeLost()
+  bool refuses = false;                            // mayRefuse(): a shared database
+  bool slow = false;                               // behind()
+  std::function<void()> afterTakeLost;             // run once, inside the next takeLost()
   std::function<void(std::uint64_t)> afterAppend;  // run once, with the sequence just appended
 
  private:

@@ -41,8 +41,9 @@ TEST(InterfaceSelection, NameWithAddressPicksThatAddress) {
 }
 
 TEST(InterfaceSelection, ProblemsAreWarningsNotErrors) {
-  auto sel = selectInterfaces(
-      {spec("nosuch"), spec("eth2"), spec("eth3"), spec("eth0", Ipv4(10, 0, 0, 1)), spec("eth1")}, system());
+  auto sel =
+      selectInterfaces({spec("nosuch"), spec("eth2"), spec("eth3"), spec("eth0", Ipv4(10, 0, 0, 1)), spec("eth1")},
+                       system());
   ASSERT_EQ(sel.served.size(), 1u);
   EXPECT_EQ(sel.served[0].name, "eth1");
   ASSERT_EQ(sel.warnings.size(), 4u);

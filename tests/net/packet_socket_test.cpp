@@ -45,8 +45,8 @@ TEST(BuildIpv4Udp, HeadersAndChecksumsVerify) {
   EXPECT_EQ(be16(udp + 4), 8 + payload.size());
   EXPECT_NE(be16(udp + 6), 0);
   // Receiver's check: pseudo-header + UDP header + data (with checksum) sums to 0xffff.
-  std::vector<std::uint8_t> pseudo{198, 18, 0, 1, 198, 18, 0, 50, 0, 17,
-                                   std::uint8_t((8 + payload.size()) >> 8), std::uint8_t(8 + payload.size())};
+  std::vector<std::uint8_t> pseudo{
+      198, 18, 0, 1, 198, 18, 0, 50, 0, 17, std::uint8_t((8 + payload.size()) >> 8), std::uint8_t(8 + payload.size())};
   pseudo.insert(pseudo.end(), udp, udp + 8 + payload.size());
   EXPECT_EQ(internetChecksum(pseudo), 0);
   EXPECT_EQ(std::vector<std::uint8_t>(udp + 8, udp + 8 + payload.size()), payload);

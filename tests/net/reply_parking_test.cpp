@@ -200,7 +200,7 @@ TEST(ReplyParking, PartnerDownWhileParkedFailsEveryWaitingAcknowledgement) {
   auto b = p.park("b", 2, true, kT0);
   auto c = p.park("c", 3, true, kT0);
   ASSERT_TRUE(p.park("single", 4, false, kT0));  // a RELEASE's NAK: no partner needed
-  ASSERT_TRUE(p.acknowledge(*b, true));           // answered just before
+  ASSERT_TRUE(p.acknowledge(*b, true));          // answered just before
   ASSERT_TRUE(p.acknowledge(*a, false));
   ASSERT_TRUE(p.acknowledge(*c, false));
   EXPECT_EQ(p.awaitingAck(), 0u);

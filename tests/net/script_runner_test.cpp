@@ -51,9 +51,10 @@ class ScriptRunnerTest : public ::testing::Test {
 
 TEST_F(ScriptRunnerTest, ProgramGetsTheHookAndExactlyKeasEnvironment) {
   ScriptRunner runner(log, {});
-  runner.configure(script("/bin/cat /proc/$$/environ > \"" + dir + "/env.$1\"; echo \"$#:$1\" > \"" + dir +
-                          "/argv.$1\""));
-  ASSERT_TRUE(runner.submit(engine::ScriptCall{"lease4_renew", {"LEASE4_ADDRESS=198.18.0.103", "LEASE4_HOSTNAME="}, {}}));
+  runner.configure(
+      script("/bin/cat /proc/$$/environ > \"" + dir + "/env.$1\"; echo \"$#:$1\" > \"" + dir + "/argv.$1\""));
+  ASSERT_TRUE(
+      runner.submit(engine::ScriptCall{"lease4_renew", {"LEASE4_ADDRESS=198.18.0.103", "LEASE4_HOSTNAME="}, {}}));
   ASSERT_TRUE(runner.waitIdle(10s));
   EXPECT_EQ(read("argv.lease4_renew"), "1:lease4_renew\n");
   EXPECT_EQ(read("env.lease4_renew"), std::string("LEASE4_ADDRESS=198.18.0.103\0LEASE4_HOSTNAME=\0", 45));

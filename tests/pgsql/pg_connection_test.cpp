@@ -40,7 +40,7 @@ TEST(PgConnection, ParametersCarryEveryConfiguredKey) {
   auto m = asMap(db);
   EXPECT_EQ(m["host"], "198.18.0.9");
   EXPECT_EQ(m["port"], "5433");
-  EXPECT_EQ(m["user"], "kea user");          // passed as values, no quoting needed
+  EXPECT_EQ(m["user"], "kea user");  // passed as values, no quoting needed
   EXPECT_EQ(m["password"], "it's secret");
   EXPECT_EQ(m["dbname"], "leases db");
   EXPECT_EQ(m["connect_timeout"], "2");

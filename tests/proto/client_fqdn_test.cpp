@@ -68,9 +68,9 @@ TEST(DnsName, Wire) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->toText(false), "host-m.com.");
   EXPECT_EQ(n->toWire(), cat(cat(Bytes{6}, b("host-m")), cat(Bytes{3}, cat(b("com"), Bytes{0}))));
-  EXPECT_FALSE(DnsName::fromWire(Bytes{4, 'h', 'o'}, false).ok());           // truncated
-  EXPECT_FALSE(DnsName::fromWire(Bytes{0x45, 'x', 'x', 0}, false).ok());     // label type 01
-  EXPECT_FALSE(DnsName::fromWire(Bytes{1, 'x', 0xc0, 0x00}, false).ok());    // compression pointer
+  EXPECT_FALSE(DnsName::fromWire(Bytes{4, 'h', 'o'}, false).ok());         // truncated
+  EXPECT_FALSE(DnsName::fromWire(Bytes{0x45, 'x', 'x', 0}, false).ok());   // label type 01
+  EXPECT_FALSE(DnsName::fromWire(Bytes{1, 'x', 0xc0, 0x00}, false).ok());  // compression pointer
   // Bytes after the root label are not read (Kea stops at the first root label).
   EXPECT_EQ(DnsName::fromWire(Bytes{1, 'x', 0, 3, 'a'}, false)->toText(false), "x.");
 }
@@ -119,11 +119,11 @@ TEST(ClientFqdn, EmptyNameAndRcodes) {
 }
 
 TEST(ClientFqdn, MalformedOptionsFail) {
-  EXPECT_FALSE(ClientFqdn::parse(Bytes{0x01}).ok());                             // truncated
-  EXPECT_FALSE(ClientFqdn::parse(cat(Bytes{0x09, 0, 0}, b("host"))).ok());       // N and S
-  EXPECT_FALSE(ClientFqdn::parse(cat(Bytes{0x01, 0, 0}, b("a..b"))).ok());       // empty label
+  EXPECT_FALSE(ClientFqdn::parse(Bytes{0x01}).ok());                               // truncated
+  EXPECT_FALSE(ClientFqdn::parse(cat(Bytes{0x09, 0, 0}, b("host"))).ok());         // N and S
+  EXPECT_FALSE(ClientFqdn::parse(cat(Bytes{0x01, 0, 0}, b("a..b"))).ok());         // empty label
   EXPECT_FALSE(ClientFqdn::parse(cat(Bytes{0x05, 0, 0}, Bytes{0x45, 'x'})).ok());  // bad label
-  EXPECT_TRUE(ClientFqdn::parse(cat(Bytes{0xf1, 0, 0}, b("host"))).ok());        // MBZ bits ignored
+  EXPECT_TRUE(ClientFqdn::parse(cat(Bytes{0xf1, 0, 0}, b("host"))).ok());          // MBZ bits ignored
 }
 
 TEST(ClientFqdn, DecodeDropsPacketsWithAMalformedOption81) {

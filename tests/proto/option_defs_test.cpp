@@ -38,35 +38,114 @@ std::string csvError(std::string_view name, std::string_view data) {
 
 TEST(OptionDefs, EveryRequiredNameHasItsCode) {
   const std::pair<int, std::string_view> required[] = {
-      {1, "subnet-mask"}, {2, "time-offset"}, {3, "routers"}, {4, "time-servers"}, {5, "name-servers"},
-      {6, "domain-name-servers"}, {7, "log-servers"}, {8, "cookie-servers"}, {9, "lpr-servers"},
-      {10, "impress-servers"}, {11, "resource-location-servers"}, {12, "host-name"}, {13, "boot-size"},
-      {14, "merit-dump"}, {15, "domain-name"}, {16, "swap-server"}, {17, "root-path"}, {18, "extensions-path"},
-      {19, "ip-forwarding"}, {20, "non-local-source-routing"}, {21, "policy-filter"}, {22, "max-dgram-reassembly"},
-      {23, "default-ip-ttl"}, {24, "path-mtu-aging-timeout"}, {25, "path-mtu-plateau-table"}, {26, "interface-mtu"},
-      {27, "all-subnets-local"}, {28, "broadcast-address"}, {29, "perform-mask-discovery"}, {30, "mask-supplier"},
-      {31, "router-discovery"}, {32, "router-solicitation-address"}, {33, "static-routes"},
-      {34, "trailer-encapsulation"}, {35, "arp-cache-timeout"}, {36, "ieee802-3-encapsulation"},
-      {37, "default-tcp-ttl"}, {38, "tcp-keepalive-interval"}, {39, "tcp-keepalive-garbage"}, {40, "nis-domain"},
-      {41, "nis-servers"}, {42, "ntp-servers"}, {43, "vendor-encapsulated-options"}, {44, "netbios-name-servers"},
-      {45, "netbios-dd-server"}, {46, "netbios-node-type"}, {47, "netbios-scope"}, {48, "font-servers"},
-      {49, "x-display-manager"}, {50, "dhcp-requested-address"}, {51, "dhcp-lease-time"},
-      {52, "dhcp-option-overload"}, {53, "dhcp-message-type"}, {54, "dhcp-server-identifier"},
-      {55, "dhcp-parameter-request-list"}, {56, "dhcp-message"}, {57, "dhcp-max-message-size"},
-      {58, "dhcp-renewal-time"}, {59, "dhcp-rebinding-time"}, {60, "vendor-class-identifier"},
-      {61, "dhcp-client-identifier"}, {62, "nwip-domain-name"}, {64, "nisplus-domain-name"},
-      {65, "nisplus-servers"}, {66, "tftp-server-name"}, {67, "boot-file-name"}, {68, "mobile-ip-home-agent"},
-      {69, "smtp-server"}, {70, "pop-server"}, {71, "nntp-server"}, {72, "www-server"}, {73, "finger-server"},
-      {74, "irc-server"}, {75, "streettalk-server"}, {76, "streettalk-directory-assistance-server"},
-      {77, "user-class"}, {81, "fqdn"}, {82, "dhcp-agent-options"}, {85, "nds-servers"}, {86, "nds-tree-name"},
-      {87, "nds-context"}, {88, "bcms-controller-names"}, {89, "bcms-controller-address"}, {93, "client-system"},
-      {94, "client-ndi"}, {97, "uuid-guid"}, {98, "uap-servers"}, {99, "geoconf-civic"}, {100, "pcode"},
-      {101, "tcode"}, {108, "v6-only-preferred"}, {112, "netinfo-server-address"}, {113, "netinfo-server-tag"},
-      {114, "v4-captive-portal"}, {116, "auto-config"}, {117, "name-service-search"}, {118, "subnet-selection"},
-      {119, "domain-search"}, {124, "vivco-suboptions"},
-      {125, "vivso-suboptions"}, {136, "pana-agent"}, {137, "v4-lost"}, {138, "capwap-ac-v4"},
-      {141, "sip-ua-cs-domains"}, {146, "rdnss-selection"}, {159, "v4-portparams"},
-      {212, "option-6rd"}, {213, "v4-access-domain"},
+      {1, "subnet-mask"},
+      {2, "time-offset"},
+      {3, "routers"},
+      {4, "time-servers"},
+      {5, "name-servers"},
+      {6, "domain-name-servers"},
+      {7, "log-servers"},
+      {8, "cookie-servers"},
+      {9, "lpr-servers"},
+      {10, "impress-servers"},
+      {11, "resource-location-servers"},
+      {12, "host-name"},
+      {13, "boot-size"},
+      {14, "merit-dump"},
+      {15, "domain-name"},
+      {16, "swap-server"},
+      {17, "root-path"},
+      {18, "extensions-path"},
+      {19, "ip-forwarding"},
+      {20, "non-local-source-routing"},
+      {21, "policy-filter"},
+      {22, "max-dgram-reassembly"},
+      {23, "default-ip-ttl"},
+      {24, "path-mtu-aging-timeout"},
+      {25, "path-mtu-plateau-table"},
+      {26, "interface-mtu"},
+      {27, "all-subnets-local"},
+      {28, "broadcast-address"},
+      {29, "perform-mask-discovery"},
+      {30, "mask-supplier"},
+      {31, "router-discovery"},
+      {32, "router-solicitation-address"},
+      {33, "static-routes"},
+      {34, "trailer-encapsulation"},
+      {35, "arp-cache-timeout"},
+      {36, "ieee802-3-encapsulation"},
+      {37, "default-tcp-ttl"},
+      {38, "tcp-keepalive-interval"},
+      {39, "tcp-keepalive-garbage"},
+      {40, "nis-domain"},
+      {41, "nis-servers"},
+      {42, "ntp-servers"},
+      {43, "vendor-encapsulated-options"},
+      {44, "netbios-name-servers"},
+      {45, "netbios-dd-server"},
+      {46, "netbios-node-type"},
+      {47, "netbios-scope"},
+      {48, "font-servers"},
+      {49, "x-display-manager"},
+      {50, "dhcp-requested-address"},
+      {51, "dhcp-lease-time"},
+      {52, "dhcp-option-overload"},
+      {53, "dhcp-message-type"},
+      {54, "dhcp-server-identifier"},
+      {55, "dhcp-parameter-request-list"},
+      {56, "dhcp-message"},
+      {57, "dhcp-max-message-size"},
+      {58, "dhcp-renewal-time"},
+      {59, "dhcp-rebinding-time"},
+      {60, "vendor-class-identifier"},
+      {61, "dhcp-client-identifier"},
+      {62, "nwip-domain-name"},
+      {64, "nisplus-domain-name"},
+      {65, "nisplus-servers"},
+      {66, "tftp-server-name"},
+      {67, "boot-file-name"},
+      {68, "mobile-ip-home-agent"},
+      {69, "smtp-server"},
+      {70, "pop-server"},
+      {71, "nntp-server"},
+      {72, "www-server"},
+      {73, "finger-server"},
+      {74, "irc-server"},
+      {75, "streettalk-server"},
+      {76, "streettalk-directory-assistance-server"},
+      {77, "user-class"},
+      {81, "fqdn"},
+      {82, "dhcp-agent-options"},
+      {85, "nds-servers"},
+      {86, "nds-tree-name"},
+      {87, "nds-context"},
+      {88, "bcms-controller-names"},
+      {89, "bcms-controller-address"},
+      {93, "client-system"},
+      {94, "client-ndi"},
+      {97, "uuid-guid"},
+      {98, "uap-servers"},
+      {99, "geoconf-civic"},
+      {100, "pcode"},
+      {101, "tcode"},
+      {108, "v6-only-preferred"},
+      {112, "netinfo-server-address"},
+      {113, "netinfo-server-tag"},
+      {114, "v4-captive-portal"},
+      {116, "auto-config"},
+      {117, "name-service-search"},
+      {118, "subnet-selection"},
+      {119, "domain-search"},
+      {124, "vivco-suboptions"},
+      {125, "vivso-suboptions"},
+      {136, "pana-agent"},
+      {137, "v4-lost"},
+      {138, "capwap-ac-v4"},
+      {141, "sip-ua-cs-domains"},
+      {146, "rdnss-selection"},
+      {159, "v4-portparams"},
+      {212, "option-6rd"},
+      {213, "v4-access-domain"},
   };
   for (const auto& [code, name] : required) {
     const OptionDef* byName = findOptionDef(name);
@@ -101,13 +180,27 @@ TEST(OptionDefs, TableIsSortedUniqueAndRecordsHaveFields) {
 
 TEST(OptionDefs, KeaTypes) {
   const std::pair<std::string_view, T> expected[] = {
-      {"subnet-mask", T::Ipv4Address}, {"routers", T::Ipv4Address}, {"domain-name", T::String},
-      {"domain-search", T::Fqdn}, {"host-name", T::String}, {"dhcp-lease-time", T::Uint32},
-      {"ip-forwarding", T::Boolean}, {"interface-mtu", T::Uint16}, {"static-routes", T::Ipv4Address},
-      {"time-offset", T::Int32}, {"dhcp-parameter-request-list", T::Uint8}, {"path-mtu-plateau-table", T::Uint16},
-      {"dhcp-client-identifier", T::Binary}, {"dhcp-agent-options", T::Empty}, {"fqdn", T::Record},
-      {"v4-lost", T::Fqdn}, {"vivso-suboptions", T::Uint32}, {"v4-portparams", T::Record},
-      {"vendor-encapsulated-options", T::Empty}, {"v6-only-preferred", T::Uint32}, {"v4-captive-portal", T::String},
+      {"subnet-mask", T::Ipv4Address},
+      {"routers", T::Ipv4Address},
+      {"domain-name", T::String},
+      {"domain-search", T::Fqdn},
+      {"host-name", T::String},
+      {"dhcp-lease-time", T::Uint32},
+      {"ip-forwarding", T::Boolean},
+      {"interface-mtu", T::Uint16},
+      {"static-routes", T::Ipv4Address},
+      {"time-offset", T::Int32},
+      {"dhcp-parameter-request-list", T::Uint8},
+      {"path-mtu-plateau-table", T::Uint16},
+      {"dhcp-client-identifier", T::Binary},
+      {"dhcp-agent-options", T::Empty},
+      {"fqdn", T::Record},
+      {"v4-lost", T::Fqdn},
+      {"vivso-suboptions", T::Uint32},
+      {"v4-portparams", T::Record},
+      {"vendor-encapsulated-options", T::Empty},
+      {"v6-only-preferred", T::Uint32},
+      {"v4-captive-portal", T::String},
   };
   for (const auto& [name, type] : expected) EXPECT_EQ(findOptionDef(name)->type, type) << name;
   EXPECT_TRUE(findOptionDef("routers")->array);
@@ -130,9 +223,9 @@ TEST(OptionDefs, KeaTypes) {
 }
 
 TEST(OptionDefs, TypeNamesRoundTrip) {
-  for (std::string_view n : {"empty", "binary", "boolean", "int8", "int16", "int32", "uint8", "uint16", "uint32",
-                             "ipv4-address", "ipv6-address", "ipv6-prefix", "psid", "record", "string", "tuple",
-                             "fqdn"}) {
+  for (std::string_view n :
+       {"empty", "binary", "boolean", "int8", "int16", "int32", "uint8", "uint16", "uint32", "ipv4-address",
+        "ipv6-address", "ipv6-prefix", "psid", "record", "string", "tuple", "fqdn"}) {
     auto t = parseOptionType(n);
     ASSERT_TRUE(t) << n;
     EXPECT_EQ(toString(*t), n);
@@ -142,7 +235,8 @@ TEST(OptionDefs, TypeNamesRoundTrip) {
 }
 
 TEST(OptionDefs, NamesAndSpaces) {
-  for (std::string_view ok : {"a", "a_b", "A9", "123", "my-space", "vendor-4491"}) EXPECT_TRUE(isValidSpaceName(ok)) << ok;
+  for (std::string_view ok : {"a", "a_b", "A9", "123", "my-space", "vendor-4491"})
+    EXPECT_TRUE(isValidSpaceName(ok)) << ok;
   for (std::string_view bad : {"", "x y", "a.b", "-x", "x-", "_x", "x_"}) EXPECT_FALSE(isValidSpaceName(bad)) << bad;
   EXPECT_EQ(vendorSpaceId("vendor-4491"), 4491u);
   EXPECT_EQ(vendorSpaceId("vendor-0"), 0u);
@@ -252,7 +346,8 @@ TEST(OptionData, FqdnsAreLabelsNeverCompressed) {
   EXPECT_EQ(csv("v4-lost", "example.com."), csv("v4-lost", "example.com"));
   EXPECT_EQ(csv("v4-lost", "Ex.ORG"), (Bytes{2, 'E', 'x', 3, 'O', 'R', 'G', 0}));  // case kept
   // Kea 2.2 writes domain-search (RFC 3397) without compression.
-  EXPECT_EQ(csv("domain-search", "a.org, b.a.org"), (Bytes{1, 'a', 3, 'o', 'r', 'g', 0, 1, 'b', 1, 'a', 3, 'o', 'r', 'g', 0}));
+  EXPECT_EQ(csv("domain-search", "a.org, b.a.org"),
+            (Bytes{1, 'a', 3, 'o', 'r', 'g', 0, 1, 'b', 1, 'a', 3, 'o', 'r', 'g', 0}));
   EXPECT_EQ(csvError("v4-lost", "a..b"), "duplicate period in a..b");
   EXPECT_EQ(*encodeDomainName("."), (Bytes{0}));
   std::string label63(63, 'x');
@@ -309,8 +404,7 @@ TEST(OptionData, CustomTypes) {
             (Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
   EXPECT_EQ(encodeOptionData(&*std::make_unique<OptionDef>(def(T::Ipv6Address)), "198.18.0.1", true).error().message,
             "option buffer truncated");
-  EXPECT_EQ(enc(def(T::Ipv6Prefix, true), "2001:db8::/32, 3000::/4"),
-            (Bytes{32, 0x20, 0x01, 0x0d, 0xb8, 4, 0x30}));
+  EXPECT_EQ(enc(def(T::Ipv6Prefix, true), "2001:db8::/32, 3000::/4"), (Bytes{32, 0x20, 0x01, 0x0d, 0xb8, 4, 0x30}));
   EXPECT_EQ(enc(def(T::Ipv6Prefix), "2001:db8:1:ffff::/49"), (Bytes{49, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0x80}));
   EXPECT_EQ(enc(def(T::Psid, true), "1/8, 2/16"), (Bytes{8, 1, 0, 16, 0, 2}));
   EXPECT_EQ(enc(def(T::Tuple, true), "one, two"), (Bytes{3, 'o', 'n', 'e', 3, 't', 'w', 'o'}));

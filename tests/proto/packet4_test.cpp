@@ -78,10 +78,10 @@ Packet4 discover() {
 
 Bytes discoverWire() {
   Wire w(1, 0x3903f326, 0x8000);
-  w.options({53, 1, 1,                                      // DHCPDISCOVER
+  w.options({53, 1, 1,                                         // DHCPDISCOVER
              61, 7, 0x01, 0x00, 0x0c, 0x29, 0xaa, 0xbb, 0xcc,  // client-id: type 1 + MAC
-             55, 6, 1, 3, 6, 15, 51, 54,                     // parameter request list
-             57, 2, 0x05, 0xdc,                             // max message size 1500
+             55, 6, 1,    3,    6,    15,   51,   54,          // parameter request list
+             57, 2, 0x05, 0xdc,                                // max message size 1500
              255});
   return w.b;
 }
@@ -107,13 +107,8 @@ TEST(Packet4Encode, OfferByteExactWithMessageTypeMovedFirst) {
   Wire w(2, 0x3903f326, 0x8000);
   w.yiaddr(Ipv4(198, 18, 0, 10));
   w.siaddr(Ipv4(198, 18, 0, 1));
-  w.options({53, 1, 2,
-             54, 4, 198, 18, 0, 1,
-             51, 4, 0x00, 0x00, 0x0e, 0x10,
-             1, 4, 255, 255, 255, 0,
-             3, 4, 198, 18, 0, 1,
-             6, 8, 198, 18, 0, 1, 198, 18, 0, 2,
-             255});
+  w.options({53,  1, 2, 54, 4,   198, 18, 0, 1, 51, 4,   0x00, 0x00, 0x0e, 0x10, 1,  4, 255, 255,
+             255, 0, 3, 4,  198, 18,  0,  1, 6, 8,  198, 18,   0,    1,    198,  18, 0, 2,   255});
   EXPECT_EQ(encode(p).bytes, w.b);
 }
 
@@ -127,11 +122,8 @@ TEST(Packet4Encode, RequestByteExact) {
 
   Wire w(1, 0xdeadbeef, 0);
   w.b[9] = 3;  // secs
-  w.options({53, 1, 3,
-             50, 4, 198, 18, 0, 10,
-             54, 4, 198, 18, 0, 1,
-             12, 8, 't', 'p', 'r', '-', 'h', 'o', 's', 't',
-             255});
+  w.options(
+      {53, 1, 3, 50, 4, 198, 18, 0, 10, 54, 4, 198, 18, 0, 1, 12, 8, 't', 'p', 'r', '-', 'h', 'o', 's', 't', 255});
   EXPECT_EQ(encode(p).bytes, w.b);
 }
 
@@ -154,14 +146,9 @@ TEST(Packet4Encode, RelayedAckByteExact) {
   w.ciaddr(Ipv4(198, 19, 0, 20));
   w.yiaddr(Ipv4(198, 19, 0, 20));
   w.giaddr(Ipv4(198, 19, 0, 1));
-  w.options({53, 1, 5,
-             54, 4, 198, 18, 0, 1,
-             51, 4, 0x00, 0x00, 0x1c, 0x20,
-             58, 4, 0x00, 0x00, 0x0e, 0x10,
-             59, 4, 0x00, 0x00, 0x18, 0x9c,
-             15, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g',
-             82, 5, 1, 3, 'e', 't', '0',
-             255});
+  w.options({53,  1,    5,    54,   4,    198, 18,  0,    1,    51,   4,    0x00, 0x00, 0x1c, 0x20, 58,
+             4,   0x00, 0x00, 0x0e, 0x10, 59,  4,   0x00, 0x00, 0x18, 0x9c, 15,   11,   'e',  'x',  'a',
+             'm', 'p',  'l',  'e',  '.',  'o', 'r', 'g',  82,   5,    1,    3,    'e',  't',  '0',  255});
   EXPECT_EQ(encode(p).bytes, w.b);
 }
 
@@ -224,7 +211,8 @@ TEST(Packet4Encode, SplitsLongOptions) {
       ASSERT_EQ(b[pos], kLong);
       const std::size_t chunk = std::min<std::size_t>(255, len - copied);
       ASSERT_EQ(b[pos + 1], chunk);
-      EXPECT_TRUE(std::equal(b.begin() + long(pos) + 2, b.begin() + long(pos + 2 + chunk), data.begin() + long(copied)));
+      EXPECT_TRUE(
+          std::equal(b.begin() + long(pos) + 2, b.begin() + long(pos + 2 + chunk), data.begin() + long(copied)));
       pos += 2 + chunk;
       copied += chunk;
     }
@@ -315,7 +303,8 @@ TEST(Packet4Rfc3396, LongDomainSearchSplitsBetweenNames) {
   ASSERT_GE(parts.size(), 2u);
   std::size_t at = 0;
   for (const Bytes& part : parts) {
-    EXPECT_NE(std::find(starts.begin(), starts.end(), at), starts.end()) << "an instance starts inside a name at " << at;
+    EXPECT_NE(std::find(starts.begin(), starts.end(), at), starts.end())
+        << "an instance starts inside a name at " << at;
     at += part.size();
   }
   auto d = decode(r.bytes);
@@ -331,9 +320,8 @@ TEST(Packet4Rfc3396, LongDomainSearchSplitsBetweenNames) {
 // and the packet decodes back to the same data.
 TEST(Packet4Rfc3396, FusedOptionInvalidAsOneInstanceIsCutAgain) {
   Wire w(1, 0x11223344, 0);
-  w.options({53, 1, 1,
-             124, 9, 0, 0, 0x0d, 0xe9, 3, 'a', 'b', 'c', 0,  // enterprise 3561, "abc", ""
-             124, 4, 0, 0, 0x07, 0xd0,                       // enterprise 2000 alone
+  w.options({53,  1, 1, 124, 9,    0,    0, 0x0d, 0xe9, 3, 'a', 'b', 'c', 0,  // enterprise 3561, "abc", ""
+             124, 4, 0, 0,   0x07, 0xd0,                                      // enterprise 2000 alone
              255});
   auto d = decode(w.b);
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -527,7 +515,7 @@ TEST(Packet4, ClientIdEchoIsByteIdentical) {
 TEST(Packet4, ShortClientIdIsNotAnIdentity) {
   Packet4 p = discover();
   p.set(opt::kClientId, {0x01});
-  EXPECT_FALSE(p.clientId());  // RFC 2132 9.14: at least 2 bytes
+  EXPECT_FALSE(p.clientId());                  // RFC 2132 9.14: at least 2 bytes
   ASSERT_NE(p.find(opt::kClientId), nullptr);  // still there for the echo
   p.set(opt::kClientId, {0x00, 'x'});
   EXPECT_EQ(p.clientId(), (Bytes{0x00, 'x'}));
@@ -606,7 +594,8 @@ TEST(Packet4, ToStringCoversEveryValue) {
   seen.clear();
   for (int e = 1; e <= 4; ++e) seen.insert(toString(static_cast<CodecError>(e)));
   EXPECT_EQ(seen.size(), 4u);
-  EXPECT_EQ(summary(discover()), "DHCPDISCOVER xid=0x3903f326 hw=00:0c:29:aa:bb:cc ciaddr=0.0.0.0 yiaddr=0.0.0.0 giaddr=0.0.0.0");
+  EXPECT_EQ(summary(discover()),
+            "DHCPDISCOVER xid=0x3903f326 hw=00:0c:29:aa:bb:cc ciaddr=0.0.0.0 yiaddr=0.0.0.0 giaddr=0.0.0.0");
 }
 
 // --- Malformed input: one test per CodecError, then the tolerated cases. ---
@@ -713,24 +702,27 @@ TEST(Packet4Tolerated, OptionRunningPastTheEndIsIgnored) {
 // Kea 2.2's standard definitions decide which lengths fail the packet (measured against
 // kea-dhcp4 2.2.0 by the difftest group malformed-optlen).
 TEST(Packet4OptionLength, FixedSizeOptionsNeedTheirSizeAndIgnoreExtraOctets) {
-  struct Case { Bytes opt; bool ok; };
+  struct Case {
+    Bytes opt;
+    bool ok;
+  };
   const Case cases[] = {
-      {{1, 3, 255, 255, 255}, false},          // subnet mask (ipv4-address)
+      {{1, 3, 255, 255, 255}, false},  // subnet mask (ipv4-address)
       {{1, 5, 255, 255, 255, 0, 0}, true},
-      {{13, 1, 1}, false},                      // boot-size (uint16)
-      {{19, 0}, false},                         // ip-forwarding (boolean)
+      {{13, 1, 1}, false},  // boot-size (uint16)
+      {{19, 0}, false},     // ip-forwarding (boolean)
       {{19, 2, 1, 1}, true},
-      {{50, 3, 198, 18, 0}, false},             // requested address
+      {{50, 3, 198, 18, 0}, false},  // requested address
       {{50, 5, 198, 18, 0, 10, 0}, true},
-      {{51, 2, 1, 2}, false},                   // lease time (uint32)
+      {{51, 2, 1, 2}, false},  // lease time (uint32)
       {{51, 5, 0, 0, 16, 0, 0}, true},
-      {{52, 0}, false},                         // overload (uint8)
+      {{52, 0}, false},  // overload (uint8)
       {{52, 2, 0, 0}, true},
-      {{54, 3, 198, 18, 0}, false},             // server identifier
-      {{57, 1, 5}, false},                      // max message size (uint16)
+      {{54, 3, 198, 18, 0}, false},  // server identifier
+      {{57, 1, 5}, false},           // max message size (uint16)
       {{57, 3, 5, 220, 0}, true},
       {{58, 3, 0, 0, 1}, false},
-      {{118, 3, 198, 18, 0}, false},            // subnet selection
+      {{118, 3, 198, 18, 0}, false},  // subnet selection
   };
   for (const auto& c : cases) {
     Wire w(1, 1, 0);
@@ -748,41 +740,44 @@ TEST(Packet4OptionLength, FixedSizeOptionsNeedTheirSizeAndIgnoreExtraOctets) {
 }
 
 TEST(Packet4OptionLength, ArraysRecordsNamesAndSpecialForms) {
-  struct Case { Bytes opt; bool ok; };
+  struct Case {
+    Bytes opt;
+    bool ok;
+  };
   const Case cases[] = {
-      {{3, 5, 198, 18, 0, 1, 1}, false},        // routers: a multiple of 4
-      {{3, 0}, true},                           // an empty address list is fine
-      {{55, 0}, false},                         // PRL (uint8 array): not empty
+      {{3, 5, 198, 18, 0, 1, 1}, false},  // routers: a multiple of 4
+      {{3, 0}, true},                     // an empty address list is fine
+      {{55, 0}, false},                   // PRL (uint8 array): not empty
       {{55, 2, 1, 3}, true},
-      {{25, 3, 1, 2, 3}, false},                // uint16 array: even
+      {{25, 3, 1, 2, 3}, false},  // uint16 array: even
       {{25, 0}, false},
       {{93, 3, 0, 7, 0}, false},
-      {{78, 3, 1, 198, 18}, false},             // slp-directory-agent: boolean + address
-      {{94, 2, 1, 2}, false},                   // client-ndi: three uint8
-      {{97, 0}, false},                         // uuid-guid: uint8 + binary
+      {{78, 3, 1, 198, 18}, false},  // slp-directory-agent: boolean + address
+      {{94, 2, 1, 2}, false},        // client-ndi: three uint8
+      {{97, 0}, false},              // uuid-guid: uint8 + binary
       {{97, 1, 0}, true},
-      {{159, 3, 0, 0, 0}, false},               // v4-portparams: uint8 + psid (3)
-      {{119, 5, 5, 'a', 'b', 'c', 0}, false},   // domain search: label past the data
+      {{159, 3, 0, 0, 0}, false},              // v4-portparams: uint8 + psid (3)
+      {{119, 5, 5, 'a', 'b', 'c', 0}, false},  // domain search: label past the data
       {{119, 5, 3, 'a', 'b', 'c', 0}, true},
-      {{119, 2, 0xc0, 0x00}, true},             // a compression pointer ends a name
-      {{119, 2, 64, 0}, false},                 // label length 64
-      {{81, 0}, false},                         // client FQDN: 3 fixed octets
+      {{119, 2, 0xc0, 0x00}, true},  // a compression pointer ends a name
+      {{119, 2, 64, 0}, false},      // label length 64
+      {{81, 0}, false},              // client FQDN: 3 fixed octets
       {{81, 2, 0, 0}, false},
-      {{81, 6, 5, 0, 0, 10, 'a', 'b'}, false},  // E flag: a wire name that runs past the option
-      {{81, 6, 5, 0, 0, 2, 'a', 'b'}, true},    // partial name (no final zero label)
-      {{81, 5, 0, 0, 0, 'a', 'b'}, true},       // ASCII name
+      {{81, 6, 5, 0, 0, 10, 'a', 'b'}, false},                // E flag: a wire name that runs past the option
+      {{81, 6, 5, 0, 0, 2, 'a', 'b'}, true},                  // partial name (no final zero label)
+      {{81, 5, 0, 0, 0, 'a', 'b'}, true},                     // ASCII name
       {{81, 9, 4, 0, 0, 1, 'a', 0, 3, 'a', 'b', 'c'}, true},  // E flag: junk after the root label
 
-      {{124, 3, 0, 0, 17}, false},              // vivco: enterprise number
-      {{124, 6, 0, 0, 17, 139, 5, 'a'}, false}, // tuple past the data
+      {{124, 3, 0, 0, 17}, false},               // vivco: enterprise number
+      {{124, 6, 0, 0, 17, 139, 5, 'a'}, false},  // tuple past the data
       {{124, 7, 0, 0, 17, 139, 1, 'a', 0}, true},
-      {{125, 3, 0, 0, 17}, true},               // Kea 2.2 serves a short vivso
-      {{12, 1, 0}, true},                       // strings and binaries: any length
+      {{125, 3, 0, 0, 17}, true},  // Kea 2.2 serves a short vivso
+      {{12, 1, 0}, true},          // strings and binaries: any length
       {{15, 0}, true},
       {{60, 0}, true},
-      {{61, 0}, true},                          // (a short client id is the engine's rule)
+      {{61, 0}, true},  // (a short client id is the engine's rule)
       {{77, 0}, true},
-      {{200, 0}, true},                         // no definition: anything
+      {{200, 0}, true},  // no definition: anything
   };
   for (const auto& c : cases) {
     Wire w(1, 1, 0);
@@ -881,10 +876,8 @@ TEST(Packet4Rfc3396, ConcatenatesRepeatedOptionsAtFirstPosition) {
 // instances.
 TEST(Packet4Rfc3396, Rfc3397ExampleSplitAcrossInstances) {
   Wire w(2, 1, 0);
-  w.options({53, 1, 5,
-             119, 9, 3, 'e', 'n', 'g', 5, 'a', 'p', 'p', 'l',
-             119, 18, 'e', 3, 'c', 'o', 'm', 0, 9, 'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xc0, 0x04,
-             255});
+  w.options({53,  1,   5,   119, 9, 3,   'e', 'n', 'g', 5,   'a', 'p', 'p', 'l', 119,  18,   'e', 3,
+             'c', 'o', 'm', 0,   9, 'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xc0, 0x04, 255});
   // Kea 2.2 builds each instance with the domain-search definition before joining them, and
   // the first instance alone ends mid-label: the packet fails, as in Kea.
   EXPECT_EQ(errorCode(decode(w.b)), code(CodecError::BadOptionLength));

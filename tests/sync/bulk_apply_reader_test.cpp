@@ -48,8 +48,12 @@ void expectSameAsTree(std::string_view body) {
 // Leases with the odd fields a batch can carry (Kea 2.2 rows: pool-id never on the wire).
 std::vector<Lease> oddLeases(std::size_t n, std::uint32_t seed) {
   std::mt19937 rng(seed);
-  const std::vector<std::string> hostnames = {"", "h.example.org", "comma,and&amp", "quote\"back\\slash",
-                                              "tab\tnew\nline\rcr", "caf\xC3\xA9-\xF0\x9F\x98\x80",
+  const std::vector<std::string> hostnames = {"",
+                                              "h.example.org",
+                                              "comma,and&amp",
+                                              "quote\"back\\slash",
+                                              "tab\tnew\nline\rcr",
+                                              "caf\xC3\xA9-\xF0\x9F\x98\x80",
                                               std::string(300, 'x')};
   const std::vector<std::string> contexts = {"", R"({"a":1})", R"({"comment":"x, y & \"z\"","n":[1,2.5,null]})",
                                              "{\"u\":\"\\u00e9\\ud83d\\ude00\"}"};
@@ -122,7 +126,8 @@ TEST(BulkApplyReader, AcceptsWhatTheTreePathAccepts) {
       // repeated members count with their last copy (nlohmann's tree)
       R"({"command":"tandem-lease4-bulk-apply","arguments":{"leases":5,"leases":)" + rows +
           R"(,"server-name":1,"server-name":"b"},"service":["x"],"service":["dhcp4"]})",
-      R"({"arguments":{"leases":"garbage"},"arguments":{"leases":)" + rows + R"(},"command":"tandem-lease4-bulk-apply"})",
+      R"({"arguments":{"leases":"garbage"},"arguments":{"leases":)" + rows +
+          R"(},"command":"tandem-lease4-bulk-apply"})",
       // escapes in keys and values
       R"({"comm\u0061nd":"tandem-lease4-bulk-apply","\u0061rguments":{"server-name":"\u00e9\/"}})",
   };
@@ -136,7 +141,13 @@ TEST(BulkApplyReader, DeclinesEverythingElse) {
   const std::string ok = R"({"command":"tandem-lease4-bulk-apply","service":["dhcp4"],"arguments":{"leases":""}})";
   ASSERT_TRUE(readBulkApplyCommand(ok));
   const std::vector<std::string> bodies = {
-      "", "{}", "[]", "null", "\"tandem-lease4-bulk-apply\"", ok + "x", ok + "}",
+      "",
+      "{}",
+      "[]",
+      "null",
+      "\"tandem-lease4-bulk-apply\"",
+      ok + "x",
+      ok + "}",
       // other commands (the registry's path), however similar
       R"({"command":"lease4-update","arguments":{"leases":""}})",
       R"({"command":"tandem-lease4-bulk-apply ","arguments":{}})",
@@ -181,8 +192,8 @@ TEST(BulkApplyReader, DeclinesEverythingElse) {
     EXPECT_FALSE(readBulkApplyCommand(std::string_view(body).substr(0, n))) << n;
   }
   // Too deep to bother with (the tree would take it).
-  const std::string deep =
-      R"({"command":"tandem-lease4-bulk-apply","arguments":{"x":)" + std::string(1000, '[') + std::string(1000, ']') + "}}";
+  const std::string deep = R"({"command":"tandem-lease4-bulk-apply","arguments":{"x":)" + std::string(1000, '[') +
+                           std::string(1000, ']') + "}}";
   EXPECT_FALSE(readBulkApplyCommand(deep));
 }
 

@@ -18,11 +18,11 @@ TEST(ChangeHistoryTest, NumbersChangesFromOne) {
 
 TEST(ChangeHistoryTest, GivesTheLatestChangePerAddressAfterANumber) {
   ChangeHistory h(8);
-  h.record(a(1));                   // 1
-  h.record(a(2));                   // 2
-  h.record(a(3));                   // 3
-  h.record(a(2), 1234);             // 4: .2 deleted
-  h.record(a(4));                   // 5
+  h.record(a(1));        // 1
+  h.record(a(2));        // 2
+  h.record(a(3));        // 3
+  h.record(a(2), 1234);  // 4: .2 deleted
+  h.record(a(4));        // 5
   auto s = h.since(2, 100);
   ASSERT_FALSE(s.refused);
   ASSERT_EQ(s.changes.size(), 3u);  // .4, .2 (deleted), .3 — newest first

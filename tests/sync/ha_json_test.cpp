@@ -79,7 +79,8 @@ TEST(HaJson, LeaseUpdateRules) {
   json base = leaseUpdateArgs(sample());
   auto with = [&](const char* k, json v) {
     json j = base;
-    if (v.is_null()) j.erase(k); else j[k] = v;
+    if (v.is_null()) j.erase(k);
+    else j[k] = v;
     return leaseFromUpdateArgs(j, clock.now());
   };
   EXPECT_EQ(with("expire", nullptr)->cltt, toEpochSeconds(clock.now()));  // absent: now
@@ -158,7 +159,7 @@ TEST(HaJson, PageEntriesFromKeaWire) {
   EXPECT_EQ(page->leases[0].address, Ipv4(198, 18, 16, 7));
   EXPECT_EQ(page->leases[0].cltt, 1795334874);
   EXPECT_EQ(page->next, Ipv4(198, 18, 16, 11));
-  EXPECT_TRUE(page->last);  // 3 < 10000
+  EXPECT_TRUE(page->last);                     // 3 < 10000
   EXPECT_FALSE(parsePageAnswer(*a, 3)->last);  // a full page: ask for more
 
   auto empty = parsePageAnswer(*parsePeerAnswer(wire("lease4-get-page.response.json")), 10000);
@@ -270,8 +271,10 @@ TEST(HaJson, HeartbeatAnswerBuilderMatchesKeaShape) {
 }
 
 TEST(HaJson, HeartbeatAnswerRules) {
-  const json good = {{"state", "load-balancing"}, {"date-time", "Sun, 22 Nov 2026 08:07:35 GMT"},
-                     {"scopes", {"server1"}}, {"unsent-update-count", 5}};
+  const json good = {{"state", "load-balancing"},
+                     {"date-time", "Sun, 22 Nov 2026 08:07:35 GMT"},
+                     {"scopes", {"server1"}},
+                     {"unsent-update-count", 5}};
   auto parse = [](json args) { return parseHeartbeatAnswer(PeerAnswer{0, "", std::move(args)}); };
   ASSERT_TRUE(parse(good).ok());
   EXPECT_EQ(parse(good)->unsentUpdateCount, 5u);
@@ -291,7 +294,7 @@ TEST(HaJson, HeartbeatAnswerRules) {
   EXPECT_TRUE(parse(set("state", "unavailable")).ok());  // Kea's parser accepts it
   EXPECT_FALSE(parse(drop("date-time")).ok());
   EXPECT_FALSE(parse(set("date-time", "yesterday")).ok());
-  EXPECT_FALSE(parse(drop("scopes"))->scopes.has_value());          // old peers: fine
+  EXPECT_FALSE(parse(drop("scopes"))->scopes.has_value());            // old peers: fine
   EXPECT_FALSE(parse(set("scopes", "server1"))->scopes.has_value());  // malformed: ignored
   EXPECT_FALSE(parse(drop("unsent-update-count"))->unsentUpdateCount.has_value());
   EXPECT_FALSE(parse(set("unsent-update-count", "5")).ok());

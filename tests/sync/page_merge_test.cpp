@@ -51,7 +51,7 @@ TEST_F(PageMergeTest, APageWritesOnlyLeasesAbsentOrNewerThanOurs) {
 }
 
 TEST_F(PageMergeTest, AChangeWinsTiesButAnIdenticalLeaseIsNotWrittenAgain) {
-  std::vector<Lease> changes = {lease(1, 100),      // identical: nothing to write
+  std::vector<Lease> changes = {lease(1, 100),       // identical: nothing to write
                                 lease(2, 200, "x"),  // same cltt, different lease: the change wins
                                 lease(3, 299, "a"),  // older than ours: kept out
                                 lease(3, 301, "a"),  // newer

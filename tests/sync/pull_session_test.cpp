@@ -221,8 +221,9 @@ TEST(SyncStatus, JsonAndLine) {
   EXPECT_EQ(j["last"]["result"], "failed");
   EXPECT_EQ(j["last"]["duration-ms"], 2000);
   EXPECT_EQ(j["retry-in-ms"], 4000);
-  EXPECT_EQ(formatSyncLine(j), "sync: last from server1 (kea-paged) FAILED after 2.0 s: lease4-get-page: timeout; "
-                               "retry 4 in 4.0 s");
+  EXPECT_EQ(formatSyncLine(j),
+            "sync: last from server1 (kea-paged) FAILED after 2.0 s: lease4-get-page: timeout; "
+            "retry 4 in 4.0 s");
 }
 
 }  // namespace

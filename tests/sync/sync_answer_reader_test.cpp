@@ -65,8 +65,7 @@ std::vector<Lease> oddLeases(std::size_t n, std::uint32_t seed) {
                                               "tab\tnew\nline\rcr",
                                               "caf\xC3\xA9-\xE6\x97\xA5\xE6\x9C\xAC-\xF0\x9F\x98\x80",
                                               std::string(300, 'x')};
-  const std::vector<std::string> contexts = {"",
-                                             R"({"a":1})",
+  const std::vector<std::string> contexts = {"", R"({"a":1})",
                                              R"({"comment":"x, y & \"z\"","nested":{"list":[1,2.5,null,true]}})",
                                              R"({"ISC":{"relay-agent-info":{"sub-options":"0x0104AABBCCDD"}}})",
                                              "{\"u\":\"\\u00e9\\ud83d\\ude00\"}"};
@@ -168,7 +167,8 @@ TEST(SyncAnswerReader, AcceptsWhatTheTreePathAccepts) {
 }
 
 TEST(SyncAnswerReader, RefusesWhatTheTreePathRefuses) {
-  const std::string ok = R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true}}])";
+  const std::string ok =
+      R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"","deleted":"","last":true}}])";
   ASSERT_TRUE(readSyncPageAnswer(ok));
   const std::vector<std::string> bodies = {
       "",
@@ -181,9 +181,9 @@ TEST(SyncAnswerReader, RefusesWhatTheTreePathRefuses) {
       // a NUL byte inside the value ends the input early
       std::string(R"([{"result":0,"arguments":{"session":"a","leases":"","changes":"")") + std::string("\0", 1) +
           R"(,"deleted":"","last":true}}])",
-      R"([{"result":0}])",                     // no arguments
-      R"([{"result":0,"arguments":[]}])",      // not a map
-      R"([{"result":"0","arguments":{}}])",    // not an integer
+      R"([{"result":0}])",                   // no arguments
+      R"([{"result":0,"arguments":[]}])",    // not a map
+      R"([{"result":"0","arguments":{}}])",  // not an integer
       R"([{"result":0.0,"arguments":{}}])",
       R"([{"result":1e0,"arguments":{}}])",
       R"([{"result":99999999999999999999,"arguments":{}}])",

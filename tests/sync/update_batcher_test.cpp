@@ -210,8 +210,8 @@ TEST(BulkApplyJson, OutcomesPerLease) {
   auto refused = bulkApplyOutcomes(PeerAnswer{1, "bad rows", nullptr}, it);
   for (const auto& o : refused) EXPECT_EQ(o.outcome, Outcome::Failed);
   // Per-lease results: not found on delete is fine, conflict is a conflict, 1 a failure.
-  json failed = bulkApplyAnswerArgs({{Ipv4(198, 18, 16, 3), 3, "IPv4 lease not found."},
-                                     {Ipv4(198, 18, 16, 2), 4, "no subnet"}});
+  json failed =
+      bulkApplyAnswerArgs({{Ipv4(198, 18, 16, 3), 3, "IPv4 lease not found."}, {Ipv4(198, 18, 16, 2), 4, "no subnet"}});
   auto mixed = bulkApplyOutcomes(PeerAnswer{0, bulkApplyText(1), failed}, it);
   EXPECT_EQ(mixed[0].outcome, Outcome::Ok);
   EXPECT_EQ(mixed[0].text, "");

@@ -223,7 +223,8 @@ TEST_F(PeerClientTest, HeartbeatsOvertakeQueuedLeaseUpdates) {
       order.push_back("heartbeat" + std::to_string(i));
     });
   }
-  ASSERT_TRUE(runUntil(io_, [&] { return order.size() == 8; }, 10s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return order.size() == 8; }, 10s));
   EXPECT_EQ(order, (std::vector<std::string>{"update0", "heartbeat0", "heartbeat1", "update1", "update2", "update3",
                                              "update4", "update5"}));
 }
@@ -244,7 +245,8 @@ TEST_F(PeerClientTest, UpdatesForOneAddressKeepTheirOrderAcrossConnections) {
       ++answered;
     });
   }
-  ASSERT_TRUE(runUntil(io_, [&] { return answered == kCount; }, 10s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return answered == kCount; }, 10s));
   std::map<std::string, int> last;
   int checked = 0;
   for (const auto& req : server.requests()) {

@@ -198,8 +198,7 @@ class PeerTestServer {
       switch (server_.mode_) {
         case ServerMode::AnswerList:
           return respond(http::status::ok, nlohmann::json::array({answer}).dump(), true, false);
-        case ServerMode::AnswerObject:
-          return respond(http::status::ok, answer.dump(), true, false);
+        case ServerMode::AnswerObject: return respond(http::status::ok, answer.dump(), true, false);
         case ServerMode::AnswerLeaseUpdated:
           return respond(http::status::ok, R"([ { "result": 0, "text": "IPv4 lease updated." } ])", true, false);
         case ServerMode::CloseAfterAnswer:
@@ -211,8 +210,7 @@ class PeerTestServer {
           server_.silent_.push_back(this->shared_from_this());
           return;
         }
-        case ServerMode::BadJson:
-          return respond(http::status::ok, "[ { \"result\": 0, ", true, false);
+        case ServerMode::BadJson: return respond(http::status::ok, "[ { \"result\": 0, ", true, false);
         case ServerMode::Status500:
           return respond(http::status::internal_server_error, R"({ "result": 500, "text": "oops" })", true, false);
       }

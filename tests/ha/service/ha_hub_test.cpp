@@ -19,9 +19,9 @@
 namespace tandem::daemon {
 namespace {
 
-using nlohmann::json;
 using ha::testing::peer;
 using ha::testing::relationship;
+using nlohmann::json;
 
 json ok(std::string text = "ok", json args = nullptr) {
   json a = {{"result", 0}, {"text", std::move(text)}};
@@ -138,11 +138,14 @@ class HaHubTest : public ::testing::Test {
       spokes[name] = p.get();
       peers[i][name] = std::move(p);
     }
-    hub = std::make_unique<HaHub>(*rels, control.cfg, control, std::move(peers), [this] {
-      auto t = std::make_unique<FakeTimers>();
-      timers_.push_back(t.get());
-      return t;
-    }, log);
+    hub = std::make_unique<HaHub>(
+        *rels, control.cfg, control, std::move(peers),
+        [this] {
+          auto t = std::make_unique<FakeTimers>();
+          timers_.push_back(t.get());
+          return t;
+        },
+        log);
     hub->registerCommands(registry);
   }
   json run(const std::string& name, json args) {

@@ -10,7 +10,8 @@ namespace {
 
 config::Dhcp4Config configWithPeers(const std::string& url1, const std::string& url2) {
   config::Dhcp4Config cfg;
-  cfg.hooksLibraries = nlohmann::json::parse(R"([{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"},
+  cfg.hooksLibraries =
+      nlohmann::json::parse(R"([{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"},
       {"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so", "parameters": {"high-availability": [{
         "this-server-name": "server1", "mode": "hot-standby",
         "peers": [{"name": "server1", "role": "primary"}, {"name": "server2", "role": "standby"}]}]}}])");

@@ -284,7 +284,7 @@ TEST_F(HaServiceTest, SyncFailureReenablesThePartnerAndStaysSyncing) {
   timers.fire(ha::TimerId::Heartbeat, control.clock);
   partner().answerNext(partner().responder(partner().queue.front().command));  // heartbeat
   ASSERT_EQ(service->state(), ha::HaState::Syncing);
-  partner().answerNext(ok());  // dhcp-disable
+  partner().answerNext(ok());                           // dhcp-disable
   partner().answerNext(makeError("connection reset"));  // lease4-get-page
   ASSERT_EQ(partner().queue.size(), 1u);
   EXPECT_EQ(partner().queue.front().command["command"], "dhcp-enable");
@@ -387,8 +387,8 @@ TEST_F(HaServiceTest, FailedUpdateIsReplayedInOrderAfterCommunicationRecovery) {
     if (n == "lease4-update" || n == "lease4-del") replayed.emplace_back(n, c["arguments"]["ip-address"]);
   }
   EXPECT_EQ(replayed, (std::vector<std::pair<std::string, std::string>>{{"lease4-update", "198.18.16.40"},
-                                                                         {"lease4-del", "198.18.16.41"},
-                                                                         {"lease4-update", "198.18.16.42"}}));
+                                                                        {"lease4-del", "198.18.16.41"},
+                                                                        {"lease4-update", "198.18.16.42"}}));
 }
 
 TEST_F(HaServiceTest, LateFailureNeverQueuesOverANewerChange) {
@@ -508,8 +508,8 @@ TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   timers.fire(ha::TimerId::CommunicationCheck, control.clock);
   EXPECT_TRUE(service->machine().communicationInterrupted(control.clock.now()));
   // More than max-unacked-clients (2) of the partner's clients retrying for > 1 s.
-  const std::vector<std::vector<std::uint8_t>> partnerClients = {
-      {0, 1, 2, 3, 4, 5}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+  const std::vector<std::vector<std::uint8_t>> partnerClients = {{0, 1, 2, 3, 4, 5},
+                                                                 {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
   engine::RecvMeta m;
   for (const auto& mac : partnerClients) EXPECT_FALSE(service->shouldServe(discoverFrom(mac, 5), m));
   EXPECT_NE(service->state(), ha::HaState::PartnerDown);
@@ -681,8 +681,8 @@ TEST_F(HaServiceTest, HaSyncAnswersWhenThePullEndsAndShowsProgressMeanwhile) {
   ASSERT_EQ(partner().queue.size(), 1u);
   EXPECT_EQ(partner().queue.front().command["command"], "dhcp-disable");
   EXPECT_FALSE(partner().queue.front().command["arguments"].contains("max-period"));  // Kea's default
-  partner().answerNext(ok());  // dhcp-disable
-  partner().answerNext(partner().responder(partner().queue.front().command));  // page 1
+  partner().answerNext(ok());                                                         // dhcp-disable
+  partner().answerNext(partner().responder(partner().queue.front().command));         // page 1
   // Mid-way: other commands are answered, status-get shows the run.
   EXPECT_EQ(run("ha-continue")["text"], "HA state machine is not paused.");
   auto progress = service->statusSection()[0]["ha-servers"]["local"]["sync"]["in-progress"];
@@ -917,11 +917,13 @@ TEST_F(HaServiceTest, BulkApplyBodyTakesTheShortcutWithTheTreesAnswer) {
     registry.processTextAsync(body, api::CommandContext{"test", "", "", {}}, [&](std::string t) { text = t; });
     return text.value_or("(no answer)");
   };
-  const std::string fast = sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(100))).dump();
+  const std::string fast =
+      sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(100))).dump();
   ASSERT_TRUE(sync::readBulkApplyCommand(fast));
   const std::string fastAnswer = process(fast);
   // The same kind of request through the tree (the registry without the shortcut, as before).
-  const std::string tree = sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(110))).dump();
+  const std::string tree =
+      sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs("server2", items(110))).dump();
   registry.setTextShortcut({});
   const std::string treeAnswer = process(tree);
   auto norm = [](std::string t, std::uint8_t first) {
@@ -948,7 +950,8 @@ TEST_F(HaServiceTest, BulkApplyBodyTakesTheShortcutWithTheTreesAnswer) {
   // Anything the reader declines still gets the registry's answer (here: a broken row).
   service->registerCommands(registry);
   ASSERT_TRUE(registry.hasTextShortcut());
-  const std::string broken = R"({"command":"tandem-lease4-bulk-apply","service":["dhcp4"],"arguments":{"leases":"x\n"}})";
+  const std::string broken =
+      R"({"command":"tandem-lease4-bulk-apply","service":["dhcp4"],"arguments":{"leases":"x\n"}})";
   ASSERT_FALSE(sync::readBulkApplyCommand(broken));
   EXPECT_EQ(json::parse(process(broken))[0]["result"], 1);
 }
@@ -995,7 +998,8 @@ TEST_F(HaServiceTest, MetricsShowBothStatesTheBacklogAndTheLastSync) {
   EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"load-balancing\"} 1"))
       << m;
   EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"waiting\"} 0"));
-  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"partner\",server=\"server2\",role=\"secondary\",state=\"load-balancing\"} 1"));
+  EXPECT_TRUE(
+      has(m, "tandem_ha_state{peer=\"partner\",server=\"server2\",role=\"secondary\",state=\"load-balancing\"} 1"));
   EXPECT_TRUE(has(m, "tandem_ha_sync_in_progress 0"));
   EXPECT_TRUE(has(m, "tandem_ha_last_sync_success{peer=\"server2\"} 1"));
   EXPECT_TRUE(has(m, "tandem_ha_backlog_size 0"));
@@ -1011,8 +1015,9 @@ TEST_F(HaServiceTest, MetricsShowBothStatesTheBacklogAndTheLastSync) {
   ASSERT_EQ(service->state(), ha::HaState::CommunicationRecovery);
   control.clock.advance(7s);
   m = render();
-  EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"communication-"
-                     "recovery\"} 1"))
+  EXPECT_TRUE(has(m,
+                  "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"communication-"
+                  "recovery\"} 1"))
       << m;
   EXPECT_TRUE(has(m, "tandem_ha_state{peer=\"local\",server=\"server1\",role=\"primary\",state=\"load-balancing\"} 0"));
   EXPECT_TRUE(has(m, "tandem_ha_state_duration_seconds{server=\"server1\"} 7"));

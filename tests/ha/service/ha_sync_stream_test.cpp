@@ -190,8 +190,8 @@ class HaSyncStreamTest : public ::testing::Test {
       side->peers[p->name] = t.get();
       peers[p->name] = std::move(t);
     }
-    side->service = std::make_unique<HaService>(cfg, side->control.cfg, side->control, std::move(peers), side->timers,
-                                                side->log);
+    side->service =
+        std::make_unique<HaService>(cfg, side->control.cfg, side->control, std::move(peers), side->timers, side->log);
     side->service->registerCommands(side->registry);
     side->service->setStreamPageLimit(3);
     side->control.ha = side->service.get();
@@ -417,8 +417,8 @@ TEST_F(HaSyncStreamTest, ResyncAfterAPartitionFetchesOnlyTheLeasesChangedMeanwhi
   EXPECT_TRUE(s.service->lastSync()->ok);
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
   EXPECT_EQ(s.service->lastSync()->run.received, 0u);  // no page
-  EXPECT_EQ(s.service->lastSync()->run.changes, 3u);    // just the three
-  EXPECT_EQ(s.control.expected.size(), sized);  // a delta sizes nothing
+  EXPECT_EQ(s.service->lastSync()->run.changes, 3u);   // just the three
+  EXPECT_EQ(s.control.expected.size(), sized);         // a delta sizes nothing
   // The next resync with nothing changed meanwhile is an empty delta.
   for (int i = 0; i < 4; ++i) {
     heartbeat(p);
@@ -548,7 +548,7 @@ TEST_F(HaSyncStreamTest, AfterAPullThatFailedAtTheEndTheNextPullIsFull) {
   commit(p, lease(50, 5000));     // recorded for the done answer
   ASSERT_NE(toP.front(), nullptr);
   ASSERT_EQ((*toP.front())["command"], "tandem-lease4-sync-done");
-  ASSERT_TRUE(toP.serveOne());    // server1 hands .50 over and marks server2 synchronised...
+  ASSERT_TRUE(toP.serveOne());                        // server1 hands .50 over and marks server2 synchronised...
   toP.queue.front().answer = makeError("timed out");  // ...but the answer is lost
   ASSERT_TRUE(toP.deliverOne());
   ASSERT_TRUE(s.service->lastSync());
@@ -730,7 +730,7 @@ TEST_F(HaSyncStreamTest, BackupCatchesUpFromThePrimaryWithoutDisablingIt) {
   Loopback& toP = *b.peers["server1"];
   toP.deliverOne();  // heartbeat
   ASSERT_TRUE(b.service->syncRunning());
-  toP.serveOne();    // page 1 snapshot
+  toP.serveOne();  // page 1 snapshot
   release(p, Ipv4(198, 18, 16, 10));
   commit(p, lease(11, 8000));
   pump();

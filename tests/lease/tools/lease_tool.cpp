@@ -166,8 +166,12 @@ int generate(const std::string& name, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     auto n = static_cast<std::uint32_t>(i);
     l.address = Ipv4(0x0a000000u + n);  // 10.0.0.0/8 holds 16M addresses
-    std::uint8_t mac[6] = {0x02, 0x42, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                           static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+    std::uint8_t mac[6] = {0x02,
+                           0x42,
+                           static_cast<std::uint8_t>(n >> 24),
+                           static_cast<std::uint8_t>(n >> 16),
+                           static_cast<std::uint8_t>(n >> 8),
+                           static_cast<std::uint8_t>(n)};
     l.hwAddr = HwAddr::fromBytes(mac);
     l.clientId.assign({0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]});
     l.hostname = "host-" + std::to_string(n) + ".example.org";
@@ -189,9 +193,8 @@ int generateRange(const std::string& name, const std::string& first, std::size_t
     std::cerr << "bad first address, count or tag\n";
     return 64;
   }
-  const std::int64_t base =
-      cltt.value_or(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                        .count());
+  const std::int64_t base = cltt.value_or(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::FILE* f = std::fopen(name.c_str(), "w");
   if (!f) return 1;
   std::string buf(kKea22Lease4Header);
@@ -201,8 +204,11 @@ int generateRange(const std::string& name, const std::string& first, std::size_t
   for (std::size_t i = 0; i < count; ++i) {
     auto n = static_cast<std::uint32_t>(i);
     l.address = Ipv4(start->value + n);
-    std::uint8_t mac[6] = {0x02, static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(n >> 24),
-                           static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 8),
+    std::uint8_t mac[6] = {0x02,
+                           static_cast<std::uint8_t>(tag),
+                           static_cast<std::uint8_t>(n >> 24),
+                           static_cast<std::uint8_t>(n >> 16),
+                           static_cast<std::uint8_t>(n >> 8),
                            static_cast<std::uint8_t>(n)};
     l.hwAddr = HwAddr::fromBytes(mac);
     l.clientId.assign({0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]});
@@ -304,7 +310,8 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: tandem-leasetool dump NAME | write NAME SPEC.json | compare NAME KEA.json | "
-               "generate NAME COUNT | load NAME | generate-range NAME FIRST COUNT SUBNET TAG [CLTT] | same NAME1 NAME2\n";
+  std::cerr
+      << "usage: tandem-leasetool dump NAME | write NAME SPEC.json | compare NAME KEA.json | "
+         "generate NAME COUNT | load NAME | generate-range NAME FIRST COUNT SUBNET TAG [CLTT] | same NAME1 NAME2\n";
   return 64;
 }
