@@ -28,8 +28,9 @@ void writePipelineMetrics(api::PrometheusText& out, const net::DhcpPipeline& pip
   out.sample(parked, {}, std::int64_t(pipeline.parked()));
 }
 
-void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now) {
-  const ha::HaStatus st = ha.machine().status(now);
+void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now,
+                    SteadyTime steadyNow) {
+  const ha::HaStatus st = ha.machine().status(steadyNow);
   // One series per state, 1 for the current one: alerts and Grafana's state timeline need no
   // knowledge of the state names, and a state left shows 0 instead of vanishing.
   auto& state = out.family("tandem_ha_state",
@@ -50,7 +51,7 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
   const std::array<MetricLabel, 1> local{{{"server", st.localName}}};
   out.sample(out.family("tandem_ha_state_duration_seconds", "Time this server has been in its current HA state",
                         MetricType::Gauge),
-             local, seconds(now - st.stateSince));
+             local, seconds(steadyNow - st.stateSince));
   if (st.hasRemote) {
     out.sample(out.family("tandem_ha_partner_in_touch",
                           "1 while the partner answers heartbeats, 0 while communication is interrupted or "
@@ -150,7 +151,7 @@ std::string renderMetrics(const MetricsInputs& in) {
                         "1 while DHCP service is enabled, 0 while disabled (dhcp-disable, HA)", MetricType::Gauge),
              {}, std::int64_t(in.dhcpEnabled ? 1 : 0));
   if (in.pipeline) writePipelineMetrics(out, *in.pipeline);
-  if (in.ha) writeHaMetrics(out, *in.ha, in.pipeline, in.now);
+  if (in.ha) writeHaMetrics(out, *in.ha, in.pipeline, in.now, in.steadyNow);
   return out.finish();
 }
 
@@ -163,6 +164,7 @@ net::HttpGetReply Server::metricsPage() const {
   in.pipeline = pipeline_.get();
   in.ha = ha_ ? &ha_->relationship(0) : nullptr;  // a hub: its first relationship
   in.now = now();
+  in.steadyNow = steadyNow();
   in.writer = &metricsWriter_;
   net::HttpGetReply reply;
   reply.contentType = std::string(api::kPrometheusContentType);

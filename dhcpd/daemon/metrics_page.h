@@ -9,7 +9,7 @@
 #include <string>
 
 #include "dhcpd/api/prometheus_text.h"
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "ha/service/ha_service.h"
@@ -27,6 +27,7 @@ struct MetricsInputs {
   const net::DhcpPipeline* pipeline = nullptr;
   const HaService* ha = nullptr;
   TimePoint now{};
+  SteadyTime steadyNow{};  // for the HA state machine's times
   // A writer kept from scrape to scrape (its buffers stay allocated); null: a temporary one.
   api::PrometheusText* writer = nullptr;
 };
@@ -35,6 +36,7 @@ std::string renderMetrics(const MetricsInputs& in);
 
 void writePipelineMetrics(api::PrometheusText& out, const net::DhcpPipeline& pipeline);
 // `pipeline` (may be null): the DHCPACKs waiting for the partner and the update latency.
-void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now);
+void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now,
+                    SteadyTime steadyNow);
 
 }  // namespace tandem::daemon

@@ -87,6 +87,7 @@ Server::~Server() {
 }
 
 TimePoint Server::now() const { return Clock::now(); }
+SteadyTime Server::steadyNow() const { return SteadyClock::now(); }
 
 void Server::applyLoggers(const config::Dhcp4Config& cfg) {
   // Kea's "loggers": each entry names one of Kea's loggers ("kea-dhcp4", "kea-dhcp4.packets",
@@ -1018,7 +1019,7 @@ void Server::stopHa(bool haOff) {
 
 void Server::refreshHaAllocFilter() {
   if (!ha_ || !haConfig_) return;
-  engine_->setAllocFilter(ha_->allocFilter(cfg_, [this] { return now(); }));
+  engine_->setAllocFilter(ha_->allocFilter(cfg_, [this] { return steadyNow(); }));
 }
 
 }  // namespace tandem::daemon

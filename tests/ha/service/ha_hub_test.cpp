@@ -73,15 +73,15 @@ class SimPeer final : public PeerTransport {
 
 class FakeTimers final : public HaTimers {
  public:
-  std::map<ha::TimerId, std::pair<TimePoint, std::function<void()>>> armed;
-  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  std::map<ha::TimerId, std::pair<SteadyTime, std::function<void()>>> armed;
+  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
   void cancel(ha::TimerId id) override { armed.erase(id); }
   void fire(ha::TimerId id, FakeClock& clock) {
     auto it = armed.find(id);
     ASSERT_NE(it, armed.end());
     auto a = std::move(it->second);
     armed.erase(it);
-    if (a.first > clock.now()) clock.advance(a.first - clock.now());
+    if (a.first > fakeSteady(clock)) clock.advance(a.first - fakeSteady(clock));
     a.second();
   }
 };
@@ -283,7 +283,7 @@ TEST_F(HaHubTest, LeaseUpdatesGoOnlyToTheSubnetsRelationship) {
 TEST_F(HaHubTest, PoolSplitPerRelationship) {
   // Relationship B (load-balancing primary) splits subnet 2's pool; subnet 1 is A's (hot-standby,
   // nothing to split): an odd address of subnet 1 stays allocatable, one of subnet 2 does not.
-  auto filter = hub->allocFilter(control.cfg, [this] { return control.clock.now(); });
+  auto filter = hub->allocFilter(control.cfg, [this] { return control.steadyNow(); });
   EXPECT_TRUE(filter(Ipv4(198, 18, 16, 11)));
   EXPECT_TRUE(filter(Ipv4(198, 18, 17, 10)));
   EXPECT_FALSE(filter(Ipv4(198, 18, 17, 11)));
