@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dhcpd/daemon/metrics_page.h"
 #include "ha/service/ha_hub.h"
 #include "heartbeat/http_date.h"
 #include "sync/ha_json.h"
@@ -287,6 +288,32 @@ TEST_F(HaHubTest, PoolSplitPerRelationship) {
   EXPECT_TRUE(filter(Ipv4(198, 18, 16, 11)));
   EXPECT_TRUE(filter(Ipv4(198, 18, 17, 10)));
   EXPECT_FALSE(filter(Ipv4(198, 18, 17, 11)));
+}
+
+// /metrics on a hub: every relationship's series, each labelled with its relationship (the
+// name this server has in it); the families' HELP and TYPE once.
+TEST_F(HaHubTest, MetricsShowEveryRelationship) {
+  hub->start();
+  relationshipBToLoadBalancing();
+  MetricsInputs in{control.statsRegistry, control.cfg};
+  in.now = control.now();
+  in.steadyNow = control.steadyNow();
+  in.ha = {&hub->relationship(0), &hub->relationship(1)};
+  const std::string m = renderMetrics(in);
+  auto has = [&](const std::string& line) { return m.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(
+      has(R"(tandem_ha_state{relationship="hub-a",peer="local",server="hub-a",role="primary",state="waiting"} 1)"))
+      << m;
+  EXPECT_TRUE(has(
+      R"(tandem_ha_state{relationship="hub-b",peer="local",server="hub-b",role="primary",state="load-balancing"} 1)"));
+  EXPECT_TRUE(has(R"(tandem_ha_partner_in_touch{relationship="hub-b"} 1)"));
+  EXPECT_EQ(m.find("# TYPE tandem_ha_state gauge"), m.rfind("# TYPE tandem_ha_state gauge"));
+  // One relationship (every Kea 2.2 pair): the labels stay as they were.
+  in.ha = {&hub->relationship(1)};
+  const std::string one = renderMetrics(in);
+  EXPECT_NE(one.find(R"(tandem_ha_state{peer="local",server="hub-b",role="primary",state="load-balancing"} 1)"),
+            std::string::npos);
+  EXPECT_EQ(one.find("relationship="), std::string::npos);
 }
 
 }  // namespace
