@@ -27,7 +27,7 @@ struct MetricsInputs {
   std::size_t leases = 0;  // lease store size (kept by the store, not counted here)
   bool dhcpEnabled = true;
   const net::DhcpPipeline* pipeline = nullptr;
-  std::vector<const HaService*> ha;  // one per HA relationship (a hub has several)
+  std::vector<const HaService*> ha{};  // one per HA relationship (a hub has several)
   TimePoint now{};
   SteadyTime steadyNow{};  // for the HA state machine's times
   // A writer kept from scrape to scrape (its buffers stay allocated); null: a temporary one.

@@ -911,7 +911,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   for (const auto& rel : haConfig_->relationships) haRestrict_ = haRestrict_ || rel.restrictCommands;
   ha_ = std::make_unique<HaHub>(
       *haConfig_, cfg_, *this, std::move(plan.peers),
-      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return now(); }); }, log_);
+      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); }); }, log_);
   // The names the service registers, so a reload that turns HA off can take them away again.
   api::CommandRegistry names;
   ha_->registerCommands(names);

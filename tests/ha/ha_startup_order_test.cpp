@@ -202,7 +202,7 @@ TEST(HaStartupOrder, HotStandbyStandbyAlsoWaitsForThePrimary) {
 
 TEST(HaStartupOrder, PrimaryWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDelay) {
   PairSim sim(lbConfig("server1"), lbConfig("server2"));
-  const SteadyTime t0 = sim.fakeSteady(clock);
+  const SteadyTime t0 = fakeSteady(sim.clock);
   sim.start(sim.a());
   sim.runFor(10s);
   EXPECT_EQ(sim.a().m.state(), S::PartnerDown);
@@ -267,9 +267,9 @@ TEST(HaResync, PartitionWithOverflowedBacklogEndsInAFullResyncPrimaryFirst) {
   EXPECT_EQ(sim.a().m.state(), S::CommunicationRecovery);
   EXPECT_EQ(sim.b().m.state(), S::CommunicationRecovery);
   // The secondary's backlog overflows: it cannot replay, the pair must resync.
-  sim.apply(sim.b(), sim.b().m.handle(BacklogOverflowed{}, sim.fakeSteady(clock)));
+  sim.apply(sim.b(), sim.b().m.handle(BacklogOverflowed{}, fakeSteady(sim.clock)));
   const int syncsA = sim.a().syncs, syncsB = sim.b().syncs;
-  const auto t = sim.fakeSteady(clock);
+  const auto t = fakeSteady(sim.clock);
   sim.linkUp = true;
   sim.runFor(60s);
   // ha-reset sent both to waiting; both fetched the other's leases. (The reset partner judges

@@ -166,7 +166,7 @@ TEST(PoolSplit, SmallPoolsAreTakenOverWithoutTheDelay) {
 }
 
 // Lowest free address the peer may allocate, like a first-fit allocator.
-std::optional<Ipv4> allocate(const PoolSplit& split, std::set<std::uint32_t>& used, TimePoint now) {
+std::optional<Ipv4> allocate(const PoolSplit& split, std::set<std::uint32_t>& used, SteadyTime now) {
   for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) {
     if (!used.count(v) && split.allows(Ipv4(v), now)) {
       used.insert(v);
@@ -194,7 +194,8 @@ TEST(PoolSplit, PartitionShorterThanTakeoverDelayNeverAllocatesThePartnersShare)
   auto hb = [&](HaMachine& m, HaState partner) {
     HeartbeatAnswered a;
     a.partnerState = partner;
-    a.partnerTime = fakeSteady(clock);
+    a.partnerTime = clock.now();
+    a.localTime = clock.now();
     return m.handle(a, fakeSteady(clock));
   };
   // Bring the pair to load-balancing.
@@ -210,7 +211,7 @@ TEST(PoolSplit, PartitionShorterThanTakeoverDelayNeverAllocatesThePartnersShare)
   ASSERT_EQ(m2.state(), HaState::LoadBalancing);
 
   std::set<std::uint32_t> used1, used2;
-  const TimePoint cut = fakeSteady(clock);
+  const SteadyTime cut = fakeSteady(clock);
   for (int second = 1; second < 600 + 60; ++second) {
     clock.advance(1s);
     applyShare(m1.handle(HeartbeatFailed{"partition"}, fakeSteady(clock)), s1);
