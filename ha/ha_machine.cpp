@@ -60,9 +60,9 @@ heartbeat::FailureDetectorConfig detectorConfig(const HaConfig& c) {
 }  // namespace
 
 HaMachine::HaMachine(HaConfig cfg)
-    : cfg_(std::move(cfg)), filter_(cfg_), detector_(detectorConfig(cfg_), TimePoint{}) {}
+    : cfg_(std::move(cfg)), filter_(cfg_), detector_(detectorConfig(cfg_), SteadyTime{}) {}
 
-std::vector<Action> HaMachine::handle(const HaEvent& event, TimePoint now) {
+std::vector<Action> HaMachine::handle(const HaEvent& event, SteadyTime now) {
   Out out;
   std::visit([&](const auto& e) { on(e, now, out); }, event);
   return out;
@@ -86,7 +86,7 @@ bool HaMachine::heartbeatsWanted() const noexcept {
   }
 }
 
-void HaMachine::scheduleHeartbeat(TimePoint now, Out& out) {
+void HaMachine::scheduleHeartbeat(SteadyTime now, Out& out) {
   if (!heartbeatsWanted()) {
     if (heartbeatArmed_) {
       out.push_back(CancelTimer{TimerId::Heartbeat});
@@ -104,17 +104,17 @@ void HaMachine::scheduleHeartbeat(TimePoint now, Out& out) {
   heartbeatArmed_ = true;
 }
 
-void HaMachine::armCommunicationCheck(TimePoint now, Out& out) {
+void HaMachine::armCommunicationCheck(SteadyTime now, Out& out) {
   // Re-evaluate exactly when max-response-delay runs out, instead of at the next heartbeat
   // failure (which may be a heartbeat-delay plus a request timeout later).
   if (partnerState_ != HaState::Unavailable || detector_.interrupted(now) || !heartbeatsWanted()) return;
-  const TimePoint at = detector_.interruptionAt();
+  const SteadyTime at = detector_.interruptionAt();
   if (commCheckArmedAt_ == at) return;
   out.push_back(ArmTimer{TimerId::CommunicationCheck, at});
   commCheckArmedAt_ = at;
 }
 
-void HaMachine::setPartnerState(HaState s, TimePoint now) {
+void HaMachine::setPartnerState(HaState s, SteadyTime now) {
   if (partnerState_ != s) partnerStateSince_ = now;
   partnerState_ = s;
 }
@@ -142,7 +142,7 @@ void HaMachine::adjustNetworkState(Out& out) {
   }
 }
 
-void HaMachine::enter(TimePoint now, Out& out) {
+void HaMachine::enter(SteadyTime now, Out& out) {
   const StateTraits t = traits(state_);
   switch (t.scopes) {
     case ScopeRule::None: filter_.serveNoScopes(); break;
@@ -190,7 +190,7 @@ void HaMachine::enter(TimePoint now, Out& out) {
   scheduleHeartbeat(now, out);
 }
 
-void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& out) {
+void HaMachine::transition(HaState to, std::string reason, SteadyTime now, Out& out) {
   const HaState from = state_;
   // Exit actions.
   if (from == HaState::CommunicationRecovery) {
@@ -229,7 +229,7 @@ void HaMachine::transition(HaState to, std::string reason, TimePoint now, Out& o
   enter(now, out);
 }
 
-bool HaMachine::shouldPartnerDown(TimePoint now) const {
+bool HaMachine::shouldPartnerDown(SteadyTime now) const {
   if (!detector_.interrupted(now)) return false;
   // Service disabled: no traffic to analyse, and clients are unserved anyway.
   if (localDisabled_ || othersDisabled_) return true;
@@ -238,7 +238,7 @@ bool HaMachine::shouldPartnerDown(TimePoint now) const {
   return detector_.failureDetected();
 }
 
-TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
+TransitionInputs HaMachine::inputs(SteadyTime now, Out& out) {
   TransitionInputs in;
   in.state = state_;
   in.partner = partnerState_;
@@ -281,7 +281,7 @@ TransitionInputs HaMachine::inputs(TimePoint now, Out& out) {
   return in;
 }
 
-void HaMachine::run(TimePoint now, Out& out) {
+void HaMachine::run(SteadyTime now, Out& out) {
   // Bounded: every chain in the table ends in a staying state within a few steps.
   for (int step = 0; step < 16 && !paused_; ++step) {
     const TransitionInputs in = inputs(now, out);
@@ -342,7 +342,7 @@ void HaMachine::run(TimePoint now, Out& out) {
 
 // ---- events -------------------------------------------------------------------------------
 
-void HaMachine::on(const Start&, TimePoint now, Out& out) {
+void HaMachine::on(const Start&, SteadyTime now, Out& out) {
   if (started_) return;
   started_ = true;
   detector_ = heartbeat::FailureDetector(detectorConfig(cfg_), now);
@@ -356,10 +356,10 @@ void HaMachine::on(const Start&, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const HeartbeatAnswered& e, TimePoint now, Out& out) {
+void HaMachine::on(const HeartbeatAnswered& e, SteadyTime now, Out& out) {
   heartbeatInFlight_ = false;
   setPartnerState(e.partnerState, now);
-  skew_.update(e.partnerTime, now);
+  skew_.update(e.partnerTime, e.localTime);
   if (e.scopes) partnerScopes_ = *e.scopes;
   if (e.unsentUpdateCount) {
     partnerUnsentPrev_ = partnerUnsentLast_;
@@ -372,7 +372,7 @@ void HaMachine::on(const HeartbeatAnswered& e, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const HeartbeatFailed& e, TimePoint now, Out& out) {
+void HaMachine::on(const HeartbeatFailed& e, SteadyTime now, Out& out) {
   heartbeatInFlight_ = false;
   setPartnerState(HaState::Unavailable, now);
   skew_.reset();
@@ -393,7 +393,7 @@ void HaMachine::on(const HeartbeatFailed& e, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const TimerFired& e, TimePoint now, Out& out) {
+void HaMachine::on(const TimerFired& e, SteadyTime now, Out& out) {
   switch (e.id) {
     case TimerId::Heartbeat:
       heartbeatArmed_ = false;
@@ -414,7 +414,7 @@ void HaMachine::on(const TimerFired& e, TimePoint now, Out& out) {
   }
 }
 
-void HaMachine::on(const SyncFinished& e, TimePoint now, Out& out) {
+void HaMachine::on(const SyncFinished& e, SteadyTime now, Out& out) {
   if (!syncInFlight_) return;
   syncInFlight_ = false;
   if (state_ != HaState::Syncing) {
@@ -444,7 +444,7 @@ void HaMachine::on(const SyncFinished& e, TimePoint now, Out& out) {
   }
 }
 
-void HaMachine::on(const LeaseUpdateResult& e, TimePoint now, Out& out) {
+void HaMachine::on(const LeaseUpdateResult& e, SteadyTime now, Out& out) {
   const PeerConfig* peer = cfg_.find(e.peer);
   // Backup results never change our state (fire-and-forget, reference 6.2).
   if (!peer || peer->role == Role::Backup || peer->name == cfg_.thisServerName) return;
@@ -464,7 +464,7 @@ void HaMachine::on(const LeaseUpdateResult& e, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const PartnerQuerySeen& e, TimePoint now, Out& out) {
+void HaMachine::on(const PartnerQuerySeen& e, SteadyTime now, Out& out) {
   using A = heartbeat::FailureDetector::Analysis;
   const A a = detector_.analyze(e.hwAddr, e.clientId, e.secs, now);
   if (a == A::Ignored) return;
@@ -477,7 +477,7 @@ void HaMachine::on(const PartnerQuerySeen& e, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const BacklogOverflowed&, TimePoint now, Out& out) {
+void HaMachine::on(const BacklogOverflowed&, SteadyTime now, Out& out) {
   if (state_ != HaState::CommunicationRecovery || backlogOverflowed_) return;
   backlogOverflowed_ = true;
   log(out, Severity::Warn, "HA_LEASES_BACKLOG_OVERFLOWN",
@@ -486,7 +486,7 @@ void HaMachine::on(const BacklogOverflowed&, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const BacklogReplayFinished& e, TimePoint now, Out& out) {
+void HaMachine::on(const BacklogReplayFinished& e, SteadyTime now, Out& out) {
   if (!replayInFlight_) return;
   replayInFlight_ = false;
   if (state_ != HaState::CommunicationRecovery) return;
@@ -504,7 +504,7 @@ void HaMachine::on(const BacklogReplayFinished& e, TimePoint now, Out& out) {
   }
 }
 
-void HaMachine::on(const HaResetFinished& e, TimePoint now, Out& out) {
+void HaMachine::on(const HaResetFinished& e, SteadyTime now, Out& out) {
   if (!resetInFlight_) return;
   resetInFlight_ = false;
   if (state_ == HaState::PartnerDown) {
@@ -526,7 +526,7 @@ void HaMachine::on(const HaResetFinished& e, TimePoint now, Out& out) {
   }
 }
 
-void HaMachine::on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out) {
+void HaMachine::on(const MaintenanceNotifyFinished& e, SteadyTime now, Out& out) {
   const Maintenance op = maintenance_;
   maintenance_ = Maintenance::None;
   if (op == Maintenance::Starting) {
@@ -575,7 +575,7 @@ void HaMachine::on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out) 
   }
 }
 
-void HaMachine::on(const SyncCompleteNotified& e, TimePoint now, Out& out) {
+void HaMachine::on(const SyncCompleteNotified& e, SteadyTime now, Out& out) {
   // In partner-down, keep serving only once the next heartbeat shows the partner ready
   // (reference 4.6 step 6): hold a local disable until then, and ask soon.
   if (state_ == HaState::PartnerDown) {
@@ -597,12 +597,12 @@ void HaMachine::on(const SyncCompleteNotified& e, TimePoint now, Out& out) {
   out.push_back(CommandAnswer{0, "Server successfully notified about the synchronization completion.", nullptr});
 }
 
-void HaMachine::on(const DhcpServiceState& e, TimePoint now, Out& out) {
+void HaMachine::on(const DhcpServiceState& e, SteadyTime now, Out& out) {
   othersDisabled_ = e.disabledByOthers;
   run(now, out);
 }
 
-void HaMachine::on(const HaResetCommand&, TimePoint now, Out& out) {
+void HaMachine::on(const HaResetCommand&, SteadyTime now, Out& out) {
   if (state_ == HaState::Waiting) {
     out.push_back(CommandAnswer{0, "HA state machine already in WAITING state.", nullptr});
     return;
@@ -613,7 +613,7 @@ void HaMachine::on(const HaResetCommand&, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const HaContinueCommand&, TimePoint now, Out& out) {
+void HaMachine::on(const HaContinueCommand&, SteadyTime now, Out& out) {
   if (!paused_) {
     out.push_back(CommandAnswer{0, "HA state machine is not paused.", nullptr});
     return;
@@ -624,7 +624,7 @@ void HaMachine::on(const HaContinueCommand&, TimePoint now, Out& out) {
   run(now, out);
 }
 
-void HaMachine::on(const MaintenanceStartCommand&, TimePoint, Out& out) {
+void HaMachine::on(const MaintenanceStartCommand&, SteadyTime, Out& out) {
   switch (state_) {
     case HaState::Backup:
     case HaState::InMaintenance:
@@ -650,7 +650,7 @@ void HaMachine::on(const MaintenanceStartCommand&, TimePoint, Out& out) {
   out.push_back(SendMaintenanceNotify{partner()->name, false, state_});
 }
 
-void HaMachine::on(const MaintenanceCancelCommand&, TimePoint, Out& out) {
+void HaMachine::on(const MaintenanceCancelCommand&, SteadyTime, Out& out) {
   if (state_ != HaState::PartnerInMaintenance) {
     out.push_back(CommandAnswer{1,
                                 "Unable to cancel the maintenance for the server not in the "
@@ -666,7 +666,7 @@ void HaMachine::on(const MaintenanceCancelCommand&, TimePoint, Out& out) {
   out.push_back(SendMaintenanceNotify{partner()->name, true, prevState_});
 }
 
-void HaMachine::on(const MaintenanceNotifyCommand& e, TimePoint now, Out& out) {
+void HaMachine::on(const MaintenanceNotifyCommand& e, SteadyTime now, Out& out) {
   if (e.cancel) {
     if (state_ != HaState::InMaintenance) {
       out.push_back(CommandAnswer{1,
@@ -699,7 +699,7 @@ void HaMachine::on(const MaintenanceNotifyCommand& e, TimePoint now, Out& out) {
   out.push_back(CommandAnswer{0, "Server is in-maintenance state.", nullptr});
 }
 
-void HaMachine::on(const ScopesCommand& e, TimePoint, Out& out) {
+void HaMachine::on(const ScopesCommand& e, SteadyTime, Out& out) {
   if (auto r = filter_.serveScopes(e.scopes); !r) {
     out.push_back(CommandAnswer{1, r.error().message, nullptr});
     return;
@@ -735,7 +735,7 @@ HeartbeatReply HaMachine::heartbeatReply() const {
   return HeartbeatReply{state_, filter_.servedScopes(), unsentUpdateCount_};
 }
 
-HaStatus HaMachine::status(TimePoint now) const {
+HaStatus HaMachine::status(SteadyTime now) const {
   HaStatus s;
   s.mode = cfg_.mode;
   s.localName = cfg_.thisServerName;

@@ -2,7 +2,9 @@
 // The HA state machine as a pure component (reference/ha-protocol.md sections 2, 3, 6):
 // events in, actions out, `now` passed in. No sockets, no timers, no clock: the daemon performs
 // the actions (sends the heartbeat, arms the timer, ...) and feeds the outcomes back as
-// events. Everything runs on one strand, so nothing here locks.
+// events. Everything runs on one strand, so nothing here locks. `now` is steady time (every
+// deadline: heartbeats, max-response-delay, back-offs, the partner's share); only the clock
+// skew compares wall clocks, from the times carried by HeartbeatAnswered.
 //
 // Kea runs its model on heartbeat completion and on commands; we evaluate the transition
 // table after every event (and at the instant communication becomes interrupted, through the
@@ -17,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/common/logger.h"
 #include "ha/ha_config.h"
 #include "ha/ha_state.h"
@@ -41,7 +43,8 @@ enum class TimerId : std::uint8_t {
 struct Start {};  // the service starts (state waiting)
 struct HeartbeatAnswered {
   HaState partnerState = HaState::Waiting;
-  TimePoint partnerTime;                           // parsed `date-time`
+  TimePoint partnerTime;  // parsed `date-time` (wall clock)
+  TimePoint localTime;    // our wall clock when the answer came: the skew is partnerTime - localTime
   std::optional<std::vector<std::string>> scopes;  // absent from very old peers
   std::optional<std::uint64_t> unsentUpdateCount;  // absent: not tracked
 };
@@ -114,7 +117,7 @@ struct SendHeartbeat {
 };
 struct ArmTimer {  // (re)arms the one-shot timer; fire TimerFired{id} at `at`
   TimerId id = TimerId::Heartbeat;
-  TimePoint at;
+  SteadyTime at;
 };
 struct CancelTimer {
   TimerId id = TimerId::Heartbeat;
@@ -146,7 +149,7 @@ struct SendMaintenanceNotify {
 };
 // When the partner's share of free addresses becomes usable (pool split), nullopt = never.
 struct SetPartnerShare {
-  std::optional<TimePoint> usableFrom;
+  std::optional<SteadyTime> usableFrom;
 };
 struct StateChanged {
   HaState from = HaState::Waiting;
@@ -191,7 +194,7 @@ struct HaStatus {
   Role localRole = Role::Primary;
   HaState state = HaState::Waiting;
   std::string stateReason;
-  TimePoint stateSince;
+  SteadyTime stateSince;
   std::vector<std::string> scopes;
   std::uint64_t unsentUpdateCount = 0;
   bool paused = false;
@@ -208,13 +211,13 @@ struct HaStatus {
   std::size_t unackedClients = 0;
   std::uint64_t unackedClientsLeft = 0;
   std::uint64_t analyzedPackets = 0;
-  std::optional<TimePoint> systemTime;
+  std::optional<TimePoint> systemTime;  // wall clock of the last skew computation
   std::optional<std::int64_t> clockSkew;
   std::optional<std::uint64_t> partnerUnsentUpdateCount;
 
   // Lease synchronisation retries (the shell adds the progress of a sync in flight).
-  std::uint32_t syncFailures = 0;        // consecutive failed syncs since the last success
-  std::optional<TimePoint> syncRetryAt;  // when the next attempt may start, after a failure
+  std::uint32_t syncFailures = 0;         // consecutive failed syncs since the last success
+  std::optional<SteadyTime> syncRetryAt;  // when the next attempt may start, after a failure
 };
 
 class HaMachine {
@@ -231,20 +234,20 @@ class HaMachine {
   HaMachine(const HaMachine&) = delete;
   HaMachine& operator=(const HaMachine&) = delete;
 
-  [[nodiscard]] std::vector<Action> handle(const HaEvent& event, TimePoint now);
+  [[nodiscard]] std::vector<Action> handle(const HaEvent& event, SteadyTime now);
 
   HaState state() const noexcept { return state_; }
   HaState previousState() const noexcept { return prevState_; }
   const std::string& stateReason() const noexcept { return reason_; }
-  TimePoint stateSince() const noexcept { return stateSince_; }
+  SteadyTime stateSince() const noexcept { return stateSince_; }
   std::optional<HaState> partnerState() const noexcept { return partnerState_; }
   bool paused() const noexcept { return paused_; }
   const HaConfig& config() const noexcept { return cfg_; }
   const ScopeFilter& scopeFilter() const noexcept { return filter_; }
-  bool communicationInterrupted(TimePoint now) const noexcept { return detector_.interrupted(now); }
+  bool communicationInterrupted(SteadyTime now) const noexcept { return detector_.interrupted(now); }
   bool localDhcpDisabled() const noexcept { return localDisabled_; }
   // After a failed sync: when the back-off ends (nullopt: no retry pending).
-  std::optional<TimePoint> syncRetryAt() const noexcept { return syncRetryAt_; }
+  std::optional<SteadyTime> syncRetryAt() const noexcept { return syncRetryAt_; }
   std::uint32_t syncFailures() const noexcept { return backoff_.failures(); }
 
   // Lease updates (call on the HA strand, per peer, per committed query).
@@ -254,42 +257,42 @@ class HaMachine {
   std::uint64_t unsentUpdateCount() const noexcept { return unsentUpdateCount_; }
 
   HeartbeatReply heartbeatReply() const;
-  HaStatus status(TimePoint now) const;
+  HaStatus status(SteadyTime now) const;
 
  private:
   using Out = std::vector<Action>;
 
-  void on(const Start&, TimePoint now, Out& out);
-  void on(const HeartbeatAnswered& e, TimePoint now, Out& out);
-  void on(const HeartbeatFailed& e, TimePoint now, Out& out);
-  void on(const TimerFired& e, TimePoint now, Out& out);
-  void on(const SyncFinished& e, TimePoint now, Out& out);
-  void on(const LeaseUpdateResult& e, TimePoint now, Out& out);
-  void on(const PartnerQuerySeen& e, TimePoint now, Out& out);
-  void on(const BacklogOverflowed& e, TimePoint now, Out& out);
-  void on(const BacklogReplayFinished& e, TimePoint now, Out& out);
-  void on(const HaResetFinished& e, TimePoint now, Out& out);
-  void on(const MaintenanceNotifyFinished& e, TimePoint now, Out& out);
-  void on(const SyncCompleteNotified& e, TimePoint now, Out& out);
-  void on(const DhcpServiceState& e, TimePoint now, Out& out);
-  void on(const HaResetCommand& e, TimePoint now, Out& out);
-  void on(const HaContinueCommand& e, TimePoint now, Out& out);
-  void on(const MaintenanceStartCommand& e, TimePoint now, Out& out);
-  void on(const MaintenanceCancelCommand& e, TimePoint now, Out& out);
-  void on(const MaintenanceNotifyCommand& e, TimePoint now, Out& out);
-  void on(const ScopesCommand& e, TimePoint now, Out& out);
+  void on(const Start&, SteadyTime now, Out& out);
+  void on(const HeartbeatAnswered& e, SteadyTime now, Out& out);
+  void on(const HeartbeatFailed& e, SteadyTime now, Out& out);
+  void on(const TimerFired& e, SteadyTime now, Out& out);
+  void on(const SyncFinished& e, SteadyTime now, Out& out);
+  void on(const LeaseUpdateResult& e, SteadyTime now, Out& out);
+  void on(const PartnerQuerySeen& e, SteadyTime now, Out& out);
+  void on(const BacklogOverflowed& e, SteadyTime now, Out& out);
+  void on(const BacklogReplayFinished& e, SteadyTime now, Out& out);
+  void on(const HaResetFinished& e, SteadyTime now, Out& out);
+  void on(const MaintenanceNotifyFinished& e, SteadyTime now, Out& out);
+  void on(const SyncCompleteNotified& e, SteadyTime now, Out& out);
+  void on(const DhcpServiceState& e, SteadyTime now, Out& out);
+  void on(const HaResetCommand& e, SteadyTime now, Out& out);
+  void on(const HaContinueCommand& e, SteadyTime now, Out& out);
+  void on(const MaintenanceStartCommand& e, SteadyTime now, Out& out);
+  void on(const MaintenanceCancelCommand& e, SteadyTime now, Out& out);
+  void on(const MaintenanceNotifyCommand& e, SteadyTime now, Out& out);
+  void on(const ScopesCommand& e, SteadyTime now, Out& out);
 
   // Evaluates the transition table until a state stays (Kea's runModel loop).
-  void run(TimePoint now, Out& out);
-  TransitionInputs inputs(TimePoint now, Out& out);
-  bool shouldPartnerDown(TimePoint now) const;
-  void transition(HaState to, std::string reason, TimePoint now, Out& out);
-  void enter(TimePoint now, Out& out);  // on-entry actions of state_
+  void run(SteadyTime now, Out& out);
+  TransitionInputs inputs(SteadyTime now, Out& out);
+  bool shouldPartnerDown(SteadyTime now) const;
+  void transition(HaState to, std::string reason, SteadyTime now, Out& out);
+  void enter(SteadyTime now, Out& out);  // on-entry actions of state_
   void adjustNetworkState(Out& out);
   void publishScopes(Out& out);
-  void scheduleHeartbeat(TimePoint now, Out& out);
-  void armCommunicationCheck(TimePoint now, Out& out);
-  void setPartnerState(HaState s, TimePoint now);
+  void scheduleHeartbeat(SteadyTime now, Out& out);
+  void armCommunicationCheck(SteadyTime now, Out& out);
+  void setPartnerState(HaState s, SteadyTime now);
   bool heartbeatsWanted() const noexcept;
   void log(Out& out, Severity s, std::string id, std::string text);
   const PeerConfig* partner() const noexcept { return cfg_.partner(); }
@@ -303,11 +306,11 @@ class HaMachine {
   HaState state_ = HaState::Waiting;
   HaState prevState_ = HaState::Waiting;
   std::string reason_ = "starting";
-  TimePoint stateSince_{};
+  SteadyTime stateSince_{};
   bool started_ = false;
 
   std::optional<HaState> partnerState_;
-  TimePoint partnerStateSince_{};
+  SteadyTime partnerStateSince_{};
   std::vector<std::string> partnerScopes_;
   std::uint64_t partnerUnsentPrev_ = 0, partnerUnsentLast_ = 0;
   bool partnerUnsentKnown_ = false;
@@ -323,10 +326,10 @@ class HaMachine {
   std::set<HaState> pausedOnce_;
   bool heartbeatArmed_ = false;
   bool heartbeatInFlight_ = false;
-  std::optional<TimePoint> commCheckArmedAt_;
+  std::optional<SteadyTime> commCheckArmedAt_;
   bool syncInFlight_ = false;
   SyncBackoff backoff_;
-  std::optional<TimePoint> syncRetryAt_;  // a failed sync waits for the SyncRetry timer
+  std::optional<SteadyTime> syncRetryAt_;  // a failed sync waits for the SyncRetry timer
   bool replayInFlight_ = false;
   bool resetInFlight_ = false;
   bool backlogOverflowed_ = false;
@@ -335,7 +338,7 @@ class HaMachine {
   bool localDisabled_ = false;   // we hold the local HA origin disable
   bool othersDisabled_ = false;  // user / partner / DB origins disable service
   bool syncCompleteNotified_ = false;
-  std::optional<TimePoint> handoverPollUntil_;
+  std::optional<SteadyTime> handoverPollUntil_;
   std::vector<std::string> publishedScopes_;
   bool scopesPublished_ = false;
 };

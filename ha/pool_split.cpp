@@ -53,7 +53,7 @@ const PoolSplit::Range* PoolSplit::splitRange(Ipv4 a) const noexcept {
 
 bool PoolSplit::inSplitPool(Ipv4 a) const noexcept { return splitRange(a) != nullptr; }
 
-bool PoolSplit::allows(Ipv4 a, TimePoint now) const noexcept {
+bool PoolSplit::allows(Ipv4 a, SteadyTime now) const noexcept {
   if (!enabled_ || inOwnShare(a)) return true;
   const Range* range = splitRange(a);
   if (!range) return true;
@@ -62,20 +62,20 @@ bool PoolSplit::allows(Ipv4 a, TimePoint now) const noexcept {
   return from != kNever && std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() >= from;
 }
 
-void PoolSplit::setPartnerShareUsableFrom(std::optional<TimePoint> at) noexcept {
+void PoolSplit::setPartnerShareUsableFrom(std::optional<SteadyTime> at) noexcept {
   partnerShareGranted_.store(at.has_value(), std::memory_order_release);
   partnerFromNs_.store(at ? std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count()
                           : kNever,
                        std::memory_order_release);
 }
 
-std::optional<TimePoint> PoolSplit::partnerShareUsableFrom() const noexcept {
+std::optional<SteadyTime> PoolSplit::partnerShareUsableFrom() const noexcept {
   const std::int64_t v = partnerFromNs_.load(std::memory_order_acquire);
   if (v == kNever) return std::nullopt;
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(v)));
+  return SteadyTime(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(v)));
 }
 
-std::function<bool(Ipv4)> PoolSplit::allocFilter(std::function<TimePoint()> now) const {
+std::function<bool(Ipv4)> PoolSplit::allocFilter(std::function<SteadyTime()> now) const {
   return [this, now = std::move(now)](Ipv4 a) { return allows(a, now()); };
 }
 

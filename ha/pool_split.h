@@ -38,7 +38,7 @@
 #include <optional>
 #include <vector>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "ha/ha_config.h"
@@ -73,14 +73,14 @@ class PoolSplit {
   // The split range holding `a`, if any.
   const Range* splitRange(Ipv4 a) const noexcept;
   // May this server newly allocate `a` at `now`? Thread-safe against setPartnerShareUsableFrom.
-  bool allows(Ipv4 a, TimePoint now) const noexcept;
+  bool allows(Ipv4 a, SteadyTime now) const noexcept;
 
   // From the HA machine's SetPartnerShare action; nullopt = the partner's share is off limits.
-  void setPartnerShareUsableFrom(std::optional<TimePoint> at) noexcept;
-  std::optional<TimePoint> partnerShareUsableFrom() const noexcept;
+  void setPartnerShareUsableFrom(std::optional<SteadyTime> at) noexcept;
+  std::optional<SteadyTime> partnerShareUsableFrom() const noexcept;
 
   // Adapter for engine::Engine::setAllocFilter, which passes no time.
-  std::function<bool(Ipv4)> allocFilter(std::function<TimePoint()> now) const;
+  std::function<bool(Ipv4)> allocFilter(std::function<SteadyTime()> now) const;
 
  private:
   static constexpr std::int64_t kNever = INT64_MAX;

@@ -7,7 +7,7 @@ void ClockSkew::update(TimePoint partnerTime, TimePoint localNow) noexcept {
   localAtSkew_ = localNow;
 }
 
-bool ClockSkew::shouldWarn(TimePoint now) noexcept {
+bool ClockSkew::shouldWarn(SteadyTime now) noexcept {
   if (skew_ <= kWarnSeconds && skew_ >= -kWarnSeconds) return false;
   if (lastWarn_ && now - *lastWarn_ <= kWarnInterval) return false;
   lastWarn_ = now;

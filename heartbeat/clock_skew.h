@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 
 namespace tandem::heartbeat {
 
@@ -28,12 +28,12 @@ class ClockSkew {
 
   bool shouldTerminate() const noexcept { return skew_ > kTerminateSeconds || skew_ < -kTerminateSeconds; }
   // True when a warning is due now; records it so the next one waits kWarnInterval.
-  bool shouldWarn(TimePoint now) noexcept;
+  bool shouldWarn(SteadyTime now) noexcept;
 
  private:
   std::int64_t skew_ = 0;
   std::optional<TimePoint> localAtSkew_;
-  std::optional<TimePoint> lastWarn_;
+  std::optional<SteadyTime> lastWarn_;
 };
 
 }  // namespace tandem::heartbeat

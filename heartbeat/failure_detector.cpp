@@ -2,20 +2,20 @@
 
 namespace tandem::heartbeat {
 
-void FailureDetector::poke(TimePoint now) {
+void FailureDetector::poke(SteadyTime now) {
   lastContact_ = now;
   clients_.clear();
   unacked_ = 0;
   analyzed_ = 0;
 }
 
-std::int64_t FailureDetector::ageSeconds(TimePoint now) const noexcept {
+std::int64_t FailureDetector::ageSeconds(SteadyTime now) const noexcept {
   return std::chrono::duration_cast<std::chrono::seconds>(now - lastContact_).count();
 }
 
 FailureDetector::Analysis FailureDetector::analyze(std::span<const std::uint8_t> hwAddr,
                                                    std::span<const std::uint8_t> clientId, std::uint16_t secs,
-                                                   TimePoint now) {
+                                                   SteadyTime now) {
   if (!interrupted(now)) return Analysis::Ignored;
   ++analyzed_;
   // secs is in seconds, max-ack-delay in milliseconds (Kea: secs * 1000 > max-ack-delay).
@@ -32,7 +32,7 @@ FailureDetector::Analysis FailureDetector::analyze(std::span<const std::uint8_t>
   return it->second ? Analysis::Unacked : Analysis::Acked;
 }
 
-std::uint64_t FailureDetector::unackedClientsLeft(TimePoint now) const noexcept {
+std::uint64_t FailureDetector::unackedClientsLeft(SteadyTime now) const noexcept {
   if (!interrupted(now) || unacked_ > cfg_.maxUnackedClients) return 0;
   return std::uint64_t(cfg_.maxUnackedClients) - unacked_ + 1;
 }

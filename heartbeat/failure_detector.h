@@ -15,7 +15,7 @@
 #include <map>
 #include <span>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "heartbeat/client_key.h"
 
 namespace tandem::heartbeat {
@@ -34,22 +34,22 @@ class FailureDetector {
     Unacked,  // recorded (or upgraded) as unacked
   };
 
-  FailureDetector(FailureDetectorConfig cfg, TimePoint start) : cfg_(cfg), lastContact_(start) {}
+  FailureDetector(FailureDetectorConfig cfg, SteadyTime start) : cfg_(cfg), lastContact_(start) {}
 
   // A heartbeat succeeded: the partner is alive; drop the traffic analysis.
-  void poke(TimePoint now);
-  TimePoint lastContact() const noexcept { return lastContact_; }
-  bool interrupted(TimePoint now) const noexcept { return now - lastContact_ > cfg_.maxResponseDelay; }
+  void poke(SteadyTime now);
+  SteadyTime lastContact() const noexcept { return lastContact_; }
+  bool interrupted(SteadyTime now) const noexcept { return now - lastContact_ > cfg_.maxResponseDelay; }
   // First instant at which interrupted() becomes true (for arming a check timer).
-  TimePoint interruptionAt() const noexcept {
+  SteadyTime interruptionAt() const noexcept {
     return lastContact_ + cfg_.maxResponseDelay + std::chrono::milliseconds(1);
   }
   // Whole seconds since the last successful heartbeat (status-get "age").
-  std::int64_t ageSeconds(TimePoint now) const noexcept;
+  std::int64_t ageSeconds(SteadyTime now) const noexcept;
 
   // A query for the partner's scope (HA message types only) was received.
   Analysis analyze(std::span<const std::uint8_t> hwAddr, std::span<const std::uint8_t> clientId, std::uint16_t secs,
-                   TimePoint now);
+                   SteadyTime now);
   bool failureDetected() const noexcept { return cfg_.maxUnackedClients == 0 || unacked_ > cfg_.maxUnackedClients; }
 
   // Kea's byte-swap quirk: some Windows clients put secs in the wrong byte order; a value
@@ -62,13 +62,13 @@ class FailureDetector {
   std::size_t unackedClients() const noexcept { return unacked_; }
   std::uint64_t analyzedPackets() const noexcept { return analyzed_; }
   // status-get "unacked-clients-left": max - unacked + 1 while interrupted, else 0.
-  std::uint64_t unackedClientsLeft(TimePoint now) const noexcept;
+  std::uint64_t unackedClientsLeft(SteadyTime now) const noexcept;
 
   const FailureDetectorConfig& config() const noexcept { return cfg_; }
 
  private:
   FailureDetectorConfig cfg_;
-  TimePoint lastContact_;
+  SteadyTime lastContact_;
   std::map<ClientKey, bool> clients_;  // value: unacked
   std::size_t unacked_ = 0;
   std::uint64_t analyzed_ = 0;

@@ -2,7 +2,7 @@
 
 namespace tandem::heartbeat {
 
-bool RejectedLeaseUpdates::reportRejected(const ClientKey& client, TimePoint now) {
+bool RejectedLeaseUpdates::reportRejected(const ClientKey& client, SteadyTime now) {
   auto [it, inserted] = clients_.insert_or_assign(client, now + lifetime_);
   (void)it;
   return inserted;
@@ -10,7 +10,7 @@ bool RejectedLeaseUpdates::reportRejected(const ClientKey& client, TimePoint now
 
 bool RejectedLeaseUpdates::reportSuccessful(const ClientKey& client) { return clients_.erase(client) > 0; }
 
-std::size_t RejectedLeaseUpdates::count(TimePoint now) {
+std::size_t RejectedLeaseUpdates::count(SteadyTime now) {
   std::erase_if(clients_, [now](const auto& e) { return e.second <= now; });
   return clients_.size();
 }

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <map>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "heartbeat/client_key.h"
 
 namespace tandem::heartbeat {
@@ -19,15 +19,15 @@ class RejectedLeaseUpdates {
   explicit RejectedLeaseUpdates(std::chrono::seconds lifetime = std::chrono::seconds(86400)) : lifetime_(lifetime) {}
 
   // Returns true when the client was not recorded yet (a repeat only refreshes its expiry).
-  bool reportRejected(const ClientKey& client, TimePoint now);
+  bool reportRejected(const ClientKey& client, SteadyTime now);
   // Returns true when the client was recorded.
   bool reportSuccessful(const ClientKey& client);
-  std::size_t count(TimePoint now);
+  std::size_t count(SteadyTime now);
   void clear() noexcept { clients_.clear(); }
 
  private:
   std::chrono::seconds lifetime_;
-  std::map<ClientKey, TimePoint> clients_;  // value: expiry
+  std::map<ClientKey, SteadyTime> clients_;  // value: expiry
 };
 
 }  // namespace tandem::heartbeat

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/api/hosts_backend.h"
@@ -26,6 +26,8 @@ class ServerControl {
   virtual ~ServerControl() = default;
 
   virtual TimePoint now() const = 0;
+  // For deadlines and elapsed times (HA timers, failure detection): immune to wall-clock steps.
+  virtual SteadyTime steadyNow() const = 0;
   virtual StatsRegistry& stats() = 0;
 
   // Configuration.

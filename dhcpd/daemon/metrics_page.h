@@ -7,9 +7,11 @@
 // scrape never walks the lease store, so its cost depends on the number of statistics
 // (subnets and pools), not of leases.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "dhcpd/api/prometheus_text.h"
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "ha/service/ha_service.h"
@@ -25,8 +27,9 @@ struct MetricsInputs {
   std::size_t leases = 0;  // lease store size (kept by the store, not counted here)
   bool dhcpEnabled = true;
   const net::DhcpPipeline* pipeline = nullptr;
-  const HaService* ha = nullptr;
+  std::vector<const HaService*> ha{};  // one per HA relationship (a hub has several)
   TimePoint now{};
+  SteadyTime steadyNow{};  // for the HA state machine's times
   // A writer kept from scrape to scrape (its buffers stay allocated); null: a temporary one.
   api::PrometheusText* writer = nullptr;
 };
@@ -35,6 +38,7 @@ std::string renderMetrics(const MetricsInputs& in);
 
 void writePipelineMetrics(api::PrometheusText& out, const net::DhcpPipeline& pipeline);
 // `pipeline` (may be null): the DHCPACKs waiting for the partner and the update latency.
-void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now);
+void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now,
+                    SteadyTime steadyNow, std::string_view relationship = {});
 
 }  // namespace tandem::daemon

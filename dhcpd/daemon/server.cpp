@@ -87,6 +87,7 @@ Server::~Server() {
 }
 
 TimePoint Server::now() const { return Clock::now(); }
+SteadyTime Server::steadyNow() const { return SteadyClock::now(); }
 
 void Server::applyLoggers(const config::Dhcp4Config& cfg) {
   // Kea's "loggers": each entry names one of Kea's loggers ("kea-dhcp4", "kea-dhcp4.packets",
@@ -910,7 +911,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   for (const auto& rel : haConfig_->relationships) haRestrict_ = haRestrict_ || rel.restrictCommands;
   ha_ = std::make_unique<HaHub>(
       *haConfig_, cfg_, *this, std::move(plan.peers),
-      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return now(); }); }, log_);
+      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); }); }, log_);
   // The names the service registers, so a reload that turns HA off can take them away again.
   api::CommandRegistry names;
   ha_->registerCommands(names);
@@ -1018,7 +1019,7 @@ void Server::stopHa(bool haOff) {
 
 void Server::refreshHaAllocFilter() {
   if (!ha_ || !haConfig_) return;
-  engine_->setAllocFilter(ha_->allocFilter(cfg_, [this] { return now(); }));
+  engine_->setAllocFilter(ha_->allocFilter(cfg_, [this] { return steadyNow(); }));
 }
 
 }  // namespace tandem::daemon

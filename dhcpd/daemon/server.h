@@ -96,6 +96,7 @@ class Server final : public api::ServerControl, public api::HostsBackend {
 
   // api::ServerControl
   TimePoint now() const override;
+  SteadyTime steadyNow() const override;
   StatsRegistry& stats() override { return stats_; }
   const config::Dhcp4Config& config() const override { return cfg_; }
   std::string configFile() const override { return opts_.configFile; }

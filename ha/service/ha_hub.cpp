@@ -153,7 +153,7 @@ void HaHub::setLocalFailure(const HaService::LocalFailureFn& fn) {
   for (auto& s : services_) s->setLocalFailure(fn);
 }
 
-engine::Engine::AllocFilter HaHub::allocFilter(const config::Dhcp4Config& dhcp, std::function<TimePoint()> now) const {
+engine::Engine::AllocFilter HaHub::allocFilter(const config::Dhcp4Config& dhcp, std::function<SteadyTime()> now) const {
   if (!hub()) {
     return haAllocFilter(*services_.front(), std::make_shared<const ha::PoolSplit>(rels_.first(), dhcp),
                          std::move(now));

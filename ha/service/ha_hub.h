@@ -82,7 +82,7 @@ class HaHub {
 
   // The pool-split allocation filter over `dhcp`'s pools (rebuilt on every reload, as
   // haAllocFilter): each relationship splits the pools of its own subnets only.
-  engine::Engine::AllocFilter allocFilter(const config::Dhcp4Config& dhcp, std::function<TimePoint()> now) const;
+  engine::Engine::AllocFilter allocFilter(const config::Dhcp4Config& dhcp, std::function<SteadyTime()> now) const;
 
  private:
   ha::HaRelationships rels_;

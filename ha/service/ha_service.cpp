@@ -93,7 +93,7 @@ void HaService::start() {
   // Kea's backups never catch up; ours pull the database once at start (issue 4).
   if (cfg_.thisServer().role == ha::Role::Backup && cfg_.syncLeases && !backupSources_.empty()) {
     std::weak_ptr<bool> guard = alive_;
-    timers_.arm(ha::TimerId::SyncRetry, control_.now(), [this, guard] {
+    timers_.arm(ha::TimerId::SyncRetry, control_.steadyNow(), [this, guard] {
       if (auto g = guard.lock(); g && *g) backupCatchUp(0);
     });
   }
@@ -133,7 +133,7 @@ PeerTransport* HaService::transport(const std::string& peer) const {
 
 std::optional<ha::CommandAnswer> HaService::dispatch(const ha::HaEvent& event) {
   std::optional<ha::CommandAnswer> answer;
-  const std::vector<ha::Action> actions = machine_.handle(event, control_.now());
+  const std::vector<ha::Action> actions = machine_.handle(event, control_.steadyNow());
   for (const ha::Action& a : actions) perform(a, answer);
   return answer;
 }
@@ -233,6 +233,7 @@ void HaService::sendHeartbeat(const std::string& peer) {
               dispatch(ha::HeartbeatFailed{hb.error().message});
               return;
             }
+            hb->localTime = control_.now();
             dispatch(*hb);
           });
 }
@@ -319,7 +320,7 @@ bool HaService::shouldServe(const proto::Packet4& query, std::vector<std::string
   // Kea analyses only the partner's clients, and only while communication is interrupted
   // (reference 3.3); the detector ignores the rest, so skip building the event.
   if (ha::ScopeFilter::isHaType(view.messageType) && !d.scope.empty() &&
-      machine_.communicationInterrupted(control_.now())) {
+      machine_.communicationInterrupted(control_.steadyNow())) {
     ha::PartnerQuerySeen seen;
     seen.hwAddr.assign(view.hwAddr.begin(), view.hwAddr.end());
     if (clientId) seen.clientId = *clientId;
@@ -508,7 +509,7 @@ void HaService::probeCapability(const std::string& peer) {
   // backup's answer (or error) carries no tandem key, so it keeps getting single updates.
   // One probe at a time per backup, at most one per kCapabilityProbeInterval, so a backup
   // that starts after the active is found.
-  const TimePoint now = control_.now();
+  const SteadyTime now = control_.steadyNow();
   CapabilityProbe& p = probes_[peer];
   if (p.inFlight || (p.last && now - *p.last < kCapabilityProbeInterval)) return;
   PeerTransport* t = transport(peer);
@@ -761,14 +762,18 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
 
 nlohmann::json HaService::statusSection() const {
   const TimePoint now = control_.now();
-  const ha::HaStatus st = machine_.status(now);
+  const SteadyTime steadyNow = control_.steadyNow();
+  const ha::HaStatus st = machine_.status(steadyNow);
   json section = sync::statusHaSection(st, now);
   const bool backup = cfg_.thisServer().role == ha::Role::Backup;
   std::optional<sync::SyncProgress> running;
   if (run_) running = run_->progress;
-  section["ha-servers"]["local"]["sync"] = sync::syncStatusJson(running, syncLast_,
-                                                                backup ? backupBackoff_.failures() : st.syncFailures,
-                                                                backup ? backupRetryAt_ : st.syncRetryAt, now);
+  // The retry deadline is steady time; status shows it as a delay from the wall clock's now.
+  std::optional<TimePoint> retryAt;
+  if (const auto at = backup ? backupRetryAt_ : st.syncRetryAt)
+    retryAt = now + std::chrono::duration_cast<Clock::duration>(*at - steadyNow);
+  section["ha-servers"]["local"]["sync"] =
+      sync::syncStatusJson(running, syncLast_, backup ? backupBackoff_.failures() : st.syncFailures, retryAt, now);
   // Tandem's batched lease updates (only to tandemd peers that announced them).
   json batched = json::object();
   for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;
@@ -797,7 +802,7 @@ std::uint32_t HaService::syncFailures() const noexcept {
 }
 
 engine::Engine::AllocFilter HaService::allocFilter() const {
-  return split_->allocFilter([this] { return control_.now(); });
+  return split_->allocFilter([this] { return control_.steadyNow(); });
 }
 
 }  // namespace tandem::daemon

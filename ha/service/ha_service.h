@@ -244,7 +244,7 @@ class HaService {
   sync::UpdateBatcher::Options batchOptions_;
   struct CapabilityProbe {
     bool inFlight = false;
-    std::optional<TimePoint> last;
+    std::optional<SteadyTime> last;
   };
   std::map<std::string, CapabilityProbe> probes_;  // backups, by name
   static constexpr std::chrono::seconds kCapabilityProbeInterval{30};
@@ -258,7 +258,7 @@ class HaService {
   bool applyingSync_ = false;               // our own sync writes are not "incoming"
   std::vector<std::string> backupSources_;  // backups: active peers, primary first
   ha::SyncBackoff backupBackoff_;
-  std::optional<TimePoint> backupRetryAt_;
+  std::optional<SteadyTime> backupRetryAt_;
   std::uint32_t streamPageLimit_ = kStreamPageLimit;
   bool started_ = false;
 

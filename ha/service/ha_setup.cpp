@@ -225,7 +225,7 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
 }
 
 engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,
-                                          std::function<TimePoint()> now) {
+                                          std::function<SteadyTime()> now) {
   return [&service, pools = std::move(pools), now = std::move(now)](Ipv4 a) {
     if (!pools->enabled() || pools->inOwnShare(a) || !pools->inSplitPool(a)) return true;
     const auto from = service.poolSplit().partnerShareUsableFrom();

@@ -72,6 +72,6 @@ void exposePeerCommands(api::CommandRegistry& listener, const api::CommandRegist
 // (HaService::poolSplit()). The service keeps the ranges of the config it was built with, so
 // a reload that only changes pools would otherwise leave new pools unsplit.
 engine::Engine::AllocFilter haAllocFilter(const HaService& service, std::shared_ptr<const ha::PoolSplit> pools,
-                                          std::function<TimePoint()> now);
+                                          std::function<SteadyTime()> now);
 
 }  // namespace tandem::daemon

@@ -536,7 +536,7 @@ void HaService::backupCatchUp(std::size_t candidate) {
 }
 
 void HaService::backupFinished(bool ok, const std::string& summary) {
-  const TimePoint now = control_.now();
+  const SteadyTime now = control_.steadyNow();
   if (ok) {
     backupBackoff_.succeeded();
     backupRetryAt_.reset();

@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "ha/ha_machine.h"
 
 namespace tandem::daemon {
@@ -17,24 +17,23 @@ class HaTimers {
  public:
   virtual ~HaTimers() = default;
   // (Re)arms timer `id` to call `fire` at `at`; an earlier arming of the same id is dropped.
-  virtual void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) = 0;
+  virtual void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) = 0;
   virtual void cancel(ha::TimerId id) = 0;
 };
 
-// Asio implementation. The machine speaks system_clock time points (the injected clock);
-// the wait is converted to a steady_timer delay from `now()`, so a wall-clock step does not
-// stretch a heartbeat gap.
+// Asio implementation. The machine speaks steady time points from the injected clock; the
+// wait is converted to a steady_timer delay from `now()`, so tests may inject a fake clock.
 class AsioHaTimers final : public HaTimers {
  public:
-  AsioHaTimers(boost::asio::io_context& io, std::function<TimePoint()> now) : io_(io), now_(std::move(now)) {}
+  AsioHaTimers(boost::asio::io_context& io, std::function<SteadyTime()> now) : io_(io), now_(std::move(now)) {}
   ~AsioHaTimers() override;
 
-  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override;
+  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override;
   void cancel(ha::TimerId id) override;
 
  private:
   boost::asio::io_context& io_;
-  std::function<TimePoint()> now_;
+  std::function<SteadyTime()> now_;
   std::map<ha::TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
 };
 

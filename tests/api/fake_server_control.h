@@ -112,6 +112,13 @@ class FakeServerControl : public ServerControl {
   HostsBackend* hostsBackend() override { return hostsDb; }
 
   TimePoint now() const override { return clock.now(); }
+  // Steady time moves with the fake wall clock, except by the wall-clock steps of stepWall().
+  SteadyTime steadyNow() const override { return fakeSteady(clock) - wallSteps; }
+  void stepWall(Clock::duration d) {
+    clock.advance(d);
+    wallSteps += d;
+  }
+  Clock::duration wallSteps{};
   StatsRegistry& stats() override { return statsRegistry; }
   const config::Dhcp4Config& config() const override { return cfg; }
   std::string configFile() const override { return file; }

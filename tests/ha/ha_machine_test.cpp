@@ -47,8 +47,16 @@ struct Harness {
   FakeClock clock;
   std::vector<Action> last;
 
+  // The machine's time: steady, moving with the fake clock but not with stepWall().
+  SteadyTime now() const { return fakeSteady(clock) - wallSteps; }
+  void stepWall(Clock::duration d) {
+    clock.advance(d);
+    wallSteps += d;
+  }
+  Clock::duration wallSteps{};
+
   std::vector<Action>& send(const HaEvent& e) {
-    last = m.handle(e, clock.now());
+    last = m.handle(e, now());
     return last;
   }
   std::vector<Action>& start() { return send(Start{}); }
@@ -56,6 +64,7 @@ struct Harness {
     HeartbeatAnswered a;
     a.partnerState = partner;
     a.partnerTime = clock.now() + skew;
+    a.localTime = clock.now();
     a.scopes = std::vector<std::string>{};
     a.unsentUpdateCount = unsent;
     return send(a);
@@ -90,12 +99,12 @@ TEST(HaMachine, StartsWaitingWithServiceDisabledAndArmsHeartbeat) {
   EXPECT_TRUE(one<ServeScopes>(a).scopes.empty());
   const auto timer = one<ArmTimer>(a);
   EXPECT_EQ(timer.id, TimerId::Heartbeat);
-  EXPECT_EQ(timer.at, h.clock.now() + 1s);
+  EXPECT_EQ(timer.at, h.now() + 1s);
   h.clock.advance(1s);
   EXPECT_EQ(one<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})).peer, "server2");
   // The next heartbeat is armed only when this one completes.
   EXPECT_FALSE(has<ArmTimer>(h.last));
-  EXPECT_EQ(one<ArmTimer>(h.answered(S::Waiting)).at, h.clock.now() + 1s);
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Waiting)).at, h.now() + 1s);
 }
 
 TEST(HaMachine, PrimaryGoesFirstWhenBothWait) {
@@ -154,11 +163,11 @@ TEST(HaMachine, FailedSyncIsRetriedWithBackOffNotAtEveryHeartbeat) {
   bool heartbeat = false, retry = false;
   for (const auto& t : all<ArmTimer>(f)) {
     heartbeat |= t.id == TimerId::Heartbeat;
-    retry |= t.id == TimerId::SyncRetry && t.at == h.clock.now() + 1s;
+    retry |= t.id == TimerId::SyncRetry && t.at == h.now() + 1s;
   }
   EXPECT_TRUE(heartbeat);
   EXPECT_TRUE(retry);
-  EXPECT_EQ(h.m.syncRetryAt(), h.clock.now() + 1s);
+  EXPECT_EQ(h.m.syncRetryAt(), h.now() + 1s);
   EXPECT_EQ(h.m.syncFailures(), 1u);
   // Neither other events nor heartbeats restart it before the back-off is over.
   EXPECT_FALSE(has<StartSync>(h.send(DhcpServiceState{false})));
@@ -176,21 +185,21 @@ TEST(HaMachine, SyncBackOffDoublesToACapAndResetsOnSuccess) {
   for (int i = 0; i < 9; ++i) {
     ASSERT_EQ(h.m.state(), S::Syncing);
     auto& f = h.send(SyncFinished{false, "partner restarted"});
-    std::optional<TimePoint> at;
+    std::optional<SteadyTime> at;
     for (const auto& t : all<ArmTimer>(f)) {
       if (t.id == TimerId::SyncRetry) at = t.at;
     }
     ASSERT_TRUE(at);
-    waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*at - h.clock.now()));
+    waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*at - h.now()));
     EXPECT_NE(h.m.stateReason().find("partner restarted"), std::string::npos);
     // The timer fires at its deadline; a sync starts again.
-    h.clock.advance(*at - h.clock.now());
+    h.clock.advance(*at - h.now());
     ASSERT_TRUE(has<StartSync>(h.send(TimerFired{TimerId::SyncRetry})));
   }
   using ms = std::chrono::milliseconds;
   EXPECT_EQ(waits, (std::vector<ms>{ms(1000), ms(2000), ms(4000), ms(8000), ms(16000), ms(32000), ms(60000), ms(60000),
                                     ms(60000)}));
-  const HaStatus st = h.m.status(h.clock.now());
+  const HaStatus st = h.m.status(h.now());
   EXPECT_EQ(st.syncFailures, 9u);
   h.send(SyncFinished{true, "100 leases"});
   EXPECT_EQ(h.m.state(), S::LoadBalancing);  // through ready: the partner serves
@@ -200,7 +209,7 @@ TEST(HaMachine, SyncBackOffDoublesToACapAndResetsOnSuccess) {
   h.send(HaResetCommand{});  // waiting, and at once syncing again (the partner serves)
   ASSERT_EQ(h.m.state(), S::Syncing);
   h.send(SyncFinished{false, "x"});
-  EXPECT_EQ(h.m.syncRetryAt(), h.clock.now() + 1s);
+  EXPECT_EQ(h.m.syncRetryAt(), h.now() + 1s);
 }
 
 TEST(HaMachine, StaleSyncRetryTimerIsHarmless) {
@@ -216,7 +225,7 @@ TEST(HaMachine, StaleSyncRetryTimerIsHarmless) {
 
 TEST(HaMachine, StartupWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDelay) {
   Harness h(lbConfig());
-  const TimePoint t0 = h.clock.now();
+  const SteadyTime t0 = h.now();
   h.start();
   h.clock.advance(1s);
   h.send(TimerFired{TimerId::Heartbeat});
@@ -238,6 +247,27 @@ TEST(HaMachine, StartupWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDela
   EXPECT_EQ(one<StateChanged>(pd).reason, "partner unreachable for longer than max-response-delay");
 }
 
+// Deadlines run on steady time: an hour's step of the wall clock (NTP, `date -s`) neither
+// interrupts communication nor lets unacked clients fail the partner over; only steady time
+// passing does. (With wall-clock deadlines the step alone made communication "interrupted".)
+TEST(HaMachine, WallClockStepDoesNotInterruptCommunication) {
+  Harness h(lbConfig("server1"));  // max-response-delay 3 s, max-unacked-clients 2
+  h.toNormal(S::LoadBalancing);
+  h.stepWall(3600s);
+  h.send(TimerFired{TimerId::CommunicationCheck});
+  EXPECT_FALSE(h.m.communicationInterrupted(h.now()));
+  for (std::uint8_t id = 1; id <= 5; ++id) h.unacked(id, 30);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_EQ(h.m.status(h.now()).analyzedPackets, 0u);
+  EXPECT_EQ(h.m.status(h.now()).age, 0);
+  // Skew compares wall clocks: a partner stepped alike shows none.
+  h.answered(S::LoadBalancing, 0, 0s);
+  EXPECT_EQ(h.m.status(h.now()).clockSkew, 0);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  h.clock.advance(3001ms);
+  EXPECT_TRUE(h.m.communicationInterrupted(h.now()));
+}
+
 TEST(HaMachine, LoadBalancingFailedHeartbeatGoesCommunicationRecoveryThenPartnerDownOnUnackedClients) {
   Harness h(lbConfig("server1"));  // max-unacked-clients 2, max-ack-delay 1000 ms
   h.toNormal(S::LoadBalancing);
@@ -248,7 +278,7 @@ TEST(HaMachine, LoadBalancingFailedHeartbeatGoesCommunicationRecoveryThenPartner
   EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[2]), UpdatePolicy::SendNoWait);  // backup still fed
   // Partner's clients are not analysed before communication is interrupted.
   h.unacked(1, 30);
-  EXPECT_EQ(h.m.status(h.clock.now()).analyzedPackets, 0u);
+  EXPECT_EQ(h.m.status(h.now()).analyzedPackets, 0u);
   h.clock.advance(2001ms);  // 3.001 s since the last good heartbeat
   h.send(TimerFired{TimerId::CommunicationCheck});
   EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // interrupted, but no failure detected yet
@@ -257,7 +287,7 @@ TEST(HaMachine, LoadBalancingFailedHeartbeatGoesCommunicationRecoveryThenPartner
   h.unacked(2, 5);                                   // same client again: not counted twice
   h.unacked(3, 0x0200);                              // byte-swapped 2
   EXPECT_EQ(h.m.state(), S::CommunicationRecovery);  // 2 unacked: not more than 2
-  auto st = h.m.status(h.clock.now());
+  auto st = h.m.status(h.now());
   EXPECT_EQ(st.unackedClients, 2u);
   EXPECT_EQ(st.connectingClients, 3u);
   EXPECT_EQ(st.unackedClientsLeft, 1u);
@@ -336,7 +366,7 @@ TEST(HaMachine, PartnerDownRecovery) {
   ASSERT_EQ(h.m.state(), S::PartnerDown);
   const auto share = one<SetPartnerShare>(down);
   ASSERT_TRUE(share.usableFrom.has_value());
-  EXPECT_EQ(*share.usableFrom, h.clock.now() + 3600s);
+  EXPECT_EQ(*share.usableFrom, h.now() + 3600s);
   h.answered(S::Waiting, 0);
   EXPECT_EQ(h.m.state(), S::PartnerDown);
   h.answered(S::Syncing, 0);
@@ -454,7 +484,7 @@ TEST(HaMachine, ClockSkewWarnsAbove30AndTerminatesAbove60) {
   EXPECT_EQ(h.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
   EXPECT_FALSE(h.m.localDhcpDisabled());
   EXPECT_FALSE(has<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})));
-  EXPECT_EQ(h.m.status(h.clock.now()).clockSkew, 61);
+  EXPECT_EQ(h.m.status(h.now()).clockSkew, 61);
 }
 
 TEST(HaMachine, NegativeSkewAlsoTerminatesAndFailedHeartbeatForgetsSkew) {
@@ -462,7 +492,7 @@ TEST(HaMachine, NegativeSkewAlsoTerminatesAndFailedHeartbeatForgetsSkew) {
   h.toNormal(S::LoadBalancing);
   h.answered(S::LoadBalancing, 0, 40s);
   h.failed();  // skew reset to 0
-  EXPECT_EQ(h.m.status(h.clock.now()).clockSkew, 0);
+  EXPECT_EQ(h.m.status(h.now()).clockSkew, 0);
   h.answered(S::LoadBalancing, 0, -61s);
   EXPECT_EQ(h.m.state(), S::Terminated);
 }
@@ -537,7 +567,7 @@ TEST(HaMachine, MaintenanceStartAndCancel) {
   EXPECT_EQ(h.m.state(), S::PartnerInMaintenance);
   EXPECT_EQ(one<CommandAnswer>(ok).result, 0);
   EXPECT_EQ(h.m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
-  EXPECT_EQ(one<SetPartnerShare>(ok).usableFrom, h.clock.now());
+  EXPECT_EQ(one<SetPartnerShare>(ok).usableFrom, h.now());
   EXPECT_EQ(h.m.updatePolicy(h.m.config().peers[1]), UpdatePolicy::SendAndWait);
   // Heartbeats continue and the partner in-maintenance changes nothing.
   h.answered(S::InMaintenance);
@@ -604,7 +634,7 @@ TEST(HaMachine, PartnerInMaintenanceLosingPartnerGoesPartnerDownAtOnce) {
   auto& a = h.failed();  // not even interrupted yet: no failure detection in this state
   EXPECT_EQ(h.m.state(), S::PartnerDown);
   EXPECT_EQ(h.m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
-  EXPECT_EQ(*one<SetPartnerShare>(a).usableFrom, h.clock.now() + 3600s);
+  EXPECT_EQ(*one<SetPartnerShare>(a).usableFrom, h.now() + 3600s);
 }
 
 TEST(HaMachine, MaintenanceNotifyReceiver) {
@@ -751,15 +781,15 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
   auto& n = h.send(SyncCompleteNotified{2000});
   const auto armed = one<ArmTimer>(n);
   EXPECT_EQ(armed.id, TimerId::Heartbeat);
-  EXPECT_EQ(armed.at, h.clock.now() + 100ms);
+  EXPECT_EQ(armed.at, h.now() + 100ms);
   h.clock.advance(100ms);
   EXPECT_TRUE(has<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})));
   // Still finishing its sync: poll again shortly.
-  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.clock.now() + 100ms);
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.now() + 100ms);
   // Not forever: after 5 s the normal heartbeat-delay applies again.
   h.clock.advance(5s);
   h.send(TimerFired{TimerId::Heartbeat});
-  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.clock.now() + 10s);
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::Syncing)).at, h.now() + 10s);
   h.send(TimerFired{TimerId::Heartbeat});
   h.answered(S::Ready);
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
@@ -780,7 +810,7 @@ TEST(HaMachine, BackupAndPassiveBackup) {
   EXPECT_FALSE(has<ArmTimer>(a));  // backups never heartbeat
   EXPECT_TRUE(b.m.localDhcpDisabled());
   EXPECT_EQ(b.m.updatePolicy(b.m.config().peers[0]), UpdatePolicy::Skip);
-  EXPECT_FALSE(b.m.status(b.clock.now()).hasRemote);
+  EXPECT_FALSE(b.m.status(b.now()).hasRemote);
 
   auto rel = relationship("server1", "passive-backup",
                           json::array({peer("server1", "http://198.18.0.1:8001/", "primary"),
@@ -793,7 +823,7 @@ TEST(HaMachine, BackupAndPassiveBackup) {
   EXPECT_FALSE(p.m.localDhcpDisabled());
   EXPECT_EQ(p.m.scopeFilter().servedScopes(), std::vector<std::string>{"server1"});
   EXPECT_EQ(p.m.updatePolicy(p.m.config().peers[1]), UpdatePolicy::SendAndWait);
-  EXPECT_FALSE(p.m.status(p.clock.now()).hasRemote);
+  EXPECT_FALSE(p.m.status(p.now()).hasRemote);
 }
 
 TEST(HaMachine, UpdatePolicyPerState) {
@@ -825,11 +855,12 @@ TEST(HaMachine, StatusSnapshot) {
   HeartbeatAnswered a;
   a.partnerState = S::LoadBalancing;
   a.partnerTime = h.clock.now() + 2s;
+  a.localTime = h.clock.now();
   a.scopes = std::vector<std::string>{"server2"};
   a.unsentUpdateCount = 7;
   h.send(a);
   h.clock.advance(4s);
-  const HaStatus s = h.m.status(h.clock.now());
+  const HaStatus s = h.m.status(h.now());
   EXPECT_EQ(s.localName, "server1");
   EXPECT_EQ(s.localRole, Role::Primary);
   EXPECT_EQ(s.state, S::LoadBalancing);
@@ -851,7 +882,7 @@ TEST(HaMachine, StatusSnapshot) {
 TEST(HaMachine, FirstHeartbeatBeforeAnyContactIsNotInTouch) {
   Harness h(lbConfig("server1"));
   h.start();
-  const HaStatus s = h.m.status(h.clock.now());
+  const HaStatus s = h.m.status(h.now());
   EXPECT_FALSE(s.inTouch);
   EXPECT_FALSE(s.systemTime.has_value());
   EXPECT_FALSE(s.clockSkew.has_value());

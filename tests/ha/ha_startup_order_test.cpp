@@ -27,15 +27,15 @@ struct Node {
   HaMachine m;
   bool up = true;  // answers heartbeats
   bool started = false;
-  std::map<TimerId, TimePoint> timers;
-  std::optional<TimePoint> syncDoneAt;
+  std::map<TimerId, SteadyTime> timers;
+  std::optional<SteadyTime> syncDoneAt;
   int syncs = 0;
   int failSyncs = 0;  // this many syncs fail before one succeeds
-  std::vector<TimePoint> syncStarts;
+  std::vector<SteadyTime> syncStarts;
 };
 
 struct Entry {
-  TimePoint at;
+  SteadyTime at;
   std::string node;
   S state;
   S partnerState;  // the other machine's state at that instant
@@ -55,12 +55,12 @@ class PairSim {
   void start(Node& n) {
     n.started = true;
     n.up = true;
-    apply(n, n.m.handle(Start{}, clock.now()));
+    apply(n, n.m.handle(Start{}, fakeSteady(clock)));
   }
 
   // Runs events in time order until `until` (simulated).
   void runFor(std::chrono::milliseconds span) {
-    const TimePoint end = clock.now() + span;
+    const SteadyTime end = fakeSteady(clock) + span;
     for (int guard = 0; guard < 100000; ++guard) {
       if (!pending_.empty()) {
         auto [from, hb] = pending_.front();
@@ -70,7 +70,7 @@ class PairSim {
       }
       Node* who = nullptr;
       std::optional<TimerId> timer;
-      TimePoint next = end;
+      SteadyTime next = end;
       for (Node* n : {&a_, &b_}) {
         if (!n->started) continue;
         for (const auto& [id, at] : n->timers) {
@@ -87,25 +87,25 @@ class PairSim {
         }
       }
       if (!who) {
-        if (clock.now() < end) clock.advance(end - clock.now());
+        if (fakeSteady(clock) < end) clock.advance(end - fakeSteady(clock));
         return;
       }
-      if (next > clock.now()) clock.advance(next - clock.now());
+      if (next > fakeSteady(clock)) clock.advance(next - fakeSteady(clock));
       if (timer) {
         who->timers.erase(*timer);
-        apply(*who, who->m.handle(TimerFired{*timer}, clock.now()));
+        apply(*who, who->m.handle(TimerFired{*timer}, fakeSteady(clock)));
       } else {
         who->syncDoneAt.reset();
         const bool ok = who->failSyncs == 0;
         if (!ok) --who->failSyncs;
-        apply(*who, who->m.handle(SyncFinished{ok, ok ? "0 leases" : "partner restarted"}, clock.now()));
+        apply(*who, who->m.handle(SyncFinished{ok, ok ? "0 leases" : "partner restarted"}, fakeSteady(clock)));
       }
     }
     FAIL() << "simulation did not settle";
   }
 
   // First time `node` entered `state`, if it did.
-  std::optional<TimePoint> firstEntry(const std::string& node, S state) const {
+  std::optional<SteadyTime> firstEntry(const std::string& node, S state) const {
     for (const auto& e : log) {
       if (e.node == node && e.state == state) return e.at;
     }
@@ -125,20 +125,20 @@ class PairSim {
       if (std::get_if<SendHeartbeat>(&act)) pending_.emplace_back(&n, true);
       if (std::get_if<StartSync>(&act)) {
         ++n.syncs;
-        n.syncStarts.push_back(clock.now());
-        n.syncDoneAt = clock.now() + syncTime;
+        n.syncStarts.push_back(fakeSteady(clock));
+        n.syncDoneAt = fakeSteady(clock) + syncTime;
       }
       if (std::get_if<SendHaReset>(&act)) {
         Node& o = other(n);
         const bool ok = linkUp && o.started && o.up;
-        if (ok) apply(o, o.m.handle(HaResetCommand{}, clock.now()));
-        apply(n, n.m.handle(HaResetFinished{ok, ok ? "" : "unreachable"}, clock.now()));
+        if (ok) apply(o, o.m.handle(HaResetCommand{}, fakeSteady(clock)));
+        apply(n, n.m.handle(HaResetFinished{ok, ok ? "" : "unreachable"}, fakeSteady(clock)));
       }
       if (std::get_if<ReplayBacklog>(&act)) {
-        apply(n, n.m.handle(BacklogReplayFinished{linkUp, ""}, clock.now()));
+        apply(n, n.m.handle(BacklogReplayFinished{linkUp, ""}, fakeSteady(clock)));
       }
       if (const auto* c = std::get_if<StateChanged>(&act)) {
-        log.push_back({clock.now(), name(n), c->to, other(n).m.state()});
+        log.push_back({fakeSteady(clock), name(n), c->to, other(n).m.state()});
       }
     }
   }
@@ -147,16 +147,17 @@ class PairSim {
   void deliverHeartbeat(Node& from, bool) {
     Node& to = other(from);
     if (!to.started || !to.up || !linkUp) {
-      apply(from, from.m.handle(HeartbeatFailed{"connection refused"}, clock.now()));
+      apply(from, from.m.handle(HeartbeatFailed{"connection refused"}, fakeSteady(clock)));
       return;
     }
     const HeartbeatReply r = to.m.heartbeatReply();
     HeartbeatAnswered ans;
     ans.partnerState = r.state;
     ans.partnerTime = clock.now();
+    ans.localTime = clock.now();
     ans.scopes = r.scopes;
     ans.unsentUpdateCount = r.unsentUpdateCount;
-    apply(from, from.m.handle(ans, clock.now()));
+    apply(from, from.m.handle(ans, fakeSteady(clock)));
   }
 
   Node a_, b_;
@@ -201,7 +202,7 @@ TEST(HaStartupOrder, HotStandbyStandbyAlsoWaitsForThePrimary) {
 
 TEST(HaStartupOrder, PrimaryWithUnreachablePartnerGoesPartnerDownAfterMaxResponseDelay) {
   PairSim sim(lbConfig("server1"), lbConfig("server2"));
-  const TimePoint t0 = sim.clock.now();
+  const SteadyTime t0 = fakeSteady(sim.clock);
   sim.start(sim.a());
   sim.runFor(10s);
   EXPECT_EQ(sim.a().m.state(), S::PartnerDown);
@@ -266,9 +267,9 @@ TEST(HaResync, PartitionWithOverflowedBacklogEndsInAFullResyncPrimaryFirst) {
   EXPECT_EQ(sim.a().m.state(), S::CommunicationRecovery);
   EXPECT_EQ(sim.b().m.state(), S::CommunicationRecovery);
   // The secondary's backlog overflows: it cannot replay, the pair must resync.
-  sim.apply(sim.b(), sim.b().m.handle(BacklogOverflowed{}, sim.clock.now()));
+  sim.apply(sim.b(), sim.b().m.handle(BacklogOverflowed{}, fakeSteady(sim.clock)));
   const int syncsA = sim.a().syncs, syncsB = sim.b().syncs;
-  const auto t = sim.clock.now();
+  const auto t = fakeSteady(sim.clock);
   sim.linkUp = true;
   sim.runFor(60s);
   // ha-reset sent both to waiting; both fetched the other's leases. (The reset partner judges
@@ -276,7 +277,7 @@ TEST(HaResync, PartitionWithOverflowedBacklogEndsInAFullResyncPrimaryFirst) {
   // neither serves meanwhile, so the pulls do not race with new leases.)
   EXPECT_EQ(sim.a().syncs, syncsA + 1);
   EXPECT_EQ(sim.b().syncs, syncsB + 1);
-  std::optional<TimePoint> aSync, bSync;
+  std::optional<SteadyTime> aSync, bSync;
   for (const auto& e : sim.log) {
     if (e.at < t || e.state != S::Syncing) continue;
     if (e.node == "a" && !aSync) aSync = e.at;

@@ -42,7 +42,7 @@ TEST(PoolSplit, PrimaryEvenSecondaryOddDisjointAndComplete) {
   FakeClock clock;
   int primary = 0, secondary = 0;
   for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) {
-    const bool a = p.allows(Ipv4(v), clock.now()), b = s.allows(Ipv4(v), clock.now());
+    const bool a = p.allows(Ipv4(v), fakeSteady(clock)), b = s.allows(Ipv4(v), fakeSteady(clock));
     EXPECT_NE(a, b) << Ipv4(v).toString();  // exactly one owner for every pool address
     primary += a;
     secondary += b;
@@ -50,8 +50,8 @@ TEST(PoolSplit, PrimaryEvenSecondaryOddDisjointAndComplete) {
   EXPECT_EQ(primary, 50);
   EXPECT_EQ(secondary, 50);
   // Outside the pools (e.g. reservations) nothing is filtered.
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 0, 10), clock.now()));
-  EXPECT_TRUE(p.allows(Ipv4(198, 18, 0, 11), clock.now()));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 0, 10), fakeSteady(clock)));
+  EXPECT_TRUE(p.allows(Ipv4(198, 18, 0, 11), fakeSteady(clock)));
 }
 
 TEST(PoolSplit, DisjointEvenWhenPoolListsDiffer) {
@@ -63,7 +63,7 @@ TEST(PoolSplit, DisjointEvenWhenPoolListsDiffer) {
   for (std::uint32_t v = Ipv4(198, 18, 16, 0).value; v <= Ipv4(198, 18, 16, 120).value; ++v) {
     const Ipv4 a(v);
     if (p.inSplitPool(a) && s.inSplitPool(a)) {
-      EXPECT_FALSE(p.allows(a, clock.now()) && s.allows(a, clock.now()));
+      EXPECT_FALSE(p.allows(a, fakeSteady(clock)) && s.allows(a, fakeSteady(clock)));
     }
   }
 }
@@ -76,11 +76,11 @@ TEST(PoolSplit, PoolsBoundToHaClassesAreNotSplit) {
   const HaConfig c2 = lbConfig("server2");
   PoolSplit s(c2, dhcp);
   FakeClock clock;
-  EXPECT_TRUE(s.allows(Ipv4(198, 19, 0, 2), clock.now()));
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 16, 2), clock.now()));  // the class check is the engine's
-  ASSERT_EQ(s.splitPools().size(), 1u);                      // only the "voip" pool is split
-  EXPECT_FALSE(s.allows(Ipv4(198, 18, 1, 2), clock.now()));
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 1, 3), clock.now()));
+  EXPECT_TRUE(s.allows(Ipv4(198, 19, 0, 2), fakeSteady(clock)));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 16, 2), fakeSteady(clock)));  // the class check is the engine's
+  ASSERT_EQ(s.splitPools().size(), 1u);                            // only the "voip" pool is split
+  EXPECT_FALSE(s.allows(Ipv4(198, 18, 1, 2), fakeSteady(clock)));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 1, 3), fakeSteady(clock)));
 }
 
 TEST(PoolSplit, DisabledOutsideLoadBalancingOrWhenConfiguredOff) {
@@ -92,7 +92,7 @@ TEST(PoolSplit, DisabledOutsideLoadBalancingOrWhenConfiguredOff) {
   for (const HaConfig* c : {&off, &hs, &backup}) {
     PoolSplit s(*c, dhcp);
     EXPECT_FALSE(s.enabled());
-    for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) EXPECT_TRUE(s.allows(Ipv4(v), clock.now()));
+    for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) EXPECT_TRUE(s.allows(Ipv4(v), fakeSteady(clock)));
   }
 }
 
@@ -116,17 +116,17 @@ TEST(PoolSplit, PartnerShareOnlyFromTheGivenInstant) {
   PoolSplit s(true, PoolSplit::Share::Even, {{kFirst, kLast}});
   FakeClock clock;
   const Ipv4 odd(198, 18, 16, 1);
-  EXPECT_FALSE(s.allows(odd, clock.now()));
-  s.setPartnerShareUsableFrom(clock.now() + 3600s);
-  EXPECT_EQ(s.partnerShareUsableFrom(), clock.now() + 3600s);
+  EXPECT_FALSE(s.allows(odd, fakeSteady(clock)));
+  s.setPartnerShareUsableFrom(fakeSteady(clock) + 3600s);
+  EXPECT_EQ(s.partnerShareUsableFrom(), fakeSteady(clock) + 3600s);
   clock.advance(3599s);
-  EXPECT_FALSE(s.allows(odd, clock.now()));
+  EXPECT_FALSE(s.allows(odd, fakeSteady(clock)));
   clock.advance(1s);
-  EXPECT_TRUE(s.allows(odd, clock.now()));
+  EXPECT_TRUE(s.allows(odd, fakeSteady(clock)));
   s.setPartnerShareUsableFrom(std::nullopt);
-  EXPECT_FALSE(s.allows(odd, clock.now()));
+  EXPECT_FALSE(s.allows(odd, fakeSteady(clock)));
   EXPECT_FALSE(s.partnerShareUsableFrom().has_value());
-  auto f = s.allocFilter([&] { return clock.now(); });
+  auto f = s.allocFilter([&] { return fakeSteady(clock); });
   EXPECT_TRUE(f(Ipv4(198, 18, 16, 2)));
   EXPECT_FALSE(f(odd));
 }
@@ -143,19 +143,19 @@ TEST(PoolSplit, SmallPoolsAreTakenOverWithoutTheDelay) {
   EXPECT_FALSE(s.splitRange(kFirst)->small);
   FakeClock clock;
   // Normal load-balancing: the odd one-address pool is the partner's alone.
-  EXPECT_FALSE(s.allows(single, clock.now()));
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 2), clock.now()));   // our even address of the trio
-  EXPECT_FALSE(s.allows(Ipv4(198, 18, 21, 3), clock.now()));  // the partner's
+  EXPECT_FALSE(s.allows(single, fakeSteady(clock)));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 2), fakeSteady(clock)));   // our even address of the trio
+  EXPECT_FALSE(s.allows(Ipv4(198, 18, 21, 3), fakeSteady(clock)));  // the partner's
   // Partner-down: usable at once in the small ranges, after the delay elsewhere.
-  s.setPartnerShareUsableFrom(clock.now() + 3600s);
-  EXPECT_TRUE(s.allows(single, clock.now()));
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 3), clock.now()));
-  EXPECT_FALSE(s.allows(Ipv4(198, 18, 16, 1), clock.now()));
+  s.setPartnerShareUsableFrom(fakeSteady(clock) + 3600s);
+  EXPECT_TRUE(s.allows(single, fakeSteady(clock)));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 21, 3), fakeSteady(clock)));
+  EXPECT_FALSE(s.allows(Ipv4(198, 18, 16, 1), fakeSteady(clock)));
   clock.advance(3600s);
-  EXPECT_TRUE(s.allows(Ipv4(198, 18, 16, 1), clock.now()));
+  EXPECT_TRUE(s.allows(Ipv4(198, 18, 16, 1), fakeSteady(clock)));
   // Back to load-balancing: the partner's share is off limits again, small ranges included.
   s.setPartnerShareUsableFrom(std::nullopt);
-  EXPECT_FALSE(s.allows(single, clock.now()));
+  EXPECT_FALSE(s.allows(single, fakeSteady(clock)));
   // Adjacent one-address pools merge into a range that splits like any other.
   PoolSplit pair(true, PoolSplit::Share::Odd,
                  {{Ipv4(198, 18, 22, 0), Ipv4(198, 18, 22, 0)},
@@ -166,7 +166,7 @@ TEST(PoolSplit, SmallPoolsAreTakenOverWithoutTheDelay) {
 }
 
 // Lowest free address the peer may allocate, like a first-fit allocator.
-std::optional<Ipv4> allocate(const PoolSplit& split, std::set<std::uint32_t>& used, TimePoint now) {
+std::optional<Ipv4> allocate(const PoolSplit& split, std::set<std::uint32_t>& used, SteadyTime now) {
   for (std::uint32_t v = kFirst.value; v <= kLast.value; ++v) {
     if (!used.count(v) && split.allows(Ipv4(v), now)) {
       used.insert(v);
@@ -195,34 +195,35 @@ TEST(PoolSplit, PartitionShorterThanTakeoverDelayNeverAllocatesThePartnersShare)
     HeartbeatAnswered a;
     a.partnerState = partner;
     a.partnerTime = clock.now();
-    return m.handle(a, clock.now());
+    a.localTime = clock.now();
+    return m.handle(a, fakeSteady(clock));
   };
   // Bring the pair to load-balancing.
-  applyShare(m1.handle(Start{}, clock.now()), s1);
-  applyShare(m2.handle(Start{}, clock.now()), s2);
+  applyShare(m1.handle(Start{}, fakeSteady(clock)), s1);
+  applyShare(m2.handle(Start{}, fakeSteady(clock)), s2);
   applyShare(hb(m1, HaState::Waiting), s1);
-  applyShare(m1.handle(SyncFinished{true, ""}, clock.now()), s1);
+  applyShare(m1.handle(SyncFinished{true, ""}, fakeSteady(clock)), s1);
   applyShare(hb(m2, HaState::Ready), s2);
-  applyShare(m2.handle(SyncFinished{true, ""}, clock.now()), s2);
+  applyShare(m2.handle(SyncFinished{true, ""}, fakeSteady(clock)), s2);
   applyShare(hb(m1, HaState::Ready), s1);
   applyShare(hb(m2, HaState::LoadBalancing), s2);
   ASSERT_EQ(m1.state(), HaState::LoadBalancing);
   ASSERT_EQ(m2.state(), HaState::LoadBalancing);
 
   std::set<std::uint32_t> used1, used2;
-  const TimePoint cut = clock.now();
+  const SteadyTime cut = fakeSteady(clock);
   for (int second = 1; second < 600 + 60; ++second) {
     clock.advance(1s);
-    applyShare(m1.handle(HeartbeatFailed{"partition"}, clock.now()), s1);
-    applyShare(m2.handle(HeartbeatFailed{"partition"}, clock.now()), s2);
-    if (clock.now() - cut > 3s) {
+    applyShare(m1.handle(HeartbeatFailed{"partition"}, fakeSteady(clock)), s1);
+    applyShare(m2.handle(HeartbeatFailed{"partition"}, fakeSteady(clock)), s2);
+    if (fakeSteady(clock) - cut > 3s) {
       ASSERT_EQ(m1.state(), HaState::PartnerDown);
       ASSERT_EQ(m2.state(), HaState::PartnerDown);
     }
-    allocate(s1, used1, clock.now());
-    allocate(s2, used2, clock.now());
+    allocate(s1, used1, fakeSteady(clock));
+    allocate(s2, used2, fakeSteady(clock));
     // Partner-down began at cut + 3.001 s or so; the takeover delay is 600 s.
-    if (clock.now() - cut < 600s) {
+    if (fakeSteady(clock) - cut < 600s) {
       for (std::uint32_t v : used1) ASSERT_EQ(used2.count(v), 0u) << Ipv4(v).toString();
     }
   }
@@ -233,7 +234,7 @@ TEST(PoolSplit, PartitionShorterThanTakeoverDelayNeverAllocatesThePartnersShare)
   // Partition heals: the partner's share is withdrawn again.
   applyShare(hb(m1, HaState::Ready), s1);
   EXPECT_EQ(m1.state(), HaState::LoadBalancing);
-  EXPECT_FALSE(s1.allows(Ipv4(198, 18, 16, 1), clock.now()));
+  EXPECT_FALSE(s1.allows(Ipv4(198, 18, 16, 1), fakeSteady(clock)));
 }
 
 TEST(PoolSplit, SurvivorServesPartnerClientsFromItsOwnShareBeforeTakeover) {
@@ -241,17 +242,17 @@ TEST(PoolSplit, SurvivorServesPartnerClientsFromItsOwnShareBeforeTakeover) {
   HaMachine m(lbConfig("server2", fastTimers({{"max-unacked-clients", 0}})));
   PoolSplit s(m.config(), dhcp);
   FakeClock clock;
-  applyShare(m.handle(Start{}, clock.now()), s);
+  applyShare(m.handle(Start{}, fakeSteady(clock)), s);
   clock.advance(4s);
-  applyShare(m.handle(HeartbeatFailed{"refused"}, clock.now()), s);
+  applyShare(m.handle(HeartbeatFailed{"refused"}, fakeSteady(clock)), s);
   ASSERT_EQ(m.state(), HaState::PartnerDown);
   // Both scopes are served, but new addresses still come from the odd share.
   EXPECT_EQ(m.scopeFilter().servedScopes(), (std::vector<std::string>{"server1", "server2"}));
   std::set<std::uint32_t> used;
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(allocate(s, used, clock.now())->value & 1u, 1u);
-  EXPECT_FALSE(allocate(s, used, clock.now()).has_value());  // own share exhausted
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(allocate(s, used, fakeSteady(clock))->value & 1u, 1u);
+  EXPECT_FALSE(allocate(s, used, fakeSteady(clock)).has_value());  // own share exhausted
   clock.advance(3600s);
-  EXPECT_EQ(allocate(s, used, clock.now())->value & 1u, 0u);  // takeover
+  EXPECT_EQ(allocate(s, used, fakeSteady(clock))->value & 1u, 0u);  // takeover
 }
 
 }  // namespace

@@ -361,14 +361,15 @@ TEST(HaJson, StatusSectionHasKeaShape) {
   REQUIRE_WIRE();
   ha::HaMachine m(ha::testing::lbConfig("server1"));
   FakeClock clock;
-  (void)m.handle(ha::Start{}, clock.now());
+  (void)m.handle(ha::Start{}, fakeSteady(clock));
   ha::HeartbeatAnswered hb;
   hb.partnerState = ha::HaState::LoadBalancing;
   hb.partnerTime = clock.now();
+  hb.localTime = clock.now();
   hb.scopes = std::vector<std::string>{"server2"};
   hb.unsentUpdateCount = 0;
-  (void)m.handle(hb, clock.now());
-  const json ours = statusHaSection(m.status(clock.now()), clock.now());
+  (void)m.handle(hb, fakeSteady(clock));
+  const json ours = statusHaSection(m.status(fakeSteady(clock)), clock.now());
   const json kea = wire("status-get.control-socket.response.json")["arguments"]["high-availability"][0];
   EXPECT_EQ(ours["ha-mode"], kea["ha-mode"]);
   // Every key Kea 2.2 reports is there with the same JSON type.
@@ -385,8 +386,8 @@ TEST(HaJson, StatusSectionHasKeaShape) {
   EXPECT_EQ(ours["ha-servers"]["local"]["state"], "syncing");
 
   ha::HaMachine b(ha::testing::lbConfig("server3"));
-  (void)b.handle(ha::Start{}, clock.now());
-  const json backup = statusHaSection(b.status(clock.now()), clock.now());
+  (void)b.handle(ha::Start{}, fakeSteady(clock));
+  const json backup = statusHaSection(b.status(fakeSteady(clock)), clock.now());
   EXPECT_FALSE(backup["ha-servers"].contains("remote"));
   EXPECT_EQ(backup["ha-servers"]["local"]["state"], "backup");
   EXPECT_EQ(backup["ha-servers"]["local"]["role"], "backup");

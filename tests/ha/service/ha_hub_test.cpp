@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dhcpd/daemon/metrics_page.h"
 #include "ha/service/ha_hub.h"
 #include "heartbeat/http_date.h"
 #include "sync/ha_json.h"
@@ -73,15 +74,15 @@ class SimPeer final : public PeerTransport {
 
 class FakeTimers final : public HaTimers {
  public:
-  std::map<ha::TimerId, std::pair<TimePoint, std::function<void()>>> armed;
-  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  std::map<ha::TimerId, std::pair<SteadyTime, std::function<void()>>> armed;
+  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
   void cancel(ha::TimerId id) override { armed.erase(id); }
   void fire(ha::TimerId id, FakeClock& clock) {
     auto it = armed.find(id);
     ASSERT_NE(it, armed.end());
     auto a = std::move(it->second);
     armed.erase(it);
-    if (a.first > clock.now()) clock.advance(a.first - clock.now());
+    if (a.first > fakeSteady(clock)) clock.advance(a.first - fakeSteady(clock));
     a.second();
   }
 };
@@ -283,10 +284,36 @@ TEST_F(HaHubTest, LeaseUpdatesGoOnlyToTheSubnetsRelationship) {
 TEST_F(HaHubTest, PoolSplitPerRelationship) {
   // Relationship B (load-balancing primary) splits subnet 2's pool; subnet 1 is A's (hot-standby,
   // nothing to split): an odd address of subnet 1 stays allocatable, one of subnet 2 does not.
-  auto filter = hub->allocFilter(control.cfg, [this] { return control.clock.now(); });
+  auto filter = hub->allocFilter(control.cfg, [this] { return control.steadyNow(); });
   EXPECT_TRUE(filter(Ipv4(198, 18, 16, 11)));
   EXPECT_TRUE(filter(Ipv4(198, 18, 17, 10)));
   EXPECT_FALSE(filter(Ipv4(198, 18, 17, 11)));
+}
+
+// /metrics on a hub: every relationship's series, each labelled with its relationship (the
+// name this server has in it); the families' HELP and TYPE once.
+TEST_F(HaHubTest, MetricsShowEveryRelationship) {
+  hub->start();
+  relationshipBToLoadBalancing();
+  MetricsInputs in{control.statsRegistry, control.cfg};
+  in.now = control.now();
+  in.steadyNow = control.steadyNow();
+  in.ha = {&hub->relationship(0), &hub->relationship(1)};
+  const std::string m = renderMetrics(in);
+  auto has = [&](const std::string& line) { return m.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(
+      has(R"(tandem_ha_state{relationship="hub-a",peer="local",server="hub-a",role="primary",state="waiting"} 1)"))
+      << m;
+  EXPECT_TRUE(has(
+      R"(tandem_ha_state{relationship="hub-b",peer="local",server="hub-b",role="primary",state="load-balancing"} 1)"));
+  EXPECT_TRUE(has(R"(tandem_ha_partner_in_touch{relationship="hub-b"} 1)"));
+  EXPECT_EQ(m.find("# TYPE tandem_ha_state gauge"), m.rfind("# TYPE tandem_ha_state gauge"));
+  // One relationship (every Kea 2.2 pair): the labels stay as they were.
+  in.ha = {&hub->relationship(1)};
+  const std::string one = renderMetrics(in);
+  EXPECT_NE(one.find(R"(tandem_ha_state{peer="local",server="hub-b",role="primary",state="load-balancing"} 1)"),
+            std::string::npos);
+  EXPECT_EQ(one.find("relationship="), std::string::npos);
 }
 
 }  // namespace

@@ -76,11 +76,11 @@ class FakePeer final : public PeerTransport {
 class FakeTimers final : public HaTimers {
  public:
   struct Armed {
-    TimePoint at;
+    SteadyTime at;
     std::function<void()> fire;
   };
   std::map<ha::TimerId, Armed> armed;
-  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
   void cancel(ha::TimerId id) override { armed.erase(id); }
   bool has(ha::TimerId id) const { return armed.count(id) != 0; }
   // Fires a timer; the test advances the clock to its deadline first.
@@ -89,7 +89,7 @@ class FakeTimers final : public HaTimers {
     ASSERT_NE(it, armed.end());
     auto a = std::move(it->second);
     armed.erase(it);
-    if (a.at > clock.now()) clock.advance(a.at - clock.now());
+    if (a.at > fakeSteady(clock)) clock.advance(a.at - fakeSteady(clock));
     a.fire();
   }
 };
@@ -239,7 +239,7 @@ TEST_F(HaServiceTest, StartsWaitingWithDhcpDisabledAndAHeartbeatArmed) {
   ASSERT_TRUE(control.lastDisable);
   EXPECT_EQ(control.lastDisable->first, "ha-local");
   ASSERT_TRUE(timers.has(ha::TimerId::Heartbeat));
-  EXPECT_EQ(timers.armed[ha::TimerId::Heartbeat].at, control.clock.now() + 1s);
+  EXPECT_EQ(timers.armed[ha::TimerId::Heartbeat].at, control.steadyNow() + 1s);
   timers.fire(ha::TimerId::Heartbeat, control.clock);
   ASSERT_EQ(partner().queue.size(), 1u);
   const json& hb = partner().queue.front().command;
@@ -506,7 +506,7 @@ TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   // max-response-delay (3 s) runs out: communication interrupted.
   ASSERT_TRUE(timers.has(ha::TimerId::CommunicationCheck));
   timers.fire(ha::TimerId::CommunicationCheck, control.clock);
-  EXPECT_TRUE(service->machine().communicationInterrupted(control.clock.now()));
+  EXPECT_TRUE(service->machine().communicationInterrupted(control.steadyNow()));
   // More than max-unacked-clients (2) of the partner's clients retrying for > 1 s.
   const std::vector<std::vector<std::uint8_t>> partnerClients = {{0, 1, 2, 3, 4, 5},
                                                                  {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
@@ -522,7 +522,7 @@ TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   EXPECT_TRUE(service->shouldServe(discoverFrom({0, 1, 2, 3, 4, 5}), later));
   // The partner's free share stays off limits until takeover-delay (default 1 h).
   ASSERT_TRUE(service->poolSplit().partnerShareUsableFrom());
-  EXPECT_EQ(*service->poolSplit().partnerShareUsableFrom(), control.clock.now() + 3600s);
+  EXPECT_EQ(*service->poolSplit().partnerShareUsableFrom(), control.steadyNow() + 3600s);
 }
 
 TEST_F(HaServiceTest, AllocFilterGivesThePrimaryTheEvenAddresses) {
@@ -988,7 +988,7 @@ TEST_F(HaServiceTest, MetricsShowBothStatesTheBacklogAndTheLastSync) {
   reachLoadBalancing();
   auto render = [&] {
     api::PrometheusText out;
-    writeHaMetrics(out, *service, nullptr, control.clock.now());
+    writeHaMetrics(out, *service, nullptr, control.clock.now(), control.steadyNow());
     return out.finish();
   };
   auto has = [](const std::string& text, const std::string& line) {

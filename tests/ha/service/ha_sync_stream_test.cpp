@@ -140,15 +140,15 @@ class Loopback final : public PeerTransport {
 
 class FakeTimers final : public HaTimers {
  public:
-  std::map<ha::TimerId, std::pair<TimePoint, std::function<void()>>> armed;
-  void arm(ha::TimerId id, TimePoint at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
+  std::map<ha::TimerId, std::pair<SteadyTime, std::function<void()>>> armed;
+  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
   void cancel(ha::TimerId id) override { armed.erase(id); }
   bool fire(ha::TimerId id, FakeClock& clock) {
     auto it = armed.find(id);
     if (it == armed.end()) return false;
     auto a = std::move(it->second);
     armed.erase(it);
-    if (a.first > clock.now()) clock.advance(a.first - clock.now());
+    if (a.first > fakeSteady(clock)) clock.advance(a.first - fakeSteady(clock));
     a.second();
     return true;
   }
@@ -349,7 +349,7 @@ TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMean
   EXPECT_EQ(s.service->state(), HaState::Ready);
   EXPECT_FALSE(p.control.enabled);
   ASSERT_TRUE(p.timers.armed.count(ha::TimerId::Heartbeat));
-  EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].first, p.control.clock.now() + 100ms);
+  EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].first, p.control.steadyNow() + 100ms);
   heartbeat(p);
   EXPECT_EQ(p.service->state(), HaState::LoadBalancing);
   EXPECT_TRUE(p.control.enabled);
