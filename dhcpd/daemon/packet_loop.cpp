@@ -1,5 +1,13 @@
 #include "dhcpd/daemon/packet_loop.h"
 
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 
 #include "dhcpd/net/client_dispatch.h"
@@ -12,22 +20,54 @@ namespace {
 // Batches handled per wake-up before yielding to timers, the control socket and durable
 // notifications (fairness), about 256 packets.
 constexpr int kBatchesPerWake = 4;
+// epoll_event.data of the eventfd; the sockets carry their index in sockets_.
+constexpr std::uint64_t kWakeTag = ~std::uint64_t(0);
+constexpr int kMaxEvents = 16;
 }  // namespace
 
 PacketLoop::PacketLoop(asio::io_context& io, net::DhcpPipeline& pipeline, Logger& log, NowFn now)
-    : io_(io), pipeline_(pipeline), log_(log), now_(std::move(now)) {}
+    : io_(io), pipeline_(pipeline), log_(log), now_(std::move(now)) {
+  epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epollFd_ < 0 || wakeFd_ < 0) {
+    log_.error("DHCP4_PACKET_LOOP_FAIL", "cannot create the packet loop's epoll set: {}", std::strerror(errno));
+    return;
+  }
+  // Edge-triggered and never read: each write() is an edge that ends one epoll_wait, and the
+  // state it announces is in durablePosted_/generation_, so reading the counter back would
+  // only cost a system call per journal sync. (Reaching the 2^64-2 limit takes one write per
+  // sync for longer than the universe has existed.)
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = kWakeTag;
+  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+  ++counters_.epollCtls;
+}
 
 PacketLoop::~PacketLoop() {
   *alive_ = false;
+  stopThread();
   close();
+  if (wakeFd_ >= 0) ::close(wakeFd_);
+  if (epollFd_ >= 0) ::close(epollFd_);
+}
+
+void PacketLoop::addWaiter(Socket& s) {
+  if (s.waiter) return;
+  s.waiter = std::make_unique<asio::posix::stream_descriptor>(io_, s.udp.fd());
+}
+
+void PacketLoop::dropWaiter(Socket& s) {
+  if (!s.waiter) return;
+  s.waiter->cancel();
+  s.waiter->release();  // the DhcpSocket owns the descriptor
+  s.waiter.reset();
 }
 
 void PacketLoop::close() {
   for (auto& s : sockets_) {
-    if (s->waiter) {
-      s->waiter->cancel();
-      s->waiter->release();  // the DhcpSocket owns the descriptor
-    }
+    dropWaiter(*s);
+    if (epollFd_ >= 0) ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, s->udp.fd(), nullptr);
   }
   sockets_.clear();
   sendSockets_.clear();
@@ -52,9 +92,20 @@ Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interface
     }
     auto s = std::make_unique<Socket>();
     s->udp = std::move(*sock);
-    s->waiter = std::make_unique<asio::posix::stream_descriptor>(io_, s->udp.fd());
     log_.info("DHCP4_OPEN_SOCKET", "listening on {} ({}) port {}", iface.name, iface.address.toString(), ports.server);
-    arm(*s);
+    // Registered once, level-triggered: whatever a round leaves queued wakes the next
+    // epoll_wait, so nothing is re-armed per packet.
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = sockets_.size();
+    if (epollFd_ >= 0) {
+      ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, s->udp.fd(), &ev);
+      ++counters_.epollCtls;
+    }
+    if (ioDrive_) {
+      addWaiter(*s);
+      arm(*s);
+    }
     sendSockets_.push_back(SendSocket{s->udp.interface().index, s->udp.fd()});
     sockets_.push_back(std::move(s));
   }
@@ -129,20 +180,136 @@ void PacketLoop::onReadable(Socket& s) {
   }
   // Statistics reach the registry from the server's housekeeping tick (every 250 ms):
   // publishing takes the registry's lock per counter, too dear for every wake-up.
-  arm(s);
+  if (s.waiter) arm(s);
 }
 
 void PacketLoop::notifyDurable() {
   if (durablePosted_.exchange(true)) return;
+  if (threaded()) {
+    const std::uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof one);
+    return;
+  }
+  postDurable();
+}
+
+void PacketLoop::postDurable() {
   std::weak_ptr<bool> alive = alive_;
   asio::post(io_, [this, alive] {
     if (alive.expired()) return;
+    if (threaded()) {
+      // The drive changed after the post: the thread owns the pipeline now and releases
+      // when it sees the flag (still set).
+      const std::uint64_t one = 1;
+      (void)!::write(wakeFd_, &one, sizeof one);
+      return;
+    }
     durablePosted_ = false;
-    ++counters_.durablePosts;
-    pipeline_.releaseDurable(ready_);
-    sendReady();
+    releaseForDurable();
     if (durableHook_) durableHook_();
   });
+}
+
+void PacketLoop::releaseForDurable() {
+  ++counters_.durablePosts;
+  pipeline_.releaseDurable(ready_);
+  sendReady();
+}
+
+void PacketLoop::runOnThread(std::mutex& lock) {
+  if (epollFd_ < 0 || wakeFd_ < 0) return;  // logged: the io drive goes on
+  joinRetired();
+  if (threaded()) return;
+  for (auto& s : sockets_) dropWaiter(*s);
+  ioDrive_ = false;
+  const std::uint64_t gen = generation_.fetch_add(1) + 1;
+  threaded_.store(true, std::memory_order_release);
+  thread_ = std::thread([this, gen, l = &lock] { threadMain(gen, l); });
+}
+
+void PacketLoop::runOnIo() {
+  if (threaded()) {
+    // The thread checks the generation with the lock held before each round, so none runs
+    // after this; it may be waiting for the lock our caller holds, so it is joined later.
+    generation_.fetch_add(1);
+    threaded_.store(false, std::memory_order_release);
+    const std::uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof one);
+    retired_.push_back(std::move(thread_));
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(io_, [this, alive] {
+      if (!alive.expired()) joinRetired();
+    });
+    // The thread may have taken the last notification's edge without acting on it: one post
+    // releases what is durable by now (and clears the flag).
+    durablePosted_ = true;
+    postDurable();
+  }
+  if (ioDrive_) return;
+  ioDrive_ = true;
+  for (auto& s : sockets_) {
+    addWaiter(*s);
+    arm(*s);
+  }
+}
+
+void PacketLoop::stopThread() {
+  if (threaded()) {
+    generation_.fetch_add(1);
+    threaded_.store(false, std::memory_order_release);
+    const std::uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof one);
+    retired_.push_back(std::move(thread_));
+  }
+  joinRetired();
+}
+
+void PacketLoop::joinRetired() {
+  for (auto& t : retired_) {
+    if (t.joinable()) t.join();
+  }
+  retired_.clear();
+}
+
+void PacketLoop::threadMain(std::uint64_t generation, std::mutex* lock) {
+  ::pthread_setname_np(::pthread_self(), "tandem-pkt0");
+  {
+    // A notification that came before the thread (its edge went to nobody).
+    std::lock_guard held(*lock);
+    if (generation_.load() != generation) return;
+    runRound(nullptr, 0);
+  }
+  epoll_event events[kMaxEvents];
+  for (;;) {
+    const int n = ::epoll_wait(epollFd_, events, kMaxEvents, -1);
+    if (generation_.load() != generation) return;
+    std::lock_guard held(*lock);
+    if (generation_.load() != generation) return;
+    ++counters_.epollWaits;
+    if (n < 0 && errno != EINTR) {
+      log_.limited(Severity::Error, "DHCP4_PACKET_LOOP_FAIL", "epoll_wait: {}", std::strerror(errno));
+    }
+    runRound(events, n > 0 ? n : 0);
+  }
+}
+
+void PacketLoop::pollOnce(int timeoutMs) {
+  epoll_event events[kMaxEvents];
+  const int n = ::epoll_wait(epollFd_, events, kMaxEvents, timeoutMs);
+  ++counters_.epollWaits;
+  runRound(events, n > 0 ? n : 0);
+}
+
+void PacketLoop::runRound(const epoll_event* events, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t tag = events[i].data.u64;
+    // A stale index (the sockets were reopened while the events waited) reads a socket with
+    // nothing queued: one recvmmsg, no harm.
+    if (tag != kWakeTag && tag < sockets_.size()) onReadable(*sockets_[tag]);
+  }
+  // Checked on every round, not only on the eventfd's: a sync that completed while the
+  // sockets kept the loop awake is released here with no wake-up of its own.
+  if (durablePosted_.exchange(false)) releaseForDurable();
 }
 
 void PacketLoop::flushParked() {

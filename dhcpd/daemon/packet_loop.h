@@ -1,16 +1,34 @@
 #pragma once
 // The DHCP socket shell: waits for readability on each served interface's UDP socket,
 // drains batches with recvmmsg, feeds the pipeline, and sends what is ready with sendmmsg
-// (UDP) or the packet socket (link-layer unicast to clients without an address). All on the
-// daemon's io_context thread; the journal thread only calls notifyDurable(). With packet
-// workers (Kea's multi-threading, daemon/packet_worker.h) the loop is worker 0: it reads every
-// socket and hands each datagram to the worker of its client (net/client_dispatch.h),
-// keeping its own share.
+// (UDP) or the packet socket (link-layer unicast to clients without an address). The journal
+// thread only calls notifyDurable(). With packet workers (Kea's multi-threading,
+// daemon/packet_worker.h) the loop is worker 0: it reads every socket and hands each datagram
+// to the worker of its client (net/client_dispatch.h), keeping its own share.
+//
+// Two drives (issue 12), one processing path:
+//  - Thread: the loop's own thread waits in epoll_wait on the loop's own epoll set, where each
+//    UDP socket is registered once (level-triggered: nothing to re-arm) beside an eventfd
+//    (edge-triggered, never read: the journal's "durable" hand-off and stop). One wake-up
+//    reads what is pending (recvmmsg batches), answers in one sendmmsg, and also releases the
+//    parked ACKs whose leases became durable meanwhile. No epoll_ctl per packet (Boost.Asio
+//    1.74 issues an EPOLL_CTL_MOD for every async_wait: 1.8 per DORA), no Asio, no post.
+//    The round holds the daemon's state lock (Server::lockState), so the io thread's
+//    commands, timers and reloads see the engine, store and pipeline between rounds: one
+//    uncontended lock per wake-up, not per packet.
+//  - Io: each socket is a descriptor of the daemon's io_context and the handlers run there
+//    (the single-threaded daemon of before): used while the HA hook is configured (its update
+//    queue, parked replies and heartbeats live on the io thread) and with packet workers
+//    (they share the engine under the per-packet lock).
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
+
+#include <sys/epoll.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -46,19 +64,39 @@ class PacketLoop {
     std::uint64_t received = 0;      // datagrams they returned
     std::uint64_t sendCalls = 0;     // DhcpSocket::send calls (one sendmmsg per 64 datagrams)
     std::uint64_t sent = 0;          // datagrams handed to them
-    std::uint64_t durablePosts = 0;  // io_context posts for journal progress
+    std::uint64_t durablePosts = 0;  // rounds that released for journal progress (posts, eventfd wake-ups)
+    std::uint64_t epollWaits = 0;    // epoll_wait calls of the loop's own set (thread drive)
+    std::uint64_t epollCtls = 0;     // epoll_ctl calls on it: once per socket opened, never per packet
     std::uint64_t handedOff = 0;     // datagrams handed to the other workers
   };
   const Counters& counters() const noexcept { return counters_; }
 
   // Thread-safe: the journal made progress; parked replies may now leave. Coalesced: one
-  // post to the io_context per burst of notifications.
+  // post to the io_context (io drive) or one eventfd write (thread drive) per burst.
   void notifyDurable();
-  // Also run (on the io_context thread) for each such post, after the replies left.
+  // Also run (on the io_context thread, io drive only) for each such post, after the replies
+  // left. In the thread drive nothing else waits for the journal there (the HA peer
+  // listener's group commit exists only with HA, which runs the io drive).
   void setDurableHook(std::function<void()> hook) { durableHook_ = std::move(hook); }
   // Sends every parked reply whose lease is durable now and drops the rest (shutdown, after
-  // the final flush).
+  // the final flush and stopThread()).
   void flushParked();
+
+  // The drive (see the top). Called on the io thread. runOnThread(): the loop's thread takes
+  // `lock` for each round; it starts at once (call it from a handler that holds nothing the
+  // thread needs, or before io runs). runOnIo(): the thread (if any) stops processing as soon
+  // as it sees the change, which it checks with `lock` held, so switching while holding the
+  // lock is safe: no round runs after it; it is joined later on the io thread (or in
+  // stopThread()), never while the caller may hold the lock.
+  void runOnThread(std::mutex& lock);
+  void runOnIo();
+  // Stops and joins the loop's thread(s) (shutdown; not with the thread's lock held).
+  void stopThread();
+  bool threaded() const noexcept { return threaded_.load(std::memory_order_acquire); }
+  // One round of the thread drive on the calling thread: waits up to `timeoutMs` (-1: no
+  // limit) for the loop's epoll set, then reads, processes, releases and sends. The caller
+  // holds what the thread would (tests drive the loop with it, without a thread).
+  void pollOnce(int timeoutMs);
 
   // Several workers: `workers` are workers 1..n (the loop is worker 0); empty = the loop alone.
   // Set before open() (the workers send on dups of the loop's sockets).
@@ -71,9 +109,18 @@ class PacketLoop {
  private:
   struct Socket {
     net::DhcpSocket udp;
-    std::unique_ptr<boost::asio::posix::stream_descriptor> waiter;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> waiter;  // io drive only
   };
   void arm(Socket& s);
+  void addWaiter(Socket& s);
+  void dropWaiter(Socket& s);
+  void threadMain(std::uint64_t generation, std::mutex* lock);
+  // Handles what one epoll_wait returned (the sockets' indexes, the eventfd) and the journal's
+  // progress.
+  void runRound(const epoll_event* events, int n);
+  void releaseForDurable();
+  void postDurable();
+  void joinRetired();
   void onReadable(Socket& s);
   void sendReady();
   // Hands the batch's datagrams of other workers' clients to them; the indexes of the loop's
@@ -98,6 +145,13 @@ class PacketLoop {
   std::function<void()> durableHook_;
   Counters counters_;
   std::atomic<bool> durablePosted_{false};
+  int epollFd_ = -1;  // the loop's own set: the sockets (level-triggered) and wakeFd_
+  int wakeFd_ = -1;   // eventfd, edge-triggered: durable progress, stop
+  std::atomic<bool> threaded_{false};
+  bool ioDrive_ = true;                       // the sockets are descriptors of io_ (waiters armed)
+  std::atomic<std::uint64_t> generation_{0};  // a thread runs while it equals its own
+  std::thread thread_;
+  std::vector<std::thread> retired_;  // stopped by runOnIo(), joined later
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -163,6 +163,8 @@ Result<void> Server::start() {
   if (!ha) return ha.error();
   if (auto r = applyHa(std::move(*ha), true); !r) return r;
   for (auto& w : workers_) w->start();
+  commands_.setGuard(&stateMutex_);  // commands exclude the packet thread (refreshDrive)
+  refreshDrive();
   armSignals();
   armHousekeeping();
   if (cb) installConfigBackend(std::move(cb), std::move(fileDoc), config::configControlOf(cfg_).fetchWaitTime);
@@ -272,6 +274,7 @@ Result<void> Server::applyParsed(config::Dhcp4Config parsed) {
   installHosts(std::move(*hosts));       // over the new configuration (option definitions, subnets)
   (void)applyHa(std::move(*ha), false);  // on reload its failures are logged, DHCP goes on
   refreshDispatch();
+  refreshDrive();
   if (mt != mtStarted_) {
     log_.warn("DHCP4_MULTI_THREADING_RESTART", "multi-threading changes take effect after a restart");
   }
@@ -386,8 +389,8 @@ void Server::queueNameChanges(const std::vector<engine::LeaseChange>& changes) {
     }
   }
   if (out.empty()) return;
-  if (!workers_.empty()) {
-    // A packet worker's thread: the sender belongs to the io_context's.
+  if (!workers_.empty() || loop_->threaded()) {
+    // A packet worker's or the packet loop's thread: the sender belongs to the io_context's.
     asio::post(io_, [this, out = std::move(out), alive = std::weak_ptr<bool>(alive_)] {
       if (alive.expired()) return;
       for (const auto& r : out) ncr_->send(r);
@@ -763,6 +766,9 @@ void Server::shutdown(int exitCode) {
   notify(ServiceEvent::Stopping, "shutting down");
   // Posted: a command handler calling shutdown() still gets to send its answer first.
   asio::post(io_, [this] {
+    // From here on the packets are this thread's again (nothing is read any more): the
+    // flush below and the release of what it made durable run here.
+    loop_->stopThread();
     signals_.cancel();
     if (ha_) ha_->stop();
     if (haListener_) haListener_->stop();
@@ -1280,8 +1286,24 @@ void Server::stopWorkers() {
 }
 
 std::unique_lock<std::mutex> Server::lockState() {
-  if (workers_.empty()) return {};
+  if (workers_.empty() && !loop_->threaded()) return {};
   return std::unique_lock<std::mutex>(stateMutex_);
+}
+
+void Server::refreshDrive() {
+  if (!workers_.empty() || haConfig_ || stopping_) {
+    // Safe with the state lock held (a reload adding HA): no round of the thread runs after
+    // this, and the HA hooks just installed are only called from this thread.
+    loop_->runOnIo();
+    return;
+  }
+  if (loop_->threaded()) return;
+  // Posted: the thread takes stateMutex_ for each round, and the handler calling this (a
+  // reload removing HA) may be using the state without it (lockState() was empty).
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || stopping_ || !workers_.empty() || haConfig_) return;
+    loop_->runOnThread(stateMutex_);
+  });
 }
 
 void Server::setServing(bool on) {

@@ -1,11 +1,12 @@
 #pragma once
 // The running DHCPv4 server: owns the configuration, lease store, journal, engine, packet
 // loop, timers and signal handling, and implements api::ServerControl for the command
-// handlers. Everything runs on one io_context thread (no locks in the core); only the
-// journal's writer thread runs elsewhere and talks back through PacketLoop::notifyDurable.
-// With Kea's multi-threading on, packet workers (daemon/packet_worker.h) run beside it: then
-// the engine, store and lease writer are used under stateMutex_, which this thread holds for
-// every command, timer and reload (lockState()).
+// handlers. Everything but the packet path runs on one io_context thread; the journal's
+// writer thread talks back through PacketLoop::notifyDurable. The packet loop runs on its
+// own thread (PacketLoop::runOnThread) unless HA or packet workers need it on the io thread.
+// With Kea's multi-threading on, packet workers (daemon/packet_worker.h) run beside it. While
+// either runs, the engine, store and lease writer are used under stateMutex_, which this
+// thread holds for every command, timer and reload (lockState()).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -202,8 +203,12 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // PacketWorker::countFor says; a reload changing multi-threading is applied at restart.
   void startWorkers(bool ha);
   void stopWorkers();
-  // Engaged (stateMutex_ held) only while packet workers run beside this thread.
+  // Engaged (stateMutex_ held) only while packet workers or the packet loop's thread run
+  // beside this thread.
   std::unique_lock<std::mutex> lockState();
+  // The packet loop's drive: its own thread unless HA is configured or packet workers run
+  // (both need the packets on this thread). Called at start and after each reload.
+  void refreshDrive();
   // dhcp-disable / dhcp-enable on every pipeline.
   void setServing(bool on);
   // HA is served by one worker: a reload adding HA keeps every packet on the loop.

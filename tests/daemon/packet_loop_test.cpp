@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -130,6 +131,25 @@ struct PacketLoopTest : ::testing::Test {
     io.restart();
     io.poll();
   }
+  // The loop thread's counters, read with its lock held (it updates them under it).
+  PacketLoop::Counters countersUnder(std::mutex& m) {
+    std::lock_guard g(m);
+    return loop.counters();
+  }
+  // Waits (bounded) until the thread's rounds released `n` times for the journal.
+  bool waitDurableRounds(std::mutex& m, std::uint64_t n) {
+    for (int i = 0; i < 200; ++i) {
+      if (countersUnder(m).durablePosts >= n) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+  Packet4 requestFor(const Packet4& offer, std::uint8_t macLast) {
+    auto req = query(MessageType::Request, macLast);
+    req.set(proto::opt::kRequestedAddress, proto::ipBytes(offer.yiaddr));
+    req.set(proto::opt::kServerId, proto::ipBytes(Ipv4(127, 0, 0, 1)));
+    return req;
+  }
 };
 
 TEST_F(PacketLoopTest, WhatQueuedIsReadInOneBatchAndAnsweredInOneSend) {
@@ -181,6 +201,115 @@ TEST_F(PacketLoopTest, ABurstOfDurableNotificationsIsOnePost) {
   runReady();
   EXPECT_EQ(loop.counters().durablePosts, 2u);
   EXPECT_EQ(hookRuns, 2);
+}
+
+// The thread drive's round (issue 12): one epoll_wait on the loop's own set, where the socket
+// was registered once; no epoll_ctl however many packets and rounds follow.
+TEST_F(PacketLoopTest, OwnEpollSetRoundReadsTheBatchWithoutReArming) {
+  const auto ctlAtOpen = loop.counters().epollCtls;
+  EXPECT_EQ(ctlAtOpen, 2u) << "the eventfd and the one socket, each registered once";
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) relay.send(query(MessageType::Discover, std::uint8_t(round * 20 + i)));
+    std::this_thread::sleep_for(20ms);
+    loop.pollOnce(1000);
+  }
+  const auto& c = loop.counters();
+  EXPECT_EQ(c.epollWaits, 3u);
+  EXPECT_EQ(c.receiveCalls, 3u) << "one recvmmsg per round: a short batch means nothing is left";
+  EXPECT_EQ(c.received, 60u);
+  EXPECT_EQ(c.sendCalls, 3u) << "one sendmmsg per round";
+  EXPECT_EQ(c.epollCtls, ctlAtOpen) << "nothing re-armed per packet or per round";
+  EXPECT_EQ(relay.receive().size(), 60u);
+  // Level-triggered: what a round leaves queued is reported again, without any re-arming.
+  relay.send(query(MessageType::Discover, 99));
+  std::this_thread::sleep_for(20ms);
+  loop.pollOnce(1000);
+  EXPECT_EQ(loop.counters().received, 61u);
+}
+
+TEST_F(PacketLoopTest, ThreadAnswersAndLetsTheAckOutOnlyOnceDurable) {
+  std::mutex state;
+  loop.runOnThread(state);
+  ASSERT_TRUE(loop.threaded());
+  relay.send(query(MessageType::Discover, 1));
+  auto offers = relay.receive(2000ms);
+  ASSERT_EQ(offers.size(), 1u);
+  relay.send(requestFor(offers[0], 1));
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "a DHCPACK left before its lease was durable";
+  {
+    std::lock_guard g(state);
+    EXPECT_EQ(journal.rows.size(), 1u);
+    EXPECT_EQ(pipeline.parked(), 1u);
+    journal.makeDurable();  // as the journal's thread: the callback writes the eventfd
+  }
+  auto acks = relay.receive(2000ms);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].messageType(), MessageType::Ack);
+  EXPECT_EQ(acks[0].yiaddr, offers[0].yiaddr);
+  loop.stopThread();
+  EXPECT_FALSE(loop.threaded());
+  EXPECT_EQ(loop.counters().epollCtls, 2u);
+  EXPECT_EQ(hookRuns, 0) << "the io thread's hook is not called from the loop's thread";
+  runReady();
+  EXPECT_EQ(hookRuns, 0);
+}
+
+// Edge-triggered and never read: a burst of syncs is one write (the flag coalesces them) and
+// one round; a later sync is a new edge that wakes the thread again.
+TEST_F(PacketLoopTest, ThreadTakesABurstOfDurableNotificationsInOneRound) {
+  std::mutex state;
+  loop.runOnThread(state);
+  ASSERT_TRUE(waitDurableRounds(state, 0));
+  const auto before = countersUnder(state);
+  {
+    std::lock_guard g(state);  // the thread waits: all five land before it runs
+    for (int i = 0; i < 5; ++i) journal.makeDurable();
+  }
+  ASSERT_TRUE(waitDurableRounds(state, before.durablePosts + 1));
+  std::this_thread::sleep_for(50ms);
+  auto after = countersUnder(state);
+  EXPECT_EQ(after.durablePosts, before.durablePosts + 1);
+  EXPECT_LE(after.epollWaits, before.epollWaits + 1);
+  for (int i = 2; i <= 4; ++i) {
+    {
+      std::lock_guard g(state);
+      journal.makeDurable();
+    }
+    ASSERT_TRUE(waitDurableRounds(state, before.durablePosts + std::uint64_t(i))) << "edge " << i << " lost";
+  }
+}
+
+TEST_F(PacketLoopTest, ThreadRoundsWaitForTheStateLock) {
+  std::mutex state;
+  loop.runOnThread(state);
+  {
+    std::lock_guard g(state);  // a command or reload on the io thread
+    relay.send(query(MessageType::Discover, 7));
+    EXPECT_TRUE(relay.receive(150ms).empty()) << "a round ran while the state was locked";
+  }
+  EXPECT_EQ(relay.receive(2000ms).size(), 1u);
+}
+
+// A reload adding HA switches with the state lock held: the thread runs no round after it, and
+// the io_context serves the socket from then on (and joins the thread).
+TEST_F(PacketLoopTest, SwitchingToTheIoDriveStopsTheThreadsRounds) {
+  std::mutex state;
+  loop.runOnThread(state);
+  {
+    std::lock_guard g(state);
+    loop.runOnIo();
+    EXPECT_FALSE(loop.threaded());
+    relay.send(query(MessageType::Discover, 8));
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "the old thread served after the switch";
+  runReady();
+  EXPECT_EQ(relay.receive(1000ms).size(), 1u);
+  // And back: the sockets leave the io_context again.
+  loop.runOnThread(state);
+  relay.send(query(MessageType::Discover, 9));
+  EXPECT_EQ(relay.receive(2000ms).size(), 1u);
+  runReady();
 }
 
 }  // namespace
