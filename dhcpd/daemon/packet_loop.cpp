@@ -58,6 +58,7 @@ void PacketLoop::addWaiter(Socket& s) {
 }
 
 void PacketLoop::dropWaiter(Socket& s) {
+  ++waiterGen_;
   if (!s.waiter) return;
   s.waiter->cancel();
   s.waiter->release();  // the DhcpSocket owns the descriptor
@@ -123,9 +124,12 @@ Result<void> PacketLoop::open(const std::vector<net::ServedInterface>& interface
 void PacketLoop::arm(Socket& s) {
   std::weak_ptr<bool> alive = alive_;
   Socket* sp = &s;
+  // A completion already queued when the waiter went (cancel() cannot take it back) must not
+  // touch a socket that is gone, nor one the loop's thread serves now.
+  const std::uint64_t gen = waiterGen_;
   s.waiter->async_wait(asio::posix::stream_descriptor::wait_read,
-                       [this, alive, sp](const boost::system::error_code& ec) {
-                         if (ec || alive.expired()) return;
+                       [this, alive, sp, gen](const boost::system::error_code& ec) {
+                         if (ec || alive.expired() || gen != waiterGen_) return;
                          onReadable(*sp);
                        });
 }
@@ -186,8 +190,13 @@ void PacketLoop::onReadable(Socket& s) {
 void PacketLoop::notifyDurable() {
   if (durablePosted_.exchange(true)) return;
   if (threaded()) {
-    const std::uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
+    // Only a sleeping thread needs the edge: one in a round sees the flag before it waits
+    // again (threadMain: sleeping_ is stored before the flag is read, the flag before
+    // sleeping_ is read here, both sequentially consistent, so one of the two sees the other).
+    if (sleeping_.load()) {
+      const std::uint64_t one = 1;
+      (void)!::write(wakeFd_, &one, sizeof one);
+    }
     return;
   }
   postDurable();
@@ -281,7 +290,10 @@ void PacketLoop::threadMain(std::uint64_t generation, std::mutex* lock) {
   }
   epoll_event events[kMaxEvents];
   for (;;) {
-    const int n = ::epoll_wait(epollFd_, events, kMaxEvents, -1);
+    sleeping_.store(true);
+    // A sync announced during the last round: no wait (and no eventfd write was needed).
+    const int n = ::epoll_wait(epollFd_, events, kMaxEvents, durablePosted_.load() ? 0 : -1);
+    sleeping_.store(false);
     if (generation_.load() != generation) return;
     std::lock_guard held(*lock);
     if (generation_.load() != generation) return;

@@ -148,6 +148,8 @@ class PacketLoop {
   int epollFd_ = -1;  // the loop's own set: the sockets (level-triggered) and wakeFd_
   int wakeFd_ = -1;   // eventfd, edge-triggered: durable progress, stop
   std::atomic<bool> threaded_{false};
+  std::atomic<bool> sleeping_{true};          // the thread is in (or about to enter) epoll_wait
+  std::uint64_t waiterGen_ = 0;               // changes whenever a waiter goes (arm()'s completions check it)
   bool ioDrive_ = true;                       // the sockets are descriptors of io_ (waiters armed)
   std::atomic<std::uint64_t> generation_{0};  // a thread runs while it equals its own
   std::thread thread_;
