@@ -79,6 +79,14 @@ run_perf() {
 acks=$(run_perf 2000 500 1)
 [ "${acks:-0}" -ge 1900 ] || { cat "$WORK/perf-1.txt"; fail "perfdhcp got ${acks:-0} ACKs, want >= 1900 of 2000"; }
 
+# Without HA and packet workers the packet loop runs on its own thread (issue 12), and it
+# served these exchanges (CPU time: utime + stime, fields 14 and 15 of its stat).
+pkt_ticks=-1
+for t in /proc/"$PID"/task/*; do
+  [ "$(cat "$t/comm" 2>/dev/null)" = tandem-pkt0 ] && pkt_ticks=$(awk '{ print $14 + $15 }' "$t/stat")
+done
+[ "$pkt_ticks" -gt 0 ] || fail "the packet thread tandem-pkt0 did not serve (clock ticks: $pkt_ticks, -1 = no such thread)"
+
 # -R 1000: perfdhcp simulates 1000 clients, so 2000 exchanges renew some of them.
 leases=$(tail -n +2 "$WORK/leases4.csv" | cut -d, -f1 | sort -u | wc -l)
 [ "$leases" -ge 850 ] && [ "$leases" -le 1000 ] || fail "lease file has $leases addresses, want 850..1000 (1000 clients)"
