@@ -73,6 +73,8 @@ Server::Server(asio::io_context& io, Logger& log, ServerOptions opts)
       reclaimTimer_(io) {}
 
 Server::~Server() {
+  // The packet thread first: it uses everything below (not with stateMutex_ held: it may wait for it).
+  if (loop_) loop_->stopThread();
   // The journal thread must not reach the loop (or this object) once they are gone.
   if (journal_) journal_->setOnDurable(nullptr);
   stopHostSources();  // their threads post to this object
