@@ -21,15 +21,13 @@ void parseConfigControl(const json& obj, const std::string& path, Diagnostics& d
       db.type.clear();
       if (auto type = d.string("type")) {
         db.type = *type;
-        if (*type == "mysql") {
-          diag.error(d.pathOf("type"), "MySQL configuration backends are not supported yet (issue 13); use postgresql");
-        } else if (*type != "postgresql") {
+        if (*type != "postgresql" && *type != "mysql") {
           // Kea: "The type of the configuration backend: 'x' is not supported".
           diag.error(d.pathOf("type"),
                      fmt::format("The type of the configuration backend: '{}' is not supported", *type));
         }
       } else if (!d.has("type")) {
-        diag.error(p, "missing \"type\" (postgresql)");
+        diag.error(p, "missing \"type\" (postgresql or mysql)");
       }
       d.boolean("persist");
       d.u32("lfc-interval");

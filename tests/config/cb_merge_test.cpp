@@ -365,11 +365,15 @@ TEST(ConfigControl, DatabasesAndFetchWaitTime) {
   EXPECT_EQ(configControlOf(testing::parseOk(testing::dhcp4(R"("config-control": {})"))).fetchWaitTime, 30u);
 }
 
-TEST(ConfigControl, RefusesMysqlAndUnknownTypes) {
-  EXPECT_EQ(testing::parseErr(
-                testing::dhcp4(R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})")),
-            "Dhcp4/config-control/config-databases/0/type: MySQL configuration backends are not supported yet "
-            "(issue 13); use postgresql");
+TEST(ConfigControl, TakesMysqlRefusesUnknownTypes) {
+  // libdhcp_mysql_cb.so's database (dhcpd/mysql/mysql_cb_reader.h), with its TLS keys.
+  ConfigControl cc = configControlOf(testing::parseOk(testing::dhcp4(
+      R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea", "user": "kea",
+          "trust-anchor": "/etc/ca.pem"}], "config-fetch-wait-time": 1})")));
+  ASSERT_EQ(cc.databases.size(), 1u);
+  EXPECT_TRUE(cc.databases[0].mysql());
+  EXPECT_EQ(cc.databases[0].trustAnchor, "/etc/ca.pem");
+  EXPECT_EQ(cc.fetchWaitTime, 1u);
   EXPECT_EQ(testing::parseErr(testing::dhcp4(R"("config-control": {"config-databases": [{"type": "memfile"}]})")),
             "Dhcp4/config-control/config-databases/0/type: The type of the configuration backend: 'memfile' is not "
             "supported");

@@ -111,9 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "Dhcp4/hosts-database/readonly: expected a boolean, got string"},
         ErrorCase{R"("hosts-database": {"type": "postgresql", "name": "kea", "comment": "x"})",
                   "Dhcp4/hosts-database/comment: unknown parameter"},
-        ErrorCase{R"("config-control": {"config-databases": [{"type": "mysql", "name": "kea"}]})",
-                  "Dhcp4/config-control/config-databases/0/type: MySQL configuration backends are not supported yet "
-                  "(issue 13); use postgresql"},
+        ErrorCase{R"("config-control": {"config-databases": [{"name": "kea"}]})",
+                  "Dhcp4/config-control/config-databases/0: missing \"type\" (postgresql or mysql)"},
         ErrorCase{R"("dhcp-ddns": {"server-ip": "127.0.0.1"})",
                   "Dhcp4/dhcp-ddns: missing parameter 'enable-updates' (Kea requires it in dhcp-ddns)"},
         ErrorCase{R"("dhcp-ddns": {"enable-updates": true, "ncr-protocol": "TCP"})",
