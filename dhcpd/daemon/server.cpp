@@ -859,6 +859,7 @@ nlohmann::json Server::statusExtras() const {
                                 {"reconnects", c.reconnects},
                                 {"reconnect-attempts", c.reconnectAttempts},
                                 {"last-error", e ? e->message : std::string()}};
+    if (mysql_) extras["lease-database"]["round-trips"] = mysql_->roundTrips();
   }
   return extras;
 }

@@ -115,10 +115,11 @@ std::string mysqlGuardedUpdateSql(const MysqlLeaseRow& row, WriteGuard guard) {
                      row.literals[MysqlLeaseRow::kAddress], guardCondition(row, guard));
 }
 
-std::string mysqlInsertSql(const MysqlLeaseRow& row) {
-  std::string out(kInsertHead);
+std::string mysqlInsertUnmatchedSql(const MysqlLeaseRow& row) {
+  std::string out(kInsertHead.substr(0, kInsertHead.size() - std::string_view("VALUES (").size()));
+  out += "SELECT ";
   out += valuesList(row);
-  out += ')';
+  out += " FROM DUAL WHERE ROW_COUNT() = 0";
   return out;
 }
 

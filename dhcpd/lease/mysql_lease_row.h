@@ -62,9 +62,13 @@ std::string mysqlUpsertSql(const MysqlLeaseRow& row);
 // Guarded, step 1: UPDATE ... WHERE address = A AND <guard on the row the database holds>.
 // One matched row (the connection counts matched rows: CLIENT_FOUND_ROWS) = the write won.
 std::string mysqlGuardedUpdateSql(const MysqlLeaseRow& row, WriteGuard guard);
-// Guarded, step 2 when the UPDATE matched nothing: a plain INSERT, which the primary key
-// refuses (ER_DUP_ENTRY) when a row the guard kept exists: the write lost.
-std::string mysqlInsertSql(const MysqlLeaseRow& row);
+// Guarded, step 2, sent right after step 1 in the same multi-statement query:
+//   INSERT INTO lease4 (...) SELECT <values> FROM DUAL WHERE ROW_COUNT() = 0
+// ROW_COUNT() is the UPDATE's count (matched rows: CLIENT_FOUND_ROWS), so the INSERT adds the
+// row only when the UPDATE matched none; then the primary key refuses it (ER_DUP_ENTRY) when
+// a row the guard kept exists: the write lost. One matched UPDATE or one inserted row: won.
+// Unlike INSERT IGNORE, every other error (strict mode's data errors) still refuses it.
+std::string mysqlInsertUnmatchedSql(const MysqlLeaseRow& row);
 // DELETE ... WHERE address = A [AND <guard>]; for a delete only kAddress, kHwAddr and kClientId
 // of `row` are used.
 std::string mysqlDeleteSql(const MysqlLeaseRow& row, WriteGuard guard);

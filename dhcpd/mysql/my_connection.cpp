@@ -102,6 +102,13 @@ std::optional<MyError> MyConnection::execute(const std::string& sql) {
   return std::nullopt;
 }
 
+std::optional<MyError> MyConnection::allowMultiStatements() {
+  if (mysql_set_server_option(conn_, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+    return MyError{mysql_errno(conn_), mysql_error(conn_)};
+  }
+  return std::nullopt;
+}
+
 Result<MyResult> MyConnection::query(const std::string& sql) {
   if (mysql_real_query(conn_, sql.data(), sql.size()) != 0) return makeError(mysql_error(conn_));
   MyResult r(mysql_store_result(conn_));

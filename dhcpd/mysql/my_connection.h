@@ -55,12 +55,42 @@ class MyConnection {
   // Runs a SELECT and returns its whole result.
   Result<MyResult> query(const std::string& sql);
 
+  // Lets this session take several statements in one query (MYSQL_OPTION_MULTI_STATEMENTS_ON;
+  // the lease journal's batches). Off by default: only the journal's literal-built statements
+  // are ever sent this way.
+  std::optional<MyError> allowMultiStatements();
+  // A statement of a multi-statement query that failed: the server ran none after it.
+  struct MultiFailure {
+    std::size_t index = 0;  // 0-based, in the order of the query's statements
+    MyError error;
+  };
+  // Sends statements separated by ';' in one round trip and reads every outcome in order:
+  // onResult(index, affected rows) for each statement that succeeded. The server stops at the
+  // first failing statement (the rest never ran); that one is returned. A result set (none of
+  // the journal's statements has one) is read and dropped.
+  template <class OnResult>
+  std::optional<MultiFailure> executeMulti(const std::string& sql, OnResult&& onResult) {
+    std::size_t index = 0;
+    if (mysql_real_query(conn_, sql.data(), sql.size()) != 0) return failureAt(index);
+    for (;;) {
+      if (mysql_field_count(conn_) > 0) {
+        if (MYSQL_RES* r = mysql_store_result(conn_)) mysql_free_result(r);
+      }
+      onResult(index, static_cast<std::uint64_t>(mysql_affected_rows(conn_)));
+      const int next = mysql_next_result(conn_);
+      if (next < 0) return std::nullopt;  // no more results
+      ++index;
+      if (next > 0) return failureAt(index);
+    }
+  }
+
   // Kea 2.2's schema check (MySqlConnection::getVersion against MYSQL_SCHEMA_VERSION_*): an
   // error naming both versions when the database holds another.
   Result<void> checkSchemaVersion(std::uint32_t major, std::uint32_t minor);
 
  private:
   explicit MyConnection(MYSQL* c) : conn_(c) {}
+  MultiFailure failureAt(std::size_t index) const { return {index, MyError{mysql_errno(conn_), mysql_error(conn_)}}; }
   MYSQL* conn_;
 };
 

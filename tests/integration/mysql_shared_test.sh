@@ -83,6 +83,16 @@ log "s1: $A1 ACKs, $C1 lost to s2; s2: $A2 ACKs, $C2 lost to s1"
 log "s1 backend: $(ctl s1 '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
 log "s2 backend: $(ctl s2 '{"command":"status-get"}' | jq -c '.arguments["lease-database"]')"
 check "both servers served" [ "$A1" -gt 0 ] && [ "$A2" -gt 0 ]
+# A batch is one multi-statement query (MysqlJournal): one round trip per transaction, plus one
+# per write the key refused (the rest of the batch goes on) and per failed attempt.
+one_trip() {
+  local v
+  v=$(ctl "$1" '{"command":"status-get"}' | jq '.arguments["lease-database"] |
+    .["round-trips"] > 0 and .["round-trips"] <= .transactions + .lost + .retried + .refused + .["connection-losses"]')
+  [ "$v" = true ]
+}
+check "s1: one round trip per transaction (and per lost write)" one_trip s1
+check "s2: one round trip per transaction (and per lost write)" one_trip s2
 check "the database decided conflicts (some writes lost)" [ $((C1 + C2)) -gt 0 ]
 check "lease4_stat equals the rows" \
   [ "$(my_sql "SELECT IFNULL(SUM(leases),0) FROM lease4_stat WHERE state = 0")" = "$(my_sql "SELECT count(*) FROM lease4 WHERE state = 0")" ]

@@ -167,7 +167,14 @@ TEST(MysqlLeaseRow, StatementsCarryTheGuard) {
                         "valid_lifetime = 3600, expire = FROM_UNIXTIME(1700003600), subnet_id = 7"),
             std::string::npos)
       << upsert;
-  EXPECT_EQ(mysqlInsertSql(*r).find("ON DUPLICATE"), std::string::npos);
+  const std::string insert = mysqlInsertUnmatchedSql(*r);
+  EXPECT_EQ(insert.rfind("INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, "
+                         "fqdn_fwd, fqdn_rev, hostname, state, user_context) SELECT 3323068426, X'0a0027000001', ",
+                         0),
+            0u)
+      << insert;
+  EXPECT_TRUE(insert.ends_with(" FROM DUAL WHERE ROW_COUNT() = 0")) << insert;
+  EXPECT_EQ(insert.find("ON DUPLICATE"), std::string::npos);
 
   const std::string same = mysqlGuardedUpdateSql(*r, WriteGuard::SameClientOrFree);
   EXPECT_EQ(same.rfind("UPDATE lease4 SET hwaddr = X'0a0027000001', ", 0), 0u) << same;
