@@ -120,10 +120,12 @@ MysqlJournal::BatchOutcome MysqlJournal::writeBatch(const std::vector<Op>& batch
     const Stmt& st = plan[from + failure->index];
     const MyError& e = failure->error;
     if (st.kind == Kind::GuardInsert && e.duplicateKey()) {
-      // The key refused the INSERT: another client's row holds the address (lost). InnoDB
-      // rolled back only that statement and the server ran none after it: the transaction
-      // goes on with the rest, COMMIT included, in one more round trip.
-      unmatched.push_back(st.op);
+      // The key refused the INSERT: another client's row holds the address (lost), unless
+      // the UPDATE before it matched (then the write won; ROW_COUNT() should have kept the
+      // INSERT from running at all). InnoDB rolled back only that statement and the server
+      // ran none after it: the transaction goes on with the rest, COMMIT included, in one
+      // more round trip.
+      if (!updated[st.op]) unmatched.push_back(st.op);
       from += failure->index + 1;
       continue;
     }
