@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/lease/mysql_batch.h"
 #include "dhcpd/mysql/mysql_lease_loader.h"
 
 namespace tandem::mysql {
@@ -60,83 +61,36 @@ MysqlJournal::BatchOutcome MysqlJournal::writeBatch(const std::vector<Op>& batch
     }
     rows.push_back(std::move(*row));
   }
-  // The whole transaction as one multi-statement query: one round trip instead of one per
-  // statement (and two per new address). See the header for why the outcome is the same.
-  enum class Kind : std::uint8_t { Begin, Write, GuardUpdate, GuardInsert, Commit };
-  struct Stmt {
-    Kind kind;
-    std::size_t op;
-  };
-  std::vector<Stmt> plan;
-  std::vector<std::string> sql;
-  plan.reserve(2 * batch.size() + 2);
-  sql.reserve(2 * batch.size() + 2);
-  auto add = [&](Kind k, std::size_t op, std::string text) {
-    plan.push_back({k, op});
-    sql.push_back(std::move(text));
-  };
-  add(Kind::Begin, 0, "START TRANSACTION");
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Op& op = batch[i];
-    if (op.remove) {
-      add(Kind::Write, i, mysqlDeleteSql(rows[i], op.guard));
-    } else if (op.guard == WriteGuard::None) {
-      add(Kind::Write, i, mysqlUpsertSql(rows[i]));
-    } else {
-      add(Kind::GuardUpdate, i, mysqlGuardedUpdateSql(rows[i], op.guard));
-      add(Kind::GuardInsert, i, mysqlInsertUnmatchedSql(rows[i]));
-    }
-  }
-  add(Kind::Commit, 0, "COMMIT");
-
-  std::vector<bool> updated(batch.size(), false);  // the guarded UPDATE matched: won
-  std::size_t from = 0;                            // the first statement not run yet
-  std::string query;
-  while (from < plan.size()) {
-    query.clear();
-    for (std::size_t k = from; k < plan.size(); ++k) {
-      if (k > from) query += ";\n";
-      query += sql[k];
-    }
+  // The whole transaction as one multi-statement query (MysqlBatch): one round trip instead
+  // of one per statement, and one more per lost write.
+  std::vector<MysqlBatch::Write> writes;
+  writes.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) writes.push_back({batch[i].remove, batch[i].guard, &rows[i]});
+  MysqlBatch plan(writes);
+  while (!plan.done()) {
     roundTrips_.fetch_add(1, std::memory_order_relaxed);
-    auto failure = c.executeMulti(query, [&](std::size_t index, std::uint64_t affected) {
-      const Stmt& st = plan[from + index];
-      switch (st.kind) {
-        case Kind::Write:
-          // A guarded DELETE that matched nothing: the row the database holds was kept.
-          if (batch[st.op].guard != WriteGuard::None && affected == 0) unmatched.push_back(st.op);
-          break;
-        case Kind::GuardUpdate: updated[st.op] = affected > 0; break;
-        case Kind::GuardInsert:
-          // Not updated and nothing inserted cannot happen (ROW_COUNT() was 0); if it did,
-          // the write is not known to be in the database: lost, never answered.
-          if (!updated[st.op] && affected == 0) unmatched.push_back(st.op);
-          break;
-        case Kind::Begin:
-        case Kind::Commit: break;
-      }
-    });
-    if (!failure) return BatchOutcome::Committed;  // every statement ran, COMMIT last
-    const Stmt& st = plan[from + failure->index];
+    auto failure = c.executeMulti(plan.nextQuery(),
+                                  [&](std::size_t index, std::uint64_t affected) { plan.onResult(index, affected); });
+    if (!failure) {
+      plan.onCompleted();
+      break;
+    }
     const MyError& e = failure->error;
-    if (st.kind == Kind::GuardInsert && e.duplicateKey()) {
-      // The key refused the INSERT: another client's row holds the address (lost), unless
-      // the UPDATE before it matched (then the write won; ROW_COUNT() should have kept the
-      // INSERT from running at all). InnoDB rolled back only that statement and the server
-      // ran none after it: the transaction goes on with the rest, COMMIT included, in one
-      // more round trip.
-      if (!updated[st.op]) unmatched.push_back(st.op);
-      from += failure->index + 1;
-      continue;
+    if (e.connectionLost()) {
+      message = fmt::format("{} (error {})", e.message, e.code);
+      return BatchOutcome::ConnectionLost;  // the outcome is unknown: the batch is sent again
     }
-    if (st.kind == Kind::Commit) {
-      message = fmt::format("COMMIT: {} (error {})", e.message, e.code);
-      if (e.retryTransaction() && rollback()) return BatchOutcome::Retry;
-      // Outcome unknown: reconnect and send the batch again (the writes are idempotent).
-      return BatchOutcome::ConnectionLost;
+    switch (plan.onError(failure->index, e.duplicateKey())) {
+      case MysqlBatch::Failure::Resume: continue;
+      case MysqlBatch::Failure::Commit:
+        message = fmt::format("COMMIT: {} (error {})", e.message, e.code);
+        if (e.retryTransaction() && rollback()) return BatchOutcome::Retry;
+        // Outcome unknown: reconnect and send the batch again (the writes are idempotent).
+        return BatchOutcome::ConnectionLost;
+      case MysqlBatch::Failure::Statement: return failed(e, plan.failedWrite());
     }
-    return failed(e, st.op);
   }
+  unmatched = plan.unmatched();
   return BatchOutcome::Committed;
 }
 

@@ -5,7 +5,8 @@
 // PostgreSQL journal; this class is the connection and one transaction per batch:
 // START TRANSACTION, the statements of every write (dhcpd/lease/mysql_lease_row.h), COMMIT,
 // sent as ONE multi-statement query (the session allows them: MyConnection::
-// allowMultiStatements), so a batch costs one round trip, as PostgreSQL's pipeline does, and
+// allowMultiStatements; the statements and what their outcomes mean: dhcpd/lease/
+// mysql_batch.h), so a batch costs one round trip, as PostgreSQL's pipeline does, and
 // one redo-log flush however many clients it holds. Each statement's outcome (affected rows
 // or error) is read in order. The server stops at the first failing statement, so COMMIT runs
 // only when every write before it did: an error leaves the transaction open and uncommitted
