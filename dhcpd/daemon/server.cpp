@@ -77,7 +77,8 @@ Server::~Server() {
   if (loop_) loop_->stopThread();
   // The journal thread must not reach the loop (or this object) once they are gone.
   if (journal_) journal_->setOnDurable(nullptr);
-  stopHostSources();  // their threads post to this object
+  leaseLookup_.reset();  // its thread wakes the loop and the workers
+  stopHostSources();     // their threads post to this object
   stopConfigBackend();
   stopWorkers();
   haListener_.reset();
@@ -159,6 +160,13 @@ Result<void> Server::start() {
       loop->notifyDurable();
       for (PacketWorker* w : workers) w->notifyDurable();
     });
+    // A lookup's answer is picked up where the journal's progress is (releaseDurable).
+    if (leaseLookup_) {
+      pipeline_->setClientLookup(leaseLookup_.get(), [loop] { loop->notifyDurable(); });
+      for (std::size_t i = 0; i < workers.size(); ++i) {
+        workerPipelines_[i]->setClientLookup(leaseLookup_.get(), [w = workers[i]] { w->notifyDurable(); });
+      }
+    }
   }
   if (auto r = install(cfg_, true); !r) return r;
   auto ha = planHa(cfg_);
@@ -1073,6 +1081,15 @@ Result<void> Server::openPgsql() {
   if (!j) return makeError("Unable to open database: " + j.error().message);
   pgsql_ = j->get();
   journal_ = std::move(*j);
+  // Several servers may share the database (Kea's model): a connection of its own for the
+  // client lease lookups, so that they never wait behind a commit.
+  auto lconn = pgsql::PgConnection::open(db);
+  if (!lconn) return makeError("Unable to open database: " + lconn.error().message);
+  pgsql::PgsqlLeaseLookup::Options lo;
+  lo.db = db;
+  auto lookup = pgsql::PgsqlLeaseLookup::open(std::move(lo), std::move(*lconn));
+  if (!lookup) return makeError("Unable to open database: " + lookup.error().message);
+  leaseLookup_ = std::move(*lookup);
   return {};
 }
 
@@ -1102,6 +1119,12 @@ Result<void> Server::openMysql() {
   if (!j) return makeError("Unable to open database: " + j.error().message);
   mysql_ = j->get();
   journal_ = std::move(*j);
+  // The client lease lookups of a shared database, on a connection of their own (openPgsql).
+  auto lconn = mysql::MyConnection::open(db);
+  if (!lconn) return makeError("Unable to open database: " + lconn.error().message);
+  mysql::MysqlLeaseLookup::Options lo;
+  lo.db = db;
+  leaseLookup_ = mysql::MysqlLeaseLookup::open(std::move(lo), std::move(*lconn));
   return {};
 }
 
@@ -1118,6 +1141,7 @@ void Server::watchPgsql(TimePoint t) {
   // tandemd's own statistics of the backend (Kea has none): 1 while connected.
   stats_.set("lease-database-connected", st == State::Connected ? 1 : 0, t);
   stats_.set("lease-database-queued", static_cast<std::int64_t>(sql->queued()), t);
+  if (leaseLookup_) stats_.set("lease-database-lookups-queued", static_cast<std::int64_t>(leaseLookup_->queued()), t);
   if (st == pgsqlState_) {
     if (st == State::Reconnecting) log_.limited(Severity::Warn, "DHCP4_DB_RECONNECT_ATTEMPT", "{}", why);
     return;

@@ -41,7 +41,9 @@
 #include "dhcpd/daemon/cb_poller.h"
 #include "dhcpd/daemon/host_source.h"
 #include "dhcpd/pgsql/pgsql_journal.h"
+#include "dhcpd/pgsql/pgsql_lease_lookup.h"
 #include "dhcpd/mysql/mysql_journal.h"
+#include "dhcpd/mysql/mysql_lease_lookup.h"
 #include "dhcpd/config/host_diff.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/control_server.h"
@@ -267,9 +269,12 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   config::Dhcp4Config cfg_;
   MemoryLeaseStore store_;
   std::unique_ptr<LeaseJournal> journal_;
-  MemfileJournal* memfile_ = nullptr;                            // journal_ when lease-database is memfile (LFC)
-  pgsql::PgsqlJournal* pgsql_ = nullptr;                         // journal_ when it is postgresql
-  mysql::MysqlJournal* mysql_ = nullptr;                         // journal_ when it is mysql
+  MemfileJournal* memfile_ = nullptr;     // journal_ when lease-database is memfile (LFC)
+  pgsql::PgsqlJournal* pgsql_ = nullptr;  // journal_ when it is postgresql
+  mysql::MysqlJournal* mysql_ = nullptr;  // journal_ when it is mysql
+  // A shared SQL database: the lease of a client this server knows nothing of is read from it
+  // before the engine decides (dhcpd/lease/client_lease_lookup.h). Null with memfile.
+  std::unique_ptr<SqlLeaseLookup> leaseLookup_;
   SqlJournal::State pgsqlState_ = SqlJournal::State::Connected;  // last logged (either SQL journal)
   std::unique_ptr<LeaseCompactor> compactor_;
   std::unique_ptr<engine::Engine> engine_;

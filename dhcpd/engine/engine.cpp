@@ -1202,6 +1202,40 @@ struct Engine::Impl {
     return drop(DropReason::UnsupportedMessage, "unexpected message type", &q);
   }
 
+  // The start of handle() up to the client's lease: identity, early classes, subnet selection
+  // (the HA gate and host reservations are not needed to know whom to look for).
+  std::optional<ClientLeaseQuery> leaseLookup(const Packet4& p, const RecvMeta& m, TimePoint now) {
+    const auto type = p.messageType();
+    if (!type || (*type != MessageType::Discover && *type != MessageType::Request)) return std::nullopt;
+    Query q{p, m, now, toEpochSeconds(now), *type, {}, {}, nullptr, nullptr, nullptr, classes};
+    q.client.hwAddr = p.hwAddr();
+    if (auto id = p.clientId()) q.client.clientId = std::move(*id);
+    if (q.client.hwAddr.empty() && q.client.clientId.empty()) return std::nullopt;
+    if (!classifier.early(q.classes, classifierInput(q), m.classes)) return std::nullopt;
+    q.subnet = q.selected = selectSubnet(p, m, q.classes);
+    if (!q.subnet) return std::nullopt;
+    q.client.matchClientId = q.subnet->subnet->matchClientId;
+    q.serverId = serverIdFor(q.subnet, m);
+    // Another server's REQUEST is dropped by handle() whatever the database says.
+    if (auto sid = p.serverId(); sid && !cfg.ignoreServerId && !isOurServerId(*sid, q)) return std::nullopt;
+    // A current lease in memory is the client's (renewals never wait on the database); an
+    // expired one may have been replaced by another server's since, as Kea would read.
+    if (auto [l, where] = findClientLease(q); where && l->state == LeaseState::Default && !l->expired(q.nowSec)) {
+      return std::nullopt;
+    }
+    // The client's DISCOVER was offered here: it looked then (the REQUEST's write is guarded).
+    if (offers.byClient(q.client, q.now)) return std::nullopt;
+    ClientLeaseQuery out;
+    out.hwAddr = q.client.hwAddr;
+    // As findClientLease: the client-id counts only where match-client-id is on.
+    if (q.client.usesClientId()) out.clientId = q.client.clientId;
+    forEachInNetwork(q.subnet, q.classes, [&](SubnetState* s) {
+      out.subnetIds.push_back(s->id);
+      return false;
+    });
+    return out;
+  }
+
   // ---- housekeeping -----------------------------------------------------------------------
 
   std::string keyOf(const Lease& l) {
@@ -1315,6 +1349,10 @@ Decision Engine::handle(const proto::Packet4& query, const RecvMeta& meta, TimeP
     impl_->flex.apply(in, *d.reply);
   }
   return d;
+}
+
+std::optional<ClientLeaseQuery> Engine::leaseLookup(const proto::Packet4& query, const RecvMeta& meta, TimePoint now) {
+  return impl_->leaseLookup(query, meta, now);
 }
 
 std::vector<LeaseChange> Engine::reclaimExpired(TimePoint now, std::size_t limit) {

@@ -12,6 +12,7 @@
 #include "dhcpd/common/clock.h"
 #include "dhcpd/common/ipv4.h"
 #include "dhcpd/config/dhcp4_config.h"
+#include "dhcpd/lease/client_lease_lookup.h"
 #include "dhcpd/lease/lease.h"
 #include "dhcpd/lease/lease_store.h"
 #include "dhcpd/proto/packet4.h"
@@ -75,6 +76,13 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   Decision handle(const proto::Packet4& query, const RecvMeta& meta, TimePoint now);
+
+  // Several servers on one SQL database (dhcpd/lease/client_lease_lookup.h): what to read
+  // from the database before handle() decides on a DISCOVER or REQUEST from a client this
+  // server holds neither a lease nor an offer for in the subnets it would be served from
+  // (Kea's findClientLease reads them at every allocation). nullopt: nothing to read (the
+  // store knows the client, its DISCOVER just looked, or handle() would not allocate).
+  std::optional<ClientLeaseQuery> leaseLookup(const proto::Packet4& query, const RecvMeta& meta, TimePoint now);
 
   // Expired lease reclamation: returns changes that mark up to `limit` expired leases
   // ExpiredReclaimed (or delete them), as Kea's reclamation does.

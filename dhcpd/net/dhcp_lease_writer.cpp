@@ -145,6 +145,14 @@ void LeaseWriter::adopt(Ipv4 address, const std::optional<Lease>& current) {
   account(c, Kind::Command);
 }
 
+bool LeaseWriter::adoptFound(const Lease& found) {
+  if (auto mine = store_.byAddress(found.address); mine && (*mine == found || mine->expire() >= found.expire())) {
+    return false;
+  }
+  adopt(found.address, found);
+  return true;
+}
+
 std::size_t LeaseWriter::addRefusalReader() {
   for (std::size_t i = 0; i < refusalReaders_.size(); ++i) {
     if (!refusalReaders_[i]) {

@@ -49,6 +49,11 @@ class LeaseWriter {
   // database's view of the address (`current`, nullopt = no lease), statistics follow, nothing
   // is journaled.
   void adopt(Ipv4 address, const std::optional<Lease>& current);
+  // A client's row read from a shared database (ClientLeaseLookup) goes into the store the
+  // same way, unless the store holds a lease at that address lasting at least as long (one
+  // of this server's writes, perhaps not committed yet: the database's guard decides it).
+  // Returns whether it was taken.
+  bool adoptFound(const Lease& found);
 
   // Refused writes for every packet pipeline sharing this writer. Each packet worker parks its
   // own replies, so each must learn of every refused write, not only of those it happened to

@@ -243,7 +243,88 @@ DhcpPipeline::DhcpPipeline(engine::Engine& engine, LeaseWriter& writer, StatsReg
       parking_(opts.parkCapacity, opts.parkTimeout),
       refusalReader_(writer.addRefusalReader()) {}
 
-DhcpPipeline::~DhcpPipeline() { writer_.removeRefusalReader(refusalReader_); }
+DhcpPipeline::~DhcpPipeline() {
+  if (inbox_) {
+    std::lock_guard lk(inbox_->mu);
+    inbox_->closed = true;
+    inbox_->wake = nullptr;
+  }
+  writer_.removeRefusalReader(refusalReader_);
+}
+
+void DhcpPipeline::setClientLookup(ClientLeaseLookup* lookup, std::function<void()> wake) {
+  lookup_ = lookup;
+  if (!lookup) return;
+  if (!inbox_) inbox_ = std::make_shared<LookupInbox>();
+  std::lock_guard lk(inbox_->mu);
+  inbox_->wake = std::move(wake);
+}
+
+void DhcpPipeline::parkForLookup(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta,
+                                 const engine::RecvMeta& m, TimePoint now, std::chrono::steady_clock::time_point start,
+                                 ClientLeaseQuery key) {
+  const std::uint64_t ticket = ++nextTicket_;
+  const bool submitted = awaiting_.size() < opts_.lookupCapacity &&
+                         lookup_->submit(std::move(key), [inbox = inbox_, ticket](ClientLeaseAnswer answer) {
+                           std::lock_guard lk(inbox->mu);
+                           if (inbox->closed) return;
+                           inbox->answers.emplace_back(ticket, std::move(answer));
+                           // Under the lock: the pipeline (and what wake reaches) cannot be going meanwhile.
+                           if (inbox->wake) inbox->wake();
+                         });
+  if (!submitted) {
+    // The database answers more slowly than clients arrive (or is unreachable): as with a
+    // journal that is behind, the query is shed before anything is decided for it.
+    ++counts_[kLeaseLookupBackpressureDrop];
+    ++counts_[kReceiveDrop];
+    log_.limited(Severity::Warn, "DHCP4_LEASE_DB_LOOKUP_BACKPRESSURE",
+                 "{} queries wait for their client's lease from the lease database: dropping new ones",
+                 awaiting_.size());
+    return;
+  }
+  ++counts_[kLeaseLookup];
+  awaiting_.emplace(ticket, AwaitingLookup{std::vector<std::uint8_t>(bytes.begin(), bytes.end()), meta, m, now, start});
+}
+
+void DhcpPipeline::resumeLookups(std::vector<Outgoing>& ready) {
+  // decide() may call releaseDurable() (a shared database's reply): answers arriving then
+  // wait for the next call rather than nest.
+  if (!inbox_ || resuming_) return;
+  resuming_ = true;
+  std::vector<std::pair<std::uint64_t, ClientLeaseAnswer>> answers;
+  {
+    std::lock_guard lk(inbox_->mu);
+    answers.swap(inbox_->answers);
+  }
+  for (auto& [ticket, answer] : answers) {
+    auto it = awaiting_.find(ticket);
+    if (it == awaiting_.end()) continue;  // expired meanwhile (expireParked)
+    AwaitingLookup q = std::move(it->second);
+    awaiting_.erase(it);
+    if (!answer.ok) {
+      // Kea drops a query whose lease it cannot read (a database error in the allocation
+      // engine); the client retries.
+      ++counts_[kLeaseLookupFailDrop];
+      ++counts_[kReceiveDrop];
+      log_.limited(Severity::Warn, "DHCP4_LEASE_DB_LOOKUP_FAIL",
+                   "the client's lease could not be read from the lease database: query dropped");
+      continue;
+    }
+    auto decoded = proto::decode(q.bytes);
+    if (!decoded) continue;  // decoded once already
+    std::unique_lock<std::mutex> shared;
+    if (shared_) shared = std::unique_lock<std::mutex>(*shared_);
+    if (!answer.leases.empty()) ++counts_[kLeaseLookupFound];
+    for (const Lease& l : answer.leases) writer_.adoptFound(l);
+    std::string label;
+    const Label labelOf = [&]() -> const std::string& {
+      if (label.empty()) label = packetLabel(*decoded);
+      return label;
+    };
+    decide(*decoded, q.meta, q.engineMeta, q.now, ready, q.parkedAt, shared, labelOf);
+  }
+  resuming_ = false;
+}
 
 void DhcpPipeline::setHaHooks(HaHooks hooks) {
   ha_ = std::move(hooks);
@@ -389,9 +470,25 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   // table or a reservation); decoding before and encoding after run in parallel.
   std::unique_lock<std::mutex> shared;
   if (shared_) shared = std::unique_lock<std::mutex>(*shared_);
-  engine::Decision d = engine_.handle(query, *m, now);
+  // A shared SQL database: a client this server knows nothing of may hold a lease another
+  // server made; the query waits (parked, never blocking this thread) until it is read.
+  if (lookup_) {
+    if (auto key = engine_.leaseLookup(query, *m, now)) {
+      if (shared) shared.unlock();
+      parkForLookup(bytes, meta, *m, now, timed.start, std::move(*key));
+      return;
+    }
+  }
+  decide(query, meta, *m, now, ready, timed.start, shared, labelOf);
+}
+
+void DhcpPipeline::decide(const proto::Packet4& query, const engine::RecvMeta& meta, const engine::RecvMeta& m,
+                          TimePoint now, std::vector<Outgoing>& ready, std::chrono::steady_clock::time_point start,
+                          std::unique_lock<std::mutex>& shared, const Label& labelOf) {
+  if (shared_ && !shared) shared = std::unique_lock<std::mutex>(*shared_);
+  engine::Decision d = engine_.handle(query, m, now);
   if (d.drop == engine::DropReason::NoAddress) countAllocationFailure(d.subnetId, now);
-  logDecision(query, *m, d, labelOf);
+  logDecision(query, m, d, labelOf);
 
   // One decision's writes get consecutive sequences (appended under the shared state):
   // [firstWrite, waitFor] names them all, so a refusal of any of them finds the reply.
@@ -468,7 +565,7 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     ready.push_back(std::move(out));
     return;
   }
-  if (!parking_.park(std::move(out), waitFor, false, timed.start, firstWrite)) {
+  if (!parking_.park(std::move(out), waitFor, false, start, firstWrite)) {
     ++counts_[kReceiveDrop];
     log_.limited(Severity::Warn, "DHCP4_PARKING_FULL", "{} replies waiting for the lease file, dropping a {}",
                  parking_.size(), proto::toString(type));
@@ -508,6 +605,7 @@ void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
   // durableSeq first: the journal publishes a refused write before durableSeq passes it, so
   // every write refused at or below `seq` is among what takeRefused() returns below. Taken the
   // other way round, a write refused in between would be released as durable.
+  resumeLookups(ready);
   const auto seq = writer_.durableSeq();
   if (auto* j = writer_.journal(); j && j->mayRefuse()) {
     std::unique_lock<std::mutex> shared;  // the store is shared (adopt)
@@ -531,12 +629,26 @@ void DhcpPipeline::releaseDurable(std::vector<Outgoing>& ready) {
 }
 
 std::size_t DhcpPipeline::expireParked() {
-  auto dropped = parking_.expire(opts_.monotonic());
+  const auto t = opts_.monotonic();
+  auto dropped = parking_.expire(t);
   countDropped(dropped);
-  return dropped.size();
+  // A lookup that never answered (the lookup always answers; this is the backstop).
+  std::size_t lookups = 0;
+  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+    if (t - it->second.parkedAt > opts_.parkTimeout) {
+      it = awaiting_.erase(it);
+      ++lookups;
+    } else {
+      ++it;
+    }
+  }
+  counts_[kLeaseLookupFailDrop] += lookups;
+  counts_[kReceiveDrop] += lookups;
+  return dropped.size() + lookups;
 }
 
 std::size_t DhcpPipeline::drainParked() {
+  awaiting_.clear();
   auto dropped = parking_.drain();
   if (!dropped.empty()) {
     log_.warn("DHCP4_SHUTDOWN_PARKED_DROP", "{} replies still waiting for the lease file or the HA partner dropped",

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/stats.h"
 #include "dhcpd/engine/engine.h"
+#include "dhcpd/lease/client_lease_lookup.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/reply_parking.h"
 #include "dhcpd/net/reply_route.h"
@@ -58,6 +60,10 @@ class DhcpPipeline {
     // Monotonic clock of the parking deadlines, the HA back-pressure and the latency
     // histograms (tests inject a fake one).
     std::chrono::steady_clock::time_point (*monotonic)() noexcept = &std::chrono::steady_clock::now;
+    // Shared SQL database: queries parked while their client's lease is looked up
+    // (setClientLookup); beyond this many new ones are dropped and counted
+    // (pkt4-lease-db-lookup-backpressure-drop), so a slow database cannot grow the lot.
+    std::size_t lookupCapacity = 4096;
   };
 
   // Bucket bounds of the latency histograms on /metrics (fixed, so observing never allocates).
@@ -102,6 +108,16 @@ class DhcpPipeline {
   // run_script and forensic log hooks: they need the query too). Must not block.
   using QueryObserver = std::function<void(const proto::Packet4&, const engine::RecvMeta&, const engine::Decision&)>;
   void setQueryObserver(QueryObserver f) { queryObserver_ = std::move(f); }
+  // Several servers on one SQL database (dhcpd/lease/client_lease_lookup.h): a DISCOVER or
+  // REQUEST from a client the engine knows nothing of (Engine::leaseLookup) is parked while
+  // `lookup` reads the client's lease from the database; the rows found go into the store and
+  // the query is decided from releaseDurable(), on this pipeline's thread. `wake` (any
+  // thread) must make this pipeline's thread call releaseDurable() soon: the packet loop's or
+  // worker's notifyDurable(). Null: no lookups (memfile). Set before the first packet; the
+  // lookup must stop calling back before this pipeline goes.
+  void setClientLookup(ClientLeaseLookup* lookup, std::function<void()> wake);
+  // Queries waiting for their client's lease from the database.
+  std::size_t awaitingLookup() const noexcept { return awaiting_.size(); }
 
   // One datagram. Replies that may leave now are appended to `ready`.
   void process(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, TimePoint now,
@@ -167,6 +183,10 @@ class DhcpPipeline {
     kHaBackpressureDrop,
     kLeaseConflictDrop,
     kLeaseBackpressureDrop,
+    kLeaseLookup,
+    kLeaseLookupFound,
+    kLeaseLookupBackpressureDrop,
+    kLeaseLookupFailDrop,
     kCount
   };
   static constexpr std::array<const char*, kCount> kNames = {"pkt4-received",
@@ -191,7 +211,11 @@ class DhcpPipeline {
                                                              "pkt4-lease-file-fail-drop",
                                                              "pkt4-ha-backpressure-drop",
                                                              "pkt4-lease-db-conflict-drop",
-                                                             "pkt4-lease-backpressure-drop"};
+                                                             "pkt4-lease-backpressure-drop",
+                                                             "pkt4-lease-db-lookup",
+                                                             "pkt4-lease-db-lookup-found",
+                                                             "pkt4-lease-db-lookup-backpressure-drop",
+                                                             "pkt4-lease-db-lookup-fail-drop"};
   // Kea 2.2 creates these (at 0) when it starts; the rest are tandemd's own drop counters,
   // which appear with their first count, as statistics of a hook library would.
   static constexpr std::size_t kFirstExtension = kAckNotDurable;
@@ -203,6 +227,34 @@ class DhcpPipeline {
   void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
                 const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
+  using Label = std::function<const std::string&()>;
+  // From the engine's decision to the reply (sent, parked or dropped). `m` is what the engine
+  // sees (the HA scope filter's classes), `meta` how the query arrived; `shared` is held or
+  // taken here (packet workers) and released before the reply is encoded.
+  void decide(const proto::Packet4& query, const engine::RecvMeta& meta, const engine::RecvMeta& m, TimePoint now,
+              std::vector<Outgoing>& ready, std::chrono::steady_clock::time_point start,
+              std::unique_lock<std::mutex>& shared, const Label& labelOf);
+  // A query waiting for its client's lease (setClientLookup).
+  struct AwaitingLookup {
+    std::vector<std::uint8_t> bytes;
+    engine::RecvMeta meta;
+    engine::RecvMeta engineMeta;
+    TimePoint now;
+    std::chrono::steady_clock::time_point parkedAt;
+  };
+  // Answers handed over by the lookup's thread. Shared with its callbacks, so that one
+  // arriving after this pipeline is gone finds `closed`.
+  struct LookupInbox {
+    std::mutex mu;
+    std::vector<std::pair<std::uint64_t, ClientLeaseAnswer>> answers;
+    std::function<void()> wake;
+    bool closed = false;
+  };
+  // Parks the query (its bytes copied) and submits the lookup; counts a drop when full.
+  void parkForLookup(std::span<const std::uint8_t> bytes, const engine::RecvMeta& meta, const engine::RecvMeta& m,
+                     TimePoint now, std::chrono::steady_clock::time_point start, ClientLeaseQuery key);
+  // Decides the queries whose lookups answered (from releaseDurable()).
+  void resumeLookups(std::vector<Outgoing>& ready);
   void parkForHa(std::uint64_t firstSeq, std::uint64_t seq, Outgoing out,
                  const std::vector<engine::LeaseChange>& changes);
   void onHaAck(ReplyParking<Outgoing>::Ticket ticket, bool ok);
@@ -225,6 +277,11 @@ class DhcpPipeline {
   HaHooks ha_;
   LeaseObserver observer_;
   QueryObserver queryObserver_;
+  ClientLeaseLookup* lookup_ = nullptr;
+  std::shared_ptr<LookupInbox> inbox_;
+  std::unordered_map<std::uint64_t, AwaitingLookup> awaiting_;  // by ticket
+  std::uint64_t nextTicket_ = 0;
+  bool resuming_ = false;
   LatencyHistogram processing_{kProcessingBuckets};
   LatencyHistogram haUpdate_{kHaUpdateBuckets};
 };

@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::size_t kMaxProblems = 100;
 
-PgsqlTextRow rowAt(const PGresult* r, int i) {
+}  // namespace
+
+PgsqlTextRow PgsqlLeaseLoader::rowAt(const PGresult* r, int i) {
   PgsqlTextRow row;
   for (std::size_t c = 0; c < PgsqlLeaseRow::kColumns; ++c) {
     const int col = static_cast<int>(c);
@@ -21,8 +23,6 @@ PgsqlTextRow rowAt(const PGresult* r, int i) {
   }
   return row;
 }
-
-}  // namespace
 
 Result<LoadReport> PgsqlLeaseLoader::load(PgConnection& conn, LeaseStore& store, std::size_t pageSize) {
   store.clear();

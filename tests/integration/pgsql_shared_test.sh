@@ -1,7 +1,12 @@
 #!/bin/bash
 # Several servers on one database (issue 13, Kea's shared-database model): two tandemd on the
-# same segment and the same PostgreSQL, same pool, no HA between them, under a bounded
-# perfdhcp load. Both answer every client from their own memory, so they offer the same
+# same segment and the same PostgreSQL, same pool, no HA between them.
+#  1. A client whose lease server s1 made gets the same address from s2: s2 knows nothing of
+#     the client and reads its lease from the database before deciding (Kea's findClientLease
+#     does the same at every allocation), so the client keeps its address and the pool does
+#     not leak a second one. The clients talk to s2 in the reverse order, so s2's own
+#     allocator (which would start at the pool's first address) cannot pass by chance.
+#  2. Under a bounded perfdhcp load. Both answer every client from their own memory, so they offer the same
 # addresses; the database's conditional writes decide, the loser drops its DHCPACK and learns
 # the winner's row. Every DHCPACK on the wire is captured: no address may be ACKed to two
 # clients, and every ACKed address's row belongs to the client that got it.
@@ -31,6 +36,28 @@ S1=$TIT_SERVER_PID
 tit_server_start s2 "$TIT_ID-s2" "$TIT_TMP/s2/dhcp4.json"
 S2=$TIT_SERVER_PID
 
+# ---- 1. the client's lease made by the other server ---------------------------------------------
+declare -A GOT
+for i in 1 2 3; do
+  read -r offered acked <<<"$(pg_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.1 "02:00:c6:12:01:0$i")"
+  log "s1 gave client $i: offered $offered, acked $acked"
+  [ "$acked" != none ] && [ "$acked" = "$offered" ] || fail "s1 did not complete a DORA with client $i"
+  GOT[$i]=$acked
+done
+for i in 3 2 1; do
+  read -r offered acked <<<"$(pg_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.2 "02:00:c6:12:01:0$i")"
+  log "s2 to client $i (s1 gave ${GOT[$i]}): offered $offered, acked $acked"
+  check "s2 offers client $i its lease from s1 (${GOT[$i]})" [ "$offered" = "${GOT[$i]}" ]
+  check "s2 acks client $i the same address" [ "$acked" = "${GOT[$i]}" ]
+done
+ROWS=$(pg_sql "SELECT count(*) FROM lease4")
+check "one row per client ($ROWS)" [ "$ROWS" = 3 ]
+L2=$(stat s2 pkt4-lease-db-lookup)
+F2=$(stat s2 pkt4-lease-db-lookup-found)
+log "s2: $L2 lookups, $F2 found"
+check "s2 looked the clients up in the database" [ "$F2" -ge 3 ]
+
+# ---- 2. under perfdhcp ---------------------------------------------------------------------------
 tit_bg "$TIT_TMP/tcpdump.log" ip netns exec "$TIT_ID-perf" tcpdump -i eth0 -n -U -w "$TIT_TMP/acks.pcap" udp port 67 or udp port 68
 CAP=$TIT_LAST_PID
 sleep 1
