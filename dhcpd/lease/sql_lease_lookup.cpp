@@ -99,6 +99,7 @@ void SqlLeaseLookup::run() {
       for (const auto& v : rows) found += v.empty() ? 0 : 1;
     } else {
       disconnect();
+      down_.store(true, std::memory_order_relaxed);  // refuse before anyone hears of the failure
     }
     answer(batch, r ? &rows : nullptr);
     lk.lock();

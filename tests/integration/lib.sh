@@ -717,3 +717,15 @@ sync_status_watch() {
   TIT_LAST_PID=$!
   TIT_PIDS+=("$!")
 }
+
+# tit_relay_dora <namespace> <giaddr> <server> <mac>: one relayed DISCOVER/REQUEST exchange from
+# <giaddr> (an address of <namespace>) to <server> by unicast (scripts/dhcp-relay-probe.py), so
+# that exactly one of several servers on the segment answers. Prints "<offered> <acked>"
+# ("none" for either that did not come).
+tit_relay_dora() {
+  local probe out
+  probe="${TANDEM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/scripts/dhcp-relay-probe.py"
+  out=$(timeout 15 ip netns exec "$1" /usr/bin/python3 "$probe" --server "$3" --giaddr "$2" --mac "$4" --timeout 3 2>/dev/null)
+  printf '%s %s\n' "$(jq -r '.offer.yiaddr // "none"' <<<"${out:-{\}}")" \
+    "$(jq -r 'if .ack.type == "ACK" then .ack.yiaddr else "none" end' <<<"${out:-{\}}")"
+}

@@ -87,14 +87,3 @@ pg_stat() { pg_ctl_cmd "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"nam
 # pg_ip <address>: lease4.address of an IPv4 address (Kea stores it as an unsigned number).
 pg_ip() { ip_to_int "$1"; }
 
-# pg_dora <namespace> <giaddr> <server> <mac>: one relayed DISCOVER/REQUEST exchange from
-# <giaddr> (an address of <namespace>) to <server> by unicast (scripts/dhcp-relay-probe.py), so
-# that exactly one of several servers on the segment answers. Prints "<offered> <acked>"
-# ("none" for either that did not come).
-pg_dora() {
-  local probe out
-  probe="${TANDEM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/scripts/dhcp-relay-probe.py"
-  out=$(timeout 15 ip netns exec "$1" /usr/bin/python3 "$probe" --server "$3" --giaddr "$2" --mac "$4" --timeout 3 2>/dev/null)
-  printf '%s %s\n' "$(jq -r '.offer.yiaddr // "none"' <<<"${out:-{\}}")" \
-    "$(jq -r 'if .ack.type == "ACK" then .ack.yiaddr else "none" end' <<<"${out:-{\}}")"
-}

@@ -37,13 +37,13 @@ roundtrip() {
   local a=$1 b=$2 p=$3 i offered acked
   local -A got
   for i in 1 2 3; do
-    read -r offered acked <<<"$(pg_dora "$TIT_ID-relay" 198.18.0.5 "${IP[$a]}" "$p:0$i")"
+    read -r offered acked <<<"$(tit_relay_dora "$TIT_ID-relay" 198.18.0.5 "${IP[$a]}" "$p:0$i")"
     log "${NAME[$a]} gave client $p:0$i: offered $offered, acked $acked"
     [ "$acked" != none ] && [ "$acked" = "$offered" ] || fail "${NAME[$a]} did not complete a DORA with client $i"
     got[$i]=$acked
   done
   for i in 3 2 1; do
-    read -r offered acked <<<"$(pg_dora "$TIT_ID-relay" 198.18.0.5 "${IP[$b]}" "$p:0$i")"
+    read -r offered acked <<<"$(tit_relay_dora "$TIT_ID-relay" 198.18.0.5 "${IP[$b]}" "$p:0$i")"
     log "${NAME[$b]} to client $p:0$i (${NAME[$a]} gave ${got[$i]}): offered $offered, acked $acked"
     check "${NAME[$b]} offers client $i the lease ${NAME[$a]} made (${got[$i]})" [ "$offered" = "${got[$i]}" ]
     check "${NAME[$b]} acks client $i the same address" [ "$acked" = "${got[$i]}" ]

@@ -39,13 +39,13 @@ S2=$TIT_SERVER_PID
 # ---- 1. the client's lease made by the other server ---------------------------------------------
 declare -A GOT
 for i in 1 2 3; do
-  read -r offered acked <<<"$(pg_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.1 "02:00:c6:12:01:0$i")"
+  read -r offered acked <<<"$(tit_relay_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.1 "02:00:c6:12:01:0$i")"
   log "s1 gave client $i: offered $offered, acked $acked"
   [ "$acked" != none ] && [ "$acked" = "$offered" ] || fail "s1 did not complete a DORA with client $i"
   GOT[$i]=$acked
 done
 for i in 3 2 1; do
-  read -r offered acked <<<"$(pg_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.2 "02:00:c6:12:01:0$i")"
+  read -r offered acked <<<"$(tit_relay_dora "$TIT_ID-perf" 198.18.0.5 198.18.0.2 "02:00:c6:12:01:0$i")"
   log "s2 to client $i (s1 gave ${GOT[$i]}): offered $offered, acked $acked"
   check "s2 offers client $i its lease from s1 (${GOT[$i]})" [ "$offered" = "${GOT[$i]}" ]
   check "s2 acks client $i the same address" [ "$acked" = "${GOT[$i]}" ]
