@@ -21,6 +21,9 @@
 #        SERVERS="kea tandemd" ("" skips the single-server points)  SHARED="tandemd+tandemd tandemd+kea"
 #        (pairs; "" skips)
 #        SHARED_RATE=2000  OUT=dir (raw outputs; default a temp dir that is kept)
+#        PGSS=1 (pgsql: load pg_stat_statements, track=all, and write each
+#        point's statements by total time to <point>.dbstats: where PostgreSQL spends per DORA,
+#        Kea's lease4 triggers included)
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -53,7 +56,12 @@ mkdir -p "$OUT"
 HZ=$(getconf CLK_TCK)
 # The database's own functions, by backend.
 if [ "$DB" = pgsql ]; then
+  [ "${PGSS:-0}" = 1 ] && PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
   pg_init
+  if [ "${PGSS:-0}" = 1 ]; then
+    PGPASSWORD=pg-super-pw pg_psql_as postgres "$PG_DB" -c "CREATE EXTENSION pg_stat_statements" >/dev/null ||
+      fail "cannot create pg_stat_statements"
+  fi
   db_json() { pg_lease_db_json; }
   db_sql() { pg_sql "$1"; }
   DB_CPU_TEXT="PostgreSQL's CPU (all its processes)"
@@ -94,6 +102,20 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # MariaDB: the statements it ran (Questions, Com_*), written per point to $OUT/<tag>.dbstats
 # (before and after), to tell round trips per DORA from work per statement.
 db_status() {
+  if [ "$DB" = pgsql ] && [ "${PGSS:-0}" = 1 ]; then
+    # Called before and after a point: reset, then the point's statements by total time.
+    if [ "${PGSS_RESET:-1}" = 1 ]; then
+      PGPASSWORD=pg-super-pw pg_psql_as postgres "$PG_DB" -c "SELECT pg_stat_statements_reset()" >/dev/null
+      PGSS_RESET=0
+    else
+      PGPASSWORD=pg-super-pw pg_psql_as postgres "$PG_DB" -A -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+        round((total_exec_time / greatest(calls, 1) * 1000)::numeric, 1) AS us_per_call, rows, toplevel,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"
+      PGSS_RESET=1
+    fi
+    return 0
+  fi
   [ "$DB" = mysql ] || return 0
   my_root -N -B -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_insert', 'Com_update',
     'Com_delete', 'Com_commit', 'Com_begin', 'Com_select', 'Innodb_data_fsyncs', 'Handler_commit')"

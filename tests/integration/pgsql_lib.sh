@@ -38,10 +38,11 @@ pg_init() {
 }
 
 # pg_start / pg_stop_fast: the postmaster, as `postgres`, socket only; its PID is remembered
-# so the EXIT trap stops it even when pg_ctl cannot.
+# so the EXIT trap stops it even when pg_ctl cannot. PG_EXTRA_OPTS: more server options
+# (scripts/bench-sql.sh's PGSS=1 loads pg_stat_statements).
 pg_start() {
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_SOCK/postgres.log" -w -t 30 \
-    -o "-c listen_addresses='' -k $PG_SOCK -p $PG_PORT -c fsync=on" start >/dev/null ||
+    -o "-c listen_addresses='' -k $PG_SOCK -p $PG_PORT -c fsync=on ${PG_EXTRA_OPTS:-}" start >/dev/null ||
     fail "PostgreSQL did not start"
   PG_PID=$(head -n 1 "$PG_DATA/postmaster.pid")
   TIT_PIDS+=("$PG_PID")
