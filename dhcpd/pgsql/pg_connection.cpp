@@ -87,6 +87,13 @@ Result<PgResult> PgConnection::execParams(const std::string& sql, const std::vec
   return r;
 }
 
+Result<PgResult> PgConnection::execPrepared(const char* name, const std::vector<const char*>& values) {
+  PgResult r(PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+  const auto s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return makeError(resultMessage(r.get(), conn_));
+  return r;
+}
+
 Result<void> PgConnection::prepare(const char* name, const std::string& sql, int nParams) {
   PgResult r(PQprepare(conn_, name, sql.c_str(), nParams, nullptr));
   if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {

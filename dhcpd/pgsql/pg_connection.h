@@ -43,6 +43,8 @@ class PgConnection {
   // Parameterised statement in text format (nullptr value = NULL).
   Result<PgResult> execParams(const std::string& sql, const std::vector<const char*>& values);
   Result<void> prepare(const char* name, const std::string& sql, int nParams);
+  // A statement prepare() made, with text parameters (nullptr value = NULL).
+  Result<PgResult> execPrepared(const char* name, const std::vector<const char*>& values);
 
   // Kea 2.2's schema check (PgSqlConnection::getVersion against PGSQL_SCHEMA_VERSION_*):
   // an error naming the version found when it is not the one tandemd writes.

@@ -1,7 +1,8 @@
 #include "dhcpd/pgsql/pgsql_lease_lookup.h"
 
 #include <algorithm>
-#include <optional>
+#include <cstdlib>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
@@ -14,15 +15,32 @@ namespace {
 
 constexpr const char* kLookup = "tandem_lease4_client";
 
-// Kea's GET_LEASE4_HWADDR_SUBID and GET_LEASE4_CLIENTID_SUBID (each served by its index of
-// the schema: lease4_by_hwaddr_subnet_id, lease4_by_client_id_subnet_id) for the subnets in
-// $3. A NULL identifier matches nothing, so an absent one is not searched (an empty hwaddr is
-// what a declined lease holds). A row matching both comes twice; the caller keeps it once.
+// Kea's GET_LEASE4_HWADDR_SUBID and GET_LEASE4_CLIENTID_SUBID for a whole batch in one
+// statement: $1 and $2 are the lookups' hardware addresses and client-ids (element i of each is
+// lookup i; NULL, which matches nothing, where a lookup has none: an empty hwaddr is what a
+// declined lease holds), $3 every subnet any of them asks about. Each element is one index scan
+// (lease4_by_hwaddr_subnet_id, lease4_by_client_id_subnet_id); the last column says which
+// lookup a row answers, and the caller keeps the rows in that lookup's own subnets. One
+// statement instead of one per lookup: the server parses, binds and plans once per batch.
 std::string lookupSql() {
   return fmt::format(
-      "SELECT {0} FROM lease4 WHERE hwaddr = $1::bytea AND subnet_id = ANY($3::bigint[]) "
-      "UNION ALL SELECT {0} FROM lease4 WHERE client_id = $2::bytea AND subnet_id = ANY($3::bigint[])",
+      "SELECT {0}, q.i FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hw, i) "
+      "JOIN lease4 ON hwaddr = q.hw AND subnet_id = ANY($3::bigint[]) "
+      "UNION ALL SELECT {0}, q.i FROM unnest($2::bytea[]) WITH ORDINALITY AS q(cid, i) "
+      "JOIN lease4 ON client_id = q.cid AND subnet_id = ANY($3::bigint[])",
       kPgsqlLease4Columns);
+}
+
+// One element of a bytea[] in the array text format: "\\x0a0b" (quoted, its backslash
+// escaped), or NULL.
+void appendBytea(std::string& out, std::span<const std::uint8_t> b) {
+  if (b.empty()) {
+    out += "NULL";
+    return;
+  }
+  out += "\"\\";
+  out += toByteaHex(b.data(), b.size());
+  out += '"';
 }
 
 }  // namespace
@@ -53,58 +71,44 @@ Result<void> PgsqlLeaseLookup::reconnect() {
 
 Result<void> PgsqlLeaseLookup::lookupBatch(const std::vector<const ClientLeaseQuery*>& batch,
                                            std::vector<std::vector<Lease>>& rows) {
-  PGconn* c = conn_->raw();
-  auto lost = [&](const PGresult* r) -> Result<void> { return makeError(resultMessage(r, c)); };
-  if (PQstatus(c) != CONNECTION_OK) return lost(nullptr);
-  if (PQenterPipelineMode(c) != 1) return lost(nullptr);
-  std::string hw, cid, subnets;
-  for (const ClientLeaseQuery* q : batch) {
-    hw = q->hwAddr.empty() ? std::string() : toByteaHex(q->hwAddr.bytes.data(), q->hwAddr.length);
-    cid = q->clientId.empty() ? std::string() : toByteaHex(q->clientId.data(), q->clientId.size());
-    subnets = "{";
-    for (std::size_t i = 0; i < q->subnetIds.size(); ++i) {
-      if (i) subnets += ',';
-      subnets += std::to_string(q->subnetIds[i]);
+  std::string hw = "{", cid = "{", subnets = "{";
+  std::vector<std::uint32_t> all;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i) {
+      hw += ',';
+      cid += ',';
     }
-    subnets += '}';
-    const char* values[3] = {hw.empty() ? nullptr : hw.c_str(), cid.empty() ? nullptr : cid.c_str(), subnets.c_str()};
-    if (PQsendQueryPrepared(c, kLookup, 3, values, nullptr, nullptr, 0) != 1) return lost(nullptr);
+    appendBytea(hw, batch[i]->hwAddr.view());
+    appendBytea(cid, batch[i]->clientId);
+    all.insert(all.end(), batch[i]->subnetIds.begin(), batch[i]->subnetIds.end());
   }
-  if (PQpipelineSync(c) != 1) return lost(nullptr);
-
-  std::size_t index = 0;  // lookup whose results are being read
-  std::optional<std::string> failure;
-  while (true) {
-    PGresult* raw = PQgetResult(c);
-    if (!raw) {
-      // End of one statement's results.
-      if (PQstatus(c) != CONNECTION_OK) return lost(nullptr);
-      if (++index > batch.size() + 1) return lost(nullptr);  // never without a Sync result
-      continue;
-    }
-    PgResult r(raw);
-    const auto s = PQresultStatus(raw);
-    if (s == PGRES_PIPELINE_SYNC) break;
-    if (s == PGRES_TUPLES_OK && index < batch.size()) {
-      if (PQnfields(raw) != static_cast<int>(PgsqlLeaseRow::kColumns)) {
-        if (!failure) failure = "lease4: unexpected column count";
-        continue;
-      }
-      auto& out = rows[index];
-      for (int i = 0, n = PQntuples(raw); i < n; ++i) {
-        auto lease = parsePgsqlLease(PgsqlLeaseLoader::rowAt(raw, i));
-        // A row Kea could not read either is left out (the start-up load skips it too).
-        if (!lease) continue;
-        const bool seen =
-            std::any_of(out.begin(), out.end(), [&](const Lease& l) { return l.address == lease->address; });
-        if (!seen) out.push_back(std::move(*lease));
-      }
-    } else if (s == PGRES_FATAL_ERROR || s == PGRES_NONFATAL_ERROR || s == PGRES_PIPELINE_ABORTED) {
-      if (!failure) failure = resultMessage(raw, c);
-    }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i) subnets += ',';
+    subnets += std::to_string(all[i]);
   }
-  if (PQexitPipelineMode(c) != 1) return lost(nullptr);
-  if (failure) return makeError(*failure);
+  hw += '}';
+  cid += '}';
+  subnets += '}';
+  auto r = conn_->execPrepared(kLookup, {hw.c_str(), cid.c_str(), subnets.c_str()});
+  if (!r) return r.error();
+  const PGresult* res = r->get();
+  if (PQnfields(res) != static_cast<int>(PgsqlLeaseRow::kColumns) + 1)
+    return makeError("lease4: unexpected column count");
+  for (int n = 0, count = PQntuples(res); n < count; ++n) {
+    const long long which = std::strtoll(PQgetvalue(res, n, static_cast<int>(PgsqlLeaseRow::kColumns)), nullptr, 10);
+    if (which < 1 || static_cast<std::size_t>(which) > batch.size()) continue;
+    const ClientLeaseQuery& q = *batch[static_cast<std::size_t>(which - 1)];
+    auto lease = parsePgsqlLease(PgsqlLeaseLoader::rowAt(res, n));
+    // A row Kea could not read either is left out (the start-up load skips it too).
+    if (!lease) continue;
+    if (std::find(q.subnetIds.begin(), q.subnetIds.end(), lease->subnetId) == q.subnetIds.end()) continue;
+    auto& out = rows[static_cast<std::size_t>(which - 1)];
+    // A row found by both identifiers comes twice.
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const Lease& l) { return l.address == lease->address; });
+    if (!seen) out.push_back(std::move(*lease));
+  }
   return {};
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The client lease lookup on PostgreSQL (ClientLeaseLookup, dhcpd/lease/sql_lease_lookup.h):
-// Kea's GET_LEASE4_HWADDR_SUBID and GET_LEASE4_CLIENTID_SUBID as one prepared statement over
-// the subnets of the client's network, on a connection of its own (the journal's writer keeps
-// its own), every waiting lookup in one pipeline with one Sync: one round trip per batch.
+// Kea's GET_LEASE4_HWADDR_SUBID and GET_LEASE4_CLIENTID_SUBID for every waiting lookup in one
+// prepared statement (arrays of identifiers: one round trip, one execution per batch), on a
+// connection of its own (the journal's writer keeps its own).
 #include <memory>
 
 #include "dhcpd/config/dhcp4_config.h"
