@@ -310,6 +310,10 @@ void DhcpPipeline::resumeLookups(std::vector<Outgoing>& ready) {
                    "the client's lease could not be read from the lease database: query dropped");
       continue;
     }
+    if (!enabled()) {  // dhcp-disable meanwhile
+      ++counts_[kReceiveDrop];
+      continue;
+    }
     auto decoded = proto::decode(q.bytes);
     if (!decoded) continue;  // decoded once already
     std::unique_lock<std::mutex> shared;
