@@ -6,10 +6,11 @@
 #     does the same at every allocation), so the client keeps its address and the pool does
 #     not leak a second one. The clients talk to s2 in the reverse order, so s2's own
 #     allocator (which would start at the pool's first address) cannot pass by chance.
-#  2. Under a bounded perfdhcp load. Both answer every client from their own memory, so they offer the same
-# addresses; the database's conditional writes decide, the loser drops its DHCPACK and learns
-# the winner's row. Every DHCPACK on the wire is captured: no address may be ACKed to two
-# clients, and every ACKed address's row belongs to the client that got it.
+#  2. Under a bounded perfdhcp load (150 clients coming back again and again): both servers
+#     answer every client, the database's conditional writes decide between them (the loser
+#     drops its DHCPACK and learns the winner's row). Every DHCPACK on the wire is captured: no
+#     address may be ACKed to two clients, and every ACKed address's row belongs to the client
+#     that got it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pgsql_lib.sh"
 TIT_ID="h-pg-$$"
@@ -72,7 +73,11 @@ A1=$(stat s1 pkt4-ack-sent)
 A2=$(stat s2 pkt4-ack-sent)
 log "s1: $A1 ACKs, $C1 lost to s2; s2: $A2 ACKs, $C2 lost to s1"
 check "both servers served" [ "$A1" -gt 0 ] && [ "$A2" -gt 0 ]
-check "the database decided conflicts (some writes lost)" [ $((C1 + C2)) -gt 0 ]
+# Conflicts are the database deciding between the two servers' writes. Since each server reads
+# the lease of a client it does not know before deciding (part 1), both offer a returning
+# client the address the database holds and conflicts are rare; the audit below is what must
+# hold either way.
+log "writes lost to the other server (the database decided): $((C1 + C2))"
 
 pg_sql "SELECT address, encode(hwaddr,'hex') FROM lease4" >"$TIT_TMP/rows.txt"
 /usr/bin/python3 "${TANDEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/scripts/dhcp-ack-audit.py" "$TIT_TMP/acks.pcap" "$TIT_TMP/rows.txt" ||
