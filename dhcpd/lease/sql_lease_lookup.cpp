@@ -101,7 +101,7 @@ void SqlLeaseLookup::run() {
       disconnect();
       down_.store(true, std::memory_order_relaxed);  // refuse before anyone hears of the failure
     }
-    answer(batch, r ? &rows : nullptr);
+    // Counted before anyone hears the answers (counters() then agrees with what they saw).
     lk.lock();
     ++counters_.batches;
     counters_.answered += batch.size();
@@ -110,6 +110,9 @@ void SqlLeaseLookup::run() {
       ++counters_.connectionLosses;
     }
     counters_.found += found;
+    lk.unlock();
+    answer(batch, r ? &rows : nullptr);
+    lk.lock();
   }
   // Shutdown: every waiting lookup still gets its one answer.
   batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
