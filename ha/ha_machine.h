@@ -245,6 +245,9 @@ class HaMachine {
   const HaConfig& config() const noexcept { return cfg_; }
   const ScopeFilter& scopeFilter() const noexcept { return filter_; }
   bool communicationInterrupted(SteadyTime now) const noexcept { return detector_.interrupted(now); }
+  // Whether any client's lease update was rejected (conflict) and not since acknowledged: only
+  // then does an acknowledged update change anything here (it clears that client's record).
+  bool hasRejectedUpdates() const noexcept { return !rejected_.empty(); }
   bool localDhcpDisabled() const noexcept { return localDisabled_; }
   // After a failed sync: when the back-off ends (nullopt: no retry pending).
   std::optional<SteadyTime> syncRetryAt() const noexcept { return syncRetryAt_; }

@@ -24,6 +24,7 @@ class RejectedLeaseUpdates {
   bool reportSuccessful(const ClientKey& client);
   std::size_t count(SteadyTime now);
   void clear() noexcept { clients_.clear(); }
+  bool empty() const noexcept { return clients_.empty(); }
 
  private:
   std::chrono::seconds lifetime_;

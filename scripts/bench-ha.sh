@@ -39,7 +39,11 @@
 #        SETUPS="single tandemd kea" (subset to run)  OUT=dir (raw outputs, configs, table; kept)
 #        PROFILE=glob of setups (e.g. 'lb-tandemd'): perf record -g of each server during its
 #        points, to $OUT/<point>.s<N>.perf.data (perf report -i ...); PERF_CALLGRAPH=dwarf for
-#        whole user-space stacks (tandemd has no frame pointers; bigger files), PERF_FREQ=999
+#        whole user-space stacks (tandemd has no frame pointers; bigger files), PERF_FREQ=999;
+#        scripts/perf-ha-stages.py splits such profiles of a pair into the stages of the
+#        lease update path. PERF_STAT=glob of setups: perf stat of each server's system calls
+#        and context switches during its points, to $OUT/<point>.s<N>.stat (not with PROFILE).
+#        Each server's own CPU seconds over the run: $OUT/<point>.srvcpu ("s<N> seconds").
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -270,6 +274,20 @@ point() {
       TIT_PIDS+=($!)
     done
   fi
+  local -a perfstat=()
+  if [ -n "${PERF_STAT:-}" ] && [[ "$setup" == $PERF_STAT ]]; then
+    local ev="raw_syscalls:sys_enter,context-switches" sc
+    for sc in recvmmsg sendmmsg epoll_wait epoll_ctl read write sendmsg recvmsg writev readv fdatasync futex timerfd_settime; do
+      ev+=",syscalls:sys_enter_$sc"
+    done
+    i=0
+    for p in "${SRV_PIDS[@]}"; do
+      i=$((i + 1))
+      perf stat -x, --per-thread -e "$ev" -p "$p" -o "$OUT/$tag.s$i.stat" >/dev/null 2>&1 &
+      perfstat+=($!)
+      TIT_PIDS+=($!)
+    done
+  fi
   # UDP receive-buffer overflows in every namespace (/proc/net/snmp is per namespace): where
   # packets were lost in the kernel, before any program saw them.
   local -A rb0=()
@@ -281,11 +299,14 @@ point() {
         >"$OUT/$tag.txt" 2>&1; } 2>"$OUT/$tag.cpu"
   )
   s1=$(date +%s.%N)
-  for p in "${perfrec[@]}"; do tit_stop "$p" INT 20 || true; done
-  local ticks=0 i=0 alive=1
+  for p in "${perfrec[@]}" "${perfstat[@]}"; do tit_stop "$p" INT 20 || true; done
+  local ticks=0 i=0 alive=1 own
+  : >"$OUT/$tag.srvcpu"
   for p in "${SRV_PIDS[@]}"; do
     kill -0 "$p" 2>/dev/null || alive=0
-    ticks=$((ticks + $(cpu_ticks "$p") - ${t0[$i]})); i=$((i + 1))
+    own=$(($(cpu_ticks "$p") - ${t0[$i]}))
+    ticks=$((ticks + own)); i=$((i + 1))
+    echo "s$i $(echo "$own / $HZ" | bc -l)" >>"$OUT/$tag.srvcpu"
   done
   local states="-" d ok=ok
   if [ "$setup" != single ]; then

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/api/json_string.h"
 #include "dhcpd/lease/lease_csv.h"
 #include "sync/tandem_sync_json.h"
 
@@ -20,6 +21,26 @@ json bulkApplyArgs(std::string_view serverName, const std::vector<UpdateBatcher:
     appendLeaseCsvLine(out, i.lease);
   }
   return {{"server-name", serverName}, {"leases", std::move(upserts)}, {"deleted", std::move(deletes)}};
+}
+
+std::string bulkApplyBody(std::string_view serverName, const std::vector<UpdateBatcher::Item>& items) {
+  // The rows are written once into a scratch string per list, then escaped run by run into
+  // the body (a row's only escapes are its closing newline and what a hostname may hold).
+  std::string upserts, deletes;
+  upserts.reserve(items.size() * 96);
+  for (const auto& i : items) appendLeaseCsvLine(i.upsert ? upserts : deletes, i.lease);
+  std::string body;
+  body.reserve(upserts.size() + deletes.size() + items.size() * 2 + 160);
+  body += R"({"command":")";
+  body += kBulkApplyCommand;
+  body += R"(","service":["dhcp4"],"arguments":{"server-name":)";
+  api::appendJsonString(serverName, body);
+  body += R"(,"leases":)";
+  api::appendJsonString(upserts, body);
+  body += R"(,"deleted":)";
+  api::appendJsonString(deletes, body);
+  body += "}}";
+  return body;
 }
 
 namespace {

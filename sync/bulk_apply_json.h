@@ -37,6 +37,10 @@ inline constexpr int kBulkApplyVersion = 1;
 int bulkApplyVersion(const json& heartbeatArgs) noexcept;
 
 json bulkApplyArgs(std::string_view serverName, const std::vector<UpdateBatcher::Item>& items);
+// The whole request text, {"command": ..., "service": ["dhcp4"], "arguments": bulkApplyArgs},
+// written straight into one buffer (no JSON tree, no dump of it): what the sender puts on the
+// wire for every batch. Equal, as JSON, to makeCommand(kBulkApplyCommand, bulkApplyArgs(...)).
+std::string bulkApplyBody(std::string_view serverName, const std::vector<UpdateBatcher::Item>& items);
 
 struct BulkApplyRequest {
   std::string serverName;

@@ -1,5 +1,7 @@
 #include "dhcpd/api/command_registry.h"
 
+#include "dhcpd/api/json_string.h"
+
 #include <exception>
 #include <memory>
 #include <optional>
@@ -46,16 +48,14 @@ std::string describeJsonError(std::string_view body) {
 
 }  // namespace
 
-namespace {
-
 // A JSON string as nlohmann's dump writes it (ensure_ascii off: '"', '\\', \b \f \n \r \t,
 // other control characters as \u00xx), run by run instead of byte by byte through its
 // serializer: a sync page's 5 MB of lease rows is one string (issue 11). Text with bytes
 // >= 0x80 goes to dump, which checks the UTF-8 and replaces what is invalid.
-void appendJsonString(const std::string& text, std::string& out) {
+void appendJsonString(std::string_view text, std::string& out) {
   for (unsigned char c : text) {
     if (c >= 0x80) {
-      out += json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+      out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
       return;
     }
   }
@@ -86,6 +86,8 @@ void appendJsonString(const std::string& text, std::string& out) {
   }
   out += '"';
 }
+
+namespace {
 
 void appendKeaText(const json& v, std::string& out) {
   switch (v.type()) {

@@ -159,14 +159,26 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     const bool urgent = !isLeaseUpdate(command["command"].get_ref<const std::string&>());
     // Lease JSON can carry client-supplied bytes (hostname); never let them throw here.
     std::string body = command.dump(-1, ' ', false, json::error_handler_t::replace);
+    enqueue(std::move(body), urgent, urgent ? std::string() : orderKey(command), std::move(cb), std::move(raw),
+            timeout);
+  }
+
+  // A lease update's finished request text (PeerClient::sendText).
+  void sendText(std::string body, Callback cb, std::chrono::milliseconds timeout) {
+    if (inFlight() >= config_.maxPending) {
+      logger_.limited(Severity::Warn, "PEER_CLIENT_QUEUE_FULL", "peer {}: {} requests pending, refusing more",
+                      config_.url, inFlight());
+      return deferFailure(std::move(cb), nullptr,
+                          peerError(PeerError::QueueFull,
+                                    fmt::format("peer {}: too many pending requests", config_.url)));
+    }
+    enqueue(std::move(body), false, std::string(), std::move(cb), nullptr, timeout);
+  }
+
+  void enqueue(std::string body, bool urgent, std::string key, Callback cb, RawCallback raw,
+               std::optional<std::chrono::milliseconds> timeout) {
     const auto deadline = Clock::now() + timeout.value_or(config_.requestTimeout);
-    Request req{std::move(body),
-                std::move(cb),
-                std::move(raw),
-                deadline,
-                false,
-                urgent,
-                urgent ? std::string() : orderKey(command)};
+    Request req{std::move(body), std::move(cb), std::move(raw), deadline, false, urgent, std::move(key)};
     if (urgent) {
       // Heartbeats and the other state-machine commands overtake queued lease updates: under
       // overload thousands of updates may wait, and a heartbeat stuck behind them would time
@@ -528,6 +540,10 @@ void PeerClient::send(json command, Callback cb, std::chrono::milliseconds timeo
 
 void PeerClient::sendRaw(json command, RawCallback cb, std::chrono::milliseconds timeout) {
   impl_->send(std::move(command), nullptr, std::move(cb), timeout);
+}
+
+void PeerClient::sendText(std::string body, Callback cb, std::chrono::milliseconds timeout) {
+  impl_->sendText(std::move(body), std::move(cb), timeout);
 }
 
 std::size_t PeerClient::inFlight() const noexcept { return impl_->inFlight(); }

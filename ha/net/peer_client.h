@@ -85,6 +85,11 @@ class PeerClient {
   // The same, handing over the body text unparsed (errors as send()'s, but the body's JSON
   // is the caller's to check).
   void sendRaw(nlohmann::json command, RawCallback cb, std::chrono::milliseconds timeout);
+  // A lease update whose request text the caller wrote itself (the batched updates,
+  // sync/bulk_apply_json.h: no JSON tree and no dump per request). `body` must be a whole
+  // command with "service"; it is queued as a lease update, without a per-address order key
+  // (the caller keeps the order). Answers as send().
+  void sendText(std::string body, Callback cb, std::chrono::milliseconds timeout);
 
   // Requests queued or on the wire.
   std::size_t inFlight() const noexcept;

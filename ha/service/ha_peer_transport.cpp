@@ -15,4 +15,8 @@ void PeerClientTransport::sendRaw(nlohmann::json command, std::chrono::milliseco
   client_.sendRaw(std::move(command), std::move(cb), timeout);
 }
 
+void PeerClientTransport::sendText(std::string body, std::chrono::milliseconds timeout, Callback cb) {
+  client_.sendText(std::move(body), std::move(cb), timeout);
+}
+
 }  // namespace tandem::daemon

@@ -36,6 +36,13 @@ class PeerTransport {
       cb(nlohmann::json::array({*r}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     });
   }
+  // A lease update given as its finished request text (no JSON tree on the sender's path).
+  // The default (fakes) parses it and calls send().
+  virtual void sendText(std::string body, std::chrono::milliseconds timeout, Callback cb) {
+    auto command = nlohmann::json::parse(body, nullptr, false);
+    if (command.is_discarded()) return cb(makeError("request text is not JSON"));
+    send(std::move(command), timeout, std::move(cb));
+  }
   // Fails every pending request (their callbacks run with an error).
   virtual void cancelAll() = 0;
 };
@@ -47,6 +54,7 @@ class PeerClientTransport final : public PeerTransport {
 
   void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) override;
   void sendRaw(nlohmann::json command, std::chrono::milliseconds timeout, RawCallback cb) override;
+  void sendText(std::string body, std::chrono::milliseconds timeout, Callback cb) override;
   void cancelAll() override { client_.cancelAll(); }
 
  private:

@@ -416,29 +416,38 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         if (wait) ++pending->outstanding;
         if (track) track->sent(seqs[i]);
         std::weak_ptr<bool> guard = alive_;
-        sync::UpdateBatcher::Callback onOutcome =
-            [this, guard, pending, wait, release, sent, i, seq = seqs[i], tracked = track != nullptr, name = peer->name,
-             key = keyOf(c.lease)](ha::LeaseUpdateResult::Outcome outcome, const std::string& text) {
-              if (auto g = guard.lock(); g && *g) {
-                if (tracked) {
-                  auto& d = delivered_[name];
-                  if (outcome == ha::LeaseUpdateResult::Outcome::Ok) {
-                    d.acknowledged(seq);
-                  } else {
-                    d.missed(seq);
-                  }
-                }
-                ha::LeaseUpdateResult ev;
-                ev.peer = name;
-                ev.outcome = outcome;
-                ev.client = key;
-                ev.text = text;
-                dispatch(ev);
-                if (sent && outcome == ha::LeaseUpdateResult::Outcome::Failed) queueFailedUpdate(name, (*sent)[i]);
+        // Small capture (one heap block per change): the peer's config and tracker are the
+        // service's (they live as long as `guard` does), and the client key is derived only
+        // when the state machine needs it.
+        sync::UpdateBatcher::Callback onOutcome = [this, guard, pending, wait, release, sent, i, seq = seqs[i], track,
+                                                   peer](ha::LeaseUpdateResult::Outcome outcome,
+                                                         const std::string& text) {
+          using O = ha::LeaseUpdateResult::Outcome;
+          // A backup's results never change our state (reference 6.2: the machine ignores
+          // them), so only the partner's (sent, track) are looked at.
+          if (auto g = guard.lock(); g && *g && sent) {
+            if (track) {
+              if (outcome == O::Ok) {
+                track->acknowledged(seq);
+              } else {
+                track->missed(seq);
               }
-              // Kea drops the reply on any failed required update, conflicts included.
-              if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
-            };
+            }
+            // An acknowledged update only clears the client's rejected-update record:
+            // with none recorded the machine has nothing to do (HaMachine::on).
+            if (outcome != O::Ok || machine_.hasRejectedUpdates()) {
+              ha::LeaseUpdateResult ev;
+              ev.peer = peer->name;
+              ev.outcome = outcome;
+              ev.client = keyOf((*sent)[i].lease);
+              ev.text = text;
+              dispatch(ev);
+            }
+            if (outcome == O::Failed) queueFailedUpdate(peer->name, (*sent)[i]);
+          }
+          // Kea drops the reply on any failed required update, conflicts included.
+          if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
+        };
         if (bulk) {
           batcher(peer->name).add(c.lease, upsert, std::move(onOutcome));
           continue;
@@ -544,12 +553,12 @@ void HaService::flushBatches(const std::string& peer) {
       continue;
     }
     std::weak_ptr<bool> guard = alive_;
-    t->send(sync::makeCommand(sync::kBulkApplyCommand, sync::bulkApplyArgs(cfg_.thisServerName, batch->items)),
-            kRequestTimeout, [this, guard, peer, batch](Result<json> r) {
-              // Runs for cancelled requests too (stop()): the items' waiters must hear.
-              finishBatch(peer, batch, r);
-              if (auto g = guard.lock(); g && *g) flushBatches(peer);
-            });
+    t->sendText(sync::bulkApplyBody(cfg_.thisServerName, batch->items), kRequestTimeout,
+                [this, guard, peer, batch](Result<json> r) {
+                  // Runs for cancelled requests too (stop()): the items' waiters must hear.
+                  finishBatch(peer, batch, r);
+                  if (auto g = guard.lock(); g && *g) flushBatches(peer);
+                });
   }
 }
 

@@ -450,6 +450,37 @@ TEST_F(HaServiceTest, ConflictAlsoDropsTheReply) {
   EXPECT_EQ(service->state(), ha::HaState::LoadBalancing);
 }
 
+// An acknowledged update clears its client's rejected-update record (reference 3.5), also now
+// that acknowledgements skip the state machine while no client has one. Two distinct clients
+// rejected terminate HA here; one whose later update succeeded does not count.
+class HaServiceRejectionTest : public HaServiceTest {
+ protected:
+  ha::HaState twoConflicts(bool acknowledgeBetween) {
+    auto cfg = ha::testing::lbConfig();
+    cfg.maxRejectedLeaseUpdates = 2;
+    build(cfg);
+    reachLoadBalancing();
+    engine::LeaseChange a, b;
+    a.lease = makeLease(Ipv4(198, 18, 16, 70), 70);
+    b.lease = makeLease(Ipv4(198, 18, 16, 71), 71);
+    service->onLeasesCommitted({a}, [](bool) {});
+    partner().answerNext(json{{"result", 4}, {"text", "conflict"}});
+    if (acknowledgeBetween) {
+      service->onLeasesCommitted({a}, [](bool) {});
+      partner().answerNext(ok());
+    }
+    service->onLeasesCommitted({b}, [](bool) {});
+    partner().answerNext(json{{"result", 4}, {"text", "conflict"}});
+    return service->state();
+  }
+};
+
+TEST_F(HaServiceRejectionTest, AcknowledgedUpdateClearsTheClientsRejection) {
+  EXPECT_EQ(twoConflicts(true), ha::HaState::LoadBalancing);
+}
+
+TEST_F(HaServiceRejectionTest, TwoRejectedClientsTerminate) { EXPECT_EQ(twoConflicts(false), ha::HaState::Terminated); }
+
 TEST_F(HaServiceTest, UpdatesNotSentInWaitingAreCountedAndDoneAtOnce) {
   build(ha::testing::lbConfig());
   service->start();

@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Splits `perf record --call-graph dwarf` profiles of the two peers of a tandemd HA pair into
+the stages of the lease update path (issue 11, "a cheap partner"), in microseconds per DORA.
+
+Each sample is put in one stage by its whole stack (dwarf unwinding gives user-space frames
+too), the first rule that matches wins:
+  - the lease file writer thread (MemfileJournal): write(), fdatasync(), the rest;
+  - OpenSSL (libssl/libcrypto frames): TLS of the peer connections;
+  - a system call: TCP send / receive of the peer connections (tcp_* kernel frames; the send
+    includes the delivery into the partner's socket over the veth), DHCP packet receive / send,
+    epoll_wait (sleeping and the scheduler around it), wake-ups (futex, eventfd), epoll_ctl;
+  - user space, by the outermost HA function on the stack: the partner's request reader,
+    its apply (store, journal queue), its HTTP server (Beast) and answer; the sender's HA
+    bookkeeping (per-change callbacks, the state machine), request building, HTTP client
+    (Beast), answer reading; else the DHCP packet path; else the rest.
+Prints, per peer and for both together, each stage's share and microseconds per DORA, given
+each peer's CPU seconds over the recording and the DORAs completed.
+
+usage: perf-ha-stages.py DORAS CPU1 SCRIPT1 [CPU2 SCRIPT2]
+  where SCRIPTn = the output of: perf script -i sN.perf.data -F comm,tid,ip,sym,dso --no-inline
+"""
+import re
+import sys
+from collections import Counter
+
+SYS = re.compile(r"__(?:x64|ia32)_sys_(\w+)")
+
+# (stage, substrings of any frame's symbol): user-space rules, tried in order.
+USER_RULES = [
+    ("partner: read request (CSV rows, no JSON tree)",
+     ("readBulkApplyCommand", "bulkApplyRequestOf", "leasesFromCsv", "parseBulkApplyRequest")),
+    ("partner: apply (store, journal queue, change history)", ("HaService::applyBulk",)),
+    ("partner: answer text (toKeaText)", ("serveBulkApplyText", "toKeaText")),
+    ("partner: HTTP server (Beast parse/serialise, dispatch)", ("HttpSession", "ControlEnv::dispatch")),
+    ("sender: answer (parse JSON, outcomes)", ("finishBatch", "bulkApplyOutcomes", "interpretAnswer")),
+    ("sender: build request (CSV rows, JSON dump)",
+     ("bulkApplyArgs", "appendLeaseCsvLine", "PeerClient::Impl::send", "writeBulkApplyBody", "PeerClient::sendText")),
+    ("sender: HTTP client (Beast)", ("PeerConnection", "(anonymous namespace)::Connection<")),
+    ("sender: HA bookkeeping (per-change callbacks, state machine, batcher)",
+     ("onLeasesCommitted", "HaService::dispatch", "HaMachine", "UpdateBatcher", "flushBatches", "onHaAck",
+      "HaHub::")),
+    ("DHCP packet path (decode, engine, store, encode, parking)",
+     ("DhcpPipeline", "PacketLoop", "Engine::", "engine::", "Packet4", "proto::", "ReplyParking", "LeaseWriter",
+      "PacketSocket", "DhcpSocket")),
+]
+
+
+def classify(comm, frames):
+    syms = [s for _, s, _ in frames]
+    stack = "\n".join(syms)
+    kernel = [s for ip, s, d in frames if d.startswith("[kernel")]
+    syscall = None
+    for s in kernel:
+        m = SYS.match(s)
+        if m:
+            syscall = m.group(1)
+            break
+    if "MemfileJournal" in stack or "LegalLogWriter" in stack or "LeaseCompactor" in stack:
+        if "MemfileJournal" not in stack:
+            return "other threads (forensic log, lease file cleanup)"
+        if syscall in ("fdatasync", "fsync"):
+            return "lease file writer: fdatasync"
+        if syscall in ("write", "pwrite64", "writev"):
+            return "lease file writer: write"
+        if syscall == "futex":
+            return "lease file writer: futex (waits, wakes)"
+        return "lease file writer: rest (rows, scheduling)"
+    if any(d.endswith(("libssl.so.3", "libcrypto.so.3")) or "libssl" in d or "libcrypto" in d for _, _, d in frames):
+        return "HA TLS (OpenSSL record encrypt/decrypt, handshakes)"
+    if syscall:
+        ktext = "\n".join(kernel)
+        if syscall in ("epoll_wait", "epoll_pwait"):
+            return "epoll_wait (sleeping, scheduler)"
+        if "tcp_sendmsg" in ktext or "tcp_write" in ktext:
+            return "HA TCP send (kernel, incl. delivery to the partner)"
+        if "tcp_recvmsg" in ktext or "tcp_read" in ktext:
+            return "HA TCP receive (kernel)"
+        if syscall in ("recvmmsg", "recvmsg", "recvfrom"):
+            return "DHCP receive (kernel)"
+        if syscall in ("sendmmsg", "sendmsg", "sendto"):
+            return "DHCP send (kernel, incl. delivery)"
+        if syscall in ("futex",) or "eventfd" in ktext:
+            return "wake-ups (futex, eventfd)"
+        if syscall == "epoll_ctl":
+            return "epoll_ctl"
+        if syscall in ("accept4", "connect", "close", "shutdown", "socket", "setsockopt", "getsockopt"):
+            return "HA connections (connect/accept/close)"
+        return "other system calls (" + syscall + ")"
+    if kernel:
+        if any("page_fault" in s for s in kernel):
+            return "page faults"
+        return "kernel: interrupts, softirq, scheduling"
+    for stage, keys in USER_RULES:
+        if any(k in stack for k in keys):
+            return stage
+    leaf = syms[0] if syms else ""
+    if re.search(r"malloc|free|operator new|operator delete|_int_|tcache", leaf):
+        return "user: malloc/free (not under an HA or DHCP frame)"
+    return "user: the rest (asio scheduler, timers, ...)"
+
+
+def read(path):
+    counts = Counter()
+    total = 0
+    comm = ""
+    frames = []
+
+    def flush():
+        nonlocal total
+        if frames:
+            total += 1
+            counts[classify(comm, frames)] += 1
+        frames.clear()
+
+    with open(path, errors="replace") as f:
+        for line in f:
+            if not line.strip():
+                flush()
+                continue
+            if not line.startswith(("\t", " ")):
+                flush()
+                comm = line.split(None, 1)[0]
+                continue
+            # "\t    ffffffff81000000 sym+0x10 ([kernel.kallsyms])"
+            parts = line.strip().split(None, 1)
+            rest = parts[1] if len(parts) > 1 else ""
+            dso = ""
+            m = re.search(r"\(([^()]*)\)\s*$", rest)
+            if m:
+                dso = m.group(1)
+                rest = rest[: m.start()].strip()
+            sym = re.sub(r"\+0x[0-9a-f]+$", "", rest)
+            frames.append((parts[0], sym, dso))
+    flush()
+    return counts, total
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    doras = int(sys.argv[1])
+    peers = []
+    args = sys.argv[2:]
+    while len(args) >= 2:
+        peers.append((float(args[0]), args[1]))
+        args = args[2:]
+    both = Counter()
+    results = []
+    for i, (cpu, path) in enumerate(peers, 1):
+        counts, total = read(path)
+        us = {k: cpu * 1e6 * n / total / doras for k, n in counts.items()} if total and doras else {}
+        results.append((i, cpu, total, counts, us))
+        for k, v in us.items():
+            both[k] += v
+    names = sorted(both, key=lambda k: -both[k])
+    width = max(len(n) for n in names) if names else 10
+    head = f"  {'stage, us per DORA':<{width}}" + "".join(f"  peer{i:<3}" for i, *_ in results) + "    both"
+    print(head)
+    for n in names:
+        row = f"  {n:<{width}}" + "".join(f"  {r[4].get(n, 0):7.1f}" for r in results) + f"  {both[n]:7.1f}"
+        print(row)
+    tot = f"  {'total (utime+stime per DORA)':<{width}}" + "".join(
+        f"  {r[1] * 1e6 / doras if doras else 0:7.1f}" for r in results
+    ) + f"  {sum(r[1] for r in results) * 1e6 / doras if doras else 0:7.1f}"
+    print(tot)
+    print("  samples: " + ", ".join(f"peer{r[0]} {r[2]}" for r in results) + f"; DORAs {doras}")
+
+
+if __name__ == "__main__":
+    main()
