@@ -168,6 +168,35 @@ TEST_F(PeerClientTest, NoAuthorizationWithoutUserAndCallerServiceKept) {
   EXPECT_EQ(json::parse(reqs[0].body)["service"], json::array({"dhcp4", "x"}));
 }
 
+// A batched update written by its sender (sendText): the body goes out byte for byte with
+// Kea's headers, queued behind heartbeats like any lease update, and the answer is parsed.
+TEST_F(PeerClientTest, SendTextSendsTheBodyAsGiven) {
+  PeerTestServer server(ServerMode::AnswerList);
+  auto client = makeClient(cfg(server.url(), 1));
+  const std::string body =
+      R"({"command":"tandem-lease4-bulk-apply","service":["dhcp4"],"arguments":{"server-name":"s1","leases":"x\n"}})";
+  std::vector<std::string> order;
+  std::optional<Result<json>> answer;
+  client->sendText(
+      body,
+      [&](Result<json> r) {
+        order.push_back("text");
+        answer.emplace(std::move(r));
+      },
+      5s);
+  client->sendText(
+      body, [&](Result<json>) { order.push_back("text2"); }, 5s);
+  client->send({{"command", "ha-heartbeat"}}, [&](Result<json>) { order.push_back("heartbeat"); });
+  ASSERT_TRUE(runUntil(io_, [&] { return order.size() == 3; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"text", "heartbeat", "text2"}));
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((**answer)["result"], 0);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].body, body);
+  EXPECT_EQ(reqs[0].headers.back(), (std::pair<std::string, std::string>{"Content-Type", "application/json"}));
+}
+
 TEST_F(PeerClientTest, AcceptsBareObjectAnswer) {
   PeerTestServer server(ServerMode::AnswerObject);
   auto client = makeClient(cfg(server.url()));
