@@ -23,25 +23,35 @@ import re
 import sys
 from collections import Counter
 
-SYS = re.compile(r"__(?:x64|ia32)_sys_(\w+)")
+# The system call's entry frame: __x64_sys_NAME, or (when that one is not on the stack, e.g.
+# sendmsg on some kernels) __sys_NAME / __do_sys_NAME / ksys_NAME.
+SYS = re.compile(r"(?:__x64_sys_|__ia32_sys_|__do_sys_|__se_sys_|__sys_|ksys_)(\w+)$")
 
-# (stage, substrings of any frame's symbol): user-space rules, tried in order.
+# User space: the innermost frame that one of these rules names decides (stage, substrings of
+# the frame's symbol), so a callback run from an HTTP completion handler counts for what it
+# does, not for the handler that ran it.
 USER_RULES = [
     ("partner: read request (CSV rows, no JSON tree)",
      ("readBulkApplyCommand", "bulkApplyRequestOf", "leasesFromCsv", "parseBulkApplyRequest")),
-    ("partner: apply (store, journal queue, change history)", ("HaService::applyBulk",)),
-    ("partner: answer text (toKeaText)", ("serveBulkApplyText", "toKeaText")),
-    ("partner: HTTP server (Beast parse/serialise, dispatch)", ("HttpSession", "ControlEnv::dispatch")),
-    ("sender: answer (parse JSON, outcomes)", ("finishBatch", "bulkApplyOutcomes", "interpretAnswer")),
-    ("sender: build request (CSV rows, JSON dump)",
-     ("bulkApplyArgs", "appendLeaseCsvLine", "PeerClient::Impl::send", "writeBulkApplyBody", "PeerClient::sendText")),
-    ("sender: HTTP client (Beast)", ("PeerConnection", "(anonymous namespace)::Connection<")),
-    ("sender: HA bookkeeping (per-change callbacks, state machine, batcher)",
+    ("partner: apply (store, journal queue, change history)", ("HaService::applyBulk", "onLeaseWrittenByCommand")),
+    ("partner: answer text (toKeaText), command observer", ("serveBulkApplyText", "toKeaText", "observedArguments")),
+    ("sender: answer (JSON parse, outcomes)",
+     ("finishBatch", "bulkApplyOutcomes", "interpretAnswer", "toPeerAnswer", "parsePeerAnswer")),
+    ("sender: build request (CSV rows, JSON text)",
+     ("bulkApplyArgs", "bulkApplyBody", "appendLeaseCsvLine", "PeerClient::Impl::send", "PeerClient::Impl::enqueue",
+      "makeCommand", "appendJsonString")),
+    ("sender: HA bookkeeping (per-change callbacks, state machine, batcher, ack release)",
      ("onLeasesCommitted", "HaService::dispatch", "HaMachine", "UpdateBatcher", "flushBatches", "onHaAck",
-      "HaHub::")),
+      "HaHub::", "DeliveryTracker", "ChangeHistory")),
     ("DHCP packet path (decode, engine, store, encode, parking)",
-     ("DhcpPipeline", "PacketLoop", "Engine::", "engine::", "Packet4", "proto::", "ReplyParking", "LeaseWriter",
-      "PacketSocket", "DhcpSocket")),
+     ("DhcpPipeline", "PacketLoop", "Engine::", "tandem::engine::", "Packet4", "tandem::proto::", "ReplyParking",
+      "LeaseWriter", "PacketSocket", "DhcpSocket")),
+]
+# Otherwise the side is told by an outer frame: the peer listener's session (partner) or the
+# peer client's connection (sender): Beast's parser/serialiser and Asio's glue.
+SIDES = [
+    ("partner: HTTP server (Beast, Asio glue, dispatch)", ("HttpSession", "ControlEnv::", "CommandRegistry")),
+    ("sender: HTTP client (Beast, Asio glue)", ("PeerConnection", "(anonymous namespace)::Connection<", "PeerClient")),
 ]
 
 
@@ -50,7 +60,8 @@ def classify(comm, frames):
     stack = "\n".join(syms)
     kernel = [s for ip, s, d in frames if d.startswith("[kernel")]
     syscall = None
-    for s in kernel:
+    # Outermost (root-most) entry frame wins: sendmmsg calls ___sys_sendmsg inside.
+    for s in reversed(kernel):
         m = SYS.match(s)
         if m:
             syscall = m.group(1)
@@ -90,7 +101,14 @@ def classify(comm, frames):
         if any("page_fault" in s for s in kernel):
             return "page faults"
         return "kernel: interrupts, softirq, scheduling"
-    for stage, keys in USER_RULES:
+    for sym in syms:  # leaf first
+        for stage, keys in USER_RULES:
+            if any(k in sym for k in keys):
+                # The partner's store and journal work is the HA's, not the packet path's.
+                if stage.startswith("DHCP") and "HaService::applyBulk" in stack:
+                    return USER_RULES[1][0]
+                return stage
+    for stage, keys in SIDES:
         if any(k in stack for k in keys):
             return stage
     leaf = syms[0] if syms else ""

@@ -9,7 +9,7 @@
 // can only fetch too much, never too little. Pure; one per partner.
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <deque>
 
 namespace tandem::sync {
 
@@ -30,12 +30,20 @@ class DeliveryTracker {
   // Every change numbered up to the answer is held by the partner; nullopt when unknown.
   // `last`: the latest change recorded.
   std::optional<std::uint64_t> watermark(std::uint64_t last) const;
-  std::size_t inFlight() const noexcept { return outstanding_.size(); }
+  std::size_t inFlight() const noexcept { return inFlight_; }
 
  private:
+  // Drops the answered entries at the front, so the front is the oldest one in flight.
+  void trim() noexcept;
+
   std::optional<std::uint64_t> floor_;        // synchronised up to here
   std::optional<std::uint64_t> firstMissed_;  // above floor_
-  std::set<std::uint64_t> outstanding_;       // above floor_
+  // The changes in flight (above floor_), ascending: sent() numbers only grow, so they are
+  // appended, and an answer marks its entry (binary search) instead of erasing a tree node;
+  // answered entries leave from the front. A std::set allocated a node per lease change.
+  std::deque<std::uint64_t> seqs_;
+  std::deque<bool> answered_;
+  std::size_t inFlight_ = 0;
 };
 
 }  // namespace tandem::sync

@@ -19,27 +19,30 @@ std::optional<UpdateBatcher::Batch> UpdateBatcher::next() {
   if (inFlight_ >= options_.maxInFlight || pending_.empty()) return std::nullopt;
   if (inFlight_ > 0 && pending_.size() < options_.minBatch) return std::nullopt;
   Batch batch;
-  // Addresses taken by this batch or by an earlier change still waiting: a later change of
-  // such an address must not overtake it.
-  std::unordered_set<std::uint32_t> blocked;
-  std::deque<Item> keep;
+  batch.items.reserve(std::min(pending_.size(), options_.maxBatch));
+  // A change whose address is on the wire, already in this batch (inserted below) or held by
+  // an earlier change left waiting must not overtake that one: it waits too, in order.
   // Stops at a full batch: the rest keeps its order behind the changes skipped so far.
   while (!pending_.empty() && batch.items.size() < options_.maxBatch) {
-    Item item = std::move(pending_.front());
-    pending_.pop_front();
+    Item& item = pending_.front();
     const std::uint32_t a = item.lease.address.value;
-    if (addressesOnWire_.count(a) != 0 || blocked.count(a) != 0) {
-      blocked.insert(a);
-      keep.push_back(std::move(item));
-      continue;
+    if (addressesOnWire_.contains(a) || (!skippedList_.empty() && skipped_.contains(a))) {
+      if (skipped_.insert(a)) skippedList_.push_back(a);
+      kept_.push_back(std::move(item));
+    } else {
+      addressesOnWire_.insert(a);
+      batch.items.push_back(std::move(item));
     }
-    blocked.insert(a);
-    batch.items.push_back(std::move(item));
+    pending_.pop_front();
   }
-  for (Item& rest : pending_) keep.push_back(std::move(rest));
-  pending_ = std::move(keep);
+  if (!kept_.empty()) {
+    for (Item& rest : pending_) kept_.push_back(std::move(rest));
+    pending_.clear();
+    pending_.swap(kept_);
+  }
+  for (std::uint32_t a : skippedList_) skipped_.erase(a);
+  skippedList_.clear();
   if (batch.items.empty()) return std::nullopt;
-  for (const Item& i : batch.items) addressesOnWire_.insert(i.lease.address.value);
   batch.id = nextId_++;
   ++inFlight_;
   return batch;

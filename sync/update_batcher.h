@@ -20,19 +20,20 @@
 #include <functional>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "dhcpd/lease/lease.h"
 #include "ha/ha_machine.h"
+#include "sync/address_set.h"
 
 namespace tandem::sync {
 
 class UpdateBatcher {
  public:
   using Outcome = ha::LeaseUpdateResult::Outcome;
-  // Called once per change with its outcome and a text for the logs (the error, if any).
-  using Callback = std::function<void(Outcome, const std::string& text)>;
+  // Called once per change with its outcome, a text for the logs (the error, if any) and the
+  // lease as it was sent (so a caller needs no copy of its own for the rare failure).
+  using Callback = std::function<void(Outcome, const std::string& text, const Lease& lease)>;
 
   struct Item {
     Lease lease;
@@ -79,7 +80,13 @@ class UpdateBatcher {
  private:
   Options options_;
   std::deque<Item> pending_;
-  std::unordered_set<std::uint32_t> addressesOnWire_;
+  // Addresses in requests on the wire (and, while next() builds a batch, in that batch).
+  AddressSet addressesOnWire_;
+  // next()'s scratch: addresses of changes it had to leave waiting, so later changes of them
+  // wait too; emptied before it returns. Members so a batch allocates nothing per change.
+  AddressSet skipped_;
+  std::vector<std::uint32_t> skippedList_;
+  std::deque<Item> kept_;
   std::size_t inFlight_ = 0;
   std::uint64_t nextId_ = 1;
 };

@@ -38,9 +38,9 @@ json singleUpdateCommand(const Lease& lease, bool upsert) {
 
 // Sends one change as Kea does; `done` gets its outcome.
 void sendSingleUpdate(PeerTransport& t, const Lease& lease, bool upsert, sync::UpdateBatcher::Callback done) {
-  t.send(singleUpdateCommand(lease, upsert), kRequestTimeout, [done = std::move(done)](Result<json> r) {
+  t.send(singleUpdateCommand(lease, upsert), kRequestTimeout, [done = std::move(done), lease](Result<json> r) {
     auto answer = toPeerAnswer(r);
-    done(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message);
+    done(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message, lease);
   });
 }
 
@@ -113,7 +113,7 @@ void HaService::stop() {
   // Batched changes not sent yet: their parked replies are released (and dropped).
   for (auto& [name, b] : batchers_) {
     for (auto& item : b.takePending()) {
-      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, "HA service stopped");
+      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, "HA service stopped", item.lease);
     }
   }
   if (run_ && run_->operatorRun && run_->done) run_->done(false, "HA service stopped");
@@ -404,9 +404,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         missAll();
         continue;
       }
-      // Shared by this peer's callbacks: a failed update may have to be queued (below).
       const bool partner = peer->role != ha::Role::Backup;
-      auto sent = partner ? std::make_shared<const std::vector<engine::LeaseChange>>(changes) : nullptr;
       const bool bulk = peerHasBulkApply(peer->name);
       // Backups get no heartbeats (Kea sends none), so ask them now and then what they take.
       if (!bulk && !partner) probeCapability(peer->name);
@@ -416,22 +414,21 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
         if (wait) ++pending->outstanding;
         if (track) track->sent(seqs[i]);
         std::weak_ptr<bool> guard = alive_;
-        // Small capture (one heap block per change): the peer's config and tracker are the
-        // service's (they live as long as `guard` does), and the client key is derived only
-        // when the state machine needs it.
-        sync::UpdateBatcher::Callback onOutcome = [this, guard, pending, wait, release, sent, i, seq = seqs[i], track,
+        // Small capture (one heap block per change, no copy of the changes): the peer's config
+        // and tracker are the service's (they live as long as `guard` does), the lease comes
+        // back with the outcome, and the client key is derived only when the state machine
+        // needs it.
+        sync::UpdateBatcher::Callback onOutcome = [this, guard, pending, wait, release, upsert, seq = seqs[i], track,
                                                    peer](ha::LeaseUpdateResult::Outcome outcome,
-                                                         const std::string& text) {
+                                                         const std::string& text, const Lease& lease) {
           using O = ha::LeaseUpdateResult::Outcome;
           // A backup's results never change our state (reference 6.2: the machine ignores
-          // them), so only the partner's (sent, track) are looked at.
-          if (auto g = guard.lock(); g && *g && sent) {
-            if (track) {
-              if (outcome == O::Ok) {
-                track->acknowledged(seq);
-              } else {
-                track->missed(seq);
-              }
+          // them), so only the partner's (track set) are looked at.
+          if (auto g = guard.lock(); g && *g && track) {
+            if (outcome == O::Ok) {
+              track->acknowledged(seq);
+            } else {
+              track->missed(seq);
             }
             // An acknowledged update only clears the client's rejected-update record:
             // with none recorded the machine has nothing to do (HaMachine::on).
@@ -439,11 +436,16 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
               ha::LeaseUpdateResult ev;
               ev.peer = peer->name;
               ev.outcome = outcome;
-              ev.client = keyOf((*sent)[i].lease);
+              ev.client = keyOf(lease);
               ev.text = text;
               dispatch(ev);
             }
-            if (outcome == O::Failed) queueFailedUpdate(peer->name, (*sent)[i]);
+            if (outcome == O::Failed) {
+              engine::LeaseChange failed;
+              failed.kind = upsert ? engine::LeaseChange::Kind::Upsert : engine::LeaseChange::Kind::Delete;
+              failed.lease = lease;
+              queueFailedUpdate(peer->name, failed);
+            }
           }
           // Kea drops the reply on any failed required update, conflicts included.
           if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
@@ -577,7 +579,7 @@ void HaService::finishBatch(const std::string& peer, const std::shared_ptr<sync:
     for (auto& p : batcher(peer).takePending()) items.push_back(std::move(p));
     for (auto& item : items) {
       if (!t) {
-        item.done(ha::LeaseUpdateResult::Outcome::Failed, "no transport to " + peer);
+        item.done(ha::LeaseUpdateResult::Outcome::Failed, "no transport to " + peer, item.lease);
         continue;
       }
       sendSingleUpdate(*t, item.lease, item.upsert, std::move(item.done));
@@ -586,14 +588,14 @@ void HaService::finishBatch(const std::string& peer, const std::shared_ptr<sync:
   }
   const auto outcomes = sync::bulkApplyOutcomes(answer, batch->items);
   for (std::size_t i = 0; i < batch->items.size(); ++i) {
-    if (batch->items[i].done) batch->items[i].done(outcomes[i].outcome, outcomes[i].text);
+    if (batch->items[i].done) batch->items[i].done(outcomes[i].outcome, outcomes[i].text, batch->items[i].lease);
   }
   if (!r) {
     // The partner is unreachable: what waits behind this request fails with it (the state
     // machine has just been told, and queues or resyncs as the reference says) instead of
     // waiting for its own timeout.
     for (auto& item : batcher(peer).takePending()) {
-      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, r.error().message);
+      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, r.error().message, item.lease);
     }
   }
 }

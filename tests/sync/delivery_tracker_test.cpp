@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <random>
+#include <set>
+
 namespace tandem::sync {
 namespace {
 
@@ -53,6 +57,51 @@ TEST(DeliveryTrackerTest, ForgetMakesItUnknown) {
   t.synchronised(3);
   t.forget();
   EXPECT_FALSE(t.watermark(3));
+}
+
+// The same watermark as a model with an ordered set of the changes in flight, over random
+// sequences of sent / acknowledged / missed / synchronised (numbers mostly growing, as on the
+// update path, with out-of-order answers and repeats).
+TEST(DeliveryTrackerTest, MatchesASetModel) {
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    DeliveryTracker t;
+    std::set<std::uint64_t> out;
+    std::optional<std::uint64_t> floor, firstMissed;
+    std::uint64_t last = 0;
+    for (int step = 0; step < 3000; ++step) {
+      const unsigned op = rng() % 10;
+      if (op < 4) {
+        const std::uint64_t seq = rng() % 8 == 0 && last > 3 ? last - rng() % 3 : ++last;
+        t.sent(seq);
+        if (!floor || seq > *floor) out.insert(seq);
+      } else if (op < 9 && last > 0) {
+        const std::uint64_t seq = last - std::min<std::uint64_t>(last - 1, rng() % 20);
+        if (op < 7) {
+          t.acknowledged(seq);
+          out.erase(seq);
+        } else {
+          t.missed(seq);
+          out.erase(seq);
+          if (!floor || seq > *floor) firstMissed = firstMissed ? std::min(*firstMissed, seq) : seq;
+        }
+      } else if (rng() % 4 == 0) {
+        t.synchronised(last);
+        floor = last;
+        firstMissed.reset();
+        out.erase(out.begin(), out.upper_bound(last));
+      }
+      ASSERT_EQ(t.inFlight(), out.size()) << "seed " << seed << " step " << step;
+      std::optional<std::uint64_t> want;
+      if (floor) {
+        std::uint64_t w = std::max(last, *floor);
+        if (firstMissed) w = std::min(w, *firstMissed - 1);
+        if (!out.empty()) w = std::min(w, *out.begin() - 1);
+        want = std::max(w, *floor);
+      }
+      ASSERT_EQ(t.watermark(last), want) << "seed " << seed << " step " << step;
+    }
+  }
 }
 
 }  // namespace

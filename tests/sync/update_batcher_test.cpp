@@ -134,13 +134,13 @@ TEST(UpdateBatcher, FullBatchesSplitAndKeepOrder) {
 TEST(UpdateBatcher, TakePendingHandsBackWhatWasNotSent) {
   UpdateBatcher b({.maxInFlight = 1, .maxBatch = 10});
   int called = 0;
-  b.add(lease(1), true, [&](Outcome, const std::string&) { ++called; });
+  b.add(lease(1), true, [&](Outcome, const std::string&, const Lease&) { ++called; });
   auto first = b.next();
-  b.add(lease(2), true, [&](Outcome, const std::string&) { ++called; });
+  b.add(lease(2), true, [&](Outcome, const std::string&, const Lease&) { ++called; });
   auto rest = b.takePending();
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].lease.address, Ipv4(198, 18, 16, 2));
-  rest[0].done(Outcome::Failed, "stopped");
+  rest[0].done(Outcome::Failed, "stopped", rest[0].lease);
   EXPECT_EQ(called, 1);
   EXPECT_EQ(b.pending(), 0u);
 }
