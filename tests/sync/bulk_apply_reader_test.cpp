@@ -107,7 +107,9 @@ TEST(BulkApplyReader, DirectBodyEqualsTheTreeDump) {
     EXPECT_TRUE(cmd->listAnswer);
     EXPECT_EQ(cmd->request.serverName, "server\"1");
     EXPECT_EQ(cmd->request.deleted, del);
-    if (seed % 4 != 0) EXPECT_EQ(cmd->request.leases, up);
+    if (seed % 4 != 0) {
+      EXPECT_EQ(cmd->request.leases, up);
+    }
     expectSameAsTree(body);
   }
   // An empty batch list still makes a well-formed request.

@@ -67,7 +67,8 @@ TEST(DeliveryTrackerTest, MatchesASetModel) {
     std::mt19937 rng(seed);
     DeliveryTracker t;
     std::set<std::uint64_t> out;
-    std::optional<std::uint64_t> floor, firstMissed;
+    std::optional<std::uint64_t> floor;
+    std::uint64_t firstMissed = 0;  // 0: none (numbers start at 1)
     std::uint64_t last = 0;
     for (int step = 0; step < 3000; ++step) {
       const unsigned op = rng() % 10;
@@ -83,19 +84,19 @@ TEST(DeliveryTrackerTest, MatchesASetModel) {
         } else {
           t.missed(seq);
           out.erase(seq);
-          if (!floor || seq > *floor) firstMissed = firstMissed ? std::min(*firstMissed, seq) : seq;
+          if (!floor || seq > *floor) firstMissed = firstMissed ? std::min(firstMissed, seq) : seq;
         }
       } else if (rng() % 4 == 0) {
         t.synchronised(last);
         floor = last;
-        firstMissed.reset();
+        firstMissed = 0;
         out.erase(out.begin(), out.upper_bound(last));
       }
       ASSERT_EQ(t.inFlight(), out.size()) << "seed " << seed << " step " << step;
       std::optional<std::uint64_t> want;
       if (floor) {
         std::uint64_t w = std::max(last, *floor);
-        if (firstMissed) w = std::min(w, *firstMissed - 1);
+        if (firstMissed) w = std::min(w, firstMissed - 1);
         if (!out.empty()) w = std::min(w, *out.begin() - 1);
         want = std::max(w, *floor);
       }
