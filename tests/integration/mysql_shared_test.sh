@@ -93,7 +93,11 @@ one_trip() {
 }
 check "s1: one round trip per transaction (and per lost write)" one_trip s1
 check "s2: one round trip per transaction (and per lost write)" one_trip s2
-check "the database decided conflicts (some writes lost)" [ $((C1 + C2)) -gt 0 ]
+# Conflicts are the database deciding between the two servers' writes. Since each server reads
+# the lease of a client it does not know before deciding (SqlLeaseLookup), both offer a
+# returning client the address the database holds and conflicts are rare (0 in most runs); the
+# ACK audit below is what must hold either way.
+log "writes lost to the other server (the database decided): $((C1 + C2))"
 check "lease4_stat equals the rows" \
   [ "$(my_sql "SELECT IFNULL(SUM(leases),0) FROM lease4_stat WHERE state = 0")" = "$(my_sql "SELECT count(*) FROM lease4 WHERE state = 0")" ]
 
