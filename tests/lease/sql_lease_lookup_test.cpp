@@ -107,11 +107,12 @@ TEST(SqlLeaseLookupTest, AnswersEachLookupOnceWithItsRows) {
 // A slow database: what waits is sent in one batch (one round trip) once it answers again,
 // and past `capacity` submit() refuses instead of queueing without bound.
 TEST(SqlLeaseLookupTest, SlowDatabaseBatchesAndRefusesBeyondCapacity) {
+  // Declared before the lookup: its thread answers through them until it is stopped.
+  std::atomic<int> answered{0};
+  auto count = [&](ClientLeaseAnswer) { ++answered; };
   FakeSqlLookup l({.maxBatch = 8, .capacity = 3, .reconnectWaitTime = 0});
   l.close();
   l.start();
-  std::atomic<int> answered{0};
-  auto count = [&](ClientLeaseAnswer) { ++answered; };
   ASSERT_TRUE(l.submit(lookupFor(1), count));
   {  // the thread holds the first in lookupBatch
     std::unique_lock lk(l.mu);
@@ -126,6 +127,9 @@ TEST(SqlLeaseLookupTest, SlowDatabaseBatchesAndRefusesBeyondCapacity) {
   ASSERT_TRUE(l.waitBatches(2));
   EXPECT_EQ(l.batchSizes, (std::vector<std::size_t>{1, 3}));
   EXPECT_EQ(l.counters().refused, 1u);
+  // The second batch's answers follow its statement: all four, once each.
+  for (int i = 0; i < 500 && answered.load() < 4; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(answered.load(), 4);
 }
 
 // A failed batch answers its lookups not-ok; the connection is opened again and the next
