@@ -238,13 +238,8 @@ void PacketLoop::runOnThread(std::mutex& lock) {
 
 void PacketLoop::runOnIo() {
   if (threaded()) {
-    // The thread checks the generation with the lock held before each round, so none runs
-    // after this; it may be waiting for the lock our caller holds, so it is joined later.
-    generation_.fetch_add(1);
-    threaded_.store(false, std::memory_order_release);
-    const std::uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
-    retired_.push_back(std::move(thread_));
+    // The thread may be waiting for the lock our caller holds, so it is joined later.
+    retireThread();
     std::weak_ptr<bool> alive = alive_;
     asio::post(io_, [this, alive] {
       if (!alive.expired()) joinRetired();
@@ -262,14 +257,18 @@ void PacketLoop::runOnIo() {
   }
 }
 
+void PacketLoop::retireThread() {
+  // The thread checks the generation with the lock held before each round, so none runs
+  // after this; the wake-up gets it out of epoll_wait to see it.
+  generation_.fetch_add(1);
+  threaded_.store(false, std::memory_order_release);
+  const std::uint64_t one = 1;
+  (void)!::write(wakeFd_, &one, sizeof one);
+  retired_.push_back(std::move(thread_));
+}
+
 void PacketLoop::stopThread() {
-  if (threaded()) {
-    generation_.fetch_add(1);
-    threaded_.store(false, std::memory_order_release);
-    const std::uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
-    retired_.push_back(std::move(thread_));
-  }
+  if (threaded()) retireThread();
   joinRetired();
 }
 

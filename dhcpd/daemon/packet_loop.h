@@ -120,6 +120,8 @@ class PacketLoop {
   void runRound(const epoll_event* events, int n);
   void releaseForDurable();
   void postDurable();
+  // Ends the thread's rounds and moves it to retired_ (joined by joinRetired()).
+  void retireThread();
   void joinRetired();
   void onReadable(Socket& s);
   void sendReady();
