@@ -787,6 +787,9 @@ void Server::shutdown(int exitCode) {
     if (control_) control_->stop();
     compactor_.reset();  // lets a running cleanup finish its renames
     loop_->setDispatch(false);
+    // A lookup answered later would wake a packet loop or worker that is gone (seen as a
+    // crash at SIGTERM under load on a SQL lease database).
+    if (leaseLookup_) leaseLookup_->stop();
     if (journal_) {
       auto state = lockState();  // what the workers appended so far is in this flush
       if (auto r = journal_->flush(); !r) {

@@ -46,6 +46,10 @@ class SqlLeaseLookup : public ClientLeaseLookup {
   bool submit(ClientLeaseQuery query, Done done) override;
   Counters counters() const;
   std::size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
+  // Answers every waiting lookup (failed), refuses new ones and joins the thread: once it
+  // returns no answer reaches a pipeline's wake-up any more. The server calls it before the
+  // packet loop and the workers those wake-ups point at go.
+  void stop() { stopThread(); }
 
  protected:
   explicit SqlLeaseLookup(Policy policy);

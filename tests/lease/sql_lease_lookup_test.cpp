@@ -170,5 +170,32 @@ TEST(SqlLeaseLookupTest, StopAnswersEveryLookupOnce) {
   EXPECT_EQ(answered.load(), 4);
 }
 
+// stop() returns only once every answer was given, the one of a batch still in the database
+// included: the server stops lookups before the packet loop their answers wake goes (a lookup
+// answered after that crashed tandemd at SIGTERM under load). Afterwards nothing is taken.
+TEST(SqlLeaseLookupTest, StopWaitsForTheBatchInFlightAndRefusesAfter) {
+  std::atomic<int> answered{0};
+  FakeSqlLookup l({.maxBatch = 1, .capacity = 16, .reconnectWaitTime = 0});
+  l.close();
+  l.start();
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(l.submit(lookupFor(i), [&](ClientLeaseAnswer) { ++answered; }));
+  }
+  {  // the thread holds the first in lookupBatch
+    std::unique_lock lk(l.mu);
+    ASSERT_TRUE(l.cv.wait_for(lk, 5s, [&] { return l.queued() == 2; }));
+  }
+  std::thread opener([&] {
+    std::this_thread::sleep_for(50ms);
+    l.open();
+  });
+  l.stop();
+  EXPECT_EQ(answered.load(), 3);
+  EXPECT_FALSE(l.submit(lookupFor(9), [&](ClientLeaseAnswer) { ++answered; }));
+  opener.join();
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(answered.load(), 3);
+}
+
 }  // namespace
 }  // namespace tandem
