@@ -478,6 +478,15 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
   // server made; the query waits (parked, never blocking this thread) until it is read.
   if (lookup_) {
     if (auto key = engine_.leaseLookup(query, *m, now)) {
+      if (opts_.lookupBackpressure.count() > 0 && !awaiting_.empty() &&
+          timed.start - awaiting_.begin()->second.parkedAt > opts_.lookupBackpressure &&
+          query.messageType() == MessageType::Discover) {
+        ++counts_[kLeaseLookupBackpressureDrop];
+        ++counts_[kReceiveDrop];
+        log_.limited(Severity::Warn, "DHCP4_LEASE_DB_LOOKUP_BACKPRESSURE",
+                     "the lease database answers lookups more slowly than clients arrive: dropping new DISCOVERs");
+        return;
+      }
       if (shared) shared.unlock();
       parkForLookup(bytes, meta, *m, now, timed.start, std::move(*key));
       return;

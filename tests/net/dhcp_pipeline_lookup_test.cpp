@@ -258,6 +258,33 @@ TEST_F(PipelineLookupTest, FullLookupDropsAndCounts) {
   EXPECT_EQ(stat("pkt4-receive-drop"), 3);
 }
 
+// A database slower than the clients: once the oldest parked query waited longer than
+// lookupBackpressure (250 ms), new DISCOVERs are dropped and counted, a REQUEST is still
+// looked up (its client was offered already), and new DISCOVERs are taken again once the old
+// lookups are answered.
+TEST_F(PipelineLookupTest, SlowLookupsShedNewDiscoversButNotRequests) {
+  EXPECT_TRUE(send(query(MessageType::Discover, 20)).empty());
+  gMono += 200ms;
+  EXPECT_TRUE(send(query(MessageType::Discover, 21)).empty());  // 200 ms: still taken
+  EXPECT_EQ(lookup.submitted.size(), 2u);
+  gMono += 100ms;
+  EXPECT_TRUE(send(query(MessageType::Discover, 22)).empty());  // the first waited 300 ms
+  EXPECT_EQ(lookup.submitted.size(), 2u);
+  EXPECT_EQ(stat("pkt4-lease-db-lookup-backpressure-drop"), 1);
+  EXPECT_EQ(stat("pkt4-receive-drop"), 1);
+  auto req = query(MessageType::Request, 23);
+  req.set(proto::opt::kRequestedAddress, proto::ipBytes(Ipv4(198, 18, 0, 17)));
+  EXPECT_TRUE(send(req).empty());
+  EXPECT_EQ(lookup.submitted.size(), 3u);
+  answer(0, {});
+  answer(1, {});
+  release();
+  // The REQUEST, parked just now, is the oldest left: a DISCOVER is taken again.
+  EXPECT_TRUE(send(query(MessageType::Discover, 24)).empty());
+  EXPECT_EQ(lookup.submitted.size(), 4u);
+  EXPECT_EQ(stat("pkt4-lease-db-lookup-backpressure-drop"), 1);
+}
+
 // The database could not answer: the query is dropped (Kea's database error), counted.
 TEST_F(PipelineLookupTest, FailedLookupDropsTheQuery) {
   EXPECT_TRUE(send(query(MessageType::Discover, 8)).empty());
