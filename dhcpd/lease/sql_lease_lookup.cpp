@@ -35,6 +35,9 @@ bool SqlLeaseLookup::submit(ClientLeaseQuery query, Done done) {
     queue_.push_back(Pending{std::move(query), std::move(done)});
     queued_.store(queue_.size(), std::memory_order_relaxed);
     ++counters_.submitted;
+    // The thread needs waking for the first lookup and once a batch is full; in between it
+    // is gathering or busy with a round trip (one futex call per batch, not per lookup).
+    if (queue_.size() != 1 && queue_.size() != policy_.maxBatch) return true;
   }
   wake_.notify_one();
   return true;
@@ -82,6 +85,10 @@ void SqlLeaseLookup::run() {
     }
     wake_.wait(lk, [&] { return stop_ || !queue_.empty(); });
     if (stop_) break;
+    if (policy_.gather.count() > 0 && queue_.size() < policy_.maxBatch) {
+      wake_.wait_for(lk, policy_.gather, [&] { return stop_ || queue_.size() >= policy_.maxBatch; });
+      if (stop_) break;
+    }
     batch.clear();
     const std::size_t n = std::min(queue_.size(), policy_.maxBatch);
     for (std::size_t i = 0; i < n; ++i) {

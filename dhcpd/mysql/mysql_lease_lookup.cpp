@@ -25,7 +25,7 @@ bool matches(const ClientLeaseQuery& q, const Lease& l) {
 }  // namespace
 
 MysqlLeaseLookup::MysqlLeaseLookup(Options options)
-    : SqlLeaseLookup(Policy{options.maxBatch, options.capacity, options.db.reconnectWaitTime}),
+    : SqlLeaseLookup(Policy{options.maxBatch, options.capacity, options.db.reconnectWaitTime, options.gather}),
       options_(std::move(options)) {}
 
 std::unique_ptr<MysqlLeaseLookup> MysqlLeaseLookup::open(Options options, std::unique_ptr<MyConnection> conn) {

@@ -17,6 +17,7 @@ class MysqlLeaseLookup final : public SqlLeaseLookup {
     config::LeaseDatabase db;
     std::size_t maxBatch = 256;
     std::size_t capacity = 2048;
+    std::chrono::microseconds gather{1000};  // SqlLeaseLookup::Policy::gather
   };
   // `conn`: connected, schema checked. Starts the thread.
   static std::unique_ptr<MysqlLeaseLookup> open(Options options, std::unique_ptr<MyConnection> conn);

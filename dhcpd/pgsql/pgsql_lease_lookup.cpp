@@ -51,7 +51,7 @@ void appendBytea(std::string& out, std::span<const std::uint8_t> b) {
 }  // namespace
 
 PgsqlLeaseLookup::PgsqlLeaseLookup(Options options)
-    : SqlLeaseLookup(Policy{options.maxBatch, options.capacity, options.db.reconnectWaitTime}),
+    : SqlLeaseLookup(Policy{options.maxBatch, options.capacity, options.db.reconnectWaitTime, options.gather}),
       options_(std::move(options)) {}
 
 Result<std::unique_ptr<PgsqlLeaseLookup>> PgsqlLeaseLookup::open(Options options, std::unique_ptr<PgConnection> conn) {

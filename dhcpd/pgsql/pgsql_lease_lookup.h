@@ -17,6 +17,7 @@ class PgsqlLeaseLookup final : public SqlLeaseLookup {
     config::LeaseDatabase db;
     std::size_t maxBatch = 256;
     std::size_t capacity = 2048;
+    std::chrono::microseconds gather{1000};  // SqlLeaseLookup::Policy::gather
   };
   // Prepares the statement on `conn` (connected, schema checked) and starts the thread.
   static Result<std::unique_ptr<PgsqlLeaseLookup>> open(Options options, std::unique_ptr<PgConnection> conn);

@@ -170,6 +170,28 @@ TEST(SqlLeaseLookupTest, StopAnswersEveryLookupOnce) {
   EXPECT_EQ(answered.load(), 4);
 }
 
+// A short batch waits up to `gather` for more lookups (one round trip for several); a full
+// batch goes at once, however long gather is.
+TEST(SqlLeaseLookupTest, GatherLetsAShortBatchGrowAndAFullOneGo) {
+  std::atomic<int> answered{0};
+  auto count = [&](ClientLeaseAnswer) { ++answered; };
+  {
+    FakeSqlLookup l({.maxBatch = 8, .capacity = 16, .reconnectWaitTime = 0, .gather = 200ms});
+    l.start();
+    for (std::uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(l.submit(lookupFor(i), count));
+    ASSERT_TRUE(l.waitBatches(1));
+    EXPECT_EQ(l.batchSizes, (std::vector<std::size_t>{3}));
+  }
+  EXPECT_EQ(answered.load(), 3);
+  FakeSqlLookup l({.maxBatch = 4, .capacity = 16, .reconnectWaitTime = 0, .gather = 60s});
+  l.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint8_t i = 0; i < 4; ++i) ASSERT_TRUE(l.submit(lookupFor(i), count));
+  ASSERT_TRUE(l.waitBatches(1));
+  EXPECT_EQ(l.batchSizes, (std::vector<std::size_t>{4}));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
 // stop() returns only once every answer was given, the one of a batch still in the database
 // included: the server stops lookups before the packet loop their answers wake goes (a lookup
 // answered after that crashed tandemd at SIGTERM under load). Afterwards nothing is taken.
