@@ -20,7 +20,7 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] [--commit-window US] | -v | -V | -h\n"
+    "Usage: tandemd -t FILE | -c FILE [-d] [-p PORT] [-P PORT] [--commit-window US] [--coalesce-window US] | -v | -V | -h\n"
     "  -c FILE        run with this Kea Dhcp4 configuration\n"
     "  -t FILE        check the configuration and exit (0 = valid, 1 = invalid)\n"
     "  -d             debug logging\n"
@@ -29,6 +29,9 @@ constexpr std::string_view kUsage =
     "  --commit-window MICROSECONDS\n"
     "                 under load, how long the lease file writer waits for more leases\n"
     "                 to share one fdatasync (default 1000; 0 = never waits)\n"
+    "  --coalesce-window MICROSECONDS\n"
+    "                 how long the packet thread waits for a lease sync in flight\n"
+    "                 before it reads more packets (default 250, at most 1000; 0 = never)\n"
     "  -v, --version  print the version\n"
     "  -V             print the extended version (libraries, build)\n"
     "  -h, --help     this text\n"
@@ -100,6 +103,15 @@ int main(int argc, char** argv) {
         return usage("--commit-window needs microseconds 0-1000000");
       }
       opts.commitWindow = std::chrono::microseconds(us);
+    } else if (a == "--coalesce-window") {
+      const char* v = next();
+      char* end = nullptr;
+      const long us = v ? std::strtol(v, &end, 10) : -1;
+      // Under a millisecond: it delays the reading of packets, not only the ACKs.
+      if (!v || !end || *end != '\0' || us < 0 || us > 1000) {
+        return usage("--coalesce-window needs microseconds 0-1000");
+      }
+      opts.coalesceWindow = std::chrono::microseconds(us);
     } else {
       return usage(fmt::format("unknown argument '{}'", a));
     }

@@ -1,8 +1,10 @@
 #include "dhcpd/daemon/packet_loop.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +25,12 @@ constexpr int kBatchesPerWake = 4;
 // epoll_event.data of the eventfd; the sockets carry their index in sockets_.
 constexpr std::uint64_t kWakeTag = ~std::uint64_t(0);
 constexpr int kMaxEvents = 16;
+
+// The window's wait is a futex on the atomic itself: no descriptor, a timeout in
+// nanoseconds (epoll_wait's is in milliseconds), and one system call to end it.
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+              std::atomic<std::uint32_t>::is_always_lock_free);
+std::uint32_t* futexWord(std::atomic<std::uint32_t>& a) { return reinterpret_cast<std::uint32_t*>(&a); }
 }  // namespace
 
 PacketLoop::PacketLoop(asio::io_context& io, net::DhcpPipeline& pipeline, Logger& log, NowFn now)
@@ -189,7 +197,37 @@ void PacketLoop::onReadable(Socket& s) {
 
 void PacketLoop::notifyDurable() {
   if (durablePosted_.exchange(true)) return;
+  wakeForDurable();
+}
+
+void PacketLoop::releaseDurableHere() {
+  if (durablePosted_.exchange(true)) return;
+  // Only a sleeping thread would need a wake-up; one in a round sees the flag (as below).
+  std::mutex* lock = lock_.load();
+  if (threaded() && sleeping_.load() && lock && lock->try_lock()) {
+    std::unique_lock held(*lock, std::adopt_lock);
+    // Under the lock no round runs and the drive cannot change (runOnIo() is called with it
+    // held), so this thread may use the pipeline and the sockets as a round would. The
+    // flag is ours unless a round took it between the exchange above and the lock: then
+    // that round released it.
+    if (threaded()) {
+      if (durablePosted_.exchange(false)) {
+        ++counters_.releasedHere;
+        releaseForDurable();
+      }
+      return;
+    }
+  }
+  wakeForDurable();
+}
+
+void PacketLoop::wakeForDurable() {
   if (threaded()) {
+    // A thread in a window waits for exactly this (the flag is set; see waitWindow()).
+    if (inWindow_.load() == 1) {
+      endWindow();
+      return;
+    }
     // Only a sleeping thread needs the edge: one in a round sees the flag before it waits
     // again (threadMain: sleeping_ is stored before the flag is read, the flag before
     // sleeping_ is read here, both sequentially consistent, so one of the two sees the other).
@@ -202,6 +240,28 @@ void PacketLoop::notifyDurable() {
   postDurable();
 }
 
+void PacketLoop::endWindow() {
+  if (inWindow_.exchange(0) == 1)
+    ::syscall(SYS_futex, futexWord(inWindow_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+bool PacketLoop::waitWindow() {
+  // Dekker with wakeForDurable(): the thread stores inWindow_ then reads the flag, a notifier
+  // stores the flag then reads inWindow_ (all sequentially consistent), so either the thread
+  // sees the flag and does not wait, or the notifier sees the window and ends it.
+  inWindow_.store(1);
+  if (durablePosted_.load()) {
+    inWindow_.store(0);
+    return true;
+  }
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(window_).count();
+  const timespec limit{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  // Returns when woken, at the limit, on a signal, or at once if a notifier already cleared
+  // inWindow_: each ends the window (an early end only costs its coalescing).
+  ::syscall(SYS_futex, futexWord(inWindow_), FUTEX_WAIT_PRIVATE, 1, &limit, nullptr, 0);
+  return inWindow_.exchange(0) == 0;
+}
+
 void PacketLoop::postDurable() {
   std::weak_ptr<bool> alive = alive_;
   asio::post(io_, [this, alive] {
@@ -211,6 +271,7 @@ void PacketLoop::postDurable() {
       // when it sees the flag (still set).
       const std::uint64_t one = 1;
       (void)!::write(wakeFd_, &one, sizeof one);
+      endWindow();
       return;
     }
     durablePosted_ = false;
@@ -231,6 +292,7 @@ void PacketLoop::runOnThread(std::mutex& lock) {
   if (threaded()) return;
   for (auto& s : sockets_) dropWaiter(*s);
   ioDrive_ = false;
+  lock_.store(&lock);
   const std::uint64_t gen = generation_.fetch_add(1) + 1;
   threaded_.store(true, std::memory_order_release);
   thread_ = std::thread([this, gen, l = &lock] { threadMain(gen, l); });
@@ -264,6 +326,7 @@ void PacketLoop::retireThread() {
   threaded_.store(false, std::memory_order_release);
   const std::uint64_t one = 1;
   (void)!::write(wakeFd_, &one, sizeof one);
+  endWindow();
   retired_.push_back(std::move(thread_));
 }
 
@@ -288,19 +351,38 @@ void PacketLoop::threadMain(std::uint64_t generation, std::mutex* lock) {
     runRound(nullptr, 0);
   }
   epoll_event events[kMaxEvents];
+  bool window = false;  // decided after each round, with the lock held
   for (;;) {
-    sleeping_.store(true);
-    // A sync announced during the last round: no wait (and no eventfd write was needed).
-    const int n = ::epoll_wait(epollFd_, events, kMaxEvents, durablePosted_.load() ? 0 : -1);
-    sleeping_.store(false);
+    int n;
+    bool cut = false;
+    if (window) {
+      // Sockets unwatched until the sync in flight completes or the window ends; then what
+      // arrived meanwhile, without sleeping.
+      cut = waitWindow();
+      if (generation_.load() != generation) return;
+      n = ::epoll_wait(epollFd_, events, kMaxEvents, 0);
+    } else {
+      sleeping_.store(true);
+      // A sync announced during the last round: no wait (and no eventfd write was needed).
+      n = ::epoll_wait(epollFd_, events, kMaxEvents, durablePosted_.load() ? 0 : -1);
+      sleeping_.store(false);
+    }
     if (generation_.load() != generation) return;
     std::lock_guard held(*lock);
     if (generation_.load() != generation) return;
     ++counters_.epollWaits;
+    if (window) {
+      ++counters_.windows;
+      if (cut) ++counters_.windowsCut;
+    }
     if (n < 0 && errno != EINTR) {
       log_.limited(Severity::Error, "DHCP4_PACKET_LOOP_FAIL", "epoll_wait: {}", std::strerror(errno));
     }
     runRound(events, n > 0 ? n : 0);
+    // A few datagrams in, ACKs parked for a sync that will wake us anyway: wait for it rather
+    // than for the next datagram (see setCoalesceWindow()).
+    window = window_.count() > 0 && roundReceived_ > 0 && roundReceived_ < kWindowBelow && pipeline_.parked() > 0 &&
+             !durablePosted_.load();
   }
 }
 
@@ -312,6 +394,7 @@ void PacketLoop::pollOnce(int timeoutMs) {
 }
 
 void PacketLoop::runRound(const epoll_event* events, int n) {
+  const std::uint64_t before = counters_.received;
   for (int i = 0; i < n; ++i) {
     const std::uint64_t tag = events[i].data.u64;
     // A stale index (the sockets were reopened while the events waited) reads a socket with
@@ -321,6 +404,7 @@ void PacketLoop::runRound(const epoll_event* events, int n) {
   // Checked on every round, not only on the eventfd's: a sync that completed while the
   // sockets kept the loop awake is released here with no wake-up of its own.
   if (durablePosted_.exchange(false)) releaseForDurable();
+  roundReceived_ = counters_.received - before;
 }
 
 void PacketLoop::flushParked() {

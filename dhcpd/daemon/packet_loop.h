@@ -21,6 +21,7 @@
 //    queue, parked replies and heartbeats live on the io thread) and with packet workers
 //    (they share the engine under the per-packet lock).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,12 +69,23 @@ class PacketLoop {
     std::uint64_t epollWaits = 0;    // epoll_wait calls of the loop's own set (thread drive)
     std::uint64_t epollCtls = 0;     // epoll_ctl calls on it: once per socket opened, never per packet
     std::uint64_t handedOff = 0;     // datagrams handed to the other workers
+    std::uint64_t releasedHere = 0;  // of durablePosts: run on the journal's thread (releaseDurableHere)
+    std::uint64_t windows = 0;       // coalescing windows waited (thread drive, setCoalesceWindow)
+    std::uint64_t windowsCut = 0;    // of them, ended early by the journal's progress (or stop)
   };
   const Counters& counters() const noexcept { return counters_; }
 
   // Thread-safe: the journal made progress; parked replies may now leave. Coalesced: one
   // post to the io_context (io drive) or one eventfd write (thread drive) per burst.
   void notifyDurable();
+  // The same, from a journal's writer thread right after its sync, which holds no lock of the
+  // daemon's (never from a thread that may hold the state lock). Thread drive: when the
+  // loop's thread sleeps and the state lock is free, the durable replies are released and
+  // sent here, under the lock, instead of waking the loop's thread for it: at moderate rates
+  // each sync would otherwise cost the loop a wake-up of its own (an eventfd write, an
+  // epoll_wait return and two context switches) for the one or two ACKs it carries. A busy
+  // loop (in a round) or a held lock: as notifyDurable(). Io drive: as notifyDurable().
+  void releaseDurableHere();
   // Also run (on the io_context thread, io drive only) for each such post, after the replies
   // left. In the thread drive nothing else waits for the journal there (the HA peer
   // listener's group commit exists only with HA, which runs the io drive).
@@ -98,6 +110,20 @@ class PacketLoop {
   // holds what the thread would (tests drive the loop with it, without a thread).
   void pollOnce(int timeoutMs);
 
+  // The coalescing window (thread drive; 0 = none). At moderate rates nearly every datagram
+  // finds the loop's thread asleep, and each wake-up (two context switches, an epoll_wait)
+  // costs more than the datagram's own work. After a round that read a few datagrams
+  // (kWindowBelow) and left replies parked for a sync in flight, the thread waits up to
+  // `window` for that sync, without watching the sockets: the journal's progress ends the
+  // wait at once (one wake-up both releases the ACKs and reads what arrived meanwhile,
+  // answered together in one sendmmsg), and the window bounds the extra delay of a datagram
+  // arriving meanwhile. A round that read nothing, or many, is followed by the usual wait:
+  // an idle server sleeps until the next datagram, a busy one needs no help. Set before
+  // runOnThread().
+  void setCoalesceWindow(std::chrono::microseconds window) noexcept { window_ = window; }
+  // A round that read fewer datagrams than this may be followed by a window.
+  static constexpr std::uint64_t kWindowBelow = 16;
+
   // Several workers: `workers` are workers 1..n (the loop is worker 0); empty = the loop alone.
   // Set before open() (the workers send on dups of the loop's sockets).
   void setWorkers(std::vector<PacketWorker*> workers);
@@ -120,6 +146,13 @@ class PacketLoop {
   void runRound(const epoll_event* events, int n);
   void releaseForDurable();
   void postDurable();
+  // notifyDurable() once the flag is set: the end of a window, the eventfd edge or the
+  // io_context post.
+  void wakeForDurable();
+  // The thread's wait within a window (futex on inWindow_, bounded by window_); true when it
+  // ended early.
+  bool waitWindow();
+  void endWindow();
   // Ends the thread's rounds and moves it to retired_ (joined by joinRetired()).
   void retireThread();
   void joinRetired();
@@ -147,10 +180,14 @@ class PacketLoop {
   std::function<void()> durableHook_;
   Counters counters_;
   std::atomic<bool> durablePosted_{false};
-  int epollFd_ = -1;  // the loop's own set: the sockets (level-triggered) and wakeFd_
-  int wakeFd_ = -1;   // eventfd, edge-triggered: durable progress, stop
+  std::atomic<std::mutex*> lock_{nullptr};  // the state lock the thread's rounds take (runOnThread)
+  int epollFd_ = -1;                        // the loop's own set: the sockets (level-triggered) and wakeFd_
+  int wakeFd_ = -1;                         // eventfd, edge-triggered: durable progress, stop
   std::atomic<bool> threaded_{false};
-  std::atomic<bool> sleeping_{true};          // the thread is in (or about to enter) epoll_wait
+  std::atomic<bool> sleeping_{true};        // the thread is in (or about to enter) epoll_wait
+  std::atomic<std::uint32_t> inWindow_{0};  // 1: the thread waits (futex) in a window; the notifier clears it
+  std::chrono::microseconds window_{0};
+  std::uint64_t roundReceived_ = 0;           // datagrams the last round read
   std::uint64_t waiterGen_ = 0;               // changes whenever a waiter goes (arm()'s completions check it)
   bool ioDrive_ = true;                       // the sockets are descriptors of io_ (waiters armed)
   std::atomic<std::uint64_t> generation_{0};  // a thread runs while it equals its own

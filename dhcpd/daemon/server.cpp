@@ -145,6 +145,7 @@ Result<void> Server::start() {
   pipeline_->setQueryObserver([this](const proto::Packet4& query, const engine::RecvMeta& meta,
                                      const engine::Decision& d) { runQueryHooks(query, meta, d); });
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
+  loop_->setCoalesceWindow(opts_.coalesceWindow);
   startWorkers(ha::findHaLibrary(cfg_.hooksLibraries).has_value());
   if (journal_) {
     PacketLoop* loop = loop_.get();
@@ -156,8 +157,16 @@ Result<void> Server::start() {
     });
     std::vector<PacketWorker*> workers;
     for (auto& w : workers_) workers.push_back(w.get());
-    journal_->setOnDurable([loop, workers](std::uint64_t) {
-      loop->notifyDurable();
+    // The lease file's writer calls back on its own thread, holding nothing of ours, right
+    // after each fdatasync: it may release and send the ACKs itself when the loop's thread
+    // sleeps (PacketLoop::releaseDurableHere). The SQL journals wake the loop as before.
+    const bool releaseHere = memfile_ != nullptr;
+    journal_->setOnDurable([loop, workers, releaseHere](std::uint64_t) {
+      if (releaseHere) {
+        loop->releaseDurableHere();
+      } else {
+        loop->notifyDurable();
+      }
       for (PacketWorker* w : workers) w->notifyDurable();
     });
     // A lookup's answer is picked up where the journal's progress is (releaseDurable).

@@ -61,6 +61,10 @@ enum class ServiceEvent { Ready, Reloading, Stopping };
 // Long enough to gather the leases of a busy second into a few dozen syncs, short beside a
 // client's retransmission time (4 s, RFC 2131 4.1) and perfdhcp's 1 s drop time.
 inline constexpr std::chrono::microseconds kDefaultCommitWindow{1000};
+// At most this much later than without the window does a datagram that arrives while ACKs
+// wait for their sync get read (PacketLoop::setCoalesceWindow): about one fdatasync of a
+// virtual disk, a small fraction of a client's round trip budget.
+inline constexpr std::chrono::microseconds kDefaultCoalesceWindow{250};
 
 struct ServerOptions {
   std::string configFile;
@@ -71,6 +75,10 @@ struct ServerOptions {
   // --commit-window: how long the lease file's writer may wait, under load, for more leases
   // to share one fdatasync (MemfileJournal::Options::commitWindow); 0 = never waits.
   std::chrono::microseconds commitWindow{kDefaultCommitWindow};
+  // --coalesce-window: how long the packet thread, after a round of a few datagrams that left
+  // ACKs waiting for a sync, may wait for that sync before it reads the sockets again
+  // (PacketLoop::setCoalesceWindow); 0 = never waits.
+  std::chrono::microseconds coalesceWindow{kDefaultCoalesceWindow};
   // Service manager notifications (systemd's sd_notify, daemon/systemd_notifier.h): Ready
   // once every listener (DHCP sockets, control sockets, HA peer listener) is open, Reloading
   // then Ready around a SIGHUP reload, Stopping when shutdown begins. Unset: nobody listens.

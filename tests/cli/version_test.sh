@@ -46,5 +46,19 @@ grep -q -- "--version" <<<"$help" || fail "tandemctl --help does not mention --v
 [ "$rc" = 2 ] || fail "tandemctl --bogus: exit $rc, expected 2 (usage)"
 echo "ok: help and usage errors"
 
+# tandemd's own --coalesce-window (packet thread, issue 12): 0-1000 microseconds, anything
+# else a usage error, never accepted silently.
+help=$("$TANDEMD" --help)
+grep -q -- "--coalesce-window" <<<"$help" || fail "tandemd --help does not mention --coalesce-window"
+expect_out "tandemd --coalesce-window 1000 -v" "$VERSION" 0 "$TANDEMD" --coalesce-window 1000 -v
+expect_out "tandemd --coalesce-window 0 -v" "$VERSION" 0 "$TANDEMD" --coalesce-window 0 -v
+for bad in 1001 -1 250us ""; do
+  "$TANDEMD" --coalesce-window "$bad" -v >/dev/null 2>&1; rc=$?
+  [ "$rc" = 1 ] || fail "tandemd --coalesce-window '$bad': exit $rc, expected 1 (usage)"
+done
+"$TANDEMD" --coalesce-window >/dev/null 2>&1; rc=$?
+[ "$rc" = 1 ] || fail "tandemd --coalesce-window without a value: exit $rc, expected 1 (usage)"
+echo "ok: --coalesce-window bounds"
+
 [ "$failures" = 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
 echo "all version checks passed"

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -17,10 +18,12 @@
 
 #include "dhcpd/config/dhcp4_config.h"
 #include "dhcpd/engine/engine.h"
+#include "dhcpd/lease/memfile_journal.h"
 #include "dhcpd/lease/memory_lease_store.h"
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "dhcpd/proto/packet4.h"
+#include "tests/lease/lease_test_util.h"
 #include "tests/net/fake_journal.h"
 
 // The packet loop on loopback (issue 12): what queued while the loop was busy is read in one
@@ -149,6 +152,31 @@ struct PacketLoopTest : ::testing::Test {
     req.set(proto::opt::kRequestedAddress, proto::ipBytes(offer.yiaddr));
     req.set(proto::opt::kServerId, proto::ipBytes(Ipv4(127, 0, 0, 1)));
     return req;
+  }
+  // On the thread: client `mac` is offered an address and its REQUEST is read, its ACK parked
+  // (the fake journal is never durable on its own). Returns the offer; the round that read
+  // the REQUEST is over when this returns (its row was seen with the lock held).
+  Packet4 parkAnAck(std::mutex& state, std::uint8_t mac) {
+    relay.send(query(MessageType::Discover, mac));
+    auto offers = relay.receive(2000ms);
+    EXPECT_EQ(offers.size(), 1u);
+    if (offers.empty()) return {};
+    std::size_t rows = 0;
+    {
+      std::lock_guard g(state);
+      rows = journal.rows.size();
+    }
+    relay.send(requestFor(offers[0], mac));
+    for (int i = 0; i < 400; ++i) {
+      {
+        std::lock_guard g(state);
+        if (journal.rows.size() > rows) break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    std::lock_guard g(state);
+    EXPECT_EQ(journal.rows.size(), rows + 1) << "the REQUEST was not read";
+    return offers[0];
   }
 };
 
@@ -310,6 +338,246 @@ TEST_F(PacketLoopTest, SwitchingToTheIoDriveStopsTheThreadsRounds) {
   relay.send(query(MessageType::Discover, 9));
   EXPECT_EQ(relay.receive(2000ms).size(), 1u);
   runReady();
+}
+
+// The lease file's writer releases what its sync made durable itself when the loop's thread
+// sleeps (issue 12): the ACK leaves from the notifying thread, and the loop's thread is not
+// woken for it.
+TEST_F(PacketLoopTest, ASleepingThreadLeavesTheReleaseToTheJournalsThread) {
+  journal.setOnDurable([this](std::uint64_t) { loop.releaseDurableHere(); });
+  std::mutex state;
+  loop.runOnThread(state);
+  const Packet4 offer = parkAnAck(state, 1);
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "a DHCPACK left before its lease was durable";
+  const auto before = countersUnder(state);  // also orders the fake journal's writes after its reads
+  journal.makeDurable();                     // as the writer after its fdatasync, holding nothing
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.releasedHere, before.releasedHere + 1);
+  EXPECT_EQ(after.durablePosts, before.durablePosts + 1);
+  EXPECT_EQ(after.sendCalls, before.sendCalls + 1) << "the ACK was sent by the notifying thread";
+  EXPECT_EQ(after.epollWaits, before.epollWaits) << "the loop's thread was woken for the release";
+  auto acks = relay.receive(2000ms);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].messageType(), MessageType::Ack);
+  EXPECT_EQ(acks[0].yiaddr, offer.yiaddr);
+  loop.stopThread();
+}
+
+// Someone holds the state lock (a command, a reload): the notifier neither waits for it nor
+// touches the pipeline; the loop's thread releases once it gets the lock.
+TEST_F(PacketLoopTest, ReleaseHereLeavesItToTheLoopWhenTheStateIsLocked) {
+  journal.setOnDurable([this](std::uint64_t) { loop.releaseDurableHere(); });
+  std::mutex state;
+  loop.runOnThread(state);
+  parkAnAck(state, 2);
+  {
+    std::lock_guard g(state);
+    std::thread writer([this] { journal.makeDurable(); });
+    writer.join();  // returned without the lock
+    EXPECT_TRUE(relay.receive(100ms).empty()) << "released while the state was locked";
+    EXPECT_EQ(loop.counters().releasedHere, 0u);
+  }
+  auto acks = relay.receive(2000ms);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].messageType(), MessageType::Ack);
+  EXPECT_EQ(countersUnder(state).releasedHere, 0u);
+  loop.stopThread();
+}
+
+// The coalescing window: after a round of a few datagrams that parked an ACK, the thread waits
+// for the sync instead of the next datagram; the sync ends the window, and one round then
+// releases the ACK and answers what arrived meanwhile, in one sendmmsg.
+TEST_F(PacketLoopTest, TheSyncEndsTheWindowAndOneRoundAnswersEverything) {
+  journal.setOnDurable([this](std::uint64_t) { loop.releaseDurableHere(); });
+  loop.setCoalesceWindow(std::chrono::microseconds(5s));  // far longer than the test waits
+  std::mutex state;
+  loop.runOnThread(state);
+  const Packet4 offer = parkAnAck(state, 3);
+  relay.send(query(MessageType::Discover, 4));
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "a datagram was read during the window, or the ACK left early";
+  const auto before = countersUnder(state);
+  EXPECT_EQ(before.windows, 0u) << "the window is still open";
+  journal.makeDurable();  // the thread waits in the window: it is woken, not bypassed
+  auto replies = relay.receive(2000ms);
+  ASSERT_EQ(replies.size(), 2u);
+  int acks = 0, offers = 0;
+  for (const auto& r : replies) {
+    if (r.messageType() == MessageType::Ack && r.yiaddr == offer.yiaddr) ++acks;
+    if (r.messageType() == MessageType::Offer) ++offers;
+  }
+  EXPECT_EQ(acks, 1);
+  EXPECT_EQ(offers, 1);
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.windows, 1u);
+  EXPECT_EQ(after.windowsCut, 1u);
+  EXPECT_EQ(after.releasedHere, 0u) << "released by the notifier while the thread was about to";
+  EXPECT_EQ(after.sendCalls, before.sendCalls + 1) << "the ACK and the OFFER in one sendmmsg";
+  EXPECT_EQ(after.durablePosts, before.durablePosts + 1);
+  loop.stopThread();
+}
+
+// A sync that does not come (a stalled disk) holds nothing longer than the window: the
+// datagram that arrived meanwhile is answered at the window's end, the ACK stays parked.
+TEST_F(PacketLoopTest, TheWindowIsBounded) {
+  loop.setCoalesceWindow(std::chrono::microseconds(300ms));
+  std::mutex state;
+  loop.runOnThread(state);
+  parkAnAck(state, 5);
+  const auto sent = std::chrono::steady_clock::now();
+  relay.send(query(MessageType::Discover, 6));
+  auto replies = relay.receive(3000ms);
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].messageType(), MessageType::Offer);
+  EXPECT_LT(waited, 2000ms) << "held past the window";
+  const auto c = countersUnder(state);
+  EXPECT_EQ(c.windows, 1u);
+  EXPECT_EQ(c.windowsCut, 0u);
+  {
+    std::lock_guard g(state);
+    EXPECT_EQ(pipeline.parked(), 1u) << "the ACK left without its sync";
+  }
+  // The round after the window read one datagram and the ACK is still parked: another window
+  // (bounded the same way), then, with nothing read, the usual wait: an idle server does not
+  // wake every window.
+  std::this_thread::sleep_for(1000ms);
+  const auto later = countersUnder(state);
+  EXPECT_EQ(later.windows, 2u);
+  EXPECT_EQ(later.epollWaits, c.epollWaits + 1);
+  loop.stopThread();
+}
+
+// A burst is still served in one round, and a round that read many datagrams is not followed
+// by a window (load needs no coalescing, and must not be delayed).
+TEST_F(PacketLoopTest, ABurstIsOneRoundAndNeedsNoWindow) {
+  loop.setCoalesceWindow(std::chrono::microseconds(5s));
+  std::mutex state;
+  loop.runOnThread(state);
+  relay.send(query(MessageType::Discover, 7));
+  auto offers = relay.receive(2000ms);
+  ASSERT_EQ(offers.size(), 1u);
+  PacketLoop::Counters before;
+  {
+    std::lock_guard g(state);  // everything queues while the thread waits for the lock
+    relay.send(requestFor(offers[0], 7));
+    for (int i = 0; i < 20; ++i) relay.send(query(MessageType::Discover, std::uint8_t(100 + i)));
+    std::this_thread::sleep_for(20ms);
+    before = loop.counters();
+  }
+  auto replies = relay.receive(2000ms);
+  EXPECT_EQ(replies.size(), 20u) << "the 20 OFFERs (the ACK waits for its sync)";
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.received, before.received + 21);
+  EXPECT_EQ(after.receiveCalls, before.receiveCalls + 1) << "one recvmmsg for the burst";
+  EXPECT_EQ(after.sendCalls, before.sendCalls + 1) << "one sendmmsg for the burst";
+  // No window after it: the next datagram is answered at once, not after 5 s.
+  relay.send(query(MessageType::Discover, 8));
+  EXPECT_EQ(relay.receive(2000ms).size(), 1u);
+  EXPECT_EQ(countersUnder(state).windows, 0u);
+  loop.stopThread();
+}
+
+// Stopping ends a window at once rather than after it.
+TEST_F(PacketLoopTest, StopEndsAWindow) {
+  loop.setCoalesceWindow(std::chrono::microseconds(30s));
+  std::mutex state;
+  loop.runOnThread(state);
+  parkAnAck(state, 9);
+  std::this_thread::sleep_for(20ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  loop.stopThread();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_FALSE(loop.threaded());
+}
+
+// End to end with the real lease file: with the writer releasing and the window on, every
+// DHCPACK that arrives names an address whose row was written and then fdatasync'ed before
+// it arrived (the FileOps seam records what each sync covered).
+TEST(PacketLoopMemfile, EveryAckArrivesAfterTheSyncOfItsLease) {
+  testing::TempDir dir;
+  std::mutex synced;  // guards syncedBytes and written
+  std::size_t written = 0, syncedBytes = 0;
+  MemfileJournal::Options o;
+  o.path = dir.file("leases4.csv");
+  o.commitWindow = std::chrono::microseconds(200);
+  o.ops.write = [&](int fd, const void* b, std::size_t n) {
+    const ssize_t r = ::write(fd, b, n);
+    std::lock_guard g(synced);
+    if (r > 0) written += std::size_t(r);
+    return r;
+  };
+  o.ops.fdatasync = [&](int fd) {
+    std::size_t covered;
+    {
+      std::lock_guard g(synced);
+      covered = written;
+    }
+    std::this_thread::sleep_for(2ms);  // a slow disk: the window has something to wait for
+    const int r = ::fdatasync(fd);
+    std::lock_guard g(synced);
+    if (r == 0) syncedBytes = std::max(syncedBytes, covered);
+    return r;
+  };
+  auto opened = MemfileJournal::open(std::move(o));
+  ASSERT_TRUE(opened.ok());
+  std::unique_ptr<MemfileJournal> journal = std::move(*opened);
+  auto cfg = testConfig();
+  MemoryLeaseStore store;
+  StatsRegistry stats;
+  Logger log;
+  log.setSeverity(Severity::Fatal);
+  engine::Engine engine{cfg, store};
+  net::LeaseWriter writer{store, journal.get(), stats, [] { return Clock::now(); }};
+  writer.recount(cfg, Clock::now());
+  net::DhcpPipeline pipeline{engine, writer, stats, log, net::DhcpPipeline::Options{}};
+  boost::asio::io_context io;
+  PacketLoop loop{io, pipeline, log, [] { return Clock::now(); }};
+  const std::uint16_t port = std::uint16_t(testPort() + 7);
+  Relay relay{port};
+  net::ServedInterface lo{"lo", 0, Ipv4(127, 0, 0, 1), {}};
+  ASSERT_TRUE(loop.open({lo}, net::ReplyPorts{port, std::uint16_t(port + 1)}).ok());
+  journal->setOnDurable([&loop](std::uint64_t) { loop.releaseDurableHere(); });
+  loop.setCoalesceWindow(std::chrono::microseconds(300));
+  std::mutex state;
+  loop.runOnThread(state);
+
+  constexpr int kClients = 24;
+  for (int i = 0; i < kClients; ++i) relay.send(query(MessageType::Discover, std::uint8_t(i)));
+  auto offers = relay.receive(2000ms);
+  ASSERT_EQ(offers.size(), std::size_t(kClients));
+  // The REQUESTs trickle in (a moderate rate: rounds of one or two, windows, syncs).
+  for (const auto& off : offers) {
+    auto req = query(MessageType::Request, off.chaddr[5]);
+    req.set(proto::opt::kRequestedAddress, proto::ipBytes(off.yiaddr));
+    req.set(proto::opt::kServerId, proto::ipBytes(Ipv4(127, 0, 0, 1)));
+    relay.send(req);
+    std::this_thread::sleep_for(500us);
+  }
+  int acks = 0;
+  std::uint8_t buf[2048];
+  pollfd p{relay.fd, POLLIN, 0};
+  while (acks < kClients && ::poll(&p, 1, 3000) == 1) {
+    const ssize_t n = ::recv(relay.fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    std::size_t durable;
+    {
+      std::lock_guard g(synced);
+      durable = syncedBytes;
+    }
+    auto ack = proto::decode({buf, std::size_t(n)});
+    ASSERT_TRUE(ack.ok());
+    ASSERT_EQ(ack->messageType(), MessageType::Ack);
+    const std::string onDisk = testing::readFile(dir.file("leases4.csv")).substr(0, durable);
+    EXPECT_NE(onDisk.find(ack->yiaddr.toString() + ","), std::string::npos)
+        << "ACK for " << ack->yiaddr.toString() << " arrived before its row was synced";
+    ++acks;
+  }
+  EXPECT_EQ(acks, kClients);
+  loop.stopThread();
+  journal->setOnDurable(nullptr);
+  const auto c = loop.counters();
+  EXPECT_GT(c.durablePosts, 0u);
+  EXPECT_LT(c.durablePosts, std::uint64_t(kClients)) << "each sync covered several ACKs";
 }
 
 }  // namespace
