@@ -372,8 +372,8 @@ TEST_F(PacketLoopTest, ReleaseHereLeavesItToTheLoopWhenTheStateIsLocked) {
   parkAnAck(state, 2);
   {
     std::lock_guard g(state);
-    std::thread writer([this] { journal.makeDurable(); });
-    writer.join();  // returned without the lock
+    std::thread journalThread([this] { journal.makeDurable(); });
+    journalThread.join();  // returned without the lock
     EXPECT_TRUE(relay.receive(100ms).empty()) << "released while the state was locked";
     EXPECT_EQ(loop.counters().releasedHere, 0u);
   }
