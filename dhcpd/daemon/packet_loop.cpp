@@ -202,9 +202,11 @@ void PacketLoop::notifyDurable() {
 
 void PacketLoop::releaseDurableHere() {
   if (durablePosted_.exchange(true)) return;
-  // Only a sleeping thread would need a wake-up; one in a round sees the flag (as below).
+  // A free lock means no round runs: the loop's thread sleeps in epoll_wait or in a window
+  // (or is between the two), and would need a wake-up for this. A held one: a round runs and
+  // sees the flag before it waits again, or a command holds the state (as notifyDurable()).
   std::mutex* lock = lock_.load();
-  if (threaded() && sleeping_.load() && lock && lock->try_lock()) {
+  if (threaded() && lock && lock->try_lock()) {
     std::unique_lock held(*lock, std::adopt_lock);
     // Under the lock no round runs and the drive cannot change (runOnIo() is called with it
     // held), so this thread may use the pipeline and the sockets as a round would. The

@@ -71,7 +71,7 @@ class PacketLoop {
     std::uint64_t handedOff = 0;     // datagrams handed to the other workers
     std::uint64_t releasedHere = 0;  // of durablePosts: run on the journal's thread (releaseDurableHere)
     std::uint64_t windows = 0;       // coalescing windows waited (thread drive, setCoalesceWindow)
-    std::uint64_t windowsCut = 0;    // of them, ended early by the journal's progress (or stop)
+    std::uint64_t windowsCut = 0;    // of them, ended early (progress the thread must release, stop)
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -79,12 +79,13 @@ class PacketLoop {
   // post to the io_context (io drive) or one eventfd write (thread drive) per burst.
   void notifyDurable();
   // The same, from a journal's writer thread right after its sync, which holds no lock of the
-  // daemon's (never from a thread that may hold the state lock). Thread drive: when the
-  // loop's thread sleeps and the state lock is free, the durable replies are released and
-  // sent here, under the lock, instead of waking the loop's thread for it: at moderate rates
-  // each sync would otherwise cost the loop a wake-up of its own (an eventfd write, an
-  // epoll_wait return and two context switches) for the one or two ACKs it carries. A busy
-  // loop (in a round) or a held lock: as notifyDurable(). Io drive: as notifyDurable().
+  // daemon's (never from a thread that may hold the state lock). Thread drive: when the state
+  // lock is free (no round runs: the loop's thread waits for datagrams or in a window), the
+  // durable replies are released and sent here, under the lock, instead of waking the loop's
+  // thread for it: at moderate rates each sync would otherwise cost the loop a wake-up of its
+  // own (an eventfd write, an epoll_wait return and two context switches) for the few ACKs
+  // it carries. A held lock (a round, a command): as notifyDurable(). Io drive: as
+  // notifyDurable().
   void releaseDurableHere();
   // Also run (on the io_context thread, io drive only) for each such post, after the replies
   // left. In the thread drive nothing else waits for the journal there (the HA peer
@@ -111,15 +112,16 @@ class PacketLoop {
   void pollOnce(int timeoutMs);
 
   // The coalescing window (thread drive; 0 = none). At moderate rates nearly every datagram
-  // finds the loop's thread asleep, and each wake-up (two context switches, an epoll_wait)
-  // costs more than the datagram's own work. After a round that read a few datagrams
-  // (kWindowBelow) and left replies parked for a sync in flight, the thread waits up to
-  // `window` for that sync, without watching the sockets: the journal's progress ends the
-  // wait at once (one wake-up both releases the ACKs and reads what arrived meanwhile,
-  // answered together in one sendmmsg), and the window bounds the extra delay of a datagram
-  // arriving meanwhile. A round that read nothing, or many, is followed by the usual wait:
-  // an idle server sleeps until the next datagram, a busy one needs no help. Set before
-  // runOnThread().
+  // finds the loop's thread asleep, and each wake-up (two context switches, an epoll_wait, a
+  // sendmmsg that wakes the client) costs more than the datagram's own work. After a round
+  // that read a few datagrams (fewer than kWindowBelow) and left replies parked for a sync in
+  // flight (a stream of clients, not a lone one), the thread waits `window` without watching
+  // the sockets, then reads everything that arrived meanwhile in one round and answers it in
+  // one sendmmsg: one wake-up per window instead of one per datagram or two. The window
+  // bounds the extra delay of a datagram; the parked ACKs do not wait for it (the journal's
+  // thread releases them, releaseDurableHere()). A round that read nothing, or many, is
+  // followed by the usual wait: an idle server sleeps until the next datagram, a busy one
+  // needs no help. Set before runOnThread().
   void setCoalesceWindow(std::chrono::microseconds window) noexcept { window_ = window; }
   // A round that read fewer datagrams than this may be followed by a window.
   static constexpr std::uint64_t kWindowBelow = 16;
