@@ -297,7 +297,7 @@ void MemfileJournal::run() {
   std::string batch;
   std::uint64_t batchSeq = 0;
   bool haveBatch = false;
-  bool loaded = false;  // rows arrived while the previous batch was being written and synced
+  bool loaded = false;  // rows arrived while the previous batch was written, synced and announced
   std::unique_lock lk(mu_);
   while (true) {
     if (!haveBatch) {
@@ -373,7 +373,6 @@ void MemfileJournal::run() {
       batch.clear();
       haveBatch = false;
       ++batches_;
-      loaded = !pending_.empty();
       durableSeq_.store(batchSeq);
       lastError_.reset();
       failing_.store(false, std::memory_order_relaxed);
@@ -381,6 +380,10 @@ void MemfileJournal::run() {
       lk.unlock();
       if (cb) cb(batchSeq);
       lk.lock();
+      // After the callback: it may send the ACKs itself (the packet loop's
+      // releaseDurableHere), and rows that arrive meanwhile are the same stream; judged
+      // before it, they would go out alone in a sync of their own.
+      loaded = !pending_.empty();
       // flush() returns only after the callback saw the rows, so shutdown sends every ACK.
       announcedSeq_ = batchSeq;
       done_.notify_all();
