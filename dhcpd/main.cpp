@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       char* end = nullptr;
       const long us = v ? std::strtol(v, &end, 10) : -1;
       // At most a second: beyond that clients retransmit before their ACK could leave.
-      if (!v || !end || *end != '\0' || us < 0 || us > 1000000) {
+      if (!v || !end || end == v || *end != '\0' || us < 0 || us > 1000000) {
         return usage("--commit-window needs microseconds 0-1000000");
       }
       opts.commitWindow = std::chrono::microseconds(us);
@@ -108,8 +108,9 @@ int main(int argc, char** argv) {
       const char* v = next();
       char* end = nullptr;
       const long us = v ? std::strtol(v, &end, 10) : -1;
-      // Under a millisecond: it delays the reading of packets, not only the ACKs.
-      if (!v || !end || *end != '\0' || us < 0 || us > 1000) {
+      // At most a millisecond: it delays the reading of packets, not only the ACKs. An empty
+      // value is no number (strtol reads nothing), not 0.
+      if (!v || !end || end == v || *end != '\0' || us < 0 || us > 1000) {
         return usage("--coalesce-window needs microseconds 0-1000");
       }
       opts.coalesceWindow = std::chrono::microseconds(us);

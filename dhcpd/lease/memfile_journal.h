@@ -18,8 +18,8 @@
 // arrived during its previous sync waits up to the window (or until commitBytes are pending)
 // before it writes, so more rows share one fdatasync: fewer syncs per lease, less CPU, at
 // the price of at most the window's extra delay before those ACKs. An idle server (the queue
-// was empty when the previous sync ended) writes a new row at once, so a lone client never
-// waits for the window.
+// was empty when the previous sync ended and onDurable returned) writes a new row at once,
+// so a lone client never waits for the window.
 //
 // Failures (ENOSPC, EIO) are kept in lastError(); durableSeq does not move, so no ACK leaves
 // for a lease that is not on disk, and the writer retries the batch every retryInterval

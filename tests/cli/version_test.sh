@@ -58,6 +58,8 @@ for bad in 1001 -1 250us ""; do
 done
 "$TANDEMD" --coalesce-window >/dev/null 2>&1; rc=$?
 [ "$rc" = 1 ] || fail "tandemd --coalesce-window without a value: exit $rc, expected 1 (usage)"
+"$TANDEMD" --commit-window "" -v >/dev/null 2>&1; rc=$?
+[ "$rc" = 1 ] || fail "tandemd --commit-window '': exit $rc, expected 1 (usage)"
 echo "ok: --coalesce-window bounds"
 
 [ "$failures" = 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
