@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/api/command_args.h"
 #include "dhcpd/api/lease_json.h"
 #include "dhcpd/common/hw_addr.h"
 #include "heartbeat/http_date.h"
@@ -29,18 +30,6 @@ Result<std::optional<std::uint32_t>> u32(const json& j, const char* key) {
   return std::optional<std::uint32_t>(static_cast<std::uint32_t>(v.get<std::int64_t>()));
 }
 
-Result<std::optional<std::int64_t>> i64(const json& j, const char* key) {
-  if (!j.contains(key)) return std::optional<std::int64_t>{};
-  if (!j[key].is_number_integer()) return bad(fmt::format("'{}' is not an integer", key));
-  return std::optional<std::int64_t>(j[key].get<std::int64_t>());
-}
-
-Result<std::optional<bool>> boolean(const json& j, const char* key) {
-  if (!j.contains(key)) return std::optional<bool>{};
-  if (!j[key].is_boolean()) return bad(fmt::format("'{}' is not a boolean", key));
-  return std::optional<bool>(j[key].get<bool>());
-}
-
 Result<std::optional<std::string>> string(const json& j, const char* key) {
   if (!j.contains(key)) return std::optional<std::string>{};
   if (!j[key].is_string()) return bad(fmt::format("'{}' is not a string", key));
@@ -53,74 +42,6 @@ Result<std::optional<std::string>> string(const json& j, const char* key) {
     if (!r_) return r_.error(); \
     lhs = std::move(*r_);       \
   } while (0)
-
-// The fields common to every lease form (Kea Lease4Parser / Lease4::fromElement).
-Result<Lease> leaseCommon(const json& j) {
-  if (!j.is_object()) return bad("lease must be a map");
-  Lease l;
-  std::optional<std::string> s;
-  TRY_SET(s, string(j, "ip-address"));
-  if (!s) return bad("'ip-address' is required");
-  const auto addr = Ipv4::parse(*s);
-  if (!addr) return bad(fmt::format("'{}' is not an IPv4 address", *s));
-  l.address = *addr;
-
-  TRY_SET(s, string(j, "hw-address"));
-  if (!s) return bad("'hw-address' is required for an IPv4 lease");
-  const auto hw = HwAddr::parse(*s);
-  if (!hw) return bad(fmt::format("invalid hw-address '{}'", *s));
-  l.hwAddr = *hw;
-
-  TRY_SET(s, string(j, "client-id"));
-  if (s && !s->empty()) {
-    auto id = parseHexBytes(*s);
-    if (!id) return bad(fmt::format("invalid client-id '{}'", *s));
-    l.clientId = std::move(*id);
-  }
-
-  std::optional<std::uint32_t> u;
-  TRY_SET(u, u32(j, "subnet-id"));
-  l.subnetId = u.value_or(0);
-  TRY_SET(u, u32(j, "pool-id"));
-  l.poolId = u.value_or(0);
-  TRY_SET(u, u32(j, "valid-lft"));
-  if (!u) return bad("'valid-lft' is required");
-  l.validLifetime = *u;
-
-  std::optional<bool> b;
-  TRY_SET(b, boolean(j, "fqdn-fwd"));
-  l.fqdnFwd = b.value_or(false);
-  TRY_SET(b, boolean(j, "fqdn-rev"));
-  l.fqdnRev = b.value_or(false);
-  TRY_SET(s, string(j, "hostname"));
-  l.hostname = s.value_or("");
-  if ((l.fqdnFwd || l.fqdnRev) && l.hostname.empty()) {
-    return bad("No hostname specified and either forward or reverse fqdn was set to true.");
-  }
-
-  std::optional<std::int64_t> st;
-  TRY_SET(st, i64(j, "state"));
-  switch (st.value_or(0)) {
-    case 0: l.state = LeaseState::Default; break;
-    case 1: l.state = LeaseState::Declined; break;
-    case 2: l.state = LeaseState::ExpiredReclaimed; break;
-    // Kea >= 2.7 sends a released lease kept for affinity as state 3. Our lease model has no
-    // such state; expired-reclaimed is its closest meaning (address free, client's binding
-    // remembered), so we take it as that instead of rejecting it as Kea 2.2 does.
-    case 3: l.state = LeaseState::ExpiredReclaimed; break;
-    default:
-      return bad(
-          fmt::format("Invalid state value: {}, supported values are: 0 (default), 1 (declined), "
-                      "2 (expired-reclaimed) and 3 (released)",
-                      *st));
-  }
-
-  if (j.contains("user-context")) {
-    if (!j["user-context"].is_object()) return bad("'user-context' must be a map");
-    l.userContext = j["user-context"].dump();
-  }
-  return l;
-}
 
 }  // namespace
 
@@ -187,36 +108,17 @@ json leaseDelArgs(const Lease& l) {
   return j;
 }
 
+// One lease decoder in the tree (issue 11): api::leaseFromJson, in its HA peer form (no
+// subnets given: subnet-id as sent, valid-lft required, Kea >= 2.7's state 3 accepted).
 Result<Lease> leaseFromUpdateArgs(const json& args, TimePoint now) {
-  auto l = leaseCommon(args);
-  if (!l) return l.error();
-  std::optional<std::int64_t> expire;
-  TRY_SET(expire, i64(args, "expire"));
-  if (expire) {
-    if (*expire <= 0) return bad("expiration time must be positive");
-    if (*expire < std::int64_t(l->validLifetime)) {
-      return bad("expiration time must be greater than or equal to the valid lifetime");
-    }
-    l->cltt = *expire - l->validLifetime;
-  } else {
-    l->cltt = toEpochSeconds(now);
-  }
-  return l;
+  return api::leaseFromJson(args, api::LeaseJsonForm{}, toEpochSeconds(now));
 }
 
 Result<Lease> leaseFromPageEntry(const json& entry) {
-  auto l = leaseCommon(entry);
+  auto l = api::leaseFromJson(entry, api::LeaseJsonForm{.subnets = nullptr, .cltt = true}, 0);
   if (!l) return l.error();
-  std::optional<std::int64_t> cltt;
-  TRY_SET(cltt, i64(entry, "cltt"));
-  if (!cltt || *cltt <= 0) return bad("'cltt' is required and must be positive");
-  // expire = cltt + valid-lft must fit in 64 bits: Lease::expire() computes it everywhere, and
-  // a partner's page entry with a cltt near 2^63 would make that a signed overflow.
-  if (*cltt > std::numeric_limits<std::int64_t>::max() - std::int64_t(l->validLifetime)) {
-    return bad("'cltt' plus 'valid-lft' is beyond the largest time");
-  }
-  l->cltt = *cltt;
-  if (l->subnetId == 0) return bad("'subnet-id' is required");
+  // Kea's HA sync writes page leases with their subnet-id (Lease4::fromElement requires it).
+  if (l->subnetId == 0) return bad(api::missingParameter("subnet-id"));
   std::transform(l->hostname.begin(), l->hostname.end(), l->hostname.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return l;

@@ -55,6 +55,8 @@ json leaseUpdateArgs(const Lease& lease);
 // lease4-del arguments: the lease with "expire" and "origin" (the receiver keys on ip-address).
 json leaseDelArgs(const Lease& lease);
 
+// The decoders are api::leaseFromJson in its HA peer form (api::LeaseJsonForm), the one lease
+// decoder, whose checks and texts the lease commands share.
 // Receiver side of lease4-update: "expire" gives cltt = expire - valid-lft (absent: now).
 // subnet-id 0 in the result means "not given: select the subnet by address".
 [[nodiscard]] Result<Lease> leaseFromUpdateArgs(const json& args, TimePoint now);

@@ -67,7 +67,12 @@ Result<const config::Subnet4*> subnetOfLease(const config::Dhcp4Config& cfg, Ipv
 }
 
 Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, std::int64_t now) {
+  return leaseFromJson(args, LeaseJsonForm{&cfg, false}, now);
+}
+
+Result<Lease> leaseFromJson(const json& args, const LeaseJsonForm& form, std::int64_t now) {
   if (!args.is_object()) return makeError("no parameters specified for the command");
+  const bool peer = form.subnets == nullptr;
   Lease lease;
 
   auto ip = optString(args, "ip-address");
@@ -81,15 +86,20 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
   if (!hw) return hw.error();
   if (!*hw) return makeError(missingParameter("hw-address"));
   auto hwAddr = HwAddr::parse(**hw);
-  if (!hwAddr || hwAddr->empty()) return makeError("'" + **hw + "' is not a valid hw-address");
+  if (!hwAddr || (hwAddr->empty() && !peer)) return makeError("'" + **hw + "' is not a valid hw-address");
   lease.hwAddr = *hwAddr;
 
   auto subnetId = optInt(args, "subnet-id", 0, std::numeric_limits<std::uint32_t>::max());
   if (!subnetId) return subnetId.error();
-  auto placed = subnetOfLease(cfg, lease.address, static_cast<std::uint32_t>(subnetId->value_or(0)));
-  if (!placed) return placed.error();
-  const config::Subnet4* subnet = *placed;
-  lease.subnetId = subnet->id;
+  const config::Subnet4* subnet = nullptr;
+  if (peer) {
+    lease.subnetId = static_cast<std::uint32_t>(subnetId->value_or(0));
+  } else {
+    auto placed = subnetOfLease(*form.subnets, lease.address, static_cast<std::uint32_t>(subnetId->value_or(0)));
+    if (!placed) return placed.error();
+    subnet = *placed;
+    lease.subnetId = subnet->id;
+  }
 
   auto clientId = optString(args, "client-id");
   if (!clientId) return clientId.error();
@@ -101,20 +111,36 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
 
   auto validLft = optInt(args, "valid-lft", 0, std::numeric_limits<std::uint32_t>::max());
   if (!validLft) return validLft.error();
-  lease.validLifetime = *validLft ? static_cast<std::uint32_t>(**validLft)
-                                  : subnet->validLifetime.value_or(cfg.validLifetime);
-
-  auto expire =
-      optInt(args, "expire", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
-  if (!expire) return expire.error();
-  if (*expire) {
-    if (**expire <= 0) return makeError("expiration time must be positive for address " + lease.address.toString());
-    if (**expire < static_cast<std::int64_t>(lease.validLifetime)) {
-      return makeError("expiration time must be greater than valid lifetime for address " + lease.address.toString());
-    }
-    lease.cltt = **expire - lease.validLifetime;
+  if (*validLft) {
+    lease.validLifetime = static_cast<std::uint32_t>(**validLft);
+  } else if (subnet) {
+    lease.validLifetime = subnet->validLifetime.value_or(form.subnets->validLifetime);
   } else {
-    lease.cltt = now;
+    return makeError(missingParameter("valid-lft"));
+  }
+
+  if (form.cltt) {
+    auto cltt = optInt(args, "cltt", 1, std::numeric_limits<std::int64_t>::max());
+    if (!cltt) return cltt.error();
+    if (!*cltt) return makeError(missingParameter("cltt"));
+    if (**cltt > std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(lease.validLifetime)) {
+      return makeError("'cltt' plus 'valid-lft' is beyond the largest time for address " + lease.address.toString());
+    }
+    lease.cltt = **cltt;
+  } else {
+    auto expire =
+        optInt(args, "expire", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+    if (!expire) return expire.error();
+    if (*expire) {
+      if (**expire <= 0) return makeError("expiration time must be positive for address " + lease.address.toString());
+      if (**expire < static_cast<std::int64_t>(lease.validLifetime)) {
+        return makeError("expiration time must be greater than valid lifetime for address " +
+                         lease.address.toString());
+      }
+      lease.cltt = **expire - lease.validLifetime;
+    } else {
+      lease.cltt = now;
+    }
   }
 
   auto fwd = optBool(args, "fqdn-fwd");
@@ -134,11 +160,16 @@ Result<Lease> leaseFromJson(const json& args, const config::Dhcp4Config& cfg, st
       optInt(args, "state", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (!state) return state.error();
   if (*state) {
-    if (**state < 0 || **state > 2) {
+    if (peer && **state == 3) {
+      lease.state = LeaseState::ExpiredReclaimed;  // Kea >= 2.7's "released" (LeaseJsonForm)
+    } else if (**state < 0 || **state > 2) {
       return makeError("Invalid state value: " + std::to_string(**state) +
-                       ", supported values are: 0 (default), 1 (declined) and 2 (expired-reclaimed)");
+                       (peer ? ", supported values are: 0 (default), 1 (declined), 2 (expired-reclaimed) and 3 "
+                               "(released)"
+                             : ", supported values are: 0 (default), 1 (declined) and 2 (expired-reclaimed)"));
+    } else {
+      lease.state = static_cast<LeaseState>(**state);
     }
-    lease.state = static_cast<LeaseState>(**state);
   }
 
   if (auto ctx = args.find("user-context"); ctx != args.end()) {
