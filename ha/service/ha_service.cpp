@@ -7,12 +7,7 @@
 #include <fmt/format.h>
 
 #include "ha/service/ha_sync_run.h"
-#include "heartbeat/client_key.h"
-#include "heartbeat/http_date.h"
-#include "dhcpd/api/lease_json.h"
 #include "sync/bulk_apply_json.h"
-#include "sync/bulk_apply_reader.h"
-#include "sync/lease_merge.h"
 #include "sync/tandem_sync_json.h"
 
 namespace tandem::daemon {
@@ -20,31 +15,6 @@ namespace tandem::daemon {
 namespace {
 
 using nlohmann::json;
-
-// Kea's HA client uses 10 s for every peer command but the page fetch (reference 3.1).
-constexpr std::chrono::milliseconds kRequestTimeout{10000};
-
-Result<sync::PeerAnswer> toPeerAnswer(const Result<json>& r) {
-  if (!r) return r.error();
-  // The transport hands over the answer map; the HA rules are written for Kea's list.
-  return sync::parsePeerAnswer(json::array({*r}));
-}
-
-// Kea's form of one lease change: lease4-update (upsert) or lease4-del (reference 6.1).
-json singleUpdateCommand(const Lease& lease, bool upsert) {
-  return sync::makeCommand(upsert ? "lease4-update" : "lease4-del",
-                           upsert ? sync::leaseUpdateArgs(lease) : sync::leaseDelArgs(lease));
-}
-
-// Sends one change as Kea does; `done` gets its outcome.
-void sendSingleUpdate(PeerTransport& t, const Lease& lease, bool upsert, sync::UpdateBatcher::Callback done) {
-  t.send(singleUpdateCommand(lease, upsert), kRequestTimeout, [done = std::move(done), lease](Result<json> r) {
-    auto answer = toPeerAnswer(r);
-    done(sync::classifyLeaseUpdateAnswer(answer), answer ? answer->text : answer.error().message, lease);
-  });
-}
-
-heartbeat::ClientKey keyOf(const Lease& l) { return heartbeat::ClientKey::of(l.hwAddr.view(), l.clientId); }
 
 std::string originName(int origin) {
   // The daemon's dhcp-disable origins: 1000+ HA local (state machine), 2000+ HA remote. On a
@@ -65,10 +35,13 @@ HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::Ser
       log_(log),
       machine_(std::move(cfg)),
       split_(std::make_unique<ha::PoolSplit>(cfg_, dhcp, inRelationship)),
-      backlog_(cfg_.delayedUpdatesLimit),
       alive_(std::make_shared<bool>(true)),
       // A puller that went silent for twice the page timeout is gone: drop its change log.
-      pullSessions_(2 * cfg_.syncTimeout + std::chrono::seconds(10)) {
+      pullSessions_(2 * cfg_.syncTimeout + std::chrono::seconds(10)),
+      updates_(links(), machine_, delivered_, bulkApplyPeers_,
+               [this](const std::string& peer, const json& args) { recordCapability(peer, args); }),
+      requests_(links(), [this](const std::string& peer, const json& args) { recordCapability(peer, args); }),
+      bulkApplyServer_(cfg_, control_, log_) {
   for (const ha::PeerConfig& p : cfg_.peers) {
     if (p.name == cfg_.thisServerName) continue;
     if (p.role == ha::Role::Primary) backupSources_.insert(backupSources_.begin(), p.name);
@@ -109,24 +82,25 @@ void HaService::stop() {
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   for (auto& [name, t] : peers_) t->cancelAll();
-  probes_.clear();
-  // Batched changes not sent yet: their parked replies are released (and dropped).
-  for (auto& [name, b] : batchers_) {
-    for (auto& item : b.takePending()) {
-      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, "HA service stopped", item.lease);
-    }
-  }
+  updates_.stop();
   if (run_ && run_->operatorRun && run_->done) run_->done(false, "HA service stopped");
   run_.reset();
   incoming_.reset();
-  if (auto reply = std::exchange(maintenanceReply_, nullptr)) {
-    reply(api::makeAnswer(api::kResultError, "HA service stopped before the partner answered"));
-  }
+  requests_.stop();
 }
 
 PeerTransport* HaService::transport(const std::string& peer) const {
   auto it = peers_.find(peer);
   return it == peers_.end() ? nullptr : it->second.get();
+}
+
+HaServiceLinks HaService::links() {
+  return HaServiceLinks{cfg_,
+                        control_,
+                        log_,
+                        [this](const std::string& peer) { return transport(peer); },
+                        [this](const ha::HaEvent& event) { return dispatch(event); },
+                        alive_};
 }
 
 // ---- machine plumbing -------------------------------------------------------------------
@@ -143,7 +117,7 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, ha::SendHeartbeat>) {
-          sendHeartbeat(a.peer);
+          requests_.sendHeartbeat(a.peer);
         } else if constexpr (std::is_same_v<A, ha::ArmTimer>) {
           std::weak_ptr<bool> guard = alive_;
           const ha::TimerId id = a.id;
@@ -175,18 +149,17 @@ void HaService::perform(const ha::Action& action, std::optional<ha::CommandAnswe
         } else if constexpr (std::is_same_v<A, ha::EnableDhcp>) {
           setDhcp(a.origin, true);
         } else if constexpr (std::is_same_v<A, ha::SendHaReset>) {
-          sendHaReset(a.peer);
+          requests_.sendHaReset(a.peer);
         } else if constexpr (std::is_same_v<A, ha::ReplayBacklog>) {
-          replayBacklog(a.peer);
+          updates_.replayBacklog(a.peer);
         } else if constexpr (std::is_same_v<A, ha::ClearBacklog>) {
-          backlog_.clear();
+          updates_.clearBacklog();
         } else if constexpr (std::is_same_v<A, ha::SendMaintenanceNotify>) {
-          if (auto nested = maintenanceNotify(a)) answer = std::move(nested);
+          if (auto nested = requests_.maintenanceNotify(a)) answer = std::move(nested);
         } else if constexpr (std::is_same_v<A, ha::SetPartnerShare>) {
           split_->setPartnerShareUsableFrom(a.usableFrom);
         } else if constexpr (std::is_same_v<A, ha::StateChanged>) {
-          history_.push_back({control_.now(), a});
-          if (history_.size() > kHistoryLength) history_.pop_front();
+          history_.record(control_.now(), a);
           if (stateObserver_) stateObserver_(a);
         } else if constexpr (std::is_same_v<A, ha::Log>) {
           if (log_.enabled(LogSource::HaHooks, a.severity, kDbgTraceBasic))
@@ -204,101 +177,6 @@ void HaService::setDhcp(int origin, bool enable) {
   } else {
     control_.disableDhcp(originName(origin), std::nullopt);
   }
-}
-
-// ---- heartbeats, reset, backlog, maintenance -----------------------------------------------
-
-void HaService::sendHeartbeat(const std::string& peer) {
-  PeerTransport* t = transport(peer);
-  if (!t) return;
-  // Never wait longer than max-response-delay for one answer: a partner that hangs (rather
-  // than refusing connections) is then detected on time instead of after Kea's fixed 10 s.
-  const auto timeout = std::min(kRequestTimeout, std::max(cfg_.maxResponseDelay, std::chrono::milliseconds(1000)));
-  std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), timeout,
-          [this, guard, peer](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            auto answer = toPeerAnswer(r);
-            if (answer && answer->result == sync::kResultSuccess) recordCapability(peer, answer->arguments);
-            if (!answer) {
-              dispatch(ha::HeartbeatFailed{answer.error().message});
-              return;
-            }
-            if (answer->result != sync::kResultSuccess) {
-              dispatch(ha::HeartbeatFailed{fmt::format("result {}: {}", answer->result, answer->text)});
-              return;
-            }
-            auto hb = sync::parseHeartbeatAnswer(*answer);
-            if (!hb) {
-              dispatch(ha::HeartbeatFailed{hb.error().message});
-              return;
-            }
-            hb->localTime = control_.now();
-            dispatch(*hb);
-          });
-}
-
-void HaService::sendHaReset(const std::string& peer) {
-  PeerTransport* t = transport(peer);
-  if (!t) return;
-  std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand("ha-reset", sync::haResetArgs(cfg_.thisServerName)), kRequestTimeout,
-          [this, guard](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            auto answer = toPeerAnswer(r);
-            const bool ok = answer && answer->result == sync::kResultSuccess;
-            dispatch(ha::HaResetFinished{ok, answer ? answer->text : answer.error().message});
-          });
-}
-
-void HaService::replayBacklog(const std::string& peer) {
-  log_.info("HA_LEASES_BACKLOG_START", "sending {} queued lease update(s) to {}", backlog_.size(), peer);
-  replayNext(peer);
-}
-
-void HaService::replayNext(const std::string& peer) {
-  // In order, one at a time, stopping at the first failure (reference 6.3).
-  PeerTransport* t = transport(peer);
-  const sync::LeaseUpdateBacklog::Entry* e = backlog_.front();
-  if (!e || !t) {
-    dispatch(ha::BacklogReplayFinished{t != nullptr, t ? "" : "no transport"});
-    return;
-  }
-  const bool add = e->op == sync::LeaseUpdateBacklog::Op::Add;
-  std::weak_ptr<bool> guard = alive_;
-  t->send(singleUpdateCommand(e->lease, add), kRequestTimeout, [this, guard, peer](Result<json> r) {
-    if (auto g = guard.lock(); !g || !*g) return;
-    const auto outcome = sync::classifyLeaseUpdateAnswer(toPeerAnswer(r));
-    if (outcome != ha::LeaseUpdateResult::Outcome::Ok) {
-      dispatch(ha::BacklogReplayFinished{false, r ? r->dump() : r.error().message});
-      return;
-    }
-    (void)backlog_.pop();
-    replayNext(peer);
-  });
-}
-
-std::optional<ha::CommandAnswer> HaService::maintenanceNotify(const ha::SendMaintenanceNotify& a) {
-  PeerTransport* t = transport(a.peer);
-  if (!t) return dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(makeError("no transport to " + a.peer))));
-  std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand("ha-maintenance-notify",
-                            sync::maintenanceNotifyArgs(cfg_.thisServerName, a.cancel, a.state)),
-          kRequestTimeout, [this, guard](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            auto answer = dispatch(sync::maintenanceNotifyFinished(toPeerAnswer(r)));
-            if (auto reply = std::exchange(maintenanceReply_, nullptr)) reply(answerOf(answer));
-          });
-  return std::nullopt;
-}
-
-void HaService::maintenanceCommand(const ha::HaEvent& command, api::CommandReply reply) {
-  // The machine refuses a second request while one is in flight ("already in progress"),
-  // so at most one reply is ever pending. The partner's answer comes on a later turn of
-  // the event loop (PeerTransport::send never calls back from inside send()).
-  auto answer = dispatch(command);
-  if (answer || maintenanceReply_) return reply(answerOf(answer));
-  maintenanceReply_ = std::move(reply);
 }
 
 // ---- scopes and lease updates ---------------------------------------------------------------
@@ -336,7 +214,7 @@ bool HaService::servesScopeOf(const Lease& lease) const {
 }
 
 void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& changes, Done done) {
-  // Numbered for a partner's delta resync; which ones reach each partner is tracked below.
+  // Numbered for a partner's delta resync; which ones reach each partner HaLeaseUpdates tracks.
   std::vector<std::uint64_t> seqs;
   seqs.reserve(changes.size());
   for (const auto& c : changes) {
@@ -354,114 +232,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
       }
     }
   }
-  struct Pending {
-    std::size_t outstanding = 1;  // this call's own reference, released at the end
-    bool ok = true;
-    Done done;
-  };
-  auto pending = std::make_shared<Pending>();
-  pending->done = std::move(done);
-  auto release = [](const std::shared_ptr<Pending>& p, bool ok) {
-    if (!ok) p->ok = false;
-    if (--p->outstanding == 0 && p->done) {
-      Done d = std::move(p->done);
-      d(p->ok);
-    }
-  };
-
-  bool skipped = false, overflow = false;
-  if (!changes.empty()) {
-    for (const ha::PeerConfig* peer : cfg_.otherPeers()) {
-      const ha::UpdatePolicy policy = machine_.updatePolicy(*peer);
-      // Backups catch up in full at start and never ask for a delta.
-      sync::DeliveryTracker* track = peer->role != ha::Role::Backup ? &delivered_[peer->name] : nullptr;
-      auto missAll = [&] {
-        if (track)
-          for (std::uint64_t seq : seqs) track->missed(seq);
-      };
-      switch (policy) {
-        case ha::UpdatePolicy::Skip: missAll(); continue;
-        case ha::UpdatePolicy::SkipCounted:
-          skipped = true;
-          missAll();
-          continue;
-        case ha::UpdatePolicy::Queue:
-          // The replay may deliver them, but a delta must not count on it.
-          missAll();
-          for (const auto& c : changes) {
-            const auto op = c.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
-                                                                        : sync::LeaseUpdateBacklog::Op::Delete;
-            if (!backlog_.push(op, c.lease)) overflow = true;
-          }
-          continue;
-        case ha::UpdatePolicy::SendAndWait:
-        case ha::UpdatePolicy::SendNoWait: break;
-      }
-      PeerTransport* t = transport(peer->name);
-      const bool wait = policy == ha::UpdatePolicy::SendAndWait;
-      if (!t) {
-        if (wait) pending->ok = false;
-        missAll();
-        continue;
-      }
-      const bool partner = peer->role != ha::Role::Backup;
-      const bool bulk = peerHasBulkApply(peer->name);
-      // Backups get no heartbeats (Kea sends none), so ask them now and then what they take.
-      if (!bulk && !partner) probeCapability(peer->name);
-      for (std::size_t i = 0; i < changes.size(); ++i) {
-        const auto& c = changes[i];
-        const bool upsert = c.kind == engine::LeaseChange::Kind::Upsert;
-        if (wait) ++pending->outstanding;
-        if (track) track->sent(seqs[i]);
-        std::weak_ptr<bool> guard = alive_;
-        // Small capture (one heap block per change, no copy of the changes): the peer's config
-        // and tracker are the service's (they live as long as `guard` does), the lease comes
-        // back with the outcome, and the client key is derived only when the state machine
-        // needs it.
-        sync::UpdateBatcher::Callback onOutcome = [this, guard, pending, wait, release, upsert, seq = seqs[i], track,
-                                                   peer](ha::LeaseUpdateResult::Outcome outcome,
-                                                         const std::string& text, const Lease& lease) {
-          using O = ha::LeaseUpdateResult::Outcome;
-          // A backup's results never change our state (reference 6.2: the machine ignores
-          // them), so only the partner's (track set) are looked at.
-          if (auto g = guard.lock(); g && *g && track) {
-            if (outcome == O::Ok) {
-              track->acknowledged(seq);
-            } else {
-              track->missed(seq);
-            }
-            // An acknowledged update only clears the client's rejected-update record:
-            // with none recorded the machine has nothing to do (HaMachine::on).
-            if (outcome != O::Ok || machine_.hasRejectedUpdates()) {
-              ha::LeaseUpdateResult ev;
-              ev.peer = peer->name;
-              ev.outcome = outcome;
-              ev.client = keyOf(lease);
-              ev.text = text;
-              dispatch(ev);
-            }
-            if (outcome == O::Failed) {
-              engine::LeaseChange failed;
-              failed.kind = upsert ? engine::LeaseChange::Kind::Upsert : engine::LeaseChange::Kind::Delete;
-              failed.lease = lease;
-              queueFailedUpdate(peer->name, failed);
-            }
-          }
-          // Kea drops the reply on any failed required update, conflicts included.
-          if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);
-        };
-        if (bulk) {
-          batcher(peer->name).add(c.lease, upsert, std::move(onOutcome));
-          continue;
-        }
-        sendSingleUpdate(*t, c.lease, upsert, std::move(onOutcome));
-      }
-      if (bulk) flushBatches(peer->name);
-    }
-  }
-  if (skipped) machine_.noteSkippedUpdate();
-  if (overflow) dispatch(ha::BacklogOverflowed{});
-  release(pending, true);
+  updates_.send(changes, seqs, std::move(done));
 }
 
 void HaService::onLeaseWrittenByCommand(const Lease& stored) {
@@ -492,184 +263,12 @@ void HaService::onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>
   incoming_->erase(tombstone);
 }
 
-void HaService::queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change) {
-  // Kea forgets an update whose sending failed: the reply is dropped, but the lease stays
-  // committed here, and when communication-recovery ends with a successful backlog replay the
-  // pair returns to load-balancing WITHOUT a resync, so the partner would never learn it
-  // (seen with a Kea 2.2 partner: each side missed its first lease after a partition). The
-  // failure just moved the machine to communication-recovery, so the change joins the backlog.
-  // Only if nothing newer for the address is queued already (a late failure must not replay
-  // an older lease over a newer one), and only while the machine queues (if it went anywhere
-  // else, the partner resynchronises from us before serving again).
-  const ha::PeerConfig* p = cfg_.find(peer);
-  if (!p || machine_.updatePolicy(*p) != ha::UpdatePolicy::Queue || backlog_.holds(change.lease.address)) return;
-  const auto op = change.kind == engine::LeaseChange::Kind::Upsert ? sync::LeaseUpdateBacklog::Op::Add
-                                                                   : sync::LeaseUpdateBacklog::Op::Delete;
-  if (!backlog_.push(op, change.lease)) dispatch(ha::BacklogOverflowed{});
-}
-
-// ---- batched lease updates (tandemd peers) ------------------------------------------------
-
 bool HaService::peerHasBulkApply(const std::string& peer) const {
   auto it = bulkApplyPeers_.find(peer);
   return it != bulkApplyPeers_.end() && it->second;
 }
 
-void HaService::probeCapability(const std::string& peer) {
-  // A tandemd backup announces tandem-lease4-bulk-apply in its ha-heartbeat answer; a Kea
-  // backup's answer (or error) carries no tandem key, so it keeps getting single updates.
-  // One probe at a time per backup, at most one per kCapabilityProbeInterval, so a backup
-  // that starts after the active is found.
-  const SteadyTime now = control_.steadyNow();
-  CapabilityProbe& p = probes_[peer];
-  if (p.inFlight || (p.last && now - *p.last < kCapabilityProbeInterval)) return;
-  PeerTransport* t = transport(peer);
-  if (!t) return;
-  p.inFlight = true;
-  p.last = now;
-  std::weak_ptr<bool> guard = alive_;
-  t->send(sync::makeCommand("ha-heartbeat", sync::heartbeatArgs(cfg_.thisServerName)), kRequestTimeout,
-          [this, guard, peer](Result<json> r) {
-            if (auto g = guard.lock(); !g || !*g) return;
-            probes_[peer].inFlight = false;
-            auto answer = toPeerAnswer(r);
-            if (answer && answer->result == sync::kResultSuccess) recordCapability(peer, answer->arguments);
-          });
-}
-
-sync::UpdateBatcher& HaService::batcher(const std::string& peer) {
-  auto it = batchers_.find(peer);
-  if (it == batchers_.end()) it = batchers_.emplace(peer, sync::UpdateBatcher(batchOptions_)).first;
-  return it->second;
-}
-
-void HaService::flushBatches(const std::string& peer) {
-  PeerTransport* t = transport(peer);
-  sync::UpdateBatcher& b = batcher(peer);
-  while (auto next = b.next()) {
-    auto batch = std::make_shared<sync::UpdateBatcher::Batch>(std::move(*next));
-    ++bulkRequests_;
-    bulkLeases_ += batch->items.size();
-    if (!t) {
-      finishBatch(peer, batch, Result<json>(makeError("no transport to " + peer)));
-      continue;
-    }
-    std::weak_ptr<bool> guard = alive_;
-    t->sendText(sync::bulkApplyBody(cfg_.thisServerName, batch->items), kRequestTimeout,
-                [this, guard, peer, batch](Result<json> r) {
-                  // Runs for cancelled requests too (stop()): the items' waiters must hear.
-                  finishBatch(peer, batch, r);
-                  if (auto g = guard.lock(); g && *g) flushBatches(peer);
-                });
-  }
-}
-
-void HaService::finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
-                            const Result<json>& r) {
-  batcher(peer).finished(*batch);
-  auto answer = toPeerAnswer(r);
-  if (answer && answer->result == sync::kResultUnsupported) {
-    // A partner that stopped knowing the command (downgraded to Kea or an older tandemd since
-    // its last heartbeat): send these one by one, and everything after them too.
-    log_.warn("HA_BULK_APPLY_UNSUPPORTED", "{} does not support {}: sending lease updates one by one", peer,
-              sync::kBulkApplyCommand);
-    bulkApplyPeers_[peer] = false;
-    PeerTransport* t = transport(peer);
-    std::vector<sync::UpdateBatcher::Item> items = std::move(batch->items);
-    for (auto& p : batcher(peer).takePending()) items.push_back(std::move(p));
-    for (auto& item : items) {
-      if (!t) {
-        item.done(ha::LeaseUpdateResult::Outcome::Failed, "no transport to " + peer, item.lease);
-        continue;
-      }
-      sendSingleUpdate(*t, item.lease, item.upsert, std::move(item.done));
-    }
-    return;
-  }
-  const auto outcomes = sync::bulkApplyOutcomes(answer, batch->items);
-  for (std::size_t i = 0; i < batch->items.size(); ++i) {
-    if (batch->items[i].done) batch->items[i].done(outcomes[i].outcome, outcomes[i].text, batch->items[i].lease);
-  }
-  if (!r) {
-    // The partner is unreachable: what waits behind this request fails with it (the state
-    // machine has just been told, and queues or resyncs as the reference says) instead of
-    // waiting for its own timeout.
-    for (auto& item : batcher(peer).takePending()) {
-      if (item.done) item.done(ha::LeaseUpdateResult::Outcome::Failed, r.error().message, item.lease);
-    }
-  }
-}
-
-api::json HaService::serveBulkApply(const api::json& args) {
-  auto req = sync::parseBulkApplyRequest(args);
-  if (!req) {
-    log_.limited(Severity::Warn, "HA_BULK_APPLY_REFUSED", "{} refused: {}", sync::kBulkApplyCommand,
-                 req.error().message);
-    return api::makeAnswer(api::kResultError, req.error().message);
-  }
-  return applyBulk(*req);
-}
-
-bool HaService::serveBulkApplyText(std::string_view body, const api::CommandRegistry& registry,
-                                   std::function<void(std::string)>& done) {
-  // The partner's batches come in their ordinary form; anything else (and every error) goes
-  // the registry's way, whose answers are the reference (sync/bulk_apply_reader.h).
-  auto cmd = sync::readBulkApplyCommand(body);
-  if (!cmd) return false;
-  api::json answer;
-  // As CommandRegistry::executeAsync: a handler that throws answers result 1, and the observer
-  // (the forensic log) sees the command before the answer leaves.
-  try {
-    answer = applyBulk(cmd->request);
-    if (const api::CommandObserver* observer = registry.observerOf(sync::kBulkApplyCommand)) {
-      (*observer)(std::string(sync::kBulkApplyCommand), cmd->observedArguments(), answer);
-    }
-  } catch (const std::exception& e) {
-    if (answer.is_null())
-      answer = api::makeAnswer(api::kResultError, std::string("Error during command processing: ") + e.what());
-  }
-  auto reply = std::move(done);
-  reply(api::toKeaText(cmd->listAnswer ? api::json::array({std::move(answer)}) : answer));
-  return true;
-}
-
-api::json HaService::applyBulk(sync::BulkApplyRequest& req) {
-  if (!req.serverName.empty() && !cfg_.find(req.serverName)) {
-    return api::makeAnswer(api::kResultError, "server name '" + req.serverName + "' not found in the HA configuration");
-  }
-  // Each lease as lease4-del / lease4-update (force-create) would handle it.
-  std::vector<sync::BulkFailure> failed;
-  for (const Lease& l : req.deleted) {
-    if (!control_.leases().clttAt(l.address)) {  // present? (without copying the lease out)
-      control_.leaseDeleteMissed(l.address, Origin::Partner);
-      failed.push_back({l.address, api::kResultEmpty, "IPv4 lease not found."});
-      continue;
-    }
-    if (auto d = control_.deleteLease(l.address, Origin::Partner); !d) {
-      failed.push_back({l.address, api::kResultError, d.error().message});
-    }
-  }
-  for (Lease& l : req.leases) {  // the request's own: adjusted in place, never copied
-    auto subnet = api::subnetOfLease(control_.config(), l.address, l.subnetId);
-    if (!subnet) {
-      failed.push_back({l.address, api::kResultConflict, subnet.error().message});
-      continue;
-    }
-    l.subnetId = (*subnet)->id;
-    if (auto p = control_.putLease(l, Origin::Partner); !p) {
-      failed.push_back({l.address, api::kResultError, p.error().message});
-    }
-  }
-  const std::size_t applied = req.leases.size() + req.deleted.size() - failed.size();
-  return api::makeAnswer(api::kResultSuccess, sync::bulkApplyText(applied), sync::bulkApplyAnswerArgs(failed));
-}
-
 // ---- commands and status --------------------------------------------------------------------
-
-api::json HaService::answerOf(const std::optional<ha::CommandAnswer>& a) const {
-  if (!a) return api::makeAnswer(api::kResultError, "internal error: the HA state machine gave no answer");
-  return api::makeAnswer(a->result, a->text, a->arguments);
-}
 
 std::optional<api::json> HaService::checkServerName(const api::json& args) const {
   if (!args.is_object()) return std::nullopt;
@@ -711,31 +310,31 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   registry.add("ha-scopes", [this](const api::json& args, const CommandContext&) {
     auto scopes = sync::parseScopesArgs(args);
     if (!scopes) return api::makeAnswer(api::kResultError, scopes.error().message);
-    return answerOf(dispatch(*scopes));
+    return commandAnswerJson(dispatch(*scopes));
   });
   registry.add("ha-continue",
-               [this](const api::json&, const CommandContext&) { return answerOf(dispatch(ha::HaContinueCommand{})); });
+               [this](const api::json&, const CommandContext&) { return commandAnswerJson(dispatch(ha::HaContinueCommand{})); });
   registry.add("ha-reset", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
-    return answerOf(dispatch(ha::HaResetCommand{}));
+    return commandAnswerJson(dispatch(ha::HaResetCommand{}));
   });
   registry.addAsync("ha-maintenance-start", [this](const api::json&, const CommandContext&, api::CommandReply reply) {
-    maintenanceCommand(ha::MaintenanceStartCommand{}, std::move(reply));
+    requests_.maintenanceCommand(ha::MaintenanceStartCommand{}, std::move(reply));
   });
   registry.addAsync("ha-maintenance-cancel", [this](const api::json&, const CommandContext&, api::CommandReply reply) {
-    maintenanceCommand(ha::MaintenanceCancelCommand{}, std::move(reply));
+    requests_.maintenanceCommand(ha::MaintenanceCancelCommand{}, std::move(reply));
   });
   registry.add("ha-maintenance-notify", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
     auto cmd = sync::parseMaintenanceNotify(args);
     if (!cmd) return api::makeAnswer(api::kResultError, cmd.error().message);
-    return answerOf(dispatch(*cmd));
+    return commandAnswerJson(dispatch(*cmd));
   });
   registry.add("ha-sync-complete-notify", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
     auto origin = sync::parseOrigin(args, cfg_.remoteOrigin());
     if (!origin) return api::makeAnswer(api::kResultError, origin.error().message);
-    return answerOf(dispatch(ha::SyncCompleteNotified{*origin}));
+    return commandAnswerJson(dispatch(ha::SyncCompleteNotified{*origin}));
   });
   registry.addAsync("ha-sync", [this](const api::json& args, const CommandContext&, api::CommandReply reply) {
     if (!args.is_object()) return reply(api::makeAnswer(api::kResultError, "arguments missing or not a map"));
@@ -760,12 +359,12 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
   registry.add(std::string(sync::kSyncPageCommand),
                [this](const api::json& args, const CommandContext&) { return servePage(args); });
   registry.add(std::string(sync::kBulkApplyCommand),
-               [this](const api::json& args, const CommandContext&) { return serveBulkApply(args); });
+               [this](const api::json& args, const CommandContext&) { return bulkApplyServer_.serve(args); });
   // The same command read straight from its body text (no JSON tree of the batch). The
   // registry outlives this service (the daemon's): once we are gone the shortcut declines.
   registry.setTextShortcut([this, &registry, alive = shortcutAlive_](std::string_view body, const CommandContext&,
                                                                      std::function<void(std::string)>& done) {
-    return *alive && serveBulkApplyText(body, registry, done);
+    return *alive && bulkApplyServer_.serveText(body, registry, done);
   });
   registry.add(std::string(sync::kSyncDoneCommand),
                [this](const api::json& args, const CommandContext&) { return serveDone(args); });
@@ -789,17 +388,9 @@ nlohmann::json HaService::statusSection() const {
   json batched = json::object();
   for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;
   section["ha-servers"]["local"]["bulk-apply"] = {{"peers", std::move(batched)},
-                                                  {"requests", bulkRequests_},
-                                                  {"leases", bulkLeases_}};
-  json history = json::array();
-  for (const auto& t : history_) {
-    history.push_back({{"time", heartbeat::formatSystemTime(t.at)},
-                       {"age", std::chrono::duration_cast<std::chrono::seconds>(now - t.at).count()},
-                       {"from", ha::toString(t.change.from)},
-                       {"to", ha::toString(t.change.to)},
-                       {"reason", t.change.reason}});
-  }
-  section["ha-servers"]["local"]["state-history"] = std::move(history);
+                                                  {"requests", updates_.bulkRequests()},
+                                                  {"leases", updates_.bulkLeases()}};
+  section["ha-servers"]["local"]["state-history"] = history_.toJson(now);
   return json::array({std::move(section)});
 }
 

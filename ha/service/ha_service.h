@@ -9,9 +9,21 @@
 // Its collaborators are interfaces so unit tests drive it with fakes and a fake clock:
 // api::ServerControl (clock, lease store, dhcp-disable/enable), PeerTransport (one per
 // peer) and HaTimers.
+//
+// It is the composition of parts with one job each (issue 11), reaching the rest through
+// HaServiceLinks (ha_service_links.h):
+//  - HaLeaseUpdates (ha_lease_updates.h): lease updates to the partner and backups, their
+//    batching, the parked replies, the communication-recovery backlog;
+//  - HaPeerRequests (ha_peer_requests.h): the machine's ha-heartbeat, ha-reset and
+//    ha-maintenance-notify, and the maintenance commands waiting for them;
+//  - HaBulkApplyServer (ha_bulk_apply_server.h): the partner's batched updates received;
+//  - HaStateHistory (ha_state_history.h): status-get's state-history;
+//  - the lease synchronisation (ha_sync_run.cpp, HaService's own: pulls, serving pulls,
+//    backups' catch-up, delta resync).
+// What stays here: the machine and its actions (dispatch/perform), the scope filter, the
+// change numbering of committed leases, the HA commands and status-get.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,7 +39,12 @@
 #include "dhcpd/api/server_control.h"
 #include "dhcpd/common/logger.h"
 #include "dhcpd/config/dhcp4_config.h"
+#include "ha/service/ha_bulk_apply_server.h"
+#include "ha/service/ha_lease_updates.h"
+#include "ha/service/ha_peer_requests.h"
 #include "ha/service/ha_peer_transport.h"
+#include "ha/service/ha_service_links.h"
+#include "ha/service/ha_state_history.h"
 #include "ha/service/ha_timers.h"
 #include "dhcpd/engine/engine.h"
 #include "dhcpd/proto/packet4.h"
@@ -99,7 +116,7 @@ class HaService {
   // kHistoryLength state changes, oldest first: {"time", "age" (s), "from", "to", "reason"}.
   nlohmann::json statusSection() const;
   // Enough for a flapping pair to show its pattern; the full record is the log.
-  static constexpr std::size_t kHistoryLength = 20;
+  static constexpr std::size_t kHistoryLength = HaStateHistory::kLength;
 
   // Pool split for Engine::setAllocFilter.
   engine::Engine::AllocFilter allocFilter() const;
@@ -107,17 +124,17 @@ class HaService {
   ha::HaState state() const noexcept { return machine_.state(); }
   const ha::HaMachine& machine() const noexcept { return machine_; }
   const ha::PoolSplit& poolSplit() const noexcept { return *split_; }
-  std::size_t backlogSize() const noexcept { return backlog_.size(); }
+  std::size_t backlogSize() const noexcept { return updates_.backlogSize(); }
   // Whether the named peer announced the tandem bulk sync in its last heartbeat answer.
   bool peerHasTandemSync(const std::string& peer) const;
   // Whether lease updates to the named peer travel batched (tandem-lease4-bulk-apply): it
   // announced the command in its last heartbeat answer.
   bool peerHasBulkApply(const std::string& peer) const;
   // Batching limits (tests use small ones); applies to batchers created afterwards.
-  void setBatchOptions(sync::UpdateBatcher::Options o) noexcept { batchOptions_ = o; }
+  void setBatchOptions(sync::UpdateBatcher::Options o) noexcept { updates_.setBatchOptions(o); }
   // Batched requests sent and the lease changes they carried (status, benchmarks).
-  std::uint64_t bulkRequests() const noexcept { return bulkRequests_; }
-  std::uint64_t bulkLeases() const noexcept { return bulkLeases_; }
+  std::uint64_t bulkRequests() const noexcept { return updates_.bulkRequests(); }
+  std::uint64_t bulkLeases() const noexcept { return updates_.bulkLeases(); }
   const std::optional<sync::SyncOutcome>& lastSync() const noexcept { return syncLast_; }
   // Leases per tandem-stream page this server asks for (default kStreamPageLimit).
   void setStreamPageLimit(std::uint32_t n) noexcept { streamPageLimit_ = n == 0 ? 1 : n; }
@@ -149,19 +166,9 @@ class HaService {
   std::optional<ha::CommandAnswer> dispatch(const ha::HaEvent& event);
   void perform(const ha::Action& action, std::optional<ha::CommandAnswer>& answer);
 
-  void sendHeartbeat(const std::string& peer);
-  void sendHaReset(const std::string& peer);
-  void replayBacklog(const std::string& peer);
-  void replayNext(const std::string& peer);
-  // A lease update to the active partner failed: keep it for the communication-recovery replay.
-  void queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change);
-  // ha-maintenance-notify to the partner, asynchronous: the answer feeds the machine and
-  // answers the pending ha-maintenance-start/-cancel. Returns the answer at once only when
-  // there is no transport to send with.
-  std::optional<ha::CommandAnswer> maintenanceNotify(const ha::SendMaintenanceNotify& a);
-  // Runs a maintenance command; answers now, or when the partner's answer comes.
-  void maintenanceCommand(const ha::HaEvent& command, api::CommandReply reply);
   void setDhcp(int origin, bool enable);
+  // What the parts reach the service through.
+  HaServiceLinks links();
 
   // Lease synchronisation (reference 4.6 and sync/pull_session.h), asynchronous, in
   // ha/service/ha_sync_run.cpp. One pull at a time; `done` gets the outcome and a summary.
@@ -196,23 +203,7 @@ class HaService {
   void backupFinished(bool ok, const std::string& summary);
   void recordCapability(const std::string& peer, const nlohmann::json& heartbeatArgs);
 
-  // Batched lease updates to tandemd peers (sync/update_batcher.h, sync/bulk_apply_json.h).
-  sync::UpdateBatcher& batcher(const std::string& peer);
-  // Asks a backup (by ha-heartbeat) whether it takes batched updates.
-  void probeCapability(const std::string& peer);
-  void flushBatches(const std::string& peer);
-  void finishBatch(const std::string& peer, const std::shared_ptr<sync::UpdateBatcher::Batch>& batch,
-                   const Result<nlohmann::json>& answer);
-  api::json serveBulkApply(const api::json& args);
-  // The request's changes applied as lease4-del / lease4-update would (both readers end here).
-  api::json applyBulk(sync::BulkApplyRequest& req);
-  // The registry's text shortcut (CommandRegistry::setTextShortcut): a bulk-apply body read
-  // without a JSON tree (sync/bulk_apply_reader.h) and answered; false for any other body.
-  bool serveBulkApplyText(std::string_view body, const api::CommandRegistry& registry,
-                          std::function<void(std::string)>& done);
-
   PeerTransport* transport(const std::string& peer) const;
-  api::json answerOf(const std::optional<ha::CommandAnswer>& a) const;
   // Checks a peer command's optional "server-name" (Kea: an unknown name is an error).
   std::optional<api::json> checkServerName(const api::json& args) const;
 
@@ -223,16 +214,11 @@ class HaService {
   Logger& log_;
   ha::HaMachine machine_;
   std::unique_ptr<ha::PoolSplit> split_;
-  sync::LeaseUpdateBacklog backlog_;
   std::function<void(const ha::StateChanged&)> stateObserver_;
   LocalFailureFn localFailure_;
   SyncFilter syncFilter_;
   bool localFailing_ = false;  // the last ha-heartbeat answered an error for it (logged once)
-  struct Transition {
-    TimePoint at;
-    ha::StateChanged change;
-  };
-  std::deque<Transition> history_;  // newest last, at most kHistoryLength
+  HaStateHistory history_;
   std::shared_ptr<bool> alive_;     // guards callbacks that outlive the service
   // False once this service is gone: the text shortcut it left in a registry then declines.
   std::shared_ptr<bool> shortcutAlive_ = std::make_shared<bool>(true);
@@ -240,20 +226,9 @@ class HaService {
   // Lease synchronisation.
   std::map<std::string, bool> tandemSyncPeers_;  // capability from the last heartbeat answer
   std::map<std::string, bool> bulkApplyPeers_;   // likewise, tandem-lease4-bulk-apply
-  std::map<std::string, sync::UpdateBatcher> batchers_;
-  sync::UpdateBatcher::Options batchOptions_;
-  struct CapabilityProbe {
-    bool inFlight = false;
-    std::optional<SteadyTime> last;
-  };
-  std::map<std::string, CapabilityProbe> probes_;  // backups, by name
-  static constexpr std::chrono::seconds kCapabilityProbeInterval{30};
-  std::uint64_t bulkRequests_ = 0;
-  std::uint64_t bulkLeases_ = 0;
   std::shared_ptr<SyncRun> run_;             // the pull in flight
   std::optional<sync::ChangeLog> incoming_;  // lease commands received during it
   std::optional<sync::SyncOutcome> syncLast_;
-  api::CommandReply maintenanceReply_;      // ha-maintenance-start/-cancel waiting for the partner
   sync::PullSessions pullSessions_;         // peers pulling from us (tandem-stream)
   bool applyingSync_ = false;               // our own sync writes are not "incoming"
   std::vector<std::string> backupSources_;  // backups: active peers, primary first
@@ -272,6 +247,11 @@ class HaService {
   // The leases a partner lacks since it last held all of ours, as a page answer's changes;
   // nullopt (and the reason logged) when a full pull is needed.
   std::optional<sync::ChangeLog::Changes> deltaFor(const std::string& peer);
+
+  // The parts (declared last: they refer to the members above).
+  HaLeaseUpdates updates_;
+  HaPeerRequests requests_;
+  HaBulkApplyServer bulkApplyServer_;
 };
 
 }  // namespace tandem::daemon

@@ -18,6 +18,7 @@
 #include "sync/bulk_apply_reader.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"
+#include "tests/ha/service/ha_service_fakes.h"
 
 namespace tandem::daemon {
 namespace {
@@ -31,68 +32,8 @@ json ok(std::string text = "ok", json args = nullptr) {
   return a;
 }
 
-// A peer that queues requests; the test answers them with `respond` (or a responder).
-class FakePeer final : public PeerTransport {
- public:
-  struct Request {
-    json command;
-    Callback cb;
-  };
-  std::deque<Request> queue;
-  std::vector<json> sent;  // every command, in order
-  std::function<Result<json>(const json&)> responder;
-
-  void send(json command, std::chrono::milliseconds, Callback cb) override {
-    sent.push_back(command);
-    queue.push_back({std::move(command), std::move(cb)});
-  }
-  void cancelAll() override {
-    auto q = std::move(queue);
-    queue.clear();
-    for (auto& r : q) r.cb(makeError("cancelled"));
-  }
-  // Answers the oldest pending request.
-  void answerNext(Result<json> answer) {
-    ASSERT_FALSE(queue.empty());
-    auto r = std::move(queue.front());
-    queue.pop_front();
-    r.cb(std::move(answer));
-  }
-  // Answers everything pending (and what those answers trigger) with the responder.
-  void drain() {
-    for (int guard = 0; !queue.empty() && guard < 1000; ++guard) {
-      auto r = std::move(queue.front());
-      queue.pop_front();
-      r.cb(responder(r.command));
-    }
-  }
-  std::vector<std::string> names() const {
-    std::vector<std::string> n;
-    for (const auto& c : sent) n.push_back(c.at("command").get<std::string>());
-    return n;
-  }
-};
-
-class FakeTimers final : public HaTimers {
- public:
-  struct Armed {
-    SteadyTime at;
-    std::function<void()> fire;
-  };
-  std::map<ha::TimerId, Armed> armed;
-  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
-  void cancel(ha::TimerId id) override { armed.erase(id); }
-  bool has(ha::TimerId id) const { return armed.count(id) != 0; }
-  // Fires a timer; the test advances the clock to its deadline first.
-  void fire(ha::TimerId id, FakeClock& clock) {
-    auto it = armed.find(id);
-    ASSERT_NE(it, armed.end());
-    auto a = std::move(it->second);
-    armed.erase(it);
-    if (a.at > fakeSteady(clock)) clock.advance(a.at - fakeSteady(clock));
-    a.fire();
-  }
-};
+using testing::FakePeer;
+using testing::FakeTimers;
 
 // What a healthy partner answers, in the given state.
 struct PartnerSim {
