@@ -134,8 +134,7 @@ Result<Lease> leaseFromJson(const json& args, const LeaseJsonForm& form, std::in
     if (*expire) {
       if (**expire <= 0) return makeError("expiration time must be positive for address " + lease.address.toString());
       if (**expire < static_cast<std::int64_t>(lease.validLifetime)) {
-        return makeError("expiration time must be greater than valid lifetime for address " +
-                         lease.address.toString());
+        return makeError("expiration time must be greater than valid lifetime for address " + lease.address.toString());
       }
       lease.cltt = **expire - lease.validLifetime;
     } else {

@@ -312,8 +312,9 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     if (!scopes) return api::makeAnswer(api::kResultError, scopes.error().message);
     return commandAnswerJson(dispatch(*scopes));
   });
-  registry.add("ha-continue",
-               [this](const api::json&, const CommandContext&) { return commandAnswerJson(dispatch(ha::HaContinueCommand{})); });
+  registry.add("ha-continue", [this](const api::json&, const CommandContext&) {
+    return commandAnswerJson(dispatch(ha::HaContinueCommand{}));
+  });
   registry.add("ha-reset", [this](const api::json& args, const CommandContext&) {
     if (auto err = checkServerName(args)) return *err;
     return commandAnswerJson(dispatch(ha::HaResetCommand{}));

@@ -219,15 +219,15 @@ class HaService {
   SyncFilter syncFilter_;
   bool localFailing_ = false;  // the last ha-heartbeat answered an error for it (logged once)
   HaStateHistory history_;
-  std::shared_ptr<bool> alive_;     // guards callbacks that outlive the service
+  std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
   // False once this service is gone: the text shortcut it left in a registry then declines.
   std::shared_ptr<bool> shortcutAlive_ = std::make_shared<bool>(true);
 
   // Lease synchronisation.
   std::map<std::string, bool> tandemSyncPeers_;  // capability from the last heartbeat answer
   std::map<std::string, bool> bulkApplyPeers_;   // likewise, tandem-lease4-bulk-apply
-  std::shared_ptr<SyncRun> run_;             // the pull in flight
-  std::optional<sync::ChangeLog> incoming_;  // lease commands received during it
+  std::shared_ptr<SyncRun> run_;                 // the pull in flight
+  std::optional<sync::ChangeLog> incoming_;      // lease commands received during it
   std::optional<sync::SyncOutcome> syncLast_;
   sync::PullSessions pullSessions_;         // peers pulling from us (tandem-stream)
   bool applyingSync_ = false;               // our own sync writes are not "incoming"

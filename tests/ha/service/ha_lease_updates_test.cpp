@@ -144,7 +144,8 @@ TEST_F(HaLeaseUpdatesWaitingForBackupTest, PeerThatForgotBulkApplyGetsSingleUpda
   updates.setBatchOptions({.maxInFlight = 1, .maxBatch = 100});
   commit({20});
   commit({21});  // waiting behind the first request
-  backup().answerNext(json{{"result", sync::kResultUnsupported}, {"text", "'tandem-lease4-bulk-apply' command not supported."}});
+  backup().answerNext(
+      json{{"result", sync::kResultUnsupported}, {"text", "'tandem-lease4-bulk-apply' command not supported."}});
   EXPECT_FALSE(bulkApplyPeers["server3"]);
   // Both go again one by one, in order.
   ASSERT_EQ(backup().queue.size(), 2u);

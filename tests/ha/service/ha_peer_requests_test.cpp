@@ -22,9 +22,8 @@ class HaPeerRequestsTest : public ::testing::Test {
  protected:
   HaPartHarness h{ha::testing::lbConfig()};
   std::vector<std::pair<std::string, json>> capabilities;
-  HaPeerRequests requests{h.links(), [this](const std::string& peer, const json& args) {
-                            capabilities.emplace_back(peer, args);
-                          }};
+  HaPeerRequests requests{h.links(),
+                          [this](const std::string& peer, const json& args) { capabilities.emplace_back(peer, args); }};
   json heartbeatAnswer(const std::string& state) {
     return okAnswer("HA peer status returned.", {{"state", state},
                                                  {"date-time", heartbeat::formatRfc1123(h.control.clock.now())},
@@ -102,8 +101,10 @@ TEST_F(HaPeerRequestsTest, MaintenanceCommandAnswersWhenThePartnerHas) {
       return requests.maintenanceNotify(ha::SendMaintenanceNotify{"server2", false, ha::HaState::LoadBalancing});
     }
     if (const auto* f = std::get_if<ha::MaintenanceNotifyFinished>(&e)) {
-      return ha::CommandAnswer{f->result == 0 ? 0 : 1, f->result == 0 ? "Server is now in the partner-in-maintenance "
-                                                                         "state." : "refused",
+      return ha::CommandAnswer{f->result == 0 ? 0 : 1,
+                               f->result == 0 ? "Server is now in the partner-in-maintenance "
+                                                "state."
+                                              : "refused",
                                nullptr};
     }
     return std::nullopt;
