@@ -24,11 +24,9 @@ using testing::HaPartHarness;
 using testing::okAnswer;
 using testing::testLease;
 
-json withExtra(json more) { return ha::testing::fastTimers(std::move(more)); }
-
 class HaLeaseUpdatesTest : public ::testing::Test {
  protected:
-  explicit HaLeaseUpdatesTest(json extra = ha::testing::fastTimers()) : h(ha::testing::lbConfig("server1", extra)) {}
+  explicit HaLeaseUpdatesTest(ha::HaConfig cfg = ha::testing::lbConfig()) : h(std::move(cfg)) {}
 
   // One call per host (198.18.16.<host>), each with its own reply.
   void commit(std::initializer_list<std::uint8_t> hosts, bool upsert = true) {
@@ -64,12 +62,20 @@ class HaLeaseUpdatesTest : public ::testing::Test {
 
 class HaLeaseUpdatesWaitingForBackupTest : public HaLeaseUpdatesTest {
  protected:
-  HaLeaseUpdatesWaitingForBackupTest() : HaLeaseUpdatesTest(withExtra({{"wait-backup-ack", true}})) {}
+  // Only passive-backup may wait for the backups (Kea).
+  HaLeaseUpdatesWaitingForBackupTest()
+      : HaLeaseUpdatesTest(ha::testing::parseOne(ha::testing::relationship(
+            "server1", "passive-backup",
+            json::array({ha::testing::peer("server1", "http://198.18.0.1:8001/", "primary"),
+                         ha::testing::peer("server3", "http://198.18.0.3:8001/", "backup", false)}),
+            {{"wait-backup-ack", true}}))) {}
 };
 
 class HaLeaseUpdatesNoUpdatesTest : public HaLeaseUpdatesTest {
  protected:
-  HaLeaseUpdatesNoUpdatesTest() : HaLeaseUpdatesTest(withExtra({{"send-lease-updates", false}})) {}
+  HaLeaseUpdatesNoUpdatesTest()
+      : HaLeaseUpdatesTest(ha::testing::lbConfig("server1", ha::testing::fastTimers({{"send-lease-updates", false}}))) {
+  }
 };
 
 TEST_F(HaLeaseUpdatesTest, InWaitingThePartnerIsSkippedAndCountedAndTheBackupIsSentTo) {
