@@ -37,9 +37,9 @@ TEST_F(LeaseJsonTest, CommandFormPlacesTheLeaseInThisServersSubnets) {
   j["ip-address"] = "198.18.17.20";
   auto l = command(j);
   ASSERT_TRUE(l) << l.error().message;
-  EXPECT_EQ(l->subnetId, 2u);          // selected by address
-  EXPECT_EQ(l->validLifetime, 7200u);  // the subnet's (server default)
-  EXPECT_EQ(l->cltt, kNow);            // neither expire nor cltt: now
+  EXPECT_EQ(l->subnetId, 2u);         // selected by address
+  EXPECT_EQ(l->validLifetime, 600u);  // subnet 2's
+  EXPECT_EQ(l->cltt, kNow);           // neither expire nor cltt: now
   j["subnet-id"] = 1;
   auto wrong = command(j);
   ASSERT_FALSE(wrong);
