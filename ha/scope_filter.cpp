@@ -38,6 +38,8 @@ ScopeFilter::ScopeFilter(const HaConfig& cfg)
   for (const auto& p : cfg.peers) names_.push_back(p.name);
   serving_ = std::make_unique<std::atomic<bool>[]>(names_.size());
   for (std::size_t i = 0; i < names_.size(); ++i) serving_[i].store(false);
+  for (const auto& name : active_) activeIndex_.push_back(indexOf(name));
+  myIndex_ = indexOf(myName_);
 }
 
 bool ScopeFilter::isHaType(std::uint8_t t) noexcept {
@@ -66,6 +68,18 @@ ScopeDecision ScopeFilter::classify(const QueryView& q) const {
   d.scopeClass = "HA_" + d.scope;
   d.inScope = amServing(d.scope);
   return d;
+}
+
+bool ScopeFilter::isPartnerQuery(const QueryView& q) const noexcept {
+  if (!isHaType(q.messageType)) return false;
+  std::size_t candidate = 0;
+  if (mode_ == HaMode::LoadBalancing) {
+    std::span<const std::uint8_t> key = !q.clientId.empty() ? q.clientId : q.hwAddr;
+    if (key.empty()) return false;
+    candidate = static_cast<std::size_t>(loadBalanceHash(key)) % active_.size();
+  }
+  const int scope = activeIndex_[candidate];
+  return scope >= 0 && scope != myIndex_ && !serving_[static_cast<std::size_t>(scope)].load(std::memory_order_relaxed);
 }
 
 std::string ScopeFilter::scopeOf(std::span<const std::uint8_t> clientId, std::span<const std::uint8_t> hwAddr) const {

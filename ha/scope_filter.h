@@ -54,6 +54,13 @@ class ScopeFilter {
   static bool isHaType(std::uint8_t messageType) noexcept;
 
   ScopeDecision classify(const QueryView& q) const;
+  // Whether the query belongs to another peer's scope that this server does not serve now:
+  // the queries a load-balancing peer drops because its partner answers them (and, in
+  // hot-standby, all of a standby's or a backup's). False for this server's own scope (even
+  // while it serves none: that drop is the ordinary path's), for a query without a hash key,
+  // for the types every server processes, and whenever this server serves that scope
+  // (partner-down, ha-scopes). The same decision as classify(), without building its strings.
+  bool isPartnerQuery(const QueryView& q) const noexcept;
   // The scope a lease belongs to (client-id first, else hw-address), for reclamation in
   // `terminated`; "" when the lease has neither.
   std::string scopeOf(std::span<const std::uint8_t> clientId, std::span<const std::uint8_t> hwAddr) const;
@@ -79,6 +86,8 @@ class ScopeFilter {
   std::string myName_;
   std::vector<std::string> active_;  // Kea QueryFilter order: primary, then secondary/standby
   std::vector<std::string> names_;   // every peer, config order; index for serving_
+  std::vector<int> activeIndex_;     // active_[i]'s index in names_
+  int myIndex_ = -1;                 // this server's index in names_
   std::unique_ptr<std::atomic<bool>[]> serving_;
 };
 

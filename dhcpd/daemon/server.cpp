@@ -961,6 +961,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
     service->onLeasesCommitted(c, std::move(done));
   };
   hooks.wake = [loop] { loop->notifyDurable(); };
+  hooks.partnerQuery = [service](std::span<const std::uint8_t> b) { return service->partnerQueryType(b); };
   pipeline_->setHaHooks(std::move(hooks));
   if (ha_->hub()) {
     // A hub decides at subnet selection: the subnet names the relationship (HaHub).

@@ -336,8 +336,9 @@ void DhcpPipeline::setHaHooks(HaHooks hooks) {
   if (!ha_.leasesCommitted) countDropped(parking_.failAcks());
 }
 
-void DhcpPipeline::countReceived(const proto::Packet4& p) noexcept {
-  auto t = p.messageType();
+void DhcpPipeline::countReceived(const proto::Packet4& p) noexcept { countReceived(p.messageType()); }
+
+void DhcpPipeline::countReceived(std::optional<MessageType> t) noexcept {
   if (!t) {
     ++counts_[kUnknownRecv];
     return;
@@ -386,6 +387,20 @@ void DhcpPipeline::process(std::span<const std::uint8_t> bytes, const engine::Re
     log_.write(LogSource::Options, Severity::Debug, "DHCP4_BUFFER_UNPACK",
                fmt::format("parsing buffer received from {} to {} over interface {}", meta.srcAddr.toString(),
                            meta.dstAddr.toString(), meta.ifName));
+  }
+  // HA: a query of a client the partner serves is dropped undecoded (both peers receive every
+  // broadcast). Only when the ordinary path would drop it the same way and count it the same:
+  // serving, nothing logged per packet, the lease file neither failing nor behind.
+  if (ha_.partnerQuery && enabled() && !log_.enabled(LogSource::Packets, Severity::Debug, kDbgTraceBasicData)) {
+    const auto* j = writer_.journal();
+    if (!j || (!j->failing() && !j->behind())) {
+      if (const std::uint8_t type = ha_.partnerQuery(bytes)) {
+        countReceived(static_cast<MessageType>(type));
+        ++counts_[kNotForUs];
+        ++counts_[kReceiveDrop];
+        return;
+      }
+    }
   }
   auto decoded = proto::decode(bytes);
   if (!decoded) {

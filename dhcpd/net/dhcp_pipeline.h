@@ -100,6 +100,11 @@ class DhcpPipeline {
     std::function<void(const std::vector<engine::LeaseChange>&, std::function<void(bool ok)> done)> leasesCommitted;
     // An acknowledgement arrived outside process(): ask the loop to call releaseDurable().
     std::function<void()> wake;
+    // Optional, before the query is decoded: the message type (1..8) of a query the partner
+    // serves and this server drops, else 0 (decode, then shouldServe). Both peers receive
+    // every broadcast; the one that drops it need not decode it. Counted as shouldServe's
+    // drop is: pkt4-received, the type's pkt4-*-received, pkt4-not-for-us, pkt4-receive-drop.
+    std::function<std::uint8_t(std::span<const std::uint8_t>)> partnerQuery;
   };
 
   // Several pipelines may share one writer (packet workers): construct them all before any
@@ -236,6 +241,7 @@ class DhcpPipeline {
   void logReply(const proto::Packet4& query, const proto::Packet4& reply, const engine::RecvMeta& meta,
                 const Outgoing& out, const std::function<const std::string&()>& label);
   void countReceived(const proto::Packet4& p) noexcept;
+  void countReceived(std::optional<proto::MessageType> t) noexcept;
   using Label = std::function<const std::string&()>;
   // From the engine's decision to the reply (sent, parked or dropped). `m` is what the engine
   // sees (the HA scope filter's classes), `meta` how the query arrived; `shared` is held or

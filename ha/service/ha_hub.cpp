@@ -42,6 +42,10 @@ bool HaHub::shouldServe(const proto::Packet4& query, engine::RecvMeta& meta) {
   return services_.front()->shouldServe(query, meta);
 }
 
+std::uint8_t HaHub::partnerQueryType(std::span<const std::uint8_t> wire) const {
+  return hub() ? 0 : services_.front()->partnerQueryType(wire);
+}
+
 bool HaHub::subnetGate(const proto::Packet4& query, std::uint32_t subnetId, std::vector<std::string>& join) {
   if (subnetId == 0) return false;
   const auto r = rels_.bySubnet(subnetId);

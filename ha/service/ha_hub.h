@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ class HaHub {
   // The pipeline's test before the engine: one relationship = its scope filter; a hub lets
   // everything through here and decides in subnetGate, once the subnet is known.
   bool shouldServe(const proto::Packet4& query, engine::RecvMeta& meta);
+  // The early drop before decoding (HaService::partnerQueryType); never on a hub, whose
+  // relationship is known only once the subnet is selected.
+  std::uint8_t partnerQueryType(std::span<const std::uint8_t> wire) const;
   // engine::Engine::SubnetGate of a hub: the scope filter of the subnet's relationship (it
   // adds its HA_<scope> class). No subnet, or a subnet tied to no relationship: dropped (Kea's
   // HA_SUBNET4_SELECT_NO_SUBNET_SELECTED / _NO_RELATIONSHIP_FOR_SUBNET).

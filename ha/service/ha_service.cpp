@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ha/query_peek.h"
 #include "ha/service/ha_sync_run.h"
 #include "sync/bulk_apply_json.h"
 #include "sync/tandem_sync_json.h"
@@ -206,6 +207,13 @@ bool HaService::shouldServe(const proto::Packet4& query, std::vector<std::string
     dispatch(seen);
   }
   return false;
+}
+
+std::uint8_t HaService::partnerQueryType(std::span<const std::uint8_t> wire) const {
+  const auto view = ha::peekQuery(wire);
+  if (!view || !machine_.scopeFilter().isPartnerQuery(*view)) return 0;
+  if (machine_.communicationInterrupted(control_.steadyNow())) return 0;
+  return view->messageType;
 }
 
 bool HaService::servesScopeOf(const Lease& lease) const {

@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,12 @@ class HaService {
   bool shouldServe(const proto::Packet4& query, engine::RecvMeta& meta);
   // The same test, pushing the scope class onto `classes` (the HA hub's subnet gate).
   bool shouldServe(const proto::Packet4& query, std::vector<std::string>& classes);
+  // The early drop, before the query is decoded (ha/query_peek.h): the message type of a query
+  // of a client another peer serves and this server does not (ScopeFilter::isPartnerQuery),
+  // else 0, and the query takes the ordinary path (decode, shouldServe). Never while
+  // communication with the partner is interrupted: its clients' queries then feed the
+  // unacked-clients test (reference 3.3), which needs them decoded.
+  std::uint8_t partnerQueryType(std::span<const std::uint8_t> wire) const;
   // Whether this server serves the scope of the lease's client right now (client-id, else
   // hardware address, hashed as for its queries): the one peer that sends the DNS removal of
   // a lease both peers reclaim (load-balancing: the owner of the client's scope; hot-standby:

@@ -295,6 +295,57 @@ TEST(ScopeFilter, HaScopesCommandValidatesAllNamesFirst) {
   ASSERT_TRUE(f.serveScopes({"server3"}).ok());  // any peer name is a valid scope name, as in Kea
 }
 
+// The early drop (isPartnerQuery, before decoding) must take exactly the queries the full
+// test drops because another peer serves them: never this server's own clients, never a
+// query without a key, never a type every server processes, and nothing at all while this
+// server serves every scope (partner-down, ha-scopes). Checked against classify() for 4,096
+// clients (chaddr and client-id keys) on both peers and the backup, in every scope set.
+TEST(ScopeFilter, PartnerQueryIsExactlyTheOtherPeersOutOfScopeQueries) {
+  for (const char* mode : {"lb", "hs"}) {
+    for (const char* me : {"server1", "server2", "server3"}) {
+      const HaConfig c = std::string(mode) == "lb" ? lbConfig(me) : hsConfig(me);
+      ScopeFilter f(c);
+      auto check = [&](const char* scopes) {
+        int dropped = 0;
+        for (int i = 0; i < 4096; ++i) {
+          const Bytes mac = {0x02, 0x11, 0, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+          Bytes id;
+          if (i % 3 == 0) id = {0x01, static_cast<std::uint8_t>(i), 0x42};
+          for (std::uint8_t t : {1, 2, 3, 4, 5, 7, 8}) {
+            const auto q = query(t, mac, id);
+            const auto d = f.classify(q);
+            const bool expected = ScopeFilter::isHaType(t) && !d.inScope && !d.scope.empty() && d.scope != me;
+            EXPECT_EQ(f.isPartnerQuery(q), expected) << mode << " " << me << " " << scopes << " " << i << " " << int(t);
+            dropped += expected;
+          }
+        }
+        return dropped;
+      };
+      f.serveDefaultScopes();
+      const int normal = check("default");
+      if (std::string(me) == "server3" || (std::string(mode) == "hs" && std::string(me) == "server2")) {
+        EXPECT_EQ(normal, 4096 * 5) << "a backup or standby drops every HA-type query";
+      } else if (std::string(mode) == "lb") {
+        EXPECT_NEAR(normal, 4096 * 5 / 2, 4096 * 5 / 10) << "about half: the partner's";
+      } else {
+        EXPECT_EQ(normal, 0) << "the hot-standby primary serves everyone";
+      }
+      f.serveFailoverScopes();
+      const int failover = check("failover");
+      if (std::string(me) != "server3" && std::string(mode) == "lb") EXPECT_EQ(failover, 0) << "partner-down";
+      f.serveNoScopes();  // waiting, syncing: the own scope's queries take the ordinary path
+      check("none");
+      ASSERT_TRUE(f.serveScopes({"server1", "server2"}).ok());
+      EXPECT_EQ(check("all"), 0) << mode << " " << me;
+    }
+  }
+  // No key in load-balancing: the ordinary path drops it (untagged), not the early one.
+  const HaConfig c = lbConfig("server2");
+  ScopeFilter f(c);
+  f.serveDefaultScopes();
+  EXPECT_FALSE(f.isPartnerQuery(query(1, {})));
+}
+
 TEST(ScopeFilter, ScopeOfLease) {
   const HaConfig c = lbConfig();
   ScopeFilter f(c);

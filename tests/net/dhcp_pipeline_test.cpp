@@ -606,6 +606,46 @@ TEST_F(HaPipelineTest, ShutdownSendsWhatIsReadyAndDropsTheRest) {
   EXPECT_TRUE(released().empty());
 }
 
+// The early drop (HaHooks::partnerQuery): a query the hook names is counted as the scope
+// filter's drop is and goes no further (no decode, no shouldServe, no engine, no reply);
+// others take the ordinary path. While the server is disabled, or a per-packet log is on, the
+// hook is not asked (those drops and messages are the ordinary path's).
+TEST_F(HaPipelineTest, PartnerQueriesAreDroppedBeforeDecoding) {
+  int asked = 0, filtered = 0;
+  auto h = hooks();
+  h.shouldServe = [&](const Packet4&, engine::RecvMeta&) {
+    ++filtered;
+    return true;
+  };
+  h.partnerQuery = [&](std::span<const std::uint8_t> b) -> std::uint8_t {
+    ++asked;
+    const auto q = proto::decode(b);  // the test's own look, to pick the partner's client
+    return q && q->chaddr[5] == 50 ? static_cast<std::uint8_t>(*q->messageType()) : 0;
+  };
+  ha.setHaHooks(h);
+  EXPECT_TRUE(sendHa(query(MessageType::Discover, 50)).empty());
+  EXPECT_TRUE(sendHa(query(MessageType::Request, 50)).empty());
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(filtered, 0);
+  EXPECT_TRUE(acks.empty());
+  EXPECT_EQ(stat("pkt4-received"), 2);
+  EXPECT_EQ(stat("pkt4-discover-received"), 1);
+  EXPECT_EQ(stat("pkt4-request-received"), 1);
+  EXPECT_EQ(stat("pkt4-not-for-us"), 2);
+  EXPECT_EQ(stat("pkt4-receive-drop"), 2);
+  EXPECT_EQ(stat("pkt4-offer-sent"), 0);
+  // Our own client: decoded, filtered, answered.
+  EXPECT_EQ(sendHa(query(MessageType::Discover, 51)).size(), 1u);
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ(filtered, 1);
+  // dhcp-disable: the ordinary path drops it, without the not-for-us count.
+  ha.setEnabled(false);
+  EXPECT_TRUE(sendHa(query(MessageType::Discover, 50)).empty());
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ(stat("pkt4-not-for-us"), 2);
+  ha.setEnabled(true);
+}
+
 TEST_F(DhcpPipelineTest, SlowPartnerAcksShedNewDiscoversButNotRequests) {
   std::vector<std::function<void(bool)>> acks;
   DhcpPipeline::HaHooks hooks;

@@ -497,6 +497,34 @@ TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   EXPECT_EQ(*service->poolSplit().partnerShareUsableFrom(), control.steadyNow() + 3600s);
 }
 
+// The early drop before decoding: only the partner's clients, only while this server does
+// not serve the partner's scope, and never while communication is interrupted (the partner's
+// clients then feed the unacked-clients test, which the ordinary path runs).
+TEST_F(HaServiceTest, PartnerQueryTypeDropsOnlyThePartnersClientsEarly) {
+  build(ha::testing::lbConfig());
+  auto wire = [](const proto::Packet4& p) { return proto::encode(p).bytes; };
+  // RFC 3074 vectors (reference 5.3): 00:00:00:00:00:00 -> primary (us), 00:01:02:03:04:05 -> partner.
+  const auto own = wire(discoverFrom({0, 0, 0, 0, 0, 0})), partners = wire(discoverFrom({0, 1, 2, 3, 4, 5}));
+  reachLoadBalancing();
+  EXPECT_EQ(service->partnerQueryType(own), 0);
+  EXPECT_EQ(service->partnerQueryType(partners), 1);  // DHCPDISCOVER
+  engine::RecvMeta m;
+  EXPECT_FALSE(service->shouldServe(*proto::decode(partners), m));  // the ordinary path agrees
+  // Serving every scope (ha-scopes, as partner-down does): nothing is dropped early.
+  ASSERT_EQ(run("ha-scopes", json{{"scopes", {"server1", "server2"}}})["result"], 0);
+  EXPECT_EQ(service->partnerQueryType(partners), 0);
+  ASSERT_EQ(run("ha-scopes", json{{"scopes", {"server1"}}})["result"], 0);
+  EXPECT_EQ(service->partnerQueryType(partners), 1);
+  // The partner goes silent: once communication is interrupted its clients' queries take the
+  // ordinary path again, and the unacked-clients test moves us to partner-down.
+  partner().responder = [](const json&) -> Result<json> { return makeError("connect: connection refused"); };
+  heartbeat();
+  timers.fire(ha::TimerId::CommunicationCheck, control.clock);
+  ASSERT_TRUE(service->machine().communicationInterrupted(control.steadyNow()));
+  EXPECT_EQ(service->partnerQueryType(partners), 0);
+  EXPECT_EQ(service->partnerQueryType(own), 0);
+}
+
 TEST_F(HaServiceTest, AllocFilterGivesThePrimaryTheEvenAddresses) {
   build(ha::testing::lbConfig());
   auto filter = service->allocFilter();
