@@ -332,7 +332,9 @@ TEST(ScopeFilter, PartnerQueryIsExactlyTheOtherPeersOutOfScopeQueries) {
       }
       f.serveFailoverScopes();
       const int failover = check("failover");
-      if (std::string(me) != "server3" && std::string(mode) == "lb") EXPECT_EQ(failover, 0) << "partner-down";
+      if (std::string(me) != "server3" && std::string(mode) == "lb") {
+        EXPECT_EQ(failover, 0) << "partner-down";
+      }
       f.serveNoScopes();  // waiting, syncing: the own scope's queries take the ordinary path
       check("none");
       ASSERT_TRUE(f.serveScopes({"server1", "server2"}).ok());
