@@ -44,6 +44,8 @@
 #        lease update path. PERF_STAT=glob of setups: perf stat of each server's system calls
 #        and context switches during its points, to $OUT/<point>.s<N>.stat (not with PROFILE).
 #        Each server's own CPU seconds over the run: $OUT/<point>.srvcpu ("s<N> seconds").
+#        TANDEM_HA='{"update-hold": 10}': keys merged into the tandemd pairs' high-availability
+#        entry (e.g. to compare update-hold values with one binary).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -103,7 +105,7 @@ bash "$SRC/config-examples/mkcerts.sh" "$CERTS" server1=198.18.0.1 server2=198.1
 # Absolute paths everywhere (Kea 2.2 resolves relative ones against its working directory).
 mkconf() {
   python3 - "$@" "$CERTS" "$KEA_HOOKS" <<'EOF'
-import json, sys
+import json, os, sys
 d, kind, mode, me, certs, hooks = sys.argv[1:7]
 cfg = {
     "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
@@ -143,6 +145,7 @@ if kind != "single":
         pfx = hooks + "/"
     else:
         pfx = ""  # tandemd recognises the entries by file name and uses its built-in implementation
+        ha.update(json.loads(os.environ.get("TANDEM_HA") or "{}"))
     cfg["hooks-libraries"] = [{"library": pfx + "libdhcp_lease_cmds.so"},
                               {"library": pfx + "libdhcp_ha.so", "parameters": {"high-availability": [ha]}}]
 cfg["subnet4"] = [subnet]
