@@ -115,62 +115,61 @@ Result<RawAnswer> readAnswer(std::string_view body) {
   return a;
 }
 
-Result<std::vector<Lease>> rowsOf(const StringMember& m, const char* key, std::string& buffer) {
+Result<void> rowsInto(const StringMember& m, const char* key, std::string& buffer, std::vector<Lease>& out) {
   if (!m.present || !m.isString) return malformed(fmt::format("'{}' must be a string", key));
   unescapeJson(m.raw, buffer);
-  auto rows = leasesFromCsv(buffer);
-  if (!rows) return malformed(fmt::format("{}: {}", key, rows.error().message));
-  return rows;
+  if (auto rows = leasesFromCsvInto(buffer, out); !rows) {
+    return malformed(fmt::format("{}: {}", key, rows.error().message));
+  }
+  return {};
 }
 
-Result<ChangeLog::Changes> changesOf(const SyncArguments& a, std::string& buffer) {
+Result<void> changesInto(const SyncArguments& a, std::string& buffer, ChangeLog::Changes& c) {
   // parseSyncPageAnswer's order: both strings present before either is read.
   if (!a.changes.present || !a.changes.isString) return malformed("'changes' must be a string");
   if (!a.deleted.present || !a.deleted.isString) return malformed("'deleted' must be a string");
-  ChangeLog::Changes c;
-  auto up = rowsOf(a.changes, "changes", buffer);
-  if (!up) return up.error();
-  auto del = rowsOf(a.deleted, "deleted", buffer);
-  if (!del) return del.error();
-  c.upserts = std::move(*up);
-  c.deletes = std::move(*del);
-  return c;
+  if (auto up = rowsInto(a.changes, "changes", buffer, c.upserts); !up) return up.error();
+  return rowsInto(a.deleted, "deleted", buffer, c.deletes);
 }
 
 }  // namespace
 
 Result<SyncPage> readSyncPageAnswer(std::string_view body) {
+  SyncPage p;
+  std::string buffer;
+  if (auto r = readSyncPageAnswer(body, p, buffer); !r) return r.error();
+  return p;
+}
+
+Result<void> readSyncPageAnswer(std::string_view body, SyncPage& p, std::string& buffer) {
   auto a = readAnswer(body);
   if (!a) return a.error();
   const SyncArguments& args = a->args;
-  SyncPage p;
   if (!args.session.present || !args.session.isString) return malformed("'session' must be a string");
   unescapeJson(args.session.raw, p.session);
-  std::string buffer;
-  auto leases = rowsOf(args.leases, "leases", buffer);
-  if (!leases) return leases.error();
-  p.leases = std::move(*leases);
+  if (auto leases = rowsInto(args.leases, "leases", buffer, p.leases); !leases) return leases.error();
   if (!args.last.present || !args.last.isBool) return malformed("'last' must be a boolean");
   p.last = args.last.value;
+  p.delta = false;
   if (args.delta.present) {
     if (!args.delta.isBool) return malformed("'delta' must be a boolean");
     p.delta = args.delta.value;
   }
+  p.total = 0;
   if (args.total.present) {
     if (!args.total.isUnsigned) return malformed("'total' must be a non-negative integer");
     p.total = args.total.value;
   }
-  auto c = changesOf(args, buffer);
-  if (!c) return c.error();
-  p.changes = std::move(*c);
-  return p;
+  return changesInto(args, buffer, p.changes);
 }
 
 Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body) {
   auto a = readAnswer(body);
   if (!a) return a.error();
   std::string buffer;
-  return changesOf(a->args, buffer);
+  ChangeLog::Changes c;
+  if (auto r = changesInto(a->args, buffer, c); !r) return r.error();
+  return c;
 }
 
 }  // namespace tandem::sync

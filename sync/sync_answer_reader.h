@@ -13,6 +13,7 @@
 // parsers require. Unknown members are skipped; a repeated member counts with its last copy,
 // as in nlohmann's tree. Malformed input is an error value, never an exception; nesting deeper
 // than kMaxAnswerDepth is refused (nlohmann has no limit; no sync answer nests beyond 3).
+#include <string>
 #include <string_view>
 
 #include "dhcpd/common/result.h"
@@ -29,6 +30,12 @@ inline constexpr int kMalformedAnswer = -1;
 inline constexpr int kMaxAnswerDepth = kMaxJsonDepth;
 
 [[nodiscard]] Result<SyncPage> readSyncPageAnswer(std::string_view body);
+// The same into `page`, replaced, reusing its lease vectors and their leases, and `scratch`
+// for the unescaped CSV text: a puller that reads every page into one SyncPage allocates
+// nothing per lease after the first page (the 5 MB of text and 50,000 leases a page were
+// fresh memory each time: allocation, page faults, destruction). On an error `page` holds
+// part of the answer.
+[[nodiscard]] Result<void> readSyncPageAnswer(std::string_view body, SyncPage& page, std::string& scratch);
 [[nodiscard]] Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body);
 
 }  // namespace tandem::sync

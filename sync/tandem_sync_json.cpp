@@ -53,22 +53,32 @@ std::string leasesToCsv(const std::vector<Lease>& leases) {
 }
 
 Result<std::vector<Lease>> leasesFromCsv(std::string_view rows) {
-  static const LeaseCsvHeader header = LeaseCsvHeader::kea22();
   std::vector<Lease> out;
   // One allocation for the list (a row per '\n'), each lease parsed in its final place.
   out.reserve(static_cast<std::size_t>(std::count(rows.begin(), rows.end(), '\n')) + 1);
-  std::size_t lineNo = 0;
+  if (auto r = leasesFromCsvInto(rows, out); !r) return r.error();
+  return out;
+}
+
+Result<void> leasesFromCsvInto(std::string_view rows, std::vector<Lease>& out) {
+  static const LeaseCsvHeader header = LeaseCsvHeader::kea22();
+  std::size_t lineNo = 0, n = 0;
   while (!rows.empty()) {
     const auto nl = rows.find('\n');
     std::string_view line = rows.substr(0, nl);
     rows = nl == std::string_view::npos ? std::string_view() : rows.substr(nl + 1);
     ++lineNo;
     if (line.empty()) continue;
-    if (auto r = parseLeaseCsvLine(line, header, out.emplace_back()); !r) {
+    // parseLeaseCsvLine sets every field, reusing the lease's buffers (client-id, hostname).
+    if (n == out.size()) out.emplace_back();
+    if (auto r = parseLeaseCsvLine(line, header, out[n]); !r) {
+      out.resize(n);
       return bad(fmt::format("row {}: {}", lineNo, r.error().message));
     }
+    ++n;
   }
-  return out;
+  out.resize(n);
+  return {};
 }
 
 json syncPageRequestArgs(const SyncPageRequest& r) {

@@ -60,6 +60,10 @@ std::string leasesToCsv(const std::vector<Lease>& leases);
 // Parses rows written by leasesToCsv; a bad row fails the whole text (a peer that sends
 // garbage is not a source to sync from).
 [[nodiscard]] Result<std::vector<Lease>> leasesFromCsv(std::string_view rows);
+// The same into `out`, replaced: its leases (and their buffers) are reused, so a puller that
+// reads every page into one vector builds no fresh lease objects after the first page. On an
+// error `out` holds some of the rows.
+[[nodiscard]] Result<void> leasesFromCsvInto(std::string_view rows, std::vector<Lease>& out);
 
 struct SyncPageRequest {
   std::string serverName;

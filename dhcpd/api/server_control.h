@@ -69,6 +69,11 @@ class ServerControl {
     }
     return {};
   }
+  // A lease synchronisation's page: stored as putLeases() stores it, but without waiting for
+  // the journal (its thread writes while the pull goes on); whenLeasesDurable() then tells
+  // once everything stored so far is durable. Defaults: putLeases(), and at once.
+  virtual Result<void> storeLeases(std::span<const Lease> leases, Origin origin) { return putLeases(leases, origin); }
+  virtual void whenLeasesDurable(std::function<void(Result<void>)> done) { done({}); }
   // A lease synchronisation is about to store about `leases` leases: the store may size its
   // indexes once now instead of growing them as they come. Default: nothing.
   virtual void expectLeases(std::size_t /*leases*/) {}

@@ -694,13 +694,29 @@ void Server::leaseDeleteMissed(Ipv4 address, Origin) {
 
 Result<void> Server::putLeases(std::span<const Lease> leases, Origin) {
   // One journal wait for the whole batch (a sync page), not one per lease.
-  std::uint64_t last = 0;
-  for (const Lease& l : leases) {
-    auto seq = writer_->putLease(l);
-    if (!seq) return seq.error();
-    last = std::max(last, *seq);
-  }
-  return waitDurable(last);
+  auto seq = writer_->putLeases(leases);
+  if (!seq) return seq.error();
+  return waitDurable(*seq);
+}
+
+Result<void> Server::storeLeases(std::span<const Lease> leases, Origin origin) {
+  // A shared database may refuse a row: that is learnt by waiting, as putLeases() does.
+  if (!journal_ || journal_->mayRefuse()) return putLeases(leases, origin);
+  auto seq = writer_->putLeases(leases);
+  if (!seq) return seq.error();
+  // The journal's thread writes while the pull goes on; rows wait in memory only up to a
+  // bound (a disk slower than the pull), beyond which this page waits for the disk.
+  constexpr std::uint64_t kMaxUnsyncedRows = 200'000;
+  if (journal_->lastSeq() - journal_->durableSeq() > kMaxUnsyncedRows) return waitDurable(*seq);
+  return {};
+}
+
+void Server::whenLeasesDurable(std::function<void(Result<void>)> done) {
+  const std::uint64_t seq = journal_ ? journal_->lastSeq() : 0;
+  if (!journal_ || seq == 0 || journal_->durableSeq() >= seq) return done({});
+  // releaseDurableWaiters() answers it after the journal's next sync (or fails it after
+  // kDurableWaitLimit).
+  durableWaiters_.push_back(DurableWaiter{seq, now(), std::move(done)});
 }
 
 std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) {

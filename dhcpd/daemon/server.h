@@ -122,6 +122,8 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   Result<void> putLease(const Lease& lease, Origin origin) override;
   Result<void> deleteLease(Ipv4 address, Origin origin) override;
   Result<void> putLeases(std::span<const Lease> leases, Origin origin) override;  // HA bulk sync
+  Result<void> storeLeases(std::span<const Lease> leases, Origin origin) override;
+  void whenLeasesDurable(std::function<void(Result<void>)> done) override;
   void expectLeases(std::size_t leases) override { store_.reserve(leases); }
   void leaseDeleteMissed(Ipv4 address, Origin origin) override;  // HA bulk sync
   std::size_t wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) override;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,14 @@ class LeaseJournal {
   virtual std::uint64_t appendGuarded(const Lease& lease, bool remove, WriteGuard guard) {
     (void)guard;
     return remove ? appendDelete(lease) : append(lease);
+  }
+  // Queues several lease writes at once (a lease synchronisation's page): the same rows and
+  // sequence numbers as append() of each in turn; returns the last one (0 when empty). A
+  // journal may take them in one step (memfile: one lock and one wake-up for the page).
+  virtual std::uint64_t appendAll(std::span<const Lease> leases) {
+    std::uint64_t last = 0;
+    for (const Lease& l : leases) last = append(l);
+    return last;
   }
   // Writes refused since the last call. Published before durableSeq passes their seq, so a
   // caller that reads durableSeq FIRST and takes them after knows every refused write at or

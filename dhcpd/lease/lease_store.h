@@ -50,6 +50,10 @@ class LeaseStore {
 
   // Insert or replace the lease at lease.address (indexes updated).
   virtual Result<void> put(const Lease& lease) = 0;
+  // A hint that put(lease) follows soon: an implementation may start loading what that put
+  // will touch (a sync page stores leases whose index slots are scattered over tables far
+  // bigger than the caches). Default: nothing.
+  virtual void prefetch(const Lease& /*lease*/) const noexcept {}
   // Returns an error when there is no lease at that address.
   virtual Result<void> erase(Ipv4 a) = 0;
   virtual void clear() = 0;

@@ -126,12 +126,26 @@ std::uint64_t MemfileJournal::enqueue(const Lease& lease) {
   thread_local std::string line;
   line.clear();
   appendLeaseCsvLine(line, lease);
+  return enqueueRows(line, 1);
+}
+
+std::uint64_t MemfileJournal::appendAll(std::span<const Lease> leases) {
+  if (leases.empty()) return 0;
+  // A whole sync page formatted outside the lock, then queued under it once with one
+  // wake-up: per row that was a lock, a sequence store and a check of the writer.
+  thread_local std::string rows;
+  rows.clear();
+  for (const Lease& l : leases) appendLeaseCsvLine(rows, l);
+  return enqueueRows(rows, leases.size());
+}
+
+std::uint64_t MemfileJournal::enqueueRows(const std::string& text, std::uint64_t rows) {
   std::uint64_t seq;
   if (!options_.persist) {
     std::function<void(std::uint64_t)> cb;
     {
       std::lock_guard lk(mu_);
-      seq = lastSeq_.load(std::memory_order_relaxed) + 1;
+      seq = lastSeq_.load(std::memory_order_relaxed) + rows;
       lastSeq_.store(seq);
       durableSeq_.store(seq);
       cb = onDurable_;
@@ -145,9 +159,9 @@ std::uint64_t MemfileJournal::enqueue(const Lease& lease) {
     // The writer waits for the first row, or (in the commit window) for commitBytes; any other
     // row finds it busy or already woken, and a wake-up per row would cost a context switch.
     const std::size_t before = pending_.size();
-    pending_ += line;
+    pending_ += text;
     wake = before == 0 || (before < options_.commitBytes && pending_.size() >= options_.commitBytes);
-    seq = lastSeq_.load(std::memory_order_relaxed) + 1;
+    seq = lastSeq_.load(std::memory_order_relaxed) + rows;
     lastSeq_.store(seq);
     pendingSeq_ = seq;
   }

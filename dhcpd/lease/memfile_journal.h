@@ -75,6 +75,7 @@ class MemfileJournal final : public LeaseJournal {
 
   std::uint64_t append(const Lease& lease) override;
   std::uint64_t appendDelete(const Lease& lease) override;
+  std::uint64_t appendAll(std::span<const Lease> leases) override;
   std::uint64_t durableSeq() const noexcept override;
   std::uint64_t lastSeq() const noexcept override;
   // Returns once every row appended before the call is durable and onDurable has seen it,
@@ -101,6 +102,8 @@ class MemfileJournal final : public LeaseJournal {
  private:
   explicit MemfileJournal(Options options);
   std::uint64_t enqueue(const Lease& lease);
+  // Queues formatted rows (`rows` of them, each ending in '\n'); returns the last sequence.
+  std::uint64_t enqueueRows(const std::string& text, std::uint64_t rows);
   void run();
   // `written` reports how many bytes landed, also when the write fails part-way (full disk).
   Result<void> writeAll(const std::string& data, std::size_t* written = nullptr);

@@ -37,6 +37,8 @@ class MemoryLeaseStore final : public LeaseStore {
   std::vector<Lease> allByClientId(std::span<const std::uint8_t> id) const override;
 
   Result<void> put(const Lease& lease) override;
+  // Starts loading the hw-address and client-id index entries the lease's put() will probe.
+  void prefetch(const Lease& lease) const noexcept override;
   Result<void> erase(Ipv4 a) override;
   void clear() override;
 

@@ -1,5 +1,6 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <map>
@@ -200,6 +201,49 @@ Result<std::uint64_t> LeaseWriter::putLease(const Lease& lease) {
 Result<std::uint64_t> LeaseWriter::deleteLease(Ipv4 address) {
   if (!store_.fetch(address, previous_)) return makeError(fmt::format("no lease for {}", address.toString()));
   return applyTo(previous_, true, &previous_, Kind::Command);
+}
+
+Result<std::uint64_t> LeaseWriter::putLeases(std::span<const Lease> leases) {
+  // account() for every lease, summed: a sync of 2 million leases made 2 million samples of
+  // the same few statistics (each a registry lock), for values nobody reads in between.
+  pageDeltas_.clear();
+  std::int64_t globalDeclined = 0;
+  auto count = [&](const Lease& l, std::int64_t sign) {
+    if (!countsAsAssigned(l)) return;
+    const bool declined = l.state == LeaseState::Declined;
+    if (declined) globalDeclined += sign;
+    for (Scope* s : scopesOf(l)) {
+      PageDelta& d = pageDeltas_[s];
+      d.assigned += sign;
+      if (declined) d.declined += sign;
+    }
+  };
+  std::size_t stored = 0;
+  std::optional<Error> refused;
+  // The store's index entries for a lease a few ahead are loaded while this one is stored.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < std::min(kAhead, leases.size()); ++i) store_.prefetch(leases[i]);
+  for (const Lease& l : leases) {
+    if (stored + kAhead < leases.size()) store_.prefetch(leases[stored + kAhead]);
+    const bool replaces = store_.fetch(l.address, previous_);
+    if (auto r = store_.put(l); !r) {
+      refused = r.error();
+      break;
+    }
+    if (replaces) count(previous_, -1);
+    count(l, +1);
+    ++stored;
+  }
+  const TimePoint now = now_();
+  for (const auto& [scope, d] : pageDeltas_) {
+    if (d.assigned) stats_.add(scope->assigned, d.assigned, now);
+    if (d.declined) stats_.add(scope->declined, d.declined, now);
+  }
+  if (globalDeclined) stats_.add(declined_, globalDeclined, now);
+  // Kind::Command: written as given (WriteGuard::None), i.e. plain appends.
+  const std::uint64_t seq = journal_ && stored ? journal_->appendAll(leases.first(stored)) : 0;
+  if (refused) return *refused;
+  return seq;
 }
 
 std::uint64_t LeaseWriter::durableSeq() const noexcept {

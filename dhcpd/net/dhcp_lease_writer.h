@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -44,6 +45,11 @@ class LeaseWriter {
   // does not. putLease()/deleteLease() look the previous lease up.
   Result<std::uint64_t> putLease(const Lease& lease);
   Result<std::uint64_t> deleteLease(Ipv4 address);
+  // A lease synchronisation's page: putLease() of each lease in turn, except that each
+  // statistic moves once by the page's net change (one sample per page, not per lease) and
+  // the rows reach the journal in one step. Stops at the first lease the store refuses; the
+  // leases before it stay stored and journaled. Returns the last row's sequence (0: none).
+  Result<std::uint64_t> putLeases(std::span<const Lease> leases);
 
   // A shared database refused a write (LeaseJournal::takeLost): the store takes the
   // database's view of the address (`current`, nullopt = no lease), statistics follow, nothing
@@ -125,6 +131,10 @@ class LeaseWriter {
   std::vector<std::optional<std::vector<std::uint64_t>>> refusalReaders_;  // nullopt: slot free
   Handle cumulative_, declined_, reclaimed_, reclaimedDeclined_;           // Kea's global forms
   Lease previous_;  // putLease()/deleteLease(): the replaced lease, its buffers reused
+  struct PageDelta {
+    std::int64_t assigned = 0, declined = 0;
+  };
+  std::unordered_map<Scope*, PageDelta> pageDeltas_;  // putLeases(): net change per scope
 };
 
 // Kea counts a declined address as assigned too (it is unavailable to clients); reclaimed

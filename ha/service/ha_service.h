@@ -196,6 +196,8 @@ class HaService {
   void streamStep(std::shared_ptr<SyncRun> run);
   void streamDone(std::shared_ptr<SyncRun> run);
   void finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text);
+  // After finishRun (and, on success, once the stored leases are durable): the outcome.
+  void completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string text);
   // ha-sync: the asynchronous pull above, answering the command when it ends.
   void startOperatorSync(const std::string& peer, std::optional<std::uint32_t> maxPeriod, api::CommandReply reply);
   // Page data with the bulk-sync rule; returns how many leases were written.

@@ -58,9 +58,10 @@ Result<std::size_t> HaService::mergePage(std::vector<Lease>& leases) {
   // Leaves only the leases to write (the page is ours: they are moved, not copied).
   sync::keepSyncWinners(control_.leases(), leases);
   applyingSync_ = true;
-  // One durability wait per page, not per lease (a page of 50,000 leases would otherwise
-  // wait for 50,000 journal flushes).
-  auto r = control_.putLeases(leases, Origin::Partner);
+  // Stored without waiting for the disk: the journal writes while the next page comes, and
+  // the pull ends only once everything is durable (finishRun). Waiting here for every page
+  // held the thread for a write and fdatasync of each page's 5 MB.
+  auto r = control_.storeLeases(leases, Origin::Partner);
   applyingSync_ = false;
   if (!r) return r.error();
   return leases.size();
@@ -73,7 +74,7 @@ Result<std::size_t> HaService::applyChanges(sync::ChangeLog::Changes& changes) {
   }
   sync::keepChangeWinners(control_.leases(), changes.upserts);
   applyingSync_ = true;
-  auto r = control_.putLeases(changes.upserts, Origin::Partner);
+  auto r = control_.storeLeases(changes.upserts, Origin::Partner);
   std::size_t n = changes.upserts.size();
   for (const Lease& d : changes.deletes) {
     if (!r) break;
@@ -241,37 +242,40 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
                  finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
                  return;
                }
-               auto page = sync::readSyncPageAnswer(*body);
-               if (!page && page.error().code == sync::kResultUnsupported) {
+               // Into the run's one page (its leases and buffers reused from the previous one),
+               // taken out while this page is applied.
+               sync::SyncPage page = std::move(run->page);
+               auto read = sync::readSyncPageAnswer(*body, page, run->scratch);
+               if (!read && read.error().code == sync::kResultUnsupported) {
                  // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
                  tandemSyncPeers_[run->progress.peer] = false;
                }
-               if (!page) {
-                 finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + page.error().message);
+               if (!read) {
+                 finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + read.error().message);
                  return;
                }
-               run->session = page->session;
-               if (page->delta) run->progress.mode = sync::SyncMode::TandemDelta;
+               run->session = page.session;
+               if (page.delta) run->progress.mode = sync::SyncMode::TandemDelta;
                // Indexes sized once for the partner's leases instead of doubling (and rehashing
                // every lease) several times during the pull.
-               if (page->total)
+               if (page.total)
                  control_.expectLeases(
-                     static_cast<std::size_t>(std::min<std::uint64_t>(page->total, kMaxExpectedLeases)));
-               const std::size_t received = page->leases.size();
-               const std::size_t changes = page->changes.size();
-               const bool more = !page->last && !page->leases.empty();
+                     static_cast<std::size_t>(std::min<std::uint64_t>(page.total, kMaxExpectedLeases)));
+               const std::size_t received = page.leases.size();
+               const std::size_t changes = page.changes.size();
+               const bool more = !page.last && !page.leases.empty();
                if (more) {
                  // Ask for the next page now and apply this one while the partner builds it: the
                  // answer's callback runs on this thread after this one returns, so pages and
                  // their change logs are still applied in the order the partner took them
                  // (sync/pull_session.h); the partner's work and the wire overlap ours.
-                 run->after = page->leases.back().address;
+                 run->after = page.leases.back().address;
                  streamStep(run);
                  if (run_ != run) return;  // no transport: the run already ended
                }
                // The page first, then what changed at the partner up to the page's snapshot.
-               auto written = mergePage(page->leases);
-               auto changed = written ? applyChanges(page->changes) : Result<std::size_t>(written.error());
+               auto written = mergePage(page.leases);
+               auto changed = written ? applyChanges(page.changes) : Result<std::size_t>(written.error());
                if (!changed) {
                  // The next page's answer, if one is on the way, finds the run gone.
                  finishRun(run, false, "storing leases: " + changed.error().message);
@@ -284,6 +288,7 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
                log_.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED",
                           "received {} lease(s) and {} change(s) from {} ({} so far)", received, changes,
                           run->progress.peer, run->progress.received);
+               run->page = std::move(page);
                if (!more) streamDone(run);
              });
 }
@@ -315,7 +320,7 @@ void HaService::streamDone(std::shared_ptr<SyncRun> run) {
 }
 
 void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
-  if (run_ != run) return;
+  if (run_ != run || run->awaitingDurable) return;
   if (ok && incoming_) {
     // Lease commands received during the pull were applied when they came; an older page
     // copy may have overwritten or resurrected their leases since: apply them once more.
@@ -334,6 +339,24 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
       }
     }
   }
+  if (ok) {
+    // The pages were stored without waiting for the disk (mergePage): the pull is done, and
+    // this server may say it holds the partner's leases, once they are all durable. The
+    // journal wrote them during the pull, so this is about its last batch. Lease commands
+    // that arrive meanwhile are applied as they come (no page can overwrite them any more).
+    run->awaitingDurable = true;
+    std::weak_ptr<bool> guard = alive_;
+    control_.whenLeasesDurable([this, guard, run](Result<void> durable) {
+      if (auto g = guard.lock(); !g || !*g || run_ != run) return;
+      completeRun(run, durable.ok(), durable ? std::string() : "storing leases: " + durable.error().message);
+    });
+    return;
+  }
+  completeRun(run, ok, std::move(text));
+}
+
+void HaService::completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
+  if (run_ != run) return;
   const TimePoint now = control_.now();
   // From now on our store holds everything this partner sent us (until we restart): the
   // next pull from it may be a delta.

@@ -7,6 +7,7 @@
 
 #include "ha/service/ha_service.h"
 #include "sync/sync_status.h"
+#include "sync/tandem_sync_json.h"
 
 namespace tandem::daemon {
 
@@ -22,6 +23,13 @@ struct HaService::SyncRun {
   bool operatorRun = false;  // started by ha-sync: `done` answers the command
   // The partner may be asked for a delta (HaService::deltaSources_, taken at the start).
   bool deltaAllowed = false;
+  // tandem-stream: every page is read into this one (its leases and buffers reused) and the
+  // CSV text unescaped into `scratch` (sync/sync_answer_reader.h).
+  sync::SyncPage page;
+  std::string scratch;
+  // Pages are stored without waiting for the disk (ServerControl::storeLeases); the pull
+  // ends once they are durable (finishRun).
+  bool awaitingDurable = false;
 };
 
 }  // namespace tandem::daemon

@@ -49,6 +49,32 @@ TEST(MemfileJournal, AppendsRowsAfterTheHeader) {
             header() + formatLeaseCsvLine(makeLease(1)) + formatLeaseCsvLine(deleted));
 }
 
+// A sync page at once: the rows and sequence numbers of appending each in turn.
+TEST(MemfileJournal, AppendAllQueuesAPageAsItsRows) {
+  TempDir dir;
+  auto j = openJournal({.path = dir.file("leases4.csv")});
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->append(makeLease(1)), 1u);
+  const std::vector<Lease> page{makeLease(2), makeLease(3), makeLease(4)};
+  EXPECT_EQ(j->appendAll(page), 4u);
+  EXPECT_EQ(j->appendAll({}), 0u);
+  EXPECT_EQ(j->lastSeq(), 4u);
+  EXPECT_EQ(j->append(makeLease(5)), 5u);
+  ASSERT_TRUE(j->flush().ok());
+  EXPECT_EQ(j->durableSeq(), 5u);
+  std::string want = header();
+  for (int i = 1; i <= 5; ++i) want += formatLeaseCsvLine(makeLease(i));
+  EXPECT_EQ(readFile(dir.file("leases4.csv")), want);
+
+  auto off = openJournal({.path = "", .persist = false});
+  ASSERT_TRUE(off);
+  std::uint64_t seen = 0;
+  off->setOnDurable([&](std::uint64_t s) { seen = s; });
+  EXPECT_EQ(off->appendAll(page), 3u);
+  EXPECT_EQ(off->durableSeq(), 3u);
+  EXPECT_EQ(seen, 3u);
+}
+
 TEST(MemfileJournal, ReopenAppendsAndRepairsATornLastRow) {
   TempDir dir;
   std::string torn = header() + formatLeaseCsvLine(makeLease(1)) + "198.18.0.2,01:02";

@@ -183,6 +183,53 @@ TEST_F(WriterTest, CommandsAndPartnerUpdatesDoNotCountAsAllocations) {
   EXPECT_EQ(stats.value("subnet[2].assigned-addresses"), 1);
 }
 
+// A sync page: as putLease() of each lease, with each statistic moved once by the page's net
+// change, and every row journaled in order.
+TEST_F(WriterTest, APageMovesEachStatisticOnceAndJournalsEveryRow) {
+  writer.recount(twoSubnets(), clock.now());
+  ASSERT_TRUE(writer.putLease(lease(Ipv4(10, 0, 0, 10), 1, 1)).ok());
+  const std::size_t samplesBefore = stats.samples("subnet[1].assigned-addresses").size();
+  const std::vector<Lease> page{
+      lease(Ipv4(10, 0, 0, 10), 1, 2),  // moves from subnet 1 to subnet 2
+      lease(Ipv4(10, 0, 0, 11), 2, 1),
+      lease(Ipv4(10, 0, 0, 12), 3, 1, LeaseState::Declined),
+      lease(Ipv4(10, 0, 0, 13), 4, 1, LeaseState::ExpiredReclaimed),
+      lease(Ipv4(10, 1, 0, 2), 5, 2),
+  };
+  auto seq = writer.putLeases(page);
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 6u);
+  EXPECT_EQ(stats.value("subnet[1].assigned-addresses"), 2);  // .11 and the declined .12
+  EXPECT_EQ(stats.value("subnet[1].declined-addresses"), 1);
+  EXPECT_EQ(stats.value("subnet[1].pool[0].assigned-addresses"), 2);
+  EXPECT_EQ(stats.value("subnet[2].assigned-addresses"), 2);
+  EXPECT_EQ(stats.value("subnet[2].pool[0].assigned-addresses"), 1);
+  EXPECT_EQ(stats.value("declined-addresses"), 1);
+  EXPECT_EQ(stats.value("subnet[1].cumulative-assigned-addresses"), 0);
+  // One sample for the page, not one per lease.
+  EXPECT_EQ(stats.samples("subnet[1].assigned-addresses").size(), samplesBefore + 1);
+  ASSERT_EQ(journal.rows.size(), 6u);
+  for (std::size_t i = 0; i < page.size(); ++i) EXPECT_EQ(journal.rows[i + 1].lease, page[i]);
+  EXPECT_EQ(store.byAddress(Ipv4(10, 0, 0, 10))->subnetId, 2u);
+  EXPECT_EQ(store.size(), 5u);
+}
+
+// A lease the store refuses stops the page: those before it stay stored, counted and
+// journaled; nothing after it is written.
+TEST_F(WriterTest, APageStopsAtTheFirstRefusedLease) {
+  writer.recount(twoSubnets(), clock.now());
+  Lease bad = lease(Ipv4(10, 0, 0, 12), 3, 1);
+  bad.clientId.assign(300, 1);  // longer than a client-id may be
+  const std::vector<Lease> page{lease(Ipv4(10, 0, 0, 10), 1, 1), lease(Ipv4(10, 0, 0, 11), 2, 1), bad,
+                                lease(Ipv4(10, 0, 0, 13), 4, 1)};
+  auto seq = writer.putLeases(page);
+  EXPECT_FALSE(seq.ok());
+  EXPECT_EQ(journal.rows.size(), 2u);
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(stats.value("subnet[1].assigned-addresses"), 2);
+  EXPECT_TRUE(writer.putLeases({}).ok());
+}
+
 TEST_F(WriterTest, ReclaimedLeaseStopsCountingAndCountsAsReclaimed) {
   writer.recount(twoSubnets(), clock.now());
   ASSERT_TRUE(writer.apply(allocation(lease(Ipv4(10, 1, 0, 2), 5, 2))).ok());

@@ -252,6 +252,34 @@ TEST(SyncAnswerReader, ReadsTheSourcesLeaseCount) {
   EXPECT_EQ(pageBody(leases, {}, true).find("total"), std::string::npos);
 }
 
+// The puller reads every page into one SyncPage: each read replaces everything the previous
+// page left (a shorter page, no delta or total, fewer changes) and equals a fresh read.
+TEST(SyncAnswerReader, ReadingIntoAUsedPageReplacesIt) {
+  const auto big = oddLeases(40, 5);
+  const auto small = oddLeases(7, 6);
+  ChangeLog::Changes many;
+  many.upserts = oddLeases(5, 7);
+  many.deletes = oddLeases(3, 8);
+  const std::string first = api::toKeaText(
+      json::array({api::makeAnswer(0, "found", syncPageAnswerArgs("s-1", big, many, false, true, 1'000))}));
+  SyncPage page;
+  std::string scratch;
+  ASSERT_TRUE(readSyncPageAnswer(first, page, scratch));
+  expectSamePage(Result<SyncPage>(page), treePage(first));
+  const Lease* buffer = page.leases.data();
+  for (const std::string& body : {pageBody(small, {}, true), pageBody(big, {}, false), pageBody({}, many, true)}) {
+    ASSERT_TRUE(readSyncPageAnswer(body, page, scratch));
+    expectSamePage(Result<SyncPage>(page), treePage(body));
+    expectSamePage(Result<SyncPage>(page), readSyncPageAnswer(body));
+  }
+  // The lease vector kept its buffer through the shorter pages (nothing grew past it).
+  ASSERT_TRUE(readSyncPageAnswer(pageBody(big, {}, false), page, scratch));
+  EXPECT_EQ(page.leases.data(), buffer);
+  // A bad page is an error as from a fresh read.
+  EXPECT_FALSE(
+      readSyncPageAnswer(R"([{"result":0,"arguments":{"session":"s","leases":"1.2.3.4,zz\n"}}])", page, scratch));
+}
+
 TEST(SyncAnswerReader, ARefusedCommandKeepsItsResultCode) {
   auto page = readSyncPageAnswer(R"([{"result":2,"text":"'tandem-lease4-sync-page' command not supported."}])");
   ASSERT_FALSE(page);
