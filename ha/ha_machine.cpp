@@ -97,7 +97,10 @@ void HaMachine::scheduleHeartbeat(SteadyTime now, Out& out) {
   if (heartbeatArmed_ || heartbeatInFlight_) return;
   // One-shot, re-armed after each exchange completes (reference 2.5 step 1).
   auto delay = cfg_.heartbeatDelay;
-  if (syncCompleteNotified_ && state_ == HaState::PartnerDown && handoverPollUntil_ && now < *handoverPollUntil_) {
+  // Around a hand-over both sides ask soon: the partner-down peer whether the puller is
+  // ready, the puller (ready) whether the partner-down peer is back in its normal state.
+  const bool handover = (syncCompleteNotified_ && state_ == HaState::PartnerDown) || state_ == HaState::Ready;
+  if (handover && handoverPollUntil_ && now < *handoverPollUntil_) {
     delay = std::min<std::chrono::milliseconds>(delay, kHandoverPoll);
   }
   out.push_back(ArmTimer{TimerId::Heartbeat, now + delay});
@@ -142,9 +145,8 @@ void HaMachine::adjustNetworkState(Out& out) {
   }
 }
 
-void HaMachine::enter(SteadyTime now, Out& out) {
-  const StateTraits t = traits(state_);
-  switch (t.scopes) {
+void HaMachine::applyScopeRule() {
+  switch (traits(state_).scopes) {
     case ScopeRule::None: filter_.serveNoScopes(); break;
     case ScopeRule::Default: filter_.serveDefaultScopes(); break;
     case ScopeRule::Failover: filter_.serveFailoverScopes(); break;
@@ -158,6 +160,20 @@ void HaMachine::enter(SteadyTime now, Out& out) {
       }
       break;
   }
+}
+
+void HaMachine::endHandover(const char* why, Out& out) {
+  handingOver_ = false;
+  applyScopeRule();
+  publishScopes(out);
+  log(out, Severity::Info, "HA_HANDOVER_DONE",
+      fmt::format("{}: the partner serves its own clients again ({}); serving scopes {}", cfg_.thisServerName, why,
+                  fmt::join(filter_.servedScopes(), ", ")));
+}
+
+void HaMachine::enter(SteadyTime now, Out& out) {
+  const StateTraits t = traits(state_);
+  applyScopeRule();
   viaMaintenance_ = false;
   publishScopes(out);
   adjustNetworkState(out);
@@ -192,6 +208,8 @@ void HaMachine::enter(SteadyTime now, Out& out) {
 
 void HaMachine::transition(HaState to, std::string reason, SteadyTime now, Out& out) {
   const HaState from = state_;
+  const std::size_t scopesBefore = filter_.servedScopes().size();
+  handingOver_ = false;
   // Exit actions.
   if (from == HaState::CommunicationRecovery) {
     out.push_back(ClearBacklog{});
@@ -227,6 +245,19 @@ void HaMachine::transition(HaState to, std::string reason, SteadyTime now, Out& 
   log(out, Severity::Info, "HA_STATE_TRANSITION_REASON", fmt::format("{}: {}", cfg_.thisServerName, reason_));
   out.push_back(StateChanged{from, to, reason_});
   enter(now, out);
+  // Leaving partner-down because the partner is ready: it starts serving its clients only
+  // when it sees our new state in a heartbeat answer. Until we have given it one, its clients
+  // stay ours (nobody else answers them: it is in ready), so the hand-over has no gap. We stop
+  // at the instant we answer, before it can start, so the two never serve a scope together.
+  if (from == HaState::PartnerDown && (to == HaState::LoadBalancing || to == HaState::HotStandby) &&
+      scopesBefore > filter_.servedScopes().size()) {
+    handingOver_ = true;
+    filter_.serveFailoverScopes();
+    publishScopes(out);
+    log(out, Severity::Info, "HA_HANDOVER_STARTED",
+        fmt::format("{}: serving the partner's clients until it has heard that we are in {}", cfg_.thisServerName,
+                    toString(to)));
+  }
 }
 
 bool HaMachine::shouldPartnerDown(SteadyTime now) const {
@@ -282,6 +313,15 @@ TransitionInputs HaMachine::inputs(SteadyTime now, Out& out) {
 }
 
 void HaMachine::run(SteadyTime now, Out& out) {
+  // A partner that never asks our state (gone again, or its heartbeats cannot reach us) does
+  // not keep its clients with us for longer than max-response-delay.
+  if (handingOver_ && now - stateSince_ >= cfg_.maxResponseDelay) {
+    endHandover("it has not asked for our state within max-response-delay", out);
+  }
+  // A partner seen serving its own clients already knows our state.
+  if (handingOver_ && (partnerState_ == HaState::LoadBalancing || partnerState_ == HaState::HotStandby)) {
+    endHandover("it is in its normal state", out);
+  }
   // Bounded: every chain in the table ends in a staying state within a few steps.
   for (int step = 0; step < 16 && !paused_; ++step) {
     const TransitionInputs in = inputs(now, out);
@@ -393,6 +433,10 @@ void HaMachine::on(const HeartbeatFailed& e, SteadyTime now, Out& out) {
   run(now, out);
 }
 
+void HaMachine::on(const HeartbeatServed&, SteadyTime, Out& out) {
+  if (handingOver_) endHandover("it has heard our state", out);
+}
+
 void HaMachine::on(const TimerFired& e, SteadyTime now, Out& out) {
   switch (e.id) {
     case TimerId::Heartbeat:
@@ -424,6 +468,9 @@ void HaMachine::on(const SyncFinished& e, SteadyTime now, Out& out) {
   if (e.ok) {
     backoff_.succeeded();
     log(out, Severity::Info, "HA_SYNC_SUCCESSFUL", fmt::format("lease database synchronised: {}", e.text));
+    // A partner in partner-down serves our clients until we have heard it is back in its
+    // normal state: ask soon (kHandoverPoll) instead of a heartbeat-delay from now.
+    handoverPollUntil_ = now + kHandoverPollFor;
     transition(HaState::Ready, "lease database synchronised with the partner", now, out);
     scheduleHeartbeat(now, out);
     run(now, out);
@@ -448,6 +495,11 @@ void HaMachine::on(const LeaseUpdateResult& e, SteadyTime now, Out& out) {
   const PeerConfig* peer = cfg_.find(e.peer);
   // Backup results never change our state (fire-and-forget, reference 6.2).
   if (!peer || peer->role == Role::Backup || peer->name == cfg_.thisServerName) return;
+  // In partner-down after the partner synchronised from us, it must get every lease we hand
+  // out; one it did not store counts as unsent (see on(SyncCompleteNotified)).
+  if (state_ == HaState::PartnerDown && syncCompleteNotified_ && e.outcome != LeaseUpdateResult::Outcome::Ok) {
+    noteSkippedUpdate();
+  }
   switch (e.outcome) {
     case LeaseUpdateResult::Outcome::Ok: rejected_.reportSuccessful(e.client); return;
     case LeaseUpdateResult::Outcome::Conflict:
@@ -576,17 +628,17 @@ void HaMachine::on(const MaintenanceNotifyFinished& e, SteadyTime now, Out& out)
 }
 
 void HaMachine::on(const SyncCompleteNotified& e, SteadyTime now, Out& out) {
-  // In partner-down, keep serving only once the next heartbeat shows the partner ready
-  // (reference 4.6 step 6): hold a local disable until then, and ask soon.
+  // Kea (reference 4.6 step 6) stops serving in partner-down until the next heartbeat shows
+  // the partner ready, because it would not send the partner the leases it hands out
+  // meanwhile. tandemd keeps serving and sends them (updatePolicy: the partner holds all our
+  // leases up to now and accepts updates while ready), so the clients see no gap; a failed
+  // update counts as unsent, which makes us ask the partner to resynchronise before it joins
+  // (Guard::LocalChangesUnsynced). We ask for the partner's state soon.
   if (state_ == HaState::PartnerDown) {
     syncCompleteNotified_ = true;
     // The partner now holds every lease we changed so far (the pull session handed over the
-    // last ones); what we change from here on it has not got.
+    // last ones).
     unsentAtPartnerSync_ = unsentUpdateCount_;
-    if (!localDisabled_) {
-      localDisabled_ = true;
-      out.push_back(DisableDhcp{cfg_.localOrigin()});
-    }
     handoverPollUntil_ = now + kHandoverPollFor;
     if (heartbeatsWanted() && !heartbeatInFlight_) {
       heartbeatArmed_ = false;
@@ -704,6 +756,7 @@ void HaMachine::on(const ScopesCommand& e, SteadyTime, Out& out) {
     out.push_back(CommandAnswer{1, r.error().message, nullptr});
     return;
   }
+  handingOver_ = false;  // the operator's scopes stand until the next state change
   publishScopes(out);
   adjustNetworkState(out);
   log(out, Severity::Warn, "HA_SCOPES_SET",
@@ -722,6 +775,8 @@ UpdatePolicy HaMachine::updatePolicy(const PeerConfig& peer) const noexcept {
     case HaState::LoadBalancing:
     case HaState::HotStandby:
     case HaState::PartnerInMaintenance: return UpdatePolicy::SendAndWait;
+    // The partner synchronised from us and waits in ready (on(SyncCompleteNotified)).
+    case HaState::PartnerDown: return syncCompleteNotified_ ? UpdatePolicy::SendAndWait : UpdatePolicy::SkipCounted;
     default: return UpdatePolicy::SkipCounted;
   }
 }

@@ -51,6 +51,8 @@ struct HeartbeatAnswered {
 struct HeartbeatFailed {
   std::string reason;
 };
+// We answered the partner's ha-heartbeat with our state: from now on it knows it.
+struct HeartbeatServed {};
 struct TimerFired {
   TimerId id = TimerId::Heartbeat;
 };
@@ -106,10 +108,10 @@ struct ScopesCommand {
 };
 
 using HaEvent =
-    std::variant<Start, HeartbeatAnswered, HeartbeatFailed, TimerFired, SyncFinished, LeaseUpdateResult,
-                 PartnerQuerySeen, BacklogOverflowed, BacklogReplayFinished, HaResetFinished, MaintenanceNotifyFinished,
-                 SyncCompleteNotified, DhcpServiceState, HaResetCommand, HaContinueCommand, MaintenanceStartCommand,
-                 MaintenanceCancelCommand, MaintenanceNotifyCommand, ScopesCommand>;
+    std::variant<Start, HeartbeatAnswered, HeartbeatFailed, HeartbeatServed, TimerFired, SyncFinished,
+                 LeaseUpdateResult, PartnerQuerySeen, BacklogOverflowed, BacklogReplayFinished, HaResetFinished,
+                 MaintenanceNotifyFinished, SyncCompleteNotified, DhcpServiceState, HaResetCommand, HaContinueCommand,
+                 MaintenanceStartCommand, MaintenanceCancelCommand, MaintenanceNotifyCommand, ScopesCommand>;
 
 // ---- Actions ----------------------------------------------------------------------------
 struct SendHeartbeat {
@@ -224,9 +226,11 @@ class HaMachine {
  public:
   // Kea: a partner seen `terminated` this long while we wait is assumed not restarting.
   static constexpr std::chrono::minutes kTerminatedPartnerWait{10};
-  // After ha-sync-complete-notify in partner-down we serve nobody until a heartbeat sees the
-  // partner ready (reference 4.6 step 6); poll at this pace for a while instead of waiting
-  // a whole heartbeat-delay (10 s by default) with the service off.
+  // After ha-sync-complete-notify in partner-down (we keep serving, and send the partner our
+  // lease changes) and, on the puller, after its sync (ready, serving nobody yet), each side
+  // polls the other at this pace for a while instead of a whole heartbeat-delay (10 s by
+  // default): the hand-over then takes a few hundred milliseconds, without a gap (see
+  // handingOver_).
   static constexpr std::chrono::milliseconds kHandoverPoll{100};
   static constexpr std::chrono::seconds kHandoverPollFor{5};
 
@@ -268,6 +272,7 @@ class HaMachine {
   void on(const Start&, SteadyTime now, Out& out);
   void on(const HeartbeatAnswered& e, SteadyTime now, Out& out);
   void on(const HeartbeatFailed& e, SteadyTime now, Out& out);
+  void on(const HeartbeatServed& e, SteadyTime now, Out& out);
   void on(const TimerFired& e, SteadyTime now, Out& out);
   void on(const SyncFinished& e, SteadyTime now, Out& out);
   void on(const LeaseUpdateResult& e, SteadyTime now, Out& out);
@@ -342,6 +347,12 @@ class HaMachine {
   bool othersDisabled_ = false;  // user / partner / DB origins disable service
   bool syncCompleteNotified_ = false;
   std::optional<SteadyTime> handoverPollUntil_;
+  // Back from partner-down to a normal state, still serving the partner's scope until the
+  // partner has heard our new state (a heartbeat of its answered), so its clients are never
+  // left without a server in between (tandemd; Kea leaves a gap of up to a heartbeat-delay).
+  bool handingOver_ = false;
+  void applyScopeRule();
+  void endHandover(const char* why, Out& out);
   std::vector<std::string> publishedScopes_;
   bool scopesPublished_ = false;
 };

@@ -13,8 +13,10 @@
 #     (load-balancing, sync-page-limit 10000, sync-timeout BENCH_SYNC_TIMEOUT ms);
 #  4. measured: sync = server2's syncing -> ready (its own log), join = server2's start to both
 #     in load-balancing, gap = the probe's longest time without any DHCPOFFER after server1 first
-#     served (the time the source stopped answering clients), identical = the two lease files
-#     hold the same leases (tandem-leasetool same).
+#     served (the time the source stopped answering clients), missed = the probe's DISCOVERs
+#     nobody answered around the hand-over (1 s before server2's syncing -> ready to 1 s after
+#     its ready -> load-balancing: a gap in one scope the longest gap does not see),
+#     identical = the two lease files hold the same leases (tandem-leasetool same).
 # Every phase has a timeout (BENCH_LOAD_TIMEOUT 300 s for a daemon to load its file,
 # BENCH_PHASE_TIMEOUT 600 s for the sync): a phase that times out is reported as such and the
 # next pair runs. Results: a table on stdout and $BENCH_OUT (default /tmp/bench-sync.txt).
@@ -44,8 +46,8 @@ case " $PAIRS " in *kea*) sync_need_kea ;; esac
 sync_topology s1 s2 c
 
 ROWS=()
-row() { ROWS+=("$(printf '%-9s %-14s %10s %10s %10s %9s %9s %9s %6s  %s' "$@")"); }
-row leases pair "sync_s" "join_s" "gap_s" identical pull_cpu src_cpu load note
+row() { ROWS+=("$(printf '%-9s %-14s %10s %10s %10s %7s %9s %9s %9s %6s  %s' "$@")"); }
+row leases pair "sync_s" "join_s" "gap_s" "missed" identical pull_cpu src_cpu load note
 # CPU seconds (utime + stime) of a process so far: less noisy than wall time on a shared machine.
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -65,7 +67,7 @@ for n in $COUNTS; do
     sync_launch server1 s1 "$k1"
     if ! ( sync_up server1 "$LOADT" ) || ! sync_wait_state server1 partner-down "$LOADT"; then
       log "[$tag] source $k1 did not load $n leases and reach partner-down within ${LOADT}s"
-      row "$n" "$pair" - - - - - - - "source load timeout"
+      row "$n" "$pair" - - - - - - - - "source load timeout"
       sync_kill server1; continue
     fi
     log "[$tag] source $k1 loaded $n leases and serves alone after $(sync_secs "$t" "$(date +%s.%N)") s"
@@ -105,15 +107,23 @@ for n in $COUNTS; do
       tr=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*(syncing -> ready|from SYNCING to READY)'); then
       sync=$(sync_secs "$ts" "$tr")
     fi
+    # The hand-over: DISCOVERs nobody answered from 1 s before the puller's syncing -> ready
+    # until 1 s after its ready -> load-balancing (sync-probe.py's unanswered send times).
+    missed="-"
+    if [ "$sync" != "-" ] && tl=$(sync_log_time "$l2" 'HA_STATE_TRANSITION.*(ready -> load-balancing|from READY to LOAD-BALANCING)'); then
+      missed=$(echo "$probe" | jq --argjson a "$tr" --argjson b "$tl" \
+        '[.unanswered // [] | .[] | select(. >= $a - 1 and . <= $b + 1)] | length')
+    fi
     same=no
     if [ "$join" != timeout ]; then
       sync_same server1 server2 30 >/dev/null 2>&1 && same=yes
     fi
     [ -n "$note" ] || note="probe $(echo "$probe" | jq -c '{sent, answered}')"
     load=$(cut -d' ' -f1 /proc/loadavg)
-    log "[$tag] sync ${sync} s, join ${join} s, longest gap ${gap} s, identical $same, puller CPU ${pull_cpu} s," \
+    log "[$tag] sync ${sync} s, join ${join} s, longest gap ${gap} s, hand-over unanswered ${missed}, identical $same," \
+      "puller CPU ${pull_cpu} s," \
       "source CPU ${src_cpu} s, load $load; $note"
-    row "$n" "$pair" "$sync" "$join" "$gap" "$same" "$pull_cpu" "$src_cpu" "$load" "$note"
+    row "$n" "$pair" "$sync" "$join" "$gap" "$missed" "$same" "$pull_cpu" "$src_cpu" "$load" "$note"
     sync_kill server2 TERM
     sync_kill server1 TERM
   done
@@ -124,6 +134,7 @@ done
   echo "bench-sync $(date -u '+%F %T') UTC, $(nproc) cores, mutual TLS, sync-page-limit 10000"
   echo "sync_s = syncing -> ready on the empty peer; join_s = its start to both in load-balancing;"
   echo "gap_s = longest time no client got a DHCPOFFER (source serving alone before the join)"
+  echo "missed = DISCOVERs unanswered from 1 s before the puller's syncing -> ready to 1 s after its -> load-balancing"
   echo "pull_cpu = the syncing peer's CPU (utime+stime) from its start to the join; src_cpu = the source's"
   echo "CPU over the same time (it also serves the probe); load = 1-min load average at the end"
   printf '%s\n' "${ROWS[@]}"

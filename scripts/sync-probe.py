@@ -10,7 +10,8 @@ DHCPREQUEST, so it makes no lease.
 Runs until SIGTERM/SIGINT or --duration, then prints one JSON object (also to --out):
   sent, answered, first_offer / last_offer (epoch s), max_gap_s (longest time between two
   consecutive OFFERs after the first one, i.e. the longest time nobody answered a client),
-  gap_from / gap_to, per-server offer counts, and the longest gap per server.
+  gap_from / gap_to, per-server offer counts, the longest gap per server, and unanswered
+  (the send times of the DISCOVERs no OFFER answered, up to 5,000, the last second left out).
 --mark FILE: when FILE exists (its content = epoch seconds), gaps are also reported for the
 part of the run after that instant (max_gap_after_mark_s).
 Run it inside the client namespace: ip netns exec NS sync-probe.py --iface eth0 ...
@@ -128,6 +129,10 @@ def main():
                 del pending[got[0]]
                 offers.append((time.time(), got[1]))
     end = time.time()
+    # DISCOVERs nobody answered (send times; those of the last second may still be on their
+    # way and are left out): a hand-over with a gap shows here even when the other peer kept
+    # answering its own clients, which max_gap_s does not see.
+    unanswered = sorted(t for t in pending.values() if t < end - 1.0)
 
     times = [t for t, _ in offers]
     gap, frm, to = longest_gap(times)
@@ -136,7 +141,8 @@ def main():
         gap, frm, to = end - times[-1], times[-1], end
     result = {"sent": sent, "answered": len(offers), "start": start, "end": end,
               "first_offer": times[0] if times else None, "last_offer": times[-1] if times else None,
-              "max_gap_s": round(gap, 3), "gap_from": frm, "gap_to": to, "servers": {}}
+              "max_gap_s": round(gap, 3), "gap_from": frm, "gap_to": to, "servers": {},
+              "unanswered": [round(t, 3) for t in unanswered[:5000]]}
     for srv in sorted({sv for _, sv in offers}):
         st = [t for t, sv in offers if sv == srv]
         g, f, t2 = longest_gap(st)

@@ -309,6 +309,13 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
                 cfg_.thisServerName);
       localFailing_ = false;
     }
+    // The partner learns our state from this answer: a hand-over ends now (ha_machine.h), so
+    // the answer already shows the scopes we keep, and we stop serving the partner's clients
+    // before it can start. Kea 2.2 sends no server-name; a backup's probe (tandemd) names
+    // itself and does not count.
+    const ha::PeerConfig* from =
+        args.is_object() && args.contains("server-name") ? cfg_.find(args["server-name"].get<std::string>()) : nullptr;
+    if (!from || from->role != ha::Role::Backup) dispatch(ha::HeartbeatServed{});
     json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
     // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
     answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;

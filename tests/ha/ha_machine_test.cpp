@@ -713,19 +713,161 @@ TEST(HaMachine, HaScopesCommand) {
 TEST(HaMachine, SyncCompleteNotifiedInPartnerDown) {
   Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
   h.toPartnerDown();
+  const PeerConfig& partner = h.m.config().peers[1];
+  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);
+  // tandemd keeps serving (Kea disables until it sees the partner ready) and from now on
+  // sends the synchronised partner every lease it hands out.
   auto& n = h.send(SyncCompleteNotified{2000});
-  EXPECT_EQ(one<DisableDhcp>(n).origin, 1000);
+  EXPECT_FALSE(has<DisableDhcp>(n));
+  EXPECT_FALSE(h.m.localDhcpDisabled());
   EXPECT_EQ(one<EnableDhcp>(n).origin, 2000);
   EXPECT_EQ(one<CommandAnswer>(n).result, 0);
-  // The synced partner vanished before we saw it ready: serve again.
-  auto& f = h.failed();
-  EXPECT_EQ(one<EnableDhcp>(f).origin, 1000);
+  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SendAndWait);
+  // The synced partner vanished before we saw it ready: back to counting unsent updates.
+  h.failed();
   EXPECT_EQ(h.m.state(), S::PartnerDown);
-  // Second round: the partner shows up ready: normal state re-enables the service.
+  EXPECT_EQ(h.m.updatePolicy(partner), UpdatePolicy::SkipCounted);
+  // Second round: the partner shows up ready: normal state.
+  h.send(SyncCompleteNotified{2000});
+  h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_FALSE(h.m.localDhcpDisabled());
+}
+
+// An update the synchronised partner did not store (it went away for a moment) counts as
+// unsent: when it shows up ready it must resynchronise before joining.
+TEST(HaMachine, AFailedUpdateAfterThePartnersSyncMakesItResync) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toPartnerDown();
+  h.send(SyncCompleteNotified{2000});
+  LeaseUpdateResult failedUpdate;
+  failedUpdate.peer = "server2";
+  failedUpdate.outcome = LeaseUpdateResult::Outcome::Failed;
+  failedUpdate.text = "timeout";
+  h.send(failedUpdate);
+  auto& r = h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::PartnerDown);
+  EXPECT_EQ(one<SendHaReset>(r).peer, "server2");
+}
+
+// Back from partner-down, we keep serving the partner's clients until it has heard our new
+// state: it starts serving them only then, so no client is without a server in between.
+TEST(HaMachine, HandOverLastsUntilThePartnerHearsOurState) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toPartnerDown();
   h.send(SyncCompleteNotified{2000});
   auto& r = h.answered(S::Ready, 0);
+  ASSERT_EQ(h.m.state(), S::LoadBalancing);
+  EXPECT_TRUE(logged(r, "HA_HANDOVER_STARTED"));
+  EXPECT_EQ(all<ServeScopes>(r).back().scopes, (std::vector<std::string>{"server1", "server2"}));
+  EXPECT_TRUE(h.m.scopeFilter().amServing("server2"));
+  // Our own heartbeats do not end it: the partner has not asked for our state yet.
+  h.answered(S::Ready, 0);
+  EXPECT_TRUE(h.m.scopeFilter().amServing("server2"));
+  auto& served = h.send(HeartbeatServed{});
+  EXPECT_TRUE(logged(served, "HA_HANDOVER_DONE"));
+  EXPECT_EQ(one<ServeScopes>(served).scopes, std::vector<std::string>{"server1"});
+  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
+  EXPECT_FALSE(has<ServeScopes>(h.send(HeartbeatServed{})));  // once
+}
+
+TEST(HaMachine, HandOverEndsAfterMaxResponseDelayWithoutAQuestion) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toPartnerDown();
+  h.send(SyncCompleteNotified{2000});
+  h.answered(S::Ready, 0);
+  ASSERT_TRUE(h.m.scopeFilter().amServing("server2"));
+  h.clock.advance(h.m.config().maxResponseDelay);
+  auto& a = h.answered(S::Ready, 0);
+  EXPECT_TRUE(logged(a, "HA_HANDOVER_DONE"));
+  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
+}
+
+TEST(HaMachine, NoHandOverOutsideAReturnFromPartnerDown) {
+  Harness h(lbConfig("server1"));
+  h.toNormal(S::LoadBalancing);
+  EXPECT_FALSE(h.m.scopeFilter().amServing("server2"));
+  EXPECT_FALSE(has<ServeScopes>(h.send(HeartbeatServed{})));
+}
+
+// The partner may learn our state some other way (its heartbeat crossed ours): once it is
+// seen serving, its clients are its own again.
+TEST(HaMachine, HandOverEndsWhenThePartnerIsSeenInItsNormalState) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toPartnerDown();
+  h.send(SyncCompleteNotified{2000});
+  h.answered(S::Ready, 0);
+  ASSERT_TRUE(h.m.scopeFilter().amServing("server2"));
+  auto& a = h.answered(S::LoadBalancing, 0);
+  EXPECT_TRUE(logged(a, "HA_HANDOVER_DONE"));
+  EXPECT_EQ(one<ServeScopes>(a).scopes, std::vector<std::string>{"server1"});
   EXPECT_EQ(h.m.state(), S::LoadBalancing);
-  EXPECT_EQ(one<EnableDhcp>(r).origin, 1000);
+}
+
+// Any state change ends a hand-over, and the operator's ha-scopes stands until the next one.
+TEST(HaMachine, HandOverEndsWithAStateChangeOrTheOperatorsScopes) {
+  Harness h(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  h.toPartnerDown();
+  h.send(SyncCompleteNotified{2000});
+  h.answered(S::Ready, 0);
+  ASSERT_TRUE(h.m.scopeFilter().amServing("server2"));
+  h.send(ScopesCommand{{"server1", "server2"}});
+  EXPECT_FALSE(has<ServeScopes>(h.send(HeartbeatServed{})));
+  EXPECT_TRUE(h.m.scopeFilter().amServing("server2"));
+
+  Harness g(lbConfig("server1", fastTimers({{"max-unacked-clients", 0}})));
+  g.toPartnerDown();
+  g.send(SyncCompleteNotified{2000});
+  g.answered(S::Ready, 0);
+  ASSERT_TRUE(g.m.scopeFilter().amServing("server2"));
+  g.send(HaResetCommand{});  // -> waiting: serves nobody, and nothing is left to hand over
+  EXPECT_FALSE(g.m.scopeFilter().amServing("server2"));
+  EXPECT_FALSE(has<ServeScopes>(g.send(HeartbeatServed{})));
+}
+
+// Hot-standby: a standby that served alone hands the primary's clients over the same way.
+TEST(HaMachine, HotStandbyStandbyHandsOverToThePrimary) {
+  Harness h(hsConfig("server2", fastTimers({{"max-unacked-clients", 0}})));
+  h.start();
+  h.answered(S::Ready);
+  h.send(SyncFinished{true, "0 leases"});
+  h.answered(S::HotStandby);
+  ASSERT_EQ(h.m.state(), S::HotStandby);
+  ASSERT_FALSE(h.m.scopeFilter().amServing("server1"));
+  h.clock.advance(5s);
+  h.failed();
+  ASSERT_EQ(h.m.state(), S::PartnerDown);
+  ASSERT_TRUE(h.m.scopeFilter().amServing("server1"));
+  h.send(SyncCompleteNotified{2000});
+  auto& r = h.answered(S::Ready, 0);
+  EXPECT_EQ(h.m.state(), S::HotStandby);
+  EXPECT_TRUE(logged(r, "HA_HANDOVER_STARTED"));
+  EXPECT_TRUE(h.m.scopeFilter().amServing("server1"));
+  EXPECT_TRUE(logged(h.send(HeartbeatServed{}), "HA_HANDOVER_DONE"));
+  EXPECT_FALSE(h.m.scopeFilter().amServing("server1"));
+}
+
+// The puller, ready after its sync, serves nobody until it hears that the partner-down peer
+// is back in its normal state: it asks soon, not a heartbeat-delay later.
+TEST(HaMachine, ThePullerAsksSoonAfterItsSync) {
+  Harness h(lbConfig("server2", fastTimers({{"heartbeat-delay", 10000}, {"max-response-delay", 30000}})));
+  h.start();
+  h.answered(S::PartnerDown);
+  ASSERT_EQ(h.m.state(), S::Syncing);
+  auto& r = h.send(SyncFinished{true, "100 leases"});
+  ASSERT_EQ(h.m.state(), S::Ready);
+  EXPECT_EQ(all<ArmTimer>(r).back().at, h.now() + 100ms);
+  h.clock.advance(100ms);
+  EXPECT_TRUE(has<SendHeartbeat>(h.send(TimerFired{TimerId::Heartbeat})));
+  // The partner has not seen us ready yet: ask again shortly.
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::PartnerDown)).at, h.now() + 100ms);
+  EXPECT_EQ(h.m.state(), S::Ready);
+  h.send(TimerFired{TimerId::Heartbeat});
+  h.answered(S::LoadBalancing);
+  EXPECT_EQ(h.m.state(), S::LoadBalancing);
+  // Back in the normal state: the normal pace.
+  h.send(TimerFired{TimerId::Heartbeat});
+  EXPECT_EQ(one<ArmTimer>(h.answered(S::LoadBalancing)).at, h.now() + 10s);
 }
 
 // A one-way partition: the partner synchronised from us, then we lost it and served alone
@@ -777,7 +919,7 @@ TEST(HaMachine, SyncCompleteNotifiedInPartnerDownPollsThePartnerSoon) {
   h.clock.advance(31s);
   h.failed();
   ASSERT_EQ(h.m.state(), S::PartnerDown);
-  // Our service is off until a heartbeat sees the partner ready: ask in 100 ms, not 10 s.
+  // The partner joins once a heartbeat sees it ready: ask in 100 ms, not 10 s.
   auto& n = h.send(SyncCompleteNotified{2000});
   const auto armed = one<ArmTimer>(n);
   EXPECT_EQ(armed.id, TimerId::Heartbeat);

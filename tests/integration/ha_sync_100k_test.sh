@@ -16,7 +16,11 @@
 #     first served is at most SYNC_MAX_GAP (1.0 s). Between two tandemd peers the peer being
 #     synced from keeps serving (issue 4 "Keep serving while syncing"); Kea's protocol would
 #     disable it for the whole sync.
-# Figures printed: sync time (server2's syncing -> ready), probe's longest gap.
+#  7. the hand-over has no gap (issue 11): no DISCOVER sent from 1 s before server2's
+#     syncing -> ready until 1 s after its ready -> load-balancing goes unanswered
+#     (SYNC_HANDOVER_MISSED, default 0).
+# Figures printed: sync time (server2's syncing -> ready), probe's longest gap, the hand-over's
+# duration and its unanswered DISCOVERs.
 # Namespaces: tit-<pid>-{sw,s1,s2,c,p}; addresses 198.18.0.0/15. Exit 77 = skipped.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -91,4 +95,20 @@ log "figure: longest time without a DHCPOFFER after server1 first served: ${gap}
   "($(echo "$probe" | jq -c '{sent, answered, servers: (.servers | map_values(.offers))}'))"
 python3 -c "import sys; sys.exit(0 if $gap <= $MAXGAP else 1)" ||
   sync_problem "clients were not served for ${gap} s during the sync (limit ${MAXGAP} s): the peer being synced from stopped serving"
+
+# The hand-over (issue 11: "sync hands over with no gap in service"): every DISCOVER sent from
+# 1 s before server2 went syncing -> ready until 1 s after it went ready -> load-balancing got
+# an OFFER. The longest gap above does not see a gap in one scope while the other peer answers
+# its own clients; this does. Before issue 11 server1 stopped serving from the puller's done
+# request until a heartbeat saw it ready, and server2's clients had nobody until server2 heard
+# that server1 was back in load-balancing (up to a heartbeat-delay).
+tl=$(sync_log_time "$s2log" 'HA_STATE_TRANSITION.*from READY to LOAD-BALANCING') ||
+  fail "server2 never went ready -> load-balancing"
+missed=$(echo "$probe" | jq --argjson a "$tr" --argjson b "$tl" \
+  '[.unanswered // [] | .[] | select(. >= $a - 1 and . <= $b + 1)] | length')
+sent_around=$(python3 -c "print(int(($tl - $tr + 2) * 20))")
+log "figure: hand-over: server2 ready -> load-balancing in $(sync_secs "$tr" "$tl") s;" \
+  "DISCOVERs unanswered around it: ${missed} of about ${sent_around}"
+[ "${missed:-1}" -le "${SYNC_HANDOVER_MISSED:-0}" ] ||
+  sync_problem "${missed} DISCOVER(s) went unanswered around the hand-over (limit ${SYNC_HANDOVER_MISSED:-0}): a gap in service"
 sync_verdict

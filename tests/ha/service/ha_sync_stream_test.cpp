@@ -89,6 +89,13 @@ class HookedControl final : public api::testing::FakeServerControl {
   std::set<std::string> disabledBy;
   // Sees every putLeases() batch first; an error fails it (a full disk).
   std::function<Result<void>(std::span<const Lease>)> beforePutLeases;
+  // holdDurable: whenLeasesDurable() answers only when the test calls the waiter.
+  void whenLeasesDurable(std::function<void(Result<void>)> done) override {
+    if (!holdDurable) return done({});
+    durableWaiters.push_back(std::move(done));
+  }
+  bool holdDurable = false;
+  std::vector<std::function<void(Result<void>)>> durableWaiters;
 };
 
 class Loopback final : public PeerTransport {
@@ -344,17 +351,66 @@ TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMean
   EXPECT_EQ(s.service->lastSync()->run.pages, 4u);
   // Page writes are batched (one durability wait per page), not one per lease.
   EXPECT_GE(s.control.batches, 4);
-  // "done" acted as ha-sync-complete-notify: the partner-down primary holds its service
-  // until it sees the puller ready, and polls soon; then both serve.
+  // "done" acted as ha-sync-complete-notify: the partner-down primary keeps serving (Kea
+  // stops until it sees the puller ready), sends the puller what it hands out from now on,
+  // and polls soon.
   EXPECT_EQ(s.service->state(), HaState::Ready);
-  EXPECT_FALSE(p.control.enabled);
+  EXPECT_TRUE(p.control.enabled);
+  commit(p, lease(31, 7200));
+  pump();
+  ASSERT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 31)));
+  EXPECT_EQ(contents(s), contents(p));
   ASSERT_TRUE(p.timers.armed.count(ha::TimerId::Heartbeat));
   EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].first, p.control.steadyNow() + 100ms);
+  // The primary sees the puller ready and returns to load-balancing, still answering the
+  // puller's clients until the puller has heard that (its next heartbeat): no gap.
   heartbeat(p);
   EXPECT_EQ(p.service->state(), HaState::LoadBalancing);
   EXPECT_TRUE(p.control.enabled);
+  EXPECT_TRUE(p.service->machine().scopeFilter().amServing("server2"));
   heartbeat(s);
   EXPECT_EQ(s.service->state(), HaState::LoadBalancing);
+  EXPECT_FALSE(p.service->machine().scopeFilter().amServing("server2"));
+  EXPECT_TRUE(s.service->machine().scopeFilter().amServing("server2"));
+}
+
+// Pages are stored without waiting for the disk (ServerControl::storeLeases); the pull ends,
+// and the puller says it is ready, only once they are durable. A lease file that cannot take
+// them fails the pull.
+TEST_F(HaSyncStreamTest, ThePullEndsOnlyOnceItsLeasesAreDurable) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  s.control.holdDurable = true;
+  pump();
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_EQ(s.service->state(), HaState::Syncing);
+  EXPECT_TRUE(s.service->syncRunning());
+  ASSERT_EQ(s.control.durableWaiters.size(), 1u);
+  auto durable = std::move(s.control.durableWaiters.front());
+  s.control.durableWaiters.clear();
+  durable({});
+  EXPECT_FALSE(s.service->syncRunning());
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->state(), HaState::Ready);
+}
+
+TEST_F(HaSyncStreamTest, APullWhoseLeasesCannotBeMadeDurableFails) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  s.control.holdDurable = true;
+  pump();
+  ASSERT_EQ(s.control.durableWaiters.size(), 1u);
+  auto durable = std::move(s.control.durableWaiters.front());
+  s.control.durableWaiters.clear();
+  durable(makeError("cannot write leases4.csv: No space left on device"));
+  EXPECT_FALSE(s.service->syncRunning());
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_FALSE(s.service->lastSync()->ok);
+  EXPECT_NE(s.service->lastSync()->error.find("No space left"), std::string::npos);
+  EXPECT_EQ(s.service->state(), HaState::Syncing);  // retried after the back-off
 }
 
 TEST_F(HaSyncStreamTest, DirectUpdatesDuringThePullAreNotUndoneByAnOlderPage) {
