@@ -31,7 +31,7 @@ ChangeLog::Changes ChangeLog::take() {
   return c;
 }
 
-std::string PullSessions::open(const std::string& puller, TimePoint now) {
+std::string PullSessions::open(const std::string& puller, SteadyTime now) {
   expire(now);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     it = it->second.puller == puller ? sessions_.erase(it) : std::next(it);
@@ -43,13 +43,13 @@ std::string PullSessions::open(const std::string& puller, TimePoint now) {
   return id;
 }
 
-void PullSessions::expire(TimePoint now) {
+void PullSessions::expire(SteadyTime now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     it = now - it->second.lastUsed > idle_ ? sessions_.erase(it) : std::next(it);
   }
 }
 
-ChangeLog* PullSessions::find(const std::string& id, TimePoint now) {
+ChangeLog* PullSessions::find(const std::string& id, SteadyTime now) {
   expire(now);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return nullptr;
@@ -57,7 +57,7 @@ ChangeLog* PullSessions::find(const std::string& id, TimePoint now) {
   return &it->second.log;
 }
 
-std::optional<ChangeLog::Changes> PullSessions::close(const std::string& id, TimePoint now) {
+std::optional<ChangeLog::Changes> PullSessions::close(const std::string& id, SteadyTime now) {
   expire(now);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
@@ -70,13 +70,13 @@ std::optional<ChangeLog::Changes> PullSessions::close(const std::string& id, Tim
   return changes;
 }
 
-void PullSessions::recordUpsert(const Lease& lease, TimePoint now) {
+void PullSessions::recordUpsert(const Lease& lease, SteadyTime now) {
   if (sessions_.empty()) return;
   expire(now);
   for (auto& [id, s] : sessions_) s.log.upsert(lease);
 }
 
-void PullSessions::recordDelete(const Lease& lease, TimePoint now) {
+void PullSessions::recordDelete(const Lease& lease, SteadyTime now) {
   if (sessions_.empty()) return;
   expire(now);
   for (auto& [id, s] : sessions_) s.log.erase(lease);

@@ -34,7 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 #include "dhcpd/lease/lease.h"
 #include "sync/lease_merge.h"
 
@@ -75,31 +75,34 @@ class ChangeLog {
 
 // Partner side: one session per puller (a new open by the same puller replaces its old one),
 // dropped when idle longer than `idleTimeout` (a puller that died must not leave a log
-// growing forever).
+// growing forever). Idle time is steady time: a step of the wall clock (NTP, `date -s`) in
+// the middle of a pull neither drops a live session (a step forward made the next page's
+// request "unknown or expired", and the pull started over) nor keeps a dead one's log
+// growing (a step back), as for the other HA deadlines (dhcpd/common/steady_time.h).
 class PullSessions {
  public:
   explicit PullSessions(std::chrono::milliseconds idleTimeout, std::size_t maxEntries = ChangeLog::kDefaultMaxEntries)
       : idle_(idleTimeout), maxEntries_(maxEntries) {}
 
   // Returns the new session's id.
-  std::string open(const std::string& puller, TimePoint now);
+  std::string open(const std::string& puller, SteadyTime now);
   // The session's log, refreshed as active; nullptr when unknown or expired.
-  ChangeLog* find(const std::string& id, TimePoint now);
+  ChangeLog* find(const std::string& id, SteadyTime now);
   // Takes the remaining changes and forgets the session; nullopt when unknown or expired.
-  std::optional<ChangeLog::Changes> close(const std::string& id, TimePoint now);
+  std::optional<ChangeLog::Changes> close(const std::string& id, SteadyTime now);
   // A committed change, recorded in every open session.
-  void recordUpsert(const Lease& lease, TimePoint now);
-  void recordDelete(const Lease& lease, TimePoint now);
+  void recordUpsert(const Lease& lease, SteadyTime now);
+  void recordDelete(const Lease& lease, SteadyTime now);
   std::size_t size() const noexcept { return sessions_.size(); }
   bool empty() const noexcept { return sessions_.empty(); }
 
  private:
   struct Session {
     std::string puller;
-    TimePoint lastUsed;
+    SteadyTime lastUsed;
     ChangeLog log;
   };
-  void expire(TimePoint now);
+  void expire(SteadyTime now);
   std::chrono::milliseconds idle_;
   std::size_t maxEntries_;
   std::uint64_t nextId_ = 1;

@@ -10,16 +10,14 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t ms(std::chrono::system_clock::duration d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
+std::int64_t ms(SteadyClock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 std::string seconds(std::int64_t millis) { return fmt::format("{:.1f} s", static_cast<double>(millis) / 1000.0); }
 
 }  // namespace
 
 json syncStatusJson(const std::optional<SyncProgress>& running, const std::optional<SyncOutcome>& last,
-                    std::uint32_t consecutiveFailures, std::optional<TimePoint> retryAt, TimePoint now) {
+                    std::uint32_t consecutiveFailures, std::optional<SteadyTime> retryAt, SteadyTime now) {
   json j = {{"in-progress", nullptr},
             {"last", nullptr},
             {"consecutive-failures", consecutiveFailures},
@@ -42,7 +40,7 @@ json syncStatusJson(const std::optional<SyncProgress>& running, const std::optio
                  {"leases-written", last->run.written},
                  {"changes-applied", last->run.changes},
                  {"pages", last->run.pages},
-                 {"duration-ms", std::max<std::int64_t>(0, ms(last->finishedAt - last->run.startedAt))},
+                 {"duration-ms", std::max<std::int64_t>(0, last->duration.count())},
                  {"finished-at", heartbeat::formatRfc1123(last->finishedAt)},
                  {"error", last->error}};
   }

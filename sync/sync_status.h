@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dhcpd/common/clock.h"
+#include "dhcpd/common/steady_time.h"
 
 namespace tandem::sync {
 
@@ -33,7 +33,8 @@ struct SyncProgress {
   std::string peer;
   SyncMode mode = SyncMode::KeaPaged;
   std::string why;  // what started it (state machine, ha-sync, backup catch-up)
-  TimePoint startedAt;
+  // Steady time: elapsed and duration are not stretched or cut by a step of the wall clock.
+  SteadyTime startedAt;
   std::size_t pages = 0;
   std::size_t received = 0;  // leases in pages
   std::size_t written = 0;   // leases stored (new or newer than ours)
@@ -43,8 +44,9 @@ struct SyncProgress {
 struct SyncOutcome {
   bool ok = false;
   SyncProgress run;
-  TimePoint finishedAt;
-  std::string error;  // empty on success
+  TimePoint finishedAt;                  // wall time: shown as a date (finished-at)
+  std::chrono::milliseconds duration{};  // steady time from run.startedAt to the end
+  std::string error;                     // empty on success
 };
 
 // The "sync" object of status-get's local section:
@@ -53,8 +55,9 @@ struct SyncOutcome {
 //  "last": {result: "success"|"failed", peer, mode, leases, leases-written, duration-ms,
 //   finished-at, error} | null,
 //  "consecutive-failures": n, "retry-in-ms": ms | null}
+// Elapsed time and the retry delay are steady time (`now`); finished-at is the wall date.
 nlohmann::json syncStatusJson(const std::optional<SyncProgress>& running, const std::optional<SyncOutcome>& last,
-                              std::uint32_t consecutiveFailures, std::optional<TimePoint> retryAt, TimePoint now);
+                              std::uint32_t consecutiveFailures, std::optional<SteadyTime> retryAt, SteadyTime now);
 
 // One line for humans (tandemctl ha status), from the JSON above; empty when nothing ever ran.
 std::string formatSyncLine(const nlohmann::json& sync);

@@ -45,8 +45,9 @@ void writePipelineMetrics(api::PrometheusText& out, const net::DhcpPipeline& pip
   out.sample(parked, {}, std::int64_t(pipeline.parked()));
 }
 
-void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline, TimePoint now,
-                    SteadyTime steadyNow, std::string_view relationship) {
+void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::DhcpPipeline* pipeline,
+                    TimePoint /*now: every HA time here is steady*/, SteadyTime steadyNow,
+                    std::string_view relationship) {
   const ha::HaStatus st = ha.machine().status(steadyNow);
   RelationshipLabels L{relationship, {}};
   // One series per state, 1 for the current one: alerts and Grafana's state timeline need no
@@ -137,7 +138,7 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
     out.sample(pages, L(l), std::int64_t(running->pages));
     out.sample(received, L(l), std::int64_t(running->received));
     out.sample(written, L(l), std::int64_t(running->written));
-    out.sample(elapsed, L(l), seconds(now - running->startedAt));
+    out.sample(elapsed, L(l), seconds(steadyNow - running->startedAt));
   }
   out.sample(out.family("tandem_ha_sync_consecutive_failures", "Failed lease syncs since the last success",
                         MetricType::Gauge),
@@ -150,7 +151,7 @@ void writeHaMetrics(api::PrometheusText& out, const HaService& ha, const net::Dh
     out.sample(out.family("tandem_ha_last_sync_leases", "Leases received by the last lease sync", MetricType::Gauge),
                L(l), std::int64_t(last->run.received));
     out.sample(out.family("tandem_ha_last_sync_duration_seconds", "Duration of the last lease sync", MetricType::Gauge),
-               L(l), seconds(last->finishedAt - last->run.startedAt));
+               L(l), seconds(last->duration));
     out.sample(out.family("tandem_ha_last_sync_end_timestamp_seconds", "When the last lease sync ended (Unix time)",
                           MetricType::Gauge),
                L(l), std::int64_t(toEpochSeconds(last->finishedAt)));

@@ -231,7 +231,7 @@ void HaService::onLeasesCommitted(const std::vector<engine::LeaseChange>& change
   }
   // Peers pulling our database while we keep serving get these with their next page.
   if (!pullSessions_.empty()) {
-    const TimePoint now = control_.now();
+    const SteadyTime now = control_.steadyNow();
     for (const auto& c : changes) {
       if (c.kind == engine::LeaseChange::Kind::Upsert) {
         pullSessions_.recordUpsert(c.lease, now);
@@ -249,7 +249,7 @@ void HaService::onLeaseWrittenByCommand(const Lease& stored) {
   // which numbers and tracks it again).
   changeHistory_.record(stored.address);
   if (incoming_) incoming_->upsert(stored);
-  pullSessions_.recordUpsert(stored, control_.now());
+  pullSessions_.recordUpsert(stored, control_.steadyNow());
 }
 
 void HaService::onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>& existing) {
@@ -258,7 +258,7 @@ void HaService::onLeaseDeletedByCommand(Ipv4 address, const std::optional<Lease>
   if (existing) {
     changeHistory_.record(address, existing->cltt);
     if (incoming_) incoming_->erase(*existing);
-    pullSessions_.recordDelete(*existing, now);
+    pullSessions_.recordDelete(*existing, control_.steadyNow());
     return;
   }
   // Not here (yet): remember "deleted now", so a page copy older than this instant is
@@ -394,12 +394,10 @@ nlohmann::json HaService::statusSection() const {
   const bool backup = cfg_.thisServer().role == ha::Role::Backup;
   std::optional<sync::SyncProgress> running;
   if (run_) running = run_->progress;
-  // The retry deadline is steady time; status shows it as a delay from the wall clock's now.
-  std::optional<TimePoint> retryAt;
-  if (const auto at = backup ? backupRetryAt_ : st.syncRetryAt)
-    retryAt = now + std::chrono::duration_cast<Clock::duration>(*at - steadyNow);
-  section["ha-servers"]["local"]["sync"] =
-      sync::syncStatusJson(running, syncLast_, backup ? backupBackoff_.failures() : st.syncFailures, retryAt, now);
+  // The retry deadline and the sync's start are steady time (sync/sync_status.h).
+  section["ha-servers"]["local"]["sync"] = sync::syncStatusJson(running, syncLast_,
+                                                                backup ? backupBackoff_.failures() : st.syncFailures,
+                                                                backup ? backupRetryAt_ : st.syncRetryAt, steadyNow);
   // Tandem's batched lease updates (only to tandemd peers that announced them).
   json batched = json::object();
   for (const auto& [peer, on] : bulkApplyPeers_) batched[peer] = on;

@@ -34,10 +34,6 @@ Result<sync::PeerAnswer> peerAnswerOf(const Result<json>& r) {
   return sync::parsePeerAnswer(json::array({*r}));
 }
 
-std::int64_t elapsedMs(TimePoint from, TimePoint to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
 }  // namespace
 
 bool HaService::peerHasTandemSync(const std::string& peer) const {
@@ -95,7 +91,7 @@ void HaService::startSync(const std::string& peer, SyncOptions options, SyncDone
   run->done = std::move(done);
   run->progress.peer = peer;
   run->progress.why = run->options.why;
-  run->progress.startedAt = control_.now();
+  run->progress.startedAt = control_.steadyNow();
   run->progress.mode = peerHasTandemSync(peer) ? sync::SyncMode::TandemStream : sync::SyncMode::KeaPaged;
   // Taken away until this pull succeeds: the partner marks us as holding all its leases when
   // it answers our done request, so a pull that fails after that (the answer lost or timed
@@ -358,6 +354,7 @@ void HaService::finishRun(std::shared_ptr<SyncRun> run, bool ok, std::string tex
 void HaService::completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string text) {
   if (run_ != run) return;
   const TimePoint now = control_.now();
+  const SteadyTime steadyNow = control_.steadyNow();
   // From now on our store holds everything this partner sent us (until we restart): the
   // next pull from it may be a delta.
   if (ok && run->progress.mode != sync::SyncMode::KeaPaged) deltaSources_.insert(run->progress.peer);
@@ -365,6 +362,7 @@ void HaService::completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string t
   outcome.ok = ok;
   outcome.run = run->progress;
   outcome.finishedAt = now;
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(steadyNow - outcome.run.startedAt);
   outcome.error = ok ? std::string() : text;
   syncLast_ = outcome;
   run_.reset();
@@ -374,9 +372,9 @@ void HaService::completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string t
                "{} lease(s) in {} page(s) from {} ({}), {} written, {} change(s) applied after the pages, "
                "{} ms",
                outcome.run.received, outcome.run.pages, outcome.run.peer, sync::toString(outcome.run.mode),
-               outcome.run.written, outcome.run.changes, elapsedMs(outcome.run.startedAt, now))
+               outcome.run.written, outcome.run.changes, outcome.duration.count())
          : fmt::format("{} ({}, after {} lease(s) in {} ms)", text, sync::toString(outcome.run.mode),
-                       outcome.run.received, elapsedMs(outcome.run.startedAt, now));
+                       outcome.run.received, outcome.duration.count());
   if (run->done) run->done(ok, summary);
   for (auto& follower : run->followers) follower(ok, summary);
 }
@@ -390,7 +388,8 @@ api::json HaService::servePage(const api::json& args) {
   if (!peer || peer->name == cfg_.thisServerName) {
     return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' is not a peer of this server");
   }
-  const TimePoint now = control_.now();
+  // Session idle time is steady time (sync/pull_session.h).
+  const SteadyTime now = control_.steadyNow();
   std::string id;
   if (!req->session && req->delta) {
     if (auto delta = deltaFor(peer->name)) {
@@ -436,7 +435,7 @@ api::json HaService::serveDone(const api::json& args) {
   if (!peer || peer->name == cfg_.thisServerName) {
     return api::makeAnswer(api::kResultError, "server name '" + req->serverName + "' is not a peer of this server");
   }
-  auto rest = pullSessions_.close(req->session, control_.now());
+  auto rest = pullSessions_.close(req->session, control_.steadyNow());
   if (!rest) {
     return api::makeAnswer(api::kResultError, "unknown, expired or overflowed sync session '" + req->session + "'");
   }

@@ -87,35 +87,35 @@ TEST(ChangeLog, OverflowGivesUpInsteadOfGrowing) {
 TEST(PullSessions, RecordForEveryPullerCloseAndExpire) {
   FakeClock clock;
   PullSessions s(30s);
-  s.recordUpsert(lease(9, 1), clock.now());  // nobody pulls: nothing kept
-  const std::string a = s.open("server2", clock.now());
-  const std::string b = s.open("server3", clock.now());
+  s.recordUpsert(lease(9, 1), fakeSteady(clock));  // nobody pulls: nothing kept
+  const std::string a = s.open("server2", fakeSteady(clock));
+  const std::string b = s.open("server3", fakeSteady(clock));
   EXPECT_NE(a, b);
-  s.recordUpsert(lease(1, 10), clock.now());
-  s.recordDelete(lease(2, 10), clock.now());
-  ASSERT_NE(s.find(a, clock.now()), nullptr);
-  EXPECT_EQ(s.find(a, clock.now())->size(), 2u);
-  auto rest = s.close(b, clock.now());
+  s.recordUpsert(lease(1, 10), fakeSteady(clock));
+  s.recordDelete(lease(2, 10), fakeSteady(clock));
+  ASSERT_NE(s.find(a, fakeSteady(clock)), nullptr);
+  EXPECT_EQ(s.find(a, fakeSteady(clock))->size(), 2u);
+  auto rest = s.close(b, fakeSteady(clock));
   ASSERT_TRUE(rest);
   EXPECT_EQ(rest->size(), 2u);
-  EXPECT_FALSE(s.close(b, clock.now()));  // closed once
+  EXPECT_FALSE(s.close(b, fakeSteady(clock)));  // closed once
   // A new open by the same puller replaces its old session.
-  const std::string a2 = s.open("server2", clock.now());
-  EXPECT_EQ(s.find(a, clock.now()), nullptr);
+  const std::string a2 = s.open("server2", fakeSteady(clock));
+  EXPECT_EQ(s.find(a, fakeSteady(clock)), nullptr);
   // Idle longer than the timeout: gone, with its log.
   clock.advance(31s);
-  EXPECT_EQ(s.find(a2, clock.now()), nullptr);
+  EXPECT_EQ(s.find(a2, fakeSteady(clock)), nullptr);
   EXPECT_TRUE(s.empty());
 }
 
 TEST(PullSessions, OverflowedSessionCannotBeClosedAsSuccess) {
   FakeClock clock;
   PullSessions s(30s, 1);
-  const std::string id = s.open("server2", clock.now());
-  s.recordUpsert(lease(1, 1), clock.now());
-  s.recordUpsert(lease(2, 1), clock.now());
-  EXPECT_TRUE(s.find(id, clock.now())->overflowed());
-  EXPECT_FALSE(s.close(id, clock.now()));
+  const std::string id = s.open("server2", fakeSteady(clock));
+  s.recordUpsert(lease(1, 1), fakeSteady(clock));
+  s.recordUpsert(lease(2, 1), fakeSteady(clock));
+  EXPECT_TRUE(s.find(id, fakeSteady(clock))->overflowed());
+  EXPECT_FALSE(s.close(id, fakeSteady(clock)));
 }
 
 TEST(TandemSyncJson, CsvRowsRoundTrip) {
@@ -198,7 +198,7 @@ TEST(TandemSyncJson, DeltaRequestAndAnswer) {
 
 TEST(SyncStatus, JsonAndLine) {
   FakeClock clock;
-  const TimePoint t0 = clock.now();
+  const SteadyTime t0 = fakeSteady(clock);
   EXPECT_EQ(formatSyncLine(syncStatusJson(std::nullopt, std::nullopt, 0, std::nullopt, t0)), "");
   SyncProgress p;
   p.peer = "server1";
@@ -215,7 +215,8 @@ TEST(SyncStatus, JsonAndLine) {
   SyncOutcome o;
   o.ok = false;
   o.run = p;
-  o.finishedAt = t0 + 2s;
+  o.finishedAt = clock.now() + 2s;
+  o.duration = 2000ms;
   o.error = "lease4-get-page: timeout";
   j = syncStatusJson(std::nullopt, o, 3, t0 + 6s, t0 + 2s);
   EXPECT_EQ(j["last"]["result"], "failed");

@@ -396,6 +396,46 @@ TEST_F(HaSyncStreamTest, ThePullEndsOnlyOnceItsLeasesAreDurable) {
   EXPECT_EQ(s.service->state(), HaState::Ready);
 }
 
+// The partner's pull sessions expire on steady time (sync/pull_session.h): a step of its wall
+// clock between two pages (NTP, `date -s`; here two hours, far beyond the idle timeout of
+// 2 x sync-timeout + 10 s) leaves the session open, and the pull ends as without the step.
+// The puller's wall clock stepping back meanwhile does not make its sync's duration negative.
+TEST_F(HaSyncStreamTest, AWallClockStepDoesNotExpireAPullSession) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  Loopback& toP = *s.peers["server1"];
+  toP.deliverOne();  // page 1: the session is open; page 2's request is queued
+  ASSERT_TRUE(s.service->syncRunning());
+  p.control.stepWall(std::chrono::hours(2));
+  s.control.stepWall(-std::chrono::hours(1));
+  s.control.clock.advance(1500ms);  // wall and steady time both
+  pump();
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_TRUE(s.service->lastSync()->ok) << s.service->lastSync()->error;
+  EXPECT_EQ(s.service->lastSync()->run.pages, 4u);
+  EXPECT_EQ(s.service->lastSync()->duration, 1500ms);
+  EXPECT_EQ(contents(s), contents(p));
+  EXPECT_EQ(s.service->state(), HaState::Ready);
+}
+
+// Steady idle time beyond the timeout does expire it (a puller gone for that long): the next
+// page's request is refused and the pull fails (it starts over after the back-off).
+TEST_F(HaSyncStreamTest, AnIdlePullSessionExpires) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
+  Side& s = startPuller();
+  Loopback& toP = *s.peers["server1"];
+  toP.deliverOne();
+  ASSERT_TRUE(s.service->syncRunning());
+  p.control.clock.advance(std::chrono::hours(2));  // wall and steady time both
+  pump();
+  ASSERT_TRUE(s.service->lastSync());
+  EXPECT_FALSE(s.service->lastSync()->ok);
+  EXPECT_NE(s.service->lastSync()->error.find("unknown or expired sync session"), std::string::npos)
+      << s.service->lastSync()->error;
+}
+
 TEST_F(HaSyncStreamTest, APullWhoseLeasesCannotBeMadeDurableFails) {
   Side& p = partnerDownPrimary();
   for (std::uint8_t h = 10; h < 20; ++h) commit(p, lease(h, 1000 + h));
