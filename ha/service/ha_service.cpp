@@ -313,8 +313,9 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     // the answer already shows the scopes we keep, and we stop serving the partner's clients
     // before it can start. Kea 2.2 sends no server-name; a backup's probe (tandemd) names
     // itself and does not count.
+    const auto name = args.find("server-name");  // end() when args is not an object
     const ha::PeerConfig* from =
-        args.is_object() && args.contains("server-name") ? cfg_.find(args["server-name"].get<std::string>()) : nullptr;
+        name != args.end() && name->is_string() ? cfg_.find(name->get_ref<const std::string&>()) : nullptr;
     if (!from || from->role != ha::Role::Backup) dispatch(ha::HeartbeatServed{});
     json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
     // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
