@@ -35,7 +35,9 @@ Bytes bytesOf(std::span<const std::uint8_t> s) { return Bytes(s.begin(), s.end()
 
 TEST(QueryPeek, ReadsTypeClientIdAndChaddr) {
   const Bytes mac = {0x02, 0, 0, 0, 0, 7};
-  const auto v = peekQuery(datagram(mac, {0, 0, 53, 1, 3, 12, 2, 'h', 'x', 61, 3, 1, 9, 9, 255}));
+  // The view points into the datagram, which must outlive it.
+  const Bytes d = datagram(mac, {0, 0, 53, 1, 3, 12, 2, 'h', 'x', 61, 3, 1, 9, 9, 255});
+  const auto v = peekQuery(d);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->messageType, 3);
   EXPECT_EQ(bytesOf(v->clientId), (Bytes{1, 9, 9}));
@@ -67,17 +69,20 @@ TEST(QueryPeek, AgreesWithTheDecoderOnWhatTheEncoderWrites) {
 }
 
 TEST(QueryPeek, HlenAbove16NamesThe16ChaddrOctets) {
-  const auto v = peekQuery(datagram({1, 2, 3}, {53, 1, 1}, 40));
+  const Bytes d = datagram({1, 2, 3}, {53, 1, 1}, 40);
+  const auto v = peekQuery(d);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->hwAddr.size(), 16u);
 }
 
 TEST(QueryPeek, TruncatedLastOptionIsIgnoredAsByTheDecoder) {
-  const auto v = peekQuery(datagram({1}, {53, 1, 1, 61, 9, 1, 2}));
+  const Bytes d = datagram({1}, {53, 1, 1, 61, 9, 1, 2});
+  const auto v = peekQuery(d);
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->clientId.empty());
   // Options after End are not read.
-  const auto w = peekQuery(datagram({1}, {53, 1, 1, 255, 61, 2, 1, 2}));
+  const Bytes e = datagram({1}, {53, 1, 1, 255, 61, 2, 1, 2});
+  const auto w = peekQuery(e);
   ASSERT_TRUE(w);
   EXPECT_TRUE(w->clientId.empty());
 }
