@@ -2,29 +2,31 @@
 
 #include <algorithm>
 
+#include "dhcpd/proto/bootp_layout.h"
+#include "dhcpd/proto/packet4.h"
+
 namespace tandem::ha {
 
 namespace {
-// RFC 2131 section 2: the fixed header is 236 octets, chaddr at 28, hlen at 2, then the magic
-// cookie 99.130.83.99 (RFC 2131 3), then the options.
-constexpr std::size_t kHlenOffset = 2;
-constexpr std::size_t kChaddrOffset = 28;
-constexpr std::size_t kChaddrSize = 16;
-constexpr std::size_t kCookieOffset = 236;
-constexpr std::size_t kOptionsOffset = 240;
-constexpr std::uint8_t kCookie[4] = {99, 130, 83, 99};
-// RFC 2132: pad 0, end 255, overload 52, message type 53, client identifier 61.
-constexpr std::uint8_t kPad = 0;
-constexpr std::uint8_t kEnd = 255;
-constexpr std::uint8_t kOverload = 52;
-constexpr std::uint8_t kMessageType = 53;
-constexpr std::uint8_t kClientId = 61;
+// RFC 2131 section 2: the fixed header, chaddr and hlen in it, then the magic cookie (section 3)
+// and the options; RFC 2132 option codes: one definition with the decoder.
+using proto::layout::kChaddrOffset;
+using proto::layout::kChaddrSize;
+using proto::layout::kCookie;
+using proto::layout::kFixedLen;
+using proto::layout::kHlenOffset;
+using proto::layout::kOptionsOffset;
+using proto::opt::kClientId;
+using proto::opt::kEnd;
+using proto::opt::kMessageType;
+using proto::opt::kOverload;
+using proto::opt::kPad;
 }  // namespace
 
 std::optional<QueryView> peekQuery(std::span<const std::uint8_t> wire) noexcept {
   if (wire.size() < kOptionsOffset) return std::nullopt;
   const std::uint8_t* w = wire.data();
-  if (!std::equal(kCookie, kCookie + 4, w + kCookieOffset)) return std::nullopt;
+  if (!std::equal(kCookie, kCookie + 4, w + kFixedLen)) return std::nullopt;
   QueryView v;
   // As the decoder: any hlen, chaddr holds 16 octets, so a larger one names those 16.
   v.hwAddr = wire.subspan(kChaddrOffset, std::min<std::size_t>(w[kHlenOffset], kChaddrSize));

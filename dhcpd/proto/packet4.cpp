@@ -7,18 +7,19 @@
 
 #include <fmt/format.h>
 
+#include "dhcpd/proto/bootp_layout.h"
 #include "dhcpd/proto/option_defs.h"
 
 namespace tandem::proto {
 namespace {
 
 // RFC 2131 section 2, figure 1: the fixed BOOTP header, then the magic cookie (section 3).
-constexpr std::size_t kFixedLen = 236;
-constexpr std::size_t kOptionsOffset = 240;
-constexpr std::size_t kChaddrOffset = 28;
-constexpr std::size_t kSnameOffset = 44;
-constexpr std::size_t kFileOffset = 108;
-constexpr std::uint8_t kCookie[4] = {99, 130, 83, 99};
+using layout::kChaddrOffset;
+using layout::kCookie;
+using layout::kFileOffset;
+using layout::kFixedLen;
+using layout::kOptionsOffset;
+using layout::kSnameOffset;
 // RFC 1542 section 3.3: a BOOTP message is at least 300 bytes (236 + 64 vendor bytes).
 constexpr std::size_t kMinMessage = 300;
 // RFC 2132 section 9.10: 576 is the smallest legal maximum message size; it counts the

@@ -59,15 +59,8 @@ struct PartnerSim {
   TimePoint now;
 };
 
-Lease makeLease(Ipv4 a, std::uint8_t mac) {
-  Lease l;
-  l.address = a;
-  l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x52, 0x54, 0, 0, 0, mac});
-  l.validLifetime = 3600;
-  l.cltt = 1'750'000'000;
-  l.subnetId = 1;
-  return l;
-}
+// The fakes' lease (one definition for every part's tests).
+Lease makeLease(Ipv4 a, std::uint8_t mac) { return testing::testLease(a, mac); }
 
 proto::Packet4 discoverFrom(std::vector<std::uint8_t> mac, std::uint16_t secs = 0) {
   proto::Packet4 p;
