@@ -9,6 +9,10 @@ MergeAction mergeForSync(const std::optional<Lease>& local, const Lease& receive
   return local->cltt < received.cltt ? MergeAction::Overwrite : MergeAction::KeepLocal;
 }
 
+bool partnerUpdateIsStale(std::optional<std::int64_t> localCltt, const Lease& received) noexcept {
+  return localCltt && *localCltt > received.cltt;
+}
+
 MergeAction mergeForUpdate(const std::optional<Lease>& local) noexcept {
   return local ? MergeAction::Overwrite : MergeAction::Insert;
 }

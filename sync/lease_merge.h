@@ -26,6 +26,17 @@ MergeAction mergeForSync(const std::optional<Lease>& local, const Lease& receive
 // lease4-update rule: Insert when absent, Overwrite when present (never KeepLocal).
 MergeAction mergeForUpdate(const std::optional<Lease>& local) noexcept;
 
+// A partner's lease update or deletion is stale when the lease held for its address is newer
+// (larger cltt): the partner committed it before we, or a sync, stored a later lease for the
+// address. Kea 2.2 applies every lease4-update (force-create), but an update can arrive late:
+// TCP keeps retransmitting a request across a partition, and delivers it after the heal and
+// after both peers resynchronised, when a newer lease for another client (handed out by the
+// partner-down peer) holds the address. Applied, it would roll that lease back on one peer
+// only (bench-delta.sh: the stores differed after every partition both ways). Kept out, both
+// peers end with the newer lease, which is the bulk-sync rule above. A live update carries the
+// sender's current cltt, newer than anything it replaces, so only stale ones are kept out.
+bool partnerUpdateIsStale(std::optional<std::int64_t> localCltt, const Lease& received) noexcept;
+
 // Kea lease_cmds answer codes the receiver uses.
 enum class UpdateCheck : std::uint8_t { Ok, Conflict };
 struct UpdateVerdict {

@@ -98,7 +98,14 @@ json lease4Update(ServerControl& control, const json& args) {
     int code = lease.error().code == kLeaseConfigConflict ? kResultConflict : kResultError;
     return makeAnswer(code, lease.error().message);
   }
-  bool exists = control.leases().byAddress(lease->address).has_value();
+  const auto mine = control.leases().clttAt(lease->address);
+  const bool exists = mine.has_value();
+  // An HA partner's update older than the lease held here is stale (sent before a partition,
+  // retransmitted by TCP after it: sync/lease_merge.h, partnerUpdateIsStale): kept out, as the
+  // tandemd partners' batches keep it out. Kea 2.2 applies it; its sender reads only "result".
+  if (exists && *mine > lease->cltt && originOf(args) == Origin::Partner) {
+    return makeAnswer(kResultSuccess, "IPv4 lease kept: the lease held for the address is newer.");
+  }
   if (!exists && !force->value_or(false)) {
     return makeAnswer(kResultError, "failed to update the lease with address " + lease->address.toString() +
                                         " either because the lease has been deleted or it has changed in the "
@@ -134,6 +141,14 @@ json lease4Del(ServerControl& control, const json& args) {
     updateDdns = u->get<bool>();
   }
   const Lease deleted = **found;
+  if (originOf(args) == Origin::Partner) {
+    // The partner's deletion of an older lease than the one held here is stale (see
+    // lease4Update); only when the request carries the deleted lease's times.
+    auto theirs = leaseFromJson(args, control.config(), toEpochSeconds(control.now()));
+    if (theirs && deleted.cltt > theirs->cltt) {
+      return makeAnswer(kResultSuccess, "IPv4 lease kept: the lease held for the address is newer.");
+    }
+  }
   auto del = control.deleteLease(deleted.address, originOf(args));
   if (!del) return makeAnswer(kResultError, del.error().message);
   if (updateDdns && control.ddnsEnabled()) control.sendNameChange(false, deleted);

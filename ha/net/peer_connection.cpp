@@ -46,7 +46,7 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
   void close() noexcept override {
     closed_ = true;
     done_ = nullptr;
-    closeSocket();
+    closeSocket(true);
   }
 
   bool reusable() const noexcept override { return connected_ && !closed_; }
@@ -146,16 +146,26 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
     if (ec || !result_.keepAlive) {
       connected_ = false;
       closed_ = true;
-      closeSocket();
+      closeSocket(static_cast<bool>(ec));
     }
     request_.body().clear();
     if (auto done = std::exchange(done_, nullptr)) done(std::move(result_));
   }
 
-  void closeSocket() noexcept {
+  // `abort`: the exchange failed, timed out or was cancelled. Its request may still sit in the
+  // kernel's send queue, which keeps retransmitting it after close() (an orphaned socket) and
+  // delivers it once a partition heals, long after we gave up on it: the partner would then
+  // apply lease updates that are seconds old over newer leases (bench-delta.sh, a partition of
+  // 12 s both ways: the retransmission at ~12.6 s landed after the heal and the resyncs). A
+  // zero linger discards the queue and resets the connection instead (RFC 793 3.5 ABORT).
+  void closeSocket(bool abort = false) noexcept {
     connected_ = false;
     boost::system::error_code ignored;
-    lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    if (abort) {
+      lowest().socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    } else {
+      lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    }
     lowest().close();
   }
 

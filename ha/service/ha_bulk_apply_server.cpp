@@ -6,6 +6,7 @@
 
 #include "dhcpd/api/lease_json.h"
 #include "sync/bulk_apply_reader.h"
+#include "sync/lease_merge.h"
 
 namespace tandem::daemon {
 
@@ -48,10 +49,18 @@ api::json HaBulkApplyServer::apply(sync::BulkApplyRequest& req) {
   }
   // Each lease as lease4-del / lease4-update (force-create) would handle it.
   std::vector<sync::BulkFailure> failed;
+  const std::uint64_t staleBefore = stale_;
   for (const Lease& l : req.deleted) {
-    if (!control_.leases().clttAt(l.address)) {  // present? (without copying the lease out)
+    const auto mine = control_.leases().clttAt(l.address);  // present? (without copying the lease out)
+    if (!mine) {
       control_.leaseDeleteMissed(l.address, Origin::Partner);
       failed.push_back({l.address, api::kResultEmpty, "IPv4 lease not found."});
+      continue;
+    }
+    // A deletion older than the lease we hold (another client got the address since, here or
+    // through a sync) is stale: kept, as a sync's change log would keep it (sync::shouldErase).
+    if (sync::partnerUpdateIsStale(mine, l)) {
+      ++stale_;
       continue;
     }
     if (auto d = control_.deleteLease(l.address, Origin::Partner); !d) {
@@ -65,9 +74,19 @@ api::json HaBulkApplyServer::apply(sync::BulkApplyRequest& req) {
       continue;
     }
     l.subnetId = (*subnet)->id;
+    if (sync::partnerUpdateIsStale(control_.leases().clttAt(l.address), l)) {
+      ++stale_;
+      continue;
+    }
     if (auto p = control_.putLease(l, Origin::Partner); !p) {
       failed.push_back({l.address, api::kResultError, p.error().message});
     }
+  }
+  if (stale_ != staleBefore) {
+    log_.limited(Severity::Info, "HA_LEASE_UPDATE_STALE",
+                 "{}: kept {} lease(s) newer than the partner's update or deletion (an update sent before a "
+                 "partition, delivered after it)",
+                 sync::kBulkApplyCommand, stale_ - staleBefore);
   }
   const std::size_t applied = req.leases.size() + req.deleted.size() - failed.size();
   return api::makeAnswer(api::kResultSuccess, sync::bulkApplyText(applied), sync::bulkApplyAnswerArgs(failed));

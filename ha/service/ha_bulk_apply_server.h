@@ -4,6 +4,7 @@
 // or lease4-del would apply it, answered with the count and the per-lease failures. Read from
 // a JSON tree (the registry's command) or straight from the body text (the registry's text
 // shortcut, sync/bulk_apply_reader.h: no JSON tree of a big batch).
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,12 +29,16 @@ class HaBulkApplyServer {
   // other body, which then goes the registry's way.
   bool serveText(std::string_view body, const api::CommandRegistry& registry, std::function<void(std::string)>& done);
   // The request's changes applied as lease4-del / lease4-update would (both readers end here).
+  // A change older than the lease held for its address is kept out (sync::partnerUpdateIsStale)
+  // and counted here; the batch is still answered as applied.
   api::json apply(sync::BulkApplyRequest& req);
+  std::uint64_t staleUpdates() const noexcept { return stale_; }
 
  private:
   const ha::HaConfig& cfg_;
   api::ServerControl& control_;
   Logger& log_;
+  std::uint64_t stale_ = 0;
 };
 
 }  // namespace tandem::daemon

@@ -192,6 +192,28 @@ TEST_F(LeaseCommandsTest, UpdateFromHaPeerAddsThenUpdates) {
   EXPECT_EQ(control_.puts[0].first.cltt, 1795338859 - 4000);
 }
 
+// A partner's update or deletion older than the lease held here is stale (TCP delivered it
+// after a partition healed): the newer lease stays; an operator's update is applied as Kea does.
+TEST_F(LeaseCommandsTest, StaleUpdateOrDeletionFromHaPeerKeepsTheNewerLease) {
+  ASSERT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.50","hw-address":"00:0c:01:02:03:05","expire":1795338900,
+      "valid-lft":4000,"force-create":true,"subnet-id":1,"origin":"ha-partner"})")["result"],
+            0);
+  const char* older = R"({"ip-address":"198.18.16.50","hw-address":"00:0c:01:02:03:04","expire":1795338859,
+      "valid-lft":4000,"force-create":true,"subnet-id":1,"origin":"ha-partner"})";
+  EXPECT_EQ(run("lease4-update", older), makeAnswer(0, "IPv4 lease kept: the lease held for the address is newer."));
+  EXPECT_EQ(run("lease4-del", older), makeAnswer(0, "IPv4 lease kept: the lease held for the address is newer."));
+  ASSERT_EQ(control_.puts.size(), 1u);
+  EXPECT_TRUE(control_.deletes.empty());
+  EXPECT_EQ(control_.store.byAddress(Ipv4(198, 18, 16, 50))->hwAddr.toString(), "00:0c:01:02:03:05");
+  // Not from a partner: applied.
+  EXPECT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.50","hw-address":"00:0c:01:02:03:04","expire":1795338859,
+      "valid-lft":4000,"subnet-id":1})"),
+            makeAnswer(0, "IPv4 lease updated."));
+  EXPECT_EQ(control_.store.byAddress(Ipv4(198, 18, 16, 50))->hwAddr.toString(), "00:0c:01:02:03:04");
+  // A partner's deletion of a lease as new as ours (or without times) deletes it.
+  EXPECT_EQ(run("lease4-del", older), makeAnswer(0, "IPv4 lease deleted."));
+}
+
 TEST_F(LeaseCommandsTest, UpdateErrors) {
   EXPECT_EQ(run("lease4-update", R"({"ip-address":"198.18.16.40","hw-address":"1a:1b:1c:1d:1e:1f"})")["text"],
             "failed to update the lease with address 198.18.16.40 either because the lease has been deleted or it "

@@ -61,6 +61,40 @@ TEST_F(HaBulkApplyServerTest, AppliesUpdatesAndDeletionsAndListsWhatFailed) {
   EXPECT_EQ(h.control.deletes[0].second, Origin::Partner);
 }
 
+// An update or deletion older than the lease held for its address is stale (sent before a
+// partition, delivered by TCP after the heal): the newer lease stays, the batch still succeeds.
+TEST_F(HaBulkApplyServerTest, KeepsALeaseNewerThanTheUpdateOrDeletion) {
+  Lease newer = testLease(Ipv4(198, 18, 16, 90), 0x90);
+  newer.cltt += 5;
+  ASSERT_TRUE(h.control.store.put(newer).ok());
+  Lease newer2 = testLease(Ipv4(198, 18, 16, 91), 0x91);
+  newer2.cltt += 5;
+  ASSERT_TRUE(h.control.store.put(newer2).ok());
+  std::vector<sync::UpdateBatcher::Item> items;
+  items.push_back({testLease(Ipv4(198, 18, 16, 90), 0x10), true, nullptr});   // older, another client
+  items.push_back({testLease(Ipv4(198, 18, 16, 91), 0x91), false, nullptr});  // older deletion
+  Lease same = newer;
+  same.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x52, 0x54, 0, 0, 0, 0x11});
+  const json answer = server.serve(sync::bulkApplyArgs("server2", items));
+  ASSERT_EQ(answer["result"], 0) << answer.dump();
+  EXPECT_TRUE(answer["arguments"]["failed"].empty()) << answer.dump();
+  EXPECT_EQ(server.staleUpdates(), 2u);
+  EXPECT_EQ(h.control.store.byAddress(newer.address), newer);
+  EXPECT_EQ(h.control.store.byAddress(newer2.address), newer2);
+  EXPECT_TRUE(h.control.puts.empty());
+  EXPECT_TRUE(h.control.deletes.empty());
+  // The same cltt or a newer one is applied (a renewal carries the sender's current time).
+  items.clear();
+  items.push_back({same, true, nullptr});
+  Lease later = newer2;
+  later.cltt += 1;
+  items.push_back({later, false, nullptr});
+  ASSERT_EQ(server.serve(sync::bulkApplyArgs("server2", items))["result"], 0);
+  EXPECT_EQ(h.control.store.byAddress(newer.address), same);
+  EXPECT_FALSE(h.control.store.byAddress(newer2.address));
+  EXPECT_EQ(server.staleUpdates(), 2u);
+}
+
 TEST_F(HaBulkApplyServerTest, RefusesABrokenRequestOrAnUnknownSenderWhole) {
   EXPECT_EQ(server.serve(json{{"leases", "garbage"}})["result"], 1);
   const json intruder = server.serve(json{{"server-name", "intruder"}});

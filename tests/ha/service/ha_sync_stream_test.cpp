@@ -920,5 +920,41 @@ TEST_F(HaSyncStreamTest, BackupWithAKeaActivePagesWithoutDisablingAndReconcilesI
   }
 }
 
+// bench-delta.sh found the two stores different after a partition both ways: server1 handed
+// .40 to client A (its update failed), server2 in partner-down handed .40 to client B later;
+// at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
+// delta and stored A's older lease over B's. Both must end with B's (the newer cltt wins, as
+// in a full sync), and the lease each store holds for A and B must be the same.
+TEST_F(HaSyncStreamTest, ResyncsBothWaysAfterAPartitionAgreeOnTheNewerLease) {
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  Loopback& toP = *s.peers["server1"];
+  Loopback& toS = *p.peers["server2"];
+  toS.down = toP.down = true;
+  commit(p, lease(40, 5000, 0xa1));  // A at server1
+  commit(p, lease(41, 5001, 0xb1));  // B at server1 (another address)
+  commit(s, lease(40, 5005, 0xb1));  // B at server2, later, on the same address as A
+  pump();
+  toS.down = toP.down = false;
+  p.registry.execute("ha-reset", nullptr, {});
+  heartbeat(p);
+  ASSERT_TRUE(p.service->lastSync() && p.service->lastSync()->ok);
+  EXPECT_EQ(p.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  s.registry.execute("ha-reset", nullptr, {});
+  heartbeat(s);
+  ASSERT_TRUE(s.service->lastSync() && s.service->lastSync()->ok);
+  EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  const Ipv4 a(198, 18, 16, 40);
+  auto atP = p.control.store.byAddress(a);
+  auto atS = s.control.store.byAddress(a);
+  ASSERT_TRUE(atP);
+  ASSERT_TRUE(atS);
+  EXPECT_EQ(atP->cltt, 5005);
+  EXPECT_EQ(atS->cltt, 5005);
+  EXPECT_EQ(atS->hwAddr, atP->hwAddr);
+  EXPECT_EQ(contents(s), contents(p));
+}
+
 }  // namespace
 }  // namespace tandem::daemon
