@@ -235,7 +235,9 @@ TEST(MemfileJournal, FullDiskHoldsDurabilityAndRecovers) {
   EXPECT_EQ(j->lastError()->code, ENOSPC);
   EXPECT_EQ(j->durableSeq(), seq - 1);
   auto seq3 = j->append(makeLease(3));
-  std::this_thread::sleep_for(30ms);  // several retries, all failing
+  // Several retries, all failing: waited for (a fixed sleep flaked on a loaded machine, where
+  // the writer thread did not get two turns in 30 ms), bounded.
+  for (int i = 0; i < 1000 && j->failedAttempts() < 2; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(j->durableSeq(), seq - 1);
   EXPECT_GE(j->failedAttempts(), 2u);
   diskFull = false;
