@@ -57,6 +57,21 @@ void DeliveryTracker::synchronised(std::uint64_t last) {
   trim();
 }
 
+void DeliveryTracker::heldUpTo(std::uint64_t seq) {
+  if (floor_ && *floor_ >= seq) return;
+  floor_ = seq;
+  // Only the first miss is kept: one at or below `seq` is covered, but one after it may stand
+  // behind it, so the watermark stays at `seq` until the partner's next pull (a delta from
+  // there can only fetch too much).
+  if (firstMissed_ && *firstMissed_ <= seq) firstMissed_ = seq + 1;
+  while (!seqs_.empty() && seqs_.front() <= seq) {
+    if (!answered_.front()) --inFlight_;
+    seqs_.pop_front();
+    answered_.pop_front();
+  }
+  trim();
+}
+
 void DeliveryTracker::forget() {
   floor_.reset();
   firstMissed_.reset();

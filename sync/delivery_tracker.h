@@ -24,6 +24,9 @@ class DeliveryTracker {
   // The partner has just pulled our database: it holds everything up to `last`, the latest
   // change recorded (this instant's; nothing after it has been reported yet).
   void synchronised(std::uint64_t last);
+  // The partner is known to hold every change up to `seq`, an earlier instant than now (our
+  // own pull from it showed it had all our leases as of its start): reports since then stand.
+  void heldUpTo(std::uint64_t seq);
   // Nothing known any more (the partner lost its leases, or we cannot tell).
   void forget();
 

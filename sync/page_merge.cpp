@@ -4,10 +4,16 @@
 
 namespace tandem::sync {
 
-void keepSyncWinners(const LeaseStore& store, std::vector<Lease>& page) {
+void keepSyncWinners(const LeaseStore& store, std::vector<Lease>& page, PullCoverage* coverage) {
   // mergeForSync: Insert when absent, Overwrite when ours is older, else KeepLocal.
-  auto kept = [&store](const Lease& l) {
+  auto kept = [&store, coverage](const Lease& l) {
     const auto mine = store.clttAt(l.address);
+    if (mine && coverage) {
+      ++coverage->seenHere;
+      // The full comparison only for a tie, and only until one difference is found.
+      if (!coverage->oursDiffer && (*mine > l.cltt || (*mine == l.cltt && !store.holds(l))))
+        coverage->oursDiffer = true;
+    }
     return mine && *mine >= l.cltt;
   };
   page.erase(std::remove_if(page.begin(), page.end(), kept), page.end());

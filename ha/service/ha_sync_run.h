@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ha/service/ha_service.h"
+#include "sync/page_merge.h"
 #include "sync/sync_status.h"
 #include "sync/tandem_sync_json.h"
 
@@ -30,6 +31,11 @@ struct HaService::SyncRun {
   // Pages are stored without waiting for the disk (ServerControl::storeLeases); the pull
   // ends once they are durable (finishRun).
   bool awaitingDurable = false;
+  // Whether the partner turns out to hold all our leases (sync/page_merge.h): what we held
+  // and our latest change when the pull began, and what the pages said.
+  std::size_t heldAtStart = 0;
+  std::uint64_t historyAtStart = 0;
+  sync::PullCoverage coverage;
 };
 
 }  // namespace tandem::daemon

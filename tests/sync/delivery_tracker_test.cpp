@@ -52,6 +52,38 @@ TEST(DeliveryTrackerTest, AMissedChangeHoldsTheWatermarkUntilTheNextPull) {
   EXPECT_EQ(t.watermark(9), 9u);
 }
 
+// Our own pull showed the partner held all our leases as of change 4, while changes 3 and 5-7
+// were reported: a miss after 4 may stand behind the one covered (only the first is kept), so
+// the watermark stays at 4 until a point covers them all.
+TEST(DeliveryTrackerTest, HeldUpToAnEarlierChangeKeepsTheReportsAfterIt) {
+  DeliveryTracker t;
+  t.sent(3);
+  t.missed(3);
+  t.sent(5);
+  t.acknowledged(5);
+  t.sent(6);
+  t.missed(6);
+  t.sent(7);
+  EXPECT_FALSE(t.watermark(7));
+  t.heldUpTo(4);
+  EXPECT_EQ(t.watermark(7), 4u);
+  EXPECT_EQ(t.inFlight(), 1u);  // 7
+  // An older point changes nothing; a later one covers the misses.
+  t.heldUpTo(2);
+  EXPECT_EQ(t.watermark(7), 4u);
+  t.acknowledged(7);
+  t.heldUpTo(7);
+  EXPECT_EQ(t.watermark(7), 7u);
+  // Without a miss at or below the point, the reports after it stand as they are.
+  DeliveryTracker u;
+  u.sent(5);
+  u.acknowledged(5);
+  u.sent(6);
+  u.missed(6);
+  u.heldUpTo(4);
+  EXPECT_EQ(u.watermark(7), 5u);
+}
+
 TEST(DeliveryTrackerTest, ForgetMakesItUnknown) {
   DeliveryTracker t;
   t.synchronised(3);

@@ -63,6 +63,25 @@ TEST_F(PageMergeTest, AChangeWinsTiesButAnIdenticalLeaseIsNotWrittenAgain) {
   EXPECT_EQ(mergeChange(store.byAddress(Ipv4(198, 18, 16, 1)), lease(1, 100)), MergeAction::Overwrite);
 }
 
+// A pull's pages tell whether the partner held every lease we held (sync/page_merge.h).
+TEST_F(PageMergeTest, CoverageCountsOurLeasesThePagesHadAndWhetherOursDiffered) {
+  PullCoverage c;
+  std::vector<Lease> page = {lease(1, 100), lease(4, 1)};
+  keepSyncWinners(store, page, &c);
+  EXPECT_EQ(c.seenHere, 1u);
+  EXPECT_FALSE(c.oursDiffer);
+  page = {lease(2, 250), lease(3, 300, "a")};  // theirs newer; identical
+  keepSyncWinners(store, page, &c);
+  EXPECT_EQ(c.seenHere, 3u);
+  EXPECT_FALSE(c.oursDiffer);
+  for (const auto& p : {std::vector<Lease>{lease(3, 299, "a")}, std::vector<Lease>{lease(3, 300, "b")}}) {
+    PullCoverage d;
+    auto copy = p;
+    keepSyncWinners(store, copy, &d);  // ours newer; a tie with another lease
+    EXPECT_TRUE(d.oursDiffer);
+  }
+}
+
 TEST_F(PageMergeTest, EmptyInputsStayEmpty) {
   std::vector<Lease> none;
   keepSyncWinners(store, none);

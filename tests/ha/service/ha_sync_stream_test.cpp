@@ -920,6 +920,56 @@ TEST_F(HaSyncStreamTest, BackupWithAKeaActivePagesWithoutDisablingAndReconcilesI
   }
 }
 
+// A peer that restarted with its leases pulls the partner's database; when its pages had every
+// lease it holds, unchanged, the partner holds all of ours, so the partner's next resync from
+// this peer is a delta (before, it was a full pull: bench-delta.sh, 3.7 s for 2 M leases).
+TEST_F(HaSyncStreamTest, AfterAPullShowingThePartnerHoldsAllOursItsResyncFromUsIsADelta) {
+  bothInLoadBalancing(4);
+  Side& p = *sides["server1"];
+  auto leases = sides["server2"]->control.store;
+  sides.erase("server2");
+  Side& s2 = add("server2");
+  s2.control.store = leases;
+  wire();
+  s2.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s2);
+  }
+  ASSERT_TRUE(s2.service->lastSync() && s2.service->lastSync()->ok);
+  ASSERT_EQ(s2.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  ASSERT_EQ(s2.service->state(), HaState::LoadBalancing);
+  // A partition: server2 hands out a lease server1 never hears of; then server1 resyncs.
+  s2.peers["server1"]->down = p.peers["server2"]->down = true;
+  commit(s2, lease(60, 6000));
+  pump();
+  s2.peers["server1"]->down = p.peers["server2"]->down = false;
+  p.registry.execute("ha-reset", nullptr, {});
+  heartbeat(p);
+  ASSERT_TRUE(p.service->lastSync() && p.service->lastSync()->ok);
+  EXPECT_EQ(p.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  EXPECT_EQ(p.service->lastSync()->run.changes, 1u);
+  EXPECT_EQ(contents(p), contents(s2));
+  // A peer whose pages lacked one of its leases gives no such promise: a full pull.
+  auto more = s2.control.store;
+  ASSERT_TRUE(more.put(lease(61, 6100)));
+  sides.erase("server2");
+  Side& s3 = add("server2");
+  s3.control.store = more;
+  wire();
+  s3.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s3);
+  }
+  ASSERT_TRUE(s3.service->lastSync() && s3.service->lastSync()->ok);
+  p.registry.execute("ha-reset", nullptr, {});
+  heartbeat(p);
+  ASSERT_TRUE(p.service->lastSync() && p.service->lastSync()->ok);
+  EXPECT_EQ(p.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
+  EXPECT_EQ(contents(p), contents(s3));
+}
+
 // bench-delta.sh found the two stores different after a partition both ways: server1 handed
 // .40 to client A (its update failed), server2 in partner-down handed .40 to client B later;
 // at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
