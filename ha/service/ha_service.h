@@ -253,6 +253,12 @@ class HaService {
   sync::ChangeHistory changeHistory_;
   std::map<std::string, sync::DeliveryTracker> delivered_;
   std::set<std::string> deltaSources_;
+  // Sessions of full pulls partners are making from us (servePage), until their done request:
+  // a partner that saw our whole store knows whether it holds all of ours (sync/page_merge.h
+  // PullCoverage) and refuses a delta if not, so we may ask it for one (serveDone).
+  std::set<std::string> fullPullSessions_;
+  // Partners our last pull from failed (see completeRun).
+  std::set<std::string> failedPulls_;
   // The leases a partner lacks since it last held all of ours, as a page answer's changes;
   // nullopt (and the reason logged) when a full pull is needed.
   std::optional<sync::ChangeLog::Changes> deltaFor(const std::string& peer);

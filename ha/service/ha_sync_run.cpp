@@ -375,6 +375,13 @@ void HaService::completeRun(std::shared_ptr<SyncRun> run, bool ok, std::string t
                 run->progress.peer, run->heldAtStart);
     }
   }
+  // A failed pull may have left the partner's record of us ahead of our store (startSync):
+  // until a pull from it succeeds, its own pulls from us do not make it a delta source again.
+  if (ok) {
+    failedPulls_.erase(run->progress.peer);
+  } else {
+    failedPulls_.insert(run->progress.peer);
+  }
   sync::SyncOutcome outcome;
   outcome.ok = ok;
   outcome.run = run->progress;
@@ -424,6 +431,8 @@ api::json HaService::servePage(const api::json& args) {
     id = *req->session;
   } else {
     id = pullSessions_.open(peer->name, now);
+    if (fullPullSessions_.size() >= 64) fullPullSessions_.clear();  // expired sessions' ids
+    fullPullSessions_.insert(id);
     log_.info("HA_SYNC_SESSION_OPENED",
               "{} is fetching our lease database (tandem-stream); we keep serving and "
               "record our lease changes for it",
@@ -460,6 +469,12 @@ api::json HaService::serveDone(const api::json& args) {
             rest->size());
   // It now holds every change we made so far: its next resync can start from here.
   delivered_[peer->name].synchronised(changeHistory_.last());
+  // And, having seen our whole store, it knows whether it holds all of ours (its pull's
+  // PullCoverage): our next resync from it may ask for a delta, which it refuses if not.
+  // Not while our own pull from it runs (that pull decides, as startSync says).
+  if (fullPullSessions_.erase(req->session) > 0 && peer->role != ha::Role::Backup &&
+      !(run_ && run_->progress.peer == peer->name) && !failedPulls_.contains(peer->name))
+    deltaSources_.insert(peer->name);
   // The active partner is now synchronised: what Kea's ha-sync-complete-notify means, handled
   // in the same instant as the last changes are taken, so nothing falls in between (a
   // partner-down server stops serving until its next heartbeat sees the puller ready).

@@ -970,6 +970,38 @@ TEST_F(HaSyncStreamTest, AfterAPullShowingThePartnerHoldsAllOursItsResyncFromUsI
   EXPECT_EQ(contents(p), contents(s3));
 }
 
+// The other way round (bench-delta.sh at 2 M leases): server1 served alone, server2 came up with
+// the same leases and pulled from it; server1 never pulled from server2. After a partition,
+// server1's resync from server2 is a delta: server2 saw server1's whole store in its pull.
+TEST_F(HaSyncStreamTest, APartnerThatPulledOurWholeStoreServesUsADeltaLater) {
+  Side& p = partnerDownPrimary();
+  for (std::uint8_t h = 10; h < 14; ++h) commit(p, lease(h, 1000 + h));
+  pump();
+  Side& s = add("server2");
+  s.control.clock = p.control.clock;
+  s.control.store = p.control.store;
+  wire();
+  s.service->start();
+  for (int i = 0; i < 6; ++i) {
+    heartbeat(p);
+    heartbeat(s);
+  }
+  ASSERT_EQ(p.service->state(), HaState::LoadBalancing);
+  ASSERT_EQ(s.service->state(), HaState::LoadBalancing);
+  ASSERT_TRUE(s.service->lastSync() && s.service->lastSync()->ok);
+  ASSERT_FALSE(p.service->lastSync());  // server1 never pulled
+  s.peers["server1"]->down = p.peers["server2"]->down = true;
+  commit(s, lease(60, 6000));
+  pump();
+  s.peers["server1"]->down = p.peers["server2"]->down = false;
+  p.registry.execute("ha-reset", nullptr, {});
+  heartbeat(p);
+  ASSERT_TRUE(p.service->lastSync() && p.service->lastSync()->ok);
+  EXPECT_EQ(p.service->lastSync()->run.mode, sync::SyncMode::TandemDelta);
+  EXPECT_EQ(p.service->lastSync()->run.changes, 1u);
+  EXPECT_EQ(contents(p), contents(s));
+}
+
 // bench-delta.sh found the two stores different after a partition both ways: server1 handed
 // .40 to client A (its update failed), server2 in partner-down handed .40 to client B later;
 // at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
