@@ -223,6 +223,20 @@ void PacketLoop::releaseDurableHere() {
   wakeForDurable();
 }
 
+void PacketLoop::releaseAcked() {
+  if (!threaded()) return notifyDurable();
+  if (onThread()) {
+    // Inside a round (the acknowledgement came with the update, DhcpPipeline::parkForHa):
+    // the round releases before it ends; no eventfd write, the flag is enough.
+    durablePosted_.store(true);
+    return;
+  }
+  // The caller holds the state lock (see the header): no round runs and the drive cannot
+  // change, so the replies leave from here, as releaseDurableHere() sends them.
+  ++counters_.releasedAcked;
+  releaseForDurable();
+}
+
 void PacketLoop::wakeForDurable() {
   if (threaded()) {
     // A thread in a window waits for exactly this (the flag is set; see waitWindow()).
@@ -346,6 +360,12 @@ void PacketLoop::joinRetired() {
 
 void PacketLoop::threadMain(std::uint64_t generation, std::mutex* lock) {
   ::pthread_setname_np(::pthread_self(), "tandem-pkt0");
+  // A thread id may be given to a thread started later: this one's ends with it.
+  threadId_.store(std::this_thread::get_id());
+  struct Forget {
+    std::atomic<std::thread::id>& id;
+    ~Forget() { id.store(std::thread::id()); }
+  } forget{threadId_};
   {
     // A notification that came before the thread (its edge went to nobody).
     std::lock_guard held(*lock);
@@ -407,6 +427,7 @@ void PacketLoop::runRound(const epoll_event* events, int n) {
   // sockets kept the loop awake is released here with no wake-up of its own.
   if (durablePosted_.exchange(false)) releaseForDurable();
   roundReceived_ = counters_.received - before;
+  if (roundHook_) roundHook_();
 }
 
 void PacketLoop::flushParked() {

@@ -16,10 +16,14 @@
 //    The round holds the daemon's state lock (Server::lockState), so the io thread's
 //    commands, timers and reloads see the engine, store and pipeline between rounds: one
 //    uncontended lock per wake-up, not per packet.
+//    With HA (issue 11) the pipeline's HA hooks run in the round too; what they ask of the
+//    HA service's Asio objects is queued and handed to the io thread once per round (the
+//    round hook, ha/service/ha_io_gate.h), and a partner's acknowledgement, which arrives on
+//    the io thread with the state lock held, releases and sends the ACKs it completes right
+//    there (releaseAcked()), so neither wakes this thread.
 //  - Io: each socket is a descriptor of the daemon's io_context and the handlers run there
-//    (the single-threaded daemon of before): used while the HA hook is configured (its update
-//    queue, parked replies and heartbeats live on the io thread) and with packet workers
-//    (they share the engine under the per-packet lock).
+//    (the single-threaded daemon of before): used with packet workers (they share the engine
+//    under the per-packet lock) and while the server shuts down.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -60,18 +64,19 @@ class PacketLoop {
 
   // What the loop did, for tests and profiles: a busy server makes few calls per datagram.
   struct Counters {
-    std::uint64_t wakeups = 0;       // readiness of a DHCP socket reported by the reactor
-    std::uint64_t receiveCalls = 0;  // recvmmsg calls (each returns a batch)
-    std::uint64_t received = 0;      // datagrams they returned
-    std::uint64_t sendCalls = 0;     // DhcpSocket::send calls (one sendmmsg per 64 datagrams)
-    std::uint64_t sent = 0;          // datagrams handed to them
-    std::uint64_t durablePosts = 0;  // rounds that released for journal progress (posts, eventfd wake-ups)
-    std::uint64_t epollWaits = 0;    // epoll_wait calls of the loop's own set (thread drive)
-    std::uint64_t epollCtls = 0;     // epoll_ctl calls on it: once per socket opened, never per packet
-    std::uint64_t handedOff = 0;     // datagrams handed to the other workers
-    std::uint64_t releasedHere = 0;  // of durablePosts: run on the journal's thread (releaseDurableHere)
-    std::uint64_t windows = 0;       // coalescing windows waited (thread drive, setCoalesceWindow)
-    std::uint64_t windowsCut = 0;    // of them, ended early (progress the thread must release, stop)
+    std::uint64_t wakeups = 0;        // readiness of a DHCP socket reported by the reactor
+    std::uint64_t receiveCalls = 0;   // recvmmsg calls (each returns a batch)
+    std::uint64_t received = 0;       // datagrams they returned
+    std::uint64_t sendCalls = 0;      // DhcpSocket::send calls (one sendmmsg per 64 datagrams)
+    std::uint64_t sent = 0;           // datagrams handed to them
+    std::uint64_t durablePosts = 0;   // rounds that released for journal progress (posts, eventfd wake-ups)
+    std::uint64_t epollWaits = 0;     // epoll_wait calls of the loop's own set (thread drive)
+    std::uint64_t epollCtls = 0;      // epoll_ctl calls on it: once per socket opened, never per packet
+    std::uint64_t handedOff = 0;      // datagrams handed to the other workers
+    std::uint64_t releasedHere = 0;   // of durablePosts: run on the journal's thread (releaseDurableHere)
+    std::uint64_t windows = 0;        // coalescing windows waited (thread drive, setCoalesceWindow)
+    std::uint64_t windowsCut = 0;     // of them, ended early (progress the thread must release, stop)
+    std::uint64_t releasedAcked = 0;  // of durablePosts: run by an acknowledgement's thread (releaseAcked)
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -87,10 +92,22 @@ class PacketLoop {
   // it carries. A held lock (a round, a command): as notifyDurable(). Io drive: as
   // notifyDurable().
   void releaseDurableHere();
+  // An HA acknowledgement made parked ACKs releasable (DhcpPipeline::HaHooks::wake). Thread
+  // drive: called either by the loop's thread inside a round (the round releases them before
+  // it ends) or by another thread that holds the state lock the rounds take (the io thread's
+  // completion of a lease update, ha/service/ha_io_gate.h), which releases and sends them
+  // itself: no wake-up of the loop's thread per acknowledgement. Io drive: notifyDurable().
+  void releaseAcked();
   // Also run (on the io_context thread, io drive only) for each such post, after the replies
-  // left. In the thread drive nothing else waits for the journal there (the HA peer
-  // listener's group commit exists only with HA, which runs the io drive).
+  // left. In the thread drive nothing else waits for the journal there (the server wakes the
+  // io thread itself for its HA peer listener's group commit, only when the sync releases one
+  // of its commands).
   void setDurableHook(std::function<void()> hook) { durableHook_ = std::move(hook); }
+  // Thread drive: run at the end of every round, on the loop's thread with the state lock
+  // held (the HA gate hands what the round queued to the io thread). Set before runOnThread().
+  void setRoundHook(std::function<void()> hook) { roundHook_ = std::move(hook); }
+  // Whether the caller is the loop's thread (the thread drive's rounds).
+  bool onThread() const noexcept { return threadId_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
   // Sends every parked reply whose lease is durable now and drops the rest (shutdown, after
   // the final flush and stopThread()).
   void flushParked();
@@ -180,6 +197,8 @@ class PacketLoop {
   std::vector<std::vector<PacketWorker::Job>> handOff_;  // per worker, one batch's
   std::vector<std::uint8_t> local_;                      // batch indexes the loop keeps
   std::function<void()> durableHook_;
+  std::function<void()> roundHook_;
+  std::atomic<std::thread::id> threadId_{};  // the thread running threadMain, while it does
   Counters counters_;
   std::atomic<bool> durablePosted_{false};
   std::atomic<std::mutex*> lock_{nullptr};  // the state lock the thread's rounds take (runOnThread)

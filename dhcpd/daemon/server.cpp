@@ -31,6 +31,8 @@
 #include "dhcpd/pgsql/pgsql_lease_loader.h"
 #include "dhcpd/lease/mysql_lease_row.h"
 #include "dhcpd/mysql/mysql_lease_loader.h"
+#include "ha/service/gated_ha_timers.h"
+#include "ha/service/gated_peer_transport.h"
 #include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
@@ -146,6 +148,9 @@ Result<void> Server::start() {
                                      const engine::Decision& d) { runQueryHooks(query, meta, d); });
   loop_ = std::make_unique<PacketLoop>(io_, *pipeline_, log_, [] { return Clock::now(); });
   loop_->setCoalesceWindow(opts_.coalesceWindow);
+  // The HA service's Asio side, used by the packet thread's rounds through the gate (issue 11).
+  haGate_ = std::make_unique<HaIoGate>(io_, stateMutex_, [this] { return loop_ && loop_->onThread(); });
+  loop_->setRoundHook([gate = haGate_.get()] { gate->kick(); });
   startWorkers(ha::findHaLibrary(cfg_.hooksLibraries).has_value());
   if (journal_) {
     PacketLoop* loop = loop_.get();
@@ -161,13 +166,17 @@ Result<void> Server::start() {
     // after each fdatasync: it may release and send the ACKs itself when the loop's thread
     // sleeps (PacketLoop::releaseDurableHere). The SQL journals wake the loop as before.
     const bool releaseHere = memfile_ != nullptr;
-    journal_->setOnDurable([loop, workers, releaseHere](std::uint64_t) {
+    journal_->setOnDurable([this, loop, workers, releaseHere](std::uint64_t seq) {
       if (releaseHere) {
         loop->releaseDurableHere();
       } else {
         loop->notifyDurable();
       }
       for (PacketWorker* w : workers) w->notifyDurable();
+      // The HA peer listener's answers (and a sync's completion) waiting for this sync: the
+      // thread drive runs no durable hook, so the io thread is woken for them, and only when
+      // this sync reached the first of them (waiterAdded() is the other half).
+      if (loop->threaded() && seq >= waitFloor_.load()) postWaiterRelease();
     });
     // A lookup's answer is picked up where the journal's progress is (releaseDurable).
     if (leaseLookup_) {
@@ -601,6 +610,27 @@ void Server::whenDurable(std::function<void(Result<void>)> done) {
   const std::uint64_t seq = std::exchange(deferredSeq_, 0);
   if (!journal_ || seq == 0 || journal_->durableSeq() >= seq) return done({});
   durableWaiters_.push_back(DurableWaiter{seq, now(), std::move(done)});
+  waiterAdded();
+}
+
+void Server::waiterAdded() {
+  if (durableWaiters_.size() != 1) return;  // the floor is an older waiter's
+  // Dekker with the journal's callback (which stores durableSeq, then reads the floor): the
+  // floor is stored before durableSeq is read again, both sequentially consistent, so either
+  // the callback sees this waiter or this sees its sync.
+  waitFloor_.store(durableWaiters_.front().seq);
+  if (loop_ && loop_->threaded() && journal_->durableSeq() >= durableWaiters_.front().seq) postWaiterRelease();
+}
+
+void Server::postWaiterRelease() {
+  if (waiterPostPending_.exchange(true)) return;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    waiterPostPending_ = false;
+    // A waiter's answer may drive the HA service (a sync's completion): with the state lock.
+    auto state = lockState();
+    releaseDurableWaiters();
+  });
 }
 
 void Server::releaseDurableWaiters() {
@@ -622,6 +652,7 @@ void Server::releaseDurableWaiters() {
     }
     auto done = std::move(w.done);
     durableWaiters_.pop_front();
+    waitFloor_.store(durableWaiters_.empty() ? std::numeric_limits<std::uint64_t>::max() : durableWaiters_.front().seq);
     done(std::move(r));
   }
 }
@@ -717,6 +748,7 @@ void Server::whenLeasesDurable(std::function<void(Result<void>)> done) {
   // releaseDurableWaiters() answers it after the journal's next sync (or fails it after
   // kDurableWaitLimit).
   durableWaiters_.push_back(DurableWaiter{seq, now(), std::move(done)});
+  waiterAdded();
 }
 
 std::size_t Server::wipeLeases(std::optional<std::uint32_t> subnetId, Origin origin) {
@@ -909,7 +941,12 @@ Result<Server::HaPlan> Server::planHa(const config::Dhcp4Config& cfg) {
   plan.changed = plan.config != haConfig_ || plan.stamp != haStamp_;
   if (plan.changed && plan.config) {
     try {
-      for (const auto& rel : plan.config->relationships) plan.peers.push_back(makePeerTransports(io_, rel, log_));
+      for (const auto& rel : plan.config->relationships) {
+        plan.peers.push_back(makePeerTransports(io_, rel, log_));
+        // The packet thread's requests are queued for the io thread, answers taken with the
+        // state lock (ha/service/ha_io_gate.h).
+        for (auto& [name, t] : plan.peers.back()) t = std::make_unique<GatedPeerTransport>(*haGate_, std::move(t));
+      }
     } catch (const std::exception& e) {
       const auto index = ha::findHaLibrary(cfg.hooksLibraries);
       return makeError(fmt::format("Dhcp4/hooks-libraries/{}/parameters/high-availability/0/peers: HA peer client: {}",
@@ -956,7 +993,11 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   for (const auto& rel : haConfig_->relationships) haRestrict_ = haRestrict_ || rel.restrictCommands;
   ha_ = std::make_unique<HaHub>(
       *haConfig_, cfg_, *this, std::move(plan.peers),
-      [this] { return std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); }); }, log_);
+      [this] {
+        return std::make_unique<GatedHaTimers>(*haGate_,
+                                               std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); }));
+      },
+      log_);
   // The names the service registers, so a reload that turns HA off can take them away again.
   api::CommandRegistry names;
   ha_->registerCommands(names);
@@ -976,7 +1017,9 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   hooks.leasesCommitted = [service](const std::vector<engine::LeaseChange>& c, std::function<void(bool)> done) {
     service->onLeasesCommitted(c, std::move(done));
   };
-  hooks.wake = [loop] { loop->notifyDurable(); };
+  // An acknowledgement (io thread, state lock held; or inside the round that parked the ACK)
+  // sends what it completes without waking the packet thread.
+  hooks.wake = [loop] { loop->releaseAcked(); };
   hooks.partnerQuery = [service](std::span<const std::uint8_t> b) { return service->partnerQueryType(b); };
   pipeline_->setHaHooks(std::move(hooks));
   if (ha_->hub()) {
@@ -1347,17 +1390,19 @@ std::unique_lock<std::mutex> Server::lockState() {
 }
 
 void Server::refreshDrive() {
-  if (!workers_.empty() || haConfig_ || stopping_) {
-    // Safe with the state lock held (a reload adding HA): no round of the thread runs after
-    // this, and the HA hooks just installed are only called from this thread.
+  // HA runs on the thread drive too (issue 11): its hooks run in the rounds under the state
+  // lock, its Asio side through haGate_. Packet workers keep the io drive (with HA, the one
+  // worker that serves it is the loop on this thread).
+  if (!workers_.empty() || stopping_) {
+    // Safe with the state lock held: no round of the thread runs after this.
     loop_->runOnIo();
     return;
   }
   if (loop_->threaded()) return;
-  // Posted: the thread takes stateMutex_ for each round, and the handler calling this (a
-  // reload removing HA) may be using the state without it (lockState() was empty).
+  // Posted: the thread takes stateMutex_ for each round, and the handler calling this may be
+  // using the state without it (lockState() was empty).
   asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired() || stopping_ || !workers_.empty() || haConfig_) return;
+    if (alive.expired() || stopping_ || !workers_.empty()) return;
     loop_->runOnThread(stateMutex_);
   });
 }

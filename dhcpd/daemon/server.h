@@ -3,7 +3,8 @@
 // loop, timers and signal handling, and implements api::ServerControl for the command
 // handlers. Everything but the packet path runs on one io_context thread; the journal's
 // writer thread talks back through PacketLoop::notifyDurable. The packet loop runs on its
-// own thread (PacketLoop::runOnThread) unless HA or packet workers need it on the io thread.
+// own thread (PacketLoop::runOnThread) unless packet workers need it on the io thread; with
+// HA too, the HA service's Asio side reached through HaIoGate (ha/service/ha_io_gate.h).
 // With Kea's multi-threading on, packet workers (daemon/packet_worker.h) run beside it. While
 // either runs, the engine, store and lease writer are used under stateMutex_, which this
 // thread holds for every command, timer and reload (lockState()).
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +32,7 @@
 #include "dhcpd/common/stats.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "ha/service/ha_hub.h"
+#include "ha/service/ha_io_gate.h"
 #include "ha/service/ha_service.h"
 #include "dhcpd/ddns/ncr_planner.h"
 #include "ha/service/ha_timers.h"
@@ -212,6 +215,10 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   // Called on the io thread after every journal sync (PacketLoop's durable hook) and by housekeeping, which
   // also fails waiters whose writes did not become durable within kDurableWaitLimit.
   void releaseDurableWaiters();
+  // The thread drive has no durable hook: the journal's thread asks the io thread to release
+  // the waiters only when its sync reached the first of them (waitFloor_), one post per burst.
+  void waiterAdded();
+  void postWaiterRelease();
   // Packet workers (Kea's multi-threading): created at start-up, as many as
   // PacketWorker::countFor says; a reload changing multi-threading is applied at restart.
   void startWorkers(bool ha);
@@ -334,8 +341,11 @@ class Server final : public api::ServerControl, public api::HostsBackend {
     std::function<void(Result<void>)> done;
   };
   bool deferWrites_ = false;
-  std::uint64_t deferredSeq_ = 0;                               // highest journal seq written while deferred
-  std::deque<DurableWaiter> durableWaiters_;                    // in seq order (the journal's seq only grows)
+  std::uint64_t deferredSeq_ = 0;             // highest journal seq written while deferred
+  std::deque<DurableWaiter> durableWaiters_;  // in seq order (the journal's seq only grows)
+  // The seq of durableWaiters_.front() (max: none), read by the journal's thread.
+  std::atomic<std::uint64_t> waitFloor_{std::numeric_limits<std::uint64_t>::max()};
+  std::atomic<bool> waiterPostPending_{false};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posts from that thread
   // Declared last so they go first: their callbacks reach the pipeline and the loop.
   std::optional<ha::HaRelationships> haConfig_;  // the running HA relationship(s)
@@ -345,6 +355,9 @@ class Server final : public api::ServerControl, public api::HostsBackend {
   bool haListening_ = false;
   // The peer listener's own registry: forwards to commands_, filtered by haRestrict_.
   api::CommandRegistry peerCommands_;
+  // The HA service's transports and timers go through it (packet thread: queued; io thread:
+  // completions under stateMutex_). Outlives ha_.
+  std::unique_ptr<HaIoGate> haGate_;
   std::unique_ptr<HaHub> ha_;
   std::unique_ptr<net::ControlServer> haListener_;
 };

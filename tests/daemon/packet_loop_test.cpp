@@ -515,6 +515,90 @@ TEST_F(PacketLoopTest, StopEndsAWindow) {
   EXPECT_FALSE(loop.threaded());
 }
 
+// HA on the thread drive (issue 11): the DHCPACK waits for both its sync and the partner's
+// acknowledgement; the acknowledgement arrives on the io thread, which holds the state lock
+// for it, and whichever of the two comes last sends the ACK from its own thread: the loop's
+// thread is not woken for either.
+struct PacketLoopHaTest : PacketLoopTest {
+  std::vector<std::function<void(bool)>> pending;  // acknowledgements not given yet (under `state`)
+  std::mutex state;
+
+  void SetUp() override {
+    PacketLoopTest::SetUp();
+    journal.setOnDurable([this](std::uint64_t) { loop.releaseDurableHere(); });
+    net::DhcpPipeline::HaHooks h;
+    h.shouldServe = [](const proto::Packet4&, engine::RecvMeta&) { return true; };
+    h.leasesCommitted = [this](const std::vector<engine::LeaseChange>&, std::function<void(bool)> done) {
+      pending.push_back(std::move(done));
+    };
+    h.wake = [this] { loop.releaseAcked(); };
+    pipeline.setHaHooks(std::move(h));
+    loop.runOnThread(state);
+  }
+  void TearDown() override { loop.stopThread(); }
+  // As the io thread's completion of the lease update: with the state lock held.
+  void acknowledge(bool ok) {
+    std::lock_guard g(state);
+    ASSERT_EQ(pending.size(), 1u);
+    auto done = std::move(pending.front());
+    pending.clear();
+    done(ok);
+  }
+};
+
+TEST_F(PacketLoopHaTest, TheAcknowledgementAfterTheSyncSendsTheAckItself) {
+  const Packet4 offer = parkAnAck(state, 20);
+  journal.makeDurable();  // the writer's thread: the lock is free, but the ACK still waits
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "a DHCPACK left before the partner acknowledged it";
+  const auto before = countersUnder(state);
+  acknowledge(true);
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.releasedAcked, before.releasedAcked + 1);
+  EXPECT_EQ(after.sendCalls, before.sendCalls + 1) << "the ACK was sent by the acknowledging thread";
+  EXPECT_EQ(after.epollWaits, before.epollWaits) << "the loop's thread was woken for the acknowledgement";
+  auto acks = relay.receive(2000ms);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].messageType(), MessageType::Ack);
+  EXPECT_EQ(acks[0].yiaddr, offer.yiaddr);
+}
+
+TEST_F(PacketLoopHaTest, TheSyncAfterTheAcknowledgementSendsTheAck) {
+  const Packet4 offer = parkAnAck(state, 21);
+  acknowledge(true);
+  EXPECT_TRUE(relay.receive(150ms).empty()) << "a DHCPACK left before its lease was durable";
+  const auto before = countersUnder(state);
+  journal.makeDurable();
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.releasedHere, before.releasedHere + 1);
+  EXPECT_EQ(after.epollWaits, before.epollWaits);
+  auto acks = relay.receive(2000ms);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].yiaddr, offer.yiaddr);
+}
+
+TEST_F(PacketLoopHaTest, AFailedAcknowledgementDropsTheAck) {
+  parkAnAck(state, 22);
+  acknowledge(false);
+  journal.makeDurable();
+  EXPECT_TRUE(relay.receive(200ms).empty()) << "Kea drops the reply of a failed lease update";
+  std::lock_guard g(state);
+  EXPECT_EQ(pipeline.parked(), 0u);
+}
+
+// Shutdown: the thread stops with an ACK still waiting for the partner; the final flush drops
+// it, and the cancelled update's answer that comes afterwards finds nothing to send.
+TEST_F(PacketLoopHaTest, StoppingWithAnUpdateInFlightDropsItsAck) {
+  parkAnAck(state, 23);
+  loop.stopThread();
+  journal.makeDurable();
+  loop.flushParked();
+  EXPECT_EQ(pipeline.parked(), 0u);
+  ASSERT_EQ(pending.size(), 1u);
+  pending.front()(false);  // HaService::stop(): the transports fail what they hold
+  runReady();
+  EXPECT_TRUE(relay.receive(150ms).empty());
+}
+
 // End to end with the real lease file: with the writer releasing and the window on, every
 // DHCPACK that arrives names an address whose row was written and then fdatasync'ed before
 // it arrived (the FileOps seam records what each sync covered).
