@@ -232,7 +232,15 @@ void PacketLoop::releaseAcked() {
     return;
   }
   // The caller holds the state lock (see the header): no round runs and the drive cannot
-  // change, so the replies leave from here, as releaseDurableHere() sends them.
+  // change, so the replies leave from this thread (flushAcked()), as releaseDurableHere()
+  // sends them. Should no flush follow, the next release (a round, a sync) sends them.
+  ackedPending_ = true;
+}
+
+void PacketLoop::flushAcked() {
+  if (!ackedPending_) return;
+  ackedPending_ = false;
+  if (!threaded() || onThread()) return;  // the round or the io drive's post releases them
   ++counters_.releasedAcked;
   releaseForDurable();
 }

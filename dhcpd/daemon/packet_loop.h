@@ -96,8 +96,12 @@ class PacketLoop {
   // drive: called either by the loop's thread inside a round (the round releases them before
   // it ends) or by another thread that holds the state lock the rounds take (the io thread's
   // completion of a lease update, ha/service/ha_io_gate.h), which releases and sends them
-  // itself: no wake-up of the loop's thread per acknowledgement. Io drive: notifyDurable().
+  // itself with flushAcked() once its completion is done (a batched answer acknowledges many
+  // updates: one sendmmsg for all their ACKs): no wake-up of the loop's thread per
+  // acknowledgement. Io drive: notifyDurable().
   void releaseAcked();
+  // The acknowledging thread, still holding the state lock: sends what releaseAcked() found.
+  void flushAcked();
   // Also run (on the io_context thread, io drive only) for each such post, after the replies
   // left. In the thread drive nothing else waits for the journal there (the server wakes the
   // io thread itself for its HA peer listener's group commit, only when the sync releases one
@@ -199,6 +203,7 @@ class PacketLoop {
   std::function<void()> durableHook_;
   std::function<void()> roundHook_;
   std::atomic<std::thread::id> threadId_{};  // the thread running threadMain, while it does
+  bool ackedPending_ = false;                // releaseAcked() off the loop's thread (state lock held)
   Counters counters_;
   std::atomic<bool> durablePosted_{false};
   std::atomic<std::mutex*> lock_{nullptr};  // the state lock the thread's rounds take (runOnThread)

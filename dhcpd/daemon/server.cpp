@@ -151,6 +151,9 @@ Result<void> Server::start() {
   // The HA service's Asio side, used by the packet thread's rounds through the gate (issue 11).
   haGate_ = std::make_unique<HaIoGate>(io_, stateMutex_, [this] { return loop_ && loop_->onThread(); });
   loop_->setRoundHook([gate = haGate_.get()] { gate->kick(); });
+  haGate_->setCompletionHook([this] {
+    if (loop_) loop_->flushAcked();  // gone once shutdown ran
+  });
   startWorkers(ha::findHaLibrary(cfg_.hooksLibraries).has_value());
   if (journal_) {
     PacketLoop* loop = loop_.get();

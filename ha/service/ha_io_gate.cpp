@@ -17,6 +17,7 @@ struct HaIoGate::Impl {
   boost::asio::io_context& io;
   std::mutex* state;
   std::function<bool()> deferHere;
+  std::function<void()> completionHook;
   std::mutex mu;  // the queue below (the packet thread adds, the io thread takes)
   struct Entry {
     const void* owner;
@@ -109,7 +110,10 @@ void HaIoGate::withState(const std::function<void()>& f) {
   std::lock_guard lk(*impl_->state);
   Held held(*this);
   f();
+  if (impl_->completionHook) impl_->completionHook();
 }
+
+void HaIoGate::setCompletionHook(std::function<void()> hook) { impl_->completionHook = std::move(hook); }
 
 HaIoGate::Held::Held(const HaIoGate& gate) : previous_(tHeld) { tHeld = gate.impl_.get(); }
 HaIoGate::Held::~Held() { tHeld = previous_; }

@@ -52,8 +52,12 @@ class HaIoGate {
   void forget(const void* owner);
 
   // Runs `f` with the state lock held: takes it unless this thread holds it already through
-  // this gate (Held).
+  // this gate (Held). When it took the lock, the completion hook runs after `f`, still under it.
   void withState(const std::function<void()>& f);
+  // Run after each completion that took the lock (the packet loop sends, in one sendmmsg, the
+  // ACKs that a batched answer's acknowledgements released one by one). Set before any
+  // completion runs.
+  void setCompletionHook(std::function<void()> hook);
   // Marks the calling thread as holding the state lock for this gate's completions while it
   // lives (a caller that holds it and may run completions synchronously).
   class Held {

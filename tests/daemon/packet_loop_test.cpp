@@ -536,13 +536,15 @@ struct PacketLoopHaTest : PacketLoopTest {
     loop.runOnThread(state);
   }
   void TearDown() override { loop.stopThread(); }
-  // As the io thread's completion of the lease update: with the state lock held.
+  // As the io thread's completion of the lease update: with the state lock held, and the
+  // gate's completion hook after it.
   void acknowledge(bool ok) {
     std::lock_guard g(state);
     ASSERT_EQ(pending.size(), 1u);
     auto done = std::move(pending.front());
     pending.clear();
     done(ok);
+    loop.flushAcked();
   }
 };
 
@@ -560,6 +562,27 @@ TEST_F(PacketLoopHaTest, TheAcknowledgementAfterTheSyncSendsTheAckItself) {
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].messageType(), MessageType::Ack);
   EXPECT_EQ(acks[0].yiaddr, offer.yiaddr);
+}
+
+// A batched answer acknowledges several updates in one completion: their ACKs leave together.
+TEST_F(PacketLoopHaTest, OneAnswersAcknowledgementsSendTheirAcksTogether) {
+  parkAnAck(state, 24);
+  parkAnAck(state, 25);
+  journal.makeDurable();
+  const auto before = countersUnder(state);
+  {
+    std::lock_guard g(state);
+    ASSERT_EQ(pending.size(), 2u);
+    for (auto& done : pending) done(true);
+    pending.clear();
+    EXPECT_EQ(loop.counters().sendCalls, before.sendCalls) << "sent before the completion ended";
+    loop.flushAcked();
+  }
+  const auto after = countersUnder(state);
+  EXPECT_EQ(after.sendCalls, before.sendCalls + 1) << "one sendmmsg for the answer's ACKs";
+  EXPECT_EQ(after.releasedAcked, before.releasedAcked + 1);
+  EXPECT_EQ(after.epollWaits, before.epollWaits);
+  EXPECT_EQ(relay.receive(2000ms).size(), 2u);
 }
 
 TEST_F(PacketLoopHaTest, TheSyncAfterTheAcknowledgementSendsTheAck) {

@@ -119,6 +119,25 @@ TEST_F(HaIoGateTest, AnswersRunWithTheStateLockHeld) {
 // HaService::stop() from a reload: the caller holds the lock. What is still queued fails
 // first, then what the inner transport holds, all before cancelAll() returns, without taking
 // the lock a second time; nothing of it reaches the wire later.
+// The completion hook runs once per completion that took the lock, after it, still holding
+// the lock; not for completions run by the lock's holder (cancelAll()).
+TEST_F(HaIoGateTest, TheCompletionHookFollowsEachLockedCompletion) {
+  std::vector<std::string> seen;
+  gate.setCompletionHook([&] {
+    EXPECT_TRUE(lockedElsewhere(state));
+    seen.push_back("hook");
+  });
+  transport->send(cmd("a"), 1s, [&](Result<json>) { seen.push_back("a"); });
+  transport->send(cmd("b"), 1s, [&](Result<json>) { seen.push_back("b"); });
+  peer->answerNext(json{{"result", 0}});
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "hook"}));
+  {
+    std::lock_guard g(state);
+    transport->cancelAll();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "hook", "b"}));
+}
+
 TEST_F(HaIoGateTest, CancelAllByTheLocksHolderFailsTheQueuedRequests) {
   packetThread = true;
   std::vector<std::string> failed;
