@@ -28,7 +28,7 @@ FORBIDDEN='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(boost/(asio|beast)|asi
 # Project headers that are adapters themselves: including one drags Asio in.
 ADAPTER_HDR='^(dhcpd/(net|daemon|ctl|pgsql|mysql)|ha/(net|service|ctl))/'
 # The HA adapter headers the composition under dhcpd/ may include.
-HA_ENTRY_HDRS="ha/service/ha_hub.h ha/service/ha_service.h ha/service/ha_setup.h ha/service/ha_timers.h ha/ctl/ctl_ha.h"
+HA_ENTRY_HDRS="ha/service/ha_hub.h ha/service/ha_service.h ha/service/ha_setup.h ha/service/ha_timers.h ha/service/ha_io_gate.h ha/ctl/ctl_ha.h"
 
 # layer <path>: sets RANK to the file's layer (see 2. above), -1 outside the layering.
 layer() {

@@ -31,8 +31,6 @@
 #include "dhcpd/pgsql/pgsql_lease_loader.h"
 #include "dhcpd/lease/mysql_lease_row.h"
 #include "dhcpd/mysql/mysql_lease_loader.h"
-#include "ha/service/gated_ha_timers.h"
-#include "ha/service/gated_peer_transport.h"
 #include "ha/service/ha_setup.h"
 #include "sync/bulk_apply_json.h"
 
@@ -948,7 +946,7 @@ Result<Server::HaPlan> Server::planHa(const config::Dhcp4Config& cfg) {
         plan.peers.push_back(makePeerTransports(io_, rel, log_));
         // The packet thread's requests are queued for the io thread, answers taken with the
         // state lock (ha/service/ha_io_gate.h).
-        for (auto& [name, t] : plan.peers.back()) t = std::make_unique<GatedPeerTransport>(*haGate_, std::move(t));
+        gatePeerTransports(plan.peers.back(), *haGate_);
       }
     } catch (const std::exception& e) {
       const auto index = ha::findHaLibrary(cfg.hooksLibraries);
@@ -996,10 +994,7 @@ Result<void> Server::applyHa(HaPlan plan, bool initial) {
   for (const auto& rel : haConfig_->relationships) haRestrict_ = haRestrict_ || rel.restrictCommands;
   ha_ = std::make_unique<HaHub>(
       *haConfig_, cfg_, *this, std::move(plan.peers),
-      [this] {
-        return std::make_unique<GatedHaTimers>(*haGate_,
-                                               std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); }));
-      },
+      [this] { return gateTimers(*haGate_, std::make_unique<AsioHaTimers>(io_, [this] { return steadyNow(); })); },
       log_);
   // The names the service registers, so a reload that turns HA off can take them away again.
   api::CommandRegistry names;

@@ -1,5 +1,8 @@
 #include "ha/service/ha_setup.h"
 
+#include "ha/service/gated_ha_timers.h"
+#include "ha/service/gated_peer_transport.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -147,6 +150,14 @@ HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaCon
     peers[p->name] = std::make_unique<PeerClientTransport>(io, std::move(c), log);
   }
   return peers;
+}
+
+void gatePeerTransports(HaService::Peers& peers, HaIoGate& gate) {
+  for (auto& [name, t] : peers) t = std::make_unique<GatedPeerTransport>(gate, std::move(t));
+}
+
+std::unique_ptr<HaTimers> gateTimers(HaIoGate& gate, std::unique_ptr<HaTimers> timers) {
+  return std::make_unique<GatedHaTimers>(gate, std::move(timers));
 }
 
 config::ControlSocket peerListenerSocket(const ha::HaConfig& cfg) {

@@ -14,6 +14,7 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/common/result.h"
 #include "dhcpd/config/dhcp4_config.h"
+#include "ha/service/ha_io_gate.h"
 #include "ha/service/ha_service.h"
 #include "dhcpd/engine/engine.h"
 #include "ha/ha_config.h"
@@ -47,6 +48,10 @@ using HostResolver = std::function<Result<ResolvedHost>(const std::string& name)
 
 // One PeerClientTransport per other peer. Throws std::invalid_argument on bad TLS material.
 HaService::Peers makePeerTransports(boost::asio::io_context& io, const ha::HaConfig& cfg, Logger& log);
+// The packet thread may use the service too (issue 11): each transport, and the timers, behind
+// `gate` (ha/service/gated_peer_transport.h, gated_ha_timers.h).
+void gatePeerTransports(HaService::Peers& peers, HaIoGate& gate);
+std::unique_ptr<HaTimers> gateTimers(HaIoGate& gate, std::unique_ptr<HaTimers> timers);
 
 // The peer listener (Kea's http-dedicated-listener) on this server's own URL, with its TLS
 // material, client-certificate requirement and basic-auth credentials.
