@@ -76,15 +76,20 @@ for n in $COUNTS; do
     t_join=$(date +%s.%N)
     src0=$(cpu_ticks "${SYNC_PID[server1]}")
     sync_launch server2 s2 "$k2"
-    # PERF_DIR=dir: perf record (DWARF stacks) of the syncing peer until the join, to
-    # dir/<count>-<pair>.perf.data.
-    perfrec=
+    # PERF_DIR=dir: perf record (DWARF stacks) of the syncing peer and of the source until the
+    # join, to dir/<count>-<pair>.perf.data and dir/<count>-<pair>.source.perf.data
+    # (scripts/perf-sync-stages.py splits them into stages).
+    perfrec= perfsrc=
     if [ -n "${PERF_DIR:-}" ]; then
       mkdir -p "$PERF_DIR"
       perf record -q -F "${PERF_FREQ:-499}" --call-graph dwarf -p "${SYNC_PID[server2]}" \
         -o "$PERF_DIR/$n-$pair.perf.data" >/dev/null 2>&1 &
       perfrec=$!
       TIT_PIDS+=("$perfrec")
+      perf record -q -F "${PERF_FREQ:-499}" --call-graph dwarf -p "${SYNC_PID[server1]}" \
+        -o "$PERF_DIR/$n-$pair.source.perf.data" >/dev/null 2>&1 &
+      perfsrc=$!
+      TIT_PIDS+=("$perfsrc")
     fi
     note=""
     pull_cpu=- src_cpu=-
@@ -98,6 +103,7 @@ for n in $COUNTS; do
       note="not in load-balancing after ${PHASET}s (server2 $(sync_state server2), $(wc -l <"$TIT_TMP/server2/leases4.csv" 2>/dev/null) lines)"
     fi
     [ -n "$perfrec" ] && tit_stop "$perfrec" INT 20
+    [ -n "$perfsrc" ] && tit_stop "$perfsrc" INT 20
     sleep 1
     probe=$(sync_probe_stop "p$n$k1$k2")
     gap=$(echo "$probe" | jq -r '.max_gap_s // "-"')

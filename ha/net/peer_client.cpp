@@ -302,12 +302,17 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     std::string body = r.body;  // kept in the request too, for the one retry below
     const auto deadline = r.deadline;
     if (!r.key.empty()) ++keysInFlight_[r.key];
+    // A raw answer (a sync page, megabytes) is read into the buffer of an earlier one.
+    std::string responseBuffer = r.raw ? std::exchange(spareBody_, std::string()) : std::string();
     s.req = std::move(r);
     ++busy_;
     PeerConnection* conn = s.conn.get();
-    conn->exchange(std::move(body), deadline, [weak = weak_from_this(), i, conn](PeerExchange x) {
-      if (auto self = weak.lock()) self->onExchange(i, conn, std::move(x));
-    });
+    conn->exchange(
+        std::move(body), deadline,
+        [weak = weak_from_this(), i, conn](PeerExchange x) {
+          if (auto self = weak.lock()) self->onExchange(i, conn, std::move(x));
+        },
+        std::move(responseBuffer));
   }
 
   void onExchange(std::size_t i, const PeerConnection* conn, PeerExchange x) {
@@ -341,12 +346,17 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     if (r.raw) {
-      Result<std::string> body = x.status == 200 ? Result<std::string>(std::move(x.body))
-                                                 : Result<std::string>(statusError(x, config_.url));
+      Result<std::string_view> body = x.status == 200 ? Result<std::string_view>(std::string_view(x.body))
+                                                      : Result<std::string_view>(statusError(x, config_.url));
       pump(false);
       if (shutdown_ || !r.raw) return;
       auto cb = std::move(r.raw);
       cb(std::move(body));
+      // Kept for the next raw answer: its pages are already faulted in. One buffer (the
+      // largest seen), so at most one answer's worth of memory stays held.
+      if (x.body.capacity() <= config_.maxResponseBytes && x.body.capacity() > spareBody_.capacity()) {
+        spareBody_ = std::move(x.body);
+      }
       return;
     }
     Result<json> answer = interpretAnswer(x, config_.url);
@@ -451,7 +461,9 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
     if (r.raw) {
       // Only failures come here for a raw request (onExchange hands over its body).
       auto raw = std::move(r.raw);
-      raw(result ? Result<std::string>(result->dump()) : Result<std::string>(result.error()));
+      if (!result) return raw(result.error());
+      const std::string text = result->dump();
+      raw(std::string_view(text));
       return;
     }
     if (!r.cb) return;
@@ -483,6 +495,8 @@ class PeerClient::Impl : public std::enable_shared_from_this<Impl> {
   std::optional<Clock::time_point> queueTimerAt_;
   bool pumping_ = false;
   bool shutdown_ = false;
+  // The body buffer of the last raw answer, handed to the next raw request (start()).
+  std::string spareBody_;
 };
 
 Result<std::unique_ptr<PeerClient>> PeerClient::create(asio::io_context& io, PeerClientConfig config, Logger& logger) {

@@ -63,8 +63,9 @@ class PeerClient {
  public:
   using Callback = std::function<void(Result<nlohmann::json>)>;
   // The answer's HTTP body as received (status 200 only), for answers whose reader skips the
-  // JSON tree (sync/sync_answer_reader.h).
-  using RawCallback = std::function<void(Result<std::string>)>;
+  // JSON tree (sync/sync_answer_reader.h). The view is valid until the callback returns: the
+  // client then keeps the buffer for the next raw answer (no fresh memory per sync page).
+  using RawCallback = std::function<void(Result<std::string_view>)>;
 
   // Validates the URL and loads the TLS material; the error names the problem.
   static Result<std::unique_ptr<PeerClient>> create(boost::asio::io_context& io, PeerClientConfig config,

@@ -1,6 +1,7 @@
 #include "ha/net/peer_connection.h"
 
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -30,10 +31,11 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
   Connection(asio::io_context& io, std::shared_ptr<const PeerTarget> target, std::shared_ptr<ssl::context> tls)
       : target_(std::move(target)), tls_(std::move(tls)), stream_(makeStream(io)) {}
 
-  void exchange(std::string body, Clock::time_point deadline, Done done) override {
+  void exchange(std::string body, Clock::time_point deadline, Done done, std::string responseBuffer) override {
     done_ = std::move(done);
     deadline_ = deadline;
     result_ = PeerExchange{};
+    responseBuffer_ = std::move(responseBuffer);
     buildRequest(std::move(body));
     if (connected_) {
       result_.reusedConnection = true;
@@ -120,7 +122,9 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
   }
 
   void read() {
-    parser_.emplace();
+    // The body goes into the caller's buffer (string_body appends to what it holds).
+    responseBuffer_.clear();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(std::move(responseBuffer_)));
     parser_->body_limit(target_->maxResponseBytes);
     lowest().expires_at(deadline_);
     http::async_read(stream_, buffer_, *parser_,
@@ -174,6 +178,7 @@ class Connection final : public PeerConnection, public std::enable_shared_from_t
   Stream stream_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
+  std::string responseBuffer_;  // exchange()'s buffer until read() moves it into the parser
   std::optional<http::response_parser<http::string_body>> parser_;
   Done done_;
   Clock::time_point deadline_{};

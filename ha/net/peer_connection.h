@@ -44,7 +44,11 @@ class PeerConnection {
   virtual ~PeerConnection() = default;
   // Connects first when needed. Every step runs against `deadline` (design.md: a timeout
   // before every operation). `done` runs exactly once unless close() is called first.
-  virtual void exchange(std::string body, Clock::time_point deadline, Done done) = 0;
+  // `responseBuffer`: the response body is read into it (cleared first, its capacity kept),
+  // so a caller that hands back the previous answer's buffer gets a multi-megabyte body
+  // without fresh memory (issue 11: on this VM the page faults of a fresh 4 MB string per
+  // sync page were a quarter of the puller's CPU).
+  virtual void exchange(std::string body, Clock::time_point deadline, Done done, std::string responseBuffer = {}) = 0;
   // Drops the socket; a pending exchange's `done` is never called.
   virtual void close() noexcept = 0;
   // Connected and idle-reusable (the peer did not ask to close, no error seen).

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -28,12 +29,15 @@ class PeerTransport {
   virtual void send(nlohmann::json command, std::chrono::milliseconds timeout, Callback cb) = 0;
   // The same, with the answer's body text (the whole answer list) instead of its parsed map:
   // for the big answers of the bulk sync, read by sync/sync_answer_reader.h without a JSON
-  // tree. The default (fakes) serialises what send() answers.
-  using RawCallback = std::function<void(Result<std::string>)>;
+  // tree. The text is valid until `cb` returns (PeerClient reuses its buffer). The default
+  // (fakes) serialises what send() answers.
+  using RawCallback = std::function<void(Result<std::string_view>)>;
   virtual void sendRaw(nlohmann::json command, std::chrono::milliseconds timeout, RawCallback cb) {
     send(std::move(command), timeout, [cb = std::move(cb)](Result<nlohmann::json> r) {
       if (!r) return cb(r.error());
-      cb(nlohmann::json::array({*r}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      const std::string text =
+          nlohmann::json::array({*r}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      cb(std::string_view(text));
     });
   }
   // A lease update given as its finished request text (no JSON tree on the sender's path).

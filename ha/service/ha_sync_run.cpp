@@ -234,7 +234,7 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
   // The answer is read from its body text (sync/sync_answer_reader.h): no JSON tree of the
   // page's megabytes.
   t->sendRaw(sync::makeCommand(sync::kSyncPageCommand, sync::syncPageRequestArgs(req)), cfg_.syncTimeout,
-             [this, guard, run](Result<std::string> body) {
+             [this, guard, run](Result<std::string_view> body) {
                if (auto g = guard.lock(); !g || !*g || run_ != run) return;
                if (!body) {
                  finishRun(run, false, std::string(sync::kSyncPageCommand) + ": " + body.error().message);
@@ -295,7 +295,7 @@ void HaService::streamDone(std::shared_ptr<SyncRun> run) {
   PeerTransport* t = transport(run->progress.peer);
   std::weak_ptr<bool> guard = alive_;
   t->sendRaw(sync::makeCommand(sync::kSyncDoneCommand, sync::syncDoneRequestArgs(cfg_.thisServerName, run->session)),
-             kRequestTimeout, [this, guard, run](Result<std::string> body) {
+             kRequestTimeout, [this, guard, run](Result<std::string_view> body) {
                if (auto g = guard.lock(); !g || !*g || run_ != run) return;
                if (!body) {
                  finishRun(run, false, std::string(sync::kSyncDoneCommand) + ": " + body.error().message);

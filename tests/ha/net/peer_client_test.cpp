@@ -197,6 +197,42 @@ TEST_F(PeerClientTest, SendTextSendsTheBodyAsGiven) {
   EXPECT_EQ(reqs[0].headers.back(), (std::pair<std::string, std::string>{"Content-Type", "application/json"}));
 }
 
+// Raw answers (the bulk sync's pages) come as text, and each is read into the buffer of the
+// previous one: a sync page of megabytes costs no fresh memory (no page faults) once the
+// first pages came. A smaller answer after a bigger one must not keep the bigger one's tail.
+TEST_F(PeerClientTest, SendRawReadsEachAnswerIntoThePreviousAnswersBuffer) {
+  PeerTestServer server(ServerMode::AnswerList);
+  auto client = makeClient(cfg(server.url(), 1));
+  auto rawTrip = [&](std::size_t padding, const void** data) {
+    std::optional<std::string> text;
+    client->sendRaw(
+        {{"command", "tandem-lease4-sync-page"}, {"arguments", {{"pad", std::string(padding, 'x')}}}},
+        [&](Result<std::string_view> r) {
+          ASSERT_TRUE(r.ok()) << r.error().message;
+          *data = r->data();
+          text.emplace(*r);
+        },
+        5s);
+    EXPECT_TRUE(runUntil(io_, [&] { return text.has_value(); }));
+    return text.value_or("");
+  };
+  const void* first = nullptr;
+  const void* second = nullptr;
+  const void* third = nullptr;
+  const std::string big = rawTrip(200000, &first);
+  const std::string small = rawTrip(10, &second);
+  (void)rawTrip(100000, &third);
+  auto pad = [](const std::string& body) {
+    return json::parse(body)[0]["arguments"]["echo"]["arguments"]["pad"].get<std::string>().size();
+  };
+  EXPECT_EQ(pad(big), 200000u);
+  EXPECT_EQ(pad(small), 10u);
+  EXPECT_EQ(json::parse(small).size(), 1u);
+  // One connection, one request at a time: every answer landed in the first one's buffer.
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(third, first);
+}
+
 TEST_F(PeerClientTest, AcceptsBareObjectAnswer) {
   PeerTestServer server(ServerMode::AnswerObject);
   auto client = makeClient(cfg(server.url()));
