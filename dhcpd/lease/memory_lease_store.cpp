@@ -1,8 +1,12 @@
 #include "dhcpd/lease/memory_lease_store.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace tandem {
 namespace {
@@ -12,6 +16,52 @@ constexpr std::uint32_t kPageShift = 12;  // 4096 records (256 KiB) per slab pag
 constexpr std::uint32_t kPageSize = 1u << kPageShift;
 constexpr std::size_t kInline = 16;
 constexpr std::uint8_t kFlagFwd = 1, kFlagRev = 2, kStateShift = 2, kStateMask = 0x0c, kFlagLive = 0x80;
+
+// Memory blocks of 2 MiB and more: mapped 2 MiB-aligned and advised for transparent huge
+// pages (the kernel's "madvise" mode gives them only where asked). See the header's Memory.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+std::size_t hugeRounded(std::size_t bytes) noexcept { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+
+// `bytes` a multiple of kHugePage. Zeroed, as every anonymous mapping.
+void* mapHuge(std::size_t bytes) {
+  const std::size_t span = bytes + kHugePage;  // room to align the start
+  void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const auto base = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t start = (base + kHugePage - 1) & ~(kHugePage - 1);
+  if (start > base) ::munmap(p, start - base);
+  const std::uintptr_t end = start + bytes;
+  if (base + span > end) ::munmap(reinterpret_cast<void*>(end), base + span - end);
+  // Advice only: without THP the mapping still works, in 4 KiB pages.
+  (void)::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(start);
+}
+
+void unmapHuge(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
+
+// The hash tables' allocator: operator new below 2 MiB, mapHuge from there on.
+template <class T>
+struct HugeAllocator {
+  using value_type = T;
+  HugeAllocator() noexcept = default;
+  template <class U>
+  explicit HugeAllocator(const HugeAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) return static_cast<T*>(::operator new(bytes));
+    return static_cast<T*>(mapHuge(hugeRounded(bytes)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHugePage) {
+      ::operator delete(p);
+    } else {
+      unmapHuge(p, hugeRounded(bytes));
+    }
+  }
+  friend bool operator==(const HugeAllocator&, const HugeAllocator&) noexcept { return true; }
+};
 
 std::uint32_t hashBytes(const std::uint8_t* p, std::size_t n) noexcept {
   std::uint64_t x = 0x9e3779b97f4a7c15ull ^ n;
@@ -76,6 +126,17 @@ class MemoryLeaseStore::AddressIndex {
     if (chunks_.empty()) {
       chunks_.emplace_back().reserve(kMaxChunk / 2);
       last_.push_back(a);
+    }
+    if (a > last_.back() && chunks_.back().size() == kMaxChunk) {
+      // Past the end of a full last chunk (a sync's pages and a lease file come in address
+      // order): a new chunk, so such a store fills its chunks instead of leaving every one
+      // half empty after a split (and twice the memory a chunk's growth to 1,024 made).
+      std::vector<Entry>& fresh = chunks_.emplace_back();
+      fresh.reserve(kMaxChunk);
+      fresh.push_back(Entry{a, slot});
+      last_.push_back(a);
+      ++size_;
+      return;
     }
     std::size_t c = std::min(chunkFor(a), chunks_.size() - 1);
     auto& ch = chunks_[c];
@@ -234,7 +295,7 @@ class MemoryLeaseStore::KeyIndex {
     table_[i] = Entry{h, slot};
   }
   void rehash(std::size_t cap) {
-    std::vector<Entry> old(cap, Entry{0, kNoSlot});
+    Table old(cap, Entry{0, kNoSlot});
     old.swap(table_);
     mask_ = cap - 1;
     for (const Entry& e : old) {
@@ -242,7 +303,8 @@ class MemoryLeaseStore::KeyIndex {
     }
   }
 
-  std::vector<Entry> table_;
+  using Table = std::vector<Entry, HugeAllocator<Entry>>;
+  Table table_;
   std::size_t mask_ = 0;
   std::size_t used_ = 0;
 };
@@ -264,8 +326,33 @@ std::uint32_t MemoryLeaseStore::allocSlot() {
     freeSlots_.pop_back();
     return s;
   }
-  if ((slotsUsed_ >> kPageShift) == pages_.size()) pages_.push_back(std::make_unique<Record[]>(kPageSize));
+  if ((slotsUsed_ >> kPageShift) == pages_.size()) addPage();
   return slotsUsed_++;
+}
+
+void MemoryLeaseStore::addPage() {
+  // Eight pages (32,768 records) make a 2 MiB huge page. The first eight come one at a time,
+  // so a small store (tests, a small site) keeps its 256 KiB pages.
+  constexpr std::size_t kPagesPerBlock = kHugePage / (kPageSize * sizeof(Record));
+  static_assert(kPagesPerBlock * kPageSize * sizeof(Record) == kHugePage);
+  if (blockPagesLeft_ == 0) {
+    const std::size_t pages = pages_.size() < kPagesPerBlock ? 1 : kPagesPerBlock;
+    const std::size_t bytes = pages * kPageSize * sizeof(Record);
+    // Zeroed either way: a record never used has flags 0 (not live).
+    void* p = pages == kPagesPerBlock ? mapHuge(bytes) : std::calloc(1, bytes);
+    if (!p) throw std::bad_alloc();
+    try {
+      blocks_.push_back(Block{p, bytes, pages == kPagesPerBlock});
+    } catch (...) {
+      pages == kPagesPerBlock ? unmapHuge(p, bytes) : std::free(p);
+      throw;
+    }
+    blockNext_ = static_cast<Record*>(p);
+    blockPagesLeft_ = pages;
+  }
+  pages_.push_back(blockNext_);
+  blockNext_ += kPageSize;
+  --blockPagesLeft_;
 }
 
 void MemoryLeaseStore::releaseVar(Record& r) noexcept {
@@ -538,6 +625,16 @@ void MemoryLeaseStore::clear() {
     if (rec(s).live()) releaseVar(rec(s));
   }
   pages_.clear();
+  for (const Block& b : blocks_) {
+    if (b.huge) {
+      unmapHuge(b.base, b.bytes);
+    } else {
+      std::free(b.base);
+    }
+  }
+  blocks_.clear();
+  blockNext_ = nullptr;
+  blockPagesLeft_ = 0;
   slotsUsed_ = 0;
   freeSlots_.clear();
   freeSlots_.shrink_to_fit();

@@ -297,5 +297,79 @@ TEST(MemoryLeaseStore, MatchesAReferenceModel) {
   EXPECT_EQ(s.countInRange(lo, hi), expect);
 }
 
+// A store the size of a peer's sync (issue 11): past eight slab pages its records come in
+// 2 MiB huge-page blocks, its hash tables are huge mappings once reserve() sizes them, and
+// leases arriving in address order fill the address chunks end to end. Then leases land in
+// between (full chunks split), some go, the store is cleared and used again: every index
+// must still agree with a plain model.
+TEST(MemoryLeaseStore, ABigStoreFilledInAddressOrderThenChangedMatchesAModel) {
+  constexpr std::uint32_t kBase = 0x0a000000u;  // 10.0.0.0
+  constexpr std::uint32_t kCount = 150'000;     // even addresses: 18 huge blocks of records
+  auto big = [](std::uint32_t n) {
+    Lease l;
+    l.address = Ipv4(kBase + n);
+    const std::uint8_t mac[6] = {0x02,
+                                 0x11,
+                                 static_cast<std::uint8_t>(n >> 24),
+                                 static_cast<std::uint8_t>(n >> 16),
+                                 static_cast<std::uint8_t>(n >> 8),
+                                 static_cast<std::uint8_t>(n)};
+    l.hwAddr = HwAddr::fromBytes(mac);
+    l.clientId = {0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]};
+    l.validLifetime = 3600;
+    l.cltt = 1'750'000'000 + n;
+    l.subnetId = 1 + n % 3;
+    // Every third has a hostname too long to stay inline (a heap block of its own).
+    if (n % 3 == 0) l.hostname = "host-" + std::to_string(n) + ".a-long-domain.example";
+    return l;
+  };
+  MemoryLeaseStore s;
+  s.reserve(kCount);
+  std::map<std::uint32_t, Lease> model;
+  for (std::uint32_t i = 0; i < kCount; ++i) {
+    Lease l = big(2 * i);
+    ASSERT_TRUE(s.put(l).ok());
+    model[l.address.value] = l;
+  }
+  ASSERT_EQ(s.size(), model.size());
+  // Odd addresses in between, in a scrambled order (splits of full chunks), and erasures.
+  std::mt19937 rng(7);
+  for (int k = 0; k < 40'000; ++k) {
+    const std::uint32_t n = static_cast<std::uint32_t>(rng() % (2 * kCount));
+    if (k % 4 == 3) {
+      const bool had = model.erase(kBase + n) > 0;
+      EXPECT_EQ(s.erase(Ipv4(kBase + n)).ok(), had);
+      continue;
+    }
+    Lease l = big(n);
+    ASSERT_TRUE(s.put(l).ok());
+    model[l.address.value] = l;
+  }
+  ASSERT_EQ(s.size(), model.size());
+  std::size_t checked = 0;
+  for (const auto& [addr, l] : model) {
+    if (addr % 97 != 0) continue;
+    ++checked;
+    EXPECT_EQ(s.byAddress(Ipv4(addr)), l);
+    EXPECT_EQ(s.byHwAddr(l.hwAddr, l.subnetId), l);
+    EXPECT_EQ(s.byClientId(l.clientId, l.subnetId), l);
+  }
+  EXPECT_GT(checked, 1000u);
+  auto all = s.page(Ipv4(0), model.size() + 1);
+  ASSERT_EQ(all.size(), model.size());
+  auto it = model.begin();
+  for (const Lease& l : all) ASSERT_EQ((it++)->second, l);
+  const Ipv4 lo(kBase + 1000), hi(kBase + 250'000);
+  EXPECT_EQ(s.countInRange(lo, hi),
+            static_cast<std::size_t>(std::distance(model.lower_bound(lo.value), model.upper_bound(hi.value))));
+  s.clear();
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_FALSE(s.byAddress(Ipv4(kBase)));
+  for (std::uint32_t n = 0; n < 40'000; ++n) ASSERT_TRUE(s.put(big(n)).ok());
+  EXPECT_EQ(s.byAddress(Ipv4(kBase + 39'999)), big(39'999));
+  EXPECT_EQ(s.byHwAddr(big(12'345).hwAddr, big(12'345).subnetId), big(12'345));
+  EXPECT_EQ(s.page(Ipv4(kBase + 100), 3).front(), big(101));
+}
+
 }  // namespace
 }  // namespace tandem
