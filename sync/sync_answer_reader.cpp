@@ -115,10 +115,11 @@ Result<RawAnswer> readAnswer(std::string_view body) {
   return a;
 }
 
-Result<void> rowsInto(const StringMember& m, const char* key, std::string& buffer, std::vector<Lease>& out) {
+Result<void> rowsInto(const StringMember& m, const char* key, std::string& buffer, std::vector<Lease>& out,
+                      ParallelCsvReader* parallel = nullptr) {
   if (!m.present || !m.isString) return malformed(fmt::format("'{}' must be a string", key));
   unescapeJson(m.raw, buffer);
-  if (auto rows = leasesFromCsvInto(buffer, out); !rows) {
+  if (auto rows = parallel ? parallel->read(buffer, out) : leasesFromCsvInto(buffer, out); !rows) {
     return malformed(fmt::format("{}: {}", key, rows.error().message));
   }
   return {};
@@ -132,22 +133,13 @@ Result<void> changesInto(const SyncArguments& a, std::string& buffer, ChangeLog:
   return rowsInto(a.deleted, "deleted", buffer, c.deletes);
 }
 
-}  // namespace
-
-Result<SyncPage> readSyncPageAnswer(std::string_view body) {
-  SyncPage p;
-  std::string buffer;
-  if (auto r = readSyncPageAnswer(body, p, buffer); !r) return r.error();
-  return p;
-}
-
-Result<void> readSyncPageAnswer(std::string_view body, SyncPage& p, std::string& buffer) {
+Result<void> readPage(std::string_view body, SyncPage& p, std::string& buffer, ParallelCsvReader* parallel) {
   auto a = readAnswer(body);
   if (!a) return a.error();
   const SyncArguments& args = a->args;
   if (!args.session.present || !args.session.isString) return malformed("'session' must be a string");
   unescapeJson(args.session.raw, p.session);
-  if (auto leases = rowsInto(args.leases, "leases", buffer, p.leases); !leases) return leases.error();
+  if (auto leases = rowsInto(args.leases, "leases", buffer, p.leases, parallel); !leases) return leases.error();
   if (!args.last.present || !args.last.isBool) return malformed("'last' must be a boolean");
   p.last = args.last.value;
   p.delta = false;
@@ -161,6 +153,23 @@ Result<void> readSyncPageAnswer(std::string_view body, SyncPage& p, std::string&
     p.total = args.total.value;
   }
   return changesInto(args, buffer, p.changes);
+}
+
+}  // namespace
+
+Result<SyncPage> readSyncPageAnswer(std::string_view body) {
+  SyncPage p;
+  std::string buffer;
+  if (auto r = readSyncPageAnswer(body, p, buffer); !r) return r.error();
+  return p;
+}
+
+Result<void> readSyncPageAnswer(std::string_view body, SyncPage& p, std::string& buffer) {
+  return readPage(body, p, buffer, nullptr);
+}
+
+Result<void> readSyncPageAnswer(std::string_view body, SyncPage& p, std::string& buffer, ParallelCsvReader& rows) {
+  return readPage(body, p, buffer, &rows);
 }
 
 Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body) {

@@ -18,6 +18,7 @@
 
 #include "dhcpd/common/result.h"
 #include "sync/json_text.h"
+#include "sync/parallel_csv_reader.h"
 #include "sync/pull_session.h"
 #include "sync/tandem_sync_json.h"
 
@@ -36,6 +37,10 @@ inline constexpr int kMaxAnswerDepth = kMaxJsonDepth;
 // fresh memory each time: allocation, page faults, destruction). On an error `page` holds
 // part of the answer.
 [[nodiscard]] Result<void> readSyncPageAnswer(std::string_view body, SyncPage& page, std::string& scratch);
+// The same, the page's lease rows read on two threads (sync/parallel_csv_reader.h): the same
+// page, the same errors.
+[[nodiscard]] Result<void> readSyncPageAnswer(std::string_view body, SyncPage& page, std::string& scratch,
+                                              ParallelCsvReader& rows);
 [[nodiscard]] Result<ChangeLog::Changes> readSyncDoneAnswer(std::string_view body);
 
 }  // namespace tandem::sync

@@ -243,7 +243,7 @@ void HaService::streamStep(std::shared_ptr<SyncRun> run) {
                // Into the run's one page (its leases and buffers reused from the previous one),
                // taken out while this page is applied.
                sync::SyncPage page = std::move(run->page);
-               auto read = sync::readSyncPageAnswer(*body, page, run->scratch);
+               auto read = sync::readSyncPageAnswer(*body, page, run->scratch, run->rows);
                if (!read && read.error().code == sync::kResultUnsupported) {
                  // Not (or no longer) a tandemd that streams: the retry uses Kea's protocol.
                  tandemSyncPeers_[run->progress.peer] = false;

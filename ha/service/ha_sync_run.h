@@ -7,6 +7,7 @@
 
 #include "ha/service/ha_service.h"
 #include "sync/page_merge.h"
+#include "sync/parallel_csv_reader.h"
 #include "sync/sync_status.h"
 #include "sync/tandem_sync_json.h"
 
@@ -28,6 +29,8 @@ struct HaService::SyncRun {
   // CSV text unescaped into `scratch` (sync/sync_answer_reader.h).
   sync::SyncPage page;
   std::string scratch;
+  // A page's rows are read on two threads (its helper lives as long as this pull).
+  sync::ParallelCsvReader rows;
   // Pages are stored without waiting for the disk (ServerControl::storeLeases); the pull
   // ends once they are durable (finishRun).
   bool awaitingDurable = false;

@@ -280,6 +280,33 @@ TEST(SyncAnswerReader, ReadingIntoAUsedPageReplacesIt) {
       readSyncPageAnswer(R"([{"result":0,"arguments":{"session":"s","leases":"1.2.3.4,zz\n"}}])", page, scratch));
 }
 
+// The puller's form (HaService): a big page's rows read on two threads, the same page as the
+// tree path, also with odd hostnames and contexts (escapes across the split) and changes.
+TEST(SyncAnswerReader, ABigPageReadOnTwoThreadsIsTheSamePage) {
+  const auto leases = oddLeases(12'000, 11);
+  ChangeLog::Changes changes;
+  changes.upserts = oddLeases(50, 12);
+  changes.deletes = oddLeases(20, 13);
+  const std::string body = pageBody(leases, changes, false);
+  ASSERT_GT(body.size(), 2 * ParallelCsvReader::kMinParallelBytes);
+  ParallelCsvReader rows;
+  SyncPage page;
+  std::string scratch;
+  ASSERT_TRUE(readSyncPageAnswer(body, page, scratch, rows));
+  EXPECT_EQ(rows.splitReads(), 1u);
+  expectSamePage(Result<SyncPage>(page), treePage(body));
+  // A bad row in the second half: the one-thread reader's error.
+  std::string bad = body;
+  const auto at = bad.find("\\n", bad.size() * 3 / 4);
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at + 2, 1, "10.0.0.x,");
+  auto two = readSyncPageAnswer(bad, page, scratch, rows);
+  auto one = readSyncPageAnswer(bad);
+  ASSERT_FALSE(two.ok());
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(two.error().message, one.error().message);
+}
+
 TEST(SyncAnswerReader, ARefusedCommandKeepsItsResultCode) {
   auto page = readSyncPageAnswer(R"([{"result":2,"text":"'tandem-lease4-sync-page' command not supported."}])");
   ASSERT_FALSE(page);
