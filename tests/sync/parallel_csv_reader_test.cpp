@@ -17,8 +17,12 @@ namespace {
 Lease rowLease(std::uint32_t n) {
   Lease l;
   l.address = Ipv4(0x0a000001u + n);
-  const std::uint8_t mac[6] = {0x02, 0x11, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  const std::uint8_t mac[6] = {0x02,
+                               0x11,
+                               static_cast<std::uint8_t>(n >> 24),
+                               static_cast<std::uint8_t>(n >> 16),
+                               static_cast<std::uint8_t>(n >> 8),
+                               static_cast<std::uint8_t>(n)};
   l.hwAddr = HwAddr::fromBytes(mac);
   l.clientId = {0x01, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]};
   l.validLifetime = 864000;
