@@ -283,24 +283,11 @@ class Parser {
         break;
       }
       case Tok::Vendor: {
-        if (kind() == Tok::Dot) {
-          next();
-          expect({Tok::Enterprise});
-          i.op = Op::VendorEnterprise;
-          emit(i);
-          return false;
-        }
-        expect({Tok::LBracket, Tok::Dot});
-        i.a = enterpriseId();
-        expect({Tok::RBracket});
-        expect({Tok::Dot});
+        if (parseVendorHead(i, Op::VendorEnterprise)) return false;
         if (kind() == Tok::Exists) {
           if (!allowExists) unexpected({Tok::Option});
-          next();
           i.op = Op::VendorExists;
-          i.repr = Repr::Exists;
-          emit(i);
-          return true;
+          return emitExists(i);
         }
         expect({Tok::Option, Tok::Exists});
         expect({Tok::LBracket});
@@ -311,23 +298,10 @@ class Parser {
         break;
       }
       case Tok::VendorClass: {
-        if (kind() == Tok::Dot) {
-          next();
-          expect({Tok::Enterprise});
-          i.op = Op::VendorClassEnterprise;
-          emit(i);
-          return false;
-        }
-        expect({Tok::LBracket, Tok::Dot});
-        i.a = enterpriseId();
-        expect({Tok::RBracket});
-        expect({Tok::Dot});
+        if (parseVendorHead(i, Op::VendorClassEnterprise)) return false;
         if (kind() == Tok::Exists && allowExists) {
-          next();
           i.op = Op::VendorClassExists;
-          i.repr = Repr::Exists;
-          emit(i);
-          return true;
+          return emitExists(i);
         }
         expect({Tok::Data});
         i.op = Op::VendorClassData;
@@ -347,15 +321,38 @@ class Parser {
       default: unexpected({});
     }
     // option / sub-option / relay4 / vendor sub-option: the representation.
-    if (kind() == Tok::Exists && allowExists) {
-      next();
-      i.repr = Repr::Exists;
-      emit(i);
-      return true;
-    }
+    if (kind() == Tok::Exists && allowExists) return emitExists(i);
     i.repr = reprType();
     emit(i);
     return false;
+  }
+
+  // The head both vendor accessors share (Kea's parser.yy: VENDOR / VENDOR_CLASS "." ENTERPRISE,
+  // or "[" enterprise_id "]" "."). The ".enterprise" form is complete: it is emitted with
+  // `enterpriseOp` and true returned. Otherwise the enterprise-id (0 for `*`) is in i.a and
+  // the accessor goes on after the dot.
+  bool parseVendorHead(Instr& i, Op enterpriseOp) {
+    if (kind() == Tok::Dot) {
+      next();
+      expect({Tok::Enterprise});
+      i.op = enterpriseOp;
+      emit(i);
+      return true;
+    }
+    expect({Tok::LBracket, Tok::Dot});
+    i.a = enterpriseId();
+    expect({Tok::RBracket});
+    expect({Tok::Dot});
+    return false;
+  }
+
+  // An accessor's ".exists" (the current token): i as a boolean. Returns true, parseAccessor's
+  // answer for that form.
+  bool emitExists(Instr& i) {
+    next();
+    i.repr = Repr::Exists;
+    emit(i);
+    return true;
   }
 
   void pushIntegerText(const Token& t, std::int32_t& value, bool& bad) {
