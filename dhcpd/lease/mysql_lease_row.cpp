@@ -3,15 +3,9 @@
 #include <fmt/format.h>
 
 #include "dhcpd/common/sql_text.h"
-#include "dhcpd/lease/pgsql_lease_row.h"  // kInfiniteLifetime, kPgsqlMaxDbTime (Kea's MAX_DB_TIME)
 #include "dhcpd/lease/sql_lease_decoder.h"
 
 namespace tandem {
-
-// The generic decoder reads the same columns in the same order.
-static_assert(MysqlLeaseRow::kColumns == std::size_t{kSqlLeaseColumns} &&
-              std::size_t{MysqlLeaseRow::kExpire} == std::size_t{kSqlExpire} &&
-              std::size_t{MysqlLeaseRow::kUserContext} == std::size_t{kSqlUserContext});
 namespace {
 
 std::string bytesOrNull(const std::uint8_t* data, std::size_t n) {
@@ -46,13 +40,10 @@ std::string guardCondition(const MysqlLeaseRow& row, WriteGuard guard) {
 std::string mysqlHexLiteral(std::string_view bytes) { return sql::mysqlHexLiteral(bytes); }
 
 Result<MysqlLeaseRow> MysqlLeaseRow::fromLease(const Lease& l) {
-  // Kea (MySqlConnection::convertToDatabaseTime) stores cltt for an infinite lease and refuses
-  // an expiry past MAX_DB_TIME (TIMESTAMP ends in 2038).
-  const std::int64_t expire = l.validLifetime == kInfiniteLifetime ? l.cltt : l.cltt + std::int64_t(l.validLifetime);
-  if (expire > kPgsqlMaxDbTime || expire < 0) {
-    return makeError("lease " + l.address.toString() + ": expiry " + std::to_string(expire) +
-                     " cannot be stored (beyond 2038-01-19, as in Kea)");
-  }
+  // Kea (MySqlConnection::convertToDatabaseTime) refuses an expiry past MAX_DB_TIME (TIMESTAMP
+  // ends in 2038).
+  auto expire = expireOf(l);
+  if (!expire) return expire.error();
   MysqlLeaseRow r;
   r.address = l.address.value;
   r.literals[kAddress] = std::to_string(l.address.value);
@@ -60,7 +51,7 @@ Result<MysqlLeaseRow> MysqlLeaseRow::fromLease(const Lease& l) {
   r.literals[kClientId] = bytesOrNull(l.clientId.data(), l.clientId.size());
   r.literals[kValidLifetime] = std::to_string(l.validLifetime);
   // FROM_UNIXTIME(0) is NULL-free but TIMESTAMP's range starts at 1 s; Kea never writes 0.
-  r.literals[kExpire] = fmt::format("FROM_UNIXTIME({})", expire);
+  r.literals[kExpire] = fmt::format("FROM_UNIXTIME({})", *expire);
   r.literals[kSubnetId] = std::to_string(l.subnetId);
   r.literals[kFqdnFwd] = l.fqdnFwd ? "1" : "0";
   r.literals[kFqdnRev] = l.fqdnRev ? "1" : "0";
@@ -71,10 +62,6 @@ Result<MysqlLeaseRow> MysqlLeaseRow::fromLease(const Lease& l) {
 }
 
 namespace {
-
-constexpr const char* kColumnNames[MysqlLeaseRow::kColumns] = {"address",  "hwaddr",    "client_id",   "valid_lifetime",
-                                                               "expire",   "subnet_id", "fqdn_fwd",    "fqdn_rev",
-                                                               "hostname", "state",     "user_context"};
 
 std::string valuesList(const MysqlLeaseRow& row) {
   std::string out;
@@ -89,7 +76,7 @@ std::string setList(const MysqlLeaseRow& row) {
   std::string out;
   for (std::size_t i = 1; i < MysqlLeaseRow::kColumns; ++i) {
     if (i > 1) out += ", ";
-    out += kColumnNames[i];
+    out += MysqlLeaseRow::kNames[i];
     out += " = ";
     out += row.literals[i];
   }

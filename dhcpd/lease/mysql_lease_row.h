@@ -3,7 +3,7 @@
 // db-init mysql`), both ways, and the SQL statements that write it. Pure: no client library
 // here; the adapter in dhcpd/mysql sends these statements over the text protocol.
 //
-// Columns (Kea's MySqlLease4Exchange, in table order): address INT UNSIGNED (the IPv4 address
+// Columns (Kea's MySqlLease4Exchange, in table order: SqlLease4Columns): address INT UNSIGNED (the IPv4 address
 // as a number), hwaddr VARBINARY(20), client_id VARBINARY(128), valid_lifetime INT UNSIGNED,
 // expire TIMESTAMP, subnet_id INT UNSIGNED, fqdn_fwd BOOL, fqdn_rev BOOL, hostname
 // VARCHAR(255), state INT UNSIGNED (0 default, 1 declined, 2 expired-reclaimed; a foreign key
@@ -23,6 +23,7 @@
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
 #include "dhcpd/lease/lease_journal.h"
+#include "dhcpd/lease/sql_lease4_columns.h"
 
 namespace tandem {
 
@@ -30,21 +31,7 @@ namespace tandem {
 inline constexpr std::uint32_t kMysqlSchemaMajor = 14;
 inline constexpr std::uint32_t kMysqlSchemaMinor = 0;
 
-struct MysqlLeaseRow {
-  static constexpr std::size_t kColumns = 11;
-  enum Column : std::size_t {
-    kAddress,
-    kHwAddr,
-    kClientId,
-    kValidLifetime,
-    kExpire,
-    kSubnetId,
-    kFqdnFwd,
-    kFqdnRev,
-    kHostname,
-    kState,
-    kUserContext
-  };
+struct MysqlLeaseRow : SqlLease4Columns {
   // SQL literals, one per column, ready to be placed in a statement.
   std::array<std::string, kColumns> literals;
   std::uint32_t address = 0;

@@ -5,11 +5,6 @@
 
 namespace tandem {
 
-// The generic decoder reads the same columns in the same order.
-static_assert(PgsqlLeaseRow::kColumns == std::size_t{kSqlLeaseColumns} &&
-              std::size_t{PgsqlLeaseRow::kExpire} == std::size_t{kSqlExpire} &&
-              std::size_t{PgsqlLeaseRow::kUserContext} == std::size_t{kSqlUserContext});
-
 std::string toByteaHex(const std::uint8_t* data, std::size_t n) {
   return sql::pgsqlByteaHex(std::string_view(reinterpret_cast<const char*>(data), n));
 }
@@ -19,20 +14,16 @@ std::optional<std::string> fromByteaHex(std::string_view text, std::size_t max) 
 }
 
 Result<PgsqlLeaseRow> PgsqlLeaseRow::fromLease(const Lease& l) {
-  // Kea (PgSqlExchange::convertToDatabaseTime) stores cltt for an infinite lease and refuses
-  // an expiry past MAX_DB_TIME.
-  const std::int64_t expire = l.validLifetime == kInfiniteLifetime ? l.cltt : l.cltt + std::int64_t(l.validLifetime);
-  if (expire > kPgsqlMaxDbTime || expire < 0) {
-    return makeError("lease " + l.address.toString() + ": expiry " + std::to_string(expire) +
-                     " cannot be stored (beyond 2038-01-19, as in Kea)");
-  }
+  // Kea (PgSqlExchange::convertToDatabaseTime) refuses an expiry past MAX_DB_TIME.
+  auto expire = expireOf(l);
+  if (!expire) return expire.error();
   if (l.hostname.size() > 255) return makeError("lease " + l.address.toString() + ": hostname longer than 255");
   PgsqlLeaseRow r;
   r.values[kAddress] = std::to_string(l.address.value);
   r.values[kHwAddr] = toByteaHex(l.hwAddr.bytes.data(), l.hwAddr.length);
   r.values[kClientId] = toByteaHex(l.clientId.data(), l.clientId.size());
   r.values[kValidLifetime] = std::to_string(l.validLifetime);
-  r.values[kExpire] = std::to_string(expire);
+  r.values[kExpire] = std::to_string(*expire);
   r.values[kSubnetId] = std::to_string(l.subnetId);
   r.values[kFqdnFwd] = l.fqdnFwd ? "t" : "f";
   r.values[kFqdnRev] = l.fqdnRev ? "t" : "f";

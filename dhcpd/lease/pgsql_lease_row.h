@@ -3,7 +3,7 @@
 // `kea-admin db-init pgsql`), in libpq's text format, both ways. Pure: no libpq here; the
 // adapter in dhcpd/pgsql binds these strings to its prepared statements.
 //
-// Columns (Kea's PgSqlLease4Exchange, in table order): address bigint (the IPv4 address as
+// Columns (Kea's PgSqlLease4Exchange, in table order: SqlLease4Columns): address bigint (the IPv4 address as
 // an unsigned 32-bit number), hwaddr bytea, client_id bytea, valid_lifetime bigint, expire
 // timestamptz, subnet_id bigint, fqdn_fwd bool, fqdn_rev bool, hostname varchar(255),
 // state bigint (lease_state: 0 default, 1 declined, 2 expired-reclaimed), user_context text.
@@ -15,32 +15,15 @@
 
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
+#include "dhcpd/lease/sql_lease4_columns.h"
 
 namespace tandem {
 
 // Kea 2.2's schema version (schema_version table: version, minor) that tandemd reads and writes.
 inline constexpr std::uint32_t kPgsqlSchemaMajor = 13;
 inline constexpr std::uint32_t kPgsqlSchemaMinor = 0;
-// Kea refuses to store an expiry past 2038-01-19 (DatabaseConnection::MAX_DB_TIME).
-inline constexpr std::int64_t kPgsqlMaxDbTime = 2147483647;
-// Kea's Lease::INFINITY_LFT: such a lease is stored with expire = cltt.
-inline constexpr std::uint32_t kInfiniteLifetime = 0xffffffffu;
 
-struct PgsqlLeaseRow {
-  static constexpr std::size_t kColumns = 11;
-  enum Column : std::size_t {
-    kAddress,
-    kHwAddr,
-    kClientId,
-    kValidLifetime,
-    kExpire,
-    kSubnetId,
-    kFqdnFwd,
-    kFqdnRev,
-    kHostname,
-    kState,
-    kUserContext
-  };
+struct PgsqlLeaseRow : SqlLease4Columns {
   // Text-format parameters; `expire` is the expiry in epoch seconds (the statements convert it
   // with to_timestamp(), so the stored instant does not depend on the session's time zone, as
   // Kea's local-time string does).

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "dhcpd/lease/pgsql_lease_row.h"  // kInfiniteLifetime, kPgsqlMaxDbTime (Kea's MAX_DB_TIME)
+#include "dhcpd/lease/sql_lease4_columns.h"  // kInfiniteLifetime, kSqlMaxDbTime (Kea's MAX_DB_TIME)
 
 namespace tandem {
 namespace {
@@ -15,9 +15,9 @@ namespace {
 Lease storable(const Lease& l) {
   if (l.validLifetime == kInfiniteLifetime) return l;
   const std::int64_t expire = l.cltt + std::int64_t(l.validLifetime);
-  if (expire <= kPgsqlMaxDbTime) return l;
+  if (expire <= kSqlMaxDbTime) return l;
   Lease c = l;
-  c.validLifetime = static_cast<std::uint32_t>(std::max<std::int64_t>(0, kPgsqlMaxDbTime - l.cltt));
+  c.validLifetime = static_cast<std::uint32_t>(std::max<std::int64_t>(0, kSqlMaxDbTime - l.cltt));
   return c;
 }
 

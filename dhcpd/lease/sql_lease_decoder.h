@@ -11,27 +11,13 @@
 
 #include "dhcpd/common/result.h"
 #include "dhcpd/lease/lease.h"
+#include "dhcpd/lease/sql_lease4_columns.h"
 
 namespace tandem {
 
-// The SELECT lists of both backends (kPgsqlLease4Columns, kMysqlLease4Columns), in order.
-enum SqlLeaseColumn : std::size_t {
-  kSqlAddress,
-  kSqlHwAddr,
-  kSqlClientId,
-  kSqlValidLifetime,
-  kSqlExpire,
-  kSqlSubnetId,
-  kSqlFqdnFwd,
-  kSqlFqdnRev,
-  kSqlHostname,
-  kSqlState,
-  kSqlUserContext,
-  kSqlLeaseColumns
-};
-
-// One result row; nullopt = SQL NULL.
-using SqlLeaseTextRow = std::array<std::optional<std::string_view>, kSqlLeaseColumns>;
+// One result row of either backend's SELECT list (kPgsqlLease4Columns, kMysqlLease4Columns),
+// columns as SqlLease4Columns; nullopt = SQL NULL.
+using SqlLeaseTextRow = std::array<std::optional<std::string_view>, SqlLease4Columns::kColumns>;
 
 // Text is sql::PgsqlText or sql::MysqlText (the two instances are in sql_lease_decoder.cpp).
 // NULL hwaddr / client_id / hostname / user_context read as none, NULL flags as false (both

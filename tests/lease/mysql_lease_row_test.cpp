@@ -3,26 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "dhcpd/lease/mysql_lease_row.h"
-#include "dhcpd/lease/pgsql_lease_row.h"  // kInfiniteLifetime
+#include "tests/lease/sql_sample_lease.h"
 
 namespace tandem {
 namespace {
 
-Lease sample() {
-  Lease l;
-  l.address = Ipv4(198, 18, 0, 10);
-  l.hwAddr = *HwAddr::parse("0a:00:27:00:00:01");
-  l.clientId = {0x01, 0x0a, 0x00, 0x27, 0x00, 0x00, 0x01};
-  l.validLifetime = 3600;
-  l.cltt = 1700000000;
-  l.subnetId = 7;
-  l.fqdnFwd = true;
-  l.fqdnRev = false;
-  l.hostname = "host-a.example.org";
-  l.state = LeaseState::Declined;
-  l.userContext = R"({"ISC":{"client-classes":["a"]}})";
-  return l;
-}
+Lease sample() { return testing::sqlSampleLease(); }
 
 // What the text protocol returns for the row (binary columns as raw bytes).
 struct ResultRow {

@@ -2,25 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "dhcpd/lease/pgsql_lease_row.h"
+#include "tests/lease/sql_sample_lease.h"
 
 namespace tandem {
 namespace {
 
-Lease sample() {
-  Lease l;
-  l.address = Ipv4(198, 18, 0, 10);
-  l.hwAddr = *HwAddr::parse("0a:00:27:00:00:01");
-  l.clientId = {0x01, 0x0a, 0x00, 0x27, 0x00, 0x00, 0x01};
-  l.validLifetime = 3600;
-  l.cltt = 1700000000;
-  l.subnetId = 7;
-  l.fqdnFwd = true;
-  l.fqdnRev = false;
-  l.hostname = "host-a.example.org";
-  l.state = LeaseState::Declined;
-  l.userContext = R"({"ISC":{"client-classes":["a"]}})";
-  return l;
-}
+Lease sample() { return testing::sqlSampleLease(); }
 
 PgsqlTextRow asResult(const PgsqlLeaseRow& r) {
   PgsqlTextRow row;
@@ -70,7 +57,7 @@ TEST(PgsqlLeaseRow, InfiniteLifetimeStoresClttAsExpire) {
 
 TEST(PgsqlLeaseRow, ExpiryBeyond2038IsRefusedAsKeaDoes) {
   Lease l = sample();
-  l.cltt = kPgsqlMaxDbTime - 10;
+  l.cltt = kSqlMaxDbTime - 10;
   l.validLifetime = 11;
   EXPECT_FALSE(PgsqlLeaseRow::fromLease(l));
   l.validLifetime = 10;

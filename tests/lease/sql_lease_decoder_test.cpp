@@ -10,7 +10,7 @@ namespace tandem {
 namespace {
 
 struct Cells {
-  std::array<std::optional<std::string>, kSqlLeaseColumns> cells;
+  std::array<std::optional<std::string>, SqlLease4Columns::kColumns> cells;
   SqlLeaseTextRow view() const {
     SqlLeaseTextRow r;
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -56,20 +56,20 @@ TEST(SqlLeaseDecoder, BothFormatsReadTheSameLease) {
 
 TEST(SqlLeaseDecoder, TheSameBadColumnGivesTheSameError) {
   struct Case {
-    SqlLeaseColumn column;
+    SqlLease4Columns::Column column;
     std::optional<std::string> value;
     std::string error;
   };
   const Case cases[] = {
-      {kSqlAddress, std::nullopt, "bad address (NULL)"},
-      {kSqlAddress, "-1", "bad address '-1'"},
-      {kSqlValidLifetime, std::nullopt, "bad valid_lifetime (NULL) (lease 198.18.0.10)"},
-      {kSqlValidLifetime, "4294967296", "bad valid_lifetime '4294967296' (lease 198.18.0.10)"},
-      {kSqlExpire, "soon", "bad expire 'soon' (lease 198.18.0.10)"},
-      {kSqlSubnetId, std::nullopt, "bad subnet_id (NULL) (lease 198.18.0.10)"},
-      {kSqlFqdnRev, "yes", "bad fqdn_rev 'yes' (lease 198.18.0.10)"},
-      {kSqlState, "3", "bad state '3' (lease 198.18.0.10)"},
-      {kSqlUserContext, "[1]", "bad user_context '[1]' (lease 198.18.0.10)"},
+      {SqlLease4Columns::kAddress, std::nullopt, "bad address (NULL)"},
+      {SqlLease4Columns::kAddress, "-1", "bad address '-1'"},
+      {SqlLease4Columns::kValidLifetime, std::nullopt, "bad valid_lifetime (NULL) (lease 198.18.0.10)"},
+      {SqlLease4Columns::kValidLifetime, "4294967296", "bad valid_lifetime '4294967296' (lease 198.18.0.10)"},
+      {SqlLease4Columns::kExpire, "soon", "bad expire 'soon' (lease 198.18.0.10)"},
+      {SqlLease4Columns::kSubnetId, std::nullopt, "bad subnet_id (NULL) (lease 198.18.0.10)"},
+      {SqlLease4Columns::kFqdnRev, "yes", "bad fqdn_rev 'yes' (lease 198.18.0.10)"},
+      {SqlLease4Columns::kState, "3", "bad state '3' (lease 198.18.0.10)"},
+      {SqlLease4Columns::kUserContext, "[1]", "bad user_context '[1]' (lease 198.18.0.10)"},
   };
   for (bool pgsql : {true, false}) {
     for (const auto& c : cases) {
@@ -85,17 +85,17 @@ TEST(SqlLeaseDecoder, TheSameBadColumnGivesTheSameError) {
 TEST(SqlLeaseDecoder, FormatsDifferOnlyInBinaryAndBooleanCells) {
   // A MySQL boolean is any TINYINT; PostgreSQL's is t/f.
   Cells my = leaseCells(false);
-  my.cells[kSqlFqdnRev] = "2";
+  my.cells[SqlLease4Columns::kFqdnRev] = "2";
   EXPECT_TRUE(decode(false, my)->fqdnRev);
   Cells pg = leaseCells(true);
-  pg.cells[kSqlFqdnRev] = "1";
+  pg.cells[SqlLease4Columns::kFqdnRev] = "1";
   EXPECT_FALSE(decode(true, pg));
   // Raw bytes are a MySQL hwaddr but not a PostgreSQL one.
   pg = leaseCells(true);
-  pg.cells[kSqlHwAddr] = std::string("\x0a\x00", 2);
+  pg.cells[SqlLease4Columns::kHwAddr] = std::string("\x0a\x00", 2);
   EXPECT_FALSE(decode(true, pg));
   my = leaseCells(false);
-  my.cells[kSqlHwAddr] = std::string(17, 'x');  // beyond chaddr's 16 bytes
+  my.cells[SqlLease4Columns::kHwAddr] = std::string(17, 'x');  // beyond chaddr's 16 bytes
   EXPECT_EQ(decode(false, my).error().message, "bad hwaddr 'xxxxxxxxxxxxxxxxx' (lease 198.18.0.10)");
 }
 
