@@ -8,6 +8,8 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include "dhcpd/net/mmsg_send.h"
+
 namespace tandem::net {
 
 RxBatch::RxBatch() : buffers_(kSlots * kSlotSize) {
@@ -126,37 +128,11 @@ std::uint64_t DhcpSocket::takeKernelDrops() noexcept {
 }
 
 std::size_t DhcpSocket::sendOn(int fd, std::span<const UdpOut> out) noexcept {
-  constexpr std::size_t kMax = 64;
-  std::size_t done = 0, accepted = 0;
-  while (done < out.size()) {
-    const std::size_t n = std::min(kMax, out.size() - done);
-    sockaddr_in addrs[kMax];
-    iovec iov[kMax];
-    mmsghdr msgs[kMax];
-    std::memset(msgs, 0, sizeof(mmsghdr) * n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const UdpOut& o = out[done + i];
-      addrs[i] = sockaddr_in{};
-      addrs[i].sin_family = AF_INET;
-      addrs[i].sin_port = htons(o.port);
-      addrs[i].sin_addr.s_addr = htonl(o.addr.value);
-      iov[i].iov_base = const_cast<std::uint8_t*>(o.bytes.data());
-      iov[i].iov_len = o.bytes.size();
-      msgs[i].msg_hdr.msg_name = &addrs[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof addrs[i];
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int r = ::sendmmsg(fd, msgs, unsigned(n), MSG_DONTWAIT);
-    if (r <= 0) {
-      // Unreachable relay or a full queue: this datagram is lost, the client retransmits.
-      ++done;
-      continue;
-    }
-    done += std::size_t(r);
-    accepted += std::size_t(r);
-  }
-  return accepted;
+  return sendmmsgBatches<sockaddr_in>(fd, out, MSG_DONTWAIT, [](const UdpOut& o, sockaddr_in& a) {
+    a.sin_family = AF_INET;
+    a.sin_port = htons(o.port);
+    a.sin_addr.s_addr = htonl(o.addr.value);
+  });
 }
 
 }  // namespace tandem::net

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dhcpd/net/mmsg_send.h"
+
 namespace tandem::net {
 namespace {
 
@@ -98,39 +100,13 @@ Result<PacketSocket> PacketSocket::open() {
 }
 
 std::size_t PacketSocket::send(std::span<const Frame> frames) noexcept {
-  constexpr std::size_t kMax = 64;
-  std::size_t sent = 0, accepted = 0;
-  while (sent < frames.size()) {
-    const std::size_t n = std::min(kMax, frames.size() - sent);
-    sockaddr_ll addrs[kMax];
-    iovec iov[kMax];
-    mmsghdr msgs[kMax];
-    std::memset(msgs, 0, sizeof(mmsghdr) * n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const Frame& f = frames[sent + i];
-      std::memset(&addrs[i], 0, sizeof addrs[i]);
-      addrs[i].sll_family = AF_PACKET;
-      addrs[i].sll_protocol = htons(ETH_P_IP);
-      addrs[i].sll_ifindex = f.ifIndex;
-      addrs[i].sll_halen = 6;
-      std::memcpy(addrs[i].sll_addr, f.mac.bytes.data(), 6);
-      iov[i].iov_base = const_cast<std::uint8_t*>(f.bytes.data());
-      iov[i].iov_len = f.bytes.size();
-      msgs[i].msg_hdr.msg_name = &addrs[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof addrs[i];
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int r = ::sendmmsg(fd_, msgs, unsigned(n), 0);
-    if (r <= 0) {
-      // A full device queue or a vanished interface: skip this frame, the client retries.
-      ++sent;
-      continue;
-    }
-    sent += std::size_t(r);
-    accepted += std::size_t(r);
-  }
-  return accepted;
+  return sendmmsgBatches<sockaddr_ll>(fd_, frames, 0, [](const Frame& f, sockaddr_ll& a) {
+    a.sll_family = AF_PACKET;
+    a.sll_protocol = htons(ETH_P_IP);
+    a.sll_ifindex = f.ifIndex;
+    a.sll_halen = 6;
+    std::memcpy(a.sll_addr, f.mac.bytes.data(), 6);
+  });
 }
 
 }  // namespace tandem::net
