@@ -9,6 +9,7 @@
 # /etc/mysql's option files (their socket wins over the variable): it is given --socket by -x.
 # Source after lib.sh; call my_init after tit_init. Everything goes with $TIT_TMP, the server
 # is stopped by PID in the EXIT trap.
+. "$(dirname "${BASH_SOURCE[0]}")/sql_lib.sh"
 MY_USER=kea
 MY_PASS='kea-pw'
 MY_DB=kea
@@ -69,21 +70,5 @@ my_lease_db_json() {
     "${1:-$MY_DB}" "$MY_USER" "$MY_PASS" "${2:-}"
 }
 
-# my_server_conf <dir> [lease-database extras]: <dir>/dhcp4.json, one tandemd on this server
-# serving 198.18.0.10 - .250 of 198.18.0.0/24 on eth0, control socket <dir>/ctrl.sock.
-my_server_conf() {
-  mkdir -p "$1"
-  cat >"$1/dhcp4.json" <<EOF2
-{ "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": $(my_lease_db_json "$MY_DB" "${2:+, $2}"),
-    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
-    "valid-lifetime": 600,
-    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
-EOF2
-}
-# my_ctl_cmd <name> <json>: one command over $TIT_TMP/<name>/ctrl.sock.
-my_ctl_cmd() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
-# my_stat <name> <statistic>: its current value (0 when unknown).
-my_stat() { my_ctl_cmd "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+# my_server_conf <dir> [lease-database extras]: sql_server_conf on this server.
+my_server_conf() { sql_server_conf "$1" "$(my_lease_db_json "$MY_DB" "${2:+, $2}")"; }

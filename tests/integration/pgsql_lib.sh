@@ -5,6 +5,7 @@
 # namespace through the file system). Kea's schema comes from `kea-admin db-init pgsql`.
 # Source after lib.sh; call pg_init after tit_init. Everything goes with $TIT_TMP, the server
 # is stopped by PID in the EXIT trap (pg_ctl stop -m immediate as a fallback).
+. "$(dirname "${BASH_SOURCE[0]}")/sql_lib.sh"
 PG_USER=kea
 PG_PASS='kea-pw'
 PG_DB=kea
@@ -56,8 +57,8 @@ pg_psql_as() {
   local u=$1 db=$2; shift 2
   psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U "$u" -d "$db" "$@"
 }
-# pg_sql <statement>: one value (or rows, '|'-separated) from the kea database.
-pg_sql() { PGPASSWORD=$PG_PASS pg_psql_as "$PG_USER" "$PG_DB" -A -t -c "$1"; }
+# pg_sql <statement> [db]: one value (or rows, '|'-separated) from the kea database (or db).
+pg_sql() { PGPASSWORD=$PG_PASS pg_psql_as "$PG_USER" "${2:-$PG_DB}" -A -t -c "$1"; }
 
 # pg_lease_db_json [db]: the lease-database map for this cluster.
 pg_lease_db_json() {
@@ -65,25 +66,9 @@ pg_lease_db_json() {
     "${1:-$PG_DB}" "$PG_SOCK" "$PG_PORT" "$PG_USER" "$PG_PASS" "${2:-}"
 }
 
-# pg_server_conf <dir> [lease-database extras]: <dir>/dhcp4.json, one tandemd on this cluster
-# serving 198.18.0.10 - .250 of 198.18.0.0/24 on eth0, control socket <dir>/ctrl.sock. Extras
-# are JSON members added to the lease-database map ('"on-fail": "stop-retry-exit"', ...).
-pg_server_conf() {
-  mkdir -p "$1"
-  cat >"$1/dhcp4.json" <<EOF2
-{ "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "eth0" ], "dhcp-socket-type": "raw" },
-    "lease-database": $(pg_lease_db_json "$PG_DB" "${2:+, $2}"),
-    "control-socket": { "socket-type": "unix", "socket-name": "$1/ctrl.sock" },
-    "valid-lifetime": 600,
-    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", "pools": [ { "pool": "198.18.0.10 - 198.18.0.250" } ] } ],
-    "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ] } }
-EOF2
-}
-# pg_ctl_cmd <name> <json>: one command over $TIT_TMP/<name>/ctrl.sock.
-pg_ctl_cmd() { echo "$2" | timeout 10 socat -t 10 - "UNIX-CONNECT:$TIT_TMP/$1/ctrl.sock" 2>/dev/null; }
-# pg_stat <name> <statistic>: its current value (0 when unknown).
-pg_stat() { pg_ctl_cmd "$1" "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" | jq ".arguments[\"$2\"][0][0] // 0"; }
+# pg_server_conf <dir> [lease-database extras]: sql_server_conf on this cluster. Extras are
+# JSON members added to the lease-database map ('"on-fail": "stop-retry-exit"', ...).
+pg_server_conf() { sql_server_conf "$1" "$(pg_lease_db_json "$PG_DB" "${2:+, $2}")"; }
 
 # pg_ip <address>: lease4.address of an IPv4 address (Kea stores it as an unsigned number).
 pg_ip() { ip_to_int "$1"; }

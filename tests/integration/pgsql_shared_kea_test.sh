@@ -22,7 +22,7 @@ tit_host t 02:00:c6:12:00:01 198.18.0.1/24
 tit_host k 02:00:c6:12:00:03 198.18.0.3/24
 tit_host relay 02:00:c6:12:00:70 198.18.0.5/24
 
-stat() { pg_stat "$@"; }
+stat() { sql_stat "$@"; }
 pg_server_conf "$TIT_TMP/t"
 pg_server_conf "$TIT_TMP/k"
 TIT_SERVER=$TANDEM

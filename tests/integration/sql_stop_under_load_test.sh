@@ -39,12 +39,12 @@ pg_init
 pg_server_conf "$TIT_TMP/tpg"
 tit_server_start tpg "$TIT_ID-srv" "$TIT_TMP/tpg/dhcp4.json"
 PID=$TIT_SERVER_PID
-overload_then_stop tpg pg_stat
+overload_then_stop tpg sql_stat
 pg_stop
 
 my_init
 my_server_conf "$TIT_TMP/tmy"
 tit_server_start tmy "$TIT_ID-srv" "$TIT_TMP/tmy/dhcp4.json"
 PID=$TIT_SERVER_PID
-overload_then_stop tmy my_stat
+overload_then_stop tmy sql_stat
 log "PASS"
