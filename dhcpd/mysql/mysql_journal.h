@@ -29,7 +29,7 @@
 // succeeds if the first rolled back. Under InnoDB's default REPEATABLE READ both UPDATEs would
 // take gap locks on the missing key and the two INSERTs would deadlock; that still leaves
 // exactly one winner (the victim retries and then loses on the key) but costs a rollback per
-// race, so tandemd sets READ COMMITTED (mysql_shared_test.sh shows both). A deadlock or a
+// race, so tandemd sets READ COMMITTED (the mysql_shared_test ctest shows both). A deadlock or a
 // lock-wait timeout ends the transaction (ROLLBACK: InnoDB rolls back only the statement of a
 // lock-wait timeout) and the whole batch is sent again. (ROW_COUNT() is unsafe for
 // statement-based binary logging: a server with binlog_format=STATEMENT logs a warning;
@@ -59,7 +59,7 @@ class MysqlJournal final : public SqlJournal {
   ~MysqlJournal() override;
 
   // Multi-statement queries sent for batches: one per transaction, plus one per lost write
-  // (status-get "round-trips"; mysql_shared_test.sh compares it with the transactions).
+  // (status-get "round-trips"; the mysql_shared_test ctest compares it with the transactions).
   std::uint64_t roundTrips() const noexcept { return roundTrips_.load(std::memory_order_relaxed); }
 
  private:

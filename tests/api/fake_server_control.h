@@ -1,93 +1,23 @@
 #pragma once
-// In-memory ServerControl for command handler tests: a map-based lease store, a config that
-// the test builds directly, and recorded calls for the daemon-side effects.
+// In-memory ServerControl for command handler tests: the engine tests' map-based lease store
+// (tests/engine/fake_lease_store.h), a config that the test builds directly, and recorded
+// calls for the daemon-side effects.
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dhcpd/api/server_control.h"
+#include "tests/engine/fake_lease_store.h"
 
 namespace tandem::api::testing {
-
-class MapLeaseStore : public LeaseStore {
- public:
-  std::optional<Lease> byAddress(Ipv4 a) const override {
-    auto it = leases_.find(a.value);
-    if (it == leases_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::optional<Lease> byHwAddr(const HwAddr& hw, std::uint32_t subnetId) const override {
-    for (const auto& [k, l] : leases_) {
-      if (l.hwAddr == hw && l.subnetId == subnetId) return l;
-    }
-    return std::nullopt;
-  }
-  std::optional<Lease> byClientId(std::span<const std::uint8_t> id, std::uint32_t subnetId) const override {
-    for (const auto& [k, l] : leases_) {
-      if (std::equal(id.begin(), id.end(), l.clientId.begin(), l.clientId.end()) && l.subnetId == subnetId) return l;
-    }
-    return std::nullopt;
-  }
-  std::vector<Lease> allByHwAddr(const HwAddr& hw) const override {
-    std::vector<Lease> out;
-    for (const auto& [k, l] : leases_) {
-      if (l.hwAddr == hw) out.push_back(l);
-    }
-    return out;
-  }
-  std::vector<Lease> allByClientId(std::span<const std::uint8_t> id) const override {
-    std::vector<Lease> out;
-    for (const auto& [k, l] : leases_) {
-      if (!l.clientId.empty() && std::equal(id.begin(), id.end(), l.clientId.begin(), l.clientId.end())) {
-        out.push_back(l);
-      }
-    }
-    return out;
-  }
-  Result<void> put(const Lease& lease) override {
-    leases_[lease.address.value] = lease;
-    return {};
-  }
-  Result<void> erase(Ipv4 a) override {
-    if (!leases_.erase(a.value)) return makeError("no lease at " + a.toString());
-    return {};
-  }
-  void clear() override { leases_.clear(); }
-  std::vector<Lease> page(Ipv4 after, std::size_t limit) const override {
-    std::vector<Lease> out;
-    for (auto it = leases_.upper_bound(after.value); it != leases_.end() && out.size() < limit; ++it) {
-      out.push_back(it->second);
-    }
-    return out;
-  }
-  void forEach(const std::function<void(const Lease&)>& fn) const override {
-    for (const auto& [k, l] : leases_) fn(l);
-  }
-  std::vector<Lease> expired(std::int64_t now, std::size_t limit) const override {
-    std::vector<Lease> out;
-    for (const auto& [k, l] : leases_) {
-      if (l.state != LeaseState::ExpiredReclaimed && l.expired(now) && out.size() < limit) out.push_back(l);
-    }
-    return out;
-  }
-  std::size_t countInRange(Ipv4 first, Ipv4 last) const override {
-    std::size_t n = 0;
-    for (const auto& [k, l] : leases_) n += (k >= first.value && k <= last.value) ? 1 : 0;
-    return n;
-  }
-  std::size_t size() const override { return leases_.size(); }
-
- private:
-  std::map<std::uint32_t, Lease> leases_;
-};
 
 class FakeServerControl : public ServerControl {
  public:
   FakeClock clock;
   StatsRegistry statsRegistry;
   config::Dhcp4Config cfg;
-  MapLeaseStore store;
+  tandem::test::FakeLeaseStore store;
   std::string file = "/etc/tandem/tandem.conf";
 
   // Recorded effects.

@@ -1,7 +1,7 @@
 // The hosts SELECT's result rows read the same from PostgreSQL's and MySQL's text formats
 // (config/host_row_decoder.h), and the statements the MySQL hosts backend writes
-// (config/mysql_host_sql.h), without a database (mysql_hosts_test.sh / pgsql_hosts_test.sh
-// run them against the real servers and kea-dhcp4).
+// (config/mysql_host_sql.h), without a database (tests/integration/sql_hosts.sh runs
+// them against the real servers and kea-dhcp4).
 #include "dhcpd/config/host_row_decoder.h"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // statements in order, won and lost guarded writes read from each statement's outcome, the
 // rest of the batch resumed after a key refusal, and the failures that end it. The server's
 // side (ROW_COUNT(), CLIENT_FOUND_ROWS, stopping at the first error) is checked against
-// MariaDB by mysql_shared_test.sh, mysql_lease_test.sh and mysql_faults_test.sh.
+// MariaDB by the mysql_shared_test, mysql_lease_test and mysql_faults_test ctests.
 #include <gtest/gtest.h>
 
 #include <string>

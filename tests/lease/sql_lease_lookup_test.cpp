@@ -1,5 +1,5 @@
 // SqlLeaseLookup's queue and thread, with a backend the test controls (the PostgreSQL one is
-// exercised by tests/integration/pgsql_shared_test.sh against a real server).
+// exercised by the pgsql_shared_test ctest, tests/integration/sql_shared.sh, against a real server).
 #include "dhcpd/lease/sql_lease_lookup.h"
 
 #include <gtest/gtest.h>

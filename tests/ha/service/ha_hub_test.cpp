@@ -16,6 +16,7 @@
 #include "sync/ha_json.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"
+#include "tests/ha/service/ha_service_fakes.h"
 
 namespace tandem::daemon {
 namespace {
@@ -23,67 +24,27 @@ namespace {
 using ha::testing::peer;
 using ha::testing::relationship;
 using nlohmann::json;
+using testing::FakePeer;
+using testing::FakeTimers;
+using testing::okAnswer;
 
-json ok(std::string text = "ok", json args = nullptr) {
-  json a = {{"result", 0}, {"text", std::move(text)}};
-  if (!args.is_null()) a["arguments"] = std::move(args);
-  return a;
-}
-
-// A peer answering at once as a healthy partner in `state` would.
-class SimPeer final : public PeerTransport {
- public:
-  std::vector<json> sent;
+// A spoke: a FakePeer answering at once as a healthy partner in `state` would.
+struct SimPeer {
+  FakePeer* peer = nullptr;
   std::string state = "waiting";
-  api::testing::FakeServerControl* control = nullptr;
-  std::deque<std::pair<json, Callback>> queue;
 
-  void send(json command, std::chrono::milliseconds, Callback cb) override {
-    sent.push_back(command);
-    queue.emplace_back(std::move(command), std::move(cb));
-  }
-  void cancelAll() override {
-    auto q = std::move(queue);
-    queue.clear();
-    for (auto& [c, cb] : q) cb(makeError("cancelled"));
-  }
-  void drain() {
-    for (int guard = 0; !queue.empty() && guard < 1000; ++guard) {
-      auto [command, cb] = std::move(queue.front());
-      queue.pop_front();
-      cb(answer(command));
-    }
-  }
-  Result<json> answer(const json& cmd) const {
+  void drain() { peer->drain(); }
+  std::size_t count(const std::string& command) const { return peer->count(command); }
+  Result<json> answer(const json& cmd, const FakeClock& clock) const {
     const std::string name = cmd.at("command");
     if (name == "ha-heartbeat") {
-      return ok("HA peer status returned.", {{"state", state},
-                                             {"date-time", heartbeat::formatRfc1123(control->clock.now())},
-                                             {"scopes", json::array()},
-                                             {"unsent-update-count", 0}});
+      return okAnswer("HA peer status returned.", {{"state", state},
+                                                   {"date-time", heartbeat::formatRfc1123(clock.now())},
+                                                   {"scopes", json::array()},
+                                                   {"unsent-update-count", 0}});
     }
     if (name == "lease4-get-page") return sync::pageAnswer({}).at(0);
-    return ok();
-  }
-  std::size_t count(const std::string& command) const {
-    std::size_t n = 0;
-    for (const auto& c : sent) n += c.at("command") == command ? 1 : 0;
-    return n;
-  }
-};
-
-class FakeTimers final : public HaTimers {
- public:
-  std::map<ha::TimerId, std::pair<SteadyTime, std::function<void()>>> armed;
-  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
-  void cancel(ha::TimerId id) override { armed.erase(id); }
-  void fire(ha::TimerId id, FakeClock& clock) {
-    auto it = armed.find(id);
-    ASSERT_NE(it, armed.end());
-    auto a = std::move(it->second);
-    armed.erase(it);
-    if (a.first > fakeSteady(clock)) clock.advance(a.first - fakeSteady(clock));
-    a.second();
+    return okAnswer();
   }
 };
 
@@ -97,11 +58,7 @@ proto::Packet4 discoverFrom(std::uint8_t last) {
 }
 
 Lease leaseIn(std::uint32_t subnet, Ipv4 a) {
-  Lease l;
-  l.address = a;
-  l.hwAddr = HwAddr::fromBytes(std::vector<std::uint8_t>{0x52, 0x54, 0, 0, 0, 9});
-  l.validLifetime = 3600;
-  l.cltt = 1'750'000'000;
+  Lease l = testing::testLease(a, 9);
   l.subnetId = subnet;
   return l;
 }
@@ -134,9 +91,10 @@ class HaHubTest : public ::testing::Test {
     std::vector<HaService::Peers> peers(2);
     const std::pair<std::size_t, const char*> spokeOf[] = {{0, "spoke-a"}, {1, "spoke-b"}};
     for (const auto& [i, name] : spokeOf) {
-      auto p = std::make_unique<SimPeer>();
-      p->control = &control;
-      spokes[name] = p.get();
+      auto p = std::make_unique<FakePeer>();
+      SimPeer& sim = spokes[name];
+      sim.peer = p.get();
+      p->responder = [this, &sim](const json& cmd) { return sim.answer(cmd, control.clock); };
       peers[i][name] = std::move(p);
     }
     hub = std::make_unique<HaHub>(
@@ -156,7 +114,7 @@ class HaHubTest : public ::testing::Test {
   }
   // Drives relationship 1 (hub-b primary) to load-balancing with spoke-b.
   void relationshipBToLoadBalancing() {
-    SimPeer& b = *spokes.at("spoke-b");
+    SimPeer& b = spokes.at("spoke-b");
     auto beat = [&] {
       timers_.at(1)->fire(ha::TimerId::Heartbeat, control.clock);
       b.drain();
@@ -173,7 +131,7 @@ class HaHubTest : public ::testing::Test {
   api::testing::FakeServerControl control;
   Logger log;
   api::CommandRegistry registry;
-  std::map<std::string, SimPeer*> spokes;
+  std::map<std::string, SimPeer> spokes;
   std::vector<FakeTimers*> timers_;
   std::unique_ptr<HaHub> hub;
 };
@@ -252,8 +210,8 @@ TEST_F(HaHubTest, SubnetSelectsTheRelationshipWhoseScopeDecides) {
 TEST_F(HaHubTest, LeaseUpdatesGoOnlyToTheSubnetsRelationship) {
   hub->start();
   relationshipBToLoadBalancing();
-  SimPeer& a = *spokes.at("spoke-a");
-  SimPeer& b = *spokes.at("spoke-b");
+  SimPeer& a = spokes.at("spoke-a");
+  SimPeer& b = spokes.at("spoke-b");
   const std::size_t aBefore = a.sent.size();
   std::optional<bool> done;
   engine::LeaseChange c;

@@ -63,6 +63,12 @@ class FakePeer final : public PeerTransport {
     for (const auto& c : sent) n.push_back(c.at("command").get<std::string>());
     return n;
   }
+  // How many `command` requests were sent.
+  std::size_t count(const std::string& command) const {
+    std::size_t n = 0;
+    for (const auto& c : sent) n += c.at("command") == command ? 1 : 0;
+    return n;
+  }
 };
 
 class FakeTimers final : public HaTimers {
@@ -75,14 +81,19 @@ class FakeTimers final : public HaTimers {
   void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
   void cancel(ha::TimerId id) override { armed.erase(id); }
   bool has(ha::TimerId id) const { return armed.count(id) != 0; }
-  // Fires a timer; the test advances the clock to its deadline first.
-  void fire(ha::TimerId id, FakeClock& clock) {
+  // Fires a timer, the clock advanced to its deadline first. A timer that is not armed fails
+  // the test and returns false (for the caller's ASSERT_TRUE, to stop there).
+  bool fire(ha::TimerId id, FakeClock& clock) {
     auto it = armed.find(id);
-    ASSERT_NE(it, armed.end());
+    if (it == armed.end()) {
+      ADD_FAILURE() << "timer " << static_cast<int>(id) << " is not armed";
+      return false;
+    }
     auto a = std::move(it->second);
     armed.erase(it);
     if (a.at > fakeSteady(clock)) clock.advance(a.at - fakeSteady(clock));
     a.fire();
+    return true;
   }
 };
 

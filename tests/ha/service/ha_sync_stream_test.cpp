@@ -20,6 +20,7 @@
 #include "sync/tandem_sync_json.h"
 #include "tests/api/fake_server_control.h"
 #include "tests/ha/ha_test_util.h"
+#include "tests/ha/service/ha_service_fakes.h"
 
 namespace tandem::daemon {
 namespace {
@@ -27,6 +28,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using ha::HaState;
+using testing::FakeTimers;
 
 // Calls the HA hook on lease-command writes, as the daemon's Server does.
 class HookedControl final : public api::testing::FakeServerControl {
@@ -143,22 +145,6 @@ class Loopback final : public PeerTransport {
     return true;
   }
   const json* front() const { return queue.empty() ? nullptr : &queue.front().command; }
-};
-
-class FakeTimers final : public HaTimers {
- public:
-  std::map<ha::TimerId, std::pair<SteadyTime, std::function<void()>>> armed;
-  void arm(ha::TimerId id, SteadyTime at, std::function<void()> fire) override { armed[id] = {at, std::move(fire)}; }
-  void cancel(ha::TimerId id) override { armed.erase(id); }
-  bool fire(ha::TimerId id, FakeClock& clock) {
-    auto it = armed.find(id);
-    if (it == armed.end()) return false;
-    auto a = std::move(it->second);
-    armed.erase(it);
-    if (a.first > fakeSteady(clock)) clock.advance(a.first - fakeSteady(clock));
-    a.second();
-    return true;
-  }
 };
 
 struct Side {
@@ -361,7 +347,7 @@ TEST_F(HaSyncStreamTest, StreamsWithoutDisablingThePartnerAndTakesItsChangesMean
   ASSERT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 31)));
   EXPECT_EQ(contents(s), contents(p));
   ASSERT_TRUE(p.timers.armed.count(ha::TimerId::Heartbeat));
-  EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].first, p.control.steadyNow() + 100ms);
+  EXPECT_LE(p.timers.armed[ha::TimerId::Heartbeat].at, p.control.steadyNow() + 100ms);
   // The primary sees the puller ready and returns to load-balancing, still answering the
   // puller's clients until the puller has heard that (its next heartbeat): no gap.
   heartbeat(p);
