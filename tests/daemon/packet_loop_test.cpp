@@ -23,16 +23,16 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "dhcpd/proto/packet4.h"
+#include "tests/daemon/loopback_relay.h"
 #include "tests/lease/lease_test_util.h"
 #include "tests/net/fake_journal.h"
+#include "tests/net/relayed_query.h"
 
 // The packet loop on loopback (issue 12): what queued while the loop was busy is read in one
 // batch and answered with one sendmmsg; a DHCPACK leaves only after the journal says its lease
 // is durable, and a burst of durable notifications costs one post.
 //
-// The "relay" is a socket bound to 127.0.0.2 on the server port: the queries carry giaddr
-// 127.0.0.2, so the server answers there (RFC 2131 4.1), and the more specific binding takes
-// the replies from the server's wildcard socket. Nothing leaves loopback.
+// The "relay" is tests/daemon/loopback_relay.h's: a socket on 127.0.0.2 at the server port.
 namespace tandem::daemon {
 namespace {
 
@@ -40,7 +40,7 @@ using namespace std::chrono_literals;
 using proto::MessageType;
 using proto::Packet4;
 
-const Ipv4 kRelay(127, 0, 0, 2);
+const Ipv4 kRelay = testing::kLoopbackRelay;
 
 std::uint16_t testPort() { return std::uint16_t(20000 + ::getpid() % 20000); }
 
@@ -56,55 +56,9 @@ config::Dhcp4Config testConfig() {
   return std::move(cfg).value();
 }
 
-Packet4 query(MessageType t, std::uint8_t macLast) {
-  Packet4 q;
-  q.op = Packet4::kBootRequest;
-  q.xid = 0x2000 + macLast;
-  q.chaddr = {0x02, 0, 0, 0, 1, macLast};
-  q.giaddr = kRelay;
-  q.hops = 1;
-  q.set(proto::opt::kMessageType, {std::uint8_t(t)});
-  return q;
-}
+Packet4 query(MessageType t, std::uint8_t macLast) { return net::testing::relayedQuery(t, macLast, kRelay, 0x2000, 1); }
 
-struct Relay {
-  int fd = -1;
-  std::uint16_t port = 0;
-  explicit Relay(std::uint16_t p) : port(p) {
-    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(kRelay.value);
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
-  }
-  ~Relay() { ::close(fd); }
-  void send(const Packet4& p) const {
-    auto bytes = proto::encode(p).bytes;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
-              ssize_t(bytes.size()));
-  }
-  // Replies that arrive within `wait` (stops at the first quiet period after one came).
-  std::vector<Packet4> receive(std::chrono::milliseconds wait = 200ms) const {
-    std::vector<Packet4> out;
-    std::uint8_t buf[2048];
-    pollfd p{fd, POLLIN, 0};
-    while (::poll(&p, 1, int(wait.count())) == 1) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      auto d = proto::decode({buf, std::size_t(n)});
-      if (d) out.push_back(std::move(*d));
-      wait = 50ms;
-    }
-    return out;
-  }
-};
+using Relay = testing::LoopbackRelay;
 
 struct PacketLoopTest : ::testing::Test {
   config::Dhcp4Config cfg = testConfig();

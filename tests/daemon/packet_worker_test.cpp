@@ -28,6 +28,8 @@
 #include "dhcpd/net/dhcp_lease_writer.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "dhcpd/proto/packet4.h"
+#include "tests/daemon/loopback_relay.h"
+#include "tests/net/relayed_query.h"
 
 // Packet workers (issue 12, Kea's multi-threading): how many serve, that workers allocating at
 // once from one small pool never give one address to two clients, and several workers on
@@ -191,64 +193,13 @@ class ThreadSafeJournal final : public LeaseJournal {
   std::function<void(std::uint64_t)> cb_;
 };
 
-const Ipv4 kRelay(127, 0, 0, 2);
+const Ipv4 kRelay = testing::kLoopbackRelay;
 
 std::uint16_t testPort() { return std::uint16_t(40000 + ::getpid() % 20000); }
 
-Packet4 relayed(MessageType t, std::uint8_t macLast) {
-  Packet4 q;
-  q.op = Packet4::kBootRequest;
-  q.xid = 0x3000 + macLast;
-  q.chaddr = {0x02, 0, 0, 0, 2, macLast};
-  q.giaddr = kRelay;
-  q.hops = 1;
-  q.set(proto::opt::kMessageType, {std::uint8_t(t)});
-  return q;
-}
+Packet4 relayed(MessageType t, std::uint8_t macLast) { return net::testing::relayedQuery(t, macLast, kRelay, 0x3000, 2); }
 
-// The relay of packet_loop_test.cpp: a socket on 127.0.0.2 at the server port, to which the
-// server answers (RFC 2131 4.1). Nothing leaves loopback.
-struct Relay {
-  int fd = -1;
-  std::uint16_t port = 0;
-  explicit Relay(std::uint16_t p) : port(p) {
-    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int big = 1 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(kRelay.value);
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
-  }
-  ~Relay() { ::close(fd); }
-  void send(const Packet4& p) const {
-    auto bytes = proto::encode(p).bytes;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
-              ssize_t(bytes.size()));
-  }
-  std::vector<Packet4> receive(std::size_t want, std::chrono::milliseconds wait) const {
-    std::vector<Packet4> out;
-    std::uint8_t buf[2048];
-    const auto until = std::chrono::steady_clock::now() + wait;
-    while (out.size() < want) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, int(left.count())) != 1) break;
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      if (auto d = proto::decode({buf, std::size_t(n)})) out.push_back(std::move(*d));
-    }
-    return out;
-  }
-};
+using Relay = testing::LoopbackRelay;
 
 struct PacketWorkersTest : ::testing::Test {
   static constexpr int kWorkers = 3;  // the loop and two workers

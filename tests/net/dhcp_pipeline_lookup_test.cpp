@@ -5,6 +5,7 @@
 #include "dhcpd/lease/memory_lease_store.h"
 #include "dhcpd/net/dhcp_pipeline.h"
 #include "tests/net/fake_journal.h"
+#include "tests/net/relayed_query.h"
 
 namespace tandem::net {
 namespace {
@@ -46,16 +47,8 @@ struct FakeLookup final : ClientLeaseLookup {
 
 HwAddr macOf(std::uint8_t last) { return HwAddr::fromBytes(std::vector<std::uint8_t>{0x02, 0, 0, 0, 0, last}); }
 
-Packet4 query(MessageType t, std::uint8_t macLast) {
-  Packet4 q;
-  q.op = Packet4::kBootRequest;
-  q.xid = 0x2000 + macLast;
-  q.chaddr = {0x02, 0, 0, 0, 0, macLast};
-  q.giaddr = Ipv4(198, 18, 0, 1);  // relayed: subnet 7, in the shared network
-  q.hops = 1;
-  q.set(proto::opt::kMessageType, {std::uint8_t(t)});
-  return q;
-}
+// Relayed: subnet 7, in the shared network.
+Packet4 query(MessageType t, std::uint8_t macLast) { return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 1), 0x2000); }
 
 struct PipelineLookupTest : ::testing::Test {
   config::Dhcp4Config cfg = lookupConfig();

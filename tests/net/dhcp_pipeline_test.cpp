@@ -10,6 +10,7 @@
 
 #include "dhcpd/lease/memory_lease_store.h"
 #include "tests/net/fake_journal.h"
+#include "tests/net/relayed_query.h"
 
 namespace tandem::net {
 namespace {
@@ -30,16 +31,8 @@ config::Dhcp4Config testConfig() {
   return std::move(cfg).value();
 }
 
-Packet4 query(MessageType t, std::uint8_t macLast) {
-  Packet4 q;
-  q.op = Packet4::kBootRequest;
-  q.xid = 0x1000 + macLast;
-  q.chaddr = {0x02, 0, 0, 0, 0, macLast};
-  q.giaddr = Ipv4(198, 18, 0, 100);  // relayed, as perfdhcp does
-  q.hops = 1;
-  q.set(proto::opt::kMessageType, {std::uint8_t(t)});
-  return q;
-}
+// Relayed, as perfdhcp does.
+Packet4 query(MessageType t, std::uint8_t macLast) { return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 100), 0x1000); }
 
 std::vector<std::uint8_t> wire(const Packet4& p) { return proto::encode(p).bytes; }
 
