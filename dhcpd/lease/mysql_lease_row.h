@@ -3,11 +3,12 @@
 // db-init mysql`), both ways, and the SQL statements that write it. Pure: no client library
 // here; the adapter in dhcpd/mysql sends these statements over the text protocol.
 //
-// Columns (Kea's MySqlLease4Exchange, in table order: SqlLease4Columns): address INT UNSIGNED (the IPv4 address
-// as a number), hwaddr VARBINARY(20), client_id VARBINARY(128), valid_lifetime INT UNSIGNED,
-// expire TIMESTAMP, subnet_id INT UNSIGNED, fqdn_fwd BOOL, fqdn_rev BOOL, hostname
-// VARCHAR(255), state INT UNSIGNED (0 default, 1 declined, 2 expired-reclaimed; a foreign key
-// to lease_state), user_context TEXT. Kea 2.2's lease4 has no pool_id column (it came later).
+// Columns (Kea's MySqlLease4Exchange, in table order: SqlLease4Columns): address INT UNSIGNED
+// (the IPv4 address as a number), hwaddr VARBINARY(20), client_id VARBINARY(128),
+// valid_lifetime INT UNSIGNED, expire TIMESTAMP, subnet_id INT UNSIGNED, fqdn_fwd BOOL,
+// fqdn_rev BOOL, hostname VARCHAR(255), state INT UNSIGNED (0 default, 1 declined, 2
+// expired-reclaimed; a foreign key to lease_state), user_context TEXT. Kea 2.2's lease4 has no
+// pool_id column (it came later).
 //
 // Every value is a SQL literal built here: numbers, X'..' hex literals for the binary columns
 // and for hostname/user_context too (binary-safe, independent of the connection's character

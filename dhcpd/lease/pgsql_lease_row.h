@@ -3,10 +3,11 @@
 // `kea-admin db-init pgsql`), in libpq's text format, both ways. Pure: no libpq here; the
 // adapter in dhcpd/pgsql binds these strings to its prepared statements.
 //
-// Columns (Kea's PgSqlLease4Exchange, in table order: SqlLease4Columns): address bigint (the IPv4 address as
-// an unsigned 32-bit number), hwaddr bytea, client_id bytea, valid_lifetime bigint, expire
-// timestamptz, subnet_id bigint, fqdn_fwd bool, fqdn_rev bool, hostname varchar(255),
-// state bigint (lease_state: 0 default, 1 declined, 2 expired-reclaimed), user_context text.
+// Columns (Kea's PgSqlLease4Exchange, in table order: SqlLease4Columns): address bigint (the
+// IPv4 address as an unsigned 32-bit number), hwaddr bytea, client_id bytea, valid_lifetime
+// bigint, expire timestamptz, subnet_id bigint, fqdn_fwd bool, fqdn_rev bool, hostname
+// varchar(255), state bigint (lease_state: 0 default, 1 declined, 2 expired-reclaimed),
+// user_context text.
 #include <array>
 #include <cstdint>
 #include <optional>

@@ -36,8 +36,8 @@ struct SqlLease4Columns {
     kUserContext
   };
   // The columns' names, in table order.
-  static constexpr const char* kNames[kColumns] = {"address",  "hwaddr",    "client_id", "valid_lifetime",
-                                                   "expire",   "subnet_id", "fqdn_fwd",  "fqdn_rev",
+  static constexpr const char* kNames[kColumns] = {"address",  "hwaddr",    "client_id",   "valid_lifetime",
+                                                   "expire",   "subnet_id", "fqdn_fwd",    "fqdn_rev",
                                                    "hostname", "state",     "user_context"};
 
   // The expire column of `lease` in epoch seconds, as Kea's convertToDatabaseTime computes it

@@ -138,6 +138,30 @@ TEST(ClassifyParse, RejectsWithKeaPositions) {
   }
 }
 
+// vendor and vendor-class share their head (".enterprise", or "[" enterprise-id "]" "."): the
+// same malformed head is the same error for both, only the location moves with the keyword.
+TEST(ClassifyParse, VendorAccessorsShareTheirHead) {
+  ClassifyEnv env;
+  auto afterLocation = [](std::string e) { return e.substr(e.find(':')); };
+  for (const char* tail : {".exists", ".enterprise.exists", "[x].exists", "[].exists", "[4294967296].exists",
+                           "[1]exists", "[1.exists", ".enterprise == 1 == 1"}) {
+    const std::string vendor = env.error(std::string("vendor") + tail);
+    const std::string vendorClass = env.error(std::string("vendor-class") + tail);
+    ASSERT_NE(vendor, "") << "vendor" << tail;
+    ASSERT_NE(vendorClass, "") << "vendor-class" << tail;
+    EXPECT_EQ(afterLocation(vendor), afterLocation(vendorClass)) << tail;
+  }
+  // The heads that parse, in either accessor.
+  for (const char* ok : {"vendor.enterprise == 4491", "vendor-class.enterprise == 4491", "vendor[*].exists",
+                         "vendor-class[*].exists", "vendor[0].exists", "vendor-class[4294967295].exists"}) {
+    EXPECT_EQ(env.error(ok), "") << ok;
+  }
+  // Where they differ, after the head: a string context's ".exists" (vendor names the option
+  // it expected, vendor-class its data, as Kea's grammar does).
+  EXPECT_NE(env.error("vendor[4491].exists == 'x'"), "");
+  EXPECT_NE(env.error("vendor-class[4491].exists == 'x'"), "");
+}
+
 TEST(ClassifyParse, MemberRecordsClasses) {
   ClassifyEnv env;
   auto e = classify::compileExpression("member('gold') or member('KNOWN')", env.ctx);

@@ -197,7 +197,9 @@ const Ipv4 kRelay = testing::kLoopbackRelay;
 
 std::uint16_t testPort() { return std::uint16_t(40000 + ::getpid() % 20000); }
 
-Packet4 relayed(MessageType t, std::uint8_t macLast) { return net::testing::relayedQuery(t, macLast, kRelay, 0x3000, 2); }
+Packet4 relayed(MessageType t, std::uint8_t macLast) {
+  return net::testing::relayedQuery(t, macLast, kRelay, 0x3000, 2);
+}
 
 using Relay = testing::LoopbackRelay;
 

@@ -48,7 +48,9 @@ struct FakeLookup final : ClientLeaseLookup {
 HwAddr macOf(std::uint8_t last) { return HwAddr::fromBytes(std::vector<std::uint8_t>{0x02, 0, 0, 0, 0, last}); }
 
 // Relayed: subnet 7, in the shared network.
-Packet4 query(MessageType t, std::uint8_t macLast) { return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 1), 0x2000); }
+Packet4 query(MessageType t, std::uint8_t macLast) {
+  return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 1), 0x2000);
+}
 
 struct PipelineLookupTest : ::testing::Test {
   config::Dhcp4Config cfg = lookupConfig();

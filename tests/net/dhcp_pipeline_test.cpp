@@ -32,7 +32,9 @@ config::Dhcp4Config testConfig() {
 }
 
 // Relayed, as perfdhcp does.
-Packet4 query(MessageType t, std::uint8_t macLast) { return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 100), 0x1000); }
+Packet4 query(MessageType t, std::uint8_t macLast) {
+  return testing::relayedQuery(t, macLast, Ipv4(198, 18, 0, 100), 0x1000);
+}
 
 std::vector<std::uint8_t> wire(const Packet4& p) { return proto::encode(p).bytes; }
 

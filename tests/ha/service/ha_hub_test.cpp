@@ -212,7 +212,7 @@ TEST_F(HaHubTest, LeaseUpdatesGoOnlyToTheSubnetsRelationship) {
   relationshipBToLoadBalancing();
   SimPeer& a = spokes.at("spoke-a");
   SimPeer& b = spokes.at("spoke-b");
-  const std::size_t aBefore = a.sent.size();
+  const std::size_t aBefore = a.peer->sent.size();
   std::optional<bool> done;
   engine::LeaseChange c;
   c.lease = leaseIn(2, Ipv4(198, 18, 17, 20));
@@ -220,7 +220,7 @@ TEST_F(HaHubTest, LeaseUpdatesGoOnlyToTheSubnetsRelationship) {
   b.drain();
   EXPECT_EQ(done, true);
   EXPECT_EQ(b.count("lease4-update"), 1u);
-  EXPECT_EQ(a.sent.size(), aBefore) << "spoke-a gets nothing of subnet 2";
+  EXPECT_EQ(a.peer->sent.size(), aBefore) << "spoke-a gets nothing of subnet 2";
   // A lease of subnet 1 (relationship A, still waiting: no update sent, none awaited).
   done.reset();
   c.lease = leaseIn(1, Ipv4(198, 18, 16, 20));
