@@ -210,7 +210,7 @@ class HaSyncStreamTest : public ::testing::Test {
     FAIL() << "pump did not settle";
   }
   void heartbeat(Side& s) {
-    s.timers.fire(ha::TimerId::Heartbeat, s.control.clock);
+    s.timers.fireIfArmed(ha::TimerId::Heartbeat, s.control.clock);
     pump();
   }
   // Starts server1 alone: it goes partner-down after max-response-delay (3 s).
@@ -219,7 +219,7 @@ class HaSyncStreamTest : public ::testing::Test {
     wire();
     p.service->start();
     heartbeat(p);
-    ASSERT_TRUE_OR(p.timers.fire(ha::TimerId::CommunicationCheck, p.control.clock));
+    ASSERT_TRUE_OR(p.timers.fireIfArmed(ha::TimerId::CommunicationCheck, p.control.clock));
     pump();
     return p;
   }
@@ -229,7 +229,7 @@ class HaSyncStreamTest : public ::testing::Test {
     s.control.clock = sides["server1"]->control.clock;
     wire();
     s.service->start();
-    s.timers.fire(ha::TimerId::Heartbeat, s.control.clock);
+    s.timers.fireIfArmed(ha::TimerId::Heartbeat, s.control.clock);
     // Deliver only the heartbeat: the sync requests it triggers stay queued for the test.
     s.peers["server1"]->deliverOne();
     return s;
@@ -642,7 +642,7 @@ TEST_F(HaSyncStreamTest, AfterAPullThatFailedAtTheEndTheNextPullIsFull) {
   toS.down = false;
   ASSERT_FALSE(s.control.store.byAddress(Ipv4(198, 18, 16, 50)));
   // The retry (after its back-off) asks for everything and gets .50.
-  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  ASSERT_TRUE(s.timers.fireIfArmed(ha::TimerId::SyncRetry, s.control.clock));
   pump();
   ASSERT_TRUE(s.service->lastSync()->ok);
   EXPECT_EQ(s.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
@@ -723,7 +723,7 @@ TEST_F(HaSyncStreamTest, PartnerRestartHalfWayFailsTheSyncAndItIsRetriedWithBack
   EXPECT_EQ(st["retry-in-ms"], 1000);
   EXPECT_EQ(st["consecutive-failures"], 1);
   // The retry starts a new session from the start and completes.
-  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  ASSERT_TRUE(s.timers.fireIfArmed(ha::TimerId::SyncRetry, s.control.clock));
   pump();
   EXPECT_EQ(contents(s), contents(p));
   EXPECT_TRUE(s.service->lastSync()->ok);
@@ -774,7 +774,7 @@ TEST_F(HaSyncStreamTest, AStoreFailureWithTheNextPageOnTheWayEndsThePullOnce) {
   EXPECT_TRUE(contents(s).empty());
   // The retry pulls everything.
   s.control.beforePutLeases = nullptr;
-  ASSERT_TRUE(s.timers.fire(ha::TimerId::SyncRetry, s.control.clock));
+  ASSERT_TRUE(s.timers.fireIfArmed(ha::TimerId::SyncRetry, s.control.clock));
   pump();
   EXPECT_EQ(contents(s), contents(p));
   EXPECT_TRUE(s.service->lastSync()->ok);
@@ -808,7 +808,7 @@ TEST_F(HaSyncStreamTest, BackupCatchesUpFromThePrimaryWithoutDisablingIt) {
   Side& b = add("server3");
   wire();
   b.service->start();
-  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));  // catch-up at start
+  ASSERT_TRUE(b.timers.fireIfArmed(ha::TimerId::SyncRetry, b.control.clock));  // catch-up at start
   Loopback& toP = *b.peers["server1"];
   toP.deliverOne();  // heartbeat
   ASSERT_TRUE(b.service->syncRunning());
@@ -832,7 +832,7 @@ TEST_F(HaSyncStreamTest, BackupFallsBackToTheSecondaryThenBacksOff) {
   Side& b = add("server3");
   wire();  // server1 does not exist: unreachable
   b.service->start();
-  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));
+  ASSERT_TRUE(b.timers.fireIfArmed(ha::TimerId::SyncRetry, b.control.clock));
   pump();
   EXPECT_EQ(contents(b), contents(sec));
   EXPECT_EQ(b.service->lastSync()->run.peer, "server2");
@@ -841,11 +841,11 @@ TEST_F(HaSyncStreamTest, BackupFallsBackToTheSecondaryThenBacksOff) {
   sides.erase("server2");
   wire();
   b2.service->start();
-  ASSERT_TRUE(b2.timers.fire(ha::TimerId::SyncRetry, b2.control.clock));
+  ASSERT_TRUE(b2.timers.fireIfArmed(ha::TimerId::SyncRetry, b2.control.clock));
   pump();
   auto st = b2.service->statusSection()[0]["ha-servers"]["local"]["sync"];
   EXPECT_EQ(st["retry-in-ms"], 1000);
-  ASSERT_TRUE(b2.timers.fire(ha::TimerId::SyncRetry, b2.control.clock));
+  ASSERT_TRUE(b2.timers.fireIfArmed(ha::TimerId::SyncRetry, b2.control.clock));
   pump();
   st = b2.service->statusSection()[0]["ha-servers"]["local"]["sync"];
   EXPECT_EQ(st["retry-in-ms"], 2000);
@@ -874,7 +874,7 @@ TEST_F(HaSyncStreamTest, BackupWithAKeaActivePagesWithoutDisablingAndReconcilesI
   b.peers["server1"]->remote = &keaRegistry;
   // sync-page-limit is 10000 by default; make Kea's pages small through the config's limit.
   b.service->start();
-  ASSERT_TRUE(b.timers.fire(ha::TimerId::SyncRetry, b.control.clock));
+  ASSERT_TRUE(b.timers.fireIfArmed(ha::TimerId::SyncRetry, b.control.clock));
   Loopback& toKea = *b.peers["server1"];
   toKea.deliverOne();  // heartbeat: a Kea peer
   ASSERT_TRUE(b.service->syncRunning());
