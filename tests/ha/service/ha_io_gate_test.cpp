@@ -96,7 +96,8 @@ TEST_F(HaIoGateTest, TheIoThreadsRequestGoesAfterTheQueuedOnes) {
 
 TEST_F(HaIoGateTest, AnswersRunWithTheStateLockHeld) {
   transport->send(cmd("lease4-update"), 1s, [&](Result<json>) { EXPECT_TRUE(lockedElsewhere(state)); });
-  transport->sendRaw(cmd("lease4-get-page"), 1s, [&](Result<std::string_view>) { EXPECT_TRUE(lockedElsewhere(state)); });
+  transport->sendRaw(cmd("lease4-get-page"), 1s,
+                     [&](Result<std::string_view>) { EXPECT_TRUE(lockedElsewhere(state)); });
   ASSERT_EQ(peer->queue.size(), 2u);
   EXPECT_FALSE(lockedElsewhere(state));
   // A round holds the lock: the answer waits for it.
