@@ -267,6 +267,20 @@ class HaSyncStreamTest : public ::testing::Test {
     c.lease = *old;
     p.service->onLeasesCommitted({c}, [](bool) {});
   }
+  // server2 restarted with `leases` (a copy: the old side goes), brought back to server1.
+  template <class Store>
+  Side& restartServer2With(Store leases) {
+    sides.erase("server2");
+    Side& s = add("server2");
+    s.control.store = std::move(leases);
+    wire();
+    s.service->start();
+    for (int i = 0; i < 6; ++i) {
+      heartbeat(*sides["server1"]);
+      heartbeat(s);
+    }
+    return s;
+  }
   static std::map<std::uint32_t, std::int64_t> contents(const Side& s) {
     std::map<std::uint32_t, std::int64_t> m;
     s.control.store.forEach([&](const Lease& l) { m[l.address.value] = l.cltt; });
@@ -912,16 +926,7 @@ TEST_F(HaSyncStreamTest, BackupWithAKeaActivePagesWithoutDisablingAndReconcilesI
 TEST_F(HaSyncStreamTest, AfterAPullShowingThePartnerHoldsAllOursItsResyncFromUsIsADelta) {
   bothInLoadBalancing(4);
   Side& p = *sides["server1"];
-  auto leases = sides["server2"]->control.store;
-  sides.erase("server2");
-  Side& s2 = add("server2");
-  s2.control.store = leases;
-  wire();
-  s2.service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(s2);
-  }
+  Side& s2 = restartServer2With(sides["server2"]->control.store);
   ASSERT_TRUE(s2.service->lastSync() && s2.service->lastSync()->ok);
   ASSERT_EQ(s2.service->lastSync()->run.mode, sync::SyncMode::TandemStream);
   ASSERT_EQ(s2.service->state(), HaState::LoadBalancing);
@@ -939,15 +944,7 @@ TEST_F(HaSyncStreamTest, AfterAPullShowingThePartnerHoldsAllOursItsResyncFromUsI
   // A peer whose pages lacked one of its leases gives no such promise: a full pull.
   auto more = s2.control.store;
   ASSERT_TRUE(more.put(lease(61, 6100)));
-  sides.erase("server2");
-  Side& s3 = add("server2");
-  s3.control.store = more;
-  wire();
-  s3.service->start();
-  for (int i = 0; i < 6; ++i) {
-    heartbeat(p);
-    heartbeat(s3);
-  }
+  Side& s3 = restartServer2With(more);
   ASSERT_TRUE(s3.service->lastSync() && s3.service->lastSync()->ok);
   p.registry.execute("ha-reset", nullptr, {});
   heartbeat(p);
