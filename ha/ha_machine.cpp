@@ -455,6 +455,7 @@ void HaMachine::on(const TimerFired& e, SteadyTime now, Out& out) {
       syncRetryAt_.reset();
       run(now, out);
       break;
+    case TimerId::HandoverDrain: break;  // the service's own
   }
 }
 

@@ -37,6 +37,7 @@ enum class TimerId : std::uint8_t {
   Heartbeat,           // time to send the next ha-heartbeat
   CommunicationCheck,  // max-response-delay elapses since the last good heartbeat
   SyncRetry,           // the back-off after a failed lease synchronisation is over
+  HandoverDrain,       // the service's: a heartbeat answer waited long enough (ha_handover_drain.h)
 };
 
 // ---- Events -----------------------------------------------------------------------------
@@ -246,6 +247,8 @@ class HaMachine {
   SteadyTime stateSince() const noexcept { return stateSince_; }
   std::optional<HaState> partnerState() const noexcept { return partnerState_; }
   bool paused() const noexcept { return paused_; }
+  // Back from partner-down, still serving the partner's clients until it hears our state.
+  bool handingOver() const noexcept { return handingOver_; }
   const HaConfig& config() const noexcept { return cfg_; }
   const ScopeFilter& scopeFilter() const noexcept { return filter_; }
   bool communicationInterrupted(SteadyTime now) const noexcept { return detector_.interrupted(now); }

@@ -87,6 +87,13 @@ void DeliveryTracker::trim() noexcept {
   }
 }
 
+std::optional<std::uint64_t> DeliveryTracker::newestInFlight() const noexcept {
+  for (std::size_t i = seqs_.size(); i > 0; --i) {
+    if (!answered_[i - 1]) return seqs_[i - 1];
+  }
+  return std::nullopt;
+}
+
 std::optional<std::uint64_t> DeliveryTracker::watermark(std::uint64_t last) const {
   if (!floor_) return std::nullopt;
   std::uint64_t w = std::max(last, *floor_);

@@ -34,6 +34,11 @@ class DeliveryTracker {
   // `last`: the latest change recorded.
   std::optional<std::uint64_t> watermark(std::uint64_t last) const;
   std::size_t inFlight() const noexcept { return inFlight_; }
+  // The newest change still in flight, nullopt when none is.
+  std::optional<std::uint64_t> newestInFlight() const noexcept;
+  // Whether every update carrying a change numbered up to `seq` has been answered (stored or
+  // missed) or is covered by the partner's last pull.
+  bool answeredUpTo(std::uint64_t seq) const noexcept { return seqs_.empty() || seqs_.front() > seq; }
 
  private:
   // Drops the answered entries at the front, so the front is the oldest one in flight.

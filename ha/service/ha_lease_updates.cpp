@@ -134,6 +134,7 @@ void HaLeaseUpdates::send(const std::vector<engine::LeaseChange>& changes, const
               failed.lease = lease;
               queueFailedUpdate(peer->name, failed);
             }
+            if (partnerAnswered_) partnerAnswered_();
           }
           // Kea drops the reply on any failed required update, conflicts included.
           if (wait) release(pending, outcome == ha::LeaseUpdateResult::Outcome::Ok);

@@ -52,6 +52,10 @@ class HaLeaseUpdates {
   void clearBacklog() noexcept { backlog_.clear(); }
   std::size_t backlogSize() const noexcept { return backlog_.size(); }
 
+  // Called after each answer (or failure) of an update to the partner, once its delivery
+  // record has been updated (the hand-over's drain, ha_handover_drain.h, waits on it).
+  void onPartnerAnswered(std::function<void()> fn) { partnerAnswered_ = std::move(fn); }
+
   // Batching limits (tests use small ones); applies to batchers created afterwards.
   void setBatchOptions(sync::UpdateBatcher::Options o) noexcept { batchOptions_ = o; }
   // Batched requests sent and the lease changes they carried (status, benchmarks).
@@ -75,6 +79,7 @@ class HaLeaseUpdates {
                    const Result<nlohmann::json>& answer);
 
   HaServiceLinks links_;
+  std::function<void()> partnerAnswered_;
   ha::HaMachine& machine_;
   std::map<std::string, sync::DeliveryTracker>& delivered_;
   std::map<std::string, bool>& bulkApplyPeers_;

@@ -43,6 +43,7 @@ HaService::HaService(ha::HaConfig cfg, const config::Dhcp4Config& dhcp, api::Ser
                [this](const std::string& peer, const json& args) { recordCapability(peer, args); }),
       requests_(links(), [this](const std::string& peer, const json& args) { recordCapability(peer, args); }),
       bulkApplyServer_(cfg_, control_, log_) {
+  updates_.onPartnerAnswered([this] { checkHandoverDrain(); });
   for (const ha::PeerConfig& p : cfg_.peers) {
     if (p.name == cfg_.thisServerName) continue;
     if (p.role == ha::Role::Primary) backupSources_.insert(backupSources_.begin(), p.name);
@@ -79,6 +80,8 @@ void HaService::stop() {
   timers_.cancel(ha::TimerId::Heartbeat);
   timers_.cancel(ha::TimerId::CommunicationCheck);
   timers_.cancel(ha::TimerId::SyncRetry);
+  timers_.cancel(ha::TimerId::HandoverDrain);
+  for (auto& answer : drain_.takeAll()) answer();
   // Callbacks of cancelled requests run now; they must not drive the machine any more.
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
@@ -88,6 +91,32 @@ void HaService::stop() {
   run_.reset();
   incoming_.reset();
   requests_.stop();
+}
+
+api::json HaService::heartbeatAnswer() {
+  json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
+  // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
+  answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;
+  answer[std::string(sync::kBulkApplyKey)] = sync::kBulkApplyVersion;
+  return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText, std::move(answer));
+}
+
+void HaService::checkHandoverDrain() {
+  if (!drain_.active()) return;
+  const ha::PeerConfig* partner = cfg_.partner();
+  auto track = partner ? delivered_.find(partner->name) : delivered_.end();
+  std::vector<HaHandoverDrain::Answer> release;
+  const auto outcome =
+      drain_.poll(track != delivered_.end() ? &track->second : nullptr, control_.steadyNow(), release);
+  if (outcome == HaHandoverDrain::Outcome::Waiting) return;
+  timers_.cancel(ha::TimerId::HandoverDrain);
+  if (outcome == HaHandoverDrain::Outcome::TimedOut) {
+    log_.warn("HA_HANDOVER_DRAIN_TIMEOUT",
+              "{}: lease updates to the partner still unanswered; answering its heartbeat anyway, before it takes "
+              "us for dead",
+              cfg_.thisServerName);
+  }
+  for (auto& answer : release) answer();
 }
 
 PeerTransport* HaService::transport(const std::string& peer) const {
@@ -292,8 +321,8 @@ std::optional<api::json> HaService::checkServerName(const api::json& args) const
 
 void HaService::registerCommands(api::CommandRegistry& registry) {
   using api::CommandContext;
-  registry.add("ha-heartbeat", [this](const api::json& args, const CommandContext&) {
-    if (auto err = checkServerName(args)) return *err;
+  registry.addAsync("ha-heartbeat", [this](const api::json& args, const CommandContext&, api::CommandReply reply) {
+    if (auto err = checkServerName(args)) return reply(*err);
     if (auto why = localFailure_ ? localFailure_() : std::nullopt) {
       if (!localFailing_) {
         log_.error("HA_LOCAL_LEASE_DATABASE_FAILING",
@@ -302,7 +331,8 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
                    cfg_.thisServerName, *why);
         localFailing_ = true;
       }
-      return api::makeAnswer(api::kResultError, fmt::format("{} cannot store leases: {}", cfg_.thisServerName, *why));
+      return reply(
+          api::makeAnswer(api::kResultError, fmt::format("{} cannot store leases: {}", cfg_.thisServerName, *why)));
     }
     if (localFailing_) {
       log_.info("HA_LOCAL_LEASE_DATABASE_RECOVERED", "{}: leases are durable again: answering heartbeats",
@@ -316,12 +346,31 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     const auto name = args.find("server-name");  // end() when args is not an object
     const ha::PeerConfig* from =
         name != args.end() && name->is_string() ? cfg_.find(name->get_ref<const std::string&>()) : nullptr;
-    if (!from || from->role != ha::Role::Backup) dispatch(ha::HeartbeatServed{});
-    json answer = sync::heartbeatAnswerArgs(machine_.heartbeatReply(), control_.now());
-    // Tandem's bulk sync (sync/tandem_sync_json.h); Kea ignores keys it does not know.
-    answer[std::string(sync::kTandemSyncKey)] = sync::kTandemSyncVersion;
-    answer[std::string(sync::kBulkApplyKey)] = sync::kBulkApplyVersion;
-    return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText, std::move(answer));
+    if (from && from->role == ha::Role::Backup) return reply(heartbeatAnswer());
+    const bool endsHandover = machine_.handingOver();
+    dispatch(ha::HeartbeatServed{});
+    const ha::PeerConfig* partner = cfg_.partner();
+    auto track = partner ? delivered_.find(partner->name) : delivered_.end();
+    if (endsHandover && track != delivered_.end()) {
+      // The partner must hold what we gave its clients before it serves them (ha_handover_drain.h).
+      const auto cap = std::min<std::chrono::milliseconds>(kHandoverDrainCap, cfg_.maxResponseDelay / 2);
+      drain_.begin(track->second.newestInFlight(), control_.steadyNow() + cap);
+      if (drain_.active()) {
+        log_.info("HA_HANDOVER_DRAIN",
+                  "{}: answering the partner's heartbeat once it has answered the {} lease update(s) in flight "
+                  "(at most {} ms): it must hold the leases we gave its clients before it serves them",
+                  cfg_.thisServerName, track->second.inFlight(), cap.count());
+        std::weak_ptr<bool> guard = alive_;
+        timers_.arm(ha::TimerId::HandoverDrain, drain_.deadline(), [this, guard] {
+          if (auto g = guard.lock(); g && *g) checkHandoverDrain();
+        });
+      }
+    }
+    if (drain_.active()) {
+      drain_.park([this, reply = std::move(reply)] { reply(heartbeatAnswer()); });
+      return checkHandoverDrain();
+    }
+    reply(heartbeatAnswer());
   });
   registry.add("ha-scopes", [this](const api::json& args, const CommandContext&) {
     auto scopes = sync::parseScopesArgs(args);

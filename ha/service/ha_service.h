@@ -41,6 +41,7 @@
 #include "dhcpd/common/logger.h"
 #include "dhcpd/config/dhcp4_config.h"
 #include "ha/service/ha_bulk_apply_server.h"
+#include "ha/service/ha_handover_drain.h"
 #include "ha/service/ha_lease_updates.h"
 #include "ha/service/ha_peer_requests.h"
 #include "ha/service/ha_peer_transport.h"
@@ -213,6 +214,10 @@ class HaService {
   void recordCapability(const std::string& peer, const nlohmann::json& heartbeatArgs);
 
   PeerTransport* transport(const std::string& peer) const;
+  // ha-heartbeat's answer: our state as the partner learns it.
+  api::json heartbeatAnswer();
+  // Answers the heartbeats parked by the hand-over's drain once it is over.
+  void checkHandoverDrain();
   // Checks a peer command's optional "server-name" (Kea: an unknown name is an error).
   std::optional<api::json> checkServerName(const api::json& args) const;
 
@@ -227,6 +232,7 @@ class HaService {
   LocalFailureFn localFailure_;
   SyncFilter syncFilter_;
   bool localFailing_ = false;  // the last ha-heartbeat answered an error for it (logged once)
+  HaHandoverDrain drain_;
   HaStateHistory history_;
   std::shared_ptr<bool> alive_;  // guards callbacks that outlive the service
   // False once this service is gone: the text shortcut it left in a registry then declines.

@@ -84,6 +84,32 @@ TEST(DeliveryTrackerTest, HeldUpToAnEarlierChangeKeepsTheReportsAfterIt) {
   EXPECT_EQ(u.watermark(7), 5u);
 }
 
+// The hand-over's drain (ha/service/ha_handover_drain.h) waits for the updates in flight when
+// it began, not for later ones.
+TEST(DeliveryTrackerTest, TellsWhetherEveryUpdateUpToAChangeWasAnswered) {
+  DeliveryTracker t;
+  EXPECT_FALSE(t.newestInFlight());
+  EXPECT_TRUE(t.answeredUpTo(5));
+  t.sent(3);
+  t.sent(4);
+  t.sent(5);
+  EXPECT_EQ(t.newestInFlight(), 5u);
+  t.acknowledged(5);
+  EXPECT_EQ(t.newestInFlight(), 4u);
+  EXPECT_FALSE(t.answeredUpTo(4));
+  t.missed(3);
+  EXPECT_FALSE(t.answeredUpTo(4));
+  EXPECT_TRUE(t.answeredUpTo(2));
+  t.sent(6);
+  t.acknowledged(4);
+  EXPECT_TRUE(t.answeredUpTo(5));
+  EXPECT_FALSE(t.answeredUpTo(6));
+  // A pull by the partner covers what was in flight.
+  t.synchronised(6);
+  EXPECT_TRUE(t.answeredUpTo(6));
+  EXPECT_FALSE(t.newestInFlight());
+}
+
 TEST(DeliveryTrackerTest, ForgetMakesItUnknown) {
   DeliveryTracker t;
   t.synchronised(3);

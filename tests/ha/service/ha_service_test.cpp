@@ -490,6 +490,120 @@ TEST_F(HaServiceTest, GoesPartnerDownAfterUnackedClientsAndServesEveryone) {
   EXPECT_EQ(*service->poolSplit().partnerShareUsableFrom(), control.steadyNow() + 3600s);
 }
 
+// Back from partner-down with a lease update to the partner still unanswered (the partner
+// synchronised from us, then we gave one of its clients an address): the hand-over must not end
+// before the partner holds that lease, or it may give the address to another client
+// (ha_chaos_partition_test, ha_handover_drain.h).
+class HandoverDrainTest : public HaServiceTest {
+ protected:
+  void reachHandoverWithAnUpdateInFlight() {
+    build(ha::testing::lbConfig());
+    reachLoadBalancing();
+    partner().responder = [](const json&) -> Result<json> { return makeError("connect: connection refused"); };
+    heartbeat();
+    ASSERT_TRUE(timers.fire(ha::TimerId::CommunicationCheck, control.clock));
+    engine::RecvMeta m;
+    auto third = discoverFrom({1, 2, 3, 4, 5, 6}, 5);
+    third.set(proto::opt::kClientId, {'c', 'l', 'i', 'e', 'n', 't', '1'});
+    for (const auto& q : {discoverFrom({0, 1, 2, 3, 4, 5}, 5), discoverFrom({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 5),
+                          third}) {
+      (void)service->shouldServe(q, m);
+    }
+    ASSERT_EQ(service->state(), ha::HaState::PartnerDown);
+    // The partner is back and has pulled our leases.
+    partner().responder = [this](const json& c) {
+      sim.now = control.clock.now();
+      return sim(c);
+    };
+    sim.state = "ready";
+    ASSERT_EQ(run("ha-sync-complete-notify", {{"server-name", "server2"}, {"origin-id", 2000}})["result"], 0);
+    // A lease for one of its clients: the update is on its way, unanswered.
+    commitEach({40});
+    ASSERT_EQ(partner().queue.size(), 1u);
+    ASSERT_EQ(partner().queue.front().command["command"], "lease4-update");
+    // Our heartbeat shows the partner ready: load-balancing, still serving its clients.
+    ASSERT_TRUE(timers.fire(ha::TimerId::Heartbeat, control.clock));
+    ASSERT_EQ(partner().queue.size(), 2u);
+    auto hb = std::move(partner().queue.back());
+    partner().queue.pop_back();
+    hb.cb(sim(hb.command));
+    ASSERT_EQ(service->state(), ha::HaState::LoadBalancing);
+    ASSERT_TRUE(service->machine().handingOver());
+  }
+  // The partner's ha-heartbeat; the answer lands in `into` whenever it comes.
+  void partnerAsks(std::shared_ptr<std::optional<json>> into) {
+    registry.executeAsync("ha-heartbeat", {{"server-name", "server2"}}, api::CommandContext{"test", "", "", {}},
+                          [into](json a) { *into = std::move(a); });
+  }
+  bool servesPartnersClient() {
+    engine::RecvMeta m;
+    return service->shouldServe(discoverFrom({0, 1, 2, 3, 4, 5}), m);
+  }
+};
+
+TEST_F(HandoverDrainTest, TheHeartbeatAnswerWaitsForTheUpdatesInFlight) {
+  reachHandoverWithAnUpdateInFlight();
+  EXPECT_TRUE(servesPartnersClient());
+  auto first = std::make_shared<std::optional<json>>();
+  auto second = std::make_shared<std::optional<json>>();
+  partnerAsks(first);
+  // The hand-over ends as the partner asks: its clients are no longer ours...
+  EXPECT_FALSE(service->machine().handingOver());
+  EXPECT_FALSE(servesPartnersClient());
+  // ...but it learns our state only once it holds the lease, and so does a second heartbeat.
+  EXPECT_FALSE(*first);
+  partnerAsks(second);
+  EXPECT_FALSE(*second);
+  ASSERT_TRUE(timers.has(ha::TimerId::HandoverDrain));
+  partner().answerNext(ok("IPv4 lease updated."));
+  ASSERT_TRUE(*first);
+  ASSERT_TRUE(*second);
+  EXPECT_EQ((**first)["arguments"]["state"], "load-balancing");
+  EXPECT_EQ((**first)["arguments"]["scopes"], json::array({"server1"}));
+  EXPECT_EQ(results()[0], true);
+  EXPECT_FALSE(timers.has(ha::TimerId::HandoverDrain));
+  // Nothing in flight any more: the next heartbeat is answered at once.
+  auto third = std::make_shared<std::optional<json>>();
+  partnerAsks(third);
+  EXPECT_TRUE(*third);
+}
+
+TEST_F(HandoverDrainTest, AFailedUpdateAlsoEndsTheWait) {
+  reachHandoverWithAnUpdateInFlight();
+  auto answer = std::make_shared<std::optional<json>>();
+  partnerAsks(answer);
+  EXPECT_FALSE(*answer);
+  partner().answerNext(makeError("connection lost"));
+  ASSERT_TRUE(*answer);
+  EXPECT_EQ((**answer)["result"], 0);
+  EXPECT_EQ(results()[0], false);  // Kea drops the reply
+}
+
+// A request stuck on a dead connection must not keep the partner waiting until it takes us
+// for dead: the answer goes at the bound (2 s, or half of max-response-delay).
+TEST_F(HandoverDrainTest, TheWaitIsBounded) {
+  reachHandoverWithAnUpdateInFlight();
+  auto answer = std::make_shared<std::optional<json>>();
+  partnerAsks(answer);
+  EXPECT_FALSE(*answer);
+  const auto start = control.steadyNow();
+  ASSERT_TRUE(timers.fire(ha::TimerId::HandoverDrain, control.clock));
+  ASSERT_TRUE(*answer);
+  EXPECT_EQ((**answer)["arguments"]["state"], "load-balancing");
+  const auto waited = control.steadyNow() - start;
+  EXPECT_GT(waited, 0s);
+  EXPECT_LE(waited, 2s);
+}
+
+TEST_F(HandoverDrainTest, StoppingAnswersTheParkedHeartbeats) {
+  reachHandoverWithAnUpdateInFlight();
+  auto answer = std::make_shared<std::optional<json>>();
+  partnerAsks(answer);
+  EXPECT_FALSE(*answer);
+  service->stop();
+  EXPECT_TRUE(*answer);
+}
+
 // The early drop before decoding: only the partner's clients, only while this server does
 // not serve the partner's scope, and never while communication is interrupted (the partner's
 // clients then feed the unacked-clients test, which the ordinary path runs).
