@@ -4,6 +4,7 @@
 // which inserts and erases one address per lease change on every batch. std::unordered_set
 // allocated and freed a node for each (issue 11: the sender's bookkeeping was the largest HA
 // stage of a pair's CPU per DORA). The table only grows (to twice the most addresses held).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -47,6 +48,11 @@ class AddressSet {
     slots_[i] = 0;
     --size_;
     return true;
+  }
+
+  void clear() noexcept {
+    std::fill(slots_.begin(), slots_.end(), 0);
+    size_ = 0;
   }
 
   std::size_t size() const noexcept { return size_; }

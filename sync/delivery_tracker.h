@@ -34,6 +34,9 @@ class DeliveryTracker {
   // `last`: the latest change recorded.
   std::optional<std::uint64_t> watermark(std::uint64_t last) const;
   std::size_t inFlight() const noexcept { return inFlight_; }
+  // Whether the partner's last pull from us carried change `seq` (it was made before): an
+  // update of it that fails tells nothing about what the partner holds now.
+  bool coveredByPull(std::uint64_t seq) const noexcept { return floor_ && seq <= *floor_; }
   // The newest change still in flight, nullopt when none is.
   std::optional<std::uint64_t> newestInFlight() const noexcept;
   // Whether every update carrying a change numbered up to `seq` has been answered (stored or

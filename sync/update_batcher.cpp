@@ -44,13 +44,21 @@ std::optional<UpdateBatcher::Batch> UpdateBatcher::next() {
   skippedList_.clear();
   if (batch.items.empty()) return std::nullopt;
   batch.id = nextId_++;
+  batch.generation = generation_;
   ++inFlight_;
   return batch;
 }
 
 void UpdateBatcher::finished(const Batch& batch) {
+  if (batch.generation != generation_) return;
   for (const Item& i : batch.items) addressesOnWire_.erase(i.lease.address.value);
   if (inFlight_ > 0) --inFlight_;
+}
+
+void UpdateBatcher::detachInFlight() noexcept {
+  inFlight_ = 0;
+  addressesOnWire_.clear();
+  ++generation_;
 }
 
 std::vector<UpdateBatcher::Item> UpdateBatcher::takePending() {

@@ -42,6 +42,7 @@ class UpdateBatcher {
   };
   struct Batch {
     std::uint64_t id = 0;
+    std::uint64_t generation = 0;  // detachInFlight() starts a new one
     std::vector<Item> items;
   };
   struct Options {
@@ -70,6 +71,14 @@ class UpdateBatcher {
   std::optional<Batch> next();
   // The batch's answer arrived (or failed): its addresses are free again.
   void finished(const Batch& batch);
+  // The partner has just pulled our database: the requests on the wire carry nothing it lacks.
+  // They may be stuck on connections a partition broke, each waiting out its timeout, and
+  // later changes must not queue behind them (the hand-over waits for those, see
+  // ha/service/ha_handover_drain.h): they stop counting against maxInFlight and their
+  // addresses are free again. Should one still arrive after a later change of its address,
+  // the partner keeps the newer lease (sync/lease_merge.h, partnerUpdateIsStale). Their
+  // finished() is then a no-op.
+  void detachInFlight() noexcept;
   // Every waiting change, removed (their callbacks are the caller's to run, e.g. on stop).
   std::vector<Item> takePending();
 
@@ -89,6 +98,7 @@ class UpdateBatcher {
   std::deque<Item> kept_;
   std::size_t inFlight_ = 0;
   std::uint64_t nextId_ = 1;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace tandem::sync

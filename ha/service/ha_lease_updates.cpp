@@ -118,9 +118,13 @@ void HaLeaseUpdates::send(const std::vector<engine::LeaseChange>& changes, const
             } else {
               track->missed(seq);
             }
+            // A failure of an update sent before the partner's last pull from us (e.g. stuck
+            // on a connection a partition broke, then timed out) is old news: the partner
+            // holds the lease through that pull and has answered since.
+            const bool moot = outcome != O::Ok && track->coveredByPull(seq);
             // An acknowledged update only clears the client's rejected-update record:
             // with none recorded the machine has nothing to do (HaMachine::on).
-            if (outcome != O::Ok || machine_.hasRejectedUpdates()) {
+            if (!moot && (outcome != O::Ok || machine_.hasRejectedUpdates())) {
               ha::LeaseUpdateResult ev;
               ev.peer = peer->name;
               ev.outcome = outcome;
@@ -128,7 +132,7 @@ void HaLeaseUpdates::send(const std::vector<engine::LeaseChange>& changes, const
               ev.text = text;
               links_.dispatch(ev);
             }
-            if (outcome == O::Failed) {
+            if (outcome == O::Failed && !moot) {
               engine::LeaseChange failed;
               failed.kind = upsert ? engine::LeaseChange::Kind::Upsert : engine::LeaseChange::Kind::Delete;
               failed.lease = lease;
@@ -151,6 +155,13 @@ void HaLeaseUpdates::send(const std::vector<engine::LeaseChange>& changes, const
   if (skipped) machine_.noteSkippedUpdate();
   if (overflow) links_.dispatch(ha::BacklogOverflowed{});
   release(pending, true);
+}
+
+void HaLeaseUpdates::partnerSynchronised(const std::string& peer) {
+  auto it = batchers_.find(peer);
+  if (it == batchers_.end() || it->second.inFlight() == 0) return;
+  it->second.detachInFlight();
+  flushBatches(peer);
 }
 
 void HaLeaseUpdates::queueFailedUpdate(const std::string& peer, const engine::LeaseChange& change) {

@@ -52,6 +52,9 @@ class HaLeaseUpdates {
   void clearBacklog() noexcept { backlog_.clear(); }
   std::size_t backlogSize() const noexcept { return backlog_.size(); }
 
+  // `peer` has just pulled our database (HaService::serveDone): the batched updates on the
+  // wire to it no longer hold back later ones (sync::UpdateBatcher::detachInFlight).
+  void partnerSynchronised(const std::string& peer);
   // Called after each answer (or failure) of an update to the partner, once its delivery
   // record has been updated (the hand-over's drain, ha_handover_drain.h, waits on it).
   void onPartnerAnswered(std::function<void()> fn) { partnerAnswered_ = std::move(fn); }

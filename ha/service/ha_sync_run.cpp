@@ -469,6 +469,7 @@ api::json HaService::serveDone(const api::json& args) {
             rest->size());
   // It now holds every change we made so far: its next resync can start from here.
   delivered_[peer->name].synchronised(changeHistory_.last());
+  updates_.partnerSynchronised(peer->name);
   // And, having seen our whole store, it knows whether it holds all of ours (its pull's
   // PullCoverage): our next resync from it may ask for a delta, which it refuses if not.
   // Not while our own pull from it runs (that pull decides, as startSync says).

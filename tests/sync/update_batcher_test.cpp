@@ -96,6 +96,33 @@ TEST(UpdateBatcher, SameAddressNeverOvertakesItsEarlierChange) {
   EXPECT_EQ(third->items[0].lease.cltt, 200);
 }
 
+// After the partner pulled our database, requests stuck on the wire (a partition) no longer
+// hold back the changes made since: not by the in-flight limit, not by their addresses.
+TEST(UpdateBatcher, DetachedRequestsNoLongerHoldBackLaterChanges) {
+  UpdateBatcher b({.maxInFlight = 1, .maxBatch = 100, .minBatch = 1});
+  b.add(lease(1, 100), true, nullptr);
+  auto stuck = b.next();
+  ASSERT_TRUE(stuck);
+  b.add(lease(1, 200), true, nullptr);
+  b.add(lease(2), true, nullptr);
+  EXPECT_FALSE(b.next());
+  b.detachInFlight();
+  EXPECT_EQ(b.inFlight(), 0u);
+  auto fresh = b.next();
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(hosts(*fresh), (std::vector<std::uint8_t>{1, 2}));
+  EXPECT_EQ(fresh->items[0].lease.cltt, 200);
+  // The stuck request ends at last: it must not free .1, which the fresh request holds.
+  b.finished(*stuck);
+  EXPECT_EQ(b.inFlight(), 1u);
+  b.add(lease(1, 300), true, nullptr);
+  EXPECT_FALSE(b.next());  // .1 is still on the wire in `fresh`, and the limit is reached
+  b.finished(*fresh);
+  auto last = b.next();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->items[0].lease.cltt, 300);
+}
+
 TEST(UpdateBatcher, OneAddressOncePerBatchInCommitOrder) {
   UpdateBatcher b({.maxInFlight = 4, .maxBatch = 100, .minBatch = 1});
   b.add(lease(5, 1), true, nullptr);
