@@ -106,8 +106,7 @@ void HaService::checkHandoverDrain() {
   const ha::PeerConfig* partner = cfg_.partner();
   auto track = partner ? delivered_.find(partner->name) : delivered_.end();
   std::vector<HaHandoverDrain::Answer> release;
-  const auto outcome =
-      drain_.poll(track != delivered_.end() ? &track->second : nullptr, control_.steadyNow(), release);
+  const auto outcome = drain_.poll(track != delivered_.end() ? &track->second : nullptr, control_.steadyNow(), release);
   if (outcome == HaHandoverDrain::Outcome::Waiting) return;
   timers_.cancel(ha::TimerId::HandoverDrain);
   if (outcome == HaHandoverDrain::Outcome::TimedOut) {

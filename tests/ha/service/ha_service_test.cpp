@@ -505,8 +505,8 @@ class HandoverDrainTest : public HaServiceTest {
     engine::RecvMeta m;
     auto third = discoverFrom({1, 2, 3, 4, 5, 6}, 5);
     third.set(proto::opt::kClientId, {'c', 'l', 'i', 'e', 'n', 't', '1'});
-    for (const auto& q : {discoverFrom({0, 1, 2, 3, 4, 5}, 5), discoverFrom({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 5),
-                          third}) {
+    for (const auto& q :
+         {discoverFrom({0, 1, 2, 3, 4, 5}, 5), discoverFrom({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 5), third}) {
       (void)service->shouldServe(q, m);
     }
     ASSERT_EQ(service->state(), ha::HaState::PartnerDown);

@@ -990,6 +990,42 @@ TEST_F(HaSyncStreamTest, APartnerThatPulledOurWholeStoreServesUsADeltaLater) {
 // at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
 // delta and stored A's older lease over B's. Both must end with B's (the newer cltt wins, as
 // in a full sync), and the lease each store holds for A and B must be the same.
+// An update stuck on the wire (a partition) while the partner pulls our database: the pull
+// carried its lease, so when the update finally fails, nothing is wrong with the partner. It
+// must not count as a failed update (Kea: the partner becomes unavailable, and in
+// load-balancing the change would wait in a backlog).
+TEST_F(HaSyncStreamTest, AFailedUpdateThePartnersPullCoveredIsOldNews) {
+  bothInLoadBalancing(3);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  Loopback& toS = *p.peers["server2"];
+  Loopback& toP = *s.peers["server1"];
+  commit(p, lease(30, 3000));
+  ASSERT_EQ(toS.queue.size(), 1u);
+  // server2 pulls from server1 (a delta): only its own requests are served.
+  s.registry.execute("ha-reset", nullptr, {});
+  ASSERT_EQ(s.service->state(), HaState::Syncing);
+  for (int guard = 0; guard < 100 && toP.deliverOne(); ++guard) {
+  }
+  EXPECT_NE(s.service->state(), HaState::Syncing);
+  ASSERT_TRUE(s.service->lastSync() && s.service->lastSync()->ok);
+  EXPECT_TRUE(s.control.store.byAddress(Ipv4(198, 18, 16, 30)));
+  // The stuck update times out at last.
+  ASSERT_EQ(toS.queue.size(), 1u);
+  auto stuck = std::move(toS.queue.front());
+  toS.queue.pop_front();
+  stuck.cb(makeError("peer https://198.18.0.2:8001/: no answer in time"));
+  EXPECT_NE(p.service->machine().partnerState(), HaState::Unavailable);
+  EXPECT_EQ(p.service->backlogSize(), 0u);
+  // A later change that fails is no old news.
+  commit(p, lease(31, 3001));
+  ASSERT_EQ(toS.queue.size(), 1u);
+  auto failed = std::move(toS.queue.front());
+  toS.queue.pop_front();
+  failed.cb(makeError("peer https://198.18.0.2:8001/: no answer in time"));
+  EXPECT_EQ(p.service->machine().partnerState(), HaState::Unavailable);
+}
+
 TEST_F(HaSyncStreamTest, ResyncsBothWaysAfterAPartitionAgreeOnTheNewerLease) {
   bothInLoadBalancing(4);
   Side& p = *sides["server1"];
