@@ -985,11 +985,6 @@ TEST_F(HaSyncStreamTest, APartnerThatPulledOurWholeStoreServesUsADeltaLater) {
   EXPECT_EQ(contents(p), contents(s));
 }
 
-// bench-delta.sh found the two stores different after a partition both ways: server1 handed
-// .40 to client A (its update failed), server2 in partner-down handed .40 to client B later;
-// at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
-// delta and stored A's older lease over B's. Both must end with B's (the newer cltt wins, as
-// in a full sync), and the lease each store holds for A and B must be the same.
 // An update stuck on the wire (a partition) while the partner pulls our database: the pull
 // carried its lease, so when the update finally fails, nothing is wrong with the partner. It
 // must not count as a failed update (Kea: the partner becomes unavailable, and in
@@ -1026,6 +1021,11 @@ TEST_F(HaSyncStreamTest, AFailedUpdateThePartnersPullCoveredIsOldNews) {
   EXPECT_EQ(p.service->machine().partnerState(), HaState::Unavailable);
 }
 
+// bench-delta.sh found the two stores different after a partition both ways: server1 handed
+// .40 to client A (its update failed), server2 in partner-down handed .40 to client B later;
+// at the heal server1 pulled server2's delta (B wins: newer), then server2 pulled server1's
+// delta and stored A's older lease over B's. Both must end with B's (the newer cltt wins, as
+// in a full sync), and the lease each store holds for A and B must be the same.
 TEST_F(HaSyncStreamTest, ResyncsBothWaysAfterAPartitionAgreeOnTheNewerLease) {
   bothInLoadBalancing(4);
   Side& p = *sides["server1"];
