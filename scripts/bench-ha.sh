@@ -44,8 +44,8 @@
 #        lease update path. PERF_STAT=glob of setups: perf stat of each server's system calls
 #        and context switches during its points, to $OUT/<point>.s<N>.stat (not with PROFILE).
 #        Each server's own CPU seconds over the run: $OUT/<point>.srvcpu ("s<N> seconds").
-#        TANDEM_HA='{"update-hold": 10}': keys merged into the tandemd pairs' high-availability
-#        entry (e.g. to compare update-hold values with one binary).
+#        TANDEM_HA='{"max-ack-delay": 5000}': keys merged into the tandemd pairs' high-availability
+#        entry (e.g. to compare one setting's values with one binary).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
