@@ -27,15 +27,18 @@ SYS = re.compile(r"(?:__x64_sys_|__ia32_sys_|__do_sys_|__se_sys_|__sys_|ksys_)(\
 
 # Innermost matching frame decides (leaf first).
 USER_RULES = [
-    ("read: CSV rows into leases", ("parseLeaseCsvLine", "leasesFromCsvInto", "leasesFromCsv", "LeaseCsv")),
+    # Not "LeaseCsv" alone: it matched appendLeaseCsvLine, so the journal's rows on the puller and
+    # the answer's rows on the source were counted as reading (session 19); they now fall through
+    # to their caller (MemfileJournal::appendAll, leasesToCsv).
+    ("read: CSV rows into leases", ("parseLeaseCsvLine", "leasesFromCsvInto", "leasesFromCsv", "LeaseCsvHeader",
+                                    "ParallelCsvReader")),
     ("read: answer JSON scan, unescape", ("readSyncPageAnswer", "unescapeJson", "JsonCursor", "readObject",
                                           "readStringMember", "readSyncDoneAnswer")),
     ("merge: sync rule (keepSyncWinners)", ("keepSyncWinners", "keepChangeWinners", "clttAt")),
     ("store: sizing (expectLeases, reserve, rehash)", ("MemoryLeaseStore::reserve", "KeyIndex::rehash",
                                                         "KeyIndex::reserve")),
     ("store: records and indexes", ("MemoryLeaseStore::", "KeyIndex", "AddressIndex")),
-    ("journal queue on the caller (rows, lock)", ("MemfileJournal::appendAll", "MemfileJournal::enqueueRows",
-                                                  "appendLeaseCsvLine")),
+    ("journal queue on the caller (rows, lock)", ("MemfileJournal::appendAll", "MemfileJournal::enqueueRows")),
     ("statistics (LeaseWriter::putLeases)", ("StatsRegistry", "scopesOf", "LeaseWriter::putLeases",
                                              "LeaseWriter::count")),
     ("source: page from the store", ("MemoryLeaseStore::page", "materialize")),
