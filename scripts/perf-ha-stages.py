@@ -19,13 +19,13 @@ each peer's CPU seconds over the recording and the DORAs completed.
 usage: perf-ha-stages.py DORAS CPU1 SCRIPT1 [CPU2 SCRIPT2]
   where SCRIPTn = the output of: perf script -i sN.perf.data -F comm,tid,ip,sym,dso --no-inline
 """
+import os
 import re
 import sys
 from collections import Counter
 
-# The system call's entry frame: __x64_sys_NAME, or (when that one is not on the stack, e.g.
-# sendmsg on some kernels) __sys_NAME / __do_sys_NAME / ksys_NAME.
-SYS = re.compile(r"(?:__x64_sys_|__ia32_sys_|__do_sys_|__se_sys_|__sys_|ksys_)(\w+)$")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from perf_stacks import entry_syscall, parse_frame  # noqa: E402
 
 # User space: the innermost frame that one of these rules names decides (stage, substrings of
 # the frame's symbol), so a callback run from an HTTP completion handler counts for what it
@@ -58,14 +58,8 @@ SIDES = [
 def classify(comm, frames):
     syms = [s for _, s, _ in frames]
     stack = "\n".join(syms)
-    kernel = [s for ip, s, d in frames if d.startswith("[kernel")]
-    syscall = None
-    # Outermost (root-most) entry frame wins: sendmmsg calls ___sys_sendmsg inside.
-    for s in reversed(kernel):
-        m = SYS.match(s)
-        if m:
-            syscall = m.group(1)
-            break
+    kernel = [s for _, s, d in frames if d.startswith("[kernel")]
+    syscall = entry_syscall(frames)
     if "MemfileJournal" in stack or "LegalLogWriter" in stack or "LeaseCompactor" in stack:
         if "MemfileJournal" not in stack:
             return "other threads (forensic log, lease file cleanup)"
@@ -139,16 +133,7 @@ def read(path):
                 flush()
                 comm = line.split(None, 1)[0]
                 continue
-            # "\t    ffffffff81000000 sym+0x10 ([kernel.kallsyms])"
-            parts = line.strip().split(None, 1)
-            rest = parts[1] if len(parts) > 1 else ""
-            dso = ""
-            m = re.search(r"\(([^()]*)\)\s*$", rest)
-            if m:
-                dso = m.group(1)
-                rest = rest[: m.start()].strip()
-            sym = re.sub(r"\+0x[0-9a-f]+$", "", rest)
-            frames.append((parts[0], sym, dso))
+            frames.append(parse_frame(line))
     flush()
     return counts, total
 

@@ -19,11 +19,13 @@ ran (samples x the period), which tells a CPU-bound thread from one that waits.
 usage: perf script -i X.perf.data -F comm,tid,time,ip,sym,dso --no-inline |
        perf-sync-stages.py [--freq HZ] [--bins S] [--window FIRST LAST]
 """
+import os
 import re
 import sys
 from collections import Counter, defaultdict
 
-SYS = re.compile(r"(?:__x64_sys_|__ia32_sys_|__do_sys_|__se_sys_|__sys_|ksys_)(\w+)$")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from perf_stacks import entry_syscall, parse_frame  # noqa: E402
 
 # Innermost matching frame decides (leaf first).
 USER_RULES = [
@@ -56,12 +58,7 @@ def classify(comm, frames):
     syms = [s for _, s, _ in frames]
     stack = "\n".join(syms)
     kernel = [s for _, s, d in frames if d.startswith("[kernel")]
-    syscall = None
-    for s in reversed(kernel):
-        m = SYS.match(s)
-        if m:
-            syscall = m.group(1)
-            break
+    syscall = entry_syscall(frames)
     if "MemfileJournal::run" in stack or "MemfileJournal::sync" in stack or "MemfileJournal::writeAll" in stack:
         if syscall in ("fdatasync", "fsync"):
             return "lease file writer: fdatasync"
@@ -150,14 +147,7 @@ def main():
             m = head.match(line)
             header = (m.group(1), m.group(2), float(m.group(3))) if m else None
             continue
-        parts = line.strip().split(None, 1)
-        rest = parts[1] if len(parts) > 1 else ""
-        dso = ""
-        m = re.search(r"\(([^()]*)\)\s*$", rest)
-        if m:
-            dso = m.group(1)
-            rest = rest[: m.start()].strip()
-        frames.append((parts[0], re.sub(r"\+0x[0-9a-f]+$", "", rest), dso))
+        frames.append(parse_frame(line))
     flush()
 
     total = Counter()
