@@ -101,12 +101,17 @@ api::json HaService::heartbeatAnswer() {
   return api::makeAnswer(api::kResultSuccess, sync::kHeartbeatText, std::move(answer));
 }
 
+const sync::DeliveryTracker* HaService::partnerDelivery() const {
+  const ha::PeerConfig* partner = cfg_.partner();
+  if (!partner) return nullptr;
+  auto it = delivered_.find(partner->name);
+  return it == delivered_.end() ? nullptr : &it->second;
+}
+
 void HaService::checkHandoverDrain() {
   if (!drain_.active()) return;
-  const ha::PeerConfig* partner = cfg_.partner();
-  auto track = partner ? delivered_.find(partner->name) : delivered_.end();
   std::vector<HaHandoverDrain::Answer> release;
-  const auto outcome = drain_.poll(track != delivered_.end() ? &track->second : nullptr, control_.steadyNow(), release);
+  const auto outcome = drain_.poll(partnerDelivery(), control_.steadyNow(), release);
   if (outcome == HaHandoverDrain::Outcome::Waiting) return;
   timers_.cancel(ha::TimerId::HandoverDrain);
   if (outcome == HaHandoverDrain::Outcome::TimedOut) {
@@ -348,17 +353,16 @@ void HaService::registerCommands(api::CommandRegistry& registry) {
     if (from && from->role == ha::Role::Backup) return reply(heartbeatAnswer());
     const bool endsHandover = machine_.handingOver();
     dispatch(ha::HeartbeatServed{});
-    const ha::PeerConfig* partner = cfg_.partner();
-    auto track = partner ? delivered_.find(partner->name) : delivered_.end();
-    if (endsHandover && track != delivered_.end()) {
+    const sync::DeliveryTracker* track = partnerDelivery();
+    if (endsHandover && track) {
       // The partner must hold what we gave its clients before it serves them (ha_handover_drain.h).
       const auto cap = std::min<std::chrono::milliseconds>(kHandoverDrainCap, cfg_.maxResponseDelay / 2);
-      drain_.begin(track->second.newestInFlight(), control_.steadyNow() + cap);
+      drain_.begin(track->newestInFlight(), control_.steadyNow() + cap);
       if (drain_.active()) {
         log_.info("HA_HANDOVER_DRAIN",
                   "{}: answering the partner's heartbeat once it has answered the {} lease update(s) in flight "
                   "(at most {} ms): it must hold the leases we gave its clients before it serves them",
-                  cfg_.thisServerName, track->second.inFlight(), cap.count());
+                  cfg_.thisServerName, track->inFlight(), cap.count());
         std::weak_ptr<bool> guard = alive_;
         timers_.arm(ha::TimerId::HandoverDrain, drain_.deadline(), [this, guard] {
           if (auto g = guard.lock(); g && *g) checkHandoverDrain();

@@ -216,6 +216,8 @@ class HaService {
   PeerTransport* transport(const std::string& peer) const;
   // ha-heartbeat's answer: our state as the partner learns it.
   api::json heartbeatAnswer();
+  // What the active partner holds of our changes; nullptr before any update or pull.
+  const sync::DeliveryTracker* partnerDelivery() const;
   // Answers the heartbeats parked by the hand-over's drain once it is over.
   void checkHandoverDrain();
   // Checks a peer command's optional "server-name" (Kea: an unknown name is an error).

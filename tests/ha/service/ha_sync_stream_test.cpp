@@ -989,6 +989,27 @@ TEST_F(HaSyncStreamTest, APartnerThatPulledOurWholeStoreServesUsADeltaLater) {
 // carried its lease, so when the update finally fails, nothing is wrong with the partner. It
 // must not count as a failed update (Kea: the partner becomes unavailable, and in
 // load-balancing the change would wait in a backlog).
+// A batched update stuck on the wire (a partition) must not hold back the changes made after
+// the partner pulled our database: the hand-over waits for those (ha_handover_drain.h).
+TEST_F(HaSyncStreamTest, AfterThePartnersPullLaterUpdatesDoNotWaitForAStuckBatch) {
+  bothInLoadBalancing(3);
+  Side& p = *sides["server1"];
+  Side& s = *sides["server2"];
+  ASSERT_TRUE(p.service->peerHasBulkApply("server2"));
+  Loopback& toS = *p.peers["server2"];
+  Loopback& toP = *s.peers["server1"];
+  commit(p, lease(30, 3000));  // its batch leaves and sticks
+  commit(p, lease(31, 3001));  // waits for it (one batch on the wire, fewer than minBatch waiting)
+  ASSERT_EQ(toS.queue.size(), 1u);
+  s.registry.execute("ha-reset", nullptr, {});
+  for (int guard = 0; guard < 100 && toP.deliverOne(); ++guard) {
+  }
+  ASSERT_TRUE(s.service->lastSync() && s.service->lastSync()->ok);
+  // The pull carried both; a change made since leaves at once, beside the stuck batch.
+  commit(p, lease(32, 3002));
+  EXPECT_EQ(toS.queue.size(), 2u);
+}
+
 TEST_F(HaSyncStreamTest, AFailedUpdateThePartnersPullCoveredIsOldNews) {
   bothInLoadBalancing(3);
   Side& p = *sides["server1"];
